@@ -1,0 +1,91 @@
+/**
+ * The loan tape schema: one record per loan, in canonical units.
+ *
+ * This file is the contract between the tape readers (`prover/tape/`), the field encoding and commitment
+ * (`prover/commitment/`), the circuits (`circuits/`) and the TypeScript model (`prover/model/`). Every
+ * amount is an integer number of minor units (cents for USD) held as a `bigint`; rates are basis points;
+ * dates are whole days since 1970-01-01 (UTC). The limits below are enforced by the readers and again,
+ * as range checks, inside the circuits.
+ */
+
+/** Largest amount, in minor units, that any money field may hold: 2^48 - 1 (about 2.8e12 USD in cents). */
+export const MAX_AMOUNT = (1n << 48n) - 1n;
+/** Bits used to range-check a money field in the circuits. */
+export const AMOUNT_BITS = 48;
+/** Largest day number (dates are days since 1970-01-01): 2^16 - 1, i.e. the year 2149. */
+export const MAX_DAY = 65_535;
+/** Largest days-past-due value. */
+export const MAX_DAYS_PAST_DUE = 65_535;
+/** Largest interest rate, in basis points (655.35% a year). */
+export const MAX_RATE_BPS = 65_535;
+/** Largest credit score; scores live on a provider's scale between 0 and this. */
+export const MAX_CREDIT_SCORE = 1_023;
+/** Longest loan id or borrower reference, in UTF-8 bytes (it must fit one field element). */
+export const MAX_ID_BYTES = 31;
+/** Largest numeric id of a score provider. */
+export const MAX_PROVIDER_ID = 0xffff_ffff;
+
+/** The status of a loan at the end of the reporting period. Numeric codes are part of the encoding. */
+export const LoanStatus = {
+  Performing: 0,
+  Delinquent: 1,
+  Defaulted: 2,
+  ChargedOff: 3,
+  Repaid: 4,
+} as const;
+export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
+/** Canonical names of the statuses, as they appear in JSON and CSV tapes. */
+export const LOAN_STATUS_NAMES = ["performing", "delinquent", "defaulted", "charged_off", "repaid"] as const;
+export type LoanStatusName = (typeof LOAN_STATUS_NAMES)[number];
+
+/** One loan of the tape, in canonical units. */
+export interface LoanRecord {
+  /** Originator's loan identifier, unique within the tape, 1..31 UTF-8 bytes. */
+  loanId: string;
+  /** Originator's borrower reference (never published; only its salted hash enters a commitment). */
+  borrowerRef: string;
+  /** Origination date, days since 1970-01-01. */
+  originationDate: number;
+  /** Contractual maturity date, days since 1970-01-01, not before origination. */
+  maturityDate: number;
+  /** Original principal, minor units. */
+  originalPrincipal: bigint;
+  /** Outstanding principal balance at the end of the period, minor units. */
+  outstandingBalance: bigint;
+  /** Annual interest rate, basis points. */
+  interestRateBps: number;
+  /** Payment scheduled in the period, minor units. */
+  scheduledPayment: bigint;
+  /** Amount collected in the period, minor units. */
+  collectedAmount: bigint;
+  /** Days past due at the end of the period. */
+  daysPastDue: number;
+  /** Status at the end of the period. */
+  status: LoanStatus;
+  /** Amount charged off (cumulative), minor units; 0 unless the status is charged off. */
+  chargedOffAmount: bigint;
+  /** Borrower's credit score on the provider's scale, 0..1023. */
+  creditScore: number;
+  /** Numeric id of the score provider (registered on-chain for provider-backed scores). */
+  scoreProviderId: number;
+  /** Date the score was produced, days since 1970-01-01. */
+  scoreDate: number;
+  /** Collateral value, minor units (0 for unsecured loans). */
+  collateralValue: bigint;
+}
+
+/** A loan tape: the records of one pool for one reporting period. */
+export interface LoanTape {
+  /** Pool identifier, an unsigned integer below 2^64 written in decimal. */
+  poolId: bigint;
+  /** Reporting period, an unsigned 32-bit integer (by convention YYYYMM, e.g. 202611). */
+  period: number;
+  /** Last day of the reporting period, days since 1970-01-01. */
+  asOfDate: number;
+  /** ISO 4217 code of the currency the amounts are in. */
+  currency: string;
+  /** Decimal places of the minor unit (2 for cents). */
+  decimals: number;
+  /** The loans. */
+  loans: LoanRecord[];
+}
