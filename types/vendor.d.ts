@@ -1,0 +1,99 @@
+// Minimal type declarations for the untyped cryptography packages the project uses.
+// Only what the project calls is declared; extend here (one place) rather than casting at call sites.
+
+declare module "snarkjs" {
+  export type PublicSignals = string[];
+  export interface Groth16Proof {
+    pi_a: string[];
+    pi_b: string[][];
+    pi_c: string[];
+    protocol: string;
+    curve: string;
+  }
+  export interface VerificationKey {
+    protocol: string;
+    curve: string;
+    nPublic: number;
+    [key: string]: unknown;
+  }
+  export interface Logger {
+    debug: (msg: string) => void;
+    info: (msg: string) => void;
+    warn: (msg: string) => void;
+    error: (msg: string) => void;
+  }
+  export const groth16: {
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+      logger?: Logger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;
+    prove(
+      zkey: string | Uint8Array,
+      witness: string | Uint8Array,
+      logger?: Logger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;
+    verify(vk: unknown, publicSignals: PublicSignals, proof: unknown, logger?: Logger): Promise<boolean>;
+    exportSolidityCallData(proof: unknown, publicSignals: PublicSignals): Promise<string>;
+  };
+  export const plonk: {
+    setup(r1cs: string, ptau: string, zkey: string | object, logger?: Logger): Promise<unknown>;
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+      logger?: Logger,
+    ): Promise<{ proof: unknown; publicSignals: PublicSignals }>;
+    verify(vk: unknown, publicSignals: PublicSignals, proof: unknown, logger?: Logger): Promise<boolean>;
+    exportSolidityCallData(proof: unknown, publicSignals: PublicSignals): Promise<string>;
+  };
+  export const wtns: {
+    calculate(input: Record<string, unknown>, wasm: string, wtns: string | object): Promise<void>;
+    check(r1cs: string, wtns: string, logger?: Logger): Promise<boolean>;
+    exportJson(wtns: string): Promise<bigint[]>;
+  };
+  export const r1cs: {
+    info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nVars: number; nOutputs: number; nPubInputs: number; nPrvInputs: number; nLabels: number; curve: unknown }>;
+  };
+  export const powersOfTau: {
+    newAccumulator(curve: unknown, power: number, fileName: string, logger?: Logger): Promise<unknown>;
+    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    beacon(oldPtau: string, newPtau: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
+    preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
+    verify(ptau: string, logger?: Logger): Promise<boolean>;
+    [key: string]: unknown;
+  };
+  export const zKey: {
+    newZKey(r1cs: string, ptau: string, zkey: string | object, logger?: Logger): Promise<unknown>;
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array>;
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
+    verifyFromInit(initZkey: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
+    exportVerificationKey(zkey: string | Uint8Array, logger?: Logger): Promise<VerificationKey>;
+    exportSolidityVerifier(zkey: string, templates: Record<string, string>, logger?: Logger): Promise<string>;
+    exportJson(zkey: string, logger?: Logger): Promise<unknown>;
+    [key: string]: unknown;
+  };
+}
+
+declare module "circomlibjs" {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Any = any;
+  export function buildPoseidon(): Promise<Any>;
+  export function buildPoseidonOpt(): Promise<Any>;
+  export function buildEddsa(): Promise<Any>;
+  export function buildBabyjub(): Promise<Any>;
+  export const poseidonContract: Any;
+}
+
+declare module "ffjavascript" {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Any = any;
+  export function buildBn128(singleThread?: boolean, plugins?: unknown): Promise<Any>;
+  export function getCurveFromName(name: string, singleThread?: boolean): Promise<Any>;
+  export const Scalar: Any;
+  export const utils: Any;
+  export const BigBuffer: Any;
+  export const F1Field: Any;
+}
