@@ -1,0 +1,40 @@
+/**
+ * Proving and verifying catalogue circuits with hash-checked artifacts.
+ *
+ * `proveInstance` loads an instance's wasm and proving key through the build manifest (refusing any file
+ * whose sha256 differs), proves in the worker pool, and returns the proof with its public signals.
+ */
+import { readFileSync } from "node:fs";
+import type { VerificationKey } from "snarkjs";
+import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
+import { ProverPool, type ProveProgress, type ProveResult } from "./pool.ts";
+import { verifyGroth16 } from "./verify.ts";
+
+export { ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
+export type { ProveJob, ProveProgress, ProveResult } from "./pool.ts";
+export { SNARK_FIELD, isGroth16ProofShape, toSolidityProof, verifyGroth16 } from "./verify.ts";
+export type { SolidityProof } from "./verify.ts";
+
+/** Proves one input for a catalogue instance in the given pool. */
+export async function proveInstance(
+  pool: ProverPool,
+  instance: string,
+  input: Record<string, unknown>,
+  onProgress?: (p: ProveProgress) => void,
+): Promise<ProveResult> {
+  if (typeof instance !== "string" || instance.length === 0) throw new TypeError("instance: expected a catalogue name");
+  if (typeof input !== "object" || input === null) throw new TypeError("input: expected an object of signals");
+  const { paths } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
+  return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
+}
+
+/** The hash-checked verification key of an instance. */
+export async function loadVerificationKey(instance: string): Promise<VerificationKey> {
+  const { paths } = await loadVerifiedArtifacts(instance, ["vkey"]);
+  return JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
+}
+
+/** Verifies a proof of an instance against its hash-checked verification key. */
+export async function verifyInstance(instance: string, publicSignals: string[], proof: unknown): Promise<boolean> {
+  return verifyGroth16(await loadVerificationKey(instance), publicSignals, proof);
+}

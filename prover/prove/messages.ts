@@ -1,0 +1,48 @@
+/** Messages between the prover pool and its worker threads. */
+import type { Groth16Proof, PublicSignals } from "snarkjs";
+
+export interface ProveRequest {
+  id: number;
+  wasm: string;
+  zkey: string;
+  input: Record<string, unknown>;
+}
+
+export interface ProveProgressMessage {
+  id: number;
+  type: "progress";
+  stage: ProveStage;
+  fraction: number;
+}
+
+export interface ProveDoneMessage {
+  id: number;
+  type: "done";
+  proof: Groth16Proof;
+  publicSignals: PublicSignals;
+  witnessMs: number;
+  proveMs: number;
+}
+
+export interface ProveErrorMessage {
+  id: number;
+  type: "error";
+  message: string;
+  /** True when the witness could not be computed: the input breaks a circuit constraint. */
+  unsatisfied: boolean;
+}
+
+export type WorkerMessage = ProveProgressMessage | ProveDoneMessage | ProveErrorMessage;
+
+export type ProveStage = "witness" | "prove" | "done";
+
+/** snarkjs's groth16 prover log lines, mapped to a rough fraction of the proving time. */
+export const PROVE_MILESTONES: [RegExp, number][] = [
+  [/^Reading Wtns/, 0.02],
+  [/^Building ABC/, 0.1],
+  [/^Reading A Points/, 0.3],
+  [/^Reading B1 Points/, 0.45],
+  [/^Reading B2 Points/, 0.55],
+  [/^Reading C Points/, 0.7],
+  [/^Reading H Points/, 0.85],
+];

@@ -1,0 +1,165 @@
+/**
+ * A pool of proving workers (child processes, see worker.ts for why not threads) with bounded concurrency.
+ * Proving never runs on the caller's event loop; jobs beyond the concurrency wait in a FIFO queue; each
+ * job reports progress. A worker that dies fails its job and is replaced for the next one.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Groth16Proof, PublicSignals } from "snarkjs";
+import type { ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
+
+/** Progress of one proof. */
+export interface ProveProgress {
+  stage: ProveStage;
+  /** Rough fraction of the job done, 0..1. */
+  fraction: number;
+}
+
+export interface ProveJob {
+  wasm: string;
+  zkey: string;
+  input: Record<string, unknown>;
+  onProgress?: (p: ProveProgress) => void;
+}
+
+export interface ProveResult {
+  proof: Groth16Proof;
+  publicSignals: PublicSignals;
+  witnessMs: number;
+  proveMs: number;
+}
+
+/** The input does not satisfy the circuit (a constraint or assertion failed while computing the witness). */
+export class UnsatisfiedInputError extends Error {
+  override name = "UnsatisfiedInputError";
+}
+
+interface Pending extends ProveJob {
+  id: number;
+  resolve: (r: ProveResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: ChildProcess;
+  job?: Pending;
+}
+
+/** Default concurrency: one proof per two cores (snarkjs itself uses threads inside each proof), at least 1. */
+export function defaultConcurrency(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+export class ProverPool {
+  readonly concurrency: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(concurrency: number = defaultConcurrency()) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`concurrency must be a positive integer, got ${concurrency}`);
+    }
+    this.concurrency = concurrency;
+  }
+
+  /** Number of jobs waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Number of jobs being proven now. */
+  get running(): number {
+    return this.slots.filter((s) => s.job).length;
+  }
+
+  /** Queues a proof; resolves with it, or rejects (UnsatisfiedInputError for an input the circuit refuses). */
+  prove(job: ProveJob): Promise<ProveResult> {
+    if (this.closed) return Promise.reject(new Error("the prover pool is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...job, id: this.nextId++, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private spawn(): Slot {
+    const worker = fork(fileURLToPath(new URL("./worker.ts", import.meta.url)), [], {
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const slot: Slot = { worker };
+    worker.on("message", (m: WorkerMessage) => {
+      const job = slot.job;
+      if (!job || m.id !== job.id) return;
+      if (m.type === "progress") {
+        job.onProgress?.({ stage: m.stage, fraction: m.fraction });
+        return;
+      }
+      slot.job = undefined;
+      if (m.type === "done") {
+        job.onProgress?.({ stage: "done", fraction: 1 });
+        job.resolve({ proof: m.proof, publicSignals: m.publicSignals, witnessMs: m.witnessMs, proveMs: m.proveMs });
+      } else {
+        job.reject(m.unsatisfied ? new UnsatisfiedInputError(m.message) : new Error(m.message));
+      }
+      this.pump();
+    });
+    const fail = (err: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i < 0) return;
+      this.slots.splice(i, 1);
+      const job = slot.job;
+      slot.job = undefined;
+      job?.reject(err);
+      if (!this.closed) this.pump();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code, signal) => {
+      if (!this.closed || slot.job) fail(new Error(`prover worker exited (code ${code}, signal ${signal})`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.job);
+      if (!slot) {
+        if (this.slots.length >= this.concurrency) return;
+        slot = this.spawn();
+      }
+      const job = this.queue.shift() as Pending;
+      slot.job = job;
+      const req: ProveRequest = { id: job.id, wasm: job.wasm, zkey: job.zkey, input: job.input };
+      slot.worker.send(req);
+    }
+  }
+
+  /** Rejects queued jobs, lets running ones finish, then ends the workers (and their snarkjs threads). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error("the prover pool was closed"));
+    await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const stop = (): void => {
+              if (slot.worker.exitCode !== null || !slot.worker.connected) return resolve();
+              slot.worker.once("exit", () => resolve());
+              slot.worker.send({ type: "stop" });
+            };
+            if (!slot.job) return stop();
+            const wait = setInterval(() => {
+              if (!slot.job) {
+                clearInterval(wait);
+                stop();
+              }
+            }, 50);
+          }),
+      ),
+    );
+    this.slots.length = 0;
+  }
+}

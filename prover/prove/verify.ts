@@ -1,0 +1,72 @@
+/** Off-chain verification and Solidity calldata of Groth16 proofs. */
+import * as snarkjs from "snarkjs";
+import type { Groth16Proof, PublicSignals } from "snarkjs";
+
+/** The BN254 scalar field modulus: every public signal must be below it. */
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416711008954211136357084184961n;
+const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+function isFieldString(v: unknown, modulus: bigint): boolean {
+  return typeof v === "string" && /^[0-9]{1,78}$/.test(v) && BigInt(v) < modulus;
+}
+
+/** True when `proof` has the shape of a snarkjs Groth16 proof with coordinates in the base field. */
+export function isGroth16ProofShape(proof: unknown): proof is Groth16Proof {
+  const p = proof as Groth16Proof;
+  const pt = (a: unknown, n: number): boolean =>
+    Array.isArray(a) && a.length >= n && a.slice(0, n).every((x) => isFieldString(x, BASE_FIELD));
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    pt(p.pi_a, 2) &&
+    pt(p.pi_c, 2) &&
+    Array.isArray(p.pi_b) &&
+    p.pi_b.length >= 2 &&
+    p.pi_b.slice(0, 2).every((row) => pt(row, 2))
+  );
+}
+
+/**
+ * Verifies a Groth16 proof off-chain. A malformed proof or public signal, or a proof that does not verify,
+ * returns false; a malformed verification key throws a TypeError naming it.
+ */
+export async function verifyGroth16(
+  vkey: snarkjs.VerificationKey,
+  publicSignals: PublicSignals,
+  proof: unknown,
+): Promise<boolean> {
+  if (typeof vkey !== "object" || vkey === null || vkey.protocol !== "groth16" || typeof vkey.nPublic !== "number") {
+    throw new TypeError("vkey: not a Groth16 verification key");
+  }
+  if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;
+  if (!publicSignals.every((s) => isFieldString(s, SNARK_FIELD))) return false;
+  if (!isGroth16ProofShape(proof)) return false;
+  try {
+    return await snarkjs.groth16.verify(vkey, publicSignals, proof);
+  } catch {
+    return false;
+  }
+}
+
+/** A proof in the shape the Solidity verifier takes (`verifyProof(a, b, c, pubSignals)`). */
+export interface SolidityProof {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+  pubSignals: string[];
+}
+
+/** Converts a snarkjs proof to the verifier's calldata arguments (G2 coordinates swapped as EIP-197 wants). */
+export function toSolidityProof(proof: Groth16Proof, publicSignals: PublicSignals): SolidityProof {
+  if (!isGroth16ProofShape(proof)) throw new TypeError("proof: not a Groth16 proof");
+  const b = proof.pi_b as string[][];
+  return {
+    a: [proof.pi_a[0] as string, proof.pi_a[1] as string],
+    b: [
+      [b[0]![1] as string, b[0]![0] as string],
+      [b[1]![1] as string, b[1]![0] as string],
+    ],
+    c: [proof.pi_c[0] as string, proof.pi_c[1] as string],
+    pubSignals: [...publicSignals],
+  };
+}
