@@ -1,0 +1,54 @@
+/** Shared CLI conventions: exit codes, errors on stderr, `--json` output on stdout. */
+import { readFileSync } from "node:fs";
+
+/** Exit codes that mean something. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and the answer is negative (a proof does not verify, a tape is invalid). */
+  negative: 1,
+  /** Bad usage or bad input (missing file, malformed JSON, unknown instance or network). */
+  usage: 2,
+  /** Something failed that is not the user's input. */
+  internal: 3,
+} as const;
+
+/** An error whose message is for the user, with the exit code to end with. */
+export class CliError extends Error {
+  override name = "CliError";
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.usage) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Reads a file the user named, with an error that names the option. */
+export function readUserFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new CliError(
+      `${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
+/** Parses a JSON file the user named. */
+export function readUserJson<T>(path: string, what: string): T {
+  const text = readUserFile(path, what);
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new CliError(`${what}: ${path} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** JSON with bigints as decimal strings. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/** Prints a result: JSON on stdout with `--json`, otherwise the human text. */
+export function output(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? toJson(value) + "\n" : human() + "\n");
+}

@@ -1,0 +1,41 @@
+/**
+ * The `rwa-attest` command line. Each subcommand lives in `cli/commands/`; conventions (exit codes, `--json`,
+ * errors on stderr, progress only on a terminal) are in `cli/io.ts` and `cli/progress.ts`.
+ */
+import { Command, CommanderError } from "commander";
+import { terminateCurves } from "../pipeline/build.ts";
+import { registerBuild } from "./commands/build.ts";
+import { registerVerify } from "./commands/verify.ts";
+import { CliError, EXIT } from "./io.ts";
+
+export function createProgram(): Command {
+  const program = new Command("rwa-attest")
+    .description("zero-knowledge attestations of real-world-asset loan pools")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+  registerBuild(program);
+  registerVerify(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof CliError || err instanceof TypeError) {
+      process.stderr.write(`rwa-attest: ${(err as Error).message}\n`);
+      return err instanceof CliError ? err.exitCode : EXIT.usage;
+    }
+    process.stderr.write(`rwa-attest: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.internal;
+  } finally {
+    await terminateCurves();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
