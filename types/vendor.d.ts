@@ -96,4 +96,21 @@ declare module "ffjavascript" {
   export const utils: Any;
   export const BigBuffer: Any;
   export const F1Field: Any;
+  export const ChaCha: Any;
+}
+
+declare module "@iden3/binfileutils" {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Any = any;
+  export function readBinFile(fileName: unknown, type: string, maxVersion: number, cacheSize?: number, pageSize?: number): Promise<{ fd: Any; sections: Any }>;
+  export function createBinFile(fileName: unknown, type: string, version: number, nSections: number, cacheSize?: number, pageSize?: number): Promise<Any>;
+  export function startWriteSection(fd: Any, idSection: number): Promise<void>;
+  export function endWriteSection(fd: Any): Promise<void>;
+  export function startReadUniqueSection(fd: Any, sections: Any, idSection: number): Promise<void>;
+  export function endReadSection(fd: Any, noCheck?: boolean): Promise<void>;
+  export function copySection(fdFrom: Any, sections: Any, fdTo: Any, sectionId: number, size?: number): Promise<void>;
+  export function readSection(fd: Any, sections: Any, idSection: number, offset?: number, length?: number): Promise<Uint8Array>;
+  export function readBigInt(fd: Any, n8: number, pos?: number): Promise<bigint>;
+  export function writeBigInt(fd: Any, n: bigint, n8: number, pos?: number): Promise<void>;
+  export function sectionIsEqual(fd1: Any, sections1: Any, fd2: Any, sections2: Any, idSection: number): Promise<boolean>;
 }
