@@ -1,0 +1,318 @@
+/**
+ * CSV tapes: a streaming reader (csv-parse) that maps every row through a {@link TapeMapping} and validates
+ * it, collecting every problem, and a writer of the canonical CSV layout.
+ *
+ * Canonical layout: an optional first line `#rwa-attest-tape poolId=… period=… asOfDate=YYYY-MM-DD
+ * currency=… decimals=…`, then a header with the field names of {@link LOAN_FIELDS}, then one row per loan
+ * (amounts as decimal integers in minor units, dates ISO, status names).
+ */
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import { parse as parseSync } from "csv-parse/sync";
+import { daysToIso, parseDate } from "./dates.ts";
+import { IDENTITY_MAPPING, LOAN_FIELDS, compileMapping } from "./mapping.ts";
+import type { CompiledMapping, TapeMapping } from "./mapping.ts";
+import { LOAN_STATUS_NAMES } from "./schema.ts";
+import type { LoanRecord, LoanTape } from "./schema.ts";
+import { TapeValidationError, TapeValidator, assertValidTape, showValue } from "./validate.ts";
+import type { TapeHeader, TapeProblem } from "./validate.ts";
+
+/** Columns of the canonical CSV layout, in order (the field names of the schema). */
+export const TAPE_CSV_COLUMNS = LOAN_FIELDS;
+/** Tag that starts the optional metadata line of a canonical CSV tape. */
+export const CSV_METADATA_TAG = "#rwa-attest-tape";
+
+/**
+ * Where a tape comes from: `{path}`, `{text}`, or a bare string, taken as text when it contains a line
+ * break or starts with `{` (after white space) and as a file path otherwise.
+ */
+export type TapeSource = string | { path: string } | { text: string };
+
+/** Resolves a {@link TapeSource} into `{path}` or `{text}`. */
+export function resolveSource(source: TapeSource): { path: string } | { text: string } {
+  if (typeof source !== "string") return source;
+  return /[\r\n]/.test(source) || source.trimStart().startsWith("{") ? { text: source } : { path: source };
+}
+
+/** Options of the CSV readers. Tape-level values given here must agree with the file's metadata line. */
+export interface CsvReadOptions {
+  /** How source columns become fields (default {@link IDENTITY_MAPPING}). */
+  mapping?: TapeMapping;
+  /** Pool id, when the file has no metadata line (source tapes such as LendingClub's never do). */
+  poolId?: bigint;
+  /** Reporting period (YYYYMM by convention). */
+  period?: number;
+  /** Last day of the period, days since 1970-01-01. */
+  asOfDate?: number;
+  /** ISO 4217 currency (default: the mapping's default). */
+  currency?: string;
+  /** Decimal places of the minor unit (default: the mapping's default, else 2). */
+  decimals?: number;
+}
+
+/**
+ * Consumes CSV records one at a time (metadata line, header, rows), maps and validates each, and keeps
+ * the records; {@link CsvTapeBuilder.finish} returns the tape or throws with every problem.
+ */
+export class CsvTapeBuilder {
+  private readonly options: CsvReadOptions;
+  private readonly mapping: TapeMapping;
+  private readonly meta: Partial<Record<"poolId" | "period" | "asOfDate" | "currency" | "decimals", string>> =
+    {};
+  private readonly early: TapeProblem[] = [];
+  private header: TapeHeader | undefined;
+  private compiled: CompiledMapping | undefined;
+  private validator: TapeValidator | undefined;
+  private width = 0;
+  private row = 0;
+  private readonly loans: LoanRecord[] = [];
+
+  /** A builder for one tape. */
+  constructor(options: CsvReadOptions = {}) {
+    this.options = options;
+    this.mapping = options.mapping ?? IDENTITY_MAPPING;
+  }
+
+  /** Feeds the next CSV record (array of cells, empty lines already skipped). */
+  push(cells: string[]): void {
+    if (!this.compiled) {
+      if (cells.length === 1 && cells[0]!.startsWith("#")) {
+        this.readMetadata(cells[0]!);
+        return;
+      }
+      this.start(cells);
+      return;
+    }
+    this.row++;
+    const v = this.validator!;
+    if (cells.length !== this.width) {
+      v.addProblem({
+        row: this.row,
+        field: "csv",
+        value: `${cells.length} cells`,
+        reason: `the header has ${this.width} columns`,
+      });
+      v.count++;
+      return;
+    }
+    const rec = this.compiled.mapRow(cells, this.row, v.problems);
+    if (rec) {
+      v.check(rec, this.row);
+      if (v.problems.length === 0) this.loans.push(rec);
+    } else {
+      v.count++;
+    }
+  }
+
+  /** Ends the tape: returns it, or throws a {@link TapeValidationError} with every problem. */
+  finish(): LoanTape {
+    if (!this.validator) {
+      this.early.push({ row: null, field: "csv", value: "", reason: "no header row" });
+      throw new TapeValidationError(this.early);
+    }
+    this.validator.finish();
+    return { ...this.header!, loans: this.loans };
+  }
+
+  private readMetadata(line: string): void {
+    const parts = line.trim().split(/\s+/);
+    if (parts[0] !== CSV_METADATA_TAG) return; // another comment line before the header: ignored
+    for (const p of parts.slice(1)) {
+      const eq = p.indexOf("=");
+      const k = eq > 0 ? p.slice(0, eq) : p;
+      if (!["poolId", "period", "asOfDate", "currency", "decimals"].includes(k) || eq < 0) {
+        this.early.push({
+          row: null,
+          field: "csv",
+          value: p,
+          reason: "unknown metadata entry (expected key=value)",
+        });
+        continue;
+      }
+      this.meta[k as keyof typeof this.meta] = p.slice(eq + 1);
+    }
+  }
+
+  /** Resolves the tape header from metadata and options, then binds the mapping to the CSV header. */
+  private start(headerCells: string[]): void {
+    const o = this.options;
+    const m = this.meta;
+    const problems = this.early;
+    const pick = <T>(
+      field: string,
+      fromOpt: T | undefined,
+      fromMeta: string | undefined,
+      conv: (s: string) => T | undefined,
+      dflt?: T,
+    ): T | undefined => {
+      let metaVal: T | undefined;
+      if (fromMeta !== undefined) {
+        metaVal = conv(fromMeta);
+        if (metaVal === undefined) {
+          problems.push({
+            row: null,
+            field,
+            value: fromMeta,
+            reason: "malformed value in the metadata line",
+          });
+        }
+      }
+      if (fromOpt !== undefined && metaVal !== undefined && fromOpt !== metaVal) {
+        problems.push({
+          row: null,
+          field,
+          value: showValue(fromOpt),
+          reason: `the file's metadata line says ${fromMeta}`,
+        });
+      }
+      const v = fromOpt ?? metaVal ?? dflt;
+      if (v === undefined && fromMeta === undefined) {
+        problems.push({
+          row: null,
+          field,
+          value: "",
+          reason: "missing: give it in the options or the metadata line",
+        });
+      }
+      return v;
+    };
+    const asInt = (s: string): number | undefined => (/^\d{1,10}$/.test(s) ? Number(s) : undefined);
+    const header = {
+      poolId: pick("poolId", o.poolId, m.poolId, (s) => (/^\d{1,20}$/.test(s) ? BigInt(s) : undefined)),
+      period: pick("period", o.period, m.period, asInt),
+      asOfDate: pick("asOfDate", o.asOfDate, m.asOfDate, (s) => {
+        const r = parseDate(s, "ISO");
+        return "days" in r ? r.days : undefined;
+      }),
+      currency: pick("currency", o.currency, m.currency, (s) => s, this.mapping.defaults?.currency ?? "USD"),
+      decimals: pick("decimals", o.decimals, m.decimals, asInt, this.mapping.defaults?.decimals ?? 2),
+    } as TapeHeader;
+    this.header = header;
+    const v = new TapeValidator(header);
+    // Missing tape values are already reported above; do not report them twice.
+    const reported = new Set(problems.map((p) => p.field));
+    v.problems.splice(0, v.problems.length, ...v.problems.filter((p) => !reported.has(p.field)));
+    v.problems.push(...problems);
+    this.width = headerCells.length;
+    this.compiled = compileMapping(this.mapping, headerCells, {
+      asOfDate: typeof header.asOfDate === "number" ? header.asOfDate : 0,
+      decimals: typeof header.decimals === "number" ? header.decimals : 2,
+    });
+    v.problems.push(...this.compiled.headerProblems);
+    this.validator = v;
+    if (this.compiled.headerProblems.length > 0) {
+      // Every row would repeat the header's problem: report the header alone.
+      throw new TapeValidationError(v.problems);
+    }
+  }
+}
+
+function csvParseOptions(mapping: TapeMapping | undefined): Record<string, unknown> {
+  return {
+    bom: true,
+    delimiter: mapping?.csv?.delimiter ?? ",",
+    skip_empty_lines: true,
+    relax_column_count: true,
+  };
+}
+
+function csvSyntaxError(e: unknown): TapeValidationError {
+  const err = e as { message?: string; lines?: number };
+  return new TapeValidationError([
+    {
+      row: null,
+      field: "csv",
+      value: err.lines !== undefined ? `line ${err.lines}` : "",
+      reason: String(err.message),
+    },
+  ]);
+}
+
+/** Reads a CSV tape from text (synchronously); throws a {@link TapeValidationError} with every problem. */
+export function parseTapeCsv(text: string, options: CsvReadOptions = {}): LoanTape {
+  let records: string[][];
+  try {
+    records = parseSync(text, csvParseOptions(options.mapping)) as string[][];
+  } catch (e) {
+    throw csvSyntaxError(e);
+  }
+  const b = new CsvTapeBuilder(options);
+  for (const r of records) b.push(r);
+  return b.finish();
+}
+
+/**
+ * Reads a CSV tape from a byte or text stream, record by record (constant memory besides the records);
+ * throws a {@link TapeValidationError} with every problem.
+ */
+export async function readTapeCsvStream(
+  input: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>,
+  options: CsvReadOptions = {},
+): Promise<LoanTape> {
+  const stream =
+    input instanceof Readable ? input : Readable.from(input as AsyncIterable<string | Uint8Array>);
+  const parser = stream.pipe(parse(csvParseOptions(options.mapping)));
+  const b = new CsvTapeBuilder(options);
+  try {
+    for await (const r of parser) b.push(r as string[]);
+  } catch (e) {
+    stream.destroy?.();
+    if (e instanceof TapeValidationError) throw e;
+    throw csvSyntaxError(e);
+  }
+  return b.finish();
+}
+
+/**
+ * Reads a CSV tape from a file (streamed) or text, mapping its columns with `options.mapping`
+ * (default: the canonical layout); throws a {@link TapeValidationError} with every problem.
+ */
+export async function readTapeCsv(source: TapeSource, options: CsvReadOptions = {}): Promise<LoanTape> {
+  const s = resolveSource(source);
+  if ("text" in s) return parseTapeCsv(s.text, options);
+  return readTapeCsvStream(createReadStream(s.path), options);
+}
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) || s.startsWith("#") ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The canonical CSV cells of one record (amounts in minor units, ISO dates, status name). */
+export function recordToCsvCells(r: LoanRecord): string[] {
+  return [
+    csvCell(r.loanId),
+    csvCell(r.borrowerRef),
+    daysToIso(r.originationDate),
+    daysToIso(r.maturityDate),
+    r.originalPrincipal.toString(),
+    r.outstandingBalance.toString(),
+    String(r.interestRateBps),
+    r.scheduledPayment.toString(),
+    r.collectedAmount.toString(),
+    String(r.daysPastDue),
+    LOAN_STATUS_NAMES[r.status]!,
+    r.chargedOffAmount.toString(),
+    String(r.creditScore),
+    String(r.scoreProviderId),
+    daysToIso(r.scoreDate),
+    r.collateralValue.toString(),
+  ];
+}
+
+/** Formats a (valid) tape as canonical CSV with its metadata line; throws if the tape is invalid. */
+export function formatTapeCsv(tape: LoanTape): string {
+  assertValidTape(tape);
+  const lines = [
+    `${CSV_METADATA_TAG} poolId=${tape.poolId} period=${tape.period} asOfDate=${daysToIso(tape.asOfDate)} currency=${tape.currency} decimals=${tape.decimals}`,
+    TAPE_CSV_COLUMNS.join(","),
+  ];
+  for (const r of tape.loans) lines.push(recordToCsvCells(r).join(","));
+  return lines.join("\n") + "\n";
+}
+
+/** Writes a (valid) tape to `path` as canonical CSV; throws (and writes nothing) if the tape is invalid. */
+export async function writeTapeCsv(tape: LoanTape, path: string): Promise<void> {
+  await writeFile(path, formatTapeCsv(tape));
+}

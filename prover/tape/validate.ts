@@ -1,0 +1,342 @@
+/**
+ * Validation of loan tapes against the limits of `schema.ts` and the consistency rules of `docs/TAPE.md`.
+ * Every problem is collected (row, field, value, reason); nothing stops at the first one.
+ */
+import {
+  LOAN_STATUS_NAMES,
+  LoanStatus,
+  MAX_AMOUNT,
+  MAX_CREDIT_SCORE,
+  MAX_DAY,
+  MAX_DAYS_PAST_DUE,
+  MAX_ID_BYTES,
+  MAX_PROVIDER_ID,
+  MAX_RATE_BPS,
+} from "./schema.ts";
+import type { LoanRecord, LoanTape } from "./schema.ts";
+
+/** One problem found in a tape. */
+export interface TapeProblem {
+  /**
+   * 1-based number of the loan record (the first loan, or the first CSV data row after the header, is row 1);
+   * `null` for a problem of the tape as a whole (header fields, missing columns, empty tape).
+   */
+  row: number | null;
+  /** Canonical field name (`outstandingBalance`, `poolId`…), or `csv` for a problem of the CSV layout. */
+  field: string;
+  /** The offending value as text (the source text when it came from a file). */
+  value: string;
+  /** Why it is refused. */
+  reason: string;
+}
+
+/** Thrown when a tape (or a mapping of one) has problems; `problems` lists every one of them. */
+export class TapeValidationError extends Error {
+  /** Every problem found, in row order (tape-level problems first). */
+  readonly problems: TapeProblem[];
+  constructor(problems: TapeProblem[], what = "loan tape") {
+    const shown = problems.slice(0, 20).map(formatProblem);
+    const more = problems.length > 20 ? `\n  … and ${problems.length - 20} more` : "";
+    super(`invalid ${what}: ${problems.length} problem(s)\n  ${shown.join("\n  ")}${more}`);
+    this.name = "TapeValidationError";
+    this.problems = problems;
+  }
+}
+
+/** One line of text for a problem: `row 3, outstandingBalance = "-5": negative amount`. */
+export function formatProblem(p: TapeProblem): string {
+  return `${p.row === null ? "tape" : `row ${p.row}`}, ${p.field} = ${JSON.stringify(p.value)}: ${p.reason}`;
+}
+
+/** A performing loan may be at most this many days past due (a payment a few days late stays performing). */
+export const PERFORMING_MAX_DAYS_PAST_DUE = 29;
+/** The outstanding balance (and a charged-off amount) may be at most this multiple of the original principal. */
+export const MAX_BALANCE_TO_PRINCIPAL = 2n;
+/** Most decimal places a tape's minor unit may have. */
+export const MAX_DECIMALS = 18;
+
+/** The tape-level fields of a tape: everything but the loans. */
+export type TapeHeader = Omit<LoanTape, "loans">;
+
+/** Renders any value as problem text. */
+export function showValue(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v === undefined) return "";
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+const utf8 = new TextEncoder();
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Reason an identifier (loan id, borrower reference) is refused, or undefined when it is fine. */
+export function idProblem(v: unknown): string | undefined {
+  if (typeof v !== "string") return "must be a string";
+  if (v.length === 0) return "must not be empty";
+  if (v.trim() !== v) return "must not start or end with white space";
+  if (CONTROL.test(v)) return "must not contain control characters";
+  const n = utf8.encode(v).length;
+  if (n > MAX_ID_BYTES) return `is ${n} UTF-8 bytes, more than ${MAX_ID_BYTES}`;
+  return undefined;
+}
+
+/** Reason an amount is refused (not a bigint, negative, 2^48 or more), or undefined. */
+export function amountProblem(v: unknown): string | undefined {
+  if (typeof v !== "bigint") return "must be an integer amount of minor units (bigint)";
+  if (v < 0n) return "negative amount";
+  if (v > MAX_AMOUNT) return `amount above the maximum 2^48 - 1 = ${MAX_AMOUNT}`;
+  return undefined;
+}
+
+/** Reason an integer in [min, max] is refused, or undefined. */
+export function intProblem(v: unknown, min: number, max: number, what = "value"): string | undefined {
+  if (typeof v !== "number" || !Number.isInteger(v)) return `${what} must be an integer`;
+  if (v < min || v > max) return `${what} outside ${min}..${max}`;
+  return undefined;
+}
+
+/** Problems of the tape-level fields (row `null`). */
+export function validateTapeHeader(h: Partial<TapeHeader>): TapeProblem[] {
+  const out: TapeProblem[] = [];
+  const add = (field: string, value: unknown, reason: string | undefined): void => {
+    if (reason !== undefined) out.push({ row: null, field, value: showValue(value), reason });
+  };
+  const poolId = h.poolId;
+  add(
+    "poolId",
+    poolId,
+    typeof poolId !== "bigint"
+      ? "must be an unsigned integer below 2^64"
+      : poolId < 0n || poolId >= 1n << 64n
+        ? "outside 0..2^64-1"
+        : undefined,
+  );
+  add("period", h.period, intProblem(h.period, 0, 0xffff_ffff, "period"));
+  add("asOfDate", h.asOfDate, intProblem(h.asOfDate, 0, MAX_DAY, "day number"));
+  add(
+    "currency",
+    h.currency,
+    typeof h.currency === "string" && /^[A-Z]{3}$/.test(h.currency)
+      ? undefined
+      : "must be an ISO 4217 code (three capital letters)",
+  );
+  add("decimals", h.decimals, intProblem(h.decimals, 0, MAX_DECIMALS, "decimals"));
+  return out;
+}
+
+/**
+ * Incremental validator: feed it records one at a time (the streaming CSV reader does), then call
+ * {@link TapeValidator.finish}. It checks every record's fields, the cross-field rules, and loan-id
+ * uniqueness across the tape.
+ */
+export class TapeValidator {
+  /** Problems found so far. */
+  readonly problems: TapeProblem[] = [];
+  /** Records accepted so far (only meaningful if there are no problems). */
+  count = 0;
+  private readonly ids = new Map<string, number>();
+  private readonly asOfDate: number | undefined;
+
+  /** Starts a validator for a tape with this header (its problems are recorded at once). */
+  constructor(header: Partial<TapeHeader>) {
+    this.problems.push(...validateTapeHeader(header));
+    this.asOfDate =
+      typeof header.asOfDate === "number" && Number.isInteger(header.asOfDate) ? header.asOfDate : undefined;
+  }
+
+  /** Records a problem found elsewhere (e.g. by a mapping) so that it is reported with the others. */
+  addProblem(p: TapeProblem): void {
+    this.problems.push(p);
+  }
+
+  /** Checks one record at 1-based `row`; returns true when it has no problem. */
+  check(record: LoanRecord, row: number): boolean {
+    const before = this.problems.length;
+    checkRecord(record, row, this.asOfDate, this.problems);
+    const id = record.loanId;
+    if (typeof id === "string" && id.length > 0) {
+      const first = this.ids.get(id);
+      if (first !== undefined) {
+        this.problems.push({
+          row,
+          field: "loanId",
+          value: id,
+          reason: `duplicate loan id (first at row ${first})`,
+        });
+      } else {
+        this.ids.set(id, row);
+      }
+    }
+    this.count++;
+    return this.problems.length === before;
+  }
+
+  /** Ends validation: throws a {@link TapeValidationError} with every problem, or returns. */
+  finish(): void {
+    if (this.count === 0 && !this.problems.some((p) => p.row === null && p.field === "loans")) {
+      this.problems.push({ row: null, field: "loans", value: "0", reason: "a tape holds at least one loan" });
+    }
+    if (this.problems.length > 0) {
+      const sorted = [...this.problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+      throw new TapeValidationError(sorted);
+    }
+  }
+}
+
+const STATUS_CODES = new Set<number>(Object.values(LoanStatus));
+
+/**
+ * Checks one record and appends its problems to `out`. `asOfDate` (the tape's) enables the rules that
+ * compare dates with the end of the period; pass undefined to skip them.
+ */
+export function checkRecord(
+  r: LoanRecord,
+  row: number,
+  asOfDate: number | undefined,
+  out: TapeProblem[],
+): void {
+  const add = (field: string, value: unknown, reason: string | undefined): boolean => {
+    if (reason === undefined) return true;
+    out.push({ row, field, value: showValue(value), reason });
+    return false;
+  };
+  if (typeof r !== "object" || r === null) {
+    add("(record)", r, "a loan record must be an object");
+    return;
+  }
+  add("loanId", r.loanId, idProblem(r.loanId));
+  add("borrowerRef", r.borrowerRef, idProblem(r.borrowerRef));
+  const origOk = add(
+    "originationDate",
+    r.originationDate,
+    intProblem(r.originationDate, 0, MAX_DAY, "day number"),
+  );
+  const matOk = add("maturityDate", r.maturityDate, intProblem(r.maturityDate, 0, MAX_DAY, "day number"));
+  const principalOk = add("originalPrincipal", r.originalPrincipal, amountProblem(r.originalPrincipal));
+  const outOk = add("outstandingBalance", r.outstandingBalance, amountProblem(r.outstandingBalance));
+  add("interestRateBps", r.interestRateBps, intProblem(r.interestRateBps, 0, MAX_RATE_BPS, "rate (bps)"));
+  add("scheduledPayment", r.scheduledPayment, amountProblem(r.scheduledPayment));
+  add("collectedAmount", r.collectedAmount, amountProblem(r.collectedAmount));
+  const dpdOk = add("daysPastDue", r.daysPastDue, intProblem(r.daysPastDue, 0, MAX_DAYS_PAST_DUE, "days"));
+  const statusOk = add(
+    "status",
+    r.status,
+    typeof r.status === "number" && STATUS_CODES.has(r.status)
+      ? undefined
+      : `unknown status (expected one of ${LOAN_STATUS_NAMES.join(", ")})`,
+  );
+  const coOk = add("chargedOffAmount", r.chargedOffAmount, amountProblem(r.chargedOffAmount));
+  add("creditScore", r.creditScore, intProblem(r.creditScore, 0, MAX_CREDIT_SCORE, "score"));
+  add("scoreProviderId", r.scoreProviderId, intProblem(r.scoreProviderId, 0, MAX_PROVIDER_ID, "provider id"));
+  const scoreDateOk = add("scoreDate", r.scoreDate, intProblem(r.scoreDate, 0, MAX_DAY, "day number"));
+  add("collateralValue", r.collateralValue, amountProblem(r.collateralValue));
+
+  // Cross-field rules, each only when the fields it reads are individually valid.
+  if (origOk && matOk && r.maturityDate < r.originationDate) {
+    add("maturityDate", r.maturityDate, `before the origination date ${r.originationDate}`);
+  }
+  if (asOfDate !== undefined) {
+    if (origOk && r.originationDate > asOfDate) {
+      add("originationDate", r.originationDate, `after the tape's as-of date ${asOfDate}`);
+    }
+    if (scoreDateOk && r.scoreDate > asOfDate) {
+      add("scoreDate", r.scoreDate, `after the tape's as-of date ${asOfDate}`);
+    }
+    if (origOk && dpdOk && r.originationDate <= asOfDate && r.daysPastDue > asOfDate - r.originationDate) {
+      add(
+        "daysPastDue",
+        r.daysPastDue,
+        `more than the loan's age at the as-of date (${asOfDate - r.originationDate} days)`,
+      );
+    }
+  }
+  if (principalOk && r.originalPrincipal === 0n)
+    add("originalPrincipal", r.originalPrincipal, "must be positive");
+  if (principalOk && outOk && r.outstandingBalance > MAX_BALANCE_TO_PRINCIPAL * r.originalPrincipal) {
+    add("outstandingBalance", r.outstandingBalance, "more than twice the original principal");
+  }
+  if (!statusOk) return;
+  const name = LOAN_STATUS_NAMES[r.status]!;
+  const isChargedOff = r.status === LoanStatus.ChargedOff;
+  if (coOk && !isChargedOff && r.chargedOffAmount !== 0n) {
+    add(
+      "chargedOffAmount",
+      r.chargedOffAmount,
+      `must be 0 unless the status is charged_off (status is ${name})`,
+    );
+  }
+  if (coOk && isChargedOff && r.chargedOffAmount === 0n) {
+    add("chargedOffAmount", r.chargedOffAmount, "a charged_off loan has a positive charged-off amount");
+  }
+  if (
+    coOk &&
+    principalOk &&
+    isChargedOff &&
+    r.chargedOffAmount > MAX_BALANCE_TO_PRINCIPAL * r.originalPrincipal
+  ) {
+    add("chargedOffAmount", r.chargedOffAmount, "more than twice the original principal");
+  }
+  if (outOk) {
+    const active =
+      r.status === LoanStatus.Performing ||
+      r.status === LoanStatus.Delinquent ||
+      r.status === LoanStatus.Defaulted;
+    if (active && r.outstandingBalance === 0n) {
+      add("outstandingBalance", r.outstandingBalance, `a ${name} loan has a positive outstanding balance`);
+    }
+    if (!active && r.outstandingBalance !== 0n) {
+      add("outstandingBalance", r.outstandingBalance, `must be 0 for a ${name} loan`);
+    }
+  }
+  if (dpdOk) {
+    if (r.status === LoanStatus.Performing && r.daysPastDue > PERFORMING_MAX_DAYS_PAST_DUE) {
+      add(
+        "daysPastDue",
+        r.daysPastDue,
+        `a performing loan is at most ${PERFORMING_MAX_DAYS_PAST_DUE} days past due`,
+      );
+    }
+    if (r.status === LoanStatus.Delinquent && r.daysPastDue === 0) {
+      add("daysPastDue", r.daysPastDue, "a delinquent loan is at least 1 day past due");
+    }
+    if (r.status === LoanStatus.Repaid && r.daysPastDue !== 0) {
+      add("daysPastDue", r.daysPastDue, "a repaid loan is 0 days past due");
+    }
+  }
+}
+
+/** All problems of a tape (header, every record, duplicate ids, empty tape), without throwing. */
+export function validateTape(tape: LoanTape): TapeProblem[] {
+  const v = new TapeValidator(tape);
+  if (!Array.isArray(tape.loans)) {
+    v.addProblem({ row: null, field: "loans", value: showValue(tape.loans), reason: "must be an array" });
+  } else {
+    tape.loans.forEach((r, i) => v.check(r, i + 1));
+  }
+  try {
+    v.finish();
+    return [];
+  } catch (e) {
+    if (e instanceof TapeValidationError) return e.problems;
+    throw e;
+  }
+}
+
+/** Throws a {@link TapeValidationError} listing every problem of the tape, or returns the tape. */
+export function assertValidTape(tape: LoanTape): LoanTape {
+  const problems = validateTape(tape);
+  if (problems.length > 0) throw new TapeValidationError(problems);
+  return tape;
+}
+
+/** The problems of one record (row 1, no as-of date rules, no uniqueness), e.g. for a form. */
+export function validateLoanRecord(record: LoanRecord, asOfDate?: number): TapeProblem[] {
+  const out: TapeProblem[] = [];
+  checkRecord(record, 1, asOfDate, out);
+  return out;
+}
