@@ -1,0 +1,148 @@
+/**
+ * Building an analysis from attested pool figures (docs/INTERFACES.md), when loans are not known
+ * individually: the pool is split into homogeneous groups by delinquency bucket, each group's PD read from
+ * the PD table at the pool's score band, each group made of equal loans.
+ *
+ * Assumptions (documented in docs/ANALYTICS.md):
+ * - groups: current = outstanding − bucket30 − bucket60 − bucket90; defaulted loans (PD 1) are taken out of
+ *   bucket90 first, then bucket60, bucket30 and current (they are usually the most delinquent);
+ * - score band: the balance-weighted average score ⌊scoreWeightedBalance / outstanding⌋ (`scoreBasis`
+ *   "average", default) or the attested minimum score (`"minimum"`, conservative);
+ * - loan count per group: activeCount × the group's share of the balance (`granularity` "average", default),
+ *   or the fewest loans consistent with the largest loan, ⌈group / maxLoanBalance⌉ (`"conservative"`).
+ */
+import type { AnalysisInput, GroupInput } from "./schema.ts";
+
+/** Attested figures of a pool (amounts as bigint, safe-integer number, or decimal string). */
+export interface AttestedFigures {
+  outstanding: bigint | number | string;
+  bucket30: bigint | number | string;
+  bucket60: bigint | number | string;
+  bucket90: bigint | number | string;
+  defaulted: bigint | number | string;
+  scoreWeightedBalance: bigint | number | string;
+  maxLoanBalance: bigint | number | string;
+  activeCount: number;
+  minScore: number;
+}
+
+/** Options of {@link analysisFromFigures}: the analysis settings plus how aggregates become groups. */
+export type FiguresOptions = Omit<AnalysisInput, "loans" | "groups"> & {
+  scoreBasis?: "average" | "minimum";
+  granularity?: "average" | "conservative";
+};
+
+function toBig(v: unknown, name: string): bigint {
+  if (typeof v === "bigint") {
+    if (v < 0n) throw new TypeError(`figures.${name} must not be negative`);
+    return v;
+  }
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === "string" && /^[0-9]{1,30}$/.test(v)) return BigInt(v);
+  throw new TypeError(`figures.${name} must be a non-negative integer (bigint, number or decimal string)`);
+}
+
+/**
+ * Unpacks the figures of the pool attestation's public signals figA, figB, figC (62-bit slots; figC:
+ * scoreWeightedBalance 72 bits | maxLoanBalance 48 | activeCount 16 | minScore 10 | breaches 16).
+ */
+export function unpackFigures(
+  figA: bigint,
+  figB: bigint,
+  figC: bigint,
+): AttestedFigures & { breaches: number } {
+  const m62 = (1n << 62n) - 1n;
+  const slot = (v: bigint, i: bigint): bigint => (v >> (62n * i)) & m62;
+  return {
+    outstanding: slot(figA, 0n),
+    bucket30: slot(figA, 3n),
+    bucket60: slot(figB, 0n),
+    bucket90: slot(figB, 1n),
+    defaulted: slot(figB, 2n),
+    scoreWeightedBalance: figC & ((1n << 72n) - 1n),
+    maxLoanBalance: (figC >> 72n) & ((1n << 48n) - 1n),
+    activeCount: Number((figC >> 120n) & 0xffffn),
+    minScore: Number((figC >> 136n) & 0x3ffn),
+    breaches: Number((figC >> 146n) & 0xffffn),
+  };
+}
+
+/**
+ * Builds an {@link AnalysisInput} from attested figures. Throws TypeError naming the figure when the
+ * figures are inconsistent (buckets above the outstanding balance, no active loan, …).
+ */
+export function analysisFromFigures(figures: AttestedFigures, options: FiguresOptions): AnalysisInput {
+  if (typeof figures !== "object" || figures === null) throw new TypeError("figures must be an object");
+  const outstanding = toBig(figures.outstanding, "outstanding");
+  const b30 = toBig(figures.bucket30, "bucket30");
+  const b60 = toBig(figures.bucket60, "bucket60");
+  const b90 = toBig(figures.bucket90, "bucket90");
+  const defaulted = toBig(figures.defaulted, "defaulted");
+  const swb = toBig(figures.scoreWeightedBalance, "scoreWeightedBalance");
+  const maxLoan = toBig(figures.maxLoanBalance, "maxLoanBalance");
+  const { activeCount, minScore } = figures;
+  if (!Number.isSafeInteger(activeCount) || activeCount < 1) {
+    throw new TypeError("figures.activeCount must be a positive integer");
+  }
+  if (!Number.isInteger(minScore) || minScore < 0 || minScore > 1023) {
+    throw new TypeError("figures.minScore must be an integer in [0, 1023]");
+  }
+  if (outstanding === 0n) throw new TypeError("figures.outstanding must be positive");
+  if (b30 + b60 + b90 > outstanding)
+    throw new TypeError("figures.bucket30: buckets exceed the outstanding balance");
+  if (defaulted > outstanding) throw new TypeError("figures.defaulted exceeds the outstanding balance");
+  if (maxLoan === 0n || maxLoan > outstanding)
+    throw new TypeError("figures.maxLoanBalance must be in (0, outstanding]");
+  if (maxLoan * BigInt(activeCount) < outstanding) {
+    throw new TypeError("figures.maxLoanBalance × activeCount is below the outstanding balance");
+  }
+  if (swb > 1023n * outstanding || swb < BigInt(minScore) * outstanding) {
+    throw new TypeError("figures.scoreWeightedBalance is inconsistent with minScore and outstanding");
+  }
+  const scoreBasis = options.scoreBasis ?? "average";
+  const granularity = options.granularity ?? "average";
+  if (scoreBasis !== "average" && scoreBasis !== "minimum") {
+    throw new TypeError('options.scoreBasis must be "average" or "minimum"');
+  }
+  if (granularity !== "average" && granularity !== "conservative") {
+    throw new TypeError('options.granularity must be "average" or "conservative"');
+  }
+  const score = scoreBasis === "average" ? Number(swb / outstanding) : minScore;
+
+  // exclusive delinquency groups, then defaulted balance moved out of the most delinquent first
+  const groups: Array<{ name: string; amount: bigint; dpd: number; defaulted: boolean }> = [
+    { name: "current", amount: outstanding - b30 - b60 - b90, dpd: 0, defaulted: false },
+    { name: "dpd30", amount: b30, dpd: 30, defaulted: false },
+    { name: "dpd60", amount: b60, dpd: 60, defaulted: false },
+    { name: "dpd90", amount: b90, dpd: 90, defaulted: false },
+  ];
+  let left = defaulted;
+  for (let i = groups.length - 1; i >= 0 && left > 0n; i--) {
+    const g = groups[i]!;
+    const take = g.amount < left ? g.amount : left;
+    g.amount -= take;
+    left -= take;
+  }
+  groups.push({ name: "defaulted", amount: defaulted, dpd: 90, defaulted: true });
+
+  const { scoreBasis: _s, granularity: _g, ...rest } = options;
+  const out: GroupInput[] = [];
+  for (const g of groups) {
+    if (g.amount === 0n) continue;
+    let count: number;
+    if (granularity === "average") {
+      count = Math.max(1, Math.round((activeCount * Number(g.amount)) / Number(outstanding)));
+    } else {
+      count = Number((g.amount + maxLoan - 1n) / maxLoan);
+    }
+    out.push({
+      name: g.name,
+      count,
+      exposure: g.amount.toString(),
+      score,
+      daysPastDue: g.dpd,
+      ...(g.defaulted ? { defaulted: true } : {}),
+    });
+  }
+  return { ...rest, groups: out };
+}
