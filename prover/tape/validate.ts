@@ -71,7 +71,6 @@ export function showValue(v: unknown): string {
 }
 
 const utf8 = new TextEncoder();
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Reason an identifier (loan id, borrower reference) is refused, or undefined when it is fine. */
