@@ -1,0 +1,230 @@
+/**
+ * One storage suite, run against SQLite (in memory) and a real PostgreSQL server (127.0.0.1:5432, a fresh
+ * schema per run, dropped afterwards). The PostgreSQL run is skipped, with a message, only when no server
+ * answers; CI starts one.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  PostgresStorage,
+  SqliteStorage,
+  type NewJob,
+  type Storage,
+} from "../../verifier-api/storage/index.ts";
+
+const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+async function postgresAnswers(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+const havePg = await postgresAnswers();
+if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the PostgreSQL storage run`);
+
+const opened: Storage[] = [];
+afterAll(async () => {
+  for (const s of opened) {
+    if (s instanceof PostgresStorage) await s.dropSchema();
+    await s.close();
+  }
+});
+
+function job(over: Partial<NewJob> = {}): NewJob {
+  return {
+    id: `job_${randomBytes(6).toString("hex")}`,
+    kind: "proof",
+    owner: "orig-a",
+    idempotencyKey: randomBytes(6).toString("hex"),
+    requestHash: "h1",
+    input: { a: 1 },
+    maxAttempts: 2,
+    ...over,
+  };
+}
+
+const backends: [string, boolean, () => Promise<Storage>][] = [
+  ["sqlite", true, async () => new SqliteStorage(":memory:")],
+  [
+    "postgres",
+    havePg,
+    async () => new PostgresStorage(PG_URL, `rwa_test_${process.pid}_${randomBytes(4).toString("hex")}`, 4),
+  ],
+];
+
+for (const [name, enabled, open] of backends) {
+  describe.skipIf(!enabled)(`storage: ${name}`, () => {
+    let s: Storage;
+    beforeEach(async () => {
+      s = await open();
+      opened.push(s);
+      await s.migrate();
+      await s.migrate(); // idempotent
+    });
+
+    it("stores api keys by hash and revokes them once", async () => {
+      await s.insertApiKey({
+        id: "k1",
+        keyHash: "hash1",
+        role: "auditor",
+        owner: "aud",
+        label: "x",
+        createdAt: 1,
+        revokedAt: null,
+      });
+      expect((await s.findApiKeyByHash("hash1"))?.role).toBe("auditor");
+      expect(await s.findApiKeyByHash("hash2")).toBeUndefined();
+      expect(await s.revokeApiKey("k1", 5)).toBe(true);
+      expect(await s.revokeApiKey("k1", 6)).toBe(false);
+      expect((await s.findApiKeyByHash("hash1"))?.revokedAt).toBe(5);
+      await expect(
+        s.insertApiKey({
+          id: "k2",
+          keyHash: "hash1",
+          role: "admin",
+          owner: "a",
+          label: "",
+          createdAt: 1,
+          revokedAt: null,
+        }),
+      ).rejects.toThrow();
+    });
+
+    it("stores tapes with their ciphertext and sets a commitment only once", async () => {
+      const ct = randomBytes(64);
+      await s.insertTape({
+        id: "t1",
+        owner: "orig-a",
+        poolId: "18446744073709551615",
+        period: 202611,
+        asOfDate: 20000,
+        loanCount: 3,
+        format: "json",
+        sha256: "ab",
+        ciphertext: ct,
+        createdAt: 10,
+        commitment: null,
+        committedAt: null,
+      });
+      const t = await s.getTape("t1");
+      expect(t?.ciphertext.equals(ct)).toBe(true);
+      expect(t?.poolId).toBe("18446744073709551615");
+      expect(t?.commitment).toBeNull();
+      expect(await s.setTapeCommitment("t1", { root: "123" }, 11)).toBe(true);
+      expect(await s.setTapeCommitment("t1", { root: "456" }, 12)).toBe(false);
+      expect(await s.setTapeCommitment("nope", { root: "456" }, 12)).toBe(false);
+      expect((await s.getTape("t1"))?.commitment).toEqual({ root: "123" });
+      expect(await s.getTape("nope")).toBeUndefined();
+    });
+
+    it("creates one job per idempotency key and owner", async () => {
+      const a = await s.createJob(job({ idempotencyKey: "same" }), 1);
+      const b = await s.createJob(job({ idempotencyKey: "same", requestHash: "h2" }), 2);
+      const c = await s.createJob(job({ idempotencyKey: "same", owner: "orig-b" }), 3);
+      expect(a.created).toBe(true);
+      expect(b.created).toBe(false);
+      expect(b.job.id).toBe(a.job.id);
+      expect(b.job.requestHash).toBe("h1");
+      expect(c.created).toBe(true);
+      expect(c.job.id).not.toBe(a.job.id);
+      const [x, y] = await Promise.all([
+        s.createJob(job({ idempotencyKey: "race" }), 4),
+        s.createJob(job({ idempotencyKey: "race" }), 4),
+      ]);
+      expect([x.created, y.created].sort()).toEqual([false, true]);
+      expect(x.job.id).toBe(y.job.id);
+    });
+
+    it("claims jobs in order, one worker at a time, and completes them", async () => {
+      const { job: j1 } = await s.createJob(job({ input: { n: 1 } }), 1);
+      const { job: j2 } = await s.createJob(job({ input: { n: 2 } }), 2);
+      await s.createJob(job({ kind: "other" }), 0);
+      const c1 = await s.claimJob("w1", ["proof"], 1000, 10);
+      const c2 = await s.claimJob("w2", ["proof"], 1000, 10);
+      expect(c1?.id).toBe(j1.id);
+      expect(c1?.state).toBe("running");
+      expect(c1?.attempts).toBe(1);
+      expect(c1?.input).toEqual({ n: 1 });
+      expect(c2?.id).toBe(j2.id);
+      expect(await s.claimJob("w3", ["proof"], 1000, 10)).toBeUndefined();
+      expect(await s.claimJob("w3", [], 1000, 10)).toBeUndefined();
+      expect(await s.heartbeat(j1.id, "w1", 1000, 0.5, "prove", 20)).toBe(true);
+      expect(await s.heartbeat(j1.id, "w2", 1000, 0.5, "prove", 20)).toBe(false);
+      expect((await s.getJob(j1.id))?.progress).toBe(0.5);
+      expect(await s.completeJob(j1.id, "w2", { x: 1 }, 30)).toBe(false);
+      expect(await s.completeJob(j1.id, "w1", { x: 1 }, 30)).toBe(true);
+      expect(await s.completeJob(j1.id, "w1", { x: 2 }, 31)).toBe(false);
+      const done = await s.getJob(j1.id);
+      expect(done?.state).toBe("succeeded");
+      expect(done?.result).toEqual({ x: 1 });
+      expect(done?.finishedAt).toBe(30);
+      expect(await s.countJobs()).toEqual({ accepted: 1, running: 1, succeeded: 1, failed: 0 });
+    });
+
+    it("retries a job whose lease expired, and fails it when no attempts are left", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
+      expect((await s.claimJob("dead1", ["proof"], 100, 10))?.attempts).toBe(1);
+      expect(await s.claimJob("w2", ["proof"], 100, 50)).toBeUndefined(); // lease still valid
+      const again = await s.claimJob("w2", ["proof"], 100, 200);
+      expect(again?.id).toBe(j.id);
+      expect(again?.attempts).toBe(2);
+      expect(await s.heartbeat(j.id, "dead1", 100, 0.1, null, 201)).toBe(false); // the old worker lost it
+      expect(await s.claimJob("w3", ["proof"], 100, 400)).toBeUndefined();
+      const failed = await s.getJob(j.id);
+      expect(failed?.state).toBe("failed");
+      expect(failed?.error?.kind).toBe("lease-expired");
+    });
+
+    it("fails with or without retry, and releases without counting the attempt", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
+      await s.claimJob("w", ["proof"], 100, 10);
+      expect(await s.failJob(j.id, "w", { message: "boom" }, true, 11)).toBe(true);
+      expect((await s.getJob(j.id))?.state).toBe("accepted");
+      await s.claimJob("w", ["proof"], 100, 12);
+      expect(await s.releaseJob(j.id, "other", 13)).toBe(false);
+      expect(await s.releaseJob(j.id, "w", 13)).toBe(true);
+      const released = await s.getJob(j.id);
+      expect(released?.state).toBe("accepted");
+      expect(released?.attempts).toBe(1);
+      await s.claimJob("w", ["proof"], 100, 14);
+      expect(await s.failJob(j.id, "w", { message: "boom again", kind: "x" }, true, 15)).toBe(true);
+      const failed = await s.getJob(j.id);
+      expect(failed?.state).toBe("failed");
+      expect(failed?.error).toEqual({ message: "boom again", kind: "x" });
+      const { job: k } = await s.createJob(job(), 20);
+      await s.claimJob("w", ["proof"], 100, 21);
+      expect(await s.failJob(k.id, "w", { message: "bad input" }, false, 22)).toBe(true);
+      expect((await s.getJob(k.id))?.state).toBe("failed");
+    });
+
+    it("stores one attestation per job and finds them by pool and period", async () => {
+      const base = {
+        owner: "orig-a",
+        tapeId: "t1",
+        poolId: "7",
+        instance: "pool-attestation-16",
+        policyHash: "9",
+        data: { proofs: [1] },
+        createdAt: 5,
+      };
+      const a = await s.insertAttestation({ ...base, id: "a1", jobId: "j1", period: 202610 });
+      const again = await s.insertAttestation({ ...base, id: "a2", jobId: "j1", period: 202610 });
+      expect(again.id).toBe(a.id);
+      await s.insertAttestation({ ...base, id: "a3", jobId: "j3", period: 202611 });
+      expect((await s.getAttestation("a1"))?.data).toEqual({ proofs: [1] });
+      expect(await s.getAttestation("a2")).toBeUndefined();
+      expect((await s.findAttestations("7")).map((x) => x.id)).toEqual(["a1", "a3"]);
+      expect((await s.findAttestations("7", 202611)).map((x) => x.id)).toEqual(["a3"]);
+      expect(await s.findAttestations("8")).toEqual([]);
+      await s.ping();
+    });
+  });
+}

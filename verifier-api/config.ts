@@ -1,0 +1,125 @@
+/**
+ * Service configuration from environment variables, validated at start-up with a TypeBox schema.
+ * Every variable is documented in `verifier-api/.env.example`; an invalid value stops the service with a
+ * message naming the variable.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+export const ConfigSchema = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  dataDir: Type.String({ minLength: 1 }),
+  storage: Type.Union([Type.Literal("sqlite"), Type.Literal("postgres")]),
+  /** SQLite file; `:memory:` for tests. Defaults to `<dataDir>/verifier-api.sqlite`. */
+  sqlitePath: Type.String({ minLength: 1 }),
+  postgresUrl: Type.Optional(Type.String({ minLength: 1 })),
+  /** PostgreSQL schema holding the tables (several services may share a database). */
+  postgresSchema: Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$" }),
+  /** AES-256-GCM key for tapes at rest: exactly 32 bytes. */
+  tapeKey: Type.Unsafe<Buffer>({ description: "32-byte key" }),
+  /** Bootstrap admin API key (only its sha256 is stored). */
+  adminKey: Type.Optional(Type.String({ minLength: 32 })),
+  bodyLimitBytes: Type.Integer({ minimum: 1024 }),
+  rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
+  maxHeapUsedBytes: Type.Integer({ minimum: 0 }),
+  proverConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+  jobConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+  jobLeaseMs: Type.Integer({ minimum: 500 }),
+  jobPollMs: Type.Integer({ minimum: 10 }),
+  jobMaxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+  /** How long SIGTERM waits for running jobs before handing them back as resumable. */
+  shutdownGraceMs: Type.Integer({ minimum: 0 }),
+  requestTimeoutMs: Type.Integer({ minimum: 0 }),
+  logLevel: Type.Union(
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+  ),
+  /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
+  verifyInstances: Type.Array(Type.String()),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+/** Raised when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?[0-9]+$/.test(raw.trim()))
+    throw new ConfigError(`${name}: expected an integer, got ${JSON.stringify(raw)}`);
+  return Number(raw.trim());
+}
+
+/** Decodes a 32-byte key written as 64 hex digits or as base64. */
+export function parseKey32(name: string, raw: string): Buffer {
+  const text = raw.trim();
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) key = Buffer.from(text, "hex");
+  else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) key = Buffer.from(text, "base64");
+  if (!key || key.length !== 32) {
+    throw new ConfigError(
+      `${name}: expected 32 bytes as 64 hex digits or base64, got ${key?.length ?? 0} bytes`,
+    );
+  }
+  return key;
+}
+
+/**
+ * Reads and validates the configuration. Throws ConfigError naming the variable on the first problem.
+ * `overrides` (used by tests) replace values after the environment is read.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = env.RWA_API_DATA_DIR || "./data";
+  const storage = env.RWA_API_STORAGE || "sqlite";
+  if (storage !== "sqlite" && storage !== "postgres") {
+    throw new ConfigError(`RWA_API_STORAGE: expected "sqlite" or "postgres", got ${JSON.stringify(storage)}`);
+  }
+  if (storage === "postgres" && !env.RWA_API_POSTGRES_URL && !overrides.postgresUrl) {
+    throw new ConfigError("RWA_API_POSTGRES_URL: required when RWA_API_STORAGE=postgres");
+  }
+  if (!env.RWA_API_TAPE_KEY && !overrides.tapeKey) {
+    throw new ConfigError("RWA_API_TAPE_KEY: required (32 bytes, hex or base64: `openssl rand -hex 32`)");
+  }
+  const config: Config = {
+    host: env.RWA_API_HOST || "127.0.0.1",
+    port: int(env, "RWA_API_PORT", 8080),
+    dataDir,
+    storage,
+    sqlitePath: env.RWA_API_SQLITE_PATH || `${dataDir}/verifier-api.sqlite`,
+    postgresUrl: env.RWA_API_POSTGRES_URL || undefined,
+    postgresSchema: env.RWA_API_POSTGRES_SCHEMA || "rwa_attest",
+    tapeKey: env.RWA_API_TAPE_KEY ? parseKey32("RWA_API_TAPE_KEY", env.RWA_API_TAPE_KEY) : Buffer.alloc(0),
+    adminKey: env.RWA_API_ADMIN_KEY || undefined,
+    bodyLimitBytes: int(env, "RWA_API_BODY_LIMIT_BYTES", 8 * 1024 * 1024),
+    rateLimitPerMinute: int(env, "RWA_API_RATE_LIMIT_PER_MINUTE", 6000),
+    maxEventLoopDelayMs: int(env, "RWA_API_MAX_EVENT_LOOP_DELAY_MS", 1000),
+    maxHeapUsedBytes: int(env, "RWA_API_MAX_HEAP_USED_BYTES", 2 * 1024 * 1024 * 1024),
+    proverConcurrency: int(env, "RWA_API_PROVER_CONCURRENCY", 1),
+    jobConcurrency: int(env, "RWA_API_JOB_CONCURRENCY", 2),
+    jobLeaseMs: int(env, "RWA_API_JOB_LEASE_MS", 30_000),
+    jobPollMs: int(env, "RWA_API_JOB_POLL_MS", 250),
+    jobMaxAttempts: int(env, "RWA_API_JOB_MAX_ATTEMPTS", 3),
+    shutdownGraceMs: int(env, "RWA_API_SHUTDOWN_GRACE_MS", 20_000),
+    requestTimeoutMs: int(env, "RWA_API_REQUEST_TIMEOUT_MS", 30_000),
+    logLevel: (env.RWA_API_LOG_LEVEL || "info") as Config["logLevel"],
+    verifyInstances: (env.RWA_API_VERIFY_INSTANCES || "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ...overrides,
+  };
+  if (config.tapeKey.length !== 32) throw new ConfigError("tapeKey: expected 32 bytes");
+  if (config.adminKey !== undefined && config.adminKey.length < 32) {
+    throw new ConfigError("RWA_API_ADMIN_KEY: must be at least 32 characters of high-entropy text");
+  }
+  const { tapeKey: _k, ...rest } = config;
+  const errors = [...Value.Errors(Type.Omit(ConfigSchema, ["tapeKey"]), rest)];
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    throw new ConfigError(`configuration ${e.path || "/"}: ${e.message} (got ${JSON.stringify(e.value)})`);
+  }
+  return config;
+}

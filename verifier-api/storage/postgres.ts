@@ -1,0 +1,319 @@
+/**
+ * PostgreSQL storage, for several service instances sharing one queue: claims use
+ * `FOR UPDATE SKIP LOCKED`, so two instances never take the same job. Tables live in one schema
+ * (`RWA_API_POSTGRES_SCHEMA`).
+ */
+import pg from "pg";
+import { rowToApiKey, rowToAttestation, rowToJob, rowToTape } from "./sqlite.ts";
+import type {
+  ApiKeyRecord,
+  AttestationRecord,
+  JobRecord,
+  JobState,
+  NewJob,
+  Storage,
+  TapeRecord,
+} from "./types.ts";
+
+type Row = Record<string, unknown>;
+const same = (v: unknown): unknown => (v === undefined ? null : v);
+const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+function schemaSql(schema: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${schema};
+CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
+  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, owner TEXT NOT NULL,
+  label TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT);
+CREATE TABLE IF NOT EXISTS ${schema}.tapes (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, pool_id TEXT NOT NULL, period BIGINT NOT NULL,
+  as_of_date INTEGER NOT NULL, loan_count INTEGER NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
+  ciphertext BYTEA NOT NULL, created_at BIGINT NOT NULL, commitment JSONB, committed_at BIGINT);
+CREATE INDEX IF NOT EXISTS tapes_owner ON ${schema}.tapes(owner);
+CREATE TABLE IF NOT EXISTS ${schema}.jobs (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL, input JSONB NOT NULL, state TEXT NOT NULL, progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+  stage TEXT, attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, lease_owner TEXT,
+  lease_expires_at BIGINT, result JSONB, error JSONB, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+  started_at BIGINT, finished_at BIGINT, UNIQUE (owner, idempotency_key));
+CREATE INDEX IF NOT EXISTS jobs_runnable ON ${schema}.jobs(state, created_at);
+CREATE TABLE IF NOT EXISTS ${schema}.attestations (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
+  period BIGINT NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data JSONB NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS attestations_pool ON ${schema}.attestations(pool_id, period);
+`;
+}
+
+export class PostgresStorage implements Storage {
+  readonly kind = "postgres" as const;
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, schema: string, poolSize = 10) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new TypeError(`schema: not a plain identifier: ${schema}`);
+    this.schema = schema;
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    this.pool.on("error", () => {});
+  }
+
+  private async q(
+    sql: string,
+    params: unknown[] = [],
+    client: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<Row[]> {
+    return (await client.query(sql, params)).rows as Row[];
+  }
+
+  private async count(sql: string, params: unknown[]): Promise<number> {
+    return (await this.pool.query(sql, params)).rowCount ?? 0;
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query("BEGIN");
+      const out = await fn(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.pool.query(schemaSql(this.schema));
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Drops the whole schema (tests). */
+  async dropSchema(): Promise<void> {
+    await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.q(
+      "INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+      [k.id, k.keyHash, k.role, k.owner, k.label, k.createdAt, k.revokedAt],
+    );
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const [r] = await this.q("SELECT * FROM api_keys WHERE key_hash = $1", [keyHash]);
+    return r && rowToApiKey(r);
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<boolean> {
+    return (
+      (await this.count("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [
+        at,
+        id,
+      ])) === 1
+    );
+  }
+
+  async insertTape(t: TapeRecord): Promise<void> {
+    await this.q(
+      `INSERT INTO tapes (id, owner, pool_id, period, as_of_date, loan_count, format, sha256, ciphertext, created_at,
+        commitment, committed_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+      [
+        t.id,
+        t.owner,
+        t.poolId,
+        t.period,
+        t.asOfDate,
+        t.loanCount,
+        t.format,
+        t.sha256,
+        t.ciphertext,
+        t.createdAt,
+        jsonb(t.commitment),
+        t.committedAt,
+      ],
+    );
+  }
+
+  async getTape(id: string): Promise<TapeRecord | undefined> {
+    const [r] = await this.q("SELECT * FROM tapes WHERE id = $1", [id]);
+    return r && rowToTape(r, same);
+  }
+
+  async setTapeCommitment(id: string, commitment: unknown, at: number): Promise<boolean> {
+    return (
+      (await this.count(
+        "UPDATE tapes SET commitment = $1, committed_at = $2 WHERE id = $3 AND commitment IS NULL",
+        [jsonb(commitment), at, id],
+      )) === 1
+    );
+  }
+
+  async createJob(j: NewJob, now: number): Promise<{ job: JobRecord; created: boolean }> {
+    const inserted = await this.q(
+      `INSERT INTO jobs (id, kind, owner, idempotency_key, request_hash, input, state, max_attempts, created_at,
+        updated_at) VALUES ($1,$2,$3,$4,$5,$6,'accepted',$7,$8,$8) ON CONFLICT (owner, idempotency_key) DO NOTHING
+        RETURNING *`,
+      [j.id, j.kind, j.owner, j.idempotencyKey, j.requestHash, jsonb(j.input) ?? "null", j.maxAttempts, now],
+    );
+    if (inserted[0]) return { job: rowToJob(inserted[0], same), created: true };
+    const [r] = await this.q("SELECT * FROM jobs WHERE owner = $1 AND idempotency_key = $2", [
+      j.owner,
+      j.idempotencyKey,
+    ]);
+    return { job: rowToJob(r!, same), created: false };
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const [r] = await this.q("SELECT * FROM jobs WHERE id = $1", [id]);
+    return r && rowToJob(r, same);
+  }
+
+  async claimJob(
+    workerId: string,
+    kinds: readonly string[],
+    leaseMs: number,
+    now: number,
+  ): Promise<JobRecord | undefined> {
+    if (kinds.length === 0) return undefined;
+    return this.tx(async (c) => {
+      await this.q(
+        `UPDATE jobs SET state = 'failed', error = $1, lease_owner = NULL, lease_expires_at = NULL, finished_at = $2,
+          updated_at = $2 WHERE state = 'running' AND lease_expires_at < $2 AND attempts >= max_attempts`,
+        [
+          jsonb({
+            message: "the job's worker stopped responding and no attempts are left",
+            kind: "lease-expired",
+          }),
+          now,
+        ],
+        c,
+      );
+      const [r] = await this.q(
+        `SELECT id FROM jobs WHERE kind = ANY($1) AND (state = 'accepted' OR (state = 'running' AND
+          lease_expires_at < $2)) ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [[...kinds], now],
+        c,
+      );
+      if (!r) return undefined;
+      const [job] = await this.q(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2,
+          started_at = COALESCE(started_at, $3), updated_at = $3 WHERE id = $4 RETURNING *`,
+        [workerId, now + leaseMs, now, r.id],
+        c,
+      );
+      return rowToJob(job!, same);
+    });
+  }
+
+  async heartbeat(
+    id: string,
+    workerId: string,
+    leaseMs: number,
+    progress: number,
+    stage: string | null,
+    now: number,
+  ): Promise<boolean> {
+    return (
+      (await this.count(
+        `UPDATE jobs SET lease_expires_at = $1, progress = $2, stage = $3, updated_at = $4 WHERE id = $5 AND
+          state = 'running' AND lease_owner = $6`,
+        [now + leaseMs, progress, stage, now, id, workerId],
+      )) === 1
+    );
+  }
+
+  async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
+    return (
+      (await this.count(
+        `UPDATE jobs SET state = 'succeeded', result = $1, progress = 1, stage = 'done', lease_owner = NULL,
+          lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3 AND state = 'running' AND
+          lease_owner = $4`,
+        [jsonb(result), now, id, workerId],
+      )) === 1
+    );
+  }
+
+  async failJob(
+    id: string,
+    workerId: string,
+    error: { message: string; kind?: string },
+    retry: boolean,
+    now: number,
+  ): Promise<boolean> {
+    return (
+      (await this.count(
+        `UPDATE jobs SET state = CASE WHEN $1 AND attempts < max_attempts THEN 'accepted' ELSE 'failed' END,
+          error = $2, lease_owner = NULL, lease_expires_at = NULL,
+          finished_at = CASE WHEN $1 AND attempts < max_attempts THEN NULL ELSE $3::BIGINT END, updated_at = $3
+          WHERE id = $4 AND state = 'running' AND lease_owner = $5`,
+        [retry, jsonb(error), now, id, workerId],
+      )) === 1
+    );
+  }
+
+  async releaseJob(id: string, workerId: string, now: number): Promise<boolean> {
+    return (
+      (await this.count(
+        `UPDATE jobs SET state = 'accepted', attempts = GREATEST(attempts - 1, 0), lease_owner = NULL,
+          lease_expires_at = NULL, updated_at = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3`,
+        [now, id, workerId],
+      )) === 1
+    );
+  }
+
+  async countJobs(): Promise<Record<JobState, number>> {
+    const out: Record<JobState, number> = { accepted: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const r of await this.q("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")) {
+      out[r.state as JobState] = Number(r.n);
+    }
+    return out;
+  }
+
+  async insertAttestation(a: AttestationRecord): Promise<AttestationRecord> {
+    const inserted = await this.q(
+      `INSERT INTO attestations (id, owner, job_id, tape_id, pool_id, period, instance, policy_hash, data, created_at)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (job_id) DO NOTHING RETURNING *`,
+      [
+        a.id,
+        a.owner,
+        a.jobId,
+        a.tapeId,
+        a.poolId,
+        a.period,
+        a.instance,
+        a.policyHash,
+        jsonb(a.data) ?? "null",
+        a.createdAt,
+      ],
+    );
+    if (inserted[0]) return rowToAttestation(inserted[0], same);
+    const [r] = await this.q("SELECT * FROM attestations WHERE job_id = $1", [a.jobId]);
+    return rowToAttestation(r!, same);
+  }
+
+  async getAttestation(id: string): Promise<AttestationRecord | undefined> {
+    const [r] = await this.q("SELECT * FROM attestations WHERE id = $1", [id]);
+    return r && rowToAttestation(r, same);
+  }
+
+  async findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]> {
+    const rows =
+      period === undefined
+        ? await this.q("SELECT * FROM attestations WHERE pool_id = $1 ORDER BY period, created_at", [poolId])
+        : await this.q("SELECT * FROM attestations WHERE pool_id = $1 AND period = $2 ORDER BY created_at", [
+            poolId,
+            period,
+          ]);
+    return rows.map((r) => rowToAttestation(r, same));
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The storage interface of the service: API keys, encrypted tapes, durable jobs and attestations. SQLite
+ * (`sqlite.ts`, embedded, the default) and PostgreSQL (`postgres.ts`, for several instances sharing the
+ * work) implement it; `test/api/storage.test.ts` runs one suite against both.
+ */
+
+export const ROLES = ["originator", "auditor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKeyRecord {
+  id: string;
+  keyHash: string;
+  role: Role;
+  /** The principal the key acts for: an originator id for originators, a free name otherwise. */
+  owner: string;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface TapeRecord {
+  id: string;
+  owner: string;
+  poolId: string;
+  period: number;
+  asOfDate: number;
+  loanCount: number;
+  /** Upload format: `json` or `csv`. */
+  format: string;
+  /** sha256 of the uploaded bytes. */
+  sha256: string;
+  /** AES-256-GCM ciphertext of the canonical JSON tape (see crypto.ts). */
+  ciphertext: Buffer;
+  createdAt: number;
+  /** The commitment once computed (root, signature…), as JSON. */
+  commitment: unknown | null;
+  committedAt: number | null;
+}
+
+export const JOB_STATES = ["accepted", "running", "succeeded", "failed"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  owner: string;
+  idempotencyKey: string;
+  /** sha256 of the canonical request: the same key with another request is a conflict. */
+  requestHash: string;
+  input: unknown;
+  state: JobState;
+  progress: number;
+  stage: string | null;
+  attempts: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  result: unknown | null;
+  error: { message: string; kind?: string } | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface NewJob {
+  id: string;
+  kind: string;
+  owner: string;
+  idempotencyKey: string;
+  requestHash: string;
+  input: unknown;
+  maxAttempts: number;
+}
+
+export interface AttestationRecord {
+  id: string;
+  owner: string;
+  jobId: string;
+  tapeId: string | null;
+  poolId: string;
+  period: number;
+  instance: string;
+  policyHash: string | null;
+  /** Proofs, public signals, figures, calldata. */
+  data: unknown;
+  createdAt: number;
+}
+
+export interface Storage {
+  readonly kind: "sqlite" | "postgres";
+  /** Creates the tables when missing (idempotent). */
+  migrate(): Promise<void>;
+  /** Cheap round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  insertApiKey(rec: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  revokeApiKey(id: string, at: number): Promise<boolean>;
+
+  insertTape(rec: TapeRecord): Promise<void>;
+  getTape(id: string): Promise<TapeRecord | undefined>;
+  /** Sets the commitment once; returns false when the tape already has one or does not exist. */
+  setTapeCommitment(id: string, commitment: unknown, at: number): Promise<boolean>;
+
+  /**
+   * Inserts a job unless (owner, idempotencyKey) exists; returns the stored job and whether it is new.
+   * Atomic: two concurrent submissions with one key create one job.
+   */
+  createJob(job: NewJob, now: number): Promise<{ job: JobRecord; created: boolean }>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  /**
+   * Claims the oldest runnable job of the given kinds: accepted, or running with an expired lease (its
+   * process died) and attempts left. Marks it running under `workerId` until `now + leaseMs` and counts an
+   * attempt. Running jobs with an expired lease and no attempts left are marked failed on the way.
+   */
+  claimJob(
+    workerId: string,
+    kinds: readonly string[],
+    leaseMs: number,
+    now: number,
+  ): Promise<JobRecord | undefined>;
+  /** Extends the lease and records progress; false when the job is no longer this worker's. */
+  heartbeat(
+    id: string,
+    workerId: string,
+    leaseMs: number,
+    progress: number,
+    stage: string | null,
+    now: number,
+  ): Promise<boolean>;
+  /** Marks the job succeeded with its result; false when the job is no longer this worker's. */
+  completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean>;
+  /** Fails the job, or puts it back to accepted when `retry` and attempts are left. */
+  failJob(
+    id: string,
+    workerId: string,
+    error: { message: string; kind?: string },
+    retry: boolean,
+    now: number,
+  ): Promise<boolean>;
+  /** Hands a running job back (shutdown): accepted again, the attempt not counted. */
+  releaseJob(id: string, workerId: string, now: number): Promise<boolean>;
+  countJobs(): Promise<Record<JobState, number>>;
+
+  /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
+  insertAttestation(rec: AttestationRecord): Promise<AttestationRecord>;
+  getAttestation(id: string): Promise<AttestationRecord | undefined>;
+  findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]>;
+}
