@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
+import {IGroth16Verifier8} from "./interfaces/IGroth16Verifier8.sol";
+import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
+
+/// @title AttestationRegistry
+/// @notice Records fresh, non-replayed pool attestations proven with the pool attestation circuit.
+/// @dev Every binding check (verifier, domain, pool, period, freshness, key, policy, chunk) runs before the
+/// verifier call. Each pool's latest complete attestation lives in four storage slots allocated (made
+/// nonzero) when the pool is registered, so every submission, the first included, rewrites warm-priced
+/// nonzero slots. Governance (the owner) approves keys, registers policies and adds or retires verifiers.
+contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
+    using Codec for uint256;
+
+    /// @dev Marker bit kept set in the figure slots so that they never return to zero.
+    uint256 private constant MARK = 1 << 255;
+    uint8 private constant HAS_ATTESTATION = 1;
+    uint8 private constant BREACHED = 2;
+    uint16 private constant MAX_CHUNKS = 256;
+    uint256 private constant DAY = 1 days;
+    uint256 private constant BPS = 10_000;
+
+    struct PoolState {
+        address originator;
+        uint32 period;
+        uint16 asOfDate;
+        uint16 policyIndex;
+        uint16 chunkCount;
+        uint8 flags;
+        uint256 figA;
+        uint256 figB;
+        uint256 figC;
+    }
+
+    struct PolicyRecord {
+        PolicyParams params;
+        uint16 index;
+        bool exists;
+    }
+
+    struct ChunkBatch {
+        uint256 root;
+        uint256 received;
+        uint256 policyHash;
+        uint16 chunkCount;
+        uint16 asOfDate;
+        uint16 seen;
+        uint256[8] sums;
+        uint256 scoreWeighted;
+        uint256 maxLoan;
+        uint256 activeCount;
+        uint256 minScore;
+        uint256 breachBits;
+    }
+
+    /// @notice Maximum age, in seconds, of an attestation's asOfDate at submission and for isEligible.
+    uint64 public immutable maxAge;
+
+    mapping(uint256 keyHash => KeyRecord) private _keys;
+    mapping(address originator => uint256 keyHash) public currentKey;
+    mapping(uint256 policyHash => PolicyRecord) private _policies;
+    mapping(uint16 index => uint256 policyHash) public policyHashAt;
+    uint16 public policyCount;
+    mapping(bytes32 circuitId => mapping(uint16 version => VerifierRecord)) private _verifiers;
+    mapping(uint64 poolId => PoolState) private _pools;
+    mapping(uint64 poolId => mapping(uint32 period => ChunkBatch)) private _batches;
+
+    constructor(address governance, uint64 maxAgeSeconds) Ownable(governance) {
+        if (maxAgeSeconds == 0) revert Registry__BadMaxAge(maxAgeSeconds);
+        maxAge = maxAgeSeconds;
+    }
+
+    // ---------------------------------------------------------------- originator keys
+
+    /// @notice Proposes the caller's Baby Jubjub key (keyHash = Poseidon(ax, ay)), valid from `validFrom`.
+    function proposeKey(uint256 keyHash, uint256 ax, uint256 ay, uint32 validFrom) external {
+        if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
+        _keys[keyHash] = KeyRecord(msg.sender, validFrom, type(uint32).max, false, false);
+        emit KeyProposed(msg.sender, keyHash, ax, ay, validFrom);
+    }
+
+    /// @notice Approves a proposed key; it replaces the originator's current key from its validFrom period on.
+    function approveKey(uint256 keyHash) external onlyOwner {
+        KeyRecord storage k = _keys[keyHash];
+        address originator = k.originator;
+        if (originator == address(0)) revert Registry__UnknownKey(keyHash);
+        if (k.revoked) revert Registry__KeyRevoked(keyHash);
+        uint256 old = currentKey[originator];
+        if (old != 0 && old != keyHash) {
+            KeyRecord storage o = _keys[old];
+            if (k.validFrom <= o.validFrom) {
+                revert Registry__KeyNotValidForPeriod(keyHash, k.validFrom, o.validFrom, o.validUntil);
+            }
+            o.validUntil = k.validFrom - 1;
+            emit KeyRotated(originator, old, k.validFrom - 1);
+        }
+        k.approved = true;
+        currentKey[originator] = keyHash;
+        emit KeyApproved(originator, keyHash, k.validFrom);
+    }
+
+    /// @notice Revokes a key (by governance or its originator): no later submission under it is accepted.
+    function revokeKey(uint256 keyHash) external {
+        KeyRecord storage k = _keys[keyHash];
+        if (k.originator == address(0)) revert Registry__UnknownKey(keyHash);
+        if (msg.sender != owner() && msg.sender != k.originator) revert Registry__NotOriginator(msg.sender);
+        k.revoked = true;
+        emit KeyRevoked(k.originator, keyHash);
+    }
+
+    function keyRecord(uint256 keyHash) external view returns (KeyRecord memory) {
+        return _keys[keyHash];
+    }
+
+    // ---------------------------------------------------------------- policies and verifiers
+
+    /// @notice Registers a policy's parameters under its Poseidon hash (checked off-chain by governance).
+    function registerPolicy(uint256 policyHash, PolicyParams calldata params) external onlyOwner {
+        if (_policies[policyHash].exists) revert Registry__PolicyExists(policyHash);
+        uint16 index = policyCount++;
+        _policies[policyHash] = PolicyRecord(params, index, true);
+        policyHashAt[index] = policyHash;
+        emit PolicyRegistered(policyHash, index, params);
+    }
+
+    function policyParams(uint256 policyHash) external view returns (PolicyParams memory) {
+        PolicyRecord storage p = _policies[policyHash];
+        if (!p.exists) revert Registry__UnknownPolicy(policyHash);
+        return p.params;
+    }
+
+    /// @notice Maps a catalogue instance (circuitId = keccak256(name)) and version to its verifier.
+    function addVerifier(bytes32 circuitId, uint16 version, address verifier) external onlyOwner {
+        if (verifier == address(0)) revert Registry__ZeroAddress();
+        if (_verifiers[circuitId][version].verifier != address(0)) {
+            revert Registry__VerifierExists(circuitId, version);
+        }
+        _verifiers[circuitId][version] = VerifierRecord(verifier, false);
+        emit VerifierAdded(circuitId, version, verifier);
+    }
+
+    /// @notice Retires a verifier: later submissions through it are refused; recorded attestations stay.
+    function retireVerifier(bytes32 circuitId, uint16 version) external onlyOwner {
+        VerifierRecord storage v = _verifiers[circuitId][version];
+        if (v.verifier == address(0)) revert Registry__UnknownVerifier(circuitId, version);
+        v.retired = true;
+        emit VerifierRetired(circuitId, version);
+    }
+
+    function verifierRecord(bytes32 circuitId, uint16 version) external view returns (VerifierRecord memory) {
+        return _verifiers[circuitId][version];
+    }
+
+    // ---------------------------------------------------------------- pools
+
+    /// @notice Registers a pool id to the caller, an originator with an approved key, and allocates its slots.
+    function registerPool(uint64 poolId) external {
+        uint256 key = currentKey[msg.sender];
+        if (key == 0 || !_keys[key].approved) revert Registry__NotOriginator(msg.sender);
+        PoolState storage p = _pools[poolId];
+        if (p.originator != address(0)) revert Registry__PoolExists(poolId, p.originator);
+        _pools[poolId] = PoolState(msg.sender, 0, 0, 0, 0, 0, MARK, MARK, MARK);
+        emit PoolRegistered(poolId, msg.sender);
+    }
+
+    function poolOriginator(uint64 poolId) external view returns (address) {
+        return _pools[poolId].originator;
+    }
+
+    /// @notice The public `domain` signal a proof for this registry on this chain must carry.
+    function domainSignal() public view returns (uint256) {
+        return Codec.domain(address(this), block.chainid);
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    /// @inheritdoc IAttestationRegistry
+    function submitAttestation(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[8] calldata s
+    ) external {
+        VerifierRecord memory v = _verifiers[circuitId][version];
+        if (v.verifier == address(0)) revert Registry__UnknownVerifier(circuitId, version);
+        if (v.retired) revert Registry__VerifierRetired(circuitId, version);
+        (PoolState storage p, PolicyRecord storage pol, uint256 pool) = _checkSignals(s);
+        if (!IGroth16Verifier8(v.verifier).verifyProof(proof.a, proof.b, proof.c, s)) {
+            revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
+        }
+        if (pool.chunkCount() == 1) {
+            _record(p, pool, pol.index, s);
+        } else {
+            _acceptChunk(pool, s, pol);
+        }
+    }
+
+    /// @dev All binding checks of a submission, before the verifier call.
+    function _checkSignals(
+        uint256[8] calldata s
+    ) private view returns (PoolState storage p, PolicyRecord storage pol, uint256 pool) {
+        pool = s[Sig.POOL];
+        if (pool >> Codec.POOL_BITS != 0) revert Registry__MalformedSignal(Sig.POOL, pool);
+        uint256 expected = domainSignal();
+        if (s[Sig.DOMAIN] != expected) revert Registry__WrongDomain(s[Sig.DOMAIN], expected);
+        uint64 poolId = pool.poolId();
+        uint32 period = pool.period();
+        p = _pools[poolId];
+        address originator = p.originator;
+        if (originator == address(0)) revert Registry__UnknownPool(poolId);
+        if (period <= p.period) revert Registry__PeriodNotAfterLast(poolId, period, p.period);
+        _checkFresh(pool.asOfDate());
+        _checkKey(s[Sig.KEY_HASH], originator, period);
+        pol = _policies[s[Sig.POLICY_HASH]];
+        if (!pol.exists) revert Registry__UnknownPolicy(s[Sig.POLICY_HASH]);
+        uint16 count = pool.chunkCount();
+        uint16 index = pool.chunkIndex();
+        if (count == 0 || index >= count || count > MAX_CHUNKS) revert Registry__BadChunk(index, count);
+        if (s[Sig.FIG_A] >> Codec.FIG_AB_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_A, s[Sig.FIG_A]);
+        if (s[Sig.FIG_B] >> Codec.FIG_AB_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_B, s[Sig.FIG_B]);
+        if (s[Sig.FIG_C] >> Codec.FIG_C_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_C, s[Sig.FIG_C]);
+    }
+
+    function _checkFresh(uint16 asOf) private view {
+        uint256 asOfTime = uint256(asOf) * DAY;
+        if (asOfTime > block.timestamp) revert Registry__FutureAsOf(asOf, uint64(block.timestamp / DAY));
+        if (asOfTime + maxAge < block.timestamp) {
+            revert Registry__StalePeriod(asOf, uint64((block.timestamp - maxAge + DAY - 1) / DAY));
+        }
+    }
+
+    function _checkKey(uint256 keyHash, address originator, uint32 period) private view {
+        KeyRecord memory k = _keys[keyHash];
+        if (k.originator == address(0)) revert Registry__UnknownKey(keyHash);
+        if (!k.approved) revert Registry__KeyNotApproved(keyHash);
+        if (k.revoked) revert Registry__KeyRevoked(keyHash);
+        if (k.originator != originator) revert Registry__KeyNotForOriginator(keyHash, k.originator, originator);
+        if (period < k.validFrom || period > k.validUntil) {
+            revert Registry__KeyNotValidForPeriod(keyHash, period, k.validFrom, k.validUntil);
+        }
+    }
+
+    function _record(PoolState storage p, uint256 pool, uint16 policyIndex, uint256[8] memory s) private {
+        uint256 figC = s[Sig.FIG_C];
+        p.period = pool.period();
+        p.asOfDate = pool.asOfDate();
+        p.policyIndex = policyIndex;
+        p.chunkCount = pool.chunkCount();
+        p.flags = HAS_ATTESTATION | (figC.breaches() != 0 ? BREACHED : 0);
+        p.figA = s[Sig.FIG_A] | MARK;
+        p.figB = s[Sig.FIG_B] | MARK;
+        p.figC = figC | MARK;
+        emit AttestationRecorded(
+            pool.poolId(),
+            pool.period(),
+            s[Sig.ROOT],
+            s[Sig.POLICY_HASH],
+            s[Sig.FIG_A],
+            s[Sig.FIG_B],
+            figC
+        );
+    }
+
+    function _acceptChunk(uint256 pool, uint256[8] calldata s, PolicyRecord storage pol) private {
+        uint64 poolId = pool.poolId();
+        uint32 period = pool.period();
+        ChunkBatch storage b = _batches[poolId][period];
+        uint16 index = pool.chunkIndex();
+        uint16 count = pool.chunkCount();
+        if (b.seen == 0) {
+            b.root = s[Sig.ROOT];
+            b.policyHash = s[Sig.POLICY_HASH];
+            b.chunkCount = count;
+            b.asOfDate = pool.asOfDate();
+            b.minScore = type(uint256).max;
+        } else if (
+            b.root != s[Sig.ROOT] ||
+            b.policyHash != s[Sig.POLICY_HASH] ||
+            b.chunkCount != count ||
+            b.asOfDate != pool.asOfDate()
+        ) {
+            revert Registry__ChunkMismatch(poolId, period, index);
+        }
+        if (b.received & (1 << index) != 0) revert Registry__ChunkAlreadySubmitted(poolId, period, index);
+        b.received |= 1 << index;
+        b.seen += 1;
+        for (uint256 i = 0; i < 4; ++i) {
+            b.sums[i] += s[Sig.FIG_A].slot(i);
+            b.sums[4 + i] += s[Sig.FIG_B].slot(i);
+        }
+        uint256 figC = s[Sig.FIG_C];
+        b.scoreWeighted += figC.scoreWeightedBalance();
+        if (figC.maxLoanBalance() > b.maxLoan) b.maxLoan = figC.maxLoanBalance();
+        b.activeCount += figC.activeCount();
+        if (figC.minScore() < b.minScore) b.minScore = figC.minScore();
+        b.breachBits |= figC.breaches() & 7;
+        emit ChunkAccepted(poolId, period, index, count);
+        if (b.seen == count) _completeBatch(pool, b, pol);
+    }
+
+    function _completeBatch(uint256 pool, ChunkBatch storage b, PolicyRecord storage pol) private {
+        uint64 poolId = pool.poolId();
+        uint32 period = pool.period();
+        uint256[8] memory sums = b.sums;
+        uint256 figA;
+        uint256 figB;
+        for (uint256 i = 0; i < 4; ++i) {
+            if (sums[i] > Codec.SLOT62 || sums[4 + i] > Codec.SLOT62) revert Registry__FigureOverflow(poolId, period);
+            figA |= sums[i] << (62 * i);
+            figB |= sums[4 + i] << (62 * i);
+        }
+        if (b.scoreWeighted >= 1 << 72 || b.activeCount > 0xffff) revert Registry__FigureOverflow(poolId, period);
+        uint256 breaches = b.breachBits | _poolCovenants(figA, figB, b.maxLoan, pol.params);
+        uint256 figC = Codec.packFigC(b.scoreWeighted, b.maxLoan, b.activeCount, b.minScore, breaches);
+        uint256[8] memory s;
+        s[Sig.ROOT] = b.root;
+        s[Sig.POLICY_HASH] = b.policyHash;
+        s[Sig.FIG_A] = figA;
+        s[Sig.FIG_B] = figB;
+        s[Sig.FIG_C] = figC;
+        _record(_pools[poolId], pool & ~(uint256(0xffff) << 112), pol.index, s);
+        delete _batches[poolId][period];
+    }
+
+    /// @dev Pool-level covenant bits 3-7 of docs/INTERFACES.md, evaluated on aggregated figures.
+    function _poolCovenants(
+        uint256 figA,
+        uint256 figB,
+        uint256 maxLoan,
+        PolicyParams memory q
+    ) internal pure returns (uint256 bits) {
+        uint256 out = figA.outstanding();
+        if (figA.bucket30() * BPS > uint256(q.maxBucket30Bps) * out) bits |= 1 << 3;
+        if (figB.bucket60() * BPS > uint256(q.maxBucket60Bps) * out) bits |= 1 << 4;
+        if (figB.bucket90() * BPS > uint256(q.maxBucket90Bps) * out) bits |= 1 << 5;
+        if (maxLoan * BPS > uint256(q.maxConcentrationBps) * out) bits |= 1 << 6;
+        if (out < q.minPoolBalance) bits |= 1 << 7;
+    }
+
+    /// @notice Chunks received so far for (poolId, period): bitmask, count received, count expected.
+    function chunkStatus(uint64 poolId, uint32 period) external view returns (uint256 received, uint16 seen, uint16 count) {
+        ChunkBatch storage b = _batches[poolId][period];
+        return (b.received, b.seen, b.chunkCount);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IAttestationRegistry
+    function attestation(uint64 poolId) external view returns (Attestation memory a) {
+        PoolState storage p = _pools[poolId];
+        if (p.flags & HAS_ATTESTATION == 0) return a;
+        a.poolId = poolId;
+        a.period = p.period;
+        a.asOfDate = p.asOfDate;
+        a.chunkCount = p.chunkCount;
+        a.policyHash = policyHashAt[p.policyIndex];
+        a.figA = p.figA & ~MARK;
+        a.figB = p.figB & ~MARK;
+        a.figC = p.figC & ~MARK;
+    }
+
+    /// @inheritdoc IAttestationRegistry
+    function isFresh(uint64 poolId) public view returns (bool) {
+        PoolState storage p = _pools[poolId];
+        return p.flags & HAS_ATTESTATION != 0 && uint256(p.asOfDate) * DAY + maxAge >= block.timestamp;
+    }
+
+    /// @notice True when the pool's latest complete attestation is fresh, breach-free and under `policyHash`.
+    /// @dev Two storage reads (the pool header and the policy index), for cheap use by other contracts.
+    function isEligible(uint64 poolId, uint256 policyHash) external view returns (bool) {
+        PoolState storage p = _pools[poolId];
+        uint8 flags = p.flags;
+        return
+            flags == HAS_ATTESTATION &&
+            uint256(p.asOfDate) * DAY + maxAge >= block.timestamp &&
+            policyHashAt[p.policyIndex] == policyHash;
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IAttestationRegistry
+/// @notice Originator keys, circuit verifiers, policies and the latest complete attestation of each pool.
+interface IAttestationRegistry {
+    /// @notice A Groth16 proof in the snarkjs Solidity calldata layout.
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @notice Covenant limits of a policy, in docs/INTERFACES.md order.
+    struct PolicyParams {
+        uint16 minCreditScore;
+        uint16 maxDaysPastDue;
+        uint16 maxLtvBps;
+        uint16 maxBucket30Bps;
+        uint16 maxBucket60Bps;
+        uint16 maxBucket90Bps;
+        uint16 maxConcentrationBps;
+        uint64 minPoolBalance;
+    }
+
+    /// @notice An originator's Baby Jubjub key, identified by keyHash = Poseidon(Ax, Ay).
+    struct KeyRecord {
+        address originator;
+        uint32 validFrom;
+        uint32 validUntil;
+        bool approved;
+        bool revoked;
+    }
+
+    /// @notice A verifier contract registered for a circuit instance and version.
+    struct VerifierRecord {
+        address verifier;
+        bool retired;
+    }
+
+    /// @notice The latest complete attestation of a pool (figures packed as in the public signals).
+    struct Attestation {
+        uint64 poolId;
+        uint32 period;
+        uint16 asOfDate;
+        uint16 chunkCount;
+        uint256 policyHash;
+        uint256 figA;
+        uint256 figB;
+        uint256 figC;
+    }
+
+    error Registry__NotOriginator(address caller);
+    error Registry__KeyExists(uint256 keyHash);
+    error Registry__UnknownKey(uint256 keyHash);
+    error Registry__KeyNotApproved(uint256 keyHash);
+    error Registry__KeyRevoked(uint256 keyHash);
+    error Registry__KeyNotForOriginator(uint256 keyHash, address keyOriginator, address poolOriginator);
+    error Registry__KeyNotValidForPeriod(uint256 keyHash, uint32 period, uint32 validFrom, uint32 validUntil);
+    error Registry__PolicyExists(uint256 policyHash);
+    error Registry__UnknownPolicy(uint256 policyHash);
+    error Registry__VerifierExists(bytes32 circuitId, uint16 version);
+    error Registry__UnknownVerifier(bytes32 circuitId, uint16 version);
+    error Registry__VerifierRetired(bytes32 circuitId, uint16 version);
+    error Registry__PoolExists(uint64 poolId, address originator);
+    error Registry__UnknownPool(uint64 poolId);
+    error Registry__WrongDomain(uint256 domain, uint256 expected);
+    error Registry__MalformedSignal(uint256 index, uint256 value);
+    error Registry__PeriodNotAfterLast(uint64 poolId, uint32 period, uint32 last);
+    error Registry__StalePeriod(uint64 asOf, uint64 minAllowed);
+    error Registry__FutureAsOf(uint64 asOf, uint64 today);
+    error Registry__BadChunk(uint16 chunkIndex, uint16 chunkCount);
+    error Registry__ChunkAlreadySubmitted(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Registry__ChunkMismatch(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Registry__FigureOverflow(uint64 poolId, uint32 period);
+    error Registry__InvalidProof(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Registry__ZeroAddress();
+    error Registry__BadMaxAge(uint64 maxAge);
+
+    event KeyProposed(address indexed originator, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
+    event KeyApproved(address indexed originator, uint256 indexed keyHash, uint32 validFrom);
+    event KeyRotated(address indexed originator, uint256 indexed oldKeyHash, uint32 validUntil);
+    event KeyRevoked(address indexed originator, uint256 indexed keyHash);
+    event PolicyRegistered(uint256 indexed policyHash, uint16 index, PolicyParams params);
+    event VerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier);
+    event VerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
+    event PoolRegistered(uint64 indexed poolId, address indexed originator);
+    event ChunkAccepted(uint64 indexed poolId, uint32 indexed period, uint16 chunkIndex, uint16 chunkCount);
+    event AttestationRecorded(
+        uint64 indexed poolId,
+        uint32 indexed period,
+        uint256 root,
+        uint256 policyHash,
+        uint256 figA,
+        uint256 figB,
+        uint256 figC
+    );
+    event MaxAgeChanged(uint64 maxAge);
+
+    function submitAttestation(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[8] calldata pubSignals
+    ) external;
+
+    function attestation(uint64 poolId) external view returns (Attestation memory);
+
+    function isEligible(uint64 poolId, uint256 policyHash) external view returns (bool);
+
+    function isFresh(uint64 poolId) external view returns (bool);
+
+    function policyParams(uint256 policyHash) external view returns (PolicyParams memory);
+
+    function maxAge() external view returns (uint64);
+
+    function poolOriginator(uint64 poolId) external view returns (address);
+
+    function domainSignal() external view returns (uint256);
+}

@@ -1,0 +1,214 @@
+/**
+ * Deployment of the on-chain side (registry, verifiers, vault, tranche tokens, test stablecoin): the one
+ * place used by the tests, the demo and real networks. Works with any ethers v6 signer (Hardhat's
+ * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
+import type { Signer, InterfaceAbi } from "ethers";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A compiled contract. */
+export interface Artifact {
+  contractName: string;
+  abi: InterfaceAbi;
+  bytecode: string;
+}
+
+let index: Map<string, string> | undefined;
+
+function walk(dir: string, out: Map<string, string>): void {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith(".json") && !name.endsWith(".dbg.json")) out.set(name.slice(0, -5), p);
+  }
+}
+
+/** Loads the Hardhat artifact of a contract by name from `artifacts/contracts`. */
+export function loadArtifact(
+  contractName: string,
+  artifactsDir = join(repo, "artifacts/contracts"),
+): Artifact {
+  if (index === undefined) {
+    index = new Map();
+    walk(artifactsDir, index);
+  }
+  const path = index.get(contractName);
+  if (path === undefined) throw new Error(`no artifact for ${contractName}: run \`npx hardhat build\``);
+  return JSON.parse(readFileSync(path, "utf8")) as Artifact;
+}
+
+/** Deploys a contract by name and waits for it. */
+export async function deployContract(
+  signer: Signer,
+  contractName: string,
+  args: unknown[] = [],
+): Promise<Contract> {
+  const a = loadArtifact(contractName);
+  const factory = new ContractFactory(a.abi, a.bytecode, signer);
+  const c = await factory.deploy(...args);
+  await c.waitForDeployment();
+  return new Contract(await c.getAddress(), a.abi, signer);
+}
+
+/** The registry's circuit id of a catalogue instance: keccak256 of its name. */
+export function circuitId(name: string): string {
+  return keccak256(toUtf8Bytes(name));
+}
+
+/** Vault parameters (field names of ITrancheVault.Config). */
+export interface VaultConfig {
+  seniorCouponBps: number;
+  mezzanineCouponBps: number;
+  minSubordinationBps: number;
+  haircut30Bps: number;
+  haircut60Bps: number;
+  haircut90Bps: number;
+  haircutDefaultedBps: number;
+  staleMarkdownBps: number;
+  maxBucket30Bps: number;
+  maxBucket60Bps: number;
+  maxBucket90Bps: number;
+  maxConcentrationBps: number;
+  minAverageScore: number;
+  maxAge: bigint;
+  epochLength: bigint;
+  maxExposurePerPool: bigint;
+}
+
+/** A conservative default: 20% subordination, 1%/2% coupons per epoch, 45-day freshness, 30-day epochs. */
+export const DEFAULT_VAULT_CONFIG: VaultConfig = {
+  seniorCouponBps: 100,
+  mezzanineCouponBps: 200,
+  minSubordinationBps: 2_000,
+  haircut30Bps: 2_500,
+  haircut60Bps: 5_000,
+  haircut90Bps: 7_500,
+  haircutDefaultedBps: 10_000,
+  staleMarkdownBps: 5_000,
+  maxBucket30Bps: 1_500,
+  maxBucket60Bps: 1_000,
+  maxBucket90Bps: 500,
+  maxConcentrationBps: 2_500,
+  minAverageScore: 600,
+  maxAge: 45n * 86_400n,
+  epochLength: 30n * 86_400n,
+  maxExposurePerPool: 10n ** 15n,
+};
+
+/** Deploys the attestation registry governed by `governance` (default: the signer). */
+export async function deployRegistry(
+  signer: Signer,
+  opts: { governance?: string; maxAgeSeconds?: bigint } = {},
+): Promise<Contract> {
+  const governance = opts.governance ?? (await signer.getAddress());
+  return deployContract(signer, "AttestationRegistry", [governance, opts.maxAgeSeconds ?? 45n * 86_400n]);
+}
+
+/** Deploys a generated verifier contract and maps (circuit name, version) to it in the registry. */
+export async function deployVerifier(
+  signer: Signer,
+  registry: Contract,
+  verifierContract: string,
+  circuitName: string,
+  version = 1,
+): Promise<Contract> {
+  const verifier = await deployContract(signer, verifierContract);
+  await (
+    await registry.getFunction("addVerifier")(circuitId(circuitName), version, await verifier.getAddress())
+  ).wait();
+  return verifier;
+}
+
+/** A vault with its three tranche tokens wired. */
+export interface VaultDeployment {
+  vault: Contract;
+  senior: Contract;
+  mezzanine: Contract;
+  junior: Contract;
+}
+
+/** Deploys a tranche vault over `asset` reading `registry`, its three tranche tokens, and wires them. */
+export async function deployVault(
+  signer: Signer,
+  opts: {
+    asset: string;
+    registry: string;
+    governance?: string;
+    config?: VaultConfig;
+    acceptedPolicies?: bigint[];
+  },
+): Promise<VaultDeployment> {
+  const me = await signer.getAddress();
+  const vault = await deployContract(signer, "TrancheVault", [
+    opts.asset,
+    opts.registry,
+    me,
+    opts.config ?? DEFAULT_VAULT_CONFIG,
+  ]);
+  const v = await vault.getAddress();
+  const names = [
+    ["rwa-attest Senior", "rwaSR"],
+    ["rwa-attest Mezzanine", "rwaMZ"],
+    ["rwa-attest Junior", "rwaJR"],
+  ] as const;
+  const tokens: Contract[] = [];
+  for (const [i, [name, symbol]] of names.entries()) {
+    tokens.push(await deployContract(signer, "TrancheToken", [opts.asset, name, symbol, i, v]));
+  }
+  const addrs = await Promise.all(tokens.map((t) => t.getAddress()));
+  await (await vault.getFunction("setTranches")(addrs)).wait();
+  for (const p of opts.acceptedPolicies ?? [])
+    await (await vault.getFunction("setPolicyAccepted")(p, true)).wait();
+  if (opts.governance !== undefined && opts.governance !== me) {
+    await (await vault.getFunction("transferOwnership")(opts.governance)).wait();
+  }
+  return { vault, senior: tokens[0]!, mezzanine: tokens[1]!, junior: tokens[2]! };
+}
+
+/** Deploys the 6-decimals test stablecoin (tests, demo, benchmarks only). */
+export async function deployTestStablecoin(signer: Signer): Promise<Contract> {
+  return deployContract(signer, "TestStablecoin");
+}
+
+/** Policy parameters as the registry stores them (docs/INTERFACES.md order). */
+export interface PolicyParamsInput {
+  minCreditScore: bigint;
+  maxDaysPastDue: bigint;
+  maxLtvBps: bigint;
+  maxBucket30Bps: bigint;
+  maxBucket60Bps: bigint;
+  maxBucket90Bps: bigint;
+  maxConcentrationBps: bigint;
+  minPoolBalance: bigint;
+}
+
+/** Registers a policy's parameters under its hash. */
+export async function registerPolicy(
+  registry: Contract,
+  policyHash: bigint,
+  params: PolicyParamsInput,
+): Promise<void> {
+  await (await registry.getFunction("registerPolicy")(policyHash, params)).wait();
+}
+
+/**
+ * Onboards an originator: it proposes its key (keyHash = Poseidon(ax, ay)), governance approves it, and the
+ * originator registers its pools. `originatorRegistry` is the registry connected to the originator's signer.
+ */
+export async function onboardOriginator(
+  governanceRegistry: Contract,
+  originatorRegistry: Contract,
+  key: { keyHash: bigint; ax: bigint; ay: bigint; validFrom: number },
+  poolIds: bigint[],
+): Promise<void> {
+  await (
+    await originatorRegistry.getFunction("proposeKey")(key.keyHash, key.ax, key.ay, key.validFrom)
+  ).wait();
+  await (await governanceRegistry.getFunction("approveKey")(key.keyHash)).wait();
+  for (const id of poolIds) await (await originatorRegistry.getFunction("registerPool")(id)).wait();
+}

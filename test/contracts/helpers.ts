@@ -1,0 +1,232 @@
+/**
+ * Shared set-up of the contract tests: deploys through deploy/index.ts and produces real proofs.
+ *
+ * PROOF SOURCE: the tests prove with the stand-in circuit until the pool attestation circuit lands. To switch
+ * to real pool proofs, replace `PROOF_SOURCE` below with the pool instance (its generated verifier contract,
+ * its catalogue name and a `prove(signals, ctx)` that runs the prover on a tape giving those figures).
+ */
+import hre from "hardhat";
+import { buildBabyjub, buildPoseidon } from "circomlibjs";
+import type { Contract } from "ethers";
+import {
+  deployRegistry,
+  deployVerifier,
+  onboardOriginator,
+  registerPolicy,
+  circuitId,
+  type PolicyParamsInput,
+} from "../../deploy/index.ts";
+import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/vault/signals.ts";
+import { proveStandIn, type ProofWithSignals } from "./fixtures/standIn.ts";
+
+export const PROOF_SOURCE = {
+  verifierContract: "StandInPoolVerifier",
+  circuitName: "stand-in-pool",
+  prove: (signals: bigint[]): Promise<ProofWithSignals> => proveStandIn(signals),
+};
+
+export type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
+export type HardhatSigner = Awaited<ReturnType<Ethers["getSigners"]>>[number];
+
+export const DAY = 86_400n;
+
+export const POLICY: PolicyParamsInput = {
+  minCreditScore: 550n,
+  maxDaysPastDue: 120n,
+  maxLtvBps: 9_000n,
+  maxBucket30Bps: 1_500n,
+  maxBucket60Bps: 1_000n,
+  maxBucket90Bps: 500n,
+  maxConcentrationBps: 2_500n,
+  minPoolBalance: 1_000_000_000n,
+};
+
+/** Figures of a healthy pool of `outstanding` minor units. */
+export function healthyFigures(outstanding = 10_000_000_000n, over: Partial<PoolFigures> = {}): PoolFigures {
+  return {
+    outstanding,
+    scheduled: outstanding / 50n,
+    collected: outstanding / 50n,
+    bucket30: outstanding / 100n,
+    bucket60: outstanding / 200n,
+    bucket90: 0n,
+    defaulted: 0n,
+    chargedOff: 0n,
+    scoreWeightedBalance: outstanding * 700n,
+    maxLoanBalance: outstanding / 100n,
+    activeCount: 500n,
+    minScore: 600n,
+    breaches: 0n,
+    ...over,
+  };
+}
+
+let poseidonP: Promise<{ hash: (xs: bigint[]) => bigint }> | undefined;
+/** Poseidon over field elements (circomlibjs). */
+export function poseidon(): Promise<{ hash: (xs: bigint[]) => bigint }> {
+  poseidonP ??= buildPoseidon().then((p) => ({ hash: (xs: bigint[]) => BigInt(p.F.toString(p(xs))) }));
+  return poseidonP;
+}
+
+/** A Baby Jubjub key (from a small private scalar) and its keyHash = Poseidon(Ax, Ay). */
+export async function babyKey(seed: bigint): Promise<{ ax: bigint; ay: bigint; keyHash: bigint }> {
+  const bj = await buildBabyjub();
+  const pub = bj.mulPointEscalar(bj.Base8, seed);
+  const ax = BigInt(bj.F.toString(pub[0]));
+  const ay = BigInt(bj.F.toString(pub[1]));
+  return { ax, ay, keyHash: (await poseidon()).hash([ax, ay]) };
+}
+
+/** policyHash = Poseidon(1, params...) as in docs/INTERFACES.md. */
+export async function policyHash(p: PolicyParamsInput): Promise<bigint> {
+  return (await poseidon()).hash([
+    1n,
+    p.minCreditScore,
+    p.maxDaysPastDue,
+    p.maxLtvBps,
+    p.maxBucket30Bps,
+    p.maxBucket60Bps,
+    p.maxBucket90Bps,
+    p.maxConcentrationBps,
+    p.minPoolBalance,
+  ]);
+}
+
+/** A Groth16 proof in the Solidity calldata layout (pi_b coordinates swapped). */
+export function solidityProof(p: ProofWithSignals["proof"]): { a: string[]; b: string[][]; c: string[] } {
+  const b = p.pi_b;
+  return {
+    a: [p.pi_a[0]!, p.pi_a[1]!],
+    b: [
+      [b[0]![1]!, b[0]![0]!],
+      [b[1]![1]!, b[1]![0]!],
+    ],
+    c: [p.pi_c[0]!, p.pi_c[1]!],
+  };
+}
+
+/** The context of one attestation; unset fields default to the world's. */
+export interface AttestContext {
+  poolId: bigint;
+  period: bigint;
+  asOfDate?: bigint;
+  chunkIndex?: bigint;
+  chunkCount?: bigint;
+  figures?: PoolFigures;
+  root?: bigint;
+  registry?: string;
+  chainId?: bigint;
+  policyHash?: bigint;
+  keyHash?: bigint;
+}
+
+export interface World {
+  ethers: Ethers;
+  gov: HardhatSigner;
+  originator: HardhatSigner;
+  others: HardhatSigner[];
+  registry: Contract;
+  asOriginator: Contract;
+  chainId: bigint;
+  key: { ax: bigint; ay: bigint; keyHash: bigint };
+  policyHash: bigint;
+  circuitId: string;
+  /** Signals for a context (defaults filled from the world and the latest block). */
+  signals(ctx: AttestContext): Promise<bigint[]>;
+  /** A real proof for a context. */
+  attest(ctx: AttestContext): Promise<ProofWithSignals>;
+  /** Submits a proof to the registry (as `from`, default a third party). */
+  submit(p: ProofWithSignals, from?: HardhatSigner): Promise<unknown>;
+  today(): Promise<bigint>;
+  increaseTime(seconds: bigint): Promise<void>;
+}
+
+/** Deploys the registry and verifier, registers a policy, onboards an originator with pools 1..3. */
+export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
+  const { ethers } = await hre.network.connect();
+  const [gov, originator, ...others] = await ethers.getSigners();
+  const registry = await deployRegistry(gov!, { maxAgeSeconds });
+  await deployVerifier(gov!, registry, PROOF_SOURCE.verifierContract, PROOF_SOURCE.circuitName);
+  const pHash = await policyHash(POLICY);
+  await registerPolicy(registry, pHash, POLICY);
+  const key = await babyKey(123456789n);
+  const asOriginator = registry.connect(originator!) as Contract;
+  await onboardOriginator(registry, asOriginator, { ...key, validFrom: 1 }, [1n, 2n, 3n]);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const registryAddress = await registry.getAddress();
+  const today = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / DAY;
+  const signals = async (ctx: AttestContext) => {
+    const [figA, figB, figC] = packFigures(ctx.figures ?? healthyFigures());
+    return [
+      ctx.root ?? 0x1234567890abcdefn,
+      packPool({
+        poolId: ctx.poolId,
+        period: ctx.period,
+        asOfDate: ctx.asOfDate ?? (await today()),
+        chunkIndex: ctx.chunkIndex ?? 0n,
+        chunkCount: ctx.chunkCount ?? 1n,
+      }),
+      packDomain(ctx.registry ?? registryAddress, ctx.chainId ?? chainId),
+      ctx.policyHash ?? pHash,
+      ctx.keyHash ?? key.keyHash,
+      figA,
+      figB,
+      figC,
+    ];
+  };
+  const cid = circuitId(PROOF_SOURCE.circuitName);
+  return {
+    ethers,
+    gov: gov!,
+    originator: originator!,
+    others,
+    registry,
+    asOriginator,
+    chainId,
+    key,
+    policyHash: pHash,
+    circuitId: cid,
+    signals,
+    attest: async (ctx) => PROOF_SOURCE.prove(await signals(ctx)),
+    submit: async (p, from) => {
+      const r = registry.connect(from ?? others[0]!) as Contract;
+      const tx = await r.getFunction("submitAttestation")(cid, 1, solidityProof(p.proof), p.publicSignals);
+      return tx.wait();
+    },
+    today,
+    increaseTime: async (seconds) => {
+      await ethers.provider.send("evm_increaseTime", [Number(seconds)]);
+      await ethers.provider.send("evm_mine", []);
+    },
+  };
+}
+
+/** Ends snarkjs/ffjavascript worker threads (call in afterAll). */
+export async function terminateCurves(): Promise<void> {
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+}
+
+/** Awaits `p`, expecting a revert; returns the decoded custom error's name and arguments. */
+export async function revertOf(p: Promise<unknown>, c: Contract): Promise<{ name: string; args: unknown[] }> {
+  try {
+    await p;
+  } catch (e) {
+    const data = findRevertData(e);
+    if (data === undefined) throw e;
+    const parsed = c.interface.parseError(data);
+    if (parsed === null) throw new Error(`unknown revert data ${data}`, { cause: e });
+    return { name: parsed.name, args: [...parsed.args] };
+  }
+  throw new Error("expected a revert, the call succeeded");
+}
+
+function findRevertData(e: unknown, depth = 0): string | undefined {
+  if (e === null || typeof e !== "object" || depth > 5) return undefined;
+  const o = e as Record<string, unknown>;
+  if (typeof o.data === "string" && o.data.startsWith("0x") && o.data.length >= 10) return o.data;
+  for (const k of ["error", "info", "cause", "data"]) {
+    const d = findRevertData(o[k], depth + 1);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}

@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Contract } from "ethers";
+import { deployRegistry } from "../../deploy/index.ts";
+import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/vault/signals.ts";
+import {
+  DAY,
+  POLICY,
+  babyKey,
+  healthyFigures,
+  makeWorld,
+  revertOf,
+  terminateCurves,
+  type World,
+} from "./helpers.ts";
+
+let w: World;
+let reg: Contract;
+
+beforeAll(async () => {
+  w = await makeWorld();
+  reg = w.registry;
+});
+afterAll(terminateCurves);
+
+describe("AttestationRegistry: accepted attestations", () => {
+  it("records a single-chunk attestation with its figures, and refuses its replay", async () => {
+    const figures = healthyFigures();
+    const p = await w.attest({ poolId: 1n, period: 1n, figures });
+    const receipt = (await w.submit(p)) as { logs: { topics: string[]; data: string }[]; gasUsed: bigint };
+    const ev = receipt.logs
+      .map((l) => reg.interface.parseLog(l))
+      .find((l) => l?.name === "AttestationRecorded");
+    expect(ev?.args.poolId).toBe(1n);
+    const a = await reg.getFunction("attestation")(1n);
+    expect(a.period).toBe(1n);
+    expect(a.policyHash).toBe(w.policyHash);
+    expect(unpackFigures(a.figA, a.figB, a.figC)).toEqual(figures);
+    expect(await reg.getFunction("isEligible")(1n, w.policyHash)).toBe(true);
+    expect(await reg.getFunction("isEligible")(1n, w.policyHash + 1n)).toBe(false);
+    expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);
+    // same proof again: period not after last
+    const r = await revertOf(w.submit(p), reg);
+    expect(r.name).toBe("Registry__PeriodNotAfterLast");
+    expect(r.args).toEqual([1n, 1n, 1n]);
+    // an older period is refused too, a later one is accepted
+    await w.submit(await w.attest({ poolId: 1n, period: 3n, figures }));
+    expect((await revertOf(w.submit(await w.attest({ poolId: 1n, period: 2n })), reg)).name).toBe(
+      "Registry__PeriodNotAfterLast",
+    );
+  });
+
+  it("marks a pool reporting a breach as not eligible", async () => {
+    await w.submit(
+      await w.attest({ poolId: 2n, period: 1n, figures: healthyFigures(10n ** 10n, { breaches: 1n }) }),
+    );
+    expect(await reg.getFunction("isFresh")(2n)).toBe(true);
+    expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);
+  });
+
+  it("accepts a chunked pool chunk by chunk, in any order, and aggregates once complete", async () => {
+    const chunks = [
+      healthyFigures(3_000_000_000n, { breaches: 1n }),
+      healthyFigures(400_000_000n, { bucket90: 100_000_000n, minScore: 580n }),
+      healthyFigures(2_000_000_000n),
+    ];
+    const root = 777n;
+    for (const i of [2, 0]) {
+      await w.submit(
+        await w.attest({
+          poolId: 3n,
+          period: 1n,
+          chunkIndex: BigInt(i),
+          chunkCount: 3n,
+          figures: chunks[i],
+          root,
+        }),
+      );
+      expect((await reg.getFunction("attestation")(3n)).period).toBe(0n);
+      expect(await reg.getFunction("isEligible")(3n, w.policyHash)).toBe(false);
+    }
+    const [received, seen, count] = await reg.getFunction("chunkStatus")(3n, 1n);
+    expect([received, seen, count]).toEqual([5n, 2n, 3n]);
+    // duplicate chunk, inconsistent root, inconsistent count
+    const dup = await w.attest({
+      poolId: 3n,
+      period: 1n,
+      chunkIndex: 2n,
+      chunkCount: 3n,
+      figures: chunks[2],
+      root,
+    });
+    expect((await revertOf(w.submit(dup), reg)).name).toBe("Registry__ChunkAlreadySubmitted");
+    const other = await w.attest({
+      poolId: 3n,
+      period: 1n,
+      chunkIndex: 1n,
+      chunkCount: 3n,
+      figures: chunks[1],
+      root: 778n,
+    });
+    expect((await revertOf(w.submit(other), reg)).name).toBe("Registry__ChunkMismatch");
+    const count4 = await w.attest({
+      poolId: 3n,
+      period: 1n,
+      chunkIndex: 1n,
+      chunkCount: 4n,
+      figures: chunks[1],
+      root,
+    });
+    expect((await revertOf(w.submit(count4), reg)).name).toBe("Registry__ChunkMismatch");
+    const bad = await w.attest({
+      poolId: 3n,
+      period: 1n,
+      chunkIndex: 3n,
+      chunkCount: 3n,
+      figures: chunks[1],
+      root,
+    });
+    expect((await revertOf(w.submit(bad), reg)).name).toBe("Registry__BadChunk");
+
+    await w.submit(
+      await w.attest({ poolId: 3n, period: 1n, chunkIndex: 1n, chunkCount: 3n, figures: chunks[1], root }),
+    );
+    const a = await reg.getFunction("attestation")(3n);
+    expect(a.chunkCount).toBe(3n);
+    const expected = aggregateChunks(chunks, POLICY);
+    expect(unpackFigures(a.figA, a.figB, a.figC)).toEqual(expected);
+    // bucket90 400M-of-5.4G ratio 185 bps > 500? no; the breach bit 0 of chunk 0 carries over
+    expect(expected.breaches & 1n).toBe(1n);
+    expect(packFigures(expected)[2]).toBe(a.figC);
+  });
+});
+
+describe("AttestationRegistry: refusals, each before state changes", () => {
+  it("refuses an invalid proof (signals changed after proving, or a tampered point)", async () => {
+    const p = await w.attest({ poolId: 2n, period: 5n });
+    const changed = { ...p, publicSignals: [...p.publicSignals] };
+    changed.publicSignals[5] = String(BigInt(p.publicSignals[5]!) + 1n);
+    const r = await revertOf(w.submit(changed), reg);
+    expect(r.name).toBe("Registry__InvalidProof");
+    expect(r.args).toEqual([2n, 5n, 0n]);
+    const tampered = { ...p, proof: { ...p.proof, pi_c: [p.proof.pi_a[0]!, p.proof.pi_a[1]!, "1"] } };
+    expect((await revertOf(w.submit(tampered), reg)).name).toBe("Registry__InvalidProof");
+    // the genuine proof still goes through: nothing was recorded by the refusals
+    await w.submit(p);
+  });
+
+  it("refuses an unknown key and another originator's key", async () => {
+    const unknown = await babyKey(99n);
+    const r = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: unknown.keyHash })),
+      reg,
+    );
+    expect(r).toEqual({ name: "Registry__UnknownKey", args: [unknown.keyHash] });
+    const other = w.others[1]!;
+    const k2 = await babyKey(555n);
+    const asOther = reg.connect(other) as Contract;
+    await (await asOther.getFunction("proposeKey")(k2.keyHash, k2.ax, k2.ay, 1)).wait();
+    const r1 = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2.keyHash })),
+      reg,
+    );
+    expect(r1.name).toBe("Registry__KeyNotApproved");
+    await (await reg.getFunction("approveKey")(k2.keyHash)).wait();
+    const r2 = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2.keyHash })),
+      reg,
+    );
+    expect(r2.name).toBe("Registry__KeyNotForOriginator");
+  });
+
+  it("refuses an unregistered policy", async () => {
+    const r = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, policyHash: 42n })), reg);
+    expect(r).toEqual({ name: "Registry__UnknownPolicy", args: [42n] });
+  });
+
+  it("refuses another chain and another registry", async () => {
+    const r1 = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 10n, chainId: w.chainId + 1n })),
+      reg,
+    );
+    expect(r1.name).toBe("Registry__WrongDomain");
+    expect(r1.args[1]).toBe(await reg.getFunction("domainSignal")());
+    const second = await deployRegistry(w.gov);
+    const r2 = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 10n, registry: await second.getAddress() })),
+      reg,
+    );
+    expect(r2.name).toBe("Registry__WrongDomain");
+  });
+
+  it("refuses an unknown pool, an unknown or retired verifier", async () => {
+    expect((await revertOf(w.submit(await w.attest({ poolId: 9n, period: 1n })), reg)).name).toBe(
+      "Registry__UnknownPool",
+    );
+    const p = await w.attest({ poolId: 1n, period: 11n });
+    const { solidityProof } = await import("./helpers.ts");
+    const other = reg.getFunction("submitAttestation")(
+      w.circuitId,
+      2,
+      solidityProof(p.proof),
+      p.publicSignals,
+    );
+    expect((await revertOf(other, reg)).name).toBe("Registry__UnknownVerifier");
+  });
+
+  it("refuses a stale period and a future asOfDate, with the offending values", async () => {
+    const today = await w.today();
+    const stale = await w.attest({ poolId: 1n, period: 12n, asOfDate: today - 46n });
+    const r = await revertOf(w.submit(stale), reg);
+    expect(r.name).toBe("Registry__StalePeriod");
+    expect(r.args[0]).toBe(today - 46n);
+    expect(r.args[1] as bigint).toBeGreaterThan(today - 46n);
+    const fresh = await w.attest({ poolId: 1n, period: 12n, asOfDate: today - 44n });
+    const future = await w.attest({ poolId: 1n, period: 12n, asOfDate: today + 2n });
+    expect((await revertOf(w.submit(future), reg)).name).toBe("Registry__FutureAsOf");
+    await w.submit(fresh);
+    // ... and the recorded attestation itself goes stale with time
+    expect(await reg.getFunction("isFresh")(1n)).toBe(true);
+    await w.increaseTime(2n * DAY);
+    expect(await reg.getFunction("isFresh")(1n)).toBe(false);
+    expect(await reg.getFunction("isEligible")(1n, w.policyHash)).toBe(false);
+  });
+
+  it("rotates keys from a period on and refuses a revoked key's later attestations", async () => {
+    const k3 = await babyKey(777n);
+    await (await w.asOriginator.getFunction("proposeKey")(k3.keyHash, k3.ax, k3.ay, 20)).wait();
+    await (await reg.getFunction("approveKey")(k3.keyHash)).wait();
+    // old key: valid up to period 19 only
+    const old = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 20n })), reg);
+    expect(old).toEqual({ name: "Registry__KeyNotValidForPeriod", args: [w.key.keyHash, 20n, 1n, 19n] });
+    const early = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 19n, keyHash: k3.keyHash })),
+      reg,
+    );
+    expect(early.name).toBe("Registry__KeyNotValidForPeriod");
+    await w.submit(await w.attest({ poolId: 1n, period: 20n, keyHash: k3.keyHash }));
+    await (await w.asOriginator.getFunction("revokeKey")(k3.keyHash)).wait();
+    const revoked = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 21n, keyHash: k3.keyHash })),
+      reg,
+    );
+    expect(revoked).toEqual({ name: "Registry__KeyRevoked", args: [k3.keyHash] });
+  });
+
+  it("lets only governance manage verifiers and policies; retired verifiers refuse", async () => {
+    const asOther = reg.connect(w.others[2]!) as Contract;
+    const r = await revertOf(asOther.getFunction("retireVerifier")(w.circuitId, 1), reg);
+    expect(r.name).toBe("OwnableUnauthorizedAccount");
+    await (await reg.getFunction("retireVerifier")(w.circuitId, 1)).wait();
+    const p = await w.attest({ poolId: 2n, period: 30n });
+    expect((await revertOf(w.submit(p), reg)).name).toBe("Registry__VerifierRetired");
+    expect((await revertOf(reg.getFunction("registerPolicy")(w.policyHash, POLICY), reg)).name).toBe(
+      "Registry__PolicyExists",
+    );
+  });
+});
