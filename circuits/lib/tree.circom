@@ -1,0 +1,90 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/poseidon.circom";
+include "./empty_roots.circom";
+
+// Root of a complete arity-16 Poseidon subtree of height k over 16^k leaves (leaf order = index order).
+template Arity16Root(k) {
+    var n = 1;
+    for (var i = 0; i < k; i++) { n *= 16; }
+    signal input leaves[n];
+    signal output root;
+
+    var width = n;
+    var total = 0;
+    for (var l = 0; l < k; l++) { width \= 16; total += width; }
+    // nodes are stored level after level, bottom level first.
+    component node[total];
+    var offset = 0;
+    width = n;
+    for (var l = 0; l < k; l++) {
+        width \= 16;
+        for (var j = 0; j < width; j++) {
+            node[offset + j] = Poseidon(16);
+            for (var c = 0; c < 16; c++) {
+                if (l == 0) {
+                    node[offset + j].inputs[c] <== leaves[16 * j + c];
+                } else {
+                    node[offset + j].inputs[c] <== node[offset - 16 * width + 16 * j + c].out;
+                }
+            }
+        }
+        offset += width;
+    }
+    if (k == 0) {
+        root <== leaves[0];
+    } else {
+        root <== node[total - 1].out;
+    }
+}
+
+// One level of a Merkle path in the arity-16 tree. The child sits at position d (0..15), given by its four
+// bits; the 15 siblings are the other children in order (no dummy slot, so every sibling wire is used).
+// When mustBeLastOfTree = 1 every sibling to the right of the child must be the empty subtree of the
+// child's height: this is how the last chunk proves that no loan hides after the pool's last chunk.
+template Arity16PathLevel(height) {
+    signal input child;
+    signal input digitBits[4];
+    signal input siblings[15];
+    signal input mustBeLastOfTree;
+    signal output parent;
+
+    // One-hot position: pairs of bits give four indicators each with one product, then 16 products.
+    signal lo01 <== digitBits[0] * digitBits[1];
+    signal hi23 <== digitBits[2] * digitBits[3];
+    var lo[4] = [1 - digitBits[0] - digitBits[1] + lo01, digitBits[0] - lo01, digitBits[1] - lo01, lo01];
+    var hi[4] = [1 - digitBits[2] - digitBits[3] + hi23, digitBits[2] - hi23, digitBits[3] - hi23, hi23];
+    signal e[16];
+    for (var j = 0; j < 16; j++) { e[j] <== lo[j % 4] * hi[j \ 4]; }
+
+    // Slot j holds siblings[j] left of the child (d > j), the child at d, siblings[j - 1] right of it.
+    component h = Poseidon(16);
+    signal pickLeft[15];
+    signal pickChild[16];
+    var leftOf = 0;     // sum of e[i] for i > j: 1 when the child is right of slot j
+    var rightOf[16];    // sum of e[i] for i <= j: 1 when the child is at or left of slot j
+    var acc = 0;
+    for (var j = 0; j < 16; j++) { acc += e[j]; rightOf[j] = acc; }
+    for (var j = 0; j < 16; j++) {
+        leftOf = 1 - rightOf[j];
+        if (j == 0) {
+            pickChild[0] <== e[0] * (child - siblings[0]);
+            h.inputs[0] <== siblings[0] + pickChild[0];
+        } else if (j == 15) {
+            pickChild[15] <== e[15] * (child - siblings[14]);
+            h.inputs[15] <== siblings[14] + pickChild[15];
+        } else {
+            pickLeft[j] <== leftOf * (siblings[j] - siblings[j - 1]);
+            pickChild[j] <== e[j] * (child - siblings[j - 1]);
+            h.inputs[j] <== siblings[j - 1] + pickLeft[j] + pickChild[j];
+        }
+    }
+    parent <== h.out;
+
+    // siblings[j] is right of the child exactly when d <= j.
+    signal lastRight[15];
+    for (var j = 0; j < 15; j++) {
+        lastRight[j] <== mustBeLastOfTree * rightOf[j];
+        lastRight[j] * (siblings[j] - EMPTY_ROOT(height)) === 0;
+    }
+}

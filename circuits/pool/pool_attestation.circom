@@ -1,0 +1,195 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/eddsaposeidon.circom";
+include "../lib/bits.circom";
+include "../lib/loan.circom";
+include "../lib/tree.circom";
+
+// PoolAttestation(chunkSize): the pool attestation of one chunk of a committed loan tape.
+//
+// Proves that: (1) the chunkSize loan slots (real loans or empty slots) hash to a complete arity-16 subtree
+// that sits at position chunkIndex of the tape tree whose root is `root`, and, when it is the last chunk
+// (chunkIndex = chunkCount - 1), that everything after it in the tree is empty; (2) the originator key
+// whose hash is `keyHash` signed Poseidon(root, pool without chunkIndex, domain, policyHash); (3) the policy
+// whose eight parameters hash to `policyHash` yields exactly the breach bits in figC; (4) figA, figB and
+// figC are exactly the chunk's figures as defined in docs/INTERFACES.md. Every amount and small field is
+// range-checked (by the bit decompositions of the leaf words) before any sum or comparison.
+//
+// The public inputs are declared first, in the order fixed by docs/INTERFACES.md.
+// chunkSize must be 16, 256 or 4096 (a complete subtree of the depth-6 arity-16 tape tree).
+template PoolAttestation(chunkSize) {
+    var TREE_HEIGHT = 6;
+    var k = 0;
+    var size = 1;
+    while (size < chunkSize) { size *= 16; k++; }
+    assert(size == chunkSize && k >= 1 && k <= 3);
+    var LEVELS = TREE_HEIGHT - k;
+
+    signal input root;
+    signal input pool;
+    signal input domain;
+    signal input policyHash;
+    signal input keyHash;
+    signal input figA;
+    signal input figB;
+    signal input figC;
+
+    signal input wA[chunkSize];
+    signal input wB[chunkSize];
+    signal input hId[chunkSize];
+    signal input isEmpty[chunkSize];
+    signal input policy[8];
+    signal input Ax;
+    signal input Ay;
+    signal input S;
+    signal input R8x;
+    signal input R8y;
+    signal input siblings[LEVELS][15];
+
+    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 (144 bits) ---
+    component poolBits = Num2Bits(144);
+    poolBits.in <== pool;
+    var chunkIndex = 0;
+    var chunkCount = 0;
+    for (var i = 0; i < 16; i++) {
+        chunkIndex += poolBits.out[112 + i] * (1 << i);
+        chunkCount += poolBits.out[128 + i] * (1 << i);
+    }
+    component inRange = LessThan(16);
+    inRange.in[0] <== chunkIndex;
+    inRange.in[1] <== chunkCount;
+    inRange.out === 1;
+    component last = IsZero();
+    last.in <== chunkIndex + 1 - chunkCount;
+    // A tree of LEVELS levels above the chunk has 16^LEVELS chunk positions: higher index bits must be 0.
+    for (var i = 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
+
+    // --- policy: range checks, then the hash ---
+    var POLICY_BITS[8] = [10, 16, 16, 14, 14, 14, 14, 62];
+    component policyBits[8];
+    for (var i = 0; i < 8; i++) {
+        policyBits[i] = Num2Bits(POLICY_BITS[i]);
+        policyBits[i].in <== policy[i];
+    }
+    component ph = Poseidon(9);
+    ph.inputs[0] <== 1;
+    for (var i = 0; i < 8; i++) { ph.inputs[i + 1] <== policy[i]; }
+    ph.out === policyHash;
+    component ltvLimit = NonZero();
+    ltvLimit.in <== policy[2];
+
+    // --- loans ---
+    component slot[chunkSize];
+    var outstanding = 0;
+    var scheduled = 0;
+    var collected = 0;
+    var chargedOff = 0;
+    var ge30 = 0;
+    var ge60 = 0;
+    var ge90 = 0;
+    var defaulted = 0;
+    var activeCount = 0;
+    var weighted = 0;
+    var dpdBreaches = 0;
+    var ltvBreaches = 0;
+    component chunkTree = Arity16Root(k);
+    for (var i = 0; i < chunkSize; i++) {
+        slot[i] = LoanSlot();
+        slot[i].wA <== wA[i];
+        slot[i].wB <== wB[i];
+        slot[i].hId <== hId[i];
+        slot[i].isEmpty <== isEmpty[i];
+        slot[i].maxDaysPastDue <== policy[1];
+        slot[i].maxLtvBps <== policy[2];
+        slot[i].ltvOn <== ltvLimit.out;
+        slot[i].minIn <== i == 0 ? 1023 : slot[i - 1].minOut;
+        slot[i].maxIn <== i == 0 ? 0 : slot[i - 1].maxOut;
+        chunkTree.leaves[i] <== slot[i].leaf;
+        outstanding += slot[i].activeBalance;
+        scheduled += slot[i].scheduled;
+        collected += slot[i].collected;
+        chargedOff += slot[i].chargedOff;
+        ge30 += slot[i].ge30Balance;
+        ge60 += slot[i].ge60Balance;
+        ge90 += slot[i].ge90Balance;
+        defaulted += slot[i].defaultedBalance;
+        activeCount += slot[i].active;
+        weighted += slot[i].weighted;
+        dpdBreaches += slot[i].dpdBreach;
+        ltvBreaches += slot[i].ltvBreach;
+    }
+    var minScore = slot[chunkSize - 1].minOut;
+    var maxBalance = slot[chunkSize - 1].maxOut;
+    var bucket30 = ge30 - ge60;
+    var bucket60 = ge60 - ge90;
+    var bucket90 = ge90;
+
+    // --- the chunk's place in the tape tree ---
+    component level[LEVELS];
+    for (var l = 0; l < LEVELS; l++) {
+        level[l] = Arity16PathLevel(k + l);
+        level[l].child <== l == 0 ? chunkTree.root : level[l - 1].parent;
+        for (var b = 0; b < 4; b++) {
+            if (4 * l + b < 16) {
+                level[l].digitBits[b] <== poolBits.out[112 + 4 * l + b];
+            } else {
+                level[l].digitBits[b] <== 0;
+            }
+        }
+        level[l].siblings <== siblings[l];
+        level[l].mustBeLastOfTree <== last.out;
+    }
+    level[LEVELS - 1].parent === root;
+
+    // --- the originator's signature over the attestation context ---
+    component kh = Poseidon(2);
+    kh.inputs[0] <== Ax;
+    kh.inputs[1] <== Ay;
+    kh.out === keyHash;
+    component msg = Poseidon(4);
+    msg.inputs[0] <== root;
+    msg.inputs[1] <== pool - chunkIndex * (1 << 112);
+    msg.inputs[2] <== domain;
+    msg.inputs[3] <== policyHash;
+    component sig = EdDSAPoseidonVerifier();
+    sig.enabled <== 1;
+    sig.Ax <== Ax;
+    sig.Ay <== Ay;
+    sig.S <== S;
+    sig.R8x <== R8x;
+    sig.R8y <== R8y;
+    sig.M <== msg.out;
+
+    // --- covenants (breach bits) ---
+    component scoreLow = LessThan(10);
+    scoreLow.in[0] <== minScore;
+    scoreLow.in[1] <== policy[0];
+    component anyDpd = NonZero();
+    anyDpd.in <== dpdBreaches;
+    component anyLtv = NonZero();
+    anyLtv.in <== ltvBreaches;
+    // Ratios: part * 10000 > limitBps * outstanding, all operands below 2^76 (62-bit sums, 14-bit limits).
+    var parts[4] = [bucket30, bucket60, bucket90, maxBalance];
+    component ratioOver[4];
+    signal ratioRhs[4];
+    for (var r = 0; r < 4; r++) {
+        ratioRhs[r] <== policy[3 + r] * outstanding;
+        ratioOver[r] = LessThan(76);
+        ratioOver[r].in[0] <== ratioRhs[r];
+        ratioOver[r].in[1] <== parts[r] * 10000;
+    }
+    component balanceLow = LessThan(62);
+    balanceLow.in[0] <== outstanding;
+    balanceLow.in[1] <== policy[7];
+    var breaches = scoreLow.out + 2 * anyDpd.out + 4 * anyLtv.out + 8 * ratioOver[0].out + 16 * ratioOver[1].out
+        + 32 * ratioOver[2].out + 64 * ratioOver[3].out + 128 * balanceLow.out;
+
+    // --- figures (62-bit slots hold sums of at most 4096 amounts below 2^48) ---
+    figA === outstanding + scheduled * (1 << 62) + collected * (1 << 124) + bucket30 * (1 << 186);
+    figB === bucket60 + bucket90 * (1 << 62) + defaulted * (1 << 124) + chargedOff * (1 << 186);
+    figC === weighted + maxBalance * (1 << 72) + activeCount * (1 << 120) + minScore * (1 << 136)
+        + breaches * (1 << 146);
+}

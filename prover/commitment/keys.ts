@@ -1,0 +1,143 @@
+/**
+ * Originator keys and the attestation signature: EdDSA-Poseidon on Baby Jubjub (circomlibjs), over the
+ * message fixed by docs/INTERFACES.md:
+ *   Poseidon(root, poolId | period << 64 | asOfDate << 96 | chunkCount << 128, domain, policyHash)
+ * with domain = registry address | chainId << 160.
+ */
+import { randomBytes } from "node:crypto";
+import { FIELD_P, getEddsa, getPoseidon } from "./poseidon.ts";
+
+/** A Baby Jubjub public key [Ax, Ay]. */
+export type PublicKey = readonly [bigint, bigint];
+
+/** An originator key pair; the private key is 32 random bytes (keep it secret). */
+export interface OriginatorKey {
+  privateKey: Uint8Array;
+  publicKey: PublicKey;
+}
+
+/** An EdDSA-Poseidon signature. */
+export interface AttestationSignature {
+  R8: readonly [bigint, bigint];
+  S: bigint;
+}
+
+/** What the originator signs (one signature covers every chunk of a pool's period). */
+export interface AttestationMessage {
+  root: bigint;
+  poolId: bigint;
+  period: number;
+  asOfDate: number;
+  chunkCount: number;
+  /** The packed domain word, see `domainWord`. */
+  domain: bigint;
+  policyHash: bigint;
+}
+
+function field(name: string, v: unknown): bigint {
+  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
+    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
+  return v;
+}
+
+function uint(name: string, v: unknown, bits: number): bigint {
+  const b = typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
+  if (typeof b !== "bigint" || b < 0n || b >= 1n << BigInt(bits))
+    throw new TypeError(`${name}: expected an unsigned ${bits}-bit integer, got ${String(v)}`);
+  return b;
+}
+
+/** The domain word: registry address (160 bits) | chainId (64 bits) << 160. */
+export function domainWord(registry: string, chainId: bigint): bigint {
+  if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
+    throw new TypeError(`registry: expected a 20-byte hex address, got ${String(registry)}`);
+  return BigInt(registry) | (uint("chainId", chainId, 64) << 160n);
+}
+
+/** The word of the signed message that binds pool, period, date and chunk count. */
+export function messagePoolWord(
+  poolId: bigint,
+  period: number,
+  asOfDate: number,
+  chunkCount: number,
+): bigint {
+  const count = uint("chunkCount", chunkCount, 16);
+  if (count === 0n) throw new TypeError("chunkCount: expected at least 1");
+  return (
+    uint("poolId", poolId, 64) |
+    (uint("period", period, 32) << 64n) |
+    (uint("asOfDate", asOfDate, 16) << 96n) |
+    (count << 128n)
+  );
+}
+
+/** Generates a fresh originator key from 32 random bytes. */
+export async function generateOriginatorKey(): Promise<OriginatorKey> {
+  const privateKey = new Uint8Array(randomBytes(32));
+  return { privateKey, publicKey: await publicKeyOf(privateKey) };
+}
+
+/** The public key of a 32-byte private key. */
+export async function publicKeyOf(privateKey: Uint8Array): Promise<PublicKey> {
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
+    throw new TypeError("privateKey: expected 32 bytes");
+  const eddsa = await getEddsa();
+  const A = eddsa.prv2pub(Buffer.from(privateKey));
+  return [eddsa.F.toObject(A[0]) as bigint, eddsa.F.toObject(A[1]) as bigint];
+}
+
+/** keyHash = Poseidon(Ax, Ay), the public input that names the originator key. */
+export async function keyHash(publicKey: PublicKey): Promise<bigint> {
+  if (!Array.isArray(publicKey) || publicKey.length !== 2)
+    throw new TypeError("publicKey: expected [Ax, Ay]");
+  const poseidon = await getPoseidon();
+  return poseidon([field("publicKey[0]", publicKey[0]), field("publicKey[1]", publicKey[1])]);
+}
+
+/** The field element the originator signs. */
+export async function signedMessage(m: AttestationMessage): Promise<bigint> {
+  if (m === null || typeof m !== "object") throw new TypeError("message: expected an AttestationMessage");
+  const poseidon = await getPoseidon();
+  return poseidon([
+    field("root", m.root),
+    messagePoolWord(m.poolId, m.period, m.asOfDate, m.chunkCount),
+    field("domain", m.domain),
+    field("policyHash", m.policyHash),
+  ]);
+}
+
+/** Signs an attestation message with the originator's private key. */
+export async function signAttestation(
+  privateKey: Uint8Array,
+  m: AttestationMessage,
+): Promise<AttestationSignature> {
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
+    throw new TypeError("privateKey: expected 32 bytes");
+  const msg = await signedMessage(m);
+  const eddsa = await getEddsa();
+  const sig = eddsa.signPoseidon(Buffer.from(privateKey), eddsa.F.e(msg));
+  return {
+    R8: [eddsa.F.toObject(sig.R8[0]) as bigint, eddsa.F.toObject(sig.R8[1]) as bigint],
+    S: BigInt(sig.S),
+  };
+}
+
+/** Verifies an attestation signature; malformed keys or signatures verify as false. */
+export async function verifyAttestationSignature(
+  publicKey: PublicKey,
+  m: AttestationMessage,
+  sig: AttestationSignature,
+): Promise<boolean> {
+  const msg = await signedMessage(m);
+  try {
+    const eddsa = await getEddsa();
+    const F = eddsa.F;
+    return eddsa.verifyPoseidon(
+      F.e(msg),
+      { R8: [F.e(field("R8x", sig.R8[0])), F.e(field("R8y", sig.R8[1]))], S: field("S", sig.S) },
+      [F.e(field("Ax", publicKey[0])), F.e(field("Ay", publicKey[1]))],
+    ) as boolean;
+  } catch {
+    return false;
+  }
+}

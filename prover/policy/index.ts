@@ -1,0 +1,159 @@
+/**
+ * Policies: the covenant limits a pool attestation is evaluated against (docs/POLICY.md).
+ * A policy is JSON; `validatePolicy` turns untrusted JSON into a `Policy` or throws a TypeError that lists
+ * every problem; `policyHash` is the public input that names it:
+ *   Poseidon(1, minCreditScore, maxDaysPastDue, maxLtvBps, maxBucket30Bps, maxBucket60Bps, maxBucket90Bps,
+ *            maxConcentrationBps, minPoolBalance)
+ */
+import { getPoseidon } from "../commitment/poseidon.ts";
+
+/** The policy format version, the first input of the hash. */
+export const POLICY_VERSION = 1;
+
+/** The eight covenant limits, in hash order. */
+export interface Policy {
+  /** An active loan's credit score must be at least this (0..1023; 0 = no minimum). */
+  minCreditScore: number;
+  /** An active loan's days past due must be at most this (0..65535; 65535 = no limit). */
+  maxDaysPastDue: number;
+  /** An active secured loan's LTV (outstanding / collateral) must be at most this, in bps (0 = no limit). */
+  maxLtvBps: number;
+  /** Bucket 30-59 / 60-89 / 90+ outstanding over the pool's outstanding, at most (bps, 0..10000). */
+  maxBucket30Bps: number;
+  maxBucket60Bps: number;
+  maxBucket90Bps: number;
+  /** Largest active loan over the pool's outstanding, at most (bps, 0..10000). */
+  maxConcentrationBps: number;
+  /** The pool's outstanding balance must be at least this (minor units, below 2^62; 0 = no minimum). */
+  minPoolBalance: bigint;
+}
+
+/** Parameter names in hash (and circuit) order. */
+export const POLICY_PARAMS = [
+  "minCreditScore",
+  "maxDaysPastDue",
+  "maxLtvBps",
+  "maxBucket30Bps",
+  "maxBucket60Bps",
+  "maxBucket90Bps",
+  "maxConcentrationBps",
+  "minPoolBalance",
+] as const;
+
+/** Inclusive upper bounds of each parameter (the circuit range-checks 10, 16, 16, 14, 14, 14, 14, 62 bits). */
+export const POLICY_MAX: Readonly<Record<(typeof POLICY_PARAMS)[number], bigint>> = {
+  minCreditScore: 1023n,
+  maxDaysPastDue: 65535n,
+  maxLtvBps: 65535n,
+  maxBucket30Bps: 10000n,
+  maxBucket60Bps: 10000n,
+  maxBucket90Bps: 10000n,
+  maxConcentrationBps: 10000n,
+  minPoolBalance: (1n << 62n) - 1n,
+};
+
+/** A conservative default policy for consumer loans. */
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  minCreditScore: 580,
+  maxDaysPastDue: 120,
+  maxLtvBps: 9000,
+  maxBucket30Bps: 1000,
+  maxBucket60Bps: 500,
+  maxBucket90Bps: 300,
+  maxConcentrationBps: 500,
+  minPoolBalance: 0n,
+});
+
+/** JSON Schema (draft 2020-12) of a policy document; `minPoolBalance` is a decimal string or a safe integer. */
+export const POLICY_JSON_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "rwa-attest policy",
+  type: "object",
+  additionalProperties: false,
+  required: [...POLICY_PARAMS],
+  properties: {
+    version: { const: POLICY_VERSION },
+    name: { type: "string", maxLength: 200 },
+    description: { type: "string", maxLength: 2000 },
+    minCreditScore: { type: "integer", minimum: 0, maximum: 1023 },
+    maxDaysPastDue: { type: "integer", minimum: 0, maximum: 65535 },
+    maxLtvBps: { type: "integer", minimum: 0, maximum: 65535 },
+    maxBucket30Bps: { type: "integer", minimum: 0, maximum: 10000 },
+    maxBucket60Bps: { type: "integer", minimum: 0, maximum: 10000 },
+    maxBucket90Bps: { type: "integer", minimum: 0, maximum: 10000 },
+    maxConcentrationBps: { type: "integer", minimum: 0, maximum: 10000 },
+    minPoolBalance: {
+      oneOf: [
+        { type: "string", pattern: "^(0|[1-9][0-9]{0,18})$" },
+        { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      ],
+    },
+  },
+} as const;
+
+/**
+ * Validates a policy given as parsed JSON (or as a `Policy`) and returns it in canonical form.
+ * Throws a TypeError naming every offending field.
+ */
+export function validatePolicy(input: unknown): Policy {
+  if (input === null || typeof input !== "object" || Array.isArray(input))
+    throw new TypeError("policy: expected an object");
+  const o = input as Record<string, unknown>;
+  const problems: string[] = [];
+  const allowed = new Set<string>([...POLICY_PARAMS, "version", "name", "description"]);
+  for (const key of Object.keys(o)) if (!allowed.has(key)) problems.push(`policy.${key}: unknown field`);
+  if (o.version !== undefined && o.version !== POLICY_VERSION)
+    problems.push(`policy.version: expected ${POLICY_VERSION}, got ${String(o.version)}`);
+  if (o.name !== undefined && typeof o.name !== "string") problems.push("policy.name: expected a string");
+  if (o.description !== undefined && typeof o.description !== "string")
+    problems.push("policy.description: expected a string");
+  const out: Record<string, bigint> = {};
+  for (const key of POLICY_PARAMS) {
+    const v = o[key];
+    let b: bigint | undefined;
+    if (typeof v === "bigint") b = v;
+    else if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+    else if (key === "minPoolBalance" && typeof v === "string" && /^(0|[1-9][0-9]{0,18})$/.test(v))
+      b = BigInt(v);
+    if (b === undefined) {
+      problems.push(
+        `policy.${key}: expected an integer${key === "minPoolBalance" ? " or a decimal string" : ""}, got ${v === undefined ? "nothing" : JSON.stringify(String(v))}`,
+      );
+      continue;
+    }
+    if (b < 0n || b > POLICY_MAX[key]) {
+      problems.push(`policy.${key}: ${b} is outside [0, ${POLICY_MAX[key]}]`);
+      continue;
+    }
+    out[key] = b;
+  }
+  if (problems.length > 0) throw new TypeError(problems.join("; "));
+  return {
+    minCreditScore: Number(out.minCreditScore),
+    maxDaysPastDue: Number(out.maxDaysPastDue),
+    maxLtvBps: Number(out.maxLtvBps),
+    maxBucket30Bps: Number(out.maxBucket30Bps),
+    maxBucket60Bps: Number(out.maxBucket60Bps),
+    maxBucket90Bps: Number(out.maxBucket90Bps),
+    maxConcentrationBps: Number(out.maxConcentrationBps),
+    minPoolBalance: out.minPoolBalance!,
+  };
+}
+
+/** The eight parameters as field elements, in hash order. */
+export function policyParams(policy: Policy): bigint[] {
+  const p = validatePolicy(policy);
+  return POLICY_PARAMS.map((k) => BigInt(p[k]));
+}
+
+/** A policy as JSON-ready data (minPoolBalance as a decimal string). */
+export function policyToJson(policy: Policy): Record<string, number | string> {
+  const p = validatePolicy(policy);
+  return { version: POLICY_VERSION, ...p, minPoolBalance: p.minPoolBalance.toString() };
+}
+
+/** policyHash = Poseidon(1, the eight parameters in order). */
+export async function policyHash(policy: Policy): Promise<bigint> {
+  const poseidon = await getPoseidon();
+  return poseidon([BigInt(POLICY_VERSION), ...policyParams(policy)]);
+}
