@@ -8,7 +8,8 @@
  *   bucket90 first, then bucket60, bucket30 and current (they are usually the most delinquent);
  * - score band: the balance-weighted average score ⌊scoreWeightedBalance / outstanding⌋ (`scoreBasis`
  *   "average", default) or the attested minimum score (`"minimum"`, conservative);
- * - loan count per group: activeCount × the group's share of the balance (`granularity` "average", default),
+ * - loan count per group: activeCount shared in proportion to balance (largest remainder, at least one loan
+ *   per group; `granularity` "average", default),
  *   or the fewest loans consistent with the largest loan, ⌈group / maxLoanBalance⌉ (`"conservative"`).
  */
 import type { AnalysisInput, GroupInput } from "./schema.ts";
@@ -126,23 +127,27 @@ export function analysisFromFigures(figures: AttestedFigures, options: FiguresOp
   groups.push({ name: "defaulted", amount: defaulted, dpd: 90, defaulted: true });
 
   const { scoreBasis: _s, granularity: _g, ...rest } = options;
-  const out: GroupInput[] = [];
-  for (const g of groups) {
-    if (g.amount === 0n) continue;
-    let count: number;
-    if (granularity === "average") {
-      count = Math.max(1, Math.round((activeCount * Number(g.amount)) / Number(outstanding)));
-    } else {
-      count = Number((g.amount + maxLoan - 1n) / maxLoan);
-    }
-    out.push({
-      name: g.name,
-      count,
-      exposure: g.amount.toString(),
-      score,
-      daysPastDue: g.dpd,
-      ...(g.defaulted ? { defaulted: true } : {}),
-    });
+  const present = groups.filter((g) => g.amount > 0n);
+  let counts: number[];
+  if (granularity === "average") {
+    // activeCount shared by balance, largest remainder first, at least one loan per group
+    const quota = present.map((g) => (activeCount * Number(g.amount)) / Number(outstanding));
+    counts = quota.map((q) => Math.max(1, Math.floor(q)));
+    let spare = activeCount - counts.reduce((a, b) => a + b, 0);
+    const byRemainder = quota
+      .map((q, i) => [q - Math.floor(q), i] as const)
+      .sort((x, y) => y[0] - x[0] || x[1] - y[1]);
+    for (let j = 0; spare > 0 && j < byRemainder.length; j++, spare--) counts[byRemainder[j]![1]]!++;
+  } else {
+    counts = present.map((g) => Number((g.amount + maxLoan - 1n) / maxLoan));
   }
+  const out: GroupInput[] = present.map((g, i) => ({
+    name: g.name,
+    count: counts[i]!,
+    exposure: g.amount.toString(),
+    score,
+    daysPastDue: g.dpd,
+    ...(g.defaulted ? { defaulted: true } : {}),
+  }));
   return { ...rest, groups: out };
 }

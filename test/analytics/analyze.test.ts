@@ -201,6 +201,7 @@ describe("analysis from attested figures", () => {
     expect(input.rho).toBe(0.1);
     const r = analyzePool({ ...input, simulation: { scenarios: 2000 }, sensitivities: false, stress: [] });
     expect(r.pool.totalExposure).toBe("10000000");
+    expect(r.pool.loanCount).toBe(500);
     expect(Value.Check(AnalysisReportSchema, r)).toBe(true);
     // conservative choices: minimum score raises PDs, fewest loans keeps the expected loss
     const cons = analysisFromFigures(figures, {
