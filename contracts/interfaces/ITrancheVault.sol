@@ -68,6 +68,7 @@ interface ITrancheVault {
     event DepositClaimed(uint256 indexed tranche, address indexed user, uint256 shares);
     event RedeemClaimed(uint256 indexed tranche, address indexed user, uint256 assets);
     event BatchDeferred(uint256 indexed tranche, bool deposit, uint64 batch);
+    event WaterfallApplied(uint64 indexed epoch, uint256 nav, uint256 senior, uint256 mezzanine, uint256 junior);
     event EpochClosed(uint64 indexed epoch, uint256 nav, uint256 senior, uint256 mezzanine, uint256 junior);
 
     function trancheAssets(uint256 tranche) external view returns (uint256);

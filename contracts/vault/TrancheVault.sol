@@ -333,6 +333,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         uint256 nav = cash + _markPools();
         _waterfall(nav);
         uint256[3] memory c = claims;
+        emit WaterfallApplied(epoch + 1, nav, c[0], c[1], c[2]);
         uint256[3] memory s;
         for (uint256 i = 0; i < 3; ++i) s[i] = tranches[i].totalSupply();
         _settleDeposit(2, c[2], s[2], false);
