@@ -6,7 +6,6 @@
  * CI runs VAULT_PROPERTY_STEPS (default 250) steps; set it to thousands locally, and VAULT_PROPERTY_SEED.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Contract } from "ethers";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
 import {
   VaultModel,
