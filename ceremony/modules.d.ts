@@ -46,3 +46,15 @@ declare module "r1csfile" {
     singleThread?: boolean,
   ): Promise<{ prime: bigint; nVars: number; nOutputs: number; nPubInputs: number; nConstraints: number }>;
 }
+
+declare module "wasmbuilder" {
+  export class ModuleBuilder {
+    modules: unknown;
+    setMemory(pages: number): void;
+    build(): Uint8Array;
+  }
+}
+
+declare module "wasmcurves" {
+  export function buildBn128(moduleBuilder: unknown): void;
+}
