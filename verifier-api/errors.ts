@@ -43,7 +43,7 @@ export const ProblemSchema = Type.Object(
       ),
     ),
   },
-  { $id: "Problem", description: "RFC 9457 problem details" },
+  { title: "Problem", description: "RFC 9457 problem details" },
 );
 export type Problem = Static<typeof ProblemSchema>;
 

@@ -1,0 +1,138 @@
+/**
+ * Job handlers, one per job kind: `proof` (any catalogue instance, e.g. `example-multiplier`),
+ * `commitment` (commit to an uploaded tape) and `attestation` (the pool attestation through
+ * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
+ */
+import { ArtifactIntegrityError } from "../pipeline/manifest.ts";
+import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../prover/commitment/encoding.ts";
+import { UnsatisfiedInputError, proveInstance, toSolidityProof } from "../prover/prove/index.ts";
+import type { LoanTape } from "../prover/tape/index.ts";
+import type { Services } from "./app.ts";
+import { decrypt, encrypt, newId } from "./crypto.ts";
+import { PermanentJobError, type JobHandler } from "./jobs.ts";
+import type { TapeRecord } from "./storage/types.ts";
+import { deserializeTape } from "./tapes.ts";
+
+/** `attestPool` of `prover/attest.ts` (its exact signature is the lead's; the service passes one object). */
+export type AttestFn = (request: Record<string, unknown>) => Promise<unknown>;
+
+export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
+const seedAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape-salt-seed:${t.id}:${t.owner}`;
+
+/** What the service stores as a tape's commitment: the public summary and the encrypted salt seed. */
+export interface StoredCommitment {
+  root: string;
+  loanCount: number;
+  chunkSize: number;
+  chunkCount: number;
+  chunkRoots: string[];
+  /** base64 AES-256-GCM ciphertext of the salt seed (decimal field element). */
+  saltSeed: string;
+}
+
+export function decryptTape(s: Services, t: TapeRecord): LoanTape {
+  return deserializeTape(decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)));
+}
+
+/** Rebuilds the commitment of a committed tape (salts re-derived from the stored seed) and opens loans. */
+export async function openTapeLoans(s: Services, t: TapeRecord, indices: number[]) {
+  const c = t.commitment as StoredCommitment;
+  const seed = BigInt(
+    decrypt(s.config.tapeKey, Buffer.from(c.saltSeed, "base64"), seedAad(t)).toString("utf8"),
+  );
+  const tape = decryptTape(s, t);
+  const commitment = await commitTape(tape, await deriveSalts(seed, tape), { chunkSize: c.chunkSize });
+  if (commitment.root.toString() !== c.root)
+    throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
+  return indices.map((i) => openLoan(commitment, i));
+}
+
+async function loadTape(s: Services, id: unknown): Promise<TapeRecord> {
+  const t = typeof id === "string" ? await s.storage.getTape(id) : undefined;
+  if (!t) throw new PermanentJobError("not-found", `tape ${String(id)} does not exist`);
+  return t;
+}
+
+export function proofHandler(s: Services): JobHandler {
+  return async (job, ctx) => {
+    const { instance, input } = job.input as { instance: string; input: Record<string, unknown> };
+    try {
+      const r = await proveInstance(s.prover, instance, input, (p) => ctx.progress(p.fraction, p.stage));
+      return {
+        instance,
+        proof: r.proof,
+        publicSignals: r.publicSignals,
+        calldata: toSolidityProof(r.proof, r.publicSignals),
+        witnessMs: Math.round(r.witnessMs),
+        proveMs: Math.round(r.proveMs),
+      };
+    } catch (err) {
+      if (err instanceof UnsatisfiedInputError) throw new PermanentJobError("unsatisfied-input", err.message);
+      if (err instanceof ArtifactIntegrityError)
+        throw new PermanentJobError("artifact-integrity", err.message);
+      throw err;
+    }
+  };
+}
+
+export function commitmentHandler(s: Services): JobHandler {
+  return async (job, ctx) => {
+    const { tapeId, chunkSize } = job.input as { tapeId: string; chunkSize: number };
+    const t = await loadTape(s, tapeId);
+    if (t.commitment) return { tapeId, root: (t.commitment as StoredCommitment).root };
+    ctx.progress(0.1, "commit");
+    const tape = decryptTape(s, t);
+    const seed = randomFieldElement();
+    const c = await commitTape(tape, await deriveSalts(seed, tape), { chunkSize });
+    const stored: StoredCommitment = {
+      root: c.root.toString(),
+      loanCount: tape.loans.length,
+      chunkSize: c.chunkSize,
+      chunkCount: c.chunkCount,
+      chunkRoots: c.chunkRoots.map(String),
+      saltSeed: encrypt(s.config.tapeKey, Buffer.from(seed.toString(), "utf8"), seedAad(t)).toString(
+        "base64",
+      ),
+    };
+    // Set once: a retried job after a crash finds the first commitment and keeps it.
+    await s.storage.setTapeCommitment(tapeId, stored, Date.now());
+    const now = (await s.storage.getTape(tapeId))!.commitment as StoredCommitment;
+    return { tapeId, root: now.root };
+  };
+}
+
+export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
+  return async (job, ctx) => {
+    const req = job.input as {
+      tapeId: string;
+      policy: unknown;
+      chainId: string;
+      registry: string;
+      instance?: string;
+    };
+    const t = await loadTape(s, req.tapeId);
+    const tape = decryptTape(s, t);
+    const out = (await attest({
+      tape,
+      policy: req.policy,
+      chainId: BigInt(req.chainId),
+      registry: req.registry,
+      instance: req.instance,
+      pool: s.prover,
+      onProgress: (p: { fraction?: number; stage?: string }) => ctx.progress(p.fraction ?? 0, p.stage),
+    })) as { policyHash?: unknown; instance?: string };
+    const rec = await s.storage.insertAttestation({
+      id: newId("att"),
+      owner: job.owner,
+      jobId: job.id,
+      tapeId: t.id,
+      poolId: t.poolId,
+      period: t.period,
+      instance: out.instance ?? req.instance ?? "pool-attestation",
+      policyHash: out.policyHash === undefined ? null : String(out.policyHash),
+      data: JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))),
+      createdAt: Date.now(),
+    });
+    return { attestationId: rec.id };
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The durable job runner. Jobs live in storage (accepted → running → succeeded | failed); a runner claims
+ * runnable jobs under a lease it renews by heartbeat while the job's handler runs, so the job of a process
+ * that crashed is claimed again by the next runner once its lease expires. A job kind is a handler
+ * function; a handler throws PermanentJobError for input that can never succeed (no retry), any other error
+ * is retried until the job's attempts are used up.
+ */
+import { randomBytes } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import type { JobRecord, Storage } from "./storage/types.ts";
+
+export interface JobContext {
+  /** Reports progress (0..1) and a stage name; stored with the next heartbeat. */
+  progress(fraction: number, stage?: string): void;
+  /** Aborted when the runner is stopping and the grace period is over. */
+  signal: AbortSignal;
+  log: FastifyBaseLogger;
+}
+
+export type JobHandler = (job: JobRecord, ctx: JobContext) => Promise<unknown>;
+
+/** A failure that retrying cannot fix (invalid input, unsatisfiable circuit input). */
+export class PermanentJobError extends Error {
+  override name = "PermanentJobError";
+  readonly kind: string;
+  constructor(kind: string, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export interface RunnerOptions {
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  log: FastifyBaseLogger;
+  /** Observes finished jobs (metrics). */
+  onFinished?: (job: JobRecord, outcome: "succeeded" | "failed" | "retry", ms: number) => void;
+}
+
+interface Running {
+  job: JobRecord;
+  progress: number;
+  stage: string | null;
+  done: Promise<void>;
+  abort: AbortController;
+}
+
+export class JobRunner {
+  /** This runner's identity in job leases. */
+  readonly workerId = `runner_${process.pid}_${randomBytes(4).toString("hex")}`;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private polling = false;
+  private readonly storage: Storage;
+  private readonly opts: RunnerOptions;
+
+  constructor(storage: Storage, opts: RunnerOptions) {
+    this.storage = storage;
+    this.opts = opts;
+  }
+
+  /** Registers the handler of a job kind. */
+  register(kind: string, handler: JobHandler): this {
+    this.handlers.set(kind, handler);
+    return this;
+  }
+
+  get kinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Starts polling for jobs. */
+  start(): void {
+    if (this.timer) return;
+    this.stopping = false;
+    this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
+    this.heartbeatTimer = setInterval(
+      () => void this.beat(),
+      Math.max(100, Math.floor(this.opts.leaseMs / 3)),
+    );
+    void this.poll();
+  }
+
+  /** Claims jobs until the concurrency is used or none is runnable. Also called after a submission. */
+  async poll(): Promise<void> {
+    if (this.stopping || this.polling) return;
+    this.polling = true;
+    try {
+      while (!this.stopping && this.running.size < this.opts.concurrency) {
+        const job = await this.storage.claimJob(this.workerId, this.kinds, this.opts.leaseMs, Date.now());
+        if (!job) break;
+        this.launch(job);
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, "claiming jobs failed");
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private launch(job: JobRecord): void {
+    const handler = this.handlers.get(job.kind)!;
+    const abort = new AbortController();
+    const entry: Running = { job, progress: job.progress, stage: job.stage, abort, done: Promise.resolve() };
+    const log = this.opts.log.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+    const ctx: JobContext = {
+      progress: (fraction, stage) => {
+        entry.progress = Math.max(0, Math.min(1, fraction));
+        if (stage !== undefined) entry.stage = stage;
+      },
+      signal: abort.signal,
+      log,
+    };
+    const t0 = performance.now();
+    log.info("job started");
+    entry.done = (async () => {
+      try {
+        const result = await handler(job, ctx);
+        if (abort.signal.aborted) return; // handed back by stop(): the next start runs it again
+        const ok = await this.storage.completeJob(job.id, this.workerId, result ?? null, Date.now());
+        if (!ok) log.warn("job finished after its lease was lost; result dropped");
+        log.info({ ms: Math.round(performance.now() - t0) }, "job succeeded");
+        this.opts.onFinished?.(job, "succeeded", performance.now() - t0);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const permanent = err instanceof PermanentJobError;
+        const e = err as Error;
+        log[permanent ? "warn" : "error"]({ err: e }, "job failed");
+        const retry = !permanent && job.attempts < job.maxAttempts;
+        await this.storage
+          .failJob(
+            job.id,
+            this.workerId,
+            {
+              message: permanent ? e.message : "the job failed; see the service log",
+              kind: permanent ? (e as PermanentJobError).kind : "internal",
+            },
+            !permanent,
+            Date.now(),
+          )
+          .catch((err2: unknown) => log.error({ err: err2 }, "recording the failure failed"));
+        this.opts.onFinished?.(job, retry ? "retry" : "failed", performance.now() - t0);
+      } finally {
+        this.running.delete(job.id);
+        if (!this.stopping) setImmediate(() => void this.poll());
+      }
+    })();
+    this.running.set(job.id, entry);
+  }
+
+  private async beat(): Promise<void> {
+    for (const r of this.running.values()) {
+      if (r.abort.signal.aborted) continue;
+      const ok = await this.storage
+        .heartbeat(r.job.id, this.workerId, this.opts.leaseMs, r.progress, r.stage, Date.now())
+        .catch(() => false);
+      if (!ok) this.opts.log.warn({ jobId: r.job.id }, "heartbeat refused: the job's lease was lost");
+    }
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for running jobs, then hands the unfinished ones back as
+   * accepted (their attempt not counted) so the next start resumes them.
+   */
+  async stop(graceMs: number): Promise<{ finished: number; handedBack: number }> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const all = [...this.running.values()];
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(all.map((r) => r.done)),
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timeout);
+    clearInterval(this.heartbeatTimer);
+    let handedBack = 0;
+    for (const r of this.running.values()) {
+      r.abort.abort();
+      if (await this.storage.releaseJob(r.job.id, this.workerId, Date.now()).catch(() => false)) handedBack++;
+    }
+    return { finished: all.length - handedBack, handedBack };
+  }
+}

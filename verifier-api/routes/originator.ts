@@ -1,0 +1,309 @@
+/**
+ * Originator routes: upload tapes, commit to them, request proofs and attestations, follow jobs.
+ * An originator sees only its own tapes, jobs and attestations; admins see everything.
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
+import { daysToIso, tapeFromJson } from "../../prover/tape/index.ts";
+import type { Services } from "../app.ts";
+import { assertOwner, requireRole, type Principal } from "../auth.ts";
+import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
+import { ApiError, problemResponses } from "../errors.ts";
+import { tapeAad, type StoredCommitment } from "../handlers.ts";
+import {
+  AttestationBody,
+  Commitment,
+  CsvQuery,
+  IdParams,
+  IdempotencyHeaders,
+  JobView,
+  ProofBody,
+  TapeSummary,
+} from "../schemas.ts";
+import type { JobRecord, TapeRecord } from "../storage/types.ts";
+import { TapeValidationError, readUploadedCsv, serializeTape } from "../tapes.ts";
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function jobView(j: JobRecord): JobView {
+  return {
+    id: j.id,
+    kind: j.kind,
+    state: j.state,
+    progress: j.progress,
+    stage: j.stage,
+    attempts: j.attempts,
+    maxAttempts: j.maxAttempts,
+    createdAt: iso(j.createdAt)!,
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+    error: j.error,
+    result: j.state === "succeeded" ? j.result : null,
+  };
+}
+
+export function tapeSummary(t: TapeRecord): TapeSummary {
+  return {
+    id: t.id,
+    poolId: t.poolId,
+    period: t.period,
+    asOfDate: daysToIso(t.asOfDate),
+    loanCount: t.loanCount,
+    format: t.format,
+    sha256: t.sha256,
+    createdAt: iso(t.createdAt)!,
+    committed: t.commitment !== null,
+  };
+}
+
+/** The tape, or 404; 403 when it is another originator's and the caller may not see it. */
+export async function ownTape(
+  s: Services,
+  p: Principal,
+  id: string,
+  alsoRoles: Principal["role"][] = ["admin"],
+) {
+  const t = await s.storage.getTape(id);
+  if (!t) throw new ApiError("not-found", `no tape ${id}`);
+  assertOwner(p, t.owner, alsoRoles);
+  return t;
+}
+
+/**
+ * Creates a job idempotently: the `Idempotency-Key` header (or, without one, the hash of the request)
+ * names it; the same key with another request is a conflict.
+ */
+async function submit(s: Services, req: FastifyRequest, kind: string, input: unknown) {
+  const p = req.principal!;
+  const requestHash = sha256Hex(canonicalJson({ kind, input }));
+  const header = req.headers["idempotency-key"];
+  const key = typeof header === "string" ? `key:${header}` : `auto:${requestHash}`;
+  const { job, created } = await s.storage.createJob(
+    {
+      id: newId("job"),
+      kind,
+      owner: p.owner,
+      idempotencyKey: key,
+      requestHash,
+      input,
+      maxAttempts: s.config.jobMaxAttempts,
+    },
+    Date.now(),
+  );
+  if (!created && job.requestHash !== requestHash) {
+    throw new ApiError("idempotency-conflict", "this Idempotency-Key was used for a different request");
+  }
+  if (created) void s.runner.poll();
+  return { job, created };
+}
+
+const Accepted = { 200: JobView, 202: JobView };
+
+export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const s = app.services;
+  const originator = requireRole("originator");
+
+  app.post(
+    "/tapes",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "Upload a loan tape (JSON rwa-attest/tape@1, or canonical CSV); 422 lists every problem",
+        querystring: CsvQuery,
+        body: {
+          content: {
+            "application/json": { schema: Type.Object({}, { additionalProperties: true }) },
+            "text/csv": { schema: Type.String() },
+          },
+        },
+        response: { 201: TapeSummary, ...problemResponses(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (req, reply) => {
+      const type = String(req.headers["content-type"] ?? "")
+        .split(";")[0]!
+        .trim();
+      let tape;
+      try {
+        if (type === "application/json") tape = tapeFromJson(req.body);
+        else if (type === "text/csv" || type === "text/plain")
+          tape = readUploadedCsv(String(req.body), req.query);
+      } catch (err) {
+        if (err instanceof TapeValidationError) {
+          throw new ApiError(
+            "tape-invalid",
+            `${err.problems.length} problem(s) in the tape`,
+            err.problems
+              .slice(0, 1000)
+              .map((p) => ({ row: p.row, field: p.field, value: p.value, reason: p.reason })),
+          );
+        }
+        throw err;
+      }
+      if (!tape) throw new ApiError("unsupported-media-type", "send application/json or text/csv");
+      const p = req.principal!;
+      const plain = serializeTape(tape);
+      const rec: TapeRecord = {
+        id: newId("tape"),
+        owner: p.owner,
+        poolId: tape.poolId.toString(),
+        period: tape.period,
+        asOfDate: tape.asOfDate,
+        loanCount: tape.loans.length,
+        format: type === "application/json" ? "json" : "csv",
+        sha256: sha256Hex(plain),
+        ciphertext: Buffer.alloc(0),
+        createdAt: Date.now(),
+        commitment: null,
+        committedAt: null,
+      };
+      rec.ciphertext = encrypt(s.config.tapeKey, plain, tapeAad(rec));
+      await s.storage.insertTape(rec);
+      return reply.code(201).header("location", `/v1/tapes/${rec.id}`).send(tapeSummary(rec));
+    },
+  );
+
+  app.get(
+    "/tapes/:id",
+    {
+      preHandler: requireRole("originator", "auditor", "admin"),
+      schema: {
+        tags: ["originator"],
+        summary: "A tape's summary (never its loans)",
+        params: IdParams,
+        response: { 200: TapeSummary, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (req) => tapeSummary(await ownTape(s, req.principal!, req.params.id, ["admin", "auditor"])),
+  );
+
+  app.post(
+    "/tapes/:id/commitment",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "Commit to a tape (a job): Poseidon Merkle root over salted leaves",
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        querystring: Type.Object({
+          chunkSize: Type.Optional(Type.Union([Type.Literal(16), Type.Literal(256), Type.Literal(4096)])),
+        }),
+        response: { ...Accepted, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const t = await ownTape(s, req.principal!, req.params.id, []);
+      const { job, created } = await submit(s, req, "commitment", {
+        tapeId: t.id,
+        chunkSize: req.query.chunkSize ?? 256,
+      });
+      return reply
+        .code(created ? 202 : 200)
+        .header("location", `/v1/jobs/${job.id}`)
+        .send(jobView(job));
+    },
+  );
+
+  app.get(
+    "/tapes/:id/commitment",
+    {
+      preHandler: requireRole("originator", "auditor", "admin"),
+      schema: {
+        tags: ["originator", "auditor"],
+        summary: "A tape's commitment (root and chunk roots)",
+        params: IdParams,
+        response: { 200: Commitment, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const t = await ownTape(s, req.principal!, req.params.id, ["admin", "auditor"]);
+      if (!t.commitment) throw new ApiError("not-found", `tape ${t.id} has no commitment yet`);
+      const c = t.commitment as StoredCommitment;
+      return {
+        tapeId: t.id,
+        root: c.root,
+        loanCount: c.loanCount,
+        chunkSize: c.chunkSize,
+        chunkCount: c.chunkCount,
+        chunkRoots: c.chunkRoots,
+        committedAt: iso(t.committedAt)!,
+      };
+    },
+  );
+
+  app.post(
+    "/proofs",
+    {
+      preHandler: requireRole("originator", "admin"),
+      schema: {
+        tags: ["originator"],
+        summary: "Prove an input for a catalogue instance (a job)",
+        headers: IdempotencyHeaders,
+        body: ProofBody,
+        response: { ...Accepted, ...problemResponses(400, 401, 403, 404, 409, 413) },
+      },
+    },
+    async (req, reply) => {
+      if (!s.verifier.key(req.body.instance)) {
+        throw new ApiError("not-found", `circuit instance "${req.body.instance}" is not built here`);
+      }
+      const { job, created } = await submit(s, req, "proof", req.body);
+      return reply
+        .code(created ? 202 : 200)
+        .header("location", `/v1/jobs/${job.id}`)
+        .send(jobView(job));
+    },
+  );
+
+  app.post(
+    "/attestations",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "Request the attestation of a committed tape under a policy (a job)",
+        headers: IdempotencyHeaders,
+        body: AttestationBody,
+        response: { ...Accepted, ...problemResponses(400, 401, 403, 404, 409, 501) },
+      },
+    },
+    async (req, reply) => {
+      const t = await ownTape(s, req.principal!, req.body.tapeId, []);
+      if (!s.attest) {
+        throw new ApiError(
+          "not-implemented",
+          "pool attestations wait for prover/attest.ts (attestPool) in this build",
+        );
+      }
+      if (!t.commitment)
+        throw new ApiError("conflict", `commit to tape ${t.id} first (POST /v1/tapes/${t.id}/commitment)`);
+      const { job, created } = await submit(s, req, "attestation", req.body);
+      return reply
+        .code(created ? 202 : 200)
+        .header("location", `/v1/jobs/${job.id}`)
+        .send(jobView(job));
+    },
+  );
+
+  app.get(
+    "/jobs/:id",
+    {
+      preHandler: requireRole("originator", "admin"),
+      schema: {
+        tags: ["originator"],
+        summary: "A job's state, progress and result",
+        params: IdParams,
+        response: { 200: JobView, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const j = await s.storage.getJob(req.params.id);
+      if (!j) throw new ApiError("not-found", `no job ${req.params.id}`);
+      assertOwner(req.principal!, j.owner);
+      return jobView(j);
+    },
+  );
+};

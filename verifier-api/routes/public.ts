@@ -1,0 +1,141 @@
+/** Routes for everyone: health, readiness, metrics, the circuit catalogue, and proof verification. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { loadCatalogue } from "../../pipeline/catalogue.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { requireRole } from "../auth.ts";
+import { ApiError, problemResponses } from "../errors.ts";
+import {
+  Catalogue,
+  CatalogueEntry,
+  Health,
+  NameParams,
+  Ready,
+  VerifyBody,
+  VerifyResult,
+} from "../schemas.ts";
+import { UnknownInstanceError } from "../verifier.ts";
+
+export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const s = app.services;
+
+  app.get(
+    "/health",
+    { schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } } },
+    async () => ({ status: "ok" }),
+  );
+
+  app.get(
+    "/ready",
+    {
+      schema: {
+        tags: ["service"],
+        summary: "Readiness: storage answers, verification keys loaded, not shutting down",
+        security: [],
+        response: { 200: Ready, ...problemResponses(503) },
+      },
+    },
+    async () => {
+      if (!s.state.ready || s.state.closing) throw new ApiError("not-ready", "starting or shutting down");
+      try {
+        await s.storage.ping();
+      } catch (err) {
+        app.log.error({ err }, "storage does not answer");
+        throw new ApiError("not-ready", "storage does not answer");
+      }
+      return {
+        status: "ready",
+        storage: s.storage.kind,
+        verifyInstances: s.verifier.instances,
+        attestation: !!s.attest,
+      };
+    },
+  );
+
+  app.get(
+    "/metrics",
+    { schema: { tags: ["service"], summary: "Prometheus metrics (text format)", security: [] } },
+    async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await s.metrics.render()),
+  );
+
+  const entries = (withVkey: boolean) => {
+    const manifest = readManifest();
+    return loadCatalogue().map((c) => {
+      const built = manifest.instances[c.name];
+      const artifacts: Record<string, { sha256: string }> = {};
+      for (const [kind, a] of Object.entries(built?.artifacts ?? {}))
+        if (a) artifacts[kind] = { sha256: a.sha256 };
+      return {
+        name: c.name,
+        template: c.template,
+        params: c.params,
+        publicSignals: c.publicSignals,
+        protocol: c.protocol,
+        power: c.power,
+        use: c.use,
+        built: !!built,
+        ...(built ? { development: built.development, constraints: built.constraints } : {}),
+        artifacts,
+        ...(withVkey && s.verifier.key(c.name) ? { vkey: s.verifier.key(c.name)!.vkey } : {}),
+      };
+    });
+  };
+
+  app.get(
+    "/v1/catalogue",
+    {
+      schema: {
+        tags: ["catalogue"],
+        summary: "Every circuit instance with its artifact hashes",
+        security: [],
+        response: { 200: Catalogue },
+      },
+    },
+    async () => ({ instances: entries(false) }),
+  );
+
+  app.get(
+    "/v1/catalogue/:name",
+    {
+      schema: {
+        tags: ["catalogue"],
+        summary: "One circuit instance with its verification key",
+        security: [],
+        params: NameParams,
+        response: { 200: CatalogueEntry, ...problemResponses(404) },
+      },
+    },
+    async (req) => {
+      const e = entries(true).find((x) => x.name === req.params.name);
+      if (!e) throw new ApiError("not-found", `no circuit instance "${req.params.name}"`);
+      return e;
+    },
+  );
+
+  app.post(
+    "/v1/verify",
+    {
+      bodyLimit: 64 * 1024,
+      preHandler: requireRole("auditor", "originator", "admin"),
+      schema: {
+        tags: ["auditor"],
+        summary: "Verify a Groth16 proof against the catalogue's verification key of an instance",
+        body: VerifyBody,
+        response: { 200: VerifyResult, ...problemResponses(400, 401, 403, 404, 413) },
+      },
+    },
+    async (req) => {
+      const { instance, publicSignals, proof } = req.body;
+      let valid: boolean;
+      try {
+        valid = await s.verifier.verify(instance, publicSignals, proof);
+      } catch (err) {
+        if (err instanceof UnknownInstanceError) {
+          throw new ApiError("not-found", `no verification key for circuit instance "${instance}"`);
+        }
+        throw err;
+      }
+      s.metrics.verifications.inc({ instance, result: valid ? "valid" : "invalid" });
+      return { valid, instance, vkeySha256: s.verifier.key(instance)!.sha256 };
+    },
+  );
+};

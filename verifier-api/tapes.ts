@@ -1,0 +1,85 @@
+/**
+ * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`), their stored (encrypted)
+ * canonical form, and loans as JSON for openings.
+ */
+import {
+  LOAN_STATUS_NAMES,
+  TapeValidationError,
+  daysToIso,
+  formatTapeJson,
+  isoToDays,
+  parseTapeCsv,
+  parseTapeJson,
+  type LoanRecord,
+  type LoanTape,
+  type TapeProblem,
+} from "../prover/tape/index.ts";
+
+export { TapeValidationError, type TapeProblem };
+
+/** Tape-level values for a CSV upload without a metadata line (query parameters, all text). */
+export interface CsvHeaderQuery {
+  poolId?: string;
+  period?: string;
+  asOfDate?: string;
+  currency?: string;
+  decimals?: string;
+}
+
+/** Reads an uploaded JSON tape (`rwa-attest/tape@1`); throws TapeValidationError listing every problem. */
+export function readUploadedJson(text: string): LoanTape {
+  return parseTapeJson(text);
+}
+
+/** Reads an uploaded CSV tape (canonical columns); tape-level values from its metadata line or `q`. */
+export function readUploadedCsv(text: string, q: CsvHeaderQuery): LoanTape {
+  const problems: TapeProblem[] = [];
+  const bad = (field: string, value: string, reason: string): void => {
+    problems.push({ row: null, field, value, reason });
+  };
+  const options: Parameters<typeof parseTapeCsv>[1] = {};
+  if (q.poolId !== undefined) {
+    if (/^[0-9]{1,20}$/.test(q.poolId)) options.poolId = BigInt(q.poolId);
+    else bad("poolId", q.poolId, "must be an unsigned integer below 2^64");
+  }
+  if (q.period !== undefined) {
+    if (/^[0-9]{1,10}$/.test(q.period)) options.period = Number(q.period);
+    else bad("period", q.period, "must be an unsigned 32-bit integer (YYYYMM)");
+  }
+  if (q.asOfDate !== undefined) {
+    try {
+      options.asOfDate = isoToDays(q.asOfDate);
+    } catch {
+      bad("asOfDate", q.asOfDate, "must be an ISO date (YYYY-MM-DD)");
+    }
+  }
+  if (q.currency !== undefined) options.currency = q.currency;
+  if (q.decimals !== undefined) {
+    if (/^[0-9]{1,2}$/.test(q.decimals)) options.decimals = Number(q.decimals);
+    else bad("decimals", q.decimals, "must be a small non-negative integer");
+  }
+  if (problems.length > 0) throw new TapeValidationError(problems);
+  return parseTapeCsv(text, options);
+}
+
+/** The stored form of a tape: its canonical JSON text. */
+export function serializeTape(tape: LoanTape): Buffer {
+  return Buffer.from(formatTapeJson(tape, 0), "utf8");
+}
+
+/** Inverse of serializeTape (validates again). */
+export function deserializeTape(data: Buffer): LoanTape {
+  return parseTapeJson(data.toString("utf8"));
+}
+
+/** A loan record without its borrower reference, as JSON (amounts as decimal strings, ISO dates). */
+export function loanToJson(l: Omit<LoanRecord, "borrowerRef">): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(l)) {
+    if (k === "borrowerRef") continue;
+    out[k] = typeof v === "bigint" ? v.toString() : (v as string | number);
+  }
+  for (const k of ["originationDate", "maturityDate", "scoreDate"] as const) out[k] = daysToIso(l[k]);
+  out.status = LOAN_STATUS_NAMES[l.status] ?? String(l.status);
+  return out;
+}
