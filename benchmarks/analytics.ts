@@ -7,7 +7,7 @@
  *   node_modules/.bin/node benchmarks/analytics.ts --write    # also write docs/BENCHMARKS.md "## Tranche analytics"
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import {
   analyzePool,
   autoShift,
@@ -66,7 +66,9 @@ const params = (pool: CompiledPool): SimulationParams => ({
   mix: 0.5,
 });
 
-out(`Machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, Node ${process.version}.`);
+out(
+  `Machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, Node ${process.version}, load average at start ${loadavg()[0]!.toFixed(1)} (the cores are shared).`,
+);
 out("");
 out("### Speed: 100,000 scenarios × 1,000 loans (heterogeneous exposures)");
 out("");
@@ -96,8 +98,6 @@ out("");
 
 {
   const pool = benchPool(false);
-  const ex = pool.lossWeight; // exposures are in the pool only through loss weights; rebuild the input
-  void ex;
   const input = {
     loans: Array.from({ length: LOANS }, (_, i) => ({
       exposure: 1000 + (i % 97) * 137,

@@ -100,6 +100,46 @@ describe("Monte Carlo against the exact finite homogeneous pool", () => {
   });
 });
 
+describe("per-loan PDs (classes of at most SMALL_CLASS loans take the tabulated-quantile path)", () => {
+  // 100 loans, PD 3% up to 1e-9 relative, 4 per class: the small-class path; exact law = homogeneous pool
+  const n = 100;
+  const pd = new Float64Array(n).map((_, i) => 0.03 * (1 + Math.floor(i / 4) * 1e-9));
+  const pool = compilePool({ exposure: new Float64Array(n).fill(1), pd, lgd: new Float64Array(n).fill(0.6) });
+  it("uses small classes and matches the exact finite pool; fails against a wrong ρ", () => {
+    expect(pool.classPd.length).toBe(25);
+    const rho = 0.2;
+    const sim = simulateLosses(pool, {
+      rho,
+      scenarios: 20_000,
+      seed: 17,
+      shift: autoShift(pool, rho, 0.11),
+      mix: 0.5,
+    });
+    const exact = homogeneousPoolDistribution(n, 0.03, rho);
+    for (const [a, d] of [
+      [0, 0.04],
+      [0.04, 0.11],
+      [0.11, 1],
+    ] as const) {
+      const e = estimateMean(sim, (l) => trancheLoss(l, a, d), CONF);
+      expect(within(e, trancheLossFromDistribution(exact, 0.6, a, d).expectedLoss)).toBe(true);
+    }
+    const senior = estimateMean(sim, (l) => trancheLoss(l, 0.11, 1), CONF);
+    const wrong = trancheLossFromDistribution(homogeneousPoolDistribution(n, 0.03, 0.3), 0.6, 0.11, 1);
+    expect(within(senior, wrong.expectedLoss)).toBe(false);
+  });
+  it("handles ρ = 0 (binomial mean and variance) and ρ = 1 (all or nothing)", () => {
+    const s0 = simulateLosses(pool, { rho: 0, scenarios: 20_000, seed: 4, shift: 0, mix: 0 });
+    const k = Array.from(s0.loss, (l) => Math.round((l / 0.6) * n));
+    const mean = k.reduce((x, y) => x + y, 0) / k.length;
+    const v = k.reduce((x, y) => x + (y - mean) ** 2, 0) / (k.length - 1);
+    expect(Math.abs(mean - 3)).toBeLessThan(Z * Math.sqrt(2.91 / k.length));
+    expect(Math.abs(v / 2.91 - 1)).toBeLessThan(0.05);
+    const s1 = simulateLosses(pool, { rho: 1, scenarios: 5000, seed: 4, shift: 0, mix: 0 });
+    expect(s1.loss.every((l) => Math.abs(l) < 1e-12 || Math.abs(l - 0.6) < 1e-9)).toBe(true);
+  });
+});
+
 describe("known limits", () => {
   it("ρ = 0: the number of defaults is binomial (χ² test), and not binomial with another PD", () => {
     const n = 40;
