@@ -95,7 +95,6 @@ export function simulateBlock(
   let s3 = st[3]!;
   const a = Math.sqrt(params.rho);
   const b = Math.sqrt(1 - params.rho);
-  const invB = 1 / b;
   const { shift, mix } = params;
   const useIs = shift !== 0 && mix > 0;
   const mixCut = mix * 4294967296;
@@ -139,7 +138,6 @@ export function simulateBlock(
       wt = 1 / (1 - mix + mix * Math.exp(shift * z - 0.5 * shift * shift));
     }
     let L = 0;
-    const az = a * z;
     for (let k = 0; k < classes; k++) {
       const c = thr[k]!;
       const lo = cs[k]!;
