@@ -13,6 +13,20 @@ import { buildBn128 } from "wasmcurves";
 interface Exports {
   [fn: string]: (...args: number[]) => void;
 }
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+// The WebAssembly global (typed here: the project's TypeScript lib has no DOM/WebAssembly value types).
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
+      compile(code: Uint8Array): Promise<unknown>;
+      instantiate(m: unknown, imports: object): Promise<{ exports: unknown }>;
+    };
+  }
+).WebAssembly;
 
 const { group, generator } = workerData as { group: "G1" | "G2"; generator: Uint8Array };
 const pre = group === "G1" ? "g1m" : "g2m";
@@ -25,8 +39,8 @@ const mb = new ModuleBuilder();
 mb.setMemory(25);
 buildBn128(mb);
 const code: Uint8Array = mb.build();
-const memory = new WebAssembly.Memory({ initial: 25, maximum: 32767 });
-const instance = await WebAssembly.instantiate(await WebAssembly.compile(code), { env: { memory } });
+const memory = new WA.Memory({ initial: 25, maximum: 32767 });
+const instance = await WA.instantiate(await WA.compile(code), { env: { memory } });
 const ex = instance.exports as unknown as Exports;
 // Address 0 holds the module's free-memory pointer; its functions take scratch space from there, so every
 // allocation moves it past what we use.
