@@ -160,7 +160,8 @@ export function poolArraysFromInput(input: AnalysisInput): {
     exact = exact !== null && a.exact !== null ? exact + a.exact : null;
     approx += a.value;
     const each = a.value / grp.count;
-    const [p, g] = derive(grp, each, `groups[${i}]`);
+    // a group's collateral is the group's total, so the LGD uses the group's total exposure
+    const [p, g] = derive(grp, a.value, `groups[${i}]`);
     for (let k = 0; k < grp.count; k++) {
       exposure[j] = each;
       pd[j] = p;

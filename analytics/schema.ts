@@ -27,7 +27,10 @@ const LoanFields = {
 /** One loan: exposure, and either pd/lgd directly or score/daysPastDue/collateral to derive them. */
 export const LoanInputSchema = Type.Object(LoanFields, { additionalProperties: false });
 
-/** A homogeneous group of `count` equal loans sharing `exposure` in total (attested aggregates). */
+/**
+ * A homogeneous group of `count` equal loans sharing `exposure` in total (attested aggregates); `collateral`
+ * is the group's total collateral.
+ */
 export const GroupInputSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 64 })),
