@@ -7,6 +7,7 @@
  *   node_modules/.bin/node benchmarks/analytics.ts --write    # also write docs/BENCHMARKS.md "## Tranche analytics"
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { format } from "prettier";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import {
   analyzePool,
@@ -169,12 +170,14 @@ out("|---|---:|---:|---:|---:|---:|---:|---:|");
 
 if (process.argv.includes("--write")) {
   const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
-  const section = `## Tranche analytics\n\nMeasured with \`node_modules/.bin/node benchmarks/analytics.ts --write\` (${new Date().toISOString().slice(0, 10)}).\n\n${lines.join("\n")}\n`;
+  const raw = `## Tranche analytics\n\nMeasured with \`node_modules/.bin/node benchmarks/analytics.ts --write\` (${new Date().toISOString().slice(0, 10)}).\n\n${lines.join("\n")}\n`;
+  // format the section as the repository's prettier config would, so `prettier --check` stays green
+  const section = await format(raw, { parser: "markdown", printWidth: 110, proseWrap: "preserve" });
   let doc = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const start = doc.indexOf("## Tranche analytics");
   if (start >= 0) {
     const next = doc.indexOf("\n## ", start + 1);
-    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : "");
+    doc = doc.slice(0, start) + section + (next >= 0 ? "\n" + doc.slice(next + 1) : "");
   } else {
     doc = doc.trimEnd() + "\n\n" + section;
   }
