@@ -97,13 +97,9 @@ export class CsvTapeBuilder {
       v.count++;
       return;
     }
-    const rec = this.compiled.mapRow(cells, this.row, v.problems);
-    if (rec) {
-      v.check(rec, this.row);
-      if (v.problems.length === 0) this.loans.push(rec);
-    } else {
-      v.count++;
-    }
+    const { record, failed } = this.compiled.mapRow(cells, this.row, v.problems);
+    v.check(record, this.row, failed);
+    if (v.problems.length === 0) this.loans.push(record);
   }
 
   /** Ends the tape: returns it, or throws a {@link TapeValidationError} with every problem. */
@@ -253,14 +249,18 @@ export async function readTapeCsvStream(
 ): Promise<LoanTape> {
   const stream =
     input instanceof Readable ? input : Readable.from(input as AsyncIterable<string | Uint8Array>);
-  const parser = stream.pipe(parse(csvParseOptions(options.mapping)));
+  const parser = parse(csvParseOptions(options.mapping));
+  // pipe() does not forward errors: a source error (missing file…) must end the parser too.
+  stream.on("error", (e: Error) => parser.destroy(e));
+  stream.pipe(parser);
   const b = new CsvTapeBuilder(options);
   try {
     for await (const r of parser) b.push(r as string[]);
   } catch (e) {
-    stream.destroy?.();
+    stream.destroy();
     if (e instanceof TapeValidationError) throw e;
-    throw csvSyntaxError(e);
+    if (String((e as { code?: unknown }).code).startsWith("CSV_")) throw csvSyntaxError(e);
+    throw e;
   }
   return b.finish();
 }

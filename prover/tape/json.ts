@@ -193,11 +193,9 @@ export function tapeFromJson(json: unknown): LoanTape {
         v.count++;
         return;
       }
-      const rec = compiled.mapRow(cells, row, v.problems);
-      if (rec) {
-        v.check(rec, row);
-        if (v.problems.length === 0) loans.push(rec);
-      } else v.count++;
+      const { record, failed } = compiled.mapRow(cells, row, v.problems);
+      v.check(record, row, failed);
+      if (v.problems.length === 0) loans.push(record);
     });
   }
   v.finish();

@@ -438,10 +438,18 @@ export interface CompiledMapping {
   /** Problems of the header itself (missing or duplicate columns), row `null`. */
   headerProblems: TapeProblem[];
   /**
-   * Converts one row at 1-based `row`; appends its mapping problems to `out` and returns the record, or
-   * undefined when a field could not be mapped.
+   * Converts one row at 1-based `row`; appends its mapping problems to `out` and returns the record with
+   * the set of fields that could not be mapped (to be skipped by validation).
    */
-  mapRow(cells: readonly string[], row: number, out: TapeProblem[]): LoanRecord | undefined;
+  mapRow(cells: readonly string[], row: number, out: TapeProblem[]): MappedRow;
+}
+
+/** A mapped row: the record (fields that failed to map are undefined) and the fields that failed. */
+export interface MappedRow {
+  /** The canonical record; only complete when `failed` is empty. */
+  record: LoanRecord;
+  /** Fields whose mapping failed (already reported) or that depend on a failed status. */
+  failed: ReadonlySet<LoanField>;
 }
 
 type Getter = (cells: readonly string[]) => string | undefined;
@@ -670,14 +678,19 @@ export function compileMapping(
     }
   }
 
-  const mapRow = (cells: readonly string[], row: number, out: TapeProblem[]): LoanRecord | undefined => {
-    let ok = true;
+  // Fields whose value depends on the status: unknown when the status could not be mapped.
+  const statusDependent = LOAN_FIELDS.filter(
+    (f) => mapping.fields[f].fromStatus === true || mapping.fields[f].when?.status !== undefined,
+  );
+  const mapRow = (cells: readonly string[], row: number, out: TapeProblem[]): MappedRow => {
+    const failed = new Set<LoanField>();
     let st: StatusResult | undefined;
     if (statusFn) {
       const s = statusFn(cells);
       if ("error" in s) {
         out.push({ row, field: "status", value: s.raw, reason: s.error });
-        ok = false;
+        failed.add("status");
+        for (const f of statusDependent) failed.add(f);
       } else st = s;
     }
     const rec: Record<string, unknown> = {};
@@ -687,15 +700,18 @@ export function compileMapping(
         continue;
       }
       const fn = fns.get(field);
-      if (!fn || (field === "daysPastDue" && mapping.fields.daysPastDue.fromStatus && !st)) continue;
+      if (!fn) {
+        failed.add(field);
+        continue;
+      }
+      if (failed.has(field)) continue;
       const r = fn(cells, st);
       if ("error" in r) {
         out.push({ row, field, value: r.raw, reason: r.error });
-        ok = false;
+        failed.add(field);
       } else rec[field] = r.v;
     }
-    if (!ok) return undefined;
-    return rec as unknown as LoanRecord;
+    return { record: rec as unknown as LoanRecord, failed };
   };
   return { headerProblems, mapRow };
 }

@@ -154,9 +154,9 @@ export class TapeValidator {
   }
 
   /** Checks one record at 1-based `row`; returns true when it has no problem. */
-  check(record: LoanRecord, row: number): boolean {
+  check(record: LoanRecord, row: number, skip?: ReadonlySet<string>): boolean {
     const before = this.problems.length;
-    checkRecord(record, row, this.asOfDate, this.problems);
+    checkRecord(record, row, this.asOfDate, this.problems, skip);
     const id = record.loanId;
     if (typeof id === "string" && id.length > 0) {
       const first = this.ids.get(id);
@@ -191,15 +191,18 @@ const STATUS_CODES = new Set<number>(Object.values(LoanStatus));
 
 /**
  * Checks one record and appends its problems to `out`. `asOfDate` (the tape's) enables the rules that
- * compare dates with the end of the period; pass undefined to skip them.
+ * compare dates with the end of the period; pass undefined to skip them. Fields in `skip` (already reported,
+ * e.g. by a mapping) are neither checked nor used by the cross-field rules.
  */
 export function checkRecord(
   r: LoanRecord,
   row: number,
   asOfDate: number | undefined,
   out: TapeProblem[],
+  skip?: ReadonlySet<string>,
 ): void {
   const add = (field: string, value: unknown, reason: string | undefined): boolean => {
+    if (skip?.has(field)) return false;
     if (reason === undefined) return true;
     out.push({ row, field, value: showValue(value), reason });
     return false;
