@@ -8,12 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import {
-  type CircuitInstance,
-  REPO_ROOT,
-  loadCatalogue,
-  pascalName,
-} from "./catalogue.ts";
+import { type CircuitInstance, REPO_ROOT, loadCatalogue, pascalName } from "./catalogue.ts";
 import { CIRCOM_INCLUDE_DIRS, circomSourceClosure, sha256File, sha256Text } from "./hash.ts";
 import { buildRoot, cacheRoot, instancePaths } from "./layout.ts";
 import {
@@ -34,6 +29,8 @@ export interface SetupProvider {
   createZkey(r1cs: string, ptau: string, zkey: string, opts: { name: string }): Promise<unknown>;
   /** Hash of the setup code, so a change to it rebuilds the keys. */
   codeHash(): string;
+  /** Releases what the setup holds (curve worker threads). */
+  close?(): Promise<void>;
 }
 
 export interface Progress {
@@ -67,7 +64,9 @@ function hashDir(dir: string): string {
     .filter((d) => d.isFile() && d.name.endsWith(".ts"))
     .map((d) => join(d.parentPath, d.name))
     .sort();
-  return sha256Text(files.map((f) => `${relative(REPO_ROOT, f)}:${sha256Text(readFileSync(f, "utf8"))}`).join("\n"));
+  return sha256Text(
+    files.map((f) => `${relative(REPO_ROOT, f)}:${sha256Text(readFileSync(f, "utf8"))}`).join("\n"),
+  );
 }
 
 /** The development setup of `ceremony/` (fast, from a locally sampled and kept secret). */
@@ -75,12 +74,14 @@ export async function developmentSetup(): Promise<SetupProvider> {
   const ceremony = (await import("../ceremony/index.ts")) as {
     ensureDevPtau: SetupProvider["ensurePtau"];
     createDevZkey: (r1cs: string, ptau: string, zkey: string, opts?: object) => Promise<unknown>;
+    terminateCurve: () => Promise<void>;
   };
   return {
     development: true,
     ensurePtau: ceremony.ensureDevPtau,
     createZkey: (r1cs, ptau, zkey) => ceremony.createDevZkey(r1cs, ptau, zkey),
     codeHash: () => hashDir(join(REPO_ROOT, "ceremony")),
+    close: () => ceremony.terminateCurve(),
   };
 }
 
@@ -98,7 +99,9 @@ export function run(cmd: string, args: string[], cwd: string = REPO_ROOT): Promi
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
     child.on("close", (code) =>
-      code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(" ")} failed (${code}):\n${out}`)),
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`${cmd} ${args.join(" ")} failed (${code}):\n${out}`)),
     );
   });
 }
@@ -156,7 +159,10 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const selected = opts.only
     ? opts.only.map((n) => {
         const c = catalogue.find((x) => x.name === n);
-        if (!c) throw new TypeError(`unknown circuit instance "${n}" (known: ${catalogue.map((x) => x.name).join(", ")})`);
+        if (!c)
+          throw new TypeError(
+            `unknown circuit instance "${n}" (known: ${catalogue.map((x) => x.name).join(", ")})`,
+          );
         return c;
       })
     : catalogue.filter((c) => uses.includes(c.use));
@@ -164,7 +170,10 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   mkdirSync(root, { recursive: true });
   const setup = opts.setup ?? (await developmentSetup());
   const snarkjsTemplates = {
-    groth16: readFileSync(join(REPO_ROOT, "node_modules", "snarkjs", "templates", "verifier_groth16.sol.ejs"), "utf8"),
+    groth16: readFileSync(
+      join(REPO_ROOT, "node_modules", "snarkjs", "templates", "verifier_groth16.sol.ejs"),
+      "utf8",
+    ),
   };
   const tools = `circom2@${packageVersion("circom2")} snarkjs@${packageVersion("snarkjs")}`;
   const built: string[] = [];
@@ -175,21 +184,27 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     const paths = instancePaths(instance.name, setup.development, root);
     const closure = circomSourceClosure(instance.file);
     const compileHash = sha256Text(JSON.stringify({ instance, closure, tools }));
-    const sourceHash = sha256Text(JSON.stringify({ compileHash, setup: setup.codeHash(), development: setup.development }));
+    const sourceHash = sha256Text(
+      JSON.stringify({ compileHash, setup: setup.codeHash(), development: setup.development }),
+    );
     const previous = manifest.instances[instance.name];
     if (!opts.force && previous?.sourceHash === sourceHash && (await artifactsIntact(previous))) {
       skipped.push(instance.name);
       log(`${instance.name}: up to date`);
       continue;
     }
-    if (instance.protocol !== "groth16") throw new Error(`${instance.name}: protocol ${instance.protocol} is not supported by the build yet`);
+    if (instance.protocol !== "groth16")
+      throw new Error(`${instance.name}: protocol ${instance.protocol} is not supported by the build yet`);
 
     const stamp = (label: string, since: number): void =>
       log(`${instance.name}: ${label} in ${((performance.now() - since) / 1000).toFixed(1)} s`);
     let t = performance.now();
     const compileMarker = join(paths.dir, ".compile-hash");
     const compiled =
-      existsSync(paths.r1cs) && existsSync(paths.wasm) && existsSync(compileMarker) && readFileSync(compileMarker, "utf8") === compileHash;
+      existsSync(paths.r1cs) &&
+      existsSync(paths.wasm) &&
+      existsSync(compileMarker) &&
+      readFileSync(compileMarker, "utf8") === compileHash;
     if (!compiled || opts.force) {
       log(`${instance.name}: compiling ${instance.file} (--O${instance.optimization})`);
       await compileInstance(instance, root);
@@ -205,9 +220,14 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     }
 
     t = performance.now();
+    let lastStage = "";
     const ptau = await setup.ensurePtau(instance.power, {
       cacheDir: join(cacheRoot(), "ptau"),
-      onProgress: (p) => log(`${instance.name}: ptau ${p.stage} ${p.done}/${p.total}`),
+      // One line per stage: the ptau of a large power takes minutes, and logs must stay readable in CI.
+      onProgress: (p) => {
+        if (p.stage !== lastStage)
+          log(`${instance.name}: ptau 2^${instance.power}: ${(lastStage = p.stage)}`);
+      },
     });
     stamp(`ptau 2^${instance.power} ready`, t);
     t = performance.now();
@@ -248,7 +268,8 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     fresh.instances[instance.name] = record;
     writeManifest(fresh, root);
     built.push(instance.name);
-    if (setup.development) log(`${instance.name}: WARNING development keys (insecure, for tests and demos only)`);
+    if (setup.development)
+      log(`${instance.name}: WARNING development keys (insecure, for tests and demos only)`);
   }
 
   if (!opts.skipHardhat) {
@@ -256,6 +277,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     await run(join(BIN, "hardhat"), ["build", "--quiet"]);
     log(`contracts compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  await setup.close?.();
   await terminateCurves();
   return { built, skipped, seconds: (performance.now() - t0) / 1000 };
 }

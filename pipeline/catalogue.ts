@@ -59,7 +59,8 @@ export function loadCatalogue(path: string = CATALOGUE_PATH): CircuitInstance[] 
     if (typeof e.name !== "string" || !NAME_RE.test(e.name)) fail("name", "must be kebab-case");
     if (seen.has(e.name as string)) fail("name", "duplicate instance name");
     seen.add(e.name as string);
-    if (typeof e.template !== "string" || !IDENT_RE.test(e.template)) fail("template", "must be an identifier");
+    if (typeof e.template !== "string" || !IDENT_RE.test(e.template))
+      fail("template", "must be an identifier");
     if (typeof e.file !== "string" || !e.file.endsWith(".circom")) fail("file", "must be a .circom path");
     if (!Array.isArray(e.params) || !e.params.every((p) => Number.isSafeInteger(p) && (p as number) >= 0))
       fail("params", "must be an array of non-negative integers");
@@ -68,7 +69,8 @@ export function loadCatalogue(path: string = CATALOGUE_PATH): CircuitInstance[] 
       !e.publicSignals.every((s) => typeof s === "string" && IDENT_RE.test(s))
     )
       fail("publicSignals", "must be an array of signal names");
-    if (!PROTOCOLS.includes(e.protocol as Protocol)) fail("protocol", `must be one of ${PROTOCOLS.join(", ")}`);
+    if (!PROTOCOLS.includes(e.protocol as Protocol))
+      fail("protocol", `must be one of ${PROTOCOLS.join(", ")}`);
     if (![0, 1, 2].includes(e.optimization as number)) fail("optimization", "must be 0, 1 or 2");
     if (!Number.isInteger(e.power) || (e.power as number) < 1 || (e.power as number) > 28)
       fail("power", "must be an integer in 1..28");

@@ -17,11 +17,17 @@ export function sha256Text(text: string): string {
 }
 
 /** Folders circom searches for `include`s, in the order the build passes them with `-l`. */
-export const CIRCOM_INCLUDE_DIRS = [join(REPO_ROOT, "node_modules", "circomlib", "circuits"), join(REPO_ROOT, "node_modules")];
+export const CIRCOM_INCLUDE_DIRS = [
+  join(REPO_ROOT, "node_modules", "circomlib", "circuits"),
+  join(REPO_ROOT, "node_modules"),
+];
 
 /** Resolves a circom include the way circom does: relative to the including file, then the -l folders. */
 function resolveInclude(from: string, include: string): string {
-  const candidates = [resolve(dirname(from), include), ...CIRCOM_INCLUDE_DIRS.map((d) => resolve(d, include))];
+  const candidates = [
+    resolve(dirname(from), include),
+    ...CIRCOM_INCLUDE_DIRS.map((d) => resolve(d, include)),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`${from}: cannot resolve include "${include}"`);
   return found;
@@ -38,10 +44,14 @@ export function circomSourceClosure(entry: string): { path: string; sha256: stri
     const text = readFileSync(file, "utf8");
     seen.set(file, sha256Text(text));
     const stripped = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-    for (const m of stripped.matchAll(/include\s+"([^"]+)"\s*;/g)) visit(resolveInclude(file, m[1] as string));
+    for (const m of stripped.matchAll(/include\s+"([^"]+)"\s*;/g))
+      visit(resolveInclude(file, m[1] as string));
   };
   visit(resolve(REPO_ROOT, entry));
   return [...seen.entries()]
-    .map(([path, sha256]) => ({ path: path.startsWith(REPO_ROOT) ? path.slice(REPO_ROOT.length) : path, sha256 }))
+    .map(([path, sha256]) => ({
+      path: path.startsWith(REPO_ROOT) ? path.slice(REPO_ROOT.length) : path,
+      sha256,
+    }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }

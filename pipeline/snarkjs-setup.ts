@@ -22,7 +22,12 @@ export function snarkjsSetup(): SetupProvider {
       const curve = await getCurveFromName("bn128");
       const tmp = join(cacheDir, `snarkjs-dev-${power}.${process.pid}`);
       await snarkjs.powersOfTau.newAccumulator(curve, power, `${tmp}.0.ptau`);
-      await snarkjs.powersOfTau.contribute(`${tmp}.0.ptau`, `${tmp}.1.ptau`, "rwa-attest development", randomBytes(32).toString("hex"));
+      await snarkjs.powersOfTau.contribute(
+        `${tmp}.0.ptau`,
+        `${tmp}.1.ptau`,
+        "rwa-attest development",
+        randomBytes(32).toString("hex"),
+      );
       await snarkjs.powersOfTau.preparePhase2(`${tmp}.1.ptau`, `${tmp}.2.ptau`);
       renameSync(`${tmp}.2.ptau`, final);
       rmSync(`${tmp}.0.ptau`);
