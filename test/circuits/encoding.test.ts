@@ -1,0 +1,258 @@
+/**
+ * Canonical encoding, commitment, openings, keys and policy: the test vectors of docs/ENCODING.md and
+ * docs/POLICY.md, and their negative twins. No circuit is compiled here.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  commitTape,
+  deriveSalts,
+  encodeLoan,
+  idToField,
+  loanLeaf,
+  openLoan,
+  randomSalts,
+  verifyOpening,
+} from "../../prover/commitment/encoding.ts";
+import {
+  domainWord,
+  generateOriginatorKey,
+  keyHash,
+  publicKeyOf,
+  signAttestation,
+  signedMessage,
+  verifyAttestationSignature,
+  type AttestationMessage,
+} from "../../prover/commitment/keys.ts";
+import { getPoseidon } from "../../prover/commitment/poseidon.ts";
+import { EMPTY_ROOTS, computeEmptyRoots } from "../../prover/commitment/tree.ts";
+import { DEFAULT_POLICY, policyHash, policyToJson, validatePolicy } from "../../prover/policy/index.ts";
+import type { LoanRecord } from "../../prover/tape/schema.ts";
+import { randomTape } from "./gen.ts";
+import { terminateCurve } from "./helpers.ts";
+
+afterAll(async () => {
+  await terminateCurve();
+});
+
+const VECTOR: LoanRecord = {
+  loanId: "LN-000001",
+  borrowerRef: "BR-42",
+  originationDate: 19358,
+  maturityDate: 21184,
+  originalPrincipal: 2500000n,
+  outstandingBalance: 1875000n,
+  interestRateBps: 795,
+  scheduledPayment: 52000n,
+  collectedAmount: 52000n,
+  daysPastDue: 35,
+  status: 1,
+  chargedOffAmount: 0n,
+  creditScore: 712,
+  scoreProviderId: 7,
+  scoreDate: 20400,
+  collateralValue: 2200000n,
+};
+
+describe("canonical encoding (docs/ENCODING.md vectors)", () => {
+  it("encodes the vector record exactly", async () => {
+    const e = await encodeLoan(VECTOR, 123456789n, 987654321n);
+    expect(e.wA).toBe(0x2191c000000000000000000000cb2000000000cb200000001c9c38n);
+    expect(e.wB).toBe(0x16410023n);
+    expect(e.wC).toBe(0x74fb0031b52c04b9e0000002625a0n);
+    expect(e.loanIdField).toBe(0x9000000000000000000000000000000000000000000004c4e2d303030303031n);
+    expect(e.borrowerCommitment).toBe(
+      17871553680762289050920423712758915224934355381534147002140555575847110121487n,
+    );
+    expect(e.hLoan).toBe(13238523999104598261323062903139651700573052175530722290671305700185998696939n);
+    expect(e.hId).toBe(7406434763734347937488796568082152500698844968631700959209944090782803369769n);
+    expect(e.leaf).toBe(14622195815571337479218006382169968265934253582199218855376684149997306663737n);
+    // Negative twins: one unit in any field, or another salt, changes the leaf.
+    expect(await loanLeaf({ ...VECTOR, outstandingBalance: 1875001n }, 123456789n, 987654321n)).not.toBe(
+      e.leaf,
+    );
+    expect(await loanLeaf({ ...VECTOR, scoreDate: 20401 }, 123456789n, 987654321n)).not.toBe(e.leaf);
+    expect(await loanLeaf(VECTOR, 123456790n, 987654321n)).not.toBe(e.leaf);
+    expect(await loanLeaf(VECTOR, 123456789n, 987654322n)).not.toBe(e.leaf);
+  });
+
+  it("commits the two-loan vector tape to the documented root", async () => {
+    const second = {
+      ...VECTOR,
+      loanId: "LN-000002",
+      borrowerRef: "BR-43",
+      status: 0 as const,
+      daysPastDue: 0,
+      outstandingBalance: 100n,
+    };
+    const c = await commitTape(
+      { loans: [VECTOR, second] },
+      { leaf: [123456789n, 5n], borrower: [987654321n, 6n] },
+      { chunkSize: 16 },
+    );
+    expect(c.root).toBe(1132725728445353365789347390889680907878255703368555927356902323354595671383n);
+    expect(c.leaves[1]).toBe(15068735872489880809382888489837984999127402000026595287344835380046191202752n);
+    expect(c.chunkCount).toBe(1);
+    const swapped = await commitTape(
+      { loans: [second, VECTOR] },
+      { leaf: [5n, 123456789n], borrower: [6n, 987654321n] },
+      { chunkSize: 16 },
+    );
+    expect(swapped.root).not.toBe(c.root);
+  });
+
+  it("derives salts from a seed as documented", async () => {
+    const s = await deriveSalts(42n, { period: 202611, loans: [VECTOR] });
+    expect(s.leaf[0]).toBe(8345279453523544116442676026258854905585321228441665958980984654682056688243n);
+    expect(s.borrower[0]).toBe(6714952334635769097890088773076147659187511362014363224680511012347223262561n);
+    const next = await deriveSalts(42n, { period: 202612, loans: [VECTOR] });
+    expect(next.leaf[0]).not.toBe(s.leaf[0]);
+    expect(next.borrower[0]).toBe(s.borrower[0]);
+  });
+
+  it("identifiers: length-prefixed, 1..31 bytes", () => {
+    expect(idToField("id", "a")).not.toBe(idToField("id", "\0a"));
+    expect(idToField("id", "x".repeat(31)) >> 248n).toBe(31n);
+    expect(() => idToField("loanId", "")).toThrow(TypeError);
+    expect(() => idToField("loanId", "x".repeat(32))).toThrow(/loanId/);
+  });
+
+  it("rejects out-of-range fields with a TypeError naming them", async () => {
+    await expect(encodeLoan({ ...VECTOR, outstandingBalance: 1n << 48n }, 1n, 1n)).rejects.toThrow(
+      /outstandingBalance/,
+    );
+    await expect(encodeLoan({ ...VECTOR, outstandingBalance: -1n }, 1n, 1n)).rejects.toThrow(
+      /outstandingBalance/,
+    );
+    await expect(encodeLoan({ ...VECTOR, creditScore: 1024 }, 1n, 1n)).rejects.toThrow(/creditScore/);
+    await expect(encodeLoan({ ...VECTOR, status: 5 as never }, 1n, 1n)).rejects.toThrow(/status/);
+    await expect(encodeLoan({ ...VECTOR, daysPastDue: 1.5 }, 1n, 1n)).rejects.toThrow(/daysPastDue/);
+    await expect(encodeLoan(VECTOR, -1n, 1n)).rejects.toThrow(/leafSalt/);
+    await expect(
+      commitTape({ loans: [VECTOR, VECTOR] }, { leaf: [1n, 2n], borrower: [1n, 1n] }),
+    ).rejects.toThrow(/duplicate/);
+    await expect(commitTape({ loans: [VECTOR] }, { leaf: [], borrower: [] })).rejects.toThrow(/salts/);
+    await expect(
+      commitTape({ loans: [VECTOR] }, randomSalts({ loans: [VECTOR] }), { chunkSize: 64 }),
+    ).rejects.toThrow(/chunkSize/);
+  });
+
+  it("empty-subtree roots match Poseidon and the circuit's constants", async () => {
+    const poseidon = await getPoseidon();
+    expect(computeEmptyRoots(poseidon)).toEqual(EMPTY_ROOTS);
+    const circom = readFileSync(new URL("../../circuits/lib/empty_roots.circom", import.meta.url), "utf8");
+    const constants = [...circom.matchAll(/^\s+(\d+),?$/gm)].map((m) => BigInt(m[1]!));
+    expect(constants).toEqual(EMPTY_ROOTS);
+  });
+});
+
+describe("openings", () => {
+  it("every opened loan verifies against the root; tampered openings do not", async () => {
+    const tape = randomTape(3, 40);
+    const c = await commitTape(tape, randomSalts(tape), { chunkSize: 16 });
+    for (const i of [0, 15, 16, 39]) expect(await verifyOpening(c.root, openLoan(c, i))).toBe(true);
+    const o = openLoan(c, 17);
+    expect(o.record).not.toHaveProperty("borrowerRef");
+    expect(
+      await verifyOpening(c.root, { ...o, record: { ...o.record, daysPastDue: o.record.daysPastDue + 1 } }),
+    ).toBe(false);
+    expect(await verifyOpening(c.root, { ...o, leafSalt: o.leafSalt + 1n })).toBe(false);
+    expect(await verifyOpening(c.root, { ...o, index: 18 })).toBe(false);
+    const siblings = o.siblings.map((l) => [...l]);
+    siblings[1]![2]! += 1n;
+    expect(await verifyOpening(c.root, { ...o, siblings })).toBe(false);
+    expect(await verifyOpening(c.root + 1n, o)).toBe(false);
+    expect(() => openLoan(c, 40)).toThrow(TypeError);
+    await expect(verifyOpening(c.root, { ...o, siblings: [] })).rejects.toThrow(/siblings/);
+  });
+});
+
+describe("originator keys and the attestation signature", () => {
+  const message = (over: Partial<AttestationMessage> = {}): AttestationMessage => ({
+    root: 1132725728445353365789347390889680907878255703368555927356902323354595671383n,
+    poolId: 77n,
+    period: 202611,
+    asOfDate: 20422,
+    chunkCount: 1,
+    domain: domainWord("0x5fbdb2315678afecb367f032d93f642f64180aa3", 31337n),
+    policyHash: 3922491993549918893550092351640822441255802788763566869683638484374975783905n,
+    ...over,
+  });
+
+  it("reproduces the documented key, keyHash, message and signature", async () => {
+    const prv = new Uint8Array(32).fill(1);
+    const pub = await publicKeyOf(prv);
+    expect(pub[0]).toBe(15944627324083773346390189001500210680939402028015651549526524193195473201952n);
+    expect(await keyHash(pub)).toBe(
+      13077993975812165370966885403993971692250188476543979671127900155912791347982n,
+    );
+    expect(message().domain).toBe(45799623393525351206875332966965282040302159166704291n);
+    expect(await signedMessage(message())).toBe(
+      1515190012256373228081947527452784735734138846936909742996198605603182468716n,
+    );
+    const sig = await signAttestation(prv, message());
+    expect(sig.S).toBe(2444603122248515270063659832020013561613550115970010885027737649565176206371n);
+    expect(await verifyAttestationSignature(pub, message(), sig)).toBe(true);
+  });
+
+  it("a signature does not verify for another key, period, domain, pool, chunk count or policy", async () => {
+    const k = await generateOriginatorKey();
+    const other = await generateOriginatorKey();
+    const sig = await signAttestation(k.privateKey, message());
+    expect(await verifyAttestationSignature(k.publicKey, message(), sig)).toBe(true);
+    expect(await verifyAttestationSignature(other.publicKey, message(), sig)).toBe(false);
+    for (const over of [
+      { period: 202612 },
+      { domain: domainWord("0x5fbdb2315678afecb367f032d93f642f64180aa3", 1n) },
+      { poolId: 78n },
+      { chunkCount: 2 },
+      { policyHash: 1n },
+      { root: 2n },
+    ]) {
+      expect(await verifyAttestationSignature(k.publicKey, message(over), sig)).toBe(false);
+    }
+    expect(await verifyAttestationSignature(k.publicKey, message(), { ...sig, S: sig.S + 1n })).toBe(false);
+    await expect(signAttestation(new Uint8Array(31), message())).rejects.toThrow(/privateKey/);
+    expect(() => domainWord("0x1234", 1n)).toThrow(/registry/);
+    await expect(signedMessage(message({ chunkCount: 0 }))).rejects.toThrow(/chunkCount/);
+    await expect(signedMessage(message({ poolId: 1n << 64n }))).rejects.toThrow(/poolId/);
+  });
+});
+
+describe("policy", () => {
+  it("hashes the default policy to the documented value; any parameter changes the hash", async () => {
+    const h = await policyHash(DEFAULT_POLICY);
+    expect(h).toBe(3922491993549918893550092351640822441255802788763566869683638484374975783905n);
+    expect(await policyHash({ ...DEFAULT_POLICY, maxBucket90Bps: 301 })).not.toBe(h);
+    expect(await policyHash({ ...DEFAULT_POLICY, minPoolBalance: 1n })).not.toBe(h);
+  });
+
+  it("round-trips JSON and reports every problem of a bad policy", () => {
+    const json = JSON.parse(JSON.stringify(policyToJson(DEFAULT_POLICY)));
+    expect(validatePolicy(json)).toEqual(DEFAULT_POLICY);
+    expect(validatePolicy({ ...json, minPoolBalance: "123456789012345678" }).minPoolBalance).toBe(
+      123456789012345678n,
+    );
+    let message = "";
+    try {
+      validatePolicy({
+        ...json,
+        minCreditScore: 1024,
+        maxBucket30Bps: 10001,
+        maxLtvBps: -1,
+        extra: 1,
+        minPoolBalance: "1e3",
+      });
+    } catch (err) {
+      expect(err).toBeInstanceOf(TypeError);
+      message = (err as Error).message;
+    }
+    for (const f of ["minCreditScore", "maxBucket30Bps", "maxLtvBps", "extra", "minPoolBalance"])
+      expect(message).toContain(`policy.${f}`);
+    expect(() => validatePolicy({ ...json, minPoolBalance: (1n << 62n).toString() })).toThrow(
+      /minPoolBalance/,
+    );
+    expect(() => validatePolicy({ ...json, maxDaysPastDue: 1.5 })).toThrow(/maxDaysPastDue/);
+    expect(() => validatePolicy(null)).toThrow(TypeError);
+  });
+});
