@@ -60,3 +60,4 @@ export {
 export type { PdTable } from "./pdTable.ts";
 export { normCdf, normInv, normPdf } from "./normal.ts";
 export { Xoshiro128, seedState, mix32 } from "./prng.ts";
+export { formatReport, formatStressTable } from "./format.ts";

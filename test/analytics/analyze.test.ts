@@ -7,6 +7,8 @@ import {
   analyzePool,
   analyzePoolAsync,
   DEFAULT_PD_TABLE,
+  formatReport,
+  formatStressTable,
   homogeneousPoolDistribution,
   pdFromTable,
   trancheLossFromDistribution,
@@ -245,5 +247,16 @@ describe("analysis from attested figures", () => {
     expect(() => analysisFromFigures({ ...figures, scoreWeightedBalance: 1n }, { tranches })).toThrow(
       /scoreWeightedBalance/,
     );
+  });
+});
+
+describe("text rendering", () => {
+  it("renders the tranche and stress tables", () => {
+    const text = formatReport(report);
+    expect(text).toContain("| senior | 15.00% | 100.00% |");
+    expect(text).toContain("Sizing (point estimate under target)");
+    const stress = formatStressTable(report);
+    expect(stress.split("\n")).toHaveLength(2 + report.stress.length);
+    expect(stress).toContain("| PD x2 | 2 |");
   });
 });
