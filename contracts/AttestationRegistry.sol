@@ -10,9 +10,9 @@ import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.
 /// @title AttestationRegistry
 /// @notice Records fresh, non-replayed pool attestations proven with the pool attestation circuit.
 /// @dev Every binding check (verifier, domain, pool, period, freshness, key, policy, chunk) runs before the
-/// verifier call. Each pool's latest complete attestation lives in four storage slots allocated (made
-/// nonzero) when the pool is registered, so every submission, the first included, rewrites warm-priced
-/// nonzero slots. Governance (the owner) approves keys, registers policies and adds or retires verifiers.
+/// verifier call. Each pool lives in four storage slots (originator, figA, figB, figC with the record's
+/// header) allocated (made nonzero) when the pool is registered, so every submission, the first included,
+/// rewrites three nonzero slots and never pays for a fresh one. Governance (the owner) approves keys, registers policies and adds or retires verifiers.
 contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     using Codec for uint256;
 
@@ -23,17 +23,15 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
     uint256 private constant BPS = 10_000;
+    uint256 private constant FIG_C_MASK = (1 << 162) - 1;
 
+    /// @dev `meta` packs figC (bits 0-161) with the record's header: period (162-193), asOfDate (194-209),
+    /// policy index (210-225), chunkCount (226-241), flags (242-249); bit 255 is the allocation marker.
     struct PoolState {
         address originator;
-        uint32 period;
-        uint16 asOfDate;
-        uint16 policyIndex;
-        uint16 chunkCount;
-        uint8 flags;
         uint256 figA;
         uint256 figB;
-        uint256 figC;
+        uint256 meta;
     }
 
     struct PolicyRecord {
@@ -163,7 +161,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         if (key == 0 || !_keys[key].approved) revert Registry__NotOriginator(msg.sender);
         PoolState storage p = _pools[poolId];
         if (p.originator != address(0)) revert Registry__PoolExists(poolId, p.originator);
-        _pools[poolId] = PoolState(msg.sender, 0, 0, 0, 0, 0, MARK, MARK, MARK);
+        _pools[poolId] = PoolState(msg.sender, MARK, MARK, MARK);
         emit PoolRegistered(poolId, msg.sender);
     }
 
@@ -212,7 +210,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         p = _pools[poolId];
         address originator = p.originator;
         if (originator == address(0)) revert Registry__UnknownPool(poolId);
-        if (period <= p.period) revert Registry__PeriodNotAfterLast(poolId, period, p.period);
+        uint32 last = _period(p.meta);
+        if (period <= last) revert Registry__PeriodNotAfterLast(poolId, period, last);
         _checkFresh(pool.asOfDate());
         _checkKey(s[Sig.KEY_HASH], originator, period);
         pol = _policies[s[Sig.POLICY_HASH]];
@@ -246,14 +245,17 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     function _record(PoolState storage p, uint256 pool, uint16 policyIndex, uint256[8] memory s) private {
         uint256 figC = s[Sig.FIG_C];
-        p.period = pool.period();
-        p.asOfDate = pool.asOfDate();
-        p.policyIndex = policyIndex;
-        p.chunkCount = pool.chunkCount();
-        p.flags = HAS_ATTESTATION | (figC.breaches() != 0 ? BREACHED : 0);
+        uint256 flags = HAS_ATTESTATION | (figC.breaches() != 0 ? BREACHED : 0);
         p.figA = s[Sig.FIG_A] | MARK;
         p.figB = s[Sig.FIG_B] | MARK;
-        p.figC = figC | MARK;
+        p.meta =
+            figC |
+            (uint256(pool.period()) << 162) |
+            (uint256(pool.asOfDate()) << 194) |
+            (uint256(policyIndex) << 210) |
+            (uint256(pool.chunkCount()) << 226) |
+            (flags << 242) |
+            MARK;
         emit AttestationRecorded(
             pool.poolId(),
             pool.period(),
@@ -352,31 +354,43 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// @inheritdoc IAttestationRegistry
     function attestation(uint64 poolId) external view returns (Attestation memory a) {
         PoolState storage p = _pools[poolId];
-        if (p.flags & HAS_ATTESTATION == 0) return a;
+        uint256 meta = p.meta;
+        if (_flags(meta) & HAS_ATTESTATION == 0) return a;
         a.poolId = poolId;
-        a.period = p.period;
-        a.asOfDate = p.asOfDate;
-        a.chunkCount = p.chunkCount;
-        a.policyHash = policyHashAt[p.policyIndex];
+        a.period = _period(meta);
+        a.asOfDate = _asOf(meta);
+        a.chunkCount = uint16(meta >> 226);
+        a.policyHash = policyHashAt[uint16(meta >> 210)];
         a.figA = p.figA & ~MARK;
         a.figB = p.figB & ~MARK;
-        a.figC = p.figC & ~MARK;
+        a.figC = meta & FIG_C_MASK;
     }
 
     /// @inheritdoc IAttestationRegistry
     function isFresh(uint64 poolId) public view returns (bool) {
-        PoolState storage p = _pools[poolId];
-        return p.flags & HAS_ATTESTATION != 0 && uint256(p.asOfDate) * DAY + maxAge >= block.timestamp;
+        uint256 meta = _pools[poolId].meta;
+        return _flags(meta) & HAS_ATTESTATION != 0 && uint256(_asOf(meta)) * DAY + maxAge >= block.timestamp;
     }
 
     /// @notice True when the pool's latest complete attestation is fresh, breach-free and under `policyHash`.
     /// @dev Two storage reads (the pool header and the policy index), for cheap use by other contracts.
     function isEligible(uint64 poolId, uint256 policyHash) external view returns (bool) {
-        PoolState storage p = _pools[poolId];
-        uint8 flags = p.flags;
+        uint256 meta = _pools[poolId].meta;
         return
-            flags == HAS_ATTESTATION &&
-            uint256(p.asOfDate) * DAY + maxAge >= block.timestamp &&
-            policyHashAt[p.policyIndex] == policyHash;
+            _flags(meta) == HAS_ATTESTATION &&
+            uint256(_asOf(meta)) * DAY + maxAge >= block.timestamp &&
+            policyHashAt[uint16(meta >> 210)] == policyHash;
+    }
+
+    function _period(uint256 meta) private pure returns (uint32) {
+        return uint32(meta >> 162);
+    }
+
+    function _asOf(uint256 meta) private pure returns (uint16) {
+        return uint16(meta >> 194);
+    }
+
+    function _flags(uint256 meta) private pure returns (uint8) {
+        return uint8(meta >> 242);
     }
 }

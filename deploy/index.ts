@@ -52,7 +52,7 @@ export async function deployContract(
   const factory = new ContractFactory(a.abi, a.bytecode, signer);
   const c = await factory.deploy(...args);
   await c.waitForDeployment();
-  return new Contract(await c.getAddress(), a.abi, signer);
+  return c as unknown as Contract;
 }
 
 /** The registry's circuit id of a catalogue instance: keccak256 of its name. */

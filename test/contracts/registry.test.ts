@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Contract } from "ethers";
-import { deployRegistry } from "../../deploy/index.ts";
+import type { Contract, TransactionReceipt } from "ethers";
+import { deployContract, deployRegistry } from "../../deploy/index.ts";
 import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/vault/signals.ts";
 import {
   DAY,
@@ -38,6 +38,16 @@ describe("AttestationRegistry: accepted attestations", () => {
     expect(await reg.getFunction("isEligible")(1n, w.policyHash)).toBe(true);
     expect(await reg.getFunction("isEligible")(1n, w.policyHash + 1n)).toBe(false);
     expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);
+    // another contract reads eligibility within 10k gas (cold account and slots)
+    const probe = await deployContract(w.gov, "EligibilityProbe");
+    const pr = (await (
+      await probe.getFunction("probe")(await reg.getAddress(), 1n, w.policyHash)
+    ).wait()) as TransactionReceipt;
+    const measured = pr!.logs
+      .map((l) => probe.interface.parseLog(l))
+      .find((l) => l?.name === "EligibilityMeasured");
+    expect(measured?.args.eligible).toBe(true);
+    expect(measured?.args.gasUsed).toBeLessThanOrEqual(10_000n);
     // same proof again: period not after last
     const r = await revertOf(w.submit(p), reg);
     expect(r.name).toBe("Registry__PeriodNotAfterLast");

@@ -1,0 +1,147 @@
+/**
+ * Gas report of the on-chain side on Hardhat's in-process network (EDR, cancun, optimizer on, 200 runs),
+ * with real Groth16 proofs (the stand-in circuit's verifier: 8 public inputs, the same cost as the pool
+ * circuit's generated verifier, since the snarkjs template's cost depends only on the number of inputs).
+ *
+ *   node_modules/.bin/node benchmarks/gas.ts            # print the table
+ *   node_modules/.bin/node benchmarks/gas.ts --write    # also write docs/BENCHMARKS.md "## Gas"
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Contract, ContractTransactionResponse, TransactionReceipt } from "ethers";
+import { deployContract } from "../deploy/index.ts";
+import { healthyFigures, solidityProof, terminateCurves } from "../test/contracts/helpers.ts";
+import { USD, makeVaultWorld } from "../test/contracts/vaultWorld.ts";
+
+const rows: [string, bigint, string][] = [];
+const gasOf = async (p: Promise<ContractTransactionResponse>) => (await (await p).wait())!.gasUsed;
+const row = (what: string, gas: bigint, note = "") => rows.push([what, gas, note]);
+
+const w = await makeVaultWorld();
+const f = (n: string) => (c: Contract) => c.getFunction(n);
+
+// baseline: the verifier alone, as a transaction (21k, calldata and pairing check)
+const p0 = await w.attest({ poolId: 1n, period: 1n });
+const verifierRecord = await w.registry.getFunction("verifierRecord")(w.circuitId, 1);
+const verifier = (await import("ethers")).Contract;
+const v = new verifier(
+  verifierRecord.verifier,
+  ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[8]) returns (bool)"],
+  w.others[0]!,
+);
+const sp = solidityProof(p0.proof);
+row(
+  "verifyProof alone (tx, baseline)",
+  await gasOf(v.getFunction("verifyProof")(sp.a, sp.b, sp.c, p0.publicSignals)),
+);
+
+// pool registration pays the allocation of the pool's four slots
+const registerGas = await gasOf(f("registerPool")(w.asOriginator)(10n));
+row("registerPool (allocates the pool's 4 slots)", registerGas, "once per pool");
+
+const submit = async (ctx: Parameters<typeof w.attest>[0]) => {
+  const p = await w.attest(ctx);
+  const r = w.registry.connect(w.others[0]!) as Contract;
+  return gasOf(r.getFunction("submitAttestation")(w.circuitId, 1, solidityProof(p.proof), p.publicSignals));
+};
+const first = await submit({ poolId: 1n, period: 1n });
+row(
+  "submitAttestation, first of a pool",
+  first,
+  first <= 300_000n ? "target ≤ 300,000: met" : "target ≤ 300,000: MISSED",
+);
+const steady = await submit({ poolId: 1n, period: 2n, figures: healthyFigures(9_000_000_000n) });
+row(
+  "submitAttestation, steady state",
+  steady,
+  steady <= 300_000n ? "target ≤ 300,000: met" : "target ≤ 300,000: MISSED",
+);
+const c0 = await submit({ poolId: 10n, period: 1n, chunkIndex: 0n, chunkCount: 2n, root: 5n });
+row("chunked pool: chunk 1 of 2", c0);
+const c1 = await submit({ poolId: 10n, period: 1n, chunkIndex: 1n, chunkCount: 2n, root: 5n });
+row("chunked pool: chunk 2 of 2 (aggregates, records)", c1);
+
+const probe = await deployContract(w.gov, "EligibilityProbe");
+const probeReceipt = (await (
+  await probe.getFunction("probe")(await w.registry.getAddress(), 1n, w.policyHash)
+).wait()) as TransactionReceipt;
+const ev = probeReceipt!.logs
+  .map((l) => probe.interface.parseLog(l))
+  .find((l) => l?.name === "EligibilityMeasured")!;
+const eligGas = ev.args.gasUsed as bigint;
+row(
+  "isEligible read by another contract (cold)",
+  eligGas,
+  eligGas <= 10_000n ? "target ≤ 10,000: met" : "target ≤ 10,000: MISSED",
+);
+
+// vault: deposits, 10 attested pools, funding, and an epoch close over 10 pools
+const [a, b, c] = w.users as [(typeof w.users)[0], (typeof w.users)[0], (typeof w.users)[0]];
+row("requestDeposit (junior, first)", await gasOf(w.as(c).getFunction("requestDeposit")(2, 300_000n * USD)));
+await gasOf(w.as(b).getFunction("requestDeposit")(1, 200_000n * USD));
+row(
+  "requestDeposit (senior, first)",
+  await gasOf(w.as(a).getFunction("requestDeposit")(0, 1_500_000n * USD)),
+);
+row("closeEpoch, no pools, 3 deposit batches", await gasOf(w.vault.getFunction("closeEpoch")()));
+row("claimDeposit", await gasOf(w.as(a).getFunction("claimDeposit")(0)));
+const pools = [2n, 3n, ...Array.from({ length: 8 }, (_, i) => 11n + BigInt(i))];
+for (const id of pools.slice(2)) await gasOf(f("registerPool")(w.asOriginator)(id));
+for (const id of pools) await submit({ poolId: id, period: 1n });
+const includes: bigint[] = [];
+for (const id of [1n, ...pools.slice(0, 9)])
+  includes.push(await gasOf(w.vault.getFunction("include")(id, 100_000n * USD)));
+row("include (fund a pool), first", includes[0]!);
+row("include, later pools (median)", includes.slice(1).sort((x, y) => (x < y ? -1 : 1))[4]!);
+row("include again into a funded pool", await gasOf(w.vault.getFunction("include")(1n, 10_000n * USD)));
+await gasOf(w.as(w.originator).getFunction("repay")(1n, 1_000n * USD, 500n * USD));
+await gasOf(w.as(a).getFunction("requestRedeem")(0, 10n ** 12n));
+await gasOf(w.as(c).getFunction("requestDeposit")(2, 1_000n * USD));
+for (const id of [1n, ...pools.slice(0, 9)])
+  await submit({
+    poolId: id,
+    period: 3n,
+    figures: healthyFigures(9_500_000_000n, { chargedOff: 10_000_000n }),
+  });
+row(
+  "closeEpoch with 10 pools (new periods, charge-offs, 2 batches)",
+  await gasOf(w.vault.getFunction("closeEpoch")()),
+);
+row("closeEpoch with 10 pools (same periods, no requests)", await gasOf(w.vault.getFunction("closeEpoch")()));
+
+for (const [name, args] of [
+  ["AttestationRegistry", [await w.gov.getAddress(), 45n * 86_400n]],
+  ["StandInPoolVerifier", []],
+] as const) {
+  const ctr = await deployContract(w.gov, name, [...args]);
+  row(`deploy ${name}`, (await ctr.deploymentTransaction()!.wait())?.gasUsed ?? 0n);
+}
+await terminateCurves();
+
+const lines = [
+  "| operation | gas | note |",
+  "|---|---:|---|",
+  ...rows.map(([what, gas, note]) => `| ${what} | ${gas.toLocaleString("en-US")} | ${note} |`),
+];
+console.log(lines.join("\n"));
+
+if (process.argv.includes("--write")) {
+  const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
+  const section =
+    "## Gas\n\n" +
+    `Measured with \`node_modules/.bin/node benchmarks/gas.ts --write\` (${new Date().toISOString().slice(0, 10)}): ` +
+    "Hardhat 3 in-process EDR, solc 0.8.28, optimizer 200 runs, evm cancun; whole transactions (21,000 base and " +
+    "calldata included) except the eligibility read, measured with gasleft() inside the calling contract " +
+    "(cold account and slots). Proofs are real Groth16 proofs with 8 public inputs.\n\n" +
+    lines.join("\n") +
+    "\n";
+  const doc = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  const start = doc.indexOf("## Gas\n");
+  let out: string;
+  if (start < 0) out = doc.trimEnd() + "\n\n" + section;
+  else {
+    const next = doc.indexOf("\n## ", start + 1);
+    out = doc.slice(0, start) + section + (next < 0 ? "" : doc.slice(next));
+  }
+  writeFileSync(file, out);
+  console.log("wrote docs/BENCHMARKS.md");
+}
