@@ -1,0 +1,618 @@
+/**
+ * Every route through `inject`: success, validation errors, authorisation refusals (no key, wrong role,
+ * another originator's resource), unknown ids and oversized bodies. Proofs are real (example-multiplier,
+ * proven by the service's own job runner); openings are checked against the tape root.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyOpening } from "../../prover/commitment/encoding.ts";
+import { formatTapeCsv, formatTapeJson, tapeToJson } from "../../prover/tape/index.ts";
+import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { sampleIndices } from "../../verifier-api/sampling.ts";
+import { loanToJson } from "../../verifier-api/tapes.ts";
+import { ADMIN_KEY, smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
+
+const INSTANCE = "example-multiplier";
+let t: TestApp;
+let proofResult: {
+  proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
+  publicSignals: string[];
+  calldata: unknown;
+};
+let proofJobId: string;
+const tape = smallTape(20);
+let tapeId: string;
+
+const expectProblem = (
+  r: { statusCode: number; headers: Record<string, unknown>; json: () => unknown },
+  status: number,
+  kind: string,
+) => {
+  expect(r.statusCode).toBe(status);
+  expect(String(r.headers["content-type"])).toMatch(/^application\/problem\+json/);
+  const body = r.json() as { type: string; status: number };
+  expect(body.type).toBe(PROBLEM_BASE + kind);
+  expect(body.status).toBe(status);
+  return body as {
+    type: string;
+    status: number;
+    detail?: string;
+    errors?: { row?: number | null; field: string; reason: string; value?: string }[];
+  };
+};
+
+beforeAll(async () => {
+  t = await startTestApp({ bodyLimitBytes: 256 * 1024 });
+  const r = await t.req(t.keys.origA, {
+    method: "POST",
+    url: "/v1/proofs",
+    payload: { instance: INSTANCE, input: { a: 3, b: 11, c: 33 } },
+  });
+  expect(r.statusCode).toBe(202);
+  proofJobId = r.json().id;
+  const done = await waitJob(t, t.keys.origA, proofJobId);
+  expect(done.state).toBe("succeeded");
+  proofResult = done.result as typeof proofResult;
+  const up = await t.req(t.keys.origA, {
+    method: "POST",
+    url: "/v1/tapes",
+    headers: { "content-type": "application/json" },
+    payload: formatTapeJson(tape),
+  });
+  expect(up.statusCode).toBe(201);
+  tapeId = up.json().id;
+});
+
+afterAll(async () => {
+  await t?.app.close();
+  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+});
+
+describe("service routes", () => {
+  it("health, readiness, metrics and docs answer without a key", async () => {
+    expect((await t.req(null, { url: "/health" })).json()).toEqual({ status: "ok" });
+    const ready = await t.req(null, { url: "/ready" });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: "ready", storage: "sqlite", verifyInstances: [INSTANCE] });
+    const m = await t.req(null, { url: "/metrics" });
+    expect(m.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(m.body).toContain("http_request_duration_seconds_bucket{");
+    expect(m.body).toContain('job_queue_depth{state="succeeded"}');
+    expect(m.body).toMatch(/job_duration_seconds_count\{kind="proof",outcome="succeeded"\} [1-9]/);
+    const docs = await t.req(null, { url: "/docs/json" });
+    expect(docs.statusCode).toBe(200);
+    expect(Object.keys(docs.json().paths)).toContain("/v1/verify");
+    expectProblem(await t.req(null, { url: "/v1/nothing-here" }), 404, "not-found");
+  });
+
+  it("the catalogue lists instances with artifact hashes, and one instance with its vkey", async () => {
+    const all = (await t.req(null, { url: "/v1/catalogue" })).json();
+    const ex = all.instances.find((i: { name: string }) => i.name === INSTANCE);
+    expect(ex.built).toBe(true);
+    expect(ex.artifacts.zkey.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(ex.vkey).toBeUndefined();
+    const one = (await t.req(null, { url: `/v1/catalogue/${INSTANCE}` })).json();
+    expect(one.vkey.protocol).toBe("groth16");
+    expectProblem(await t.req(null, { url: "/v1/catalogue/no-such-circuit" }), 404, "not-found");
+  });
+
+  it("refuses missing, unknown and revoked keys, and wrong roles", async () => {
+    expectProblem(
+      await t.req(null, { method: "POST", url: "/v1/tapes", payload: {} }),
+      401,
+      "unauthenticated",
+    );
+    expectProblem(await t.req("rwa_bogus_key", { url: `/v1/tapes/${tapeId}` }), 401, "unauthenticated");
+    expectProblem(
+      await t.req(t.keys.auditor, {
+        method: "POST",
+        url: "/v1/admin/api-keys",
+        payload: { role: "admin", owner: "x" },
+      }),
+      403,
+      "forbidden",
+    );
+    const issued = (
+      await t.req(ADMIN_KEY, {
+        method: "POST",
+        url: "/v1/admin/api-keys",
+        payload: { role: "auditor", owner: "tmp" },
+      })
+    ).json();
+    expect((await t.req(issued.key, { url: `/v1/tapes/${tapeId}` })).statusCode).toBe(200);
+    expect(
+      (await t.req(ADMIN_KEY, { method: "DELETE", url: `/v1/admin/api-keys/${issued.id}` })).statusCode,
+    ).toBe(204);
+    expectProblem(await t.req(issued.key, { url: `/v1/tapes/${tapeId}` }), 401, "unauthenticated");
+    expectProblem(
+      await t.req(ADMIN_KEY, { method: "DELETE", url: `/v1/admin/api-keys/${issued.id}` }),
+      404,
+      "not-found",
+    );
+    expectProblem(
+      await t.req(ADMIN_KEY, {
+        method: "POST",
+        url: "/v1/admin/api-keys",
+        payload: { role: "king", owner: "x" },
+      }),
+      400,
+      "validation",
+    );
+    expectProblem(
+      await t.req(ADMIN_KEY, {
+        method: "POST",
+        url: "/v1/admin/api-keys",
+        payload: { role: "auditor", owner: "bad owner!" },
+      }),
+      400,
+      "validation",
+    );
+  });
+
+  describe("tapes", () => {
+    it("accepts JSON and CSV tapes and never returns loans in the summary", async () => {
+      const csv = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/tapes",
+        headers: { "content-type": "text/csv" },
+        payload: formatTapeCsv(tape),
+      });
+      expect(csv.statusCode).toBe(201);
+      const s = csv.json();
+      expect(s).toMatchObject({
+        poolId: "42",
+        period: 202610,
+        loanCount: 20,
+        format: "csv",
+        committed: false,
+      });
+      expect(csv.body).not.toContain(tape.loans[0]!.borrowerRef);
+      expect(csv.headers.location).toBe(`/v1/tapes/${s.id}`);
+      const json = (await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}` })).json();
+      expect(json.sha256).toBe(s.sha256); // same canonical tape from either format
+      expect(JSON.stringify(json)).not.toContain(tape.loans[0]!.loanId);
+    });
+
+    it("reports every problem of an invalid tape with row, field, value and reason", async () => {
+      const bad = tapeToJson(tape);
+      (bad.loans[2] as unknown as Record<string, unknown>).outstandingBalance = "-5";
+      (bad.loans[4] as unknown as Record<string, unknown>).creditScore = 5000;
+      const r = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/tapes",
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(bad),
+      });
+      const p = expectProblem(r, 422, "tape-invalid");
+      expect(p.errors?.find((e) => e.row === 3 && e.field === "outstandingBalance")?.value).toBe("-5");
+      expect(p.errors?.some((e) => e.row === 5 && e.field === "creditScore")).toBe(true);
+      const csv = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/tapes?poolId=abc",
+        headers: { "content-type": "text/csv" },
+        payload: "loanId\nL1\n",
+      });
+      expect(expectProblem(csv, 422, "tape-invalid").errors?.some((e) => e.field === "poolId")).toBe(true);
+      const notJson = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/tapes",
+        headers: { "content-type": "application/json" },
+        payload: "{not json",
+      });
+      expect(notJson.statusCode).toBe(400);
+    });
+
+    it("refuses other content types, oversized bodies, auditors uploading, and strangers reading", async () => {
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/tapes",
+          headers: { "content-type": "application/xml" },
+          payload: "<tape/>",
+        }),
+        415,
+        "unsupported-media-type",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/tapes",
+          headers: { "content-type": "text/csv" },
+          payload: "x".repeat(300 * 1024),
+        }),
+        413,
+        "payload-too-large",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: "/v1/tapes",
+          headers: { "content-type": "application/json" },
+          payload: formatTapeJson(tape),
+        }),
+        403,
+        "forbidden",
+      );
+      expectProblem(await t.req(t.keys.origB, { url: `/v1/tapes/${tapeId}` }), 403, "forbidden");
+      expectProblem(await t.req(t.keys.origA, { url: "/v1/tapes/tape_nope" }), 404, "not-found");
+      expectProblem(await t.req(t.keys.origA, { url: "/v1/tapes/bad%20id" }), 400, "validation");
+    });
+  });
+
+  describe("commitments and openings", () => {
+    let root: string;
+    it("commits once per request (idempotent) and serves the root to owner and auditors", async () => {
+      expectProblem(await t.req(t.keys.auditor, { url: `/v1/tapes/${tapeId}/commitment` }), 404, "not-found");
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: `/v1/tapes/${tapeId}/openings`,
+          payload: { seed: "s".repeat(16), count: 2 },
+        }),
+        409,
+        "conflict",
+      );
+      const first = await t.req(t.keys.origA, { method: "POST", url: `/v1/tapes/${tapeId}/commitment` });
+      expect(first.statusCode).toBe(202);
+      const again = await t.req(t.keys.origA, { method: "POST", url: `/v1/tapes/${tapeId}/commitment` });
+      expect(again.statusCode).toBe(200);
+      expect(again.json().id).toBe(first.json().id);
+      const job = await waitJob(t, t.keys.origA, first.json().id);
+      expect(job.state).toBe("succeeded");
+      root = (job.result as { root: string }).root;
+      const c = (await t.req(t.keys.auditor, { url: `/v1/tapes/${tapeId}/commitment` })).json();
+      expect(c).toMatchObject({ tapeId, root, loanCount: 20, chunkCount: 1 });
+      expect((await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}` })).json().committed).toBe(true);
+      expectProblem(await t.req(t.keys.origB, { url: `/v1/tapes/${tapeId}/commitment` }), 403, "forbidden");
+      expectProblem(
+        await t.req(t.keys.origB, { method: "POST", url: `/v1/tapes/${tapeId}/commitment` }),
+        403,
+        "forbidden",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, { method: "POST", url: `/v1/tapes/${tapeId}/commitment` }),
+        403,
+        "forbidden",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, { method: "POST", url: "/v1/tapes/tape_nope/commitment" }),
+        404,
+        "not-found",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, { method: "POST", url: `/v1/tapes/${tapeId}/commitment?chunkSize=17` }),
+        400,
+        "validation",
+      );
+    });
+
+    it("opens the loans the auditor's seed samples, each verifying against the root", async () => {
+      const seed = "auditor-seed-after-commitment-1";
+      const r = await t.req(t.keys.auditor, {
+        method: "POST",
+        url: `/v1/tapes/${tapeId}/openings`,
+        payload: { seed, count: 3 },
+      });
+      expect(r.statusCode).toBe(200);
+      const o = r.json();
+      expect(o.indices).toEqual(sampleIndices(seed, 20, 3));
+      expect(o.root).toBe(root);
+      expect(r.body).not.toContain(tape.loans[o.indices[0]].borrowerRef);
+      for (const op of o.openings) {
+        const { borrowerRef: _b, ...record } = tape.loans[op.index]!;
+        expect(op.record).toEqual(loanToJson(record));
+        const opening = {
+          index: op.index,
+          record,
+          borrowerCommitment: BigInt(op.borrowerCommitment),
+          leafSalt: BigInt(op.leafSalt),
+          siblings: op.siblings.map((l: string[]) => l.map(BigInt)),
+        };
+        expect(await verifyOpening(BigInt(root), opening)).toBe(true);
+        expect(await verifyOpening(BigInt(root), { ...opening, leafSalt: opening.leafSalt + 1n })).toBe(
+          false,
+        );
+        expect(
+          await verifyOpening(BigInt(root), {
+            ...opening,
+            record: { ...record, creditScore: record.creditScore ^ 1 },
+          }),
+        ).toBe(false);
+      }
+      const other = (
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: `/v1/tapes/${tapeId}/openings`,
+          payload: { seed: seed + "x", count: 3 },
+        })
+      ).json();
+      expect(other.indices).not.toEqual(o.indices);
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: `/v1/tapes/${tapeId}/openings`,
+          payload: { seed, count: 3 },
+        }),
+        403,
+        "forbidden",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: `/v1/tapes/${tapeId}/openings`,
+          payload: { seed: "short", count: 3 },
+        }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: `/v1/tapes/${tapeId}/openings`,
+          payload: { seed, count: 0 },
+        }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: "/v1/tapes/tape_nope/openings",
+          payload: { seed, count: 1 },
+        }),
+        404,
+        "not-found",
+      );
+    });
+  });
+
+  describe("proof jobs", () => {
+    it("returned a real proof with Solidity calldata and progress", async () => {
+      const j = (await t.req(t.keys.origA, { url: `/v1/jobs/${proofJobId}` })).json();
+      expect(j).toMatchObject({ kind: "proof", state: "succeeded", progress: 1, attempts: 1 });
+      expect(proofResult.publicSignals).toEqual(["33"]);
+      expect((proofResult.calldata as { pubSignals: string[] }).pubSignals).toEqual(["33"]);
+    });
+
+    it("is idempotent per key and refuses a reused key with another request", async () => {
+      const body = { instance: INSTANCE, input: { a: 3, b: 11, c: 33 } };
+      const same = await t.req(t.keys.origA, { method: "POST", url: "/v1/proofs", payload: body });
+      expect(same.statusCode).toBe(200);
+      expect(same.json().id).toBe(proofJobId);
+      const k1 = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/proofs",
+        headers: { "idempotency-key": "k-1" },
+        payload: { instance: INSTANCE, input: { a: 5, b: 7, c: 35 } },
+      });
+      expect(k1.statusCode).toBe(202);
+      const k1b = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/proofs",
+        headers: { "idempotency-key": "k-1" },
+        payload: { instance: INSTANCE, input: { a: 5, b: 7, c: 35 } },
+      });
+      expect(k1b.json().id).toBe(k1.json().id);
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/proofs",
+          headers: { "idempotency-key": "k-1" },
+          payload: { instance: INSTANCE, input: { a: 5, b: 9, c: 45 } },
+        }),
+        409,
+        "idempotency-conflict",
+      );
+      // Another originator's same key is its own job.
+      const b = await t.req(t.keys.origB, {
+        method: "POST",
+        url: "/v1/proofs",
+        headers: { "idempotency-key": "k-1" },
+        payload: { instance: INSTANCE, input: { a: 5, b: 7, c: 35 } },
+      });
+      expect(b.statusCode).toBe(202);
+      expect(b.json().id).not.toBe(k1.json().id);
+      expect((await waitJob(t, t.keys.origA, k1.json().id)).state).toBe("succeeded");
+      expect((await waitJob(t, t.keys.origB, b.json().id)).state).toBe("succeeded");
+    });
+
+    it("fails an input the circuit refuses, without retrying", async () => {
+      const r = await t.req(t.keys.origA, {
+        method: "POST",
+        url: "/v1/proofs",
+        payload: { instance: INSTANCE, input: { a: 1, b: 33, c: 33 } },
+      });
+      const j = await waitJob(t, t.keys.origA, r.json().id);
+      expect(j).toMatchObject({ state: "failed", attempts: 1, result: null });
+      expect((j.error as { kind: string }).kind).toBe("unsatisfied-input");
+    });
+
+    it("refuses unknown instances, auditors, strangers' jobs and unknown jobs", async () => {
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/proofs",
+          payload: { instance: "nope", input: {} },
+        }),
+        404,
+        "not-found",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, { method: "POST", url: "/v1/proofs", payload: { input: {} } }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, {
+          method: "POST",
+          url: "/v1/proofs",
+          payload: { instance: INSTANCE, input: {} },
+        }),
+        403,
+        "forbidden",
+      );
+      expectProblem(await t.req(t.keys.origB, { url: `/v1/jobs/${proofJobId}` }), 403, "forbidden");
+      expectProblem(await t.req(t.keys.auditor, { url: `/v1/jobs/${proofJobId}` }), 403, "forbidden");
+      expect((await t.req(t.keys.admin, { url: `/v1/jobs/${proofJobId}` })).statusCode).toBe(200);
+      expectProblem(await t.req(t.keys.origA, { url: "/v1/jobs/job_nope" }), 404, "not-found");
+    });
+  });
+
+  describe("verify", () => {
+    const verify = (key: string | null, payload: unknown) =>
+      t.req(key, { method: "POST", url: "/v1/verify", payload: payload as object });
+    it("accepts the real proof and refuses tampered ones and other signals", async () => {
+      const ok = await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult });
+      expect(ok.json()).toMatchObject({ valid: true, instance: INSTANCE });
+      expect(ok.json().vkeySha256).toMatch(/^[0-9a-f]{64}$/);
+      expect((await verify(t.keys.origB, { instance: INSTANCE, ...proofResult })).json().valid).toBe(true);
+      expect(
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: ["34"] })).json()
+          .valid,
+      ).toBe(false);
+      const tampered = structuredClone(proofResult.proof);
+      tampered.pi_a[0] = (BigInt(tampered.pi_a[0]!) + 1n).toString();
+      expect(
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, proof: tampered })).json().valid,
+      ).toBe(false);
+      expect(
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [] })).json()
+          .valid,
+      ).toBe(false);
+      const field = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+      expect(
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [field] })).json()
+          .valid,
+      ).toBe(false);
+      const m = (await t.req(null, { url: "/metrics" })).body;
+      expect(m).toMatch(/proof_verifications_total\{instance="example-multiplier",result="invalid"\} [1-9]/);
+    });
+
+    it("refuses unknown instances, malformed bodies, missing keys and oversized bodies", async () => {
+      expectProblem(await verify(t.keys.auditor, { ...proofResult, instance: "nope" }), 404, "not-found");
+      expectProblem(
+        await verify(t.keys.auditor, { instance: INSTANCE, publicSignals: ["1"], proof: { pi_a: "x" } }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await verify(t.keys.auditor, {
+          instance: INSTANCE,
+          publicSignals: { s: "33" },
+          proof: proofResult.proof,
+        }),
+        400,
+        "validation",
+      );
+      expectProblem(await verify(null, { instance: INSTANCE, ...proofResult }), 401, "unauthenticated");
+      expectProblem(
+        await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, pad: "x".repeat(70 * 1024) }),
+        413,
+        "payload-too-large",
+      );
+    });
+  });
+
+  describe("attestations", () => {
+    it("refuses attestation requests while prover/attest.ts is missing, after checking ownership", async () => {
+      const body = { tapeId, policy: {}, chainId: "31337", registry: "0x" + "11".repeat(20) };
+      expectProblem(
+        await t.req(t.keys.origB, { method: "POST", url: "/v1/attestations", payload: body }),
+        403,
+        "forbidden",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, { method: "POST", url: "/v1/attestations", payload: body }),
+        403,
+        "forbidden",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/attestations",
+          payload: { ...body, registry: "0x12" },
+        }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.origA, {
+          method: "POST",
+          url: "/v1/attestations",
+          payload: { ...body, tapeId: "tape_nope" },
+        }),
+        404,
+        "not-found",
+      );
+      if (!t.app.services.attest) {
+        expectProblem(
+          await t.req(t.keys.origA, { method: "POST", url: "/v1/attestations", payload: body }),
+          501,
+          "not-implemented",
+        );
+      }
+    });
+
+    it("serves stored attestations to their originator and auditors, by id and by pool and period", async () => {
+      const s = t.app.services.storage;
+      const base = {
+        tapeId,
+        poolId: "42",
+        instance: INSTANCE,
+        policyHash: "1",
+        data: { proofs: [proofResult] },
+        createdAt: Date.now(),
+      };
+      await s.insertAttestation({ ...base, id: "att_a1", owner: "orig-a", jobId: "job_x1", period: 202610 });
+      await s.insertAttestation({ ...base, id: "att_a2", owner: "orig-a", jobId: "job_x2", period: 202611 });
+      await s.insertAttestation({ ...base, id: "att_b1", owner: "orig-b", jobId: "job_x3", period: 202610 });
+      const own = await t.req(t.keys.origA, { url: "/v1/attestations/att_a1" });
+      expect(own.json()).toMatchObject({
+        id: "att_a1",
+        poolId: "42",
+        period: 202610,
+        data: { proofs: [{ publicSignals: ["33"] }] },
+      });
+      expect((await t.req(t.keys.auditor, { url: "/v1/attestations/att_b1" })).statusCode).toBe(200);
+      expectProblem(await t.req(t.keys.origA, { url: "/v1/attestations/att_b1" }), 403, "forbidden");
+      expectProblem(await t.req(t.keys.auditor, { url: "/v1/attestations/att_nope" }), 404, "not-found");
+      const ids = async (key: string, q: string) =>
+        ((await t.req(key, { url: `/v1/attestations?${q}` })).json().attestations as { id: string }[]).map(
+          (a) => a.id,
+        );
+      expect(await ids(t.keys.auditor, "poolId=42")).toEqual(["att_a1", "att_b1", "att_a2"]);
+      expect(await ids(t.keys.auditor, "poolId=42&period=202610")).toEqual(["att_a1", "att_b1"]);
+      expect(await ids(t.keys.origA, "poolId=42&period=202610")).toEqual(["att_a1"]);
+      expect(await ids(t.keys.auditor, "poolId=43")).toEqual([]);
+      expectProblem(await t.req(t.keys.auditor, { url: "/v1/attestations" }), 400, "validation");
+      expectProblem(await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=x" }), 400, "validation");
+      expectProblem(await t.req(null, { url: "/v1/attestations?poolId=42" }), 401, "unauthenticated");
+    });
+  });
+});
+
+describe("limits", () => {
+  it("rate-limits per key with a problem", async () => {
+    const small = await startTestApp({ rateLimitPerMinute: 3 });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await small.req(small.keys.auditor, { url: "/v1/catalogue" })).statusCode).toBe(200);
+      expectProblem(await small.req(small.keys.auditor, { url: "/v1/catalogue" }), 429, "rate-limited");
+      // Another key has its own budget (the admin key used 3 to issue keys, so use origA, which used none).
+      expect((await small.req(small.keys.origA, { url: "/v1/catalogue" })).statusCode).toBe(200);
+    } finally {
+      await small.app.close();
+    }
+  });
+
+  it("sheds load under memory pressure with a 503 problem", async () => {
+    const tight = await startTestApp({ maxHeapUsedBytes: 1 });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const r = await tight.req(null, { url: "/v1/catalogue" });
+      expectProblem(r, 503, "overloaded");
+      expect(r.headers["retry-after"]).toBe("5");
+    } finally {
+      await tight.app.close();
+    }
+  });
+});
