@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateAll } from "../../contracts/codegen/run.ts";
+import { constantName, generateSignalsLibrary, pascalName } from "../../contracts/codegen/signals.ts";
+import {
+  aggregateChunks,
+  packDomain,
+  packFigures,
+  packPool,
+  poolCovenantBits,
+  unpackFigures,
+} from "../../sdk/vault/signals.ts";
+import { POLICY, healthyFigures } from "./helpers.ts";
+import { waterfall, type ModelParams } from "../../sdk/vault/model.ts";
+
+describe("signal constants code generation", () => {
+  it("names every signal by its index, in catalogue order", () => {
+    const sol = generateSignalsLibrary("PoolAttestation16Signals", ["root", "pool", "policyHash", "figA"]);
+    expect(sol).toContain("library PoolAttestation16Signals {");
+    expect(sol).toContain("uint256 internal constant ROOT = 0;");
+    expect(sol).toContain("uint256 internal constant POLICY_HASH = 2;");
+    expect(sol).toContain("uint256 internal constant FIG_A = 3;");
+    expect(sol).toContain("uint256 internal constant COUNT = 4;");
+    expect(constantName("keyHash")).toBe("KEY_HASH");
+    expect(pascalName("pool-attestation-16")).toBe("PoolAttestation16");
+  });
+
+  it("refuses bad library names, bad or duplicate signal names", () => {
+    expect(() => generateSignalsLibrary("lower", ["a"])).toThrow(TypeError);
+    expect(() => generateSignalsLibrary("Lib", [])).toThrow(TypeError);
+    expect(() => generateSignalsLibrary("Lib", ["a-b"])).toThrow(/invalid name/);
+    expect(() => generateSignalsLibrary("Lib", ["figA", "fig_a"])).toThrow(/duplicate/);
+    expect(() => generateSignalsLibrary("Lib", ["count"])).toThrow(/reserved/);
+  });
+
+  it("keeps the committed PoolAttestationSignals in step with the catalogue", () => {
+    const out = mkdtempSync(join(tmpdir(), "signals-"));
+    generateAll(undefined, out);
+    const fresh = readFileSync(join(out, "PoolAttestationSignals.sol"), "utf8");
+    const committed = readFileSync(
+      new URL("../../contracts/generated/PoolAttestationSignals.sol", import.meta.url),
+      "utf8",
+    );
+    expect(committed).toBe(fresh);
+  });
+});
+
+describe("signal packing (sdk/vault/signals.ts)", () => {
+  it("round-trips figures and packs pool and domain per docs/INTERFACES.md", () => {
+    const f = healthyFigures(2n ** 62n - 1n, {
+      minScore: 1023n,
+      breaches: 0xffffn,
+      activeCount: 65535n,
+      maxLoanBalance: 2n ** 48n - 1n,
+      scoreWeightedBalance: 2n ** 72n - 1n,
+      chargedOff: 2n ** 62n - 1n,
+    });
+    const [a, b, c] = packFigures(f);
+    expect(unpackFigures(a, b, c)).toEqual(f);
+    expect(c >> 162n).toBe(0n);
+    expect(packPool({ poolId: 7n, period: 3n, asOfDate: 20_000n, chunkIndex: 1n, chunkCount: 2n })).toBe(
+      7n | (3n << 64n) | (20_000n << 96n) | (1n << 112n) | (2n << 128n),
+    );
+    expect(packDomain("0x00000000000000000000000000000000000000ff", 31337n)).toBe(255n | (31337n << 160n));
+  });
+
+  it("refuses values that overflow their slot", () => {
+    expect(() => packFigures(healthyFigures(2n ** 62n))).toThrow(RangeError);
+    expect(() => packFigures(healthyFigures(1n, { minScore: 1024n }))).toThrow(/minScore/);
+    expect(() =>
+      packPool({ poolId: 2n ** 64n, period: 1n, asOfDate: 1n, chunkIndex: 0n, chunkCount: 1n }),
+    ).toThrow(/poolId/);
+    expect(() => packDomain("0x12", 1n)).toThrow(TypeError);
+  });
+
+  it("evaluates pool covenants at their exact boundaries", () => {
+    const f = healthyFigures(10_000n, { bucket30: 1_500n, bucket60: 0n, maxLoanBalance: 2_500n });
+    expect(
+      poolCovenantBits(
+        { ...f, outstanding: 10n ** 10n, bucket30: 15n * 10n ** 8n, maxLoanBalance: 1n },
+        POLICY,
+      ),
+    ).toBe(0n);
+    expect(
+      poolCovenantBits(
+        { ...f, outstanding: 10n ** 10n, bucket30: 15n * 10n ** 8n + 1n, maxLoanBalance: 1n },
+        POLICY,
+      ),
+    ).toBe(8n);
+    expect(
+      poolCovenantBits({ ...f, outstanding: 999_999_999n, bucket30: 0n, maxLoanBalance: 0n }, POLICY),
+    ).toBe(128n);
+    const agg = aggregateChunks(
+      [healthyFigures(10n ** 10n), healthyFigures(10n ** 10n, { breaches: 0b1001n })],
+      POLICY,
+    );
+    expect(agg.breaches).toBe(1n); // per-loan bit 0 kept, the chunk's own pool-level bit 3 re-evaluated away
+    expect(() => aggregateChunks([], POLICY)).toThrow(TypeError);
+  });
+});
+
+describe("waterfall model (sdk/vault/model.ts)", () => {
+  const p: ModelParams = {
+    seniorCouponBps: 100n,
+    mezzanineCouponBps: 200n,
+    minSubordinationBps: 2_000n,
+    haircut30Bps: 0n,
+    haircut60Bps: 0n,
+    haircut90Bps: 0n,
+    haircutDefaultedBps: 0n,
+    staleMarkdownBps: 0n,
+    maxAge: 1n,
+  };
+  it("pays coupons senior first, residual to junior", () => {
+    expect(waterfall([1000n, 500n, 200n], 1720n, p)).toEqual([1010n, 510n, 200n]);
+    expect(waterfall([1000n, 500n, 200n], 1715n, p)).toEqual([1010n, 505n, 200n]);
+    expect(waterfall([1000n, 500n, 200n], 1800n, p)).toEqual([1010n, 510n, 280n]);
+  });
+  it("takes losses junior first", () => {
+    expect(waterfall([1000n, 500n, 200n], 1600n, p)).toEqual([1000n, 500n, 100n]);
+    expect(waterfall([1000n, 500n, 200n], 1000n, p)).toEqual([1000n, 0n, 0n]);
+    expect(waterfall([1000n, 500n, 200n], 900n, p)).toEqual([900n, 0n, 0n]);
+  });
+});
