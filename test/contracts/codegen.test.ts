@@ -102,6 +102,28 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
   });
 });
 
+describe("policy hash used by the contract tests", () => {
+  it("matches the docs/POLICY.md test vector, and changes with any parameter", async () => {
+    const { policyHash } = await import("./helpers.ts");
+    const p = {
+      minCreditScore: 580n,
+      maxDaysPastDue: 120n,
+      maxLtvBps: 9000n,
+      maxBucket30Bps: 1000n,
+      maxBucket60Bps: 500n,
+      maxBucket90Bps: 300n,
+      maxConcentrationBps: 500n,
+      minPoolBalance: 0n,
+    };
+    expect(await policyHash(p)).toBe(
+      3922491993549918893550092351640822441255802788763566869683638484374975783905n,
+    );
+    expect(await policyHash({ ...p, minPoolBalance: 1n })).not.toBe(
+      3922491993549918893550092351640822441255802788763566869683638484374975783905n,
+    );
+  });
+});
+
 describe("waterfall model (sdk/vault/model.ts)", () => {
   const p: ModelParams = {
     seniorCouponBps: 100n,
