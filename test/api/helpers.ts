@@ -1,5 +1,5 @@
 /** Shared set-up of the service tests: an app on in-memory SQLite with keys of every role. */
-import type { FastifyInstance, InjectOptions } from "fastify";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { generateSyntheticTape, type LoanTape } from "../../prover/tape/index.ts";
 import { buildApp, type AppDeps } from "../../verifier-api/app.ts";
 import { loadConfig, type Config } from "../../verifier-api/config.ts";
@@ -17,7 +17,7 @@ export function testConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 export interface TestApp {
   app: FastifyInstance;
   keys: { admin: string; origA: string; origB: string; auditor: string };
-  req(key: string | null, opts: InjectOptions): ReturnType<FastifyInstance["inject"]>;
+  req(key: string | null, opts: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
 export async function startTestApp(overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<TestApp> {

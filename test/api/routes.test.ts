@@ -296,7 +296,7 @@ describe("service routes", () => {
       const o = r.json();
       expect(o.indices).toEqual(sampleIndices(seed, 20, 3));
       expect(o.root).toBe(root);
-      expect(r.body).not.toContain(tape.loans[o.indices[0]].borrowerRef);
+      expect(r.body).not.toContain(tape.loans[o.indices[0]]!.borrowerRef);
       for (const op of o.openings) {
         const { borrowerRef: _b, ...record } = tape.loans[op.index]!;
         expect(op.record).toEqual(loanToJson(record));

@@ -1,0 +1,227 @@
+/**
+ * End to end over real HTTP: the server process (`verifier-api/server.ts`) on a random loopback port with
+ * SQLite on disk. Upload and commit a tape, prove example-multiplier through a job, verify the proof with
+ * the snarkjs command line and the calldata with the generated Solidity verifier; kill the server (SIGKILL)
+ * in the middle of a proof and restart it to see the job finish; SIGTERM shuts down cleanly.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import hre from "hardhat";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { formatTapeCsv } from "../../prover/tape/index.ts";
+import { ADMIN_KEY, TAPE_KEY_HEX, smallTape } from "./helpers.ts";
+
+const run = promisify(execFile);
+const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
+const dir = mkdtempSync(join(tmpdir(), "rwa-api-e2e-"));
+const INSTANCE = "example-multiplier";
+
+interface Server {
+  proc: ChildProcess;
+  base: string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(): Promise<Server> {
+  const proc = spawn(NODE, [join(REPO_ROOT, "verifier-api", "server.ts")], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      RWA_API_PORT: "0",
+      RWA_API_HOST: "127.0.0.1",
+      RWA_API_DATA_DIR: dir,
+      RWA_API_TAPE_KEY: TAPE_KEY_HEX,
+      RWA_API_ADMIN_KEY: ADMIN_KEY,
+      RWA_API_LOG_LEVEL: "warn",
+      RWA_API_JOB_LEASE_MS: "1500",
+      RWA_API_JOB_POLL_MS: "50",
+      RWA_API_SHUTDOWN_GRACE_MS: "10000",
+      RWA_API_ANNOUNCE: "1",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on("line", (line) => {
+      const m = /^RWA_API_LISTENING (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+  return { proc, base, exited };
+}
+
+async function call(
+  s: Server,
+  key: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  type = "application/json",
+) {
+  const res = await fetch(s.base + path, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { "content-type": type } : {}),
+    },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function waitJob(
+  s: Server,
+  key: string,
+  id: string,
+  until: (j: Record<string, unknown>) => boolean,
+  ms = 60_000,
+) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const j = (await call(s, key, "GET", `/v1/jobs/${id}`)).body;
+    if (until(j)) return j;
+    if (Date.now() > end) throw new Error(`job ${id}: gave up in state ${String(j.state)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const ended = (j: Record<string, unknown>) => j.state === "succeeded" || j.state === "failed";
+
+let server: Server;
+let origKey: string;
+let audKey: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  origKey = (
+    await call(server, ADMIN_KEY, "POST", "/v1/admin/api-keys", { role: "originator", owner: "orig-e2e" })
+  ).body.key;
+  audKey = (
+    await call(server, ADMIN_KEY, "POST", "/v1/admin/api-keys", { role: "auditor", owner: "aud-e2e" })
+  ).body.key;
+});
+
+afterAll(async () => {
+  if (server && server.proc.exitCode === null) {
+    server.proc.kill("SIGTERM");
+    await server.exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("service end to end over HTTP", () => {
+  it("uploads and commits a tape, then opens sampled loans for an auditor", async () => {
+    const tape = smallTape(12, "e2e");
+    const up = await call(server, origKey, "POST", "/v1/tapes", formatTapeCsv(tape), "text/csv");
+    expect(up.status).toBe(201);
+    const job = await call(server, origKey, "POST", `/v1/tapes/${up.body.id}/commitment`);
+    expect(job.status).toBe(202);
+    const done = await waitJob(server, origKey, job.body.id, ended);
+    expect(done.state).toBe("succeeded");
+    const open = await call(server, audKey, "POST", `/v1/tapes/${up.body.id}/openings`, {
+      seed: "e2e-auditor-seed-0001",
+      count: 2,
+    });
+    expect(open.status).toBe(200);
+    expect(open.body.openings).toHaveLength(2);
+    expect(open.body.root).toBe((done.result as { root: string }).root);
+  });
+
+  it("proves through a job; snarkjs's CLI and the Solidity verifier accept the proof, not a tampered one", async () => {
+    const sub = await call(server, origKey, "POST", "/v1/proofs", {
+      instance: INSTANCE,
+      input: { a: 3, b: 11, c: 33 },
+    });
+    expect(sub.status).toBe(202);
+    const j = await waitJob(server, origKey, sub.body.id, ended);
+    expect(j.state).toBe("succeeded");
+    const r = j.result as {
+      proof: object;
+      publicSignals: string[];
+      calldata: { a: string[]; b: string[][]; c: string[]; pubSignals: string[] };
+    };
+    const vkey = (await call(server, null, "GET", `/v1/catalogue/${INSTANCE}`)).body.vkey;
+    writeFileSync(join(dir, "vkey.json"), JSON.stringify(vkey));
+    writeFileSync(join(dir, "proof.json"), JSON.stringify(r.proof));
+    writeFileSync(join(dir, "public.json"), JSON.stringify(r.publicSignals));
+    writeFileSync(join(dir, "public-bad.json"), JSON.stringify(["34"]));
+    const snarkjs = join(REPO_ROOT, "node_modules", ".bin", "snarkjs");
+    const ok = await run(NODE, [
+      snarkjs,
+      "groth16",
+      "verify",
+      join(dir, "vkey.json"),
+      join(dir, "public.json"),
+      join(dir, "proof.json"),
+    ]);
+    expect(ok.stdout).toContain("OK!");
+    const bad = await run(NODE, [
+      snarkjs,
+      "groth16",
+      "verify",
+      join(dir, "vkey.json"),
+      join(dir, "public-bad.json"),
+      join(dir, "proof.json"),
+    ]).then(
+      (x) => x.stdout,
+      (e: { stdout: string }) => e.stdout,
+    );
+    expect(bad).not.toContain("OK!");
+
+    const { ethers } = await hre.network.connect();
+    const verifier = await ethers.deployContract("ExampleMultiplierVerifier");
+    const c = r.calldata;
+    expect(await verifier.verifyProof(c.a, c.b, c.c, c.pubSignals)).toBe(true);
+    expect(await verifier.verifyProof(c.a, c.b, c.c, ["34"])).toBe(false);
+
+    const v = await call(server, audKey, "POST", "/v1/verify", {
+      instance: INSTANCE,
+      proof: r.proof,
+      publicSignals: r.publicSignals,
+    });
+    expect(v.body.valid).toBe(true);
+  });
+
+  it("a job running when the server is killed finishes after a restart, proven once more, not twice", async () => {
+    const sub = await call(server, origKey, "POST", "/v1/proofs", {
+      instance: INSTANCE,
+      input: { a: 5, b: 7, c: 35 },
+    });
+    await waitJob(server, origKey, sub.body.id, (j) => j.state === "running", 30_000);
+    server.proc.kill("SIGKILL");
+    await server.exited;
+    server = await startServer();
+    const j = await waitJob(server, origKey, sub.body.id, ended);
+    expect(j.state).toBe("succeeded");
+    expect(j.attempts).toBe(2);
+    expect((j.result as { publicSignals: string[] }).publicSignals).toEqual(["35"]);
+    // The same request again is the same job: nothing is proven twice.
+    const again = await call(server, origKey, "POST", "/v1/proofs", {
+      instance: INSTANCE,
+      input: { a: 5, b: 7, c: 35 },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(sub.body.id);
+  });
+
+  it("SIGTERM lets the running job finish or hands it back, and exits 0", async () => {
+    const sub = await call(server, origKey, "POST", "/v1/proofs", {
+      instance: INSTANCE,
+      input: { a: 7, b: 9, c: 63 },
+    });
+    await waitJob(server, origKey, sub.body.id, (j) => j.state !== "accepted", 30_000);
+    server.proc.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    server = await startServer();
+    const j = await waitJob(server, origKey, sub.body.id, ended);
+    expect(j.state).toBe("succeeded");
+    expect(j.attempts).toBe(1);
+  });
+});
