@@ -5,6 +5,11 @@
 import { Command, CommanderError } from "commander";
 import { terminateCurves } from "../pipeline/build.ts";
 import { registerBuild } from "./commands/build.ts";
+import { registerAnalyze } from "./commands/analyze.ts";
+import { registerKeys } from "./commands/keys.ts";
+import { registerProve } from "./commands/prove.ts";
+import { registerSetup } from "./commands/setup.ts";
+import { registerTape } from "./commands/tape.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { CliError, EXIT } from "./io.ts";
 
@@ -14,8 +19,13 @@ export function createProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  registerBuild(program);
+  registerKeys(program);
+  registerTape(program);
+  registerProve(program);
   registerVerify(program);
+  registerAnalyze(program);
+  registerSetup(program);
+  registerBuild(program);
   return program;
 }
 
