@@ -70,7 +70,6 @@ export function showValue(v: unknown): string {
   }
 }
 
-const utf8 = new TextEncoder();
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Reason an identifier (loan id, borrower reference) is refused, or undefined when it is fine. */
@@ -79,7 +78,7 @@ export function idProblem(v: unknown): string | undefined {
   if (v.length === 0) return "must not be empty";
   if (v.trim() !== v) return "must not start or end with white space";
   if (CONTROL.test(v)) return "must not contain control characters";
-  const n = utf8.encode(v).length;
+  const n = Buffer.byteLength(v, "utf8");
   if (n > MAX_ID_BYTES) return `is ${n} UTF-8 bytes, more than ${MAX_ID_BYTES}`;
   return undefined;
 }
