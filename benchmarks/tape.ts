@@ -28,7 +28,9 @@ async function time<T>(label: string, rows: number, fn: () => Promise<T> | T): P
   const s = (performance.now() - t0) / 1000;
   const rss = process.memoryUsage().rss / 2 ** 20;
   console.log(
-    `${label.padEnd(44)} ${s.toFixed(2).padStart(7)} s  ${Math.round(rows / s).toLocaleString("en-US").padStart(10)} rows/s  rss ${rss.toFixed(0)} MB`,
+    `${label.padEnd(44)} ${s.toFixed(2).padStart(7)} s  ${Math.round(rows / s)
+      .toLocaleString("en-US")
+      .padStart(10)} rows/s  rss ${rss.toFixed(0)} MB`,
   );
   return out;
 }

@@ -267,9 +267,14 @@ export async function readTapeCsvStream(
 
 /**
  * Reads a CSV tape from a file (streamed) or text, mapping its columns with `options.mapping`
- * (default: the canonical layout); throws a {@link TapeValidationError} with every problem.
+ * (default: the canonical layout; a mapping may also be passed directly as the second argument);
+ * throws a {@link TapeValidationError} with every problem.
  */
-export async function readTapeCsv(source: TapeSource, options: CsvReadOptions = {}): Promise<LoanTape> {
+export async function readTapeCsv(
+  source: TapeSource,
+  options: CsvReadOptions | TapeMapping = {},
+): Promise<LoanTape> {
+  if ("fields" in options) options = { mapping: options };
   const s = resolveSource(source);
   if ("text" in s) return parseTapeCsv(s.text, options);
   return readTapeCsvStream(createReadStream(s.path), options);

@@ -17,7 +17,7 @@ import type { TapeHeader } from "./validate.ts";
 /** The `format` tag of a JSON tape. */
 export const TAPE_JSON_FORMAT = "rwa-attest/tape@1";
 
-/** One loan as it appears in a JSON tape. */
+/** One loan as it appears in a JSON tape: the fields of {@link LoanRecord}, amounts as decimal strings, dates ISO. */
 export interface LoanRecordJson {
   loanId: string;
   borrowerRef: string;
@@ -37,7 +37,7 @@ export interface LoanRecordJson {
   collateralValue: string;
 }
 
-/** A JSON tape, as written by {@link tapeToJson}. */
+/** A JSON tape, as written by {@link tapeToJson}: the header of {@link LoanTape}, poolId as a string, asOfDate ISO. */
 export interface LoanTapeJson {
   format: typeof TAPE_JSON_FORMAT;
   poolId: string;

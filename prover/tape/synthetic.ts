@@ -95,8 +95,9 @@ export interface SyntheticTapeOptions {
   medianPrincipal?: number;
   /** Score provider id written on every loan (default 1). */
   scoreProviderId?: number;
-  /** Currency (default USD) and minor-unit decimals (default 2). */
+  /** Currency (default USD). */
   currency?: string;
+  /** Decimal places of the minor unit (default 2). */
   decimals?: number;
 }
 

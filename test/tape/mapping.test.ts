@@ -34,6 +34,9 @@ describe("shipped mappings", () => {
   it("maps the LendingClub fixture: every figure derived as the mapping documents", async () => {
     const mapping = await loadMapping(LC_MAPPING);
     const t = await readTapeCsv(LC_TAPE, { mapping, ...LC_OPTS });
+    expect(await readTapeCsv(LC_TAPE, mapping).catch((e: TapeValidationError) => e.problems[0]!.field)).toBe(
+      "poolId",
+    );
     expect(t).toMatchObject({ poolId: 42n, period: 201812, currency: "USD", decimals: 2 });
     expect(t.loans).toHaveLength(12);
     const byId = new Map(t.loans.map((l) => [l.loanId, l]));

@@ -87,6 +87,11 @@ describe("CSV round trips", () => {
     expect(await readTapeCsvStream(Readable.from([formatTapeCsv(t)]))).toEqual(t);
   });
 
+  it("reads CRLF line endings and a UTF-8 byte-order mark", () => {
+    const csv = "\ufeff" + formatTapeCsv(base).replaceAll("\n", "\r\n");
+    expect(parseTapeCsv(csv)).toEqual(base);
+  });
+
   it("options supply pool, period and as-of date when there is no metadata line, and must agree with it", () => {
     const noMeta = [HEADER, ROW].join("\n");
     const t = parseTapeCsv(noMeta, { poolId: 5n, period: 202610, asOfDate: isoToDays("2026-10-31") });
