@@ -126,7 +126,8 @@ console.log(lines.join("\n"));
 
 if (process.argv.includes("--write")) {
   const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
-  const section =
+  const { format } = await import("prettier");
+  const raw =
     "## Gas\n\n" +
     `Measured with \`node_modules/.bin/node benchmarks/gas.ts --write\` (${new Date().toISOString().slice(0, 10)}): ` +
     "Hardhat 3 in-process EDR, solc 0.8.28, optimizer 200 runs, evm cancun; whole transactions (21,000 base and " +
@@ -134,6 +135,7 @@ if (process.argv.includes("--write")) {
     "(cold account and slots). Proofs are real Groth16 proofs with 8 public inputs.\n\n" +
     lines.join("\n") +
     "\n";
+  const section = await format(raw, { parser: "markdown", printWidth: 110, proseWrap: "preserve" });
   const doc = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const start = doc.indexOf("## Gas\n");
   let out: string;

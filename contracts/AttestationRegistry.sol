@@ -24,6 +24,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint256 private constant DAY = 1 days;
     uint256 private constant BPS = 10_000;
     uint256 private constant FIG_C_MASK = (1 << 162) - 1;
+    uint256 private constant LANE = 85;
+    uint256 private constant LANE_MASK = (1 << 85) - 1;
 
     /// @dev `meta` packs figC (bits 0-161) with the record's header: period (162-193), asOfDate (194-209),
     /// policy index (210-225), chunkCount (226-241), flags (242-249); bit 255 is the allocation marker.
@@ -40,19 +42,19 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         bool exists;
     }
 
+    /// @dev A chunked (pool, period) in progress, in six slots. `binding` = keccak256(root, policyHash,
+    /// asOfDate, chunkCount), the fields every chunk must share. Sums use 85-bit lanes (256 chunks of 62-bit
+    /// values cannot carry into the next lane): sumsA = outstanding | scheduled | collected, sumsB = bucket30 |
+    /// bucket60 | bucket90, sumsC = defaulted | chargedOff | scoreWeightedBalance. `misc` = maxLoan (48) |
+    /// activeCount (24) << 48 | minScore (16) << 72 | per-loan breach bits (8) << 88 | seen (16) << 96 |
+    /// chunkCount (16) << 112.
     struct ChunkBatch {
-        uint256 root;
+        bytes32 binding;
         uint256 received;
-        uint256 policyHash;
-        uint16 chunkCount;
-        uint16 asOfDate;
-        uint16 seen;
-        uint256[8] sums;
-        uint256 scoreWeighted;
-        uint256 maxLoan;
-        uint256 activeCount;
-        uint256 minScore;
-        uint256 breachBits;
+        uint256 sumsA;
+        uint256 sumsB;
+        uint256 sumsC;
+        uint256 misc;
     }
 
     /// @notice Maximum age, in seconds, of an attestation's asOfDate at submission and for isEligible.
@@ -268,64 +270,76 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     }
 
     function _acceptChunk(uint256 pool, uint256[8] calldata s, PolicyRecord storage pol) private {
-        uint64 poolId = pool.poolId();
-        uint32 period = pool.period();
-        ChunkBatch storage b = _batches[poolId][period];
-        uint16 index = pool.chunkIndex();
-        uint16 count = pool.chunkCount();
-        if (b.seen == 0) {
-            b.root = s[Sig.ROOT];
-            b.policyHash = s[Sig.POLICY_HASH];
-            b.chunkCount = count;
-            b.asOfDate = pool.asOfDate();
-            b.minScore = type(uint256).max;
-        } else if (
-            b.root != s[Sig.ROOT] ||
-            b.policyHash != s[Sig.POLICY_HASH] ||
-            b.chunkCount != count ||
-            b.asOfDate != pool.asOfDate()
-        ) {
-            revert Registry__ChunkMismatch(poolId, period, index);
-        }
-        if (b.received & (1 << index) != 0) revert Registry__ChunkAlreadySubmitted(poolId, period, index);
-        b.received |= 1 << index;
-        b.seen += 1;
-        for (uint256 i = 0; i < 4; ++i) {
-            b.sums[i] += s[Sig.FIG_A].slot(i);
-            b.sums[4 + i] += s[Sig.FIG_B].slot(i);
-        }
-        uint256 figC = s[Sig.FIG_C];
-        b.scoreWeighted += figC.scoreWeightedBalance();
-        if (figC.maxLoanBalance() > b.maxLoan) b.maxLoan = figC.maxLoanBalance();
-        b.activeCount += figC.activeCount();
-        if (figC.minScore() < b.minScore) b.minScore = figC.minScore();
-        b.breachBits |= figC.breaches() & 7;
-        emit ChunkAccepted(poolId, period, index, count);
-        if (b.seen == count) _completeBatch(pool, b, pol);
+        ChunkBatch storage b = _batches[pool.poolId()][pool.period()];
+        uint256 misc = _admitChunk(b, pool, s);
+        uint256 a = s[Sig.FIG_A];
+        uint256 fb = s[Sig.FIG_B];
+        b.sumsA += a.outstanding() | (a.scheduled() << LANE) | (a.collected() << (2 * LANE));
+        b.sumsB += a.bucket30() | (fb.bucket60() << LANE) | (fb.bucket90() << (2 * LANE));
+        b.sumsC += fb.defaulted() | (fb.chargedOff() << LANE) | (s[Sig.FIG_C].scoreWeightedBalance() << (2 * LANE));
+        misc = _mergeMisc(misc, s[Sig.FIG_C]);
+        b.misc = misc;
+        emit ChunkAccepted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount());
+        if (uint16(misc >> 96) == pool.chunkCount()) _completeBatch(pool, b, misc, s, pol);
     }
 
-    function _completeBatch(uint256 pool, ChunkBatch storage b, PolicyRecord storage pol) private {
-        uint64 poolId = pool.poolId();
-        uint32 period = pool.period();
-        uint256[8] memory sums = b.sums;
-        uint256 figA;
-        uint256 figB;
-        for (uint256 i = 0; i < 4; ++i) {
-            if (sums[i] > Codec.SLOT62 || sums[4 + i] > Codec.SLOT62) revert Registry__FigureOverflow(poolId, period);
-            figA |= sums[i] << (62 * i);
-            figB |= sums[4 + i] << (62 * i);
+    /// @dev Checks a chunk's binding to the batch and its index; returns the batch's `misc` word.
+    function _admitChunk(ChunkBatch storage b, uint256 pool, uint256[8] calldata s) private returns (uint256 misc) {
+        uint16 count = pool.chunkCount();
+        bytes32 binding = keccak256(abi.encode(s[Sig.ROOT], s[Sig.POLICY_HASH], pool.asOfDate(), count));
+        misc = b.misc;
+        if (uint16(misc >> 96) == 0) {
+            b.binding = binding;
+            misc = (uint256(0x3ff) << 72) | (uint256(count) << 112);
+        } else if (b.binding != binding) {
+            revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
         }
-        if (b.scoreWeighted >= 1 << 72 || b.activeCount > 0xffff) revert Registry__FigureOverflow(poolId, period);
-        uint256 breaches = b.breachBits | _poolCovenants(figA, figB, b.maxLoan, pol.params);
-        uint256 figC = Codec.packFigC(b.scoreWeighted, b.maxLoan, b.activeCount, b.minScore, breaches);
-        uint256[8] memory s;
-        s[Sig.ROOT] = b.root;
-        s[Sig.POLICY_HASH] = b.policyHash;
-        s[Sig.FIG_A] = figA;
-        s[Sig.FIG_B] = figB;
-        s[Sig.FIG_C] = figC;
-        _record(_pools[poolId], pool & ~(uint256(0xffff) << 112), pol.index, s);
-        delete _batches[poolId][period];
+        uint256 bit = 1 << pool.chunkIndex();
+        uint256 received = b.received;
+        if (received & bit != 0) {
+            revert Registry__ChunkAlreadySubmitted(pool.poolId(), pool.period(), pool.chunkIndex());
+        }
+        b.received = received | bit;
+    }
+
+    /// @dev Folds a chunk's figC into `misc`: max loan, active count, min score, per-loan bits, seen + 1.
+    function _mergeMisc(uint256 misc, uint256 c) private pure returns (uint256) {
+        uint256 maxLoan = misc & ((1 << 48) - 1);
+        if (c.maxLoanBalance() > maxLoan) maxLoan = c.maxLoanBalance();
+        uint256 active = ((misc >> 48) & 0xffffff) + c.activeCount();
+        uint256 minScore = (misc >> 72) & 0xffff;
+        if (c.minScore() < minScore) minScore = c.minScore();
+        uint256 bits = ((misc >> 88) & 0xff) | (c.breaches() & 7);
+        uint256 seen = ((misc >> 96) & 0xffff) + 1;
+        return maxLoan | (active << 48) | (minScore << 72) | (bits << 88) | (seen << 96) | (misc & (0xffff << 112));
+    }
+
+    function _completeBatch(
+        uint256 pool,
+        ChunkBatch storage b,
+        uint256 misc,
+        uint256[8] calldata s,
+        PolicyRecord storage pol
+    ) private {
+        uint256[3] memory lanes = [b.sumsA, b.sumsB, b.sumsC];
+        uint256[9] memory v;
+        for (uint256 i = 0; i < 9; ++i) v[i] = (lanes[i / 3] >> (LANE * (i % 3))) & LANE_MASK;
+        // v: outstanding, scheduled, collected, bucket30, bucket60, bucket90, defaulted, chargedOff, scoreWeighted
+        for (uint256 i = 0; i < 8; ++i) {
+            if (v[i] > Codec.SLOT62) revert Registry__FigureOverflow(pool.poolId(), pool.period());
+        }
+        uint256 active = (misc >> 48) & 0xffffff;
+        if (v[8] >= 1 << 72 || active > 0xffff) revert Registry__FigureOverflow(pool.poolId(), pool.period());
+        uint256[8] memory r;
+        r[Sig.ROOT] = s[Sig.ROOT];
+        r[Sig.POLICY_HASH] = s[Sig.POLICY_HASH];
+        r[Sig.FIG_A] = v[0] | (v[1] << 62) | (v[2] << 124) | (v[3] << 186);
+        r[Sig.FIG_B] = v[4] | (v[5] << 62) | (v[6] << 124) | (v[7] << 186);
+        uint256 maxLoan = misc & ((1 << 48) - 1);
+        uint256 breaches = ((misc >> 88) & 0xff) | _poolCovenants(r[Sig.FIG_A], r[Sig.FIG_B], maxLoan, pol.params);
+        r[Sig.FIG_C] = Codec.packFigC(v[8], maxLoan, active, (misc >> 72) & 0xffff, breaches);
+        _record(_pools[pool.poolId()], pool & ~(uint256(0xffff) << 112), pol.index, r);
+        delete _batches[pool.poolId()][pool.period()];
     }
 
     /// @dev Pool-level covenant bits 3-7 of docs/INTERFACES.md, evaluated on aggregated figures.
@@ -344,9 +358,13 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     }
 
     /// @notice Chunks received so far for (poolId, period): bitmask, count received, count expected.
-    function chunkStatus(uint64 poolId, uint32 period) external view returns (uint256 received, uint16 seen, uint16 count) {
+    function chunkStatus(
+        uint64 poolId,
+        uint32 period
+    ) external view returns (uint256 received, uint16 seen, uint16 count) {
         ChunkBatch storage b = _batches[poolId][period];
-        return (b.received, b.seen, b.chunkCount);
+        uint256 misc = b.misc;
+        return (b.received, uint16(misc >> 96), uint16(misc >> 112));
     }
 
     // ---------------------------------------------------------------- reads

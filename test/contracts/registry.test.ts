@@ -142,6 +142,19 @@ describe("AttestationRegistry: accepted attestations", () => {
 });
 
 describe("AttestationRegistry: refusals, each before state changes", () => {
+  it("refuses a chunked pool whose aggregated figures overflow their 62-bit slots", async () => {
+    const huge = healthyFigures(2n ** 62n - 1n, {
+      scoreWeightedBalance: 1n,
+      maxLoanBalance: 1n,
+      scheduled: 1n,
+    });
+    const ctx = { poolId: 2n, period: 4n, chunkCount: 2n, figures: huge, root: 9n };
+    await w.submit(await w.attest({ ...ctx, chunkIndex: 0n }));
+    const r = await revertOf(w.submit(await w.attest({ ...ctx, chunkIndex: 1n })), reg);
+    expect(r).toEqual({ name: "Registry__FigureOverflow", args: [2n, 4n] });
+    expect((await reg.getFunction("chunkStatus")(2n, 4n))[1]).toBe(1n);
+  });
+
   it("refuses an invalid proof (signals changed after proving, or a tampered point)", async () => {
     const p = await w.attest({ poolId: 2n, period: 5n });
     const changed = { ...p, publicSignals: [...p.publicSignals] };
