@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+// Event fields carry data, not search keys (indexing them costs more); limits are inclusive by
+// specification (docs/POLICY.md), so non-strict comparisons are intended.
+/* solhint-disable gas-indexed-events, gas-strict-inequalities, gas-increment-by-one */
+
 /// @title IAttestationRegistry
 /// @notice Originator keys, circuit verifiers, policies and the latest complete attestation of each pool.
 interface IAttestationRegistry {

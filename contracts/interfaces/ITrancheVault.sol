@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+// Event fields carry data, not search keys (indexing them costs more); limits are inclusive by
+// specification (docs/POLICY.md), so non-strict comparisons are intended.
+/* solhint-disable gas-indexed-events, gas-strict-inequalities, gas-increment-by-one */
+
 /// @title ITrancheVault
 /// @notice A securitization vault with senior (0), mezzanine (1) and junior (2) tranches funding attested pools.
 interface ITrancheVault {

@@ -29,6 +29,7 @@ contract ReentrantToken is ERC20 {
         address t = target;
         if (t != address(0) && from != address(0)) {
             target = address(0);
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory ret) = t.call(payload);
             if (!ok) {
                 assembly {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+// Event fields carry data, not search keys (indexing them costs more); limits are inclusive by
+// specification (docs/POLICY.md), so non-strict comparisons are intended.
+/* solhint-disable gas-indexed-events, gas-strict-inequalities, gas-increment-by-one */
+
 import {IERC20, ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
@@ -12,7 +16,9 @@ import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
 /// OpenZeppelin reverts with ERC4626ExceededMax*). Conversions use 10^6 virtual shares and one virtual asset
 /// against the first-depositor inflation attack, with OpenZeppelin's explicit rounding.
 contract TrancheToken is ERC4626 {
+    // solhint-disable-next-line immutable-vars-naming
     ITrancheVault public immutable vault;
+    // solhint-disable-next-line immutable-vars-naming
     uint256 public immutable tranche;
 
     constructor(
