@@ -1,6 +1,6 @@
 // Benchmark of the development trusted setup against snarkjs's own path, measured in one run.
 //
-//   node benchmarks/ceremony.ts [--dev-powers 12,14,16] [--snarkjs-powers 12] [--zkey 12,160] [--no-write]
+//   node benchmarks/ceremony.ts [--dev-powers 12,14,16] [--snarkjs-powers 12] [--zkey 12,160] [--no-write|--append]
 //
 // ptau: snarkjs `powersoftau new → contribute → prepare phase2` against ceremony's writeDevPtau (fresh, not
 // cached) at each power. zkey: `snarkjs zkey new` against the fast zkey new (same bytes) for Poseidon-chain
@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
-import { fastZkeyNew, terminateCurve, writeDevPtau } from "../ceremony/index.ts";
+import { createDevZkey, fastZkeyNew, terminateCurve, writeDevPtau } from "../ceremony/index.ts";
 import { readDevSecret, secretPathFor } from "../ceremony/devptau.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +31,8 @@ const devPowers = list(arg("dev-powers", "12,14,16"));
 const snarkjsPowers = list(arg("snarkjs-powers", "12"));
 const zkeyChains = list(arg("zkey", "12,160"));
 const write = !process.argv.includes("--no-write");
+/** Add this run's tables to the section instead of replacing it (e.g. a separate 2^14 snarkjs run). */
+const append = process.argv.includes("--append");
 
 const dir = mkdtempSync(join(tmpdir(), "bench-ceremony-"));
 const secs = async (f: () => Promise<unknown>): Promise<number> => {
@@ -123,9 +125,11 @@ try {
     log(`  fast zkey new ${fastNew.toFixed(1)} s`);
     const identical = readFileSync(ref).equals(readFileSync(fast));
     const contribute = await secs(() =>
-      snarkjs.zKey.contribute(fast, join(cdir, "c.zkey"), "bench", randomBytes(32).toString("hex")),
+      snarkjs.zKey.contribute(ref, join(cdir, "c.zkey"), "bench", randomBytes(32).toString("hex")),
     );
-    log(`  zkey contribute ${contribute.toFixed(1)} s; identical: ${identical}`);
+    log(`  snarkjs zkey contribute ${contribute.toFixed(1)} s; identical: ${identical}`);
+    const devKey = await secs(() => createDevZkey(r1cs, ptau, join(cdir, "dev.zkey")));
+    log(`  createDevZkey ${devKey.toFixed(1)} s`);
     zkeyRows.push({
       chain: n,
       constraints: info.nConstraints,
@@ -133,7 +137,7 @@ try {
       snarkjsNew,
       fastNew,
       snarkjsKey: snarkjsNew + contribute,
-      devKey: fastNew + contribute,
+      devKey,
       identical,
     });
   }
@@ -161,7 +165,7 @@ try {
   lines.push("");
   lines.push(
     "Groth16 proving key for a Poseidon chain (`zkey new`: snarkjs vs the fast path, byte-identical output; " +
-      "full key: `zkey new` + one `zkey contribute`, vs createDevZkey's fast new + the same contribute):",
+      "full key: `zkey new` + one `zkey contribute`, vs createDevZkey, which writes the contributed key directly):",
   );
   lines.push("");
   lines.push(
@@ -180,13 +184,15 @@ try {
 
   if (write) {
     const path = join(root, "docs/BENCHMARKS.md");
-    const section = `## Trusted setup\n\n${table}\n`;
     let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
     const start = doc.indexOf("## Trusted setup");
     if (start >= 0) {
       const next = doc.indexOf("\n## ", start + 1);
-      doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : "");
+      const end = next >= 0 ? next + 1 : doc.length;
+      const kept = append ? doc.slice(start, end).replace(/\n*$/, "\n\n") : "## Trusted setup\n\n";
+      doc = doc.slice(0, start) + kept + table + "\n" + (next >= 0 ? "\n" + doc.slice(end) : "");
     } else {
+      const section = `## Trusted setup\n\n${table}\n`;
       doc = doc.replace(/\n*$/, "\n\n") + section;
     }
     writeFileSync(path, doc);

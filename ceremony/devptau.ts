@@ -111,11 +111,17 @@ function randomScalar(): bigint {
   }
 }
 
-function chachaFromBytes(seedBytes: Uint8Array): unknown {
+/** ffjavascript's ChaCha seeded with the first 32 bytes read as 8 big-endian u32 (as snarkjs seeds it). */
+export function chachaFromBytes(seedBytes: Uint8Array): unknown {
   const dv = new DataView(seedBytes.buffer, seedBytes.byteOffset, 32);
   const seed: number[] = [];
   for (let i = 0; i < 8; i++) seed.push(dv.getUint32(i * 4, false));
   return new ChaCha(seed);
+}
+
+/** snarkjs's map of a 64-byte hash to a G2 point (keypair.js hashToG2). */
+export function hashToG2(curve: Curve, hash: Uint8Array): unknown {
+  return curve.G2.fromRng(chachaFromBytes(hash));
 }
 
 /** snarkjs's hash of a challenge and a proof-of-knowledge base pair to a G2 point (keypair.js getG2sp). */
@@ -131,7 +137,7 @@ function g2sp(
   h.update(challenge);
   h.update(curve.G1.toUncompressed(g1s));
   h.update(curve.G1.toUncompressed(g1sx));
-  return curve.G2.fromRng(chachaFromBytes(h.digest()));
+  return hashToG2(curve, h.digest());
 }
 
 interface PubKeyPart {

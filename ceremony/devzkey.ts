@@ -7,7 +7,7 @@
 // byte for byte. `createDevZkey` then applies one development delta contribution with snarkjs's own
 // `zkey contribute`, so the key carries a valid MPC record and `snarkjs zkey verify` accepts it.
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import * as binFileUtils from "@iden3/binfileutils";
 import { readR1csHeader } from "r1csfile";
@@ -20,14 +20,15 @@ import {
   lagrangeAt,
   mod,
   mul,
+  inv,
   mulGenerator,
-  pow,
   readScalarLE,
   rootOfUnity,
+  scalarFromBytes,
   writeScalarLE,
 } from "./bn128.ts";
-import { DEV_CONTRIBUTION_NAME, type Progress, readDevSecret } from "./devptau.ts";
-import { type Hasher, newHasher, toHex, u32be } from "./hashing.ts";
+import { DEV_CONTRIBUTION_NAME, type Progress, chachaFromBytes, hashToG2, readDevSecret } from "./devptau.ts";
+import { type Hasher, newHasher, u32be } from "./hashing.ts";
 import { type Transcript, readTranscript } from "./transcript.ts";
 
 interface FileHandle {
@@ -45,6 +46,20 @@ export interface DevZkeyOptions {
   /** Extra entropy for the delta contribution (random by default). */
   entropy?: string;
   onProgress?: (p: Progress) => void;
+  /**
+   * Apply the delta contribution with snarkjs's `zkey contribute` on the fast "new" key instead of computing
+   * the contributed key directly (slower; same kind of result, kept as a cross-check).
+   */
+  viaSnarkjsContribute?: boolean;
+}
+
+export interface FastZkeyOptions {
+  onProgress?: (p: Progress) => void;
+  /**
+   * Write the key after one delta contribution (known delta) instead of the "new" key: the C and H points
+   * divided by delta, delta in the header, and the contribution record snarkjs `zkey contribute` would write.
+   */
+  contribution?: { delta: bigint; name: string };
 }
 
 export interface DevZkeyResult {
@@ -98,8 +113,9 @@ export async function fastZkeyNew(
   r1csPath: string,
   ptauPath: string,
   zkeyPath: string,
-  onProgress?: (p: Progress) => void,
+  opts: FastZkeyOptions = {},
 ): Promise<Uint8Array> {
+  const onProgress = opts.onProgress;
   const secret = readDevSecret(ptauPath);
   if (!secret) throw new Error(`${ptauPath}: not a development ptau (no secret next to it); use phase2Init`);
   const tau = BigInt(secret.tau);
@@ -225,7 +241,13 @@ export async function fastZkeyNew(
     const icScalars = Array.from({ length: nPublic + 1 }, (_, s) => lc(s));
     const cScalars = Array.from({ length: nVars - nPublic - 1 }, (_, k) => lc(k + nPublic + 1));
 
-    const totalMul = nPublic + 1 + cScalars.length + 2 * nVars + 3 * nVars;
+    const totalMul =
+      nPublic +
+      1 +
+      cScalars.length +
+      2 * nVars +
+      3 * nVars +
+      (opts.contribution ? cScalars.length + domainSize : 0);
     let done = 0;
     const mulG = async (stage: string, g: GroupName, sc: bigint[]) => {
       const w = g === "G2" ? 3 : 1;
@@ -273,9 +295,6 @@ export async function fastZkeyNew(
     await hashPoints(curve, csHasher, "G2", B2, nVars);
     const csHash = csHasher.digest();
 
-    // Write in snarkjs's section order: 1, 2, 4, 3, 9, 8, 5, 6, 7, 10.
-    const fdZ = (await binFileUtils.createBinFile(zkeyPath, "zkey", 1, 10, 1 << 22, 1 << 24)) as FileHandle;
-    await writeSection(fdZ, 1, [u32le(1)]);
     const hdr = new Uint8Array(4 + 32 + 4 + 32 + 12);
     const hv = new DataView(hdr.buffer);
     hv.setUint32(0, 32, true);
@@ -285,17 +304,71 @@ export async function fastZkeyNew(
     hv.setUint32(72, nVars, true);
     hv.setUint32(76, nPublic, true);
     hv.setUint32(80, domainSize, true);
-    await writeSection(fdZ, 2, [hdr, alphaG1, betaG1, betaG2, g2, g1, g2]);
-    await writeSection(fdZ, 4, [u32le(coefCount), ...coefParts]);
-    await writeSection(fdZ, 3, [IC]);
-    await writeSection(fdZ, 9, [H]);
-    await writeSection(fdZ, 8, [C]);
-    await writeSection(fdZ, 5, [A]);
-    await writeSection(fdZ, 6, [B1]);
-    await writeSection(fdZ, 7, [B2]);
-    await writeSection(fdZ, 10, [csHash, u32le(0)]);
+    const fdZ = (await binFileUtils.createBinFile(zkeyPath, "zkey", 1, 10, 1 << 22, 1 << 24)) as FileHandle;
+    const coefSection = [u32le(coefCount), ...coefParts];
+    if (!opts.contribution) {
+      // snarkjs zkey new's section order: 1, 2, 4, 3, 9, 8, 5, 6, 7, 10.
+      await writeSection(fdZ, 1, [u32le(1)]);
+      await writeSection(fdZ, 2, [hdr, alphaG1, betaG1, betaG2, g2, g1, g2]);
+      await writeSection(fdZ, 4, coefSection);
+      await writeSection(fdZ, 3, [IC]);
+      await writeSection(fdZ, 9, [H]);
+      await writeSection(fdZ, 8, [C]);
+      await writeSection(fdZ, 5, [A]);
+      await writeSection(fdZ, 6, [B1]);
+      await writeSection(fdZ, 7, [B2]);
+      await writeSection(fdZ, 10, [csHash, u32le(0)]);
+    } else {
+      // The key after one contribution with a known delta: what `zkey contribute` writes, computed directly.
+      const { delta, name } = opts.contribution;
+      const deltaInv = inv(delta);
+      const Cd = await mulG(
+        "zkey C/delta",
+        "G1",
+        cScalars.map((x) => mul(x, deltaInv)),
+      );
+      const hl = lagrangeAt(tau, cirPower + 1, rootOfUnity(curve, cirPower + 1), [], cirPower === power);
+      const hScalars = Array.from({ length: domainSize }, (_, i) => mul(hl[2 * i + 1] as bigint, deltaInv));
+      const Hd = await mulG("zkey H/delta", "G1", hScalars);
+      const delta1 = await mulGenerator(curve, "G1", [delta]);
+      const delta2 = await mulGenerator(curve, "G2", [delta]);
+      const k = curve.Fr.e(delta);
+      const g1s = curve.G1.toAffine(curve.G1.fromRng(chachaFromBytes(randomBytes(32))));
+      const g1sx = curve.G1.toAffine(curve.G1.timesFr(g1s, k));
+      const th = newHasher();
+      th.update(csHash);
+      th.update(curve.G1.toUncompressed(g1s));
+      th.update(curve.G1.toUncompressed(g1sx));
+      const transcript = th.digest();
+      const g2spx = curve.G2.toAffine(curve.G2.timesFr(hashToG2(curve, transcript), k));
+      const rec = new Uint8Array(64 * 3 + 128);
+      rec.set(delta1, 0);
+      curve.G1.toRprLEM(rec, 64, g1s);
+      curve.G1.toRprLEM(rec, 128, g1sx);
+      curve.G2.toRprLEM(rec, 192, g2spx);
+      const nameBytes = new TextEncoder().encode(name.substring(0, 64));
+      // snarkjs zkey contribute's section order: 1..10.
+      await writeSection(fdZ, 1, [u32le(1)]);
+      await writeSection(fdZ, 2, [hdr, alphaG1, betaG1, betaG2, g2, delta1, delta2]);
+      await writeSection(fdZ, 3, [IC]);
+      await writeSection(fdZ, 4, coefSection);
+      await writeSection(fdZ, 5, [A]);
+      await writeSection(fdZ, 6, [B1]);
+      await writeSection(fdZ, 7, [B2]);
+      await writeSection(fdZ, 8, [Cd]);
+      await writeSection(fdZ, 9, [Hd]);
+      await writeSection(fdZ, 10, [
+        csHash,
+        u32le(1),
+        rec,
+        transcript,
+        u32le(0),
+        u32le(2 + nameBytes.length),
+        new Uint8Array([1, nameBytes.length]),
+        nameBytes,
+      ]);
+    }
     await fdZ.close();
-    void pow;
     return csHash;
   } finally {
     await fdPTau.close();
@@ -367,18 +440,31 @@ export async function createDevZkey(
   zkeyPath: string,
   opts: DevZkeyOptions = {},
 ): Promise<DevZkeyResult> {
+  const name = opts.name ?? DEV_CONTRIBUTION_NAME;
+  const t0 = performance.now();
+  if (!opts.viaSnarkjsContribute) {
+    const entropy = createHash("sha512")
+      .update(randomBytes(64))
+      .update(opts.entropy ?? "")
+      .digest();
+    const delta = scalarFromBytes(entropy) || 1n;
+    await fastZkeyNew(r1csPath, ptauPath, zkeyPath, {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      contribution: { delta, name },
+    });
+    const t1 = performance.now();
+    return {
+      zkeyPath,
+      transcript: await readTranscript(zkeyPath),
+      seconds: { init: (t1 - t0) / 1000, contribute: 0 },
+    };
+  }
   const initPath = `${zkeyPath}.${process.pid}.init.tmp`;
   try {
-    const t0 = performance.now();
-    await fastZkeyNew(r1csPath, ptauPath, initPath, opts.onProgress);
+    await fastZkeyNew(r1csPath, ptauPath, initPath, opts.onProgress ? { onProgress: opts.onProgress } : {});
     const t1 = performance.now();
     opts.onProgress?.({ stage: "zkey delta contribution", done: 0, total: 1 });
-    await snarkjs.zKey.contribute(
-      initPath,
-      zkeyPath,
-      opts.name ?? DEV_CONTRIBUTION_NAME,
-      opts.entropy ?? randomBytes(32).toString("hex"),
-    );
+    await snarkjs.zKey.contribute(initPath, zkeyPath, name, opts.entropy ?? randomBytes(32).toString("hex"));
     const t2 = performance.now();
     opts.onProgress?.({ stage: "zkey delta contribution", done: 1, total: 1 });
     return {
@@ -390,5 +476,3 @@ export async function createDevZkey(
     rmSync(initPath, { force: true });
   }
 }
-
-void toHex;
