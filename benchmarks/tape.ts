@@ -1,12 +1,13 @@
 /**
  * Tape reading benchmark: generates a synthetic tape (default 100,000 loans), writes it as canonical CSV
  * and JSON, and times reading + validating it back (streaming CSV from a file, CSV from text, JSON), and
- * a LendingClub-layout CSV of the same size through the LendingClub mapping. Prints rows/s.
+ * a LendingClub-layout CSV of the same size through the LendingClub mapping. Prints rows/s by wall-clock
+ * time and by this process's CPU time (the second is the fairer figure on a shared, loaded machine).
  *
  *   node benchmarks/tape.ts [loans]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   formatTapeCsv,
@@ -22,21 +23,31 @@ import {
 const loans = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), "tape-bench-"));
 
+/** Runs `fn`, prints wall time, CPU time (user + system of this process) and rows/s by both. */
 async function time<T>(label: string, rows: number, fn: () => Promise<T> | T): Promise<T> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const out = await fn();
-  const s = (performance.now() - t0) / 1000;
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
   const rss = process.memoryUsage().rss / 2 ** 20;
-  console.log(
-    `${label.padEnd(44)} ${s.toFixed(2).padStart(7)} s  ${Math.round(rows / s)
+  const rate = (s: number) =>
+    Math.round(rows / s)
       .toLocaleString("en-US")
-      .padStart(10)} rows/s  rss ${rss.toFixed(0)} MB`,
+      .padStart(9);
+  console.log(
+    `${label.padEnd(42)} wall ${wall.toFixed(2).padStart(6)} s ${rate(wall)} rows/s | cpu ${cpu.toFixed(2).padStart(6)} s ${rate(cpu)} rows/s | rss ${rss.toFixed(0)} MB`,
   );
   return out;
 }
 
 try {
-  console.log(`tape benchmark: ${loans.toLocaleString("en-US")} loans, node ${process.version}`);
+  console.log(
+    `tape benchmark: ${loans.toLocaleString("en-US")} loans, node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
   const tape = await time("generateSyntheticTape (validated)", loans, () =>
     generateSyntheticTape({ seed: "bench", loans, poolId: 1n, period: 202610 }),
   );

@@ -112,7 +112,8 @@ export class CsvTapeBuilder {
     return { ...this.header!, loans: this.loans };
   }
 
-  private readMetadata(line: string): void {
+  /** Feeds a comment line found before the header (the metadata line, or another comment, ignored). */
+  readMetadata(line: string): void {
     const parts = line.trim().split(/\s+/);
     if (parts[0] !== CSV_METADATA_TAG) return; // another comment line before the header: ignored
     for (const p of parts.slice(1)) {
@@ -228,15 +229,76 @@ function csvSyntaxError(e: unknown): TapeValidationError {
 
 /** Reads a CSV tape from text (synchronously); throws a {@link TapeValidationError} with every problem. */
 export function parseTapeCsv(text: string, options: CsvReadOptions = {}): LoanTape {
+  const b = new CsvTapeBuilder(options);
+  // Comment lines before the header are taken out before csv-parse sees them: a first record narrower than
+  // the header makes csv-parse build an error object for every later record (3.5x slower).
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    const nl = text.indexOf("\n", start);
+    const line = text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, "");
+    if (line.startsWith("#")) b.readMetadata(line);
+    else if (line.trim() !== "") break;
+    if (nl < 0) {
+      start = text.length;
+      break;
+    }
+    start = nl + 1;
+  }
   let records: string[][];
   try {
-    records = parseSync(text, csvParseOptions(options.mapping)) as string[][];
+    records = parseSync(text.slice(start), csvParseOptions(options.mapping)) as string[][];
   } catch (e) {
     throw csvSyntaxError(e);
   }
-  const b = new CsvTapeBuilder(options);
   for (const r of records) b.push(r);
   return b.finish();
+}
+
+/**
+ * Decodes a byte stream to text and hands the comment lines before the header (and blank lines) to
+ * `onComment`, yielding the rest (see {@link parseTapeCsv} for why).
+ */
+async function* withoutLeadingComments(
+  input: AsyncIterable<string | Uint8Array>,
+  onComment: (line: string) => void,
+): AsyncGenerator<string> {
+  const dec = new TextDecoder("utf-8");
+  let buf = "";
+  let inPrefix = true;
+  const drain = (final: boolean): string | undefined => {
+    if (buf.charCodeAt(0) === 0xfeff) buf = buf.slice(1);
+    for (;;) {
+      if (buf.length === 0) return undefined;
+      const nl = buf.indexOf("\n");
+      const first = buf[0];
+      if (first !== "#" && first !== "\n" && first !== "\r") {
+        inPrefix = false;
+        const rest = buf;
+        buf = "";
+        return rest;
+      }
+      if (nl < 0 && !final) return undefined; // wait for the end of the line
+      const line = (nl < 0 ? buf : buf.slice(0, nl)).replace(/\r$/, "");
+      if (line.startsWith("#")) onComment(line);
+      buf = nl < 0 ? "" : buf.slice(nl + 1);
+    }
+  };
+  for await (const chunk of input) {
+    const text = typeof chunk === "string" ? chunk : dec.decode(chunk, { stream: true });
+    if (!inPrefix) {
+      if (text) yield text;
+      continue;
+    }
+    buf += text;
+    const rest = drain(false);
+    if (rest) yield rest;
+  }
+  const tail = dec.decode();
+  if (inPrefix) {
+    buf += tail;
+    const rest = drain(true);
+    if (rest) yield rest;
+  } else if (tail) yield tail;
 }
 
 /**
@@ -247,17 +309,18 @@ export async function readTapeCsvStream(
   input: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>,
   options: CsvReadOptions = {},
 ): Promise<LoanTape> {
-  const stream =
-    input instanceof Readable ? input : Readable.from(input as AsyncIterable<string | Uint8Array>);
+  const source = input as AsyncIterable<string | Uint8Array>;
+  const b = new CsvTapeBuilder(options);
+  const stream = Readable.from(withoutLeadingComments(source, (line) => b.readMetadata(line)));
   const parser = parse(csvParseOptions(options.mapping));
   // pipe() does not forward errors: a source error (missing file…) must end the parser too.
   stream.on("error", (e: Error) => parser.destroy(e));
   stream.pipe(parser);
-  const b = new CsvTapeBuilder(options);
   try {
     for await (const r of parser) b.push(r as string[]);
   } catch (e) {
     stream.destroy();
+    if (input instanceof Readable) input.destroy();
     if (e instanceof TapeValidationError) throw e;
     if (String((e as { code?: unknown }).code).startsWith("CSV_")) throw csvSyntaxError(e);
     throw e;

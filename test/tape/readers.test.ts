@@ -92,6 +92,20 @@ describe("CSV round trips", () => {
     expect(parseTapeCsv(csv)).toEqual(base);
   });
 
+  it("streams byte chunks that split lines and multi-byte characters, with a BOM, CRLF and blank lines", async () => {
+    const t: LoanTape = {
+      ...base,
+      loans: base.loans.map((l, i) => (i === 3 ? { ...l, loanId: "prêt-é€" } : l)),
+    };
+    const text = "\ufeff\r\n" + formatTapeCsv(t).replaceAll("\n", "\r\n");
+    const bytes = Buffer.from(text, "utf8");
+    for (const size of [1, 7, 4096]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(await readTapeCsvStream(Readable.from(chunks))).toEqual(t);
+    }
+  });
+
   it("options supply pool, period and as-of date when there is no metadata line, and must agree with it", () => {
     const noMeta = [HEADER, ROW].join("\n");
     const t = parseTapeCsv(noMeta, { poolId: 5n, period: 202610, asOfDate: isoToDays("2026-10-31") });
