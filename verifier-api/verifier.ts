@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { buildBn128 } from "ffjavascript";
 import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
-import { SNARK_FIELD, isGroth16ProofShape } from "../prover/prove/index.ts";
+import { isGroth16ProofShape } from "../prover/prove/index.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;
@@ -26,6 +26,10 @@ interface Prepared {
   beta2: Point;
   gamma2: Point;
   delta2: Point;
+  /** Prepared (line-coefficient) forms of the fixed G2 points, and the Miller loop of (alpha1, beta2). */
+  gammaPre: Uint8Array;
+  deltaPre: Uint8Array;
+  alphaBetaMl: Uint8Array;
   nPublic: number;
 }
 
@@ -34,6 +38,8 @@ export class UnknownInstanceError extends Error {
   override name = "UnknownInstanceError";
 }
 
+/** The BN254 scalar field order r: a public signal must be below it (the Solidity verifier checks the same). */
+export const SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const big = (s: unknown): bigint => BigInt(s as string);
 
@@ -72,17 +78,32 @@ export class ResidentVerifier {
     const g1 = (p: unknown): Point => c.G1.fromObject((p as unknown[]).map(big));
     const g2 = (p: unknown): Point => c.G2.fromObject((p as unknown[][]).map((r) => r.map(big)));
     const anyKey = vkey as unknown as Record<string, unknown>;
+    const alpha1 = g1(anyKey.vk_alpha_1);
+    const beta2 = g2(anyKey.vk_beta_2);
+    const gamma2 = g2(anyKey.vk_gamma_2);
+    const delta2 = g2(anyKey.vk_delta_2);
     this.keys.set(instance, {
       instance,
       vkey,
       vkeySha256: record.artifacts.vkey!.sha256,
       ic: (anyKey.IC as unknown[]).map(g1),
-      alpha1: g1(anyKey.vk_alpha_1),
-      beta2: g2(anyKey.vk_beta_2),
-      gamma2: g2(anyKey.vk_gamma_2),
-      delta2: g2(anyKey.vk_delta_2),
+      alpha1,
+      beta2,
+      gamma2,
+      delta2,
+      gammaPre: this.preG2(gamma2),
+      deltaPre: this.preG2(delta2),
+      alphaBetaMl: c.millerLoop(this.preG1(alpha1), this.preG2(beta2)),
       nPublic: vkey.nPublic,
     });
+  }
+
+  private preG1(p: Point): Uint8Array {
+    return this.curve.prepareG1(this.curve.G1.toJacobian(p));
+  }
+
+  private preG2(q: Point): Uint8Array {
+    return this.curve.prepareG2(this.curve.G2.toJacobian(q));
   }
 
   /** Names of the loaded instances. */
@@ -106,7 +127,9 @@ export class ResidentVerifier {
     if (!k) throw new UnknownInstanceError(`no verification key loaded for "${instance}"`);
     if (!Array.isArray(publicSignals) || publicSignals.length !== k.nPublic) return false;
     if (
-      !publicSignals.every((s) => typeof s === "string" && /^[0-9]{1,78}$/.test(s) && BigInt(s) < SNARK_FIELD)
+      !publicSignals.every(
+        (s) => typeof s === "string" && /^[0-9]{1,78}$/.test(s) && BigInt(s) < SCALAR_FIELD,
+      )
     ) {
       return false;
     }
@@ -131,7 +154,13 @@ export class ResidentVerifier {
       acc = c.G1.add(acc, c.G1.timesScalar(k.ic[i + 1]!, s));
     }
     try {
-      return (await c.pairingEq(c.G1.neg(a), b, acc, k.gamma2, cc, k.delta2, k.alpha1, k.beta2)) as boolean;
+      // e(-A, B) · e(vk_x, gamma) · e(C, delta) · e(alpha, beta) == 1, with the fixed G2 points prepared
+      // once and the last Miller loop precomputed: three Miller loops and one final exponentiation.
+      let f = c.millerLoop(this.preG1(c.G1.neg(a)), this.preG2(b));
+      f = c.Gt.mul(f, c.millerLoop(this.preG1(acc), k.gammaPre));
+      f = c.Gt.mul(f, c.millerLoop(this.preG1(cc), k.deltaPre));
+      f = c.Gt.mul(f, k.alphaBetaMl);
+      return c.Gt.eq(c.finalExponentiation(f), c.Gt.one) as boolean;
     } catch {
       return false;
     }

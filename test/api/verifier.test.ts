@@ -1,0 +1,98 @@
+/**
+ * The service's resident verifier against snarkjs's own `groth16.verify`: the same answer for the real
+ * proof and for every tampered variant (each coordinate, swapped points, other signals, field overflow,
+ * malformed shapes).
+ */
+import * as snarkjs from "snarkjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
+import { loadVerificationKey } from "../../prover/prove/index.ts";
+import { ResidentVerifier, UnknownInstanceError } from "../../verifier-api/verifier.ts";
+
+const NAME = "example-multiplier";
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+let v: ResidentVerifier;
+let proof: snarkjs.Groth16Proof;
+let signals: string[];
+let vkey: snarkjs.VerificationKey;
+
+beforeAll(async () => {
+  const { paths } = await loadVerifiedArtifacts(NAME, ["wasm", "zkey"]);
+  ({ proof, publicSignals: signals } = await snarkjs.groth16.fullProve(
+    { a: 3, b: 11, c: 33 },
+    paths.wasm,
+    paths.zkey,
+  ));
+  v = await ResidentVerifier.create([NAME]);
+  vkey = await loadVerificationKey(NAME);
+});
+
+afterAll(async () => {
+  await v?.close();
+  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+});
+
+const bump = (s: string): string => (BigInt(s) + 1n).toString();
+
+describe("resident verifier", () => {
+  it("accepts the real proof, like snarkjs", async () => {
+    expect(await v.verify(NAME, signals, proof)).toBe(true);
+    expect(await snarkjs.groth16.verify(vkey, signals, proof)).toBe(true);
+    expect(v.instances).toEqual([NAME]);
+    expect(v.key(NAME)?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("refuses every tampered coordinate and swapped point, like snarkjs", async () => {
+    const variants: snarkjs.Groth16Proof[] = [];
+    for (const i of [0, 1]) {
+      const a = structuredClone(proof);
+      a.pi_a[i] = bump(a.pi_a[i] as string);
+      variants.push(a);
+      const c = structuredClone(proof);
+      c.pi_c[i] = bump(c.pi_c[i] as string);
+      variants.push(c);
+      for (const j of [0, 1]) {
+        const b = structuredClone(proof);
+        (b.pi_b as string[][])[i]![j] = bump((b.pi_b as string[][])[i]![j]!);
+        variants.push(b);
+      }
+    }
+    const swapped = structuredClone(proof);
+    [swapped.pi_a, swapped.pi_c] = [swapped.pi_c, swapped.pi_a];
+    variants.push(swapped);
+    for (const p of variants) {
+      const ours = await v.verify(NAME, signals, p);
+      const theirs = await snarkjs.groth16.verify(vkey, signals, p).catch(() => false);
+      expect(ours).toBe(false);
+      expect(theirs).toBe(false);
+    }
+  });
+
+  it("refuses other signals, out-of-field signals and malformed input without throwing", async () => {
+    expect(await v.verify(NAME, ["34"], proof)).toBe(false);
+    expect(await v.verify(NAME, ["0"], proof)).toBe(false);
+    // 33 + r is 33 in the field: a verifier that reduces instead of refusing would accept it (snarkjs refuses).
+    expect(await v.verify(NAME, [(33n + FIELD).toString()], proof)).toBe(false);
+    expect(await snarkjs.groth16.verify(vkey, [(33n + FIELD).toString()], proof)).toBe(false);
+    expect(await v.verify(NAME, [FIELD.toString()], proof)).toBe(false);
+    expect(await v.verify(NAME, [], proof)).toBe(false);
+    expect(await v.verify(NAME, ["33", "1"], proof)).toBe(false);
+    expect(await v.verify(NAME, "33", proof)).toBe(false);
+    expect(
+      await v.verify(NAME, signals, {
+        pi_a: ["1", "2"],
+        pi_b: [
+          ["1", "2"],
+          ["3", "4"],
+        ],
+        pi_c: ["1", "2"],
+      }),
+    ).toBe(false);
+    expect(await v.verify(NAME, signals, null)).toBe(false);
+    expect(await v.verify(NAME, signals, { ...proof, pi_a: ["-1", "2", "1"] })).toBe(false);
+  });
+
+  it("throws for an instance it has no key for", async () => {
+    await expect(v.verify("no-such-instance", signals, proof)).rejects.toBeInstanceOf(UnknownInstanceError);
+  });
+});
