@@ -33,9 +33,11 @@ export const LoanStatus = {
   ChargedOff: 3,
   Repaid: 4,
 } as const;
+/** A numeric status code (0..4), one of the values of {@link LoanStatus}. */
 export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
 /** Canonical names of the statuses, as they appear in JSON and CSV tapes. */
 export const LOAN_STATUS_NAMES = ["performing", "delinquent", "defaulted", "charged_off", "repaid"] as const;
+/** A canonical status name; `LOAN_STATUS_NAMES[code]` is the name of a status code. */
 export type LoanStatusName = (typeof LOAN_STATUS_NAMES)[number];
 
 /** One loan of the tape, in canonical units. */
