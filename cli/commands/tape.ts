@@ -1,13 +1,8 @@
 /** `rwa-attest tape`: validate, commit and generate loan tapes. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import {
-  commitTape,
-  deriveSalts,
-  openLoan,
-  randomFieldElement,
-  verifyOpening,
-} from "../../prover/commitment/encoding.ts";
+import { checkOpenings, openingFromJson, openingToJson } from "../../prover/audit.ts";
+import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../../prover/commitment/encoding.ts";
 import { modelPool } from "../../prover/model/index.ts";
 import { formatTapeCsv, formatTapeJson, generateSyntheticTape, isoToDays } from "../../prover/tape/index.ts";
 import { readPolicyFile, readTapeFile, writeJsonFile, type TapeReadOptions } from "../files.ts";
@@ -104,7 +99,7 @@ export function registerTape(program: Command): void {
           throw new CliError(`--index: ${i} is not a loan index (0..${t.loans.length - 1})`);
         return openLoan(c, i);
       });
-      process.stdout.write(toJson({ root: c.root, openings }) + "\n");
+      process.stdout.write(toJson({ root: c.root, openings: openings.map(openingToJson) }) + "\n");
     });
   tape
     .command("check-openings")
@@ -113,19 +108,24 @@ export function registerTape(program: Command): void {
     .option("--root <root>", "the committed root to check against (default: the file's)")
     .option("--json", "machine-readable output", false)
     .action(async (file: string, o: { root?: string; json: boolean }) => {
-      const raw = JSON.parse(readFileSync(file, "utf8"), (_k, v: unknown) =>
-        typeof v === "string" && /^[0-9]{10,}$/.test(v) ? BigInt(v) : v,
-      ) as { root: bigint; openings: Parameters<typeof verifyOpening>[1][] };
-      const root = o.root ? BigInt(o.root) : BigInt(raw.root);
-      const results = [];
-      for (const op of raw.openings) results.push({ index: op.index, valid: await verifyOpening(root, op) });
-      const bad = results.filter((r) => !r.valid);
-      output(o.json, { root, results }, () =>
-        bad.length
-          ? `MISMATCH at loan indices ${bad.map((b) => b.index).join(", ")}`
-          : `all ${results.length} openings match the root`,
+      const raw = readUserJson<{ root?: string; openings?: unknown[] }>(file, "openings");
+      if (!Array.isArray(raw.openings)) throw new CliError(`openings: ${file} has no "openings" array`);
+      const rootText = o.root ?? raw.root;
+      if (typeof rootText !== "string" || !/^[0-9]+$/.test(rootText))
+        throw new CliError("--root: no root given");
+      let openings;
+      try {
+        openings = raw.openings.map((x, i) => openingFromJson(x, `openings[${i}]`));
+      } catch (err) {
+        throw new CliError(`openings: ${(err as Error).message}`);
+      }
+      const findings = await checkOpenings(BigInt(rootText), openings);
+      output(o.json, { root: rootText, checked: openings.length, findings }, () =>
+        findings.length
+          ? findings.map((f) => `loan ${f.index} (${f.loanId}) ${f.field}: ${f.problem}`).join("\n")
+          : `all ${openings.length} openings match the root`,
       );
-      if (bad.length) process.exitCode = EXIT.negative;
+      if (findings.length) process.exitCode = EXIT.negative;
     });
   tape
     .command("generate")

@@ -1,0 +1,123 @@
+/**
+ * The real `rwa-attest` executable in a temporary directory: each subcommand's success and its errors on
+ * bad input, checked through exit codes, stdout (`--json`) and stderr.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "rwa-cli-"));
+const BIN = join(REPO_ROOT, "cli", "bin.js");
+
+/** Runs the executable asynchronously (a blocking spawn would stall the test runner's own messages). */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: dir, encoding: "utf8", timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("rwa-attest CLI", () => {
+  it("prints help and exits 0; an unknown command exits 2", async () => {
+    const help = await cli("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("prove");
+    expect((await cli("no-such-command")).code).toBe(2);
+  });
+
+  it("generates a key and shows the same keyHash; refuses to overwrite and rejects a broken key file", async () => {
+    const gen = await cli("keys", "generate", "--out", "k.json", "--json");
+    expect(gen.code).toBe(0);
+    const { keyHash } = JSON.parse(gen.stdout) as { keyHash: string };
+    expect(keyHash).toMatch(/^[0-9]+$/);
+    const show = await cli("keys", "show", "k.json", "--json");
+    expect(JSON.parse(show.stdout).keyHash).toBe(keyHash);
+    expect((await cli("keys", "generate", "--out", "k.json")).code).toBe(2);
+    const k = JSON.parse(readFileSync(join(dir, "k.json"), "utf8"));
+    k.publicKey[0] = "1";
+    writeFileSync(join(dir, "bad-key.json"), JSON.stringify(k));
+    const bad = await cli("keys", "show", "bad-key.json");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("does not belong");
+    expect((await cli("keys", "show", "missing.json")).stderr).toContain("ENOENT");
+  });
+
+  it("generates a tape, validates it, commits it deterministically from a seed", async () => {
+    expect((await cli("tape", "generate", "--out", "t.json", "--loans", "40", "--seed", "7")).code).toBe(0);
+    const v = await cli("tape", "validate", "t.json", "--json");
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).loans).toBe(40);
+    const c1 = JSON.parse(
+      (await cli("tape", "commit", "t.json", "--seed", "seed.json", "--json")).stdout,
+    ).root;
+    const c2 = JSON.parse(
+      (await cli("tape", "commit", "t.json", "--seed", "seed.json", "--json")).stdout,
+    ).root;
+    expect(c1).toBe(c2);
+    rmSync(join(dir, "seed2.json"), { force: true });
+    const c3 = JSON.parse(
+      (await cli("tape", "commit", "t.json", "--seed", "seed2.json", "--json")).stdout,
+    ).root;
+    expect(c3).not.toBe(c1);
+  });
+
+  it("reports every problem of an invalid tape with its row and field, and exits 1", async () => {
+    const t = JSON.parse(readFileSync(join(dir, "t.json"), "utf8"));
+    t.loans[2].outstandingBalance = "281474976710656"; // 2^48
+    t.loans[5].status = "lost";
+    writeFileSync(join(dir, "bad.json"), JSON.stringify(t));
+    const r = await cli("tape", "validate", "bad.json");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/row 3.*outstandingBalance/);
+    expect(r.stderr).toMatch(/row 6.*status/);
+  });
+
+  it("opens loans and checks the openings; a tampered opening is named and exits 1", async () => {
+    const o = await cli("tape", "open", "t.json", "--seed", "seed.json", "--index", "0,3");
+    expect(o.code).toBe(0);
+    writeFileSync(join(dir, "open.json"), o.stdout);
+    expect((await cli("tape", "check-openings", "open.json")).code).toBe(0);
+    const j = JSON.parse(o.stdout);
+    j.openings[1].record.daysPastDue = j.openings[1].record.daysPastDue + 1;
+    writeFileSync(join(dir, "open-bad.json"), JSON.stringify(j));
+    const bad = await cli("tape", "check-openings", "open-bad.json");
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("3");
+  });
+
+  it("lists the catalogue; verify rejects a missing file (2) and a wrong proof (1)", async () => {
+    const cat = await cli("catalogue", "--json");
+    expect(cat.code).toBe(0);
+    expect(JSON.parse(cat.stdout).map((c: { name: string }) => c.name)).toContain("example-multiplier");
+    expect((await cli("verify", "nope.json")).code).toBe(2);
+    writeFileSync(
+      join(dir, "p.json"),
+      JSON.stringify({ instance: "example-multiplier", proof: {}, publicSignals: ["1"] }),
+    );
+    expect((await cli("verify", "p.json")).code).toBe(1);
+    writeFileSync(
+      join(dir, "p2.json"),
+      JSON.stringify({ instance: "no-such", proof: {}, publicSignals: [] }),
+    );
+    expect((await cli("verify", "p2.json")).stderr).toContain("unknown circuit instance");
+  });
+
+  it("refuses an unknown powers-of-tau file with exit 1", async () => {
+    writeFileSync(join(dir, "fake.ptau"), "not a ptau");
+    const r = await cli("setup", "check-ptau", "fake.ptau", "--json");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).ok).toBe(false);
+  });
+});
