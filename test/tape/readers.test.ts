@@ -343,3 +343,23 @@ describe("writers and sources", () => {
     expect(resolveSource({ path: "x\ny" })).toEqual({ path: "x\ny" });
   });
 });
+
+describe("example tapes in examples/tapes", () => {
+  it("sample.csv and sample.json are the generator's 24-loan tape (seed 'example')", async () => {
+    const t = generateSyntheticTape({ seed: "example", loans: 24, poolId: 1001n, period: 202610 });
+    expect(await readTapeCsv("examples/tapes/sample.csv")).toEqual(t);
+    expect(await readTapeJson("examples/tapes/sample.json")).toEqual(t);
+  });
+
+  it("invalid.csv reports its six problems", async () => {
+    const p = await problemsAsync(() => readTapeCsv("examples/tapes/invalid.csv"));
+    expect(p.map((x) => [x.row, x.field, x.value])).toEqual([
+      [1, "outstandingBalance", "-100"],
+      [2, "status", "late"],
+      [3, "creditScore", "2000"],
+      [3, "loanId", "L000001"],
+      [4, "collateralValue", "281474976710656"],
+      [5, "chargedOffAmount", "500"],
+    ]);
+  });
+});
