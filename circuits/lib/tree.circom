@@ -88,3 +88,68 @@ template Arity16PathLevel(height) {
         lastRight[j] * (siblings[j] - EMPTY_ROOT(height)) === 0;
     }
 }
+
+// The first level above a chunk of m (1, 2, 4 or 8) consecutive subtrees of the given height: the parent's 16
+// children are G = 16 / m groups of m; the chunk's subtrees fill group q (0 <= q < G, given by its bits) and
+// the 16 - m siblings fill the other groups in order. As in Arity16PathLevel, every sibling wire is used, and
+// when mustBeLastOfTree = 1 the siblings right of the chunk must be empty subtrees.
+template Arity16GroupLevel(height, m) {
+    var G = 16 \ m;
+    var B = 0;
+    while ((1 << B) < G) { B++; }
+    assert(G * m == 16 && (1 << B) == G);
+    signal input children[m];
+    signal input qBits[B];
+    signal input siblings[16 - m];
+    signal input mustBeLastOfTree;
+    signal output parent;
+
+    var q = 0;
+    for (var b = 0; b < B; b++) { q += qBits[b] * (1 << b); }
+    // One-hot group indicator: booleans that sum to 1 and whose weighted sum is q.
+    signal e[G];
+    var sum = 0;
+    var weighted = 0;
+    for (var g = 0; g < G; g++) {
+        e[g] <-- q == g ? 1 : 0;
+        e[g] * (e[g] - 1) === 0;
+        sum += e[g];
+        weighted += g * e[g];
+    }
+    sum === 1;
+    weighted === q;
+
+    var rightOf[16];    // rightOf[g] = 1 when the chunk's group is at or left of group g
+    var acc = 0;
+    for (var g = 0; g < G; g++) { acc += e[g]; rightOf[g] = acc; }
+
+    component h = Poseidon(16);
+    signal pickLeft[16];
+    signal pickChild[16];
+    for (var g = 0; g < G; g++) {
+        for (var t = 0; t < m; t++) {
+            var s = g * m + t;
+            if (g == 0) {
+                pickChild[s] <== e[0] * (children[t] - siblings[t]);
+                h.inputs[s] <== siblings[t] + pickChild[s];
+            } else if (g == G - 1) {
+                pickChild[s] <== e[g] * (children[t] - siblings[(g - 1) * m + t]);
+                h.inputs[s] <== siblings[(g - 1) * m + t] + pickChild[s];
+            } else {
+                pickLeft[s] <== (1 - rightOf[g]) * (siblings[g * m + t] - siblings[(g - 1) * m + t]);
+                pickChild[s] <== e[g] * (children[t] - siblings[(g - 1) * m + t]);
+                h.inputs[s] <== siblings[(g - 1) * m + t] + pickLeft[s] + pickChild[s];
+            }
+        }
+    }
+    parent <== h.out;
+
+    // siblings[g * m + t] sits in group g (left of the chunk) when q > g, else in group g + 1 (right of it).
+    signal lastRight[16 - m];
+    for (var g = 0; g < G - 1; g++) {
+        for (var t = 0; t < m; t++) {
+            lastRight[g * m + t] <== mustBeLastOfTree * rightOf[g];
+            lastRight[g * m + t] * (siblings[g * m + t] - EMPTY_ROOT(height)) === 0;
+        }
+    }
+}

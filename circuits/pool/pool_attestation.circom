@@ -10,8 +10,8 @@ include "../lib/tree.circom";
 
 // PoolAttestation(chunkSize): the pool attestation of one chunk of a committed loan tape.
 //
-// Proves that: (1) the chunkSize loan slots (real loans or empty slots) hash to a complete arity-16 subtree
-// that sits at position chunkIndex of the tape tree whose root is `root`, and, when it is the last chunk
+// Proves that: (1) the chunkSize loan slots (real loans or empty slots) are leaves chunkIndex * chunkSize ...
+// of the tape tree whose root is `root`, and, when it is the last chunk
 // (chunkIndex = chunkCount - 1), that everything after it in the tree is empty; (2) the originator key
 // whose hash is `keyHash` signed Poseidon(root, pool without chunkIndex, domain, policyHash); (3) the policy
 // whose eight parameters hash to `policyHash` yields exactly the breach bits in figC; (4) figA, figB and
@@ -19,14 +19,19 @@ include "../lib/tree.circom";
 // range-checked (by the bit decompositions of the leaf words) before any sum or comparison.
 //
 // The public inputs are declared first, in the order fixed by docs/INTERFACES.md.
-// chunkSize must be 16, 256 or 4096 (a complete subtree of the depth-6 arity-16 tape tree).
+// chunkSize is m * 16^k with m in {1, 2, 4, 8}, from 4 to 4096: m complete subtrees of height k, aligned in
+// the height-6 arity-16 tape tree (docs/ENCODING.md).
 template PoolAttestation(chunkSize) {
     var TREE_HEIGHT = 6;
+    // chunkSize = m * 16^k with m in {1, 2, 4, 8}: the chunk is m complete subtrees of height k.
     var k = 0;
-    var size = 1;
-    while (size < chunkSize) { size *= 16; k++; }
-    assert(size == chunkSize && k >= 1 && k <= 3);
-    var LEVELS = TREE_HEIGHT - k;
+    var m = chunkSize;
+    while (m >= 16) { assert(m % 16 == 0); m = m \ 16; k++; }
+    assert(m == 1 || m == 2 || m == 4 || m == 8);
+    assert(chunkSize >= 4 && chunkSize <= 4096);
+    var GROUP_BITS = m == 1 ? 4 : (m == 2 ? 3 : (m == 4 ? 2 : 1));
+    var LEVELS = TREE_HEIGHT - k - 1; // levels above the first (group) level
+    var SUB = chunkSize \ m;         // leaves per subtree
 
     signal input root;
     signal input pool;
@@ -47,6 +52,7 @@ template PoolAttestation(chunkSize) {
     signal input S;
     signal input R8x;
     signal input R8y;
+    signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
 
     // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 (144 bits) ---
@@ -64,8 +70,8 @@ template PoolAttestation(chunkSize) {
     inRange.out === 1;
     component last = IsZero();
     last.in <== chunkIndex + 1 - chunkCount;
-    // A tree of LEVELS levels above the chunk has 16^LEVELS chunk positions: higher index bits must be 0.
-    for (var i = 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
+    // The tree has 16^LEVELS * 16 / m chunk positions: higher index bits must be 0.
+    for (var i = GROUP_BITS + 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
 
     // --- policy: range checks, then the hash ---
     var POLICY_BITS[8] = [10, 16, 16, 14, 14, 14, 14, 62];
@@ -95,7 +101,8 @@ template PoolAttestation(chunkSize) {
     var weighted = 0;
     var dpdBreaches = 0;
     var ltvBreaches = 0;
-    component chunkTree = Arity16Root(k);
+    component subtree[m];
+    for (var t = 0; t < m; t++) { subtree[t] = Arity16Root(k); }
     for (var i = 0; i < chunkSize; i++) {
         slot[i] = LoanSlot();
         slot[i].wA <== wA[i];
@@ -107,7 +114,7 @@ template PoolAttestation(chunkSize) {
         slot[i].ltvOn <== ltvLimit.out;
         slot[i].minIn <== i == 0 ? 1023 : slot[i - 1].minOut;
         slot[i].maxIn <== i == 0 ? 0 : slot[i - 1].maxOut;
-        chunkTree.leaves[i] <== slot[i].leaf;
+        subtree[i \ SUB].leaves[i % SUB] <== slot[i].leaf;
         outstanding += slot[i].activeBalance;
         scheduled += slot[i].scheduled;
         collected += slot[i].collected;
@@ -128,13 +135,19 @@ template PoolAttestation(chunkSize) {
     var bucket90 = ge90;
 
     // --- the chunk's place in the tape tree ---
+    component group = Arity16GroupLevel(k, m);
+    for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
+    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[112 + b]; }
+    group.siblings <== groupSiblings;
+    group.mustBeLastOfTree <== last.out;
     component level[LEVELS];
     for (var l = 0; l < LEVELS; l++) {
-        level[l] = Arity16PathLevel(k + l);
-        level[l].child <== l == 0 ? chunkTree.root : level[l - 1].parent;
+        level[l] = Arity16PathLevel(k + 1 + l);
+        level[l].child <== l == 0 ? group.parent : level[l - 1].parent;
         for (var b = 0; b < 4; b++) {
-            if (4 * l + b < 16) {
-                level[l].digitBits[b] <== poolBits.out[112 + 4 * l + b];
+            var bit = GROUP_BITS + 4 * l + b;
+            if (bit < 16) {
+                level[l].digitBits[b] <== poolBits.out[112 + bit];
             } else {
                 level[l].digitBits[b] <== 0;
             }

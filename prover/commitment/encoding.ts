@@ -25,7 +25,7 @@ import {
   type LoanTape,
 } from "../tape/schema.ts";
 import { FIELD_P, getPoseidon, type PoseidonFn } from "./poseidon.ts";
-import { TREE_ARITY, TREE_HEIGHT, buildLevels, pathSiblings, rootFromPath } from "./tree.ts";
+import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPath } from "./tree.ts";
 
 /** Domain-separation tags of the salts derived from an originator seed. */
 export const SALT_TAG_LEAF = 1n;
@@ -62,7 +62,8 @@ export interface TapeCommitment {
   /** The chunking this commitment was summarised with (the root does not depend on it). */
   chunkSize: number;
   chunkCount: number;
-  chunkRoots: bigint[];
+  /** For each chunk, the roots of its m subtrees of height k (chunkSize = m * 16^k). */
+  chunkRoots: bigint[][];
 }
 
 /** An opening of one loan: everything an auditor needs to recompute its leaf and path to the root. */
@@ -234,10 +235,21 @@ export async function deriveSalts(
   return { leaf, borrower };
 }
 
-/** Checks a chunk size: a power of 16 between 16 and 4096. */
-export function chunkHeight(chunkSize: number): number {
-  for (let k = 1; k <= 3; k++) if (TREE_ARITY ** k === chunkSize) return k;
-  throw new TypeError(`chunkSize: expected 16, 256 or 4096, got ${String(chunkSize)}`);
+/**
+ * Checks a chunk size and returns its shape: chunkSize = m * 16^k with m in {1, 2, 4, 8}, from 4 to 4096.
+ * A chunk is m consecutive complete subtrees of height k, inside one node of height k + 1.
+ */
+export function chunkShape(chunkSize: number): { k: number; m: number } {
+  if (Number.isInteger(chunkSize) && chunkSize >= 4 && chunkSize <= 4096) {
+    let m = chunkSize;
+    let k = 0;
+    while (m >= TREE_ARITY && m % TREE_ARITY === 0) {
+      m /= TREE_ARITY;
+      k++;
+    }
+    if (m === 1 || m === 2 || m === 4 || m === 8) return { k, m };
+  }
+  throw new TypeError(`chunkSize: expected a power of two from 4 to 4096, got ${String(chunkSize)}`);
 }
 
 /** Number of chunks of `chunkSize` a tape of `loanCount` loans needs (at least 1). */
@@ -267,7 +279,7 @@ export async function commitTape(
     throw new TypeError(`salts: expected ${n} leaf salts and ${n} borrower salts`);
   }
   const chunkSize = options.chunkSize ?? 256;
-  const k = chunkHeight(chunkSize);
+  const { k, m } = chunkShape(chunkSize);
   const ids = new Set<string>();
   for (const [i, loan] of tape.loans.entries()) {
     if (ids.has(loan.loanId)) throw new TypeError(`tape.loans[${i}].loanId: duplicate "${loan.loanId}"`);
@@ -289,8 +301,9 @@ export async function commitTape(
   const leaves = encoded.map((e) => e.leaf);
   const levels = buildLevels(leaves, poseidon);
   const chunkCount = chunkCountFor(n, chunkSize);
-  const chunkRoots: bigint[] = [];
-  for (let c = 0; c < chunkCount; c++) chunkRoots.push(levels[k]![c]!);
+  const chunkRoots: bigint[][] = [];
+  for (let c = 0; c < chunkCount; c++)
+    chunkRoots.push(Array.from({ length: m }, (_, t) => nodeAt(levels, k, c * m + t)));
   return {
     root: levels[TREE_HEIGHT]![0]!,
     leaves,

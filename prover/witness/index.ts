@@ -3,10 +3,10 @@
  * the signal names and shapes circom's witness calculator expects, as decimal strings.
  */
 import type { LoanTape } from "../tape/schema.ts";
-import { chunkHeight, type TapeCommitment } from "../commitment/encoding.ts";
+import { chunkShape, type TapeCommitment } from "../commitment/encoding.ts";
 import { keyHash, domainWord, type AttestationSignature, type PublicKey } from "../commitment/keys.ts";
 import { FIELD_P } from "../commitment/poseidon.ts";
-import { pathSiblings } from "../commitment/tree.ts";
+import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
 import { policyHash, policyParams, type Policy } from "../policy/index.ts";
 import { chunkFigures, publicSignals, type PoolPublicSignals } from "../model/index.ts";
 
@@ -38,7 +38,7 @@ function checkField(name: string, v: unknown): bigint {
 }
 
 /**
- * Builds the witness input of chunk `chunkIndex` (chunks of `chunkSize` loans, a power of 16: 16, 256 or
+ * Builds the witness input of chunk `chunkIndex` (chunks of `chunkSize` loans, a power of two from 4 to
  * 4096; must be the circuit instance's parameter). Figures and breach bits are filled in from the
  * independent model, so a circuit that disagrees with the model fails to compute a witness.
  * Throws a TypeError naming the offending parameter.
@@ -62,7 +62,7 @@ export async function buildPoolInput(
   ) {
     throw new TypeError("commitment: was not made from this tape");
   }
-  const k = chunkHeight(chunkSize);
+  const { k, m } = chunkShape(chunkSize);
   const chunkCount = Math.max(1, Math.ceil(tape.loans.length / chunkSize));
   if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= chunkCount) {
     throw new TypeError(
@@ -98,7 +98,15 @@ export async function buildPoolInput(
       isEmpty.push("1");
     }
   }
-  const siblings = pathSiblings(commitment.levels, k, chunkIndex).map((level) => level.map(dec));
+  // First level: the other 16 - m children of the node of height k + 1 that holds the chunk's m subtrees.
+  const parent = Math.floor((chunkIndex * m) / TREE_ARITY);
+  const groupSiblings: string[] = [];
+  for (let j = 0; j < TREE_ARITY; j++) {
+    const pos = parent * TREE_ARITY + j;
+    if (pos < chunkIndex * m || pos >= (chunkIndex + 1) * m)
+      groupSiblings.push(dec(nodeAt(commitment.levels, k, pos)));
+  }
+  const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
 
   const signals = publicSignals({
     root: checkField("commitment.root", commitment.root),
@@ -127,6 +135,7 @@ export async function buildPoolInput(
     S: dec(checkField("signature.S", signature.S)),
     R8x: dec(checkField("signature.R8[0]", signature.R8[0])),
     R8y: dec(checkField("signature.R8[1]", signature.R8[1])),
+    groupSiblings,
     siblings,
   };
   return { input, publicSignals: signals };

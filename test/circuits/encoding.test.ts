@@ -133,7 +133,7 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     ).rejects.toThrow(/duplicate/);
     await expect(commitTape({ loans: [VECTOR] }, { leaf: [], borrower: [] })).rejects.toThrow(/salts/);
     await expect(
-      commitTape({ loans: [VECTOR] }, randomSalts({ loans: [VECTOR] }), { chunkSize: 64 }),
+      commitTape({ loans: [VECTOR] }, randomSalts({ loans: [VECTOR] }), { chunkSize: 48 }),
     ).rejects.toThrow(/chunkSize/);
   });
 
