@@ -112,21 +112,35 @@ describe("development zkey", () => {
     expect(t.contributions[0]?.contributionHash).toMatch(/^[0-9a-f]{128}$/);
   });
 
-  it("fails zkey verify when a key point is tampered", async () => {
-    const { fd, sections } = await binFileUtils.readBinFile(devZkey, "zkey", 2);
-    const pos: number = sections[5][0].p + 64 * 3 + 7;
-    await fd.close();
-    const bytes = readFileSync(devZkey);
-    bytes[pos] = (bytes[pos] as number) ^ 0x04;
-    const bad = join(dir, "bad.zkey");
-    writeFileSync(bad, bytes);
-    let ok: boolean;
-    try {
-      ok = await phase2Verify(r1cs, ptau, bad);
-    } catch {
-      ok = false;
+  it("fails zkey verify when an A, C (divided by delta) or H (divided by delta) point is tampered", async () => {
+    for (const [section, at] of [
+      [5, 64 * 3 + 7],
+      [8, 64 * 10 + 2],
+      [9, 64 * 100 + 9],
+    ] as const) {
+      const { fd, sections } = await binFileUtils.readBinFile(devZkey, "zkey", 2);
+      const pos: number = sections[section][0].p + at;
+      await fd.close();
+      const bytes = readFileSync(devZkey);
+      bytes[pos] = (bytes[pos] as number) ^ 0x04;
+      const bad = join(dir, `bad-${section}.zkey`);
+      writeFileSync(bad, bytes);
+      let ok: boolean;
+      try {
+        ok = await phase2Verify(r1cs, ptau, bad);
+      } catch {
+        ok = false;
+      }
+      expect(ok, `section ${section}`).toBe(false);
     }
-    expect(ok).toBe(false);
+  });
+
+  it("also verifies when the delta contribution is applied by snarkjs zkey contribute", async () => {
+    const viaSnarkjs = join(dir, "chain.snarkjs-contribute.dev.zkey");
+    const r = await createDevZkey(r1cs, ptau, viaSnarkjs, { viaSnarkjsContribute: true });
+    expect(r.transcript.development).toBe(true);
+    expect(await phase2Verify(r1cs, ptau, viaSnarkjs)).toBe(true);
+    expect(await proveAndVerify(viaSnarkjs)).toBe(true);
   });
 });
 
