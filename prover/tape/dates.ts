@@ -8,6 +8,7 @@ export const DATE_FORMATS = [
   "ISO",
   "YYYY-MM",
   "Mon-YYYY",
+  "Mon-YY",
   "MM/DD/YYYY",
   "DD/MM/YYYY",
   "YYYYMMDD",
@@ -61,7 +62,8 @@ function validCivil(year: number, month: number, day: number): boolean {
 
 /**
  * Parses a date written in `format` into days since 1970-01-01. Formats that carry only a month
- * (`YYYY-MM`, `Mon-YYYY` such as LendingClub's `Dec-2018`) resolve to the first day of that month.
+ * (`YYYY-MM`, `Mon-YYYY` such as LendingClub's `Dec-2018`, `Mon-YY` such as `Dec-18`) resolve to the first
+ * day of that month.
  * Returns an error reason instead of throwing, so that readers can collect every problem.
  */
 export function parseDate(text: string, format: DateFormat): { days: number } | { error: string } {
@@ -90,6 +92,15 @@ export function parseDate(text: string, format: DateFormat): { days: number } | 
       const mi = match ? MONTHS.indexOf(match[1]!.toLowerCase()) : -1;
       if (!match || mi < 0) return { error: "not a month Mon-YYYY such as Dec-2018" };
       [y, m] = [Number(match[2]), mi + 1];
+      break;
+    }
+    case "Mon-YY": {
+      // Two-digit years pivot at 70: 00-69 are 2000-2069, 70-99 are 1970-1999.
+      match = /^([A-Za-z]{3})-(\d{2})$/.exec(t);
+      const mi = match ? MONTHS.indexOf(match[1]!.toLowerCase()) : -1;
+      if (!match || mi < 0) return { error: "not a month Mon-YY such as Dec-18" };
+      const yy = Number(match[2]);
+      [y, m] = [yy < 70 ? 2000 + yy : 1900 + yy, mi + 1];
       break;
     }
     case "MM/DD/YYYY":

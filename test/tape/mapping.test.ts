@@ -4,13 +4,16 @@ import {
   IDENTITY_MAPPING,
   LoanStatus,
   TapeValidationError,
+  addMonths,
+  daysToIso,
   isoToDays,
   loadMapping,
+  parseDate,
   parseMapping,
   parseTapeCsv,
   readTapeCsv,
 } from "../../prover/tape/index.ts";
-import type { FieldMapping, TapeMapping, TapeProblem } from "../../prover/tape/index.ts";
+import type { DateFormat, FieldMapping, TapeMapping, TapeProblem } from "../../prover/tape/index.ts";
 
 const LC_MAPPING = "examples/mappings/lendingclub.json";
 const LC_TAPE = "examples/tapes/lendingclub-sample.csv";
@@ -260,14 +263,17 @@ describe("mapping features", () => {
   });
 
   it("dates: Mon-YYYY, MM/DD/YYYY, DD/MM/YYYY, YYYYMMDD, days; impossible dates refused", () => {
-    const m = (format: "MM/DD/YYYY" | "DD/MM/YYYY" | "YYYYMMDD" | "days" | "Mon-YYYY") =>
-      withFields({ originationDate: { column: "od", format } });
+    const m = (format: DateFormat) => withFields({ originationDate: { column: "od", format } });
     const d = isoToDays("2025-01-15");
     expect(one(m("MM/DD/YYYY"), ["od"], ["01/15/2025"]).originationDate).toBe(d);
     expect(one(m("DD/MM/YYYY"), ["od"], ["15/01/2025"]).originationDate).toBe(d);
     expect(one(m("YYYYMMDD"), ["od"], ["20250115"]).originationDate).toBe(d);
     expect(one(m("days"), ["od"], [String(d)]).originationDate).toBe(d);
     expect(one(m("Mon-YYYY"), ["od"], ["jan-2025"]).originationDate).toBe(isoToDays("2025-01-01"));
+    expect(
+      one(withFields({ originationDate: { column: "od", format: "Mon-YY" } }), ["od"], ["Jan-25"])
+        .originationDate,
+    ).toBe(isoToDays("2025-01-01"));
     expect(problems(() => one(m("MM/DD/YYYY"), ["od"], ["02/29/2025"]))[0]).toMatchObject({
       field: "originationDate",
       value: "02/29/2025",
@@ -318,5 +324,24 @@ describe("parseMapping refuses malformed mapping files, listing every problem", 
   it("accepts both shipped mappings", async () => {
     await expect(loadMapping(LC_MAPPING)).resolves.toMatchObject({ name: "lendingclub" });
     expect(() => parseMapping(JSON.parse(JSON.stringify(IDENTITY_MAPPING)))).not.toThrow();
+  });
+});
+
+describe("dates", () => {
+  it("parseDate, daysToIso, addMonths and the calendar edges", () => {
+    expect(parseDate("1970-01-01", "ISO")).toEqual({ days: 0 });
+    expect(parseDate("2149-06-06", "ISO")).toEqual({ days: 65_535 });
+    expect(daysToIso(65_535)).toBe("2149-06-06");
+    expect(parseDate("2024-02-29", "ISO")).toEqual({ days: isoToDays("2024-03-01") - 1 });
+    expect(parseDate("2023-02-29", "ISO")).toEqual({ error: "no such calendar date on or after 1970-01-01" });
+    expect(parseDate("1969-12-31", "ISO")).toEqual({ error: "no such calendar date on or after 1970-01-01" });
+    expect(parseDate("Dec-69", "Mon-YY")).toEqual({ days: isoToDays("2069-12-01") });
+    expect(parseDate("Dec-70", "Mon-YY")).toEqual({ days: isoToDays("1970-12-01") });
+    expect(parseDate("Foo-2018", "Mon-YYYY")).toEqual({ error: "not a month Mon-YYYY such as Dec-2018" });
+    expect(daysToIso(addMonths(isoToDays("2024-01-31"), 1))).toBe("2024-02-29");
+    expect(daysToIso(addMonths(isoToDays("2024-03-31"), -1))).toBe("2024-02-29");
+    expect(daysToIso(addMonths(isoToDays("2018-12-01"), 60))).toBe("2023-12-01");
+    for (let d = 0; d < 65_536; d += 97) expect(isoToDays(daysToIso(d))).toBe(d);
+    expect(() => isoToDays("2026-1-1")).toThrow(RangeError);
   });
 });
