@@ -213,7 +213,7 @@ export async function mulGeneratorReference(
 interface FixedBaseWorker {
   worker: Worker;
   ready: Promise<void>;
-  pending: Map<number, (out: Uint8Array) => void>;
+  pending: Map<number, { resolve: (out: Uint8Array) => void; reject: (e: Error) => void }>;
 }
 
 const pools: Partial<Record<GroupName, FixedBaseWorker[]>> = {};
@@ -231,17 +231,28 @@ function pool(curve: Curve, group: GroupName): FixedBaseWorker[] {
     const worker = new Worker(new URL("./fixedbase.worker.ts", import.meta.url), {
       workerData: { group, generator: Uint8Array.from(curve[group].oneAffine as Uint8Array) },
     });
-    const pending = new Map<number, (out: Uint8Array) => void>();
+    const pending: FixedBaseWorker["pending"] = new Map();
+    // A failed or exited worker fails every job it holds, and the pool is rebuilt on the next call.
+    const fail = (e: Error) => {
+      if (pools[group] === created) delete pools[group];
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
     const ready = new Promise<void>((resolve, reject) => {
-      worker.once("error", reject);
+      worker.once("error", (e: Error) => {
+        reject(e);
+        fail(e);
+      });
+      worker.once("exit", (code: number) => fail(new Error(`fixed-base worker exited (code ${code})`)));
       worker.on("message", (m: { ready?: boolean; id?: number; out?: Uint8Array }) => {
         if (m.ready) return resolve();
-        const cb = pending.get(m.id as number);
+        const p = pending.get(m.id as number);
         pending.delete(m.id as number);
         if (pending.size === 0) worker.unref();
-        cb?.(m.out as Uint8Array);
+        p?.resolve(m.out as Uint8Array);
       });
     });
+    ready.catch(() => undefined);
     worker.unref();
     created.push({ worker, ready, pending });
   }
@@ -284,8 +295,8 @@ export async function mulGenerator(
       const b = new Uint8Array(n * 32);
       for (let i = 0; i < n; i++) writeScalarLE(b, i * 32, mod(scalars[start + i] as bigint));
       const id = nextId++;
-      const res = await new Promise<Uint8Array>((resolve) => {
-        w.pending.set(id, resolve);
+      const res = await new Promise<Uint8Array>((resolve, reject) => {
+        w.pending.set(id, { resolve, reject });
         w.worker.ref();
         w.worker.postMessage({ id, scalars: b }, [b.buffer]);
       });
