@@ -256,3 +256,42 @@ describe("policy", () => {
     expect(() => validatePolicy(null)).toThrow(TypeError);
   });
 });
+
+describe("buildPoolInput parameters", () => {
+  it("builds an input of the circuit's shape, and names each bad parameter", async () => {
+    const { buildPoolInput } = await import("../../prover/witness/index.ts");
+    const tape = randomTape(4, 10);
+    const c = await commitTape(tape, randomSalts(tape), { chunkSize: 8 });
+    const key = await generateOriginatorKey();
+    const ctx = { publicKey: key.publicKey, chainId: 1n, registry: "0x" + "ab".repeat(20) };
+    const sig = await signAttestation(key.privateKey, {
+      root: c.root,
+      poolId: tape.poolId,
+      period: tape.period,
+      asOfDate: tape.asOfDate,
+      chunkCount: 2,
+      domain: domainWord(ctx.registry, ctx.chainId),
+      policyHash: await policyHash(DEFAULT_POLICY),
+    });
+    const { input, publicSignals } = await buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 1, 8);
+    expect((input.wA as string[]).length).toBe(8);
+    expect((input.isEmpty as string[]).filter((x) => x === "1").length).toBe(6);
+    expect((input.groupSiblings as string[]).length).toBe(8);
+    expect((input.siblings as string[][]).length).toBe(5);
+    expect(publicSignals.pool >> 112n).toBe(1n + (2n << 16n));
+    await expect(buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 2, 8)).rejects.toThrow(/chunkIndex/);
+    await expect(buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 0, 48)).rejects.toThrow(/chunkSize/);
+    await expect(
+      buildPoolInput(tape, { ...DEFAULT_POLICY, maxBucket30Bps: 10001 }, c, sig, ctx, 0, 8),
+    ).rejects.toThrow(/maxBucket30Bps/);
+    await expect(
+      buildPoolInput(tape, DEFAULT_POLICY, c, sig, { ...ctx, registry: "nope" }, 0, 8),
+    ).rejects.toThrow(/registry/);
+    await expect(buildPoolInput(randomTape(5, 10), DEFAULT_POLICY, c, sig, ctx, 0, 8)).rejects.toThrow(
+      /commitment/,
+    );
+    await expect(
+      buildPoolInput(tape, DEFAULT_POLICY, c, { R8: [1n, 2n], S: -1n }, ctx, 0, 8),
+    ).rejects.toThrow(/signature\.S/);
+  });
+});
