@@ -30,7 +30,7 @@ describe("PoolAttestation constraint budget", () => {
   });
 
   it(
-    "the naive baseline of issue 3 compiles and costs more per loan at the same size",
+    "the naive baseline of issue 3 compiles with its 7 public inputs and its naive cost",
     { timeout: 300_000 },
     async () => {
       const naive = await compileCircuit(
@@ -39,19 +39,10 @@ describe("PoolAttestation constraint budget", () => {
         [16],
         NAIVE_PUBLIC,
       );
-      const pool = await compileCircuit(
-        "circuits/pool/pool_attestation.circom",
-        "PoolAttestation",
-        [16],
-        PUBLIC,
-      );
-      console.log(
-        `NaivePool(16): ${naive.header.nConstraints}; PoolAttestation(16): ${pool.header.nConstraints}`,
-      );
+      console.log(`NaivePool(16): ${naive.header.nConstraints} constraints`);
       expect(naive.header.nPubIn).toBe(7);
-      // Marginal cost per loan between 16 loans and one loan's worth of fixed cost is what the design cut;
-      // at 16 loans the fixed part (signature, path) dominates both, so compare against the naive per-loan estimate.
-      expect(naive.header.nConstraints).toBeGreaterThan(16 * 700);
+      // About 750 per loan plus the signature: the baseline the benchmarks compare against.
+      expect(naive.header.nConstraints).toBeGreaterThan(16 * 700 + 4000);
     },
   );
 });
