@@ -7,7 +7,8 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import { normCdf } from "./normal.ts";
-import { simulateLossesParallel } from "./parallel.ts";
+import { availableParallelism } from "node:os";
+import { SimulationWorkers } from "./parallel.ts";
 import {
   checkPdTable,
   DEFAULT_COLLATERAL_HAIRCUT,
@@ -370,15 +371,24 @@ export function analyzePool(input: AnalysisInput): AnalysisReport {
   return next.value;
 }
 
-/** {@link analyzePool} with the simulations on `workers` worker threads (same report, bit for bit). */
+/**
+ * {@link analyzePool} with the simulations on `workers` worker threads (default: available parallelism),
+ * started once for the whole analysis and terminated at the end. Same report, bit for bit.
+ */
 export async function analyzePoolAsync(
   input: AnalysisInput,
   options: { workers?: number } = {},
 ): Promise<AnalysisReport> {
   const steps = analysisSteps(input);
   let next = steps.next();
-  while (!next.done) {
-    next = steps.next(await simulateLossesParallel(next.value.pool, next.value.params, options.workers));
+  if (next.done) return next.value;
+  const workers = options.workers ?? availableParallelism();
+  if (workers === 1) return analyzePool(input);
+  const set = new SimulationWorkers(workers);
+  try {
+    while (!next.done) next = steps.next(await set.run(next.value.pool, next.value.params));
+    return next.value;
+  } finally {
+    await set.close();
   }
-  return next.value;
 }

@@ -24,7 +24,7 @@ export { compilePool } from "./pool.ts";
 export type { PoolArrays, CompiledPool } from "./pool.ts";
 export { simulateLosses, simulateBlock, checkSimulationParams, blockCount, BLOCK_SIZE } from "./simulate.ts";
 export type { SimulationParams, SimulationResult } from "./simulate.ts";
-export { simulateLossesParallel } from "./parallel.ts";
+export { simulateLossesParallel, SimulationWorkers } from "./parallel.ts";
 export {
   trancheLoss,
   trancheMetrics,

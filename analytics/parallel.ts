@@ -19,9 +19,77 @@ export interface WorkerJob {
   weight: SharedArrayBuffer;
 }
 
+function checkWorkers(workers: number): void {
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 256) {
+    throw new TypeError("workers must be an integer in [1, 256]");
+  }
+}
+
 /**
- * Runs the simulation on `workers` threads (default: available parallelism, at most the number of blocks).
- * With `workers` = 1 it runs in the calling thread.
+ * A set of simulation worker threads kept alive across runs (worker start-up, about 0.1 s each, is paid
+ * once). Always {@link SimulationWorkers.close} it (e.g. in `finally`).
+ */
+export class SimulationWorkers {
+  readonly size: number;
+  private readonly workers: Worker[];
+  private closed = false;
+
+  /** Starts `size` workers (default: available parallelism). */
+  constructor(size: number = availableParallelism()) {
+    checkWorkers(size);
+    this.size = size;
+    const url = new URL("./worker.ts", import.meta.url);
+    this.workers = Array.from({ length: size }, () => new Worker(url));
+  }
+
+  /** Runs one simulation on the workers (blocks round-robin); same result as {@link simulateLosses}. */
+  async run(pool: CompiledPool, params: SimulationParams): Promise<SimulationResult> {
+    if (this.closed) throw new Error("SimulationWorkers is closed");
+    checkSimulationParams(params);
+    const count = Math.min(this.size, blockCount(params.scenarios));
+    const loss = new SharedArrayBuffer(params.scenarios * 8);
+    const weight = new SharedArrayBuffer(params.scenarios * 8);
+    await Promise.all(
+      this.workers.slice(0, count).map(
+        (worker, w) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (): void => {
+              worker.off("error", onError);
+              worker.off("exit", onExit);
+              resolve();
+            };
+            const onError = (e: Error): void => {
+              worker.off("message", onMessage);
+              worker.off("exit", onExit);
+              reject(e);
+            };
+            const onExit = (code: number): void => {
+              worker.off("message", onMessage);
+              worker.off("error", onError);
+              reject(new Error(`simulation worker exited with code ${code}`));
+            };
+            worker.once("message", onMessage);
+            worker.once("error", onError);
+            worker.once("exit", onExit);
+            const job: WorkerJob = { pool, params, firstBlock: w, blockStep: count, loss, weight };
+            worker.postMessage(job);
+          }),
+      ),
+    );
+    return { ...params, loss: new Float64Array(loss), weight: new Float64Array(weight) };
+  }
+
+  /** Terminates the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Runs one simulation on `workers` threads (default: available parallelism, at most the number of blocks),
+ * started and terminated for this call. With `workers` = 1 it runs in the calling thread.
  */
 export async function simulateLossesParallel(
   pool: CompiledPool,
@@ -29,39 +97,14 @@ export async function simulateLossesParallel(
   workers?: number,
 ): Promise<SimulationResult> {
   checkSimulationParams(params);
-  const blocks = blockCount(params.scenarios);
   const wanted = workers ?? availableParallelism();
-  if (!Number.isSafeInteger(wanted) || wanted < 1 || wanted > 256) {
-    throw new TypeError("workers must be an integer in [1, 256]");
-  }
-  const count = Math.min(wanted, blocks);
+  checkWorkers(wanted);
+  const count = Math.min(wanted, blockCount(params.scenarios));
   if (count === 1) return simulateLosses(pool, params);
-  const lossBuf = new SharedArrayBuffer(params.scenarios * 8);
-  const weightBuf = new SharedArrayBuffer(params.scenarios * 8);
-  const url = new URL("./worker.ts", import.meta.url);
-  await Promise.all(
-    Array.from({ length: count }, (_, w) => {
-      const job: WorkerJob = {
-        pool,
-        params,
-        firstBlock: w,
-        blockStep: count,
-        loss: lossBuf,
-        weight: weightBuf,
-      };
-      return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(url, { workerData: job });
-        let done = false;
-        worker.once("message", () => {
-          done = true;
-          resolve();
-        });
-        worker.once("error", reject);
-        worker.once("exit", (code) => {
-          if (!done) reject(new Error(`simulation worker exited with code ${code}`));
-        });
-      });
-    }),
-  );
-  return { ...params, loss: new Float64Array(lossBuf), weight: new Float64Array(weightBuf) };
+  const set = new SimulationWorkers(count);
+  try {
+    return await set.run(pool, params);
+  } finally {
+    await set.close();
+  }
 }

@@ -120,6 +120,7 @@ describe("analyzePool", () => {
     expect(analyzePool(small)).toEqual(a);
     expect(await analyzePoolAsync(small, { workers: 2 })).toEqual(a);
     expect(analyzePool({ ...small, simulation: { scenarios: 3000, seed: 10 } })).not.toEqual(a);
+    await expect(analyzePoolAsync({ ...small, rho: 3 }, { workers: 2 })).rejects.toThrow(TypeError);
   });
   it("derives PD from the table and LGD from collateral or the recovery rate", () => {
     const r = analyzePool({

@@ -7,6 +7,7 @@ import {
   homogeneousPoolDistribution,
   simulateLosses,
   simulateLossesParallel,
+  SimulationWorkers,
   trancheLoss,
   trancheLossFromDistribution,
   vasicekTrancheLoss,
@@ -251,6 +252,21 @@ describe("heterogeneous pool, reproducibility and workers", () => {
       expect(Buffer.from(par.weight.buffer).equals(Buffer.from(sync.weight.buffer))).toBe(true);
     }
     await expect(simulateLossesParallel(pool, params, 0)).rejects.toThrow(/workers/);
+  });
+  it("a kept-alive worker set runs several simulations, each identical to the in-thread run", async () => {
+    const set = new SimulationWorkers(2);
+    try {
+      for (const p of [params, { ...params, rho: 0.3, seed: 77 }]) {
+        const par = await set.run(pool, p);
+        expect(Buffer.from(par.loss.buffer).equals(Buffer.from(simulateLosses(pool, p).loss.buffer))).toBe(
+          true,
+        );
+      }
+      await expect(set.run(pool, { ...params, rho: 2 })).rejects.toThrow(/rho/);
+    } finally {
+      await set.close();
+    }
+    await expect(set.run(pool, params)).rejects.toThrow(/closed/);
   });
   it("rejects bad simulation parameters naming them", () => {
     expect(() => simulateLosses(pool, { ...params, rho: 1.5 })).toThrow(/rho/);
