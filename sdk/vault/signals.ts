@@ -138,7 +138,7 @@ export function aggregateChunks(chunks: readonly PoolFigures[], p: PolicyParams)
     scoreWeightedBalance: sum("scoreWeightedBalance"),
     maxLoanBalance: chunks.reduce((a, c) => (c.maxLoanBalance > a ? c.maxLoanBalance : a), 0n),
     activeCount: sum("activeCount"),
-    minScore: chunks.reduce((a, c) => (c.minScore < a ? c.minScore : a), 1n << 256n),
+    minScore: chunks.reduce((a, c) => (c.minScore < a ? c.minScore : a), 1023n),
     breaches: chunks.reduce((a, c) => a | (c.breaches & 7n), 0n),
   };
   agg.breaches |= poolCovenantBits(agg, p);

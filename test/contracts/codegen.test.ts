@@ -12,6 +12,7 @@ import {
   packPool,
   poolCovenantBits,
   unpackFigures,
+  type PoolFigures,
 } from "../../sdk/vault/signals.ts";
 import { POLICY, healthyFigures } from "./helpers.ts";
 import { waterfall, type ModelParams } from "../../sdk/vault/model.ts";
@@ -145,5 +146,49 @@ describe("waterfall model (sdk/vault/model.ts)", () => {
     expect(waterfall([1000n, 500n, 200n], 1600n, p)).toEqual([1000n, 500n, 100n]);
     expect(waterfall([1000n, 500n, 200n], 1000n, p)).toEqual([1000n, 0n, 0n]);
     expect(waterfall([1000n, 500n, 200n], 900n, p)).toEqual([900n, 0n, 0n]);
+  });
+});
+
+describe("cross-check with the prover's model (prover/model)", () => {
+  it("packs, unpacks and aggregates chunks exactly like prover/model", async () => {
+    const prover = await import("../../prover/model/index.ts");
+    const { DEFAULT_POLICY, policyParams } = await import("../../prover/policy/index.ts");
+    const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
+    const params = {
+      minCreditScore: mcs!,
+      maxDaysPastDue: mdp!,
+      maxLtvBps: ltv!,
+      maxBucket30Bps: b30!,
+      maxBucket60Bps: b60!,
+      maxBucket90Bps: b90!,
+      maxConcentrationBps: conc!,
+      minPoolBalance: minBal!,
+    };
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let trial = 0; trial < 50; trial++) {
+      const chunks = Array.from({ length: 1 + rnd(4) }, () => {
+        const o = BigInt(rnd(2 ** 30)) * 1000n;
+        return healthyFigures(o, {
+          bucket30: (o * BigInt(rnd(2000))) / 10_000n,
+          bucket90: (o * BigInt(rnd(800))) / 10_000n,
+          maxLoanBalance: (o * BigInt(rnd(1000))) / 10_000n,
+          minScore: BigInt(rnd(1024)),
+          activeCount: BigInt(rnd(17)),
+          breaches: BigInt(rnd(256)),
+        });
+      });
+      const ours = aggregateChunks(chunks, params);
+      const toProver = (f: PoolFigures) => ({
+        ...f,
+        activeCount: Number(f.activeCount),
+        minScore: Number(f.minScore),
+        breaches: Number(f.breaches),
+      });
+      const theirs = prover.aggregateFigures(chunks.map(toProver), DEFAULT_POLICY);
+      expect(toProver(ours)).toEqual(theirs);
+      const p = prover.packFigures(theirs);
+      expect(packFigures(ours)).toEqual([p.figA, p.figB, p.figC]);
+    }
   });
 });
