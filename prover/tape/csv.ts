@@ -68,11 +68,13 @@ export class CsvTapeBuilder {
   private width = 0;
   private row = 0;
   private readonly loans: LoanRecord[] = [];
+  private readonly ignore: readonly string[];
 
   /** A builder for one tape. */
   constructor(options: CsvReadOptions = {}) {
     this.options = options;
     this.mapping = options.mapping ?? IDENTITY_MAPPING;
+    this.ignore = this.mapping.csv?.ignoreLinesStartingWith ?? [];
   }
 
   /** Feeds the next CSV record (array of cells, empty lines already skipped). */
@@ -85,6 +87,7 @@ export class CsvTapeBuilder {
       this.start(cells);
       return;
     }
+    if (this.ignore.length > 0 && this.ignore.some((p) => cells[0]!.startsWith(p))) return;
     this.row++;
     const v = this.validator!;
     if (cells.length !== this.width) {
@@ -230,14 +233,14 @@ function csvSyntaxError(e: unknown): TapeValidationError {
 /** Reads a CSV tape from text (synchronously); throws a {@link TapeValidationError} with every problem. */
 export function parseTapeCsv(text: string, options: CsvReadOptions = {}): LoanTape {
   const b = new CsvTapeBuilder(options);
+  const skip = prefixLineFilter(options.mapping, (line) => b.readMetadata(line));
   // Comment lines before the header are taken out before csv-parse sees them: a first record narrower than
   // the header makes csv-parse build an error object for every later record (3.5x slower).
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (;;) {
     const nl = text.indexOf("\n", start);
     const line = text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, "");
-    if (line.startsWith("#")) b.readMetadata(line);
-    else if (line.trim() !== "") break;
+    if (!skip(line)) break;
     if (nl < 0) {
       start = text.length;
       break;
@@ -255,12 +258,30 @@ export function parseTapeCsv(text: string, options: CsvReadOptions = {}): LoanTa
 }
 
 /**
- * Decodes a byte stream to text and hands the comment lines before the header (and blank lines) to
- * `onComment`, yielding the rest (see {@link parseTapeCsv} for why).
+ * A predicate for the lines before the header: true (and the line is consumed) for blank lines, comment
+ * lines (handed to `onComment`) and lines the mapping's `csv.ignoreLinesStartingWith` names.
+ */
+function prefixLineFilter(
+  mapping: TapeMapping | undefined,
+  onComment: (line: string) => void,
+): (line: string) => boolean {
+  const ignore = mapping?.csv?.ignoreLinesStartingWith ?? [];
+  return (line) => {
+    if (line.startsWith("#")) {
+      onComment(line);
+      return true;
+    }
+    return line.trim() === "" || ignore.some((p) => line.startsWith(p));
+  };
+}
+
+/**
+ * Decodes a byte stream to text and consumes the lines before the header that `skip` accepts, yielding
+ * the rest (see {@link parseTapeCsv} for why).
  */
 async function* withoutLeadingComments(
   input: AsyncIterable<string | Uint8Array>,
-  onComment: (line: string) => void,
+  skip: (line: string) => boolean,
 ): AsyncGenerator<string> {
   const dec = new TextDecoder("utf-8");
   let buf = "";
@@ -270,16 +291,14 @@ async function* withoutLeadingComments(
     for (;;) {
       if (buf.length === 0) return undefined;
       const nl = buf.indexOf("\n");
-      const first = buf[0];
-      if (first !== "#" && first !== "\n" && first !== "\r") {
+      if (nl < 0 && !final) return undefined; // wait for the end of the line
+      const line = (nl < 0 ? buf : buf.slice(0, nl)).replace(/\r$/, "");
+      if (!skip(line)) {
         inPrefix = false;
         const rest = buf;
         buf = "";
         return rest;
       }
-      if (nl < 0 && !final) return undefined; // wait for the end of the line
-      const line = (nl < 0 ? buf : buf.slice(0, nl)).replace(/\r$/, "");
-      if (line.startsWith("#")) onComment(line);
       buf = nl < 0 ? "" : buf.slice(nl + 1);
     }
   };
@@ -311,7 +330,8 @@ export async function readTapeCsvStream(
 ): Promise<LoanTape> {
   const source = input as AsyncIterable<string | Uint8Array>;
   const b = new CsvTapeBuilder(options);
-  const stream = Readable.from(withoutLeadingComments(source, (line) => b.readMetadata(line)));
+  const skip = prefixLineFilter(options.mapping, (line) => b.readMetadata(line));
+  const stream = Readable.from(withoutLeadingComments(source, skip));
   const parser = parse(csvParseOptions(options.mapping));
   // pipe() does not forward errors: a source error (missing file…) must end the parser too.
   stream.on("error", (e: Error) => parser.destroy(e));

@@ -106,8 +106,12 @@ export interface TapeMapping {
   description?: string;
   /** Tape-level defaults used when neither the file nor the caller gives them. */
   defaults?: { currency?: string; decimals?: number };
-  /** CSV dialect of the source. */
-  csv?: { delimiter?: string };
+  /**
+   * CSV dialect of the source: the delimiter (default `,`), and lines to ignore (before the header, or rows
+   * whose first cell starts with one of these, e.g. LendingClub's "Notes offered by Prospectus" banner and
+   * "Total amount funded in policy code" footers).
+   */
+  csv?: { delimiter?: string; ignoreLinesStartingWith?: string[] };
   /** One entry per canonical field. */
   fields: Record<LoanField, FieldMapping>;
 }
@@ -211,7 +215,13 @@ export function parseMapping(json: unknown): TapeMapping {
     const c = json.csv;
     if (!isObject(c)) bad("csv", c, "must be an object");
     else {
-      for (const k of Object.keys(c)) if (k !== "delimiter") bad(`csv.${k}`, "", "unknown key");
+      for (const k of Object.keys(c)) {
+        if (k !== "delimiter" && k !== "ignoreLinesStartingWith") bad(`csv.${k}`, "", "unknown key");
+      }
+      const ig = c.ignoreLinesStartingWith;
+      if (ig !== undefined && !(Array.isArray(ig) && ig.every((x) => typeof x === "string" && x !== ""))) {
+        bad("csv.ignoreLinesStartingWith", ig, "must be an array of non-empty strings");
+      }
       if (c.delimiter !== undefined && (typeof c.delimiter !== "string" || c.delimiter.length !== 1)) {
         bad("csv.delimiter", c.delimiter, "must be one character");
       }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
   IDENTITY_MAPPING,
@@ -12,6 +13,7 @@ import {
   parseMapping,
   parseTapeCsv,
   readTapeCsv,
+  readTapeCsvStream,
 } from "../../prover/tape/index.ts";
 import type { DateFormat, FieldMapping, TapeMapping, TapeProblem } from "../../prover/tape/index.ts";
 
@@ -117,6 +119,31 @@ describe("shipped mappings", () => {
     expect(p[0]!.reason).toMatch(/^unknown status \(the mapping knows "Current", "Issued", "Fully Paid"/);
     expect(p[1]!.reason).toBe('column "issue_d": not a month Mon-YYYY such as Dec-2018');
     expect(p[4]!.reason).toBe('column "fico_range_high": not a decimal number');
+  });
+
+  it("skips LendingClub's download banner and footer lines, and only those", async () => {
+    const mapping = await loadMapping(LC_MAPPING);
+    const body = readFileSync(LC_TAPE, "utf8");
+    const wrapped =
+      "Notes offered by Prospectus (https://www.lendingclub.com/info/prospectus.action)\n" +
+      body +
+      "\nTotal amount funded in policy code 1: 1234567\nTotal amount funded in policy code 2: 89\n";
+    const plain = parseTapeCsv(body, { mapping, ...LC_OPTS });
+    expect(parseTapeCsv(wrapped, { mapping, ...LC_OPTS })).toEqual(plain);
+    expect(await readTapeCsvStream(Readable.from([Buffer.from(wrapped)]), { mapping, ...LC_OPTS })).toEqual(
+      plain,
+    );
+    const strict = parseMapping({ ...mapping, csv: { delimiter: "," } });
+    const p = problems(() => parseTapeCsv(wrapped, { mapping: strict, ...LC_OPTS }));
+    expect(p[0]).toMatchObject({
+      row: null,
+      field: "loanId",
+      reason: "none of these columns is in the header",
+    });
+    const footerOnly = body + "Total amount funded in policy code 1: 1234567\n";
+    expect(problems(() => parseTapeCsv(footerOnly, { mapping: strict, ...LC_OPTS }))).toEqual([
+      { row: 13, field: "csv", value: "1 cells", reason: "the header has 50 columns" },
+    ]);
   });
 
   it("needs pool, period and as-of date from the caller, and the mapped columns in the header", async () => {
