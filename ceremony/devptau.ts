@@ -13,7 +13,17 @@
 // waste, and it is what makes the fast development zkey possible.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import * as binFileUtils from "@iden3/binfileutils";
 import { ChaCha, Scalar } from "ffjavascript";
@@ -83,15 +93,49 @@ export async function ensureDevPtau(
     throw new RangeError(`power: expected an integer in [1, 24], got ${power}`);
   }
   const path = devPtauPath(opts.cacheDir, power);
-  const secret = readDevSecret(path);
-  if (secret && existsSync(path) && statSync(path).size === secret.ptauBytes && secret.power === power) {
-    return path;
-  }
+  if (isCached(path, power)) return path;
   mkdirSync(opts.cacheDir, { recursive: true });
+  // One maker per file: concurrent builds wait for it instead of racing their renames.
+  return withLock(`${path}.lock`, async () => {
+    if (isCached(path, power)) return path;
+    await makeDevPtau(power, path, opts.onProgress);
+    return path;
+  });
+}
+
+function isCached(path: string, power: number): boolean {
+  const secret = readDevSecret(path);
+  return !!secret && existsSync(path) && statSync(path).size === secret.ptauBytes && secret.power === power;
+}
+
+async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      closeSync(openSync(lockPath, "wx"));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      try {
+        // A lock older than an hour belongs to a process that died.
+        if (Date.now() - statSync(lockPath).mtimeMs > 3_600_000) rmSync(lockPath, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockPath, { force: true });
+  }
+}
+
+async function makeDevPtau(power: number, path: string, onProgress?: (p: Progress) => void): Promise<void> {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const secretTmp = `${secretPathFor(path)}.${process.pid}.tmp`;
   try {
-    const s = await writeDevPtau(power, tmp, opts.onProgress);
+    const s = await writeDevPtau(power, tmp, onProgress);
     const full: DevSecret = { ...s, ptauBytes: statSync(tmp).size };
     writeFileSync(secretTmp, JSON.stringify(full, null, 2) + "\n");
     // The secret lands first, so a ptau in place always has its secret next to it.
@@ -101,7 +145,6 @@ export async function ensureDevPtau(
     rmSync(tmp, { force: true });
     rmSync(secretTmp, { force: true });
   }
-  return path;
 }
 
 function randomScalar(): bigint {

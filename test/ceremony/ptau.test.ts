@@ -1,4 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as binFileUtils from "@iden3/binfileutils";
@@ -84,6 +92,24 @@ describe("development powers of tau", () => {
     expect(readDevSecret(p2)).toBeDefined();
     expect(await blake2bFile(p2)).not.toBe(firstHash);
     expect(await verifies(p2)).toBe(true);
+  });
+
+  it("is made once when several callers ask at the same time (no half-made pair, no leftover files)", async () => {
+    const cache = join(dir, "cache3");
+    let makers = 0;
+    const onProgress = (p: { stage: string; done: number }) => {
+      if (p.stage === "tauG1" && p.done > 0 && p.done <= 31) makers++;
+    };
+    const [a, b, c] = await Promise.all([
+      ensureDevPtau(4, { cacheDir: cache, onProgress }),
+      ensureDevPtau(4, { cacheDir: cache, onProgress }),
+      ensureDevPtau(4, { cacheDir: cache, onProgress }),
+    ]);
+    expect(new Set([a, b, c]).size).toBe(1);
+    expect(makers).toBe(1);
+    expect(readdirSync(cache).sort()).toEqual(["dev-ptau-4.ptau", "dev-ptau-4.secret.json"]);
+    expect(readDevSecret(a)?.ptauBytes).toBe(statSync(a).size);
+    expect(await verifies(a)).toBe(true);
   });
 
   it("has the same Lagrange sections snarkjs prepare-phase2 computes from its powers", async () => {
