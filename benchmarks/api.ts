@@ -61,6 +61,7 @@ function startServer(): Promise<{ proc: ChildProcess; base: string }> {
         RWA_API_LOG_LEVEL: "warn",
         RWA_API_RATE_LIMIT_PER_MINUTE: "10000000",
         RWA_API_ANNOUNCE: "1",
+        RWA_API_MAX_EVENT_LOOP_DELAY_MS: "0",
       },
       stdio: ["ignore", "pipe", "inherit"],
     },

@@ -4,14 +4,13 @@
  * `deps`; closing the app stops the job runner (handing unfinished jobs back as resumable), the prover pool
  * and the storage.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { attestPool } from "../prover/attest.ts";
 import { ProverPool } from "../prover/prove/index.ts";
 import { Authenticator, presentedKey } from "./auth.ts";
 import type { Config } from "./config.ts";
@@ -36,7 +35,7 @@ export interface Services {
   runner: JobRunner;
   metrics: Metrics;
   auth: Authenticator;
-  /** The attestation function of `prover/attest.ts`, when it exists. */
+  /** The attestation function (`attestPool` of `prover/attest.ts`), unless disabled. */
   attest: AttestFn | undefined;
   state: { ready: boolean; closing: boolean };
 }
@@ -55,15 +54,6 @@ export interface AppDeps {
   attest?: AttestFn | null;
   /** Start the job runner when the app is ready (default true). */
   runJobs?: boolean;
-}
-
-const ATTEST_PATH = fileURLToPath(new URL("../prover/attest.ts", import.meta.url));
-
-/** Loads `attestPool` from `prover/attest.ts` when the lead's module exists. */
-export async function loadAttest(): Promise<AttestFn | undefined> {
-  if (!existsSync(ATTEST_PATH)) return undefined;
-  const mod = (await import(pathToFileURL(ATTEST_PATH).href)) as { attestPool?: AttestFn };
-  return typeof mod.attestPool === "function" ? mod.attestPool : undefined;
 }
 
 function validationDetails(err: FastifyError): ProblemDetail[] {
@@ -90,7 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const storage = deps.storage ?? (await createStorage(config));
   const verifier = deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances));
   const prover = deps.prover ?? new ProverPool(config.proverConcurrency);
-  const attest = deps.attest === null ? undefined : (deps.attest ?? (await loadAttest()));
+  const attest = deps.attest === null ? undefined : (deps.attest ?? attestPool);
   const runner = new JobRunner(storage, {
     concurrency: config.jobConcurrency,
     leaseMs: config.jobLeaseMs,

@@ -4,6 +4,9 @@
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
  */
 import { ArtifactIntegrityError } from "../pipeline/manifest.ts";
+import { attestationToJson, type attestPool } from "../prover/attest.ts";
+import { generateOriginatorKey, keyHash, type OriginatorKey } from "../prover/commitment/keys.ts";
+import { validatePolicy } from "../prover/policy/index.ts";
 import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../prover/commitment/encoding.ts";
 import { UnsatisfiedInputError, proveInstance, toSolidityProof } from "../prover/prove/index.ts";
 import type { LoanTape } from "../prover/tape/index.ts";
@@ -13,8 +16,8 @@ import { PermanentJobError, type JobHandler } from "./jobs.ts";
 import type { TapeRecord } from "./storage/types.ts";
 import { deserializeTape } from "./tapes.ts";
 
-/** `attestPool` of `prover/attest.ts` (its exact signature is the lead's; the service passes one object). */
-export type AttestFn = (request: Record<string, unknown>) => Promise<unknown>;
+/** The attestation function: `attestPool` of `prover/attest.ts`. */
+export type AttestFn = typeof attestPool;
 
 export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
 const seedAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape-salt-seed:${t.id}:${t.owner}`;
@@ -28,6 +31,36 @@ export interface StoredCommitment {
   chunkRoots: string[];
   /** base64 AES-256-GCM ciphertext of the salt seed (decimal field element). */
   saltSeed: string;
+}
+
+/** The service-held signing key of an originator, made on first use (private key encrypted at rest). */
+export async function originatorKey(
+  s: Services,
+  owner: string,
+): Promise<OriginatorKey & { keyHash: bigint }> {
+  const aad = `originator-key:${owner}`;
+  let rec = await s.storage.getOriginatorKey(owner);
+  if (!rec) {
+    const k = await generateOriginatorKey();
+    rec = await s.storage.insertOriginatorKey({
+      owner,
+      publicKey: [k.publicKey[0].toString(), k.publicKey[1].toString()],
+      privateKeyCiphertext: encrypt(s.config.tapeKey, Buffer.from(k.privateKey), aad),
+      createdAt: Date.now(),
+    });
+  }
+  const publicKey = [BigInt(rec.publicKey[0]), BigInt(rec.publicKey[1])] as const;
+  return {
+    privateKey: new Uint8Array(decrypt(s.config.tapeKey, rec.privateKeyCiphertext, aad)),
+    publicKey,
+    keyHash: await keyHash(publicKey),
+  };
+}
+
+/** The salt seed of a committed tape. */
+function saltSeed(s: Services, t: TapeRecord): bigint {
+  const c = t.commitment as StoredCommitment;
+  return BigInt(decrypt(s.config.tapeKey, Buffer.from(c.saltSeed, "base64"), seedAad(t)).toString("utf8"));
 }
 
 export function decryptTape(s: Services, t: TapeRecord): LoanTape {
@@ -108,19 +141,43 @@ export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
       policy: unknown;
       chainId: string;
       registry: string;
-      instance?: string;
+      instance: string;
     };
     const t = await loadTape(s, req.tapeId);
+    if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
+    let policy;
+    try {
+      policy = validatePolicy(req.policy);
+    } catch (err) {
+      throw new PermanentJobError("invalid-policy", (err as Error).message);
+    }
     const tape = decryptTape(s, t);
-    const out = (await attest({
-      tape,
-      policy: req.policy,
-      chainId: BigInt(req.chainId),
-      registry: req.registry,
-      instance: req.instance,
-      pool: s.prover,
-      onProgress: (p: { fraction?: number; stage?: string }) => ctx.progress(p.fraction ?? 0, p.stage),
-    })) as { policyHash?: unknown; instance?: string };
+    const key = await originatorKey(s, job.owner);
+    let out;
+    try {
+      // The salts of the published commitment: the attestation proves statements about that same root.
+      out = await attest({
+        tape,
+        policy,
+        key,
+        chainId: BigInt(req.chainId),
+        registry: req.registry,
+        instance: req.instance,
+        salts: await deriveSalts(saltSeed(s, t), tape),
+        pool: s.prover,
+        onProgress: (p) => ctx.progress(p.fraction, p.stage),
+      });
+    } catch (err) {
+      if (err instanceof UnsatisfiedInputError) throw new PermanentJobError("unsatisfied-input", err.message);
+      if (err instanceof ArtifactIntegrityError)
+        throw new PermanentJobError("artifact-integrity", err.message);
+      if (err instanceof TypeError) throw new PermanentJobError("invalid-request", err.message);
+      throw err;
+    }
+    const att = out.attestation;
+    if (att.root.toString() !== (t.commitment as StoredCommitment).root) {
+      throw new Error(`tape ${t.id}: the attestation's root differs from the published commitment`);
+    }
     const rec = await s.storage.insertAttestation({
       id: newId("att"),
       owner: job.owner,
@@ -128,11 +185,11 @@ export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
       tapeId: t.id,
       poolId: t.poolId,
       period: t.period,
-      instance: out.instance ?? req.instance ?? "pool-attestation",
-      policyHash: out.policyHash === undefined ? null : String(out.policyHash),
-      data: JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))),
+      instance: att.instance,
+      policyHash: att.policyHash.toString(),
+      data: JSON.parse(attestationToJson(att)),
       createdAt: Date.now(),
     });
-    return { attestationId: rec.id };
+    return { attestationId: rec.id, root: att.root.toString(), chunkCount: att.chunkCount };
   };
 }

@@ -97,6 +97,8 @@ export class JobRunner {
       while (!this.stopping && this.running.size < this.opts.concurrency) {
         const job = await this.storage.claimJob(this.workerId, this.kinds, this.opts.leaseMs, Date.now());
         if (!job) break;
+        // Our own job whose lease lapsed (a heartbeat delayed past the lease): it is still running here.
+        if (this.running.has(job.id)) continue;
         this.launch(job);
       }
     } catch (err) {

@@ -151,9 +151,16 @@ export const CommitmentRequestBody = Type.Object({});
 export const AttestationBody = Type.Object({
   tapeId: Id,
   policy: Type.Record(Type.String(), Type.Unknown(), { description: "Policy JSON (see docs/POLICY.md)" }),
+  /** Default: pool-attestation-16. */
   chainId: Type.String({ pattern: "^[0-9]{1,20}$" }),
   registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
   instance: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+export const OriginatorKeyView = Type.Object({
+  owner: Type.String(),
+  publicKey: Type.Array(Type.String(), { minItems: 2, maxItems: 2, description: "[Ax, Ay], decimal" }),
+  keyHash: Type.String({ description: "Poseidon(Ax, Ay)" }),
 });
 
 // ---- attestations

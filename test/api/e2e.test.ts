@@ -12,7 +12,10 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import hre from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { REPO_ROOT, pascalName } from "../../pipeline/catalogue.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { DEFAULT_POOL_INSTANCE, parseAttestation, verifyAttestation } from "../../prover/attest.ts";
+import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
 import { ADMIN_KEY, TAPE_KEY_HEX, smallTape } from "./helpers.ts";
 
@@ -38,10 +41,11 @@ async function startServer(): Promise<Server> {
       RWA_API_TAPE_KEY: TAPE_KEY_HEX,
       RWA_API_ADMIN_KEY: ADMIN_KEY,
       RWA_API_LOG_LEVEL: "warn",
-      RWA_API_JOB_LEASE_MS: "1500",
+      RWA_API_JOB_LEASE_MS: "3000",
       RWA_API_JOB_POLL_MS: "50",
       RWA_API_SHUTDOWN_GRACE_MS: "10000",
       RWA_API_ANNOUNCE: "1",
+      RWA_API_MAX_EVENT_LOOP_DELAY_MS: "0",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -93,6 +97,10 @@ async function waitJob(
   }
 }
 const ended = (j: Record<string, unknown>) => j.state === "succeeded" || j.state === "failed";
+
+const poolBuilt = readManifest().instances[DEFAULT_POOL_INSTANCE] !== undefined;
+if (!poolBuilt)
+  console.warn(`${DEFAULT_POOL_INSTANCE} is not built: skipping the pool attestation end-to-end test`);
 
 let server: Server;
 let origKey: string;
@@ -189,6 +197,67 @@ describe("service end to end over HTTP", () => {
     });
     expect(v.body.valid).toBe(true);
   });
+
+  it.skipIf(!poolBuilt)(
+    "attests a pool over HTTP; the chunk proofs verify off-chain, on-chain and as an attestation",
+    async () => {
+      const tape = smallTape(20, "e2e-pool");
+      const up = await call(server, origKey, "POST", "/v1/tapes", formatTapeCsv(tape), "text/csv");
+      const commit = await call(server, origKey, "POST", `/v1/tapes/${up.body.id}/commitment`);
+      expect((await waitJob(server, origKey, commit.body.id, ended)).state).toBe("succeeded");
+      const key = (await call(server, origKey, "GET", "/v1/originator/key")).body;
+      const registry = "0x" + "ab".repeat(20);
+      const sub = await call(server, origKey, "POST", "/v1/attestations", {
+        tapeId: up.body.id,
+        policy: policyToJson(DEFAULT_POLICY),
+        chainId: "31337",
+        registry,
+      });
+      expect(sub.status).toBe(202);
+      const j = await waitJob(server, origKey, sub.body.id, ended, 600_000);
+      expect(j.state).toBe("succeeded");
+      const attId = (j.result as { attestationId: string }).attestationId;
+      const att = (await call(server, audKey, "GET", `/v1/attestations/${attId}`)).body;
+      const parsed = parseAttestation(JSON.stringify(att.data));
+      expect(parsed.keyHash.toString()).toBe(key.keyHash);
+      expect(parsed.chunkCount).toBe(2);
+      expect(await verifyAttestation(parsed, DEFAULT_POLICY)).toEqual({ valid: true, problems: [] });
+      const listed = (await call(server, audKey, "GET", `/v1/attestations?poolId=42&period=202610`)).body
+        .attestations;
+      expect(listed.map((a: { id: string }) => a.id)).toContain(attId);
+
+      const { ethers } = await hre.network.connect();
+      const verifier = await ethers.deployContract(`${pascalName(DEFAULT_POOL_INSTANCE)}Verifier`);
+      const verifyProof = verifier.getFunction("verifyProof");
+      for (const chunk of parsed.chunks) {
+        const v = await call(server, audKey, "POST", "/v1/verify", {
+          instance: DEFAULT_POOL_INSTANCE,
+          proof: chunk.proof,
+          publicSignals: chunk.publicSignals,
+        });
+        expect(v.body.valid).toBe(true);
+        const c = chunk.solidity;
+        expect(await verifyProof(c.a, c.b, c.c, c.pubSignals)).toBe(true);
+        const bad = [...c.pubSignals];
+        bad[0] = (BigInt(bad[0]!) + 1n).toString();
+        expect(await verifyProof(c.a, c.b, c.c, bad)).toBe(false);
+      }
+      const vkey = (await call(server, null, "GET", `/v1/catalogue/${DEFAULT_POOL_INSTANCE}`)).body.vkey;
+      writeFileSync(join(dir, "pool-vkey.json"), JSON.stringify(vkey));
+      writeFileSync(join(dir, "pool-proof.json"), JSON.stringify(parsed.chunks[0]!.proof));
+      writeFileSync(join(dir, "pool-public.json"), JSON.stringify(parsed.chunks[0]!.publicSignals));
+      const snarkjs = join(REPO_ROOT, "node_modules", ".bin", "snarkjs");
+      const out = await run(NODE, [
+        snarkjs,
+        "groth16",
+        "verify",
+        join(dir, "pool-vkey.json"),
+        join(dir, "pool-public.json"),
+        join(dir, "pool-proof.json"),
+      ]);
+      expect(out.stdout).toContain("OK!");
+    },
+  );
 
   it("a job running when the server is killed finishes after a restart, proven once more, not twice", async () => {
     const sub = await call(server, origKey, "POST", "/v1/proofs", {

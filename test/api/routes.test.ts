@@ -8,7 +8,10 @@ import { verifyOpening } from "../../prover/commitment/encoding.ts";
 import { formatTapeCsv, formatTapeJson, tapeToJson } from "../../prover/tape/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
 import { sampleIndices } from "../../verifier-api/sampling.ts";
-import { loanToJson } from "../../verifier-api/tapes.ts";
+import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
+import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
+import { keyHash } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { ADMIN_KEY, smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "example-multiplier";
@@ -298,15 +301,9 @@ describe("service routes", () => {
       expect(o.root).toBe(root);
       expect(r.body).not.toContain(tape.loans[o.indices[0]]!.borrowerRef);
       for (const op of o.openings) {
+        const opening = openingFromJson(op);
         const { borrowerRef: _b, ...record } = tape.loans[op.index]!;
-        expect(op.record).toEqual(loanToJson(record));
-        const opening = {
-          index: op.index,
-          record,
-          borrowerCommitment: BigInt(op.borrowerCommitment),
-          leafSalt: BigInt(op.leafSalt),
-          siblings: op.siblings.map((l: string[]) => l.map(BigInt)),
-        };
+        expect(opening.record).toEqual(record);
         expect(await verifyOpening(BigInt(root), opening)).toBe(true);
         expect(await verifyOpening(BigInt(root), { ...opening, leafSalt: opening.leafSalt + 1n })).toBe(
           false,
@@ -318,6 +315,7 @@ describe("service routes", () => {
           }),
         ).toBe(false);
       }
+      expect((await checkOpenings(BigInt(root), o.openings.map(openingFromJson))).length).toBe(0);
       const other = (
         await t.req(t.keys.auditor, {
           method: "POST",
@@ -513,43 +511,42 @@ describe("service routes", () => {
   });
 
   describe("attestations", () => {
-    it("refuses attestation requests while prover/attest.ts is missing, after checking ownership", async () => {
-      const body = { tapeId, policy: {}, chainId: "31337", registry: "0x" + "11".repeat(20) };
-      expectProblem(
-        await t.req(t.keys.origB, { method: "POST", url: "/v1/attestations", payload: body }),
-        403,
-        "forbidden",
-      );
-      expectProblem(
-        await t.req(t.keys.auditor, { method: "POST", url: "/v1/attestations", payload: body }),
-        403,
-        "forbidden",
-      );
-      expectProblem(
-        await t.req(t.keys.origA, {
-          method: "POST",
-          url: "/v1/attestations",
-          payload: { ...body, registry: "0x12" },
-        }),
+    it("checks attestation requests: owner, role, body, policy, built instance, commitment", async () => {
+      const body = {
+        tapeId,
+        policy: policyToJson(DEFAULT_POLICY),
+        chainId: "31337",
+        registry: "0x" + "11".repeat(20),
+      };
+      const post = (key: string, payload: object) =>
+        t.req(key, { method: "POST", url: "/v1/attestations", payload });
+      expectProblem(await post(t.keys.origB, body), 403, "forbidden");
+      expectProblem(await post(t.keys.auditor, body), 403, "forbidden");
+      expectProblem(await post(t.keys.origA, { ...body, registry: "0x12" }), 400, "validation");
+      expectProblem(await post(t.keys.origA, { ...body, chainId: "-1" }), 400, "validation");
+      expectProblem(await post(t.keys.origA, { ...body, tapeId: "tape_nope" }), 404, "not-found");
+      const badPolicy = expectProblem(
+        await post(t.keys.origA, { ...body, policy: { minCreditScore: 5000 } }),
         400,
         "validation",
       );
-      expectProblem(
-        await t.req(t.keys.origA, {
-          method: "POST",
-          url: "/v1/attestations",
-          payload: { ...body, tapeId: "tape_nope" },
-        }),
-        404,
-        "not-found",
-      );
-      if (!t.app.services.attest) {
-        expectProblem(
-          await t.req(t.keys.origA, { method: "POST", url: "/v1/attestations", payload: body }),
-          501,
-          "not-implemented",
-        );
+      expect(badPolicy.detail).toMatch(/minCreditScore/);
+      expectProblem(await post(t.keys.origA, { ...body, instance: "example-multiplier-x" }), 409, "conflict");
+      if (!t.app.services.verifier.key(DEFAULT_POOL_INSTANCE)) {
+        expect(expectProblem(await post(t.keys.origA, body), 409, "conflict").detail).toMatch(/not built/);
       }
+    });
+
+    it("serves each originator its own signing key, made once", async () => {
+      const a1 = (await t.req(t.keys.origA, { url: "/v1/originator/key" })).json();
+      const a2 = (await t.req(t.keys.origA, { url: "/v1/originator/key" })).json();
+      const b = (await t.req(t.keys.origB, { url: "/v1/originator/key" })).json();
+      expect(a1.publicKey).toHaveLength(2);
+      expect(a2).toEqual(a1);
+      expect(b.keyHash).not.toBe(a1.keyHash);
+      expect(BigInt(a1.keyHash)).toBe(await keyHash([BigInt(a1.publicKey[0]), BigInt(a1.publicKey[1])]));
+      expectProblem(await t.req(t.keys.auditor, { url: "/v1/originator/key" }), 403, "forbidden");
+      expectProblem(await t.req(null, { url: "/v1/originator/key" }), 401, "unauthenticated");
     });
 
     it("serves stored attestations to their originator and auditors, by id and by pool and period", async () => {

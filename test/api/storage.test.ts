@@ -205,6 +205,27 @@ for (const [name, enabled, open] of backends) {
       expect((await s.getJob(k.id))?.state).toBe("failed");
     });
 
+    it("keeps one originator key per originator", async () => {
+      const k = {
+        owner: "orig-a",
+        publicKey: ["1", "2"] as [string, string],
+        privateKeyCiphertext: randomBytes(61),
+        createdAt: 3,
+      };
+      expect(await s.getOriginatorKey("orig-a")).toBeUndefined();
+      const first = await s.insertOriginatorKey(k);
+      expect(first.privateKeyCiphertext.equals(k.privateKeyCiphertext)).toBe(true);
+      const second = await s.insertOriginatorKey({
+        ...k,
+        publicKey: ["3", "4"],
+        privateKeyCiphertext: randomBytes(61),
+      });
+      expect(second.publicKey).toEqual(["1", "2"]);
+      expect(second.privateKeyCiphertext.equals(k.privateKeyCiphertext)).toBe(true);
+      expect((await s.getOriginatorKey("orig-a"))?.publicKey).toEqual(["1", "2"]);
+      expect(await s.getOriginatorKey("orig-b")).toBeUndefined();
+    });
+
     it("stores one attestation per job and finds them by pool and period", async () => {
       const base = {
         owner: "orig-a",

@@ -1,4 +1,5 @@
 /** Auditor routes: attestations by id and by pool and period, and openings of sampled loans. */
+import { openingToJson } from "../../prover/audit.ts";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { assertOwner, requireRole } from "../auth.ts";
@@ -7,7 +8,6 @@ import { openTapeLoans, type StoredCommitment } from "../handlers.ts";
 import { AttestationQuery, AttestationView, IdParams, Openings, OpeningsBody } from "../schemas.ts";
 import type { AttestationRecord } from "../storage/types.ts";
 import { SAMPLING_RULE, sampleIndices } from "../sampling.ts";
-import { loanToJson } from "../tapes.ts";
 import { ownTape } from "./originator.ts";
 
 const view = (a: AttestationRecord) => ({
@@ -92,13 +92,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         seed: req.body.seed,
         tapeSize: t.loanCount,
         indices,
-        openings: openings.map((o) => ({
-          index: o.index,
-          record: loanToJson(o.record),
-          borrowerCommitment: o.borrowerCommitment.toString(),
-          leafSalt: o.leafSalt.toString(),
-          siblings: o.siblings.map((lvl) => lvl.map(String)),
-        })),
+        openings: openings.map(openingToJson),
       };
     },
   );

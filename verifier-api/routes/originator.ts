@@ -10,7 +10,9 @@ import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
-import { tapeAad, type StoredCommitment } from "../handlers.ts";
+import { originatorKey, tapeAad, type StoredCommitment } from "../handlers.ts";
+import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
+import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import {
   AttestationBody,
   Commitment,
@@ -18,6 +20,7 @@ import {
   IdParams,
   IdempotencyHeaders,
   JobView,
+  OriginatorKeyView,
   ProofBody,
   TapeSummary,
 } from "../schemas.ts";
@@ -272,19 +275,59 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.body.tapeId, []);
-      if (!s.attest) {
+      if (!s.attest) throw new ApiError("not-implemented", "pool attestations are disabled in this service");
+      let policy;
+      try {
+        policy = validatePolicy(req.body.policy);
+      } catch (err) {
+        throw new ApiError("validation", (err as Error).message, [
+          { field: "body/policy", reason: (err as Error).message },
+        ]);
+      }
+      const instance = req.body.instance ?? DEFAULT_POOL_INSTANCE;
+      if (!s.verifier.key(instance)) {
         throw new ApiError(
-          "not-implemented",
-          "pool attestations wait for prover/attest.ts (attestPool) in this build",
+          "conflict",
+          `circuit instance "${instance}" is not built on this service (npm run build)`,
         );
       }
       if (!t.commitment)
         throw new ApiError("conflict", `commit to tape ${t.id} first (POST /v1/tapes/${t.id}/commitment)`);
-      const { job, created } = await submit(s, req, "attestation", req.body);
+      const input = {
+        tapeId: t.id,
+        policy: policyToJson(policy),
+        chainId: BigInt(req.body.chainId).toString(),
+        registry: req.body.registry.toLowerCase(),
+        instance,
+      };
+      const { job, created } = await submit(s, req, "attestation", input);
       return reply
         .code(created ? 202 : 200)
         .header("location", `/v1/jobs/${job.id}`)
         .send(jobView(job));
+    },
+  );
+
+  app.get(
+    "/originator/key",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "The originator's attestation signing key (Baby Jubjub public key and its Poseidon hash)",
+        description:
+          "The service holds the originator's EdDSA-Poseidon key (private part encrypted at rest) and signs " +
+          "attestations with it; register `publicKey` (or `keyHash`) in the on-chain registry.",
+        response: { 200: OriginatorKeyView, ...problemResponses(401, 403) },
+      },
+    },
+    async (req) => {
+      const k = await originatorKey(s, req.principal!.owner);
+      return {
+        owner: req.principal!.owner,
+        publicKey: [k.publicKey[0].toString(), k.publicKey[1].toString()],
+        keyHash: k.keyHash.toString(),
+      };
     },
   );
 

@@ -4,13 +4,14 @@
  * (`RWA_API_POSTGRES_SCHEMA`).
  */
 import pg from "pg";
-import { rowToApiKey, rowToAttestation, rowToJob, rowToTape } from "./sqlite.ts";
+import { rowToApiKey, rowToAttestation, rowToJob, rowToOriginatorKey, rowToTape } from "./sqlite.ts";
 import type {
   ApiKeyRecord,
   AttestationRecord,
   JobRecord,
   JobState,
   NewJob,
+  OriginatorKeyRecord,
   Storage,
   TapeRecord,
 } from "./types.ts";
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS ${schema}.attestations (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
   period BIGINT NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data JSONB NOT NULL, created_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS attestations_pool ON ${schema}.attestations(pool_id, period);
+CREATE TABLE IF NOT EXISTS ${schema}.originator_keys (
+  owner TEXT PRIMARY KEY, public_key JSONB NOT NULL, private_key BYTEA NOT NULL, created_at BIGINT NOT NULL);
 `;
 }
 
@@ -277,6 +280,20 @@ export class PostgresStorage implements Storage {
       out[r.state as JobState] = Number(r.n);
     }
     return out;
+  }
+
+  async insertOriginatorKey(k: OriginatorKeyRecord): Promise<OriginatorKeyRecord> {
+    await this.q(
+      `INSERT INTO originator_keys (owner, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (owner) DO NOTHING`,
+      [k.owner, JSON.stringify(k.publicKey), k.privateKeyCiphertext, k.createdAt],
+    );
+    return (await this.getOriginatorKey(k.owner))!;
+  }
+
+  async getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined> {
+    const [r] = await this.q("SELECT * FROM originator_keys WHERE owner = $1", [owner]);
+    return r && rowToOriginatorKey(r, same);
   }
 
   async insertAttestation(a: AttestationRecord): Promise<AttestationRecord> {

@@ -11,6 +11,7 @@ import type {
   JobRecord,
   JobState,
   NewJob,
+  OriginatorKeyRecord,
   Storage,
   TapeRecord,
 } from "./types.ts";
@@ -60,6 +61,8 @@ CREATE TABLE IF NOT EXISTS attestations (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
   period INTEGER NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attestations_pool ON attestations(pool_id, period);
+CREATE TABLE IF NOT EXISTS originator_keys (
+  owner TEXT PRIMARY KEY, public_key TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
 `;
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -130,6 +133,15 @@ export function rowToAttestation(r: Row, parse: (v: unknown) => unknown = unjson
     instance: r.instance as string,
     policyHash: (r.policy_hash as string | null) ?? null,
     data: parse(r.data),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function rowToOriginatorKey(r: Row, parse: (v: unknown) => unknown = unjson): OriginatorKeyRecord {
+  return {
+    owner: r.owner as string,
+    publicKey: parse(r.public_key) as [string, string],
+    privateKeyCiphertext: Buffer.from(r.private_key as Uint8Array),
     createdAt: Number(r.created_at),
   };
 }
@@ -383,6 +395,22 @@ export class SqliteStorage implements Storage {
       out[r.state as JobState] = Number(r.n);
     }
     return out;
+  }
+
+  async insertOriginatorKey(k: OriginatorKeyRecord): Promise<OriginatorKeyRecord> {
+    this.run(
+      "INSERT INTO originator_keys (owner, public_key, private_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      k.owner,
+      JSON.stringify(k.publicKey),
+      k.privateKeyCiphertext,
+      k.createdAt,
+    );
+    return (await this.getOriginatorKey(k.owner))!;
+  }
+
+  async getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined> {
+    const r = this.get("SELECT * FROM originator_keys WHERE owner = ?", owner);
+    return r && rowToOriginatorKey(r);
   }
 
   async insertAttestation(a: AttestationRecord): Promise<AttestationRecord> {

@@ -87,6 +87,16 @@ export interface AttestationRecord {
   createdAt: number;
 }
 
+/** An originator's Baby Jubjub signing key, held by the service to sign attestations (private key encrypted). */
+export interface OriginatorKeyRecord {
+  owner: string;
+  /** [Ax, Ay] as decimal strings. */
+  publicKey: [string, string];
+  /** AES-256-GCM ciphertext of the 32-byte private key. */
+  privateKeyCiphertext: Buffer;
+  createdAt: number;
+}
+
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
   /** Creates the tables when missing (idempotent). */
@@ -143,6 +153,10 @@ export interface Storage {
   /** Hands a running job back (shutdown): accepted again, the attempt not counted. */
   releaseJob(id: string, workerId: string, now: number): Promise<boolean>;
   countJobs(): Promise<Record<JobState, number>>;
+
+  /** Inserts the originator's key unless it has one; returns the stored key (never two per originator). */
+  insertOriginatorKey(rec: OriginatorKeyRecord): Promise<OriginatorKeyRecord>;
+  getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined>;
 
   /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
   insertAttestation(rec: AttestationRecord): Promise<AttestationRecord>;
