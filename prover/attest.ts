@@ -21,8 +21,8 @@ import {
 import type { LoanTape } from "./tape/schema.ts";
 import { buildPoolInput } from "./witness/index.ts";
 
-/** The default pool attestation instance: 16-loan chunks (larger pools are proven chunk by chunk). */
-export const DEFAULT_POOL_INSTANCE = "pool-attestation-16";
+/** The default pool attestation instance: 64-loan chunks (larger pools are proven chunk by chunk). */
+export const DEFAULT_POOL_INSTANCE = "pool-attestation-64";
 
 export interface AttestOptions {
   tape: LoanTape;
