@@ -3,12 +3,11 @@
  * importance sampling, tranche metrics, sensitivities, sizing, stress table, histogram).
  *
  * The analysis is written once as a generator that yields the simulations it needs; `analyzePool` runs them
- * in the calling thread and `analyzePoolAsync` on worker threads, with identical results.
+ * in the calling thread and `analyzePoolAsync` (analytics/async.ts) on worker threads, with identical
+ * results. This file and its imports use no Node API, so they also run in a browser.
  */
 import { Value } from "@sinclair/typebox/value";
 import { normCdf } from "./normal.ts";
-import { availableParallelism } from "node:os";
-import { SimulationWorkers } from "./parallel.ts";
 import {
   checkPdTable,
   DEFAULT_COLLATERAL_HAIRCUT,
@@ -227,12 +226,18 @@ export function autoShift(pool: CompiledPool, rho: number, targetLoss: number): 
 }
 
 /** A simulation the analysis needs. */
-interface SimRequest {
+export interface SimRequest {
   pool: CompiledPool;
   params: SimulationParams;
 }
 
-function* analysisSteps(input: AnalysisInput): Generator<SimRequest, AnalysisReport, SimulationResult> {
+/**
+ * The analysis as a generator: yields each simulation it needs and receives its result; returns the report.
+ * Drivers: {@link analyzePool} (in-thread) and `analyzePoolAsync` (worker threads, analytics/async.ts).
+ */
+export function* analysisSteps(
+  input: AnalysisInput,
+): Generator<SimRequest, AnalysisReport, SimulationResult> {
   validateAnalysisInput(input);
   const rho = input.rho ?? ANALYSIS_DEFAULTS.rho;
   const sim = input.simulation ?? {};
@@ -369,26 +374,4 @@ export function analyzePool(input: AnalysisInput): AnalysisReport {
   let next = steps.next();
   while (!next.done) next = steps.next(simulateLosses(next.value.pool, next.value.params));
   return next.value;
-}
-
-/**
- * {@link analyzePool} with the simulations on `workers` worker threads (default: available parallelism),
- * started once for the whole analysis and terminated at the end. Same report, bit for bit.
- */
-export async function analyzePoolAsync(
-  input: AnalysisInput,
-  options: { workers?: number } = {},
-): Promise<AnalysisReport> {
-  const steps = analysisSteps(input);
-  let next = steps.next();
-  if (next.done) return next.value;
-  const workers = options.workers ?? availableParallelism();
-  if (workers === 1) return analyzePool(input);
-  const set = new SimulationWorkers(workers);
-  try {
-    while (!next.done) next = steps.next(await set.run(next.value.pool, next.value.params));
-    return next.value;
-  } finally {
-    await set.close();
-  }
 }

@@ -1,0 +1,63 @@
+/**
+ * rwa-attest tranche analytics: a one-factor Gaussian copula (Vasicek) Monte Carlo of a loan pool's losses,
+ * with importance sampling, tranche metrics, sensitivities, sizing, stress tests, and the closed forms it is
+ * checked against. Start with {@link analyzePool}; see docs/ANALYTICS.md.
+ *
+ * This entry point uses no Node API (browser-safe); `analytics/index.ts` adds the worker-thread runners.
+ */
+export {
+  analyzePool,
+  validateAnalysisInput,
+  poolArraysFromInput,
+  stressArrays,
+  stressRho,
+  autoShift,
+  conditionalExpectedLoss,
+  parseAmount,
+  ANALYSIS_DEFAULTS,
+  DEFAULT_STRESS_SCENARIOS,
+  MAX_LOANS,
+} from "./analyze.ts";
+export { analysisFromFigures, unpackFigures } from "./figures.ts";
+export type { AttestedFigures, FiguresOptions } from "./figures.ts";
+export * from "./schema.ts";
+export { compilePool } from "./pool.ts";
+export type { PoolArrays, CompiledPool } from "./pool.ts";
+export { simulateLosses, simulateBlock, checkSimulationParams, blockCount, BLOCK_SIZE } from "./simulate.ts";
+export type { SimulationParams, SimulationResult } from "./simulate.ts";
+export {
+  trancheLoss,
+  trancheMetrics,
+  estimateMean,
+  expectedShortfall,
+  lossQuantile,
+  lossOrder,
+  sizeTranches,
+  lossHistogram,
+  confidenceZ,
+  checkTranche,
+} from "./tranche.ts";
+export type { Tranche, Estimate, TrancheMetrics, SizingResult, LossHistogram } from "./tranche.ts";
+export {
+  conditionalPd,
+  vasicekLossCdf,
+  vasicekTrancheLoss,
+  binomialPmf,
+  homogeneousPoolDistribution,
+  trancheLossFromDistribution,
+  integrateOverFactor,
+} from "./closedForm.ts";
+export {
+  DEFAULT_PD_TABLE,
+  DEFAULT_RECOVERY_RATE,
+  DEFAULT_COLLATERAL_HAIRCUT,
+  DELINQUENCY_BUCKETS,
+  pdFromTable,
+  lgdFromCollateral,
+  checkPdTable,
+  delinquencyBucket,
+} from "./pdTable.ts";
+export type { PdTable } from "./pdTable.ts";
+export { normCdf, normInv, normPdf } from "./normal.ts";
+export { Xoshiro128, seedState, mix32 } from "./prng.ts";
+export { formatReport, formatStressTable } from "./format.ts";
