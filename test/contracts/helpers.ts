@@ -17,13 +17,22 @@ import {
   type PolicyParamsInput,
 } from "../../deploy/index.ts";
 import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/vault/signals.ts";
+import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { proveStandIn, type ProofWithSignals } from "./fixtures/standIn.ts";
 
-export const PROOF_SOURCE = {
+export const PROOF_SOURCE: ProofSource = {
   verifierContract: "StandInPoolVerifier",
   circuitName: "stand-in-pool",
-  prove: (signals: bigint[]): Promise<ProofWithSignals> => proveStandIn(signals),
+  prove: (ctx) => proveStandIn(ctx.signals),
 };
+
+/** Where the tests' proofs come from: a verifier contract, its catalogue name, and a prover. */
+export interface ProofSource {
+  verifierContract: string;
+  circuitName: string;
+  /** A real proof whose public signals are `ctx.signals` (all context fields are resolved). */
+  prove(ctx: Required<AttestContext> & { signals: bigint[] }): Promise<ProofWithSignals>;
+}
 
 export type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
 export type HardhatSigner = Awaited<ReturnType<Ethers["getSigners"]>>[number];
@@ -93,17 +102,7 @@ export async function policyHash(p: PolicyParamsInput): Promise<bigint> {
 }
 
 /** A Groth16 proof in the Solidity calldata layout (pi_b coordinates swapped). */
-export function solidityProof(p: ProofWithSignals["proof"]): { a: string[]; b: string[][]; c: string[] } {
-  const b = p.pi_b;
-  return {
-    a: [p.pi_a[0]!, p.pi_a[1]!],
-    b: [
-      [b[0]![1]!, b[0]![0]!],
-      [b[1]![1]!, b[1]![0]!],
-    ],
-    c: [p.pi_c[0]!, p.pi_c[1]!],
-  };
-}
+export const solidityProof = toSolidityGroth16;
 
 /** The context of one attestation; unset fields default to the world's. */
 export interface AttestContext {
@@ -155,25 +154,33 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const registryAddress = await registry.getAddress();
   const today = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / DAY;
-  const signals = async (ctx: AttestContext) => {
-    const [figA, figB, figC] = packFigures(ctx.figures ?? healthyFigures());
+  const resolve = async (ctx: AttestContext): Promise<Required<AttestContext>> => ({
+    poolId: ctx.poolId,
+    period: ctx.period,
+    asOfDate: ctx.asOfDate ?? (await today()),
+    chunkIndex: ctx.chunkIndex ?? 0n,
+    chunkCount: ctx.chunkCount ?? 1n,
+    figures: ctx.figures ?? healthyFigures(),
+    root: ctx.root ?? 0x1234567890abcdefn,
+    registry: ctx.registry ?? registryAddress,
+    chainId: ctx.chainId ?? chainId,
+    policyHash: ctx.policyHash ?? pHash,
+    keyHash: ctx.keyHash ?? key.keyHash,
+  });
+  const signalsOf = (c: Required<AttestContext>) => {
+    const [figA, figB, figC] = packFigures(c.figures);
     return [
-      ctx.root ?? 0x1234567890abcdefn,
-      packPool({
-        poolId: ctx.poolId,
-        period: ctx.period,
-        asOfDate: ctx.asOfDate ?? (await today()),
-        chunkIndex: ctx.chunkIndex ?? 0n,
-        chunkCount: ctx.chunkCount ?? 1n,
-      }),
-      packDomain(ctx.registry ?? registryAddress, ctx.chainId ?? chainId),
-      ctx.policyHash ?? pHash,
-      ctx.keyHash ?? key.keyHash,
+      c.root,
+      packPool(c),
+      packDomain(c.registry, c.chainId),
+      c.policyHash,
+      c.keyHash,
       figA,
       figB,
       figC,
     ];
   };
+  const signals = async (ctx: AttestContext) => signalsOf(await resolve(ctx));
   const cid = circuitId(PROOF_SOURCE.circuitName);
   return {
     ethers,
@@ -187,7 +194,10 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
     policyHash: pHash,
     circuitId: cid,
     signals,
-    attest: async (ctx) => PROOF_SOURCE.prove(await signals(ctx)),
+    attest: async (ctx) => {
+      const c = await resolve(ctx);
+      return PROOF_SOURCE.prove({ ...c, signals: signalsOf(c) });
+    },
     submit: async (p, from) => {
       const r = registry.connect(from ?? others[0]!) as Contract;
       const tx = await r.getFunction("submitAttestation")(cid, 1, solidityProof(p.proof), p.publicSignals);

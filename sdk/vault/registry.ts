@@ -1,0 +1,88 @@
+/**
+ * Client helpers for the attestation registry: submit a snarkjs Groth16 proof, read a pool's attestation
+ * with its figures unpacked. Works with any ethers v6 `Contract` bound to the registry's ABI.
+ */
+import { keccak256, toUtf8Bytes } from "ethers";
+import type { Contract, TransactionReceipt } from "ethers";
+import { unpackFigures, type PoolFigures } from "./signals.ts";
+
+/** A snarkjs Groth16 proof (JSON shape). */
+export interface SnarkjsProof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+}
+
+/** The proof as the Solidity verifier takes it (`IAttestationRegistry.Proof`). */
+export interface SolidityGroth16Proof {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+}
+
+/** Converts a snarkjs proof to the Solidity layout (G2 coordinates swapped, as snarkjs' calldata export). */
+export function toSolidityGroth16(p: SnarkjsProof): SolidityGroth16Proof {
+  const ok = (xs: unknown, n: number) => Array.isArray(xs) && xs.length >= n;
+  if (!ok(p?.pi_a, 2) || !ok(p?.pi_b, 2) || !ok(p.pi_b[0], 2) || !ok(p.pi_b[1], 2) || !ok(p?.pi_c, 2)) {
+    throw new TypeError("proof: expected a snarkjs Groth16 proof with pi_a, pi_b, pi_c");
+  }
+  return {
+    a: [p.pi_a[0]!, p.pi_a[1]!],
+    b: [
+      [p.pi_b[0]![1]!, p.pi_b[0]![0]!],
+      [p.pi_b[1]![1]!, p.pi_b[1]![0]!],
+    ],
+    c: [p.pi_c[0]!, p.pi_c[1]!],
+  };
+}
+
+/** The registry's id of a catalogue instance: keccak256 of its name. */
+export function registryCircuitId(name: string): string {
+  return keccak256(toUtf8Bytes(name));
+}
+
+/** Submits one (chunk) proof to the registry and waits for it; reverts surface as ethers errors. */
+export async function submitAttestation(
+  registry: Contract,
+  circuitName: string,
+  version: number,
+  proof: SnarkjsProof,
+  publicSignals: readonly (string | bigint)[],
+): Promise<TransactionReceipt> {
+  if (publicSignals.length !== 8)
+    throw new TypeError(`publicSignals: expected 8, got ${publicSignals.length}`);
+  const tx = await registry.getFunction("submitAttestation")(
+    registryCircuitId(circuitName),
+    version,
+    toSolidityGroth16(proof),
+    publicSignals.map((s) => BigInt(s)),
+  );
+  return (await tx.wait()) as TransactionReceipt;
+}
+
+/** A pool's latest complete attestation as recorded on-chain (`undefined` when there is none). */
+export interface RecordedAttestation {
+  poolId: bigint;
+  period: bigint;
+  asOfDate: bigint;
+  chunkCount: bigint;
+  policyHash: bigint;
+  figures: PoolFigures;
+}
+
+/** Reads and unpacks a pool's latest complete attestation. */
+export async function readAttestation(
+  registry: Contract,
+  poolId: bigint,
+): Promise<RecordedAttestation | undefined> {
+  const a = await registry.getFunction("attestation")(poolId);
+  if (a.period === 0n) return undefined;
+  return {
+    poolId: a.poolId,
+    period: a.period,
+    asOfDate: a.asOfDate,
+    chunkCount: a.chunkCount,
+    policyHash: a.policyHash,
+    figures: unpackFigures(a.figA, a.figB, a.figC),
+  };
+}
