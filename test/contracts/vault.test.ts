@@ -125,9 +125,23 @@ describe("TrancheVault: include only attested, fresh, compliant pools", () => {
     expect((await w.token.getFunction("balanceOf")(origin)) - before).toBe(500_000n * USD);
     // collections: 20k interest; pool 1's haircuts (1% in 30d at 25%, 0.5% in 60d at 50%) cost 2.5k
     await tx(w.as(w.originator).getFunction("repay")(1n, 0n, 20_000n * USD));
+    // a junior deposit requested in the epoch of a gain does not capture it (no sniping a recovery)
+    const [, b, , d] = w.users as [
+      (typeof w.users)[0],
+      (typeof w.users)[0],
+      (typeof w.users)[0],
+      (typeof w.users)[0],
+    ];
+    await tx(w.as(d).getFunction("requestDeposit")(2, 10_000n * USD));
     const c0 = await claims();
     await tx(vault.getFunction("closeEpoch")());
     const c1 = await claims();
+    await tx(w.as(d).getFunction("claimDeposit")(2));
+    const dValue = await w.tranches[2]!.getFunction("convertToAssets")(
+      await w.tranches[2]!.getFunction("balanceOf")(await d.getAddress()),
+    );
+    expect(dValue).toBeLessThanOrEqual(10_000n * USD);
+    expect(dValue).toBeGreaterThanOrEqual(10_000n * USD - 1n);
     const gain = c1[0]! + c1[1]! + c1[2]! - (c0[0]! + c0[1]! + c0[2]!);
     expect(c1[0]! - c0[0]!).toBe(7_500n * USD); // senior coupon 1% of 750k
     expect(c1[1]! - c0[1]!).toBe(2_000n * USD); // mezzanine coupon 2% of 100k
@@ -141,11 +155,19 @@ describe("TrancheVault: include only attested, fresh, compliant pools", () => {
         figures: healthyFigures(8_000_000_000n, { chargedOff: 2_000_000_000n }),
       }),
     );
+    // a junior deposit requested in the epoch of the loss does not inherit it
+    await tx(w.as(b).getFunction("requestDeposit")(2, 10_000n * USD));
     await tx(vault.getFunction("closeEpoch")());
     const c2 = await claims();
     expect(c2[0]).toBe(c1[0]);
     expect(c2[1]).toBe(c1[1]);
     expect(c2[2]).toBeLessThan(c1[2]!);
+    await tx(w.as(b).getFunction("claimDeposit")(2));
+    const bValue = await w.tranches[2]!.getFunction("convertToAssets")(
+      await w.tranches[2]!.getFunction("balanceOf")(await b.getAddress()),
+    );
+    expect(bValue).toBeLessThanOrEqual(10_000n * USD);
+    expect(bValue).toBeGreaterThanOrEqual(10_000n * USD - 1n);
     expect(await vault.getFunction("eligible")(1n, 1n)).toBe(true);
     // the pool goes stale: no new funding, and its value is marked down
     await w.increaseTime(46n * 86_400n);
