@@ -10,13 +10,14 @@ import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { attestPool } from "../prover/attest.ts";
 import { ProverPool } from "../prover/prove/index.ts";
 import { Authenticator, presentedKey } from "./auth.ts";
+import { ComputePool } from "./compute.ts";
 import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
 import { ApiError, problem, type ProblemDetail } from "./errors.ts";
-import { attestationHandler, commitmentHandler, proofHandler, type AttestFn } from "./handlers.ts";
+import { forkAttestation, type AttestRunner } from "./attest-runner.ts";
+import { attestationHandler, commitmentHandler, proofHandler } from "./handlers.ts";
 import { JobRunner } from "./jobs.ts";
 import { Metrics } from "./metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -35,8 +36,10 @@ export interface Services {
   runner: JobRunner;
   metrics: Metrics;
   auth: Authenticator;
-  /** The attestation function (`attestPool` of `prover/attest.ts`), unless disabled. */
-  attest: AttestFn | undefined;
+  /** Commitments and openings, in a worker process. */
+  compute: ComputePool;
+  /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
+  attest: AttestRunner | undefined;
   state: { ready: boolean; closing: boolean };
 }
 
@@ -50,8 +53,8 @@ export interface AppDeps {
   storage?: Storage;
   verifier?: ResidentVerifier;
   prover?: ProverPool;
-  /** Override (or disable with null) the attestation function. */
-  attest?: AttestFn | null;
+  /** Override (or disable with null) the attestation runner. */
+  attest?: AttestRunner | null;
   /** Start the job runner when the app is ready (default true). */
   runJobs?: boolean;
 }
@@ -80,7 +83,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const storage = deps.storage ?? (await createStorage(config));
   const verifier = deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances));
   const prover = deps.prover ?? new ProverPool(config.proverConcurrency);
-  const attest = deps.attest === null ? undefined : (deps.attest ?? attestPool);
+  const attest = deps.attest === null ? undefined : (deps.attest ?? forkAttestation);
   const runner = new JobRunner(storage, {
     concurrency: config.jobConcurrency,
     leaseMs: config.jobLeaseMs,
@@ -93,6 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     () => runner.active,
   );
   const auth = new Authenticator(storage);
+  const compute = new ComputePool();
   const services: Services = {
     config,
     storage,
@@ -101,6 +105,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     runner,
     metrics,
     auth,
+    compute,
     attest,
     state: { ready: false, closing: false },
   };
@@ -244,6 +249,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       app.log.warn({ handedBack }, "unfinished jobs handed back; the next start resumes them");
     // A proof still running in a worker process is abandoned with its job; closing would wait for it.
     if (!deps.prover && handedBack === 0) await prover.close();
+    await compute.close();
     if (!deps.verifier) await verifier.close();
     if (!deps.storage) await storage.close();
   });

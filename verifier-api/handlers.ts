@@ -4,20 +4,19 @@
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
  */
 import { ArtifactIntegrityError } from "../pipeline/manifest.ts";
-import { attestationToJson, type attestPool } from "../prover/attest.ts";
+import { parseAttestation } from "../prover/attest.ts";
 import { generateOriginatorKey, keyHash, type OriginatorKey } from "../prover/commitment/keys.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
-import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../prover/commitment/encoding.ts";
+import type { LoanOpeningJson } from "../prover/audit.ts";
+import { randomFieldElement } from "../prover/commitment/encoding.ts";
 import { UnsatisfiedInputError, proveInstance, toSolidityProof } from "../prover/prove/index.ts";
 import type { LoanTape } from "../prover/tape/index.ts";
 import type { Services } from "./app.ts";
+import { AttestWorkerError, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
 import { PermanentJobError, type JobHandler } from "./jobs.ts";
 import type { TapeRecord } from "./storage/types.ts";
 import { deserializeTape } from "./tapes.ts";
-
-/** The attestation function: `attestPool` of `prover/attest.ts`. */
-export type AttestFn = typeof attestPool;
 
 export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
 const seedAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape-salt-seed:${t.id}:${t.owner}`;
@@ -67,17 +66,23 @@ export function decryptTape(s: Services, t: TapeRecord): LoanTape {
   return deserializeTape(decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)));
 }
 
-/** Rebuilds the commitment of a committed tape (salts re-derived from the stored seed) and opens loans. */
-export async function openTapeLoans(s: Services, t: TapeRecord, indices: number[]) {
+/** Opens loans of a committed tape (in the compute worker), checking the rebuilt root against the stored one. */
+export async function openTapeLoans(
+  s: Services,
+  t: TapeRecord,
+  indices: number[],
+): Promise<LoanOpeningJson[]> {
   const c = t.commitment as StoredCommitment;
-  const seed = BigInt(
-    decrypt(s.config.tapeKey, Buffer.from(c.saltSeed, "base64"), seedAad(t)).toString("utf8"),
-  );
-  const tape = decryptTape(s, t);
-  const commitment = await commitTape(tape, await deriveSalts(seed, tape), { chunkSize: c.chunkSize });
-  if (commitment.root.toString() !== c.root)
-    throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
-  return indices.map((i) => openLoan(commitment, i));
+  const r = await s.compute.run({
+    op: "open",
+    tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+    cacheKey: `${t.id}:${t.sha256}`,
+    seed: saltSeed(s, t).toString(),
+    chunkSize: c.chunkSize,
+    indices,
+  });
+  if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
+  return r.openings;
 }
 
 async function loadTape(s: Services, id: unknown): Promise<TapeRecord> {
@@ -114,15 +119,20 @@ export function commitmentHandler(s: Services): JobHandler {
     const t = await loadTape(s, tapeId);
     if (t.commitment) return { tapeId, root: (t.commitment as StoredCommitment).root };
     ctx.progress(0.1, "commit");
-    const tape = decryptTape(s, t);
     const seed = randomFieldElement();
-    const c = await commitTape(tape, await deriveSalts(seed, tape), { chunkSize });
+    const c = await s.compute.run({
+      op: "commit",
+      tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+      cacheKey: `${t.id}:${t.sha256}`,
+      seed: seed.toString(),
+      chunkSize,
+    });
     const stored: StoredCommitment = {
-      root: c.root.toString(),
-      loanCount: tape.loans.length,
+      root: c.root,
+      loanCount: t.loanCount,
       chunkSize: c.chunkSize,
       chunkCount: c.chunkCount,
-      chunkRoots: c.chunkRoots.map(String),
+      chunkRoots: c.chunkRoots,
       saltSeed: encrypt(s.config.tapeKey, Buffer.from(seed.toString(), "utf8"), seedAad(t)).toString(
         "base64",
       ),
@@ -134,7 +144,7 @@ export function commitmentHandler(s: Services): JobHandler {
   };
 }
 
-export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
+export function attestationHandler(s: Services, attest: AttestRunner): JobHandler {
   return async (job, ctx) => {
     const req = job.input as {
       tapeId: string;
@@ -145,36 +155,37 @@ export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
     };
     const t = await loadTape(s, req.tapeId);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
-    let policy;
     try {
-      policy = validatePolicy(req.policy);
+      validatePolicy(req.policy);
     } catch (err) {
       throw new PermanentJobError("invalid-policy", (err as Error).message);
     }
-    const tape = decryptTape(s, t);
     const key = await originatorKey(s, job.owner);
-    let out;
+    let json: string;
     try {
       // The salts of the published commitment: the attestation proves statements about that same root.
-      out = await attest({
-        tape,
-        policy,
-        key,
-        chainId: BigInt(req.chainId),
-        registry: req.registry,
-        instance: req.instance,
-        salts: await deriveSalts(saltSeed(s, t), tape),
-        pool: s.prover,
-        onProgress: (p) => ctx.progress(p.fraction, p.stage),
-      });
+      json = await attest(
+        {
+          tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+          policy: req.policy,
+          privateKey: key.privateKey,
+          publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
+          chainId: req.chainId,
+          registry: req.registry,
+          instance: req.instance,
+          seed: saltSeed(s, t).toString(),
+          proverConcurrency: s.config.proverConcurrency,
+        },
+        (fraction, stage) => ctx.progress(fraction, stage),
+        ctx.signal,
+      );
     } catch (err) {
-      if (err instanceof UnsatisfiedInputError) throw new PermanentJobError("unsatisfied-input", err.message);
-      if (err instanceof ArtifactIntegrityError)
-        throw new PermanentJobError("artifact-integrity", err.message);
-      if (err instanceof TypeError) throw new PermanentJobError("invalid-request", err.message);
+      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
+        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
+      }
       throw err;
     }
-    const att = out.attestation;
+    const att = parseAttestation(json);
     if (att.root.toString() !== (t.commitment as StoredCommitment).root) {
       throw new Error(`tape ${t.id}: the attestation's root differs from the published commitment`);
     }
@@ -187,9 +198,17 @@ export function attestationHandler(s: Services, attest: AttestFn): JobHandler {
       period: t.period,
       instance: att.instance,
       policyHash: att.policyHash.toString(),
-      data: JSON.parse(attestationToJson(att)),
+      data: JSON.parse(json),
       createdAt: Date.now(),
     });
     return { attestationId: rec.id, root: att.root.toString(), chunkCount: att.chunkCount };
   };
 }
+
+/** Worker errors that retrying cannot fix, by error name, with the job error kind they become. */
+const PERMANENT_ERRORS = new Map([
+  ["UnsatisfiedInputError", "unsatisfied-input"],
+  ["ArtifactIntegrityError", "artifact-integrity"],
+  ["TypeError", "invalid-request"],
+  ["TapeValidationError", "tape-invalid"],
+]);

@@ -1,5 +1,4 @@
 /** Auditor routes: attestations by id and by pool and period, and openings of sampled loans. */
-import { openingToJson } from "../../prover/audit.ts";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { assertOwner, requireRole } from "../auth.ts";
@@ -92,7 +91,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         seed: req.body.seed,
         tapeSize: t.loanCount,
         indices,
-        openings: openings.map(openingToJson),
+        openings,
       };
     },
   );

@@ -1,0 +1,47 @@
+/**
+ * A child process computing tape commitments and openings (Poseidon over every loan: about a millisecond
+ * per loan in JavaScript, far too slow for the service's event loop). Forked by `compute.ts`; one request
+ * at a time; keeps the last few commitments so repeated openings of a tape do not rebuild its tree.
+ */
+import { openingToJson } from "../prover/audit.ts";
+import { commitTape, deriveSalts, openLoan, type TapeCommitment } from "../prover/commitment/encoding.ts";
+import { parseTapeJson } from "../prover/tape/index.ts";
+import type { ComputeReply, ComputeRequest } from "./compute.ts";
+
+if (!process.send) throw new Error("verifier-api/compute-worker.ts must run as a forked child process");
+
+const cache = new Map<string, TapeCommitment>();
+
+async function commitmentOf(req: ComputeRequest): Promise<TapeCommitment> {
+  const key = `${req.cacheKey}:${req.seed}:${req.chunkSize}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const tape = parseTapeJson(req.tapeJson);
+  const c = await commitTape(tape, await deriveSalts(BigInt(req.seed), tape), { chunkSize: req.chunkSize });
+  cache.set(key, c);
+  while (cache.size > 2) cache.delete(cache.keys().next().value as string);
+  return c;
+}
+
+process.on("message", async (req: ComputeRequest | { op: "stop" }) => {
+  if (req.op === "stop") {
+    process.disconnect();
+    return;
+  }
+  let reply: ComputeReply;
+  try {
+    const c = await commitmentOf(req);
+    reply = {
+      id: req.id,
+      ok: true,
+      root: c.root.toString(),
+      chunkSize: c.chunkSize,
+      chunkCount: c.chunkCount,
+      chunkRoots: c.chunkRoots.map(String),
+      openings: req.op === "open" ? (req.indices ?? []).map((i) => openingToJson(openLoan(c, i))) : [],
+    };
+  } catch (err) {
+    reply = { id: req.id, ok: false, message: (err as Error).message };
+  }
+  process.send!(reply);
+});
