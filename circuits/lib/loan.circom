@@ -51,6 +51,7 @@ template LoanSlot() {
     isEmpty * (isEmpty - 1) === 0;
     isEmpty * wA === 0;
     isEmpty * wB === 0;
+    isEmpty * hId === 0;   // not needed for soundness (the leaf is 0 anyway), but keeps an empty slot's witness unique
 
     component a = Num2Bits(240);
     a.in <== wA;

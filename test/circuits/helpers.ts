@@ -172,3 +172,52 @@ export async function terminateCurve(): Promise<void> {
   const g = globalThis as unknown as { curve_bn128?: { terminate: () => Promise<void> } };
   await g.curve_bn128?.terminate();
 }
+
+/**
+ * Wires of the circuit that appear in no constraint (read from the r1cs constraint section). A free wire is
+ * how an under-constrained signal shows itself; only wires listed in `allowed` (by .sym name) may be free.
+ */
+export function freeWires(c: Compiled): string[] {
+  const buf = readFileSync(c.r1cs);
+  const nSections = buf.readUInt32LE(8);
+  let pos = 12;
+  let n8 = 0;
+  let nWires = 0;
+  let nConstraints = 0;
+  let constraintsAt = -1;
+  for (let s = 0; s < nSections; s++) {
+    const type = buf.readUInt32LE(pos);
+    const size = Number(buf.readBigUInt64LE(pos + 4));
+    pos += 12;
+    if (type === 1) {
+      n8 = buf.readUInt32LE(pos);
+      nWires = buf.readUInt32LE(pos + 4 + n8);
+      nConstraints = buf.readUInt32LE(pos + 4 + n8 + 24);
+    } else if (type === 2) {
+      constraintsAt = pos;
+    }
+    pos += size;
+  }
+  if (constraintsAt < 0 || n8 === 0) throw new Error(`${c.r1cs}: no header or constraints`);
+  const used = new Uint8Array(nWires);
+  let p = constraintsAt;
+  for (let k = 0; k < nConstraints; k++) {
+    for (let lc = 0; lc < 3; lc++) {
+      const terms = buf.readUInt32LE(p);
+      p += 4;
+      for (let t = 0; t < terms; t++) {
+        used[buf.readUInt32LE(p)] = 1;
+        p += 4 + n8;
+      }
+    }
+  }
+  const names = new Map<number, string>();
+  for (const line of readFileSync(join(c.dir, "main.sym"), "utf8").split("\n")) {
+    const parts = line.split(",");
+    if (parts[1] !== undefined && parts[1] !== "-1" && parts[3] !== undefined)
+      names.set(Number(parts[1]), parts[3]);
+  }
+  const free: string[] = [];
+  for (let i = 1; i < nWires; i++) if (!used[i]) free.push(names.get(i) ?? `wire ${i}`);
+  return free;
+}

@@ -30,6 +30,7 @@ import {
   compileCircuit,
   editWire,
   failure,
+  freeWires,
   readWire,
   terminateCurve,
   witness,
@@ -377,7 +378,12 @@ describe("PoolAttestation(8) refuses", () => {
       withSlot(base.input, "isEmpty", 2, 1n),
       at("LoanSlot", "lib/loan.circom", "isEmpty * wA === 0"),
     );
-    let hidden = withSlot(withSlot(withSlot(base.input, "isEmpty", 2, 1n), "wA", 2, 0n), "wB", 2, 0n);
+    let hidden = withSlot(
+      withSlot(withSlot(withSlot(base.input, "isEmpty", 2, 1n), "wA", 2, 0n), "wB", 2, 0n),
+      "hId",
+      2,
+      0n,
+    );
     await reject(hidden, ROOT_CHECK());
     // Padding slot 7 carrying an amount (it would add to `scheduled`).
     await reject(
@@ -426,6 +432,11 @@ describe("PoolAttestation(8) refuses", () => {
     for (const message of variants) {
       await reject((await attest(tape, DEFAULT_POLICY, 0, { message })).input, /EdDSAPoseidonVerifier/);
     }
+  });
+
+  it("no wire outside every constraint (only circomlib's two IsZero inverses in the EdDSA equality checks)", () => {
+    // ForceEqualIfEnabled's IsZero leaves `inv` free when its input is 0 (circomlib 2.0.5); nothing else may be free.
+    expect(freeWires(circuit).sort()).toEqual(["main.sig.eqCheckX.isz.inv", "main.sig.eqCheckY.isz.inv"]);
   });
 
   it("a valid witness with one wire edited (the r1cs check catches each)", async () => {
