@@ -531,7 +531,12 @@ describe("service routes", () => {
         "validation",
       );
       expect(badPolicy.detail).toMatch(/minCreditScore/);
-      expectProblem(await post(t.keys.origA, { ...body, instance: "example-multiplier-x" }), 409, "conflict");
+      expectProblem(
+        await post(t.keys.origA, { ...body, instance: "example-multiplier-x" }),
+        400,
+        "validation",
+      );
+      expectProblem(await post(t.keys.origA, { ...body, instance: INSTANCE }), 400, "validation");
       if (!t.app.services.verifier.key(DEFAULT_POOL_INSTANCE)) {
         expect(expectProblem(await post(t.keys.origA, body), 409, "conflict").detail).toMatch(/not built/);
       }

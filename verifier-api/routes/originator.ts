@@ -11,6 +11,7 @@ import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { originatorKey, tapeAad, type StoredCommitment } from "../handlers.ts";
+import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import {
@@ -285,6 +286,12 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ]);
       }
       const instance = req.body.instance ?? DEFAULT_POOL_INSTANCE;
+      const entry = loadCatalogue().find((c) => c.name === instance);
+      if (!entry || entry.template !== "PoolAttestation") {
+        throw new ApiError("validation", `"${instance}" is not a pool attestation circuit of the catalogue`, [
+          { field: "body/instance", reason: "not a PoolAttestation instance" },
+        ]);
+      }
       if (!s.verifier.key(instance)) {
         throw new ApiError(
           "conflict",

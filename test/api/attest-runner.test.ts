@@ -1,0 +1,50 @@
+/**
+ * The attestation worker process: a request `attestPool` refuses comes back as an error naming the
+ * original error; aborting kills the worker. (The full pool attestation over HTTP is in e2e.test.ts, run
+ * once the pool circuit is built.)
+ */
+import { describe, expect, it } from "vitest";
+import { formatTapeJson } from "../../prover/tape/index.ts";
+import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import {
+  AttestWorkerError,
+  forkAttestation,
+  type AttestWorkerRequest,
+} from "../../verifier-api/attest-runner.ts";
+import { smallTape } from "./helpers.ts";
+
+async function request(instance: string): Promise<AttestWorkerRequest> {
+  const key = await generateOriginatorKey();
+  return {
+    tapeJson: formatTapeJson(smallTape(4)),
+    policy: policyToJson(DEFAULT_POLICY),
+    privateKey: key.privateKey,
+    publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
+    chainId: "31337",
+    registry: "0x" + "22".repeat(20),
+    instance,
+    seed: "12345",
+    proverConcurrency: 1,
+  };
+}
+
+describe("attestation worker", () => {
+  it("reports attestPool's refusal with the original error name", async () => {
+    const err = await forkAttestation(
+      await request("example-multiplier"),
+      () => {},
+      new AbortController().signal,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AttestWorkerError);
+    expect((err as AttestWorkerError).originalName).toBe("TypeError");
+    expect((err as Error).message).toMatch(/not a pool attestation circuit/);
+  });
+
+  it("is killed when the job is aborted", async () => {
+    const abort = new AbortController();
+    const p = forkAttestation(await request("example-multiplier"), () => {}, abort.signal);
+    abort.abort();
+    await expect(p).rejects.toThrow(/aborted/);
+  });
+});
