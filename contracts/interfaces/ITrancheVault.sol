@@ -62,6 +62,7 @@ interface ITrancheVault {
     error Vault__EpochNotOver(uint64 endsAt, uint64 nowTime);
     error Vault__InsufficientShares(uint256 requested, uint256 available);
     error Vault__OnlyVault(address caller);
+    error Vault__NothingPending(uint256 tranche, address user);
 
     event PolicyAccepted(uint256 indexed policyHash, bool accepted);
     event PoolIncluded(uint64 indexed poolId, uint256 amount, uint32 period);
@@ -71,6 +72,8 @@ interface ITrancheVault {
     event RedeemRequested(uint256 indexed tranche, address indexed user, uint256 shares, uint64 batch);
     event DepositClaimed(uint256 indexed tranche, address indexed user, uint256 shares);
     event RedeemClaimed(uint256 indexed tranche, address indexed user, uint256 assets);
+    event DepositCancelled(uint256 indexed tranche, address indexed user, uint256 assets);
+    event RedeemCancelled(uint256 indexed tranche, address indexed user, uint256 shares);
     event BatchDeferred(uint256 indexed tranche, bool deposit, uint64 batch);
     event WaterfallApplied(uint64 indexed epoch, uint256 nav, uint256 senior, uint256 mezzanine, uint256 junior);
     event EpochClosed(uint64 indexed epoch, uint256 nav, uint256 senior, uint256 mezzanine, uint256 junior);

@@ -281,6 +281,31 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         return _claimRedeem(t, msg.sender);
     }
 
+    /// @notice Withdraws the caller's not yet executed deposit request (e.g. deferred for subordination).
+    function cancelDeposit(uint256 t) external nonReentrant returns (uint256 assets) {
+        _tranche(t);
+        Request storage r = depositRequests[t][msg.sender];
+        assets = r.amount;
+        if (assets == 0 || r.batch != depositBatch[t]) revert Vault__NothingPending(t, msg.sender);
+        delete depositRequests[t][msg.sender];
+        pendingDeposits[t] -= assets;
+        escrowedDeposits -= assets;
+        asset.safeTransfer(msg.sender, assets);
+        emit DepositCancelled(t, msg.sender, assets);
+    }
+
+    /// @notice Withdraws the caller's not yet executed redemption request; its shares come back.
+    function cancelRedeem(uint256 t) external nonReentrant returns (uint256 shares) {
+        _tranche(t);
+        Request storage r = redeemRequests[t][msg.sender];
+        shares = r.amount;
+        if (shares == 0 || r.batch != redeemBatch[t]) revert Vault__NothingPending(t, msg.sender);
+        delete redeemRequests[t][msg.sender];
+        pendingRedeemShares[t] -= shares;
+        tranches[t].vaultTransfer(address(this), msg.sender, shares);
+        emit RedeemCancelled(t, msg.sender, shares);
+    }
+
     function _claimDeposit(uint256 t, address user) private returns (uint256 shares) {
         Request storage r = depositRequests[t][user];
         if (r.amount == 0 || r.batch >= depositBatch[t]) return 0;

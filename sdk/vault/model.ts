@@ -187,6 +187,20 @@ export class VaultModel {
     this.pendingRedeemShares[t] += shares;
   }
 
+  /** A pending (not executed) deposit of `assets` withdrawn by its requester. */
+  cancelDeposit(t: 0 | 1 | 2, assets: bigint): void {
+    if (assets > this.pendingDeposits[t])
+      throw new RangeError(`assets: ${assets} exceeds the pending deposits`);
+    this.pendingDeposits[t] -= assets;
+  }
+
+  /** A pending (not executed) redemption of `shares` withdrawn by its requester. */
+  cancelRedeem(t: 0 | 1 | 2, shares: bigint): void {
+    if (shares > this.pendingRedeemShares[t])
+      throw new RangeError(`shares: ${shares} exceeds the pending shares`);
+    this.pendingRedeemShares[t] -= shares;
+  }
+
   /** Closes an epoch at time `now` given each funded pool's latest attestation. */
   closeEpoch(attestations: ReadonlyMap<bigint, AttestedPool>, now: bigint): CloseResult {
     let poolsValue = 0n;

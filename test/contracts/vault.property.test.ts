@@ -112,6 +112,29 @@ describe("TrancheVault property test", () => {
           expect((await revertOf(p, vault)).name).toBe("Vault__SubordinationBreached");
           op = "deposit-refused";
         }
+      } else if (r < 0.28) {
+        op = "cancel";
+        const deposit = rand() < 0.5;
+        const open = await vault.getFunction(deposit ? "depositBatch" : "redeemBatch")(t);
+        // prefer a user with a pending request in the open batch; otherwise expect a refusal
+        let who = user;
+        let amount = 0n;
+        for (const u of w.users) {
+          const [a, batch] = await vault.getFunction(deposit ? "depositRequests" : "redeemRequests")(
+            t,
+            await u.getAddress(),
+          );
+          if (a > 0n && batch === open) [who, amount] = [u, a];
+        }
+        const p = w.as(who).getFunction(deposit ? "cancelDeposit" : "cancelRedeem")(t);
+        if (amount > 0n) {
+          await tx(p);
+          if (deposit) model.cancelDeposit(t, amount);
+          else model.cancelRedeem(t, amount);
+        } else {
+          expect((await revertOf(p, vault)).name).toBe("Vault__NothingPending");
+          op = "cancel-refused";
+        }
       } else if (r < 0.4) {
         op = "redeem";
         await tx(w.as(user).getFunction("claimDeposit")(t));

@@ -71,6 +71,25 @@ describe("TrancheVault: requests, subordination, epoch close", () => {
   });
 });
 
+describe("TrancheVault: cancelling requests", () => {
+  it("returns a pending deposit and refuses to cancel twice or after execution", async () => {
+    const u = w.users[3]!;
+    const me = await u.getAddress();
+    const before = await w.token.getFunction("balanceOf")(me);
+    const pending = await vault.getFunction("pendingDeposits")(1);
+    await tx(w.as(u).getFunction("requestDeposit")(1, 1_234n * USD));
+    expect(await w.token.getFunction("balanceOf")(me)).toBe(before - 1_234n * USD);
+    await tx(w.as(u).getFunction("cancelDeposit")(1));
+    expect(await w.token.getFunction("balanceOf")(me)).toBe(before);
+    expect(await vault.getFunction("pendingDeposits")(1)).toBe(pending);
+    const r = await revertOf(w.as(u).getFunction("cancelDeposit")(1), vault);
+    expect(r).toEqual({ name: "Vault__NothingPending", args: [1n, me] });
+    // an executed request (user a's senior deposit) cannot be cancelled
+    const r2 = await revertOf(w.as(w.users[0]!).getFunction("cancelDeposit")(0), vault);
+    expect(r2.name).toBe("Vault__NothingPending");
+  });
+});
+
 describe("TrancheVault: include only attested, fresh, compliant pools", () => {
   it("refuses a pool without a complete attestation (incomplete chunked pool)", async () => {
     const r = await revertOf(vault.getFunction("include")(3n, 1_000n * USD), vault);
