@@ -98,12 +98,15 @@ try {
     const main = join(cdir, "main.circom");
     writeFileSync(
       main,
-      `pragma circom 2.1.0;\ninclude "${join(root, "test/ceremony/fixtures/chain_template.circom")}";\n` +
+      `pragma circom 2.1.0;\ninclude "chain_template.circom";\n` +
         `component main {public [seed, salt]} = Chain(${n});\n`,
     );
-    execFileSync(join(root, "node_modules/.bin/circom2"), [main, "--r1cs", "--O2", "-o", cdir], {
-      stdio: "pipe",
-    });
+    // circom2 (WebAssembly) resolves includes through -l paths relative to the working directory.
+    execFileSync(
+      join(root, "node_modules/.bin/circom2"),
+      [main, "--r1cs", "--O2", "-l", "test/ceremony/fixtures", "-o", cdir],
+      { stdio: "pipe", cwd: root },
+    );
     const r1cs = join(cdir, "main.r1cs");
     const info = await snarkjs.r1cs.info(r1cs);
     const cirPower = 32 - Math.clz32(info.nConstraints + info.nPubInputs + info.nOutputs);
