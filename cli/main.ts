@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { terminateCurves } from "../pipeline/build.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
+import { registerDemo } from "./commands/demo.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerProve } from "./commands/prove.ts";
 import { registerSetup } from "./commands/setup.ts";
@@ -19,6 +20,7 @@ export function createProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
+  registerDemo(program);
   registerKeys(program);
   registerTape(program);
   registerProve(program);

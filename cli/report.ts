@@ -30,7 +30,10 @@ export interface TrancheSnapshot {
 export interface DemoReportData {
   generatedAt: string;
   currency: string;
-  decimals: number;
+  /** Minor-unit decimals of the tape's amounts (pool figures). */
+  poolDecimals: number;
+  /** Decimals of the vault's asset (tranche values). */
+  vaultDecimals: number;
   chainId: bigint;
   registry: string;
   vault: string;
@@ -95,7 +98,7 @@ function trancheChart(data: DemoReportData): string {
       const v = Number(t[n]);
       const h = (plotH * v) / max;
       const x = 40 + g * groupW + i * (groupW / 3.4);
-      body += `<rect x="${x.toFixed(1)}" y="${(30 + plotH - h).toFixed(1)}" width="${(groupW / 3.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[i]}"><title>${n}: ${money(t[n], data.decimals)}</title></rect>`;
+      body += `<rect x="${x.toFixed(1)}" y="${(30 + plotH - h).toFixed(1)}" width="${(groupW / 3.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[i]}"><title>${n}: ${money(t[n], data.vaultDecimals)}</title></rect>`;
     });
     body += `<text x="${40 + g * groupW}" y="${30 + plotH + 18}" font-size="12">${esc(t.label)}</text>`;
   });
@@ -151,7 +154,8 @@ const pct = (x: number): string => `${(x * 100).toFixed(3)}%`;
 
 /** Renders the whole report. */
 export function renderDemoReport(data: DemoReportData): string {
-  const m = (v: bigint): string => money(v, data.decimals);
+  const m = (v: bigint): string => money(v, data.poolDecimals);
+  const mv = (v: bigint): string => money(v, data.vaultDecimals);
   const sections: string[] = [];
   for (const p of data.periods) {
     const f = p.figures;
@@ -213,7 +217,7 @@ export function renderDemoReport(data: DemoReportData): string {
       trancheChart(data) +
       table(
         ["snapshot", "senior", "mezzanine", "junior"],
-        data.tranches.map((t) => [t.label, m(t.senior), m(t.mezzanine), m(t.junior)]),
+        data.tranches.map((t) => [t.label, mv(t.senior), mv(t.mezzanine), mv(t.junior)]),
       ),
   );
   if (data.analysis) {

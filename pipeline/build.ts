@@ -6,7 +6,7 @@
  * artifacts are unchanged is skipped, so a second build with nothing changed does no work.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type CircuitInstance, REPO_ROOT, loadCatalogue, pascalName } from "./catalogue.ts";
 import { CIRCOM_INCLUDE_DIRS, circomSourceClosure, sha256File, sha256Text } from "./hash.ts";
@@ -108,6 +108,14 @@ export function run(cmd: string, args: string[], cwd: string = REPO_ROOT): Promi
 
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 
+/**
+ * Runs a package's command-line script on this very Node (not whatever `node` is first on PATH: Hardhat 3
+ * refuses the system's Node 20 when the build is started outside npm).
+ */
+export function runBin(name: string, args: string[]): Promise<string> {
+  return run(process.execPath, [realpathSync(join(BIN, name)), ...args]);
+}
+
 /** The generated main file: includes the template and instantiates it with the catalogue's parameters. */
 export function mainSource(instance: CircuitInstance, mainPath: string): string {
   const include = relative(dirname(mainPath), join(REPO_ROOT, instance.file));
@@ -126,7 +134,7 @@ export async function compileInstance(instance: CircuitInstance, root: string = 
   writeFileSync(paths.main, mainSource(instance, paths.main));
   const args = [paths.main, "--r1cs", "--wasm", "--sym", `--O${instance.optimization}`, "-o", paths.dir];
   for (const dir of CIRCOM_INCLUDE_DIRS) args.push("-l", dir);
-  await run(join(BIN, "circom2"), args);
+  await runBin("circom2", args);
 }
 
 /** Renames snarkjs's `Groth16Verifier` and marks development keys in the source itself. */
@@ -274,7 +282,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
 
   if (!opts.skipHardhat) {
     const t = performance.now();
-    await run(join(BIN, "hardhat"), ["build", "--quiet"]);
+    await runBin("hardhat", ["build", "--quiet"]);
     log(`contracts compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   await setup.close?.();

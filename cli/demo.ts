@@ -1,0 +1,377 @@
+/**
+ * The end-to-end demo (`npm start`): on embedded defaults (Hardhat's in-process network, development keys),
+ * an originator proves two reporting periods of a synthetic pool, a registry verifies them on-chain, a
+ * tranche vault funds the pool, and the second period's defaults reach the junior tranche first. Writes a
+ * self-contained HTML report.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Contract } from "ethers";
+import { analysisFromFigures, analyzePool, type AnalysisReport } from "../analytics/index.ts";
+import {
+  circuitId,
+  deployRegistry,
+  deployTestStablecoin,
+  deployVault,
+  deployVerifier,
+  onboardOriginator,
+  registerPolicy,
+} from "../deploy/index.ts";
+import { build } from "../pipeline/build.ts";
+import { REPO_ROOT, findInstance, pascalName } from "../pipeline/catalogue.ts";
+import { readManifest } from "../pipeline/manifest.ts";
+import { attestPool, type Attestation } from "../prover/attest.ts";
+import { generateOriginatorKey, keyHash } from "../prover/commitment/keys.ts";
+import { modelPool, type Figures } from "../prover/model/index.ts";
+import { policyHash, policyParams, type Policy } from "../prover/policy/index.ts";
+import { ProverPool } from "../prover/prove/index.ts";
+import {
+  LOAN_STATUS_NAMES,
+  LoanStatus,
+  advancePeriod,
+  daysToIso,
+  endOfMonth,
+  generateSyntheticTape,
+  type LoanTape,
+} from "../prover/tape/index.ts";
+import {
+  money,
+  renderDemoReport,
+  type DemoReportData,
+  type PeriodSummary,
+  type TrancheSnapshot,
+} from "./report.ts";
+import { startProgress } from "./progress.ts";
+
+export interface DemoOptions {
+  /** Loans in the pool (default 300). */
+  loans?: number;
+  /** Pool circuit instance (default pool-attestation-64). */
+  instance?: string;
+  /** Where to write the HTML report. */
+  reportPath?: string;
+  /** Seed of the synthetic tapes and the analytics. */
+  seed?: number;
+  /** Monte Carlo scenarios of the analytics (default 100,000). */
+  scenarios?: number;
+  /** Proofs in parallel (default 1: each proof already uses both cores). */
+  workers?: number;
+  /** Print nothing but errors. */
+  quiet?: boolean;
+}
+
+/** What the demo did, for tests and `--json`. */
+export interface DemoResult {
+  reportPath: string;
+  attestations: Attestation[];
+  /** Tranche values (vault asset units, 6 decimals) after period 1 and after period 2. */
+  tranches: TrancheSnapshot[];
+  /** The figures the independent model predicts for each period's tape. */
+  modelFigures: Figures[];
+  analysis: AnalysisReport;
+  gas: { submitPerChunk: bigint[]; include: bigint; closeEpoch: bigint[] };
+}
+
+const DAY = 86_400n;
+
+/**
+ * The demo pool's policy: limits a consumer pool of a few hundred loans meets in the first period (the
+ * built-in DEFAULT_POLICY is stricter: a 120-day eligibility limit and a 3% 90+ bucket would flag the
+ * synthetic pool's seriously delinquent loans). Also in examples/policies/demo.json.
+ */
+export const DEMO_POLICY: Readonly<Policy> = Object.freeze({
+  minCreditScore: 300,
+  maxDaysPastDue: 365,
+  maxLtvBps: 15_000,
+  maxBucket30Bps: 2_000,
+  maxBucket60Bps: 1_500,
+  maxBucket90Bps: 1_500,
+  maxConcentrationBps: 2_000,
+  minPoolBalance: 0n,
+});
+const USDC = 1_000_000n; // the test stablecoin has 6 decimals
+
+function summarise(tape: LoanTape, att: Attestation, seconds: number, gas: bigint[]): PeriodSummary {
+  const statuses = LOAN_STATUS_NAMES.map((name, code) => {
+    const loans = tape.loans.filter((l) => l.status === code);
+    return { name, count: loans.length, balance: loans.reduce((a, l) => a + l.outstandingBalance, 0n) };
+  });
+  const bands = [
+    ["< 580", 0, 579],
+    ["580-669", 580, 669],
+    ["670-739", 670, 739],
+    ["740-799", 740, 799],
+    ["800+", 800, 1023],
+  ] as const;
+  const active = tape.loans.filter(
+    (l) =>
+      l.status === LoanStatus.Performing ||
+      l.status === LoanStatus.Delinquent ||
+      l.status === LoanStatus.Defaulted,
+  );
+  return {
+    period: tape.period,
+    asOfDate: daysToIso(tape.asOfDate),
+    loanCount: tape.loans.length,
+    chunkCount: att.chunkCount,
+    statuses,
+    scoreBands: bands.map(([band, lo, hi]) => ({
+      band,
+      count: active.filter((l) => l.creditScore >= lo && l.creditScore <= hi).length,
+    })),
+    figures: att.figures,
+    proofSeconds: seconds,
+    submitGas: gas,
+  };
+}
+
+/** Runs the demo. */
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  const loans = opts.loans ?? 300;
+  const instance = opts.instance ?? "pool-attestation-64";
+  const seed = opts.seed ?? 2026;
+  const reportPath = opts.reportPath ?? `${REPO_ROOT}reports/demo.html`;
+  const say = (line: string): void => {
+    if (!opts.quiet) process.stdout.write(`${line}\n`);
+  };
+  const steps: DemoReportData["steps"] = [];
+  const step = (title: string, detail: string): void => {
+    steps.push({ title, detail });
+    say(`\n▸ ${title}\n  ${detail}`);
+  };
+  findInstance(instance);
+  if (!Number.isInteger(loans) || loans < 1)
+    throw new TypeError(`loans: expected a positive integer, got ${loans}`);
+
+  // 1. Circuits and keys (development setup; cached per machine after the first run).
+  let t = performance.now();
+  const built = await build({ only: [instance], log: opts.quiet ? () => {} : (l) => say(`  [build] ${l}`) });
+  const record = readManifest().instances[instance]!;
+  step(
+    "Circuit ready",
+    `${instance}: ${record.constraints.toLocaleString("en-US")} constraints, ${built.built.length ? "built" : "cached"} in ${((performance.now() - t) / 1000).toFixed(1)} s` +
+      (record.development ? " — DEVELOPMENT keys (insecure; for demos and tests)" : ""),
+  );
+
+  // 2. The chain: Hardhat's in-process network; registry, verifier, policy, originator, vault.
+  process.chdir(REPO_ROOT); // Hardhat finds hardhat.config.ts from the working directory
+  const hre = (await import("hardhat")).default;
+  const { ethers } = await hre.network.connect();
+  const [gov, originator, senior, mezz, junior] = await ethers.getSigners();
+  if (!gov || !originator || !senior || !mezz || !junior)
+    throw new Error("the in-process network has too few accounts");
+  const registry = await deployRegistry(gov);
+  const registryAddress = await registry.getAddress();
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  await deployVerifier(gov, registry, `${pascalName(instance)}Verifier`, instance);
+  const policy = DEMO_POLICY;
+  const pHash = await policyHash(policy);
+  const params = policyParams(policy);
+  await registerPolicy(registry, pHash, {
+    minCreditScore: params[0]!,
+    maxDaysPastDue: params[1]!,
+    maxLtvBps: params[2]!,
+    maxBucket30Bps: params[3]!,
+    maxBucket60Bps: params[4]!,
+    maxBucket90Bps: params[5]!,
+    maxConcentrationBps: params[6]!,
+    minPoolBalance: params[7]!,
+  });
+  const key = await generateOriginatorKey();
+  const kHash = await keyHash(key.publicKey);
+  const poolId = 1n;
+  await onboardOriginator(
+    registry,
+    registry.connect(originator) as Contract,
+    { keyHash: kHash, ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+    [poolId],
+  );
+  const token = await deployTestStablecoin(gov);
+  const { vault } = await deployVault(gov, {
+    asset: await token.getAddress(),
+    registry: registryAddress,
+    acceptedPolicies: [pHash],
+  });
+  const vaultAddress = await vault.getAddress();
+  step(
+    "Contracts deployed on the in-process network",
+    `chain ${chainId}; registry ${registryAddress}; vault ${vaultAddress}; policy ${pHash.toString().slice(0, 12)}…; originator key ${kHash.toString().slice(0, 12)}… approved`,
+  );
+
+  // 3. Investors ask for tranche shares; the first epoch close executes the requests.
+  const deposits: [typeof senior, number, bigint][] = [
+    [senior, 0, 750_000n * USDC],
+    [mezz, 1, 150_000n * USDC],
+    [junior, 2, 100_000n * USDC],
+  ];
+  for (const [who, , amount] of deposits) {
+    await (await (token.connect(who) as Contract).getFunction("mint")(await who.getAddress(), amount)).wait();
+    await (await (token.connect(who) as Contract).getFunction("approve")(vaultAddress, amount)).wait();
+  }
+  // Junior first: the vault checks the projected subordination after every request.
+  for (const [who, tranche, amount] of [...deposits].reverse()) {
+    await (await (vault.connect(who) as Contract).getFunction("requestDeposit")(tranche, amount)).wait();
+  }
+  await (await vault.getFunction("closeEpoch")()).wait();
+  for (const [who, tranche] of deposits)
+    await (await (vault.connect(who) as Contract).getFunction("claimDeposit")(tranche)).wait();
+  const snapshot = async (label: string): Promise<TrancheSnapshot> => {
+    const v = await Promise.all(
+      [0, 1, 2].map((i) => vault.getFunction("trancheAssets")(i) as Promise<bigint>),
+    );
+    return { label, senior: v[0]!, mezzanine: v[1]!, junior: v[2]! };
+  };
+  const tranches: TrancheSnapshot[] = [await snapshot("after deposits")];
+  step(
+    "Investors funded the tranches",
+    `senior 750,000, mezzanine 150,000, junior 100,000 (test stablecoin, 6 decimals); subordination 25%`,
+  );
+
+  // 4. Period 1: a synthetic tape of the last complete month, proven and submitted.
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const today = Number(now / DAY);
+  const asOf1 = endOfMonth(today - 31); // the last complete month: fresh under the registry's 45-day maximum age
+  const tape1 = generateSyntheticTape({ seed, loans, poolId, asOfDate: asOf1 });
+  const pool = new ProverPool(opts.workers ?? 1);
+  const attestations: Attestation[] = [];
+  const modelFigures: Figures[] = [];
+  const periods: PeriodSummary[] = [];
+  const submitPerChunk: bigint[] = [];
+  const chunkSize = findInstance(instance).params[0]!;
+  const prove = async (tape: LoanTape): Promise<{ att: Attestation; seconds: number; gas: bigint[] }> => {
+    const progress = startProgress(`  proving period ${tape.period}`, { quiet: opts.quiet });
+    const t0 = performance.now();
+    const { attestation } = await attestPool({
+      tape,
+      policy,
+      key,
+      chainId,
+      registry: registryAddress,
+      instance,
+      pool,
+      onProgress: (p) => progress.update(p.fraction, `${p.chunksDone}/${p.chunkCount} chunks`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    progress.done(`${attestation.chunkCount} chunk proofs`);
+    const gas: bigint[] = [];
+    for (const c of attestation.chunks) {
+      const tx = await (registry.connect(originator) as Contract).getFunction("submitAttestation")(
+        circuitId(instance),
+        1,
+        { a: c.solidity.a, b: c.solidity.b, c: c.solidity.c },
+        c.publicSignals,
+      );
+      gas.push((await tx.wait()).gasUsed as bigint);
+    }
+    submitPerChunk.push(...gas);
+    attestations.push(attestation);
+    modelFigures.push(modelPool(tape.loans, policy, chunkSize).pool);
+    return { att: attestation, seconds, gas };
+  };
+  try {
+    t = performance.now();
+    const p1 = await prove(tape1);
+    periods.push(summarise(tape1, p1.att, p1.seconds, p1.gas));
+    const f1 = p1.att.figures;
+    step(
+      `Period ${tape1.period} attested and verified on-chain`,
+      `${loans} loans in ${p1.att.chunkCount} chunks proven in ${p1.seconds.toFixed(1)} s; outstanding ${money(f1.outstanding, 2)} USD, ` +
+        `30/60/90+ dpd ${money(f1.bucket30, 2)} / ${money(f1.bucket60, 2)} / ${money(f1.bucket90, 2)}, defaulted ${money(f1.defaulted, 2)}, ` +
+        `min score ${f1.minScore}, breaches ${f1.breaches}; submit gas per chunk ${p1.gas.join(", ")}`,
+    );
+
+    // 5. The vault funds the pool: allowed only with a valid, fresh, compliant attestation.
+    const fundTx = await vault.getFunction("include")(poolId, 900_000n * USDC);
+    const include = (await fundTx.wait()).gasUsed as bigint;
+    step(
+      "Vault funded the pool",
+      `include(pool ${poolId}, 900,000) passed the registry's attestation and the vault's limits; gas ${include}`,
+    );
+    const closeGas: bigint[] = [];
+    const close = async (): Promise<void> => {
+      closeGas.push((await (await vault.getFunction("closeEpoch")()).wait()).gasUsed as bigint);
+    };
+    await close();
+    tranches.push(await snapshot(`period ${tape1.period}`));
+
+    // 6. Period 2: some loans roll into later buckets, default or are charged off.
+    const asOf2 = endOfMonth(asOf1 + 1);
+    const tape2 = advancePeriod(tape1, {
+      seed: seed + 1,
+      asOfDate: asOf2,
+      defaultRate: 0.08,
+      chargeOffRate: 0.6,
+      missRate: 0.08,
+    });
+    const target = BigInt(asOf2 + 1) * DAY;
+    const chainNow = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    if (target > chainNow) {
+      await ethers.provider.send("evm_increaseTime", [Number(target - chainNow)]);
+      await ethers.provider.send("evm_mine", []);
+    }
+    const p2 = await prove(tape2);
+    periods.push(summarise(tape2, p2.att, p2.seconds, p2.gas));
+    const f2 = p2.att.figures;
+    step(
+      `Period ${tape2.period} attested: losses`,
+      `defaulted ${money(f2.defaulted, 2)} (was ${money(f1.defaulted, 2)}), charged off ${money(f2.chargedOff, 2)} (was ${money(f1.chargedOff, 2)}), 90+ dpd ${money(f2.bucket90, 2)}`,
+    );
+    await close();
+    const after = await snapshot(`period ${tape2.period}`);
+    tranches.push(after);
+    const before = tranches[tranches.length - 2]!;
+    step(
+      "Epoch closed: the waterfall applied the losses junior first",
+      `junior ${money(before.junior, 6)} → ${money(after.junior, 6)}, mezzanine ${money(before.mezzanine, 6)} → ${money(after.mezzanine, 6)}, senior ${money(before.senior, 6)} → ${money(after.senior, 6)}`,
+    );
+
+    // 7. Tranche analytics on the attested figures only.
+    t = performance.now();
+    const analysis = analyzePool(
+      analysisFromFigures(f2, {
+        rho: 0.15,
+        tranches: [
+          { name: "junior", attachment: 0, detachment: 0.1 },
+          { name: "mezzanine", attachment: 0.1, detachment: 0.25 },
+          { name: "senior", attachment: 0.25, detachment: 1 },
+        ],
+        simulation: { scenarios: opts.scenarios ?? 100_000, seed },
+      } as Parameters<typeof analysisFromFigures>[1]),
+    );
+    step(
+      "Tranche analytics from attested figures",
+      `${analysis.model.scenarios.toLocaleString("en-US")} scenarios in ${((performance.now() - t) / 1000).toFixed(1)} s; pool EL ${(analysis.poolLoss.expectedLoss.value * 100).toFixed(2)}%; ` +
+        analysis.tranches.map((x) => `${x.name} EL ${(x.expectedLoss.value * 100).toFixed(3)}%`).join(", "),
+    );
+
+    const data: DemoReportData = {
+      generatedAt: new Date().toISOString(),
+      currency: tape1.currency,
+      poolDecimals: tape1.decimals,
+      vaultDecimals: 6,
+      chainId,
+      registry: registryAddress,
+      vault: vaultAddress,
+      instance,
+      development: record.development,
+      periods: periods.map((p) => ({ ...p })),
+      tranches,
+      analysis,
+      steps,
+    };
+    const html = renderDemoReport(data);
+    mkdirSync(dirname(reportPath), { recursive: true });
+    writeFileSync(reportPath, html);
+    say(`\nReport: ${reportPath}`);
+    return {
+      reportPath,
+      attestations,
+      tranches,
+      modelFigures,
+      analysis,
+      gas: { submitPerChunk, include, closeEpoch: closeGas },
+    };
+  } finally {
+    await pool.close();
+  }
+}
