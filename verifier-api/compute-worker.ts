@@ -37,7 +37,7 @@ process.on("message", async (req: ComputeRequest | { op: "stop" }) => {
       root: c.root.toString(),
       chunkSize: c.chunkSize,
       chunkCount: c.chunkCount,
-      chunkRoots: c.chunkRoots.map(String),
+      chunkRoots: c.chunkRoots.map((roots) => roots.map(String)),
       openings: req.op === "open" ? (req.indices ?? []).map((i) => openingToJson(openLoan(c, i))) : [],
     };
   } catch (err) {

@@ -26,7 +26,8 @@ export type ComputeReply =
       root: string;
       chunkSize: number;
       chunkCount: number;
-      chunkRoots: string[];
+      /** Per chunk, the roots of its subtrees (see TapeCommitment.chunkRoots). */
+      chunkRoots: string[][];
       openings: LoanOpeningJson[];
     }
   | { id: number; ok: false; message: string };

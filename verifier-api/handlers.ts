@@ -27,7 +27,7 @@ export interface StoredCommitment {
   loanCount: number;
   chunkSize: number;
   chunkCount: number;
-  chunkRoots: string[];
+  chunkRoots: string[][];
   /** base64 AES-256-GCM ciphertext of the salt seed (decimal field element). */
   saltSeed: string;
 }

@@ -77,7 +77,7 @@ export const Commitment = Type.Object({
   loanCount: Type.Integer(),
   chunkSize: Type.Integer(),
   chunkCount: Type.Integer(),
-  chunkRoots: Type.Array(Type.String()),
+  chunkRoots: Type.Array(Type.Array(Type.String()), { description: "Per chunk, the roots of its subtrees" }),
   committedAt: Type.String(),
 });
 export type Commitment = Static<typeof Commitment>;

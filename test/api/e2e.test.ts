@@ -12,9 +12,9 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import hre from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, pascalName } from "../../pipeline/catalogue.ts";
+import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { DEFAULT_POOL_INSTANCE, parseAttestation, verifyAttestation } from "../../prover/attest.ts";
+import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
 import { ADMIN_KEY, TAPE_KEY_HEX, smallTape } from "./helpers.ts";
@@ -98,9 +98,15 @@ async function waitJob(
 }
 const ended = (j: Record<string, unknown>) => j.state === "succeeded" || j.state === "failed";
 
-const poolBuilt = readManifest().instances[DEFAULT_POOL_INSTANCE] !== undefined;
+// The smallest built pool attestation instance (test builds have pool-attestation-8).
+const POOL = loadCatalogue()
+  .filter((c) => c.template === "PoolAttestation" && readManifest().instances[c.name] !== undefined)
+  .sort((a, b) => (a.params[0] ?? 0) - (b.params[0] ?? 0))[0];
+const poolBuilt = POOL !== undefined;
 if (!poolBuilt)
-  console.warn(`${DEFAULT_POOL_INSTANCE} is not built: skipping the pool attestation end-to-end test`);
+  console.warn("no pool attestation circuit is built: skipping the pool attestation end-to-end test");
+const POOL_NAME = POOL?.name ?? "";
+const POOL_CHUNK = POOL?.params[0] ?? 1;
 
 let server: Server;
 let origKey: string;
@@ -201,7 +207,7 @@ describe("service end to end over HTTP", () => {
   it.skipIf(!poolBuilt)(
     "attests a pool over HTTP; the chunk proofs verify off-chain, on-chain and as an attestation",
     async () => {
-      const tape = smallTape(20, "e2e-pool");
+      const tape = smallTape(POOL_CHUNK + 3, "e2e-pool");
       const up = await call(server, origKey, "POST", "/v1/tapes", formatTapeCsv(tape), "text/csv");
       const commit = await call(server, origKey, "POST", `/v1/tapes/${up.body.id}/commitment`);
       expect((await waitJob(server, origKey, commit.body.id, ended)).state).toBe("succeeded");
@@ -212,6 +218,7 @@ describe("service end to end over HTTP", () => {
         policy: policyToJson(DEFAULT_POLICY),
         chainId: "31337",
         registry,
+        instance: POOL_NAME,
       });
       expect(sub.status).toBe(202);
       const j = await waitJob(server, origKey, sub.body.id, ended, 600_000);
@@ -227,11 +234,11 @@ describe("service end to end over HTTP", () => {
       expect(listed.map((a: { id: string }) => a.id)).toContain(attId);
 
       const { ethers } = await hre.network.connect();
-      const verifier = await ethers.deployContract(`${pascalName(DEFAULT_POOL_INSTANCE)}Verifier`);
+      const verifier = await ethers.deployContract(`${pascalName(POOL_NAME)}Verifier`);
       const verifyProof = verifier.getFunction("verifyProof");
       for (const chunk of parsed.chunks) {
         const v = await call(server, audKey, "POST", "/v1/verify", {
-          instance: DEFAULT_POOL_INSTANCE,
+          instance: POOL_NAME,
           proof: chunk.proof,
           publicSignals: chunk.publicSignals,
         });
@@ -242,7 +249,7 @@ describe("service end to end over HTTP", () => {
         bad[0] = (BigInt(bad[0]!) + 1n).toString();
         expect(await verifyProof(c.a, c.b, c.c, bad)).toBe(false);
       }
-      const vkey = (await call(server, null, "GET", `/v1/catalogue/${DEFAULT_POOL_INSTANCE}`)).body.vkey;
+      const vkey = (await call(server, null, "GET", `/v1/catalogue/${POOL_NAME}`)).body.vkey;
       writeFileSync(join(dir, "pool-vkey.json"), JSON.stringify(vkey));
       writeFileSync(join(dir, "pool-proof.json"), JSON.stringify(parsed.chunks[0]!.proof));
       writeFileSync(join(dir, "pool-public.json"), JSON.stringify(parsed.chunks[0]!.publicSignals));

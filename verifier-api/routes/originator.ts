@@ -28,6 +28,9 @@ import {
 import type { JobRecord, TapeRecord } from "../storage/types.ts";
 import { TapeValidationError, readUploadedCsv, serializeTape } from "../tapes.ts";
 
+/** Chunk sizes the commitment accepts: powers of two from 4 to 4096. */
+const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function jobView(j: JobRecord): JobView {
@@ -193,7 +196,14 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: IdempotencyHeaders,
         querystring: Type.Object({
-          chunkSize: Type.Optional(Type.Union([Type.Literal(16), Type.Literal(256), Type.Literal(4096)])),
+          chunkSize: Type.Optional(
+            Type.Union(
+              CHUNK_SIZES.map((n) => Type.Literal(n)),
+              {
+                description: "Chunk size the commitment is summarised for (the root does not depend on it)",
+              },
+            ),
+          ),
         }),
         response: { ...Accepted, ...problemResponses(400, 401, 403, 404, 409) },
       },
