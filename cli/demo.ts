@@ -299,9 +299,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const tape2 = advancePeriod(tape1, {
       seed: seed + 1,
       asOfDate: asOf2,
-      defaultRate: 0.08,
+      defaultRate: 0.04,
       chargeOffRate: 0.6,
-      missRate: 0.08,
+      missRate: 0.06,
     });
     const target = BigInt(asOf2 + 1) * DAY;
     const chainNow = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
