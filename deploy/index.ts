@@ -212,3 +212,56 @@ export async function onboardOriginator(
   await (await governanceRegistry.getFunction("approveKey")(key.keyHash)).wait();
   for (const id of poolIds) await (await originatorRegistry.getFunction("registerPool")(id)).wait();
 }
+
+/** Addresses of a deployed system. */
+export interface SystemAddresses {
+  chainId: string;
+  registry: string;
+  verifiers: Record<string, string>;
+  asset: string;
+  vault: string;
+  tranches: { senior: string; mezzanine: string; junior: string };
+}
+
+/**
+ * Deploys a whole system: registry, one verifier per `[verifierContract, circuitName]`, the vault over `asset`
+ * (or a fresh test stablecoin when `asset` is omitted: demo and local networks only), its tranches, and
+ * registers/accepts the given policies. Returns the addresses (JSON-serialisable).
+ */
+export async function deploySystem(
+  signer: Signer,
+  opts: {
+    verifiers: [verifierContract: string, circuitName: string][];
+    asset?: string;
+    maxAgeSeconds?: bigint;
+    vaultConfig?: VaultConfig;
+    policies?: { hash: bigint; params: PolicyParamsInput }[];
+  },
+): Promise<SystemAddresses> {
+  const registry = await deployRegistry(signer, { maxAgeSeconds: opts.maxAgeSeconds });
+  const verifiers: Record<string, string> = {};
+  for (const [contract, name] of opts.verifiers) {
+    verifiers[name] = await (await deployVerifier(signer, registry, contract, name)).getAddress();
+  }
+  for (const p of opts.policies ?? []) await registerPolicy(registry, p.hash, p.params);
+  const asset = opts.asset ?? (await (await deployTestStablecoin(signer)).getAddress());
+  const v = await deployVault(signer, {
+    asset,
+    registry: await registry.getAddress(),
+    config: opts.vaultConfig,
+    acceptedPolicies: (opts.policies ?? []).map((p) => p.hash),
+  });
+  const network = await signer.provider?.getNetwork();
+  return {
+    chainId: String(network?.chainId ?? ""),
+    registry: await registry.getAddress(),
+    verifiers,
+    asset,
+    vault: await v.vault.getAddress(),
+    tranches: {
+      senior: await v.senior.getAddress(),
+      mezzanine: await v.mezzanine.getAddress(),
+      junior: await v.junior.getAddress(),
+    },
+  };
+}
