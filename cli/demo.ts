@@ -86,7 +86,7 @@ export const DEMO_POLICY: Readonly<Policy> = Object.freeze({
   maxBucket30Bps: 2_000,
   maxBucket60Bps: 1_500,
   maxBucket90Bps: 1_500,
-  maxConcentrationBps: 2_000,
+  maxConcentrationBps: 2_500,
   minPoolBalance: 0n,
 });
 const USDC = 1_000_000n; // the test stablecoin has 6 decimals
