@@ -99,7 +99,6 @@ interface IAttestationRegistry {
         uint256 figB,
         uint256 figC
     );
-    event MaxAgeChanged(uint64 maxAge);
 
     function submitAttestation(
         bytes32 circuitId,
