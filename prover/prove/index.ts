@@ -22,8 +22,10 @@ export async function proveInstance(
   input: Record<string, unknown>,
   onProgress?: (p: ProveProgress) => void,
 ): Promise<ProveResult> {
-  if (typeof instance !== "string" || instance.length === 0) throw new TypeError("instance: expected a catalogue name");
-  if (typeof input !== "object" || input === null) throw new TypeError("input: expected an object of signals");
+  if (typeof instance !== "string" || instance.length === 0)
+    throw new TypeError("instance: expected a catalogue name");
+  if (typeof input !== "object" || input === null)
+    throw new TypeError("input: expected an object of signals");
   const { paths } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
   return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
 }
@@ -35,6 +37,10 @@ export async function loadVerificationKey(instance: string): Promise<Verificatio
 }
 
 /** Verifies a proof of an instance against its hash-checked verification key. */
-export async function verifyInstance(instance: string, publicSignals: string[], proof: unknown): Promise<boolean> {
+export async function verifyInstance(
+  instance: string,
+  publicSignals: string[],
+  proof: unknown,
+): Promise<boolean> {
   return verifyGroth16(await loadVerificationKey(instance), publicSignals, proof);
 }

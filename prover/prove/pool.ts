@@ -100,7 +100,12 @@ export class ProverPool {
       slot.job = undefined;
       if (m.type === "done") {
         job.onProgress?.({ stage: "done", fraction: 1 });
-        job.resolve({ proof: m.proof, publicSignals: m.publicSignals, witnessMs: m.witnessMs, proveMs: m.proveMs });
+        job.resolve({
+          proof: m.proof,
+          publicSignals: m.publicSignals,
+          witnessMs: m.witnessMs,
+          proveMs: m.proveMs,
+        });
       } else {
         job.reject(m.unsatisfied ? new UnsatisfiedInputError(m.message) : new Error(m.message));
       }

@@ -35,7 +35,12 @@ export async function verifyGroth16(
   publicSignals: PublicSignals,
   proof: unknown,
 ): Promise<boolean> {
-  if (typeof vkey !== "object" || vkey === null || vkey.protocol !== "groth16" || typeof vkey.nPublic !== "number") {
+  if (
+    typeof vkey !== "object" ||
+    vkey === null ||
+    vkey.protocol !== "groth16" ||
+    typeof vkey.nPublic !== "number"
+  ) {
     throw new TypeError("vkey: not a Groth16 verification key");
   }
   if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;

@@ -41,8 +41,19 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
       warn: () => {},
       error: () => {},
     };
-    const { proof, publicSignals } = await snarkjs.groth16.prove(req.zkey, wtns as unknown as Uint8Array, logger);
-    send({ id: req.id, type: "done", proof, publicSignals, witnessMs: t1 - t0, proveMs: performance.now() - t1 });
+    const { proof, publicSignals } = await snarkjs.groth16.prove(
+      req.zkey,
+      wtns as unknown as Uint8Array,
+      logger,
+    );
+    send({
+      id: req.id,
+      type: "done",
+      proof,
+      publicSignals,
+      witnessMs: t1 - t0,
+      proveMs: performance.now() - t1,
+    });
   } catch (err) {
     send({ id: req.id, type: "error", message: (err as Error).message, unsatisfied: false });
   }
