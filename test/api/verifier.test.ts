@@ -96,3 +96,40 @@ describe("resident verifier", () => {
     await expect(v.verify("no-such-instance", signals, proof)).rejects.toBeInstanceOf(UnknownInstanceError);
   });
 });
+
+describe("batched verification", () => {
+  it("checks concurrent calls as one batch, and a batch with a bad proof answers each call on its own", async () => {
+    const { paths } = await loadVerifiedArtifacts(NAME, ["wasm", "zkey"]);
+    const more = await Promise.all(
+      [2, 5, 7].map((x) => snarkjs.groth16.fullProve({ a: x, b: 13, c: x * 13 }, paths.wasm, paths.zkey)),
+    );
+    const before = { ...v.batchStats };
+    const good = await Promise.all([
+      v.verify(NAME, signals, proof),
+      ...more.map((m) => v.verify(NAME, m.publicSignals, m.proof)),
+    ]);
+    expect(good).toEqual([true, true, true, true]);
+    expect(v.batchStats.batches).toBe(before.batches + 1);
+    expect(v.batchStats.fallbacks).toBe(before.fallbacks);
+
+    const tampered = structuredClone(more[1]!.proof);
+    tampered.pi_c[0] = bump(tampered.pi_c[0] as string);
+    const mixed = await Promise.all([
+      v.verify(NAME, signals, proof),
+      v.verify(NAME, more[0]!.publicSignals, more[0]!.proof),
+      v.verify(NAME, more[1]!.publicSignals, tampered),
+      v.verify(NAME, ["26"], more[2]!.proof), // a valid proof of another statement
+      v.verify(NAME, more[2]!.publicSignals, more[2]!.proof),
+    ]);
+    // The tampered pi_c is off the curve (refused at parse); the other signal is refused by the batch.
+    expect(mixed).toEqual([true, true, false, false, true]);
+    expect(v.batchStats.fallbacks).toBe(before.fallbacks + 1);
+
+    // Two valid proofs with their public signals swapped fail as a batch and one by one.
+    const swapped = await Promise.all([
+      v.verify(NAME, more[0]!.publicSignals, more[1]!.proof),
+      v.verify(NAME, more[1]!.publicSignals, more[0]!.proof),
+    ]);
+    expect(swapped).toEqual([false, false]);
+  });
+});
