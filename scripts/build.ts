@@ -21,7 +21,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: npm run build -- [--use test,demo,bench] [--only NAME,...] [--force] [--setup dev|snarkjs]");
+  console.log(
+    "usage: npm run build -- [--use test,demo,bench] [--only NAME,...] [--force] [--setup dev|snarkjs]",
+  );
   process.exit(0);
 }
 if (values.setup !== "dev" && values.setup !== "snarkjs") {

@@ -22,7 +22,9 @@ function step(label: string, cmd: string, cmdArgs: string[]): boolean {
   process.stderr.write(`\n== ${label}\n`);
   const r = spawnSync(cmd, cmdArgs, { cwd: REPO_ROOT, stdio: "inherit" });
   const ok = r.status === 0;
-  process.stderr.write(`== ${label}: ${ok ? "ok" : "FAILED"} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(
+    `== ${label}: ${ok ? "ok" : "FAILED"} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+  );
   return ok;
 }
 
@@ -31,7 +33,8 @@ if (!focused) {
   if (!step("types", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"])) failures.push("types");
   if (!step("eslint", bin("eslint"), ["."])) failures.push("eslint");
   if (!step("prettier", bin("prettier"), ["--check", "--log-level", "warn", "."])) failures.push("prettier");
-  if (!step("solhint", bin("solhint"), ["--max-warnings", "0", "contracts/**/*.sol"])) failures.push("solhint");
+  if (!step("solhint", bin("solhint"), ["--max-warnings", "0", "contracts/**/*.sol"]))
+    failures.push("solhint");
 }
 if (!step("build", process.execPath, [join(REPO_ROOT, "scripts", "build.ts"), "--use", "test"])) {
   failures.push("build");

@@ -66,8 +66,12 @@ describe("example circuit through the pipeline", () => {
   });
 
   it("refuses to prove an input that breaks a constraint (factor 1, wrong product)", async () => {
-    await expect(proveInstance(pool, NAME, { a: 1, b: 33, c: 33 })).rejects.toBeInstanceOf(UnsatisfiedInputError);
-    await expect(proveInstance(pool, NAME, { a: 3, b: 11, c: 34 })).rejects.toBeInstanceOf(UnsatisfiedInputError);
+    await expect(proveInstance(pool, NAME, { a: 1, b: 33, c: 33 })).rejects.toBeInstanceOf(
+      UnsatisfiedInputError,
+    );
+    await expect(proveInstance(pool, NAME, { a: 3, b: 11, c: 34 })).rejects.toBeInstanceOf(
+      UnsatisfiedInputError,
+    );
   });
 
   it("the generated Solidity verifier accepts the proof and rejects tampered ones", async () => {
