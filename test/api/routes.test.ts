@@ -75,7 +75,8 @@ describe("service routes", () => {
     expect((await t.req(null, { url: "/health" })).json()).toEqual({ status: "ok" });
     const ready = await t.req(null, { url: "/ready" });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: "ready", storage: "sqlite", verifyInstances: [INSTANCE] });
+    expect(ready.json()).toMatchObject({ status: "ready", storage: "sqlite" });
+    expect(ready.json().verifyInstances).toContain(INSTANCE);
     const m = await t.req(null, { url: "/metrics" });
     expect(m.headers["content-type"]).toMatch(/^text\/plain/);
     expect(m.body).toContain("http_request_duration_seconds_bucket{");
@@ -324,6 +325,24 @@ describe("service routes", () => {
         })
       ).json();
       expect(other.indices).not.toEqual(o.indices);
+      const open = (payload: object) =>
+        t.req(t.keys.auditor, { method: "POST", url: `/v1/tapes/${tapeId}/openings`, payload });
+      // The same seed again is the same opening (not counted again); with another count it is refused.
+      expect((await open({ seed, count: 3 })).json().indices).toEqual(o.indices);
+      expectProblem(await open({ seed, count: 4 }), 409, "conflict");
+      // At most RWA_API_MAX_OPENINGS_PER_TAPE (4) seeds per tape.
+      expect((await open({ seed: seed + "y", count: 1 })).statusCode).toBe(200);
+      expect((await open({ seed: seed + "z", count: 1 })).statusCode).toBe(200);
+      expect(expectProblem(await open({ seed: seed + "w", count: 1 }), 409, "conflict").detail).toMatch(
+        /4 opening/,
+      );
+      const trail = (await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}/openings` })).json();
+      expect(trail.limit).toBe(4);
+      expect(trail.openings.map((x: { seed: string }) => x.seed).sort()).toEqual(
+        [seed, seed + "x", seed + "y", seed + "z"].sort(),
+      );
+      expect(trail.openings.find((x: { seed: string }) => x.seed === seed).auditor).toBe("audit-co");
+      expectProblem(await t.req(t.keys.origB, { url: `/v1/tapes/${tapeId}/openings` }), 403, "forbidden");
       expectProblem(
         await t.req(t.keys.origA, {
           method: "POST",

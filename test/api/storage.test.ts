@@ -226,6 +226,16 @@ for (const [name, enabled, open] of backends) {
       expect(await s.getOriginatorKey("orig-b")).toBeUndefined();
     });
 
+    it("records openings once per (tape, seed) and lists them", async () => {
+      const o = { tapeId: "t1", auditor: "aud", seed: "seed-1", indices: [3, 1], createdAt: 5 };
+      expect(await s.recordOpening(o)).toEqual(o);
+      expect(await s.recordOpening({ ...o, auditor: "other", indices: [9], createdAt: 6 })).toEqual(o);
+      await s.recordOpening({ ...o, seed: "seed-2", indices: [0], createdAt: 7 });
+      await s.recordOpening({ ...o, tapeId: "t2", createdAt: 8 });
+      expect((await s.listOpenings("t1")).map((x) => x.seed)).toEqual(["seed-1", "seed-2"]);
+      expect(await s.listOpenings("t3")).toEqual([]);
+    });
+
     it("stores one attestation per job and finds them by pool and period", async () => {
       const base = {
         owner: "orig-a",

@@ -81,17 +81,76 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!t.commitment)
         throw new ApiError("conflict", `tape ${t.id} has no commitment: nothing to open against`);
       const c = t.commitment as StoredCommitment;
-      const indices = sampleIndices(req.body.seed, t.loanCount, req.body.count);
+      const { seed, count } = req.body;
+      const previous = await s.storage.listOpenings(t.id);
+      const same = previous.find((o) => o.seed === seed);
+      const indices = sampleIndices(seed, t.loanCount, count);
+      if (same && same.indices.join() !== indices.join()) {
+        throw new ApiError(
+          "conflict",
+          `this seed was already used on tape ${t.id} with count ${same.indices.length}`,
+        );
+      }
+      if (!same && previous.length >= s.config.maxOpeningsPerTape) {
+        throw new ApiError(
+          "conflict",
+          `tape ${t.id} has had its ${s.config.maxOpeningsPerTape} opening requests; ask the originator for more`,
+        );
+      }
+      // Recorded before anything is revealed: the audit trail holds every opening that was served.
+      await s.storage.recordOpening({
+        tapeId: t.id,
+        auditor: req.principal!.owner,
+        seed,
+        indices,
+        createdAt: Date.now(),
+      });
       const openings = await openTapeLoans(s, t, indices);
       req.log.info({ tapeId: t.id, indices, auditor: req.principal!.owner }, "loans opened for an auditor");
       return {
         tapeId: t.id,
         root: c.root,
         rule: SAMPLING_RULE,
-        seed: req.body.seed,
+        seed,
         tapeSize: t.loanCount,
         indices,
         openings,
+      };
+    },
+  );
+
+  app.get(
+    "/tapes/:id/openings",
+    {
+      preHandler: requireRole("originator", "auditor", "admin"),
+      schema: {
+        tags: ["originator", "auditor"],
+        summary: "The audit trail of a tape's openings: who opened which loans, with which seed, when",
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            tapeId: Type.String(),
+            limit: Type.Integer(),
+            openings: Type.Array(
+              Type.Object({
+                auditor: Type.String(),
+                seed: Type.String(),
+                indices: Type.Array(Type.Integer()),
+                createdAt: Type.String(),
+              }),
+            ),
+          }),
+          ...problemResponses(401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      const t = await ownTape(s, req.principal!, req.params.id, ["admin", "auditor"]);
+      const list = await s.storage.listOpenings(t.id);
+      return {
+        tapeId: t.id,
+        limit: s.config.maxOpeningsPerTape,
+        openings: list.map((o) => ({ ...o, createdAt: new Date(o.createdAt).toISOString() })),
       };
     },
   );

@@ -4,13 +4,21 @@
  * (`RWA_API_POSTGRES_SCHEMA`).
  */
 import pg from "pg";
-import { rowToApiKey, rowToAttestation, rowToJob, rowToOriginatorKey, rowToTape } from "./sqlite.ts";
+import {
+  rowToApiKey,
+  rowToAttestation,
+  rowToJob,
+  rowToOpening,
+  rowToOriginatorKey,
+  rowToTape,
+} from "./sqlite.ts";
 import type {
   ApiKeyRecord,
   AttestationRecord,
   JobRecord,
   JobState,
   NewJob,
+  OpeningRecord,
   OriginatorKeyRecord,
   Storage,
   TapeRecord,
@@ -42,6 +50,9 @@ CREATE TABLE IF NOT EXISTS ${schema}.attestations (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
   period BIGINT NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data JSONB NOT NULL, created_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS attestations_pool ON ${schema}.attestations(pool_id, period);
+CREATE TABLE IF NOT EXISTS ${schema}.openings (
+  tape_id TEXT NOT NULL, auditor TEXT NOT NULL, seed TEXT NOT NULL, indices JSONB NOT NULL,
+  created_at BIGINT NOT NULL, PRIMARY KEY (tape_id, seed));
 CREATE TABLE IF NOT EXISTS ${schema}.originator_keys (
   owner TEXT PRIMARY KEY, public_key JSONB NOT NULL, private_key BYTEA NOT NULL, created_at BIGINT NOT NULL);
 `;
@@ -294,6 +305,23 @@ export class PostgresStorage implements Storage {
   async getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined> {
     const [r] = await this.q("SELECT * FROM originator_keys WHERE owner = $1", [owner]);
     return r && rowToOriginatorKey(r, same);
+  }
+
+  async recordOpening(o: OpeningRecord): Promise<OpeningRecord> {
+    await this.q(
+      `INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (tape_id, seed) DO NOTHING`,
+      [o.tapeId, o.auditor, o.seed, JSON.stringify(o.indices), o.createdAt],
+    );
+    const [r] = await this.q("SELECT * FROM openings WHERE tape_id = $1 AND seed = $2", [o.tapeId, o.seed]);
+    return rowToOpening(r!, same);
+  }
+
+  async listOpenings(tapeId: string): Promise<OpeningRecord[]> {
+    const rows = await this.q("SELECT * FROM openings WHERE tape_id = $1 ORDER BY created_at, seed", [
+      tapeId,
+    ]);
+    return rows.map((r) => rowToOpening(r, same));
   }
 
   async insertAttestation(a: AttestationRecord): Promise<AttestationRecord> {

@@ -11,6 +11,7 @@ import type {
   JobRecord,
   JobState,
   NewJob,
+  OpeningRecord,
   OriginatorKeyRecord,
   Storage,
   TapeRecord,
@@ -61,6 +62,9 @@ CREATE TABLE IF NOT EXISTS attestations (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
   period INTEGER NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attestations_pool ON attestations(pool_id, period);
+CREATE TABLE IF NOT EXISTS openings (
+  tape_id TEXT NOT NULL, auditor TEXT NOT NULL, seed TEXT NOT NULL, indices TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (tape_id, seed));
 CREATE TABLE IF NOT EXISTS originator_keys (
   owner TEXT PRIMARY KEY, public_key TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
 `;
@@ -142,6 +146,16 @@ export function rowToOriginatorKey(r: Row, parse: (v: unknown) => unknown = unjs
     owner: r.owner as string,
     publicKey: parse(r.public_key) as [string, string],
     privateKeyCiphertext: Buffer.from(r.private_key as Uint8Array),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function rowToOpening(r: Row, parse: (v: unknown) => unknown = unjson): OpeningRecord {
+  return {
+    tapeId: r.tape_id as string,
+    auditor: r.auditor as string,
+    seed: r.seed as string,
+    indices: parse(r.indices) as number[],
     createdAt: Number(r.created_at),
   };
 }
@@ -411,6 +425,25 @@ export class SqliteStorage implements Storage {
   async getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined> {
     const r = this.get("SELECT * FROM originator_keys WHERE owner = ?", owner);
     return r && rowToOriginatorKey(r);
+  }
+
+  async recordOpening(o: OpeningRecord): Promise<OpeningRecord> {
+    this.run(
+      "INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      o.tapeId,
+      o.auditor,
+      o.seed,
+      JSON.stringify(o.indices),
+      o.createdAt,
+    );
+    return rowToOpening(this.get("SELECT * FROM openings WHERE tape_id = ? AND seed = ?", o.tapeId, o.seed)!);
+  }
+
+  async listOpenings(tapeId: string): Promise<OpeningRecord[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM openings WHERE tape_id = ? ORDER BY created_at, seed")
+      .all(tapeId);
+    return (rows as Row[]).map((r) => rowToOpening(r));
   }
 
   async insertAttestation(a: AttestationRecord): Promise<AttestationRecord> {

@@ -97,6 +97,16 @@ export interface OriginatorKeyRecord {
   createdAt: number;
 }
 
+/** One auditor's opening request on a tape (the audit trail, and what the per-tape limit counts). */
+export interface OpeningRecord {
+  tapeId: string;
+  /** The auditor's principal (owner of its key). */
+  auditor: string;
+  seed: string;
+  indices: number[];
+  createdAt: number;
+}
+
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
   /** Creates the tables when missing (idempotent). */
@@ -157,6 +167,10 @@ export interface Storage {
   /** Inserts the originator's key unless it has one; returns the stored key (never two per originator). */
   insertOriginatorKey(rec: OriginatorKeyRecord): Promise<OriginatorKeyRecord>;
   getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined>;
+
+  /** Records an opening request; a repeated (tape, seed) keeps the first record. Returns the stored one. */
+  recordOpening(rec: OpeningRecord): Promise<OpeningRecord>;
+  listOpenings(tapeId: string): Promise<OpeningRecord[]>;
 
   /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
   insertAttestation(rec: AttestationRecord): Promise<AttestationRecord>;
