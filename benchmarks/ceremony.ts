@@ -199,6 +199,7 @@ try {
       doc = doc.replace(/\n*$/, "\n\n") + section;
     }
     writeFileSync(path, doc);
+    execFileSync(join(root, "node_modules/.bin/prettier"), ["--write", path], { stdio: "pipe" });
     log(`wrote ${path}`);
   }
 } finally {
