@@ -31,6 +31,8 @@ interface ITrancheVault {
     /// @notice The vault's position in one pool.
     struct Position {
         uint128 principal;
+        /// @dev The pool's cumulative chargedOff when the position last realised (or was funded): one slot.
+        uint88 chargedOffSeen;
         uint32 lastPeriod;
         bool listed;
     }

@@ -19,8 +19,10 @@ import {TrancheToken} from "./TrancheToken.sol";
 /// @notice Funds attested loan pools from three tranches and runs the waterfall from attested figures.
 /// @dev Accounting is internal (`cash`, `claims`): tokens sent to the vault without a call are ignored.
 /// Pool value rule (sdk/vault/model.ts is the independent twin):
-///  - a pool's newer attestation realises its period's charge-offs as a loss of principal:
-///    loss = ceil(principal * chargedOff / (outstanding + chargedOff));
+///  - a pool's newer attestation realises the charge-offs new since the position last saw the pool as a loss
+///    of principal (the attested chargedOff is cumulative over the tape's loans, so only its increase is new):
+///    delta = max(chargedOff - chargedOffSeen, 0); loss = ceil(principal * delta / (outstanding + delta));
+///    a new position starts from the chargedOff of the attestation it was funded on (it inherits no old loss);
 ///  - value = principal - ceil(principal * (h30*b30 + h60*b60 + h90*b90 + hD*defaulted) / (10000 * outstanding)),
 ///    0 when outstanding is 0;
 ///  - a stale (asOfDate older than maxAge) or breached attestation marks the value down by staleMarkdownBps.
@@ -140,6 +142,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
             if (poolIds.length >= MAX_POOLS) revert Vault__TooManyPools(MAX_POOLS);
             pos.listed = true;
             pos.lastPeriod = a.period;
+            pos.chargedOffSeen = uint88(a.figB.chargedOff());
             poolIds.push(poolId);
         }
         pos.principal += uint128(amount);
@@ -206,10 +209,13 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
 
     function _realise(uint64 poolId, Position storage pos, IAttestationRegistry.Attestation memory a) private {
         uint256 co = a.figB.chargedOff();
-        uint256 base = a.figA.outstanding() + co;
-        uint256 loss = base == 0 ? 0 : Math.mulDiv(pos.principal, co, base, Math.Rounding.Ceil);
+        uint256 seen = pos.chargedOffSeen;
+        uint256 delta = co > seen ? co - seen : 0;
+        uint256 base = a.figA.outstanding() + delta;
+        uint256 loss = base == 0 ? 0 : Math.mulDiv(pos.principal, delta, base, Math.Rounding.Ceil);
         pos.principal -= uint128(loss);
         pos.lastPeriod = a.period;
+        pos.chargedOffSeen = uint88(co);
         if (loss != 0) emit ChargeOffRealised(poolId, a.period, loss);
     }
 

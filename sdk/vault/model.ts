@@ -39,10 +39,15 @@ export const mulDiv = (a: bigint, b: bigint, d: bigint) => (a * b) / d;
 /** ceil(a * b / d) */
 export const mulDivUp = (a: bigint, b: bigint, d: bigint) => (a * b + d - 1n) / d;
 
-/** Loss realised when a newer period reports charge-offs: ceil(principal * chargedOff / (outstanding + chargedOff)). */
-export function chargeOffLoss(principal: bigint, f: PoolFigures): bigint {
-  const base = f.outstanding + f.chargedOff;
-  return base === 0n ? 0n : mulDivUp(principal, f.chargedOff, base);
+/**
+ * Loss realised when a newer period reports charge-offs. The attested chargedOff is cumulative over the
+ * tape's loans, so only its increase since the position last saw the pool is new:
+ * delta = max(chargedOff - seen, 0), loss = ceil(principal * delta / (outstanding + delta)).
+ */
+export function chargeOffLoss(principal: bigint, f: PoolFigures, seen = 0n): bigint {
+  const delta = f.chargedOff > seen ? f.chargedOff - seen : 0n;
+  const base = f.outstanding + delta;
+  return base === 0n ? 0n : mulDivUp(principal, delta, base);
 }
 
 /** True when the attestation's asOfDate is within maxAge of `now` (seconds). */
@@ -112,6 +117,8 @@ export function depositShares(claim: bigint, supply: bigint, assets: bigint): bi
 export interface ModelPosition {
   principal: bigint;
   lastPeriod: bigint;
+  /** The pool's cumulative chargedOff when the position last realised or was funded. */
+  chargedOffSeen: bigint;
 }
 
 /** Result of one epoch close. */
@@ -139,8 +146,9 @@ export class VaultModel {
   }
 
   private realise(pos: ModelPosition, a: AttestedPool): void {
-    pos.principal -= chargeOffLoss(pos.principal, a.figures);
+    pos.principal -= chargeOffLoss(pos.principal, a.figures, pos.chargedOffSeen);
     pos.lastPeriod = a.period;
+    pos.chargedOffSeen = a.figures.chargedOff;
   }
 
   /** Funds `amount` into a pool (eligibility is the contract's; call only after it accepted). */
@@ -148,7 +156,7 @@ export class VaultModel {
     let pos = this.positions.get(poolId);
     if (pos !== undefined && a.period > pos.lastPeriod) this.realise(pos, a);
     if (pos === undefined) {
-      pos = { principal: 0n, lastPeriod: a.period };
+      pos = { principal: 0n, lastPeriod: a.period, chargedOffSeen: a.figures.chargedOff };
       this.positions.set(poolId, pos);
     }
     pos.principal += amount;
