@@ -151,13 +151,6 @@ export function verifierSource(template: string, instance: CircuitInstance, deve
   );
 }
 
-async function signalsLibrary(instance: CircuitInstance): Promise<string | undefined> {
-  const gen = join(REPO_ROOT, "contracts", "codegen", "signals.ts");
-  if (!existsSync(gen)) return undefined;
-  const mod = (await import(gen)) as { generateSignalsLibrary: (lib: string, signals: string[]) => string };
-  return mod.generateSignalsLibrary(`${pascalName(instance.name)}Signals`, instance.publicSignals);
-}
-
 /** Builds (or skips) every selected instance, then compiles the contracts once. */
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const t0 = performance.now();
@@ -248,11 +241,6 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     const solidity = await snarkjs.zKey.exportSolidityVerifier(paths.zkey, snarkjsTemplates);
     mkdirSync(dirname(paths.verifierSol), { recursive: true });
     writeFileSync(paths.verifierSol, verifierSource(solidity, instance, setup.development));
-    const lib = await signalsLibrary(instance);
-    if (lib) {
-      mkdirSync(dirname(paths.signalsSol), { recursive: true });
-      writeFileSync(paths.signalsSol, lib);
-    }
 
     const record: InstanceRecord = {
       sourceHash,
@@ -281,6 +269,9 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   }
 
   if (!opts.skipHardhat) {
+    // Signal-index libraries for every catalogue instance (deterministic from the catalogue; committed).
+    const codegen = (await import("../contracts/codegen/run.ts")) as { generateAll: () => string[] };
+    codegen.generateAll();
     const t = performance.now();
     await runBin("hardhat", ["build", "--quiet"]);
     log(`contracts compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);

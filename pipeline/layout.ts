@@ -29,7 +29,6 @@ export interface InstancePaths {
   zkey: string;
   vkey: string;
   verifierSol: string;
-  signalsSol: string;
   transcript: string;
 }
 
@@ -49,7 +48,6 @@ export function instancePaths(name: string, development: boolean, root: string =
     zkey: join(dir, `${name}.${kind}.zkey`),
     vkey: join(dir, `${name}.${kind}.vkey.json`),
     verifierSol: join(REPO_ROOT, "contracts", "verifiers", `${pascalName(name)}Verifier.sol`),
-    signalsSol: join(REPO_ROOT, "contracts", "generated", `${pascalName(name)}Signals.sol`),
     transcript: join(dir, `${name}.${kind}.transcript.json`),
   };
 }
