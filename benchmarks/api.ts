@@ -209,6 +209,10 @@ try {
   rows.push(await load(`POST /v1/verify, proving ${pool.name} in the background`, verifyOpts));
   stop = true;
   await background;
+  const metricsText = await (await fetch(`${base}/metrics`)).text();
+  const metric = (what: string): number =>
+    Number(new RegExp(`proof_verification_batches\\{what="${what}"\\} (\\d+)`).exec(metricsText)?.[1] ?? 0);
+  const verified = rows[0]!.total + rows[1]!.total;
 
   const tapeJson = formatTapeJson(generateSyntheticTape({ seed: "bench", loans: 256 }));
   rows.push(
@@ -235,7 +239,9 @@ try {
       `each, ${(ex.proveMs / 1000).toFixed(1)} s to prove when measured alone) completed back to back during the ` +
       `second scenario, in worker processes. The machine's 1-minute load average was ` +
       `${loadBefore.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other work shares the ` +
-      `cores): latency and req/s depend on it, the server CPU time per request much less.`,
+      `cores): latency and req/s depend on it, the server CPU time per request much less. Of the ` +
+      `${verified.toLocaleString("en-US")} verifications, ${metric("proofs").toLocaleString("en-US")} were checked in ` +
+      `${metric("batches").toLocaleString("en-US")} randomised batches (${metric("fallbacks")} re-checked one by one).`,
     "",
     "| scenario | req/s | p50 ms | p99 ms | max ms | non-2xx | requests | server CPU ms/req |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -94,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const metrics = new Metrics(
     () => storage.countJobs(),
     () => runner.active,
+    () => verifier.batchStats,
   );
   const auth = new Authenticator(storage);
   const compute = new ComputePool();

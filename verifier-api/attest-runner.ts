@@ -1,5 +1,6 @@
 /** Runs one pool attestation in a forked `attest-worker.ts` process, with progress and cancellation. */
 import { fork } from "node:child_process";
+import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 
 export interface AttestWorkerRequest {
@@ -13,6 +14,8 @@ export interface AttestWorkerRequest {
   /** Salt seed of the tape's published commitment, decimal. */
   seed: string;
   proverConcurrency: number;
+  /** Niceness of the worker (and of the prover processes it forks, which inherit it): 0..19. */
+  nice?: number;
 }
 
 export type AttestWorkerMessage =
@@ -43,6 +46,14 @@ export const forkAttestation: AttestRunner = (req, onProgress, signal) =>
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
+    // Proving yields the CPU to the service's event loop (verification requests) when both want it.
+    if (req.nice && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, req.nice);
+      } catch {
+        // not permitted here: run at normal priority
+      }
+    }
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;

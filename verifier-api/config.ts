@@ -35,6 +35,8 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
   ),
+  /** Niceness (0..19) of attestation worker processes, so proving yields the CPU to request handling. */
+  workerNice: Type.Integer({ minimum: 0, maximum: 19 }),
   /** Distinct opening requests (seeds) allowed per tape, so auditors cannot page through a whole tape. */
   maxOpeningsPerTape: Type.Integer({ minimum: 0 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jobMaxAttempts: int(env, "RWA_API_JOB_MAX_ATTEMPTS", 3),
     shutdownGraceMs: int(env, "RWA_API_SHUTDOWN_GRACE_MS", 20_000),
     requestTimeoutMs: int(env, "RWA_API_REQUEST_TIMEOUT_MS", 30_000),
+    workerNice: int(env, "RWA_API_WORKER_NICE", 10),
     maxOpeningsPerTape: int(env, "RWA_API_MAX_OPENINGS_PER_TAPE", 4),
     logLevel: (env.RWA_API_LOG_LEVEL || "info") as Config["logLevel"],
     verifyInstances: (env.RWA_API_VERIFY_INSTANCES || "")

@@ -175,6 +175,7 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
           instance: req.instance,
           seed: saltSeed(s, t).toString(),
           proverConcurrency: s.config.proverConcurrency,
+          nice: s.config.workerNice,
         },
         (fraction, stage) => ctx.progress(fraction, stage),
         ctx.signal,

@@ -109,7 +109,27 @@ export class Metrics {
     g.set({}, process.memoryUsage.rss()),
   );
 
-  constructor(countJobs: () => Promise<Record<string, number>>, activeJobs: () => number) {
+  readonly verifyBatches: Gauge;
+
+  constructor(
+    countJobs: () => Promise<Record<string, number>>,
+    activeJobs: () => number,
+    batchStats: () => { batches: number; proofs: number; fallbacks: number } = () => ({
+      batches: 0,
+      proofs: 0,
+      fallbacks: 0,
+    }),
+  ) {
+    this.verifyBatches = new Gauge(
+      "proof_verification_batches",
+      "Batched verifications since start: batches, proofs in them, batches re-checked one by one",
+      (g) => {
+        const b = batchStats();
+        g.set({ what: "batches" }, b.batches);
+        g.set({ what: "proofs" }, b.proofs);
+        g.set({ what: "fallbacks" }, b.fallbacks);
+      },
+    );
     this.queue = new Gauge("job_queue_depth", "Jobs by state (accepted = waiting, running)", async (g) => {
       for (const [state, n] of Object.entries(await countJobs())) g.set({ state }, n);
       g.set({ state: "active_here" }, activeJobs());
@@ -119,8 +139,16 @@ export class Metrics {
   async render(): Promise<string> {
     await this.queue.refresh();
     await this.process.refresh();
+    await this.verifyBatches.refresh();
     return (
-      [this.requestDuration, this.jobDuration, this.verifications, this.queue, this.process]
+      [
+        this.requestDuration,
+        this.jobDuration,
+        this.verifications,
+        this.verifyBatches,
+        this.queue,
+        this.process,
+      ]
         .map((m) => m.render())
         .join("\n") + "\n"
     );
