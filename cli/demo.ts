@@ -281,11 +281,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
 
     // 5. The vault funds the pool: allowed only with a valid, fresh, compliant attestation.
-    const fundTx = await vault.getFunction("include")(poolId, 900_000n * USDC);
+    // Fund at most 80% of the attested outstanding balance (tape amounts are cents: ×10^4 to 6 decimals).
+    const fundAmount = [
+      900_000n * USDC,
+      (f1.outstanding * 10n ** BigInt(6 - tape1.decimals) * 8n) / 10n,
+    ].reduce((a, b) => (a < b ? a : b));
+    const fundTx = await vault.getFunction("include")(poolId, fundAmount);
     const include = (await fundTx.wait()).gasUsed as bigint;
     step(
       "Vault funded the pool",
-      `include(pool ${poolId}, 900,000) passed the registry's attestation and the vault's limits; gas ${include}`,
+      `include(pool ${poolId}, ${money(fundAmount, 6)}) passed the registry's attestation and the vault's limits; gas ${include}`,
     );
     const closeGas: bigint[] = [];
     const close = async (): Promise<void> => {
