@@ -200,7 +200,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         if (pool.chunkCount() == 1) {
             _record(p, pool, pol.index, s);
         } else {
-            _acceptChunk(pool, s, pol);
+            _acceptChunk(pool, s, pol, circuitId);
         }
     }
 
@@ -274,9 +274,9 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         );
     }
 
-    function _acceptChunk(uint256 pool, uint256[8] calldata s, PolicyRecord storage pol) private {
+    function _acceptChunk(uint256 pool, uint256[8] calldata s, PolicyRecord storage pol, bytes32 circuitId) private {
         ChunkBatch storage b = _batches[pool.poolId()][pool.period()];
-        uint256 misc = _admitChunk(b, pool, s);
+        uint256 misc = _admitChunk(b, pool, s, circuitId);
         uint256 a = s[Sig.FIG_A];
         uint256 fb = s[Sig.FIG_B];
         b.sumsA += a.outstanding() | (a.scheduled() << LANE) | (a.collected() << (2 * LANE));
@@ -289,9 +289,18 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     }
 
     /// @dev Checks a chunk's binding to the batch and its index; returns the batch's `misc` word.
-    function _admitChunk(ChunkBatch storage b, uint256 pool, uint256[8] calldata s) private returns (uint256 misc) {
+    /// The binding includes the circuit instance and key: the chunk size is not a public signal, so chunk i of
+    /// two instances covers different loans, and mixing instances could count loans twice (docs/INTERFACES.md).
+    function _admitChunk(
+        ChunkBatch storage b,
+        uint256 pool,
+        uint256[8] calldata s,
+        bytes32 circuitId
+    ) private returns (uint256 misc) {
         uint16 count = pool.chunkCount();
-        bytes32 binding = keccak256(abi.encode(s[Sig.ROOT], s[Sig.POLICY_HASH], pool.asOfDate(), count));
+        bytes32 binding = keccak256(
+            abi.encode(s[Sig.ROOT], s[Sig.POLICY_HASH], s[Sig.KEY_HASH], pool.asOfDate(), count, circuitId)
+        );
         misc = b.misc;
         if (uint16(misc >> 96) == 0) {
             b.binding = binding;

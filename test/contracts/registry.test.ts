@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
-import { deployContract, deployRegistry } from "../../deploy/index.ts";
+import { circuitId, deployContract, deployRegistry } from "../../deploy/index.ts";
 import { readAttestation, submitAttestation } from "../../sdk/vault/registry.ts";
 import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/vault/signals.ts";
 import {
@@ -10,6 +10,7 @@ import {
   healthyFigures,
   makeWorld,
   revertOf,
+  solidityProof,
   terminateCurves,
   type World,
 } from "./helpers.ts";
@@ -130,6 +131,32 @@ describe("AttestationRegistry: accepted attestations", () => {
       root,
     });
     expect((await revertOf(w.submit(count4), reg)).name).toBe("Registry__ChunkMismatch");
+    // the same chunk through another circuit instance (another chunk size): refused
+    const otherId = circuitId("another-pool-instance");
+    const v = (await reg.getFunction("verifierRecord")(w.circuitId, 1)) as { verifier: string };
+    await (await reg.getFunction("addVerifier")(otherId, 1, v.verifier)).wait();
+    const viaOther = await w.attest({
+      poolId: 3n,
+      period: 1n,
+      chunkIndex: 1n,
+      chunkCount: 3n,
+      figures: chunks[1],
+      root,
+    });
+    const r = reg.connect(w.others[0]!) as typeof reg;
+    expect(
+      (
+        await revertOf(
+          r.getFunction("submitAttestation")(
+            otherId,
+            1,
+            solidityProof(viaOther.proof),
+            viaOther.publicSignals,
+          ),
+          reg,
+        )
+      ).name,
+    ).toBe("Registry__ChunkMismatch");
     const bad = await w.attest({
       poolId: 3n,
       period: 1n,
