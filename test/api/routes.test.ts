@@ -174,6 +174,10 @@ describe("service routes", () => {
       const json = (await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}` })).json();
       expect(json.sha256).toBe(s.sha256); // same canonical tape from either format
       expect(JSON.stringify(json)).not.toContain(tape.loans[0]!.loanId);
+      // At rest: AES-256-GCM ciphertext, no loan or borrower identifier in clear.
+      const stored = await t.app.services.storage.getTape(tapeId);
+      expect(stored!.ciphertext.includes(Buffer.from(tape.loans[0]!.borrowerRef))).toBe(false);
+      expect(stored!.ciphertext.includes(Buffer.from(tape.loans[0]!.loanId))).toBe(false);
     });
 
     it("reports every problem of an invalid tape with row, field, value and reason", async () => {
