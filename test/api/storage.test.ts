@@ -169,6 +169,17 @@ for (const [name, enabled, open] of backends) {
       expect(await s.countJobs()).toEqual({ accepted: 1, running: 1, succeeded: 1, failed: 0 });
     });
 
+    it("never hands one job to two concurrent claimers", async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 6; i++) ids.add((await s.createJob(job({ kind: "race" }), i)).job.id);
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, w) => s.claimJob(`w${w}`, ["race"], 10_000, 100)),
+      );
+      const got = claims.filter((c) => c !== undefined).map((c) => c!.id);
+      expect(got.length).toBe(6);
+      expect(new Set(got)).toEqual(ids);
+    });
+
     it("retries a job whose lease expired, and fails it when no attempts are left", async () => {
       const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
       expect((await s.claimJob("dead1", ["proof"], 100, 10))?.attempts).toBe(1);
