@@ -24,13 +24,14 @@
  *   peak of that measurement alone.
  * The machine's cores are shared: load averages are printed, and CPU times are the fairer comparison.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import * as snarkjs from "snarkjs";
 import { findInstance } from "../pipeline/catalogue.ts";
-import { loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
+import { fromRecordPath, loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
+import { readR1csHeader } from "../pipeline/r1cs.ts";
 import { attestPool } from "../prover/attest.ts";
 import { FIELD_P, getEddsa, getPoseidon } from "../prover/commitment/poseidon.ts";
 import {
@@ -195,6 +196,10 @@ interface Row {
   chunks: number;
   workers: number;
   constraints: number;
+  /** wires of all chunks */
+  wires: number;
+  /** proving key of one chunk, MiB */
+  zkeyMiB: number;
   /** constraints of all chunks / loans */
   perLoan: number;
   witnessWall: number;
@@ -210,14 +215,17 @@ interface Row {
   estimated?: boolean;
 }
 
-function constraintsOf(instance: string): number {
-  const rec = readManifest().instances[instance] as { constraints?: number } | undefined;
-  if (!rec?.constraints) {
+/** Constraints and wires of one chunk of an instance (r1cs header), and its proving key's size in MiB. */
+function sizeOf(instance: string): { constraints: number; wires: number; zkeyMiB: number } {
+  const rec = readManifest().instances[instance];
+  if (!rec?.artifacts.r1cs || !rec.artifacts.zkey) {
     throw new Error(
       `${instance} is not built: run node_modules/.bin/node scripts/build.ts --only pool-attestation-64,pool-attestation-256,naive-pool-64,naive-pool-256`,
     );
   }
-  return rec.constraints;
+  const h = readR1csHeader(fromRecordPath(rec.artifacts.r1cs.path));
+  const zkeyMiB = statSync(fromRecordPath(rec.artifacts.zkey.path)).size / 2 ** 20;
+  return { constraints: h.nConstraints, wires: h.nWires, zkeyMiB };
 }
 
 function tapeOf(loans: number): LoanTape {
@@ -252,7 +260,8 @@ async function measurePool(
     const { input } = await buildPoolInput(tape, DEFAULT_POLICY, commitment, signature, ctx, 0, chunkSize);
     wCpu = (await witnessCpu(instance, input)) * attestation.chunkCount;
   }
-  const constraints = constraintsOf(instance) * attestation.chunkCount;
+  const size = sizeOf(instance);
+  const constraints = size.constraints * attestation.chunkCount;
   return {
     loans,
     circuit: "PoolAttestation",
@@ -260,6 +269,8 @@ async function measurePool(
     chunks: attestation.chunkCount,
     workers,
     constraints,
+    wires: size.wires * attestation.chunkCount,
+    zkeyMiB: size.zkeyMiB,
     perLoan: constraints / loans,
     witnessWall: attestation.chunks.reduce((a, c) => a + c.witnessMs, 0) / 1000,
     witnessCpu: wCpu,
@@ -289,7 +300,8 @@ async function measureNaive(loans: number, instance: string, key: OriginatorKey)
     if (!(await verifyInstance(instance, r.publicSignals, r.proof)))
       throw new Error(`${instance}: a baseline proof does not verify`);
   }
-  const constraints = constraintsOf(instance) * chunks;
+  const size = sizeOf(instance);
+  const constraints = size.constraints * chunks;
   return {
     loans,
     circuit: "NaivePool",
@@ -297,6 +309,8 @@ async function measureNaive(loans: number, instance: string, key: OriginatorKey)
     chunks,
     workers: 1,
     constraints,
+    wires: size.wires * chunks,
+    zkeyMiB: size.zkeyMiB,
     perLoan: constraints / loans,
     witnessWall: results.reduce((a, r) => a + r.witnessMs, 0) / 1000,
     witnessCpu: (await witnessCpu(instance, inputs[0]!)) * chunks,
@@ -354,6 +368,7 @@ for (const loans of SIZES) {
       loans,
       chunks: k,
       constraints: base.constraints * k,
+      wires: base.wires * k,
       witnessWall: base.witnessWall * k,
       witnessCpu: base.witnessCpu * k,
       proveWall: base.proveWall * k,
@@ -388,14 +403,14 @@ lines.push(
   "",
 );
 lines.push(
-  "| loans | circuit | chunks × instance | constraints | per loan | witness wall (s) | witness CPU (s) | prove wall (s) | worker CPU (s) | prove CPU, est. (s) | worker peak RSS (MiB) | load avg (start → end) |",
-  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  "| loans | circuit | chunks × instance | constraints | per loan | wires | key (MiB/chunk) | witness wall (s) | witness CPU (s) | prove wall (s) | worker CPU (s) | prove CPU, est. (s) | worker peak RSS (MiB) | load avg (start → end) |",
+  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 );
 for (const [p, n] of pairs) {
   for (const r of [p, n]) {
     const est = r.estimated ? " (4 × the 256 row, not run)" : "";
     lines.push(
-      `| ${int(r.loans)} | ${r.circuit}${est} | ${r.chunks} × \`${r.instance}\` | ${int(r.constraints)} | ${f1(r.perLoan)} | ` +
+      `| ${int(r.loans)} | ${r.circuit}${est} | ${r.chunks} × \`${r.instance}\` | ${int(r.constraints)} | ${f1(r.perLoan)} | ${int(r.wires)} | ${int(r.zkeyMiB)} | ` +
         `${f2(r.witnessWall)} | ${f2(r.witnessCpu)} | ${f2(r.proveWall)} | ${f2(r.workerCpu)} | ${f2(proveCpu(r))} | ${int(r.peakRss)} | ` +
         `${r.estimated ? "–" : `${f1(r.load[0])} → ${f1(r.load[1])}`} |`,
     );
@@ -403,12 +418,12 @@ for (const [p, n] of pairs) {
 }
 lines.push("", "Ratios, PoolAttestation ÷ NaivePool (below 1: the product circuit is cheaper):", "");
 lines.push(
-  "| loans | constraints per loan | witness CPU | witness wall | prove wall | worker CPU | prove CPU, est. | worker peak RSS |",
-  "|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| loans | constraints per loan | wires | witness CPU | witness wall | prove wall | worker CPU | prove CPU, est. | worker peak RSS |",
+  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 );
 for (const [p, n] of pairs) {
   lines.push(
-    `| ${int(p.loans)} | ${ratio(p.perLoan, n.perLoan)} | ${ratio(p.witnessCpu, n.witnessCpu)} | ${ratio(p.witnessWall, n.witnessWall)} | ` +
+    `| ${int(p.loans)} | ${ratio(p.perLoan, n.perLoan)} | ${ratio(p.wires, n.wires)} | ${ratio(p.witnessCpu, n.witnessCpu)} | ${ratio(p.witnessWall, n.witnessWall)} | ` +
       `${ratio(p.proveWall, n.proveWall)} | ${ratio(p.workerCpu, n.workerCpu)} | ${ratio(proveCpu(p), proveCpu(n))} | ${ratio(p.peakRss, n.peakRss)} |`,
   );
 }
