@@ -1,0 +1,298 @@
+/**
+ * Provider-backed credit scores (docs/SCORES.md): the batch a score provider signs for one chunk of a
+ * committed tape, the provider's side of the protocol, and the witness input of the companion circuit
+ * circuits/scores/score_backing.circom (ScoreBacking(chunkSize)).
+ *
+ * Protocol, per chunk: the originator sends a ScoreRequest (per slot: the borrower commitment, the opaque
+ * loan hash hLoan and the claimed score; never the borrower's identity nor the loan's other fields); the
+ * provider recomputes hId = Poseidon(borrowerCommitment, hLoan), checks each score against its own records
+ * for that borrower (`lookup`) and returns ONE EdDSA-Poseidon signature over
+ *   Poseidon(SCORE_BATCH_TAG, digest(entries), modelId, scoreDate).
+ */
+import { randomBytes } from "node:crypto";
+import type { LoanTape } from "../tape/schema.ts";
+import { chunkShape, idToField, type TapeCommitment } from "../commitment/encoding.ts";
+import {
+  domainWord,
+  keyHash,
+  publicKeyOf,
+  type AttestationSignature,
+  type PublicKey,
+} from "../commitment/keys.ts";
+import { FIELD_P, getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.ts";
+import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
+import { packPoolWord } from "../model/index.ts";
+import type { CircuitInput } from "../witness/index.ts";
+
+/** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
+export const SCORE_BATCH_TAG = idToField("tag", "rwa-attest/score-batch/v1");
+/** Largest score, model id and date the protocol carries. */
+export const MAX_SCORE = 1023;
+export const MAX_MODEL_ID = 2 ** 32 - 1;
+export const MAX_DAY = 0xffff;
+
+/** A score provider's key pair (Baby Jubjub, like an originator's). */
+export interface ProviderKey {
+  privateKey: Uint8Array;
+  publicKey: PublicKey;
+}
+
+/** One slot of a chunk as the provider sees it; empty slots are null. */
+export interface ScoreRequestEntry {
+  borrowerCommitment: bigint;
+  hLoan: bigint;
+  score: number;
+}
+
+/** What the originator sends the provider for one chunk (slot order is the tape order). */
+export interface ScoreRequest {
+  chunkSize: number;
+  entries: (ScoreRequestEntry | null)[];
+}
+
+/** The header of a signed batch: one model and one as-of date for the whole batch. */
+export interface ScoreBatchHeader {
+  modelId: number;
+  scoreDate: number;
+}
+
+/** The provider's answer: the header and one signature over the batch. */
+export interface SignedScoreBatch extends ScoreBatchHeader {
+  providerKeyHash: bigint;
+  signature: AttestationSignature;
+}
+
+function uint(name: string, v: unknown, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
+    throw new TypeError(`${name}: expected an integer in [0, ${max}], got ${String(v)}`);
+  return v;
+}
+
+function field(name: string, v: unknown): bigint {
+  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
+    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
+  return v;
+}
+
+/** Generates a provider key from 32 random bytes. */
+export async function generateProviderKey(): Promise<ProviderKey> {
+  const privateKey = new Uint8Array(randomBytes(32));
+  return { privateKey, publicKey: await publicKeyOf(privateKey) };
+}
+
+function digestOf(values: readonly bigint[], poseidon: PoseidonFn): bigint {
+  let level = values.slice();
+  while (level.length > TREE_ARITY) {
+    if (level.length % TREE_ARITY !== 0) throw new RangeError(`digest: ${level.length} values`);
+    const next: bigint[] = [];
+    for (let j = 0; j < level.length; j += TREE_ARITY) next.push(poseidon(level.slice(j, j + TREE_ARITY)));
+    level = next;
+  }
+  return poseidon(level);
+}
+
+/**
+ * The batch digest over a chunk's entries (hId, score) in slot order ((0, 0) for empty slots), as the circuit
+ * computes it: groups of G = min(chunkSize, 16) slots; a group gives Poseidon(its hIds) and the packed word
+ * sum score_j << 10j; for chunkSize 4 or 8 the digest is Poseidon(hIds, packed), otherwise the digest of the
+ * sequence (group hash, packed word, ...) (Poseidon of up to 16 values, Poseidon(16) blocks level by level above).
+ */
+export function scoreBatchDigest(
+  entries: readonly { hId: bigint; score: number }[],
+  poseidon: PoseidonFn,
+): bigint {
+  chunkShape(entries.length);
+  const G = Math.min(entries.length, TREE_ARITY);
+  const seq: bigint[] = [];
+  for (let g = 0; g < entries.length / G; g++) {
+    const group = entries.slice(g * G, g * G + G);
+    let packed = 0n;
+    group.forEach((e, j) => {
+      packed |= BigInt(uint(`entries[${g * G + j}].score`, e.score, MAX_SCORE)) << BigInt(10 * j);
+    });
+    const ids = group.map((e, j) => field(`entries[${g * G + j}].hId`, e.hId));
+    if (G < TREE_ARITY) return poseidon([...ids, packed]);
+    seq.push(poseidon(ids), packed);
+  }
+  return digestOf(seq, poseidon);
+}
+
+/** The field element a provider signs for a batch. */
+export function scoreBatchMessage(digest: bigint, header: ScoreBatchHeader, poseidon: PoseidonFn): bigint {
+  return poseidon([
+    SCORE_BATCH_TAG,
+    field("digest", digest),
+    BigInt(uint("modelId", header.modelId, MAX_MODEL_ID)),
+    BigInt(uint("scoreDate", header.scoreDate, MAX_DAY)),
+  ]);
+}
+
+/** Originator side: the request for chunk `chunkIndex` (chunks of `chunkSize` slots). */
+export function buildScoreRequest(
+  commitment: TapeCommitment,
+  chunkIndex: number,
+  chunkSize: number,
+): ScoreRequest {
+  chunkShape(chunkSize);
+  const count = Math.max(1, Math.ceil(commitment.records.length / chunkSize));
+  uint("chunkIndex", chunkIndex, count - 1);
+  const entries: (ScoreRequestEntry | null)[] = [];
+  for (let i = 0; i < chunkSize; i++) {
+    const at = chunkIndex * chunkSize + i;
+    const e = commitment.encoded[at];
+    const r = commitment.records[at];
+    entries.push(
+      e && r ? { borrowerCommitment: e.borrowerCommitment, hLoan: e.hLoan, score: r.creditScore } : null,
+    );
+  }
+  return { chunkSize, entries };
+}
+
+/** The provider's own record of a borrower (by commitment): the score it reported, or undefined. */
+export type ScoreLookup = (borrowerCommitment: bigint) => number | undefined;
+
+/** Thrown by the provider when a request does not match its records. */
+export class ScoreRefused extends Error {
+  readonly slot: number;
+  constructor(slot: number, reason: string) {
+    super(`slot ${slot}: ${reason}`);
+    this.name = "ScoreRefused";
+    this.slot = slot;
+  }
+}
+
+/**
+ * Provider side: checks every non-empty entry against `lookup` (unknown borrower or another score refuses the
+ * whole batch, naming the slot) and signs the batch once.
+ */
+export async function signScoreBatch(
+  key: ProviderKey,
+  request: ScoreRequest,
+  header: ScoreBatchHeader,
+  lookup: ScoreLookup,
+): Promise<SignedScoreBatch> {
+  const poseidon = await getPoseidon();
+  chunkShape(request.chunkSize);
+  if (!Array.isArray(request.entries) || request.entries.length !== request.chunkSize)
+    throw new TypeError(`request.entries: expected ${request.chunkSize} slots`);
+  const entries = request.entries.map((e, i) => {
+    if (e === null) return { hId: 0n, score: 0 };
+    const known = lookup(field(`entries[${i}].borrowerCommitment`, e.borrowerCommitment));
+    if (known === undefined) throw new ScoreRefused(i, "unknown borrower commitment");
+    if (known !== e.score) throw new ScoreRefused(i, `score ${e.score} is not the reported ${known}`);
+    return { hId: poseidon([e.borrowerCommitment, field(`entries[${i}].hLoan`, e.hLoan)]), score: e.score };
+  });
+  const msg = scoreBatchMessage(scoreBatchDigest(entries, poseidon), header, poseidon);
+  const eddsa = await getEddsa();
+  const sig = eddsa.signPoseidon(Buffer.from(key.privateKey), eddsa.F.e(msg));
+  return {
+    modelId: header.modelId,
+    scoreDate: header.scoreDate,
+    providerKeyHash: await keyHash(key.publicKey),
+    signature: {
+      R8: [eddsa.F.toObject(sig.R8[0]) as bigint, eddsa.F.toObject(sig.R8[1]) as bigint],
+      S: BigInt(sig.S),
+    },
+  };
+}
+
+/** Public signals of a score-backing proof, in circuit order. */
+export interface ScoreBackingSignals {
+  root: bigint;
+  pool: bigint;
+  domain: bigint;
+  providerKeyHash: bigint;
+  modelId: bigint;
+  maxAgeDays: bigint;
+}
+
+/** Where the score attestation goes (the ScoreAttestations contract and its chain). */
+export interface ScoreContext {
+  providerPublicKey: PublicKey;
+  chainId: bigint;
+  /** Address of the ScoreAttestations contract. */
+  contract: string;
+  /** The policy's freshness rule: the batch's scoreDate at most this many days before asOfDate. */
+  maxAgeDays: number;
+}
+
+const dec = (v: bigint): string => v.toString(10);
+
+/**
+ * The witness input of ScoreBacking(chunkSize) for chunk `chunkIndex`. The circuit refuses (no witness)
+ * when a score, a loan or the date does not match the provider's signed batch.
+ */
+export async function buildScoreBackingInput(
+  tape: LoanTape,
+  commitment: TapeCommitment,
+  batch: SignedScoreBatch,
+  ctx: ScoreContext,
+  chunkIndex: number,
+  chunkSize: number,
+): Promise<{ input: CircuitInput; publicSignals: ScoreBackingSignals }> {
+  const { k, m } = chunkShape(chunkSize);
+  const chunkCount = Math.max(1, Math.ceil(tape.loans.length / chunkSize));
+  uint("chunkIndex", chunkIndex, chunkCount - 1);
+  if (commitment.records.length !== tape.loans.length)
+    throw new TypeError("commitment: was not made from this tape");
+  const first = chunkIndex * chunkSize;
+  const wA: string[] = [];
+  const wB: string[] = [];
+  const hId: string[] = [];
+  const isEmpty: string[] = [];
+  for (let i = 0; i < chunkSize; i++) {
+    const e = commitment.encoded[first + i];
+    wA.push(dec(e?.wA ?? 0n));
+    wB.push(dec(e?.wB ?? 0n));
+    hId.push(dec(e?.hId ?? 0n));
+    isEmpty.push(e ? "0" : "1");
+  }
+  const parent = Math.floor((chunkIndex * m) / TREE_ARITY);
+  const groupSiblings: string[] = [];
+  for (let j = 0; j < TREE_ARITY; j++) {
+    const pos = parent * TREE_ARITY + j;
+    if (pos < chunkIndex * m || pos >= (chunkIndex + 1) * m)
+      groupSiblings.push(dec(nodeAt(commitment.levels, k, pos)));
+  }
+  const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
+  const signals: ScoreBackingSignals = {
+    root: commitment.root,
+    pool: packPoolWord({
+      poolId: tape.poolId,
+      period: tape.period,
+      asOfDate: tape.asOfDate,
+      chunkIndex,
+      chunkCount,
+    }),
+    domain: domainWord(ctx.contract, ctx.chainId),
+    providerKeyHash: await keyHash(ctx.providerPublicKey),
+    modelId: BigInt(uint("batch.modelId", batch.modelId, MAX_MODEL_ID)),
+    maxAgeDays: BigInt(uint("ctx.maxAgeDays", ctx.maxAgeDays, MAX_DAY)),
+  };
+  const input: CircuitInput = {
+    root: dec(signals.root),
+    pool: dec(signals.pool),
+    domain: dec(signals.domain),
+    providerKeyHash: dec(signals.providerKeyHash),
+    modelId: dec(signals.modelId),
+    maxAgeDays: dec(signals.maxAgeDays),
+    wA,
+    wB,
+    hId,
+    isEmpty,
+    scoreDate: String(uint("batch.scoreDate", batch.scoreDate, MAX_DAY)),
+    Ax: dec(field("providerPublicKey[0]", ctx.providerPublicKey[0])),
+    Ay: dec(field("providerPublicKey[1]", ctx.providerPublicKey[1])),
+    S: dec(field("signature.S", batch.signature.S)),
+    R8x: dec(field("signature.R8[0]", batch.signature.R8[0])),
+    R8y: dec(field("signature.R8[1]", batch.signature.R8[1])),
+    groupSiblings,
+    siblings,
+  };
+  return { input, publicSignals: signals };
+}
+
+/** The public signals as the decimal strings snarkjs produces, in circuit order. */
+export function scoreSignalList(s: ScoreBackingSignals): string[] {
+  return [s.root, s.pool, s.domain, s.providerKeyHash, s.modelId, s.maxAgeDays].map(dec);
+}
