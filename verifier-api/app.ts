@@ -13,6 +13,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { ProverPool } from "../prover/prove/index.ts";
 import { Authenticator, presentedKey } from "./auth.ts";
 import { ComputePool } from "./compute.ts";
+import { ParsePool } from "./parse-pool.ts";
 import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
 import { ApiError, problem, type ProblemDetail } from "./errors.ts";
@@ -38,6 +39,8 @@ export interface Services {
   auth: Authenticator;
   /** Commitments and openings, in a worker process. */
   compute: ComputePool;
+  /** Reading uploaded tapes, in a worker process. */
+  parser: ParsePool;
   /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
   attest: AttestRunner | undefined;
   state: { ready: boolean; closing: boolean };
@@ -98,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   const auth = new Authenticator(storage);
   const compute = new ComputePool();
+  const parser = new ParsePool();
   const services: Services = {
     config,
     storage,
@@ -107,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics,
     auth,
     compute,
+    parser,
     attest,
     state: { ready: false, closing: false },
   };
@@ -251,6 +256,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // A proof still running in a worker process is abandoned with its job; closing would wait for it.
     if (!deps.prover && handedBack === 0) await prover.close();
     await compute.close();
+    await parser.close();
     if (!deps.verifier) await verifier.close();
     if (!deps.storage) await storage.close();
   });

@@ -206,7 +206,7 @@ describe("service routes", () => {
         headers: { "content-type": "application/json" },
         payload: "{not json",
       });
-      expect(notJson.statusCode).toBe(400);
+      expect(expectProblem(notJson, 422, "tape-invalid").errors?.[0]?.reason).toMatch(/not JSON/);
     });
 
     it("refuses other content types, oversized bodies, auditors uploading, and strangers reading", async () => {

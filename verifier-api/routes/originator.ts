@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { daysToIso, tapeFromJson } from "../../prover/tape/index.ts";
+import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
@@ -26,7 +26,7 @@ import {
   TapeSummary,
 } from "../schemas.ts";
 import type { JobRecord, TapeRecord } from "../storage/types.ts";
-import { TapeValidationError, readUploadedCsv, serializeTape } from "../tapes.ts";
+import { TapeValidationError, type CsvHeaderQuery } from "../tapes.ts";
 
 /** Chunk sizes the commitment accepts: powers of two from 4 to 4096. */
 const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
@@ -111,66 +111,75 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
   const originator = requireRole("originator");
 
-  app.post(
-    "/tapes",
-    {
-      preHandler: originator,
-      schema: {
-        tags: ["originator"],
-        summary: "Upload a loan tape (JSON rwa-attest/tape@1, or canonical CSV); 422 lists every problem",
-        querystring: CsvQuery,
-        body: {
-          content: {
-            "application/json": { schema: Type.Object({}, { additionalProperties: true }) },
-            "text/csv": { schema: Type.String() },
+  // Tape bodies stay raw text here (their own parser in this encapsulated context): they are read and
+  // validated in a worker process, not on the event loop.
+  await app.register(async (sub) => {
+    sub.removeContentTypeParser("application/json");
+    sub.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) =>
+      done(null, body),
+    );
+    sub.post(
+      "/tapes",
+      {
+        preHandler: originator,
+        schema: {
+          tags: ["originator"],
+          summary: "Upload a loan tape (JSON rwa-attest/tape@1, or canonical CSV); 422 lists every problem",
+          querystring: CsvQuery,
+          body: {
+            content: {
+              "application/json": {
+                schema: Type.Unknown({ description: "A rwa-attest/tape@1 tape (docs/TAPE.md)" }),
+              },
+              "text/csv": { schema: Type.String({ description: "Canonical CSV tape (docs/TAPE.md)" }) },
+            },
           },
+          response: { 201: TapeSummary, ...problemResponses(400, 401, 403, 413, 415, 422) },
         },
-        response: { 201: TapeSummary, ...problemResponses(400, 401, 403, 413, 415, 422) },
       },
-    },
-    async (req, reply) => {
-      const type = String(req.headers["content-type"] ?? "")
-        .split(";")[0]!
-        .trim();
-      let tape;
-      try {
-        if (type === "application/json") tape = tapeFromJson(req.body);
-        else if (type === "text/csv" || type === "text/plain")
-          tape = readUploadedCsv(String(req.body), req.query);
-      } catch (err) {
-        if (err instanceof TapeValidationError) {
-          throw new ApiError(
-            "tape-invalid",
-            `${err.problems.length} problem(s) in the tape`,
-            err.problems
-              .slice(0, 1000)
-              .map((p) => ({ row: p.row, field: p.field, value: p.value, reason: p.reason })),
-          );
+      async (req, reply) => {
+        const type = String(req.headers["content-type"] ?? "")
+          .split(";")[0]!
+          .trim();
+        const format =
+          type === "application/json" ? "json" : type === "text/csv" || type === "text/plain" ? "csv" : null;
+        if (!format) throw new ApiError("unsupported-media-type", "send application/json or text/csv");
+        let tape;
+        try {
+          tape = await s.parser.parse(format, String(req.body), req.query as CsvHeaderQuery);
+        } catch (err) {
+          if (err instanceof TapeValidationError) {
+            throw new ApiError(
+              "tape-invalid",
+              `${err.problems.length} problem(s) in the tape`,
+              err.problems
+                .slice(0, 1000)
+                .map((p) => ({ row: p.row, field: p.field, value: p.value, reason: p.reason })),
+            );
+          }
+          throw err;
         }
-        throw err;
-      }
-      if (!tape) throw new ApiError("unsupported-media-type", "send application/json or text/csv");
-      const p = req.principal!;
-      const plain = serializeTape(tape);
-      const rec: TapeRecord = {
-        id: newId("tape"),
-        owner: p.owner,
-        poolId: tape.poolId.toString(),
-        period: tape.period,
-        asOfDate: tape.asOfDate,
-        loanCount: tape.loans.length,
-        format: type === "application/json" ? "json" : "csv",
-        sha256: sha256Hex(plain),
-        ciphertext: Buffer.alloc(0),
-        createdAt: Date.now(),
-        commitment: null,
-        committedAt: null,
-      };
-      rec.ciphertext = encrypt(s.config.tapeKey, plain, tapeAad(rec));
-      await s.storage.insertTape(rec);
-      return reply.code(201).header("location", `/v1/tapes/${rec.id}`).send(tapeSummary(rec));
-    },
-  );
+        const plain = Buffer.from(tape.canonical, "utf8");
+        const rec: TapeRecord = {
+          id: newId("tape"),
+          owner: req.principal!.owner,
+          poolId: tape.poolId,
+          period: tape.period,
+          asOfDate: tape.asOfDate,
+          loanCount: tape.loanCount,
+          format,
+          sha256: sha256Hex(plain),
+          ciphertext: Buffer.alloc(0),
+          createdAt: Date.now(),
+          commitment: null,
+          committedAt: null,
+        };
+        rec.ciphertext = encrypt(s.config.tapeKey, plain, tapeAad(rec));
+        await s.storage.insertTape(rec);
+        return reply.code(201).header("location", `/v1/tapes/${rec.id}`).send(tapeSummary(rec));
+      },
+    );
+  });
 
   app.get(
     "/tapes/:id",
