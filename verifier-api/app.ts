@@ -156,7 +156,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       body = problem("validation", err.message, req.url);
       body.status = err.statusCode;
     } else {
-      req.log.error({ err }, "internal error");
       body = problem("internal", "see the service log", req.url);
     }
     if (body.status >= 500 && !(err instanceof ApiError)) req.log.error({ err }, "request failed");
