@@ -296,3 +296,27 @@ export async function buildScoreBackingInput(
 export function scoreSignalList(s: ScoreBackingSignals): string[] {
   return [s.root, s.pool, s.domain, s.providerKeyHash, s.modelId, s.maxAgeDays].map(dec);
 }
+
+/** A Groth16 proof of a score-backing (or borrower) instance with its public signals (snarkjs layout). */
+export interface InstanceProof {
+  proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string };
+  publicSignals: string[];
+}
+
+/** Proves a built catalogue instance (wasm and zkey from build/manifest.json) on a witness input. */
+export async function proveBuiltInstance(instance: string, input: CircuitInput): Promise<InstanceProof> {
+  const { readManifest } = await import("../../pipeline/manifest.ts");
+  const rec = readManifest().instances[instance];
+  if (rec === undefined)
+    throw new Error(`${instance} is not built: node scripts/build.ts --only ${instance}`);
+  const { join } = await import("node:path");
+  const { REPO_ROOT } = await import("../../pipeline/catalogue.ts");
+  const snarkjs = await import("snarkjs");
+  const at = (p: string): string => join(REPO_ROOT, p);
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+    input,
+    at(rec.artifacts.wasm!.path),
+    at(rec.artifacts.zkey!.path),
+  );
+  return { proof: proof as InstanceProof["proof"], publicSignals: publicSignals as string[] };
+}

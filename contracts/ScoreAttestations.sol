@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/* solhint-disable gas-indexed-events, gas-strict-inequalities, gas-increment-by-one, immutable-vars-naming */
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
+import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+
+/// @notice The ABI of a snarkjs Groth16 verifier with six public signals (the score-backing instances).
+interface IGroth16Verifier6 {
+    function verifyProof(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        uint256[6] calldata pubSignals
+    ) external view returns (bool);
+}
+
+/// @title ScoreAttestations
+/// @notice Records that a chunk (pool, period, chunkIndex) of a committed tape has provider-backed scores,
+/// from a ScoreBacking proof (circuits/scores/score_backing.circom; public signals root, pool, domain,
+/// providerKeyHash, modelId, maxAgeDays). Checks, before the verifier call: the verifier is registered and not
+/// retired, the domain is this contract on this chain, the pool is registered in the attestation registry,
+/// the provider key is approved, not revoked and valid on the tape's asOfDate, the proof's freshness bound is
+/// at most the governance maximum, and every chunk of a (pool, period) agrees on root, chunkCount and circuit.
+/// @dev AttestationRegistry does not store tape roots (only a hash binding them while chunks arrive), so the
+/// root is taken from the proof and recorded; the pool attestation's AttestationRecorded event carries the
+/// same root for off-chain comparison (docs/SCORES.md).
+contract ScoreAttestations is Ownable2Step {
+    using Codec for uint256;
+
+    struct Verifier {
+        address verifier;
+        bool retired;
+    }
+
+    /// @notice What every chunk of a (pool, period) must share, and how many chunks are in.
+    struct PeriodRecord {
+        uint256 root;
+        bytes32 circuitId;
+        uint16 chunkCount;
+        uint16 received;
+    }
+
+    error Scores__UnknownVerifier(bytes32 circuitId, uint16 version);
+    error Scores__VerifierRetired(bytes32 circuitId, uint16 version);
+    error Scores__VerifierExists(bytes32 circuitId, uint16 version);
+    error Scores__ZeroAddress();
+    error Scores__WrongDomain(uint256 domain, uint256 expected);
+    error Scores__UnknownPool(uint64 poolId);
+    error Scores__MaxAgeTooLong(uint256 maxAgeDays, uint256 allowed);
+    error Scores__MalformedSignal(uint256 index, uint256 value);
+    error Scores__AlreadyRecorded(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Scores__ChunkMismatch(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Scores__InvalidProof(uint64 poolId, uint32 period, uint16 chunkIndex);
+
+    event ScoreVerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier);
+    event ScoreVerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
+    event MaxScoreAgeSet(uint16 maxAgeDays);
+    event ScoresBacked(
+        uint64 indexed poolId,
+        uint32 indexed period,
+        uint16 chunkIndex,
+        uint256 root,
+        uint256 providerKeyHash,
+        uint256 modelId,
+        uint16 maxAgeDays
+    );
+
+    IProviderRegistry public immutable providers;
+    IAttestationRegistry public immutable registry;
+    /// @notice The policy's freshness rule: a proof's maxAgeDays may not exceed it.
+    uint16 public maxScoreAgeDays;
+
+    mapping(bytes32 circuitId => mapping(uint16 version => Verifier)) private _verifiers;
+    mapping(uint64 poolId => mapping(uint32 period => PeriodRecord)) private _periods;
+    mapping(uint64 poolId => mapping(uint32 period => mapping(uint16 chunkIndex => uint256 providerKeyHash)))
+        public chunkProvider;
+
+    constructor(address governance, IProviderRegistry providers_, IAttestationRegistry registry_, uint16 maxAgeDays)
+        Ownable(governance)
+    {
+        if (address(providers_) == address(0) || address(registry_) == address(0)) revert Scores__ZeroAddress();
+        providers = providers_;
+        registry = registry_;
+        maxScoreAgeDays = maxAgeDays;
+        emit MaxScoreAgeSet(maxAgeDays);
+    }
+
+    function setMaxScoreAge(uint16 maxAgeDays) external onlyOwner {
+        maxScoreAgeDays = maxAgeDays;
+        emit MaxScoreAgeSet(maxAgeDays);
+    }
+
+    function addVerifier(bytes32 circuitId, uint16 version, address verifier) external onlyOwner {
+        if (verifier == address(0)) revert Scores__ZeroAddress();
+        if (_verifiers[circuitId][version].verifier != address(0)) revert Scores__VerifierExists(circuitId, version);
+        _verifiers[circuitId][version] = Verifier(verifier, false);
+        emit ScoreVerifierAdded(circuitId, version, verifier);
+    }
+
+    function retireVerifier(bytes32 circuitId, uint16 version) external onlyOwner {
+        Verifier storage v = _verifiers[circuitId][version];
+        if (v.verifier == address(0)) revert Scores__UnknownVerifier(circuitId, version);
+        v.retired = true;
+        emit ScoreVerifierRetired(circuitId, version);
+    }
+
+    /// @notice The `domain` signal a proof for this contract on this chain must carry.
+    function domainSignal() public view returns (uint256) {
+        return Codec.domain(address(this), block.chainid);
+    }
+
+    /// @notice Verifies a score-backing proof of one chunk and records it.
+    function submitScores(
+        bytes32 circuitId,
+        uint16 version,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[6] calldata s
+    ) external {
+        Verifier memory v = _verifiers[circuitId][version];
+        if (v.verifier == address(0)) revert Scores__UnknownVerifier(circuitId, version);
+        if (v.retired) revert Scores__VerifierRetired(circuitId, version);
+        if (s[2] != domainSignal()) revert Scores__WrongDomain(s[2], domainSignal());
+        uint256 pool = s[1];
+        if (pool >> 144 != 0) revert Scores__MalformedSignal(1, pool);
+        uint64 poolId = pool.poolId();
+        uint32 period = pool.period();
+        uint16 chunkIndex = pool.chunkIndex();
+        if (registry.poolOriginator(poolId) == address(0)) revert Scores__UnknownPool(poolId);
+        if (s[5] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[5], maxScoreAgeDays);
+        providers.checkKey(s[3], pool.asOfDate());
+        if (chunkProvider[poolId][period][chunkIndex] != 0) revert Scores__AlreadyRecorded(poolId, period, chunkIndex);
+        PeriodRecord storage r = _periods[poolId][period];
+        if (r.received == 0) {
+            _periods[poolId][period] = PeriodRecord(s[0], circuitId, pool.chunkCount(), 0);
+        } else if (r.root != s[0] || r.circuitId != circuitId || r.chunkCount != pool.chunkCount()) {
+            revert Scores__ChunkMismatch(poolId, period, chunkIndex);
+        }
+        if (!IGroth16Verifier6(v.verifier).verifyProof(a, b, c, s)) {
+            revert Scores__InvalidProof(poolId, period, chunkIndex);
+        }
+        _periods[poolId][period].received += 1;
+        chunkProvider[poolId][period][chunkIndex] = s[3];
+        emit ScoresBacked(poolId, period, chunkIndex, s[0], s[3], s[4], uint16(s[5]));
+    }
+
+    /// @notice True when every chunk of the (pool, period) has a recorded score-backing proof.
+    function isBacked(uint64 poolId, uint32 period) external view returns (bool) {
+        PeriodRecord storage r = _periods[poolId][period];
+        return r.chunkCount != 0 && r.received == r.chunkCount;
+    }
+
+    /// @notice The tape root the (pool, period)'s score proofs were about (0 if none).
+    function backedRoot(uint64 poolId, uint32 period) external view returns (uint256) {
+        return _periods[poolId][period].root;
+    }
+}

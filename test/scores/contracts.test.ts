@@ -1,0 +1,195 @@
+/**
+ * Provider-backed scores on-chain: ProviderRegistry (propose, approve, rotate, revoke) and ScoreAttestations
+ * with the generated ScoreBacking8Verifier and real proofs of score-backing-8 (skipped, with a warning, when
+ * the instance is not built: `node scripts/build.ts --only score-backing-8`).
+ */
+import hre from "hardhat";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Contract } from "ethers";
+import { commitTape, deriveSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
+import { generateOriginatorKey, keyHash } from "../../prover/commitment/keys.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import type { LoanTape } from "../../prover/tape/schema.ts";
+import {
+  buildScoreBackingInput,
+  buildScoreRequest,
+  generateProviderKey,
+  proveBuiltInstance,
+  signScoreBatch,
+  type InstanceProof,
+  type ProviderKey,
+} from "../../prover/scores/index.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { circuitId, deployContract, deployRegistry, onboardOriginator } from "../../deploy/index.ts";
+import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
+import { revertOf, terminateCurves } from "../contracts/helpers.ts";
+
+const NAME = "score-backing-8";
+const BUILT = readManifest().instances[NAME] !== undefined;
+if (!BUILT) console.warn(`${NAME} is not built: skipping the on-chain score tests`);
+const CHUNK = 8;
+const POOL_ID = 77n;
+
+type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
+let ethers: Ethers;
+let gov: Awaited<ReturnType<Ethers["getSigners"]>>[number];
+let others: Awaited<ReturnType<Ethers["getSigners"]>>;
+let providers: Contract;
+let scores: Contract;
+let provider: ProviderKey;
+let providerHash: bigint;
+let tape: LoanTape;
+let commitment: TapeCommitment;
+let chainId: bigint;
+
+async function proveChunk(
+  chunk: number,
+  opts: { contract?: string; maxAge?: number; key?: ProviderKey } = {},
+): Promise<InstanceProof> {
+  const scoresOf = new Map(
+    commitment.encoded.map((e, i) => [e.borrowerCommitment, tape.loans[i]!.creditScore]),
+  );
+  const key = opts.key ?? provider;
+  const batch = await signScoreBatch(
+    key,
+    buildScoreRequest(commitment, chunk, CHUNK),
+    { modelId: 2, scoreDate: tape.asOfDate - 5 },
+    (b) => scoresOf.get(b),
+  );
+  const { input } = await buildScoreBackingInput(
+    tape,
+    commitment,
+    batch,
+    {
+      providerPublicKey: key.publicKey,
+      chainId,
+      contract: opts.contract ?? (await scores.getAddress()),
+      maxAgeDays: opts.maxAge ?? 30,
+    },
+    chunk,
+    CHUNK,
+  );
+  return proveBuiltInstance(NAME, input);
+}
+
+function submit(p: InstanceProof, signals = p.publicSignals, from = others[5]!) {
+  const s = toSolidityGroth16(p.proof);
+  return (scores.connect(from) as Contract)
+    .getFunction("submitScores")(circuitId(NAME), 1, s.a, s.b, s.c, signals)
+    .then((tx: { wait(): Promise<unknown> }) => tx.wait());
+}
+
+beforeAll(async () => {
+  if (!BUILT) return;
+  ({ ethers } = await hre.network.connect());
+  [gov, ...others] = await ethers.getSigners();
+  chainId = (await ethers.provider.getNetwork()).chainId;
+  const today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
+  const registry = await deployRegistry(gov!);
+  const okey = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(others[0]!) as Contract,
+    { keyHash: await keyHash(okey.publicKey), ax: okey.publicKey[0], ay: okey.publicKey[1], validFrom: 1 },
+    [POOL_ID],
+  );
+  providers = await deployContract(gov!, "ProviderRegistry", [gov!.address]);
+  scores = await deployContract(gov!, "ScoreAttestations", [
+    gov!.address,
+    await providers.getAddress(),
+    await registry.getAddress(),
+    30,
+  ]);
+  const verifier = await deployContract(gov!, "ScoreBacking8Verifier");
+  await (await scores.getFunction("addVerifier")(circuitId(NAME), 1, await verifier.getAddress())).wait();
+  provider = await generateProviderKey();
+  providerHash = await keyHash(provider.publicKey);
+  const asProvider = providers.connect(others[1]!) as Contract;
+  await (
+    await asProvider.getFunction("proposeKey")(
+      providerHash,
+      provider.publicKey[0],
+      provider.publicKey[1],
+      today - 100,
+    )
+  ).wait();
+  await (await providers.getFunction("approveKey")(providerHash)).wait();
+  tape = generateSyntheticTape({ seed: 3, loans: CHUNK + 2, poolId: POOL_ID, asOfDate: today });
+  commitment = await commitTape(tape, await deriveSalts(9n, tape), { chunkSize: CHUNK });
+}, 120_000);
+
+afterAll(terminateCurves);
+
+describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", () => {
+  it("records both chunks of a pool period; refuses tampering, replay, another domain and a lax freshness bound", async () => {
+    const p0 = await proveChunk(0);
+    const p1 = await proveChunk(1);
+    const tampered = [...p0.publicSignals];
+    tampered[4] = "3"; // another model id than the provider signed
+    expect((await revertOf(submit(p0, tampered), scores)).name).toBe("Scores__InvalidProof");
+    await submit(p1);
+    expect(await scores.getFunction("isBacked")(POOL_ID, tape.period)).toBe(false);
+    await submit(p0);
+    expect(await scores.getFunction("isBacked")(POOL_ID, tape.period)).toBe(true);
+    expect(await scores.getFunction("backedRoot")(POOL_ID, tape.period)).toBe(commitment.root);
+    expect(await scores.getFunction("chunkProvider")(POOL_ID, tape.period, 0)).toBe(providerHash);
+    expect((await revertOf(submit(p0), scores)).name).toBe("Scores__AlreadyRecorded");
+    const elsewhere = await proveChunk(0, { contract: "0x00000000000000000000000000000000000000aa" });
+    expect((await revertOf(submit(elsewhere), scores)).name).toBe("Scores__WrongDomain");
+    const lax = await proveChunk(0, { maxAge: 31 });
+    const err = await revertOf(submit(lax), scores);
+    expect(err).toEqual({ name: "Scores__MaxAgeTooLong", args: [31n, 30n] });
+  }, 120_000);
+
+  it("refuses an unregistered, an unapproved and a revoked provider key", async () => {
+    // another period, so the chunk is not already recorded
+    tape = { ...tape, period: tape.period + 1 };
+    commitment = await commitTape(tape, await deriveSalts(9n, tape), { chunkSize: CHUNK });
+    const stranger = await generateProviderKey();
+    const strangerHash = await keyHash(stranger.publicKey);
+    const p = await proveChunk(0, { key: stranger });
+    expect(await revertOf(submit(p), providers)).toEqual({
+      name: "Providers__UnknownKey",
+      args: [strangerHash],
+    });
+    await (
+      await (providers.connect(others[2]!) as Contract).getFunction("proposeKey")(
+        strangerHash,
+        stranger.publicKey[0],
+        stranger.publicKey[1],
+        1,
+      )
+    ).wait();
+    expect((await revertOf(submit(p), providers)).name).toBe("Providers__KeyNotApproved");
+    const good = await proveChunk(0);
+    expect(
+      await revertOf(
+        (providers.connect(others[3]!) as Contract).getFunction("revokeKey")(providerHash),
+        providers,
+      ),
+    ).toEqual({ name: "Providers__NotProvider", args: [others[3]!.address, others[1]!.address] });
+    await (await (providers.connect(others[1]!) as Contract).getFunction("revokeKey")(providerHash)).wait();
+    expect(await revertOf(submit(good), providers)).toEqual({
+      name: "Providers__KeyRevoked",
+      args: [providerHash],
+    });
+  }, 120_000);
+
+  it("rotation ends the old key the day before the new one", async () => {
+    const a = await generateProviderKey();
+    const b = await generateProviderKey();
+    const [ha, hb] = [await keyHash(a.publicKey), await keyHash(b.publicKey)];
+    const p = providers.connect(others[4]!) as Contract;
+    await (await p.getFunction("proposeKey")(ha, a.publicKey[0], a.publicKey[1], 100)).wait();
+    await (await providers.getFunction("approveKey")(ha)).wait();
+    await (await p.getFunction("proposeKey")(hb, b.publicKey[0], b.publicKey[1], 200)).wait();
+    await (await providers.getFunction("approveKey")(hb)).wait();
+    expect((await providers.getFunction("providerKey")(ha)).validUntil).toBe(199n);
+    await providers.getFunction("checkKey")(ha, 199);
+    expect(await revertOf(providers.getFunction("checkKey")(ha, 200), providers)).toEqual({
+      name: "Providers__KeyNotValidOn",
+      args: [ha, 200n, 100n, 199n],
+    });
+    await providers.getFunction("checkKey")(hb, 200);
+  });
+});
