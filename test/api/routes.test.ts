@@ -615,6 +615,23 @@ describe("service routes", () => {
   });
 });
 
+describe("internal errors", () => {
+  it("answer 500 internal without details (they go to the log)", async () => {
+    const broken = await startTestApp();
+    try {
+      broken.app.services.storage.getTape = async () => {
+        throw new Error("connection to db-secret-host refused");
+      };
+      const r = await broken.req(broken.keys.origA, { url: "/v1/tapes/tape_x" });
+      const p = expectProblem(r, 500, "internal");
+      expect(r.body).not.toContain("db-secret-host");
+      expect(p.detail).toBe("see the service log");
+    } finally {
+      await broken.app.close();
+    }
+  });
+});
+
 describe("limits", () => {
   it("rate-limits per key with a problem", async () => {
     const small = await startTestApp({ rateLimitPerMinute: 3 });
