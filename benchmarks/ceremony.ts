@@ -152,7 +152,7 @@ try {
   lines.push(
     `Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
       `one run of \`node benchmarks/ceremony.ts --dev-powers ${devPowers.join(",")} ` +
-      `--snarkjs-powers ${snarkjsPowers.join(",") || "none"} --zkey ${zkeyChains.join(",")}\`; wall-clock seconds, ` +
+      `--snarkjs-powers ${snarkjsPowers.join(",") || "none"} --zkey ${zkeyChains.join(",") || "none"}\`; wall-clock seconds, ` +
       `other processes were sharing the machine.`,
   );
   lines.push("");
@@ -165,22 +165,24 @@ try {
   for (const r of [...ptauRows.values()].sort((a, b) => a.power - b.power)) {
     lines.push(`| 2^${r.power} | ${f1(r.snarkjs)} | ${f1(r.dev)} | ${ratio(r.snarkjs, r.dev)} |`);
   }
-  lines.push("");
-  lines.push(
-    "Groth16 proving key for a Poseidon chain (`zkey new`: snarkjs vs the fast path, byte-identical output; " +
-      "full key: `zkey new` + one `zkey contribute`, vs createDevZkey, which writes the contributed key directly):",
-  );
-  lines.push("");
-  lines.push(
-    "| circuit | constraints | domain | snarkjs zkey new (s) | fast zkey new (s) | ratio | identical | snarkjs key (s) | dev key (s) | ratio |",
-  );
-  lines.push("|--------|------------:|-------:|-----:|-----:|-----:|:---:|-----:|-----:|-----:|");
-  for (const z of zkeyRows) {
+  if (zkeyRows.length > 0) {
+    lines.push("");
     lines.push(
-      `| chain(${z.chain}) | ${z.constraints} | 2^${z.power} | ${f1(z.snarkjsNew)} | ${f1(z.fastNew)} | ` +
-        `${ratio(z.snarkjsNew, z.fastNew)} | ${z.identical ? "yes" : "NO"} | ${f1(z.snarkjsKey)} | ${f1(z.devKey)} | ` +
-        `${ratio(z.snarkjsKey, z.devKey)} |`,
+      "Groth16 proving key for a Poseidon chain (`zkey new`: snarkjs vs the fast path, byte-identical output; " +
+        "full key: `zkey new` + one `zkey contribute`, vs createDevZkey, which writes the contributed key directly):",
     );
+    lines.push("");
+    lines.push(
+      "| circuit | constraints | domain | snarkjs zkey new (s) | fast zkey new (s) | ratio | identical | snarkjs key (s) | dev key (s) | ratio |",
+    );
+    lines.push("|--------|------------:|-------:|-----:|-----:|-----:|:---:|-----:|-----:|-----:|");
+    for (const z of zkeyRows) {
+      lines.push(
+        `| chain(${z.chain}) | ${z.constraints} | 2^${z.power} | ${f1(z.snarkjsNew)} | ${f1(z.fastNew)} | ` +
+          `${ratio(z.snarkjsNew, z.fastNew)} | ${z.identical ? "yes" : "NO"} | ${f1(z.snarkjsKey)} | ${f1(z.devKey)} | ` +
+          `${ratio(z.snarkjsKey, z.devKey)} |`,
+      );
+    }
   }
   const table = lines.join("\n");
   console.log("\n" + table + "\n");

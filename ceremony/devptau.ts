@@ -39,7 +39,7 @@ import {
   rootOfUnity,
   scalarFromBytes,
 } from "./bn128.ts";
-import { newHasher, toHex, toPartialHash } from "./hashing.ts";
+import { newHasher, toPartialHash } from "./hashing.ts";
 
 export const DEV_CONTRIBUTION_NAME = "rwa-attest development";
 /** Bumped whenever the generator's output would change; part of the cache identity. */
@@ -389,7 +389,6 @@ export async function writeDevPtau(
   await writeSection(fd, 14, [lagAlphaG1]);
   await writeSection(fd, 15, [lagBetaG1]);
   await (fd as { close(): Promise<void> }).close();
-  void toHex;
 
   return {
     warning:
