@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/* solhint-disable gas-indexed-events, gas-strict-inequalities, immutable-vars-naming */
+
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {IGroth16Verifier8} from "./interfaces/IGroth16Verifier8.sol";
+import {ScoreAttestations} from "./ScoreAttestations.sol";
+import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+
+/// @title BorrowerGate
+/// @notice Admits an account whose borrower proves privately (circuits/borrower/borrower_score.circom) that a
+/// registered provider scored them at least `minScore`, at most `maxAgeDays` ago, and that their loan is in a
+/// tape whose scores are provider-backed in ScoreAttestations. One admission per borrower: a nullifier
+/// (Poseidon(borrowerSalt, scope)) is refused the second time. Public signals: root, providerKeyHash,
+/// modelId, threshold, minScoreDate, scope, nullifier, account.
+contract BorrowerGate {
+    error Gate__WrongScope(uint256 scope, uint256 expected);
+    error Gate__WrongAccount(uint256 account, address sender);
+    error Gate__ThresholdTooLow(uint256 threshold, uint256 required);
+    error Gate__ReportTooOld(uint256 minScoreDate, uint256 oldestAllowed);
+    error Gate__RootNotBacked(uint256 root, uint64 poolId, uint32 period);
+    error Gate__NullifierUsed(uint256 nullifier);
+    error Gate__InvalidProof(uint256 nullifier);
+
+    event BorrowerAdmitted(address indexed account, uint256 nullifier, uint64 poolId, uint32 period, uint256 providerKeyHash);
+
+    IProviderRegistry public immutable providers;
+    ScoreAttestations public immutable scores;
+    IGroth16Verifier8 public immutable verifier;
+    uint16 public immutable minScore;
+    uint16 public immutable maxAgeDays;
+
+    mapping(uint256 nullifier => bool) public nullifierUsed;
+    mapping(address account => bool) public admitted;
+
+    constructor(
+        IProviderRegistry providers_,
+        ScoreAttestations scores_,
+        IGroth16Verifier8 verifier_,
+        uint16 minScore_,
+        uint16 maxAgeDays_
+    ) {
+        providers = providers_;
+        scores = scores_;
+        verifier = verifier_;
+        minScore = minScore_;
+        maxAgeDays = maxAgeDays_;
+    }
+
+    /// @notice The `scope` signal a proof for this gate must carry (this contract on this chain).
+    function scope() public view returns (uint256) {
+        return Codec.domain(address(this), block.chainid);
+    }
+
+    /// @notice Verifies a borrower proof for the caller and admits it.
+    function admit(
+        uint64 poolId,
+        uint32 period,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[8] calldata s
+    ) external {
+        if (s[5] != scope()) revert Gate__WrongScope(s[5], scope());
+        if (s[7] != uint256(uint160(msg.sender))) revert Gate__WrongAccount(s[7], msg.sender);
+        if (s[3] < minScore) revert Gate__ThresholdTooLow(s[3], minScore);
+        uint256 today = block.timestamp / 1 days;
+        uint256 oldest = today > maxAgeDays ? today - maxAgeDays : 0;
+        if (s[4] < oldest) revert Gate__ReportTooOld(s[4], oldest);
+        if (s[0] == 0 || scores.backedRoot(poolId, period) != s[0]) revert Gate__RootNotBacked(s[0], poolId, period);
+        providers.checkKey(s[1], uint32(today));
+        if (nullifierUsed[s[6]]) revert Gate__NullifierUsed(s[6]);
+        if (!verifier.verifyProof(a, b, c, s)) revert Gate__InvalidProof(s[6]);
+        nullifierUsed[s[6]] = true;
+        admitted[msg.sender] = true;
+        emit BorrowerAdmitted(msg.sender, s[6], poolId, period, s[1]);
+    }
+}

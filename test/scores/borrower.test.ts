@@ -1,0 +1,267 @@
+/**
+ * Borrower-level score proofs (circuits/borrower/borrower_score.circom, prover/borrower, BorrowerGate):
+ * valid, below threshold, stale report, a report on another score, wrong root, replayed nullifier, off-chain
+ * and on-chain. Needs the built `borrower-score` and `score-backing-8` instances (skipped with a warning).
+ */
+import hre from "hardhat";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Contract } from "ethers";
+import * as snarkjs from "snarkjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { commitTape, deriveSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
+import { generateOriginatorKey, keyHash } from "../../prover/commitment/keys.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import type { LoanTape } from "../../prover/tape/schema.ts";
+import {
+  buildScoreBackingInput,
+  buildScoreRequest,
+  generateProviderKey,
+  proveBuiltInstance,
+  signScoreBatch,
+  type InstanceProof,
+  type ProviderKey,
+} from "../../prover/scores/index.ts";
+import {
+  BORROWER_INSTANCE,
+  borrowerNullifier,
+  proveBorrowerScore,
+  signScoreReport,
+  type BorrowerClaim,
+} from "../../prover/borrower/index.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { circuitId, deployContract, deployRegistry, onboardOriginator } from "../../deploy/index.ts";
+import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
+import { revertOf, terminateCurves } from "../contracts/helpers.ts";
+
+const manifest = readManifest();
+const BUILT =
+  manifest.instances[BORROWER_INSTANCE] !== undefined && manifest.instances["score-backing-8"] !== undefined;
+if (!BUILT) console.warn("borrower-score or score-backing-8 is not built: skipping the borrower proof tests");
+const POOL_ID = 5n;
+
+type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
+type Signer = Awaited<ReturnType<Ethers["getSigners"]>>[number];
+let signers: Signer[];
+let gate: Contract;
+let provider: ProviderKey;
+let tape: LoanTape;
+let commitment: TapeCommitment;
+let today: number;
+let vkey: unknown;
+let borrowerIndex: number;
+
+function claimFor(account: Signer, over: Partial<BorrowerClaim> = {}): Promise<BorrowerClaim> {
+  return gate
+    .getFunction("scope")()
+    .then((scope: bigint) => ({
+      threshold: 600,
+      minScoreDate: today - 30,
+      scope,
+      account: account.address,
+      ...over,
+    }));
+}
+
+async function reportFor(i: number, over: { score?: number; scoreDate?: number } = {}) {
+  return signScoreReport(provider, {
+    borrowerCommitment: commitment.encoded[i]!.borrowerCommitment,
+    score: over.score ?? tape.loans[i]!.creditScore,
+    modelId: 2,
+    scoreDate: over.scoreDate ?? today - 3,
+  });
+}
+
+function admit(p: InstanceProof, from: Signer, signals = p.publicSignals) {
+  const s = toSolidityGroth16(p.proof);
+  return (gate.connect(from) as Contract)
+    .getFunction("admit")(POOL_ID, tape.period, s.a, s.b, s.c, signals)
+    .then((tx: { wait(): Promise<unknown> }) => tx.wait());
+}
+
+beforeAll(async () => {
+  if (!BUILT) return;
+  const { ethers } = await hre.network.connect();
+  signers = await ethers.getSigners();
+  const gov = signers[0]!;
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
+  vkey = JSON.parse(
+    readFileSync(join(REPO_ROOT, manifest.instances[BORROWER_INSTANCE]!.artifacts.vkey!.path), "utf8"),
+  );
+  // the system: registry with a pool, providers, score attestations, the gate
+  const registry = await deployRegistry(gov);
+  const okey = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(signers[1]!) as Contract,
+    { keyHash: await keyHash(okey.publicKey), ax: okey.publicKey[0], ay: okey.publicKey[1], validFrom: 1 },
+    [POOL_ID],
+  );
+  const providers = await deployContract(gov, "ProviderRegistry", [gov.address]);
+  const scores = await deployContract(gov, "ScoreAttestations", [
+    gov.address,
+    await providers.getAddress(),
+    await registry.getAddress(),
+    30,
+  ]);
+  const sv = await deployContract(gov, "ScoreBacking8Verifier");
+  await (
+    await scores.getFunction("addVerifier")(circuitId("score-backing-8"), 1, await sv.getAddress())
+  ).wait();
+  provider = await generateProviderKey();
+  const ph = await keyHash(provider.publicKey);
+  await (
+    await (providers.connect(signers[2]!) as Contract).getFunction("proposeKey")(
+      ph,
+      provider.publicKey[0],
+      provider.publicKey[1],
+      today - 400,
+    )
+  ).wait();
+  await (await providers.getFunction("approveKey")(ph)).wait();
+  const bv = await deployContract(gov, "BorrowerScoreVerifier");
+  gate = await deployContract(gov, "BorrowerGate", [
+    await providers.getAddress(),
+    await scores.getAddress(),
+    await bv.getAddress(),
+    600,
+    60,
+  ]);
+  // a one-chunk tape whose scores the provider backs
+  tape = generateSyntheticTape({ seed: 21, loans: 8, poolId: POOL_ID, asOfDate: today });
+  commitment = await commitTape(tape, await deriveSalts(4n, tape), { chunkSize: 8 });
+  const scoresOf = new Map(
+    commitment.encoded.map((e, i) => [e.borrowerCommitment, tape.loans[i]!.creditScore]),
+  );
+  const batch = await signScoreBatch(
+    provider,
+    buildScoreRequest(commitment, 0, 8),
+    { modelId: 2, scoreDate: today - 3 },
+    (b) => scoresOf.get(b),
+  );
+  const { input } = await buildScoreBackingInput(
+    tape,
+    commitment,
+    batch,
+    { providerPublicKey: provider.publicKey, chainId, contract: await scores.getAddress(), maxAgeDays: 30 },
+    0,
+    8,
+  );
+  const sp = await proveBuiltInstance("score-backing-8", input);
+  const s = toSolidityGroth16(sp.proof);
+  await (
+    await scores.getFunction("submitScores")(circuitId("score-backing-8"), 1, s.a, s.b, s.c, sp.publicSignals)
+  ).wait();
+  borrowerIndex = tape.loans.findIndex((l) => l.creditScore >= 650);
+  if (borrowerIndex < 0) throw new Error("the synthetic tape has no borrower scored 650 or more");
+}, 180_000);
+
+afterAll(terminateCurves);
+
+describe.skipIf(!BUILT)("borrower score proofs", () => {
+  it("a valid proof verifies off-chain and admits its account once; the replayed nullifier is refused", async () => {
+    const account = signers[7]!;
+    const p = await proveBorrowerScore(
+      commitment,
+      borrowerIndex,
+      await reportFor(borrowerIndex),
+      await claimFor(account),
+    );
+    expect(await snarkjs.groth16.verify(vkey as never, p.publicSignals, p.proof as never)).toBe(true);
+    expect(p.signals.nullifier).toBe(
+      await borrowerNullifier(commitment.salts.borrower[borrowerIndex]!, await gate.getFunction("scope")()),
+    );
+    // another account cannot use it
+    expect((await revertOf(admit(p, signers[8]!), gate)).name).toBe("Gate__WrongAccount");
+    await admit(p, account);
+    expect(await gate.getFunction("admitted")(account.address)).toBe(true);
+    expect(await revertOf(admit(p, account), gate)).toEqual({
+      name: "Gate__NullifierUsed",
+      args: [p.signals.nullifier],
+    });
+    // a fresh proof of the same borrower for the same scope has the same nullifier
+    const again = await proveBorrowerScore(
+      commitment,
+      borrowerIndex,
+      await reportFor(borrowerIndex),
+      await claimFor(account, { threshold: 610 }),
+    );
+    expect(again.signals.nullifier).toBe(p.signals.nullifier);
+    expect((await revertOf(admit(again, account), gate)).name).toBe("Gate__NullifierUsed");
+  }, 120_000);
+
+  it("refuses a claim above the score, a report older than claimed, and a report on another score", async () => {
+    const account = signers[9]!;
+    const score = tape.loans[borrowerIndex]!.creditScore;
+    const report = await reportFor(borrowerIndex);
+    await expect(
+      proveBorrowerScore(
+        commitment,
+        borrowerIndex,
+        report,
+        await claimFor(account, { threshold: score + 1 }),
+      ),
+    ).rejects.toThrow(/BorrowerScore/);
+    // exactly at the score is fine (off-chain)
+    const at = await proveBorrowerScore(
+      commitment,
+      borrowerIndex,
+      report,
+      await claimFor(account, { threshold: score }),
+    );
+    expect(await snarkjs.groth16.verify(vkey as never, at.publicSignals, at.proof as never)).toBe(true);
+    const old = await reportFor(borrowerIndex, { scoreDate: today - 31 });
+    await expect(proveBorrowerScore(commitment, borrowerIndex, old, await claimFor(account))).rejects.toThrow(
+      /BorrowerScore/,
+    );
+    const inflated = await reportFor(borrowerIndex, { score: Math.min(1023, score + 50) });
+    await expect(
+      proveBorrowerScore(commitment, borrowerIndex, inflated, await claimFor(account)),
+    ).rejects.toThrow(/EdDSAPoseidonVerifier|ForceEqual|BorrowerScore/);
+  }, 120_000);
+
+  it("refuses a wrong root (off-chain and on-chain) and a threshold below the gate's", async () => {
+    const account = signers[10]!;
+    const p = await proveBorrowerScore(
+      commitment,
+      borrowerIndex,
+      await reportFor(borrowerIndex),
+      await claimFor(account),
+    );
+    const wrong = [...p.publicSignals];
+    wrong[0] = String(BigInt(wrong[0]!) + 1n);
+    expect(await snarkjs.groth16.verify(vkey as never, wrong, p.proof as never)).toBe(false);
+    expect((await revertOf(admit(p, account, wrong), gate)).name).toBe("Gate__RootNotBacked");
+    // a proof about a tape nobody backed
+    const otherTape = generateSyntheticTape({ seed: 22, loans: 8, poolId: POOL_ID, asOfDate: today });
+    const otherCommitment = await commitTape(otherTape, await deriveSalts(4n, otherTape), { chunkSize: 8 });
+    const j = otherTape.loans.findIndex((l) => l.creditScore >= 600);
+    const otherReport = await signScoreReport(provider, {
+      borrowerCommitment: otherCommitment.encoded[j]!.borrowerCommitment,
+      score: otherTape.loans[j]!.creditScore,
+      modelId: 2,
+      scoreDate: today,
+    });
+    const unbacked = await proveBorrowerScore(
+      otherCommitment,
+      0,
+      otherReport,
+      await claimFor(account, { threshold: Math.min(600, otherTape.loans[0]!.creditScore) }),
+    );
+    expect((await revertOf(admit(unbacked, account), gate)).name).toMatch(
+      /Gate__RootNotBacked|Gate__ThresholdTooLow/,
+    );
+    const low = await proveBorrowerScore(
+      commitment,
+      borrowerIndex,
+      await reportFor(borrowerIndex),
+      await claimFor(account, { threshold: 500 }),
+    );
+    expect(await revertOf(admit(low, account), gate)).toEqual({
+      name: "Gate__ThresholdTooLow",
+      args: [500n, 600n],
+    });
+  }, 120_000);
+});
