@@ -1,8 +1,8 @@
 /**
  * The service as one Fastify plugin-built app: `buildApp(config, deps?)` returns an app ready for `inject`
- * or `listen`. Services (storage, verifier, prover pool, job runner, metrics) are built here unless given in
- * `deps`; closing the app stops the job runner (handing unfinished jobs back as resumable), the prover pool
- * and the storage.
+ * or `listen`. Services (storage, verifier, job runner, worker processes, metrics) are built here unless
+ * given in `deps`; closing the app stops the job runner (handing unfinished jobs back as resumable and
+ * killing their worker processes), the worker processes and the storage.
  */
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -10,7 +10,6 @@ import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { ProverPool } from "../prover/prove/index.ts";
 import { Authenticator, presentedKey } from "./auth.ts";
 import { ComputePool } from "./compute.ts";
 import { ParsePool } from "./parse-pool.ts";
@@ -33,7 +32,6 @@ export interface Services {
   config: Config;
   storage: Storage;
   verifier: ResidentVerifier;
-  prover: ProverPool;
   runner: JobRunner;
   metrics: Metrics;
   auth: Authenticator;
@@ -55,7 +53,6 @@ declare module "fastify" {
 export interface AppDeps {
   storage?: Storage;
   verifier?: ResidentVerifier;
-  prover?: ProverPool;
   /** Override (or disable with null) the attestation runner. */
   attest?: AttestRunner | null;
   /** Start the job runner when the app is ready (default true). */
@@ -85,7 +82,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   const storage = deps.storage ?? (await createStorage(config));
   const verifier = deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances));
-  const prover = deps.prover ?? new ProverPool(config.proverConcurrency);
   const attest = deps.attest === null ? undefined : (deps.attest ?? forkAttestation);
   const runner = new JobRunner(storage, {
     concurrency: config.jobConcurrency,
@@ -106,7 +102,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     config,
     storage,
     verifier,
-    prover,
     runner,
     metrics,
     auth,
@@ -252,8 +247,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const { handedBack } = await runner.stop(config.shutdownGraceMs);
     if (handedBack > 0)
       app.log.warn({ handedBack }, "unfinished jobs handed back; the next start resumes them");
-    // A proof still running in a worker process is abandoned with its job; closing would wait for it.
-    if (!deps.prover && handedBack === 0) await prover.close();
     await compute.close();
     await parser.close();
     if (!deps.verifier) await verifier.close();

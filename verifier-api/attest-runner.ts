@@ -1,4 +1,9 @@
-/** Runs one pool attestation in a forked `attest-worker.ts` process, with progress and cancellation. */
+/**
+ * Runs one job's heavy work in a forked worker process, with progress and cancellation: a pool attestation
+ * (`attest-worker.ts`) or one proof (`prove-worker.ts`). The process (and the provers it forks, which
+ * inherit its niceness) runs niced so request handling keeps the CPU, and is killed when the job is
+ * aborted (handed back at shutdown).
+ */
 import { fork } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -20,10 +25,10 @@ export interface AttestWorkerRequest {
 
 export type AttestWorkerMessage =
   | { type: "progress"; fraction: number; stage: string }
-  | { type: "done"; attestationJson: string }
+  | { type: "done"; result: unknown }
   | { type: "error"; name: string; message: string };
 
-/** An attestation failure reported by the worker, with the original error's name. */
+/** A failure reported by a job worker, with the original error's name. */
 export class AttestWorkerError extends Error {
   readonly originalName: string;
   constructor(originalName: string, message: string) {
@@ -39,17 +44,49 @@ export type AttestRunner = (
   signal: AbortSignal,
 ) => Promise<string>;
 
-/** The default runner: one worker process per attestation; aborting kills it. Resolves with the JSON. */
-export const forkAttestation: AttestRunner = (req, onProgress, signal) =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL("./attest-worker.ts", import.meta.url)), [], {
+/** One proof of a catalogue instance, in `prove-worker.ts`. */
+export interface ProveWorkerRequest {
+  instance: string;
+  input: Record<string, unknown>;
+  nice?: number;
+}
+
+export interface ProveWorkerResult {
+  proof: unknown;
+  publicSignals: string[];
+  witnessMs: number;
+  proveMs: number;
+}
+
+/** The default attestation runner: one worker process per attestation. Resolves with the JSON. */
+export const forkAttestation: AttestRunner = async (req, onProgress, signal) =>
+  (await forkJob("./attest-worker.ts", req, req.nice, onProgress, signal)) as string;
+
+/** Proves one input in a `prove-worker.ts` process. */
+export const forkProof = async (
+  req: ProveWorkerRequest,
+  onProgress: (fraction: number, stage: string) => void,
+  signal: AbortSignal,
+): Promise<ProveWorkerResult> =>
+  (await forkJob("./prove-worker.ts", req, req.nice, onProgress, signal)) as ProveWorkerResult;
+
+function forkJob(
+  script: string,
+  req: unknown,
+  nice: number | undefined,
+  onProgress: (fraction: number, stage: string) => void,
+  signal: AbortSignal,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error("job aborted"));
+    const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     // Proving yields the CPU to the service's event loop (verification requests) when both want it.
-    if (req.nice && child.pid !== undefined) {
+    if (nice && child.pid !== undefined) {
       try {
-        setPriority(child.pid, req.nice);
+        setPriority(child.pid, nice);
       } catch {
         // not permitted here: run at normal priority
       }
@@ -63,17 +100,18 @@ export const forkAttestation: AttestRunner = (req, onProgress, signal) =>
     };
     const onAbort = (): void => {
       child.kill("SIGKILL");
-      settle(() => reject(new Error("attestation aborted")));
+      settle(() => reject(new Error("job aborted")));
     };
     signal.addEventListener("abort", onAbort);
     child.on("message", (m: AttestWorkerMessage) => {
       if (m.type === "progress") onProgress(m.fraction, m.stage);
-      else if (m.type === "done") settle(() => resolve(m.attestationJson));
+      else if (m.type === "done") settle(() => resolve(m.result));
       else settle(() => reject(new AttestWorkerError(m.name, m.message)));
     });
     child.on("error", (err) => settle(() => reject(err)));
     child.on("exit", (code, sig) =>
-      settle(() => reject(new Error(`attestation worker exited (code ${code}, signal ${sig})`))),
+      settle(() => reject(new Error(`${script} exited (code ${code}, signal ${sig})`))),
     );
-    child.send(req);
+    child.send(req as object);
   });
+}

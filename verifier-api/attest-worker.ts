@@ -13,8 +13,10 @@ import type { AttestWorkerMessage, AttestWorkerRequest } from "./attest-runner.t
 
 if (!process.send) throw new Error("verifier-api/attest-worker.ts must run as a forked child process");
 const send = (m: AttestWorkerMessage): void => {
-  process.send!(m);
+  if (process.connected) process.send!(m);
 };
+// The service died (or killed the job): nobody is waiting for the result any more.
+process.on("disconnect", () => process.exit(0));
 
 process.once("message", async (req: AttestWorkerRequest) => {
   const pool = new ProverPool(req.proverConcurrency);
@@ -34,12 +36,12 @@ process.once("message", async (req: AttestWorkerRequest) => {
       pool,
       onProgress: (p) => send({ type: "progress", fraction: p.fraction, stage: p.stage }),
     });
-    send({ type: "done", attestationJson: attestationToJson(attestation) });
+    send({ type: "done", result: attestationToJson(attestation) });
   } catch (err) {
     const e = err as Error;
     send({ type: "error", name: e.name, message: e.message });
   } finally {
     await pool.close();
-    process.disconnect();
+    if (process.connected) process.disconnect();
   }
 });

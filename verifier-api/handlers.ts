@@ -3,16 +3,16 @@
  * `commitment` (commit to an uploaded tape) and `attestation` (the pool attestation through
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
  */
-import { ArtifactIntegrityError } from "../pipeline/manifest.ts";
 import { parseAttestation } from "../prover/attest.ts";
 import { generateOriginatorKey, keyHash, type OriginatorKey } from "../prover/commitment/keys.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
 import { randomFieldElement } from "../prover/commitment/encoding.ts";
-import { UnsatisfiedInputError, proveInstance, toSolidityProof } from "../prover/prove/index.ts";
+import type { Groth16Proof } from "snarkjs";
+import { toSolidityProof } from "../prover/prove/index.ts";
 import type { LoanTape } from "../prover/tape/index.ts";
 import type { Services } from "./app.ts";
-import { AttestWorkerError, type AttestRunner } from "./attest-runner.ts";
+import { AttestWorkerError, forkProof, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
 import { PermanentJobError, type JobHandler } from "./jobs.ts";
 import type { TapeRecord } from "./storage/types.ts";
@@ -95,19 +95,24 @@ export function proofHandler(s: Services): JobHandler {
   return async (job, ctx) => {
     const { instance, input } = job.input as { instance: string; input: Record<string, unknown> };
     try {
-      const r = await proveInstance(s.prover, instance, input, (p) => ctx.progress(p.fraction, p.stage));
+      const r = await forkProof(
+        { instance, input, nice: s.config.workerNice },
+        (fraction, stage) => ctx.progress(fraction, stage),
+        ctx.signal,
+      );
+      const proof = r.proof as Groth16Proof;
       return {
         instance,
-        proof: r.proof,
+        proof,
         publicSignals: r.publicSignals,
-        calldata: toSolidityProof(r.proof, r.publicSignals),
+        calldata: toSolidityProof(proof, r.publicSignals),
         witnessMs: Math.round(r.witnessMs),
         proveMs: Math.round(r.proveMs),
       };
     } catch (err) {
-      if (err instanceof UnsatisfiedInputError) throw new PermanentJobError("unsatisfied-input", err.message);
-      if (err instanceof ArtifactIntegrityError)
-        throw new PermanentJobError("artifact-integrity", err.message);
+      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
+        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
+      }
       throw err;
     }
   };
