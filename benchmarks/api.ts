@@ -242,7 +242,7 @@ try {
     "## Service",
     "",
     `Measured with \`node_modules/.bin/node benchmarks/api.ts --write\` (${date}): the server process ` +
-      `(\`verifier-api/server.ts\`, SQLite on disk, one prover worker) and autocannon in the benchmark process on ` +
+      `(\`verifier-api/server.ts\`, SQLite on disk, proofs in worker processes niced to 10) and autocannon in the benchmark process on ` +
       `loopback, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), ${SECONDS} s per scenario. ` +
       `Verification runs on the service's event loop with the resident curve and prepared keys ` +
       `(verifier-api/verifier.ts); the proof is a real \`${pool.name}\` chunk proof with ` +
