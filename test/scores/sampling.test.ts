@@ -1,0 +1,167 @@
+/**
+ * Audit sampling: the rule gives the same indices in TypeScript (verifier-api/sampling.ts) and in Solidity
+ * (contracts/libraries/AuditSampling.sol); sampled openings are checked against the root and the attested
+ * chunk figures (prover/audit-sample.ts), by the SDK and by `rwa-attest audit sample`; a tampered record or
+ * path and a figure the loan contradicts are named by loan and field.
+ */
+import hre from "hardhat";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Contract } from "ethers";
+import { commitTape, deriveSalts, openLoan, type TapeCommitment } from "../../prover/commitment/encoding.ts";
+import { chunkFigures } from "../../prover/model/index.ts";
+import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { openingToJson } from "../../prover/audit.ts";
+import { auditSample, checkAgainstFigures, sampleIndices } from "../../prover/audit-sample.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import type { LoanTape } from "../../prover/tape/schema.ts";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { deployContract } from "../../deploy/index.ts";
+
+const CHUNK = 8;
+const dir = mkdtempSync(join(tmpdir(), "rwa-audit-"));
+let probe: Contract;
+let tape: LoanTape;
+let commitment: TapeCommitment;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "cli", "bin.js"), ...args],
+      { cwd: dir, encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  const { ethers } = await hre.network.connect();
+  const [signer] = await ethers.getSigners();
+  probe = await deployContract(signer!, "AuditSamplingProbe");
+  tape = generateSyntheticTape({ seed: 8, loans: 20, poolId: 3n, asOfDate: 20_400 });
+  commitment = await commitTape(tape, await deriveSalts(5n, tape), { chunkSize: CHUNK });
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("audit sampling", () => {
+  it("the same seed gives the same indices in TypeScript and in Solidity", async () => {
+    const seeds = ["abc", "0x" + "9f".repeat(32), "audit 2026-11 é✓", "x".repeat(256)];
+    const cases: [number, number][] = [
+      [1, 1],
+      [7, 20],
+      [100, 5],
+      [1000, 25],
+      [0xffff_ffff, 3],
+    ];
+    for (const seed of seeds) {
+      for (const [size, count] of cases) {
+        const ts = sampleIndices(seed, size, count);
+        const sol = (await probe.getFunction("sampleIndices")(
+          Buffer.from(seed, "utf8"),
+          size,
+          count,
+        )) as bigint[];
+        expect(sol.map(Number), `${seed} ${size} ${count}`).toEqual(ts);
+      }
+    }
+    expect(sampleIndices("abc", 7, 20)).toHaveLength(7);
+    expect(sampleIndices("abc", 100, 5)).not.toEqual(sampleIndices("abd", 100, 5));
+    await expect(probe.getFunction("sampleIndices")("0x", 10, 1)).rejects.toThrow();
+  });
+
+  it("checks openings against the root and the chunk figures; names a tampered record, path and contradicted figure", async () => {
+    const seed = "0x" + "17".repeat(32);
+    const indices = sampleIndices(seed, tape.loans.length, 6);
+    const openings = indices.map((i) => openLoan(commitment, i));
+    const figures = [0, 1, 2].map((c) =>
+      chunkFigures(tape.loans.slice(c * CHUNK, c * CHUNK + CHUNK), DEFAULT_POLICY),
+    );
+    const args = {
+      seed,
+      size: tape.loans.length,
+      count: 6,
+      root: commitment.root,
+      figures: { chunkSize: CHUNK, chunks: figures },
+    };
+    expect((await auditSample({ ...args, openings })).findings).toEqual([]);
+
+    const tampered = structuredClone(openings);
+    tampered[1]!.record.creditScore = tampered[1]!.record.creditScore === 900 ? 901 : 900;
+    tampered[3]!.siblings[2]![4] = tampered[3]!.siblings[2]![4]! + 1n;
+    const found = (await auditSample({ ...args, openings: tampered })).findings;
+    expect(found.map((f) => [f.index, f.field])).toEqual([
+      [indices[1], "record"],
+      [indices[3], "record"],
+    ]);
+    // a figure the sampled loan contradicts
+    const active = openings.find((o) => [0, 1, 2].includes(o.record.status))!;
+    const chunk = Math.floor(active.index / CHUNK);
+    const lied = figures.map((f, c) => (c === chunk ? { ...f, minScore: active.record.creditScore + 1 } : f));
+    const expected = openings
+      .filter(
+        (o) =>
+          Math.floor(o.index / CHUNK) === chunk &&
+          [0, 1, 2].includes(o.record.status) &&
+          o.record.creditScore <= active.record.creditScore,
+      )
+      .map((o) => [o.index, "creditScore"]);
+    expect(expected).toContainEqual([active.index, "creditScore"]);
+    expect(checkAgainstFigures(openings, lied, CHUNK).map((f) => [f.index, f.field])).toEqual(expected);
+    // a missing opening is a finding
+    expect((await auditSample({ ...args, openings: openings.slice(0, 5) })).findings).toEqual([
+      expect.objectContaining({ index: indices[5], field: "opening" }),
+    ]);
+  });
+
+  it("rwa-attest audit sample: indices, a passing audit (exit 0) and a tampered opening (exit 1, named)", async () => {
+    const seed = "block-0xabc";
+    const size = String(tape.loans.length);
+    const r = await cli("audit", "sample", "--seed", seed, "--size", size, "--count", "4", "--json");
+    expect(r.code).toBe(0);
+    const indices = sampleIndices(seed, tape.loans.length, 4);
+    expect(JSON.parse(r.stdout).indices).toEqual(indices);
+    const openings = indices.map((i) => openingToJson(openLoan(commitment, i)));
+    writeFileSync(join(dir, "open.json"), JSON.stringify({ openings }));
+    const root = commitment.root.toString();
+    const ok = await cli(
+      "audit",
+      "sample",
+      "--seed",
+      seed,
+      "--size",
+      size,
+      "--count",
+      "4",
+      "--openings",
+      "open.json",
+      "--root",
+      root,
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("every opening checks out");
+    openings[2]!.record.outstandingBalance = String(BigInt(openings[2]!.record.outstandingBalance!) + 1n);
+    writeFileSync(join(dir, "bad.json"), JSON.stringify(openings));
+    const bad = await cli(
+      "audit",
+      "sample",
+      "--seed",
+      seed,
+      "--size",
+      size,
+      "--count",
+      "4",
+      "--openings",
+      "bad.json",
+      "--root",
+      root,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`loan ${indices[2]} (${tape.loans[indices[2]!]!.loanId}) record`);
+    expect((await cli("audit", "sample", "--seed", seed, "--size", "0")).code).toBe(2);
+  }, 60_000);
+});
