@@ -10,13 +10,11 @@ import type { LoanOpeningJson } from "../prover/audit.ts";
 import { randomFieldElement } from "../prover/commitment/encoding.ts";
 import type { Groth16Proof } from "snarkjs";
 import { toSolidityProof } from "../prover/prove/index.ts";
-import type { LoanTape } from "../prover/tape/index.ts";
 import type { Services } from "./app.ts";
 import { AttestWorkerError, forkProof, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
 import { PermanentJobError, type JobHandler } from "./jobs.ts";
 import type { TapeRecord } from "./storage/types.ts";
-import { deserializeTape } from "./tapes.ts";
 
 export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
 const seedAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape-salt-seed:${t.id}:${t.owner}`;
@@ -60,10 +58,6 @@ export async function originatorKey(
 function saltSeed(s: Services, t: TapeRecord): bigint {
   const c = t.commitment as StoredCommitment;
   return BigInt(decrypt(s.config.tapeKey, Buffer.from(c.saltSeed, "base64"), seedAad(t)).toString("utf8"));
-}
-
-export function decryptTape(s: Services, t: TapeRecord): LoanTape {
-  return deserializeTape(decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)));
 }
 
 /** Opens loans of a committed tape (in the compute worker), checking the rebuilt root against the stored one. */

@@ -1,16 +1,13 @@
 /**
- * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`), their stored (encrypted)
- * canonical form, and loans as JSON for openings.
+ * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`; run in `parse-worker.ts`)
+ * and their stored (encrypted) canonical form.
  */
 import {
-  LOAN_STATUS_NAMES,
   TapeValidationError,
-  daysToIso,
   formatTapeJson,
   isoToDays,
   parseTapeCsv,
   parseTapeJson,
-  type LoanRecord,
   type LoanTape,
   type TapeProblem,
 } from "../prover/tape/index.ts";
@@ -70,16 +67,4 @@ export function serializeTape(tape: LoanTape): Buffer {
 /** Inverse of serializeTape (validates again). */
 export function deserializeTape(data: Buffer): LoanTape {
   return parseTapeJson(data.toString("utf8"));
-}
-
-/** A loan record without its borrower reference, as JSON (amounts as decimal strings, ISO dates). */
-export function loanToJson(l: Omit<LoanRecord, "borrowerRef">): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(l)) {
-    if (k === "borrowerRef") continue;
-    out[k] = typeof v === "bigint" ? v.toString() : (v as string | number);
-  }
-  for (const k of ["originationDate", "maturityDate", "scoreDate"] as const) out[k] = daysToIso(l[k]);
-  out.status = LOAN_STATUS_NAMES[l.status] ?? String(l.status);
-  return out;
 }
