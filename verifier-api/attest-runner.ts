@@ -82,6 +82,8 @@ function forkJob(
     const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // Its own process group: aborting the job ends the worker and the provers it forked, together.
+      detached: true,
     });
     // Proving yields the CPU to the service's event loop (verification requests) when both want it.
     if (nice && child.pid !== undefined) {
@@ -99,7 +101,11 @@ function forkJob(
       fn();
     };
     const onAbort = (): void => {
-      child.kill("SIGKILL");
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
       settle(() => reject(new Error("job aborted")));
     };
     signal.addEventListener("abort", onAbort);

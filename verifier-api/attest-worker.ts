@@ -15,8 +15,12 @@ if (!process.send) throw new Error("verifier-api/attest-worker.ts must run as a 
 const send = (m: AttestWorkerMessage): void => {
   if (process.connected) process.send!(m);
 };
-// The service died (or killed the job): nobody is waiting for the result any more.
-process.on("disconnect", () => process.exit(0));
+let finished = false;
+// The service died: nobody waits for the result any more. This process leads its own process group
+// (forked detached), so this also ends the prover processes it forked, which would otherwise linger.
+process.on("disconnect", () => {
+  if (!finished) process.kill(-process.pid, "SIGKILL");
+});
 
 process.once("message", async (req: AttestWorkerRequest) => {
   const pool = new ProverPool(req.proverConcurrency);
@@ -42,6 +46,7 @@ process.once("message", async (req: AttestWorkerRequest) => {
     send({ type: "error", name: e.name, message: e.message });
   } finally {
     await pool.close();
+    finished = true;
     if (process.connected) process.disconnect();
   }
 });

@@ -9,8 +9,12 @@ if (!process.send) throw new Error("verifier-api/prove-worker.ts must run as a f
 const send = (m: AttestWorkerMessage): void => {
   if (process.connected) process.send!(m);
 };
-// The service died (or killed the job): nobody is waiting for the result any more.
-process.on("disconnect", () => process.exit(0));
+let finished = false;
+// The service died: nobody waits for the result any more. This process leads its own process group
+// (forked detached), so this also ends the prover processes it forked, which would otherwise linger.
+process.on("disconnect", () => {
+  if (!finished) process.kill(-process.pid, "SIGKILL");
+});
 
 process.once("message", async (req: ProveWorkerRequest) => {
   const pool = new ProverPool(1);
@@ -27,6 +31,7 @@ process.once("message", async (req: ProveWorkerRequest) => {
     send({ type: "error", name: e.name, message: e.message });
   } finally {
     await pool.close();
+    finished = true;
     if (process.connected) process.disconnect();
   }
 });
