@@ -45,6 +45,11 @@ declare module "snarkjs" {
       zkey: string | Uint8Array,
       logger?: Logger,
     ): Promise<{ proof: unknown; publicSignals: PublicSignals }>;
+    prove(
+      zkey: string | Uint8Array,
+      witness: string | Uint8Array,
+      logger?: Logger,
+    ): Promise<{ proof: Record<string, unknown> & { protocol: "plonk" }; publicSignals: PublicSignals }>;
     verify(vk: unknown, publicSignals: PublicSignals, proof: unknown, logger?: Logger): Promise<boolean>;
     exportSolidityCallData(proof: unknown, publicSignals: PublicSignals): Promise<string>;
   };

@@ -7,12 +7,21 @@
 import { readFileSync } from "node:fs";
 import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
+import type { PlonkProof } from "./messages.ts";
 import { ProverPool, type ProveProgress, type ProveResult } from "./pool.ts";
-import { verifyGroth16 } from "./verify.ts";
+import { verifyGroth16, verifyPlonk } from "./verify.ts";
 
 export { ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
 export type { ProveJob, ProveProgress, ProveResult } from "./pool.ts";
-export { SNARK_FIELD, isGroth16ProofShape, toSolidityProof, verifyGroth16 } from "./verify.ts";
+export type { PlonkProof } from "./messages.ts";
+export {
+  SNARK_FIELD,
+  isGroth16ProofShape,
+  toSolidityPlonkProof,
+  toSolidityProof,
+  verifyGroth16,
+  verifyPlonk,
+} from "./verify.ts";
 export type { SolidityProof } from "./verify.ts";
 
 /** Proves one input for a catalogue instance in the given pool. */
@@ -26,8 +35,29 @@ export async function proveInstance(
     throw new TypeError("instance: expected a catalogue name");
   if (typeof input !== "object" || input === null)
     throw new TypeError("input: expected an object of signals");
-  const { paths } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
+  const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
+  if (record.protocol !== "groth16") {
+    throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use provePlonkInstance`);
+  }
   return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
+}
+
+/** Proves one input for a PLONK catalogue instance in the given pool. */
+export async function provePlonkInstance(
+  pool: ProverPool,
+  instance: string,
+  input: Record<string, unknown>,
+  onProgress?: (p: ProveProgress) => void,
+): Promise<ProveResult<PlonkProof>> {
+  if (typeof instance !== "string" || instance.length === 0)
+    throw new TypeError("instance: expected a catalogue name");
+  if (typeof input !== "object" || input === null)
+    throw new TypeError("input: expected an object of signals");
+  const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
+  if (record.protocol !== "plonk") {
+    throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use proveInstance`);
+  }
+  return pool.prove({ protocol: "plonk", wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
 }
 
 /** The hash-checked verification key of an instance. */
@@ -42,5 +72,8 @@ export async function verifyInstance(
   publicSignals: string[],
   proof: unknown,
 ): Promise<boolean> {
-  return verifyGroth16(await loadVerificationKey(instance), publicSignals, proof);
+  const vkey = await loadVerificationKey(instance);
+  return vkey.protocol === "plonk"
+    ? verifyPlonk(vkey, publicSignals, proof)
+    : verifyGroth16(vkey, publicSignals, proof);
 }

@@ -1,8 +1,13 @@
 /** Messages between the prover pool and its worker threads. */
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 
+/** A snarkjs PLONK proof (commitments and evaluations). */
+export type PlonkProof = Record<string, unknown> & { protocol: "plonk" };
+
 export interface ProveRequest {
   id: number;
+  /** Proving system of the key (default groth16). */
+  protocol?: "groth16" | "plonk";
   wasm: string;
   zkey: string;
   input: Record<string, unknown>;
@@ -18,7 +23,7 @@ export interface ProveProgressMessage {
 export interface ProveDoneMessage {
   id: number;
   type: "done";
-  proof: Groth16Proof;
+  proof: Groth16Proof | PlonkProof;
   publicSignals: PublicSignals;
   witnessMs: number;
   proveMs: number;

@@ -7,7 +7,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
-import type { ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
+import type { PlonkProof, ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
 
 /** Progress of one proof. */
 export interface ProveProgress {
@@ -17,14 +17,16 @@ export interface ProveProgress {
 }
 
 export interface ProveJob {
+  /** Proving system of the key (default groth16). */
+  protocol?: "groth16" | "plonk";
   wasm: string;
   zkey: string;
   input: Record<string, unknown>;
   onProgress?: (p: ProveProgress) => void;
 }
 
-export interface ProveResult {
-  proof: Groth16Proof;
+export interface ProveResult<P = Groth16Proof> {
+  proof: P;
   publicSignals: PublicSignals;
   witnessMs: number;
   proveMs: number;
@@ -37,7 +39,7 @@ export class UnsatisfiedInputError extends Error {
 
 interface Pending extends ProveJob {
   id: number;
-  resolve: (r: ProveResult) => void;
+  resolve: (r: ProveResult<Groth16Proof | PlonkProof>) => void;
   reject: (e: Error) => void;
 }
 
@@ -76,7 +78,9 @@ export class ProverPool {
   }
 
   /** Queues a proof; resolves with it, or rejects (UnsatisfiedInputError for an input the circuit refuses). */
-  prove(job: ProveJob): Promise<ProveResult> {
+  prove(job: ProveJob & { protocol?: "groth16" }): Promise<ProveResult>;
+  prove(job: ProveJob & { protocol: "plonk" }): Promise<ProveResult<PlonkProof>>;
+  prove(job: ProveJob): Promise<ProveResult<Groth16Proof | PlonkProof>> {
     if (this.closed) return Promise.reject(new Error("the prover pool is closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ ...job, id: this.nextId++, resolve, reject });
@@ -137,7 +141,13 @@ export class ProverPool {
       }
       const job = this.queue.shift() as Pending;
       slot.job = job;
-      const req: ProveRequest = { id: job.id, wasm: job.wasm, zkey: job.zkey, input: job.input };
+      const req: ProveRequest = {
+        id: job.id,
+        protocol: job.protocol,
+        wasm: job.wasm,
+        zkey: job.zkey,
+        input: job.input,
+      };
       slot.worker.send(req);
     }
   }

@@ -75,3 +75,58 @@ export function toSolidityProof(proof: Groth16Proof, publicSignals: PublicSignal
     pubSignals: [...publicSignals],
   };
 }
+
+const PLONK_G1 = ["A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw"] as const;
+const PLONK_EVALS = ["eval_a", "eval_b", "eval_c", "eval_s1", "eval_s2", "eval_zw"] as const;
+
+/** True when `proof` has the shape of a snarkjs PLONK proof. */
+function isPlonkProofShape(proof: unknown): proof is Record<string, unknown> {
+  const p = proof as Record<string, unknown>;
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    PLONK_G1.every((k) => {
+      const pt = p[k];
+      return Array.isArray(pt) && pt.length >= 2 && pt.slice(0, 2).every((x) => isFieldString(x, BASE_FIELD));
+    }) &&
+    PLONK_EVALS.every((k) => isFieldString(p[k], SNARK_FIELD))
+  );
+}
+
+/**
+ * Verifies a PLONK proof off-chain; like `verifyGroth16`, malformed proofs and signals return false and a
+ * malformed verification key throws a TypeError naming it.
+ */
+export async function verifyPlonk(
+  vkey: snarkjs.VerificationKey,
+  publicSignals: PublicSignals,
+  proof: unknown,
+): Promise<boolean> {
+  if (
+    typeof vkey !== "object" ||
+    vkey === null ||
+    vkey.protocol !== "plonk" ||
+    typeof vkey.nPublic !== "number"
+  ) {
+    throw new TypeError("vkey: not a PLONK verification key");
+  }
+  if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;
+  if (!publicSignals.every((s) => isFieldString(s, SNARK_FIELD))) return false;
+  if (!isPlonkProofShape(proof)) return false;
+  try {
+    return await snarkjs.plonk.verify(vkey, publicSignals, proof);
+  } catch {
+    return false;
+  }
+}
+
+/** A PLONK proof as the snarkjs Solidity verifier takes it: `verifyProof(uint256[24] proof, uint256[n] pub)`. */
+export function toSolidityPlonkProof(
+  proof: Record<string, unknown>,
+  publicSignals: PublicSignals,
+): { proof: string[]; pubSignals: string[] } {
+  if (!isPlonkProofShape(proof)) throw new TypeError("proof: not a PLONK proof");
+  const g1 = PLONK_G1.flatMap((k) => (proof[k] as string[]).slice(0, 2));
+  const evals = PLONK_EVALS.map((k) => proof[k] as string);
+  return { proof: [...g1, ...evals], pubSignals: [...publicSignals] };
+}

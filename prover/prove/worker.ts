@@ -41,11 +41,10 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
       warn: () => {},
       error: () => {},
     };
-    const { proof, publicSignals } = await snarkjs.groth16.prove(
-      req.zkey,
-      wtns as unknown as Uint8Array,
-      logger,
-    );
+    const { proof, publicSignals } =
+      req.protocol === "plonk"
+        ? await snarkjs.plonk.prove(req.zkey, wtns as unknown as Uint8Array, logger)
+        : await snarkjs.groth16.prove(req.zkey, wtns as unknown as Uint8Array, logger);
     send({
       id: req.id,
       type: "done",
