@@ -3,7 +3,7 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 
 /** The BN254 scalar field modulus: every public signal must be below it. */
-export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416711008954211136357084184961n;
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 function isFieldString(v: unknown, modulus: bigint): boolean {

@@ -14,11 +14,14 @@ const send = (m: WorkerMessage): void => {
   process.send?.(m);
 };
 
+// A worker whose parent is gone has nobody to answer: exit instead of lingering with the curve's threads.
+process.on("disconnect", () => process.exit(0));
+
 process.on("message", async (req: ProveRequest | { type: "stop" }) => {
   if ("type" in req) {
     const g = globalThis as { curve_bn128?: { terminate: () => Promise<void> } };
     await g.curve_bn128?.terminate();
-    process.disconnect();
+    if (process.connected) process.disconnect();
     return;
   }
   const t0 = performance.now();

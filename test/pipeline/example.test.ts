@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, terminateCurves } from "../../pipeline/build.ts";
 import { buildRoot } from "../../pipeline/layout.ts";
 import { ArtifactIntegrityError, loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts";
+import { FIELD_P } from "../../prover/commitment/poseidon.ts";
 import {
+  SNARK_FIELD,
   ProverPool,
   UnsatisfiedInputError,
   proveInstance,
@@ -53,6 +55,14 @@ describe("example circuit through the pipeline", () => {
   it("proves and verifies off-chain", async () => {
     expect(good.publicSignals).toEqual(["33"]);
     expect(await verifyInstance(NAME, good.publicSignals, good.proof)).toBe(true);
+  });
+
+  it("bounds public signals by the BN254 scalar field, the field the circuits and Poseidon use", async () => {
+    expect(SNARK_FIELD).toBe(FIELD_P);
+    const { getCurveFromName } = await import("ffjavascript");
+    const curve = await getCurveFromName("bn128");
+    expect(SNARK_FIELD).toBe(BigInt(curve.r));
+    expect(await verifyInstance(NAME, [SNARK_FIELD.toString()], good.proof)).toBe(false);
   });
 
   it("rejects a proof for another public signal, a tampered proof and malformed proofs", async () => {
