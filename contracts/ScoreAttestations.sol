@@ -23,7 +23,8 @@ interface IGroth16Verifier6 {
 /// from a ScoreBacking proof (circuits/scores/score_backing.circom; public signals root, pool, domain,
 /// providerKeyHash, modelId, maxAgeDays). Checks, before the verifier call: the verifier is registered and not
 /// retired, the domain is this contract on this chain, the pool is registered in the attestation registry,
-/// the provider key is approved, not revoked and valid on the tape's asOfDate, the proof's freshness bound is
+/// the provider key is approved, not revoked and valid on the tape's asOfDate, the registry's latest complete
+/// attestation of the pool is for the same period, asOfDate and chunkCount, the proof's freshness bound is
 /// at most the governance maximum, and every chunk of a (pool, period) agrees on root, chunkCount and circuit.
 /// @dev AttestationRegistry does not store tape roots (only a hash binding them while chunks arrive), so the
 /// root is taken from the proof and recorded; the pool attestation's AttestationRecorded event carries the
@@ -50,6 +51,7 @@ contract ScoreAttestations is Ownable2Step {
     error Scores__ZeroAddress();
     error Scores__WrongDomain(uint256 domain, uint256 expected);
     error Scores__UnknownPool(uint64 poolId);
+    error Scores__NotAttested(uint64 poolId, uint32 period, uint16 asOfDate, uint32 attestedPeriod, uint16 attestedAsOf);
     error Scores__MaxAgeTooLong(uint256 maxAgeDays, uint256 allowed);
     error Scores__MalformedSignal(uint256 index, uint256 value);
     error Scores__AlreadyRecorded(uint64 poolId, uint32 period, uint16 chunkIndex);
@@ -134,6 +136,7 @@ contract ScoreAttestations is Ownable2Step {
         if (registry.poolOriginator(poolId) == address(0)) revert Scores__UnknownPool(poolId);
         if (s[5] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[5], maxScoreAgeDays);
         providers.checkKey(s[3], pool.asOfDate());
+        _checkAttested(poolId, period, pool);
         if (chunkProvider[poolId][period][chunkIndex] != 0) revert Scores__AlreadyRecorded(poolId, period, chunkIndex);
         PeriodRecord storage r = _periods[poolId][period];
         if (r.received == 0) {
@@ -147,6 +150,15 @@ contract ScoreAttestations is Ownable2Step {
         _periods[poolId][period].received += 1;
         chunkProvider[poolId][period][chunkIndex] = s[3];
         emit ScoresBacked(poolId, period, chunkIndex, s[0], s[3], s[4], uint16(s[5]));
+    }
+
+    /// @dev The registry's latest complete attestation of the pool must be for this period, with the same
+    /// asOfDate (the date the freshness rule is measured from) and chunkCount.
+    function _checkAttested(uint64 poolId, uint32 period, uint256 pool) private view {
+        IAttestationRegistry.Attestation memory att = registry.attestation(poolId);
+        if (att.period != period || att.asOfDate != pool.asOfDate() || att.chunkCount != pool.chunkCount()) {
+            revert Scores__NotAttested(poolId, period, pool.asOfDate(), att.period, att.asOfDate);
+        }
     }
 
     /// @notice True when every chunk of the (pool, period) has a recorded score-backing proof.

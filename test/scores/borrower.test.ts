@@ -3,14 +3,13 @@
  * valid, below threshold, stale report, a report on another score, wrong root, replayed nullifier, off-chain
  * and on-chain. Needs the built `borrower-score` and `score-backing-8` instances (skipped with a warning).
  */
-import hre from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import * as snarkjs from "snarkjs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitTape, deriveSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
-import { generateOriginatorKey, keyHash } from "../../prover/commitment/keys.ts";
+import { keyHash } from "../../prover/commitment/keys.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import {
@@ -31,18 +30,20 @@ import {
 } from "../../prover/borrower/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
-import { circuitId, deployContract, deployRegistry, onboardOriginator } from "../../deploy/index.ts";
+import { circuitId, deployContract } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
+import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
 
 const manifest = readManifest();
-const BUILT =
-  manifest.instances[BORROWER_INSTANCE] !== undefined && manifest.instances["score-backing-8"] !== undefined;
-if (!BUILT) console.warn("borrower-score or score-backing-8 is not built: skipping the borrower proof tests");
+const BUILT = instancesBuilt(BORROWER_INSTANCE);
+if (!BUILT)
+  console.warn(
+    "borrower-score, score-backing-8 or pool-attestation-8 is not built: skipping the borrower tests",
+  );
 const POOL_ID = 5n;
 
-type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
-type Signer = Awaited<ReturnType<Ethers["getSigners"]>>[number];
+let world: ScoreWorld;
 let signers: Signer[];
 let gate: Contract;
 let provider: ProviderKey;
@@ -82,34 +83,13 @@ function admit(p: InstanceProof, from: Signer, signals = p.publicSignals): Promi
 
 beforeAll(async () => {
   if (!BUILT) return;
-  const { ethers } = await hre.network.connect();
-  signers = await ethers.getSigners();
-  const gov = signers[0]!;
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
+  world = await makeScoreWorld([POOL_ID]);
+  const { gov, providers, scores, chainId } = world;
+  signers = world.signers;
+  today = world.today;
   vkey = JSON.parse(
     readFileSync(join(REPO_ROOT, manifest.instances[BORROWER_INSTANCE]!.artifacts.vkey!.path), "utf8"),
   );
-  // the system: registry with a pool, providers, score attestations, the gate
-  const registry = await deployRegistry(gov);
-  const okey = await generateOriginatorKey();
-  await onboardOriginator(
-    registry,
-    registry.connect(signers[1]!) as Contract,
-    { keyHash: await keyHash(okey.publicKey), ax: okey.publicKey[0], ay: okey.publicKey[1], validFrom: 1 },
-    [POOL_ID],
-  );
-  const providers = await deployContract(gov, "ProviderRegistry", [gov.address]);
-  const scores = await deployContract(gov, "ScoreAttestations", [
-    gov.address,
-    await providers.getAddress(),
-    await registry.getAddress(),
-    30,
-  ]);
-  const sv = await deployContract(gov, "ScoreBacking8Verifier");
-  await (
-    await scores.getFunction("addVerifier")(circuitId("score-backing-8"), 1, await sv.getAddress())
-  ).wait();
   provider = await generateProviderKey();
   const ph = await keyHash(provider.publicKey);
   await (
@@ -132,6 +112,7 @@ beforeAll(async () => {
   // a one-chunk tape whose scores the provider backs
   tape = generateSyntheticTape({ seed: 21, loans: 8, poolId: POOL_ID, asOfDate: today });
   commitment = await commitTape(tape, await deriveSalts(4n, tape), { chunkSize: 8 });
+  await world.attest(tape, commitment);
   const scoresOf = new Map(
     commitment.encoded.map((e, i) => [e.borrowerCommitment, tape.loans[i]!.creditScore]),
   );

@@ -1,0 +1,116 @@
+/**
+ * Shared on-chain set-up of the score tests: an AttestationRegistry with the real pool-attestation-8
+ * verifier, a policy and an originator, the ProviderRegistry, ScoreAttestations with the score-backing-8
+ * verifier, and a way to record a real pool attestation (prover/attest.ts) for a tape.
+ */
+import hre from "hardhat";
+import type { Contract } from "ethers";
+import { attestPool } from "../../prover/attest.ts";
+import type { TapeCommitment } from "../../prover/commitment/encoding.ts";
+import { generateOriginatorKey, keyHash, type OriginatorKey } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY, policyHash, policyParams } from "../../prover/policy/index.ts";
+import type { LoanTape } from "../../prover/tape/schema.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import {
+  circuitId,
+  deployContract,
+  deployRegistry,
+  deployVerifier,
+  onboardOriginator,
+  registerPolicy,
+} from "../../deploy/index.ts";
+import { submitAttestation } from "../../sdk/vault/registry.ts";
+
+export const POOL_INSTANCE = "pool-attestation-8";
+export const SCORE_INSTANCE = "score-backing-8";
+
+/** True when the instances the on-chain score tests prove with are built. */
+export function instancesBuilt(...names: string[]): boolean {
+  const m = readManifest();
+  return [POOL_INSTANCE, SCORE_INSTANCE, ...names].every((n) => m.instances[n] !== undefined);
+}
+
+type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
+export type Signer = Awaited<ReturnType<Ethers["getSigners"]>>[number];
+
+export interface ScoreWorld {
+  signers: Signer[];
+  gov: Signer;
+  chainId: bigint;
+  today: number;
+  registry: Contract;
+  providers: Contract;
+  scores: Contract;
+  originatorKey: OriginatorKey;
+  /** Proves and records the pool attestation of a tape (its commitment's salts, chunks of 8). */
+  attest(tape: LoanTape, commitment: TapeCommitment): Promise<void>;
+}
+
+export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): Promise<ScoreWorld> {
+  const { ethers } = await hre.network.connect();
+  const signers = await ethers.getSigners();
+  const gov = signers[0]!;
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
+  const registry = await deployRegistry(gov);
+  await deployVerifier(gov, registry, "PoolAttestation8Verifier", POOL_INSTANCE);
+  const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
+  await registerPolicy(registry, await policyHash(DEFAULT_POLICY), {
+    minCreditScore: mcs!,
+    maxDaysPastDue: mdp!,
+    maxLtvBps: ltv!,
+    maxBucket30Bps: b30!,
+    maxBucket60Bps: b60!,
+    maxBucket90Bps: b90!,
+    maxConcentrationBps: conc!,
+    minPoolBalance: minBal!,
+  });
+  const originatorKey = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(signers[1]!) as Contract,
+    {
+      keyHash: await keyHash(originatorKey.publicKey),
+      ax: originatorKey.publicKey[0],
+      ay: originatorKey.publicKey[1],
+      validFrom: 1,
+    },
+    poolIds,
+  );
+  const providers = await deployContract(gov, "ProviderRegistry", [gov.address]);
+  const scores = await deployContract(gov, "ScoreAttestations", [
+    gov.address,
+    await providers.getAddress(),
+    await registry.getAddress(),
+    maxScoreAgeDays,
+  ]);
+  const verifier = await deployContract(gov, "ScoreBacking8Verifier");
+  await (
+    await scores.getFunction("addVerifier")(circuitId(SCORE_INSTANCE), 1, await verifier.getAddress())
+  ).wait();
+  const registryAddress = await registry.getAddress();
+  return {
+    signers,
+    gov,
+    chainId,
+    today,
+    registry,
+    providers,
+    scores,
+    originatorKey,
+    attest: async (tape, commitment) => {
+      const { attestation } = await attestPool({
+        tape,
+        policy: DEFAULT_POLICY,
+        key: originatorKey,
+        chainId,
+        registry: registryAddress,
+        instance: POOL_INSTANCE,
+        commitment,
+      });
+      const relayer = registry.connect(signers[3]!) as Contract;
+      for (const c of attestation.chunks)
+        await submitAttestation(relayer, POOL_INSTANCE, 1, c.proof, c.publicSignals);
+    },
+  };
+}
