@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { terminateCurves } from "../pipeline/build.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
+import { registerChain } from "./commands/chain.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerKeys } from "./commands/keys.ts";
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerVerify(program);
   registerAnalyze(program);
   registerSetup(program);
+  registerChain(program);
   registerBuild(program);
   registerAudit(program);
   return program;

@@ -120,4 +120,56 @@ describe("rwa-attest CLI", () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).ok).toBe(false);
   });
+
+  it("proves an attestation, verifies it, analyses it; a tampered attestation exits 1", async () => {
+    const registry = "0x" + "12".repeat(20);
+    const p = await cli(
+      "prove",
+      "t.json",
+      "--key",
+      "k.json",
+      "--registry",
+      registry,
+      "--seed",
+      "seed.json",
+      "--instance",
+      "pool-attestation-8",
+      "--out",
+      "att.json",
+      "--json",
+    );
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.stdout).chunks).toBe(5);
+    expect((await cli("verify-attestation", "att.json")).code).toBe(0);
+    const att = JSON.parse(readFileSync(join(dir, "att.json"), "utf8"));
+    att.chunks[1].publicSignals[5] = att.chunks[0].publicSignals[5];
+    writeFileSync(join(dir, "att-bad.json"), JSON.stringify(att));
+    const bad = await cli("verify-attestation", "att-bad.json", "--json");
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).problems.join(" ")).toContain("chunk 1");
+    const a = await cli("analyze", "--attestation", "att.json", "--scenarios", "2000", "--json");
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).tranches.map((x: { name: string }) => x.name)).toEqual([
+      "junior",
+      "mezzanine",
+      "senior",
+    ]);
+    expect(
+      (await cli("prove", "t.json", "--key", "k.json", "--registry", "nope", "--out", "x.json")).code,
+    ).toBe(2);
+    expect(
+      (await cli("prove", "t.json", "--key", "bad-key.json", "--registry", registry, "--out", "y.json")).code,
+    ).toBe(2);
+  });
+
+  it("deploys to the in-process network; refuses an unknown network and a missing deployment file", async () => {
+    const d = await cli("deploy", "--json");
+    expect(d.code).toBe(0);
+    expect(JSON.parse(d.stdout).registry).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    const u = await cli("deploy", "--network", "mainnet-please");
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain("unknown network");
+    const s = await cli("submit", "att.json", "--deployment", "none.json", "--network", "http://127.0.0.1:1");
+    expect(s.code).toBe(2);
+  });
 });
