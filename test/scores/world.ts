@@ -34,6 +34,8 @@ type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
 export type Signer = Awaited<ReturnType<Ethers["getSigners"]>>[number];
 
 export interface ScoreWorld {
+  /** The network connection everything is deployed on (each hre.network.connect() is a new chain). */
+  ethers: Ethers;
   signers: Signer[];
   gov: Signer;
   chainId: bigint;
@@ -90,6 +92,7 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
   ).wait();
   const registryAddress = await registry.getAddress();
   return {
+    ethers,
     signers,
     gov,
     chainId,
