@@ -21,6 +21,7 @@ import { attestationHandler, commitmentHandler, proofHandler } from "./handlers.
 import { JobRunner } from "./jobs.ts";
 import { Metrics } from "./metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { analyticsRoutes } from "./routes/analytics.ts";
 import { auditorRoutes } from "./routes/auditor.ts";
 import { originatorRoutes } from "./routes/originator.ts";
 import { publicRoutes } from "./routes/public.ts";
@@ -234,6 +235,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { prefix: "/v1/admin" });
   await app.register(originatorRoutes, { prefix: "/v1" });
   await app.register(auditorRoutes, { prefix: "/v1" });
+  await app.register(analyticsRoutes, { prefix: "/v1" });
 
   app.addHook("onReady", async () => {
     services.state.ready = true;

@@ -1,0 +1,95 @@
+/**
+ * Tranche analytics for auditors and operators: `POST /v1/analytics` runs the Monte Carlo loss model
+ * (analytics/) on an analysis input, and `POST /v1/attestations/:id/analytics` on a stored attestation's
+ * attested figures. Simulations run on worker threads, not on the event loop.
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import {
+  AnalysisInputSchema,
+  AnalysisReportSchema,
+  TrancheSchema,
+  analysisFromFigures,
+  analyzePoolAsync,
+  type AnalysisInput,
+  type AttestedFigures,
+} from "../../analytics/index.ts";
+import { assertOwner, requireRole } from "../auth.ts";
+import { ApiError, problemResponses } from "../errors.ts";
+import { IdParams } from "../schemas.ts";
+
+/** The most scenarios one request may ask for: bounds the CPU a request can take. */
+export const MAX_API_SCENARIOS = 1_000_000;
+
+const FromAttestationBody = Type.Object(
+  {
+    tranches: Type.Array(TrancheSchema, { minItems: 1, maxItems: 32 }),
+    rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    scenarios: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_API_SCENARIOS })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  },
+  { additionalProperties: false },
+);
+
+async function run(input: AnalysisInput) {
+  const scenarios = input.simulation?.scenarios ?? 0;
+  if (scenarios > MAX_API_SCENARIOS) {
+    throw new ApiError("validation", `simulation.scenarios: at most ${MAX_API_SCENARIOS} per request`);
+  }
+  try {
+    return await analyzePoolAsync(input, { workers: 2 });
+  } catch (err) {
+    if (err instanceof TypeError || err instanceof RangeError) throw new ApiError("validation", err.message);
+    throw err;
+  }
+}
+
+export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const s = app.services;
+
+  app.post(
+    "/analytics",
+    {
+      preHandler: requireRole("auditor", "admin", "originator"),
+      schema: {
+        tags: ["auditor"],
+        summary: "Tranche expected losses, sizing and stress tests from an analysis input",
+        body: AnalysisInputSchema,
+        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (req) => run(req.body),
+  );
+
+  app.post(
+    "/attestations/:id/analytics",
+    {
+      preHandler: requireRole("auditor", "admin", "originator"),
+      schema: {
+        tags: ["auditor"],
+        summary: "Tranche analytics on a stored attestation's attested figures (no loan data needed)",
+        params: IdParams,
+        body: FromAttestationBody,
+        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const a = await s.storage.getAttestation(req.params.id);
+      if (!a) throw new ApiError("not-found", `no attestation ${req.params.id}`);
+      assertOwner(req.principal!, a.owner, ["admin", "auditor"]);
+      const figures = (a.data as { figures?: AttestedFigures }).figures;
+      if (!figures) throw new ApiError("conflict", `attestation ${req.params.id} carries no figures`);
+      let input: AnalysisInput;
+      try {
+        input = analysisFromFigures(figures, {
+          tranches: req.body.tranches,
+          ...(req.body.rho === undefined ? {} : { rho: req.body.rho }),
+          simulation: { scenarios: req.body.scenarios ?? 100_000, seed: req.body.seed ?? 1 },
+        } as Parameters<typeof analysisFromFigures>[1]);
+      } catch (err) {
+        throw new ApiError("validation", (err as Error).message);
+      }
+      return run(input);
+    },
+  );
+};
