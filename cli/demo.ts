@@ -23,7 +23,8 @@ import { readManifest } from "../pipeline/manifest.ts";
 import { attestPool, type Attestation } from "../prover/attest.ts";
 import { generateOriginatorKey, keyHash } from "../prover/commitment/keys.ts";
 import { modelPool, type Figures } from "../prover/model/index.ts";
-import { policyHash, policyParams, type Policy } from "../prover/policy/index.ts";
+import { policyHash, type Policy } from "../prover/policy/index.ts";
+import { registryPolicyParams } from "./files.ts";
 import { ProverPool } from "../prover/prove/index.ts";
 import {
   LOAN_STATUS_NAMES,
@@ -166,17 +167,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   await deployVerifier(gov, registry, `${pascalName(instance)}Verifier`, instance);
   const policy = DEMO_POLICY;
   const pHash = await policyHash(policy);
-  const params = policyParams(policy);
-  await registerPolicy(registry, pHash, {
-    minCreditScore: params[0]!,
-    maxDaysPastDue: params[1]!,
-    maxLtvBps: params[2]!,
-    maxBucket30Bps: params[3]!,
-    maxBucket60Bps: params[4]!,
-    maxBucket90Bps: params[5]!,
-    maxConcentrationBps: params[6]!,
-    minPoolBalance: params[7]!,
-  });
+  await registerPolicy(registry, pHash, registryPolicyParams(policy));
   const key = await generateOriginatorKey();
   const kHash = await keyHash(key.publicKey);
   const poolId = 1n;

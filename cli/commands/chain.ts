@@ -8,8 +8,8 @@ import type { Signer } from "ethers";
 import { circuitId, deploySystem, type SystemAddresses } from "../../deploy/index.ts";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { policyHash, policyParams } from "../../prover/policy/index.ts";
-import { readAttestationFile, readPolicyFile } from "../files.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { readAttestationFile, readPolicyFile, registryPolicyParams } from "../files.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
@@ -73,25 +73,10 @@ export function registerChain(program: Command): void {
         );
       }
       const policy = readPolicyFile(o.policy);
-      const p = policyParams(policy);
-      const names = [
-        "minCreditScore",
-        "maxDaysPastDue",
-        "maxLtvBps",
-        "maxBucket30Bps",
-        "maxBucket60Bps",
-        "maxBucket90Bps",
-        "maxConcentrationBps",
-        "minPoolBalance",
-      ] as const;
-      const params = Object.fromEntries(names.map((n, i) => [n, p[i]!])) as Record<
-        (typeof names)[number],
-        bigint
-      >;
       const addresses = await deploySystem(signer, {
         verifiers,
         asset: o.asset,
-        policies: [{ hash: await policyHash(policy), params }],
+        policies: [{ hash: await policyHash(policy), params: registryPolicyParams(policy) }],
       });
       if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
       output(o.json, addresses, () =>

@@ -27,30 +27,48 @@ export function isGroth16ProofShape(proof: unknown): proof is Groth16Proof {
 }
 
 /**
- * Verifies a Groth16 proof off-chain. A malformed proof or public signal, or a proof that does not verify,
- * returns false; a malformed verification key throws a TypeError naming it.
+ * The checks both proving systems share: the key is of the protocol and names its public-signal count, every
+ * signal is a field element, the proof has the protocol's shape; then snarkjs decides, and any exception it
+ * throws on a malformed proof is a "false".
  */
-export async function verifyGroth16(
+async function verifyChecked(
+  protocol: "groth16" | "plonk",
   vkey: snarkjs.VerificationKey,
   publicSignals: PublicSignals,
   proof: unknown,
+  shapeOk: (proof: unknown) => boolean,
+  verify: (vkey: snarkjs.VerificationKey, signals: PublicSignals, proof: unknown) => Promise<boolean>,
 ): Promise<boolean> {
   if (
     typeof vkey !== "object" ||
     vkey === null ||
-    vkey.protocol !== "groth16" ||
+    vkey.protocol !== protocol ||
     typeof vkey.nPublic !== "number"
   ) {
-    throw new TypeError("vkey: not a Groth16 verification key");
+    throw new TypeError(`vkey: not a ${protocol === "groth16" ? "Groth16" : "PLONK"} verification key`);
   }
   if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;
   if (!publicSignals.every((s) => isFieldString(s, SNARK_FIELD))) return false;
-  if (!isGroth16ProofShape(proof)) return false;
+  if (!shapeOk(proof)) return false;
   try {
-    return await snarkjs.groth16.verify(vkey, publicSignals, proof);
+    return await verify(vkey, publicSignals, proof);
   } catch {
     return false;
   }
+}
+
+/**
+ * Verifies a Groth16 proof off-chain. A malformed proof or public signal, or a proof that does not verify,
+ * returns false; a malformed verification key throws a TypeError naming it.
+ */
+export function verifyGroth16(
+  vkey: snarkjs.VerificationKey,
+  publicSignals: PublicSignals,
+  proof: unknown,
+): Promise<boolean> {
+  return verifyChecked("groth16", vkey, publicSignals, proof, isGroth16ProofShape, (k, s, p) =>
+    snarkjs.groth16.verify(k, s, p),
+  );
 }
 
 /** A proof in the shape the Solidity verifier takes (`verifyProof(a, b, c, pubSignals)`). */
@@ -97,27 +115,14 @@ function isPlonkProofShape(proof: unknown): proof is Record<string, unknown> {
  * Verifies a PLONK proof off-chain; like `verifyGroth16`, malformed proofs and signals return false and a
  * malformed verification key throws a TypeError naming it.
  */
-export async function verifyPlonk(
+export function verifyPlonk(
   vkey: snarkjs.VerificationKey,
   publicSignals: PublicSignals,
   proof: unknown,
 ): Promise<boolean> {
-  if (
-    typeof vkey !== "object" ||
-    vkey === null ||
-    vkey.protocol !== "plonk" ||
-    typeof vkey.nPublic !== "number"
-  ) {
-    throw new TypeError("vkey: not a PLONK verification key");
-  }
-  if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;
-  if (!publicSignals.every((s) => isFieldString(s, SNARK_FIELD))) return false;
-  if (!isPlonkProofShape(proof)) return false;
-  try {
-    return await snarkjs.plonk.verify(vkey, publicSignals, proof);
-  } catch {
-    return false;
-  }
+  return verifyChecked("plonk", vkey, publicSignals, proof, isPlonkProofShape, (k, s, p) =>
+    snarkjs.plonk.verify(k, s, p),
+  );
 }
 
 /** A PLONK proof as the snarkjs Solidity verifier takes it: `verifyProof(uint256[24] proof, uint256[n] pub)`. */
