@@ -38,6 +38,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256 figA;
         uint256 figB;
         uint256 meta;
+        /// @dev The tape root of the latest recorded attestation (1 until the first: the slot is prepaid).
+        uint256 root;
     }
 
     struct PolicyRecord {
@@ -168,12 +170,20 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         if (key == 0 || !_keys[key].approved) revert Registry__NotOriginator(msg.sender);
         PoolState storage p = _pools[poolId];
         if (p.originator != address(0)) revert Registry__PoolExists(poolId, p.originator);
-        _pools[poolId] = PoolState(msg.sender, MARK, MARK, MARK);
+        _pools[poolId] = PoolState(msg.sender, MARK, MARK, MARK, 1);
         emit PoolRegistered(poolId, msg.sender);
     }
 
     function poolOriginator(uint64 poolId) external view returns (address) {
         return _pools[poolId].originator;
+    }
+
+    /// @inheritdoc IAttestationRegistry
+    function attestedRoot(uint64 poolId) external view returns (uint256 root, uint32 period) {
+        PoolState storage p = _pools[poolId];
+        uint256 meta = p.meta;
+        if (_flags(meta) & HAS_ATTESTATION == 0) return (0, 0);
+        return (p.root, _period(meta));
     }
 
     /// @notice The public `domain` signal a proof for this registry on this chain must carry.
@@ -255,6 +265,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256 flags = HAS_ATTESTATION | (figC.breaches() != 0 ? BREACHED : 0);
         p.figA = s[Sig.FIG_A] | MARK;
         p.figB = s[Sig.FIG_B] | MARK;
+        p.root = s[Sig.ROOT];
         p.meta =
             figC |
             (uint256(pool.period()) << 162) |

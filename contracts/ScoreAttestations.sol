@@ -52,6 +52,7 @@ contract ScoreAttestations is Ownable2Step {
     error Scores__WrongDomain(uint256 domain, uint256 expected);
     error Scores__UnknownPool(uint64 poolId);
     error Scores__NotAttested(uint64 poolId, uint32 period, uint16 asOfDate, uint32 attestedPeriod, uint16 attestedAsOf);
+    error Scores__RootMismatch(uint64 poolId, uint32 period, uint256 root, uint256 attestedRoot);
     error Scores__MaxAgeTooLong(uint256 maxAgeDays, uint256 allowed);
     error Scores__MalformedSignal(uint256 index, uint256 value);
     error Scores__AlreadyRecorded(uint64 poolId, uint32 period, uint16 chunkIndex);
@@ -136,7 +137,7 @@ contract ScoreAttestations is Ownable2Step {
         if (registry.poolOriginator(poolId) == address(0)) revert Scores__UnknownPool(poolId);
         if (s[5] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[5], maxScoreAgeDays);
         providers.checkKey(s[3], pool.asOfDate());
-        _checkAttested(poolId, period, pool);
+        _checkAttested(poolId, period, pool, s[0]);
         if (chunkProvider[poolId][period][chunkIndex] != 0) revert Scores__AlreadyRecorded(poolId, period, chunkIndex);
         PeriodRecord storage r = _periods[poolId][period];
         if (r.received == 0) {
@@ -154,11 +155,14 @@ contract ScoreAttestations is Ownable2Step {
 
     /// @dev The registry's latest complete attestation of the pool must be for this period, with the same
     /// asOfDate (the date the freshness rule is measured from) and chunkCount.
-    function _checkAttested(uint64 poolId, uint32 period, uint256 pool) private view {
+    /// The scores must be about the very tape the pool attestation proved: same root.
+    function _checkAttested(uint64 poolId, uint32 period, uint256 pool, uint256 root) private view {
         IAttestationRegistry.Attestation memory att = registry.attestation(poolId);
         if (att.period != period || att.asOfDate != pool.asOfDate() || att.chunkCount != pool.chunkCount()) {
             revert Scores__NotAttested(poolId, period, pool.asOfDate(), att.period, att.asOfDate);
         }
+        (uint256 attested, ) = registry.attestedRoot(poolId);
+        if (attested != root) revert Scores__RootMismatch(poolId, period, root, attested);
     }
 
     /// @notice True when every chunk of the (pool, period) has a recorded score-backing proof.

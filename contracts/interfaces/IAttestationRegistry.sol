@@ -119,5 +119,9 @@ interface IAttestationRegistry {
 
     function poolOriginator(uint64 poolId) external view returns (address);
 
+    /// @notice The tape root and period of the pool's latest recorded attestation ((0, 0) if none): companion
+    /// proofs about the same tape (provider-backed scores, borrower proofs) check their root against it.
+    function attestedRoot(uint64 poolId) external view returns (uint256 root, uint32 period);
+
     function domainSignal() external view returns (uint256);
 }

@@ -38,6 +38,11 @@ describe("AttestationRegistry: accepted attestations", () => {
     expect(a?.policyHash).toBe(w.policyHash);
     expect(a?.figures).toEqual(figures);
     expect(await readAttestation(reg, 2n)).toBeUndefined();
+    // the tape root is kept for companion proofs (provider-backed scores) about the same tape
+    const [root, period] = (await reg.getFunction("attestedRoot")(1n)) as [bigint, bigint];
+    expect(root).toBe(BigInt(p.publicSignals[0] as string | bigint));
+    expect(period).toBe(1n);
+    expect(await reg.getFunction("attestedRoot")(2n)).toEqual([0n, 0n]);
     expect(await reg.getFunction("isEligible")(1n, w.policyHash)).toBe(true);
     expect(await reg.getFunction("isEligible")(1n, w.policyHash + 1n)).toBe(false);
     expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);

@@ -44,21 +44,26 @@ let chainId: bigint;
 
 async function proveChunk(
   chunk: number,
-  opts: { contract?: string; maxAge?: number; key?: ProviderKey; tapeOverride?: LoanTape } = {},
+  opts: {
+    contract?: string;
+    maxAge?: number;
+    key?: ProviderKey;
+    tapeOverride?: LoanTape;
+    commitmentOverride?: TapeCommitment;
+  } = {},
 ): Promise<InstanceProof> {
-  const scoresOf = new Map(
-    commitment.encoded.map((e, i) => [e.borrowerCommitment, tape.loans[i]!.creditScore]),
-  );
+  const c = opts.commitmentOverride ?? commitment;
+  const scoresOf = new Map(c.encoded.map((e, i) => [e.borrowerCommitment, tape.loans[i]!.creditScore]));
   const key = opts.key ?? provider;
   const batch = await signScoreBatch(
     key,
-    buildScoreRequest(commitment, chunk, CHUNK),
+    buildScoreRequest(c, chunk, CHUNK),
     { modelId: 2, scoreDate: tape.asOfDate - 5 },
     (b) => scoresOf.get(b),
   );
   const { input } = await buildScoreBackingInput(
     opts.tapeOverride ?? tape,
-    commitment,
+    c,
     batch,
     {
       providerPublicKey: key.publicKey,
@@ -122,6 +127,13 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
     const later = { ...tape, asOfDate: tape.asOfDate + 1 };
     const shifted = await proveChunk(0, { tapeOverride: later });
     expect((await revertOf(submit(shifted), scores)).name).toBe("Scores__NotAttested");
+    // scores of another tape (same loans, other salts: another root) than the one the pool proof attested
+    const otherTape = await commitTape(tape, await deriveSalts(10n, tape), { chunkSize: CHUNK });
+    const foreign = await proveChunk(0, { commitmentOverride: otherTape });
+    expect(await revertOf(submit(foreign), scores)).toEqual({
+      name: "Scores__RootMismatch",
+      args: [POOL_ID, BigInt(tape.period), otherTape.root, commitment.root],
+    });
     const tampered = [...p0.publicSignals];
     tampered[4] = "3"; // another model id than the provider signed
     expect((await revertOf(submit(p0, tampered), scores)).name).toBe("Scores__InvalidProof");
