@@ -2,8 +2,7 @@
  * Tape commitments and openings off the event loop: requests go to one forked `compute-worker.ts` process,
  * in order. A worker that dies fails its request and is replaced on the next one.
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { ForkedWorker } from "./forked-worker.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
 
 export interface ComputeRequest {
@@ -35,55 +34,23 @@ export type ComputeReply =
 export type CommitResult = Omit<Extract<ComputeReply, { ok: true }>, "id" | "ok">;
 
 export class ComputePool {
-  private worker: ChildProcess | undefined;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: CommitResult) => void; reject: (e: Error) => void }
-  >();
-  private nextId = 1;
-
-  private spawn(): ChildProcess {
-    const w = fork(fileURLToPath(new URL("./compute-worker.ts", import.meta.url)), [], {
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    w.on("message", (m: ComputeReply) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) {
-        const { id: _id, ok: _ok, ...rest } = m;
-        p.resolve(rest);
-      } else p.reject(new Error(m.message));
-    });
-    w.on("exit", (code, signal) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
-        p.reject(new Error(`compute worker exited (code ${code}, signal ${signal})`));
-      }
-    });
-    return w;
-  }
+  private readonly worker = new ForkedWorker<Omit<ComputeRequest, "id">, ComputeReply, CommitResult>(
+    new URL("./compute-worker.ts", import.meta.url),
+    "compute worker",
+    (m) => {
+      if (!m.ok) return new Error(m.message);
+      const { id: _id, ok: _ok, ...rest } = m;
+      return rest;
+    },
+  );
 
   /** Commits to a tape (or opens loans of it) in the worker. */
   run(req: Omit<ComputeRequest, "id">): Promise<CommitResult> {
-    this.worker ??= this.spawn();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker!.send({ ...req, id } satisfies ComputeRequest);
-    });
+    return this.worker.request(req);
   }
 
   /** Ends the worker (after its current request). */
-  async close(): Promise<void> {
-    const w = this.worker;
-    if (!w || w.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      w.once("exit", () => resolve());
-      if (w.connected) w.send({ op: "stop" });
-      else w.kill();
-    });
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }
