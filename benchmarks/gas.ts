@@ -8,12 +8,18 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Contract, ContractTransactionResponse, TransactionReceipt } from "ethers";
-import { deployContract, deployVerifier, onboardOriginator, registerPolicy } from "../deploy/index.ts";
+import {
+  deployContract,
+  deployVerifier,
+  onboardOriginator,
+  policyParamsInput,
+  registerPolicy,
+} from "../deploy/index.ts";
 import { loadCatalogue } from "../pipeline/catalogue.ts";
 import { readManifest } from "../pipeline/manifest.ts";
 import { attestPool } from "../prover/attest.ts";
 import { generateOriginatorKey, keyHash } from "../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash, policyParams } from "../prover/policy/index.ts";
+import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { submitAttestation } from "../sdk/vault/registry.ts";
 import { healthyFigures, solidityProof, terminateCurves } from "../test/contracts/helpers.ts";
@@ -80,18 +86,8 @@ const POOL = loadCatalogue()
 if (POOL !== undefined) {
   const name = POOL.name;
   await deployVerifier(w.gov, w.registry, `${POOL.template}${POOL.params[0]}Verifier`, name);
-  const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
   const pHash = await policyHash(DEFAULT_POLICY);
-  await registerPolicy(w.registry, pHash, {
-    minCreditScore: mcs!,
-    maxDaysPastDue: mdp!,
-    maxLtvBps: ltv!,
-    maxBucket30Bps: b30!,
-    maxBucket60Bps: b60!,
-    maxBucket90Bps: b90!,
-    maxConcentrationBps: conc!,
-    minPoolBalance: minBal!,
-  });
+  await registerPolicy(w.registry, pHash, policyParamsInput(DEFAULT_POLICY));
   const key = await generateOriginatorKey();
   const orig = w.others[6]!;
   await onboardOriginator(

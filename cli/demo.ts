@@ -16,6 +16,7 @@ import {
   deployVerifier,
   onboardOriginator,
   registerPolicy,
+  policyParamsInput,
 } from "../deploy/index.ts";
 import { build } from "../pipeline/build.ts";
 import { REPO_ROOT, findInstance, pascalName } from "../pipeline/catalogue.ts";
@@ -24,7 +25,6 @@ import { attestPool, type Attestation } from "../prover/attest.ts";
 import { generateOriginatorKey, keyHash } from "../prover/commitment/keys.ts";
 import { modelPool, type Figures } from "../prover/model/index.ts";
 import { policyHash, type Policy } from "../prover/policy/index.ts";
-import { registryPolicyParams } from "./files.ts";
 import { ProverPool } from "../prover/prove/index.ts";
 import {
   LOAN_STATUS_NAMES,
@@ -167,7 +167,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   await deployVerifier(gov, registry, `${pascalName(instance)}Verifier`, instance);
   const policy = DEMO_POLICY;
   const pHash = await policyHash(policy);
-  await registerPolicy(registry, pHash, registryPolicyParams(policy));
+  await registerPolicy(registry, pHash, policyParamsInput(policy));
   const key = await generateOriginatorKey();
   const kHash = await keyHash(key.publicKey);
   const poolId = 1n;

@@ -6,14 +6,7 @@ import {
   publicKeyOf,
   type OriginatorKey,
 } from "../prover/commitment/keys.ts";
-import {
-  DEFAULT_POLICY,
-  POLICY_PARAMS,
-  policyParams,
-  validatePolicy,
-  type Policy,
-} from "../prover/policy/index.ts";
-import type { PolicyParamsInput } from "../deploy/index.ts";
+import { DEFAULT_POLICY, validatePolicy, type Policy } from "../prover/policy/index.ts";
 import {
   isoToDays,
   loadMapping,
@@ -126,10 +119,4 @@ export function writeJsonFile(path: string, value: unknown): void {
     path,
     JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
   );
-}
-
-/** A policy's parameters as the registry's `registerPolicy` takes them (named, in hash order). */
-export function registryPolicyParams(policy: Policy): PolicyParamsInput {
-  const p = policyParams(policy);
-  return Object.fromEntries(POLICY_PARAMS.map((n, i) => [n, p[i]!])) as unknown as PolicyParamsInput;
 }

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
+import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -185,6 +186,12 @@ export interface PolicyParamsInput {
   maxBucket90Bps: bigint;
   maxConcentrationBps: bigint;
   minPoolBalance: bigint;
+}
+
+/** A policy's parameters as `registerPolicy` takes them: named, in docs/INTERFACES.md order. */
+export function policyParamsInput(policy: Policy): PolicyParamsInput {
+  const p = policyParams(policy);
+  return Object.fromEntries(POLICY_PARAMS.map((n, i) => [n, p[i]!])) as unknown as PolicyParamsInput;
 }
 
 /** Registers a policy's parameters under its hash. */

@@ -5,11 +5,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Signer } from "ethers";
-import { circuitId, deploySystem, type SystemAddresses } from "../../deploy/index.ts";
+import { circuitId, deploySystem, policyParamsInput, type SystemAddresses } from "../../deploy/index.ts";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { policyHash } from "../../prover/policy/index.ts";
-import { readAttestationFile, readPolicyFile, registryPolicyParams } from "../files.ts";
+import { readAttestationFile, readPolicyFile } from "../files.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
@@ -76,7 +76,7 @@ export function registerChain(program: Command): void {
       const addresses = await deploySystem(signer, {
         verifiers,
         asset: o.asset,
-        policies: [{ hash: await policyHash(policy), params: registryPolicyParams(policy) }],
+        policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
       });
       if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
       output(o.json, addresses, () =>

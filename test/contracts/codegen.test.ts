@@ -152,18 +152,9 @@ describe("waterfall model (sdk/vault/model.ts)", () => {
 describe("cross-check with the prover's model (prover/model)", () => {
   it("packs, unpacks and aggregates chunks exactly like prover/model", async () => {
     const prover = await import("../../prover/model/index.ts");
-    const { DEFAULT_POLICY, policyParams } = await import("../../prover/policy/index.ts");
-    const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
-    const params = {
-      minCreditScore: mcs!,
-      maxDaysPastDue: mdp!,
-      maxLtvBps: ltv!,
-      maxBucket30Bps: b30!,
-      maxBucket60Bps: b60!,
-      maxBucket90Bps: b90!,
-      maxConcentrationBps: conc!,
-      minPoolBalance: minBal!,
-    };
+    const { DEFAULT_POLICY } = await import("../../prover/policy/index.ts");
+    const { policyParamsInput } = await import("../../deploy/index.ts");
+    const params = policyParamsInput(DEFAULT_POLICY);
     let seed = 12345;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     for (let trial = 0; trial < 50; trial++) {

@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
 import { generateOriginatorKey, keyHash } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash, policyParams } from "../../prover/policy/index.ts";
+import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { deployVerifier, onboardOriginator, registerPolicy } from "../../deploy/index.ts";
+import { deployVerifier, onboardOriginator, policyParamsInput, registerPolicy } from "../../deploy/index.ts";
 import { readAttestation, submitAttestation } from "../../sdk/vault/registry.ts";
 import { makeWorld, revertOf, terminateCurves } from "./helpers.ts";
 
@@ -29,18 +29,8 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
     const w = await makeWorld();
     const name = POOL!.name;
     await deployVerifier(w.gov, w.registry, verifierContract, name);
-    const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
     const pHash = await policyHash(DEFAULT_POLICY);
-    await registerPolicy(w.registry, pHash, {
-      minCreditScore: mcs!,
-      maxDaysPastDue: mdp!,
-      maxLtvBps: ltv!,
-      maxBucket30Bps: b30!,
-      maxBucket60Bps: b60!,
-      maxBucket90Bps: b90!,
-      maxConcentrationBps: conc!,
-      minPoolBalance: minBal!,
-    });
+    await registerPolicy(w.registry, pHash, policyParamsInput(DEFAULT_POLICY));
     const key = await generateOriginatorKey();
     const originator = w.others[6]!;
     const kh = await keyHash(key.publicKey);

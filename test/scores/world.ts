@@ -8,7 +8,7 @@ import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
 import type { TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey, keyHash, type OriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash, policyParams } from "../../prover/policy/index.ts";
+import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
@@ -18,6 +18,7 @@ import {
   deployVerifier,
   onboardOriginator,
   registerPolicy,
+  policyParamsInput,
 } from "../../deploy/index.ts";
 import { submitAttestation } from "../../sdk/vault/registry.ts";
 
@@ -56,17 +57,7 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
   const today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
   const registry = await deployRegistry(gov);
   await deployVerifier(gov, registry, "PoolAttestation8Verifier", POOL_INSTANCE);
-  const [mcs, mdp, ltv, b30, b60, b90, conc, minBal] = policyParams(DEFAULT_POLICY);
-  await registerPolicy(registry, await policyHash(DEFAULT_POLICY), {
-    minCreditScore: mcs!,
-    maxDaysPastDue: mdp!,
-    maxLtvBps: ltv!,
-    maxBucket30Bps: b30!,
-    maxBucket60Bps: b60!,
-    maxBucket90Bps: b90!,
-    maxConcentrationBps: conc!,
-    minPoolBalance: minBal!,
-  });
+  await registerPolicy(registry, await policyHash(DEFAULT_POLICY), policyParamsInput(DEFAULT_POLICY));
   const originatorKey = await generateOriginatorKey();
   await onboardOriginator(
     registry,
