@@ -239,6 +239,11 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       }
     } else {
       await setup.createZkey(paths.r1cs, ptau, paths.zkey, { name: instance.name });
+      // The key's contribution transcript, next to it (docs/CEREMONY.md).
+      const { writeTranscript } = (await import("../ceremony/index.ts")) as {
+        writeTranscript: (zkey: string, out: string) => Promise<unknown>;
+      };
+      await writeTranscript(paths.zkey, paths.transcript);
     }
     stamp(`${instance.protocol} proving key (${header.nConstraints} constraints)`, t);
 

@@ -3,13 +3,13 @@
  * keys, Solidity verifier), proven in the worker pool, verified off-chain and by the generated verifier on
  * Hardhat's in-process network; tampered proofs, signals and artifacts are refused.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, terminateCurves } from "../../pipeline/build.ts";
-import { buildRoot } from "../../pipeline/layout.ts";
+import { buildRoot, instancePaths } from "../../pipeline/layout.ts";
 import { ArtifactIntegrityError, loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts";
 import { FIELD_P } from "../../prover/commitment/poseidon.ts";
 import {
@@ -44,6 +44,12 @@ describe("example circuit through the pipeline", () => {
     expect(record?.artifacts.zkey?.path).toMatch(/\.dev\.zkey$/);
     expect(record?.artifacts.zkey?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(record?.constraints).toBeGreaterThan(0);
+    const transcript = JSON.parse(readFileSync(instancePaths(NAME, true).transcript, "utf8")) as {
+      development: boolean;
+      contributions: { name: string }[];
+    };
+    expect(transcript.development).toBe(true);
+    expect(transcript.contributions.map((c) => c.name)).toEqual(["rwa-attest development"]);
   });
 
   it("a second build with nothing changed does nothing", async () => {
