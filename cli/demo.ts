@@ -22,7 +22,7 @@ import { build } from "../pipeline/build.ts";
 import { REPO_ROOT, findInstance, pascalName } from "../pipeline/catalogue.ts";
 import { readManifest } from "../pipeline/manifest.ts";
 import { attestPool, type Attestation } from "../prover/attest.ts";
-import { generateOriginatorKey, keyHash } from "../prover/commitment/keys.ts";
+import { generateOriginatorKey } from "../prover/commitment/keys.ts";
 import { modelPool, type Figures } from "../prover/model/index.ts";
 import { policyHash, type Policy } from "../prover/policy/index.ts";
 import { ProverPool } from "../prover/prove/index.ts";
@@ -169,12 +169,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const pHash = await policyHash(policy);
   await registerPolicy(registry, pHash, policyParamsInput(policy));
   const key = await generateOriginatorKey();
-  const kHash = await keyHash(key.publicKey);
   const poolId = 1n;
-  await onboardOriginator(
+  const kHash = await onboardOriginator(
     registry,
     registry.connect(originator) as Contract,
-    { keyHash: kHash, ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
     [poolId],
   );
   const token = await deployTestStablecoin(gov);

@@ -1,11 +1,6 @@
 /** File formats the CLI reads and writes: originator keys, tapes (by extension), policies, attestations. */
 import { writeFileSync } from "node:fs";
-import {
-  generateOriginatorKey,
-  keyHash,
-  publicKeyOf,
-  type OriginatorKey,
-} from "../prover/commitment/keys.ts";
+import { generateOriginatorKey, publicKeyOf, type OriginatorKey } from "../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, validatePolicy, type Policy } from "../prover/policy/index.ts";
 import {
   isoToDays,
@@ -24,7 +19,6 @@ export interface KeyFile {
   /** 32 bytes, hex: the originator's Baby Jubjub EdDSA private key. Keep it secret. */
   privateKey: string;
   publicKey: [string, string];
-  keyHash: string;
 }
 
 export async function newKeyFile(): Promise<KeyFile> {
@@ -33,7 +27,6 @@ export async function newKeyFile(): Promise<KeyFile> {
     format: "rwa-attest/originator-key@1",
     privateKey: Buffer.from(key.privateKey).toString("hex"),
     publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
-    keyHash: (await keyHash(key.publicKey)).toString(),
   };
 }
 

@@ -7,14 +7,18 @@ pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
-import {IGroth16Verifier8} from "./interfaces/IGroth16Verifier8.sol";
+import {IGroth16Verifier7} from "./interfaces/IGroth16Verifier7.sol";
+import {IPoseidon3} from "./interfaces/IPoseidon3.sol";
 import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
 import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
 
 /// @title AttestationRegistry
 /// @notice Records fresh, non-replayed pool attestations proven with the pool attestation circuit.
-/// @dev Every binding check (verifier, domain, pool, period, freshness, key, policy, chunk) runs before the
-/// verifier call. Each pool lives in four storage slots (originator, figA, figB, figC with the record's
+/// @dev Every binding check (verifier, chain, pool, period, freshness, key, policy, chunk) runs before the
+/// verifier call. This registry and chain are bound through the key: the registry computes each key's hash
+/// itself, keyHash = Poseidon(Ax, Ay, domainSignal()), and the circuit proves that the signing key hashes
+/// with its (private) domain to the public keyHash, so a proof made for another registry or chain names a
+/// key hash this registry never issued. That saves a public input (about 6.9k gas per submission). Each pool lives in four storage slots (originator, figA, figB, figC with the record's
 /// header) allocated (made nonzero) when the pool is registered, so every submission, the first included,
 /// rewrites three nonzero slots and never pays for a fresh one. Governance (the owner) approves keys, registers policies and adds or retires verifiers.
 contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
@@ -30,6 +34,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint256 private constant FIG_C_MASK = (1 << 162) - 1;
     uint256 private constant LANE = 85;
     uint256 private constant LANE_MASK = (1 << 85) - 1;
+    uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     /// @dev `meta` packs figC (bits 0-161) with the record's header: period (162-193), asOfDate (194-209),
     /// policy index (210-225), chunkCount (226-241), flags (242-249); bit 255 is the allocation marker.
@@ -67,6 +72,15 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     // solhint-disable-next-line immutable-vars-naming
     uint64 public immutable maxAge;
 
+    /// @notice circomlibjs's Poseidon contract for three inputs, which computes the registry's key hashes.
+    // solhint-disable-next-line immutable-vars-naming
+    IPoseidon3 public immutable keyHasher;
+
+    /// @dev The chain id at deployment: key hashes bind it, so after a chain split the copy on the other
+    /// chain refuses submissions instead of accepting proofs made for this one.
+    // solhint-disable-next-line immutable-vars-naming
+    uint256 private immutable _chainId;
+
     mapping(uint256 keyHash => KeyRecord) private _keys;
     mapping(address originator => uint256 keyHash) public currentKey;
     mapping(uint256 policyHash => PolicyRecord) private _policies;
@@ -76,15 +90,21 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     mapping(uint64 poolId => PoolState) private _pools;
     mapping(uint64 poolId => mapping(uint32 period => ChunkBatch)) private _batches;
 
-    constructor(address governance, uint64 maxAgeSeconds) Ownable(governance) {
+    constructor(address governance, uint64 maxAgeSeconds, IPoseidon3 hasher) Ownable(governance) {
         if (maxAgeSeconds == 0) revert Registry__BadMaxAge(maxAgeSeconds);
+        if (address(hasher) == address(0)) revert Registry__ZeroAddress();
         maxAge = maxAgeSeconds;
+        keyHasher = hasher;
+        _chainId = block.chainid;
     }
 
     // ---------------------------------------------------------------- originator keys
 
-    /// @notice Proposes the caller's Baby Jubjub key (keyHash = Poseidon(ax, ay)), valid from `validFrom`.
-    function proposeKey(uint256 keyHash, uint256 ax, uint256 ay, uint32 validFrom) external {
+    /// @notice Proposes the caller's Baby Jubjub public key (ax, ay), valid from period `validFrom`; returns its
+    /// hash in this registry, keyHash = Poseidon(ax, ay, domainSignal()), which proofs must carry.
+    function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
+        if (ax >= FIELD || ay >= FIELD) revert Registry__NotFieldElement(ax, ay);
+        keyHash = keyHashOf(ax, ay);
         if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
         _keys[keyHash] = KeyRecord(msg.sender, validFrom, type(uint32).max, false, false);
         emit KeyProposed(msg.sender, keyHash, ax, ay, validFrom);
@@ -121,6 +141,11 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     function keyRecord(uint256 keyHash) external view returns (KeyRecord memory) {
         return _keys[keyHash];
+    }
+
+    /// @inheritdoc IAttestationRegistry
+    function keyHashOf(uint256 ax, uint256 ay) public view returns (uint256) {
+        return keyHasher.poseidon([ax, ay, domainSignal()]);
     }
 
     // ---------------------------------------------------------------- policies and verifiers
@@ -164,10 +189,12 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     // ---------------------------------------------------------------- pools
 
-    /// @notice Registers a pool id to the caller, an originator with an approved key, and allocates its slots.
+    /// @notice Registers a pool id to the caller, an originator with an approved, unrevoked key, and allocates
+    /// its slots.
     function registerPool(uint64 poolId) external {
         uint256 key = currentKey[msg.sender];
         if (key == 0 || !_keys[key].approved) revert Registry__NotOriginator(msg.sender);
+        if (_keys[key].revoked) revert Registry__KeyRevoked(key);
         PoolState storage p = _pools[poolId];
         if (p.originator != address(0)) revert Registry__PoolExists(poolId, p.originator);
         _pools[poolId] = PoolState(msg.sender, MARK, MARK, MARK, 1);
@@ -186,7 +213,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         return (p.root, _period(meta));
     }
 
-    /// @notice The public `domain` signal a proof for this registry on this chain must carry.
+    /// @notice The domain word (this registry | chain id << 160) that the key hashes of this registry bind.
     function domainSignal() public view returns (uint256) {
         return Codec.domain(address(this), block.chainid);
     }
@@ -198,13 +225,13 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         bytes32 circuitId,
         uint16 version,
         Proof calldata proof,
-        uint256[8] calldata s
+        uint256[7] calldata s
     ) external {
         VerifierRecord memory v = _verifiers[circuitId][version];
         if (v.verifier == address(0)) revert Registry__UnknownVerifier(circuitId, version);
         if (v.retired) revert Registry__VerifierRetired(circuitId, version);
         (PoolState storage p, PolicyRecord storage pol, uint256 pool) = _checkSignals(s);
-        if (!IGroth16Verifier8(v.verifier).verifyProof(proof.a, proof.b, proof.c, s)) {
+        if (!IGroth16Verifier7(v.verifier).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
         if (pool.chunkCount() == 1) {
@@ -216,12 +243,11 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     /// @dev All binding checks of a submission, before the verifier call.
     function _checkSignals(
-        uint256[8] calldata s
+        uint256[7] calldata s
     ) private view returns (PoolState storage p, PolicyRecord storage pol, uint256 pool) {
+        if (block.chainid != _chainId) revert Registry__WrongChain(block.chainid, _chainId);
         pool = s[Sig.POOL];
         if (pool >> Codec.POOL_BITS != 0) revert Registry__MalformedSignal(Sig.POOL, pool);
-        uint256 expected = domainSignal();
-        if (s[Sig.DOMAIN] != expected) revert Registry__WrongDomain(s[Sig.DOMAIN], expected);
         uint64 poolId = pool.poolId();
         uint32 period = pool.period();
         p = _pools[poolId];
@@ -260,7 +286,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         }
     }
 
-    function _record(PoolState storage p, uint256 pool, uint16 policyIndex, uint256[8] memory s) private {
+    function _record(PoolState storage p, uint256 pool, uint16 policyIndex, uint256[7] memory s) private {
         uint256 figC = s[Sig.FIG_C];
         uint256 flags = HAS_ATTESTATION | (figC.breaches() != 0 ? BREACHED : 0);
         p.figA = s[Sig.FIG_A] | MARK;
@@ -285,7 +311,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         );
     }
 
-    function _acceptChunk(uint256 pool, uint256[8] calldata s, PolicyRecord storage pol, bytes32 circuitId) private {
+    function _acceptChunk(uint256 pool, uint256[7] calldata s, PolicyRecord storage pol, bytes32 circuitId) private {
         ChunkBatch storage b = _batches[pool.poolId()][pool.period()];
         uint256 misc = _admitChunk(b, pool, s, circuitId);
         uint256 a = s[Sig.FIG_A];
@@ -305,7 +331,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     function _admitChunk(
         ChunkBatch storage b,
         uint256 pool,
-        uint256[8] calldata s,
+        uint256[7] calldata s,
         bytes32 circuitId
     ) private returns (uint256 misc) {
         uint16 count = pool.chunkCount();
@@ -343,7 +369,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256 pool,
         ChunkBatch storage b,
         uint256 misc,
-        uint256[8] calldata s,
+        uint256[7] calldata s,
         PolicyRecord storage pol
     ) private {
         uint256[3] memory lanes = [b.sumsA, b.sumsB, b.sumsC];
@@ -355,7 +381,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         }
         uint256 active = (misc >> 48) & 0xffffff;
         if (v[8] >= 1 << 72 || active > 0xffff) revert Registry__FigureOverflow(pool.poolId(), pool.period());
-        uint256[8] memory r;
+        uint256[7] memory r;
         r[Sig.ROOT] = s[Sig.ROOT];
         r[Sig.POLICY_HASH] = s[Sig.POLICY_HASH];
         r[Sig.FIG_A] = v[0] | (v[1] << 62) | (v[2] << 124) | (v[3] << 186);

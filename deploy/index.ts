@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { poseidonContract } from "circomlibjs";
 import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
@@ -101,13 +102,36 @@ export const DEFAULT_VAULT_CONFIG: VaultConfig = {
   maxExposurePerPool: 10n ** 15n,
 };
 
-/** Deploys the attestation registry governed by `governance` (default: the signer). */
+/**
+ * Deploys circomlibjs's generated Poseidon contract for three inputs (the registry's key hasher): bytecode
+ * made by `poseidonContract.createCode(3)`, the same permutation as the circuits' `Poseidon(3)`.
+ */
+export async function deployKeyHasher(signer: Signer): Promise<Contract> {
+  const factory = new ContractFactory(
+    poseidonContract.generateABI(3) as InterfaceAbi,
+    poseidonContract.createCode(3) as string,
+    signer,
+  );
+  const c = await factory.deploy();
+  await c.waitForDeployment();
+  return c as unknown as Contract;
+}
+
+/**
+ * Deploys the attestation registry governed by `governance` (default: the signer), with its key hasher
+ * (a fresh one unless `keyHasher` gives the address of a deployed one).
+ */
 export async function deployRegistry(
   signer: Signer,
-  opts: { governance?: string; maxAgeSeconds?: bigint } = {},
+  opts: { governance?: string; maxAgeSeconds?: bigint; keyHasher?: string } = {},
 ): Promise<Contract> {
   const governance = opts.governance ?? (await signer.getAddress());
-  return deployContract(signer, "AttestationRegistry", [governance, opts.maxAgeSeconds ?? 45n * 86_400n]);
+  const hasher = opts.keyHasher ?? (await (await deployKeyHasher(signer)).getAddress());
+  return deployContract(signer, "AttestationRegistry", [
+    governance,
+    opts.maxAgeSeconds ?? 45n * 86_400n,
+    hasher,
+  ]);
 }
 
 /** Deploys a generated verifier contract and maps (circuit name, version) to it in the registry. */
@@ -204,20 +228,21 @@ export async function registerPolicy(
 }
 
 /**
- * Onboards an originator: it proposes its key (keyHash = Poseidon(ax, ay)), governance approves it, and the
- * originator registers its pools. `originatorRegistry` is the registry connected to the originator's signer.
+ * Onboards an originator: it proposes its public key, governance approves it, and the originator registers
+ * its pools. `originatorRegistry` is the registry connected to the originator's signer. Returns the key's
+ * hash in this registry, Poseidon(ax, ay, domain), which the registry computes and proofs must carry.
  */
 export async function onboardOriginator(
   governanceRegistry: Contract,
   originatorRegistry: Contract,
-  key: { keyHash: bigint; ax: bigint; ay: bigint; validFrom: number },
+  key: { ax: bigint; ay: bigint; validFrom: number },
   poolIds: bigint[],
-): Promise<void> {
-  await (
-    await originatorRegistry.getFunction("proposeKey")(key.keyHash, key.ax, key.ay, key.validFrom)
-  ).wait();
-  await (await governanceRegistry.getFunction("approveKey")(key.keyHash)).wait();
+): Promise<bigint> {
+  const keyHash = (await originatorRegistry.getFunction("keyHashOf")(key.ax, key.ay)) as bigint;
+  await (await originatorRegistry.getFunction("proposeKey")(key.ax, key.ay, key.validFrom)).wait();
+  await (await governanceRegistry.getFunction("approveKey")(keyHash)).wait();
   for (const id of poolIds) await (await originatorRegistry.getFunction("registerPool")(id)).wait();
+  return keyHash;
 }
 
 /** Addresses of a deployed system. */

@@ -7,7 +7,13 @@
 import type { Groth16Proof } from "snarkjs";
 import { findInstance, signalIndex } from "../pipeline/catalogue.ts";
 import { commitTape, randomSalts, type TapeCommitment, type TapeSalts } from "./commitment/encoding.ts";
-import { domainWord, keyHash, signAttestation, type OriginatorKey } from "./commitment/keys.ts";
+import {
+  domainWord,
+  registryKeyHash,
+  signAttestation,
+  type OriginatorKey,
+  type PublicKey,
+} from "./commitment/keys.ts";
 import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
 import { policyHash, type Policy } from "./policy/index.ts";
 import {
@@ -73,6 +79,9 @@ export interface Attestation {
   registry: string;
   root: bigint;
   policyHash: bigint;
+  /** The originator's Baby Jubjub public key [Ax, Ay]. */
+  publicKey: PublicKey;
+  /** The key's hash in the registry, Poseidon(Ax, Ay, domain): binds the key, the registry and the chain. */
   keyHash: bigint;
   chunkCount: number;
   /** Aggregated over all chunks (pool-level covenant bits evaluated on the aggregate). */
@@ -182,7 +191,8 @@ export async function attestPool(
         registry: opts.registry,
         root: commitment.root,
         policyHash: pHash,
-        keyHash: await keyHash(key.publicKey),
+        publicKey: key.publicKey,
+        keyHash: await registryKeyHash(key.publicKey, domain),
         chunkCount,
         figures,
         chunks,
@@ -210,7 +220,8 @@ export interface AttestationCheck {
 /**
  * Checks an attestation as an auditor would, without trusting its summary fields: every chunk proof
  * verifies against the instance's hash-checked verification key, the chunks are exactly 0..n-1, and every
- * chunk carries the attestation's root, pool, period, domain, policy and key. Figures are recomputed from
+ * chunk carries the attestation's root, pool, period, policy and key hash, which must be the hash of the
+ * attestation's public key for its registry and chain. Figures are recomputed from
  * the proofs' public signals and must match the summary.
  */
 export async function verifyAttestation(att: Attestation, policy?: Policy): Promise<AttestationCheck> {
@@ -227,7 +238,13 @@ export async function verifyAttestation(att: Attestation, policy?: Policy): Prom
   const vkey = await loadVerificationKey(att.instance);
   if (att.chunks.length !== att.chunkCount)
     problems.push(`has ${att.chunks.length} chunks, says ${att.chunkCount}`);
-  const domain = domainWord(att.registry, BigInt(att.chainId));
+  try {
+    const domain = domainWord(att.registry, BigInt(att.chainId));
+    if ((await registryKeyHash(att.publicKey, domain)) !== BigInt(att.keyHash))
+      problems.push("keyHash: is not the hash of publicKey for this registry and chain");
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const seen = new Set<number>();
   for (const c of att.chunks) {
     const where = `chunk ${c.chunkIndex}`;
@@ -252,9 +269,9 @@ export async function verifyAttestation(att: Attestation, policy?: Policy): Prom
     if (fields.period !== att.period) problems.push(`${where}: is for period ${fields.period}`);
     if (fields.asOfDate !== att.asOfDate) problems.push(`${where}: is as of day ${fields.asOfDate}`);
     if (get("root") !== BigInt(att.root)) problems.push(`${where}: has another tape root`);
-    if (get("domain") !== domain) problems.push(`${where}: is for another chain or registry`);
     if (get("policyHash") !== BigInt(att.policyHash)) problems.push(`${where}: is under another policy`);
-    if (get("keyHash") !== BigInt(att.keyHash)) problems.push(`${where}: is signed by another key`);
+    if (get("keyHash") !== BigInt(att.keyHash))
+      problems.push(`${where}: is signed by another key, or for another chain or registry`);
   }
   if (policy && problems.length === 0) {
     if ((await policyHash(policy)) !== BigInt(att.policyHash))
@@ -299,12 +316,16 @@ export function parseAttestation(text: string): Attestation {
   const f = {} as Record<string, unknown>;
   for (const [k, v] of Object.entries(figures)) f[k] = typeof v === "string" ? big(`figures.${k}`, v) : v;
   if (!Array.isArray(raw.chunks)) throw new TypeError("attestation.chunks: expected an array");
+  const pub = raw.publicKey;
+  if (!Array.isArray(pub) || pub.length !== 2)
+    throw new TypeError("attestation.publicKey: expected [Ax, Ay] as decimal strings");
   return {
     ...(raw as unknown as Attestation),
     poolId: big("poolId", raw.poolId),
     chainId: big("chainId", raw.chainId),
     root: big("root", raw.root),
     policyHash: big("policyHash", raw.policyHash),
+    publicKey: [big("publicKey[0]", pub[0]), big("publicKey[1]", pub[1])],
     keyHash: big("keyHash", raw.keyHash),
     figures: f as unknown as Figures,
   };

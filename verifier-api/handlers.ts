@@ -4,7 +4,7 @@
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
  */
 import { parseAttestation } from "../prover/attest.ts";
-import { generateOriginatorKey, keyHash, type OriginatorKey } from "../prover/commitment/keys.ts";
+import { generateOriginatorKey, type OriginatorKey } from "../prover/commitment/keys.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
 import { randomFieldElement } from "../prover/commitment/encoding.ts";
@@ -31,10 +31,7 @@ export interface StoredCommitment {
 }
 
 /** The service-held signing key of an originator, made on first use (private key encrypted at rest). */
-export async function originatorKey(
-  s: Services,
-  owner: string,
-): Promise<OriginatorKey & { keyHash: bigint }> {
+export async function originatorKey(s: Services, owner: string): Promise<OriginatorKey> {
   const aad = `originator-key:${owner}`;
   let rec = await s.storage.getOriginatorKey(owner);
   if (!rec) {
@@ -50,7 +47,6 @@ export async function originatorKey(
   return {
     privateKey: new Uint8Array(decrypt(s.config.tapeKey, rec.privateKeyCiphertext, aad)),
     publicKey,
-    keyHash: await keyHash(publicKey),
   };
 }
 

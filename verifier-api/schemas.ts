@@ -160,7 +160,19 @@ export const AttestationBody = Type.Object({
 export const OriginatorKeyView = Type.Object({
   owner: Type.String(),
   publicKey: Type.Array(Type.String(), { minItems: 2, maxItems: 2, description: "[Ax, Ay], decimal" }),
-  keyHash: Type.String({ description: "Poseidon(Ax, Ay)" }),
+  keyHash: Type.Optional(
+    Type.String({
+      description:
+        "The key's hash in the registry given by the `registry` and `chainId` query parameters: " +
+        "Poseidon(Ax, Ay, registry | chainId << 160), the hash that registry computes when the key is " +
+        "proposed and that the attestations' proofs carry",
+    }),
+  ),
+});
+
+export const OriginatorKeyQuery = Type.Object({
+  registry: Type.Optional(Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" })),
+  chainId: Type.Optional(Type.String({ pattern: "^[0-9]{1,20}$" })),
 });
 
 // ---- attestations

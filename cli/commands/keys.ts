@@ -1,7 +1,7 @@
 /** `rwa-attest keys`: originator keys (Baby Jubjub EdDSA-Poseidon). */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { keyHash } from "../../prover/commitment/keys.ts";
+import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { newKeyFile, readKeyFile, writeJsonFile } from "../files.ts";
 import { CliError, output } from "../io.ts";
 
@@ -9,7 +9,7 @@ export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("generate and show originator keys");
   keys
     .command("generate")
-    .description("generate an originator key file (keep it secret; register its keyHash on-chain)")
+    .description("generate an originator key file (keep it secret; propose its public key on-chain)")
     .requiredOption("--out <file>", "where to write the key file")
     .option("--force", "overwrite an existing file", false)
     .option("--json", "machine-readable output", false)
@@ -20,19 +20,35 @@ export function registerKeys(program: Command): void {
       writeJsonFile(o.out, k);
       output(
         o.json,
-        { path: o.out, publicKey: k.publicKey, keyHash: k.keyHash },
-        () => `wrote ${o.out}\nkeyHash ${k.keyHash}`,
+        { path: o.out, publicKey: k.publicKey },
+        () => `wrote ${o.out}\npublicKey ${k.publicKey.join(" ")}`,
       );
     });
   keys
     .command("show")
-    .description("show a key file's public key and keyHash")
+    .description(
+      "show a key file's public key, and with --registry its keyHash in that registry " +
+        "(Poseidon(Ax, Ay, domain), the hash the registry computes and proofs carry)",
+    )
     .argument("<file>", "key file")
+    .option("--registry <address>", "registry contract address")
+    .option("--chain-id <id>", "chain id of the registry", "31337")
     .option("--json", "machine-readable output", false)
-    .action(async (file: string, o: { json: boolean }) => {
+    .action(async (file: string, o: { registry?: string; chainId: string; json: boolean }) => {
       const key = await readKeyFile(file);
-      const h = await keyHash(key.publicKey);
-      const pub = { publicKey: key.publicKey.map(String), keyHash: h.toString() };
-      output(o.json, pub, () => `publicKey ${pub.publicKey.join(" ")}\nkeyHash   ${pub.keyHash}`);
+      const pub: { publicKey: string[]; keyHash?: string } = { publicKey: key.publicKey.map(String) };
+      if (o.registry !== undefined) {
+        if (!/^0x[0-9a-fA-F]{40}$/.test(o.registry))
+          throw new CliError(`--registry: not a 20-byte hex address: ${o.registry}`);
+        if (!/^[0-9]+$/.test(o.chainId) || BigInt(o.chainId) >= 1n << 64n)
+          throw new CliError(`--chain-id: not a 64-bit chain id: ${o.chainId}`);
+        const domain = domainWord(o.registry, BigInt(o.chainId));
+        pub.keyHash = (await registryKeyHash(key.publicKey, domain)).toString();
+      }
+      output(o.json, pub, () =>
+        [`publicKey ${pub.publicKey.join(" ")}`, ...(pub.keyHash ? [`keyHash   ${pub.keyHash}`] : [])].join(
+          "\n",
+        ),
+      );
     });
 }

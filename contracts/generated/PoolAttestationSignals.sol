@@ -3,24 +3,22 @@
 pragma solidity 0.8.28;
 
 /// @title PoolAttestationSignals
-/// @notice Indices of the public signals (root, pool, domain, policyHash, keyHash, figA, figB, figC) in a proof's public signal array.
+/// @notice Indices of the public signals (root, pool, policyHash, keyHash, figA, figB, figC) in a proof's public signal array.
 library PoolAttestationSignals {
     /// @dev public signal `root`
     uint256 internal constant ROOT = 0;
     /// @dev public signal `pool`
     uint256 internal constant POOL = 1;
-    /// @dev public signal `domain`
-    uint256 internal constant DOMAIN = 2;
     /// @dev public signal `policyHash`
-    uint256 internal constant POLICY_HASH = 3;
+    uint256 internal constant POLICY_HASH = 2;
     /// @dev public signal `keyHash`
-    uint256 internal constant KEY_HASH = 4;
+    uint256 internal constant KEY_HASH = 3;
     /// @dev public signal `figA`
-    uint256 internal constant FIG_A = 5;
+    uint256 internal constant FIG_A = 4;
     /// @dev public signal `figB`
-    uint256 internal constant FIG_B = 6;
+    uint256 internal constant FIG_B = 5;
     /// @dev public signal `figC`
-    uint256 internal constant FIG_C = 7;
+    uint256 internal constant FIG_C = 6;
     /// @dev number of public signals
-    uint256 internal constant COUNT = 8;
+    uint256 internal constant COUNT = 7;
 }

@@ -27,7 +27,8 @@ interface IAttestationRegistry {
         uint64 minPoolBalance;
     }
 
-    /// @notice An originator's Baby Jubjub key, identified by keyHash = Poseidon(Ax, Ay).
+    /// @notice An originator's Baby Jubjub key, identified by its hash in this registry,
+    /// keyHash = Poseidon(Ax, Ay, domainSignal()).
     struct KeyRecord {
         address originator;
         uint32 validFrom;
@@ -68,7 +69,8 @@ interface IAttestationRegistry {
     error Registry__VerifierRetired(bytes32 circuitId, uint16 version);
     error Registry__PoolExists(uint64 poolId, address originator);
     error Registry__UnknownPool(uint64 poolId);
-    error Registry__WrongDomain(uint256 domain, uint256 expected);
+    error Registry__WrongChain(uint256 chainId, uint256 expected);
+    error Registry__NotFieldElement(uint256 ax, uint256 ay);
     error Registry__MalformedSignal(uint256 index, uint256 value);
     error Registry__PeriodNotAfterLast(uint64 poolId, uint32 period, uint32 last);
     error Registry__StalePeriod(uint64 asOf, uint64 minAllowed);
@@ -104,7 +106,7 @@ interface IAttestationRegistry {
         bytes32 circuitId,
         uint16 version,
         Proof calldata proof,
-        uint256[8] calldata pubSignals
+        uint256[7] calldata pubSignals
     ) external;
 
     function attestation(uint64 poolId) external view returns (Attestation memory);
@@ -124,4 +126,8 @@ interface IAttestationRegistry {
     function attestedRoot(uint64 poolId) external view returns (uint256 root, uint32 period);
 
     function domainSignal() external view returns (uint256);
+
+    /// @notice The hash under which this registry knows the Baby Jubjub key (ax, ay):
+    /// Poseidon(ax, ay, domainSignal()), the `keyHash` public signal of proofs signed with it.
+    function keyHashOf(uint256 ax, uint256 ay) external view returns (uint256);
 }

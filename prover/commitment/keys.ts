@@ -86,12 +86,32 @@ export async function publicKeyOf(privateKey: Uint8Array): Promise<PublicKey> {
   return [eddsa.F.toObject(A[0]) as bigint, eddsa.F.toObject(A[1]) as bigint];
 }
 
-/** keyHash = Poseidon(Ax, Ay), the public input that names the originator key. */
+/**
+ * keyHash = Poseidon(Ax, Ay): the key's own hash, registry-independent. Score providers' keys are named by it
+ * (ProviderRegistry). Originator keys are named by `registryKeyHash`, which also binds the registry.
+ */
 export async function keyHash(publicKey: PublicKey): Promise<bigint> {
   if (!Array.isArray(publicKey) || publicKey.length !== 2)
     throw new TypeError("publicKey: expected [Ax, Ay]");
   const poseidon = await getPoseidon();
   return poseidon([field("publicKey[0]", publicKey[0]), field("publicKey[1]", publicKey[1])]);
+}
+
+/**
+ * The hash under which an attestation registry knows an originator key: Poseidon(Ax, Ay, domain), with
+ * `domain` = `domainWord(registry, chainId)`. It is the pool circuit's public `keyHash` signal, and the
+ * registry computes it itself when the key is proposed (`keyHashOf`), so a proof made for one registry or
+ * chain names a key no other registry knows.
+ */
+export async function registryKeyHash(publicKey: PublicKey, domain: bigint): Promise<bigint> {
+  if (!Array.isArray(publicKey) || publicKey.length !== 2)
+    throw new TypeError("publicKey: expected [Ax, Ay]");
+  const poseidon = await getPoseidon();
+  return poseidon([
+    field("publicKey[0]", publicKey[0]),
+    field("publicKey[1]", publicKey[1]),
+    field("domain", domain),
+  ]);
 }
 
 /** The field element the originator signs. */

@@ -228,11 +228,13 @@ export function packPoolWord(p: PoolWordFields): bigint {
   );
 }
 
-/** The eight public signals of a chunk proof, in the order of docs/INTERFACES.md. */
+/**
+ * The seven public signals of a chunk proof, in the order of docs/INTERFACES.md. `keyHash` is the key's
+ * hash in the registry, Poseidon(Ax, Ay, domain): it carries the domain, which is not a signal of its own.
+ */
 export interface PoolPublicSignals {
   root: bigint;
   pool: bigint;
-  domain: bigint;
   policyHash: bigint;
   keyHash: bigint;
   figA: bigint;
@@ -241,22 +243,12 @@ export interface PoolPublicSignals {
 }
 
 /** Names of the public signals, in order. */
-export const PUBLIC_SIGNAL_NAMES = [
-  "root",
-  "pool",
-  "domain",
-  "policyHash",
-  "keyHash",
-  "figA",
-  "figB",
-  "figC",
-] as const;
+export const PUBLIC_SIGNAL_NAMES = ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"] as const;
 
 /** The public signals of a chunk proof, from the model's figures and the context words. */
 export function publicSignals(args: {
   root: bigint;
   pool: PoolWordFields;
-  domain: bigint;
   policyHash: bigint;
   keyHash: bigint;
   figures: Figures;
@@ -264,7 +256,6 @@ export function publicSignals(args: {
   return {
     root: args.root,
     pool: packPoolWord(args.pool),
-    domain: args.domain,
     policyHash: args.policyHash,
     keyHash: args.keyHash,
     ...packFigures(args.figures),

@@ -4,7 +4,12 @@
  */
 import type { LoanTape } from "../tape/schema.ts";
 import { chunkShape, type TapeCommitment } from "../commitment/encoding.ts";
-import { keyHash, domainWord, type AttestationSignature, type PublicKey } from "../commitment/keys.ts";
+import {
+  registryKeyHash,
+  domainWord,
+  type AttestationSignature,
+  type PublicKey,
+} from "../commitment/keys.ts";
 import { FIELD_P } from "../commitment/poseidon.ts";
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
 import { policyHash, policyParams, type Policy } from "../policy/index.ts";
@@ -111,20 +116,19 @@ export async function buildPoolInput(
   const signals = publicSignals({
     root: checkField("commitment.root", commitment.root),
     pool: { poolId: tape.poolId, period: tape.period, asOfDate: tape.asOfDate, chunkIndex, chunkCount },
-    domain,
     policyHash: await policyHash(policy),
-    keyHash: await keyHash(ctx.publicKey),
+    keyHash: await registryKeyHash(ctx.publicKey, domain),
     figures: chunkFigures(loans, policy),
   });
   const input: CircuitInput = {
     root: dec(signals.root),
     pool: dec(signals.pool),
-    domain: dec(signals.domain),
     policyHash: dec(signals.policyHash),
     keyHash: dec(signals.keyHash),
     figA: dec(signals.figA),
     figB: dec(signals.figB),
     figC: dec(signals.figC),
+    domain: dec(domain),
     wA,
     wB,
     hId,

@@ -49,8 +49,8 @@ export async function submitAttestation(
   proof: SnarkjsProof,
   publicSignals: readonly (string | bigint)[],
 ): Promise<TransactionReceipt> {
-  if (publicSignals.length !== 8)
-    throw new TypeError(`publicSignals: expected 8, got ${publicSignals.length}`);
+  if (publicSignals.length !== 7)
+    throw new TypeError(`publicSignals: expected 7, got ${publicSignals.length}`);
   const tx = await registry.getFunction("submitAttestation")(
     registryCircuitId(circuitName),
     version,

@@ -211,8 +211,10 @@ describe("service end to end over HTTP", () => {
       const up = await call(server, origKey, "POST", "/v1/tapes", formatTapeCsv(tape), "text/csv");
       const commit = await call(server, origKey, "POST", `/v1/tapes/${up.body.id}/commitment`);
       expect((await waitJob(server, origKey, commit.body.id, ended)).state).toBe("succeeded");
-      const key = (await call(server, origKey, "GET", "/v1/originator/key")).body;
       const registry = "0x" + "ab".repeat(20);
+      const key = (
+        await call(server, origKey, "GET", `/v1/originator/key?registry=${registry}&chainId=31337`)
+      ).body;
       const sub = await call(server, origKey, "POST", "/v1/attestations", {
         tapeId: up.body.id,
         policy: policyToJson(DEFAULT_POLICY),

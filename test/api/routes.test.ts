@@ -10,7 +10,7 @@ import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
 import { sampleIndices } from "../../verifier-api/sampling.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
-import { keyHash } from "../../prover/commitment/keys.ts";
+import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { ADMIN_KEY, smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
 
@@ -571,8 +571,19 @@ describe("service routes", () => {
       const b = (await t.req(t.keys.origB, { url: "/v1/originator/key" })).json();
       expect(a1.publicKey).toHaveLength(2);
       expect(a2).toEqual(a1);
-      expect(b.keyHash).not.toBe(a1.keyHash);
-      expect(BigInt(a1.keyHash)).toBe(await keyHash([BigInt(a1.publicKey[0]), BigInt(a1.publicKey[1])]));
+      expect(b.publicKey).not.toEqual(a1.publicKey);
+      expect(a1.keyHash).toBeUndefined();
+      const registry = "0x" + "cd".repeat(20);
+      const inReg = (
+        await t.req(t.keys.origA, { url: `/v1/originator/key?registry=${registry}&chainId=31337` })
+      ).json();
+      const pub = [BigInt(a1.publicKey[0]), BigInt(a1.publicKey[1])] as const;
+      expect(BigInt(inReg.keyHash)).toBe(await registryKeyHash(pub, domainWord(registry, 31337n)));
+      expectProblem(
+        await t.req(t.keys.origA, { url: `/v1/originator/key?registry=${registry}` }),
+        400,
+        "validation",
+      );
       expectProblem(await t.req(t.keys.auditor, { url: "/v1/originator/key" }), 403, "forbidden");
       expectProblem(await t.req(null, { url: "/v1/originator/key" }), 401, "unauthenticated");
     });

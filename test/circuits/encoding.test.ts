@@ -18,6 +18,7 @@ import {
   domainWord,
   generateOriginatorKey,
   keyHash,
+  registryKeyHash,
   publicKeyOf,
   signAttestation,
   signedMessage,
@@ -187,6 +188,9 @@ describe("originator keys and the attestation signature", () => {
       13077993975812165370966885403993971692250188476543979671127900155912791347982n,
     );
     expect(message().domain).toBe(45799623393525351206875332966965282040302159166704291n);
+    expect(await registryKeyHash(pub, message().domain)).toBe(
+      13567863584336674422923337349071429952975177701518551720370544924196830441374n,
+    );
     expect(await signedMessage(message())).toBe(
       1515190012256373228081947527452784735734138846936909742996198605603182468716n,
     );

@@ -52,7 +52,11 @@ const ROOT_CHECK = (): RegExp => at("PoolAttestation", POOL, "level[LEVELS - 1].
 const A_BITS = (): RegExp => at("LoanSlot", "lib/loan.circom", "a.in <== wA");
 const FIGC_CHECK = (): RegExp => at("PoolAttestation", POOL, "figC === weighted");
 
-const PUBLIC = ["root", "pool", "domain", "policyHash", "keyHash", "figA", "figB", "figC"];
+const PUBLIC = ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"];
+const FIG_A = PUBLIC.indexOf("figA");
+/** The figures carried by a chunk's public signals (figA, figB, figC by name, not by position). */
+const figuresIn = (signals: readonly bigint[]) =>
+  unpackFigures(signals[FIG_A]!, signals[FIG_A + 1]!, signals[FIG_A + 2]!);
 let circuit: Compiled;
 let key: OriginatorKey;
 let ctx: ProofContext;
@@ -171,8 +175,8 @@ function randomPolicy(r: () => number): Policy {
 }
 
 describe("PoolAttestation(8) matches the model", () => {
-  it("fits its budget shape: 8 public inputs", () => {
-    expect(circuit.header.nPubIn).toBe(8);
+  it("fits its budget shape: 7 public inputs", () => {
+    expect(circuit.header.nPubIn).toBe(PUBLIC.length);
     expect(circuit.header.nPubOut).toBe(0);
   });
 
@@ -184,7 +188,7 @@ describe("PoolAttestation(8) matches the model", () => {
       const policy = t === 0 ? DEFAULT_POLICY : randomPolicy(r);
       const a = await attest(tape, policy);
       const signals = await accept(a.input);
-      expect(unpackFigures(signals[5]!, signals[6]!, signals[7]!)).toEqual(a.figures);
+      expect(figuresIn(signals)).toEqual(a.figures);
       // The negative twin: any other breach mask is refused.
       const figC = BigInt(a.input.figC as string) ^ (1n << 146n);
       await reject({ ...a.input, figC: figC.toString() }, FIGC_CHECK());
@@ -193,8 +197,7 @@ describe("PoolAttestation(8) matches the model", () => {
 
   it("on an empty chunk (all slots padding): zero figures, minScore 1023", async () => {
     const a = await attest(tape1([]), DEFAULT_POLICY);
-    const [, , , , , figA, figB, figC] = await accept(a.input);
-    const f = unpackFigures(figA!, figB!, figC!);
+    const f = figuresIn(await accept(a.input));
     expect(f).toMatchObject({ outstanding: 0n, activeCount: 0, minScore: 1023, maxLoanBalance: 0n });
     expect(f.breaches).toBe(0);
     expect(a.figures).toEqual(f);
@@ -234,7 +237,7 @@ describe("PoolAttestation(8) matches the model", () => {
     const policy = { ...DEFAULT_POLICY, maxLtvBps: 65535, minPoolBalance: (1n << 62n) - 1n };
     const a = await attest(tape1(loans), policy);
     const signals = await accept(a.input);
-    expect(unpackFigures(signals[5]!, signals[6]!, signals[7]!).outstanding).toBe(BigInt(CHUNK) * m);
+    expect(figuresIn(signals).outstanding).toBe(BigInt(CHUNK) * m);
     expect(a.figures.breaches).toBe(
       BREACH.maxDaysPastDue | BREACH.bucket90 | BREACH.concentration | BREACH.minPoolBalance,
     );
@@ -275,7 +278,7 @@ describe("PoolAttestation(8) matches the model", () => {
       const a = await attest(tape1(base), { ...atLimit, [param]: value });
       expect(a.figures.breaches, param).toBe(bit);
       const signals = await accept(a.input, false);
-      expect(unpackFigures(signals[5]!, signals[6]!, signals[7]!).breaches, param).toBe(bit);
+      expect(figuresIn(signals).breaches, param).toBe(bit);
       // Claiming compliance (breach bits forced to 0) is refused.
       const forged = BigInt(a.input.figC as string) & ((1n << 146n) - 1n);
       await reject({ ...a.input, figC: forged.toString() }, FIGC_CHECK());
@@ -300,7 +303,7 @@ describe("PoolAttestation(8) matches the model", () => {
       const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, c, CHUNK);
       const s = await accept(input);
       expect(s[0]).toBe(commitment.root);
-      chunks.push(unpackFigures(s[5]!, s[6]!, s[7]!));
+      chunks.push(figuresIn(s));
     }
     expect(aggregateFigures(chunks, policy)).toEqual(modelPool(tape.loans, policy, CHUNK).pool);
     // A proof of chunk 1 with chunk 0's place (or chunk 2's) in the tree is refused.
@@ -421,6 +424,15 @@ describe("PoolAttestation(8) refuses", () => {
       { ...a.input, Ax: other.publicKey[0].toString(), Ay: other.publicKey[1].toString() },
       at("PoolAttestation", POOL, "kh.out === keyHash"),
     );
+    // The domain is private but bound by keyHash = Poseidon(Ax, Ay, domain): another registry's or chain's
+    // domain, with the signature made for it, fails the key hash.
+    for (const domain of [domainWord(ctx.registry, 1n), domainWord("0x" + "22".repeat(20), ctx.chainId)]) {
+      const d = await attest(tape, DEFAULT_POLICY, 0, { message: { domain } });
+      await reject(
+        { ...d.input, domain: domain.toString() },
+        at("PoolAttestation", POOL, "kh.out === keyHash"),
+      );
+    }
     const variants: Partial<AttestationMessage>[] = [
       { period: tape.period + 1 },
       { domain: domainWord(ctx.registry, 1n) },
@@ -486,7 +498,7 @@ describe("model and circuit agree on larger random samples", () => {
       const loans = Array.from({ length: n }, (_, i) => randomLoan(r, i));
       const a = await attest(tape1(loans), randomPolicy(r));
       const w = await witness(circuit, a.input);
-      const got = unpackFigures(readWire(w, 6), readWire(w, 7), readWire(w, 8));
+      const got = unpackFigures(readWire(w, 1 + FIG_A), readWire(w, 2 + FIG_A), readWire(w, 3 + FIG_A));
       expect(got).toEqual(a.figures);
     }
   });

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rwa-cli-"));
 const BIN = join(REPO_ROOT, "cli", "bin.js");
@@ -37,13 +38,29 @@ describe("rwa-attest CLI", () => {
     expect((await cli("no-such-command")).code).toBe(2);
   });
 
-  it("generates a key and shows the same keyHash; refuses to overwrite and rejects a broken key file", async () => {
+  it("generates a key, shows it and its keyHash in a registry; refuses to overwrite and rejects a broken key file", async () => {
     const gen = await cli("keys", "generate", "--out", "k.json", "--json");
     expect(gen.code).toBe(0);
-    const { keyHash } = JSON.parse(gen.stdout) as { keyHash: string };
-    expect(keyHash).toMatch(/^[0-9]+$/);
+    const { publicKey } = JSON.parse(gen.stdout) as { publicKey: string[] };
+    expect(publicKey).toHaveLength(2);
     const show = await cli("keys", "show", "k.json", "--json");
-    expect(JSON.parse(show.stdout).keyHash).toBe(keyHash);
+    expect(JSON.parse(show.stdout)).toEqual({ publicKey });
+    const registry = "0x" + "ab".repeat(20);
+    const inRegistry = await cli(
+      "keys",
+      "show",
+      "k.json",
+      "--registry",
+      registry,
+      "--chain-id",
+      "5",
+      "--json",
+    );
+    const pub = [BigInt(publicKey[0]!), BigInt(publicKey[1]!)] as const;
+    expect(JSON.parse(inRegistry.stdout).keyHash).toBe(
+      (await registryKeyHash(pub, domainWord(registry, 5n))).toString(),
+    );
+    expect((await cli("keys", "show", "k.json", "--registry", "0x12")).code).toBe(2);
     expect((await cli("keys", "generate", "--out", "k.json")).code).toBe(2);
     const k = JSON.parse(readFileSync(join(dir, "k.json"), "utf8"));
     k.publicKey[0] = "1";
@@ -142,7 +159,9 @@ describe("rwa-attest CLI", () => {
     expect(JSON.parse(p.stdout).chunks).toBe(5);
     expect((await cli("verify-attestation", "att.json")).code).toBe(0);
     const att = JSON.parse(readFileSync(join(dir, "att.json"), "utf8"));
-    att.chunks[1].publicSignals[5] = att.chunks[0].publicSignals[5];
+    const figA = 4; // docs/INTERFACES.md: root, pool, policyHash, keyHash, figA, ...
+    expect(att.chunks[1].publicSignals[figA]).not.toBe(att.chunks[0].publicSignals[figA]);
+    att.chunks[1].publicSignals[figA] = att.chunks[0].publicSignals[figA];
     writeFileSync(join(dir, "att-bad.json"), JSON.stringify(att));
     const bad = await cli("verify-attestation", "att-bad.json", "--json");
     expect(bad.code).toBe(1);

@@ -77,13 +77,20 @@ export function poseidon(): Promise<{ hash: (xs: bigint[]) => bigint }> {
   return poseidonP;
 }
 
-/** A Baby Jubjub key (from a small private scalar) and its keyHash = Poseidon(Ax, Ay). */
-export async function babyKey(seed: bigint): Promise<{ ax: bigint; ay: bigint; keyHash: bigint }> {
+/** A Baby Jubjub public key from a small private scalar. */
+export async function babyKey(seed: bigint): Promise<{ ax: bigint; ay: bigint }> {
   const bj = await buildBabyjub();
   const pub = bj.mulPointEscalar(bj.Base8, seed);
-  const ax = BigInt(bj.F.toString(pub[0]));
-  const ay = BigInt(bj.F.toString(pub[1]));
-  return { ax, ay, keyHash: (await poseidon()).hash([ax, ay]) };
+  return { ax: BigInt(bj.F.toString(pub[0])), ay: BigInt(bj.F.toString(pub[1])) };
+}
+
+/** The key's hash in a registry on a chain, Poseidon(Ax, Ay, domain) (docs/INTERFACES.md). */
+export async function keyHashIn(
+  k: { ax: bigint; ay: bigint },
+  registry: string,
+  chainId: bigint,
+): Promise<bigint> {
+  return (await poseidon()).hash([k.ax, k.ay, packDomain(registry, chainId)]);
 }
 
 /** policyHash = Poseidon(1, params...) as in docs/INTERFACES.md. */
@@ -113,9 +120,11 @@ export interface AttestContext {
   chunkCount?: bigint;
   figures?: PoolFigures;
   root?: bigint;
+  /** The registry and chain the proof is made for: they enter the default keyHash. */
   registry?: string;
   chainId?: bigint;
   policyHash?: bigint;
+  /** Default: the world key's hash for `registry` and `chainId`. */
   keyHash?: bigint;
 }
 
@@ -148,37 +157,31 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
   await deployVerifier(gov!, registry, PROOF_SOURCE.verifierContract, PROOF_SOURCE.circuitName);
   const pHash = await policyHash(POLICY);
   await registerPolicy(registry, pHash, POLICY);
-  const key = await babyKey(123456789n);
+  const pub = await babyKey(123456789n);
   const asOriginator = registry.connect(originator!) as Contract;
-  await onboardOriginator(registry, asOriginator, { ...key, validFrom: 1 }, [1n, 2n, 3n]);
+  const keyHash = await onboardOriginator(registry, asOriginator, { ...pub, validFrom: 1 }, [1n, 2n, 3n]);
+  const key = { ...pub, keyHash };
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const registryAddress = await registry.getAddress();
   const today = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / DAY;
-  const resolve = async (ctx: AttestContext): Promise<Required<AttestContext>> => ({
-    poolId: ctx.poolId,
-    period: ctx.period,
-    asOfDate: ctx.asOfDate ?? (await today()),
-    chunkIndex: ctx.chunkIndex ?? 0n,
-    chunkCount: ctx.chunkCount ?? 1n,
-    figures: ctx.figures ?? healthyFigures(),
-    root: ctx.root ?? 0x1234567890abcdefn,
-    registry: ctx.registry ?? registryAddress,
-    chainId: ctx.chainId ?? chainId,
-    policyHash: ctx.policyHash ?? pHash,
-    keyHash: ctx.keyHash ?? key.keyHash,
-  });
+  const resolve = async (ctx: AttestContext): Promise<Required<AttestContext>> => {
+    const where = { registry: ctx.registry ?? registryAddress, chainId: ctx.chainId ?? chainId };
+    return {
+      poolId: ctx.poolId,
+      period: ctx.period,
+      asOfDate: ctx.asOfDate ?? (await today()),
+      chunkIndex: ctx.chunkIndex ?? 0n,
+      chunkCount: ctx.chunkCount ?? 1n,
+      figures: ctx.figures ?? healthyFigures(),
+      root: ctx.root ?? 0x1234567890abcdefn,
+      ...where,
+      policyHash: ctx.policyHash ?? pHash,
+      keyHash: ctx.keyHash ?? (await keyHashIn(pub, where.registry, where.chainId)),
+    };
+  };
   const signalsOf = (c: Required<AttestContext>) => {
     const [figA, figB, figC] = packFigures(c.figures);
-    return [
-      c.root,
-      packPool(c),
-      packDomain(c.registry, c.chainId),
-      c.policyHash,
-      c.keyHash,
-      figA,
-      figB,
-      figC,
-    ];
+    return [c.root, packPool(c), c.policyHash, c.keyHash, figA, figB, figC];
   };
   const signals = async (ctx: AttestContext) => signalsOf(await resolve(ctx));
   const cid = circuitId(PROOF_SOURCE.circuitName);

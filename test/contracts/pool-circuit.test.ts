@@ -6,12 +6,18 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
-import { generateOriginatorKey, keyHash } from "../../prover/commitment/keys.ts";
+import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { deployVerifier, onboardOriginator, policyParamsInput, registerPolicy } from "../../deploy/index.ts";
+import {
+  deployRegistry,
+  deployVerifier,
+  onboardOriginator,
+  policyParamsInput,
+  registerPolicy,
+} from "../../deploy/index.ts";
 import { readAttestation, submitAttestation } from "../../sdk/vault/registry.ts";
 import { makeWorld, revertOf, terminateCurves } from "./helpers.ts";
 
@@ -25,7 +31,7 @@ const verifierContract = POOL ? `${POOL.template}${POOL.params[0]}Verifier` : ""
 afterAll(terminateCurves);
 
 describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} proofs`, () => {
-  it("records a two-chunk pool proven by the prover, with the prover's figures; refuses replay and tampering", async () => {
+  it("records a two-chunk pool proven by the prover, with the prover's figures; refuses replay, tampering and another registry", async () => {
     const w = await makeWorld();
     const name = POOL!.name;
     await deployVerifier(w.gov, w.registry, verifierContract, name);
@@ -33,11 +39,10 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
     await registerPolicy(w.registry, pHash, policyParamsInput(DEFAULT_POLICY));
     const key = await generateOriginatorKey();
     const originator = w.others[6]!;
-    const kh = await keyHash(key.publicKey);
-    await onboardOriginator(
+    const kh = await onboardOriginator(
       w.registry,
       w.registry.connect(originator) as Contract,
-      { keyHash: kh, ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+      { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
       [42n],
     );
     const chunk = POOL!.params[0]!;
@@ -52,6 +57,8 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
       instance: name,
     });
     expect(attestation.chunks.length).toBe(2);
+    // the prover's key hash is the one the registry computed on-chain when the key was proposed
+    expect(attestation.keyHash).toBe(kh);
     const relayer = w.registry.connect(w.others[7]!) as Contract;
     const [c0, c1] = attestation.chunks as [(typeof attestation.chunks)[0], (typeof attestation.chunks)[0]];
     // a tampered figure fails verification
@@ -79,5 +86,22 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
       w.registry,
     );
     expect(replay.name).toBe("Registry__PeriodNotAfterLast");
+    // the same proof in a second registry where the same originator key and pool are registered: refused,
+    // because the proof's key hash binds the first registry
+    const second = await deployRegistry(w.gov);
+    await deployVerifier(w.gov, second, verifierContract, name);
+    await registerPolicy(second, pHash, policyParamsInput(DEFAULT_POLICY));
+    const kh2 = await onboardOriginator(
+      second,
+      second.connect(originator) as Contract,
+      { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+      [42n],
+    );
+    expect(kh2).not.toBe(kh);
+    const elsewhere = await revertOf(
+      submitAttestation(second.connect(w.others[7]!) as Contract, name, 1, c0.proof, c0.publicSignals),
+      second,
+    );
+    expect(elsewhere).toEqual({ name: "Registry__UnknownKey", args: [kh] });
   });
 });

@@ -8,6 +8,7 @@ import {
   POLICY,
   babyKey,
   healthyFigures,
+  keyHashIn,
   makeWorld,
   revertOf,
   solidityProof,
@@ -213,26 +214,19 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
   });
 
   it("refuses an unknown key and another originator's key", async () => {
-    const unknown = await babyKey(99n);
-    const r = await revertOf(
-      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: unknown.keyHash })),
-      reg,
-    );
-    expect(r).toEqual({ name: "Registry__UnknownKey", args: [unknown.keyHash] });
+    const here = await reg.getAddress();
+    const unknown = await keyHashIn(await babyKey(99n), here, w.chainId);
+    const r = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: unknown })), reg);
+    expect(r).toEqual({ name: "Registry__UnknownKey", args: [unknown] });
     const other = w.others[1]!;
     const k2 = await babyKey(555n);
+    const k2Hash = await keyHashIn(k2, here, w.chainId);
     const asOther = reg.connect(other) as Contract;
-    await (await asOther.getFunction("proposeKey")(k2.keyHash, k2.ax, k2.ay, 1)).wait();
-    const r1 = await revertOf(
-      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2.keyHash })),
-      reg,
-    );
+    await (await asOther.getFunction("proposeKey")(k2.ax, k2.ay, 1)).wait();
+    const r1 = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2Hash })), reg);
     expect(r1.name).toBe("Registry__KeyNotApproved");
-    await (await reg.getFunction("approveKey")(k2.keyHash)).wait();
-    const r2 = await revertOf(
-      w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2.keyHash })),
-      reg,
-    );
+    await (await reg.getFunction("approveKey")(k2Hash)).wait();
+    const r2 = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2Hash })), reg);
     expect(r2.name).toBe("Registry__KeyNotForOriginator");
   });
 
@@ -241,19 +235,42 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     expect(r).toEqual({ name: "Registry__UnknownPolicy", args: [42n] });
   });
 
-  it("refuses another chain and another registry", async () => {
+  it("refuses a proof made for another chain or another registry: its key hash is unknown here", async () => {
+    const otherChain = await keyHashIn(w.key, await reg.getAddress(), w.chainId + 1n);
     const r1 = await revertOf(
       w.submit(await w.attest({ poolId: 1n, period: 10n, chainId: w.chainId + 1n })),
       reg,
     );
-    expect(r1.name).toBe("Registry__WrongDomain");
-    expect(r1.args[1]).toBe(await reg.getFunction("domainSignal")());
+    expect(r1).toEqual({ name: "Registry__UnknownKey", args: [otherChain] });
     const second = await deployRegistry(w.gov);
+    const secondAddress = await second.getAddress();
+    // The same originator key, approved in the second registry, has another hash there.
+    const secondHash = await keyHashIn(w.key, secondAddress, w.chainId);
+    await (
+      await (second.connect(w.originator) as Contract).getFunction("proposeKey")(w.key.ax, w.key.ay, 1)
+    ).wait();
+    await (await second.getFunction("approveKey")(secondHash)).wait();
+    expect((await second.getFunction("keyRecord")(secondHash)).approved).toBe(true);
     const r2 = await revertOf(
-      w.submit(await w.attest({ poolId: 1n, period: 10n, registry: await second.getAddress() })),
+      w.submit(await w.attest({ poolId: 1n, period: 10n, registry: secondAddress })),
       reg,
     );
-    expect(r2.name).toBe("Registry__WrongDomain");
+    expect(r2).toEqual({ name: "Registry__UnknownKey", args: [secondHash] });
+  });
+
+  it("computes key hashes on-chain as the prover does, and refuses a public key outside the field", async () => {
+    const { registryKeyHash, domainWord } = await import("../../prover/commitment/keys.ts");
+    const here = await reg.getAddress();
+    for (const seed of [1n, 2n, 987654321n]) {
+      const k = await babyKey(seed);
+      const onChain = (await reg.getFunction("keyHashOf")(k.ax, k.ay)) as bigint;
+      expect(onChain).toBe(await registryKeyHash([k.ax, k.ay], domainWord(here, w.chainId)));
+    }
+    expect(w.key.keyHash).toBe(await keyHashIn(w.key, here, w.chainId));
+    const p = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    const k = await babyKey(4242n);
+    const r = await revertOf(w.asOriginator.getFunction("proposeKey")(k.ax + p, k.ay, 1), reg);
+    expect(r).toEqual({ name: "Registry__NotFieldElement", args: [k.ax + p, k.ay] });
   });
 
   it("refuses an unknown pool, an unknown or retired verifier", async () => {
@@ -290,8 +307,9 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
   });
 
   it("rotates keys from a period on and refuses a revoked key's later attestations", async () => {
-    const k3 = await babyKey(777n);
-    await (await w.asOriginator.getFunction("proposeKey")(k3.keyHash, k3.ax, k3.ay, 20)).wait();
+    const k3 = { ...(await babyKey(777n)), keyHash: 0n };
+    k3.keyHash = await keyHashIn(k3, await reg.getAddress(), w.chainId);
+    await (await w.asOriginator.getFunction("proposeKey")(k3.ax, k3.ay, 20)).wait();
     await (await reg.getFunction("approveKey")(k3.keyHash)).wait();
     // old key: valid up to period 19 only
     const old = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 20n })), reg);
@@ -308,6 +326,9 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
       reg,
     );
     expect(revoked).toEqual({ name: "Registry__KeyRevoked", args: [k3.keyHash] });
+    // ... and an originator whose current key is revoked cannot register new pools
+    const newPool = await revertOf(w.asOriginator.getFunction("registerPool")(77n), reg);
+    expect(newPool).toEqual({ name: "Registry__KeyRevoked", args: [k3.keyHash] });
   });
 
   it("lets only governance manage verifiers and policies; retired verifiers refuse", async () => {

@@ -7,7 +7,7 @@ import hre from "hardhat";
 import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
 import type { TapeCommitment } from "../../prover/commitment/encoding.ts";
-import { generateOriginatorKey, keyHash, type OriginatorKey } from "../../prover/commitment/keys.ts";
+import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -63,7 +63,6 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
     registry,
     registry.connect(signers[1]!) as Contract,
     {
-      keyHash: await keyHash(originatorKey.publicKey),
       ax: originatorKey.publicKey[0],
       ay: originatorKey.publicKey[1],
       validFrom: 1,

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
+import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
@@ -21,6 +22,7 @@ import {
   IdParams,
   IdempotencyHeaders,
   JobView,
+  OriginatorKeyQuery,
   OriginatorKeyView,
   ProofBody,
   TapeSummary,
@@ -340,19 +342,30 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: originator,
       schema: {
         tags: ["originator"],
-        summary: "The originator's attestation signing key (Baby Jubjub public key and its Poseidon hash)",
+        summary: "The originator's attestation signing key (Baby Jubjub public key; its hash in a registry)",
         description:
           "The service holds the originator's EdDSA-Poseidon key (private part encrypted at rest) and signs " +
-          "attestations with it; register `publicKey` (or `keyHash`) in the on-chain registry.",
-        response: { 200: OriginatorKeyView, ...problemResponses(401, 403) },
+          "attestations with it; propose `publicKey` in the on-chain registry (`proposeKey(Ax, Ay, validFrom)`). " +
+          "With `registry` and `chainId`, the response also carries the key's hash in that registry, which " +
+          "governance approves and every proof for that registry carries.",
+        querystring: OriginatorKeyQuery,
+        response: { 200: OriginatorKeyView, ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => {
       const k = await originatorKey(s, req.principal!.owner);
+      const { registry, chainId } = req.query;
+      if ((registry === undefined) !== (chainId === undefined))
+        throw new ApiError("validation", "registry and chainId go together");
+      let keyHash: string | undefined;
+      if (registry !== undefined && chainId !== undefined) {
+        if (BigInt(chainId) >= 1n << 64n) throw new ApiError("validation", "chainId: above 2^64 - 1");
+        keyHash = (await registryKeyHash(k.publicKey, domainWord(registry, BigInt(chainId)))).toString();
+      }
       return {
         owner: req.principal!.owner,
         publicKey: [k.publicKey[0].toString(), k.publicKey[1].toString()],
-        keyHash: k.keyHash.toString(),
+        ...(keyHash === undefined ? {} : { keyHash }),
       };
     },
   );
