@@ -1,5 +1,6 @@
 /**
- * Deployment of the on-chain side (registry, verifiers, vault, tranche tokens, test stablecoin): the one
+ * Deployment of the on-chain side (registry and its key hasher, verifiers, vault, tranche tokens, test
+ * stablecoin; the score side: provider registry, score attestations, borrower gate; audit seeds): the one
  * place used by the tests, the demo and real networks. Works with any ethers v6 signer (Hardhat's
  * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`.
  */
@@ -245,14 +246,89 @@ export async function onboardOriginator(
   return keyHash;
 }
 
+/** The score side: provider keys and the provider-backed score attestations of registered pools. */
+export interface ScoresDeployment {
+  providers: Contract;
+  scores: Contract;
+  /** Score-backing verifier addresses by circuit name. */
+  verifiers: Record<string, string>;
+}
+
+/**
+ * Deploys the ProviderRegistry and ScoreAttestations (bound to `registry`), and one score-backing verifier per
+ * `[verifierContract, circuitName]`, registered as version 1 of that circuit (docs/SCORES.md). Governance
+ * defaults to the signer; `maxScoreAgeDays` (default 30) is the freshness bound the score proofs must carry.
+ */
+export async function deployScores(
+  signer: Signer,
+  opts: {
+    registry: string;
+    verifiers?: [verifierContract: string, circuitName: string][];
+    governance?: string;
+    maxScoreAgeDays?: number;
+  },
+): Promise<ScoresDeployment> {
+  const governance = opts.governance ?? (await signer.getAddress());
+  const providers = await deployContract(signer, "ProviderRegistry", [governance]);
+  const scores = await deployContract(signer, "ScoreAttestations", [
+    governance,
+    await providers.getAddress(),
+    opts.registry,
+    opts.maxScoreAgeDays ?? 30,
+  ]);
+  const verifiers: Record<string, string> = {};
+  for (const [contract, name] of opts.verifiers ?? []) {
+    const v = await deployContract(signer, contract);
+    verifiers[name] = await v.getAddress();
+    await (await scores.getFunction("addVerifier")(circuitId(name), 1, verifiers[name])).wait();
+  }
+  return { providers, scores, verifiers };
+}
+
+/**
+ * Deploys a BorrowerGate: borrower score proofs (`verifierContract`, default the borrower-score circuit's
+ * verifier) against the provider keys and the pools' backed score roots, with the gate's own threshold and
+ * freshness (docs/SCORES.md).
+ */
+export async function deployBorrowerGate(
+  signer: Signer,
+  opts: {
+    providers: string;
+    scores: string;
+    minScore: number;
+    maxAgeDays: number;
+    verifierContract?: string;
+  },
+): Promise<Contract> {
+  const verifier = await deployContract(signer, opts.verifierContract ?? "BorrowerScoreVerifier");
+  return deployContract(signer, "BorrowerGate", [
+    opts.providers,
+    opts.scores,
+    await verifier.getAddress(),
+    opts.minScore,
+    opts.maxAgeDays,
+  ]);
+}
+
+/** Deploys AuditSeeds: audit-sample seeds from the hash of a block `delayBlocks` after the request. */
+export async function deployAuditSeeds(signer: Signer, registry: string, delayBlocks = 5): Promise<Contract> {
+  return deployContract(signer, "AuditSeeds", [registry, delayBlocks]);
+}
+
 /** Addresses of a deployed system. */
 export interface SystemAddresses {
   chainId: string;
   registry: string;
+  /** circomlibjs's Poseidon contract the registry computes key hashes with. */
+  keyHasher: string;
   verifiers: Record<string, string>;
   asset: string;
   vault: string;
   tranches: { senior: string; mezzanine: string; junior: string };
+  /** Present when the score side was deployed (`scores` option). */
+  scores?: { providers: string; scores: string; verifiers: Record<string, string> };
+  /** Present when `auditSeedsDelay` was given. */
+  auditSeeds?: string;
 }
 
 /**
@@ -268,6 +344,10 @@ export async function deploySystem(
     maxAgeSeconds?: bigint;
     vaultConfig?: VaultConfig;
     policies?: { hash: bigint; params: PolicyParamsInput }[];
+    /** Also deploy the score side (provider registry, score attestations, score-backing verifiers). */
+    scores?: { verifiers: [verifierContract: string, circuitName: string][]; maxScoreAgeDays?: number };
+    /** Also deploy AuditSeeds with this delay in blocks. */
+    auditSeedsDelay?: number;
   },
 ): Promise<SystemAddresses> {
   const registry = await deployRegistry(signer, { maxAgeSeconds: opts.maxAgeSeconds });
@@ -284,9 +364,24 @@ export async function deploySystem(
     acceptedPolicies: (opts.policies ?? []).map((p) => p.hash),
   });
   const network = await signer.provider?.getNetwork();
+  const registryAddress = await registry.getAddress();
+  let scores: SystemAddresses["scores"];
+  if (opts.scores) {
+    const d = await deployScores(signer, { registry: registryAddress, ...opts.scores });
+    scores = {
+      providers: await d.providers.getAddress(),
+      scores: await d.scores.getAddress(),
+      verifiers: d.verifiers,
+    };
+  }
+  const auditSeeds =
+    opts.auditSeedsDelay === undefined
+      ? undefined
+      : await (await deployAuditSeeds(signer, registryAddress, opts.auditSeedsDelay)).getAddress();
   return {
     chainId: String(network?.chainId ?? ""),
-    registry: await registry.getAddress(),
+    registry: registryAddress,
+    keyHasher: (await registry.getFunction("keyHasher")()) as string,
     verifiers,
     asset,
     vault: await v.vault.getAddress(),
@@ -295,5 +390,7 @@ export async function deploySystem(
       mezzanine: await v.mezzanine.getAddress(),
       junior: await v.junior.getAddress(),
     },
+    ...(scores ? { scores } : {}),
+    ...(auditSeeds ? { auditSeeds } : {}),
   };
 }

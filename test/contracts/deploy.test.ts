@@ -28,6 +28,33 @@ describe("deploy/index.ts", () => {
     ).rejects.toThrow();
   });
 
+  it("deploys the score side and audit seeds with the system, bound to its registry", async () => {
+    const { ethers } = await hre.network.connect();
+    const [signer] = await ethers.getSigners();
+    const a = await deploySystem(signer!, {
+      verifiers: [["StandInPoolVerifier", "stand-in-pool"]],
+      scores: { verifiers: [["ScoreBacking8Verifier", "score-backing-8"]], maxScoreAgeDays: 21 },
+      auditSeedsDelay: 4,
+    });
+    expect(a.scores).toBeDefined();
+    const scores = await ethers.getContractAt(
+      loadArtifact("ScoreAttestations").abi as never,
+      a.scores!.scores,
+    );
+    expect(await scores.getFunction("registry")()).toBe(a.registry);
+    expect(await scores.getFunction("providers")()).toBe(a.scores!.providers);
+    expect(await scores.getFunction("maxScoreAgeDays")()).toBe(21n);
+    const added = await scores.queryFilter(scores.getEvent("ScoreVerifierAdded"));
+    expect(added.map((e) => ("args" in e ? [...e.args] : []))).toEqual([
+      [circuitId("score-backing-8"), 1n, a.scores!.verifiers["score-backing-8"]],
+    ]);
+    const seeds = await ethers.getContractAt(loadArtifact("AuditSeeds").abi as never, a.auditSeeds!);
+    expect(await seeds.getFunction("registry")()).toBe(a.registry);
+    expect(await seeds.getFunction("delay")()).toBe(4n);
+    const registry = await ethers.getContractAt(loadArtifact("AttestationRegistry").abi as never, a.registry);
+    expect(await registry.getFunction("keyHasher")()).toBe(a.keyHasher);
+  });
+
   it("refuses unknown artifacts with a clear message", () => {
     expect(() => loadArtifact("NoSuchContract")).toThrow(/no artifact for NoSuchContract/);
   });

@@ -30,7 +30,7 @@ import {
 } from "../../prover/borrower/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
-import { circuitId, deployContract } from "../../deploy/index.ts";
+import { circuitId, deployBorrowerGate } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
@@ -101,14 +101,12 @@ beforeAll(async () => {
     )
   ).wait();
   await (await providers.getFunction("approveKey")(ph)).wait();
-  const bv = await deployContract(gov, "BorrowerScoreVerifier");
-  gate = await deployContract(gov, "BorrowerGate", [
-    await providers.getAddress(),
-    await scores.getAddress(),
-    await bv.getAddress(),
-    600,
-    60,
-  ]);
+  gate = await deployBorrowerGate(gov, {
+    providers: await providers.getAddress(),
+    scores: await scores.getAddress(),
+    minScore: 600,
+    maxAgeDays: 60,
+  });
   // a one-chunk tape whose scores the provider backs
   tape = generateSyntheticTape({ seed: 21, loans: 8, poolId: POOL_ID, asOfDate: today });
   commitment = await commitTape(tape, await deriveSalts(4n, tape), { chunkSize: 8 });

@@ -18,7 +18,7 @@ import {
   type InstanceProof,
   type ProviderKey,
 } from "../../prover/scores/index.ts";
-import { circuitId, deployContract } from "../../deploy/index.ts";
+import { circuitId, deployAuditSeeds } from "../../deploy/index.ts";
 import { sampleIndices } from "../../prover/audit-sample.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
@@ -208,7 +208,7 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
 
   it("AuditSeeds: a seed from a block after the request, only for an attested period; the indices match the SDK", async () => {
     const { ethers } = world;
-    const seeds = await deployContract(world.gov, "AuditSeeds", [await world.registry.getAddress(), 3]);
+    const seeds = await deployAuditSeeds(world.gov, await world.registry.getAddress(), 3);
     const mine = async (n: number) => {
       for (let i = 0; i < n; i++) await ethers.provider.send("evm_mine", []);
     };

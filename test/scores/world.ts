@@ -12,9 +12,8 @@ import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
-  circuitId,
-  deployContract,
   deployRegistry,
+  deployScores,
   deployVerifier,
   onboardOriginator,
   registerPolicy,
@@ -69,17 +68,11 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
     },
     poolIds,
   );
-  const providers = await deployContract(gov, "ProviderRegistry", [gov.address]);
-  const scores = await deployContract(gov, "ScoreAttestations", [
-    gov.address,
-    await providers.getAddress(),
-    await registry.getAddress(),
+  const { providers, scores } = await deployScores(gov, {
+    registry: await registry.getAddress(),
+    verifiers: [["ScoreBacking8Verifier", SCORE_INSTANCE]],
     maxScoreAgeDays,
-  ]);
-  const verifier = await deployContract(gov, "ScoreBacking8Verifier");
-  await (
-    await scores.getFunction("addVerifier")(circuitId(SCORE_INSTANCE), 1, await verifier.getAddress())
-  ).wait();
+  });
   const registryAddress = await registry.getAddress();
   return {
     ethers,
