@@ -7,6 +7,7 @@ import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IGroth16Verifier8} from "./interfaces/IGroth16Verifier8.sol";
 import {ScoreAttestations} from "./ScoreAttestations.sol";
 import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {BorrowerScoreSignals as Sig} from "./generated/BorrowerScoreSignals.sol";
 
 /// @title BorrowerGate
 /// @notice Admits an account whose borrower proves privately (circuits/borrower/borrower_score.circom) that a
@@ -62,18 +63,18 @@ contract BorrowerGate {
         uint256[2] calldata c,
         uint256[8] calldata s
     ) external {
-        if (s[5] != scope()) revert Gate__WrongScope(s[5], scope());
-        if (s[7] != uint256(uint160(msg.sender))) revert Gate__WrongAccount(s[7], msg.sender);
-        if (s[3] < minScore) revert Gate__ThresholdTooLow(s[3], minScore);
+        if (s[Sig.SCOPE] != scope()) revert Gate__WrongScope(s[Sig.SCOPE], scope());
+        if (s[Sig.ACCOUNT] != uint256(uint160(msg.sender))) revert Gate__WrongAccount(s[Sig.ACCOUNT], msg.sender);
+        if (s[Sig.THRESHOLD] < minScore) revert Gate__ThresholdTooLow(s[Sig.THRESHOLD], minScore);
         uint256 today = block.timestamp / 1 days;
         uint256 oldest = today > maxAgeDays ? today - maxAgeDays : 0;
-        if (s[4] < oldest) revert Gate__ReportTooOld(s[4], oldest);
-        if (s[0] == 0 || scores.backedRoot(poolId, period) != s[0]) revert Gate__RootNotBacked(s[0], poolId, period);
-        providers.checkKey(s[1], uint32(today));
-        if (nullifierUsed[s[6]]) revert Gate__NullifierUsed(s[6]);
-        if (!verifier.verifyProof(a, b, c, s)) revert Gate__InvalidProof(s[6]);
-        nullifierUsed[s[6]] = true;
+        if (s[Sig.MIN_SCORE_DATE] < oldest) revert Gate__ReportTooOld(s[Sig.MIN_SCORE_DATE], oldest);
+        if (s[Sig.ROOT] == 0 || scores.backedRoot(poolId, period) != s[Sig.ROOT]) revert Gate__RootNotBacked(s[Sig.ROOT], poolId, period);
+        providers.checkKey(s[Sig.PROVIDER_KEY_HASH], uint32(today));
+        if (nullifierUsed[s[Sig.NULLIFIER]]) revert Gate__NullifierUsed(s[Sig.NULLIFIER]);
+        if (!verifier.verifyProof(a, b, c, s)) revert Gate__InvalidProof(s[Sig.NULLIFIER]);
+        nullifierUsed[s[Sig.NULLIFIER]] = true;
         admitted[msg.sender] = true;
-        emit BorrowerAdmitted(msg.sender, s[6], poolId, period, s[1]);
+        emit BorrowerAdmitted(msg.sender, s[Sig.NULLIFIER], poolId, period, s[Sig.PROVIDER_KEY_HASH]);
     }
 }

@@ -7,6 +7,7 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {ScoreBackingSignals as Sig} from "./generated/ScoreBackingSignals.sol";
 
 /// @notice The ABI of a snarkjs Groth16 verifier with six public signals (the score-backing instances).
 interface IGroth16Verifier6 {
@@ -128,29 +129,29 @@ contract ScoreAttestations is Ownable2Step {
         Verifier memory v = _verifiers[circuitId][version];
         if (v.verifier == address(0)) revert Scores__UnknownVerifier(circuitId, version);
         if (v.retired) revert Scores__VerifierRetired(circuitId, version);
-        if (s[2] != domainSignal()) revert Scores__WrongDomain(s[2], domainSignal());
-        uint256 pool = s[1];
-        if (pool >> 144 != 0) revert Scores__MalformedSignal(1, pool);
+        if (s[Sig.DOMAIN] != domainSignal()) revert Scores__WrongDomain(s[Sig.DOMAIN], domainSignal());
+        uint256 pool = s[Sig.POOL];
+        if (pool >> Codec.POOL_BITS != 0) revert Scores__MalformedSignal(Sig.POOL, pool);
         uint64 poolId = pool.poolId();
         uint32 period = pool.period();
         uint16 chunkIndex = pool.chunkIndex();
         if (registry.poolOriginator(poolId) == address(0)) revert Scores__UnknownPool(poolId);
-        if (s[5] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[5], maxScoreAgeDays);
-        providers.checkKey(s[3], pool.asOfDate());
-        _checkAttested(poolId, period, pool, s[0]);
+        if (s[Sig.MAX_AGE_DAYS] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[Sig.MAX_AGE_DAYS], maxScoreAgeDays);
+        providers.checkKey(s[Sig.PROVIDER_KEY_HASH], pool.asOfDate());
+        _checkAttested(poolId, period, pool, s[Sig.ROOT]);
         if (chunkProvider[poolId][period][chunkIndex] != 0) revert Scores__AlreadyRecorded(poolId, period, chunkIndex);
         PeriodRecord storage r = _periods[poolId][period];
         if (r.received == 0) {
-            _periods[poolId][period] = PeriodRecord(s[0], circuitId, pool.chunkCount(), 0);
-        } else if (r.root != s[0] || r.circuitId != circuitId || r.chunkCount != pool.chunkCount()) {
+            _periods[poolId][period] = PeriodRecord(s[Sig.ROOT], circuitId, pool.chunkCount(), 0);
+        } else if (r.root != s[Sig.ROOT] || r.circuitId != circuitId || r.chunkCount != pool.chunkCount()) {
             revert Scores__ChunkMismatch(poolId, period, chunkIndex);
         }
         if (!IGroth16Verifier6(v.verifier).verifyProof(a, b, c, s)) {
             revert Scores__InvalidProof(poolId, period, chunkIndex);
         }
         _periods[poolId][period].received += 1;
-        chunkProvider[poolId][period][chunkIndex] = s[3];
-        emit ScoresBacked(poolId, period, chunkIndex, s[0], s[3], s[4], uint16(s[5]));
+        chunkProvider[poolId][period][chunkIndex] = s[Sig.PROVIDER_KEY_HASH];
+        emit ScoresBacked(poolId, period, chunkIndex, s[Sig.ROOT], s[Sig.PROVIDER_KEY_HASH], s[Sig.MODEL_ID], uint16(s[Sig.MAX_AGE_DAYS]));
     }
 
     /// @dev The registry's latest complete attestation of the pool must be for this period, with the same
