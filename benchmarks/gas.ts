@@ -97,7 +97,10 @@ if (POOL !== undefined) {
     "once per key",
   );
   await (
-    await w.registry.getFunction("approveKey")(await asOrig.getFunction("keyHashOf")(...key.publicKey))
+    await w.registry.getFunction("approveKey")(
+      orig.address,
+      await asOrig.getFunction("keyHashOf")(...key.publicKey),
+    )
   ).wait();
   await gasOf(asOrig.getFunction("registerPool")(42n));
   const today = Number(await w.today());

@@ -81,7 +81,11 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     // solhint-disable-next-line immutable-vars-naming
     uint256 private immutable _chainId;
 
+    /// @dev Approved keys (a key is recorded here only when governance approves it).
     mapping(uint256 keyHash => KeyRecord) private _keys;
+    /// @dev Pending proposals, per proposer: validFrom + 1 (0 = none). Kept per proposer so that nobody can
+    /// block an originator's key by proposing the same public key first (front-running a proposal).
+    mapping(address originator => mapping(uint256 keyHash => uint64 validFromPlusOne)) private _proposals;
     mapping(address originator => uint256 keyHash) public currentKey;
     mapping(uint256 policyHash => PolicyRecord) private _policies;
     mapping(uint16 index => uint256 policyHash) public policyHashAt;
@@ -101,33 +105,43 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     // ---------------------------------------------------------------- originator keys
 
     /// @notice Proposes the caller's Baby Jubjub public key (ax, ay), valid from period `validFrom`; returns its
-    /// hash in this registry, keyHash = Poseidon(ax, ay, domainSignal()), which proofs must carry.
+    /// hash in this registry, keyHash = Poseidon(ax, ay, domainSignal()), which proofs must carry. Proposals
+    /// are per proposer: another account proposing the same key blocks nothing (governance approves one
+    /// proposer's, after checking off-chain that it holds the key).
     function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
         if (ax >= FIELD || ay >= FIELD) revert Registry__NotFieldElement(ax, ay);
         keyHash = keyHashOf(ax, ay);
         if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
-        _keys[keyHash] = KeyRecord(msg.sender, validFrom, type(uint32).max, false, false);
+        _proposals[msg.sender][keyHash] = uint64(validFrom) + 1;
         emit KeyProposed(msg.sender, keyHash, ax, ay, validFrom);
     }
 
-    /// @notice Approves a proposed key; it replaces the originator's current key from its validFrom period on.
-    function approveKey(uint256 keyHash) external onlyOwner {
-        KeyRecord storage k = _keys[keyHash];
-        address originator = k.originator;
-        if (originator == address(0)) revert Registry__UnknownKey(keyHash);
-        if (k.revoked) revert Registry__KeyRevoked(keyHash);
+    /// @notice Approves `originator`'s proposal of a key; it replaces the originator's current key from its
+    /// validFrom period on. A key is approved for one originator only, once.
+    function approveKey(address originator, uint256 keyHash) external onlyOwner {
+        uint64 proposed = _proposals[originator][keyHash];
+        if (proposed == 0) revert Registry__NoProposal(originator, keyHash);
+        if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
+        delete _proposals[originator][keyHash];
+        uint32 validFrom = uint32(proposed - 1);
         uint256 old = currentKey[originator];
-        if (old != 0 && old != keyHash) {
+        if (old != 0) {
             KeyRecord storage o = _keys[old];
-            if (k.validFrom <= o.validFrom) {
-                revert Registry__KeyNotValidForPeriod(keyHash, k.validFrom, o.validFrom, o.validUntil);
+            if (validFrom <= o.validFrom) {
+                revert Registry__KeyNotValidForPeriod(keyHash, validFrom, o.validFrom, o.validUntil);
             }
-            o.validUntil = k.validFrom - 1;
-            emit KeyRotated(originator, old, k.validFrom - 1);
+            o.validUntil = validFrom - 1;
+            emit KeyRotated(originator, old, validFrom - 1);
         }
-        k.approved = true;
+        _keys[keyHash] = KeyRecord(originator, validFrom, type(uint32).max, true, false);
         currentKey[originator] = keyHash;
-        emit KeyApproved(originator, keyHash, k.validFrom);
+        emit KeyApproved(originator, keyHash, validFrom);
+    }
+
+    /// @notice Whether `originator` has a pending (unapproved) proposal of the key, and from which period.
+    function proposal(address originator, uint256 keyHash) external view returns (bool pending, uint32 validFrom) {
+        uint64 p = _proposals[originator][keyHash];
+        return (p != 0, p == 0 ? 0 : uint32(p - 1));
     }
 
     /// @notice Revokes a key (by governance or its originator): no later submission under it is accepted.
@@ -277,8 +291,10 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     function _checkKey(uint256 keyHash, address originator, uint32 period) private view {
         KeyRecord memory k = _keys[keyHash];
-        if (k.originator == address(0)) revert Registry__UnknownKey(keyHash);
-        if (!k.approved) revert Registry__KeyNotApproved(keyHash);
+        if (k.originator == address(0)) {
+            if (_proposals[originator][keyHash] != 0) revert Registry__KeyNotApproved(keyHash);
+            revert Registry__UnknownKey(keyHash);
+        }
         if (k.revoked) revert Registry__KeyRevoked(keyHash);
         if (k.originator != originator) revert Registry__KeyNotForOriginator(keyHash, k.originator, originator);
         if (period < k.validFrom || period > k.validUntil) {

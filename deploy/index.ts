@@ -240,8 +240,11 @@ export async function onboardOriginator(
   poolIds: bigint[],
 ): Promise<bigint> {
   const keyHash = (await originatorRegistry.getFunction("keyHashOf")(key.ax, key.ay)) as bigint;
+  const originator = originatorRegistry.runner as Signer | null;
+  if (originator === null || typeof originator.getAddress !== "function")
+    throw new TypeError("originatorRegistry: expected a registry connected to the originator's signer");
   await (await originatorRegistry.getFunction("proposeKey")(key.ax, key.ay, key.validFrom)).wait();
-  await (await governanceRegistry.getFunction("approveKey")(keyHash)).wait();
+  await (await governanceRegistry.getFunction("approveKey")(await originator.getAddress(), keyHash)).wait();
   for (const id of poolIds) await (await originatorRegistry.getFunction("registerPool")(id)).wait();
   return keyHash;
 }

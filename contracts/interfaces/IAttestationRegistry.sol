@@ -27,8 +27,8 @@ interface IAttestationRegistry {
         uint64 minPoolBalance;
     }
 
-    /// @notice An originator's Baby Jubjub key, identified by its hash in this registry,
-    /// keyHash = Poseidon(Ax, Ay, domainSignal()).
+    /// @notice An approved originator key, identified by its hash in this registry,
+    /// keyHash = Poseidon(Ax, Ay, domainSignal()) (`approved` is always true for a recorded key).
     struct KeyRecord {
         address originator;
         uint32 validFrom;
@@ -59,6 +59,7 @@ interface IAttestationRegistry {
     error Registry__KeyExists(uint256 keyHash);
     error Registry__UnknownKey(uint256 keyHash);
     error Registry__KeyNotApproved(uint256 keyHash);
+    error Registry__NoProposal(address originator, uint256 keyHash);
     error Registry__KeyRevoked(uint256 keyHash);
     error Registry__KeyNotForOriginator(uint256 keyHash, address keyOriginator, address poolOriginator);
     error Registry__KeyNotValidForPeriod(uint256 keyHash, uint32 period, uint32 validFrom, uint32 validUntil);

@@ -223,11 +223,47 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     const k2Hash = await keyHashIn(k2, here, w.chainId);
     const asOther = reg.connect(other) as Contract;
     await (await asOther.getFunction("proposeKey")(k2.ax, k2.ay, 1)).wait();
+    // proposed by another account, not approved: unknown to this pool's originator
     const r1 = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2Hash })), reg);
-    expect(r1.name).toBe("Registry__KeyNotApproved");
-    await (await reg.getFunction("approveKey")(k2Hash)).wait();
+    expect(r1).toEqual({ name: "Registry__UnknownKey", args: [k2Hash] });
+    await (await reg.getFunction("approveKey")(other.address, k2Hash)).wait();
     const r2 = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: k2Hash })), reg);
-    expect(r2.name).toBe("Registry__KeyNotForOriginator");
+    expect(r2).toEqual({
+      name: "Registry__KeyNotForOriginator",
+      args: [k2Hash, other.address, w.originator.address],
+    });
+  });
+
+  it("refuses a key the originator proposed but governance has not approved", async () => {
+    const k = await babyKey(4343n);
+    const h = await keyHashIn(k, await reg.getAddress(), w.chainId);
+    await (await w.asOriginator.getFunction("proposeKey")(k.ax, k.ay, 1)).wait();
+    expect([...(await reg.getFunction("proposal")(w.originator.address, h))]).toEqual([true, 1n]);
+    const r = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 10n, keyHash: h })), reg);
+    expect(r).toEqual({ name: "Registry__KeyNotApproved", args: [h] });
+    // approving a proposal nobody made is refused, as is a second approval of an approved key
+    const stranger = w.others[4]!.address;
+    const none = await revertOf(reg.getFunction("approveKey")(stranger, h), reg);
+    expect(none).toEqual({ name: "Registry__NoProposal", args: [stranger, h] });
+  });
+
+  it("a key proposed first by another account (front-running) does not block its holder", async () => {
+    const squatter = w.others[5]!;
+    const holder = w.others[6]!;
+    const k = await babyKey(5151n);
+    const h = await keyHashIn(k, await reg.getAddress(), w.chainId);
+    await (await (reg.connect(squatter) as Contract).getFunction("proposeKey")(k.ax, k.ay, 1)).wait();
+    await (await (reg.connect(holder) as Contract).getFunction("proposeKey")(k.ax, k.ay, 1)).wait();
+    await (await reg.getFunction("approveKey")(holder.address, h)).wait();
+    expect((await reg.getFunction("keyRecord")(h)).originator).toBe(holder.address);
+    // the key now belongs to its holder: the squatter's proposal can no longer be approved or renewed
+    const late = await revertOf(reg.getFunction("approveKey")(squatter.address, h), reg);
+    expect(late).toEqual({ name: "Registry__KeyExists", args: [h] });
+    const again = await revertOf(
+      (reg.connect(squatter) as Contract).getFunction("proposeKey")(k.ax, k.ay, 1),
+      reg,
+    );
+    expect(again).toEqual({ name: "Registry__KeyExists", args: [h] });
   });
 
   it("refuses an unregistered policy", async () => {
@@ -249,7 +285,7 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     await (
       await (second.connect(w.originator) as Contract).getFunction("proposeKey")(w.key.ax, w.key.ay, 1)
     ).wait();
-    await (await second.getFunction("approveKey")(secondHash)).wait();
+    await (await second.getFunction("approveKey")(w.originator.address, secondHash)).wait();
     expect((await second.getFunction("keyRecord")(secondHash)).approved).toBe(true);
     const r2 = await revertOf(
       w.submit(await w.attest({ poolId: 1n, period: 10n, registry: secondAddress })),
@@ -310,7 +346,7 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     const k3 = { ...(await babyKey(777n)), keyHash: 0n };
     k3.keyHash = await keyHashIn(k3, await reg.getAddress(), w.chainId);
     await (await w.asOriginator.getFunction("proposeKey")(k3.ax, k3.ay, 20)).wait();
-    await (await reg.getFunction("approveKey")(k3.keyHash)).wait();
+    await (await reg.getFunction("approveKey")(w.originator.address, k3.keyHash)).wait();
     // old key: valid up to period 19 only
     const old = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 20n })), reg);
     expect(old).toEqual({ name: "Registry__KeyNotValidForPeriod", args: [w.key.keyHash, 20n, 1n, 19n] });
