@@ -4,13 +4,13 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import type { Signer } from "ethers";
+import { Contract, type Signer } from "ethers";
 import { circuitId, deploySystem, policyParamsInput, type SystemAddresses } from "../../deploy/index.ts";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { policyHash } from "../../prover/policy/index.ts";
-import { readAttestationFile, readPolicyFile } from "../files.ts";
-import { CliError, output, readUserJson } from "../io.ts";
+import { readAttestationFile, readKeyFile, readPolicyFile } from "../files.ts";
+import { CliError, EXIT, output, readUserJson } from "../io.ts";
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
 async function signerFor(network: string, envKey: string): Promise<{ signer: Signer; inProcess: boolean }> {
@@ -39,6 +39,42 @@ async function signerFor(network: string, envKey: string): Promise<{ signer: Sig
   }
   return { signer: new NonceManager(new Wallet(key, provider)), inProcess: false };
 }
+
+/** The deployment's registry on `network`, connected to the signer whose key is in `envKey`. */
+async function registryFor(
+  deploymentFile: string,
+  network: string,
+  envKey: string,
+): Promise<{ registry: Contract; signer: Signer; deployment: SystemAddresses }> {
+  if (!existsSync(deploymentFile)) throw new CliError(`--deployment: cannot read ${deploymentFile} (ENOENT)`);
+  const deployment = readUserJson<SystemAddresses>(deploymentFile, "deployment");
+  if (typeof deployment.registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(deployment.registry))
+    throw new CliError(`--deployment: ${deploymentFile} has no registry address`);
+  const { signer } = await signerFor(network, envKey);
+  const { loadArtifact } = await import("../../deploy/index.ts");
+  const registry = new Contract(deployment.registry, loadArtifact("AttestationRegistry").abi, signer);
+  return { registry, signer, deployment };
+}
+
+/** Sends a registry transaction; a revert becomes a CliError naming the registry's custom error. */
+async function send(registry: Contract, fn: string, args: unknown[]): Promise<bigint> {
+  try {
+    const receipt = await (await registry.getFunction(fn)(...args)).wait();
+    return receipt?.gasUsed ?? 0n;
+  } catch (err) {
+    const data = (err as { data?: unknown }).data;
+    const parsed = typeof data === "string" ? registry.interface.parseError(data) : null;
+    if (parsed) {
+      throw new CliError(
+        `${fn}: refused by the registry: ${parsed.name}(${parsed.args.join(", ")})`,
+        EXIT.negative,
+      );
+    }
+    throw err;
+  }
+}
+
+const networkOption = (envKey: string) => [`--network <url>`, `JSON-RPC URL (key in ${envKey})`] as const;
 
 export function registerChain(program: Command): void {
   program
@@ -100,28 +136,21 @@ export function registerChain(program: Command): void {
     .action(
       async (file: string, o: { deployment: string; network: string; version: string; json: boolean }) => {
         const att = readAttestationFile(file);
-        if (!existsSync(o.deployment))
-          throw new CliError(`--deployment: cannot read ${o.deployment} (ENOENT)`);
-        const dep = readUserJson<SystemAddresses>(o.deployment, "deployment");
-        if (dep.registry?.toLowerCase() !== att.registry.toLowerCase()) {
+        const { registry, deployment } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        if (deployment.registry.toLowerCase() !== att.registry.toLowerCase()) {
           throw new CliError(
-            `attestation: made for registry ${att.registry}, the deployment's is ${dep.registry}`,
+            `attestation: made for registry ${att.registry}, the deployment's is ${deployment.registry}`,
           );
         }
-        const { signer } = await signerFor(o.network, "ORIGINATOR_KEY");
-        const { Contract } = await import("ethers");
-        const { loadArtifact } = await import("../../deploy/index.ts");
-        const registry = new Contract(dep.registry, loadArtifact("AttestationRegistry").abi, signer);
         const gas: string[] = [];
         for (const c of att.chunks) {
-          const tx = await registry.getFunction("submitAttestation")(
+          const used = await send(registry, "submitAttestation", [
             circuitId(att.instance),
             Number(o.version),
             { a: c.solidity.a, b: c.solidity.b, c: c.solidity.c },
             c.publicSignals,
-          );
-          const receipt = await tx.wait();
-          gas.push(String(receipt?.gasUsed));
+          ]);
+          gas.push(used.toString());
         }
         output(
           o.json,
@@ -131,6 +160,75 @@ export function registerChain(program: Command): void {
       },
     );
 
+  const onboard = program
+    .command("onboard")
+    .description("originator onboarding on a deployed registry: propose a key, approve it, register pools");
+  onboard
+    .command("propose-key")
+    .description("propose an originator key file's public key (as the originator); prints its keyHash")
+    .argument("<key>", "originator key file from `rwa-attest keys generate`")
+    .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
+    .requiredOption(...networkOption("ORIGINATOR_KEY"))
+    .option("--valid-from <period>", "first period the key may sign", "1")
+    .option("--json", "machine-readable output", false)
+    .action(
+      async (file: string, o: { deployment: string; network: string; validFrom: string; json: boolean }) => {
+        if (!/^[0-9]+$/.test(o.validFrom) || BigInt(o.validFrom) >= 1n << 32n)
+          throw new CliError(`--valid-from: expected a 32-bit period, got ${o.validFrom}`);
+        const key = await readKeyFile(file);
+        const { registry, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        const keyHash = (await registry.getFunction("keyHashOf")(...key.publicKey)) as bigint;
+        const gas = await send(registry, "proposeKey", [...key.publicKey, Number(o.validFrom)]);
+        const r = { originator: await signer.getAddress(), keyHash: keyHash.toString(), gas: gas.toString() };
+        output(
+          o.json,
+          r,
+          () =>
+            `proposed key ${r.keyHash} for ${r.originator}; governance approves it with \`onboard approve-key\``,
+        );
+      },
+    );
+  onboard
+    .command("approve-key")
+    .description("approve an originator's proposed key (as governance)")
+    .requiredOption("--originator <address>", "the originator's account")
+    .requiredOption("--key-hash <n>", "the keyHash printed by `onboard propose-key`")
+    .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
+    .requiredOption(...networkOption("DEPLOYER_KEY"))
+    .option("--json", "machine-readable output", false)
+    .action(
+      async (o: {
+        originator: string;
+        keyHash: string;
+        deployment: string;
+        network: string;
+        json: boolean;
+      }) => {
+        if (!/^0x[0-9a-fA-F]{40}$/.test(o.originator))
+          throw new CliError(`--originator: not a 20-byte hex address: ${o.originator}`);
+        if (!/^[0-9]{1,78}$/.test(o.keyHash))
+          throw new CliError(`--key-hash: not a decimal number: ${o.keyHash}`);
+        const { registry } = await registryFor(o.deployment, o.network, "DEPLOYER_KEY");
+        const gas = await send(registry, "approveKey", [o.originator, BigInt(o.keyHash)]);
+        output(o.json, { approved: o.keyHash, gas: gas.toString() }, () => `approved key ${o.keyHash}`);
+      },
+    );
+  onboard
+    .command("register-pool")
+    .description("register pool ids to the calling originator (its current key must be approved)")
+    .argument("<poolIds...>", "pool ids (64-bit)")
+    .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
+    .requiredOption(...networkOption("ORIGINATOR_KEY"))
+    .option("--json", "machine-readable output", false)
+    .action(async (ids: string[], o: { deployment: string; network: string; json: boolean }) => {
+      for (const id of ids)
+        if (!/^[0-9]+$/.test(id) || BigInt(id) >= 1n << 64n)
+          throw new CliError(`poolId: expected a 64-bit pool id, got ${id}`);
+      const { registry } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+      const gas: string[] = [];
+      for (const id of ids) gas.push((await send(registry, "registerPool", [BigInt(id)])).toString());
+      output(o.json, { registered: ids, gas }, () => `registered pool(s) ${ids.join(", ")}`);
+    });
   program
     .command("serve")
     .description(
