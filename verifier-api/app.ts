@@ -17,7 +17,7 @@ import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
 import { ApiError, problem, type ProblemDetail } from "./errors.ts";
 import { forkAttestation, type AttestRunner } from "./attest-runner.ts";
-import { attestationHandler, commitmentHandler, proofHandler } from "./handlers.ts";
+import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "./handlers.ts";
 import { JobRunner } from "./jobs.ts";
 import { Metrics } from "./metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -116,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   runner.register("proof", proofHandler(services));
   runner.register("commitment", commitmentHandler(services));
   if (attest) runner.register("attestation", attestationHandler(services, attest));
+  runner.register("scores", scoresHandler(services));
 
   if (config.adminKey) {
     const keyHash = hashApiKey(config.adminKey);

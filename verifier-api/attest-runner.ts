@@ -1,6 +1,7 @@
 /**
  * Runs one job's heavy work in a forked worker process, with progress and cancellation: a pool attestation
- * (`attest-worker.ts`) or one proof (`prove-worker.ts`). The process (and the provers it forks, which
+ * (`attest-worker.ts`), one proof (`prove-worker.ts`) or the score-backing proofs of an attestation's chunks
+ * (`score-worker.ts`). The process (and the provers it forks, which
  * inherit its niceness) runs niced so request handling keeps the CPU, and is killed when the job is
  * aborted (handed back at shutdown).
  */
@@ -57,6 +58,45 @@ export interface ProveWorkerResult {
   witnessMs: number;
   proveMs: number;
 }
+
+/** The score-backing proofs of every chunk of a committed tape (`score-worker.ts`). */
+export interface ScoreWorkerRequest {
+  tapeJson: string;
+  /** Salt seed of the tape's published commitment, decimal. */
+  seed: string;
+  /** A ScoreBacking catalogue instance and its chunk size. */
+  instance: string;
+  chunkSize: number;
+  providerPublicKey: [string, string];
+  maxAgeDays: number;
+  /** The ScoreAttestations contract and its chain (the proofs' `domain`). */
+  contract: string;
+  chainId: string;
+  /** The provider's signed batch of each chunk, in chunk order (`SignedBatchJson`). */
+  batches: unknown[];
+  proverConcurrency: number;
+  nice?: number;
+}
+
+export interface ScoreWorkerResult {
+  /** The root the worker recomputed from the tape and seed (decimal). */
+  root: string;
+  chunks: {
+    chunkIndex: number;
+    proof: unknown;
+    publicSignals: string[];
+    witnessMs: number;
+    proveMs: number;
+  }[];
+}
+
+/** Proves the score-backing chunks of a tape in a `score-worker.ts` process. */
+export const forkScores = async (
+  req: ScoreWorkerRequest,
+  onProgress: (fraction: number, stage: string) => void,
+  signal: AbortSignal,
+): Promise<ScoreWorkerResult> =>
+  (await forkJob("./score-worker.ts", req, req.nice, onProgress, signal)) as ScoreWorkerResult;
 
 /** The default attestation runner: one worker process per attestation. Resolves with the JSON. */
 export const forkAttestation: AttestRunner = async (req, onProgress, signal) =>

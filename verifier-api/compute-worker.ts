@@ -1,12 +1,21 @@
 /**
- * A child process computing tape commitments and openings (Poseidon over every loan: about a millisecond
+ * A child process computing tape commitments, openings and score requests (and checking providers' signed
+ * batches against them) (Poseidon over every loan: about a millisecond
  * per loan in JavaScript, far too slow for the service's event loop). Forked by `compute.ts`; one request
  * at a time; keeps the last few commitments so repeated openings of a tape do not rebuild its tree.
  */
 import { openingToJson } from "../prover/audit.ts";
-import { commitTape, deriveSalts, openLoan, type TapeCommitment } from "../prover/commitment/encoding.ts";
+import {
+  chunkCountFor,
+  commitTape,
+  deriveSalts,
+  openLoan,
+  type TapeCommitment,
+} from "../prover/commitment/encoding.ts";
+import { buildScoreRequest } from "../prover/scores/index.ts";
 import { parseTapeJson } from "../prover/tape/index.ts";
 import type { ComputeReply, ComputeRequest } from "./compute.ts";
+import { batchFromJson, checkSignedBatch, scoreRequestToJson, type BatchProblem } from "./scores.ts";
 
 if (!process.send) throw new Error("verifier-api/compute-worker.ts must run as a forked child process");
 
@@ -31,6 +40,22 @@ process.on("message", async (req: ComputeRequest | { op: "stop" }) => {
   let reply: ComputeReply;
   try {
     const c = await commitmentOf(req);
+    const size = req.scoreChunkSize ?? 0;
+    const requests =
+      req.op === "score-requests" || req.op === "score-check"
+        ? Array.from({ length: chunkCountFor(c.records.length, size) }, (_, i) =>
+            buildScoreRequest(c, i, size),
+          )
+        : [];
+    let batchProblems: BatchProblem[] | undefined;
+    if (req.op === "score-check") {
+      const pub = [BigInt(req.providerPublicKey![0]), BigInt(req.providerPublicKey![1])] as const;
+      batchProblems = [];
+      for (const [i, r] of requests.entries()) {
+        const p = await checkSignedBatch(r, batchFromJson(req.batches![i]!), pub, `body/batches/${i}`);
+        if (p) batchProblems.push(p);
+      }
+    }
     reply = {
       id: req.id,
       ok: true,
@@ -39,6 +64,10 @@ process.on("message", async (req: ComputeRequest | { op: "stop" }) => {
       chunkCount: c.chunkCount,
       chunkRoots: c.chunkRoots.map((roots) => roots.map(String)),
       openings: req.op === "open" ? (req.indices ?? []).map((i) => openingToJson(openLoan(c, i))) : [],
+      ...(req.op === "score-requests"
+        ? { scoreRequests: requests.map((r, i) => scoreRequestToJson(r, i)) }
+        : {}),
+      ...(batchProblems ? { batchProblems } : {}),
     };
   } catch (err) {
     reply = { id: req.id, ok: false, message: (err as Error).message };

@@ -1,13 +1,18 @@
 /**
- * Tape commitments and openings off the event loop: requests go to one forked `compute-worker.ts` process,
+ * Tape commitments, openings and score requests off the event loop: requests go to one forked `compute-worker.ts` process,
  * in order. A worker that dies fails its request and is replaced on the next one.
  */
 import { ForkedWorker } from "./forked-worker.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
+import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 
 export interface ComputeRequest {
   id: number;
-  op: "commit" | "open";
+  /**
+   * `commit`; `open` (openings of `indices`); `score-requests` (every chunk's score request for chunks of
+   * `scoreChunkSize`); `score-check` (each of `batches` against its chunk's request, signed by `providerPublicKey`).
+   */
+  op: "commit" | "open" | "score-requests" | "score-check";
   /** Canonical JSON of the tape (decrypted by the caller). */
   tapeJson: string;
   /** Identifies the tape for the worker's cache (tape id and sha256). */
@@ -16,6 +21,9 @@ export interface ComputeRequest {
   seed: string;
   chunkSize: number;
   indices?: number[];
+  scoreChunkSize?: number;
+  providerPublicKey?: [string, string];
+  batches?: SignedBatchJson[];
 }
 
 export type ComputeReply =
@@ -28,6 +36,10 @@ export type ComputeReply =
       /** Per chunk, the roots of its subtrees (see TapeCommitment.chunkRoots). */
       chunkRoots: string[][];
       openings: LoanOpeningJson[];
+      /** `score-requests`: one per chunk. */
+      scoreRequests?: ScoreRequestJson[];
+      /** `score-check`: the batches that do not hold (empty when all do). */
+      batchProblems?: BatchProblem[];
     }
   | { id: number; ok: false; message: string };
 
@@ -44,7 +56,7 @@ export class ComputePool {
     },
   );
 
-  /** Commits to a tape (or opens loans of it) in the worker. */
+  /** Commits to a tape (or opens loans of it, or builds or checks its score requests) in the worker. */
   run(req: Omit<ComputeRequest, "id">): Promise<CommitResult> {
     return this.worker.request(req);
   }

@@ -1,7 +1,8 @@
 /**
  * Job handlers, one per job kind: `proof` (any catalogue instance, e.g. `example-multiplier`),
- * `commitment` (commit to an uploaded tape) and `attestation` (the pool attestation through
- * `prover/attest.ts`'s `attestPool`, registered only when that module exists).
+ * `commitment` (commit to an uploaded tape), `attestation` (the pool attestation through
+ * `prover/attest.ts`'s `attestPool`, registered only when that module exists) and `scores` (the
+ * score-backing proofs of an attestation's chunks from a provider's signed batches).
  */
 import { parseAttestation } from "../prover/attest.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../prover/commitment/keys.ts";
@@ -11,9 +12,11 @@ import { randomFieldElement } from "../prover/commitment/encoding.ts";
 import type { Groth16Proof } from "snarkjs";
 import { toSolidityProof } from "../prover/prove/index.ts";
 import type { Services } from "./app.ts";
-import { AttestWorkerError, forkProof, type AttestRunner } from "./attest-runner.ts";
+import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
 import { PermanentJobError, type JobHandler } from "./jobs.ts";
+import type { ComputeRequest } from "./compute.ts";
+import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 import type { TapeRecord } from "./storage/types.ts";
 
 export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
@@ -73,6 +76,48 @@ export async function openTapeLoans(
   });
   if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
   return r.openings;
+}
+
+/** Every chunk's score request of a committed tape for chunks of `scoreChunkSize` (in the compute worker). */
+export async function tapeScoreRequests(
+  s: Services,
+  t: TapeRecord,
+  scoreChunkSize: number,
+): Promise<ScoreRequestJson[]> {
+  const r = await runOnCommitment(s, t, { op: "score-requests", scoreChunkSize });
+  return r.scoreRequests ?? [];
+}
+
+/**
+ * Checks the provider's signed batches (one per chunk of `scoreChunkSize`) against the committed tape's
+ * requests, in the compute worker; returns the batches that do not hold.
+ */
+export async function checkTapeScoreBatches(
+  s: Services,
+  t: TapeRecord,
+  scoreChunkSize: number,
+  providerPublicKey: [string, string],
+  batches: SignedBatchJson[],
+): Promise<BatchProblem[]> {
+  const r = await runOnCommitment(s, t, { op: "score-check", scoreChunkSize, providerPublicKey, batches });
+  return r.batchProblems ?? [];
+}
+
+async function runOnCommitment(
+  s: Services,
+  t: TapeRecord,
+  extra: Pick<ComputeRequest, "op" | "scoreChunkSize" | "providerPublicKey" | "batches">,
+) {
+  const c = t.commitment as StoredCommitment;
+  const r = await s.compute.run({
+    tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+    cacheKey: `${t.id}:${t.sha256}`,
+    seed: saltSeed(s, t).toString(),
+    chunkSize: c.chunkSize,
+    ...extra,
+  });
+  if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
+  return r;
 }
 
 async function loadTape(s: Services, id: unknown): Promise<TapeRecord> {
@@ -198,6 +243,88 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
       createdAt: Date.now(),
     });
     return { attestationId: rec.id, root: att.root.toString(), chunkCount: att.chunkCount };
+  };
+}
+
+/** The input of a `scores` job (checked by `POST /v1/attestations/:id/scores` before it is queued). */
+export interface ScoresJobInput {
+  attestationId: string;
+  tapeId: string;
+  instance: string;
+  chunkSize: number;
+  providerPublicKey: [string, string];
+  maxAgeDays: number;
+  contract: string;
+  chainId: string;
+  batches: unknown[];
+}
+
+export function scoresHandler(s: Services): JobHandler {
+  return async (job, ctx) => {
+    const req = job.input as ScoresJobInput;
+    const a = await s.storage.getAttestation(req.attestationId);
+    if (!a) throw new PermanentJobError("not-found", `attestation ${req.attestationId} does not exist`);
+    const t = await loadTape(s, req.tapeId);
+    if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
+    const c = t.commitment as StoredCommitment;
+    let r;
+    try {
+      // The salts of the published commitment: the score proofs bind the very root the attestation proved.
+      r = await forkScores(
+        {
+          tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+          seed: saltSeed(s, t).toString(),
+          instance: req.instance,
+          chunkSize: req.chunkSize,
+          providerPublicKey: req.providerPublicKey,
+          maxAgeDays: req.maxAgeDays,
+          contract: req.contract,
+          chainId: req.chainId,
+          batches: req.batches,
+          proverConcurrency: s.config.proverConcurrency,
+          nice: s.config.workerNice,
+        },
+        (fraction, stage) => ctx.progress(fraction, stage),
+        ctx.signal,
+      );
+    } catch (err) {
+      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
+        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
+      }
+      throw err;
+    }
+    if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
+    // Each chunk's root and pool word are the attestation's (signals 0 and 1 of both circuits).
+    const attChunks = (a.data as { chunks?: { chunkIndex: number; publicSignals: string[] }[] }).chunks ?? [];
+    for (const p of r.chunks) {
+      const pc = attChunks.find((x) => x.chunkIndex === p.chunkIndex);
+      if (pc && (pc.publicSignals[0] !== p.publicSignals[0] || pc.publicSignals[1] !== p.publicSignals[1])) {
+        throw new PermanentJobError(
+          "attestation-mismatch",
+          `chunk ${p.chunkIndex}: the score proof's root and pool word differ from the attestation's`,
+        );
+      }
+    }
+    const now = Date.now();
+    const stored = await s.storage.insertScoreProofs(
+      r.chunks.map((p) => ({
+        attestationId: a.id,
+        jobId: job.id,
+        chunkIndex: p.chunkIndex,
+        instance: req.instance,
+        owner: a.owner,
+        proof: p.proof,
+        publicSignals: p.publicSignals,
+        createdAt: now,
+      })),
+    );
+    return {
+      attestationId: a.id,
+      instance: req.instance,
+      chunkCount: stored.length,
+      providerKeyHash: stored[0]?.publicSignals[3] ?? null,
+      proveMs: r.chunks.reduce((sum, p) => sum + Math.round(p.proveMs), 0),
+    };
   };
 }
 

@@ -228,3 +228,101 @@ export const Ready = Type.Object({
   verifyInstances: Type.Array(Type.String()),
   attestation: Type.Boolean({ description: "Whether the attestation job kind is available" }),
 });
+
+// ---- provider-backed scores (docs/SCORES.md)
+export const ScoreRequestsQuery = Type.Object({
+  instance: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: "A ScoreBacking catalogue instance (e.g. score-backing-8): its parameter is the chunk size",
+  }),
+});
+const ScoreEntry = Type.Union([
+  Type.Object({
+    borrowerCommitment: Decimal("Poseidon(idToField(borrowerRef), borrowerSalt): the borrower, hidden"),
+    hLoan: Decimal("Poseidon(loanId, wC, leafSalt): opaque to the provider"),
+    score: Type.Integer({ description: "The committed credit score the provider is asked to back" }),
+  }),
+  Type.Null(),
+]);
+export const ScoreRequests = Type.Object({
+  tapeId: Type.String(),
+  root: Decimal("The tape root the requests are for"),
+  instance: Type.String(),
+  chunkSize: Type.Integer(),
+  chunkCount: Type.Integer(),
+  requests: Type.Array(
+    Type.Object({
+      chunkIndex: Type.Integer(),
+      chunkSize: Type.Integer(),
+      entries: Type.Array(ScoreEntry, { description: "Per slot in tape order; null for a padding slot" }),
+    }),
+    { description: "One ScoreRequest per chunk: send each to the provider, which signs it (signScoreBatch)" },
+  ),
+});
+
+export const SignedBatch = Type.Object(
+  {
+    modelId: Type.Integer({ minimum: 0, maximum: 4294967295 }),
+    scoreDate: Type.Integer({ minimum: 0, maximum: 65535, description: "Days since 1970-01-01" }),
+    providerKeyHash: Decimal("Poseidon(Ax, Ay) of the signing key"),
+    signature: Type.Object({
+      R8: Type.Array(Decimal("R8 coordinate"), { minItems: 2, maxItems: 2 }),
+      S: Decimal("S"),
+    }),
+  },
+  { description: "A provider's signed batch for one chunk (SignedScoreBatch, field elements as decimals)" },
+);
+export type SignedBatch = Static<typeof SignedBatch>;
+
+export const ScoresBody = Type.Object({
+  instance: Type.String({ minLength: 1, maxLength: 100, description: "A built ScoreBacking instance" }),
+  providerPublicKey: Type.Array(Decimal("coordinate"), {
+    minItems: 2,
+    maxItems: 2,
+    description: "The provider's Baby Jubjub public key [Ax, Ay], decimal",
+  }),
+  maxAgeDays: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    description: "Freshness bound proven: every batch's scoreDate at most this many days before asOfDate",
+  }),
+  contract: Type.String({
+    pattern: "^0x[0-9a-fA-F]{40}$",
+    description: "The ScoreAttestations contract the proofs are for (bound as the `domain` signal)",
+  }),
+  chainId: Type.Optional(
+    Type.String({ pattern: "^[0-9]{1,20}$", description: "Its chain (default: the attestation's)" }),
+  ),
+  batches: Type.Array(SignedBatch, { maxItems: 65535, description: "One signed batch per chunk, in order" }),
+});
+
+const ScoreChunkView = Type.Object({
+  chunkIndex: Type.Integer(),
+  proof: Groth16Proof,
+  publicSignals: Type.Array(Type.String(), {
+    description: "root, pool, domain, providerKeyHash, modelId, maxAgeDays",
+  }),
+  calldata: SolidityCalldata,
+  valid: Type.Union([Type.Boolean(), Type.Null()], {
+    description: "The proof verifies against the instance's verification key (null: key not loaded here)",
+  }),
+});
+export const ScoresView = Type.Object({
+  attestationId: Type.String(),
+  chunkCount: Type.Integer({ description: "Chunks of the attestation" }),
+  scores: Type.Array(
+    Type.Object({
+      jobId: Type.String({ description: "The scores job (one per submission of provider batches)" }),
+      instance: Type.String(),
+      createdAt: Type.String(),
+      providerKeyHash: Type.String(),
+      modelId: Type.String(),
+      maxAgeDays: Type.String(),
+      domain: Type.String(),
+      complete: Type.Boolean({ description: "A proof for every chunk of the attestation" }),
+      valid: Type.Boolean({ description: "Complete and every chunk's proof valid" }),
+      chunks: Type.Array(ScoreChunkView),
+    }),
+  ),
+});

@@ -196,6 +196,35 @@ export async function signScoreBatch(
   };
 }
 
+/**
+ * Checks a provider's signed batch against a chunk's request, as the score-backing circuit will: the
+ * EdDSA-Poseidon signature of `publicKey` over the tagged message of the batch digest (hId = Poseidon(
+ * borrowerCommitment, hLoan) and score per slot) and the header. False for another key, chunk, score,
+ * model or date, and for malformed signatures.
+ */
+export async function verifyScoreBatch(
+  request: ScoreRequest,
+  batch: SignedScoreBatch,
+  publicKey: readonly [bigint, bigint],
+): Promise<boolean> {
+  const poseidon = await getPoseidon();
+  const eddsa = await getEddsa();
+  try {
+    const entries = request.entries.map((e) =>
+      e === null ? { hId: 0n, score: 0 } : { hId: poseidon([e.borrowerCommitment, e.hLoan]), score: e.score },
+    );
+    const msg = scoreBatchMessage(scoreBatchDigest(entries, poseidon), batch, poseidon);
+    const F = eddsa.F;
+    return eddsa.verifyPoseidon(
+      F.e(msg),
+      { R8: [F.e(batch.signature.R8[0]), F.e(batch.signature.R8[1])], S: batch.signature.S },
+      [F.e(publicKey[0]), F.e(publicKey[1])],
+    ) as boolean;
+  } catch {
+    return false;
+  }
+}
+
 /** Public signals of a score-backing proof, in circuit order. */
 export interface ScoreBackingSignals {
   root: bigint;

@@ -268,5 +268,44 @@ for (const [name, enabled, open] of backends) {
       expect(await s.findAttestations("8")).toEqual([]);
       await s.ping();
     });
+
+    it("stores one job's score proofs at once, never twice, and lists an attestation's by time, job and chunk", async () => {
+      const rec = (jobId: string, chunkIndex: number, createdAt: number, attestationId = "att1") => ({
+        attestationId,
+        jobId,
+        chunkIndex,
+        instance: "score-backing-8",
+        owner: "orig-a",
+        proof: { pi_a: [String(chunkIndex), "2", "1"], protocol: "groth16" },
+        publicSignals: ["1", String(100 + chunkIndex), "3", "4", "5", "30"],
+        createdAt,
+      });
+      expect(await s.listScoreProofs("att1")).toEqual([]);
+      const first = await s.insertScoreProofs([rec("j2", 1, 10), rec("j2", 0, 10)]);
+      expect(first.map((r) => r.chunkIndex)).toEqual([0, 1]);
+      expect(first[0]).toEqual(rec("j2", 0, 10));
+      // the same job again (a retry): the stored proofs stay and come back
+      const again = await s.insertScoreProofs([rec("j2", 0, 20), rec("j2", 1, 20), rec("j2", 2, 20)]);
+      expect(again).toEqual([rec("j2", 0, 10), rec("j2", 1, 10)]);
+      // concurrent inserts of one job store it once
+      const [x, y] = await Promise.all([
+        s.insertScoreProofs([rec("j3", 0, 30), rec("j3", 1, 30)]),
+        s.insertScoreProofs([rec("j3", 0, 31), rec("j3", 1, 31)]),
+      ]);
+      expect(x).toEqual(y);
+      await s.insertScoreProofs([rec("j1", 0, 5)]);
+      await s.insertScoreProofs([rec("j9", 0, 1, "att2")]);
+      expect((await s.listScoreProofs("att1")).map((r) => `${r.jobId}/${r.chunkIndex}`)).toEqual([
+        "j1/0",
+        "j2/0",
+        "j2/1",
+        "j3/0",
+        "j3/1",
+      ]);
+      expect((await s.listScoreProofs("att2"))[0]).toEqual(rec("j9", 0, 1, "att2"));
+      expect(await s.listScoreProofs("att3")).toEqual([]);
+      await expect(s.insertScoreProofs([rec("j4", 0, 1), rec("j5", 0, 1)])).rejects.toThrow(/one job/);
+      await expect(s.insertScoreProofs([])).rejects.toThrow(/one job/);
+    });
   });
 }

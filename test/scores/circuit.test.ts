@@ -13,6 +13,7 @@ import {
   buildScoreRequest,
   generateProviderKey,
   signScoreBatch,
+  verifyScoreBatch,
   type ProviderKey,
   type ScoreLookup,
 } from "../../prover/scores/index.ts";
@@ -161,6 +162,27 @@ describe("ScoreBacking(8)", () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScoreRefused);
     expect((err as ScoreRefused).slot).toBe(0);
+  });
+
+  it("verifyScoreBatch accepts the signed batch and refuses another key, chunk, score, model or date", async () => {
+    const request = buildScoreRequest(commitment, 0, CHUNK);
+    const header = { modelId: 3, scoreDate: tape.asOfDate - 10 };
+    const batch = await signScoreBatch(provider, request, header, lookup);
+    expect(await verifyScoreBatch(request, batch, provider.publicKey)).toBe(true);
+    const other = await generateProviderKey();
+    expect(await verifyScoreBatch(request, batch, other.publicKey)).toBe(false);
+    expect(await verifyScoreBatch(buildScoreRequest(commitment, 1, CHUNK), batch, provider.publicKey)).toBe(
+      false,
+    );
+    const rescored = { ...request, entries: [...request.entries] };
+    rescored.entries[2] = { ...rescored.entries[2]!, score: rescored.entries[2]!.score + 1 };
+    expect(await verifyScoreBatch(rescored, batch, provider.publicKey)).toBe(false);
+    expect(await verifyScoreBatch(request, { ...batch, modelId: 4 }, provider.publicKey)).toBe(false);
+    expect(
+      await verifyScoreBatch(request, { ...batch, scoreDate: batch.scoreDate + 1 }, provider.publicKey),
+    ).toBe(false);
+    const badS = { ...batch, signature: { ...batch.signature, S: 1n << 300n } };
+    expect(await verifyScoreBatch(request, badS, provider.publicKey)).toBe(false);
   });
 
   it("every wire appears in a constraint, except the EdDSA verifier's two free IsZero inverses", () => {

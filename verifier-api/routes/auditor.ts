@@ -1,11 +1,25 @@
-/** Auditor routes: attestations by id and by pool and period, and openings of sampled loans. */
+/**
+ * Auditor routes: attestations by id and by pool and period, their provider-backed score proofs (checked by
+ * the resident verifier on every read), and openings of sampled loans.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { openTapeLoans, type StoredCommitment } from "../handlers.ts";
-import { AttestationQuery, AttestationView, IdParams, Openings, OpeningsBody } from "../schemas.ts";
-import type { AttestationRecord } from "../storage/types.ts";
+import {
+  AttestationQuery,
+  AttestationView,
+  IdParams,
+  Openings,
+  OpeningsBody,
+  ScoresView,
+} from "../schemas.ts";
+import { toSolidityProof } from "../../prover/prove/index.ts";
+import type { Groth16Proof } from "snarkjs";
+import { poolChunkSize } from "../scores.ts";
+import { chunkCountFor } from "../../prover/commitment/encoding.ts";
+import type { AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
 import { SAMPLING_RULE, sampleIndices } from "../sampling.ts";
 import { ownTape } from "./originator.ts";
 
@@ -61,6 +75,74 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const p = req.principal!;
       const all = await s.storage.findAttestations(req.query.poolId, req.query.period);
       return { attestations: all.filter((a) => p.role !== "originator" || a.owner === p.owner).map(view) };
+    },
+  );
+
+  app.get(
+    "/attestations/:id/scores",
+    {
+      preHandler: requireRole("originator", "auditor", "admin"),
+      schema: {
+        tags: ["originator", "auditor"],
+        summary: "An attestation's provider-backed score proofs per chunk, each verified now",
+        description:
+          "One entry per `scores` job (a submission of provider batches), with every chunk's ScoreBacking " +
+          "proof, public signals and Solidity calldata; `valid` is the resident verifier's check of the " +
+          "stored proof against the instance's verification key, made on this request.",
+        params: IdParams,
+        response: { 200: ScoresView, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const a = await s.storage.getAttestation(req.params.id);
+      if (!a) throw new ApiError("not-found", `no attestation ${req.params.id}`);
+      assertOwner(req.principal!, a.owner, ["admin", "auditor"]);
+      const recs = await s.storage.listScoreProofs(a.id);
+      const t = a.tapeId ? await s.storage.getTape(a.tapeId) : undefined;
+      const size = poolChunkSize(a.instance);
+      const chunkCount =
+        (a.data as { chunkCount?: number } | null)?.chunkCount ??
+        (t && size ? chunkCountFor(t.loanCount, size) : 0);
+      const byJob = new Map<string, ScoreProofRecord[]>();
+      for (const r of recs) byJob.set(r.jobId, [...(byJob.get(r.jobId) ?? []), r]);
+      const checked = async (r: ScoreProofRecord): Promise<boolean | null> =>
+        s.verifier.key(r.instance) ? s.verifier.verify(r.instance, r.publicSignals, r.proof) : null;
+      const scores = await Promise.all(
+        [...byJob.entries()].map(async ([jobId, chunks]) => {
+          const valid = await Promise.all(chunks.map(checked));
+          const first = chunks[0]!.publicSignals;
+          const indices = new Set(chunks.map((c) => c.chunkIndex));
+          const complete =
+            chunkCount > 0 && indices.size === chunkCount && [...indices].every((i) => i < chunkCount);
+          return {
+            jobId,
+            instance: chunks[0]!.instance,
+            createdAt: new Date(chunks[0]!.createdAt).toISOString(),
+            domain: first[2] ?? "",
+            providerKeyHash: first[3] ?? "",
+            modelId: first[4] ?? "",
+            maxAgeDays: first[5] ?? "",
+            complete,
+            valid: complete && valid.every((v) => v === true),
+            chunks: chunks.map((c, i) => {
+              let calldata;
+              try {
+                calldata = toSolidityProof(c.proof as Groth16Proof, c.publicSignals);
+              } catch {
+                calldata = { a: [], b: [], c: [], pubSignals: c.publicSignals };
+              }
+              return {
+                chunkIndex: c.chunkIndex,
+                proof: c.proof as Groth16Proof,
+                publicSignals: c.publicSignals,
+                calldata,
+                valid: valid[i]!,
+              };
+            }),
+          };
+        }),
+      );
+      return { attestationId: a.id, chunkCount, scores };
     },
   );
 

@@ -1,5 +1,7 @@
 /**
- * Originator routes: upload tapes, commit to them, request proofs and attestations, follow jobs.
+ * Originator routes: upload tapes, commit to them, request proofs and attestations, have an attestation's
+ * scores backed by a provider (score requests out, signed batches in, score-backing proofs as a job), follow
+ * jobs.
  * An originator sees only its own tapes, jobs and attestations; admins see everything.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -11,7 +13,17 @@ import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
-import { originatorKey, tapeAad, type StoredCommitment } from "../handlers.ts";
+import {
+  checkTapeScoreBatches,
+  originatorKey,
+  tapeAad,
+  tapeScoreRequests,
+  type ScoresJobInput,
+  type StoredCommitment,
+} from "../handlers.ts";
+import { chunkCountFor } from "../../prover/commitment/encoding.ts";
+import { keyHash } from "../../prover/commitment/keys.ts";
+import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../scores.ts";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
@@ -25,6 +37,9 @@ import {
   OriginatorKeyQuery,
   OriginatorKeyView,
   ProofBody,
+  ScoreRequests,
+  ScoreRequestsQuery,
+  ScoresBody,
   TapeSummary,
 } from "../schemas.ts";
 import type { JobRecord, TapeRecord } from "../storage/types.ts";
@@ -32,6 +47,13 @@ import { TapeValidationError, type CsvHeaderQuery } from "../tapes.ts";
 
 /** Chunk sizes the commitment accepts: powers of two from 4 to 4096. */
 const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+/** Most chunks a proof's pool word can count (16 bits). */
+const MAX_CHUNKS = 0xffff;
+
+/** A 400 problem naming the offending field in its detail and errors. */
+const invalid = (field: string, reason: string): ApiError =>
+  new ApiError("validation", `${field}: ${reason}`, [{ field, reason }]);
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -329,6 +351,163 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         instance,
       };
       const { job, created } = await submit(s, req, "attestation", input);
+      return reply
+        .code(created ? 202 : 200)
+        .header("location", `/v1/jobs/${job.id}`)
+        .send(jobView(job));
+    },
+  );
+
+  app.get(
+    "/tapes/:id/score-requests",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "Every chunk's score request for a score-backing instance (what the provider signs)",
+        description:
+          "Per chunk of the instance's size, in tape order: each slot's borrower commitment, opaque loan hash " +
+          "hLoan and committed score (null for padding), as `buildScoreRequest` of prover/scores makes them. " +
+          "Nothing else about the borrowers or loans leaves the service. The provider signs each request " +
+          "(`signScoreBatch`); send the signed batches to `POST /v1/attestations/{id}/scores`.",
+        params: IdParams,
+        querystring: ScoreRequestsQuery,
+        response: { 200: ScoreRequests, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const t = await ownTape(s, req.principal!, req.params.id, []);
+      const { instance } = req.query;
+      const size = scoreChunkSize(instance);
+      if (size === undefined)
+        throw invalid(
+          "querystring/instance",
+          `"${instance}" is not a ScoreBacking instance of the catalogue`,
+        );
+      if (!t.commitment) {
+        throw new ApiError(
+          "conflict",
+          `params/id: tape ${t.id} has no commitment; commit first (POST /v1/tapes/${t.id}/commitment)`,
+          [{ field: "params/id", reason: "the tape is not committed" }],
+        );
+      }
+      const c = t.commitment as StoredCommitment;
+      const chunkCount = chunkCountFor(c.loanCount, size);
+      if (chunkCount > MAX_CHUNKS) {
+        throw invalid(
+          "querystring/instance",
+          `chunks of ${size} split the ${c.loanCount} committed loans into ${chunkCount} chunks; ` +
+            `a proof's pool word counts at most ${MAX_CHUNKS}: use a larger score-backing instance`,
+        );
+      }
+      const requests = await tapeScoreRequests(s, t, size);
+      return { tapeId: t.id, root: c.root, instance, chunkSize: size, chunkCount, requests };
+    },
+  );
+
+  app.post(
+    "/attestations/:id/scores",
+    {
+      preHandler: originator,
+      schema: {
+        tags: ["originator"],
+        summary: "Prove an attestation's scores provider-backed, from the provider's signed batches (a job)",
+        description:
+          "Checks every batch against the committed tape's request of its chunk (provider key, freshness, " +
+          "signature) before queueing the `scores` job, which proves ScoreBacking for every chunk; " +
+          "`GET /v1/attestations/{id}/scores` serves the proofs.",
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: ScoresBody,
+        response: { ...Accepted, ...problemResponses(400, 401, 403, 404, 409, 413) },
+      },
+    },
+    async (req, reply) => {
+      const a = await s.storage.getAttestation(req.params.id);
+      if (!a) throw new ApiError("not-found", `no attestation ${req.params.id}`);
+      assertOwner(req.principal!, a.owner, []);
+      const body = req.body;
+      const size = scoreChunkSize(body.instance);
+      if (size === undefined)
+        throw invalid("body/instance", `"${body.instance}" is not a ScoreBacking instance of the catalogue`);
+      if (!s.verifier.key(body.instance)) {
+        throw new ApiError(
+          "conflict",
+          `body/instance: circuit instance "${body.instance}" is not built on this service (npm run build)`,
+          [{ field: "body/instance", reason: "not built here" }],
+        );
+      }
+      const poolSize = poolChunkSize(a.instance);
+      if (poolSize === undefined)
+        throw new ApiError("conflict", `attestation ${a.id} is not a pool attestation (${a.instance})`);
+      if (size !== poolSize) {
+        throw invalid(
+          "body/instance",
+          `proves chunks of ${size}; attestation ${a.id} (${a.instance}) has chunks of ${poolSize}`,
+        );
+      }
+      const t = a.tapeId ? await s.storage.getTape(a.tapeId) : undefined;
+      if (!t?.commitment)
+        throw new ApiError("conflict", `attestation ${a.id} has no committed tape in this service`);
+      const chunkCount = chunkCountFor(t.loanCount, size);
+      if (body.batches.length !== chunkCount) {
+        throw invalid(
+          "body/batches",
+          `expected ${chunkCount} signed batches (one per chunk of the attestation, in order), got ${body.batches.length}`,
+        );
+      }
+      const pub = body.providerPublicKey as [string, string];
+      for (const i of [0, 1] as const)
+        if (!isFieldElement(pub[i])) throw invalid(`body/providerPublicKey/${i}`, "not a field element");
+      const providerKeyHash = (await keyHash([BigInt(pub[0]), BigInt(pub[1])])).toString();
+      const chainId = body.chainId ?? String((a.data as { chainId?: unknown } | null)?.chainId ?? "");
+      if (!/^[0-9]{1,20}$/.test(chainId) || BigInt(chainId) >= 1n << 64n)
+        throw invalid("body/chainId", `expected a chain id below 2^64, got "${chainId}"`);
+      for (const [i, b] of body.batches.entries()) {
+        const at = `body/batches/${i}`;
+        if (b.providerKeyHash !== providerKeyHash) {
+          throw invalid(
+            `${at}/providerKeyHash`,
+            `${b.providerKeyHash} is not Poseidon(providerPublicKey) = ${providerKeyHash}: signed by another key`,
+          );
+        }
+        for (const [name, v] of [
+          ["signature/R8/0", b.signature.R8[0]],
+          ["signature/R8/1", b.signature.R8[1]],
+          ["signature/S", b.signature.S],
+        ] as const) {
+          if (!isFieldElement(v!)) throw invalid(`${at}/${name}`, "not a field element");
+        }
+        const age = t.asOfDate - b.scoreDate;
+        if (age < 0 || age > body.maxAgeDays) {
+          throw invalid(
+            `${at}/scoreDate`,
+            `day ${b.scoreDate} is ${age < 0 ? "after the tape's asOfDate" : `${age} days before the tape's asOfDate`} ` +
+              `(${t.asOfDate}); maxAgeDays is ${body.maxAgeDays}`,
+          );
+        }
+      }
+      const problems = await checkTapeScoreBatches(s, t, size, pub, body.batches as SignedBatchJson[]);
+      if (problems.length > 0) {
+        throw new ApiError(
+          "validation",
+          `${problems[0]!.field}: ${problems[0]!.reason}` +
+            (problems.length > 1 ? ` (and ${problems.length - 1} more batch(es))` : ""),
+          problems,
+        );
+      }
+      const input: ScoresJobInput = {
+        attestationId: a.id,
+        tapeId: t.id,
+        instance: body.instance,
+        chunkSize: size,
+        providerPublicKey: [BigInt(pub[0]).toString(), BigInt(pub[1]).toString()],
+        maxAgeDays: body.maxAgeDays,
+        contract: body.contract.toLowerCase(),
+        chainId: BigInt(chainId).toString(),
+        batches: body.batches,
+      };
+      const { job, created } = await submit(s, req, "scores", input);
       return reply
         .code(created ? 202 : 200)
         .header("location", `/v1/jobs/${job.id}`)

@@ -10,6 +10,7 @@ import {
   rowToJob,
   rowToOpening,
   rowToOriginatorKey,
+  rowToScoreProof,
   rowToTape,
 } from "./sqlite.ts";
 import type {
@@ -20,6 +21,7 @@ import type {
   NewJob,
   OpeningRecord,
   OriginatorKeyRecord,
+  ScoreProofRecord,
   Storage,
   TapeRecord,
 } from "./types.ts";
@@ -55,6 +57,11 @@ CREATE TABLE IF NOT EXISTS ${schema}.openings (
   created_at BIGINT NOT NULL, PRIMARY KEY (tape_id, seed));
 CREATE TABLE IF NOT EXISTS ${schema}.originator_keys (
   owner TEXT PRIMARY KEY, public_key JSONB NOT NULL, private_key BYTEA NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${schema}.score_proofs (
+  job_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, attestation_id TEXT NOT NULL, instance TEXT NOT NULL,
+  owner TEXT NOT NULL, proof JSONB NOT NULL, public_signals JSONB NOT NULL, created_at BIGINT NOT NULL,
+  PRIMARY KEY (job_id, chunk_index));
+CREATE INDEX IF NOT EXISTS score_proofs_attestation ON ${schema}.score_proofs(attestation_id, created_at);
 `;
 }
 
@@ -360,5 +367,46 @@ export class PostgresStorage implements Storage {
             period,
           ]);
     return rows.map((r) => rowToAttestation(r, same));
+  }
+
+  async insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]> {
+    const jobs = [...new Set(recs.map((r) => r.jobId))];
+    if (jobs.length !== 1) throw new TypeError("insertScoreProofs: expected the proofs of one job");
+    return this.tx(async (c) => {
+      // One job's proofs at a time: a concurrent insert of the same job waits here, then finds them.
+      await this.q("SELECT pg_advisory_xact_lock(hashtext($1))", [`score_proofs:${jobs[0]}`], c);
+      const byJob = async (): Promise<ScoreProofRecord[]> =>
+        (await this.q("SELECT * FROM score_proofs WHERE job_id = $1 ORDER BY chunk_index", [jobs[0]], c)).map(
+          (r) => rowToScoreProof(r, same),
+        );
+      const existing = await byJob();
+      if (existing.length > 0) return existing;
+      for (const p of recs) {
+        await this.q(
+          `INSERT INTO score_proofs (job_id, chunk_index, attestation_id, instance, owner, proof, public_signals,
+            created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+          [
+            p.jobId,
+            p.chunkIndex,
+            p.attestationId,
+            p.instance,
+            p.owner,
+            jsonb(p.proof) ?? "null",
+            JSON.stringify(p.publicSignals),
+            p.createdAt,
+          ],
+          c,
+        );
+      }
+      return byJob();
+    });
+  }
+
+  async listScoreProofs(attestationId: string): Promise<ScoreProofRecord[]> {
+    const rows = await this.q(
+      "SELECT * FROM score_proofs WHERE attestation_id = $1 ORDER BY created_at, job_id, chunk_index",
+      [attestationId],
+    );
+    return rows.map((r) => rowToScoreProof(r, same));
   }
 }

@@ -13,6 +13,7 @@ import type {
   NewJob,
   OpeningRecord,
   OriginatorKeyRecord,
+  ScoreProofRecord,
   Storage,
   TapeRecord,
 } from "./types.ts";
@@ -67,6 +68,11 @@ CREATE TABLE IF NOT EXISTS openings (
   created_at INTEGER NOT NULL, PRIMARY KEY (tape_id, seed));
 CREATE TABLE IF NOT EXISTS originator_keys (
   owner TEXT PRIMARY KEY, public_key TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS score_proofs (
+  job_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, attestation_id TEXT NOT NULL, instance TEXT NOT NULL,
+  owner TEXT NOT NULL, proof TEXT NOT NULL, public_signals TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (job_id, chunk_index));
+CREATE INDEX IF NOT EXISTS score_proofs_attestation ON score_proofs(attestation_id, created_at);
 `;
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -156,6 +162,19 @@ export function rowToOpening(r: Row, parse: (v: unknown) => unknown = unjson): O
     auditor: r.auditor as string,
     seed: r.seed as string,
     indices: parse(r.indices) as number[],
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function rowToScoreProof(r: Row, parse: (v: unknown) => unknown = unjson): ScoreProofRecord {
+  return {
+    attestationId: r.attestation_id as string,
+    jobId: r.job_id as string,
+    chunkIndex: Number(r.chunk_index),
+    instance: r.instance as string,
+    owner: r.owner as string,
+    proof: parse(r.proof),
+    publicSignals: parse(r.public_signals) as string[],
     createdAt: Number(r.created_at),
   };
 }
@@ -484,5 +503,42 @@ export class SqliteStorage implements Storage {
             .all(poolId, period)
     ) as Row[];
     return rows.map((r) => rowToAttestation(r));
+  }
+
+  async insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]> {
+    const jobs = [...new Set(recs.map((r) => r.jobId))];
+    if (jobs.length !== 1) throw new TypeError("insertScoreProofs: expected the proofs of one job");
+    const byJob = (): ScoreProofRecord[] =>
+      (
+        this.db
+          .prepare("SELECT * FROM score_proofs WHERE job_id = ? ORDER BY chunk_index")
+          .all(jobs[0]!) as Row[]
+      ).map((r) => rowToScoreProof(r));
+    return this.tx(() => {
+      const existing = byJob();
+      if (existing.length > 0) return existing;
+      for (const p of recs) {
+        this.run(
+          `INSERT INTO score_proofs (job_id, chunk_index, attestation_id, instance, owner, proof, public_signals,
+            created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          p.jobId,
+          p.chunkIndex,
+          p.attestationId,
+          p.instance,
+          p.owner,
+          json(p.proof) ?? "null",
+          JSON.stringify(p.publicSignals),
+          p.createdAt,
+        );
+      }
+      return byJob();
+    });
+  }
+
+  async listScoreProofs(attestationId: string): Promise<ScoreProofRecord[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM score_proofs WHERE attestation_id = ? ORDER BY created_at, job_id, chunk_index")
+      .all(attestationId) as Row[];
+    return rows.map((r) => rowToScoreProof(r));
   }
 }

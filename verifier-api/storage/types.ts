@@ -1,5 +1,6 @@
 /**
- * The storage interface of the service: API keys, encrypted tapes, durable jobs and attestations. SQLite
+ * The storage interface of the service: API keys, encrypted tapes, durable jobs, attestations and their
+ * score-backing proofs. SQLite
  * (`sqlite.ts`, embedded, the default) and PostgreSQL (`postgres.ts`, for several instances sharing the
  * work) implement it; `test/api/storage.test.ts` runs one suite against both.
  */
@@ -107,6 +108,26 @@ export interface OpeningRecord {
   createdAt: number;
 }
 
+/**
+ * One chunk's score-backing proof, linked to a pool attestation: the proofs of one `scores` job cover every
+ * chunk of the attestation (one job per provider submission; an attestation may have several).
+ */
+export interface ScoreProofRecord {
+  attestationId: string;
+  /** The `scores` job that proved it. */
+  jobId: string;
+  chunkIndex: number;
+  /** The ScoreBacking catalogue instance. */
+  instance: string;
+  /** Owner of the attestation (the originator). */
+  owner: string;
+  /** snarkjs Groth16 proof. */
+  proof: unknown;
+  /** Decimal strings: root, pool, domain, providerKeyHash, modelId, maxAgeDays. */
+  publicSignals: string[];
+  createdAt: number;
+}
+
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
   /** Creates the tables when missing (idempotent). */
@@ -176,4 +197,12 @@ export interface Storage {
   insertAttestation(rec: AttestationRecord): Promise<AttestationRecord>;
   getAttestation(id: string): Promise<AttestationRecord | undefined>;
   findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]>;
+
+  /**
+   * Stores the score proofs of one job, all or none (atomic). A job's proofs are stored once: when that job
+   * already stored some (a retried job), nothing is written and the stored ones are returned.
+   */
+  insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]>;
+  /** The score proofs of an attestation, by creation time, then job, then chunk. */
+  listScoreProofs(attestationId: string): Promise<ScoreProofRecord[]>;
 }
