@@ -1,15 +1,23 @@
 /**
  * Service load benchmark (loopback only, bounded in time): starts `verifier-api/server.ts` as its own
- * process on a random port with SQLite on disk, then drives it with autocannon:
- *   1. POST /v1/verify with a real chunk proof of the smallest built pool attestation circuit, idle service;
+ * process on a random port with SQLite on disk, then drives it:
+ *   1. POST /v1/verify with a real chunk proof of the smallest built pool attestation circuit, idle service
+ *      (autocannon, closed loop: saturating);
  *   2. the same while the service proves in the background (attestation jobs of that circuit submitted back
  *      to back);
- *   3. POST /v1/tapes with a synthetic JSON tape.
+ *   3. POST /v1/verify at a fixed offered rate while proving, from an open-loop generator (`openLoop`):
+ *      requests are sent on a fixed schedule whatever the responses do, and each latency is measured from
+ *      the request's scheduled time. autocannon's `overallRate` is not used for this: it lets each
+ *      connection send its per-second quota back to back at the start of every second (bursts of the whole
+ *      second's load) and backfills latencies with a 1 ms expected interval, which together measure bursts,
+ *      not a steady rate;
+ *   4. POST /v1/tapes with a synthetic JSON tape (autocannon).
  * Prints a Markdown table; `--write` replaces the "## Service" section of docs/BENCHMARKS.md.
  *
  *   node benchmarks/api.ts [--write] [--seconds 10]
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,8 +37,6 @@ interface CannonOptions {
   duration?: number;
   headers?: Record<string, string>;
   body?: string;
-  /** Offered load, requests per second over all connections (fixed-rate test). */
-  overallRate?: number;
 }
 interface CannonResult {
   requests: { average: number; total: number };
@@ -145,6 +151,79 @@ async function load(scenario: string, opts: CannonOptions): Promise<Row> {
   };
 }
 
+/**
+ * Open-loop load at `rate` requests per second for SECONDS: request i is due at start + i / rate and is sent
+ * then (or as soon as the generator's timer fires), over keep-alive connections (at most `connections` at
+ * once; more wait in the agent's queue, and that wait counts). Latency runs from the due time to the end of
+ * the response, so a stalled server or generator shows up in it (no coordinated omission).
+ */
+async function openLoop(
+  scenario: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  rate: number,
+  connections: number,
+): Promise<Row> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const total = Math.round(rate * SECONDS);
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const cpu0 = serverCpuMs(serverPid);
+  const t0 = performance.now() + 50;
+  const one = (due: number) =>
+    new Promise<void>((resolve) => {
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          headers: { ...headers, "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            if ((res.statusCode ?? 0) >= 300) non2xx++;
+            latencies.push(performance.now() - due);
+            resolve();
+          });
+        },
+      );
+      req.on("error", () => {
+        non2xx++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(one(due));
+  }
+  const sendEnd = performance.now();
+  await Promise.all(inFlight);
+  agent.destroy();
+  const cpuPerReq = (serverCpuMs(serverPid) - cpu0) / Math.max(1, total);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    cpuPerReq,
+    scenario,
+    rps: latencies.length / ((sendEnd - t0) / 1000),
+    p50: at(0.5),
+    p99: at(0.99),
+    max: Math.round(latencies[latencies.length - 1] ?? 0),
+    non2xx,
+    total,
+  };
+}
+
 const { proc, base } = await startServer();
 serverPid = proc.pid!;
 try {
@@ -213,11 +292,14 @@ try {
   await new Promise((r) => setTimeout(r, 1500)); // let the first proof start
   rows.push(await load(`POST /v1/verify, saturating (8 connections), proving ${pool.name}`, verifyOpts));
   rows.push(
-    await load(`POST /v1/verify at an offered ${RATE} req/s (16 connections), proving ${pool.name}`, {
-      ...verifyOpts,
-      connections: 16,
-      overallRate: RATE,
-    }),
+    await openLoop(
+      `POST /v1/verify at a steady offered ${RATE} req/s (open loop, ≤ 16 connections), proving ${pool.name}`,
+      `${base}/v1/verify`,
+      verifyOpts.headers,
+      verifyBody,
+      RATE,
+      16,
+    ),
   );
   stop = true;
   await background;
@@ -242,7 +324,9 @@ try {
     "## Service",
     "",
     `Measured with \`node_modules/.bin/node benchmarks/api.ts --write\` (${date}): the server process ` +
-      `(\`verifier-api/server.ts\`, SQLite on disk, proofs in worker processes niced to 10) and autocannon in the benchmark process on ` +
+      `(\`verifier-api/server.ts\`, SQLite on disk, proofs in worker processes niced to 10) and the load generators ` +
+      `in the benchmark process (autocannon, closed loop, for the saturating rows; an open-loop generator sending ` +
+      `on a fixed schedule and timing each request from its scheduled time for the fixed-rate row) on ` +
       `loopback, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), ${SECONDS} s per scenario. ` +
       `Verification runs on the service's event loop with the resident curve and prepared keys ` +
       `(verifier-api/verifier.ts); the proof is a real \`${pool.name}\` chunk proof with ` +
