@@ -4,11 +4,10 @@
  * the snarkjs command line and the calldata with the generated Solidity verifier; kill the server (SIGKILL)
  * in the middle of a proof and restart it to see the job finish; SIGTERM shuts down cleanly.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import hre from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,86 +16,18 @@ import { readManifest } from "../../pipeline/manifest.ts";
 import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
-import { ADMIN_KEY, TAPE_KEY_HEX, smallTape } from "./helpers.ts";
+import { ADMIN_KEY, smallTape } from "./helpers.ts";
+import { NODE, callServer, ended, startServerProcess, waitForJob, type ServerProcess } from "./process.ts";
 
 const run = promisify(execFile);
-const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const dir = mkdtempSync(join(tmpdir(), "rwa-api-e2e-"));
 const INSTANCE = "example-multiplier";
 
-interface Server {
-  proc: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(): Promise<Server> {
-  const proc = spawn(NODE, [join(REPO_ROOT, "verifier-api", "server.ts")], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      RWA_API_PORT: "0",
-      RWA_API_HOST: "127.0.0.1",
-      RWA_API_DATA_DIR: dir,
-      RWA_API_TAPE_KEY: TAPE_KEY_HEX,
-      RWA_API_ADMIN_KEY: ADMIN_KEY,
-      RWA_API_LOG_LEVEL: "warn",
-      RWA_API_JOB_LEASE_MS: "3000",
-      RWA_API_JOB_POLL_MS: "50",
-      RWA_API_SHUTDOWN_GRACE_MS: "10000",
-      RWA_API_ANNOUNCE: "1",
-      RWA_API_MAX_EVENT_LOOP_DELAY_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on("line", (line) => {
-      const m = /^RWA_API_LISTENING (\S+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
-  return { proc, base, exited };
-}
-
-async function call(
-  s: Server,
-  key: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  type = "application/json",
-) {
-  const res = await fetch(s.base + path, {
-    method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined ? { "content-type": type } : {}),
-    },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} }; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function waitJob(
-  s: Server,
-  key: string,
-  id: string,
-  until: (j: Record<string, unknown>) => boolean,
-  ms = 60_000,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = (await call(s, key, "GET", `/v1/jobs/${id}`)).body;
-    if (until(j)) return j;
-    if (Date.now() > end) throw new Error(`job ${id}: gave up in state ${String(j.state)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const ended = (j: Record<string, unknown>) => j.state === "succeeded" || j.state === "failed";
+type Server = ServerProcess;
+const startServer = (): Promise<Server> =>
+  startServerProcess(dir, { RWA_API_JOB_LEASE_MS: "3000", RWA_API_SHUTDOWN_GRACE_MS: "10000" });
+const call = callServer;
+const waitJob = waitForJob;
 
 // The smallest built pool attestation instance (test builds have pool-attestation-8).
 const POOL = loadCatalogue()

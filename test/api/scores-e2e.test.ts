@@ -7,88 +7,32 @@
  * the model, the freshness bound and the ScoreAttestations domain; a public signal tampered with in the
  * database makes `valid` false. Skipped, with a warning, when either instance is not built.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { domainWord, keyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { generateProviderKey, signScoreBatch } from "../../prover/scores/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
 import { batchToJson, scoreRequestFromJson, type ScoreRequestJson } from "../../verifier-api/scores.ts";
-import { ADMIN_KEY, TAPE_KEY_HEX, smallTape } from "./helpers.ts";
+import { ADMIN_KEY, smallTape } from "./helpers.ts";
+import { callServer, ended, startServerProcess, waitForJob, type ServerProcess } from "./process.ts";
 
 const POOL = "pool-attestation-8";
 const SCORE = "score-backing-8";
 const BUILT = [POOL, SCORE].every((n) => readManifest().instances[n] !== undefined);
 if (!BUILT) console.warn(`${POOL} or ${SCORE} is not built: skipping the score end-to-end test`);
 
-const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const dir = mkdtempSync(join(tmpdir(), "rwa-api-scores-"));
 
-let server: { proc: ChildProcess; base: string; exited: Promise<number | null> } | undefined;
-
-async function startServer(): Promise<NonNullable<typeof server>> {
-  const proc = spawn(NODE, [join(REPO_ROOT, "verifier-api", "server.ts")], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      RWA_API_PORT: "0",
-      RWA_API_HOST: "127.0.0.1",
-      RWA_API_DATA_DIR: dir,
-      RWA_API_TAPE_KEY: TAPE_KEY_HEX,
-      RWA_API_ADMIN_KEY: ADMIN_KEY,
-      RWA_API_LOG_LEVEL: "warn",
-      RWA_API_JOB_POLL_MS: "50",
-      RWA_API_ANNOUNCE: "1",
-      RWA_API_MAX_EVENT_LOOP_DELAY_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      const m = /^RWA_API_LISTENING (\S+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
-  return { proc, base, exited };
-}
-
-async function call(
-  key: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  type = "application/json",
-) {
-  const res = await fetch(server!.base + path, {
-    method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined ? { "content-type": type } : {}),
-    },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} }; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function finished(key: string, id: string, ms = 300_000): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = (await call(key, "GET", `/v1/jobs/${id}`)).body;
-    if (j.state === "succeeded" || j.state === "failed") return j;
-    if (Date.now() > end) throw new Error(`job ${id}: gave up in state ${String(j.state)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+let server: ServerProcess | undefined;
+const startServer = () => startServerProcess(dir);
+const call = (key: string | null, method: string, path: string, body?: unknown, type?: string) =>
+  callServer(server!, key, method, path, body, type);
+const finished = (key: string, id: string, ms = 300_000) => waitForJob(server!, key, id, ended, ms);
 
 beforeAll(async () => {
   if (BUILT) server = await startServer();
