@@ -93,37 +93,76 @@ export function registerChain(program: Command): void {
       "the vault's stablecoin (default: deploy a test stablecoin; local networks only)",
     )
     .option("--out <file>", "write the deployment addresses as JSON")
+    .option(
+      "--with-scores",
+      "also deploy the score side: provider registry, score attestations and every built score-backing verifier",
+      false,
+    )
+    .option("--audit-seeds-delay <blocks>", "also deploy AuditSeeds with this delay in blocks (1-200)")
     .option("--json", "machine-readable output", false)
-    .action(async (o: { network: string; policy?: string; asset?: string; out?: string; json: boolean }) => {
-      const manifest = readManifest();
-      const verifiers = loadCatalogue()
-        .filter((c) => c.template === "PoolAttestation" && manifest.instances[c.name])
-        .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
-      if (verifiers.length === 0)
-        throw new CliError("no pool circuit is built: run `rwa-attest build` first");
-      const dev = verifiers.some(([, n]) => manifest.instances[n]?.development);
-      const { signer, inProcess } = await signerFor(o.network, "DEPLOYER_KEY");
-      if (dev && !inProcess) {
-        process.stderr.write(
-          "WARNING: deploying verifiers of DEVELOPMENT keys: anyone with the setup secret can forge proofs.\n",
+    .action(
+      async (o: {
+        network: string;
+        policy?: string;
+        asset?: string;
+        out?: string;
+        withScores: boolean;
+        auditSeedsDelay?: string;
+        json: boolean;
+      }) => {
+        const manifest = readManifest();
+        const verifiers = loadCatalogue()
+          .filter((c) => c.template === "PoolAttestation" && manifest.instances[c.name])
+          .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
+        if (verifiers.length === 0)
+          throw new CliError("no pool circuit is built: run `rwa-attest build` first");
+        const dev = verifiers.some(([, n]) => manifest.instances[n]?.development);
+        const { signer, inProcess } = await signerFor(o.network, "DEPLOYER_KEY");
+        if (dev && !inProcess) {
+          process.stderr.write(
+            "WARNING: deploying verifiers of DEVELOPMENT keys: anyone with the setup secret can forge proofs.\n",
+          );
+        }
+        const policy = readPolicyFile(o.policy);
+        const scoreVerifiers = loadCatalogue()
+          .filter((c) => c.template === "ScoreBacking" && manifest.instances[c.name])
+          .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
+        if (o.withScores && scoreVerifiers.length === 0)
+          throw new CliError(
+            "--with-scores: no score-backing circuit is built: run `rwa-attest build` first",
+          );
+        let auditSeedsDelay: number | undefined;
+        if (o.auditSeedsDelay !== undefined) {
+          auditSeedsDelay = Number(o.auditSeedsDelay);
+          if (!/^[0-9]+$/.test(o.auditSeedsDelay) || auditSeedsDelay < 1 || auditSeedsDelay > 200)
+            throw new CliError(`--audit-seeds-delay: expected 1-200 blocks, got ${o.auditSeedsDelay}`);
+        }
+        const addresses = await deploySystem(signer, {
+          verifiers,
+          asset: o.asset,
+          policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
+          ...(o.withScores ? { scores: { verifiers: scoreVerifiers } } : {}),
+          auditSeedsDelay,
+        });
+        if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
+        output(o.json, addresses, () =>
+          [
+            `chain ${addresses.chainId}${inProcess ? " (in-process: these contracts end with this command)" : ""}`,
+            `registry ${addresses.registry}`,
+            `vault    ${addresses.vault}`,
+            ...Object.entries(addresses.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
+            ...(addresses.scores
+              ? [
+                  `providers ${addresses.scores.providers}`,
+                  `scores   ${addresses.scores.scores}`,
+                  ...Object.entries(addresses.scores.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
+                ]
+              : []),
+            ...(addresses.auditSeeds ? [`audit seeds ${addresses.auditSeeds}`] : []),
+          ].join("\n"),
         );
-      }
-      const policy = readPolicyFile(o.policy);
-      const addresses = await deploySystem(signer, {
-        verifiers,
-        asset: o.asset,
-        policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
-      });
-      if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
-      output(o.json, addresses, () =>
-        [
-          `chain ${addresses.chainId}${inProcess ? " (in-process: these contracts end with this command)" : ""}`,
-          `registry ${addresses.registry}`,
-          `vault    ${addresses.vault}`,
-          ...Object.entries(addresses.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
-        ].join("\n"),
-      );
-    });
+      },
+    );
 
   program
     .command("submit")

@@ -83,10 +83,18 @@ afterAll(() => {
 
 describe.skipIf(!BUILT)("rwa-attest on a JSON-RPC network (hardhat node)", () => {
   it("deploys, onboards the originator, proves and submits; refusals name the registry's error", async () => {
-    const dep = await asGov("deploy", "--network", url, "--out", "deployment.json", "--json");
+    const dep = await asGov(
+      ..."deploy --with-scores --audit-seeds-delay 3 --out deployment.json --json --network".split(" "),
+      url,
+    );
     expect(dep.code, dep.stderr).toBe(0);
     const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8"));
     expect(deployment.verifiers["pool-attestation-8"]).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(deployment.scores.verifiers["score-backing-8"]).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(deployment.auditSeeds).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    const badDelay = await asGov("deploy", "--audit-seeds-delay", "0", "--network", url);
+    expect(badDelay.code).toBe(2);
+    expect(badDelay.stderr).toContain("--audit-seeds-delay");
 
     expect((await cli({}, "keys", "generate", "--out", "k.json")).code).toBe(0);
     const net = ["--deployment", "deployment.json", "--network", url, "--json"];
