@@ -5,42 +5,68 @@ pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {IPoseidon2} from "./interfaces/IPoseidon2.sol";
 
 /// @title ProviderRegistry
 /// @notice Score providers' EdDSA-Poseidon keys, with the originator-key pattern of AttestationRegistry: a
-/// provider proposes, governance (the owner) approves; approving a provider's next key ends its current key
-/// the day before the new one starts; governance or the provider revokes.
+/// provider proposes its public key (the registry computes keyHash = Poseidon(ax, ay) itself), governance (the
+/// owner) approves one proposer's proposal; approving a provider's next key ends its current key the day
+/// before the new one starts; governance or the provider revokes. Proposals are kept per proposer, so that
+/// proposing someone else's key first blocks nothing.
 contract ProviderRegistry is IProviderRegistry, Ownable2Step {
+    uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @notice circomlibjs's Poseidon contract for two inputs, which computes the key hashes.
+    // solhint-disable-next-line immutable-vars-naming
+    IPoseidon2 public immutable keyHasher;
+
+    /// @dev Approved keys only.
     mapping(uint256 keyHash => ProviderKey) private _keys;
+    /// @dev Pending proposals per proposer: validFrom + 1 (0 = none).
+    mapping(address provider => mapping(uint256 keyHash => uint64 validFromPlusOne)) private _proposals;
+    /// @dev Whether anyone has proposed the key (to tell an unapproved key from an unknown one).
+    mapping(uint256 keyHash => bool) private _proposed;
     mapping(address provider => uint256 keyHash) public currentKey;
 
-    constructor(address governance) Ownable(governance) {}
+    constructor(address governance, IPoseidon2 hasher) Ownable(governance) {
+        if (address(hasher) == address(0)) revert Providers__ZeroAddress();
+        keyHasher = hasher;
+    }
 
     /// @inheritdoc IProviderRegistry
-    function proposeKey(uint256 keyHash, uint256 ax, uint256 ay, uint32 validFrom) external {
+    function keyHashOf(uint256 ax, uint256 ay) public view returns (uint256) {
+        return keyHasher.poseidon([ax, ay]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
+        if (ax >= FIELD || ay >= FIELD) revert Providers__NotFieldElement(ax, ay);
+        keyHash = keyHashOf(ax, ay);
         if (_keys[keyHash].provider != address(0)) revert Providers__KeyExists(keyHash);
-        _keys[keyHash] = ProviderKey(msg.sender, validFrom, type(uint32).max, false, false);
+        _proposals[msg.sender][keyHash] = uint64(validFrom) + 1;
+        _proposed[keyHash] = true;
         emit ProviderKeyProposed(msg.sender, keyHash, ax, ay, validFrom);
     }
 
     /// @inheritdoc IProviderRegistry
-    function approveKey(uint256 keyHash) external onlyOwner {
-        ProviderKey storage k = _keys[keyHash];
-        address provider = k.provider;
-        if (provider == address(0)) revert Providers__UnknownKey(keyHash);
-        if (k.revoked) revert Providers__KeyRevoked(keyHash);
+    function approveKey(address provider, uint256 keyHash) external onlyOwner {
+        uint64 proposed = _proposals[provider][keyHash];
+        if (proposed == 0) revert Providers__NoProposal(provider, keyHash);
+        if (_keys[keyHash].provider != address(0)) revert Providers__KeyExists(keyHash);
+        delete _proposals[provider][keyHash];
+        uint32 validFrom = uint32(proposed - 1);
         uint256 old = currentKey[provider];
-        if (old != 0 && old != keyHash) {
+        if (old != 0) {
             ProviderKey storage o = _keys[old];
-            if (k.validFrom <= o.validFrom) {
-                revert Providers__KeyNotValidOn(keyHash, k.validFrom, o.validFrom, o.validUntil);
+            if (validFrom <= o.validFrom) {
+                revert Providers__KeyNotValidOn(keyHash, validFrom, o.validFrom, o.validUntil);
             }
-            o.validUntil = k.validFrom - 1;
-            emit ProviderKeyRotated(provider, old, k.validFrom - 1);
+            o.validUntil = validFrom - 1;
+            emit ProviderKeyRotated(provider, old, validFrom - 1);
         }
-        k.approved = true;
+        _keys[keyHash] = ProviderKey(provider, validFrom, type(uint32).max, true, false);
         currentKey[provider] = keyHash;
-        emit ProviderKeyApproved(provider, keyHash, k.validFrom);
+        emit ProviderKeyApproved(provider, keyHash, validFrom);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -60,9 +86,11 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     /// @inheritdoc IProviderRegistry
     function checkKey(uint256 keyHash, uint32 day) external view {
         ProviderKey memory k = _keys[keyHash];
-        if (k.provider == address(0)) revert Providers__UnknownKey(keyHash);
+        if (k.provider == address(0)) {
+            if (_proposed[keyHash]) revert Providers__KeyNotApproved(keyHash);
+            revert Providers__UnknownKey(keyHash);
+        }
         if (k.revoked) revert Providers__KeyRevoked(keyHash);
-        if (!k.approved) revert Providers__KeyNotApproved(keyHash);
         if (day < k.validFrom || day > k.validUntil) {
             revert Providers__KeyNotValidOn(keyHash, day, k.validFrom, k.validUntil);
         }

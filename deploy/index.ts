@@ -104,13 +104,14 @@ export const DEFAULT_VAULT_CONFIG: VaultConfig = {
 };
 
 /**
- * Deploys circomlibjs's generated Poseidon contract for three inputs (the registry's key hasher): bytecode
- * made by `poseidonContract.createCode(3)`, the same permutation as the circuits' `Poseidon(3)`.
+ * Deploys circomlibjs's generated Poseidon contract for `inputs` inputs (default 3: the attestation registry's
+ * key hasher; 2: the provider registry's): bytecode made by `poseidonContract.createCode(inputs)`, the same
+ * permutation as the circuits' `Poseidon(inputs)`.
  */
-export async function deployKeyHasher(signer: Signer): Promise<Contract> {
+export async function deployKeyHasher(signer: Signer, inputs: 2 | 3 = 3): Promise<Contract> {
   const factory = new ContractFactory(
-    poseidonContract.generateABI(3) as InterfaceAbi,
-    poseidonContract.createCode(3) as string,
+    poseidonContract.generateABI(inputs) as InterfaceAbi,
+    poseidonContract.createCode(inputs) as string,
     signer,
   );
   const c = await factory.deploy();
@@ -249,6 +250,24 @@ export async function onboardOriginator(
   return keyHash;
 }
 
+/**
+ * Onboards a score provider: it proposes its public key, governance approves it. `providerRegistry` is the
+ * registry connected to the provider's signer. Returns keyHash = Poseidon(ax, ay) as the registry computed it.
+ */
+export async function onboardProvider(
+  governanceRegistry: Contract,
+  providerRegistry: Contract,
+  key: { ax: bigint; ay: bigint; validFrom: number },
+): Promise<bigint> {
+  const keyHash = (await providerRegistry.getFunction("keyHashOf")(key.ax, key.ay)) as bigint;
+  const provider = providerRegistry.runner as Signer | null;
+  if (provider === null || typeof provider.getAddress !== "function")
+    throw new TypeError("providerRegistry: expected a registry connected to the provider's signer");
+  await (await providerRegistry.getFunction("proposeKey")(key.ax, key.ay, key.validFrom)).wait();
+  await (await governanceRegistry.getFunction("approveKey")(await provider.getAddress(), keyHash)).wait();
+  return keyHash;
+}
+
 /** The score side: provider keys and the provider-backed score attestations of registered pools. */
 export interface ScoresDeployment {
   providers: Contract;
@@ -272,7 +291,8 @@ export async function deployScores(
   },
 ): Promise<ScoresDeployment> {
   const governance = opts.governance ?? (await signer.getAddress());
-  const providers = await deployContract(signer, "ProviderRegistry", [governance]);
+  const hasher = await deployKeyHasher(signer, 2);
+  const providers = await deployContract(signer, "ProviderRegistry", [governance, await hasher.getAddress()]);
   const scores = await deployContract(signer, "ScoreAttestations", [
     governance,
     await providers.getAddress(),

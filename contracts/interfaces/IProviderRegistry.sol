@@ -5,10 +5,12 @@ pragma solidity 0.8.28;
 /* solhint-disable gas-indexed-events, gas-strict-inequalities */
 
 /// @title IProviderRegistry
-/// @notice Score providers' Baby Jubjub keys (keyHash = Poseidon(Ax, Ay)): proposed by the provider, approved by
-/// governance, rotated by approving a successor, revoked by governance or the provider (docs/SCORES.md).
+/// @notice Score providers' Baby Jubjub keys (keyHash = Poseidon(Ax, Ay), computed by the registry): proposed by
+/// the provider, approved by governance per proposer, rotated by approving a successor, revoked by governance or
+/// the provider (docs/SCORES.md).
 interface IProviderRegistry {
-    /// @notice A provider key; validFrom and validUntil are days since 1970-01-01 (inclusive).
+    /// @notice An approved provider key (`approved` is always true for a recorded key); validFrom and validUntil
+    /// are days since 1970-01-01 (inclusive).
     struct ProviderKey {
         address provider;
         uint32 validFrom;
@@ -23,15 +25,23 @@ interface IProviderRegistry {
     error Providers__KeyRevoked(uint256 keyHash);
     error Providers__NotProvider(address caller, address provider);
     error Providers__KeyNotValidOn(uint256 keyHash, uint32 day, uint32 validFrom, uint32 validUntil);
+    error Providers__NoProposal(address provider, uint256 keyHash);
+    error Providers__NotFieldElement(uint256 ax, uint256 ay);
+    error Providers__ZeroAddress();
 
     event ProviderKeyProposed(address indexed provider, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
     event ProviderKeyApproved(address indexed provider, uint256 indexed keyHash, uint32 validFrom);
     event ProviderKeyRotated(address indexed provider, uint256 indexed oldKeyHash, uint32 validUntil);
     event ProviderKeyRevoked(address indexed provider, uint256 indexed keyHash);
 
-    function proposeKey(uint256 keyHash, uint256 ax, uint256 ay, uint32 validFrom) external;
+    /// @notice Proposes the caller's public key, valid from day `validFrom`; returns keyHash = Poseidon(ax, ay).
+    function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash);
 
-    function approveKey(uint256 keyHash) external;
+    /// @notice Approves `provider`'s proposal of the key (governance); a key is approved once, for one provider.
+    function approveKey(address provider, uint256 keyHash) external;
+
+    /// @notice keyHash = Poseidon(ax, ay), computed on-chain.
+    function keyHashOf(uint256 ax, uint256 ay) external view returns (uint256);
 
     function revokeKey(uint256 keyHash) external;
 

@@ -30,7 +30,7 @@ import {
 } from "../../prover/borrower/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
-import { circuitId, deployBorrowerGate } from "../../deploy/index.ts";
+import { circuitId, deployBorrowerGate, onboardProvider } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
@@ -91,16 +91,12 @@ beforeAll(async () => {
     readFileSync(join(REPO_ROOT, manifest.instances[BORROWER_INSTANCE]!.artifacts.vkey!.path), "utf8"),
   );
   provider = await generateProviderKey();
-  const ph = await keyHash(provider.publicKey);
-  await (
-    await (providers.connect(signers[2]!) as Contract).getFunction("proposeKey")(
-      ph,
-      provider.publicKey[0],
-      provider.publicKey[1],
-      today - 400,
-    )
-  ).wait();
-  await (await providers.getFunction("approveKey")(ph)).wait();
+  const ph = await onboardProvider(providers, providers.connect(signers[2]!) as Contract, {
+    ax: provider.publicKey[0],
+    ay: provider.publicKey[1],
+    validFrom: today - 400,
+  });
+  expect(ph).toBe(await keyHash(provider.publicKey));
   gate = await deployBorrowerGate(gov, {
     providers: await providers.getAddress(),
     scores: await scores.getAddress(),

@@ -18,7 +18,7 @@ import {
   type InstanceProof,
   type ProviderKey,
 } from "../../prover/scores/index.ts";
-import { circuitId, deployAuditSeeds } from "../../deploy/index.ts";
+import { circuitId, deployAuditSeeds, onboardProvider } from "../../deploy/index.ts";
 import { sampleIndices } from "../../prover/audit-sample.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
@@ -95,17 +95,13 @@ beforeAll(async () => {
   others = world.signers.slice(1);
   const today = world.today;
   provider = await generateProviderKey();
-  providerHash = await keyHash(provider.publicKey);
-  const asProvider = providers.connect(others[1]!) as Contract;
-  await (
-    await asProvider.getFunction("proposeKey")(
-      providerHash,
-      provider.publicKey[0],
-      provider.publicKey[1],
-      today - 100,
-    )
-  ).wait();
-  await (await providers.getFunction("approveKey")(providerHash)).wait();
+  providerHash = await onboardProvider(providers, providers.connect(others[1]!) as Contract, {
+    ax: provider.publicKey[0],
+    ay: provider.publicKey[1],
+    validFrom: today - 100,
+  });
+  // the registry computes the same Poseidon(Ax, Ay) as the prover
+  expect(providerHash).toBe(await keyHash(provider.publicKey));
   tape = generateSyntheticTape({ seed: 3, loans: CHUNK + 2, poolId: POOL_ID, asOfDate: today });
   commitment = await commitTape(tape, await deriveSalts(9n, tape), { chunkSize: CHUNK });
 }, 120_000);
@@ -167,13 +163,29 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
     });
     await (
       await (providers.connect(others[2]!) as Contract).getFunction("proposeKey")(
-        strangerHash,
         stranger.publicKey[0],
         stranger.publicKey[1],
         1,
       )
     ).wait();
-    expect((await revertOf(submit(p), providers)).name).toBe("Providers__KeyNotApproved");
+    expect(await revertOf(submit(p), providers)).toEqual({
+      name: "Providers__KeyNotApproved",
+      args: [strangerHash],
+    });
+    // a proposal by one account cannot be approved for another, and an approved key cannot be re-proposed
+    expect(
+      await revertOf(providers.getFunction("approveKey")(others[5]!.address, strangerHash), providers),
+    ).toEqual({ name: "Providers__NoProposal", args: [others[5]!.address, strangerHash] });
+    expect(
+      await revertOf(
+        (providers.connect(others[5]!) as Contract).getFunction("proposeKey")(
+          provider.publicKey[0],
+          provider.publicKey[1],
+          1,
+        ),
+        providers,
+      ),
+    ).toEqual({ name: "Providers__KeyExists", args: [providerHash] });
     const good = await proveChunk(0);
     expect(
       await revertOf(
@@ -193,10 +205,10 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
     const b = await generateProviderKey();
     const [ha, hb] = [await keyHash(a.publicKey), await keyHash(b.publicKey)];
     const p = providers.connect(others[4]!) as Contract;
-    await (await p.getFunction("proposeKey")(ha, a.publicKey[0], a.publicKey[1], 100)).wait();
-    await (await providers.getFunction("approveKey")(ha)).wait();
-    await (await p.getFunction("proposeKey")(hb, b.publicKey[0], b.publicKey[1], 200)).wait();
-    await (await providers.getFunction("approveKey")(hb)).wait();
+    await (await p.getFunction("proposeKey")(a.publicKey[0], a.publicKey[1], 100)).wait();
+    await (await providers.getFunction("approveKey")(others[4]!.address, ha)).wait();
+    await (await p.getFunction("proposeKey")(b.publicKey[0], b.publicKey[1], 200)).wait();
+    await (await providers.getFunction("approveKey")(others[4]!.address, hb)).wait();
     expect((await providers.getFunction("providerKey")(ha)).validUntil).toBe(199n);
     await providers.getFunction("checkKey")(ha, 199);
     expect(await revertOf(providers.getFunction("checkKey")(ha, 200), providers)).toEqual({
