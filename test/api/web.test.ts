@@ -1,0 +1,447 @@
+/**
+ * The browser verifier: `verifier-api/web/check-attestation.js` run in Node with the real dependencies
+ * (snarkjs's groth16.verify, poseidon-lite, the verification key from the service's catalogue) on a real
+ * two-chunk attestation of pool-attestation-8 made by `attestPool`; tampered and malformed attestations must
+ * be refused by both the checker and the prover's `parseAttestation` + `verifyAttestation`, the checker
+ * naming the problem. Then the page's routes in the in-process app: GET /verify, its assets, and no others.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { poseidon3 } from "poseidon-lite";
+import * as snarkjs from "snarkjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, findInstance } from "../../pipeline/catalogue.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import {
+  attestPool,
+  attestationToJson,
+  parseAttestation,
+  verifyAttestation,
+  type Attestation,
+} from "../../prover/attest.ts";
+import { domainWord, generateOriginatorKey, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { CHECKER_DTS, checkerDeclarations } from "../../verifier-api/web/declarations.ts";
+import { CONTENT_SECURITY_POLICY } from "../../verifier-api/web/routes.ts";
+import {
+  POOL_SIGNALS,
+  checkAttestation,
+  registryKeyHash as checkerKeyHash,
+  type CheckDeps,
+  type CheckResult,
+  type VerificationKey,
+} from "../../verifier-api/web/check-attestation.js";
+import { startTestApp, type TestApp } from "./helpers.ts";
+
+const INSTANCE = "pool-attestation-8";
+const REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const CHAIN_ID = 31337n;
+const built = readManifest().instances[INSTANCE] !== undefined;
+if (!built) console.warn(`${INSTANCE} is not built: skipping the browser verifier tests`);
+
+/** A parsed attestation JSON, changed at will by the tamperings. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let t: TestApp;
+let att: Attestation;
+let json: string;
+let deps: CheckDeps;
+const tmp = mkdtempSync(join(tmpdir(), "rwa-web-test-"));
+
+/** A fresh copy of the attestation as parsed JSON (decimal strings), changed by `change`. */
+function tampered(change: (a: Json) => void): Json {
+  const a = JSON.parse(json);
+  change(a);
+  return a;
+}
+
+/** The prover's verdict on the same JSON: parseAttestation + verifyAttestation (with the policy); a throw is a refusal. */
+async function proverVerdict(a: unknown, withPolicy = true): Promise<{ valid: boolean; problems: string[] }> {
+  try {
+    const parsed = parseAttestation(JSON.stringify(a));
+    return await verifyAttestation(parsed, withPolicy ? DEFAULT_POLICY : undefined);
+  } catch (err) {
+    return { valid: false, problems: [`refused: ${(err as Error).message}`] };
+  }
+}
+
+beforeAll(async () => {
+  if (!built) return;
+  t = await startTestApp();
+  const tape = generateSyntheticTape({ seed: 23, loans: 12, poolId: 77n, asOfDate: 20400 });
+  const key = await generateOriginatorKey();
+  ({ attestation: att } = await attestPool({
+    tape,
+    policy: DEFAULT_POLICY,
+    key,
+    chainId: CHAIN_ID,
+    registry: REGISTRY,
+    instance: INSTANCE,
+  }));
+  json = attestationToJson(att);
+  deps = {
+    groth16Verify: (vkey, signals, proof) => snarkjs.groth16.verify(vkey as never, signals, proof as never),
+    poseidon: (inputs) => poseidon3(inputs),
+    fetchVkey: async (instance) => {
+      const r = await t.app.inject({ url: `/v1/catalogue/${encodeURIComponent(instance)}` });
+      if (r.statusCode !== 200) throw new Error(`the catalogue answered ${r.statusCode}`);
+      const vkey = (r.json() as { vkey?: VerificationKey }).vkey;
+      if (!vkey) throw new Error("no verification key loaded");
+      return vkey;
+    },
+  };
+}, 240_000);
+
+afterAll(async () => {
+  await t?.app.close();
+  rmSync(tmp, { recursive: true, force: true });
+  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+});
+
+describe("the checker module", () => {
+  it("type-checks (strict, browser lib) and its check-attestation.d.ts is the one generated from its JSDoc", async () => {
+    expect(readFileSync(CHECKER_DTS, "utf8")).toBe(await checkerDeclarations());
+  });
+});
+
+describe.skipIf(!built)("the browser checker on a real attestation", () => {
+  it("accepts the attestation, chunk by chunk, with the figures the prover aggregated", async () => {
+    expect(att.chunks.length).toBe(2);
+    const stages: string[] = [];
+    const r = await checkAttestation(JSON.parse(json), { ...deps, onProgress: (p) => stages.push(p.stage) });
+    expect(r.problems).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(r.chunks.map((c) => [c.position, c.chunkIndex, c.proofValid, c.problems])).toEqual([
+      [0, 0, true, []],
+      [1, 1, true, []],
+    ]);
+    expect(r.chunks[1]!.pool).toEqual({
+      poolId: 77n,
+      period: att.period,
+      asOfDate: 20400,
+      chunkIndex: 1,
+      chunkCount: 2,
+    });
+    const { breaches, ...rest } = att.figures;
+    expect({ ...r.figures, breaches: undefined }).toEqual({ ...rest, breaches: undefined });
+    expect(r.figures!.breaches).toBe(breaches & 0b111);
+    expect(r.notes.join(" ")).toMatch(/bits 3-7/);
+    expect(stages).toEqual(["key", "chunk", "chunk", "figures", "done"]);
+    // and the prover agrees, with and without the policy
+    expect(await proverVerdict(JSON.parse(json))).toEqual({ valid: true, problems: [] });
+    expect(await proverVerdict(JSON.parse(json), false)).toEqual({ valid: true, problems: [] });
+  });
+
+  it("does not depend on the order of the chunks in the file", async () => {
+    const a = tampered((x) => x.chunks.reverse());
+    expect((await checkAttestation(a, deps)).problems).toEqual([]);
+    expect((await proverVerdict(a)).valid).toBe(true);
+  });
+
+  it("takes the public signal order of the catalogue, and poseidon-lite's hash is the registry's key hash", async () => {
+    expect([...POOL_SIGNALS]).toEqual(findInstance(INSTANCE).publicSignals);
+    const [ax, ay] = att.publicKey;
+    const domain = domainWord(REGISTRY, CHAIN_ID);
+    const expected = await registryKeyHash(att.publicKey, domain);
+    expect(poseidon3([ax, ay, domain])).toBe(expected);
+    expect(expected).toBe(att.keyHash);
+    expect(checkerKeyHash(deps.poseidon, [String(ax), String(ay)], REGISTRY, String(CHAIN_ID))).toBe(
+      expected,
+    );
+    // another registry or chain gives another hash
+    expect(checkerKeyHash(deps.poseidon, att.publicKey, REGISTRY.replace("aa3", "aa4"), CHAIN_ID)).not.toBe(
+      expected,
+    );
+    expect(checkerKeyHash(deps.poseidon, att.publicKey, REGISTRY, 1n)).not.toBe(expected);
+  });
+
+  const other = (n: string): string => String(BigInt(n) + 1n);
+  const cases: [string, (a: Json) => void, RegExp][] = [
+    [
+      "a changed figure signal",
+      (a) => (a.chunks[1].publicSignals[5] = other(a.chunks[1].publicSignals[5])),
+      /^chunk 1: the proof does not verify$/,
+    ],
+    [
+      "a changed root signal",
+      (a) => (a.chunks[0].publicSignals[0] = other(a.chunks[0].publicSignals[0])),
+      /^chunk 0: the proof does not verify$/,
+    ],
+    [
+      "swapped chunk indices",
+      (a) => ([a.chunks[0].chunkIndex, a.chunks[1].chunkIndex] = [1, 0]),
+      /^chunk 1: proves chunk 0$/,
+    ],
+    ["a dropped chunk", (a) => a.chunks.pop(), /^has 1 chunks, says 2$/],
+    [
+      "a dropped chunk and a lowered count",
+      (a) => {
+        a.chunks.pop();
+        a.chunkCount = 1;
+      },
+      /^chunk 0: proves 2 chunks$/,
+    ],
+    ["a duplicated chunk", (a) => (a.chunks[1] = a.chunks[0]), /^chunk 0: duplicate chunk$/],
+    [
+      "another registry in the summary",
+      (a) => (a.registry = "0x" + "11".repeat(20)),
+      /^keyHash: is not the hash of publicKey/,
+    ],
+    ["another chain in the summary", (a) => (a.chainId = "1"), /^keyHash: is not the hash of publicKey/],
+    [
+      "another publicKey",
+      (a) => (a.publicKey[0] = other(a.publicKey[0])),
+      /^keyHash: is not the hash of publicKey/,
+    ],
+    [
+      "another keyHash in the summary",
+      (a) => (a.keyHash = other(a.keyHash)),
+      /^chunk 0: is signed by another key/,
+    ],
+    ["a changed root in the summary", (a) => (a.root = other(a.root)), /^chunk 0: has another tape root$/],
+    ["another pool in the summary", (a) => (a.poolId = "78"), /^chunk 1: is for pool 77$/],
+    ["another period in the summary", (a) => (a.period += 1), /^chunk 0: is for period /],
+    ["another date in the summary", (a) => (a.asOfDate -= 1), /^chunk 0: is as of day 20400$/],
+    [
+      "another policy in the summary",
+      (a) => (a.policyHash = other(a.policyHash)),
+      /^chunk 0: is under another policy$/,
+    ],
+    [
+      "a changed summary figure",
+      (a) => (a.figures.outstanding = other(a.figures.outstanding)),
+      /^figures\.outstanding: the proofs say /,
+    ],
+    [
+      "a changed summary count",
+      (a) => (a.figures.activeCount += 1),
+      /^figures\.activeCount: the proofs say /,
+    ],
+    [
+      "a flipped loan-level breach bit",
+      (a) => (a.figures.breaches ^= 1),
+      /^figures\.breaches: the proofs say loan-level bits /,
+    ],
+    // malformed shapes
+    ["no chunks array", (a) => (a.chunks = "none"), /^not an attestation$/],
+    [
+      "no chunks at all",
+      (a) => {
+        a.chunks = [];
+        a.chunkCount = 0;
+      },
+      /^chunkCount: expected a positive integer, got 0$/,
+    ],
+    [
+      "an unknown instance",
+      (a) => (a.instance = "no-such-circuit"),
+      /^instance: no verification key for "no-such-circuit"/,
+    ],
+    [
+      "another circuit's instance",
+      (a) => (a.instance = "example-multiplier"),
+      /is not a pool attestation circuit$/,
+    ],
+    ["a null chunk", (a) => (a.chunks[0] = null), /^chunks\[0\]: not a chunk proof$/],
+    ["a proof without points", (a) => (a.chunks[0].proof = {}), /^chunk 0: the proof does not verify$/],
+    [
+      "public signals not a list",
+      (a) => (a.chunks[1].publicSignals = "1,2,3"),
+      /^chunk 1: the proof does not verify$/,
+    ],
+    [
+      "a public signal that is not a number",
+      (a) => (a.chunks[1].publicSignals[2] = "0xabc"),
+      /^chunk 1: the proof does not verify$/,
+    ],
+    [
+      "a public signal above the field",
+      (a) => (a.chunks[1].publicSignals[2] = "9".repeat(78)),
+      /^chunk 1: the proof does not verify$/,
+    ],
+    [
+      "too few public signals",
+      (a) => a.chunks[1].publicSignals.pop(),
+      /^chunk 1: the proof does not verify$/,
+    ],
+    [
+      "a poolId that is not a number",
+      (a) => (a.poolId = "seventy-seven"),
+      /^poolId: expected a decimal string/,
+    ],
+    ["a publicKey of one coordinate", (a) => a.publicKey.pop(), /^publicKey: expected \[Ax, Ay\]$/],
+    [
+      "a registry that is not an address",
+      (a) => (a.registry = "registry"),
+      /^registry: expected a 20-byte hex address/,
+    ],
+    [
+      "a chain id beyond 64 bits",
+      (a) => (a.chainId = String(1n << 64n)),
+      /^chainId: expected an unsigned 64-bit integer/,
+    ],
+    [
+      "a chunk count as text",
+      (a) => (a.chunkCount = "2"),
+      /^chunkCount: expected a positive integer, got 2$/,
+    ],
+    ["no summary figures", (a) => delete a.figures, /^figures: missing$/],
+  ];
+
+  it.each(cases)("refuses %s, naming the problem", async (_name, change, problem) => {
+    const a = tampered(change);
+    let r: CheckResult | undefined;
+    await expect((async () => (r = await checkAttestation(a, deps)))()).resolves.toBeDefined();
+    expect(r!.valid).toBe(false);
+    expect(
+      r!.problems.some((p) => problem.test(p)),
+      r!.problems.join(" | "),
+    ).toBe(true);
+    const prover = await proverVerdict(a);
+    expect(prover.valid, "the prover's verifyAttestation accepts it").toBe(false);
+  });
+
+  it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async () => {
+    const a = tampered((x) => {
+      x.registry = "0x" + "11".repeat(20);
+      x.figures.collected = other(x.figures.collected);
+    });
+    const r = await checkAttestation(a, deps);
+    expect(r.problems).toEqual([
+      "keyHash: is not the hash of publicKey for this registry and chain",
+      `figures.collected: the proofs say ${att.figures.collected}, the summary says ${other(String(att.figures.collected))}`,
+    ]);
+    // with a chunk missing, the figures are not recomputed (they would be a part of the pool's)
+    const dropped = await checkAttestation(
+      tampered((x) => x.chunks.pop()),
+      deps,
+    );
+    expect(dropped.figures).toBeNull();
+    expect(dropped.problems).toEqual(["has 1 chunks, says 2", "chunk 1: missing"]);
+  });
+
+  it("refuses values that are not an attestation without throwing", async () => {
+    for (const v of [null, undefined, 42, "attestation", [], {}, { chunks: {} }]) {
+      const r = await checkAttestation(v, deps);
+      expect(r).toMatchObject({ valid: false, problems: ["not an attestation"], figures: null });
+    }
+  });
+
+  it("reports a verifier that throws, or a key fetch that fails, as problems", async () => {
+    const throwing = await checkAttestation(JSON.parse(json), {
+      ...deps,
+      groth16Verify: async () => {
+        throw new Error("boom");
+      },
+    });
+    expect(throwing.problems).toEqual([
+      "chunk 0: the proof does not verify",
+      "chunk 1: the proof does not verify",
+    ]);
+    const offline = await checkAttestation(JSON.parse(json), {
+      ...deps,
+      fetchVkey: async () => {
+        throw new Error("offline");
+      },
+    });
+    expect(offline.problems).toEqual([`instance: no verification key for "${INSTANCE}" (offline)`]);
+  });
+});
+
+describe.skipIf(!built)("the page's routes", () => {
+  const asset = (html: string): string[] =>
+    [...html.matchAll(/(?:src|href|content)="(assets\/[^"]+)"/g)].map((m) => `/${m[1]!}`);
+
+  it("GET /verify is an accessible HTML page with a strict CSP, and every asset it names is served", async () => {
+    const r = await t.app.inject({ url: "/verify" });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(r.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toMatch(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/'unsafe-inline'|'unsafe-eval'|\*/);
+    expect(r.headers["x-content-type-options"]).toBe("nosniff");
+    expect(r.body).toContain('<label for="file">');
+    expect(r.body).toContain('<label for="json">');
+    expect(r.body).toContain('role="status"');
+    expect(r.body).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+="/); // nothing inline for the CSP to block
+    const names = asset(r.body);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "/assets/verify.css",
+        "/assets/check-attestation.js",
+        "/assets/verify-page.js",
+        "/assets/snarkjs-0.7.6.min.js",
+        "/assets/poseidon-lite-0.3.0.js",
+      ]),
+    );
+    for (const url of names) expect((await t.app.inject({ url })).statusCode, url).toBe(200);
+  });
+
+  it("serves snarkjs, poseidon-lite and the page's scripts as JavaScript, with caching", async () => {
+    const snark = await t.app.inject({ url: "/assets/snarkjs-0.7.6.min.js" });
+    expect(snark.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(snark.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(
+      snark.rawPayload.equals(readFileSync(join(REPO_ROOT, "node_modules/snarkjs/build/snarkjs.min.js"))),
+    ).toBe(true);
+    const checker = await t.app.inject({ url: "/assets/check-attestation.js" });
+    expect(checker.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(checker.headers["cache-control"]).toBe("no-cache");
+    expect(checker.body).toBe(readFileSync(join(REPO_ROOT, "verifier-api/web/check-attestation.js"), "utf8"));
+    const again = await t.app.inject({
+      url: "/assets/check-attestation.js",
+      headers: { "if-none-match": String(checker.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe("");
+    const css = await t.app.inject({ url: "/assets/verify.css" });
+    expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
+    // the served poseidon-lite module, imported as the browser would, hashes as the prover does
+    const mod = await t.app.inject({ url: "/assets/poseidon-lite-0.3.0.js" });
+    expect(mod.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(mod.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    const file = join(tmp, "poseidon-lite.mjs");
+    writeFileSync(file, mod.body);
+    const served = (await import(pathToFileURL(file).href)) as { poseidon3: (x: bigint[]) => bigint };
+    const domain = domainWord(REGISTRY, CHAIN_ID);
+    expect(served.poseidon3([att.publicKey[0], att.publicKey[1], domain])).toBe(
+      await registryKeyHash(att.publicKey, domain),
+    );
+  });
+
+  it("serves no other file: unknown names and traversal attempts are 404", async () => {
+    for (const url of [
+      "/assets/package.json",
+      "/assets/snarkjs.min.js",
+      "/assets/../package.json",
+      "/assets/..%2Fpackage.json",
+      "/assets/%2e%2e%2f%2e%2e%2fpackage.json",
+      "/assets/..%2F..%2Fnode_modules%2Fsnarkjs%2Fpackage.json",
+      "/assets/verify.html",
+      "/assets/routes.ts",
+      "/assets/__proto__",
+      "/assets/constructor",
+      "/assets/",
+      "/assets",
+      "/verify/",
+    ]) {
+      const r = await t.app.inject({ url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.headers["content-type"], url).toMatch(/^application\/problem\+json/);
+      expect((r.json() as { type: string }).type).toBe(PROBLEM_BASE + "not-found");
+    }
+  });
+
+  it("the OpenAPI document tags /verify as the web page and leaves the assets out", async () => {
+    const doc = (await t.app.inject({ url: "/docs/json" })).json() as {
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    };
+    expect(doc.paths["/verify"]?.get?.tags).toEqual(["web page"]);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/assets"))).toEqual([]);
+  });
+});

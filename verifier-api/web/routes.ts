@@ -1,0 +1,206 @@
+/**
+ * The web page for verifying an attestation in the browser: GET /verify (HTML) and its assets under
+ * /assets/<name>. Assets are a fixed list, read once at start-up (no directory listing, no paths from the
+ * request): the page's own files from this directory, snarkjs's browser bundle, and poseidon-lite's Poseidon
+ * of three inputs. poseidon-lite is published as CommonJS only, so its four files are served wrapped as one
+ * ES module (each file's text verbatim in a function, with a 20-line `require` over just those files).
+ *
+ * Third-party assets are served under their package version, cached for a year as immutable; the page's own
+ * files are revalidated (ETag). Every response here carries a strict Content-Security-Policy: scripts and
+ * styles from this origin only, WebAssembly allowed (snarkjs's curve arithmetic), workers from blob: URLs
+ * (snarkjs's thread pool), fetches to this origin only.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { ApiError } from "../errors.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS = {
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
+export interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+  cacheControl: string;
+}
+
+const JS = "text/javascript; charset=utf-8";
+const IMMUTABLE = "public, max-age=31536000, immutable";
+const REVALIDATE = "no-cache";
+
+function asset(body: Buffer | string, type: string, cacheControl: string): Asset {
+  const buf = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const etag = `"${createHash("sha256").update(buf).digest("base64url").slice(0, 27)}"`;
+  return { body: buf, type, etag, cacheControl };
+}
+
+function packageDir(name: string, file: string): { dir: string; version: string } {
+  const dir = join(REPO_ROOT, "node_modules", name);
+  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string })
+    .version;
+  readFileSync(join(dir, file)); // fail at start-up, not on the first request, if the file is missing
+  return { dir, version };
+}
+
+/**
+ * Wraps CommonJS files of one package as a single ES module: `entry` and every file it requires (relative
+ * requires only, followed statically), each as `function (module, exports, require) { <text> }`; the module
+ * exports `names` of the entry's exports.
+ */
+export function wrapCommonJs(dir: string, entry: string, names: readonly string[], banner: string): string {
+  const files = new Map<string, { text: string; deps: Record<string, string> }>();
+  const resolve = (from: string, id: string): string => {
+    if (!id.startsWith("./") && !id.startsWith("../"))
+      throw new Error(`${from}: requires "${id}", not a relative file`);
+    const base = posix.normalize(posix.join(posix.dirname(from), id));
+    for (const candidate of [base, `${base}.js`, `${base}/index.js`]) {
+      const path = join(dir, candidate);
+      if (existsSync(path) && statSync(path).isFile()) return candidate;
+    }
+    throw new Error(`${from}: cannot resolve "${id}"`);
+  };
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    const text = readFileSync(join(dir, file), "utf8");
+    const deps: Record<string, string> = {};
+    files.set(file, { text, deps });
+    for (const m of text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) {
+      const id = m[1]!;
+      deps[id] = resolve(file, id);
+      visit(deps[id]);
+    }
+  };
+  visit(entry);
+  const defs = [...files].map(
+    ([file, { text, deps }]) =>
+      `  ${JSON.stringify(file)}: [\n    function (module, exports, require) {\n${text}\n    },\n    ${JSON.stringify(deps)},\n  ],`,
+  );
+  return [
+    banner,
+    "const defs = {",
+    ...defs,
+    "};",
+    "const cache = {};",
+    "function load(file) {",
+    "  if (cache[file]) return cache[file].exports;",
+    "  const [fn, deps] = defs[file];",
+    "  const module = { exports: {} };",
+    "  cache[file] = module;",
+    "  fn(module, module.exports, (id) => load(deps[id]));",
+    "  return module.exports;",
+    "}",
+    `const entry = load(${JSON.stringify(entry)});`,
+    ...names.map((n) => `export const ${n} = entry.${n};`),
+    "",
+  ].join("\n");
+}
+
+/** The assets by URL name, and the page. Throws at start-up if a file is missing. */
+export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
+  const snarkjs = packageDir("snarkjs", "build/snarkjs.min.js");
+  const poseidon = packageDir("poseidon-lite", "poseidon3.js");
+  const names = {
+    snarkjs: `snarkjs-${snarkjs.version}.min.js`,
+    poseidon: `poseidon-lite-${poseidon.version}.js`,
+  };
+  const own = (file: string): Buffer => readFileSync(join(HERE, file));
+  const assets = new Map<string, Asset>([
+    [names.snarkjs, asset(readFileSync(join(snarkjs.dir, "build/snarkjs.min.js")), JS, IMMUTABLE)],
+    [
+      names.poseidon,
+      asset(
+        wrapCommonJs(
+          poseidon.dir,
+          "poseidon3.js",
+          ["poseidon3"],
+          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon3.js and\n` +
+            "// the files it requires, verbatim, wrapped as one ES module by the rwa-attest service.",
+        ),
+        JS,
+        IMMUTABLE,
+      ),
+    ],
+    ["check-attestation.js", asset(own("check-attestation.js"), JS, REVALIDATE)],
+    ["verify-page.js", asset(own("verify-page.js"), JS, REVALIDATE)],
+    ["verify.css", asset(own("verify.css"), "text/css; charset=utf-8", REVALIDATE)],
+  ]);
+  const html = own("verify.html")
+    .toString("utf8")
+    .replaceAll("{{snarkjs}}", `assets/${names.snarkjs}`)
+    .replaceAll("{{poseidon}}", `assets/${names.poseidon}`);
+  return { page: asset(html, "text/html; charset=utf-8", REVALIDATE), assets };
+}
+
+export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { page, assets } = loadWebAssets();
+
+  const send = (req: FastifyRequest, reply: FastifyReply, a: Asset): FastifyReply => {
+    reply.headers({
+      ...SECURITY_HEADERS,
+      "content-type": a.type,
+      "cache-control": a.cacheControl,
+      etag: a.etag,
+    });
+    const inm = req.headers["if-none-match"];
+    if (typeof inm === "string" && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === a.etag)) {
+      reply.code(304);
+      return reply.send();
+    }
+    return reply.send(a.body);
+  };
+
+  app.get(
+    "/verify",
+    {
+      schema: {
+        tags: ["web page"],
+        summary: "Web page (HTML, not an API): verify an attestation in the browser",
+        description:
+          "Paste or choose an attestation JSON; the page fetches the instance's verification key from " +
+          "GET /v1/catalogue/{name} and checks every chunk proof, the key hash and the figures in the browser.",
+        security: [],
+        response: {
+          200: {
+            description: "The page (text/html)",
+            content: { "text/html": { schema: { type: "string" } } },
+          },
+        },
+      },
+    },
+    async (req, reply) => send(req, reply, page),
+  );
+
+  app.get(
+    "/assets/:name",
+    { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } },
+    async (req, reply) => {
+      const a = assets.get(req.params.name);
+      if (!a) throw new ApiError("not-found", "no such asset");
+      return send(req, reply, a);
+    },
+  );
+};
