@@ -225,10 +225,21 @@ export interface AttestationCheck {
  * the proofs' public signals and must match the summary.
  */
 export async function verifyAttestation(att: Attestation, policy?: Policy): Promise<AttestationCheck> {
+  try {
+    return await checkAttestation(att, policy);
+  } catch (err) {
+    // A malformed field deep inside (a null chunk, a non-numeric signal) is a refusal, never a crash.
+    return { valid: false, problems: [`malformed attestation: ${(err as Error).message}`] };
+  }
+}
+
+async function checkAttestation(att: Attestation, policy?: Policy): Promise<AttestationCheck> {
   const problems: string[] = [];
   if (att === null || typeof att !== "object" || !Array.isArray(att.chunks)) {
     return { valid: false, problems: ["not an attestation"] };
   }
+  if (!Number.isInteger(att.chunkCount) || att.chunkCount < 1)
+    problems.push(`chunkCount: expected a whole number of at least 1, got ${String(att.chunkCount)}`);
   let entry;
   try {
     entry = findInstance(att.instance);

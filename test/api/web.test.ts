@@ -60,14 +60,18 @@ function tampered(change: (a: Json) => void): Json {
   return a;
 }
 
-/** The prover's verdict on the same JSON: parseAttestation + verifyAttestation (with the policy); a throw is a refusal. */
+/**
+ * The prover's verdict on the same JSON: parseAttestation (which throws a TypeError on a malformed field: a
+ * refusal) + verifyAttestation (with the policy), which must never throw.
+ */
 async function proverVerdict(a: unknown, withPolicy = true): Promise<{ valid: boolean; problems: string[] }> {
+  let parsed;
   try {
-    const parsed = parseAttestation(JSON.stringify(a));
-    return await verifyAttestation(parsed, withPolicy ? DEFAULT_POLICY : undefined);
+    parsed = parseAttestation(JSON.stringify(a));
   } catch (err) {
     return { valid: false, problems: [`refused: ${(err as Error).message}`] };
   }
+  return verifyAttestation(parsed, withPolicy ? DEFAULT_POLICY : undefined);
 }
 
 beforeAll(async () => {
