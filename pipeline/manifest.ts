@@ -19,8 +19,12 @@ export interface ArtifactRecord {
 }
 
 export interface InstanceRecord {
-  /** Hash over the catalogue entry, the circom source closure and the tool versions. */
+  /** Hash over what the keys were made from (compileHash, the setup code, development or not). */
   sourceHash: string;
+  /** Hash over the catalogue entry, the circom source closure and the tool versions (the r1cs's sources). */
+  compileHash?: string;
+  /** True when the proving key was brought from a ceremony (`rwa-attest setup import`), not made here. */
+  imported?: boolean;
   protocol: string;
   /** True for keys from the local development setup: never use them to secure value. */
   development: boolean;

@@ -113,4 +113,45 @@ export function registerSetup(program: Command): void {
       output(o.json, { valid: ok }, () => (ok ? "zkey verifies" : "zkey does NOT verify"));
       if (!ok) process.exitCode = EXIT.negative;
     });
+  setup
+    .command("import")
+    .description(
+      "use a ceremony's final key for a circuit instance: verify it against the instance's r1cs and the ptau, " +
+        "then replace the instance's key, verification key and Solidity verifier and record it in the manifest",
+    )
+    .requiredOption("--instance <name>", "catalogue instance (circuits/circuits.json)")
+    .requiredOption("--zkey <file>", "the ceremony's final zkey (after the beacon)")
+    .requiredOption("--ptau <file>", "the ptau the ceremony started from (a published one)")
+    .option("--allow-development", "accept development material (the result stays marked development)", false)
+    .option("--json", "machine-readable output", false)
+    .action(
+      async (o: {
+        instance: string;
+        zkey: string;
+        ptau: string;
+        allowDevelopment: boolean;
+        json: boolean;
+      }) => {
+        const { importKey, KeyImportError } = await import("../../pipeline/import.ts");
+        try {
+          const r = await importKey({
+            instance: o.instance,
+            zkey: o.zkey,
+            ptau: o.ptau,
+            allowDevelopment: o.allowDevelopment,
+            log: o.json ? () => {} : undefined,
+          });
+          output(
+            o.json,
+            { instance: o.instance, development: r.development, zkey: r.artifacts.zkey },
+            () =>
+              `imported ${r.development ? "a DEVELOPMENT" : "a production"} key for ${o.instance}; ` +
+              "run `rwa-attest build` to compile its verifier contract",
+          );
+        } catch (err) {
+          if (err instanceof KeyImportError) throw new CliError(err.message, EXIT.negative);
+          throw err;
+        }
+      },
+    );
 }
