@@ -2,7 +2,7 @@
  * Deploys the on-chain side to a JSON-RPC network and prints the addresses as JSON.
  *
  *   DEPLOYER_KEY=0x... node deploy/run.ts --rpc http://127.0.0.1:8545 \
- *     --verifier PoolAttestation16Verifier=pool-attestation-16 [--asset 0x...] [--out deployment.json] \
+ *     --verifier PoolAttestation64Verifier=pool-attestation-64 [--asset 0x...] [--out deployment.json] \
  *     [--score-verifier ScoreBacking64Verifier=score-backing-64 [--max-score-age-days 30]] \
  *     [--audit-seeds-delay 5]
  *

@@ -151,7 +151,7 @@ export const CommitmentRequestBody = Type.Object({});
 export const AttestationBody = Type.Object({
   tapeId: Id,
   policy: Type.Record(Type.String(), Type.Unknown(), { description: "Policy JSON (see docs/POLICY.md)" }),
-  /** Default: pool-attestation-16. */
+  /** Default: pool-attestation-64 (DEFAULT_POOL_INSTANCE). */
   chainId: Type.String({ pattern: "^[0-9]{1,20}$" }),
   registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
   instance: Type.Optional(Type.String({ maxLength: 100 })),
