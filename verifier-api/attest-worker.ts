@@ -6,25 +6,15 @@
  */
 import { attestPool, attestationToJson } from "../prover/attest.ts";
 import { deriveSalts } from "../prover/commitment/encoding.ts";
-import { ProverPool } from "../prover/prove/index.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
 import { parseTapeJson } from "../prover/tape/index.ts";
-import type { AttestWorkerMessage, AttestWorkerRequest } from "./attest-runner.ts";
+import type { AttestWorkerRequest } from "./attest-runner.ts";
+import { runJobChild } from "./job-child.ts";
 
-if (!process.send) throw new Error("verifier-api/attest-worker.ts must run as a forked child process");
-const send = (m: AttestWorkerMessage): void => {
-  if (process.connected) process.send!(m);
-};
-let finished = false;
-// The service died: nobody waits for the result any more. This process leads its own process group
-// (forked detached), so this also ends the prover processes it forked, which would otherwise linger.
-process.on("disconnect", () => {
-  if (!finished) process.kill(-process.pid, "SIGKILL");
-});
-
-process.once("message", async (req: AttestWorkerRequest) => {
-  const pool = new ProverPool(req.proverConcurrency);
-  try {
+runJobChild<AttestWorkerRequest>(
+  "verifier-api/attest-worker.ts",
+  (req) => req.proverConcurrency,
+  async (req, pool, progress) => {
     const tape = parseTapeJson(req.tapeJson);
     const { attestation } = await attestPool({
       tape,
@@ -38,15 +28,8 @@ process.once("message", async (req: AttestWorkerRequest) => {
       instance: req.instance,
       salts: await deriveSalts(BigInt(req.seed), tape),
       pool,
-      onProgress: (p) => send({ type: "progress", fraction: p.fraction, stage: p.stage }),
+      onProgress: (p) => progress(p.fraction, p.stage),
     });
-    send({ type: "done", result: attestationToJson(attestation) });
-  } catch (err) {
-    const e = err as Error;
-    send({ type: "error", name: e.name, message: e.message });
-  } finally {
-    await pool.close();
-    finished = true;
-    if (process.connected) process.disconnect();
-  }
-});
+    return attestationToJson(attestation);
+  },
+);

@@ -6,27 +6,18 @@
  * Forked per job by `attest-runner.ts` (niced, killed with its provers if the job is handed back).
  */
 import { commitTape, deriveSalts } from "../prover/commitment/encoding.ts";
-import { ProverPool, proveInstance } from "../prover/prove/index.ts";
+import { proveInstance } from "../prover/prove/index.ts";
 import { buildScoreBackingInput, scoreSignalList } from "../prover/scores/index.ts";
 import { parseTapeJson } from "../prover/tape/index.ts";
-import type { AttestWorkerMessage, ScoreWorkerRequest, ScoreWorkerResult } from "./attest-runner.ts";
+import type { ScoreWorkerRequest, ScoreWorkerResult } from "./attest-runner.ts";
+import { runJobChild } from "./job-child.ts";
 import { batchFromJson, type SignedBatchJson } from "./scores.ts";
 
-if (!process.send) throw new Error("verifier-api/score-worker.ts must run as a forked child process");
-const send = (m: AttestWorkerMessage): void => {
-  if (process.connected) process.send!(m);
-};
-let finished = false;
-// The service died: nobody waits for the result any more. This process leads its own process group
-// (forked detached), so this also ends the prover processes it forked, which would otherwise linger.
-process.on("disconnect", () => {
-  if (!finished) process.kill(-process.pid, "SIGKILL");
-});
-
-process.once("message", async (req: ScoreWorkerRequest) => {
-  const pool = new ProverPool(req.proverConcurrency);
-  try {
-    send({ type: "progress", fraction: 0, stage: "commit" });
+runJobChild<ScoreWorkerRequest>(
+  "verifier-api/score-worker.ts",
+  (req) => req.proverConcurrency,
+  async (req, pool, progress) => {
+    progress(0, "commit");
     const tape = parseTapeJson(req.tapeJson);
     const commitment = await commitTape(tape, await deriveSalts(BigInt(req.seed), tape), {
       chunkSize: req.chunkSize,
@@ -53,11 +44,7 @@ process.once("message", async (req: ScoreWorkerRequest) => {
         );
         const r = await proveInstance(pool, req.instance, input, (p) => {
           fractions[chunkIndex] = p.fraction;
-          send({
-            type: "progress",
-            fraction: 0.02 + (0.98 * fractions.reduce((a, b) => a + b, 0)) / count,
-            stage: "prove",
-          });
+          progress(0.02 + (0.98 * fractions.reduce((a, b) => a + b, 0)) / count, "prove");
         });
         const expected = scoreSignalList(publicSignals);
         if (r.publicSignals.join() !== expected.join())
@@ -74,13 +61,6 @@ process.once("message", async (req: ScoreWorkerRequest) => {
       }),
     );
     const result: ScoreWorkerResult = { root: commitment.root.toString(), chunks };
-    send({ type: "done", result });
-  } catch (err) {
-    const e = err as Error;
-    send({ type: "error", name: e.name, message: e.message });
-  } finally {
-    await pool.close();
-    finished = true;
-    if (process.connected) process.disconnect();
-  }
-});
+    return result;
+  },
+);

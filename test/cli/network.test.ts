@@ -6,12 +6,12 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
+import { freePort } from "../support/net.ts";
 
 const BUILT = readManifest().instances["pool-attestation-8"] !== undefined;
 if (!BUILT) console.warn("pool-attestation-8 is not built: skipping the CLI network tour");
@@ -41,17 +41,6 @@ function cli(env: Record<string, string>, ...args: string[]) {
 }
 const asGov = (...a: string[]) => cli({ DEPLOYER_KEY: GOVERNANCE }, ...a);
 const asOriginator = (...a: string[]) => cli({ ORIGINATOR_KEY: ORIGINATOR }, ...a);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!BUILT) return;

@@ -8,7 +8,6 @@
  * not built.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers";
@@ -28,6 +27,7 @@ import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { submitAttestation } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "./helpers.ts";
+import { freePort } from "../support/net.ts";
 
 const INSTANCE = "pool-attestation-8";
 const BUILT = readManifest().instances[INSTANCE] !== undefined;
@@ -39,17 +39,6 @@ const ORIGINATOR = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b
 
 const nodes: ChildProcess[] = [];
 const providers: JsonRpcProvider[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts an anvil node; resolves with its URL once it listens. */
 async function anvil(args: string[]): Promise<string> {
