@@ -145,10 +145,7 @@ export function proofHandler(s: Services): JobHandler {
         proveMs: Math.round(r.proveMs),
       };
     } catch (err) {
-      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
-        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
-      }
-      throw err;
+      throw asJobError(err);
     }
   };
 }
@@ -221,10 +218,7 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
         ctx.signal,
       );
     } catch (err) {
-      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
-        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
-      }
-      throw err;
+      throw asJobError(err);
     }
     const att = parseAttestation(json);
     if (att.root.toString() !== (t.commitment as StoredCommitment).root) {
@@ -288,10 +282,7 @@ export function scoresHandler(s: Services): JobHandler {
         ctx.signal,
       );
     } catch (err) {
-      if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName)) {
-        throw new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
-      }
-      throw err;
+      throw asJobError(err);
     }
     if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
     // Each chunk's root and pool word are the attestation's (signals 0 and 1 of both circuits).
@@ -326,6 +317,13 @@ export function scoresHandler(s: Services): JobHandler {
       proveMs: r.chunks.reduce((sum, p) => sum + Math.round(p.proveMs), 0),
     };
   };
+}
+
+/** A worker's error as the job runner should see it: permanent when retrying cannot fix it. */
+function asJobError(err: unknown): unknown {
+  if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName))
+    return new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
+  return err;
 }
 
 /** Worker errors that retrying cannot fix, by error name, with the job error kind they become. */
