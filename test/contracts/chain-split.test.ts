@@ -44,8 +44,10 @@ const providers: JsonRpcProvider[] = [];
 async function anvil(args: string[]): Promise<string> {
   const port = await freePort();
   const bin = join(REPO_ROOT, "node_modules", "@foundry-rs", "anvil", "bin.mjs");
+  // Its own process group: bin.mjs runs the anvil binary as a child, and both must end with the test.
   const node = spawn(process.execPath, [bin, "--port", String(port), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   nodes.push(node);
   await new Promise<void>((resolve, reject) => {
@@ -73,7 +75,13 @@ function signer(url: string, key: string): NonceManager {
 
 afterAll(async () => {
   for (const p of providers) p.destroy();
-  for (const n of nodes) n.kill("SIGKILL");
+  for (const n of nodes) {
+    try {
+      if (n.pid !== undefined) process.kill(-n.pid, "SIGKILL");
+    } catch {
+      n.kill("SIGKILL");
+    }
+  }
   await terminateCurves();
 });
 
