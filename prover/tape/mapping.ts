@@ -63,8 +63,28 @@ export const FIELD_KINDS: Record<LoanField, FieldKind> = {
 export type SourceUnit = "minor" | "major" | "bps" | "percent" | "fraction";
 /** Rounding of a numeric source value to the canonical integer: `exact` refuses extra decimals. */
 export type Rounding = "exact" | "half-up" | "down";
-/** A status vocabulary entry: a canonical status name, or one with the representative days past due. */
-export type VocabularyEntry = LoanStatusName | { status: LoanStatusName; daysPastDue?: number };
+/**
+ * A status vocabulary entry: a canonical status name, or one with the representative days past due of the
+ * source status and, for a bucket such as "Late (31-120 days)", the bucket's last day (`maxDaysPastDue`),
+ * which bounds a `refine` column.
+ */
+export type VocabularyEntry =
+  LoanStatusName | { status: LoanStatusName; daysPastDue?: number; maxDaysPastDue?: number };
+
+/**
+ * A derived status: replaces the vocabulary's status when the row says otherwise, e.g. a loan reported
+ * "Current" whose balance is already 0 (paid off during the as-of month) is `repaid`.
+ */
+export interface StatusRule {
+  /** The status the row gets. */
+  status: LoanStatusName;
+  /** Its days past due (default 0), used by `fromStatus`. */
+  daysPastDue?: number;
+  /** The rule applies when this column holds a number equal to 0 (an empty cell never matches). */
+  ifZero: string;
+  /** …and the vocabulary's status is one of these (default: performing, delinquent, defaulted). */
+  from?: LoanStatusName[];
+}
 
 /** How one canonical field is obtained from a source row. Exactly one source key is given. */
 export interface FieldMapping {
@@ -72,8 +92,11 @@ export interface FieldMapping {
   column?: string;
   /** Source: several columns, combined by `combine`. */
   columns?: string[];
-  /** How `columns` combine: first non-empty, arithmetic mean, sum, or first minus the others. */
-  combine?: "first" | "mean" | "sum" | "difference";
+  /**
+   * How `columns` combine: first non-empty, arithmetic mean, sum, first minus the others, or (ids) the cells
+   * joined by `separator`.
+   */
+  combine?: "first" | "mean" | "sum" | "difference" | "join";
   /** Source: a constant, parsed like a column value. */
   constant?: string | number;
   /** Source: a reading context value (`asOfDate`, the tape's as-of date; date fields only). */
@@ -82,6 +105,24 @@ export interface FieldMapping {
   fromStatus?: boolean;
   /** Source (date fields): a date column plus a number of months from another column (e.g. `36 months`). */
   addMonths?: { date: string; format: DateFormat; months: string };
+  /** Source (id fields): the 1-based data row number (for files without a loan id). */
+  rowNumber?: boolean;
+  /** Source (integer fields): days from a date column to the as-of date, 0 when the date is not before it. */
+  daysSince?: { column: string; format: DateFormat };
+  /** Source (money fields): the sum of several mappings, each with its own source, unit and `when`. */
+  parts?: FieldMapping[];
+  /** `columns` with `combine: "join"` (id fields): the text between the joined cells (default `-`). */
+  separator?: string;
+  /** Id fields: text put before the value (e.g. `R` before a row number). */
+  prefix?: string;
+  /**
+   * `fromStatus` only: a column of exact days past due used when present, kept within the matched vocabulary
+   * entry's `daysPastDue`..`maxDaysPastDue` (e.g. LendingClub's `hardship_dpd` inside "Late (31-120 days)");
+   * an absent column or an empty cell leaves the vocabulary's value.
+   */
+  refine?: { column: string };
+  /** daysPastDue only: never more than the loan's age at the as-of date (as-of date − origination date). */
+  capAtAge?: boolean;
   /** Source text used when the column is absent from the header or the cell is empty. */
   default?: string | number;
   /** Unit of a numeric source (money default `minor`, rate default `bps`). */
@@ -92,6 +133,8 @@ export interface FieldMapping {
   format?: DateFormat;
   /** Status only: source value (trimmed, exact) to canonical status, optionally with days past due. */
   vocabulary?: Record<string, VocabularyEntry>;
+  /** Status only: derived statuses, tried in order after the vocabulary; the first that applies wins. */
+  rules?: StatusRule[];
   /** Money/int fields: the field is 0 unless every condition given holds. */
   when?: { status?: LoanStatusName[]; inPeriod?: { column: string; format: DateFormat } };
 }
@@ -112,6 +155,11 @@ export interface TapeMapping {
    * "Total amount funded in policy code" footers).
    */
   csv?: { delimiter?: string; ignoreLinesStartingWith?: string[] };
+  /**
+   * Cell texts that mean "no value" (compared after trimming), e.g. R's `NA` or a database's `NULL`: such a
+   * cell is treated like an empty one (its field's `default` applies). Empty cells are always empty.
+   */
+  nullTokens?: string[];
   /** One entry per canonical field. */
   fields: Record<LoanField, FieldMapping>;
 }
@@ -159,9 +207,27 @@ const FIELD_KEYS = new Set([
   "rounding",
   "format",
   "vocabulary",
+  "rules",
   "when",
+  "rowNumber",
+  "daysSince",
+  "parts",
+  "separator",
+  "prefix",
+  "refine",
+  "capAtAge",
 ]);
-const SOURCE_KEYS = ["column", "columns", "constant", "context", "fromStatus", "addMonths"] as const;
+const SOURCE_KEYS = [
+  "column",
+  "columns",
+  "constant",
+  "context",
+  "fromStatus",
+  "addMonths",
+  "rowNumber",
+  "daysSince",
+  "parts",
+] as const;
 const UNITS_BY_KIND: Record<FieldKind, readonly SourceUnit[]> = {
   id: [],
   date: [],
@@ -189,7 +255,7 @@ export function parseMapping(json: unknown): TapeMapping {
     throw new TapeValidationError(problems, "mapping");
   }
   for (const k of Object.keys(json)) {
-    if (!["format", "name", "description", "defaults", "csv", "fields"].includes(k))
+    if (!["format", "name", "description", "defaults", "csv", "nullTokens", "fields"].includes(k))
       bad(k, "", "unknown key");
   }
   if (json.format !== MAPPING_FORMAT) bad("format", json.format, `must be ${JSON.stringify(MAPPING_FORMAT)}`);
@@ -227,6 +293,10 @@ export function parseMapping(json: unknown): TapeMapping {
       }
     }
   }
+  const nt = json.nullTokens;
+  if (nt !== undefined && !(Array.isArray(nt) && nt.every((x) => typeof x === "string"))) {
+    bad("nullTokens", nt, "must be an array of strings");
+  }
   const fields = json.fields;
   if (!isObject(fields)) {
     bad("fields", fields, "must be an object with one entry per canonical field");
@@ -236,143 +306,210 @@ export function parseMapping(json: unknown): TapeMapping {
     if (!(LOAN_FIELDS as readonly string[]).includes(k)) bad(`fields.${k}`, "", "not a canonical field");
   }
   for (const field of LOAN_FIELDS) {
-    const path = `fields.${field}`;
-    const f = fields[field];
-    const kind = FIELD_KINDS[field];
-    if (!isObject(f)) {
-      bad(path, f, "missing: every canonical field needs a mapping");
-      continue;
-    }
-    for (const k of Object.keys(f)) if (!FIELD_KEYS.has(k)) bad(`${path}.${k}`, "", "unknown key");
-    const sources = SOURCE_KEYS.filter((k) => f[k] !== undefined);
-    if (sources.length !== 1) {
-      bad(path, sources.join(","), `needs exactly one of ${SOURCE_KEYS.join(", ")}`);
-      continue;
-    }
-    const src = sources[0]!;
-    if (src === "column" && (typeof f.column !== "string" || f.column === "")) {
-      bad(`${path}.column`, f.column, "must be a non-empty string");
-    }
-    if (src === "columns") {
-      const cols = f.columns;
-      if (
-        !Array.isArray(cols) ||
-        cols.length === 0 ||
-        !cols.every((c) => typeof c === "string" && c !== "")
-      ) {
-        bad(`${path}.columns`, cols, "must be a non-empty array of column names");
-      }
-      if (!["first", "mean", "sum", "difference"].includes(f.combine as string)) {
-        bad(`${path}.combine`, f.combine, "must be first, mean, sum or difference");
-      } else if (f.combine !== "first" && (kind === "id" || kind === "date" || kind === "status")) {
-        bad(`${path}.combine`, f.combine, `a ${kind} field can only combine with "first"`);
-      } else if (f.combine === "difference" && Array.isArray(cols) && cols.length < 2) {
-        bad(`${path}.columns`, cols, "difference needs at least two columns");
-      }
-    } else if (f.combine !== undefined) bad(`${path}.combine`, f.combine, "only with columns");
-    if (src === "constant" && typeof f.constant !== "string" && typeof f.constant !== "number") {
-      bad(`${path}.constant`, f.constant, "must be a string or a number");
-    }
-    if (src === "context" && (f.context !== "asOfDate" || kind !== "date")) {
-      bad(`${path}.context`, f.context, 'only "asOfDate", for a date field');
-    }
-    if (src === "fromStatus" && (f.fromStatus !== true || field !== "daysPastDue")) {
-      bad(`${path}.fromStatus`, f.fromStatus, "only true, for daysPastDue");
-    }
-    if (src === "addMonths") {
-      const a = f.addMonths;
-      if (
-        kind !== "date" ||
-        !isObject(a) ||
-        typeof a.date !== "string" ||
-        typeof a.months !== "string" ||
-        !(DATE_FORMATS as readonly unknown[]).includes(a.format)
-      ) {
-        bad(
-          `${path}.addMonths`,
-          a,
-          "must be {date: column, format: date format, months: column}, for a date field",
-        );
-      }
-    }
-    if (f.default !== undefined && typeof f.default !== "string" && typeof f.default !== "number") {
-      bad(`${path}.default`, f.default, "must be a string or a number");
-    }
-    if (f.unit !== undefined && !UNITS_BY_KIND[kind].includes(f.unit as SourceUnit)) {
-      bad(`${path}.unit`, f.unit, `a ${kind} field takes ${UNITS_BY_KIND[kind].join(" or ") || "no unit"}`);
-    }
-    if (f.rounding !== undefined) {
-      if (!["exact", "half-up", "down"].includes(f.rounding as string)) {
-        bad(`${path}.rounding`, f.rounding, "must be exact, half-up or down");
-      } else if (kind !== "money" && kind !== "rate" && kind !== "int") {
-        bad(`${path}.rounding`, f.rounding, "only for numeric fields");
-      }
-    }
-    if (
-      f.format !== undefined &&
-      (kind !== "date" || !(DATE_FORMATS as readonly unknown[]).includes(f.format))
-    ) {
-      bad(`${path}.format`, f.format, `a date field takes one of ${DATE_FORMATS.join(", ")}`);
-    }
-    if (kind === "status") {
-      if (src !== "column" && src !== "columns" && src !== "constant")
-        bad(path, src, "status comes from a column");
-      const v = f.vocabulary;
-      if (!isObject(v) || Object.keys(v).length === 0)
-        bad(`${path}.vocabulary`, v, "status needs a vocabulary");
-      else {
-        for (const [k, e] of Object.entries(v)) {
-          const name = typeof e === "string" ? e : isObject(e) ? e.status : undefined;
-          if (!(LOAN_STATUS_NAMES as readonly unknown[]).includes(name)) {
-            bad(`${path}.vocabulary.${k}`, e, `must map to one of ${LOAN_STATUS_NAMES.join(", ")}`);
-          }
-          if (isObject(e)) {
-            for (const ek of Object.keys(e)) {
-              if (ek !== "status" && ek !== "daysPastDue")
-                bad(`${path}.vocabulary.${k}.${ek}`, "", "unknown key");
-            }
-            if (
-              e.daysPastDue !== undefined &&
-              !(Number.isInteger(e.daysPastDue) && (e.daysPastDue as number) >= 0)
-            ) {
-              bad(`${path}.vocabulary.${k}.daysPastDue`, e.daysPastDue, "must be a non-negative integer");
-            }
-          }
-        }
-      }
-    } else if (f.vocabulary !== undefined) bad(`${path}.vocabulary`, "", "only for status");
-    if (f.when !== undefined) {
-      const w = f.when;
-      if (kind !== "money" && kind !== "int") bad(`${path}.when`, w, "only for money and integer fields");
-      if (!isObject(w)) bad(`${path}.when`, w, "must be an object");
-      else {
-        for (const k of Object.keys(w))
-          if (k !== "status" && k !== "inPeriod") bad(`${path}.when.${k}`, "", "unknown key");
-        if (
-          w.status !== undefined &&
-          !(
-            Array.isArray(w.status) &&
-            w.status.every((s) => (LOAN_STATUS_NAMES as readonly unknown[]).includes(s))
-          )
-        ) {
-          bad(`${path}.when.status`, w.status, "must be an array of canonical status names");
-        }
-        const p = w.inPeriod;
-        if (
-          p !== undefined &&
-          !(
-            isObject(p) &&
-            typeof p.column === "string" &&
-            (DATE_FORMATS as readonly unknown[]).includes(p.format)
-          )
-        ) {
-          bad(`${path}.when.inPeriod`, p, "must be {column, format}");
-        }
-      }
-    }
+    checkFieldMapping(fields[field], `fields.${field}`, field, bad, false);
   }
   if (problems.length > 0) throw new TapeValidationError(problems, "mapping");
   return json as unknown as TapeMapping;
+}
+
+const DATE_COLUMN_SHAPE = (v: unknown): boolean =>
+  isObject(v) && typeof v.column === "string" && (DATE_FORMATS as readonly unknown[]).includes(v.format);
+
+/** Checks one field's mapping at `path` (a `parts` entry when `inPart`), reporting through `bad`. */
+function checkFieldMapping(
+  f: unknown,
+  path: string,
+  field: LoanField,
+  bad: (field: string, value: unknown, reason: string) => void,
+  inPart: boolean,
+): void {
+  const kind = FIELD_KINDS[field];
+  if (!isObject(f)) {
+    bad(path, f, "missing: every canonical field needs a mapping");
+    return;
+  }
+  for (const k of Object.keys(f)) if (!FIELD_KEYS.has(k)) bad(`${path}.${k}`, "", "unknown key");
+  const sources = SOURCE_KEYS.filter((k) => f[k] !== undefined);
+  if (sources.length !== 1) {
+    bad(path, sources.join(","), `needs exactly one of ${SOURCE_KEYS.join(", ")}`);
+    return;
+  }
+  const src = sources[0]!;
+  if (src === "column" && (typeof f.column !== "string" || f.column === "")) {
+    bad(`${path}.column`, f.column, "must be a non-empty string");
+  }
+  if (src === "columns") {
+    const cols = f.columns;
+    if (!Array.isArray(cols) || cols.length === 0 || !cols.every((c) => typeof c === "string" && c !== "")) {
+      bad(`${path}.columns`, cols, "must be a non-empty array of column names");
+    }
+    if (!["first", "mean", "sum", "difference", "join"].includes(f.combine as string)) {
+      bad(`${path}.combine`, f.combine, "must be first, mean, sum, difference or join");
+    } else if (f.combine === "join" && kind !== "id") {
+      bad(`${path}.combine`, f.combine, "only an id field can join columns");
+    } else if (
+      f.combine !== "first" &&
+      f.combine !== "join" &&
+      (kind === "id" || kind === "date" || kind === "status")
+    ) {
+      bad(`${path}.combine`, f.combine, `a ${kind} field can only combine with "first" or "join"`);
+    } else if (f.combine === "difference" && Array.isArray(cols) && cols.length < 2) {
+      bad(`${path}.columns`, cols, "difference needs at least two columns");
+    }
+  } else if (f.combine !== undefined) bad(`${path}.combine`, f.combine, "only with columns");
+  if (f.separator !== undefined && (typeof f.separator !== "string" || f.combine !== "join")) {
+    bad(`${path}.separator`, f.separator, 'a string, only with "combine": "join"');
+  }
+  if (f.prefix !== undefined && (typeof f.prefix !== "string" || kind !== "id")) {
+    bad(`${path}.prefix`, f.prefix, "a string, only for an id field");
+  }
+  if (src === "constant" && typeof f.constant !== "string" && typeof f.constant !== "number") {
+    bad(`${path}.constant`, f.constant, "must be a string or a number");
+  }
+  if (src === "context" && (f.context !== "asOfDate" || kind !== "date")) {
+    bad(`${path}.context`, f.context, 'only "asOfDate", for a date field');
+  }
+  if (src === "fromStatus" && (f.fromStatus !== true || field !== "daysPastDue")) {
+    bad(`${path}.fromStatus`, f.fromStatus, "only true, for daysPastDue");
+  }
+  if (src === "rowNumber" && (f.rowNumber !== true || kind !== "id")) {
+    bad(`${path}.rowNumber`, f.rowNumber, "only true, for an id field");
+  }
+  if (src === "daysSince" && (kind !== "int" || !DATE_COLUMN_SHAPE(f.daysSince))) {
+    bad(`${path}.daysSince`, f.daysSince, "must be {column, format: date format}, for an integer field");
+  }
+  if (src === "parts") {
+    const parts = f.parts;
+    if (inPart || kind !== "money" || !Array.isArray(parts) || parts.length === 0) {
+      bad(`${path}.parts`, parts, "a non-empty array of field mappings, for a money field (not nested)");
+    } else parts.forEach((p, i) => checkFieldMapping(p, `${path}.parts.${i}`, field, bad, true));
+  }
+  if (src === "addMonths") {
+    const a = f.addMonths;
+    if (
+      kind !== "date" ||
+      !isObject(a) ||
+      typeof a.date !== "string" ||
+      typeof a.months !== "string" ||
+      !(DATE_FORMATS as readonly unknown[]).includes(a.format)
+    ) {
+      bad(
+        `${path}.addMonths`,
+        a,
+        "must be {date: column, format: date format, months: column}, for a date field",
+      );
+    }
+  }
+  if (
+    f.refine !== undefined &&
+    (src !== "fromStatus" || !isObject(f.refine) || typeof f.refine.column !== "string")
+  ) {
+    bad(`${path}.refine`, f.refine, "must be {column}, with fromStatus");
+  }
+  if (f.capAtAge !== undefined && (f.capAtAge !== true || field !== "daysPastDue")) {
+    bad(`${path}.capAtAge`, f.capAtAge, "only true, for daysPastDue");
+  }
+  if (f.default !== undefined && typeof f.default !== "string" && typeof f.default !== "number") {
+    bad(`${path}.default`, f.default, "must be a string or a number");
+  }
+  if (f.unit !== undefined && !UNITS_BY_KIND[kind].includes(f.unit as SourceUnit)) {
+    bad(`${path}.unit`, f.unit, `a ${kind} field takes ${UNITS_BY_KIND[kind].join(" or ") || "no unit"}`);
+  }
+  if (f.rounding !== undefined) {
+    if (!["exact", "half-up", "down"].includes(f.rounding as string)) {
+      bad(`${path}.rounding`, f.rounding, "must be exact, half-up or down");
+    } else if (kind !== "money" && kind !== "rate" && kind !== "int") {
+      bad(`${path}.rounding`, f.rounding, "only for numeric fields");
+    }
+  }
+  if (
+    f.format !== undefined &&
+    (kind !== "date" || !(DATE_FORMATS as readonly unknown[]).includes(f.format))
+  ) {
+    bad(`${path}.format`, f.format, `a date field takes one of ${DATE_FORMATS.join(", ")}`);
+  }
+  if (kind === "status") {
+    if (src !== "column" && src !== "columns" && src !== "constant")
+      bad(path, src, "status comes from a column");
+    const v = f.vocabulary;
+    if (!isObject(v) || Object.keys(v).length === 0)
+      bad(`${path}.vocabulary`, v, "status needs a vocabulary");
+    else {
+      for (const [k, e] of Object.entries(v)) {
+        const name = typeof e === "string" ? e : isObject(e) ? e.status : undefined;
+        if (!(LOAN_STATUS_NAMES as readonly unknown[]).includes(name)) {
+          bad(`${path}.vocabulary.${k}`, e, `must map to one of ${LOAN_STATUS_NAMES.join(", ")}`);
+        }
+        if (isObject(e)) {
+          for (const ek of Object.keys(e)) {
+            if (ek !== "status" && ek !== "daysPastDue" && ek !== "maxDaysPastDue")
+              bad(`${path}.vocabulary.${k}.${ek}`, "", "unknown key");
+          }
+          for (const ek of ["daysPastDue", "maxDaysPastDue"] as const) {
+            if (e[ek] !== undefined && !(Number.isInteger(e[ek]) && (e[ek] as number) >= 0)) {
+              bad(`${path}.vocabulary.${k}.${ek}`, e[ek], "must be a non-negative integer");
+            }
+          }
+          if (
+            e.maxDaysPastDue !== undefined &&
+            !(Number.isInteger(e.daysPastDue) && (e.maxDaysPastDue as number) >= (e.daysPastDue as number))
+          ) {
+            bad(
+              `${path}.vocabulary.${k}.maxDaysPastDue`,
+              e.maxDaysPastDue,
+              "needs daysPastDue ≤ maxDaysPastDue",
+            );
+          }
+        }
+      }
+    }
+    if (f.rules !== undefined) {
+      if (!Array.isArray(f.rules)) bad(`${path}.rules`, f.rules, "must be an array of status rules");
+      else
+        f.rules.forEach((r: unknown, i: number) => {
+          const rp = `${path}.rules.${i}`;
+          const isName = (x: unknown): boolean => (LOAN_STATUS_NAMES as readonly unknown[]).includes(x);
+          if (!isObject(r)) return bad(rp, r, "must be {status, ifZero, from?, daysPastDue?}");
+          for (const k of Object.keys(r))
+            if (!["status", "ifZero", "from", "daysPastDue"].includes(k))
+              bad(`${rp}.${k}`, "", "unknown key");
+          if (!isName(r.status)) bad(`${rp}.status`, r.status, "must be a canonical status name");
+          if (typeof r.ifZero !== "string" || r.ifZero === "")
+            bad(`${rp}.ifZero`, r.ifZero, "must be a column name");
+          if (r.from !== undefined && !(Array.isArray(r.from) && r.from.length > 0 && r.from.every(isName)))
+            bad(`${rp}.from`, r.from, "must be a non-empty array of canonical status names");
+          if (
+            r.daysPastDue !== undefined &&
+            !(Number.isInteger(r.daysPastDue) && (r.daysPastDue as number) >= 0)
+          )
+            bad(`${rp}.daysPastDue`, r.daysPastDue, "must be a non-negative integer");
+        });
+    }
+  } else {
+    if (f.vocabulary !== undefined) bad(`${path}.vocabulary`, "", "only for status");
+    if (f.rules !== undefined) bad(`${path}.rules`, "", "only for status");
+  }
+  if (f.when !== undefined) {
+    const w = f.when;
+    if (kind !== "money" && kind !== "int") bad(`${path}.when`, w, "only for money and integer fields");
+    if (!isObject(w)) bad(`${path}.when`, w, "must be an object");
+    else {
+      for (const k of Object.keys(w))
+        if (k !== "status" && k !== "inPeriod") bad(`${path}.when.${k}`, "", "unknown key");
+      if (
+        w.status !== undefined &&
+        !(
+          Array.isArray(w.status) &&
+          w.status.every((s) => (LOAN_STATUS_NAMES as readonly unknown[]).includes(s))
+        )
+      ) {
+        bad(`${path}.when.status`, w.status, "must be an array of canonical status names");
+      }
+      if (w.inPeriod !== undefined && !DATE_COLUMN_SHAPE(w.inPeriod)) {
+        bad(`${path}.when.inPeriod`, w.inPeriod, "must be {column, format}");
+      }
+    }
+  }
 }
 
 /** Reads and checks a mapping file (JSON). */
@@ -399,9 +536,15 @@ interface Decimal {
   scale: number;
 }
 
-const DECIMAL_RE = /^\+?(\d*)(?:\.(\d*))?$/;
+/** Digits, an optional fraction, an optional exponent (R and spreadsheets write `1e+05`, `2.5E-3`). */
+const DECIMAL_RE = /^\+?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,3}))?$/;
+/** Largest exponent accepted: beyond it no value fits the schema's limits anyway. */
+const MAX_EXPONENT = 40;
 
-/** Parses a non-negative decimal number written with a dot; returns an error reason otherwise. */
+/**
+ * Parses a non-negative decimal number written with a dot, optionally in scientific notation, exactly
+ * (no floating point); returns an error reason otherwise.
+ */
 function parseDecimal(text: string, allowPercentSign: boolean): Decimal | string {
   let t = text.trim();
   if (allowPercentSign && t.endsWith("%")) t = t.slice(0, -1).trim();
@@ -410,7 +553,15 @@ function parseDecimal(text: string, allowPercentSign: boolean): Decimal | string
   const m = DECIMAL_RE.exec(t);
   if (!m || (m[1] === "" && (m[2] ?? "") === "")) return "not a decimal number";
   const frac = m[2] ?? "";
-  return { n: BigInt((m[1] || "0") + frac), scale: frac.length };
+  const exp = m[3] === undefined ? 0 : Number(m[3]);
+  if (Math.abs(exp) > MAX_EXPONENT) return `exponent beyond ±${MAX_EXPONENT}`;
+  let n = BigInt((m[1] || "0") + frac);
+  let scale = frac.length - exp;
+  if (scale < 0) {
+    n *= pow10(-scale);
+    scale = 0;
+  }
+  return { n, scale };
 }
 
 function pow10(k: number): bigint {
@@ -447,6 +598,10 @@ export interface MappingContext {
 export interface CompiledMapping {
   /** Problems of the header itself (missing or duplicate columns), row `null`. */
   headerProblems: TapeProblem[];
+  /** The header's column names as the mapping sees them (trimmed; an empty cell is `#<position>`). */
+  columns: readonly string[];
+  /** How many rows each of the status field's `rules` changed so far (same order as the rules). */
+  statusRuleCounts: number[];
   /**
    * Converts one row at 1-based `row`; appends its mapping problems to `out` and returns the record with
    * the set of fields that could not be mapped (to be skipped by validation).
@@ -463,14 +618,31 @@ export interface MappedRow {
 }
 
 type Getter = (cells: readonly string[]) => string | undefined;
-type FieldFn = (
-  cells: readonly string[],
-  status: StatusResult | undefined,
-) => { v: unknown } | { raw: string; error: string };
+/** What a field's converter sees: the row's cells, its number, its status, and the fields mapped so far. */
+interface RowContext {
+  cells: readonly string[];
+  row: number;
+  status: StatusResult | undefined;
+  record: Readonly<Record<string, unknown>>;
+}
+type Converted = { v: unknown } | { raw: string; error: string };
+type FieldFn = (c: RowContext) => Converted;
 interface StatusResult {
   status: LoanStatus;
   name: LoanStatusName;
   daysPastDue: number | undefined;
+  maxDaysPastDue: number | undefined;
+}
+
+/** The name a header cell is known by: trimmed, and `#<1-based position>` when empty (R's index column). */
+export function headerName(cell: string, index: number): string {
+  const name = cell.trim();
+  return name === "" ? `#${index + 1}` : name;
+}
+
+/** Does this field's value depend on the row's status (so it is unknown when the status failed)? */
+function dependsOnStatus(f: FieldMapping): boolean {
+  return f.fromStatus === true || f.when?.status !== undefined || (f.parts ?? []).some(dependsOnStatus);
 }
 
 /** Binds a mapping to a source header (cell names of the first CSV row) and a reading context. */
@@ -481,40 +653,73 @@ export function compileMapping(
 ): CompiledMapping {
   const headerProblems: TapeProblem[] = [];
   const index = new Map<string, number>();
-  header.forEach((h, i) => {
-    const name = h.trim();
+  const columns = header.map(headerName);
+  columns.forEach((name, i) => {
     if (index.has(name)) {
       headerProblems.push({
         row: null,
         field: "csv",
         value: name,
-        reason: "duplicate column name in the header",
+        reason: "a column name must appear once in the header",
       });
     } else index.set(name, i);
   });
+  const nulls = new Set((mapping.nullTokens ?? []).map((t) => t.trim()));
   const getter = (col: string): Getter | undefined => {
     const i = index.get(col);
-    return i === undefined ? undefined : (cells) => cells[i];
+    if (i === undefined) return undefined;
+    if (nulls.size === 0) return (cells) => cells[i];
+    return (cells) => {
+      const t = cells[i];
+      return t !== undefined && nulls.has(t.trim()) ? "" : t;
+    };
   };
+  const reported = new Set<string>();
   const missing = (field: string, col: string): void => {
+    if (reported.has(`${field}\u0000${col}`)) return;
+    reported.add(`${field}\u0000${col}`);
     headerProblems.push({ row: null, field, value: col, reason: "column missing from the header" });
   };
   const fns = new Map<LoanField, FieldFn>();
   let statusFn: ((cells: readonly string[]) => StatusResult | { raw: string; error: string }) | undefined;
+  const statusRuleCounts = (mapping.fields.status.rules ?? []).map(() => 0);
 
-  for (const field of LOAN_FIELDS) {
-    const f = mapping.fields[field];
+  /** Compiles one field mapping (a whole field, or one of its `parts`) into a converter. */
+  const compileField = (f: FieldMapping, field: LoanField): FieldFn | undefined => {
     const kind = FIELD_KINDS[field];
     const hasDefault = f.default !== undefined;
     const dflt = hasDefault ? String(f.default) : undefined;
     const rounding: Rounding = f.rounding ?? "exact";
-
+    const shift =
+      kind === "money"
+        ? (f.unit ?? "minor") === "major"
+          ? ctx.decimals
+          : 0
+        : kind === "rate"
+          ? f.unit === "percent"
+            ? 2
+            : f.unit === "fraction"
+              ? 4
+              : 0
+          : 0;
+    const allowPct = kind === "rate" && f.unit === "percent";
+    const finish = (big: bigint): unknown => (kind === "money" ? big : Number(big));
+    const col = (name: string): string => `column ${JSON.stringify(name)}: `;
+    // Numeric text to canonical integer, or an error reason.
+    const parseNumeric = (text: string): unknown => {
+      const d = parseDecimal(text, allowPct);
+      if (typeof d === "string") return d;
+      const i = toInteger(d, shift, rounding);
+      if (typeof i === "string") return i;
+      if (kind !== "money" && i > BigInt(Number.MAX_SAFE_INTEGER)) return "too large";
+      return finish(i);
+    };
     // Parses one source text into the canonical value of this field.
-    const parseOne = (text: string, colName: string): { v: unknown } | { raw: string; error: string } => {
-      const where = colName ? `column ${JSON.stringify(colName)}: ` : "";
+    const parseOne = (text: string, colName: string): Converted => {
+      const where = colName ? col(colName) : "";
       switch (kind) {
         case "id":
-          return { v: text.trim() };
+          return { v: (f.prefix ?? "") + text.trim() };
         case "date": {
           const r = parseDate(text, f.format ?? "ISO");
           return "error" in r ? { raw: text, error: where + r.error } : { v: r.days };
@@ -525,59 +730,85 @@ export function compileMapping(
         }
       }
     };
-    const numericShift = (): number => {
-      if (kind === "money") return (f.unit ?? "minor") === "major" ? ctx.decimals : 0;
-      if (kind === "rate") return f.unit === "percent" ? 2 : f.unit === "fraction" ? 4 : 0;
-      return 0;
-    };
-    const shift = numericShift();
-    const allowPct = kind === "rate" && f.unit === "percent";
-    const finish = (big: bigint): unknown => (kind === "money" ? big : Number(big));
-    // Numeric text to canonical integer.
-    const parseNumeric = (text: string): unknown => {
-      const d = parseDecimal(text, allowPct);
-      if (typeof d === "string") return d;
-      const i = toInteger(d, shift, rounding);
-      return typeof i === "string" ? i : finish(i);
+    // Text of a plain source (column, first non-empty of columns, or constant), with the default applied.
+    const sourceText = (): Getter | undefined => {
+      if (f.constant !== undefined) {
+        const c = String(f.constant);
+        return () => c;
+      }
+      const cols = f.column !== undefined ? [f.column] : (f.columns ?? []);
+      const gs = cols.map(getter).filter((g): g is Getter => g !== undefined);
+      if (gs.length === 0 && !hasDefault) {
+        if (cols.length === 1) missing(field, cols[0]!);
+        else
+          headerProblems.push({
+            row: null,
+            field,
+            value: cols.join(", "),
+            reason: "none of these columns is in the header",
+          });
+        return undefined;
+      }
+      return (cells) => {
+        for (const g of gs) {
+          const t = g(cells);
+          if (t !== undefined && t.trim() !== "") return t;
+        }
+        return dflt;
+      };
     };
 
     let fn: FieldFn | undefined;
-    if (kind === "status") {
-      const vocab = new Map<string, StatusResult>();
-      for (const [k, e] of Object.entries(f.vocabulary ?? {})) {
-        const name = typeof e === "string" ? e : e.status;
-        vocab.set(k.trim(), {
-          status: LOAN_STATUS_NAMES.indexOf(name) as LoanStatus,
-          name,
-          daysPastDue: typeof e === "string" ? undefined : e.daysPastDue,
-        });
-      }
-      const known = [...vocab.keys()];
-      const list =
-        known
-          .slice(0, 12)
-          .map((k) => JSON.stringify(k))
-          .join(", ") + (known.length > 12 ? ", …" : "");
-      const raw = sourceText(f, field);
-      if (raw) {
-        statusFn = (cells) => {
-          const t = raw(cells);
-          if (t === undefined) return { raw: "", error: "empty status" };
-          const s = vocab.get(t.trim());
-          return s ?? { raw: t, error: `unknown status (the mapping knows ${list})` };
-        };
-      }
-      continue;
-    }
     if (f.fromStatus) {
-      fn = (_cells, st) => {
+      const refine = f.refine ? getter(f.refine.column) : undefined;
+      const refineCol = f.refine?.column ?? "";
+      fn = ({ cells, status: st }) => {
         if (!st) return { raw: "", error: "no status to derive days past due from" };
-        if (st.daysPastDue !== undefined) return { v: st.daysPastDue };
-        if (st.status === LoanStatus.Performing || st.status === LoanStatus.Repaid) return { v: 0 };
-        return { raw: st.name, error: "the status vocabulary gives no daysPastDue for this status" };
+        if (st.daysPastDue === undefined) {
+          if (st.status === LoanStatus.Performing || st.status === LoanStatus.Repaid) return { v: 0 };
+          return { raw: st.name, error: "the status vocabulary gives no daysPastDue for this status" };
+        }
+        const t = refine?.(cells);
+        if (t === undefined || t.trim() === "" || st.maxDaysPastDue === undefined)
+          return { v: st.daysPastDue };
+        const d = parseDecimal(t, false);
+        const i = typeof d === "string" ? d : toInteger(d, 0, "exact");
+        if (typeof i === "string") return { raw: t, error: col(refineCol) + i };
+        const x = Number(i > 65_535n ? 65_535n : i);
+        return { v: Math.min(Math.max(x, st.daysPastDue), st.maxDaysPastDue) };
       };
     } else if (f.context === "asOfDate") {
       fn = () => ({ v: ctx.asOfDate });
+    } else if (f.rowNumber) {
+      fn = ({ row }) => ({ v: (f.prefix ?? "") + String(row) });
+    } else if (f.daysSince) {
+      const ds = f.daysSince;
+      const g = getter(ds.column);
+      if (!g && !hasDefault) missing(field, ds.column);
+      else
+        fn = ({ cells }) => {
+          const t = g?.(cells) ?? "";
+          if (t.trim() === "") {
+            if (dflt === undefined) return { raw: "", error: col(ds.column) + "empty" };
+            return parseOne(dflt, "");
+          }
+          const d = parseDate(t, ds.format);
+          if ("error" in d) return { raw: t, error: col(ds.column) + d.error };
+          return { v: Math.max(0, ctx.asOfDate - d.days) };
+        };
+    } else if (f.parts) {
+      const parts = f.parts.map((p) => compileField(p, field));
+      if (parts.every((p) => p !== undefined)) {
+        fn = (c) => {
+          let total = 0n;
+          for (const p of parts) {
+            const r = p!(c);
+            if ("error" in r) return r;
+            total += r.v as bigint;
+          }
+          return { v: total };
+        };
+      }
     } else if (f.addMonths) {
       const a = f.addMonths;
       const gd = getter(a.date);
@@ -585,14 +816,29 @@ export function compileMapping(
       if (!gd) missing(field, a.date);
       if (!gm) missing(field, a.months);
       if (gd && gm) {
-        fn = (cells) => {
+        fn = ({ cells }) => {
           const dt = gd(cells) ?? "";
           const d = parseDate(dt, a.format);
-          if ("error" in d) return { raw: dt, error: `column ${JSON.stringify(a.date)}: ${d.error}` };
+          if ("error" in d) return { raw: dt, error: col(a.date) + d.error };
           const mt = gm(cells) ?? "";
           const m = /^\s*(\d{1,4})\s*(?:months?)?\s*$/i.exec(mt);
-          if (!m) return { raw: mt, error: `column ${JSON.stringify(a.months)}: not a number of months` };
+          if (!m) return { raw: mt, error: col(a.months) + "not a number of months" };
           return { v: addMonths(d.days, Number(m[1])) };
+        };
+      }
+    } else if (f.columns && f.combine === "join") {
+      const sep = f.separator ?? "-";
+      const gs = f.columns.map((c) => [c, getter(c)] as const);
+      for (const [c, g] of gs) if (!g) missing(field, c);
+      if (gs.every(([, g]) => g)) {
+        fn = ({ cells }) => {
+          const texts: string[] = [];
+          for (const [c, g] of gs) {
+            const t = (g!(cells) ?? "").trim();
+            if (t === "") return { raw: "", error: col(c) + "empty" };
+            texts.push(t);
+          }
+          return { v: (f.prefix ?? "") + texts.join(sep) };
         };
       }
     } else if (f.columns && f.combine && f.combine !== "first") {
@@ -600,13 +846,13 @@ export function compileMapping(
       const gs = f.columns.map((c) => [c, getter(c)] as const);
       for (const [c, g] of gs) if (!g) missing(field, c);
       if (gs.every(([, g]) => g)) {
-        fn = (cells) => {
+        fn = ({ cells }) => {
           const ds: Decimal[] = [];
           for (const [c, g] of gs) {
             const t = g!(cells) ?? "";
-            if (t.trim() === "") return { raw: t, error: `column ${JSON.stringify(c)}: empty` };
+            if (t.trim() === "") return { raw: t, error: col(c) + "empty" };
             const d = parseDecimal(t, allowPct);
-            if (typeof d === "string") return { raw: t, error: `column ${JSON.stringify(c)}: ${d}` };
+            if (typeof d === "string") return { raw: t, error: col(c) + d };
             ds.push(d);
           }
           const scale = Math.max(...ds.map((d) => d.scale));
@@ -626,16 +872,24 @@ export function compileMapping(
         };
       }
     } else {
-      const raw = sourceText(f, field);
+      const raw = sourceText();
       if (raw) {
         const colName = f.column ?? (f.columns ? f.columns.join("|") : "");
-        fn = (cells) => {
+        fn = ({ cells }) => {
           const t = raw(cells);
-          if (t === undefined)
-            return { raw: "", error: colName ? `column ${JSON.stringify(colName)}: empty` : "empty" };
+          if (t === undefined) return { raw: "", error: colName ? col(colName) + "empty" : "empty" };
           return parseOne(t, colName);
         };
       }
+    }
+    if (fn && f.capAtAge) {
+      const inner = fn;
+      fn = (c) => {
+        const r = inner(c);
+        const orig = c.record.originationDate;
+        if ("error" in r || typeof orig !== "number" || orig > ctx.asOfDate) return r;
+        return { v: Math.min(r.v as number, ctx.asOfDate - orig) };
+      };
     }
     if (fn && f.when) {
       const inner = fn;
@@ -644,54 +898,108 @@ export function compileMapping(
       if (w.inPeriod && !gp) missing(field, w.inPeriod.column);
       const zero = kind === "money" ? 0n : 0;
       const statuses = w.status ? new Set(w.status) : undefined;
-      fn = (cells, st) => {
-        if (statuses && !(st && statuses.has(st.name))) return { v: zero };
+      fn = (c) => {
+        if (statuses && !(c.status && statuses.has(c.status.name))) return { v: zero };
         if (w.inPeriod && gp) {
-          const t = gp(cells) ?? "";
+          const t = gp(c.cells) ?? "";
           if (t.trim() === "") return { v: zero };
           const d = parseDate(t, w.inPeriod.format);
-          if ("error" in d)
-            return { raw: t, error: `column ${JSON.stringify(w.inPeriod.column)}: ${d.error}` };
+          if ("error" in d) return { raw: t, error: col(w.inPeriod.column) + d.error };
           if (!sameMonth(d.days, ctx.asOfDate)) return { v: zero };
         }
-        return inner(cells, st);
+        return inner(c);
       };
     }
-    if (fn) fns.set(field, fn);
+    return fn;
+  };
 
-    // Text of a plain source (column, first non-empty of columns, or constant), with the default applied.
-    function sourceText(fm: FieldMapping, fld: string): Getter | undefined {
-      if (fm.constant !== undefined) {
-        const c = String(fm.constant);
-        return () => c;
-      }
-      const cols = fm.column !== undefined ? [fm.column] : (fm.columns ?? []);
-      const gs = cols.map(getter).filter((g): g is Getter => g !== undefined);
-      if (gs.length === 0 && !hasDefault) {
-        if (cols.length === 1) missing(fld, cols[0]!);
-        else
-          headerProblems.push({
-            row: null,
-            field: fld,
-            value: cols.join(", "),
-            reason: "none of these columns is in the header",
-          });
-        return undefined;
-      }
-      return (cells) => {
-        for (const g of gs) {
-          const t = g(cells);
-          if (t !== undefined && t.trim() !== "") return t;
+  for (const field of LOAN_FIELDS) {
+    const f = mapping.fields[field];
+    if (FIELD_KINDS[field] !== "status") {
+      const fn = compileField(f, field);
+      if (fn) fns.set(field, fn);
+      continue;
+    }
+    const vocab = new Map<string, StatusResult>();
+    for (const [k, e] of Object.entries(f.vocabulary ?? {})) {
+      const name = typeof e === "string" ? e : e.status;
+      vocab.set(k.trim(), {
+        status: LOAN_STATUS_NAMES.indexOf(name) as LoanStatus,
+        name,
+        daysPastDue: typeof e === "string" ? undefined : e.daysPastDue,
+        maxDaysPastDue: typeof e === "string" ? undefined : e.maxDaysPastDue,
+      });
+    }
+    const known = [...vocab.keys()];
+    const list =
+      known
+        .slice(0, 12)
+        .map((k) => JSON.stringify(k))
+        .join(", ") + (known.length > 12 ? ", …" : "");
+    const rules = (f.rules ?? []).map((r) => {
+      const g = getter(r.ifZero);
+      if (!g) missing("status", r.ifZero);
+      const from = new Set<LoanStatusName>(r.from ?? ["performing", "delinquent", "defaulted"]);
+      const result: StatusResult = {
+        status: LOAN_STATUS_NAMES.indexOf(r.status) as LoanStatus,
+        name: r.status,
+        daysPastDue: r.daysPastDue ?? 0,
+        maxDaysPastDue: undefined,
+      };
+      return { g, from, result };
+    });
+    const raw = compileStatusText(f);
+    if (raw) {
+      statusFn = (cells) => {
+        const t = raw(cells);
+        if (t === undefined || t.trim() === "")
+          return { raw: t ?? "", error: "a loan must have a status (the cell is empty)" };
+        const s = vocab.get(t.trim());
+        if (!s) return { raw: t, error: `unknown status (the mapping knows ${list})` };
+        for (let i = 0; i < rules.length; i++) {
+          const r = rules[i]!;
+          if (!r.g || !r.from.has(s.name)) continue;
+          const d = parseDecimal(r.g(cells) ?? "", false);
+          if (typeof d !== "string" && d.n === 0n) {
+            statusRuleCounts[i]!++;
+            return r.result;
+          }
         }
-        return dflt;
+        return s;
       };
     }
   }
 
+  /** The status cell's text: its column (or first non-empty of its columns) or constant. */
+  function compileStatusText(f: FieldMapping): Getter | undefined {
+    if (f.constant !== undefined) {
+      const c = String(f.constant);
+      return () => c;
+    }
+    const cols = f.column !== undefined ? [f.column] : (f.columns ?? []);
+    const gs = cols.map(getter).filter((g): g is Getter => g !== undefined);
+    if (gs.length === 0) {
+      if (cols.length === 1) missing("status", cols[0]!);
+      else
+        headerProblems.push({
+          row: null,
+          field: "status",
+          value: cols.join(", "),
+          reason: "none of these columns is in the header",
+        });
+      return undefined;
+    }
+    return (cells) => {
+      for (const g of gs) {
+        const t = g(cells);
+        if (t !== undefined && t.trim() !== "") return t;
+      }
+      return f.default !== undefined ? String(f.default) : undefined;
+    };
+  }
+
   // Fields whose value depends on the status: unknown when the status could not be mapped.
-  const statusDependent = LOAN_FIELDS.filter(
-    (f) => mapping.fields[f].fromStatus === true || mapping.fields[f].when?.status !== undefined,
-  );
+  const statusDependent = LOAN_FIELDS.filter((f) => dependsOnStatus(mapping.fields[f]));
   const mapRow = (cells: readonly string[], row: number, out: TapeProblem[]): MappedRow => {
     const failed = new Set<LoanField>();
     let st: StatusResult | undefined;
@@ -704,6 +1012,7 @@ export function compileMapping(
       } else st = s;
     }
     const rec: Record<string, unknown> = {};
+    const c: RowContext = { cells, row, status: st, record: rec };
     for (const field of LOAN_FIELDS) {
       if (field === "status") {
         rec.status = st?.status;
@@ -715,7 +1024,7 @@ export function compileMapping(
         continue;
       }
       if (failed.has(field)) continue;
-      const r = fn(cells, st);
+      const r = fn(c);
       if ("error" in r) {
         out.push({ row, field, value: r.raw, reason: r.error });
         failed.add(field);
@@ -723,5 +1032,5 @@ export function compileMapping(
     }
     return { record: rec as unknown as LoanRecord, failed };
   };
-  return { headerProblems, mapRow };
+  return { headerProblems, columns, statusRuleCounts, mapRow };
 }

@@ -164,7 +164,9 @@ describe("CSV refusals, with row, field, value and reason", () => {
       ["-5", "negative value"],
       ["12.5", "has more decimal places than the unit allows"],
       ["abc", "not a decimal number"],
-      ["1e5", "not a decimal number"],
+      ["1e", "not a decimal number"],
+      ["1e+41", "exponent beyond ±40"],
+      ["1.5e-1", "has more decimal places than the unit allows"],
       ["1,000", "not a decimal number"],
       ["", "empty"],
     ];
