@@ -50,6 +50,24 @@ export interface CsvReadOptions {
   currency?: string;
   /** Decimal places of the minor unit (default: the mapping's default, else 2). */
   decimals?: number;
+  /**
+   * Quarantine: when given, a row with problems is handed here and left out of the tape instead of making
+   * the whole tape invalid (tape-level problems, such as a missing column, still refuse the tape). The
+   * caller decides whether a tape with rows set aside may be attested (the CLI asks for `--set-aside`).
+   */
+  setAside?: (row: RefusedRow) => void;
+}
+
+/** A source row left out of the tape by the quarantine, with its problems. */
+export interface RefusedRow {
+  /** 1-based data row (as in problems). */
+  row: number;
+  /** The source cells, as read. */
+  cells: readonly string[];
+  /** The source header's column names (see `headerName`). */
+  columns: readonly string[];
+  /** Every problem of the row. */
+  problems: TapeProblem[];
 }
 
 /**
@@ -69,6 +87,16 @@ export class CsvTapeBuilder {
   private row = 0;
   private readonly loans: LoanRecord[] = [];
   private readonly ignore: readonly string[];
+  /** Rows handed to `options.setAside` so far. */
+  setAsideCount = 0;
+  /** Rows read after the header (accepted and set aside). */
+  get rowsRead(): number {
+    return this.row;
+  }
+  /** How many rows each status rule of the mapping derived (see `CompiledMapping.statusRuleCounts`). */
+  get statusRuleCounts(): readonly number[] {
+    return this.compiled?.statusRuleCounts ?? [];
+  }
 
   /** A builder for one tape. */
   constructor(options: CsvReadOptions = {}) {
@@ -90,19 +118,27 @@ export class CsvTapeBuilder {
     if (this.ignore.length > 0 && this.ignore.some((p) => cells[0]!.startsWith(p))) return;
     this.row++;
     const v = this.validator!;
+    const before = v.problems.length;
     if (cells.length !== this.width) {
       v.addProblem({
         row: this.row,
         field: "csv",
         value: `${cells.length} cells`,
-        reason: `the header has ${this.width} columns`,
+        reason: `a row must have as many cells as the header has columns (${this.width})`,
       });
       v.count++;
-      return;
+    } else {
+      const { record, failed } = this.compiled.mapRow(cells, this.row, v.problems);
+      if (!v.check(record, this.row, failed) && this.options.setAside) v.release(record.loanId, this.row);
+      if (v.problems.length === 0) this.loans.push(record);
     }
-    const { record, failed } = this.compiled.mapRow(cells, this.row, v.problems);
-    v.check(record, this.row, failed);
-    if (v.problems.length === 0) this.loans.push(record);
+    const setAside = this.options.setAside;
+    if (setAside && v.problems.length > before) {
+      const problems = v.problems.splice(before);
+      v.count--;
+      this.setAsideCount++;
+      setAside({ row: this.row, cells, columns: this.compiled.columns, problems });
+    }
   }
 
   /** Ends the tape: returns it, or throws a {@link TapeValidationError} with every problem. */

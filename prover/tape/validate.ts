@@ -14,6 +14,7 @@ import {
   MAX_RATE_BPS,
 } from "./schema.ts";
 import type { LoanRecord, LoanTape } from "./schema.ts";
+import { daysToIso } from "./dates.ts";
 
 /** One problem found in a tape. */
 export interface TapeProblem {
@@ -37,10 +38,15 @@ export class TapeValidationError extends Error {
   constructor(problems: TapeProblem[], what = "loan tape") {
     const shown = problems.slice(0, 20).map(formatProblem);
     const more = problems.length > 20 ? `\n  … and ${problems.length - 20} more` : "";
-    super(`invalid ${what}: ${problems.length} problem(s)\n  ${shown.join("\n  ")}${more}`);
+    super(`invalid ${what}: ${counted(problems.length, "problem")}\n  ${shown.join("\n  ")}${more}`);
     this.name = "TapeValidationError";
     this.problems = problems;
   }
+}
+
+/** `1 problem`, `2 problems`: a count with its noun, plural when it is not 1 (English regular plurals). */
+export function counted(n: number | bigint, noun: string): string {
+  return `${n} ${noun}${n === 1 || n === 1n ? "" : "s"}`;
 }
 
 /** One line of text for a problem: `row 3, outstandingBalance = "-5": negative amount`. */
@@ -86,15 +92,15 @@ export function idProblem(v: unknown): string | undefined {
 /** Reason an amount is refused (not a bigint, negative, 2^48 or more), or undefined. */
 export function amountProblem(v: unknown): string | undefined {
   if (typeof v !== "bigint") return "must be an integer amount of minor units (bigint)";
-  if (v < 0n) return "negative amount";
-  if (v > MAX_AMOUNT) return `amount above the maximum 2^48 - 1 = ${MAX_AMOUNT}`;
+  if (v < 0n) return "an amount must not be negative";
+  if (v > MAX_AMOUNT) return `an amount must be at most 2^48 - 1 = ${MAX_AMOUNT} minor units`;
   return undefined;
 }
 
 /** Reason an integer in [min, max] is refused, or undefined. */
 export function intProblem(v: unknown, min: number, max: number, what = "value"): string | undefined {
   if (typeof v !== "number" || !Number.isInteger(v)) return `${what} must be an integer`;
-  if (v < min || v > max) return `${what} outside ${min}..${max}`;
+  if (v < min || v > max) return `${what} must be within ${min}..${max}`;
   return undefined;
 }
 
@@ -111,7 +117,7 @@ export function validateTapeHeader(h: Partial<TapeHeader>): TapeProblem[] {
     typeof poolId !== "bigint"
       ? "must be an unsigned integer below 2^64"
       : poolId < 0n || poolId >= 1n << 64n
-        ? "outside 0..2^64-1"
+        ? "must be within 0..2^64-1"
         : undefined,
   );
   add("period", h.period, intProblem(h.period, 0, 0xffff_ffff, "period"));
@@ -164,7 +170,7 @@ export class TapeValidator {
           row,
           field: "loanId",
           value: id,
-          reason: `duplicate loan id (first at row ${first})`,
+          reason: `a loan id must be unique in the tape (first at row ${first})`,
         });
       } else {
         this.ids.set(id, row);
@@ -174,10 +180,23 @@ export class TapeValidator {
     return this.problems.length === before;
   }
 
+  /**
+   * Forgets a loan id recorded by `row` (a row the quarantine set aside), so that a later row with the same
+   * id is not called a duplicate of a row that is not in the tape.
+   */
+  release(loanId: unknown, row: number): void {
+    if (typeof loanId === "string" && this.ids.get(loanId) === row) this.ids.delete(loanId);
+  }
+
   /** Ends validation: throws a {@link TapeValidationError} with every problem, or returns. */
   finish(): void {
     if (this.count === 0 && !this.problems.some((p) => p.row === null && p.field === "loans")) {
-      this.problems.push({ row: null, field: "loans", value: "0", reason: "a tape holds at least one loan" });
+      this.problems.push({
+        row: null,
+        field: "loans",
+        value: "0",
+        reason: "a tape must hold at least one loan",
+      });
     }
     if (this.problems.length > 0) {
       const sorted = [...this.problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
@@ -229,7 +248,7 @@ export function checkRecord(
     r.status,
     typeof r.status === "number" && STATUS_CODES.has(r.status)
       ? undefined
-      : `unknown status (expected one of ${LOAN_STATUS_NAMES.join(", ")})`,
+      : `a status must be one of ${LOAN_STATUS_NAMES.join(", ")}`,
   );
   const coOk = add("chargedOffAmount", r.chargedOffAmount, amountProblem(r.chargedOffAmount));
   add("creditScore", r.creditScore, intProblem(r.creditScore, 0, MAX_CREDIT_SCORE, "score"));
@@ -239,27 +258,39 @@ export function checkRecord(
 
   // Cross-field rules, each only when the fields it reads are individually valid.
   if (origOk && matOk && r.maturityDate < r.originationDate) {
-    add("maturityDate", r.maturityDate, `before the origination date ${r.originationDate}`);
+    add(
+      "maturityDate",
+      r.maturityDate,
+      `the maturity date must not be before the origination date (${daysToIso(r.originationDate)})`,
+    );
   }
   if (asOfDate !== undefined) {
     if (origOk && r.originationDate > asOfDate) {
-      add("originationDate", r.originationDate, `after the tape's as-of date ${asOfDate}`);
+      add(
+        "originationDate",
+        r.originationDate,
+        `must not be after the tape's as-of date (${daysToIso(asOfDate)})`,
+      );
     }
     if (scoreDateOk && r.scoreDate > asOfDate) {
-      add("scoreDate", r.scoreDate, `after the tape's as-of date ${asOfDate}`);
+      add("scoreDate", r.scoreDate, `must not be after the tape's as-of date (${daysToIso(asOfDate)})`);
     }
     if (origOk && dpdOk && r.originationDate <= asOfDate && r.daysPastDue > asOfDate - r.originationDate) {
       add(
         "daysPastDue",
         r.daysPastDue,
-        `more than the loan's age at the as-of date (${asOfDate - r.originationDate} days)`,
+        `a loan must not be more days past due than its age at the as-of date (${asOfDate - r.originationDate} days)`,
       );
     }
   }
   if (principalOk && r.originalPrincipal === 0n)
-    add("originalPrincipal", r.originalPrincipal, "must be positive");
+    add("originalPrincipal", r.originalPrincipal, "the original principal must be positive");
   if (principalOk && outOk && r.outstandingBalance > MAX_BALANCE_TO_PRINCIPAL * r.originalPrincipal) {
-    add("outstandingBalance", r.outstandingBalance, "more than twice the original principal");
+    add(
+      "outstandingBalance",
+      r.outstandingBalance,
+      "the outstanding balance must be at most twice the original principal",
+    );
   }
   if (!statusOk) return;
   const name = LOAN_STATUS_NAMES[r.status]!;
@@ -272,7 +303,7 @@ export function checkRecord(
     );
   }
   if (coOk && isChargedOff && r.chargedOffAmount === 0n) {
-    add("chargedOffAmount", r.chargedOffAmount, "a charged_off loan has a positive charged-off amount");
+    add("chargedOffAmount", r.chargedOffAmount, "a charged_off loan must have a positive charged-off amount");
   }
   if (
     coOk &&
@@ -280,7 +311,11 @@ export function checkRecord(
     isChargedOff &&
     r.chargedOffAmount > MAX_BALANCE_TO_PRINCIPAL * r.originalPrincipal
   ) {
-    add("chargedOffAmount", r.chargedOffAmount, "more than twice the original principal");
+    add(
+      "chargedOffAmount",
+      r.chargedOffAmount,
+      "the charged-off amount must be at most twice the original principal",
+    );
   }
   if (outOk) {
     const active =
@@ -288,10 +323,14 @@ export function checkRecord(
       r.status === LoanStatus.Delinquent ||
       r.status === LoanStatus.Defaulted;
     if (active && r.outstandingBalance === 0n) {
-      add("outstandingBalance", r.outstandingBalance, `a ${name} loan has a positive outstanding balance`);
+      add(
+        "outstandingBalance",
+        r.outstandingBalance,
+        `a ${name} loan must have a positive outstanding balance`,
+      );
     }
     if (!active && r.outstandingBalance !== 0n) {
-      add("outstandingBalance", r.outstandingBalance, `must be 0 for a ${name} loan`);
+      add("outstandingBalance", r.outstandingBalance, `a ${name} loan must have an outstanding balance of 0`);
     }
   }
   if (dpdOk) {
@@ -299,14 +338,14 @@ export function checkRecord(
       add(
         "daysPastDue",
         r.daysPastDue,
-        `a performing loan is at most ${PERFORMING_MAX_DAYS_PAST_DUE} days past due`,
+        `a performing loan must be at most ${PERFORMING_MAX_DAYS_PAST_DUE} days past due`,
       );
     }
     if (r.status === LoanStatus.Delinquent && r.daysPastDue === 0) {
-      add("daysPastDue", r.daysPastDue, "a delinquent loan is at least 1 day past due");
+      add("daysPastDue", r.daysPastDue, "a delinquent loan must be at least 1 day past due");
     }
     if (r.status === LoanStatus.Repaid && r.daysPastDue !== 0) {
-      add("daysPastDue", r.daysPastDue, "a repaid loan is 0 days past due");
+      add("daysPastDue", r.daysPastDue, "a repaid loan must be 0 days past due");
     }
   }
 }

@@ -142,7 +142,12 @@ describe("shipped mappings", () => {
     });
     const footerOnly = body + "Total amount funded in policy code 1: 1234567\n";
     expect(problems(() => parseTapeCsv(footerOnly, { mapping: strict, ...LC_OPTS }))).toEqual([
-      { row: 13, field: "csv", value: "1 cells", reason: "the header has 50 columns" },
+      {
+        row: 13,
+        field: "csv",
+        value: "1 cells",
+        reason: "a row must have as many cells as the header has columns (50)",
+      },
     ]);
   });
 

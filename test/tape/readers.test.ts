@@ -154,7 +154,7 @@ describe("CSV refusals, with row, field, value and reason", () => {
         row: 1,
         field: "collateralValue",
         value: "281474976710656",
-        reason: "amount above the maximum 2^48 - 1 = 281474976710655",
+        reason: "an amount must be at most 2^48 - 1 = 281474976710655 minor units",
       },
     ]);
   });
@@ -221,9 +221,19 @@ describe("CSV refusals, with row, field, value and reason", () => {
         value: "2025-02-30",
         reason: 'column "originationDate": no such calendar date on or after 1970-01-01',
       },
-      { row: 3, field: "creditScore", value: "9999", reason: "score outside 0..1023" },
-      { row: 4, field: "loanId", value: "L1", reason: "duplicate loan id (first at row 1)" },
-      { row: 5, field: "csv", value: "15 cells", reason: "the header has 16 columns" },
+      { row: 3, field: "creditScore", value: "9999", reason: "score must be within 0..1023" },
+      {
+        row: 4,
+        field: "loanId",
+        value: "L1",
+        reason: "a loan id must be unique in the tape (first at row 1)",
+      },
+      {
+        row: 5,
+        field: "csv",
+        value: "15 cells",
+        reason: "a row must have as many cells as the header has columns (16)",
+      },
     ]);
   });
 
@@ -239,7 +249,7 @@ describe("CSV refusals, with row, field, value and reason", () => {
       { row: null, field: "csv", value: "", reason: "no header row" },
     ]);
     expect(problems(() => parseTapeCsv([META, HEADER].join("\n")))).toEqual([
-      { row: null, field: "loans", value: "0", reason: "a tape holds at least one loan" },
+      { row: null, field: "loans", value: "0", reason: "a tape must hold at least one loan" },
     ]);
     const bad = [META, HEADER, 'L"1' + ROW.slice(2), '"L2,' + ROW.slice(3)].join("\n");
     const p = await problemsAsync(() => readTapeCsv({ text: bad }));

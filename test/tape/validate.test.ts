@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  daysToIso,
   LoanStatus,
   MAX_AMOUNT,
   TapeValidationError,
@@ -92,17 +93,25 @@ describe("validateTape: each rule has a failing row and reports the exact proble
     [
       "origination after the as-of date",
       { originationDate: AS_OF + 1, maturityDate: AS_OF + 400, daysPastDue: 0 },
-      { field: "originationDate", value: String(AS_OF + 1), reason: `after the tape's as-of date ${AS_OF}` },
+      {
+        field: "originationDate",
+        value: String(AS_OF + 1),
+        reason: `must not be after the tape's as-of date (${daysToIso(AS_OF)})`,
+      },
     ],
     [
       "maturity before origination",
       { maturityDate: ORIG - 1 },
-      { field: "maturityDate", value: String(ORIG - 1), reason: `before the origination date ${ORIG}` },
+      {
+        field: "maturityDate",
+        value: String(ORIG - 1),
+        reason: `the maturity date must not be before the origination date (${daysToIso(ORIG)})`,
+      },
     ],
     [
       "day 65536",
       { maturityDate: 65_536 },
-      { field: "maturityDate", value: "65536", reason: "day number outside 0..65535" },
+      { field: "maturityDate", value: "65536", reason: "day number must be within 0..65535" },
     ],
     [
       "fractional day",
@@ -112,7 +121,7 @@ describe("validateTape: each rule has a failing row and reports the exact proble
     [
       "zero principal",
       { originalPrincipal: 0n, outstandingBalance: 0n, status: LoanStatus.Repaid },
-      { field: "originalPrincipal", value: "0", reason: "must be positive" },
+      { field: "originalPrincipal", value: "0", reason: "the original principal must be positive" },
     ],
     [
       "amount 2^48",
@@ -120,13 +129,13 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "collateralValue",
         value: "281474976710656",
-        reason: "amount above the maximum 2^48 - 1 = 281474976710655",
+        reason: "an amount must be at most 2^48 - 1 = 281474976710655 minor units",
       },
     ],
     [
-      "negative amount",
+      "an amount must not be negative",
       { collectedAmount: -1n },
-      { field: "collectedAmount", value: "-1", reason: "negative amount" },
+      { field: "collectedAmount", value: "-1", reason: "an amount must not be negative" },
     ],
     [
       "amount as a number",
@@ -136,12 +145,16 @@ describe("validateTape: each rule has a failing row and reports the exact proble
     [
       "outstanding above twice the principal",
       { outstandingBalance: 2_000_001n },
-      { field: "outstandingBalance", value: "2000001", reason: "more than twice the original principal" },
+      {
+        field: "outstandingBalance",
+        value: "2000001",
+        reason: "the outstanding balance must be at most twice the original principal",
+      },
     ],
     [
       "rate above 65535 bps",
       { interestRateBps: 65_536 },
-      { field: "interestRateBps", value: "65536", reason: "rate (bps) outside 0..65535" },
+      { field: "interestRateBps", value: "65536", reason: "rate (bps) must be within 0..65535" },
     ],
     [
       "days past due above the loan's age",
@@ -149,7 +162,7 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "daysPastDue",
         value: String(AS_OF - ORIG + 1),
-        reason: `more than the loan's age at the as-of date (${AS_OF - ORIG} days)`,
+        reason: `a loan must not be more days past due than its age at the as-of date (${AS_OF - ORIG} days)`,
       },
     ],
     [
@@ -158,7 +171,7 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "status",
         value: "7",
-        reason: "unknown status (expected one of performing, delinquent, defaulted, charged_off, repaid)",
+        reason: "a status must be one of performing, delinquent, defaulted, charged_off, repaid",
       },
     ],
     [
@@ -176,23 +189,35 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "chargedOffAmount",
         value: "0",
-        reason: "a charged_off loan has a positive charged-off amount",
+        reason: "a charged_off loan must have a positive charged-off amount",
       },
     ],
     [
       "charged-off amount above twice the principal",
       { status: LoanStatus.ChargedOff, outstandingBalance: 0n, chargedOffAmount: 2_000_001n },
-      { field: "chargedOffAmount", value: "2000001", reason: "more than twice the original principal" },
+      {
+        field: "chargedOffAmount",
+        value: "2000001",
+        reason: "the charged-off amount must be at most twice the original principal",
+      },
     ],
     [
       "charged_off with an outstanding balance",
       { status: LoanStatus.ChargedOff, chargedOffAmount: 1n },
-      { field: "outstandingBalance", value: "600000", reason: "must be 0 for a charged_off loan" },
+      {
+        field: "outstandingBalance",
+        value: "600000",
+        reason: "a charged_off loan must have an outstanding balance of 0",
+      },
     ],
     [
       "repaid with an outstanding balance",
       { status: LoanStatus.Repaid },
-      { field: "outstandingBalance", value: "600000", reason: "must be 0 for a repaid loan" },
+      {
+        field: "outstandingBalance",
+        value: "600000",
+        reason: "a repaid loan must have an outstanding balance of 0",
+      },
     ],
     [
       "performing with no balance",
@@ -200,7 +225,7 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "outstandingBalance",
         value: "0",
-        reason: "a performing loan has a positive outstanding balance",
+        reason: "a performing loan must have a positive outstanding balance",
       },
     ],
     [
@@ -209,38 +234,42 @@ describe("validateTape: each rule has a failing row and reports the exact proble
       {
         field: "outstandingBalance",
         value: "0",
-        reason: "a defaulted loan has a positive outstanding balance",
+        reason: "a defaulted loan must have a positive outstanding balance",
       },
     ],
     [
       "performing 30 days past due",
       { daysPastDue: 30 },
-      { field: "daysPastDue", value: "30", reason: "a performing loan is at most 29 days past due" },
+      { field: "daysPastDue", value: "30", reason: "a performing loan must be at most 29 days past due" },
     ],
     [
       "delinquent 0 days past due",
       { status: LoanStatus.Delinquent },
-      { field: "daysPastDue", value: "0", reason: "a delinquent loan is at least 1 day past due" },
+      { field: "daysPastDue", value: "0", reason: "a delinquent loan must be at least 1 day past due" },
     ],
     [
       "repaid loan past due",
       { status: LoanStatus.Repaid, outstandingBalance: 0n, daysPastDue: 3 },
-      { field: "daysPastDue", value: "3", reason: "a repaid loan is 0 days past due" },
+      { field: "daysPastDue", value: "3", reason: "a repaid loan must be 0 days past due" },
     ],
     [
       "score 1024",
       { creditScore: 1024 },
-      { field: "creditScore", value: "1024", reason: "score outside 0..1023" },
+      { field: "creditScore", value: "1024", reason: "score must be within 0..1023" },
     ],
     [
       "provider id 2^32",
       { scoreProviderId: 2 ** 32 },
-      { field: "scoreProviderId", value: "4294967296", reason: "provider id outside 0..4294967295" },
+      { field: "scoreProviderId", value: "4294967296", reason: "provider id must be within 0..4294967295" },
     ],
     [
       "score date after the as-of date",
       { scoreDate: AS_OF + 1 },
-      { field: "scoreDate", value: String(AS_OF + 1), reason: `after the tape's as-of date ${AS_OF}` },
+      {
+        field: "scoreDate",
+        value: String(AS_OF + 1),
+        reason: `must not be after the tape's as-of date (${daysToIso(AS_OF)})`,
+      },
     ],
   ];
   for (const [name, over, problem] of cases) {
@@ -252,24 +281,29 @@ describe("validateTape: each rule has a failing row and reports the exact proble
   it("duplicate loan ids point at the first occurrence", () => {
     const t = tape([loan(), loan({ loanId: "L2" }), loan()]);
     expect(validateTape(t)).toEqual([
-      { row: 3, field: "loanId", value: "L1", reason: "duplicate loan id (first at row 1)" },
+      {
+        row: 3,
+        field: "loanId",
+        value: "L1",
+        reason: "a loan id must be unique in the tape (first at row 1)",
+      },
     ]);
   });
 
   it("tape-level fields and an empty tape", () => {
     const t = tape([], { poolId: 1n << 64n, period: -1, asOfDate: 70_000, currency: "usd", decimals: 19 });
     expect(validateTape(t)).toEqual([
-      { row: null, field: "poolId", value: "18446744073709551616", reason: "outside 0..2^64-1" },
-      { row: null, field: "period", value: "-1", reason: "period outside 0..4294967295" },
-      { row: null, field: "asOfDate", value: "70000", reason: "day number outside 0..65535" },
+      { row: null, field: "poolId", value: "18446744073709551616", reason: "must be within 0..2^64-1" },
+      { row: null, field: "period", value: "-1", reason: "period must be within 0..4294967295" },
+      { row: null, field: "asOfDate", value: "70000", reason: "day number must be within 0..65535" },
       {
         row: null,
         field: "currency",
         value: "usd",
         reason: "must be an ISO 4217 code (three capital letters)",
       },
-      { row: null, field: "decimals", value: "19", reason: "decimals outside 0..18" },
-      { row: null, field: "loans", value: "0", reason: "a tape holds at least one loan" },
+      { row: null, field: "decimals", value: "19", reason: "decimals must be within 0..18" },
+      { row: null, field: "loans", value: "0", reason: "a tape must hold at least one loan" },
     ]);
     expect(validateTape(tape([loan()], { poolId: (1n << 64n) - 1n }))).toEqual([]);
   });
@@ -283,9 +317,14 @@ describe("validateTape: every problem together", () => {
       loan({ loanId: "C", interestRateBps: 1.5 }),
     ]);
     const expected = [
-      { row: 1, field: "outstandingBalance", value: "-3", reason: "negative amount" },
-      { row: 1, field: "creditScore", value: "2000", reason: "score outside 0..1023" },
-      { row: 1, field: "daysPastDue", value: "0", reason: "a delinquent loan is at least 1 day past due" },
+      { row: 1, field: "outstandingBalance", value: "-3", reason: "an amount must not be negative" },
+      { row: 1, field: "creditScore", value: "2000", reason: "score must be within 0..1023" },
+      {
+        row: 1,
+        field: "daysPastDue",
+        value: "0",
+        reason: "a delinquent loan must be at least 1 day past due",
+      },
       { row: 3, field: "interestRateBps", value: "1.5", reason: "rate (bps) must be an integer" },
     ];
     expect(validateTape(t)).toEqual(expected);
@@ -300,7 +339,7 @@ describe("validateTape: every problem together", () => {
     expect((err as TapeValidationError).message).toContain(
       'row 3, interestRateBps = "1.5": rate (bps) must be an integer',
     );
-    expect((err as TapeValidationError).message).toMatch(/^invalid loan tape: 4 problem\(s\)/);
+    expect((err as TapeValidationError).message).toMatch(/^invalid loan tape: 4 problems\n/);
   });
 
   it("validateLoanRecord checks a record alone (no as-of rules unless given)", () => {
