@@ -56,6 +56,8 @@ export interface CsvReadOptions {
    * caller decides whether a tape with rows set aside may be attested (the CLI asks for `--set-aside`).
    */
   setAside?: (row: RefusedRow) => void;
+  /** Called once the rows are read (before the tape is returned or refused): counts for a summary. */
+  onInfo?: (info: { rowsRead: number; rowsSetAside: number; statusRuleCounts: readonly number[] }) => void;
 }
 
 /** A source row left out of the tape by the quarantine, with its problems. */
@@ -147,6 +149,11 @@ export class CsvTapeBuilder {
       this.early.push({ row: null, field: "csv", value: "", reason: "no header row" });
       throw new TapeValidationError(this.early);
     }
+    this.options.onInfo?.({
+      rowsRead: this.row,
+      rowsSetAside: this.setAsideCount,
+      statusRuleCounts: this.statusRuleCounts,
+    });
     this.validator.finish();
     return { ...this.header!, loans: this.loans };
   }

@@ -11,6 +11,8 @@ export const DATE_FORMATS = [
   "Mon-YY",
   "MM/DD/YYYY",
   "DD/MM/YYYY",
+  "MM-DD-YYYY",
+  "MM/YYYY",
   "YYYYMMDD",
   "days",
 ] as const;
@@ -62,8 +64,8 @@ function validCivil(year: number, month: number, day: number): boolean {
 
 /**
  * Parses a date written in `format` into days since 1970-01-01. Formats that carry only a month
- * (`YYYY-MM`, `Mon-YYYY` such as LendingClub's `Dec-2018`, `Mon-YY` such as `Dec-18`) resolve to the first
- * day of that month.
+ * (`YYYY-MM`, `Mon-YYYY` such as LendingClub's `Dec-2018`, `Mon-YY` such as `Dec-18`, `MM/YYYY` such as
+ * Reg AB II's `01/2024`) resolve to the first day of that month. `MM-DD-YYYY` is Reg AB II's full date.
  * Returns an error reason instead of throwing, so that readers can collect every problem.
  */
 export function parseDate(text: string, format: DateFormat): { days: number } | { error: string } {
@@ -107,6 +109,16 @@ export function parseDate(text: string, format: DateFormat): { days: number } | 
       match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);
       if (!match) return { error: "not a date MM/DD/YYYY" };
       [m, d, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
+      break;
+    case "MM-DD-YYYY":
+      match = /^(\d{2})-(\d{2})-(\d{4})$/.exec(t);
+      if (!match) return { error: "not a date MM-DD-YYYY" };
+      [m, d, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
+      break;
+    case "MM/YYYY":
+      match = /^(\d{1,2})\/(\d{4})$/.exec(t);
+      if (!match) return { error: "not a month MM/YYYY" };
+      [m, y] = [Number(match[1]), Number(match[2])];
       break;
     case "DD/MM/YYYY":
       match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);

@@ -9,4 +9,5 @@ export * from "./validate.ts";
 export * from "./mapping.ts";
 export * from "./csv.ts";
 export * from "./json.ts";
+export * from "./xml.ts";
 export * from "./synthetic.ts";

@@ -80,8 +80,10 @@ export interface StatusRule {
   status: LoanStatusName;
   /** Its days past due (default 0), used by `fromStatus`. */
   daysPastDue?: number;
-  /** The rule applies when this column holds a number equal to 0 (an empty cell never matches). */
-  ifZero: string;
+  /** The rule applies when this column holds a number equal to 0 (an empty cell never matches)… */
+  ifZero?: string;
+  /** …or (instead of `ifZero`) when this column holds a number at least `value` (e.g. days past due). */
+  ifAtLeast?: { column: string; value: number };
   /** …and the vocabulary's status is one of these (default: performing, delinquent, defaulted). */
   from?: LoanStatusName[];
 }
@@ -155,6 +157,11 @@ export interface TapeMapping {
    * "Total amount funded in policy code" footers).
    */
   csv?: { delimiter?: string; ignoreLinesStartingWith?: string[] };
+  /**
+   * XML source (`readTapeXml`): the name of the element that holds one loan (default `assets`, as in SEC
+   * Reg AB II asset-level data); its child elements are the columns.
+   */
+  xml?: { record?: string };
   /**
    * Cell texts that mean "no value" (compared after trimming), e.g. R's `NA` or a database's `NULL`: such a
    * cell is treated like an empty one (its field's `default` applies). Empty cells are always empty.
@@ -255,7 +262,7 @@ export function parseMapping(json: unknown): TapeMapping {
     throw new TapeValidationError(problems, "mapping");
   }
   for (const k of Object.keys(json)) {
-    if (!["format", "name", "description", "defaults", "csv", "nullTokens", "fields"].includes(k))
+    if (!["format", "name", "description", "defaults", "csv", "xml", "nullTokens", "fields"].includes(k))
       bad(k, "", "unknown key");
   }
   if (json.format !== MAPPING_FORMAT) bad("format", json.format, `must be ${JSON.stringify(MAPPING_FORMAT)}`);
@@ -292,6 +299,15 @@ export function parseMapping(json: unknown): TapeMapping {
         bad("csv.delimiter", c.delimiter, "must be one character");
       }
     }
+  }
+  if (json.xml !== undefined) {
+    const x = json.xml;
+    if (
+      !isObject(x) ||
+      Object.keys(x).some((k) => k !== "record") ||
+      (x.record !== undefined && !/^[A-Za-z_][\w.-]*$/.test(String(x.record)))
+    )
+      bad("xml", x, "must be {record: element name}");
   }
   const nt = json.nullTokens;
   if (nt !== undefined && !(Array.isArray(nt) && nt.every((x) => typeof x === "string"))) {
@@ -469,13 +485,21 @@ function checkFieldMapping(
         f.rules.forEach((r: unknown, i: number) => {
           const rp = `${path}.rules.${i}`;
           const isName = (x: unknown): boolean => (LOAN_STATUS_NAMES as readonly unknown[]).includes(x);
-          if (!isObject(r)) return bad(rp, r, "must be {status, ifZero, from?, daysPastDue?}");
+          if (!isObject(r)) return bad(rp, r, "must be {status, ifZero | ifAtLeast, from?, daysPastDue?}");
           for (const k of Object.keys(r))
-            if (!["status", "ifZero", "from", "daysPastDue"].includes(k))
+            if (!["status", "ifZero", "ifAtLeast", "from", "daysPastDue"].includes(k))
               bad(`${rp}.${k}`, "", "unknown key");
           if (!isName(r.status)) bad(`${rp}.status`, r.status, "must be a canonical status name");
-          if (typeof r.ifZero !== "string" || r.ifZero === "")
+          if ((r.ifZero === undefined) === (r.ifAtLeast === undefined))
+            bad(rp, "", "needs exactly one condition: ifZero or ifAtLeast");
+          if (r.ifZero !== undefined && (typeof r.ifZero !== "string" || r.ifZero === ""))
             bad(`${rp}.ifZero`, r.ifZero, "must be a column name");
+          const a = r.ifAtLeast;
+          if (
+            a !== undefined &&
+            !(isObject(a) && typeof a.column === "string" && typeof a.value === "number" && a.value >= 0)
+          )
+            bad(`${rp}.ifAtLeast`, a, "must be {column, value: a non-negative number}");
           if (r.from !== undefined && !(Array.isArray(r.from) && r.from.length > 0 && r.from.every(isName)))
             bad(`${rp}.from`, r.from, "must be a non-empty array of canonical status names");
           if (
@@ -937,8 +961,11 @@ export function compileMapping(
         .map((k) => JSON.stringify(k))
         .join(", ") + (known.length > 12 ? ", …" : "");
     const rules = (f.rules ?? []).map((r) => {
-      const g = getter(r.ifZero);
-      if (!g) missing("status", r.ifZero);
+      const column = r.ifZero ?? r.ifAtLeast!.column;
+      const g = getter(column);
+      if (!g) missing("status", column);
+      // The threshold as an exact decimal, compared with the cell's at a common scale.
+      const atLeast = r.ifAtLeast ? parseDecimal(String(r.ifAtLeast.value), false) : undefined;
       const from = new Set<LoanStatusName>(r.from ?? ["performing", "delinquent", "defaulted"]);
       const result: StatusResult = {
         status: LOAN_STATUS_NAMES.indexOf(r.status) as LoanStatus,
@@ -946,7 +973,15 @@ export function compileMapping(
         daysPastDue: r.daysPastDue ?? 0,
         maxDaysPastDue: undefined,
       };
-      return { g, from, result };
+      const holds = (cell: string): boolean => {
+        const d = parseDecimal(cell, false);
+        if (typeof d === "string" || cell.trim() === "") return false;
+        if (atLeast === undefined) return d.n === 0n;
+        if (typeof atLeast === "string") return false;
+        const k = Math.max(d.scale, atLeast.scale);
+        return d.n * pow10(k - d.scale) >= atLeast.n * pow10(k - atLeast.scale);
+      };
+      return { g, from, result, holds };
     });
     const raw = compileStatusText(f);
     if (raw) {
@@ -959,8 +994,7 @@ export function compileMapping(
         for (let i = 0; i < rules.length; i++) {
           const r = rules[i]!;
           if (!r.g || !r.from.has(s.name)) continue;
-          const d = parseDecimal(r.g(cells) ?? "", false);
-          if (typeof d !== "string" && d.n === 0n) {
+          if (r.holds(r.g(cells) ?? "")) {
             statusRuleCounts[i]!++;
             return r.result;
           }
