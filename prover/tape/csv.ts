@@ -131,7 +131,8 @@ export class CsvTapeBuilder {
       v.count++;
     } else {
       const { record, failed } = this.compiled.mapRow(cells, this.row, v.problems);
-      if (!v.check(record, this.row, failed) && this.options.setAside) v.release(record.loanId, this.row);
+      v.check(record, this.row, failed);
+      if (this.options.setAside && v.problems.length > before) v.release(record.loanId, this.row);
       if (v.problems.length === 0) this.loans.push(record);
     }
     const setAside = this.options.setAside;
