@@ -126,6 +126,30 @@ export class InvalidTapeError extends CliError {
     this.path = path;
   }
 }
+/** Rows refused by the quarantine and written to its file, without `--set-aside` to go on: exit 1. */
+export class RowsRefusedError extends CliError {
+  readonly detail: { rowsRead: number; rowsSetAside: number; quarantineFile: string };
+  constructor(path: string, detail: RowsRefusedError["detail"], where: string) {
+    super(
+      `tape: ${path}: ${counted(detail.rowsSetAside, "row")} of ${detail.rowsRead} refused, ${where}; ` +
+        `add --set-aside to go on with the other ${counted(detail.rowsRead - detail.rowsSetAside, "row")}`,
+      EXIT.negative,
+    );
+    this.detail = detail;
+  }
+}
+
+/** Lines that say what reading the source did besides the loans (set aside, derived statuses). */
+export function sourceLines(info: TapeReadInfo): string[] {
+  const out: string[] = [];
+  if (info.rowsSetAside > 0)
+    out.push(
+      `${counted(info.rowsSetAside, "row")} of ${info.rowsRead} set aside (refused, with their problems in ${info.quarantineFile})`,
+    );
+  for (const d of info.derivedStatuses) out.push(`status derived for ${counted(d.rows, "row")}: ${d.rule}`);
+  return out;
+}
+
 /** Problems shown on the terminal; every problem goes to a file (`--problems`) or `--json`. */
 export const SHOWN_PROBLEMS = 20;
 
@@ -191,13 +215,8 @@ export async function readTapeFileWithInfo(
   const rowsSetAside = quarantine?.count ?? 0;
   if (quarantine && rowsSetAside > 0) {
     const where = quarantine.finish();
-    if (!o.setAside) {
-      throw new CliError(
-        `tape: ${path}: ${counted(rowsSetAside, "row")} of ${rowsRead} refused, ${where}; ` +
-          `add --set-aside to go on with the other ${counted(rowsRead - rowsSetAside, "row")}`,
-        EXIT.negative,
-      );
-    }
+    if (!o.setAside)
+      throw new RowsRefusedError(path, { rowsRead, rowsSetAside, quarantineFile: o.quarantine! }, where);
   }
   if (!o.asOfAnyDay && tape.asOfDate !== endOfMonth(tape.asOfDate)) {
     throw new CliError(

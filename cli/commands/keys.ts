@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
-import { newKeyFile, readKeyFile, writeJsonFile } from "../files.ts";
+import { newKeyFile, readKeyFile, workPath, writeSecretJson } from "../files.ts";
 import { CliError, output } from "../io.ts";
 
 export function registerKeys(program: Command): void {
@@ -10,18 +10,22 @@ export function registerKeys(program: Command): void {
   keys
     .command("generate")
     .description("generate an originator key file (keep it secret; propose its public key on-chain)")
-    .requiredOption("--out <file>", "where to write the key file")
+    .option(
+      "--out <file>",
+      "where to write the key file, mode 0600; refused inside a git work tree unless git ignores it " +
+        "(default: <work folder>/originator.json)",
+    )
     .option("--force", "overwrite an existing file", false)
     .option("--json", "machine-readable output", false)
-    .action(async (o: { out: string; force: boolean; json: boolean }) => {
-      if (existsSync(o.out) && !o.force)
-        throw new CliError(`--out: ${o.out} exists (use --force to overwrite)`);
+    .action(async (o: { out?: string; force: boolean; json: boolean }) => {
+      const out = o.out ?? workPath("originator.json");
+      if (existsSync(out) && !o.force) throw new CliError(`--out: ${out} exists (use --force to overwrite)`);
       const k = await newKeyFile();
-      writeJsonFile(o.out, k);
+      writeSecretJson(out, k, "--out");
       output(
         o.json,
-        { path: o.out, publicKey: k.publicKey },
-        () => `wrote ${o.out}\npublicKey ${k.publicKey.join(" ")}`,
+        { path: out, publicKey: k.publicKey },
+        () => `wrote ${out} (secret: mode 0600)\npublicKey ${k.publicKey.join(" ")}`,
       );
     });
   keys

@@ -1,5 +1,6 @@
 /** `rwa-attest prove` (an attestation for a period under a policy) and `rwa-attest verify-attestation`. */
 import { existsSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import {
   attestationToJson,
@@ -13,24 +14,42 @@ import {
   readAttestationFile,
   readKeyFile,
   readPolicyFile,
-  readTapeFile,
+  readTapeFileWithInfo,
+  sourceLines,
+  tapeOptions,
   type TapeReadOptions,
 } from "../files.ts";
+import { counted } from "../../prover/tape/index.ts";
+import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";
 
+/** The registry an attestation is bound to when none is given: no registry accepts it (off-chain only). */
+export const OFF_CHAIN_REGISTRY = "0x0000000000000000000000000000000000000000";
+
 export function registerProve(program: Command): void {
-  program
-    .command("prove")
-    .description("prove a tape's attestation for its period under a policy, for one chain and registry")
-    .argument("<tape>", "CSV or JSON tape")
+  tapeOptions(
+    program
+      .command("prove")
+      .description(
+        "prove a tape's attestation for its period under a policy, for one chain and registry " +
+          "(without --registry or --deployment: an off-chain attestation no registry accepts)",
+      )
+      .argument("<tape>", "CSV, XML (with --mapping) or JSON tape"),
+  )
     .requiredOption("--key <file>", "originator key file")
-    .requiredOption("--registry <address>", "registry contract address the attestation is for")
-    .option("--chain-id <id>", "chain id the attestation is for", "31337")
+    .option("--registry <address>", "registry contract address the attestation is for")
+    .option(
+      "--deployment <file>",
+      "deployment JSON (`rwa-attest deploy --out`): registry and chain id from it",
+    )
+    .option("--chain-id <id>", "chain id the attestation is for (default: the deployment's, else 31337)")
     .option("--policy <file>", "policy JSON (default: the built-in default policy)")
-    .option("--seed <file>", "salt seed file from `tape commit` (default: fresh random salts)")
+    .option(
+      "--seed <file>",
+      "salt seed file (from `tape commit`); created, mode 0600, if absent (default: <work folder>/<tape>.seed.json)",
+    )
     .option("--instance <name>", "pool circuit instance", DEFAULT_POOL_INSTANCE)
-    .option("--mapping <file>", "mapping file for a CSV in the originator's own columns")
     .option("--workers <n>", "proofs in parallel", "1")
     .requiredOption("--out <file>", "where to write the attestation JSON")
     .option("--force", "overwrite --out", false)
@@ -40,8 +59,9 @@ export function registerProve(program: Command): void {
         file: string,
         o: TapeReadOptions & {
           key: string;
-          registry: string;
-          chainId: string;
+          registry?: string;
+          deployment?: string;
+          chainId?: string;
           policy?: string;
           seed?: string;
           instance: string;
@@ -53,34 +73,81 @@ export function registerProve(program: Command): void {
       ) => {
         if (existsSync(o.out) && !o.force)
           throw new CliError(`--out: ${o.out} exists (use --force to overwrite)`);
-        if (!/^0x[0-9a-fA-F]{40}$/.test(o.registry))
-          throw new CliError(`--registry: not an address: ${o.registry}`);
-        if (!/^[0-9]+$/.test(o.chainId)) throw new CliError(`--chain-id: not a number: ${o.chainId}`);
+        let registry = o.registry;
+        let chainId = o.chainId;
+        if (o.deployment) {
+          const d = readUserJson<{ registry?: unknown; chainId?: unknown }>(o.deployment, "deployment");
+          if (typeof d.registry !== "string")
+            throw new CliError(`--deployment: ${o.deployment} has no registry address`);
+          if (registry !== undefined && registry.toLowerCase() !== d.registry.toLowerCase())
+            throw new CliError(`--registry: ${registry} is not the deployment's registry ${d.registry}`);
+          registry = d.registry;
+          const dc = d.chainId === undefined ? undefined : String(d.chainId);
+          if (chainId !== undefined && dc !== undefined && chainId !== dc)
+            throw new CliError(`--chain-id: ${chainId} is not the deployment's chain ${dc}`);
+          chainId ??= dc;
+        }
+        chainId ??= "31337";
+        const offChain = registry === undefined;
+        registry ??= OFF_CHAIN_REGISTRY;
+        if (!/^0x[0-9a-fA-F]{40}$/.test(registry))
+          throw new CliError(`--registry: not an address: ${registry}`);
+        if (!/^[0-9]+$/.test(chainId)) throw new CliError(`--chain-id: not a number: ${chainId}`);
         const workers = Number(o.workers);
         if (!Number.isInteger(workers) || workers < 1)
           throw new CliError(`--workers: expected a positive integer`);
-        const tape = await readTapeFile(file, o);
+        const { tape, info } = await readTapeFileWithInfo(file, o);
         const key = await readKeyFile(o.key);
         const policy = readPolicyFile(o.policy);
-        const salts = o.seed
-          ? await deriveSalts(BigInt(readUserJson<{ seed: string }>(o.seed, "seed").seed), tape)
-          : undefined;
+        const seedFile = o.seed ?? defaultSeedPath(file);
+        const { seed, created } = loadOrCreateSeed(seedFile, "--seed");
+        const salts = await deriveSalts(seed, tape);
         const pool = new ProverPool(workers);
         const progress = startProgress("proving", { quiet: o.json });
+        if (!o.json) {
+          for (const l of sourceLines(info)) process.stderr.write(`${l}\n`);
+          process.stderr.write(
+            `salts from ${seedFile} (${created ? "created now; secret: keep it, openings need it" : "existing"})\n`,
+          );
+          if (offChain)
+            process.stderr.write(
+              `no --registry or --deployment: an off-chain attestation bound to registry ${OFF_CHAIN_REGISTRY}, ` +
+                "which verify-attestation checks but no registry accepts\n",
+            );
+        }
         try {
           const { attestation } = await attestPool({
             tape,
             policy,
             key,
-            chainId: BigInt(o.chainId),
-            registry: o.registry,
+            chainId: BigInt(chainId),
+            registry,
             instance: o.instance,
             salts,
             pool,
-            onProgress: (p) => progress.update(p.fraction, `chunk ${p.chunksDone}/${p.chunkCount}`),
+            onProgress: (p) =>
+              progress.update(
+                p.fraction,
+                p.stage === "commit"
+                  ? "committing the tape"
+                  : `chunks proven: ${p.chunksDone} of ${p.chunkCount}`,
+                {
+                  stage: p.stage === "commit" ? "commit" : "prove",
+                  done: p.chunksDone,
+                  total: Math.max(p.chunkCount, 1),
+                },
+              ),
           });
-          progress.done(`${attestation.chunkCount} chunk proofs`);
-          writeFileSync(o.out, attestationToJson(attestation) + "\n");
+          progress.done(`${counted(attestation.chunkCount, "chunk proof")}`);
+          // What the source file held besides the loans: recorded next to the proof (not part of it).
+          const tapeSource = {
+            file: basename(file),
+            rowsRead: info.rowsRead,
+            rowsSetAside: info.rowsSetAside,
+            ...(info.quarantineFile ? { quarantineFile: basename(info.quarantineFile) } : {}),
+          };
+          const json = JSON.parse(attestationToJson(attestation)) as Record<string, unknown>;
+          writeFileSync(o.out, JSON.stringify({ ...json, tapeSource }, null, 2) + "\n");
           output(
             o.json,
             {
@@ -88,9 +155,12 @@ export function registerProve(program: Command): void {
               root: attestation.root,
               chunks: attestation.chunkCount,
               figures: attestation.figures,
+              seedFile,
+              offChain,
+              tapeSource,
             },
             () =>
-              `wrote ${o.out}: root ${attestation.root}, ${attestation.chunkCount} chunks, breaches ${attestation.figures.breaches}`,
+              `wrote ${o.out}: root ${attestation.root}, ${counted(attestation.chunkCount, "chunk")}, breaches ${attestation.figures.breaches}`,
           );
         } finally {
           await pool.close();

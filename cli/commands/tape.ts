@@ -1,25 +1,78 @@
-/** `rwa-attest tape`: validate, commit and generate loan tapes. */
+/**
+ * `rwa-attest tape`: validate (every problem, as text or JSON, all of them in a file; figures in the
+ * currency and breaches decoded against the named policy), commit (salt seed kept secret in the work
+ * folder), open, check openings, and generate loan tapes.
+ */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { checkOpenings, openingFromJson, openingToJson } from "../../prover/audit.ts";
 import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../../prover/commitment/encoding.ts";
 import { modelPool } from "../../prover/model/index.ts";
-import { formatTapeCsv, formatTapeJson, generateSyntheticTape, isoToDays } from "../../prover/tape/index.ts";
-import { readPolicyFile, readTapeFile, writeJsonFile, type TapeReadOptions } from "../files.ts";
+import {
+  counted,
+  daysToIso,
+  formatTapeCsv,
+  formatTapeJson,
+  generateSyntheticTape,
+  isoToDays,
+} from "../../prover/tape/index.ts";
+import {
+  InvalidTapeError,
+  RowsRefusedError,
+  SHOWN_PROBLEMS,
+  readPolicyFile,
+  readTapeFile,
+  readTapeFileWithInfo,
+  sourceLines,
+  tapeOptions,
+  workPath,
+  writeJsonFile,
+  writeProblemsFile,
+  writeSecretJson,
+  type TapeReadOptions,
+} from "../files.ts";
+import { describeBreaches, describeFigures, policyLabel } from "../figures.ts";
 import { CliError, EXIT, output, readUserJson, toJson } from "../io.ts";
 import { writeFileSync } from "node:fs";
-
-function tapeOptions(cmd: Command): Command {
-  return cmd
-    .option("--mapping <file>", "mapping file for a CSV in the originator's own columns")
-    .option("--pool-id <id>", "pool id, for source tapes without metadata")
-    .option("--period <yyyymm>", "reporting period, for source tapes without metadata")
-    .option("--as-of <date>", "last day of the period (YYYY-MM-DD), for source tapes without metadata");
-}
+import { basename } from "node:path";
+import { policyHash } from "../../prover/policy/index.ts";
+import type { TapeProblem } from "../../prover/tape/index.ts";
 
 interface SeedFile {
   format: "rwa-attest/salt-seed@1";
   seed: string;
+}
+
+/** The default salt seed file of a tape: in the work folder, named after the tape. */
+export function defaultSeedPath(tapeFile: string): string {
+  return workPath(`${basename(tapeFile).replace(/\.[^.]*$/, "")}.seed.json`);
+}
+
+/**
+ * Reads the salt seed file, or creates it (mode 0600, refused where git would pick it up) when it does not
+ * exist; says which.
+ */
+export function loadOrCreateSeed(path: string, option: string): { seed: bigint; created: boolean } {
+  let created = false;
+  if (!existsSync(path)) {
+    writeSecretJson(
+      path,
+      { format: "rwa-attest/salt-seed@1", seed: randomFieldElement().toString() },
+      option,
+    );
+    created = true;
+  }
+  const s = readUserJson<SeedFile>(path, "seed");
+  if (s.format !== "rwa-attest/salt-seed@1" || !/^[0-9]+$/.test(s.seed))
+    throw new CliError(`${option}: ${path} is not a salt seed file`);
+  return { seed: BigInt(s.seed), created };
+}
+
+/** Problems counted by field, most frequent first: `outstandingBalance 12, status 3`. */
+function problemSummary(problems: readonly TapeProblem[]): { field: string; count: number }[] {
+  const by = new Map<string, number>();
+  for (const p of problems) by.set(p.field, (by.get(p.field) ?? 0) + 1);
+  return [...by].map(([field, count]) => ({ field, count })).sort((a, b) => b.count - a.count);
 }
 
 export function registerTape(program: Command): void {
@@ -27,56 +80,133 @@ export function registerTape(program: Command): void {
   tapeOptions(
     tape
       .command("validate")
-      .description("validate a tape; exit 1 and list every problem (row, field, value, reason) if invalid")
-      .argument("<tape>", "CSV or JSON tape"),
+      .description(
+        "validate a tape; exit 1 and list every problem (row, field, value, reason) if invalid; " +
+          "with --policy, the pool's figures and the covenants it breaches",
+      )
+      .argument("<tape>", "CSV, XML (with --mapping) or JSON tape"),
   )
-    .option("--policy <file>", "policy JSON, to also report the pool's figures and covenant breaches")
-    .option("--json", "machine-readable output", false)
-    .action(async (file: string, o: TapeReadOptions & { policy?: string; json: boolean }) => {
-      const t = await readTapeFile(file, o);
-      const model = modelPool(t.loans, readPolicyFile(o.policy), 16);
-      const summary = {
-        valid: true,
-        loans: t.loans.length,
-        poolId: t.poolId,
-        period: t.period,
-        figures: model.pool,
-      };
-      output(
-        o.json,
-        summary,
-        () =>
-          `valid tape: ${t.loans.length} loans, pool ${t.poolId}, period ${t.period}\n${toJson(model.pool)}`,
-      );
-    });
+    .option(
+      "--policy <file>",
+      "policy JSON the breach bits are evaluated under (default: the built-in policy)",
+    )
+    .option(
+      "--problems <file>",
+      `write every problem to this CSV file (default when there are more than ${SHOWN_PROBLEMS}: the work folder)`,
+    )
+    .option("--json", "machine-readable output (also when the tape is invalid)", false)
+    .action(
+      async (file: string, o: TapeReadOptions & { policy?: string; problems?: string; json: boolean }) => {
+        let read: Awaited<ReturnType<typeof readTapeFileWithInfo>>;
+        try {
+          read = await readTapeFileWithInfo(file, o);
+        } catch (err) {
+          if (err instanceof InvalidTapeError) {
+            const all = err.problems;
+            const problemsFile =
+              o.problems ??
+              (all.length > SHOWN_PROBLEMS ? workPath(`${basename(file)}.problems.csv`) : undefined);
+            if (problemsFile) writeProblemsFile(problemsFile, all);
+            const summary = problemSummary(all);
+            if (o.json) {
+              process.stdout.write(
+                toJson({
+                  valid: false,
+                  problemCount: all.length,
+                  byField: summary,
+                  problemsFile,
+                  problems: all,
+                }) + "\n",
+              );
+              process.exitCode = EXIT.negative;
+              return;
+            }
+            const by = summary.map((s) => `${s.field} ${s.count}`).join(", ");
+            throw new CliError(
+              `${err.message}\nby field: ${by}` +
+                (problemsFile ? `\nevery problem is in ${problemsFile}` : ""),
+              EXIT.negative,
+            );
+          }
+          if (err instanceof RowsRefusedError && o.json) {
+            process.stdout.write(toJson({ valid: false, ...err.detail }) + "\n");
+            process.exitCode = EXIT.negative;
+            return;
+          }
+          throw err;
+        }
+        const { tape: t, info } = read;
+        const policy = readPolicyFile(o.policy);
+        const model = modelPool(t.loans, policy, 16);
+        const label = await policyLabel(o.policy, policy);
+        const breaches = describeBreaches(model.pool.breaches, policy, t.currency, t.decimals);
+        const summary = {
+          valid: true,
+          loans: t.loans.length,
+          poolId: t.poolId,
+          period: t.period,
+          asOfDate: daysToIso(t.asOfDate),
+          currency: t.currency,
+          decimals: t.decimals,
+          ...info,
+          policy: { file: o.policy ?? null, hash: await policyHash(policy) },
+          figures: model.pool,
+          breaches,
+        };
+        output(o.json, summary, () =>
+          [
+            `valid tape: ${counted(t.loans.length, "loan")}, pool ${t.poolId}, period ${t.period}, as of ${daysToIso(t.asOfDate)}`,
+            ...sourceLines(info),
+            `figures (amounts in ${t.currency}):`,
+            ...describeFigures(model.pool, t.currency, t.decimals).map((l) => `  ${l}`),
+            `covenants of ${label}:`,
+            ...(breaches.length === 0
+              ? ["  none breached (breaches = 0)"]
+              : [`  breaches = ${model.pool.breaches}:`, ...breaches.map((b) => `    ${b}`)]),
+          ].join("\n"),
+        );
+      },
+    );
   tapeOptions(
     tape
       .command("commit")
       .description(
         "commit a tape: print its root; salts are derived from a secret seed file (created if absent)",
       )
-      .argument("<tape>", "CSV or JSON tape"),
+      .argument("<tape>", "CSV, XML (with --mapping) or JSON tape"),
   )
-    .requiredOption("--seed <file>", "secret salt seed file (keep it: openings need it)")
+    .option(
+      "--seed <file>",
+      "secret salt seed file, created (mode 0600) if absent; keep it: openings need it (default: <work folder>/<tape>.seed.json)",
+    )
     .option("--out <file>", "write the commitment summary (root, leaves count) as JSON")
     .option("--json", "machine-readable output", false)
-    .action(async (file: string, o: TapeReadOptions & { seed: string; out?: string; json: boolean }) => {
-      const t = await readTapeFile(file, o);
-      if (!existsSync(o.seed))
-        writeJsonFile(o.seed, { format: "rwa-attest/salt-seed@1", seed: randomFieldElement().toString() });
-      const s = readUserJson<SeedFile>(o.seed, "seed");
-      if (s.format !== "rwa-attest/salt-seed@1" || !/^[0-9]+$/.test(s.seed))
-        throw new CliError(`--seed: ${o.seed} is not a salt seed file`);
-      const c = await commitTape(t, await deriveSalts(BigInt(s.seed), t), { chunkSize: 16 });
+    .action(async (file: string, o: TapeReadOptions & { seed?: string; out?: string; json: boolean }) => {
+      const { tape: t, info } = await readTapeFileWithInfo(file, o);
+      const seedFile = o.seed ?? defaultSeedPath(file);
+      const { seed, created } = loadOrCreateSeed(seedFile, "--seed");
+      const c = await commitTape(t, await deriveSalts(seed, t), { chunkSize: 16 });
       const summary = {
         root: c.root,
         loans: t.loans.length,
         poolId: t.poolId,
         period: t.period,
         chunkCount16: c.chunkCount,
+        seedFile,
+        seedCreated: created,
+        rowsRead: info.rowsRead,
+        rowsSetAside: info.rowsSetAside,
+        ...(info.quarantineFile ? { quarantineFile: info.quarantineFile } : {}),
       };
       if (o.out) writeJsonFile(o.out, summary);
-      output(o.json, summary, () => `root ${c.root}\n${t.loans.length} loans committed`);
+      output(o.json, summary, () =>
+        [
+          `root ${c.root}`,
+          `${counted(t.loans.length, "loan")} committed`,
+          ...sourceLines(info),
+          `salt seed: ${seedFile} (${created ? "created" : "existing"}; secret: keep it, openings for auditors need it)`,
+        ].join("\n"),
+      );
     });
   tapeOptions(
     tape
@@ -86,13 +216,19 @@ export function registerTape(program: Command): void {
       )
       .argument("<tape>", "CSV or JSON tape"),
   )
-    .requiredOption("--seed <file>", "the salt seed file used at commit time")
+    .option(
+      "--seed <file>",
+      "the salt seed file used at commit time (default: <work folder>/<tape>.seed.json)",
+    )
     .requiredOption("--index <i,j,...>", "loan indices to open")
     .option("--json", "machine-readable output (default)", true)
-    .action(async (file: string, o: TapeReadOptions & { seed: string; index: string }) => {
+    .action(async (file: string, o: TapeReadOptions & { seed?: string; index: string }) => {
       const t = await readTapeFile(file, o);
-      const s = readUserJson<SeedFile>(o.seed, "seed");
-      const c = await commitTape(t, await deriveSalts(BigInt(s.seed), t), { chunkSize: 16 });
+      const seedFile = o.seed ?? defaultSeedPath(file);
+      if (!existsSync(seedFile))
+        throw new CliError(`--seed: ${seedFile} does not exist (the seed used at commit time)`);
+      const { seed } = loadOrCreateSeed(seedFile, "--seed");
+      const c = await commitTape(t, await deriveSalts(seed, t), { chunkSize: 16 });
       const indices = o.index.split(",").map((x) => Number(x));
       const openings = indices.map((i) => {
         if (!Number.isInteger(i) || i < 0 || i >= t.loans.length)
