@@ -1,7 +1,18 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "build/**", "artifacts/**", "cache/**", "types/**", "reports/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "build/**",
+      "artifacts/**",
+      "cache/**",
+      "types/**",
+      "reports/**",
+      "rwa-work/**",
+      "data/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
