@@ -208,7 +208,13 @@ export async function readTapeFileWithInfo(
   } catch (err) {
     if (err instanceof TapeValidationError) {
       const note = quarantine?.count ? `; ${quarantine.finish()}` : "";
-      throw new InvalidTapeError(path, err.problems, note);
+      const flags: Record<string, string> = { poolId: "--pool-id", period: "--period", asOfDate: "--as-of" };
+      const problems = err.problems.map((p) =>
+        p.row === null && flags[p.field] && p.reason.startsWith("missing")
+          ? { ...p, reason: `missing: give ${flags[p.field]} or a metadata line in the file` }
+          : p,
+      );
+      throw new InvalidTapeError(path, problems, note);
     }
     throw new CliError(`tape: ${path}: ${(err as Error).message}`);
   }

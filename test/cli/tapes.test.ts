@@ -136,6 +136,54 @@ describe("real servicer files through the CLI", () => {
     );
   });
 
+  it("prove names the options a source file needs, and takes registry and chain from a deployment file", async () => {
+    const noMeta = await cli([
+      "prove",
+      ex("tapes/lendingclub-lagging.csv"),
+      "--mapping",
+      ex("mappings/lendingclub.json"),
+      "--key",
+      "rwa-work/originator.json",
+      "--out",
+      "x.json",
+    ]);
+    expect(noMeta.code).toBe(1);
+    expect(noMeta.stderr).toContain('poolId = "": missing: give --pool-id or a metadata line in the file');
+    expect(noMeta.stderr).toContain('asOfDate = "": missing: give --as-of or a metadata line in the file');
+    writeFileSync(
+      join(dir, "deployment.json"),
+      JSON.stringify({ chainId: "31337", registry: "0x" + "ab".repeat(20) }),
+    );
+    const clash = await cli([
+      "prove",
+      ex("tapes/sample.csv"),
+      "--key",
+      "rwa-work/originator.json",
+      "--deployment",
+      "deployment.json",
+      "--registry",
+      "0x" + "cd".repeat(20),
+      "--out",
+      "x.json",
+    ]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain("is not the deployment's registry");
+    const chain = await cli([
+      "prove",
+      ex("tapes/sample.csv"),
+      "--key",
+      "rwa-work/originator.json",
+      "--deployment",
+      "deployment.json",
+      "--chain-id",
+      "1",
+      "--out",
+      "x.json",
+    ]);
+    expect(chain.code).toBe(2);
+    expect(chain.stderr).toContain("--chain-id: 1 is not the deployment's chain 31337");
+  });
+
   it("reads SEC Reg AB II auto loan XML with its mapping", async () => {
     const r = await cli([
       "tape",
