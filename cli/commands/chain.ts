@@ -11,6 +11,7 @@ import { readManifest } from "../../pipeline/manifest.ts";
 import { policyHash } from "../../prover/policy/index.ts";
 import { readAttestationFile, readKeyFile, readPolicyFile } from "../files.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
+import { preflightContext, preflightSubmit } from "../preflight.ts";
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
 async function signerFor(network: string, envKey: string): Promise<{ signer: Signer; inProcess: boolean }> {
@@ -175,12 +176,21 @@ export function registerChain(program: Command): void {
     .action(
       async (file: string, o: { deployment: string; network: string; version: string; json: boolean }) => {
         const att = readAttestationFile(file);
-        const { registry, deployment } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        const { registry, deployment, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
         if (deployment.registry.toLowerCase() !== att.registry.toLowerCase()) {
           throw new CliError(
             `attestation: made for registry ${att.registry}, the deployment's is ${deployment.registry}`,
           );
         }
+        const refusals = await preflightSubmit(
+          att,
+          registry,
+          await preflightContext(signer, deployment, att.instance, o.version),
+        );
+        if (refusals.length > 0)
+          throw new CliError(
+            `submit: nothing sent, the registry would refuse it:\n  ${refusals.join("\n  ")}`,
+          );
         const gas: string[] = [];
         for (const c of att.chunks) {
           const used = await send(registry, "submitAttestation", [
