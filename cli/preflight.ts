@@ -72,6 +72,11 @@ export async function preflightSubmit(
     else if (owner.toLowerCase() !== c.sender.toLowerCase())
       out.push(`pool ${att.poolId} belongs to originator ${owner}; ORIGINATOR_KEY is account ${c.sender}`);
   }
+  const last = await call<[bigint, bigint]>("attestedRoot", att.poolId);
+  if (!(last instanceof Error) && BigInt(last[1]) !== 0n && BigInt(att.period) <= BigInt(last[1]))
+    out.push(
+      `pool ${att.poolId} is already attested up to period ${last[1]}; this attestation is for period ${att.period}`,
+    );
   const key = await call<{
     originator: string;
     validFrom: bigint;

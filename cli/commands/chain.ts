@@ -190,6 +190,7 @@ export function registerChain(program: Command): void {
         if (refusals.length > 0)
           throw new CliError(
             `submit: nothing sent, the registry would refuse it:\n  ${refusals.join("\n  ")}`,
+            EXIT.negative,
           );
         const gas: string[] = [];
         for (const c of att.chunks) {
