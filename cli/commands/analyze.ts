@@ -5,8 +5,8 @@
  */
 import type { Command } from "commander";
 import { analysisFromFigures, analyzePool, type AnalysisInput } from "../../analytics/index.ts";
-import { CliError, EXIT, output, readUserJson } from "../io.ts";
-import { checkAttestationFile } from "./verify.ts";
+import { CliError, output, readUserJson } from "../io.ts";
+import { requireVerifiedAttestation } from "./verify.ts";
 
 function parseTranches(spec: string): { name: string; attachment: number; detachment: number }[] {
   // "junior:0:0.1,mezzanine:0.1:0.2,senior:0.2:1"
@@ -54,13 +54,7 @@ export function registerAnalyze(program: Command): void {
         let input: AnalysisInput;
         if (o.input) input = readUserJson<AnalysisInput>(o.input, "input");
         else if (o.attestation) {
-          const { check, figures } = await checkAttestationFile(o.attestation, o);
-          if (figures === null)
-            throw new CliError(
-              `attestation: ${o.attestation}: refused, its figures are not those of its verified proofs:\n  ${check.problems.join("\n  ")}`,
-              EXIT.negative,
-            );
-          for (const w of check.warnings) process.stderr.write(`rwa-attest: WARNING ${w}\n`);
+          const { figures } = await requireVerifiedAttestation(o.attestation, o);
           input = analysisFromFigures(figures, {
             rho: Number(o.rho),
             tranches: parseTranches(o.tranches),

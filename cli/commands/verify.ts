@@ -50,6 +50,24 @@ export async function checkAttestationFile(
   return { att, check, figures: check.valid ? check.figures : null };
 }
 
+/**
+ * Checks an attestation file and throws exit 1 (a CliError naming every problem) unless it is valid; the
+ * development-key warning goes to stderr. For commands that then use the file's figures or root.
+ */
+export async function requireVerifiedAttestation(
+  file: string,
+  o: AttestationFileOptions = {},
+): Promise<{ att: Attestation; check: AttestationCheck; figures: Figures }> {
+  const { att, check, figures } = await checkAttestationFile(file, o);
+  if (figures === null)
+    throw new CliError(
+      `attestation: ${file}: refused, its figures are not those of its verified proofs:\n  ${check.problems.join("\n  ")}`,
+      EXIT.negative,
+    );
+  for (const w of check.warnings) process.stderr.write(`rwa-attest: WARNING ${w}\n`);
+  return { att, check, figures };
+}
+
 /** `verify-attestation`'s action. */
 export async function verifyAttestationCommand(
   file: string,

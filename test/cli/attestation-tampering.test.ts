@@ -2,8 +2,8 @@
  * Auditor tools never trust a summary (#12 item 6) and say when keys are development keys (item 5), through
  * the real `rwa-attest` executable: a two-chunk attestation of pool-attestation-8 is made with `prove`,
  * then edited the way a forger would (each summary figure, each breach bit, the policy parameters, the key
- * it names, the proofs themselves); `verify-attestation` without `--policy` and `analyze --attestation`
- * must exit 1 naming the field and both values, and accept the untouched file with the development-key
+ * it names, the proofs themselves); `verify-attestation` without `--policy`, `analyze --attestation` and
+ * `audit sample --attestation` must exit 1 naming the field and both values, and accept the untouched file with the development-key
  * warning in the verdict.
  */
 import { execFile } from "node:child_process";
@@ -248,5 +248,37 @@ describe.skipIf(!built)("analyze --attestation", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("chunk 0: the proof does not verify");
     expect(r.stderr).toContain("chunk 1: the proof does not verify");
+  });
+});
+
+describe.skipIf(!built)("audit sample --attestation", () => {
+  it("takes no root or chunk figures from a file whose proofs are broken or whose figures are forged", async () => {
+    writeFileSync(join(dir, "openings.json"), "[]");
+    const audit = (file: string) =>
+      cli(
+        "audit",
+        "sample",
+        "--seed",
+        "s",
+        "--size",
+        "12",
+        "--count",
+        "2",
+        "--openings",
+        "openings.json",
+        "--attestation",
+        file,
+      );
+    const broken = await audit(
+      edited((a) => {
+        for (const c of a.chunks) c.publicSignals[0] = "1"; // another root
+        a.root = "1";
+      }),
+    );
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("chunk 0: the proof does not verify");
+    const forged = await audit(edited((a) => (a.figures.minScore = 300)));
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toMatch(/figures\.minScore: the proofs say \d+, the summary says 300/);
   });
 });
