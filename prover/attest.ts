@@ -339,7 +339,7 @@ export function compareFigures(derived: Figures, claimed: unknown): string[] {
     problems.push(`figures.${k}: the proofs say ${v}, the summary says ${shown(c[k])}${detail}`);
   }
   for (const k of Object.keys(c))
-    if (!(k in derived))
+    if (!Object.hasOwn(derived, k))
       problems.push(`figures.${k}: not a figure of the proofs (the summary says ${shown(c[k])})`);
   return problems;
 }

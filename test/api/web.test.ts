@@ -266,6 +266,11 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       /^figures\.recovered: not a figure of the proofs \(the summary says 1\)$/,
     ],
     [
+      "a summary field named like an inherited property",
+      (a) => (a.figures.toString = "1"),
+      /^figures\.toString: not a figure of the proofs \(the summary says 1\)$/,
+    ],
+    [
       "relaxed policy parameters hiding a pool-level bit",
       (a) => {
         a.policy.maxConcentrationBps = 10000;

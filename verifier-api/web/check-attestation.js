@@ -413,7 +413,7 @@ export function compareFigures(derived, claimed, mask) {
     }
   }
   for (const k of Object.keys(claimed))
-    if (!(k in derived))
+    if (!Object.hasOwn(derived, k))
       problems.push(`figures.${k}: not a figure of the proofs (the summary says ${String(claimed[k])})`);
   return problems;
 }
