@@ -1,8 +1,8 @@
 /**
  * `rwa-attest verify`: checks a proof against a catalogue instance's hash-checked verification key; and the
- * auditor's verdict on an attestation file that `verify-attestation` and `analyze --attestation` share
- * (`checkAttestationFile`): every proof verified, every summary figure derived from the proofs, a
- * development key named in the verdict.
+ * auditor's verdict on an attestation file that `verify-attestation`, `analyze --attestation` and
+ * `audit sample --attestation` share (`checkAttestationFile`): every proof verified, every summary figure
+ * derived from the proofs, a development key named in the verdict.
  */
 import type { Command } from "commander";
 import { findInstance } from "../../pipeline/catalogue.ts";
@@ -33,9 +33,9 @@ export function verdictText(att: Attestation, check: AttestationCheck): string {
 }
 
 /**
- * Reads and checks an attestation file. Exit 1 (a CliError) when it is not valid, naming every problem;
- * with `requireProductionKeys`, also when it was made with development keys. Returns the check, whose
- * `figures` are those derived from the proofs.
+ * Reads and checks an attestation file (a malformed file is a CliError, exit 2). Returns the check, not
+ * valid when any problem was found and, with `requireProductionKeys`, when it was made with development
+ * keys; `figures` are those derived from the proofs, null unless the check is valid.
  */
 export async function checkAttestationFile(
   file: string,
