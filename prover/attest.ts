@@ -14,14 +14,16 @@ import {
   type OriginatorKey,
   type PublicKey,
 } from "./commitment/keys.ts";
-import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
-import { policyHash, type Policy } from "./policy/index.ts";
+import { aggregateFigures, BREACH, unpackFigures, type Figures } from "./model/index.ts";
+import { policyHash, validatePolicy, type Policy } from "./policy/index.ts";
 import {
+  DEVELOPMENT_KEY_WARNING,
+  instanceKey,
   ProverPool,
   proveInstance,
   toSolidityProof,
   verifyGroth16,
-  loadVerificationKey,
+  type KeyInfo,
   type SolidityProof,
 } from "./prove/index.ts";
 import type { LoanTape } from "./tape/schema.ts";
@@ -79,6 +81,18 @@ export interface Attestation {
   registry: string;
   root: bigint;
   policyHash: bigint;
+  /**
+   * The policy's parameters. They hash to `policyHash`, so a verifier checks them rather than trusts them,
+   * and with them derives the pool-level breach bits of a multi-chunk attestation from the proofs alone.
+   * (Absent from files made before it was added: those need the policy from elsewhere.)
+   */
+  policy?: Policy;
+  /**
+   * The verification key the proofs were made for: its hash (prover/prove/key.ts) and whether the build
+   * marks it a development key. A verifier checks it against the key the proofs verify with. (Absent from
+   * files made before it was added.)
+   */
+  verificationKey?: KeyInfo;
   /** The originator's Baby Jubjub public key [Ax, Ay]. */
   publicKey: PublicKey;
   /** The key's hash in the registry, Poseidon(Ax, Ay, domain): binds the key, the registry and the chain. */
@@ -178,6 +192,7 @@ export async function attestPool(
       chunks.map((c) => figuresOf(instance, c.publicSignals)),
       policy,
     );
+    const { hash, development } = await instanceKey(instance);
     report({ stage: "done", chunksDone: chunkCount, chunkCount }, 1);
     return {
       commitment,
@@ -191,6 +206,8 @@ export async function attestPool(
         registry: opts.registry,
         root: commitment.root,
         policyHash: pHash,
+        policy: validatePolicy(policy),
+        verificationKey: { hash, development },
         publicKey: key.publicKey,
         keyHash: await registryKeyHash(key.publicKey, domain),
         chunkCount,
@@ -213,30 +230,136 @@ export function figuresOf(instance: string, publicSignals: readonly string[]): F
 /** What an auditor learns from checking an attestation. */
 export interface AttestationCheck {
   valid: boolean;
-  /** Why it is not valid (empty when valid). */
+  /** Why it is not valid (empty when valid); a figure's problem names the field and both values. */
   problems: string[];
+  /**
+   * The pool's figures derived from the verified proofs' public signals (never from the summary): null when
+   * a proof does not verify, the chunks are not exactly 0..n-1, or the pool-level breach bits of a
+   * multi-chunk attestation cannot be evaluated for want of the policy's parameters.
+   */
+  figures: Figures | null;
+  /** The verification key the proofs were checked against (null when the instance has none). */
+  key: (KeyInfo & { instance: string }) | null;
+  /** What a valid verdict must not hide: `DEVELOPMENT_KEY_WARNING` when the key is a development key. */
+  warnings: string[];
+}
+
+/** What `verifyAttestation` checks proofs with: by default this machine's hash-checked build. */
+export interface AttestationVerifier {
+  /** The hash of the instance's verification key and whether it is a development key; throws if none. */
+  key(instance: string): Promise<KeyInfo>;
+  /** True when `proof` verifies for `publicSignals` against the instance's key (malformed input: false). */
+  verify(instance: string, publicSignals: string[], proof: unknown): Promise<boolean>;
+}
+
+/** The verifier of this machine's build: keys through the hash-checked manifest, snarkjs's Groth16 check. */
+export function localVerifier(): AttestationVerifier {
+  const keys = new Map<string, ReturnType<typeof instanceKey>>();
+  const load = (instance: string): ReturnType<typeof instanceKey> => {
+    let k = keys.get(instance);
+    if (!k) keys.set(instance, (k = instanceKey(instance)));
+    return k;
+  };
+  return {
+    key: async (instance) => {
+      const { hash, development } = await load(instance);
+      return { hash, development };
+    },
+    verify: async (instance, publicSignals, proof) =>
+      verifyGroth16((await load(instance)).vkey, publicSignals, proof),
+  };
 }
 
 /**
- * Checks an attestation as an auditor would, without trusting its summary fields: every chunk proof
- * verifies against the instance's hash-checked verification key, the chunks are exactly 0..n-1, and every
- * chunk carries the attestation's root, pool, period, policy and key hash, which must be the hash of the
- * attestation's public key for its registry and chain. Figures are recomputed from
- * the proofs' public signals and must match the summary.
+ * Checks an attestation as an auditor would, trusting none of its summary fields: every chunk proof
+ * verifies against the instance's verification key, the chunks are exactly 0..n-1, and every chunk carries
+ * the attestation's root, pool, period, policy and key hash, which must be the hash of the attestation's
+ * public key for its registry and chain. The figures are derived from the proofs' public signals (the
+ * pool-level breach bits 3-7 with the policy's parameters: `policy` if given, else those the attestation
+ * carries, which must hash to the proven policyHash) and every summary figure must equal its derived value.
+ * A one-chunk attestation needs no parameters: its circuit evaluated every bit. The verdict warns when the
+ * key is a development key, and the attestation's own `verificationKey` must name the key the proofs verify
+ * against.
  */
-export async function verifyAttestation(att: Attestation, policy?: Policy): Promise<AttestationCheck> {
+export async function verifyAttestation(
+  att: Attestation,
+  policy?: Policy,
+  verifier: AttestationVerifier = localVerifier(),
+): Promise<AttestationCheck> {
   try {
-    return await checkAttestation(att, policy);
+    return await checkAttestation(att, policy, verifier);
   } catch (err) {
     // A malformed field deep inside (a null chunk, a non-numeric signal) is a refusal, never a crash.
-    return { valid: false, problems: [`malformed attestation: ${(err as Error).message}`] };
+    return {
+      valid: false,
+      problems: [`malformed attestation: ${(err as Error).message}`],
+      figures: null,
+      key: null,
+      warnings: [],
+    };
   }
 }
 
-async function checkAttestation(att: Attestation, policy?: Policy): Promise<AttestationCheck> {
+/** A summary figure as given (bigint, number or decimal string), for messages. */
+function shown(v: unknown): string {
+  return v === undefined ? "nothing" : typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+/** True when a summary value is exactly the derived number (a bigint, a safe integer, or a decimal string). */
+function sameNumber(claimed: unknown, derived: bigint | number): boolean {
+  let c: bigint;
+  if (typeof claimed === "bigint") c = claimed;
+  else if (typeof claimed === "number" && Number.isSafeInteger(claimed)) c = BigInt(claimed);
+  else if (typeof claimed === "string" && /^(0|[1-9][0-9]{0,77})$/.test(claimed)) c = BigInt(claimed);
+  else return false;
+  return c === BigInt(derived);
+}
+
+/** The names of the breach bits set in `bits`, as "6 concentration, 7 minPoolBalance". */
+export function breachBitNames(bits: number): string {
+  return Object.entries(BREACH)
+    .filter(([, bit]) => (bits & bit) !== 0)
+    .map(([name, bit]) => `${Math.log2(bit)} ${name}`)
+    .join(", ");
+}
+
+/**
+ * Compares every summary figure with the figures derived from the proofs; one problem per field that
+ * differs (naming the field and both values), and one per summary field that is not a figure.
+ */
+export function compareFigures(derived: Figures, claimed: unknown): string[] {
+  if (claimed === null || typeof claimed !== "object" || Array.isArray(claimed)) return ["figures: missing"];
+  const c = claimed as Record<string, unknown>;
   const problems: string[] = [];
+  for (const [k, v] of Object.entries(derived) as [keyof Figures, bigint | number][]) {
+    if (sameNumber(c[k], v)) continue;
+    let detail = "";
+    if (k === "breaches" && typeof c[k] === "number" && Number.isSafeInteger(c[k]))
+      detail = ` (bits that differ: ${breachBitNames((c[k] as number) ^ (v as number)) || "above bit 7"})`;
+    problems.push(`figures.${k}: the proofs say ${v}, the summary says ${shown(c[k])}${detail}`);
+  }
+  for (const k of Object.keys(c))
+    if (!Object.hasOwn(derived, k))
+      problems.push(`figures.${k}: not a figure of the proofs (the summary says ${shown(c[k])})`);
+  return problems;
+}
+
+async function checkAttestation(
+  att: Attestation,
+  policy: Policy | undefined,
+  verifier: AttestationVerifier,
+): Promise<AttestationCheck> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const refuse = (p: string[]): AttestationCheck => ({
+    valid: false,
+    problems: p,
+    figures: null,
+    key: null,
+    warnings,
+  });
   if (att === null || typeof att !== "object" || !Array.isArray(att.chunks)) {
-    return { valid: false, problems: ["not an attestation"] };
+    return refuse(["not an attestation"]);
   }
   if (!Number.isInteger(att.chunkCount) || att.chunkCount < 1)
     problems.push(`chunkCount: expected a whole number of at least 1, got ${String(att.chunkCount)}`);
@@ -244,9 +367,26 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
   try {
     entry = findInstance(att.instance);
   } catch (err) {
-    return { valid: false, problems: [(err as Error).message] };
+    return refuse([(err as Error).message]);
   }
-  const vkey = await loadVerificationKey(att.instance);
+  let key: KeyInfo;
+  try {
+    key = await verifier.key(att.instance);
+  } catch (err) {
+    return refuse([`instance: no verification key for "${att.instance}" (${(err as Error).message})`]);
+  }
+  const claimedKey = att.verificationKey as Partial<KeyInfo> | undefined;
+  if (key.development || claimedKey?.development === true) warnings.push(DEVELOPMENT_KEY_WARNING);
+  if (claimedKey !== undefined) {
+    if (claimedKey?.hash !== key.hash)
+      problems.push(
+        `verificationKey.hash: the attestation names ${shown(claimedKey?.hash)}, its proofs are checked against ${key.hash} (the key of ${att.instance})`,
+      );
+    else if (claimedKey.development !== key.development)
+      problems.push(
+        `verificationKey.development: the attestation says ${shown(claimedKey.development)}, the build marks key ${key.hash} ${key.development ? "a development key" : "a production key"}`,
+      );
+  }
   if (att.chunks.length !== att.chunkCount)
     problems.push(`has ${att.chunks.length} chunks, says ${att.chunkCount}`);
   try {
@@ -257,10 +397,14 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
     problems.push((err as Error).message);
   }
   const seen = new Set<number>();
+  const chunkFigures = new Map<number, Figures>();
+  let allVerify = true;
+  let provenPolicyHash: bigint | undefined;
   for (const c of att.chunks) {
     const where = `chunk ${c.chunkIndex}`;
-    if (!(await verifyGroth16(vkey, c.publicSignals, c.proof))) {
+    if (!(await verifier.verify(att.instance, c.publicSignals, c.proof))) {
       problems.push(`${where}: the proof does not verify`);
+      allVerify = false;
       continue;
     }
     const get = (name: string): bigint => BigInt(c.publicSignals[signalIndex(entry, name)] as string);
@@ -275,6 +419,8 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
     if (fields.chunkIndex !== c.chunkIndex) problems.push(`${where}: proves chunk ${fields.chunkIndex}`);
     if (seen.has(fields.chunkIndex)) problems.push(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
+    chunkFigures.set(fields.chunkIndex, figuresOf(att.instance, c.publicSignals));
+    provenPolicyHash ??= get("policyHash");
     if (fields.chunkCount !== att.chunkCount) problems.push(`${where}: proves ${fields.chunkCount} chunks`);
     if (fields.poolId !== BigInt(att.poolId)) problems.push(`${where}: is for pool ${fields.poolId}`);
     if (fields.period !== att.period) problems.push(`${where}: is for period ${fields.period}`);
@@ -284,22 +430,65 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
     if (get("keyHash") !== BigInt(att.keyHash))
       problems.push(`${where}: is signed by another key, or for another chain or registry`);
   }
-  if (policy && problems.length === 0) {
-    if ((await policyHash(policy)) !== BigInt(att.policyHash))
-      problems.push("the policy given is not the attested one");
-    else {
-      const agg = aggregateFigures(
-        att.chunks.map((c) => figuresOf(att.instance, c.publicSignals)),
-        policy,
+
+  if (allVerify && Number.isInteger(att.chunkCount) && att.chunkCount >= 1) {
+    const missing = [...Array(Math.min(att.chunkCount, 65536)).keys()].filter((i) => !seen.has(i));
+    for (const i of missing.slice(0, 8)) problems.push(`chunk ${i}: missing`);
+    if (missing.length > 8) problems.push(`and ${missing.length - 8} more chunks missing`);
+  }
+
+  // The policy's parameters, checked against the policyHash the proofs carry (the summary's when none does).
+  const underHash = provenPolicyHash ?? BigInt(att.policyHash);
+  let params: Policy | undefined;
+  if (policy !== undefined) {
+    const h = await policyHash(policy);
+    if (h !== underHash)
+      problems.push(
+        `the policy given is not the attested one: it hashes to ${h}, the proofs are under ${underHash}`,
       );
-      for (const [k, v] of Object.entries(agg)) {
-        const claimed = (att.figures as unknown as Record<string, unknown>)[k];
-        if (String(claimed) !== String(v))
-          problems.push(`figures.${k}: the proofs say ${v}, the summary says ${String(claimed)}`);
-      }
+    else params = policy;
+  }
+  if (att.policy !== undefined) {
+    let carried: Policy | undefined;
+    try {
+      carried = validatePolicy(att.policy);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    if (carried !== undefined) {
+      const h = await policyHash(carried);
+      if (h !== underHash)
+        problems.push(`policy: the parameters hash to ${h}, the proofs are under policyHash ${underHash}`);
+      else params ??= carried;
     }
   }
-  return { valid: problems.length === 0, problems };
+
+  // Figures, derived once every proof verifies and the chunks are exactly 0..n-1 (other problems, such as
+  // a key hash for another registry, do not hide a figure the proofs contradict).
+  let figures: Figures | null = null;
+  const n = att.chunks.length;
+  const complete =
+    allVerify && n > 0 && n === att.chunkCount && seen.size === n && [...seen].every((i) => i < n);
+  if (complete) {
+    const ordered = [...Array(n).keys()].map((i) => chunkFigures.get(i)!);
+    if (params !== undefined) figures = aggregateFigures(ordered, params);
+    // one chunk: its circuit evaluated every bit, the pool-level ones with the attested policy
+    else if (n === 1) figures = ordered[0]!;
+    else if (policy === undefined && att.policy === undefined)
+      problems.push(
+        `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${n} chunks cannot be derived from the proofs (give the policy)`,
+      );
+    if (figures !== null) problems.push(...compareFigures(figures, att.figures));
+  }
+  if (problems.length === 0 && figures === null)
+    problems.push("figures: could not be derived from the proofs");
+  return {
+    valid: problems.length === 0,
+    problems,
+    figures,
+    key: { instance: att.instance, ...key },
+    warnings,
+  };
 }
 
 /** An attestation as JSON: bigints become decimal strings (see `parseAttestation` for the way back). */
@@ -330,8 +519,29 @@ export function parseAttestation(text: string): Attestation {
   const pub = raw.publicKey;
   if (!Array.isArray(pub) || pub.length !== 2)
     throw new TypeError("attestation.publicKey: expected [Ax, Ay] as decimal strings");
+  let policy: Policy | undefined;
+  if (raw.policy !== undefined) {
+    try {
+      policy = validatePolicy(raw.policy);
+    } catch (err) {
+      throw new TypeError(`attestation.${(err as Error).message}`);
+    }
+  }
+  const vk = raw.verificationKey as Record<string, unknown> | undefined;
+  if (
+    vk !== undefined &&
+    (vk === null ||
+      typeof vk !== "object" ||
+      typeof vk.hash !== "string" ||
+      !/^0x[0-9a-f]{64}$/.test(vk.hash) ||
+      typeof vk.development !== "boolean")
+  )
+    throw new TypeError(
+      "attestation.verificationKey: expected {hash: 0x + 64 hex digits, development: boolean}",
+    );
   return {
     ...(raw as unknown as Attestation),
+    ...(policy === undefined ? {} : { policy }),
     poolId: big("poolId", raw.poolId),
     chainId: big("chainId", raw.chainId),
     root: big("root", raw.root),

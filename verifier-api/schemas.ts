@@ -201,7 +201,12 @@ export const VerifyBody = Type.Object({
 export const VerifyResult = Type.Object({
   valid: Type.Boolean(),
   instance: Type.String(),
-  vkeySha256: Type.String(),
+  vkeySha256: Type.String({ description: "sha256 of the verification key file" }),
+  vkeyHash: Type.String({ description: "Hash of the key's points, as attestations name it (docs/API.md)" }),
+  development: Type.Boolean({ description: "The key is a development key: the proof proves nothing" }),
+  warning: Type.Optional(
+    Type.String({ description: "Present for development keys: what the verdict must not hide" }),
+  ),
 });
 
 // ---- catalogue

@@ -13,7 +13,8 @@ import { readFileSync } from "node:fs";
 import { buildBn128 } from "ffjavascript";
 import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
-import { isGroth16ProofShape } from "../prover/prove/index.ts";
+import type { AttestationVerifier } from "../prover/attest.ts";
+import { isGroth16ProofShape, verificationKeyHash } from "../prover/prove/index.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;
@@ -23,6 +24,10 @@ interface Prepared {
   instance: string;
   vkey: VerificationKey;
   vkeySha256: string;
+  /** `verificationKeyHash` of the key (the hash of its points, as attestations name it). */
+  hash: string;
+  /** The build manifest marks it a development key. */
+  development: boolean;
   ic: Point[];
   alpha1: Point;
   beta2: Point;
@@ -104,6 +109,8 @@ export class ResidentVerifier {
       instance,
       vkey,
       vkeySha256: record.artifacts.vkey!.sha256,
+      hash: verificationKeyHash(vkey),
+      development: record.development,
       ic: (anyKey.IC as unknown[]).map(g1),
       alpha1,
       beta2,
@@ -130,10 +137,27 @@ export class ResidentVerifier {
     return [...this.keys.keys()];
   }
 
-  /** The loaded verification key of an instance and its sha256. */
-  key(instance: string): { vkey: VerificationKey; sha256: string } | undefined {
+  /**
+   * The loaded verification key of an instance: the key, its file's sha256, the hash of its points
+   * (`verificationKeyHash`) and whether the build marks it a development key.
+   */
+  key(
+    instance: string,
+  ): { vkey: VerificationKey; sha256: string; hash: string; development: boolean } | undefined {
     const k = this.keys.get(instance);
-    return k && { vkey: k.vkey, sha256: k.vkeySha256 };
+    return k && { vkey: k.vkey, sha256: k.vkeySha256, hash: k.hash, development: k.development };
+  }
+
+  /** This verifier as the one `verifyAttestation` checks an attestation's proofs with. */
+  asAttestationVerifier(): AttestationVerifier {
+    return {
+      key: async (instance) => {
+        const k = this.key(instance);
+        if (!k) throw new UnknownInstanceError(`no verification key loaded for "${instance}"`);
+        return { hash: k.hash, development: k.development };
+      },
+      verify: (instance, publicSignals, proof) => this.verify(instance, publicSignals, proof),
+    };
   }
 
   /**

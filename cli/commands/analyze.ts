@@ -1,8 +1,12 @@
-/** `rwa-attest analyze`: tranche analytics from an attestation's figures (or a full analysis input). */
+/**
+ * `rwa-attest analyze`: tranche analytics from an attestation's figures (or a full analysis input). The
+ * figures are the ones derived from the attestation's verified proofs, never its summary: a file whose
+ * proofs do not verify, or whose summary disagrees with them, is refused (exit 1) before any analysis.
+ */
 import type { Command } from "commander";
 import { analysisFromFigures, analyzePool, type AnalysisInput } from "../../analytics/index.ts";
-import { readAttestationFile } from "../files.ts";
 import { CliError, output, readUserJson } from "../io.ts";
+import { requireVerifiedAttestation } from "./verify.ts";
 
 function parseTranches(spec: string): { name: string; attachment: number; detachment: number }[] {
   // "junior:0:0.1,mezzanine:0.1:0.2,senior:0.2:1"
@@ -21,7 +25,11 @@ export function registerAnalyze(program: Command): void {
   program
     .command("analyze")
     .description("tranche expected losses, sizing and stress from attested figures (Vasicek Monte Carlo)")
-    .option("--attestation <file>", "attestation JSON whose figures to analyse")
+    .option(
+      "--attestation <file>",
+      "attestation JSON whose figures to analyse (every proof is verified first)",
+    )
+    .option("--policy <file>", "policy JSON, for an attestation file that does not carry its parameters")
     .option("--input <file>", "a full analysis input JSON instead (see docs/ANALYTICS.md)")
     .option(
       "--tranches <spec>",
@@ -33,8 +41,9 @@ export function registerAnalyze(program: Command): void {
     .option("--seed <n>", "random seed", "1")
     .option("--json", "machine-readable output", false)
     .action(
-      (o: {
+      async (o: {
         attestation?: string;
+        policy?: string;
         input?: string;
         tranches: string;
         rho: string;
@@ -45,8 +54,8 @@ export function registerAnalyze(program: Command): void {
         let input: AnalysisInput;
         if (o.input) input = readUserJson<AnalysisInput>(o.input, "input");
         else if (o.attestation) {
-          const att = readAttestationFile(o.attestation);
-          input = analysisFromFigures(att.figures, {
+          const { figures } = await requireVerifiedAttestation(o.attestation, o);
+          input = analysisFromFigures(figures, {
             rho: Number(o.rho),
             tranches: parseTranches(o.tranches),
             simulation: { scenarios: Number(o.scenarios), seed: Number(o.seed) },

@@ -5,6 +5,7 @@ import { figuresOf } from "../../prover/attest.ts";
 import { openingFromJson } from "../../prover/audit.ts";
 import { auditSample, sampleIndices } from "../../prover/audit-sample.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
+import { requireVerifiedAttestation } from "./verify.ts";
 
 interface AttestationFile {
   instance?: unknown;
@@ -55,6 +56,8 @@ export function registerAudit(program: Command): void {
           output(o.json, { seed: o.seed, size, indices }, () => indices.join("\n"));
           return;
         }
+        // the root and chunk figures are used only from an attestation whose proofs verify and agree with it
+        if (o.attestation) await requireVerifiedAttestation(o.attestation);
         const att = o.attestation ? readUserJson<AttestationFile>(o.attestation, "attestation") : undefined;
         const rootText = o.root ?? (typeof att?.root === "string" ? att.root : undefined);
         if (rootText === undefined || !/^[0-9]{1,78}$/.test(rootText))

@@ -2,12 +2,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import {
-  attestationToJson,
-  attestPool,
-  DEFAULT_POOL_INSTANCE,
-  verifyAttestation,
-} from "../../prover/attest.ts";
+import { attestationToJson, attestPool, DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { deriveSalts } from "../../prover/commitment/encoding.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import {
@@ -23,6 +18,7 @@ import { counted } from "../../prover/tape/index.ts";
 import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";
+import { verifyAttestationCommand } from "./verify.ts";
 
 /** The registry an attestation is bound to when none is given: no registry accepts it (off-chain only). */
 export const OFF_CHAIN_REGISTRY = "0x0000000000000000000000000000000000000000";
@@ -170,18 +166,13 @@ export function registerProve(program: Command): void {
 
   program
     .command("verify-attestation")
-    .description("check every chunk proof of an attestation file and that all chunks agree; exit 1 if not")
+    .description(
+      "check every chunk proof of an attestation file, that all chunks agree, and that every summary figure " +
+        "is the one the proofs carry; say when it was made with development keys; exit 1 if not valid",
+    )
     .argument("<attestation>", "attestation JSON")
-    .option("--policy <file>", "policy JSON, to also recompute the aggregated figures and covenants")
+    .option("--policy <file>", "policy JSON, for an attestation file that does not carry its parameters")
+    .option("--require-production-keys", "also exit 1 when it was made with development keys", false)
     .option("--json", "machine-readable output", false)
-    .action(async (file: string, o: { policy?: string; json: boolean }) => {
-      const att = readAttestationFile(file);
-      const check = await verifyAttestation(att, o.policy ? readPolicyFile(o.policy) : undefined);
-      output(o.json, check, () =>
-        check.valid
-          ? `valid attestation: pool ${att.poolId}, period ${att.period}, ${att.chunkCount} chunks`
-          : `INVALID:\n  ${check.problems.join("\n  ")}`,
-      );
-      if (!check.valid) process.exitCode = EXIT.negative;
-    });
+    .action(verifyAttestationCommand);
 }

@@ -24,6 +24,7 @@ import {
   type LoanRecord,
   type LoanTape,
 } from "../tape/schema.ts";
+import { idTextProblem } from "../tape/ids.ts";
 import { FIELD_P, getPoseidon, type PoseidonFn } from "./poseidon.ts";
 import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPath } from "./tree.ts";
 
@@ -99,10 +100,14 @@ function checkField(name: string, v: unknown): bigint {
 
 /**
  * An identifier (loan id, borrower reference) as one field element: its UTF-8 bytes read as a big-endian
- * integer, plus the byte length times 2^248 (so "a" and "\0a" differ). 1..31 bytes.
+ * integer, plus the byte length times 2^248 (so "a" and "\0a" differ). 1..31 bytes. Text that is not
+ * well-formed UTF-16, or holds an invisible or bidi character, is refused (prover/tape/ids.ts): UTF-8 would
+ * turn every lone surrogate into U+FFFD, and two ids into one element.
  */
 export function idToField(name: string, id: string): bigint {
   if (typeof id !== "string") throw new TypeError(`${name}: expected a string`);
+  const text = idTextProblem(id);
+  if (text !== undefined) throw new TypeError(`${name}: ${JSON.stringify(id)} ${text}`);
   const bytes = Buffer.from(id, "utf8");
   if (bytes.length < 1 || bytes.length > MAX_ID_BYTES) {
     throw new TypeError(`${name}: expected 1..${MAX_ID_BYTES} UTF-8 bytes, got ${bytes.length}`);
@@ -280,10 +285,21 @@ export async function commitTape(
   }
   const chunkSize = options.chunkSize ?? 256;
   const { k, m } = chunkShape(chunkSize);
-  const ids = new Set<string>();
+  // unique on the element each id is hashed as (a check on the strings could pass two ids of one element)
+  const ids = new Map<bigint, number>();
   for (const [i, loan] of tape.loans.entries()) {
-    if (ids.has(loan.loanId)) throw new TypeError(`tape.loans[${i}].loanId: duplicate "${loan.loanId}"`);
-    ids.add(loan.loanId);
+    let element: bigint;
+    try {
+      element = idToField("loanId", loan.loanId);
+    } catch (err) {
+      throw new TypeError(`tape.loans[${i}].${(err as Error).message}`);
+    }
+    const first = ids.get(element);
+    if (first !== undefined)
+      throw new TypeError(
+        `tape.loans[${i}].loanId: duplicate "${loan.loanId}" (field element ${element}, as loans[${first}])`,
+      );
+    ids.set(element, i);
   }
   const poseidon = await getPoseidon();
   const encoded = tape.loans.map((loan, i) => {

@@ -23,6 +23,8 @@ export {
   verifyPlonk,
 } from "./verify.ts";
 export type { SolidityProof } from "./verify.ts";
+export { DEVELOPMENT_KEY_WARNING, instanceKey, verificationKeyHash } from "./key.ts";
+export type { KeyInfo } from "./key.ts";
 
 /** Proves one input for a catalogue instance in the given pool. */
 export async function proveInstance(

@@ -15,6 +15,8 @@ import {
 } from "./schema.ts";
 import type { LoanRecord, LoanTape } from "./schema.ts";
 import { daysToIso } from "./dates.ts";
+import { idTextProblem } from "./ids.ts";
+import { idToField } from "../commitment/encoding.ts";
 
 /** One problem found in a tape. */
 export interface TapeProblem {
@@ -84,6 +86,8 @@ export function idProblem(v: unknown): string | undefined {
   if (v.length === 0) return "must not be empty";
   if (v.trim() !== v) return "must not start or end with white space";
   if (CONTROL.test(v)) return "must not contain control characters";
+  const text = idTextProblem(v);
+  if (text !== undefined) return text;
   const n = Buffer.byteLength(v, "utf8");
   if (n > MAX_ID_BYTES) return `is ${n} UTF-8 bytes, more than ${MAX_ID_BYTES}`;
   return undefined;
@@ -143,7 +147,8 @@ export class TapeValidator {
   readonly problems: TapeProblem[] = [];
   /** Records accepted so far (only meaningful if there are no problems). */
   count = 0;
-  private readonly ids = new Map<string, number>();
+  /** First row of each loan id, keyed by the id's field element (the value the commitment hashes). */
+  private readonly ids = new Map<bigint, number>();
   private readonly asOfDate: number | undefined;
 
   /** Starts a validator for a tape with this header (its problems are recorded at once). */
@@ -163,8 +168,11 @@ export class TapeValidator {
     const before = this.problems.length;
     checkRecord(record, row, this.asOfDate, this.problems, skip);
     const id = record.loanId;
-    if (typeof id === "string" && id.length > 0) {
-      const first = this.ids.get(id);
+    // Uniqueness is checked on the field element the commitment hashes, not on the JavaScript string: two
+    // ids are one loan to every proof exactly when they encode to the same element.
+    if (idProblem(id) === undefined) {
+      const element = idToField("loanId", id);
+      const first = this.ids.get(element);
       if (first !== undefined) {
         this.problems.push({
           row,
@@ -173,7 +181,7 @@ export class TapeValidator {
           reason: `a loan id must be unique in the tape (first at row ${first})`,
         });
       } else {
-        this.ids.set(id, row);
+        this.ids.set(element, row);
       }
     }
     this.count++;
@@ -185,7 +193,9 @@ export class TapeValidator {
    * id is not called a duplicate of a row that is not in the tape.
    */
   release(loanId: unknown, row: number): void {
-    if (typeof loanId === "string" && this.ids.get(loanId) === row) this.ids.delete(loanId);
+    if (typeof loanId !== "string" || idProblem(loanId) !== undefined) return;
+    const element = idToField("loanId", loanId);
+    if (this.ids.get(element) === row) this.ids.delete(element);
   }
 
   /** Ends validation: throws a {@link TapeValidationError} with every problem, or returns. */

@@ -161,7 +161,7 @@ describe("service end to end over HTTP", () => {
       const parsed = parseAttestation(JSON.stringify(att.data));
       expect(parsed.keyHash.toString()).toBe(key.keyHash);
       expect(parsed.chunkCount).toBe(2);
-      expect(await verifyAttestation(parsed, DEFAULT_POLICY)).toEqual({ valid: true, problems: [] });
+      expect(await verifyAttestation(parsed, DEFAULT_POLICY)).toMatchObject({ valid: true, problems: [] });
       const listed = (await call(server, audKey, "GET", `/v1/attestations?poolId=42&period=202610`)).body
         .attestations;
       expect(listed.map((a: { id: string }) => a.id)).toContain(attId);

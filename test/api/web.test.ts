@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { poseidon3 } from "poseidon-lite";
+import { poseidon3, poseidon9 } from "poseidon-lite";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, findInstance } from "../../pipeline/catalogue.ts";
@@ -22,14 +22,17 @@ import {
   type Attestation,
 } from "../../prover/attest.ts";
 import { domainWord, generateOriginatorKey, registryKeyHash } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { DEVELOPMENT_KEY_WARNING, instanceKey, verificationKeyHash } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
 import { CHECKER_DTS, checkerDeclarations } from "../../verifier-api/web/declarations.ts";
 import { CONTENT_SECURITY_POLICY } from "../../verifier-api/web/routes.ts";
 import {
+  DEVELOPMENT_KEY_WARNING as CHECKER_WARNING,
   POOL_SIGNALS,
   checkAttestation,
+  verificationKeyHash as checkerVkeyHash,
   registryKeyHash as checkerKeyHash,
   type CheckDeps,
   type CheckResult,
@@ -90,13 +93,17 @@ beforeAll(async () => {
   json = attestationToJson(att);
   deps = {
     groth16Verify: (vkey, signals, proof) => snarkjs.groth16.verify(vkey as never, signals, proof as never),
-    poseidon: (inputs) => poseidon3(inputs),
+    poseidon: (inputs) => (inputs.length === 9 ? poseidon9(inputs) : poseidon3(inputs)),
     fetchVkey: async (instance) => {
       const r = await t.app.inject({ url: `/v1/catalogue/${encodeURIComponent(instance)}` });
       if (r.statusCode !== 200) throw new Error(`the catalogue answered ${r.statusCode}`);
       const vkey = (r.json() as { vkey?: VerificationKey }).vkey;
       if (!vkey) throw new Error("no verification key loaded");
       return vkey;
+    },
+    isDevelopmentKey: async (instance) => {
+      const r = await t.app.inject({ url: `/v1/catalogue/${encodeURIComponent(instance)}` });
+      return (r.json() as { development?: boolean }).development ?? null;
     },
   };
 }, 240_000);
@@ -131,14 +138,17 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       chunkIndex: 1,
       chunkCount: 2,
     });
-    const { breaches, ...rest } = att.figures;
-    expect({ ...r.figures, breaches: undefined }).toEqual({ ...rest, breaches: undefined });
-    expect(r.figures!.breaches).toBe(breaches & 0b111);
-    expect(r.notes.join(" ")).toMatch(/bits 3-7/);
+    // every figure, every breach bit included, derived from the proofs with the carried policy parameters
+    expect(r.figures).toEqual(att.figures);
+    expect(r.breachMask).toBe(255);
     expect(stages).toEqual(["key", "chunk", "chunk", "figures", "done"]);
+    // the key is named, and a development key is said so
+    expect(r.vkeyHash).toBe(att.verificationKey!.hash);
+    expect(r.development).toBe(true);
+    expect(r.warnings).toEqual([DEVELOPMENT_KEY_WARNING]);
     // and the prover agrees, with and without the policy
-    expect(await proverVerdict(JSON.parse(json))).toEqual({ valid: true, problems: [] });
-    expect(await proverVerdict(JSON.parse(json), false)).toEqual({ valid: true, problems: [] });
+    expect(await proverVerdict(JSON.parse(json))).toMatchObject({ valid: true, problems: [] });
+    expect(await proverVerdict(JSON.parse(json), false)).toMatchObject({ valid: true, problems: [] });
   });
 
   it("does not depend on the order of the chunks in the file", async () => {
@@ -226,10 +236,67 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       (a) => (a.figures.activeCount += 1),
       /^figures\.activeCount: the proofs say /,
     ],
+    ...[0, 1, 2, 3, 4, 5, 6, 7].map((bit): [string, (a: Json) => void, RegExp] => [
+      `breach bit ${bit} flipped`,
+      (a) => (a.figures.breaches ^= 1 << bit),
+      new RegExp(
+        `^figures\\.breaches: the proofs say \\d+, the summary says \\d+ \\(bits that differ: ${bit} [a-zA-Z0-9]+\\)$`,
+      ),
+    ]),
+    ...[
+      "outstanding",
+      "scheduled",
+      "collected",
+      "bucket30",
+      "bucket60",
+      "bucket90",
+      "defaulted",
+      "chargedOff",
+      "scoreWeightedBalance",
+      "maxLoanBalance",
+      "minScore",
+    ].map((k): [string, (a: Json) => void, RegExp] => [
+      `figures.${k} edited`,
+      (a) => (a.figures[k] = typeof a.figures[k] === "number" ? a.figures[k] + 1 : other(a.figures[k])),
+      new RegExp(`^figures\\.${k}: the proofs say \\d+, the summary says \\d+$`),
+    ]),
     [
-      "a flipped loan-level breach bit",
-      (a) => (a.figures.breaches ^= 1),
-      /^figures\.breaches: the proofs say loan-level bits /,
+      "a summary field that is no figure",
+      (a) => (a.figures.recovered = "1"),
+      /^figures\.recovered: not a figure of the proofs \(the summary says 1\)$/,
+    ],
+    [
+      "a summary field named like an inherited property",
+      (a) => (a.figures.toString = "1"),
+      /^figures\.toString: not a figure of the proofs \(the summary says 1\)$/,
+    ],
+    [
+      "relaxed policy parameters hiding a pool-level bit",
+      (a) => {
+        a.policy.maxConcentrationBps = 10000;
+        a.figures.breaches &= ~(1 << 6);
+      },
+      /^policy: the parameters hash to \d+, the proofs are under policyHash \d+$/,
+    ],
+    [
+      "no policy parameters in a two-chunk attestation",
+      (a) => delete a.policy,
+      /^policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its 2 chunks/,
+    ],
+    [
+      "malformed policy parameters",
+      (a) => (a.policy.maxBucket30Bps = 10001),
+      /^policy\.maxBucket30Bps: expected an integer in \[0, 10000\]$/,
+    ],
+    [
+      "another verification key named",
+      (a) => (a.verificationKey.hash = "0x" + "ab".repeat(32)),
+      /^verificationKey\.hash: the attestation names 0xabab.*, its proofs are checked against 0x[0-9a-f]{64} \(the key of pool-attestation-8\)$/,
+    ],
+    [
+      "a development key said to be a production key",
+      (a) => (a.verificationKey.development = false),
+      /^verificationKey\.development: the attestation says false, the (service|build) marks (the key|key 0x[0-9a-f]{64}) a development key$/,
     ],
     // malformed shapes
     ["no chunks array", (a) => (a.chunks = "none"), /^not an attestation$/],
@@ -306,8 +373,52 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       r!.problems.some((p) => problem.test(p)),
       r!.problems.join(" | "),
     ).toBe(true);
-    const prover = await proverVerdict(a);
+    // the prover's verifyAttestation, as `verify-attestation` runs it without --policy, refuses it too
+    const prover = await proverVerdict(a, false);
     expect(prover.valid, "the prover's verifyAttestation accepts it").toBe(false);
+  });
+
+  it("hashes the key and the policy as the prover does, and warns in the same words", async () => {
+    const { vkey, hash, development } = await instanceKey(INSTANCE);
+    expect(development).toBe(true);
+    expect(verificationKeyHash(vkey)).toBe(hash);
+    const sha256 = async (d: Uint8Array): Promise<Uint8Array> =>
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d)));
+    expect(await checkerVkeyHash(vkey as unknown as VerificationKey, sha256)).toBe(hash);
+    // another key (one IC point changed) has another hash in both
+    const changed = JSON.parse(JSON.stringify(vkey));
+    changed.IC[1][0] = String(BigInt(changed.IC[1][0]) + 1n);
+    expect(verificationKeyHash(changed)).not.toBe(hash);
+    expect(await checkerVkeyHash(changed, sha256)).toBe(verificationKeyHash(changed));
+    expect(CHECKER_WARNING).toBe(DEVELOPMENT_KEY_WARNING);
+    expect(att.policyHash).toBe(await policyHash(DEFAULT_POLICY));
+  });
+
+  it("warns of development keys even when the attestation says otherwise and the service does not say", async () => {
+    const claimsDev = await checkAttestation(JSON.parse(json), { ...deps, isDevelopmentKey: undefined });
+    expect(claimsDev).toMatchObject({ valid: true, development: true, warnings: [DEVELOPMENT_KEY_WARNING] });
+    // an attestation that hides it: the catalogue still says so, and the mismatch is a problem
+    const hidden = await checkAttestation(
+      tampered((a) => (a.verificationKey.development = false)),
+      deps,
+    );
+    expect(hidden.development).toBe(true);
+    expect(hidden.warnings).toEqual([DEVELOPMENT_KEY_WARNING]);
+    expect(hidden.problems).toEqual([
+      "verificationKey.development: the attestation says false, the service marks the key a development key",
+    ]);
+  });
+
+  it("derives only the loan-level bits of a two-chunk attestation without policy parameters, and says why", async () => {
+    const r = await checkAttestation(
+      tampered((a) => delete a.policy),
+      deps,
+    );
+    expect(r.breachMask).toBe(0b111);
+    expect(r.figures!.breaches).toBe(att.figures.breaches & 0b111);
+    expect(r.problems).toEqual([
+      "policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its 2 chunks cannot be derived from the proofs",
+    ]);
   });
 
   it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async () => {
@@ -411,11 +522,30 @@ describe.skipIf(!built)("the page's routes", () => {
     expect(mod.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
     const file = join(tmp, "poseidon-lite.mjs");
     writeFileSync(file, mod.body);
-    const served = (await import(pathToFileURL(file).href)) as { poseidon3: (x: bigint[]) => bigint };
+    const served = (await import(pathToFileURL(file).href)) as {
+      poseidon3: (x: bigint[]) => bigint;
+      poseidon9: (x: bigint[]) => bigint;
+    };
     const domain = domainWord(REGISTRY, CHAIN_ID);
     expect(served.poseidon3([att.publicKey[0], att.publicKey[1], domain])).toBe(
       await registryKeyHash(att.publicKey, domain),
     );
+    const p = DEFAULT_POLICY;
+    expect(
+      served.poseidon9([
+        1n,
+        ...[
+          p.minCreditScore,
+          p.maxDaysPastDue,
+          p.maxLtvBps,
+          p.maxBucket30Bps,
+          p.maxBucket60Bps,
+          p.maxBucket90Bps,
+          p.maxConcentrationBps,
+        ].map(BigInt),
+        p.minPoolBalance,
+      ]),
+    ).toBe(await policyHash(p));
   });
 
   it("serves no other file: unknown names and traversal attempts are 404", async () => {

@@ -112,7 +112,8 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
   });
 
   it("identifiers: length-prefixed, 1..31 bytes", () => {
-    expect(idToField("id", "a")).not.toBe(idToField("id", "\0a"));
+    expect(idToField("id", "a") >> 248n).toBe(1n);
+    expect(() => idToField("id", "\0a")).toThrow(/U\+0000 at character 1/); // control characters are refused
     expect(idToField("id", "x".repeat(31)) >> 248n).toBe(31n);
     expect(() => idToField("loanId", "")).toThrow(TypeError);
     expect(() => idToField("loanId", "x".repeat(32))).toThrow(/loanId/);

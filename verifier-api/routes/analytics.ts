@@ -1,7 +1,9 @@
 /**
  * Tranche analytics for auditors and operators: `POST /v1/analytics` runs the Monte Carlo loss model
  * (analytics/) on an analysis input, and `POST /v1/attestations/:id/analytics` on a stored attestation's
- * attested figures. Simulations run on worker threads, not on the event loop.
+ * attested figures: those derived from its proofs, verified on the request with the resident verifier
+ * (never the stored summary; a stored attestation whose proofs do not support its figures is a 409 naming
+ * each problem). Simulations run on worker threads, not on the event loop.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
@@ -12,8 +14,8 @@ import {
   analysisFromFigures,
   analyzePoolAsync,
   type AnalysisInput,
-  type AttestedFigures,
 } from "../../analytics/index.ts";
+import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";
@@ -68,6 +70,9 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["auditor"],
         summary: "Tranche analytics on a stored attestation's attested figures (no loan data needed)",
+        description:
+          "The figures are derived from the attestation's proofs, each verified on this request; a stored " +
+          "attestation whose proofs do not verify or whose summary disagrees with them is refused (409).",
         params: IdParams,
         body: FromAttestationBody,
         response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403, 404) },
@@ -77,8 +82,22 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const a = await s.storage.getAttestation(req.params.id);
       if (!a) throw new ApiError("not-found", `no attestation ${req.params.id}`);
       assertOwner(req.principal!, a.owner, ["admin", "auditor"]);
-      const figures = (a.data as { figures?: AttestedFigures }).figures;
-      if (!figures) throw new ApiError("conflict", `attestation ${req.params.id} carries no figures`);
+      let check;
+      try {
+        check = await verifyAttestation(
+          parseAttestation(JSON.stringify(a.data)),
+          undefined,
+          s.verifier.asAttestationVerifier(),
+        );
+      } catch (err) {
+        throw new ApiError("conflict", `attestation ${req.params.id}: ${(err as Error).message}`);
+      }
+      const figures = check.valid ? check.figures : null;
+      if (!figures)
+        throw new ApiError(
+          "conflict",
+          `attestation ${req.params.id}: its figures are not those of its verified proofs: ${check.problems.join("; ")}`,
+        );
       let input: AnalysisInput;
       try {
         input = analysisFromFigures(figures, {

@@ -14,6 +14,7 @@ import {
   VerifyResult,
 } from "../schemas.ts";
 import { UnknownInstanceError } from "../verifier.ts";
+import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 
 export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
@@ -135,7 +136,15 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw err;
       }
       s.metrics.verifications.inc({ instance, result: valid ? "valid" : "invalid" });
-      return { valid, instance, vkeySha256: s.verifier.key(instance)!.sha256 };
+      const key = s.verifier.key(instance)!;
+      return {
+        valid,
+        instance,
+        vkeySha256: key.sha256,
+        vkeyHash: key.hash,
+        development: key.development,
+        ...(key.development ? { warning: DEVELOPMENT_KEY_WARNING } : {}),
+      };
     },
   );
 };

@@ -19,6 +19,46 @@ export function unpackPoolWord(w: bigint): PoolWord;
  */
 export function aggregateWithoutPolicy(chunks: Figures[]): Figures;
 /**
+ * The policy's eight parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
+ * strings). Throws a TypeError naming the first malformed field.
+ * @param {unknown} policy
+ * @returns {bigint[]}
+ */
+export function policyParams(policy: unknown): bigint[];
+/**
+ * The pool-level breach bits 3-7 of (aggregated) figures under the policy's parameters (as
+ * `poolLevelBreaches` of prover/model).
+ * @param {Figures} f
+ * @param {bigint[]} params  In hash order.
+ */
+export function poolLevelBreaches(f: Figures, params: bigint[]): number;
+/**
+ * The names of the breach bits set in `bits`: "6 concentration, 7 minPoolBalance".
+ * @param {number} bits
+ */
+export function breachBitNames(bits: number): string;
+/**
+ * `verificationKeyHash` of prover/prove/key.ts: SHA-256 of nPublic, alpha1, beta2, gamma2, delta2 and every
+ * IC point, each number a 32-byte big-endian word (G2 as x.c0, x.c1, y.c0, y.c1; G1 affine), as 0x + hex.
+ * Throws a TypeError on a malformed key.
+ * @param {VerificationKey} vkey
+ * @param {(data: Uint8Array) => Promise<Uint8Array>} sha256
+ * @returns {Promise<string>}
+ */
+export function verificationKeyHash(
+  vkey: VerificationKey,
+  sha256: (data: Uint8Array) => Promise<Uint8Array>,
+): Promise<string>;
+/**
+ * Compares every summary figure with the derived ones; one problem per field that differs (naming it and
+ * both values), and one per summary field that is not a figure. `mask` selects the breach bits compared.
+ * @param {Figures} derived
+ * @param {unknown} claimed
+ * @param {number} mask
+ * @returns {string[]}
+ */
+export function compareFigures(derived: Figures, claimed: unknown, mask: number): string[];
+/**
  * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws a TypeError
  * naming a malformed field.
  * @param {(inputs: bigint[]) => bigint} poseidon
@@ -45,7 +85,13 @@ export const POOL_SIGNALS: readonly string[];
 /** Breach bits decided loan by loan (OR-ed across chunks): minCreditScore, maxDaysPastDue, maxLtv. */
 export const LOAN_LEVEL_BREACHES: 7;
 export const FORMAT: "rwa-attest/attestation@1";
-export const NOTE_POLICY: string;
+/** The breach bits by number (docs/INTERFACES.md). */
+export const BREACH_NAMES: readonly string[];
+/** The policy's parameters in hash order, each with its largest value (prover/policy, docs/POLICY.md). */
+export const POLICY_PARAMS: readonly (readonly [string, bigint])[];
+/** The verdict's warning for development keys (the same text as prover/prove/key.ts). */
+export const DEVELOPMENT_KEY_WARNING: string;
+export const NOTE_KEY: string;
 export type Groth16Proof = {
   pi_a: string[];
   pi_b: string[][];
@@ -62,13 +108,24 @@ export type CheckDeps = {
    */
   groth16Verify: (vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof) => Promise<boolean>;
   /**
-   * circomlib's Poseidon (here always of three inputs).
+   * circomlib's Poseidon, of three inputs (the key hash) and
+   * of nine (the policy hash).
    */
   poseidon: (inputs: bigint[]) => bigint;
   /**
    * The instance's verification key.
    */
   fetchVkey: (instance: string) => Promise<VerificationKey>;
+  /**
+   * Whether the key's source (the
+   * service's catalogue) marks it a development key; null when it does not say.
+   */
+  isDevelopmentKey?: ((instance: string) => Promise<boolean | null>) | undefined;
+  /**
+   * SHA-256 (default: WebCrypto's, when the
+   * page has it: a secure context).
+   */
+  sha256?: ((data: Uint8Array) => Promise<Uint8Array>) | undefined;
   /**
    * Called before each step.
    */
@@ -101,9 +158,6 @@ export type Figures = {
   maxLoanBalance: bigint;
   activeCount: number;
   minScore: number;
-  /**
-   * In the aggregate: only the loan-level bits 0-2 (the others need the policy).
-   */
   breaches: number;
 };
 /**
@@ -150,10 +204,28 @@ export type CheckResult = {
   problems: string[];
   chunks: ChunkResult[];
   /**
-   * Recomputed from the proofs; null unless every chunk proof verifies and
+   * Derived from the proofs; null unless every chunk proof verifies and
    * the chunks are exactly 0..n-1.
    */
   figures: Figures | null;
+  /**
+   * The bits of `figures.breaches` derived from the proofs: 255, or only the
+   * loan-level bits 0-2 (7) when a multi-chunk attestation carries no policy parameters (a problem then).
+   */
+  breachMask: number;
+  /**
+   * `verificationKeyHash` of the key the proofs were checked with (null when
+   * there is none, or no SHA-256 in this page).
+   */
+  vkeyHash: string | null;
+  /**
+   * The key is a development key (by the attestation or the key's source).
+   */
+  development: boolean;
+  /**
+   * What a valid verdict must not hide (`DEVELOPMENT_KEY_WARNING`).
+   */
+  warnings: string[];
   /**
    * What this check does not cover.
    */

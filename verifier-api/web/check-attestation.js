@@ -5,13 +5,16 @@
  * injected (snarkjs's `groth16.verify`, a circomlib-compatible Poseidon, the instance's verification key), so
  * the same code runs in the page at GET /verify and, with Node's snarkjs, in the tests.
  *
- * The checks and verdicts are those of `verifyAttestation` (prover/attest.ts) without a policy: every chunk
- * proof verifies against the instance's verification key; the chunks are exactly 0..n-1; every chunk carries
- * the attestation's root, pool word (poolId, period, asOfDate, chunkCount, its own chunkIndex), policyHash and
- * keyHash; keyHash = Poseidon(Ax, Ay, domain) with domain = registry | chainId << 160. In addition the figures
- * are recomputed from the proofs' public signals and compared with the summary: sums, max, min, counts and the
- * loan-level breach bits 0-2. The pool-level covenant bits 3-7 depend on the policy's limits, which an
- * attestation carries only as a hash, so they are not recomputed here (see `notes` in the result).
+ * The checks and verdicts are those of `verifyAttestation` (prover/attest.ts): every chunk proof verifies
+ * against the instance's verification key; the chunks are exactly 0..n-1; every chunk carries the
+ * attestation's root, pool word (poolId, period, asOfDate, chunkCount, its own chunkIndex), policyHash and
+ * keyHash; keyHash = Poseidon(Ax, Ay, domain) with domain = registry | chainId << 160. Every summary figure is
+ * compared with the one derived from the proofs' public signals, every breach bit included: the pool-level
+ * bits 3-7 are evaluated on the aggregate with the policy's parameters, which the attestation carries and
+ * which must hash (Poseidon of nine) to the policyHash the proofs carry; a one-chunk attestation's bits come
+ * from its proof as they are. The key the proofs verify with is named by its hash (`verificationKeyHash`, as
+ * prover/prove/key.ts) and compared with the one the attestation names; a development key (so marked by the
+ * attestation or by the service's catalogue) puts `DEVELOPMENT_KEY_WARNING` in the verdict.
  *
  * Malformed input gives problems, never an exception.
  */
@@ -29,6 +32,40 @@ export const LOAN_LEVEL_BREACHES = 0b111;
 
 export const FORMAT = "rwa-attest/attestation@1";
 
+/** The breach bits by number (docs/INTERFACES.md). */
+export const BREACH_NAMES = Object.freeze([
+  "minCreditScore",
+  "maxDaysPastDue",
+  "maxLtv",
+  "bucket30",
+  "bucket60",
+  "bucket90",
+  "concentration",
+  "minPoolBalance",
+]);
+
+/** The policy's parameters in hash order, each with its largest value (prover/policy, docs/POLICY.md). */
+export const POLICY_PARAMS = /** @type {readonly (readonly [string, bigint])[]} */ (
+  Object.freeze([
+    ["minCreditScore", 1023n],
+    ["maxDaysPastDue", 65535n],
+    ["maxLtvBps", 65535n],
+    ["maxBucket30Bps", 10000n],
+    ["maxBucket60Bps", 10000n],
+    ["maxBucket90Bps", 10000n],
+    ["maxConcentrationBps", 10000n],
+    ["minPoolBalance", (1n << 62n) - 1n],
+  ])
+);
+
+/** The policy format version, the first input of policyHash. */
+const POLICY_VERSION = 1n;
+
+/** The verdict's warning for development keys (the same text as prover/prove/key.ts). */
+export const DEVELOPMENT_KEY_WARNING =
+  "development keys: this proof proves nothing about the tape on a real chain (the development setup's " +
+  "secret, kept on the machine that built the keys, proves any statement)";
+
 /**
  * @typedef {{ pi_a: string[], pi_b: string[][], pi_c: string[] } & Record<string, unknown>} Groth16Proof
  * @typedef {{ protocol: string, curve?: string, nPublic: number } & Record<string, unknown>} VerificationKey
@@ -36,8 +73,13 @@ export const FORMAT = "rwa-attest/attestation@1";
  * @typedef {object} CheckDeps
  * @property {(vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof) => Promise<boolean>} groth16Verify
  *   snarkjs's `groth16.verify`.
- * @property {(inputs: bigint[]) => bigint} poseidon  circomlib's Poseidon (here always of three inputs).
+ * @property {(inputs: bigint[]) => bigint} poseidon  circomlib's Poseidon, of three inputs (the key hash) and
+ *   of nine (the policy hash).
  * @property {(instance: string) => Promise<VerificationKey>} fetchVkey  The instance's verification key.
+ * @property {(instance: string) => Promise<boolean | null>} [isDevelopmentKey]  Whether the key's source (the
+ *   service's catalogue) marks it a development key; null when it does not say.
+ * @property {(data: Uint8Array) => Promise<Uint8Array>} [sha256]  SHA-256 (default: WebCrypto's, when the
+ *   page has it: a secure context).
  * @property {(p: CheckProgress) => void} [onProgress]  Called before each step.
  *
  * @typedef {object} CheckProgress
@@ -58,7 +100,7 @@ export const FORMAT = "rwa-attest/attestation@1";
  * @property {bigint} maxLoanBalance
  * @property {number} activeCount
  * @property {number} minScore
- * @property {number} breaches  In the aggregate: only the loan-level bits 0-2 (the others need the policy).
+ * @property {number} breaches
  *
  * @typedef {object} PoolWord  The fields of a chunk proof's `pool` signal.
  * @property {bigint} poolId
@@ -79,8 +121,14 @@ export const FORMAT = "rwa-attest/attestation@1";
  * @property {boolean} valid
  * @property {string[]} problems  Why it is not valid (empty when valid).
  * @property {ChunkResult[]} chunks
- * @property {Figures | null} figures  Recomputed from the proofs; null unless every chunk proof verifies and
+ * @property {Figures | null} figures  Derived from the proofs; null unless every chunk proof verifies and
  *   the chunks are exactly 0..n-1.
+ * @property {number} breachMask  The bits of `figures.breaches` derived from the proofs: 255, or only the
+ *   loan-level bits 0-2 (7) when a multi-chunk attestation carries no policy parameters (a problem then).
+ * @property {string | null} vkeyHash  `verificationKeyHash` of the key the proofs were checked with (null when
+ *   there is none, or no SHA-256 in this page).
+ * @property {boolean} development  The key is a development key (by the attestation or the key's source).
+ * @property {string[]} warnings  What a valid verdict must not hide (`DEVELOPMENT_KEY_WARNING`).
  * @property {string[]} notes  What this check does not cover.
  */
 
@@ -96,10 +144,9 @@ const FIGURE_SUMS = /** @type {const} */ ([
   "scoreWeightedBalance",
 ]);
 
-export const NOTE_POLICY =
-  "Pool-level covenant bits 3-7 of figures.breaches (buckets, concentration, minimum balance) are evaluated " +
-  "against the policy's limits, which the attestation names only by hash: they are not recomputed here. " +
-  "Sums, maximum, minimum, counts and the loan-level bits 0-2 are.";
+export const NOTE_KEY =
+  "The verification key is the one the service's catalogue serves, taken on trust: compare its hash with " +
+  "the one of the verifier registered on chain, or with one obtained out of band.";
 
 /**
  * @param {unknown} v
@@ -222,6 +269,156 @@ export function aggregateWithoutPolicy(chunks) {
 }
 
 /**
+ * The policy's eight parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
+ * strings). Throws a TypeError naming the first malformed field.
+ * @param {unknown} policy
+ * @returns {bigint[]}
+ */
+export function policyParams(policy) {
+  if (!isObject(policy)) throw new TypeError("policy: expected an object of the policy's parameters");
+  const known = new Set([...POLICY_PARAMS.map(([k]) => k), "version", "name", "description"]);
+  for (const k of Object.keys(policy)) if (!known.has(k)) throw new TypeError(`policy.${k}: unknown field`);
+  if (policy.version !== undefined && policy.version !== 1)
+    throw new TypeError(`policy.version: expected 1, got ${String(policy.version)}`);
+  return POLICY_PARAMS.map(([k, max]) => {
+    const v = toBig(policy[k]);
+    if (v === null || v > max) throw new TypeError(`policy.${k}: expected an integer in [0, ${max}]`);
+    return v;
+  });
+}
+
+/**
+ * The pool-level breach bits 3-7 of (aggregated) figures under the policy's parameters (as
+ * `poolLevelBreaches` of prover/model).
+ * @param {Figures} f
+ * @param {bigint[]} params  In hash order.
+ */
+export function poolLevelBreaches(f, params) {
+  const p = /** @param {number} i */ (i) => /** @type {bigint} */ (params[i]);
+  /** @param {bigint} part @param {bigint} limitBps */
+  const over = (part, limitBps) => part * 10000n > limitBps * f.outstanding;
+  let bits = 0;
+  if (over(f.bucket30, p(3))) bits |= 1 << 3;
+  if (over(f.bucket60, p(4))) bits |= 1 << 4;
+  if (over(f.bucket90, p(5))) bits |= 1 << 5;
+  if (over(f.maxLoanBalance, p(6))) bits |= 1 << 6;
+  if (f.outstanding < p(7)) bits |= 1 << 7;
+  return bits;
+}
+
+/**
+ * The names of the breach bits set in `bits`: "6 concentration, 7 minPoolBalance".
+ * @param {number} bits
+ */
+export function breachBitNames(bits) {
+  return BREACH_NAMES.filter((_, i) => (bits & (1 << i)) !== 0)
+    .map((name) => `${BREACH_NAMES.indexOf(name)} ${name}`)
+    .join(", ");
+}
+
+/**
+ * `verificationKeyHash` of prover/prove/key.ts: SHA-256 of nPublic, alpha1, beta2, gamma2, delta2 and every
+ * IC point, each number a 32-byte big-endian word (G2 as x.c0, x.c1, y.c0, y.c1; G1 affine), as 0x + hex.
+ * Throws a TypeError on a malformed key.
+ * @param {VerificationKey} vkey
+ * @param {(data: Uint8Array) => Promise<Uint8Array>} sha256
+ * @returns {Promise<string>}
+ */
+export async function verificationKeyHash(vkey, sha256) {
+  /** @type {bigint[]} */
+  const words = [];
+  /** @param {unknown} v @param {string} what */
+  const word = (v, what) => {
+    const b = toBig(v);
+    if (b === null || b >= 1n << 256n) throw new TypeError(`vkey.${what}: expected a number`);
+    words.push(b);
+  };
+  /** @param {unknown} p @param {string} what @param {boolean} g2 */
+  const point = (p, what, g2) => {
+    if (!Array.isArray(p) || p.length < 2) throw new TypeError(`vkey.${what}: expected a curve point`);
+    if (!g2) {
+      word(p[0], `${what}[0]`);
+      word(p[1], `${what}[1]`);
+      return;
+    }
+    for (const i of [0, 1]) {
+      const c = p[i];
+      if (!Array.isArray(c) || c.length < 2) throw new TypeError(`vkey.${what}[${i}]: expected [c0, c1]`);
+      word(c[0], `${what}[${i}][0]`);
+      word(c[1], `${what}[${i}][1]`);
+    }
+  };
+  const ic = vkey.IC;
+  if (vkey.protocol !== "groth16") throw new TypeError("vkey: not a Groth16 verification key");
+  if (!Array.isArray(ic) || ic.length !== vkey.nPublic + 1)
+    throw new TypeError("vkey.IC: expected nPublic + 1 points");
+  word(vkey.nPublic, "nPublic");
+  point(vkey.vk_alpha_1, "vk_alpha_1", false);
+  point(vkey.vk_beta_2, "vk_beta_2", true);
+  point(vkey.vk_gamma_2, "vk_gamma_2", true);
+  point(vkey.vk_delta_2, "vk_delta_2", true);
+  ic.forEach((p, i) => point(p, `IC[${i}]`, false));
+  const bytes = new Uint8Array(words.length * 32);
+  words.forEach((w, i) => {
+    for (let j = 0; j < 32; j++) bytes[i * 32 + 31 - j] = Number((w >> BigInt(8 * j)) & 0xffn);
+  });
+  const digest = await sha256(bytes);
+  return "0x" + Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * WebCrypto's SHA-256 when this page has it (a secure context: https, localhost or a file), else null.
+ * @returns {((data: Uint8Array) => Promise<Uint8Array>) | null}
+ */
+function webCryptoSha256() {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return null;
+  return async (data) => new Uint8Array(await subtle.digest("SHA-256", new Uint8Array(data)));
+}
+
+/**
+ * A summary value equal to a derived number (bigint, safe integer or decimal string)?
+ * @param {unknown} claimed
+ * @param {bigint | number} derived
+ */
+function sameNumber(claimed, derived) {
+  const c = toBig(claimed);
+  return c !== null && c === BigInt(derived);
+}
+
+/**
+ * Compares every summary figure with the derived ones; one problem per field that differs (naming it and
+ * both values), and one per summary field that is not a figure. `mask` selects the breach bits compared.
+ * @param {Figures} derived
+ * @param {unknown} claimed
+ * @param {number} mask
+ * @returns {string[]}
+ */
+export function compareFigures(derived, claimed, mask) {
+  if (!isObject(claimed)) return ["figures: missing"];
+  /** @type {string[]} */
+  const problems = [];
+  for (const [k, v] of Object.entries(derived)) {
+    const c = claimed[k];
+    if (typeof v === "number" && k === "breaches") {
+      const bits = typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? c : null;
+      const all = mask === 255;
+      if (bits !== null && (all ? bits === v : (bits & mask) === (v & mask))) continue;
+      const differ = bits === null ? "" : breachBitNames((bits ^ v) & (all ? 0xffff : mask));
+      problems.push(
+        `figures.breaches: the proofs say ${all ? v : `loan-level bits ${v & mask}`}, the summary says ${String(c)}${differ ? ` (bits that differ: ${differ})` : ""}`,
+      );
+    } else if (!sameNumber(c, v)) {
+      problems.push(`figures.${k}: the proofs say ${v}, the summary says ${String(c)}`);
+    }
+  }
+  for (const k of Object.keys(claimed))
+    if (!Object.hasOwn(derived, k))
+      problems.push(`figures.${k}: not a figure of the proofs (the summary says ${String(claimed[k])})`);
+  return problems;
+}
+
+/**
  * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws a TypeError
  * naming a malformed field.
  * @param {(inputs: bigint[]) => bigint} poseidon
@@ -262,9 +459,21 @@ export async function checkAttestation(att, deps) {
   const problems = [];
   /** @type {ChunkResult[]} */
   const chunks = [];
-  const notes = [NOTE_POLICY];
-  /** @param {string[]} p */
-  const fail = (p) => ({ valid: false, problems: p, chunks, figures: null, notes });
+  const notes = [NOTE_KEY];
+  /** @type {string[]} */
+  const warnings = [];
+  /** @param {string[]} p @returns {CheckResult} */
+  const fail = (p) => ({
+    valid: false,
+    problems: p,
+    chunks,
+    figures: null,
+    breachMask: 255,
+    vkeyHash: null,
+    development: false,
+    warnings,
+    notes,
+  });
   const progress = deps.onProgress ?? (() => {});
 
   if (!isObject(att) || !Array.isArray(att.chunks)) return fail(["not an attestation"]);
@@ -285,6 +494,46 @@ export async function checkAttestation(att, deps) {
     return fail([...problems, `instance: "${att.instance}" has no Groth16 verification key`]);
   if (vkey.nPublic !== POOL_SIGNALS.length)
     return fail([...problems, `instance: "${att.instance}" is not a pool attestation circuit`]);
+
+  // the key: its hash, the one the attestation names, and whether it is a development key
+  /** @type {string | null} */
+  let vkeyHash = null;
+  const sha256 = deps.sha256 ?? webCryptoSha256();
+  if (sha256 === null)
+    notes.push("No SHA-256 in this page (not a secure context): the key's hash is not shown.");
+  else
+    try {
+      vkeyHash = await verificationKeyHash(vkey, sha256);
+    } catch (err) {
+      return fail([
+        ...problems,
+        `instance: "${att.instance}" has a malformed verification key (${message(err)})`,
+      ]);
+    }
+  /** @type {boolean | null} */
+  let sourceSaysDevelopment = null;
+  try {
+    sourceSaysDevelopment = deps.isDevelopmentKey ? await deps.isDevelopmentKey(att.instance) : null;
+  } catch {
+    sourceSaysDevelopment = null;
+  }
+  const claimedKey = att.verificationKey;
+  const claimsDevelopment = isObject(claimedKey) && claimedKey.development === true;
+  const development = sourceSaysDevelopment === true || claimsDevelopment;
+  if (development) warnings.push(DEVELOPMENT_KEY_WARNING);
+  if (claimedKey !== undefined) {
+    if (!isObject(claimedKey)) problems.push("verificationKey: expected {hash, development}");
+    else {
+      if (vkeyHash !== null && claimedKey.hash !== vkeyHash)
+        problems.push(
+          `verificationKey.hash: the attestation names ${String(claimedKey.hash)}, its proofs are checked against ${vkeyHash} (the key of ${att.instance})`,
+        );
+      if (sourceSaysDevelopment !== null && claimedKey.development !== sourceSaysDevelopment)
+        problems.push(
+          `verificationKey.development: the attestation says ${String(claimedKey.development)}, the service marks the key ${sourceSaysDevelopment ? "a development key" : "a production key"}`,
+        );
+    }
+  }
 
   // the summary fields every chunk is compared with (a malformed one is a problem, and fails every chunk)
   const chunkCount = att.chunkCount;
@@ -313,6 +562,8 @@ export async function checkAttestation(att, deps) {
   const seen = new Set();
   /** @type {Figures[]} */
   const figures = [];
+  /** @type {bigint | null} the policyHash the first verified proof carries */
+  let provenPolicyHash = null;
   for (let position = 0; position < list.length; position++) {
     progress({ stage: "chunk", done: position, total: list.length });
     const c = list[position];
@@ -356,6 +607,7 @@ export async function checkAttestation(att, deps) {
     r.pool = fields;
     r.figures = unpackFigures(get("figA"), get("figB"), get("figC"));
     figures.push(r.figures);
+    provenPolicyHash ??= get("policyHash");
     if (fields.chunkIndex !== c.chunkIndex) report(`${where}: proves chunk ${fields.chunkIndex}`);
     if (seen.has(fields.chunkIndex)) report(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
@@ -377,8 +629,26 @@ export async function checkAttestation(att, deps) {
   }
 
   progress({ stage: "figures", done: list.length, total: list.length });
+  // the policy's parameters, checked against the policyHash the proofs carry (the summary's when none does)
+  /** @type {bigint[] | null} */
+  let params = null;
+  if (att.policy !== undefined) {
+    try {
+      const p = policyParams(att.policy);
+      const h = deps.poseidon([POLICY_VERSION, ...p]);
+      const under = provenPolicyHash ?? summary.policyHash;
+      if (h !== under)
+        problems.push(
+          `policy: the parameters hash to ${h}, the proofs are under policyHash ${String(under)}`,
+        );
+      else params = p;
+    } catch (err) {
+      problems.push(message(err));
+    }
+  }
   /** @type {Figures | null} */
   let aggregate = null;
+  let breachMask = 255;
   // figures are compared once the chunks are exactly 0..n-1, each proof verified (other problems, such as a
   // key hash for another registry, do not hide a figure the proofs contradict)
   const complete =
@@ -388,24 +658,31 @@ export async function checkAttestation(att, deps) {
     seen.size === list.length &&
     [...seen].every((i) => i < list.length);
   if (complete) {
-    aggregate = aggregateWithoutPolicy(figures);
-    const claimed = att.figures;
-    if (!isObject(claimed)) problems.push("figures: missing");
-    else
-      for (const [k, v] of Object.entries(aggregate)) {
-        const c = claimed[k];
-        if (k === "breaches") {
-          const bits =
-            typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? c & LOAN_LEVEL_BREACHES : null;
-          if (bits !== v)
-            problems.push(
-              `figures.breaches: the proofs say loan-level bits ${v}, the summary says ${String(c)} (bits ${String(bits)})`,
-            );
-        } else if (toBig(c) === null || toBig(c) !== BigInt(v)) {
-          problems.push(`figures.${k}: the proofs say ${v}, the summary says ${String(c)}`);
-        }
-      }
+    const partial = aggregateWithoutPolicy(figures);
+    if (params !== null)
+      aggregate = { ...partial, breaches: partial.breaches | poolLevelBreaches(partial, params) };
+    // one chunk: its circuit evaluated every bit, the pool-level ones under the proven policyHash
+    else if (figures.length === 1) aggregate = /** @type {Figures} */ (figures[0]);
+    else {
+      aggregate = partial;
+      breachMask = LOAN_LEVEL_BREACHES;
+      if (att.policy === undefined)
+        problems.push(
+          `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${figures.length} chunks cannot be derived from the proofs`,
+        );
+    }
+    problems.push(...compareFigures(aggregate, att.figures, breachMask));
   }
   progress({ stage: "done", done: list.length, total: list.length });
-  return { valid: problems.length === 0, problems, chunks, figures: aggregate, notes };
+  return {
+    valid: problems.length === 0,
+    problems,
+    chunks,
+    figures: aggregate,
+    breachMask,
+    vkeyHash,
+    development,
+    warnings,
+    notes,
+  };
 }

@@ -2,7 +2,7 @@
  * The web page for verifying an attestation in the browser: GET /verify (HTML) and its assets under
  * /assets/<name>. Assets are a fixed list, read once at start-up (no directory listing, no paths from the
  * request): the page's own files from this directory, snarkjs's browser bundle, and poseidon-lite's Poseidon
- * of three inputs. poseidon-lite is published as CommonJS only, so its four files are served wrapped as one
+ * of three inputs (key hashes) and nine (policy hashes). poseidon-lite is published as CommonJS only, so its four files are served wrapped as one
  * ES module (each file's text verbatim in a function, with a 20-line `require` over just those files).
  *
  * Third-party assets are served under their package version, cached for a year as immutable; the page's own
@@ -67,11 +67,17 @@ function packageDir(name: string, file: string): { dir: string; version: string 
 }
 
 /**
- * Wraps CommonJS files of one package as a single ES module: `entry` and every file it requires (relative
- * requires only, followed statically), each as `function (module, exports, require) { <text> }`; the module
- * exports `names` of the entry's exports.
+ * Wraps CommonJS files of one package as a single ES module: the `entry` file (or files) and every file they
+ * require (relative requires only, followed statically), each as `function (module, exports, require) {
+ * <text> }`; the module exports `names` of the entries' exports.
  */
-export function wrapCommonJs(dir: string, entry: string, names: readonly string[], banner: string): string {
+export function wrapCommonJs(
+  dir: string,
+  entry: string | readonly string[],
+  names: readonly string[],
+  banner: string,
+): string {
+  const entries = typeof entry === "string" ? [entry] : entry;
   const files = new Map<string, { text: string; deps: Record<string, string> }>();
   const resolve = (from: string, id: string): string => {
     if (!id.startsWith("./") && !id.startsWith("../"))
@@ -94,7 +100,7 @@ export function wrapCommonJs(dir: string, entry: string, names: readonly string[
       visit(deps[id]);
     }
   };
-  visit(entry);
+  for (const e of entries) visit(e);
   const defs = [...files].map(
     ([file, { text, deps }]) =>
       `  ${JSON.stringify(file)}: [\n    function (module, exports, require) {\n${text}\n    },\n    ${JSON.stringify(deps)},\n  ],`,
@@ -113,7 +119,7 @@ export function wrapCommonJs(dir: string, entry: string, names: readonly string[
     "  fn(module, module.exports, (id) => load(deps[id]));",
     "  return module.exports;",
     "}",
-    `const entry = load(${JSON.stringify(entry)});`,
+    `const entry = Object.assign({}, ${entries.map((e) => `load(${JSON.stringify(e)})`).join(", ")});`,
     ...names.map((n) => `export const ${n} = entry.${n};`),
     "",
   ].join("\n");
@@ -135,10 +141,10 @@ export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
       asset(
         wrapCommonJs(
           poseidon.dir,
-          "poseidon3.js",
-          ["poseidon3"],
-          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon3.js and\n` +
-            "// the files it requires, verbatim, wrapped as one ES module by the rwa-attest service.",
+          ["poseidon3.js", "poseidon9.js"],
+          ["poseidon3", "poseidon9"],
+          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon3.js,\n` +
+            "// poseidon9.js and the files they require, verbatim, wrapped as one ES module by the rwa-attest service.",
         ),
         JS,
         IMMUTABLE,

@@ -3,7 +3,8 @@
  * The page at GET /verify: reads an attestation (pasted or from a file), fetches the instance's verification
  * key from the catalogue, runs `checkAttestation` with snarkjs (the browser bundle, a global) and poseidon-lite
  * (served as an ES module, URL in <meta name="rwa-poseidon-lite">), and shows the verdict, each problem, each
- * chunk and the recomputed figures.
+ * chunk and the figures derived from the proofs. Proofs made with development keys (so marked by the
+ * attestation or the catalogue) never show a plain "Valid": the verdict says development keys and why.
  */
 import { checkAttestation } from "./check-attestation.js";
 
@@ -38,20 +39,24 @@ const summaryList = $("#summary", HTMLDListElement);
 const chunksBody = $("#chunks tbody", HTMLTableSectionElement);
 const figuresBody = $("#figures tbody", HTMLTableSectionElement);
 const notesList = $("#notes", HTMLUListElement);
+const warningsBox = $("#warnings-box", HTMLDivElement);
+const warningsList = $("#warnings", HTMLUListElement);
 
 /** @type {Promise<(inputs: bigint[]) => bigint> | undefined} */
 let poseidonLoaded;
 
-/** poseidon-lite's Poseidon of three inputs (the only arity the check needs), loaded once. */
+/** poseidon-lite's Poseidon of three inputs (key hashes) and nine (policy hashes), loaded once. */
 function loadPoseidon() {
   poseidonLoaded ??= (async () => {
     const url = $('meta[name="rwa-poseidon-lite"]', HTMLMetaElement).content;
-    const mod = /** @type {{ poseidon3: (inputs: bigint[]) => bigint }} */ (
-      await import(new URL(url, document.baseURI).href)
-    );
+    const mod =
+      /** @type {{ poseidon3: (inputs: bigint[]) => bigint, poseidon9: (inputs: bigint[]) => bigint }} */ (
+        await import(new URL(url, document.baseURI).href)
+      );
     return (inputs) => {
-      if (inputs.length !== 3) throw new Error(`Poseidon of ${inputs.length} inputs is not loaded`);
-      return mod.poseidon3(inputs);
+      if (inputs.length === 3) return mod.poseidon3(inputs);
+      if (inputs.length === 9) return mod.poseidon9(inputs);
+      throw new Error(`Poseidon of ${inputs.length} inputs is not loaded`);
     };
   })();
   return poseidonLoaded;
@@ -64,17 +69,45 @@ function snarkjs() {
   return s;
 }
 
+/** @type {Map<string, Promise<{ vkey?: VerificationKey, development?: boolean, detail?: string }>>} */
+const catalogue = new Map();
+
+/**
+ * The instance's entry in this service's catalogue, fetched once per check.
+ * @param {string} instance
+ */
+function catalogueEntry(instance) {
+  let entry = catalogue.get(instance);
+  if (!entry) {
+    entry = (async () => {
+      const res = await fetch(new URL(`v1/catalogue/${encodeURIComponent(instance)}`, document.baseURI));
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.detail ?? `the catalogue answered ${res.status}`);
+      return body;
+    })();
+    catalogue.set(instance, entry);
+  }
+  return entry;
+}
+
 /**
  * The instance's verification key from this service's catalogue.
  * @param {string} instance
  * @returns {Promise<VerificationKey>}
  */
 async function fetchVkey(instance) {
-  const res = await fetch(new URL(`v1/catalogue/${encodeURIComponent(instance)}`, document.baseURI));
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.detail ?? `the catalogue answered ${res.status}`);
+  const body = await catalogueEntry(instance);
   if (!body.vkey) throw new Error("the service has no verification key loaded for it");
   return body.vkey;
+}
+
+/**
+ * Whether the catalogue marks the instance's key a development key (null when it does not say).
+ * @param {string} instance
+ */
+async function isDevelopmentKey(instance) {
+  const body = await catalogueEntry(instance);
+  return typeof body.development === "boolean" ? body.development : null;
 }
 
 /**
@@ -94,16 +127,25 @@ const show = (v) =>
   v === undefined ? "—" : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 
 function clear() {
-  for (const node of [problemsList, summaryList, chunksBody, figuresBody, notesList]) node.replaceChildren();
+  for (const node of [problemsList, warningsList, summaryList, chunksBody, figuresBody, notesList])
+    node.replaceChildren();
+  catalogue.clear();
 }
 
 /**
  * @param {boolean} valid
  * @param {string} text
+ * @param {boolean} [warn]  Valid proofs that prove nothing on a real chain (development keys).
  */
-function setVerdict(valid, text) {
+function setVerdict(valid, text, warn = false) {
   verdict.textContent = text;
-  verdict.className = valid ? "valid" : "invalid";
+  verdict.className = !valid ? "invalid" : warn ? "warning" : "valid";
+}
+
+/** @param {string[]} warnings */
+function showWarnings(warnings) {
+  warningsBox.hidden = warnings.length === 0;
+  for (const w of warnings) warningsList.append(el("li", w));
 }
 
 /** @param {string[]} problems */
@@ -117,7 +159,16 @@ function showProblems(problems) {
  * @param {CheckResult} r
  */
 function render(att, r) {
-  setVerdict(r.valid, r.valid ? "Valid: every check passed" : `Not valid: ${r.problems.length} problem(s)`);
+  setVerdict(
+    r.valid,
+    !r.valid
+      ? `Not valid: ${r.problems.length} problem(s)`
+      : r.development
+        ? "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain"
+        : "Valid: every check passed",
+    r.development,
+  );
+  showWarnings(r.warnings);
   showProblems(r.problems);
   for (const k of [
     "instance",
@@ -131,9 +182,15 @@ function render(att, r) {
     "publicKey",
     "keyHash",
     "chunkCount",
+    "policy",
+    "verificationKey",
   ]) {
     summaryList.append(el("dt", k), el("dd", show(att[k])));
   }
+  summaryList.append(
+    el("dt", "key the proofs were checked with"),
+    el("dd", `${r.vkeyHash ?? "hash not available"}${r.development ? " (development key)" : ""}`),
+  );
   for (const c of r.chunks) {
     const tr = document.createElement("tr");
     const pool = c.pool
@@ -154,13 +211,14 @@ function render(att, r) {
   if (r.figures) {
     for (const [k, v] of Object.entries(r.figures)) {
       const c = claimed[k];
+      const partial = k === "breaches" && r.breachMask !== 255;
       const agrees =
         k === "breaches"
-          ? typeof c === "number" && (c & 0b111) === v
+          ? typeof c === "number" && (partial ? (c & r.breachMask) === v : c === v)
           : c !== undefined && String(c) === String(v);
       const tr = document.createElement("tr");
       tr.append(
-        el("th", k === "breaches" ? "breaches (loan-level bits 0-2)" : k),
+        el("th", partial ? "breaches (loan-level bits 0-2 only: no policy parameters)" : k),
         el("td", String(v), "num"),
         el("td", show(c), "num"),
         el("td", agrees ? "yes" : "no", agrees ? "valid" : "invalid"),
@@ -206,6 +264,7 @@ async function verify() {
       groth16Verify: (vkey, signals, proof) => groth16Verify(vkey, signals, proof),
       poseidon,
       fetchVkey,
+      isDevelopmentKey,
       onProgress: (p) => {
         progress.value = p.total === 0 ? 1 : p.done / p.total;
         status.textContent =
@@ -221,7 +280,7 @@ async function verify() {
     progress.value = 1;
     render(/** @type {Record<string, unknown>} */ (att ?? {}), r);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    status.textContent = `${r.valid ? "Valid" : "Not valid"}: checked ${r.chunks.length} chunk proof(s) in ${secs} s.`;
+    status.textContent = `${r.valid ? (r.development ? "Valid proofs, development keys" : "Valid") : "Not valid"}: checked ${r.chunks.length} chunk proof(s) in ${secs} s.`;
   } catch (err) {
     setVerdict(false, "Could not verify");
     showProblems([err instanceof Error ? err.message : String(err)]);

@@ -1,0 +1,130 @@
+/**
+ * The service never trusts a stored summary (#12 item 6) and says when keys are development keys (item 5):
+ * `POST /v1/attestations/:id/analytics` runs on the figures derived from the stored attestation's proofs,
+ * verified on the request, and refuses (409, naming the field and both values) a stored attestation whose
+ * figures were forged or whose proofs are broken; `POST /v1/verify` names the key and carries the
+ * development-key warning. A real two-chunk attestation of pool-attestation-8 made by `attestPool`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { attestPool, attestationToJson, type Attestation } from "../../prover/attest.ts";
+import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { startTestApp, type TestApp } from "./helpers.ts";
+
+const INSTANCE = "pool-attestation-8";
+const built = readManifest().instances[INSTANCE] !== undefined;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+let t: TestApp;
+let att: Attestation;
+let json: string;
+let n = 0;
+
+/** Stores a copy of the attestation, changed by `change`, and returns its id. */
+async function stored(change: (a: Json) => void = () => {}): Promise<string> {
+  const data = JSON.parse(json);
+  change(data);
+  const id = `att_figures_${n++}`;
+  await t.app.services.storage.insertAttestation({
+    id,
+    owner: "orig-a",
+    jobId: `job_figures_${n}`,
+    tapeId: null,
+    poolId: String(att.poolId),
+    period: att.period + n,
+    instance: INSTANCE,
+    policyHash: String(att.policyHash),
+    data,
+    createdAt: Date.now(),
+  });
+  return id;
+}
+
+const analytics = (id: string) =>
+  t.req(t.keys.auditor, {
+    method: "POST",
+    url: `/v1/attestations/${id}/analytics`,
+    payload: { tranches: [{ name: "all", attachment: 0, detachment: 1 }], scenarios: 2000 },
+  });
+
+beforeAll(async () => {
+  if (!built) return;
+  t = await startTestApp();
+  const tape = generateSyntheticTape({ seed: 5, loans: 12, poolId: 91n, asOfDate: 20400 });
+  ({ attestation: att } = await attestPool({
+    tape,
+    policy: DEFAULT_POLICY,
+    key: await generateOriginatorKey(),
+    chainId: 31337n,
+    registry: "0x" + "56".repeat(20),
+    instance: INSTANCE,
+  }));
+  json = attestationToJson(att);
+}, 240_000);
+
+afterAll(async () => {
+  await t?.app.close();
+});
+
+describe.skipIf(!built)("analytics on a stored attestation", () => {
+  it("runs on the figures its proofs carry", async () => {
+    const r = await analytics(await stored());
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().tranches).toHaveLength(1);
+  });
+
+  it("refuses forged summary figures on valid proofs with 409, naming the field and both values", async () => {
+    const forged = String(att.figures.outstanding * 5n);
+    const r = await analytics(await stored((a) => (a.figures.outstanding = forged)));
+    expect(r.statusCode).toBe(409);
+    expect(r.json().type).toBe(PROBLEM_BASE + "conflict");
+    expect(r.json().detail).toContain(
+      `figures.outstanding: the proofs say ${att.figures.outstanding}, the summary says ${forged}`,
+    );
+    const bit = await analytics(await stored((a) => (a.figures.breaches ^= 1 << 6)));
+    expect(bit.statusCode).toBe(409);
+    expect(bit.json().detail).toContain(
+      `figures.breaches: the proofs say ${att.figures.breaches}, the summary says ${att.figures.breaches ^ 64} (bits that differ: 6 concentration)`,
+    );
+  });
+
+  it("refuses broken proofs with forged figures, and a stored document that is not an attestation", async () => {
+    const broken = await analytics(
+      await stored((a) => {
+        for (const c of a.chunks) c.publicSignals[4] = String(BigInt(c.publicSignals[4]) + 1n);
+        a.figures.outstanding = "1";
+      }),
+    );
+    expect(broken.statusCode).toBe(409);
+    expect(broken.json().detail).toContain(
+      "chunk 0: the proof does not verify; chunk 1: the proof does not verify",
+    );
+    const junk = await analytics(await stored((a) => delete a.format));
+    expect(junk.statusCode).toBe(409);
+    expect(junk.json().detail).toContain("attestation.format");
+  });
+});
+
+describe.skipIf(!built)("POST /v1/verify", () => {
+  it("names the key by the hash of its points and warns of development keys", async () => {
+    const c = att.chunks[0]!;
+    const r = await t.req(t.keys.auditor, {
+      method: "POST",
+      url: "/v1/verify",
+      payload: { instance: INSTANCE, publicSignals: c.publicSignals, proof: c.proof },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      valid: true,
+      instance: INSTANCE,
+      vkeyHash: att.verificationKey!.hash,
+      development: true,
+      warning: DEVELOPMENT_KEY_WARNING,
+    });
+  });
+});
