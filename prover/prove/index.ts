@@ -13,7 +13,7 @@ import { verifyGroth16, verifyPlonk } from "./verify.ts";
 
 export { ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
 export type { ProveJob, ProveProgress, ProveResult, ProverPoolOptions } from "./pool.ts";
-export { NativeProver, PROVER_ENV, nativeProverBuilt, resolveProver } from "./native.ts";
+export { NATIVE_BINARY, NativeProver, PROVER_ENV, nativeProverBuilt, resolveProver } from "./native.ts";
 export type { NativeProof, ProverChoice, ProverKind } from "./native.ts";
 export type { PlonkProof } from "./messages.ts";
 export {

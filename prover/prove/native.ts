@@ -32,15 +32,19 @@ export function nativeProverBuilt(): boolean {
  * The prover to use: `choice` if given, else $RWA_ATTEST_PROVER, else `auto`. Asking for `native` where it
  * was not built is an error (silently proving with snarkjs would hide a broken install).
  */
-export function resolveProver(choice?: ProverChoice, env: NodeJS.ProcessEnv = process.env): ProverKind {
+export function resolveProver(
+  choice?: ProverChoice,
+  env: NodeJS.ProcessEnv = process.env,
+  built: boolean = nativeProverBuilt(),
+): ProverKind {
   const raw = choice ?? (env[PROVER_ENV] || "auto");
   if (raw !== "native" && raw !== "snarkjs" && raw !== "auto") {
     throw new TypeError(
       `${choice === undefined ? PROVER_ENV : "prover"}: expected native, snarkjs or auto, got "${raw}"`,
     );
   }
-  if (raw === "auto") return nativeProverBuilt() ? "native" : "snarkjs";
-  if (raw === "native" && !nativeProverBuilt()) {
+  if (raw === "auto") return built ? "native" : "snarkjs";
+  if (raw === "native" && !built) {
     throw new Error(
       `the native prover is not built (${NATIVE_BINARY} is missing): install g++, nasm and libgmp-dev ` +
         "(apt-get install g++ nasm libgmp-dev) and run node prover/native/build.ts, or choose snarkjs",
