@@ -53,14 +53,24 @@ export function resolveProver(
   return raw;
 }
 
-/** Milliseconds per step of one native proof, as the binary measures them. */
-export interface NativeTimings {
+/** Milliseconds per step of one native proof, as the binary measures them (wall clock). */
+export interface NativeStepTimes {
+  /** A·w and B·w on the domain, and their product. */
   abc: number;
+  /** Inverse FFT, coset shift and FFT of a, b and c; h = a·b − c. */
   fft: number;
+  /** Multi-exponentiations of A, B1 and C in G1. */
   msmG1: number;
+  /** Multi-exponentiation of B2 in G2. */
   msmG2: number;
+  /** Multi-exponentiation of the H points by h. */
   msmH: number;
   total: number;
+}
+
+/** Wall-clock step times, and the same steps' CPU time over all the prover's threads. */
+export interface NativeTimings extends NativeStepTimes {
+  cpu: NativeStepTimes;
 }
 
 export interface NativeProof {
