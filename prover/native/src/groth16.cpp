@@ -170,24 +170,13 @@ ProvingKey::ProvingKey(const std::string& zkeyPath) {
       throw std::runtime_error(zkeyPath + ": coefficient " + std::to_string(i) + " is out of range");
   }
 
-  fft_ = std::make_unique<FFT<RawFr>>(domainSize);
-  // The odd coset of the domain: shift by a primitive 2^(power+1)-th root of unity, the one snarkjs's
-  // ffjavascript uses (5 is BN254 Fr's smallest quadratic non-residue, 5^((r-1)/2^k) its 2^k-th roots).
-  {
-    mpz_t r, e, g;
-    mpz_init_set_str(r, R_DEC, 10);
-    mpz_init(e);
-    mpz_init_set_ui(g, 5);
-    mpz_sub_ui(e, r, 1);
-    mpz_fdiv_q_2exp(e, e, power + 1);
-    mpz_powm(g, g, e, r);
-    Fr.fromMpz(cosetShift_, g);
-    mpz_clears(r, e, g, nullptr);
-  }
-  Elem sq;
+  fft_ = std::make_unique<Radix2Fft>(power);
+  // The odd coset of the domain: shifted by a primitive 2^(power+1)-th root of unity, snarkjs's choice, whose
+  // square is the domain's generator.
+  cosetShift_ = Radix2Fft::rootOfUnity(power + 1);
+  Elem sq, omega = Radix2Fft::rootOfUnity(power), omega1 = omega;
   Fr.square(sq, cosetShift_);
-  if (!Fr.eq(sq, fft_->root(power, 1)))
-    throw std::runtime_error("internal: the FFT's roots of unity are not snarkjs's");
+  if (!Fr.eq(sq, omega1)) throw std::runtime_error("internal: inconsistent roots of unity");
 
   a_ = Buffer::alloc(domainSize * N8);
   b_ = Buffer::alloc(domainSize * N8);
@@ -196,7 +185,7 @@ ProvingKey::ProvingKey(const std::string& zkeyPath) {
 
 uint64_t ProvingKey::residentBytes() const {
   return coefs_.size + pointsA_.size + pointsB1_.size + pointsB2_.size + pointsC_.size + pointsH_.size +
-         a_.size + b_.size + c_.size + domainSize * N8 /* FFT roots */;
+         a_.size + b_.size + c_.size + domainSize / 2 * N8 /* FFT roots */;
 }
 
 void ProvingKey::buildAbc(const uint8_t* witness) {
@@ -230,23 +219,10 @@ void ProvingKey::buildAbc(const uint8_t* witness) {
 }
 
 void ProvingKey::toOddCoset(Elem* v) {
-  // Evaluations on the domain → coefficients → times shift^i → evaluations on the shifted (odd) coset.
-  fft_->ifft(v, domainSize);
-  const uint64_t n = domainSize;
-#pragma omp parallel
-  {
-    const uint64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const uint64_t lo = n * t / nt, hi = n * (t + 1) / nt;
-    Elem k;
-    uint64_t e = lo;
-    Fr.exp(k, cosetShift_, reinterpret_cast<uint8_t*>(&e), sizeof e);
-    if (lo == 0) k = Fr.one();
-    for (uint64_t i = lo; i < hi; i++) {
-      Fr.mul(v[i], v[i], k);
-      Fr.mul(k, k, cosetShift_);
-    }
-  }
-  fft_->fft(v, domainSize);
+  // Evaluations on the domain → coefficients (times 1/n and shift^i in the same pass) → evaluations on the
+  // shifted, odd coset.
+  fft_->inverseScaled(v, cosetShift_);
+  fft_->forward(v);
 }
 
 ProofJson ProvingKey::prove(const BinFile& wtns) {

@@ -1,6 +1,6 @@
 // A Groth16 prover over BN254 for snarkjs proving keys (.zkey) and witnesses (.wtns), written from the
-// Groth16 paper (Groth, EUROCRYPT 2016) and the structure of snarkjs's groth16 prove; field, curve, FFT and
-// multi-exponentiation come from ffiasm (GPL-3.0). A ProvingKey is read once and serves any number of proofs.
+// Groth16 paper (Groth, EUROCRYPT 2016) and the structure of snarkjs's groth16 prove; field and curve arithmetic
+// come from ffiasm (GPL-3.0). A ProvingKey is read once and serves any number of proofs.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 #include "alt_bn128.hpp"
 #include "binfile.hpp"
-#include "fft.hpp"
+#include "fft.hpp"  // this folder's Radix2Fft
 
 namespace rwa {
 
@@ -49,7 +49,7 @@ class ProvingKey {
   uint64_t nCoefs_ = 0;
   AltBn128::G1PointAffine alpha1_, beta1_, delta1_;
   AltBn128::G2PointAffine beta2_, delta2_;
-  std::unique_ptr<FFT<RawFr>> fft_;
+  std::unique_ptr<Radix2Fft> fft_;
   AltBn128::FrElement cosetShift_;
   // Work buffers reused by every proof: evaluations of A·w, B·w, C·w over the domain.
   Buffer a_, b_, c_;
