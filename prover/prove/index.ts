@@ -12,7 +12,9 @@ import { ProverPool, type ProveProgress, type ProveResult } from "./pool.ts";
 import { verifyGroth16, verifyPlonk } from "./verify.ts";
 
 export { ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
-export type { ProveJob, ProveProgress, ProveResult } from "./pool.ts";
+export type { ProveJob, ProveProgress, ProveResult, ProverPoolOptions } from "./pool.ts";
+export { NATIVE_BINARY, NativeProver, PROVER_ENV, nativeProverBuilt, resolveProver } from "./native.ts";
+export type { NativeProof, ProverChoice, ProverKind } from "./native.ts";
 export type { PlonkProof } from "./messages.ts";
 export {
   SNARK_FIELD,
@@ -37,11 +39,11 @@ export async function proveInstance(
     throw new TypeError("instance: expected a catalogue name");
   if (typeof input !== "object" || input === null)
     throw new TypeError("input: expected an object of signals");
-  const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
+  const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey", "vkey"]);
   if (record.protocol !== "groth16") {
     throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use provePlonkInstance`);
   }
-  return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
+  return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, vkey: paths.vkey, input, onProgress });
 }
 
 /** Proves one input for a PLONK catalogue instance in the given pool. */

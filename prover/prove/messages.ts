@@ -1,5 +1,6 @@
-/** Messages between the prover pool and its worker threads. */
+/** Messages between the prover pool and its worker processes. */
 import type { Groth16Proof, PublicSignals } from "snarkjs";
+import type { ProverKind } from "./native.ts";
 
 /** A snarkjs PLONK proof (commitments and evaluations). */
 export type PlonkProof = Record<string, unknown> & { protocol: "plonk" };
@@ -10,6 +11,10 @@ export interface ProveRequest {
   protocol?: "groth16" | "plonk";
   wasm: string;
   zkey: string;
+  /** Verification key (JSON) every Groth16 proof is checked against; default: the one in the zkey. */
+  vkey?: string;
+  /** Groth16 back end (PLONK is always snarkjs). */
+  prover: ProverKind;
   input: Record<string, unknown>;
 }
 
@@ -25,6 +30,8 @@ export interface ProveDoneMessage {
   type: "done";
   proof: Groth16Proof | PlonkProof;
   publicSignals: PublicSignals;
+  /** The back end that made the proof. */
+  prover: ProverKind;
   witnessMs: number;
   proveMs: number;
 }

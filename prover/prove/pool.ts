@@ -2,12 +2,17 @@
  * A pool of proving workers (child processes, see worker.ts for why not threads) with bounded concurrency.
  * Proving never runs on the caller's event loop; jobs beyond the concurrency wait in a FIFO queue; each
  * job reports progress. A worker that dies fails its job and is replaced for the next one.
+ *
+ * Groth16 proofs are made by the native prover when it is built, by snarkjs otherwise; the `prover` option
+ * or RWA_ATTEST_PROVER (native | snarkjs | auto) chooses (native.ts). Every Groth16 proof is verified
+ * against the verification key in the worker before it is returned.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 import type { PlonkProof, ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
+import { type ProverChoice, type ProverKind, resolveProver } from "./native.ts";
 
 /** Progress of one proof. */
 export interface ProveProgress {
@@ -21,6 +26,8 @@ export interface ProveJob {
   protocol?: "groth16" | "plonk";
   wasm: string;
   zkey: string;
+  /** Verification key (JSON file) the proof must verify against (default: the one inside the zkey). */
+  vkey?: string;
   input: Record<string, unknown>;
   onProgress?: (p: ProveProgress) => void;
 }
@@ -28,6 +35,8 @@ export interface ProveJob {
 export interface ProveResult<P = Groth16Proof> {
   proof: P;
   publicSignals: PublicSignals;
+  /** The back end that made the proof. */
+  prover: ProverKind;
   witnessMs: number;
   proveMs: number;
 }
@@ -53,18 +62,26 @@ export function defaultConcurrency(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
+export interface ProverPoolOptions {
+  /** Groth16 back end (default: $RWA_ATTEST_PROVER, else native when built, else snarkjs). */
+  prover?: ProverChoice;
+}
+
 export class ProverPool {
   readonly concurrency: number;
+  /** The Groth16 back end of this pool's workers. */
+  readonly prover: ProverKind;
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
 
-  constructor(concurrency: number = defaultConcurrency()) {
+  constructor(concurrency: number = defaultConcurrency(), options: ProverPoolOptions = {}) {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`concurrency must be a positive integer, got ${concurrency}`);
     }
     this.concurrency = concurrency;
+    this.prover = resolveProver(options.prover);
   }
 
   /** Number of jobs waiting for a worker. */
@@ -107,6 +124,7 @@ export class ProverPool {
         job.resolve({
           proof: m.proof,
           publicSignals: m.publicSignals,
+          prover: m.prover,
           witnessMs: m.witnessMs,
           proveMs: m.proveMs,
         });
@@ -146,6 +164,8 @@ export class ProverPool {
         protocol: job.protocol,
         wasm: job.wasm,
         zkey: job.zkey,
+        vkey: job.vkey,
+        prover: this.prover,
         input: job.input,
       };
       slot.worker.send(req);

@@ -200,7 +200,12 @@ describe("the validator and the readers", () => {
     // decomposed spelling, so no two accepted strings share an element)
     const problems = validateTape(tape([loan("caf\u00e9"), loan("x"), loan("caf\u00e9")]));
     expect(problems).toEqual([
-      { row: 3, field: "loanId", value: "caf\u00e9", reason: "a loan id must be unique in the tape (first at row 1)" },
+      {
+        row: 3,
+        field: "loanId",
+        value: "caf\u00e9",
+        reason: "a loan id must be unique in the tape (first at row 1)",
+      },
     ]);
   });
 });
