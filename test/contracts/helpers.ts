@@ -118,6 +118,8 @@ export interface AttestContext {
   asOfDate?: bigint;
   chunkIndex?: bigint;
   chunkCount?: bigint;
+  /** The committed loan count of the whole tape (default 0, what real proofs carry until the circuit does). */
+  loanCount?: bigint;
   figures?: PoolFigures;
   root?: bigint;
   /** The registry and chain the proof is made for: they enter the default keyHash. */
@@ -172,6 +174,7 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
       asOfDate: ctx.asOfDate ?? (await today()),
       chunkIndex: ctx.chunkIndex ?? 0n,
       chunkCount: ctx.chunkCount ?? 1n,
+      loanCount: ctx.loanCount ?? 0n,
       figures: ctx.figures ?? healthyFigures(),
       root: ctx.root ?? 0x1234567890abcdefn,
       ...where,
