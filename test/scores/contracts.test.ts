@@ -18,8 +18,7 @@ import {
   type InstanceProof,
   type ProviderKey,
 } from "../../prover/scores/index.ts";
-import { circuitId, deployAuditSeeds, onboardProvider } from "../../deploy/index.ts";
-import { sampleIndices } from "../../prover/audit-sample.ts";
+import { circuitId, onboardProvider } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
@@ -216,31 +215,5 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
       args: [ha, 200n, 100n, 199n],
     });
     await providers.getFunction("checkKey")(hb, 200);
-  });
-
-  it("AuditSeeds: a seed from a block after the request, only for an attested period; the indices match the SDK", async () => {
-    const { ethers } = world;
-    const seeds = await deployAuditSeeds(world.gov, await world.registry.getAddress(), 3);
-    const mine = async (n: number) => {
-      for (let i = 0; i < n; i++) await ethers.provider.send("evm_mine", []);
-    };
-    expect((await revertOf(seeds.getFunction("requestSeed")(POOL_ID, attestedPeriod + 1), seeds)).name).toBe(
-      "Seeds__NotAttested",
-    );
-    await (await seeds.getFunction("requestSeed")(POOL_ID, attestedPeriod)).wait();
-    const target = (await seeds.getFunction("request")(POOL_ID, attestedPeriod)).targetBlock as bigint;
-    expect((await revertOf(seeds.getFunction("requestSeed")(POOL_ID, attestedPeriod), seeds)).name).toBe(
-      "Seeds__AlreadyRequested",
-    );
-    expect((await revertOf(seeds.getFunction("fixSeed")(POOL_ID, attestedPeriod), seeds)).name).toBe(
-      "Seeds__TooEarly",
-    );
-    await mine(3);
-    await (await seeds.getFunction("fixSeed")(POOL_ID, attestedPeriod)).wait();
-    const hash = (await ethers.provider.getBlock(Number(target)))!.hash!;
-    const seed = (await seeds.getFunction("seedString")(POOL_ID, attestedPeriod)) as string;
-    expect(seed).toBe(hash.toLowerCase());
-    const onChain = (await seeds.getFunction("sampleIndices")(POOL_ID, attestedPeriod, 10, 4)) as bigint[];
-    expect(onChain.map(Number)).toEqual(sampleIndices(seed, 10, 4));
   });
 });
