@@ -5,12 +5,28 @@
 import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Contract, type Signer } from "ethers";
-import { circuitId, deploySystem, policyParamsInput, type SystemAddresses } from "../../deploy/index.ts";
+import {
+  DevelopmentKeysError,
+  checkVerifierKeys,
+  circuitId,
+  deploySystem,
+  policyParamsInput,
+  type SystemAddresses,
+} from "../../deploy/index.ts";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { policyHash } from "../../prover/policy/index.ts";
 import { readAttestationFile, readKeyFile, readPolicyFile } from "../files.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
+
+/** The loudly named option that lets development keys onto a chain other than a local development chain. */
+const ALLOW_DEV_KEYS = "--allow-development-keys-on-real-chain";
+
+/** A development-keys refusal becomes exit 1 with its message (naming the instance and `setup import`). */
+function refuseDevelopmentKeys(err: unknown): never {
+  if (err instanceof DevelopmentKeysError) throw new CliError(err.message, EXIT.negative);
+  throw err;
+}
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
 async function signerFor(network: string, envKey: string): Promise<{ signer: Signer; inProcess: boolean }> {
@@ -99,6 +115,11 @@ export function registerChain(program: Command): void {
       false,
     )
     .option("--audit-seeds-delay <blocks>", "also deploy AuditSeeds with this delay in blocks (1-200)")
+    .option(
+      ALLOW_DEV_KEYS,
+      "deploy verifiers of DEVELOPMENT keys to a chain other than 31337/1337 (throwaway test networks only)",
+      false,
+    )
     .option("--json", "machine-readable output", false)
     .action(
       async (o: {
@@ -108,6 +129,7 @@ export function registerChain(program: Command): void {
         out?: string;
         withScores: boolean;
         auditSeedsDelay?: string;
+        allowDevelopmentKeysOnRealChain: boolean;
         json: boolean;
       }) => {
         const manifest = readManifest();
@@ -116,13 +138,7 @@ export function registerChain(program: Command): void {
           .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
         if (verifiers.length === 0)
           throw new CliError("no pool circuit is built: run `rwa-attest build` first");
-        const dev = verifiers.some(([, n]) => manifest.instances[n]?.development);
-        const { signer, inProcess } = await signerFor(o.network, "DEPLOYER_KEY");
-        if (dev && !inProcess) {
-          process.stderr.write(
-            "WARNING: deploying verifiers of DEVELOPMENT keys: anyone with the setup secret can forge proofs.\n",
-          );
-        }
+        const { signer } = await signerFor(o.network, "DEPLOYER_KEY");
         const policy = readPolicyFile(o.policy);
         const scoreVerifiers = loadCatalogue()
           .filter((c) => c.template === "ScoreBacking" && manifest.instances[c.name])
@@ -143,11 +159,12 @@ export function registerChain(program: Command): void {
           policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
           ...(o.withScores ? { scores: { verifiers: scoreVerifiers } } : {}),
           auditSeedsDelay,
-        });
+          keys: { allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain },
+        }).catch(refuseDevelopmentKeys);
         if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
         output(o.json, addresses, () =>
           [
-            `chain ${addresses.chainId}${inProcess ? " (in-process: these contracts end with this command)" : ""}`,
+            `chain ${addresses.chainId}${o.network === "hardhat" ? " (in-process: these contracts end with this command)" : ""}`,
             `registry ${addresses.registry}`,
             `vault    ${addresses.vault}`,
             ...Object.entries(addresses.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
@@ -171,11 +188,29 @@ export function registerChain(program: Command): void {
     .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
     .requiredOption("--network <url>", "JSON-RPC URL (key in ORIGINATOR_KEY)")
     .option("--version <n>", "verifier version registered for the instance", "1")
+    .option(
+      ALLOW_DEV_KEYS,
+      "submit proofs of DEVELOPMENT keys to a chain other than 31337/1337 (throwaway test networks only)",
+      false,
+    )
     .option("--json", "machine-readable output", false)
     .action(
-      async (file: string, o: { deployment: string; network: string; version: string; json: boolean }) => {
+      async (
+        file: string,
+        o: {
+          deployment: string;
+          network: string;
+          version: string;
+          allowDevelopmentKeysOnRealChain: boolean;
+          json: boolean;
+        },
+      ) => {
         const att = readAttestationFile(file);
-        const { registry, deployment } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        const { registry, deployment, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        // proofs of development keys prove nothing: refused on real chains like their verifiers
+        await checkVerifierKeys(signer, [[`${pascalName(att.instance)}Verifier`, att.instance]], {
+          allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain,
+        }).catch(refuseDevelopmentKeys);
         if (deployment.registry.toLowerCase() !== att.registry.toLowerCase()) {
           throw new CliError(
             `attestation: made for registry ${att.registry}, the deployment's is ${deployment.registry}`,

@@ -69,7 +69,10 @@ describe("AttestationRegistry: period and date order", () => {
     const today = await w.today();
     await w.submit(await w.attest({ poolId: 2n, period: 1n, asOfDate: today - 3n }));
     for (const asOf of [today - 3n, today - 4n]) {
-      const r = await revertOf(w.submit(await w.attest({ poolId: 2n, period: 2n, asOfDate: asOf })), w.registry);
+      const r = await revertOf(
+        w.submit(await w.attest({ poolId: 2n, period: 2n, asOfDate: asOf })),
+        w.registry,
+      );
       expect(r).toEqual({ name: "Registry__AsOfNotAfterLast", args: [2n, asOf, today - 3n] });
     }
     await w.submit(await w.attest({ poolId: 2n, period: 2n, asOfDate: today - 2n }));
@@ -117,8 +120,12 @@ describe("AttestationRegistry: chunk batches can be abandoned and replaced", () 
     await w.submit(await chunk(0n, 11n, today - 1n));
     const conflict = await revertOf(w.submit(await chunk(1n, 12n, today - 1n)), reg);
     expect(conflict).toEqual({ name: "Registry__ChunkMismatch", args: [2n, 1n, 1n] });
-    const receipt = (await w.submit(await chunk(1n, 12n, today))) as { logs: { topics: string[]; data: string }[] };
-    const ev = receipt.logs.map((l) => reg.interface.parseLog(l)).find((l) => l?.name === "ChunkBatchReplaced");
+    const receipt = (await w.submit(await chunk(1n, 12n, today))) as {
+      logs: { topics: string[]; data: string }[];
+    };
+    const ev = receipt.logs
+      .map((l) => reg.interface.parseLog(l))
+      .find((l) => l?.name === "ChunkBatchReplaced");
     expect([...ev!.args]).toEqual([2n, 1n, 1n]);
     expect(await status(w, 2n, 1n)).toEqual([2n, 1n, 2n]); // only the new tape's chunk 1 counts
     await w.submit(await chunk(0n, 12n, today));
@@ -131,7 +138,15 @@ describe("AttestationRegistry: chunk batches can be abandoned and replaced", () 
     const reg = w.registry;
     const today = await w.today();
     const chunk = (index: bigint, keyHash?: bigint) =>
-      w.attest({ poolId: 3n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 5n, asOfDate: today, keyHash });
+      w.attest({
+        poolId: 3n,
+        period: 1n,
+        chunkIndex: index,
+        chunkCount: 2n,
+        root: 5n,
+        asOfDate: today,
+        keyHash,
+      });
     await w.submit(await chunk(0n));
     const next = await rotate(w, 5151n, today + 1n);
     await w.increaseTime(DAY);
@@ -147,7 +162,8 @@ describe("AttestationRegistry: chunk batches can be abandoned and replaced", () 
     const w = await makeWorld();
     const reg = w.registry;
     await deployVerifier(w.gov, reg, "StandInPoolVerifier", "stand-in-pool", 2);
-    const chunk = (index: bigint) => w.attest({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 7n });
+    const chunk = (index: bigint) =>
+      w.attest({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 7n });
     await w.submit(await chunk(0n)); // through version 1
     await (await reg.getFunction("retireVerifier")(w.circuitId, 1)).wait();
     const retired = await revertOf(w.submit(await chunk(1n)), reg);
@@ -168,7 +184,9 @@ describe("AttestationRegistry: the committed loan count", () => {
     const receipt = (await w.submit(await w.attest({ poolId: 1n, period: 1n, loanCount: 37n }))) as {
       logs: { topics: string[]; data: string }[];
     };
-    const ev = receipt.logs.map((l) => reg.interface.parseLog(l)).find((l) => l?.name === "AttestationRecorded");
+    const ev = receipt.logs
+      .map((l) => reg.interface.parseLog(l))
+      .find((l) => l?.name === "AttestationRecorded");
     expect(ev?.args.loanCount).toBe(37n);
     expect((await reg.getFunction("attestation")(1n)).loanCount).toBe(37n);
     expect([...(await reg.getFunction("recordedLoanCount")(1n, 1n))]).toEqual([true, 37n]);

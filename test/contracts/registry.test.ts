@@ -352,7 +352,10 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     await (await reg.getFunction("approveKey")(w.originator.address, k3.keyHash)).wait();
     expect((await reg.getFunction("keyRecord")(w.key.keyHash)).validUntil).toBe(today + 1n);
     // before its first day the new key is refused, with the day and its bounds
-    const early = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 19n, keyHash: k3.keyHash })), reg);
+    const early = await revertOf(
+      w.submit(await w.attest({ poolId: 1n, period: 19n, keyHash: k3.keyHash })),
+      reg,
+    );
     expect(early).toEqual({
       name: "Registry__KeyNotValidOn",
       args: [k3.keyHash, today, today + 2n, 2n ** 32n - 1n],
@@ -360,7 +363,10 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     await w.increaseTime(2n * DAY);
     // from then on the old key signs nothing, for any pool, however far behind the pool is
     const old = await revertOf(w.submit(await w.attest({ poolId: 1n, period: 20n })), reg);
-    expect(old).toEqual({ name: "Registry__KeyNotValidOn", args: [w.key.keyHash, today + 2n, 1n, today + 1n] });
+    expect(old).toEqual({
+      name: "Registry__KeyNotValidOn",
+      args: [w.key.keyHash, today + 2n, 1n, today + 1n],
+    });
     await w.submit(await w.attest({ poolId: 1n, period: 20n, keyHash: k3.keyHash }));
     expect(await reg.getFunction("isEligible")(1n, w.policyHash)).toBe(true);
     await (await w.asOriginator.getFunction("revokeKey")(k3.keyHash)).wait();
