@@ -339,8 +339,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint64 poolId = pool.poolId();
         uint256 meta = _pools[poolId].meta;
         if (meta == 0) revert Registry__UnknownPool(poolId);
-        _checkOrder(poolId, pool, meta);
         _checkFresh(pool.asOfDate());
+        _checkOrder(poolId, pool, meta);
         uint256 next = (((meta >> CURSOR_SHIFT) & 0x1ff) + 1) % historyLength;
         uint256 entry = _history[poolId][next];
         c = Admitted(pool, meta, next, entry & type(uint160).max, 0);

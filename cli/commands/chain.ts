@@ -243,12 +243,16 @@ export function registerChain(program: Command): void {
     .argument("<key>", "originator key file from `rwa-attest keys generate`")
     .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
     .requiredOption(...networkOption("ORIGINATOR_KEY"))
-    .option("--valid-from <period>", "first period the key may sign", "1")
+    .option(
+      "--valid-from <day>",
+      "first day (days since 1970-01-01, UTC) on which submissions under the key are accepted",
+      "1",
+    )
     .option("--json", "machine-readable output", false)
     .action(
       async (file: string, o: { deployment: string; network: string; validFrom: string; json: boolean }) => {
         if (!/^[0-9]+$/.test(o.validFrom) || BigInt(o.validFrom) >= 1n << 32n)
-          throw new CliError(`--valid-from: expected a 32-bit period, got ${o.validFrom}`);
+          throw new CliError(`--valid-from: expected a 32-bit day number, got ${o.validFrom}`);
         const key = await readKeyFile(file);
         const { registry, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
         const keyHash = (await registry.getFunction("keyHashOf")(...key.publicKey)) as bigint;

@@ -47,7 +47,9 @@ interface IAttestationRegistry {
     }
 
     /// @notice The latest complete attestation of a pool (figures packed as in the public signals); loanCount
-    /// is the committed number of loans of the whole tape.
+    /// is the committed number of loans of the whole tape. A return value, never stored: loanCount is appended
+    /// last so that the fields before it keep their ABI positions.
+    // solhint-disable-next-line gas-struct-packing
     struct Attestation {
         uint64 poolId;
         uint32 period;

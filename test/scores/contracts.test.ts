@@ -31,7 +31,6 @@ const CHUNK = 8;
 const POOL_ID = 77n;
 
 let world: ScoreWorld;
-let attestedPeriod: number;
 let others: Signer[];
 let providers: Contract;
 let scores: Contract;
@@ -126,7 +125,6 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
       args: [POOL_ID, BigInt(tape.period), BigInt(tape.asOfDate), 0n, 0n],
     });
     await world.attest(tape, commitment);
-    attestedPeriod = tape.period;
     // a score proof that claims another asOfDate (to look fresher) than the attested one
     const later = { ...tape, asOfDate: tape.asOfDate + 1 };
     const shifted = await proveChunk(0, { tapeOverride: later });
