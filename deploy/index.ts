@@ -2,7 +2,9 @@
  * Deployment of the on-chain side (registry and its key hasher, verifiers, vault, tranche tokens, test
  * stablecoin; the score side: provider registry, score attestations, borrower gate; audit seeds): the one
  * place used by the tests, the demo and real networks. Works with any ethers v6 signer (Hardhat's
- * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`.
+ * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`. Verifiers of
+ * development keys are refused on any chain but a local development chain unless explicitly allowed
+ * (checkVerifierKeys).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
