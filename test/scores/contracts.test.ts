@@ -155,7 +155,7 @@ describe.skipIf(!BUILT)("ScoreAttestations with real score-backing-8 proofs", ()
     const lax = await proveChunk(0, { maxAge: 31 });
     const err = await revertOf(submit(lax), scores);
     expect(err).toEqual({ name: "Scores__MaxAgeTooLong", args: [31n, 30n] });
-  }, 300_000);
+  }, 600_000); // eight real proofs: about 100 s on an idle machine, 300 s on a loaded one
 
   it("coverage is proven: a last chunk that leaves loans after it cannot be proven; a period's chunks share one provider and one registered model; the gate wants the whole tape backed", async () => {
     // The attack of issue 12: a 10-loan tape "backed" by one score-backing-8 proof claiming chunkCount 1, so
