@@ -8,17 +8,23 @@ import {AuditSampling} from "./libraries/AuditSampling.sol";
 
 /// @title AuditSeeds
 /// @notice Audit sampling seeds the originator cannot predict: once a pool's period is attested (its tape
-/// root is committed), anyone requests a seed; it becomes the hash of a block `delay` blocks later, fixed by
-/// anyone within the 256 blocks the EVM keeps hashes for (a missed window can be requested again). The seed
-/// string is the block hash as 0x-prefixed lowercase hex; the indices follow the public rule
-/// (AuditSampling, verifier-api/sampling.ts), so the SDK, the CLI and this contract agree.
+/// root and loan count are committed), anyone requests a seed; it becomes the hash of a block `delay` blocks
+/// later, fixed by anyone within the 256 blocks the EVM keeps hashes for (a missed window can be requested
+/// again). The sample is drawn over the loan count the registry recorded for that pool and period (copied at
+/// the request), never over a size a caller supplies; a period stays requestable after later periods are
+/// attested, for as long as the registry's history keeps it (at least AUDIT_WINDOW_DAYS days after it was
+/// recorded). The seed string is the block hash as 0x-prefixed lowercase hex; the indices follow the public
+/// rule (AuditSampling, verifier-api/sampling.ts), so the SDK, the CLI and this contract agree.
 contract AuditSeeds {
     struct Request {
         uint64 targetBlock;
+        /// @dev The registry's recorded loan count of the (pool, period), copied at the first request.
+        uint32 loanCount;
         bytes32 seed;
     }
 
-    error Seeds__NotAttested(uint64 poolId, uint32 period, uint32 attestedPeriod);
+    error Seeds__NotAttested(uint64 poolId, uint32 period);
+    error Seeds__NoLoans(uint64 poolId, uint32 period);
     error Seeds__AlreadyRequested(uint64 poolId, uint32 period, uint64 targetBlock);
     error Seeds__NotRequested(uint64 poolId, uint32 period);
     error Seeds__TooEarly(uint64 targetBlock, uint256 blockNumber);
@@ -39,13 +45,18 @@ contract AuditSeeds {
         delay = delay_;
     }
 
-    /// @notice Requests the seed of an attested (pool, period): the hash of block `block.number + delay`.
+    /// @notice Requests the seed of an attested (pool, period), the latest or an earlier one still in the
+    /// registry's history: the hash of block `block.number + delay`.
     function requestSeed(uint64 poolId, uint32 period) external {
-        uint32 attested = registry.attestation(poolId).period;
-        if (attested != period) revert Seeds__NotAttested(poolId, period, attested);
         Request storage r = _requests[poolId][period];
         if (r.seed != 0 || (r.targetBlock != 0 && block.number <= uint256(r.targetBlock) + 256)) {
             revert Seeds__AlreadyRequested(poolId, period, r.targetBlock);
+        }
+        if (r.loanCount == 0) {
+            (bool recorded, uint32 loanCount) = registry.recordedLoanCount(poolId, period);
+            if (!recorded) revert Seeds__NotAttested(poolId, period);
+            if (loanCount == 0) revert Seeds__NoLoans(poolId, period);
+            r.loanCount = loanCount;
         }
         uint64 target = uint64(block.number) + delay;
         r.targetBlock = target;
@@ -84,12 +95,9 @@ contract AuditSeeds {
         return string(out);
     }
 
-    /// @notice The loan indices to open for a tape of `size` loans (the public rule, version 1).
-    function sampleIndices(uint64 poolId, uint32 period, uint32 size, uint256 count)
-        external
-        view
-        returns (uint256[] memory)
-    {
-        return AuditSampling.sampleIndices(bytes(seedString(poolId, period)), size, count);
+    /// @notice The `count` loan indices to open (the public rule, version 1), drawn over the loan count the
+    /// registry recorded for the (pool, period).
+    function sampleIndices(uint64 poolId, uint32 period, uint256 count) external view returns (uint256[] memory) {
+        return AuditSampling.sampleIndices(bytes(seedString(poolId, period)), _requests[poolId][period].loanCount, count);
     }
 }

@@ -12,7 +12,8 @@ import {BorrowerScoreSignals as Sig} from "./generated/BorrowerScoreSignals.sol"
 /// @title BorrowerGate
 /// @notice Admits an account whose borrower proves privately (circuits/borrower/borrower_score.circom) that a
 /// registered provider scored them at least `minScore`, at most `maxAgeDays` ago, and that their loan is in a
-/// tape whose scores are provider-backed in ScoreAttestations. One admission per borrower: a nullifier
+/// tape whose scores are provider-backed in ScoreAttestations: every chunk of the tape backed (`isBacked`), by
+/// the same provider and model as the borrower's report. One admission per borrower: a nullifier
 /// (Poseidon(borrowerSalt, scope)) is refused the second time. Public signals: root, providerKeyHash,
 /// modelId, threshold, minScoreDate, scope, nullifier, account.
 contract BorrowerGate {
@@ -21,6 +22,8 @@ contract BorrowerGate {
     error Gate__ThresholdTooLow(uint256 threshold, uint256 required);
     error Gate__ReportTooOld(uint256 minScoreDate, uint256 oldestAllowed);
     error Gate__RootNotBacked(uint256 root, uint64 poolId, uint32 period);
+    error Gate__NotFullyBacked(uint64 poolId, uint32 period);
+    error Gate__ModelMismatch(uint256 modelId, uint256 backedModelId, address provider, address backedProvider);
     error Gate__NullifierUsed(uint256 nullifier);
     error Gate__InvalidProof(uint256 nullifier);
 
@@ -70,11 +73,22 @@ contract BorrowerGate {
         uint256 oldest = today > maxAgeDays ? today - maxAgeDays : 0;
         if (s[Sig.MIN_SCORE_DATE] < oldest) revert Gate__ReportTooOld(s[Sig.MIN_SCORE_DATE], oldest);
         if (s[Sig.ROOT] == 0 || scores.backedRoot(poolId, period) != s[Sig.ROOT]) revert Gate__RootNotBacked(s[Sig.ROOT], poolId, period);
+        if (!scores.isBacked(poolId, period)) revert Gate__NotFullyBacked(poolId, period);
         providers.checkKey(s[Sig.PROVIDER_KEY_HASH], uint32(today));
+        _checkModel(poolId, period, s[Sig.PROVIDER_KEY_HASH], s[Sig.MODEL_ID]);
         if (nullifierUsed[s[Sig.NULLIFIER]]) revert Gate__NullifierUsed(s[Sig.NULLIFIER]);
         if (!verifier.verifyProof(a, b, c, s)) revert Gate__InvalidProof(s[Sig.NULLIFIER]);
         nullifierUsed[s[Sig.NULLIFIER]] = true;
         admitted[msg.sender] = true;
         emit BorrowerAdmitted(msg.sender, s[Sig.NULLIFIER], poolId, period, s[Sig.PROVIDER_KEY_HASH]);
+    }
+
+    /// @dev The report's provider and model are those that backed the tape's scores.
+    function _checkModel(uint64 poolId, uint32 period, uint256 keyHash, uint256 modelId) private view {
+        address provider = providers.checkModel(keyHash, modelId);
+        (address backedProvider, uint256 backedModelId) = scores.backedModel(poolId, period);
+        if (provider != backedProvider || modelId != backedModelId) {
+            revert Gate__ModelMismatch(modelId, backedModelId, provider, backedProvider);
+        }
     }
 }

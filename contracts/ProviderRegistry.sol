@@ -6,13 +6,15 @@ pragma solidity 0.8.28;
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IPoseidon2} from "./interfaces/IPoseidon2.sol";
+import {BabyJubjub} from "./libraries/BabyJubjub.sol";
 
 /// @title ProviderRegistry
 /// @notice Score providers' EdDSA-Poseidon keys, with the originator-key pattern of AttestationRegistry: a
 /// provider proposes its public key (the registry computes keyHash = Poseidon(ax, ay) itself), governance (the
 /// owner) approves one proposer's proposal; approving a provider's next key ends its current key the day
 /// before the new one starts; governance or the provider revokes. Proposals are kept per proposer, so that
-/// proposing someone else's key first blocks nothing.
+/// proposing someone else's key first blocks nothing. A provider registers the model (scale) ids it scores
+/// with; ScoreAttestations accepts a batch only under a registered model.
 contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -27,6 +29,8 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     /// @dev Whether anyone has proposed the key (to tell an unapproved key from an unknown one).
     mapping(uint256 keyHash => bool) private _proposed;
     mapping(address provider => uint256 keyHash) public currentKey;
+    /// @notice Model ids each provider registered.
+    mapping(address provider => mapping(uint256 modelId => bool)) public modelRegistered;
 
     constructor(address governance, IPoseidon2 hasher) Ownable(governance) {
         if (address(hasher) == address(0)) revert Providers__ZeroAddress();
@@ -41,6 +45,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     /// @inheritdoc IProviderRegistry
     function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
         if (ax >= FIELD || ay >= FIELD) revert Providers__NotFieldElement(ax, ay);
+        if (!BabyJubjub.isOnCurve(ax, ay)) revert Providers__NotOnCurve(ax, ay);
         keyHash = keyHashOf(ax, ay);
         if (_keys[keyHash].provider != address(0)) revert Providers__KeyExists(keyHash);
         _proposals[msg.sender][keyHash] = uint64(validFrom) + 1;
@@ -94,5 +99,19 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         if (day < k.validFrom || day > k.validUntil) {
             revert Providers__KeyNotValidOn(keyHash, day, k.validFrom, k.validUntil);
         }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function registerModel(uint256 modelId) external {
+        if (currentKey[msg.sender] == 0) revert Providers__NotProvider(msg.sender, address(0));
+        modelRegistered[msg.sender][modelId] = true;
+        emit ProviderModelRegistered(msg.sender, modelId);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function checkModel(uint256 keyHash, uint256 modelId) external view returns (address provider) {
+        provider = _keys[keyHash].provider;
+        if (provider == address(0)) revert Providers__UnknownKey(keyHash);
+        if (!modelRegistered[provider][modelId]) revert Providers__UnknownModel(provider, modelId);
     }
 }

@@ -20,16 +20,17 @@ interface IGroth16Verifier6 {
 }
 
 /// @title ScoreAttestations
-/// @notice Records that a chunk (pool, period, chunkIndex) of a committed tape has provider-backed scores,
-/// from a ScoreBacking proof (circuits/scores/score_backing.circom; public signals root, pool, domain,
+/// @notice Records that the whole committed tape of a pool's period has provider-backed scores, chunk by chunk,
+/// from ScoreBacking proofs (circuits/scores/score_backing.circom; public signals root, pool, domain,
 /// providerKeyHash, modelId, maxAgeDays). Checks, before the verifier call: the verifier is registered and not
 /// retired, the domain is this contract on this chain, the pool is registered in the attestation registry,
-/// the provider key is approved, not revoked and valid on the tape's asOfDate, the registry's latest complete
-/// attestation of the pool is for the same period, asOfDate and chunkCount, the proof's freshness bound is
-/// at most the governance maximum, and every chunk of a (pool, period) agrees on root, chunkCount and circuit.
-/// @dev AttestationRegistry does not store tape roots (only a hash binding them while chunks arrive), so the
-/// root is taken from the proof and recorded; the pool attestation's AttestationRecorded event carries the
-/// same root for off-chain comparison (docs/SCORES.md).
+/// the provider key is approved, not revoked and valid on the tape's asOfDate, the provider registered the
+/// model, the registry's latest complete attestation of the pool is for the same period and asOfDate and has
+/// the same root, the proof's freshness bound is at most the governance maximum, and every chunk of a
+/// (pool, period) agrees on root, chunkCount, circuit, provider and model.
+/// @dev Coverage is a proven fact: the score circuit's last chunk (chunkIndex = chunkCount - 1) proves that
+/// every leaf after it is empty, so chunks 0 .. chunkCount - 1 of one circuit cover every loan of the tape,
+/// whatever chunk size the pool attestation used (docs/SCORES.md).
 contract ScoreAttestations is Ownable2Step {
     using Codec for uint256;
 
@@ -42,8 +43,10 @@ contract ScoreAttestations is Ownable2Step {
     struct PeriodRecord {
         uint256 root;
         bytes32 circuitId;
+        uint256 modelId;
         uint16 chunkCount;
         uint16 received;
+        address provider;
     }
 
     error Scores__UnknownVerifier(bytes32 circuitId, uint16 version);
@@ -53,11 +56,15 @@ contract ScoreAttestations is Ownable2Step {
     error Scores__WrongDomain(uint256 domain, uint256 expected);
     error Scores__UnknownPool(uint64 poolId);
     error Scores__NotAttested(uint64 poolId, uint32 period, uint16 asOfDate, uint32 attestedPeriod, uint16 attestedAsOf);
+    /// @dev The score circuit's `pool` word has no loan count (144 bits).
+    uint256 private constant SCORE_POOL_BITS = 144;
     error Scores__RootMismatch(uint64 poolId, uint32 period, uint256 root, uint256 attestedRoot);
     error Scores__MaxAgeTooLong(uint256 maxAgeDays, uint256 allowed);
     error Scores__MalformedSignal(uint256 index, uint256 value);
     error Scores__AlreadyRecorded(uint64 poolId, uint32 period, uint16 chunkIndex);
     error Scores__ChunkMismatch(uint64 poolId, uint32 period, uint16 chunkIndex);
+    error Scores__ProviderMismatch(uint64 poolId, uint32 period, address provider, address expected);
+    error Scores__ModelMismatch(uint64 poolId, uint32 period, uint256 modelId, uint256 expected);
     error Scores__InvalidProof(uint64 poolId, uint32 period, uint16 chunkIndex);
 
     event ScoreVerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier);
@@ -131,20 +138,32 @@ contract ScoreAttestations is Ownable2Step {
         if (v.retired) revert Scores__VerifierRetired(circuitId, version);
         if (s[Sig.DOMAIN] != domainSignal()) revert Scores__WrongDomain(s[Sig.DOMAIN], domainSignal());
         uint256 pool = s[Sig.POOL];
-        if (pool >> Codec.POOL_BITS != 0) revert Scores__MalformedSignal(Sig.POOL, pool);
+        if (pool >> SCORE_POOL_BITS != 0) revert Scores__MalformedSignal(Sig.POOL, pool);
         uint64 poolId = pool.poolId();
         uint32 period = pool.period();
         uint16 chunkIndex = pool.chunkIndex();
         if (registry.poolOriginator(poolId) == address(0)) revert Scores__UnknownPool(poolId);
         if (s[Sig.MAX_AGE_DAYS] > maxScoreAgeDays) revert Scores__MaxAgeTooLong(s[Sig.MAX_AGE_DAYS], maxScoreAgeDays);
         providers.checkKey(s[Sig.PROVIDER_KEY_HASH], pool.asOfDate());
+        address provider = providers.checkModel(s[Sig.PROVIDER_KEY_HASH], s[Sig.MODEL_ID]);
         _checkAttested(poolId, period, pool, s[Sig.ROOT]);
         if (chunkProvider[poolId][period][chunkIndex] != 0) revert Scores__AlreadyRecorded(poolId, period, chunkIndex);
         PeriodRecord storage r = _periods[poolId][period];
         if (r.received == 0) {
-            _periods[poolId][period] = PeriodRecord(s[Sig.ROOT], circuitId, pool.chunkCount(), 0);
-        } else if (r.root != s[Sig.ROOT] || r.circuitId != circuitId || r.chunkCount != pool.chunkCount()) {
-            revert Scores__ChunkMismatch(poolId, period, chunkIndex);
+            _periods[poolId][period] = PeriodRecord(
+                s[Sig.ROOT],
+                circuitId,
+                s[Sig.MODEL_ID],
+                pool.chunkCount(),
+                0,
+                provider
+            );
+        } else {
+            if (r.root != s[Sig.ROOT] || r.circuitId != circuitId || r.chunkCount != pool.chunkCount()) {
+                revert Scores__ChunkMismatch(poolId, period, chunkIndex);
+            }
+            if (r.provider != provider) revert Scores__ProviderMismatch(poolId, period, provider, r.provider);
+            if (r.modelId != s[Sig.MODEL_ID]) revert Scores__ModelMismatch(poolId, period, s[Sig.MODEL_ID], r.modelId);
         }
         if (!IGroth16Verifier6(v.verifier).verifyProof(a, b, c, s)) {
             revert Scores__InvalidProof(poolId, period, chunkIndex);
@@ -155,11 +174,12 @@ contract ScoreAttestations is Ownable2Step {
     }
 
     /// @dev The registry's latest complete attestation of the pool must be for this period, with the same
-    /// asOfDate (the date the freshness rule is measured from) and chunkCount.
-    /// The scores must be about the very tape the pool attestation proved: same root.
+    /// asOfDate (the date the freshness rule is measured from). The scores must be about the very tape the
+    /// pool attestation proved: same root. The chunking may differ from the pool attestation's: the score
+    /// circuit proves its own coverage of the tape.
     function _checkAttested(uint64 poolId, uint32 period, uint256 pool, uint256 root) private view {
         IAttestationRegistry.Attestation memory att = registry.attestation(poolId);
-        if (att.period != period || att.asOfDate != pool.asOfDate() || att.chunkCount != pool.chunkCount()) {
+        if (att.period != period || att.asOfDate != pool.asOfDate()) {
             revert Scores__NotAttested(poolId, period, pool.asOfDate(), att.period, att.asOfDate);
         }
         (uint256 attested, ) = registry.attestedRoot(poolId);
@@ -175,5 +195,11 @@ contract ScoreAttestations is Ownable2Step {
     /// @notice The tape root the (pool, period)'s score proofs were about (0 if none).
     function backedRoot(uint64 poolId, uint32 period) external view returns (uint256) {
         return _periods[poolId][period].root;
+    }
+
+    /// @notice The provider and model every chunk of the (pool, period) was scored by.
+    function backedModel(uint64 poolId, uint32 period) external view returns (address provider, uint256 modelId) {
+        PeriodRecord storage r = _periods[poolId][period];
+        return (r.provider, r.modelId);
     }
 }

@@ -2,15 +2,18 @@
  * Deployment of the on-chain side (registry and its key hasher, verifiers, vault, tranche tokens, test
  * stablecoin; the score side: provider registry, score attestations, borrower gate; audit seeds): the one
  * place used by the tests, the demo and real networks. Works with any ethers v6 signer (Hardhat's
- * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`.
+ * in-process network or a JSON-RPC wallet) and the compiled artifacts of `npx hardhat build`. Verifiers of
+ * development keys are refused on any chain but a local development chain unless explicitly allowed
+ * (checkVerifierKeys).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { poseidonContract } from "circomlibjs";
 import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
+import { readManifest } from "../pipeline/manifest.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -136,14 +139,95 @@ export async function deployRegistry(
   ]);
 }
 
-/** Deploys a generated verifier contract and maps (circuit name, version) to it in the registry. */
+/**
+ * Local development chains, the only ones where verifiers of development keys are deployed without the
+ * explicit option: Hardhat's and anvil's default chain id (31337) and the classic local id (1337).
+ */
+export const DEVELOPMENT_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
+
+/** The option that lets development keys onto another chain, and where its warning goes (default: stderr). */
+export interface KeyPolicy {
+  allowDevelopmentKeysOnRealChain?: boolean;
+  warn?: (message: string) => void;
+}
+
+/** A refusal to deploy a verifier of development keys to a chain that is not a local development chain. */
+export class DevelopmentKeysError extends Error {
+  override name = "DevelopmentKeysError";
+  readonly instance: string;
+  readonly chainId: bigint;
+  constructor(instance: string, chainId: bigint, message: string) {
+    super(message);
+    this.instance = instance;
+    this.chainId = chainId;
+  }
+}
+
+/**
+ * Why the verifier of `circuitName` cannot be trusted to secure value, or undefined when the build manifest
+ * records a ceremony key for it: the manifest marks development keys (and keys it does not know), and the
+ * generated Solidity verifier carries a DEVELOPMENT KEYS banner.
+ */
+export function developmentKeysReason(verifierContract: string, circuitName: string): string | undefined {
+  const entry = readManifest().instances[circuitName];
+  if (entry === undefined) return "build/manifest.json has no keys for it, so they cannot be a ceremony's";
+  if (entry.development) return "build/manifest.json marks its keys as development keys";
+  const source = join(repo, "contracts/verifiers", `${verifierContract}.sol`);
+  if (existsSync(source) && readFileSync(source, "utf8").includes("DEVELOPMENT KEYS"))
+    return `${verifierContract}.sol carries the DEVELOPMENT KEYS banner`;
+  return undefined;
+}
+
+/**
+ * Refuses (DevelopmentKeysError) to deploy the verifier of development keys to any chain but a local
+ * development chain, unless `allowDevelopmentKeysOnRealChain` is set; then it warns. The development setup's
+ * secret is on the machine that built the keys: with it anyone forges proofs the verifier accepts.
+ */
+export async function checkVerifierKeys(
+  signer: Signer,
+  verifiers: [verifierContract: string, circuitName: string][],
+  policy: KeyPolicy = {},
+): Promise<void> {
+  const flagged = verifiers
+    .map(([contract, name]) => [name, developmentKeysReason(contract, name)] as const)
+    .filter((f): f is readonly [string, string] => f[1] !== undefined);
+  if (flagged.length === 0) return;
+  const network = await signer.provider?.getNetwork();
+  if (network === undefined) throw new TypeError("signer: expected a signer connected to a provider");
+  const chainId = network.chainId;
+  if (DEVELOPMENT_CHAIN_IDS.includes(chainId)) return;
+  const [instance, reason] = flagged[0]!;
+  if (!policy.allowDevelopmentKeysOnRealChain) {
+    throw new DevelopmentKeysError(
+      instance,
+      chainId,
+      `refusing to deploy the verifier of ${instance} to chain ${chainId}: ${reason}. Anyone holding the ` +
+        `development setup's secret can forge proofs it accepts. Import a ceremony's key first: ` +
+        `\`rwa-attest setup import --instance ${instance} --zkey <final.zkey> --ptau <file.ptau>\` ` +
+        `(docs/CEREMONY.md); for a throwaway test network only, pass --allow-development-keys-on-real-chain.`,
+    );
+  }
+  const warn = policy.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+  for (const [name, why] of flagged)
+    warn(
+      `deploying the verifier of ${name} with DEVELOPMENT KEYS to chain ${chainId} ` +
+        `(--allow-development-keys-on-real-chain): ${why}; anyone with the setup secret can forge proofs.`,
+    );
+}
+
+/**
+ * Deploys a generated verifier contract and maps (circuit name, version) to it in the registry. Verifiers of
+ * development keys are refused on real chains (checkVerifierKeys).
+ */
 export async function deployVerifier(
   signer: Signer,
   registry: Contract,
   verifierContract: string,
   circuitName: string,
   version = 1,
+  keys: KeyPolicy = {},
 ): Promise<Contract> {
+  await checkVerifierKeys(signer, [[verifierContract, circuitName]], keys);
   const verifier = await deployContract(signer, verifierContract);
   await (
     await registry.getFunction("addVerifier")(circuitId(circuitName), version, await verifier.getAddress())
@@ -253,11 +337,14 @@ export async function onboardOriginator(
 /**
  * Onboards a score provider: it proposes its public key, governance approves it. `providerRegistry` is the
  * registry connected to the provider's signer. Returns keyHash = Poseidon(ax, ay) as the registry computed it.
+ * The provider then registers the model (scale) ids it scores with (`models`): ScoreAttestations and
+ * BorrowerGate accept scores only under a model their provider registered.
  */
 export async function onboardProvider(
   governanceRegistry: Contract,
   providerRegistry: Contract,
   key: { ax: bigint; ay: bigint; validFrom: number },
+  models: number[] = [],
 ): Promise<bigint> {
   const keyHash = (await providerRegistry.getFunction("keyHashOf")(key.ax, key.ay)) as bigint;
   const provider = providerRegistry.runner as Signer | null;
@@ -265,6 +352,7 @@ export async function onboardProvider(
     throw new TypeError("providerRegistry: expected a registry connected to the provider's signer");
   await (await providerRegistry.getFunction("proposeKey")(key.ax, key.ay, key.validFrom)).wait();
   await (await governanceRegistry.getFunction("approveKey")(await provider.getAddress(), keyHash)).wait();
+  for (const m of models) await (await providerRegistry.getFunction("registerModel")(m)).wait();
   return keyHash;
 }
 
@@ -288,8 +376,10 @@ export async function deployScores(
     verifiers?: [verifierContract: string, circuitName: string][];
     governance?: string;
     maxScoreAgeDays?: number;
+    keys?: KeyPolicy;
   },
 ): Promise<ScoresDeployment> {
+  await checkVerifierKeys(signer, opts.verifiers ?? [], opts.keys);
   const governance = opts.governance ?? (await signer.getAddress());
   const hasher = await deployKeyHasher(signer, 2);
   const providers = await deployContract(signer, "ProviderRegistry", [governance, await hasher.getAddress()]);
@@ -321,9 +411,14 @@ export async function deployBorrowerGate(
     minScore: number;
     maxAgeDays: number;
     verifierContract?: string;
+    /** The verifier's catalogue instance (default borrower-score), whose keys are checked. */
+    circuitName?: string;
+    keys?: KeyPolicy;
   },
 ): Promise<Contract> {
-  const verifier = await deployContract(signer, opts.verifierContract ?? "BorrowerScoreVerifier");
+  const verifierContract = opts.verifierContract ?? "BorrowerScoreVerifier";
+  await checkVerifierKeys(signer, [[verifierContract, opts.circuitName ?? "borrower-score"]], opts.keys);
+  const verifier = await deployContract(signer, verifierContract);
   return deployContract(signer, "BorrowerGate", [
     opts.providers,
     opts.scores,
@@ -371,12 +466,18 @@ export async function deploySystem(
     scores?: { verifiers: [verifierContract: string, circuitName: string][]; maxScoreAgeDays?: number };
     /** Also deploy AuditSeeds with this delay in blocks. */
     auditSeedsDelay?: number;
+    /** Development keys on a real chain: refused unless allowed (checkVerifierKeys). */
+    keys?: KeyPolicy;
   },
 ): Promise<SystemAddresses> {
+  // every verifier's keys are checked before anything is deployed (no half-deployed system on a refusal)
+  const all = [...opts.verifiers, ...(opts.scores?.verifiers ?? [])];
+  await checkVerifierKeys(signer, all, opts.keys);
+  const quiet: KeyPolicy = { allowDevelopmentKeysOnRealChain: true, warn: () => {} };
   const registry = await deployRegistry(signer, { maxAgeSeconds: opts.maxAgeSeconds });
   const verifiers: Record<string, string> = {};
   for (const [contract, name] of opts.verifiers) {
-    verifiers[name] = await (await deployVerifier(signer, registry, contract, name)).getAddress();
+    verifiers[name] = await (await deployVerifier(signer, registry, contract, name, 1, quiet)).getAddress();
   }
   for (const p of opts.policies ?? []) await registerPolicy(registry, p.hash, p.params);
   const asset = opts.asset ?? (await (await deployTestStablecoin(signer)).getAddress());
@@ -390,7 +491,7 @@ export async function deploySystem(
   const registryAddress = await registry.getAddress();
   let scores: SystemAddresses["scores"];
   if (opts.scores) {
-    const d = await deployScores(signer, { registry: registryAddress, ...opts.scores });
+    const d = await deployScores(signer, { registry: registryAddress, ...opts.scores, keys: quiet });
     scores = {
       providers: await d.providers.getAddress(),
       scores: await d.scores.getAddress(),

@@ -4,15 +4,17 @@
  *   DEPLOYER_KEY=0x... node deploy/run.ts --rpc http://127.0.0.1:8545 \
  *     --verifier PoolAttestation64Verifier=pool-attestation-64 [--asset 0x...] [--out deployment.json] \
  *     [--score-verifier ScoreBacking64Verifier=score-backing-64 [--max-score-age-days 30]] \
- *     [--audit-seeds-delay 5]
+ *     [--audit-seeds-delay 5] [--allow-development-keys-on-real-chain]
  *
+ * Verifiers of development keys are refused on any chain but a local development chain (31337, 1337) unless
+ * --allow-development-keys-on-real-chain is given (then with a warning): import a ceremony key first.
  * With --score-verifier the score side (provider registry, score attestations) is deployed too.
  * Without --asset a test stablecoin is deployed (demo and local networks only). Run `npx hardhat build` first.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { deploySystem } from "./index.ts";
+import { DevelopmentKeysError, deploySystem } from "./index.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     "score-verifier": { type: "string", multiple: true, default: [] },
     "max-score-age-days": { type: "string" },
     "audit-seeds-delay": { type: "string" },
+    "allow-development-keys-on-real-chain": { type: "boolean", default: false },
   },
 });
 const pairs = (flag: string, list: string[]): [string, string][] =>
@@ -52,6 +55,11 @@ const addresses = await deploySystem(signer, {
   asset: values.asset,
   ...(scoreVerifiers.length > 0 ? { scores: { verifiers: scoreVerifiers, maxScoreAgeDays } } : {}),
   auditSeedsDelay,
+  keys: { allowDevelopmentKeysOnRealChain: values["allow-development-keys-on-real-chain"] },
+}).catch((err: unknown) => {
+  if (!(err instanceof DevelopmentKeysError)) throw err;
+  console.error(err.message);
+  process.exit(1);
 });
 const json = JSON.stringify(addresses, null, 2);
 if (values.out) writeFileSync(values.out, json + "\n");

@@ -152,7 +152,7 @@ export const AttestationBody = Type.Object({
   tapeId: Id,
   policy: Type.Record(Type.String(), Type.Unknown(), { description: "Policy JSON (see docs/POLICY.md)" }),
   /** Default: pool-attestation-64 (DEFAULT_POOL_INSTANCE). */
-  chainId: Type.String({ pattern: "^[0-9]{1,20}$" }),
+  chainId: Type.String({ pattern: "^[0-9]{1,28}$" }),
   registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
   instance: Type.Optional(Type.String({ maxLength: 100 })),
 });
@@ -172,7 +172,7 @@ export const OriginatorKeyView = Type.Object({
 
 export const OriginatorKeyQuery = Type.Object({
   registry: Type.Optional(Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" })),
-  chainId: Type.Optional(Type.String({ pattern: "^[0-9]{1,20}$" })),
+  chainId: Type.Optional(Type.String({ pattern: "^[0-9]{1,28}$" })),
 });
 
 // ---- attestations
@@ -297,7 +297,7 @@ export const ScoresBody = Type.Object({
     description: "The ScoreAttestations contract the proofs are for (bound as the `domain` signal)",
   }),
   chainId: Type.Optional(
-    Type.String({ pattern: "^[0-9]{1,20}$", description: "Its chain (default: the attestation's)" }),
+    Type.String({ pattern: "^[0-9]{1,28}$", description: "Its chain (default: the attestation's)" }),
   ),
   batches: Type.Array(SignedBatch, { maxItems: 65535, description: "One signed batch per chunk, in order" }),
 });

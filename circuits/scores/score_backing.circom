@@ -55,7 +55,8 @@ template ScoreBatchDigest(n) {
 //
 // Proves that: (1) the chunkSize slots (loans or empty slots) are the leaves chunkIndex * chunkSize ... of
 // the tape tree whose root is `root` (the same leaves, tree and `pool` word as the pool attestation's, so
-// the proof is about exactly the loans of that chunk); (2) the key whose hash is `providerKeyHash` signed
+// the proof is about exactly the loans of that chunk), and the last chunk (chunkIndex = chunkCount - 1)
+// proves that every leaf after it is empty, so chunks 0 .. chunkCount - 1 cover the whole tape; (2) the key whose hash is `providerKeyHash` signed
 // (EdDSA-Poseidon) Poseidon(SCORE_BATCH_TAG, digest, modelId, scoreDate), where digest commits to the
 // entries (hId_i, score_i) of the chunk's slots in order, (0, 0) for an empty slot (docs/SCORES.md);
 // (3) every loan's score in the batch is the creditScore field of its committed word wB (its bits 19-28,
@@ -113,6 +114,10 @@ template ScoreBacking(chunkSize) {
     inRange.in[0] <== chunkIndex;
     inRange.in[1] <== chunkCount;
     inRange.out === 1;
+    // The last chunk (chunkIndex = chunkCount - 1) proves that every leaf after it is empty, so the
+    // chunkCount chunks of one circuit cover the whole committed tape (as in the pool circuit).
+    component last = IsZero();
+    last.in <== chunkIndex + 1 - chunkCount;
     for (var i = GROUP_BITS + 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
 
     // --- slots: leaves (as in the pool circuit) and the provider entries ---
@@ -162,12 +167,12 @@ template ScoreBacking(chunkSize) {
         batchDigest <== digest.out;
     }
 
-    // --- the chunk's place in the tape tree (no last-chunk check: the pool proof makes it) ---
+    // --- the chunk's place in the tape tree; the last chunk proves that nothing follows it ---
     component group = Arity16GroupLevel(k, m);
     for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
     for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[112 + b]; }
     group.siblings <== groupSiblings;
-    group.mustBeLastOfTree <== 0;
+    group.mustBeLastOfTree <== last.out;
     component level[LEVELS];
     for (var l = 0; l < LEVELS; l++) {
         level[l] = Arity16PathLevel(k + 1 + l);
@@ -181,7 +186,7 @@ template ScoreBacking(chunkSize) {
             }
         }
         level[l].siblings <== siblings[l];
-        level[l].mustBeLastOfTree <== 0;
+        level[l].mustBeLastOfTree <== last.out;
     }
     level[LEVELS - 1].parent === root;
 

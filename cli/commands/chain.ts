@@ -5,13 +5,29 @@
 import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Contract, type Signer } from "ethers";
-import { circuitId, deploySystem, policyParamsInput, type SystemAddresses } from "../../deploy/index.ts";
+import {
+  DevelopmentKeysError,
+  checkVerifierKeys,
+  circuitId,
+  deploySystem,
+  policyParamsInput,
+  type SystemAddresses,
+} from "../../deploy/index.ts";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { policyHash } from "../../prover/policy/index.ts";
 import { readAttestationFile, readKeyFile, readPolicyFile } from "../files.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { preflightContext, preflightSubmit } from "../preflight.ts";
+
+/** The loudly named option that lets development keys onto a chain other than a local development chain. */
+const ALLOW_DEV_KEYS = "--allow-development-keys-on-real-chain";
+
+/** A development-keys refusal becomes exit 1 with its message (naming the instance and `setup import`). */
+function refuseDevelopmentKeys(err: unknown): never {
+  if (err instanceof DevelopmentKeysError) throw new CliError(err.message, EXIT.negative);
+  throw err;
+}
 
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
 async function signerFor(network: string, envKey: string): Promise<{ signer: Signer; inProcess: boolean }> {
@@ -100,6 +116,11 @@ export function registerChain(program: Command): void {
       false,
     )
     .option("--audit-seeds-delay <blocks>", "also deploy AuditSeeds with this delay in blocks (1-200)")
+    .option(
+      ALLOW_DEV_KEYS,
+      "deploy verifiers of DEVELOPMENT keys to a chain other than 31337/1337 (throwaway test networks only)",
+      false,
+    )
     .option("--json", "machine-readable output", false)
     .action(
       async (o: {
@@ -109,6 +130,7 @@ export function registerChain(program: Command): void {
         out?: string;
         withScores: boolean;
         auditSeedsDelay?: string;
+        allowDevelopmentKeysOnRealChain: boolean;
         json: boolean;
       }) => {
         const manifest = readManifest();
@@ -117,13 +139,7 @@ export function registerChain(program: Command): void {
           .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
         if (verifiers.length === 0)
           throw new CliError("no pool circuit is built: run `rwa-attest build` first");
-        const dev = verifiers.some(([, n]) => manifest.instances[n]?.development);
-        const { signer, inProcess } = await signerFor(o.network, "DEPLOYER_KEY");
-        if (dev && !inProcess) {
-          process.stderr.write(
-            "WARNING: deploying verifiers of DEVELOPMENT keys: anyone with the setup secret can forge proofs.\n",
-          );
-        }
+        const { signer } = await signerFor(o.network, "DEPLOYER_KEY");
         const policy = readPolicyFile(o.policy);
         const scoreVerifiers = loadCatalogue()
           .filter((c) => c.template === "ScoreBacking" && manifest.instances[c.name])
@@ -144,11 +160,12 @@ export function registerChain(program: Command): void {
           policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
           ...(o.withScores ? { scores: { verifiers: scoreVerifiers } } : {}),
           auditSeedsDelay,
-        });
+          keys: { allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain },
+        }).catch(refuseDevelopmentKeys);
         if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
         output(o.json, addresses, () =>
           [
-            `chain ${addresses.chainId}${inProcess ? " (in-process: these contracts end with this command)" : ""}`,
+            `chain ${addresses.chainId}${o.network === "hardhat" ? " (in-process: these contracts end with this command)" : ""}`,
             `registry ${addresses.registry}`,
             `vault    ${addresses.vault}`,
             ...Object.entries(addresses.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
@@ -172,11 +189,29 @@ export function registerChain(program: Command): void {
     .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
     .requiredOption("--network <url>", "JSON-RPC URL (key in ORIGINATOR_KEY)")
     .option("--version <n>", "verifier version registered for the instance", "1")
+    .option(
+      ALLOW_DEV_KEYS,
+      "submit proofs of DEVELOPMENT keys to a chain other than 31337/1337 (throwaway test networks only)",
+      false,
+    )
     .option("--json", "machine-readable output", false)
     .action(
-      async (file: string, o: { deployment: string; network: string; version: string; json: boolean }) => {
+      async (
+        file: string,
+        o: {
+          deployment: string;
+          network: string;
+          version: string;
+          allowDevelopmentKeysOnRealChain: boolean;
+          json: boolean;
+        },
+      ) => {
         const att = readAttestationFile(file);
         const { registry, deployment, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
+        // proofs of development keys prove nothing: refused on real chains like their verifiers
+        await checkVerifierKeys(signer, [[`${pascalName(att.instance)}Verifier`, att.instance]], {
+          allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain,
+        }).catch(refuseDevelopmentKeys);
         if (deployment.registry.toLowerCase() !== att.registry.toLowerCase()) {
           throw new CliError(
             `attestation: made for registry ${att.registry}, the deployment's is ${deployment.registry}`,
@@ -219,12 +254,16 @@ export function registerChain(program: Command): void {
     .argument("<key>", "originator key file from `rwa-attest keys generate`")
     .requiredOption("--deployment <file>", "deployment JSON from `rwa-attest deploy --out`")
     .requiredOption(...networkOption("ORIGINATOR_KEY"))
-    .option("--valid-from <period>", "first period the key may sign", "1")
+    .option(
+      "--valid-from <day>",
+      "first day (days since 1970-01-01, UTC) on which submissions under the key are accepted",
+      "1",
+    )
     .option("--json", "machine-readable output", false)
     .action(
       async (file: string, o: { deployment: string; network: string; validFrom: string; json: boolean }) => {
         if (!/^[0-9]+$/.test(o.validFrom) || BigInt(o.validFrom) >= 1n << 32n)
-          throw new CliError(`--valid-from: expected a 32-bit period, got ${o.validFrom}`);
+          throw new CliError(`--valid-from: expected a 32-bit day number, got ${o.validFrom}`);
         const key = await readKeyFile(file);
         const { registry, signer } = await registryFor(o.deployment, o.network, "ORIGINATOR_KEY");
         const keyHash = (await registry.getFunction("keyHashOf")(...key.publicKey)) as bigint;

@@ -1,7 +1,7 @@
 /** `rwa-attest keys`: originator keys (Baby Jubjub EdDSA-Poseidon). */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { newKeyFile, readKeyFile, workPath, writeSecretJson } from "../files.ts";
 import { CliError, output } from "../io.ts";
 
@@ -44,8 +44,8 @@ export function registerKeys(program: Command): void {
       if (o.registry !== undefined) {
         if (!/^0x[0-9a-fA-F]{40}$/.test(o.registry))
           throw new CliError(`--registry: not a 20-byte hex address: ${o.registry}`);
-        if (!/^[0-9]+$/.test(o.chainId) || BigInt(o.chainId) >= 1n << 64n)
-          throw new CliError(`--chain-id: not a 64-bit chain id: ${o.chainId}`);
+        if (!/^[0-9]+$/.test(o.chainId) || BigInt(o.chainId) > MAX_CHAIN_ID)
+          throw new CliError(`--chain-id: expected a chain id of at most 2^93 - 1, got ${o.chainId}`);
         const domain = domainWord(o.registry, BigInt(o.chainId));
         pub.keyHash = (await registryKeyHash(key.publicKey, domain)).toString();
       }

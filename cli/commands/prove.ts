@@ -6,7 +6,6 @@ import { attestationToJson, attestPool, DEFAULT_POOL_INSTANCE } from "../../prov
 import { deriveSalts } from "../../prover/commitment/encoding.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import {
-  readAttestationFile,
   readKeyFile,
   readPolicyFile,
   readTapeFileWithInfo,
@@ -16,7 +15,7 @@ import {
 } from "../files.ts";
 import { counted } from "../../prover/tape/index.ts";
 import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
-import { CliError, EXIT, output, readUserJson } from "../io.ts";
+import { CliError, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";
 import { verifyAttestationCommand } from "./verify.ts";
 

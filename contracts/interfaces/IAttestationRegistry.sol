@@ -28,13 +28,16 @@ interface IAttestationRegistry {
     }
 
     /// @notice An approved originator key, identified by its hash in this registry,
-    /// keyHash = Poseidon(Ax, Ay, domainSignal()) (`approved` is always true for a recorded key).
+    /// keyHash = Poseidon(Ax, Ay, domainSignal()) (`approved` is always true for a recorded key). validFrom and
+    /// validUntil are days since 1970-01-01 (inclusive) on which the key may be used to submit; `index` is its
+    /// approval number, which each recorded attestation keeps (revoking the key makes them ineligible).
     struct KeyRecord {
         address originator;
         uint32 validFrom;
         uint32 validUntil;
         bool approved;
         bool revoked;
+        uint16 index;
     }
 
     /// @notice A verifier contract registered for a circuit instance and version.
@@ -43,7 +46,10 @@ interface IAttestationRegistry {
         bool retired;
     }
 
-    /// @notice The latest complete attestation of a pool (figures packed as in the public signals).
+    /// @notice The latest complete attestation of a pool (figures packed as in the public signals); loanCount
+    /// is the committed number of loans of the whole tape. A return value, never stored: loanCount is appended
+    /// last so that the fields before it keep their ABI positions.
+    // solhint-disable-next-line gas-struct-packing
     struct Attestation {
         uint64 poolId;
         uint32 period;
@@ -53,6 +59,7 @@ interface IAttestationRegistry {
         uint256 figA;
         uint256 figB;
         uint256 figC;
+        uint32 loanCount;
     }
 
     error Registry__NotOriginator(address caller);
@@ -62,7 +69,10 @@ interface IAttestationRegistry {
     error Registry__NoProposal(address originator, uint256 keyHash);
     error Registry__KeyRevoked(uint256 keyHash);
     error Registry__KeyNotForOriginator(uint256 keyHash, address keyOriginator, address poolOriginator);
-    error Registry__KeyNotValidForPeriod(uint256 keyHash, uint32 period, uint32 validFrom, uint32 validUntil);
+    error Registry__KeyNotValidOn(uint256 keyHash, uint32 day, uint32 validFrom, uint32 validUntil);
+    error Registry__NotOnCurve(uint256 ax, uint256 ay);
+    error Registry__TooManyKeys(uint256 count);
+    error Registry__TooManyPolicies(uint256 count);
     error Registry__PolicyExists(uint256 policyHash);
     error Registry__UnknownPolicy(uint256 policyHash);
     error Registry__VerifierExists(bytes32 circuitId, uint16 version);
@@ -74,6 +84,8 @@ interface IAttestationRegistry {
     error Registry__NotFieldElement(uint256 ax, uint256 ay);
     error Registry__MalformedSignal(uint256 index, uint256 value);
     error Registry__PeriodNotAfterLast(uint64 poolId, uint32 period, uint32 last);
+    error Registry__PeriodStepTooLarge(uint64 poolId, uint32 period, uint32 last, uint32 maxPeriod);
+    error Registry__AsOfNotAfterLast(uint64 poolId, uint16 asOfDate, uint16 lastAsOfDate);
     error Registry__StalePeriod(uint64 asOf, uint64 minAllowed);
     error Registry__FutureAsOf(uint64 asOf, uint64 today);
     error Registry__BadChunk(uint16 chunkIndex, uint16 chunkCount);
@@ -83,6 +95,7 @@ interface IAttestationRegistry {
     error Registry__InvalidProof(uint64 poolId, uint32 period, uint16 chunkIndex);
     error Registry__ZeroAddress();
     error Registry__BadMaxAge(uint64 maxAge);
+    error Registry__ChainIdTooLarge(uint256 chainId, uint256 maxChainId);
 
     event KeyProposed(address indexed originator, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
     event KeyApproved(address indexed originator, uint256 indexed keyHash, uint32 validFrom);
@@ -93,6 +106,8 @@ interface IAttestationRegistry {
     event VerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
     event PoolRegistered(uint64 indexed poolId, address indexed originator);
     event ChunkAccepted(uint64 indexed poolId, uint32 indexed period, uint16 chunkIndex, uint16 chunkCount);
+    /// @notice A chunk batch in progress was dropped for a newer one (docs/CONTRACTS.md, "Chunks").
+    event ChunkBatchReplaced(uint64 indexed poolId, uint32 indexed period, uint16 chunksDropped);
     event AttestationRecorded(
         uint64 indexed poolId,
         uint32 indexed period,
@@ -100,7 +115,8 @@ interface IAttestationRegistry {
         uint256 policyHash,
         uint256 figA,
         uint256 figB,
-        uint256 figC
+        uint256 figC,
+        uint32 loanCount
     );
 
     function submitAttestation(
@@ -125,6 +141,10 @@ interface IAttestationRegistry {
     /// @notice The tape root and period of the pool's latest recorded attestation ((0, 0) if none): companion
     /// proofs about the same tape (provider-backed scores, borrower proofs) check their root against it.
     function attestedRoot(uint64 poolId) external view returns (uint256 root, uint32 period);
+
+    /// @notice The committed loan count of the pool's recorded attestation of `period`, kept for the last
+    /// historyLength() attestations of the pool (`recorded` false otherwise): audit seeds sample over it.
+    function recordedLoanCount(uint64 poolId, uint32 period) external view returns (bool recorded, uint32 loanCount);
 
     function domainSignal() external view returns (uint256);
 

@@ -27,12 +27,15 @@ interface IProviderRegistry {
     error Providers__KeyNotValidOn(uint256 keyHash, uint32 day, uint32 validFrom, uint32 validUntil);
     error Providers__NoProposal(address provider, uint256 keyHash);
     error Providers__NotFieldElement(uint256 ax, uint256 ay);
+    error Providers__NotOnCurve(uint256 ax, uint256 ay);
+    error Providers__UnknownModel(address provider, uint256 modelId);
     error Providers__ZeroAddress();
 
     event ProviderKeyProposed(address indexed provider, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
     event ProviderKeyApproved(address indexed provider, uint256 indexed keyHash, uint32 validFrom);
     event ProviderKeyRotated(address indexed provider, uint256 indexed oldKeyHash, uint32 validUntil);
     event ProviderKeyRevoked(address indexed provider, uint256 indexed keyHash);
+    event ProviderModelRegistered(address indexed provider, uint256 modelId);
 
     /// @notice Proposes the caller's public key, valid from day `validFrom`; returns keyHash = Poseidon(ax, ay).
     function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash);
@@ -49,4 +52,10 @@ interface IProviderRegistry {
 
     /// @notice Reverts with the reason unless the key is approved, not revoked and valid on `day`.
     function checkKey(uint256 keyHash, uint32 day) external view;
+
+    /// @notice Registers a model (scale) id the caller, a provider with an approved key, scores with.
+    function registerModel(uint256 modelId) external;
+
+    /// @notice The provider of an approved key; reverts (Providers__UnknownModel) unless it registered `modelId`.
+    function checkModel(uint256 keyHash, uint256 modelId) external view returns (address provider);
 }

@@ -2,10 +2,18 @@
 pragma solidity 0.8.28;
 
 /// @title PoolSignalsCodec
-/// @notice Unpacks the packed public signals of the pool attestation circuit (docs/INTERFACES.md).
+/// @notice Unpacks the packed public signals of the pool attestation circuit (docs/INTERFACES.md), and packs
+/// the domain word every proof binds: `registry | chainId << 160`.
 library PoolSignalsCodec {
     uint256 internal constant SLOT62 = (1 << 62) - 1;
-    uint256 internal constant POOL_BITS = 144;
+    /// @dev poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 | loanCount 32.
+    uint256 internal constant POOL_BITS = 176;
+    /// @dev The largest chain id a domain word can carry: with it, `registry | chainId << 160` stays below the
+    /// BN254 field modulus for every address, so the word enters the circuits unreduced (2^93 - 1).
+    uint256 internal constant MAX_CHAIN_ID = (1 << 93) - 1;
+
+    /// @notice A chain id above MAX_CHAIN_ID: refused, never truncated.
+    error Codec__ChainIdTooLarge(uint256 chainId, uint256 maxChainId);
     uint256 internal constant FIG_AB_BITS = 248;
     uint256 internal constant FIG_C_BITS = 162;
 
@@ -29,8 +37,14 @@ library PoolSignalsCodec {
         return uint16(pool >> 128);
     }
 
+    /// @dev The loan count of the whole tape, committed and proven packed by the pool circuit.
+    function loanCount(uint256 pool) internal pure returns (uint32) {
+        return uint32(pool >> 144);
+    }
+
     function domain(address registry, uint256 chainId) internal pure returns (uint256) {
-        return uint256(uint160(registry)) | (uint256(uint64(chainId)) << 160);
+        if (chainId > MAX_CHAIN_ID) revert Codec__ChainIdTooLarge(chainId, MAX_CHAIN_ID);
+        return uint256(uint160(registry)) | (chainId << 160);
     }
 
     /// @dev The i-th 62-bit slot (0..3) of figA or figB.

@@ -47,11 +47,17 @@ function uint(name: string, v: unknown, bits: number): bigint {
   return b;
 }
 
-/** The domain word: registry address (160 bits) | chainId (64 bits) << 160. */
+/**
+ * The largest chain id a domain word carries, 2^93 - 1: with it `registry | chainId << 160` stays below the
+ * BN254 field modulus for every address (PoolSignalsCodec.MAX_CHAIN_ID). Larger ids are refused, never cut.
+ */
+export const MAX_CHAIN_ID = (1n << 93n) - 1n;
+
+/** The domain word: registry address (160 bits) | chainId (up to 93 bits) << 160. */
 export function domainWord(registry: string, chainId: bigint): bigint {
   if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
     throw new TypeError(`registry: expected a 20-byte hex address, got ${String(registry)}`);
-  return BigInt(registry) | (uint("chainId", chainId, 64) << 160n);
+  return BigInt(registry) | (uint("chainId", chainId, 93) << 160n);
 }
 
 /** The word of the signed message that binds pool, period, date and chunk count. */

@@ -28,6 +28,8 @@ export interface PoolContext {
   asOfDate: bigint;
   chunkIndex: bigint;
   chunkCount: bigint;
+  /** The committed loan count of the whole tape (32 bits; 0 when absent). */
+  loanCount?: bigint;
 }
 
 /** Policy parameters in docs/INTERFACES.md order. */
@@ -51,21 +53,22 @@ function put(value: bigint, bits: number, name: string): bigint {
   return value;
 }
 
-/** Packs `poolId | period << 64 | asOfDate << 96 | chunkIndex << 112 | chunkCount << 128`. */
+/** Packs `poolId | period << 64 | asOfDate << 96 | chunkIndex << 112 | chunkCount << 128 | loanCount << 144`. */
 export function packPool(c: PoolContext): bigint {
   return (
     put(c.poolId, 64, "poolId") |
     (put(c.period, 32, "period") << 64n) |
     (put(c.asOfDate, 16, "asOfDate") << 96n) |
     (put(c.chunkIndex, 16, "chunkIndex") << 112n) |
-    (put(c.chunkCount, 16, "chunkCount") << 128n)
+    (put(c.chunkCount, 16, "chunkCount") << 128n) |
+    (put(c.loanCount ?? 0n, 32, "loanCount") << 144n)
   );
 }
 
-/** Packs `registry address | chainId << 160`. */
+/** Packs `registry address | chainId << 160`; chain ids above 2^93 - 1 are refused (docs/INTERFACES.md). */
 export function packDomain(registry: string, chainId: bigint): bigint {
   if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) throw new TypeError(`registry: not an address: ${registry}`);
-  return BigInt(registry) | (put(chainId, 64, "chainId") << 160n);
+  return BigInt(registry) | (put(chainId, 93, "chainId") << 160n);
 }
 
 /** Packs the figures into [figA, figB, figC]. */

@@ -102,8 +102,9 @@ describe.skipIf(!BUILT)("chain split (two anvil nodes)", () => {
       [7n],
     );
     const today = Math.floor(Date.now() / 86_400_000);
-    const prove = async (period: number) => {
-      const tape = { ...generateSyntheticTape({ seed: 31, loans: 8, poolId: 7n, asOfDate: today }), period };
+    // asOfDate increases with every attestation of a pool: the first is dated yesterday, the next today
+    const prove = async (period: number, asOfDate: number) => {
+      const tape = { ...generateSyntheticTape({ seed: 31, loans: 8, poolId: 7n, asOfDate }), period };
       const { attestation } = await attestPool({
         tape,
         policy: DEFAULT_POLICY,
@@ -114,7 +115,7 @@ describe.skipIf(!BUILT)("chain split (two anvil nodes)", () => {
       });
       return attestation.chunks[0]!;
     };
-    const first = await prove(202601);
+    const first = await prove(202601, today - 1);
     await submitAttestation(
       registry.connect(originator) as Contract,
       INSTANCE,
@@ -122,7 +123,7 @@ describe.skipIf(!BUILT)("chain split (two anvil nodes)", () => {
       first.proof,
       first.publicSignals,
     );
-    const next = await prove(202602);
+    const next = await prove(202602, today);
 
     // chain B: the same state, another chain id
     const chainB = await anvil(["--fork-url", chainA, "--chain-id", "999"]);

@@ -118,6 +118,8 @@ export interface AttestContext {
   asOfDate?: bigint;
   chunkIndex?: bigint;
   chunkCount?: bigint;
+  /** The committed loan count of the whole tape (default 0, what real proofs carry until the circuit does). */
+  loanCount?: bigint;
   figures?: PoolFigures;
   root?: bigint;
   /** The registry and chain the proof is made for: they enter the default keyHash. */
@@ -164,14 +166,29 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const registryAddress = await registry.getAddress();
   const today = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / DAY;
+  const increaseTime = async (seconds: bigint) => {
+    await ethers.provider.send("evm_increaseTime", [Number(seconds)]);
+    await ethers.provider.send("evm_mine", []);
+  };
+  // asOfDate must increase with every attestation of a pool: by default a pool's next attestation is dated
+  // the day after its last recorded one (today for the first), and the chain's clock is advanced to that day
+  // when it has not come yet.
+  const nextAsOf = async (poolId: bigint): Promise<bigint> => {
+    const now = await today();
+    const last = BigInt((await registry.getFunction("attestation")(poolId)).asOfDate as bigint);
+    if (last === 0n || last < now) return now;
+    await increaseTime((last + 1n - now) * DAY);
+    return last + 1n;
+  };
   const resolve = async (ctx: AttestContext): Promise<Required<AttestContext>> => {
     const where = { registry: ctx.registry ?? registryAddress, chainId: ctx.chainId ?? chainId };
     return {
       poolId: ctx.poolId,
       period: ctx.period,
-      asOfDate: ctx.asOfDate ?? (await today()),
+      asOfDate: ctx.asOfDate ?? (await nextAsOf(ctx.poolId)),
       chunkIndex: ctx.chunkIndex ?? 0n,
       chunkCount: ctx.chunkCount ?? 1n,
+      loanCount: ctx.loanCount ?? 0n,
       figures: ctx.figures ?? healthyFigures(),
       root: ctx.root ?? 0x1234567890abcdefn,
       ...where,
@@ -207,10 +224,7 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
       return tx.wait();
     },
     today,
-    increaseTime: async (seconds) => {
-      await ethers.provider.send("evm_increaseTime", [Number(seconds)]);
-      await ethers.provider.send("evm_mine", []);
-    },
+    increaseTime,
   };
 }
 

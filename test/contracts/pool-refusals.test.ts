@@ -55,7 +55,8 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
   let reg: Contract;
   let vault: Contract;
   let today: number;
-  /** Pool 1, period 2, as of today: the tape of the cases refused for their binding (key, policy, domain). */
+  /** Pool 1, period 2, as of two days ago: the tape of the cases refused for their binding (key, policy,
+   * domain). Pool 1's periods are dated today - 3, - 2, - 1 and today: asOfDate increases with every period. */
   let tapeP2: LoanTape;
   /** Pool 2's two-chunk attestation (recorded in the chunked test, goes stale in the last one). */
   let chunked: Attestation;
@@ -65,7 +66,7 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     reg = w.registry;
     vault = w.vault;
     today = await w.today();
-    tapeP2 = poolTape({ seed: 2, loans: 8, poolId: 1n, period: 2, asOfDate: today });
+    tapeP2 = poolTape({ seed: 2, loans: 8, poolId: 1n, period: 2, asOfDate: today - 2 });
   });
   afterAll(async () => {
     await w?.close();
@@ -73,7 +74,7 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
   });
 
   it("invalid proof: a changed public signal or a corrupted point is refused as Registry__InvalidProof; the untouched proof is recorded once, then refused as a replay", async () => {
-    const tape = poolTape({ seed: 1, loans: 8, poolId: 1n, period: 1, asOfDate: today });
+    const tape = poolTape({ seed: 1, loans: 8, poolId: 1n, period: 1, asOfDate: today - 3 });
     const att = await w.prove(tape);
     const c = only(att);
     const invalid = { name: "Registry__InvalidProof", args: [1n, 1n, 0n] };
@@ -96,7 +97,7 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     await w.submit(c);
     const rec = await readAttestation(reg, 1n);
     expect(rec?.period).toBe(1n);
-    expect(rec?.asOfDate).toBe(BigInt(today));
+    expect(rec?.asOfDate).toBe(BigInt(today - 3));
     expect(rec?.policyHash).toBe(w.policyHash);
     expect(rec?.figures).toEqual(asPoolFigures(att.figures));
     expect(att.figures.breaches).toBe(0);
@@ -168,7 +169,9 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
 
   it("replayed period: an earlier period after a later one is refused as Registry__PeriodNotAfterLast", async () => {
     const p2 = only(await w.prove(tapeP2));
-    const p3 = only(await w.prove(poolTape({ seed: 3, loans: 8, poolId: 1n, period: 3, asOfDate: today })));
+    const p3 = only(
+      await w.prove(poolTape({ seed: 3, loans: 8, poolId: 1n, period: 3, asOfDate: today - 1 })),
+    );
     await w.submit(p3);
     expect((await readAttestation(reg, 1n))?.period).toBe(3n);
     expect(await w.verifies(p2)).toBe(true);

@@ -91,11 +91,16 @@ beforeAll(async () => {
     readFileSync(join(REPO_ROOT, manifest.instances[BORROWER_INSTANCE]!.artifacts.vkey!.path), "utf8"),
   );
   provider = await generateProviderKey();
-  const ph = await onboardProvider(providers, providers.connect(signers[2]!) as Contract, {
-    ax: provider.publicKey[0],
-    ay: provider.publicKey[1],
-    validFrom: today - 400,
-  });
+  const ph = await onboardProvider(
+    providers,
+    providers.connect(signers[2]!) as Contract,
+    {
+      ax: provider.publicKey[0],
+      ay: provider.publicKey[1],
+      validFrom: today - 400,
+    },
+    [2],
+  );
   expect(ph).toBe(await keyHash(provider.publicKey));
   gate = await deployBorrowerGate(gov, {
     providers: await providers.getAddress(),

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
@@ -461,8 +461,8 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!isFieldElement(pub[i])) throw invalid(`body/providerPublicKey/${i}`, "not a field element");
       const providerKeyHash = (await keyHash([BigInt(pub[0]), BigInt(pub[1])])).toString();
       const chainId = body.chainId ?? String((a.data as { chainId?: unknown } | null)?.chainId ?? "");
-      if (!/^[0-9]{1,20}$/.test(chainId) || BigInt(chainId) >= 1n << 64n)
-        throw invalid("body/chainId", `expected a chain id below 2^64, got "${chainId}"`);
+      if (!/^[0-9]{1,28}$/.test(chainId) || BigInt(chainId) > MAX_CHAIN_ID)
+        throw invalid("body/chainId", `expected a chain id of at most 2^93 - 1, got "${chainId}"`);
       for (const [i, b] of body.batches.entries()) {
         const at = `body/batches/${i}`;
         if (b.providerKeyHash !== providerKeyHash) {
@@ -538,7 +538,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError("validation", "registry and chainId go together");
       let keyHash: string | undefined;
       if (registry !== undefined && chainId !== undefined) {
-        if (BigInt(chainId) >= 1n << 64n) throw new ApiError("validation", "chainId: above 2^64 - 1");
+        if (BigInt(chainId) > MAX_CHAIN_ID) throw new ApiError("validation", "chainId: above 2^93 - 1");
         keyHash = (await registryKeyHash(k.publicKey, domainWord(registry, BigInt(chainId)))).toString();
       }
       return {
