@@ -49,7 +49,7 @@ describe("TrancheVault property test", () => {
       const big = (lo: bigint, hi: bigint) =>
         lo + (BigInt(Math.floor(rand() * 1e9)) * (hi - lo)) / 1_000_000_000n;
       const vault = w.vault;
-      const model = new VaultModel(modelParams(w.config));
+      const model = new VaultModel(modelParams(w.config), await vault.getFunction("lastCloseAt")());
       const atts = new Map<bigint, AttestedPool>();
       const periods = new Map<bigint, bigint>([
         [1n, 0n],
