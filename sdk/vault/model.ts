@@ -279,9 +279,11 @@ export class VaultModel {
   removePool(poolId: bigint, a: AttestedPool): bigint {
     const pos = this.positions.get(poolId);
     if (pos === undefined || !pos.listed) throw new RangeError(`poolId: ${poolId} not listed`);
-    if (a.period > pos.lastPeriod) this.realise(pos, a);
-    if (pos.principal !== 0n && a.figures.outstanding !== 0n)
+    const newLoss =
+      a.period > pos.lastPeriod ? chargeOffLoss(pos.principal, a.figures, pos.chargedOffSeen) : 0n;
+    if (pos.principal - newLoss !== 0n && a.figures.outstanding !== 0n)
       throw new RangeError(`poolId: ${poolId} is still active`);
+    if (a.period > pos.lastPeriod) this.realise(pos, a);
     const written = pos.principal;
     this.pendingLoss += written;
     pos.principal = 0n;
@@ -391,8 +393,8 @@ export class VaultModel {
       this.triggered,
       p,
     );
-    this.balances = l.balances;
-    this.pdl = l.pdl;
+    this.balances = [...l.balances];
+    this.pdl = [...l.pdl];
     this.reserve = l.reserve;
     const markdown = principal - value;
     const { claims, nav } = allocateMarkdown(l, markdown);
@@ -406,8 +408,7 @@ export class VaultModel {
     const deposit = (t: T, check: boolean) => {
       const assets = this.pendingDeposits[t];
       if (assets === 0n) return;
-      if (infoDay <= this.depositInfoDay[t])
-        return void (deferredDeposits[t] = DEFER.locked);
+      if (infoDay <= this.depositInfoDay[t]) return void (deferredDeposits[t] = DEFER.locked);
       if (this.impaired(t, snapC[t], snapS[t])) return void (deferredDeposits[t] = DEFER.impaired);
       if (check) {
         const v: Triple = [...this.claims];
@@ -424,8 +425,7 @@ export class VaultModel {
     const redeem = (t: T, check: boolean) => {
       const shares = this.pendingRedeemShares[t];
       if (shares === 0n) return;
-      if (infoDay <= this.redeemInfoDay[t])
-        return void (deferredRedemptions[t] = DEFER.locked);
+      if (infoDay <= this.redeemInfoDay[t]) return void (deferredRedemptions[t] = DEFER.locked);
       if (t !== 0 && this.triggered) return void (deferredRedemptions[t] = DEFER.trigger);
       let assets = redeemValue(snapC[t], snapS[t], shares);
       if (assets > this.claims[t]) assets = this.claims[t];
