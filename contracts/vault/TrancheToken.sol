@@ -11,7 +11,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
-import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575Share} from "../interfaces/IERC7540.sol";
+import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "../interfaces/IERC7540.sol";
 
 /// @title TrancheToken
 /// @notice Shares of one tranche, an ERC-7540 asynchronous ERC-4626 vault (deposit and redeem both
@@ -21,7 +21,7 @@ import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575Share} from "
 /// `deposit`/`mint` and `redeem`/`withdraw` then claim from the settled request (partially if wished), emitting
 /// `Deposit`/`Withdraw`. Previews revert (the price is unknown until the close); max* views return what is
 /// claimable. Conversions use 10^6 virtual shares and one virtual asset.
-contract TrancheToken is ERC4626, ReentrancyGuard, IERC165, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC7575Share {
+contract TrancheToken is ERC4626, ReentrancyGuard, IERC165, IERC7540Operator, IERC7540Deposit, IERC7540Redeem {
     using SafeERC20 for IERC20;
 
     // solhint-disable-next-line immutable-vars-naming
@@ -104,7 +104,7 @@ contract TrancheToken is ERC4626, ReentrancyGuard, IERC165, IERC7540Operator, IE
             id == type(IERC7540Operator).interfaceId ||
             id == type(IERC7540Deposit).interfaceId ||
             id == type(IERC7540Redeem).interfaceId ||
-            id == type(IERC7575Share).interfaceId;
+            id == type(IERC7575).interfaceId;
     }
 
     // ---------------------------------------------------------------- ERC-4626 claims
@@ -129,20 +129,27 @@ contract TrancheToken is ERC4626, ReentrancyGuard, IERC165, IERC7540Operator, IE
         (shares, ) = vault.claimableRedeem(tranche, controller);
     }
 
-    function previewDeposit(uint256) public pure override returns (uint256) {
-        revert ITrancheVault.Vault__AsyncOnly();
+    function previewDeposit(uint256) public view override returns (uint256) {
+        return _asyncOnly();
     }
 
-    function previewMint(uint256) public pure override returns (uint256) {
-        revert ITrancheVault.Vault__AsyncOnly();
+    function previewMint(uint256) public view override returns (uint256) {
+        return _asyncOnly();
     }
 
-    function previewWithdraw(uint256) public pure override returns (uint256) {
-        revert ITrancheVault.Vault__AsyncOnly();
+    function previewWithdraw(uint256) public view override returns (uint256) {
+        return _asyncOnly();
     }
 
-    function previewRedeem(uint256) public pure override returns (uint256) {
-        revert ITrancheVault.Vault__AsyncOnly();
+    function previewRedeem(uint256) public view override returns (uint256) {
+        return _asyncOnly();
+    }
+
+    /// @dev Always reverts (the condition only keeps the compiler from flagging OpenZeppelin's synchronous
+    /// paths, which these overrides replace, as unreachable).
+    function _asyncOnly() private view returns (uint256) {
+        if (address(vault) != address(0)) revert ITrancheVault.Vault__AsyncOnly();
+        return 0;
     }
 
     function deposit(uint256 assets, address receiver) public override returns (uint256) {
@@ -150,7 +157,11 @@ contract TrancheToken is ERC4626, ReentrancyGuard, IERC165, IERC7540Operator, IE
     }
 
     /// @notice Claims `assets` of the controller's settled deposit request as shares sent to `receiver`.
-    function deposit(uint256 assets, address receiver, address controller) public nonReentrant returns (uint256 shares) {
+    function deposit(
+        uint256 assets,
+        address receiver,
+        address controller
+    ) public nonReentrant returns (uint256 shares) {
         _authorised(controller);
         (, shares) = vault.claimDepositFor(tranche, controller, receiver, assets, 0);
         emit Deposit(controller, receiver, assets, shares);
