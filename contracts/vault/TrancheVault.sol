@@ -73,10 +73,12 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     uint256 public cash;
     uint256 public escrowedDeposits;
     uint256 public reservedRedemptions;
-    uint256 public pendingIncome;
-    uint256 public pendingLoss;
-    uint256 public cumulativeLoss;
-    uint256 public cumulativeFunded;
+    /// @notice Income and realised loss since the last close (one slot: both are read and reset at a close).
+    uint128 public pendingIncome;
+    uint128 public pendingLoss;
+    /// @notice Principal ever funded and losses ever realised, the trigger's loss ratio (one slot).
+    uint128 public cumulativeFunded;
+    uint128 public cumulativeLoss;
     uint64 public epoch;
     uint64 public lastCloseAt;
     bool public triggered;
@@ -100,6 +102,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
 
     /// @dev What the marking of the pools found at a close.
     struct Marks {
+        uint256 loss;
         uint256 principal;
         uint256 value;
         uint256 staleCut;
@@ -166,7 +169,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         if (amount == 0) revert Vault__ZeroAmount();
         IAttestationRegistry.Attestation memory a = registry.attestation(poolId);
         Position storage pos = positions[poolId];
-        if (pos.listed && a.period > pos.lastPeriod) _realise(poolId, pos, a);
+        if (pos.listed && a.period > pos.lastPeriod) _addLoss(_realise(poolId, pos, a));
         _checkEligible(poolId, a, pos.principal + amount);
         if (amount > cash) revert Vault__InsufficientCash(amount, cash);
         if (!pos.listed) {
@@ -179,7 +182,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         }
         pos.principal = (pos.principal + amount).toUint128();
         cash -= amount;
-        cumulativeFunded += amount;
+        cumulativeFunded = (cumulativeFunded + amount).toUint128();
         asset.safeTransfer(registry.poolOriginator(poolId), amount);
         emit PoolIncluded(poolId, amount, a.period);
     }
@@ -191,11 +194,11 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         Position storage pos = positions[poolId];
         if (!pos.listed) revert Vault__UnknownPool(poolId);
         IAttestationRegistry.Attestation memory a = registry.attestation(poolId);
-        if (a.period > pos.lastPeriod) _realise(poolId, pos, a);
+        if (a.period > pos.lastPeriod) _addLoss(_realise(poolId, pos, a));
         uint256 principal = pos.principal;
         uint256 out = a.figA.outstanding();
         if (principal != 0 && out != 0) revert Vault__PoolActive(poolId, principal, out);
-        pendingLoss += principal;
+        _addLoss(principal);
         pos.principal = 0;
         pos.listed = false;
         uint256 n = poolIds.length;
@@ -263,25 +266,30 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         }
         pos.principal -= principal.toUint128();
         cash += principal + interest;
-        pendingIncome += interest;
+        pendingIncome = (pendingIncome + interest).toUint128();
         emit CollectionReceived(poolId, principal, interest);
     }
 
     /// @dev Realises the charge-offs new since the position last saw the pool (chargedOff is cumulative):
     /// delta = max(chargedOff − seen, 0); loss = ceil(principal · delta / (outstanding + delta)).
-    function _realise(uint64 poolId, Position storage pos, IAttestationRegistry.Attestation memory a) private {
+    function _realise(
+        uint64 poolId,
+        Position storage pos,
+        IAttestationRegistry.Attestation memory a
+    ) private returns (uint256 loss) {
         uint256 co = a.figB.chargedOff();
         uint256 seen = pos.chargedOffSeen;
         uint256 delta = co > seen ? co - seen : 0;
         uint256 base = a.figA.outstanding() + delta;
-        uint256 loss = base == 0 ? 0 : Math.mulDiv(pos.principal, delta, base, Math.Rounding.Ceil);
+        loss = base == 0 ? 0 : Math.mulDiv(pos.principal, delta, base, Math.Rounding.Ceil);
         pos.principal -= loss.toUint128();
         pos.lastPeriod = a.period;
         pos.chargedOffSeen = co.toUint80();
-        if (loss != 0) {
-            pendingLoss += loss;
-            emit ChargeOffRealised(poolId, a.period, loss);
-        }
+        if (loss != 0) emit ChargeOffRealised(poolId, a.period, loss);
+    }
+
+    function _addLoss(uint256 loss) private {
+        if (loss != 0) pendingLoss = (pendingLoss + loss).toUint128();
     }
 
     /// @notice Provisional value of a position of `principal` under attestation `a`: principal less the
@@ -559,12 +567,12 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         if (msg.sender != owner() && block.timestamp < endsAt) revert Vault__EpochNotOver(endsAt, uint64(block.timestamp));
         uint64 e = epoch + 1;
         Marks memory m = _markPools(cfg.maxAge);
-        uint256 loss = pendingLoss;
+        uint256 loss = pendingLoss + m.loss;
         uint256 income = pendingIncome;
         pendingLoss = 0;
         pendingIncome = 0;
         uint256 cumLoss = cumulativeLoss + loss;
-        cumulativeLoss = cumLoss;
+        if (loss != 0) cumulativeLoss = cumLoss.toUint128();
         bool trig = _trigger(e, m, cumLoss, cfg);
         _realisedWaterfall(e, loss, income, trig, cfg);
         uint256 nav = _allocateMarkdown(e, m.principal - m.value, m.staleCut);
@@ -592,7 +600,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
             Position storage pos = positions[id];
             if (pos.principal == 0) continue;
             IAttestationRegistry.Attestation memory a = registry.attestation(id);
-            if (a.period > pos.lastPeriod) _realise(id, pos, a);
+            if (a.period > pos.lastPeriod) m.loss += _realise(id, pos, a);
             uint256 p = pos.principal;
             (uint256 v, uint256 cut) = poolValue(p, a);
             m.principal += p;
