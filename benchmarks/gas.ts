@@ -178,7 +178,9 @@ const batchesBefore = [
   await w.vault.getFunction("depositBatch")(2),
   await w.vault.getFunction("redeemBatch")(0),
 ];
-const closeReceipt = (await (await w.vault.getFunction("closeEpoch")()).wait())!;
+const closeReceipt = (await (
+  (await w.vault.getFunction("closeEpoch")()) as ContractTransactionResponse
+).wait()) as TransactionReceipt;
 const close10 = closeReceipt.gasUsed;
 const batchesAfter = [
   await w.vault.getFunction("depositBatch")(1),
