@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+// The events are the standards' own: their indexing is fixed by ERC-7540, not chosen here.
+/* solhint-disable gas-indexed-events */
+
 /// @title ERC-7540 and ERC-7575 interfaces (asynchronous ERC-4626 vaults)
 /// @notice Written from the standards' texts (eips.ethereum.org/EIPS/eip-7540, eip-7575); the tranche tokens
 /// implement them. Their ERC-165 ids are checked against the standards' constants in test/solidity.

@@ -688,11 +688,12 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         emit MarkdownApplied(e, markdown, staleCut, c);
     }
 
-    /// @dev Deposits into a tranche are suspended while it carries a PDL, while its claim is below
+    /// @dev Deposits into a tranche are suspended while it or a tranche senior to it carries a PDL (cures go
+    /// senior first, so a deficiency above would come before the depositor's claim), while its claim is below
     /// IMPAIRED_CLAIM_BPS of its realised claim (or 0 with shares outstanding), and for junior while the
     /// trigger is on or a trapped residual waits: no deposit inherits a loss or captures a cure or release.
     function _impaired(uint256 t, uint256 claim, uint256 supply) private view returns (bool) {
-        if (pdl[t] != 0) return true;
+        for (uint256 i = 0; i <= t; ++i) if (pdl[i] != 0) return true;
         if (t == 2 && (triggered || excessReserve != 0)) return true;
         if (supply == 0) return false;
         return claim == 0 || claim * BPS < balances[t] * IMPAIRED_CLAIM_BPS;

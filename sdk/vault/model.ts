@@ -346,7 +346,8 @@ export class VaultModel {
   }
 
   private impaired(t: T, claim: bigint, supply: bigint): boolean {
-    if (this.pdl[t] !== 0n) return true;
+    // a PDL on this tranche or a senior one (cures go senior first)
+    for (let i = 0; i <= t; i++) if (this.pdl[i] !== 0n) return true;
     if (t === 2 && (this.triggered || this.reserve !== 0n)) return true;
     if (supply === 0n) return false;
     return claim === 0n || claim * BPS < this.balances[t] * IMPAIRED_CLAIM_BPS;
