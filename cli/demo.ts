@@ -208,7 +208,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const summary = summariseClose(vault.interface, receipt.logs);
     step(
       `${title} (epoch ${summary.epoch})`,
-      explainClose(summary, (v) => money(v, 6)),
+      explainClose(summary, (v) => money(v / 10_000n, 2)), // to the cent
     );
     return receipt.gasUsed as bigint;
   };

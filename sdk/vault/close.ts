@@ -109,6 +109,8 @@ export function explainClose(s: CloseSummary, fmt: (v: bigint) => string): strin
     parts.push(
       `trigger ${s.trigger.on ? "ON" : "cured"} (60+ dpd ${Number(s.trigger.delinquent60Bps) / 100}%, cumulative losses ${Number(s.trigger.lossBps) / 100}%)`,
     );
+  if (s.claims.some((c, i) => c !== s.marked[i]))
+    parts.push(`after this close's deposits and redemptions: priced claims ${per(s.claims)}`);
   for (const d of s.deferred)
     parts.push(
       `${TRANCHES[d.tranche]} ${d.deposit ? "deposits" : "redemptions"} wait: ${DEFER_REASONS[d.reason] ?? d.reason}`,
