@@ -19,5 +19,20 @@ export default defineConfig({
       },
     },
   },
-  paths: { sources: "./contracts", tests: "./test/contracts", cache: "./cache", artifacts: "./artifacts" },
+  paths: {
+    sources: "./contracts",
+    tests: { solidity: "./test/solidity" },
+    cache: "./cache",
+    artifacts: "./artifacts",
+  },
+  // Solidity tests (test/solidity, `npx hardhat test solidity`): the default profile is CI-sized (npm test);
+  // `--test-profile bench` runs every property at least 1,000 times (docs/BENCHMARKS.md).
+  test: {
+    solidity: {
+      profiles: {
+        default: { fuzz: { runs: 64, seed: "0x13" }, invariant: { runs: 24, depth: 40 } },
+        bench: { fuzz: { runs: 1_000, seed: "0x13" }, invariant: { runs: 1_000, depth: 40 } },
+      },
+    },
+  },
 });

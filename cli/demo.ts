@@ -43,6 +43,7 @@ import {
   type TrancheSnapshot,
 } from "./report.ts";
 import { startProgress } from "./progress.ts";
+import { explainClose, summariseClose } from "../sdk/vault/close.ts";
 
 export interface DemoOptions {
   /** Loans in the pool (default 300). */
@@ -202,7 +203,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   for (const [who, tranche, amount] of [...deposits].reverse()) {
     await (await (vault.connect(who) as Contract).getFunction("requestDeposit")(tranche, amount)).wait();
   }
-  await (await vault.getFunction("closeEpoch")()).wait();
+  const closeAndExplain = async (title: string): Promise<bigint> => {
+    const receipt = await (await vault.getFunction("closeEpoch")()).wait();
+    const summary = summariseClose(vault.interface, receipt.logs);
+    step(
+      `${title} (epoch ${summary.epoch})`,
+      explainClose(summary, (v) => money(v / 10_000n, 2)), // to the cent
+    );
+    return receipt.gasUsed as bigint;
+  };
+  await closeAndExplain("Epoch closed: the requests executed");
   for (const [who, tranche] of deposits)
     await (await (vault.connect(who) as Contract).getFunction("claimDeposit")(tranche)).wait();
   const snapshot = async (label: string): Promise<TrancheSnapshot> => {
@@ -212,9 +222,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     return { label, senior: v[0]!, mezzanine: v[1]!, junior: v[2]! };
   };
   const tranches: TrancheSnapshot[] = [await snapshot("after deposits")];
+  const cfg = await vault.getFunction("config")();
   step(
     "Investors funded the tranches",
-    `senior 750,000, mezzanine 150,000, junior 100,000 (test stablecoin, 6 decimals); subordination 25%`,
+    `senior 750,000, mezzanine 150,000, junior 100,000 (test stablecoin, 6 decimals); subordination 25%. ` +
+      `Fixed at deployment: haircuts ${cfg.haircut30Bps / 100n}/${cfg.haircut60Bps / 100n}/${cfg.haircut90Bps / 100n}/${cfg.haircutDefaultedBps / 100n}% ` +
+      `on 30/60/90+/defaulted balances, stale or breached ${cfg.staleMarkdownBps / 100n}% (provisional markdowns); trigger at ` +
+      `${Number(cfg.triggerDelinquencyBps) / 100}% attested 60+ dpd or ${Number(cfg.triggerLossBps) / 100}% cumulative losses`,
   );
 
   // 4. Period 1: a synthetic tape of the last complete month, proven and submitted.
@@ -283,10 +297,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `include(pool ${poolId}, ${money(fundAmount, 6)}) passed the registry's attestation and the vault's limits; gas ${include}`,
     );
     const closeGas: bigint[] = [];
-    const close = async (): Promise<void> => {
-      closeGas.push((await (await vault.getFunction("closeEpoch")()).wait()).gasUsed as bigint);
+    const close = async (title: string): Promise<void> => {
+      closeGas.push(await closeAndExplain(title));
     };
-    await close();
+    await close(`Epoch closed on period ${tape1.period}`);
     tranches.push(await snapshot(`period ${tape1.period}`));
 
     // 6. Period 2: some loans roll into later buckets, default or are charged off.
@@ -311,12 +325,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `Period ${tape2.period} attested: losses`,
       `defaulted ${money(f2.defaulted, 2)} (was ${money(f1.defaulted, 2)}), charged off ${money(f2.chargedOff, 2)} (was ${money(f1.chargedOff, 2)}), 90+ dpd ${money(f2.bucket90, 2)}`,
     );
-    await close();
+    await close(`Epoch closed on period ${tape2.period}`);
     const after = await snapshot(`period ${tape2.period}`);
     tranches.push(after);
     const before = tranches[tranches.length - 2]!;
     step(
-      "Epoch closed: the waterfall applied the losses junior first",
+      "Tranche prices after period 2: losses and markdowns junior first",
       `junior ${money(before.junior, 6)} → ${money(after.junior, 6)}, mezzanine ${money(before.mezzanine, 6)} → ${money(after.mezzanine, 6)}, senior ${money(before.senior, 6)} → ${money(after.senior, 6)}`,
     );
 

@@ -81,12 +81,20 @@ export interface VaultConfig {
   maxBucket90Bps: number;
   maxConcentrationBps: number;
   minAverageScore: number;
+  /** Trigger: principal-weighted attested 60+ days delinquency (60-89, 90+, defaulted) above this share. */
+  triggerDelinquencyBps: number;
+  /** Trigger: cumulative realised losses above this share of the cumulative funded principal. */
+  triggerLossBps: number;
+  /** Must equal the registry's maxAge (the vault's constructor refuses a mismatch). */
   maxAge: bigint;
   epochLength: bigint;
   maxExposurePerPool: bigint;
 }
 
-/** A conservative default: 20% subordination, 1%/2% coupons per epoch, 45-day freshness, 30-day epochs. */
+/**
+ * A conservative default: 20% subordination, 1%/2% coupons per epoch, 45-day freshness, 30-day epochs; the
+ * trigger trips at 10% attested 60+ days delinquency or 5% cumulative realised losses.
+ */
 export const DEFAULT_VAULT_CONFIG: VaultConfig = {
   seniorCouponBps: 100,
   mezzanineCouponBps: 200,
@@ -101,6 +109,8 @@ export const DEFAULT_VAULT_CONFIG: VaultConfig = {
   maxBucket90Bps: 500,
   maxConcentrationBps: 2_500,
   minAverageScore: 600,
+  triggerDelinquencyBps: 1_000,
+  triggerLossBps: 500,
   maxAge: 45n * 86_400n,
   epochLength: 30n * 86_400n,
   maxExposurePerPool: 10n ** 15n,
@@ -484,7 +494,11 @@ export async function deploySystem(
   const v = await deployVault(signer, {
     asset,
     registry: await registry.getAddress(),
-    config: opts.vaultConfig,
+    // the vault's freshness window is the registry's (its constructor refuses a mismatch)
+    config: opts.vaultConfig ?? {
+      ...DEFAULT_VAULT_CONFIG,
+      maxAge: opts.maxAgeSeconds ?? DEFAULT_VAULT_CONFIG.maxAge,
+    },
     acceptedPolicies: (opts.policies ?? []).map((p) => p.hash),
   });
   const network = await signer.provider?.getNetwork();

@@ -4,15 +4,18 @@
  *   1. types (`tsc --noEmit`), lint (eslint, solhint) and format (prettier --check)
  *   2. `npm run build` for the instances tests use (incremental: a no-op when nothing changed)
  *   3. every vitest suite (circuits, prover, contracts on Hardhat's in-process network, API, analytics)
+ *   4. the Solidity property suite (`npx hardhat test solidity`, test/solidity, the CI-sized default profile;
+ *      `--test-profile bench` is the benchmark-sized run, docs/BENCHMARKS.md)
  *
  * Lint and format look at the files git tracks (plus new files staged with `git add`), not at whatever a
  * user created in the clone (a tour's work folder, a downloaded loan file); outside a git clone they look
  * at everything their ignore files allow.
  *
- * It ends with one plain line `tests: N passed, N failed, N skipped` that counts vitest's tests only; a
+ * It ends with one plain line `tests: N passed, N failed, N skipped` that counts tests only (vitest's and the Solidity suite's); a
  * failed step (types, lint, format, build, a suite that did not load) is named on its own line just before,
  * `failed steps: …`, and the exit code is non-zero on any failure.
- * Arguments after `--` go to vitest (e.g. `npm test -- test/tape`), which also skips the static checks.
+ * Arguments after `--` go to vitest (e.g. `npm test -- test/tape`), which also skips the static checks and
+ * the Solidity suite (`npm test -- test/solidity` runs only the Solidity suite).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -63,19 +66,22 @@ if (!step("build", process.execPath, [join(REPO_ROOT, "scripts", "build.ts"), "-
 }
 mkdirSync(join(REPO_ROOT, "reports"), { recursive: true });
 const report = join(REPO_ROOT, "reports", "vitest.json");
-const vitestOk = step("vitest", bin("vitest"), [
-  "run",
-  "--reporter=default",
-  "--reporter=json",
-  `--outputFile.json=${report}`,
-  ...args,
-]);
+const solidityOnly = args.length === 1 && args[0]!.replace(/\/$/, "") === "test/solidity";
+const vitestOk =
+  solidityOnly ||
+  step("vitest", bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...args,
+  ]);
 if (!vitestOk) failures.push("vitest");
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync(report)) {
+if (!solidityOnly && existsSync(report)) {
   const r = JSON.parse(readFileSync(report, "utf8")) as {
     numPassedTests: number;
     numFailedTests: number;
@@ -86,9 +92,35 @@ if (existsSync(report)) {
   failed = r.numFailedTests;
   skipped = r.numPendingTests + r.numTodoTests;
 }
-// A failed static check, or vitest failing without a failed test (a suite that did not load), is a failed
+// The Solidity property suite: its own runner, its counts added to the total.
+if (!focused || solidityOnly) {
+  const t0 = performance.now();
+  process.stderr.write("\n== solidity tests\n");
+  // Hardhat's CLI on this process's Node (its shebang would pick whatever `node` is first on PATH)
+  const cli = join(REPO_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+  const r = spawnSync(process.execPath, [cli, "test", "solidity"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  process.stderr.write(
+    out
+      .split("\n")
+      .filter((l) => !/^\s*(Warning|-->|\||\d+ \|)/.test(l))
+      .join("\n"),
+  );
+  const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const solPassed = count(/(\d+) passing/);
+  const solFailed = count(/(\d+) failing/);
+  passed += solPassed;
+  failed += solFailed;
+  const ok = r.status === 0 && solFailed === 0 && solPassed > 0;
+  if (!ok) failures.push("solidity");
+  process.stderr.write(
+    `== solidity tests: ${ok ? "ok" : "FAILED"} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+  );
+}
+
+// A failed static check, or a runner failing without a failed test (a suite that did not load), is a failed
 // step: named on its own line, never added to the test counts.
-const steps = failures.filter((f) => f !== "vitest" || failed === 0);
+const steps = failures.filter((f) => (f !== "vitest" && f !== "solidity") || failed === 0);
 if (steps.length) process.stdout.write(`failed steps: ${steps.join(", ")}\n`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failures.length ? 1 : 0);

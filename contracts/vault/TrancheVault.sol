@@ -10,33 +10,40 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
 import {PoolSignalsCodec as Codec} from "../libraries/PoolSignalsCodec.sol";
 import {TrancheToken} from "./TrancheToken.sol";
 
 /// @title TrancheVault
-/// @notice Funds attested loan pools from three tranches and runs the waterfall from attested figures.
-/// @dev Accounting is internal (`cash`, `claims`): tokens sent to the vault without a call are ignored.
-/// Pool value rule (sdk/vault/model.ts is the independent twin):
-///  - a pool's newer attestation realises the charge-offs new since the position last saw the pool as a loss
-///    of principal (the attested chargedOff is cumulative over the tape's loans, so only its increase is new):
-///    delta = max(chargedOff - chargedOffSeen, 0); loss = ceil(principal * delta / (outstanding + delta));
-///    a new position starts from the chargedOff of the attestation it was funded on (it inherits no old loss);
-///  - value = principal - ceil(principal * (h30*b30 + h60*b60 + h90*b90 + hD*defaulted) / (10000 * outstanding)),
-///    0 when outstanding is 0;
-///  - a stale (asOfDate older than maxAge) or breached attestation marks the value down by staleMarkdownBps.
-/// NAV = cash + sum of pool values. At epoch close the change in NAV runs the waterfall (gains pay the senior
-/// then the mezzanine coupon, junior takes the residual; losses hit junior, then mezzanine, then senior), then
-/// the epoch's requests execute at the post-waterfall prices, each tranche batch all or nothing, deferred when
-/// cash is short or when it would leave junior + mezzanine below minSubordinationBps of assets.
+/// @notice Funds attested loan pools from three tranches and runs a rated-deal waterfall from attested figures.
+/// @dev Accounting is internal: tokens sent to the vault without a call are ignored. Two ledgers per tranche
+/// (docs/CONTRACTS.md has the rules with a worked example; sdk/vault/model.ts is the independent twin):
+///  - realised: `balances[t]` (principal balance with capitalised coupons and residual) and `pdl[t]` (principal
+///    deficiency). Only realised losses (attested charge-offs, a write-off on removal) enter a PDL, junior
+///    first (after the trapped-residual reserve); income (collections' interest, recoveries) pays the senior
+///    coupon, the mezzanine coupon, cures the PDLs senior first, and the residual goes to junior, or to
+///    `excessReserve` while the trigger is on.
+///  - provisional: the markdown (bucket haircuts, the stale/breach markdown) is a reserve recomputed at every
+///    close from the latest attestations, allocated junior first; `claims[t]` = balance − PDL − markdown share
+///    is the price at which money enters and leaves. A fresh clean attestation reverses it.
+/// Flows execute only at a close, all-or-nothing per tranche batch, and are deferred when the vault is locked
+/// (a funded pool stale or breached, or its attestation older than the epoch the batch's requests were made
+/// in), when the tranche is impaired (deposits), when the trigger is on (mezzanine/junior redemptions), when
+/// cash is short or when subordination would fall below the minimum.
 // solhint-disable-next-line max-states-count
 contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
     using Codec for uint256;
 
     uint256 private constant BPS = 10_000;
-    uint256 private constant MAX_POOLS = 32;
+    uint256 private constant DAY = 1 days;
+    /// @notice At most this many pools are valued at a close; repaid or written-off pools can be removed.
+    uint256 public constant MAX_ACTIVE_POOLS = 32;
+    /// @notice A tranche whose claim is below this share of its realised claim takes no deposits.
+    uint256 public constant IMPAIRED_CLAIM_BPS = 5_000;
     uint256 private constant VIRTUAL_SHARES = 1e6;
     uint256 private constant VIRTUAL_ASSETS = 1;
     uint8 internal constant LIMIT_EMPTY = 0;
@@ -46,6 +53,11 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     uint8 internal constant LIMIT_CONCENTRATION = 4;
     uint8 internal constant LIMIT_SCORE = 5;
     uint8 internal constant LIMIT_EXPOSURE = 6;
+    uint8 internal constant DEFER_LOCKED = 1;
+    uint8 internal constant DEFER_IMPAIRED = 2;
+    uint8 internal constant DEFER_TRIGGER = 3;
+    uint8 internal constant DEFER_CASH = 4;
+    uint8 internal constant DEFER_SUBORDINATION = 5;
 
     // solhint-disable-next-line immutable-vars-naming
     IERC20 public immutable asset;
@@ -54,12 +66,22 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     TrancheToken[3] public tranches;
     Config private _config;
 
+    uint256[3] public balances;
+    uint256[3] public pdl;
     uint256[3] public claims;
+    uint256 public excessReserve;
     uint256 public cash;
     uint256 public escrowedDeposits;
     uint256 public reservedRedemptions;
+    /// @notice Income and realised loss since the last close (one slot: both are read and reset at a close).
+    uint128 public pendingIncome;
+    uint128 public pendingLoss;
+    /// @notice Principal ever funded and losses ever realised, the trigger's loss ratio (one slot).
+    uint128 public cumulativeFunded;
+    uint128 public cumulativeLoss;
     uint64 public epoch;
     uint64 public lastCloseAt;
+    bool public triggered;
 
     mapping(uint256 policyHash => bool) public acceptedPolicy;
     uint64[] public poolIds;
@@ -67,12 +89,27 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
 
     uint64[3] public depositBatch;
     uint64[3] public redeemBatch;
+    /// @notice Day (since 1970) of the epoch start of the newest request in the open batch: the batch runs
+    /// only at a close where every funded pool is attested as of a later day (and none is stale or breached).
+    uint64[3] public depositInfoDay;
+    uint64[3] public redeemInfoDay;
     uint256[3] public pendingDeposits;
     uint256[3] public pendingRedeemShares;
     mapping(uint256 tranche => mapping(address user => Request)) public depositRequests;
     mapping(uint256 tranche => mapping(address user => Request)) public redeemRequests;
     mapping(uint256 tranche => mapping(uint64 batch => Settlement)) public depositSettlements;
     mapping(uint256 tranche => mapping(uint64 batch => Settlement)) public redeemSettlements;
+
+    /// @dev What the marking of the pools found at a close.
+    struct Marks {
+        uint256 loss;
+        uint256 principal;
+        uint256 value;
+        uint256 staleCut;
+        uint256 delinquent60;
+        uint64 minAsOf;
+        bool locked;
+    }
 
     constructor(
         IERC20 asset_,
@@ -82,8 +119,24 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     ) Ownable(governance) {
         asset = asset_;
         registry = registry_;
-        _setConfig(config_);
-        lastCloseAt = uint64(block.timestamp);
+        Config memory c = config_;
+        if (
+            c.seniorCouponBps > BPS ||
+            c.mezzanineCouponBps > BPS ||
+            c.minSubordinationBps > BPS ||
+            c.haircut30Bps > BPS ||
+            c.haircut60Bps > BPS ||
+            c.haircut90Bps > BPS ||
+            c.haircutDefaultedBps > BPS ||
+            c.staleMarkdownBps > BPS ||
+            c.triggerDelinquencyBps > BPS ||
+            c.triggerLossBps > BPS ||
+            c.epochLength == 0
+        ) revert Vault__BadConfig();
+        uint64 registryAge = registry_.maxAge();
+        if (c.maxAge != registryAge) revert Vault__FreshnessMismatch(c.maxAge, registryAge);
+        _config = c;
+        lastCloseAt = block.timestamp.toUint64();
     }
 
     // ---------------------------------------------------------------- governance
@@ -99,33 +152,14 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         }
     }
 
-    function setConfig(Config calldata config_) external onlyOwner {
-        _setConfig(config_);
-    }
-
     function setPolicyAccepted(uint256 policyHash, bool accepted) external onlyOwner {
         acceptedPolicy[policyHash] = accepted;
         emit PolicyAccepted(policyHash, accepted);
     }
 
+    /// @notice The parameters, fixed at deployment (trigger thresholds included).
     function config() external view returns (Config memory) {
         return _config;
-    }
-
-    function _setConfig(Config memory c) private {
-        if (
-            c.seniorCouponBps > BPS ||
-            c.mezzanineCouponBps > BPS ||
-            c.minSubordinationBps > BPS ||
-            c.haircut30Bps > BPS ||
-            c.haircut60Bps > BPS ||
-            c.haircut90Bps > BPS ||
-            c.haircutDefaultedBps > BPS ||
-            c.staleMarkdownBps > BPS ||
-            c.maxAge == 0 ||
-            c.epochLength == 0
-        ) revert Vault__BadConfig();
-        _config = c;
     }
 
     // ---------------------------------------------------------------- pools
@@ -135,20 +169,47 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         if (amount == 0) revert Vault__ZeroAmount();
         IAttestationRegistry.Attestation memory a = registry.attestation(poolId);
         Position storage pos = positions[poolId];
-        if (pos.listed && a.period > pos.lastPeriod) _realise(poolId, pos, a);
+        if (pos.listed && a.period > pos.lastPeriod) _addLoss(_realise(poolId, pos, a));
         _checkEligible(poolId, a, pos.principal + amount);
         if (amount > cash) revert Vault__InsufficientCash(amount, cash);
         if (!pos.listed) {
-            if (poolIds.length >= MAX_POOLS) revert Vault__TooManyPools(MAX_POOLS);
+            if (poolIds.length >= MAX_ACTIVE_POOLS) revert Vault__TooManyPools(MAX_ACTIVE_POOLS);
             pos.listed = true;
+            pos.funded = true;
             pos.lastPeriod = a.period;
-            pos.chargedOffSeen = uint88(a.figB.chargedOff());
+            pos.chargedOffSeen = a.figB.chargedOff().toUint80();
             poolIds.push(poolId);
         }
-        pos.principal += uint128(amount);
+        pos.principal = (pos.principal + amount).toUint128();
         cash -= amount;
+        cumulativeFunded = (cumulativeFunded + amount).toUint128();
         asset.safeTransfer(registry.poolOriginator(poolId), amount);
         emit PoolIncluded(poolId, amount, a.period);
+    }
+
+    /// @notice Stops valuing a pool: one the vault has been repaid (principal 0), or one whose latest
+    /// attestation has no outstanding balance left, whose remaining principal is written off as a realised
+    /// loss (the default rule). Later collections on it are still accepted as income (recoveries).
+    function removePool(uint64 poolId) external onlyOwner nonReentrant {
+        Position storage pos = positions[poolId];
+        if (!pos.listed) revert Vault__UnknownPool(poolId);
+        IAttestationRegistry.Attestation memory a = registry.attestation(poolId);
+        if (a.period > pos.lastPeriod) _addLoss(_realise(poolId, pos, a));
+        uint256 principal = pos.principal;
+        uint256 out = a.figA.outstanding();
+        if (principal != 0 && out != 0) revert Vault__PoolActive(poolId, principal, out);
+        _addLoss(principal);
+        pos.principal = 0;
+        pos.listed = false;
+        uint256 n = poolIds.length;
+        for (uint256 i = 0; i < n; ++i) {
+            if (poolIds[i] == poolId) {
+                poolIds[i] = poolIds[n - 1];
+                poolIds.pop();
+                break;
+            }
+        }
+        emit PoolRemoved(poolId, principal);
     }
 
     /// @notice True when the pool could be funded now with `amount` more (same checks as include).
@@ -170,8 +231,8 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         Config memory c = _config;
         if (a.period == 0) revert Vault__NoValidAttestation(poolId);
         if (!acceptedPolicy[a.policyHash]) revert Vault__PolicyNotAccepted(poolId, a.policyHash);
-        if (uint256(a.asOfDate) * 1 days + c.maxAge < block.timestamp) {
-            revert Vault__StaleAttestation(poolId, a.asOfDate, uint64((block.timestamp - c.maxAge + 1 days - 1) / 1 days));
+        if (uint256(a.asOfDate) * DAY + c.maxAge < block.timestamp) {
+            revert Vault__StaleAttestation(poolId, a.asOfDate, ((block.timestamp - c.maxAge + DAY - 1) / DAY).toUint64());
         }
         if (a.figC.breaches() != 0) revert Vault__PoolBreached(poolId, a.figC.breaches());
         uint256 out = a.figA.outstanding();
@@ -192,37 +253,54 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         if (bps > maxBps) revert Vault__LimitExceeded(poolId, limit, bps, maxBps);
     }
 
-    /// @notice Pays collections of a funded pool into the vault: `principal` reduces the position.
+    /// @notice Pays collections of a funded pool into the vault: `principal` (capped at the position) reduces
+    /// the position, the rest is income (interest, recoveries) for the next close's waterfall.
     function repay(uint64 poolId, uint256 principal, uint256 interest) external nonReentrant {
         Position storage pos = positions[poolId];
-        if (!pos.listed) revert Vault__UnknownPool(poolId);
+        if (!pos.funded) revert Vault__UnknownPool(poolId);
         if (principal + interest == 0) revert Vault__ZeroAmount();
         asset.safeTransferFrom(msg.sender, address(this), principal + interest);
         if (principal > pos.principal) {
             interest += principal - pos.principal;
             principal = pos.principal;
         }
-        pos.principal -= uint128(principal);
+        pos.principal -= principal.toUint128();
         cash += principal + interest;
+        pendingIncome = (pendingIncome + interest).toUint128();
         emit CollectionReceived(poolId, principal, interest);
     }
 
-    function _realise(uint64 poolId, Position storage pos, IAttestationRegistry.Attestation memory a) private {
+    /// @dev Realises the charge-offs new since the position last saw the pool (chargedOff is cumulative):
+    /// delta = max(chargedOff − seen, 0); loss = ceil(principal · delta / (outstanding + delta)).
+    function _realise(
+        uint64 poolId,
+        Position storage pos,
+        IAttestationRegistry.Attestation memory a
+    ) private returns (uint256 loss) {
         uint256 co = a.figB.chargedOff();
         uint256 seen = pos.chargedOffSeen;
         uint256 delta = co > seen ? co - seen : 0;
         uint256 base = a.figA.outstanding() + delta;
-        uint256 loss = base == 0 ? 0 : Math.mulDiv(pos.principal, delta, base, Math.Rounding.Ceil);
-        pos.principal -= uint128(loss);
+        loss = base == 0 ? 0 : Math.mulDiv(pos.principal, delta, base, Math.Rounding.Ceil);
+        pos.principal -= loss.toUint128();
         pos.lastPeriod = a.period;
-        pos.chargedOffSeen = uint88(co);
+        pos.chargedOffSeen = co.toUint80();
         if (loss != 0) emit ChargeOffRealised(poolId, a.period, loss);
     }
 
-    /// @notice Value of a position of `principal` under attestation `a`, by the rule in the contract header.
-    function poolValue(uint256 principal, IAttestationRegistry.Attestation memory a) public view returns (uint256 value) {
+    function _addLoss(uint256 loss) private {
+        if (loss != 0) pendingLoss = (pendingLoss + loss).toUint128();
+    }
+
+    /// @notice Provisional value of a position of `principal` under attestation `a`: principal less the
+    /// bucket haircuts, times (1 − staleMarkdownBps) when the attestation is stale or breached; 0 when the
+    /// pool has no outstanding balance. Returns the value and the part of the cut due to staleness/breach.
+    function poolValue(
+        uint256 principal,
+        IAttestationRegistry.Attestation memory a
+    ) public view returns (uint256 value, uint256 staleCut) {
         uint256 out = a.figA.outstanding();
-        if (out == 0 || principal == 0) return 0;
+        if (out == 0 || principal == 0) return (0, 0);
         Config memory c = _config;
         uint256 weighted = uint256(c.haircut30Bps) *
             a.figA.bucket30() +
@@ -234,60 +312,103 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
             a.figB.defaulted();
         uint256 cut = Math.mulDiv(principal, weighted, BPS * out, Math.Rounding.Ceil);
         value = cut >= principal ? 0 : principal - cut;
-        bool stale = uint256(a.asOfDate) * 1 days + c.maxAge < block.timestamp;
-        if (stale || a.figC.breaches() != 0) value = (value * (BPS - c.staleMarkdownBps)) / BPS;
+        if (_stale(a, c.maxAge) || a.figC.breaches() != 0) {
+            uint256 marked = (value * (BPS - c.staleMarkdownBps)) / BPS;
+            staleCut = value - marked;
+            value = marked;
+        }
+    }
+
+    function _stale(IAttestationRegistry.Attestation memory a, uint64 maxAge) private view returns (bool) {
+        return uint256(a.asOfDate) * DAY + maxAge < block.timestamp;
     }
 
     function poolCount() external view returns (uint256) {
         return poolIds.length;
     }
 
-    // ---------------------------------------------------------------- requests (ERC-7540 pattern)
+    // ---------------------------------------------------------------- requests
 
-    /// @notice Requests a deposit of `assets` into tranche `t`, executed at the next epoch close.
+    /// @notice Requests a deposit of `assets` into tranche `t` (assets approved to this vault), executed at a
+    /// later close. The ERC-7540 path is the tranche token's `requestDeposit(assets, controller, owner)`.
     function requestDeposit(uint256 t, uint256 assets) external nonReentrant {
         _tranche(t);
-        if (assets == 0) revert Vault__ZeroAmount();
-        _claimDeposit(t, msg.sender);
-        if (t == 0) _checkProjected(t, assets, 0);
         asset.safeTransferFrom(msg.sender, address(this), assets);
-        Request storage r = depositRequests[t][msg.sender];
-        r.amount += uint128(assets);
-        r.batch = depositBatch[t];
-        pendingDeposits[t] += assets;
-        escrowedDeposits += assets;
-        emit DepositRequested(t, msg.sender, assets, r.batch);
+        _requestDeposit(t, msg.sender, assets);
     }
 
-    /// @notice Requests the redemption of `shares` of tranche `t`, executed at the next epoch close.
+    /// @inheritdoc ITrancheVault
+    function requestDepositFor(
+        uint256 t,
+        address controller,
+        uint256 assets
+    ) external nonReentrant returns (uint64 batch) {
+        _onlyTranche(t);
+        return _requestDeposit(t, controller, assets);
+    }
+
+    /// @dev The assets are already in the vault. Only the request itself is checked against subordination:
+    /// pending (cancellable) requests of others consume no headroom.
+    function _requestDeposit(uint256 t, address controller, uint256 assets) private returns (uint64 batch) {
+        if (assets == 0) revert Vault__ZeroAmount();
+        _claimDeposit(t, controller, controller);
+        if (t == 0) _checkRequest(t, assets, 0);
+        Request storage r = depositRequests[t][controller];
+        r.amount += assets;
+        batch = depositBatch[t];
+        r.batch = batch;
+        pendingDeposits[t] += assets;
+        escrowedDeposits += assets;
+        depositInfoDay[t] = lastCloseAt / uint64(DAY);
+        emit DepositRequested(t, controller, assets, batch);
+    }
+
+    /// @notice Requests the redemption of `shares` of tranche `t`, executed at a later close.
     function requestRedeem(uint256 t, uint256 shares) external nonReentrant {
         _tranche(t);
+        _requestRedeem(t, msg.sender, msg.sender, shares);
+    }
+
+    /// @inheritdoc ITrancheVault
+    function requestRedeemFor(
+        uint256 t,
+        address controller,
+        address owner,
+        uint256 shares
+    ) external nonReentrant returns (uint64) {
+        _onlyTranche(t);
+        return _requestRedeem(t, controller, owner, shares);
+    }
+
+    function _requestRedeem(uint256 t, address controller, address owner, uint256 shares) private returns (uint64 batch) {
         if (shares == 0) revert Vault__ZeroAmount();
-        _claimRedeem(t, msg.sender);
-        uint256 balance = tranches[t].balanceOf(msg.sender);
+        _claimRedeem(t, controller, controller);
+        uint256 balance = tranches[t].balanceOf(owner);
         if (shares > balance) revert Vault__InsufficientShares(shares, balance);
-        if (t != 0) _checkProjected(t, 0, shares);
-        tranches[t].vaultTransfer(msg.sender, address(this), shares);
-        Request storage r = redeemRequests[t][msg.sender];
-        r.amount += uint128(shares);
-        r.batch = redeemBatch[t];
+        if (t != 0) _checkRequest(t, 0, shares);
+        tranches[t].vaultTransfer(owner, address(this), shares);
+        Request storage r = redeemRequests[t][controller];
+        r.amount += shares;
+        batch = redeemBatch[t];
+        r.batch = batch;
         pendingRedeemShares[t] += shares;
-        emit RedeemRequested(t, msg.sender, shares, r.batch);
+        redeemInfoDay[t] = lastCloseAt / uint64(DAY);
+        emit RedeemRequested(t, controller, shares, batch);
     }
 
     /// @notice Delivers the shares of the caller's settled deposit request.
     function claimDeposit(uint256 t) external nonReentrant returns (uint256) {
         _tranche(t);
-        return _claimDeposit(t, msg.sender);
+        return _claimDeposit(t, msg.sender, msg.sender);
     }
 
     /// @notice Delivers the assets of the caller's settled redemption request.
     function claimRedeem(uint256 t) external nonReentrant returns (uint256) {
         _tranche(t);
-        return _claimRedeem(t, msg.sender);
+        return _claimRedeem(t, msg.sender, msg.sender);
     }
 
-    /// @notice Withdraws the caller's not yet executed deposit request (e.g. deferred for subordination).
+    /// @notice Withdraws the caller's not yet executed deposit request (e.g. deferred or locked).
     function cancelDeposit(uint256 t) external nonReentrant returns (uint256 assets) {
         _tranche(t);
         Request storage r = depositRequests[t][msg.sender];
@@ -312,40 +433,114 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         emit RedeemCancelled(t, msg.sender, shares);
     }
 
-    function _claimDeposit(uint256 t, address user) private returns (uint256 shares) {
+    function _claimDeposit(uint256 t, address user, address receiver) private returns (uint256 shares) {
         Request storage r = depositRequests[t][user];
         if (r.amount == 0 || r.batch >= depositBatch[t]) return 0;
-        Settlement memory s = depositSettlements[t][r.batch];
+        Settlement storage s = depositSettlements[t][r.batch];
         shares = Math.mulDiv(r.amount, s.amountOut, s.amountIn);
         delete depositRequests[t][user];
-        tranches[t].vaultTransfer(address(this), user, shares);
+        tranches[t].vaultTransfer(address(this), receiver, shares);
         emit DepositClaimed(t, user, shares);
     }
 
-    function _claimRedeem(uint256 t, address user) private returns (uint256 assets) {
+    function _claimRedeem(uint256 t, address user, address receiver) private returns (uint256 assets) {
         Request storage r = redeemRequests[t][user];
         if (r.amount == 0 || r.batch >= redeemBatch[t]) return 0;
-        Settlement memory s = redeemSettlements[t][r.batch];
+        Settlement storage s = redeemSettlements[t][r.batch];
         assets = Math.mulDiv(r.amount, s.amountOut, s.amountIn);
         delete redeemRequests[t][user];
         reservedRedemptions -= assets;
-        asset.safeTransfer(user, assets);
+        asset.safeTransfer(receiver, assets);
         emit RedeemClaimed(t, user, assets);
     }
 
-    /// @dev Refuses a request that, executed with every pending request at current prices, would leave
-    /// junior + mezzanine below the minimum subordination.
-    function _checkProjected(uint256 t, uint256 addAssets, uint256 addShares) private view {
-        uint256[3] memory v;
-        for (uint256 i = 0; i < 3; ++i) {
-            uint256 shares = pendingRedeemShares[i] + (i == t ? addShares : 0);
-            uint256 out = _redeemValue(claims[i], tranches[i].totalSupply(), shares);
-            v[i] = claims[i] + pendingDeposits[i] + (i == t ? addAssets : 0) - out;
-        }
-        _requireSubordination(v);
+    /// @inheritdoc ITrancheVault
+    /// @dev Exactly one of `assets` (ERC-4626 deposit) and `shares` (mint) is non-zero; partial claims allowed.
+    function claimDepositFor(
+        uint256 t,
+        address controller,
+        address receiver,
+        uint256 assets,
+        uint256 shares
+    ) external nonReentrant returns (uint256, uint256) {
+        _onlyTranche(t);
+        Request storage r = depositRequests[t][controller];
+        (uint256 claimable, ) = _claimable(r, depositBatch[t], depositSettlements[t]);
+        Settlement storage s = depositSettlements[t][r.batch];
+        if (assets != 0) shares = Math.mulDiv(assets, s.amountOut, s.amountIn);
+        else if (shares != 0) assets = Math.mulDiv(shares, s.amountIn, s.amountOut, Math.Rounding.Ceil);
+        if (assets == 0 || assets > claimable) revert Vault__NotClaimable(t, controller, assets, claimable);
+        r.amount -= assets;
+        tranches[t].vaultTransfer(address(this), receiver, shares);
+        emit DepositClaimed(t, controller, shares);
+        return (assets, shares);
     }
 
-    function _requireSubordination(uint256[3] memory v) private view {
+    /// @inheritdoc ITrancheVault
+    /// @dev Exactly one of `shares` (ERC-4626 redeem) and `assets` (withdraw) is non-zero; partial claims allowed.
+    function claimRedeemFor(
+        uint256 t,
+        address controller,
+        address receiver,
+        uint256 shares,
+        uint256 assets
+    ) external nonReentrant returns (uint256, uint256) {
+        _onlyTranche(t);
+        Request storage r = redeemRequests[t][controller];
+        (uint256 claimable, ) = _claimable(r, redeemBatch[t], redeemSettlements[t]);
+        Settlement storage s = redeemSettlements[t][r.batch];
+        if (shares != 0) assets = Math.mulDiv(shares, s.amountOut, s.amountIn);
+        else if (assets != 0) shares = Math.mulDiv(assets, s.amountIn, s.amountOut, Math.Rounding.Ceil);
+        if (shares == 0 || shares > claimable) revert Vault__NotClaimable(t, controller, shares, claimable);
+        r.amount -= shares;
+        reservedRedemptions -= assets;
+        asset.safeTransfer(receiver, assets);
+        emit RedeemClaimed(t, controller, assets);
+        return (shares, assets);
+    }
+
+    function _claimable(
+        Request storage r,
+        uint64 open,
+        mapping(uint64 => Settlement) storage settlements
+    ) private view returns (uint256 amountIn, uint256 amountOut) {
+        if (r.amount == 0 || r.batch >= open) return (0, 0);
+        Settlement storage s = settlements[r.batch];
+        return (r.amount, Math.mulDiv(r.amount, s.amountOut, s.amountIn));
+    }
+
+    /// @inheritdoc ITrancheVault
+    function pendingDeposit(uint256 t, address controller) external view returns (uint256) {
+        Request storage r = depositRequests[t][controller];
+        return r.batch == depositBatch[t] ? r.amount : 0;
+    }
+
+    /// @inheritdoc ITrancheVault
+    function claimableDeposit(uint256 t, address controller) external view returns (uint256, uint256) {
+        return _claimable(depositRequests[t][controller], depositBatch[t], depositSettlements[t]);
+    }
+
+    /// @inheritdoc ITrancheVault
+    function pendingRedeem(uint256 t, address controller) external view returns (uint256) {
+        Request storage r = redeemRequests[t][controller];
+        return r.batch == redeemBatch[t] ? r.amount : 0;
+    }
+
+    /// @inheritdoc ITrancheVault
+    function claimableRedeem(uint256 t, address controller) external view returns (uint256, uint256) {
+        return _claimable(redeemRequests[t][controller], redeemBatch[t], redeemSettlements[t]);
+    }
+
+    /// @dev Refuses a request that would leave junior + mezzanine below the minimum subordination at current
+    /// prices even if every pending request that helps it executed (mezzanine and junior deposits, senior
+    /// redemptions) and none that hurts it did: a pending, cancellable request never blocks another one. The
+    /// check at the close is the binding one.
+    function _checkRequest(uint256 t, uint256 addAssets, uint256 redeemShares) private view {
+        uint256[3] memory v = claims;
+        v[0] -= _redeemValue(v[0], tranches[0].totalSupply(), pendingRedeemShares[0]);
+        v[1] += pendingDeposits[1];
+        v[2] += pendingDeposits[2];
+        v[t] = v[t] + addAssets - Math.min(v[t], _redeemValue(claims[t], tranches[t].totalSupply(), redeemShares));
         (bool ok, uint256 bps) = _subordination(v);
         if (!ok) revert Vault__SubordinationBreached(bps, _config.minSubordinationBps);
     }
@@ -364,103 +559,196 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
 
     // ---------------------------------------------------------------- epoch close
 
-    /// @notice Marks the pools, runs the waterfall and executes the epoch's requests at the new prices.
+    /// @notice Marks the pools, runs the realised waterfall, allocates the provisional markdown and executes
+    /// the requests that may run at the new prices. The owner may close at any time, anyone after epochLength.
     function closeEpoch() external nonReentrant {
-        uint64 endsAt = lastCloseAt + _config.epochLength;
+        Config memory cfg = _config;
+        uint64 endsAt = lastCloseAt + cfg.epochLength;
         if (msg.sender != owner() && block.timestamp < endsAt) revert Vault__EpochNotOver(endsAt, uint64(block.timestamp));
-        uint256 nav = cash + _markPools();
-        _waterfall(nav);
+        uint64 e = epoch + 1;
+        Marks memory m = _markPools(cfg.maxAge);
+        uint256 loss = pendingLoss + m.loss;
+        uint256 income = pendingIncome;
+        pendingLoss = 0;
+        pendingIncome = 0;
+        uint256 cumLoss = cumulativeLoss + loss;
+        if (loss != 0) cumulativeLoss = cumLoss.toUint128();
+        bool trig = _trigger(e, m, cumLoss, cfg);
+        _realisedWaterfall(e, loss, income, trig, cfg);
+        uint256 nav = _allocateMarkdown(e, m.principal - m.value, m.staleCut);
         uint256[3] memory c = claims;
-        emit WaterfallApplied(epoch + 1, nav, c[0], c[1], c[2]);
         uint256[3] memory s;
         for (uint256 i = 0; i < 3; ++i) s[i] = tranches[i].totalSupply();
-        _settleDeposit(2, c[2], s[2], false);
-        _settleDeposit(1, c[1], s[1], false);
-        _settleRedeem(0, c[0], s[0], false);
-        _settleDeposit(0, c[0], s[0], true);
-        _settleRedeem(1, c[1], s[1], true);
-        _settleRedeem(2, c[2], s[2], true);
-        epoch += 1;
+        uint64 infoDay = m.locked ? 0 : m.minAsOf;
+        _settleDeposit(2, c[2], s[2], false, infoDay);
+        _settleDeposit(1, c[1], s[1], false, infoDay);
+        _settleRedeem(0, c[0], s[0], false, infoDay);
+        _settleDeposit(0, c[0], s[0], true, infoDay);
+        _settleRedeem(1, c[1], s[1], true, infoDay);
+        _settleRedeem(2, c[2], s[2], true, infoDay);
+        epoch = e;
         lastCloseAt = uint64(block.timestamp);
-        emit EpochClosed(epoch, nav, claims[0], claims[1], claims[2]);
+        c = claims;
+        emit EpochClosed(e, nav, c[0], c[1], c[2]);
     }
 
-    function _markPools() private returns (uint256 total) {
+    function _markPools(uint64 maxAge) private returns (Marks memory m) {
+        m.minAsOf = type(uint64).max;
         uint256 n = poolIds.length;
         for (uint256 i = 0; i < n; ++i) {
             uint64 id = poolIds[i];
             Position storage pos = positions[id];
             if (pos.principal == 0) continue;
             IAttestationRegistry.Attestation memory a = registry.attestation(id);
-            if (a.period > pos.lastPeriod) _realise(id, pos, a);
-            total += poolValue(pos.principal, a);
+            if (a.period > pos.lastPeriod) m.loss += _realise(id, pos, a);
+            uint256 p = pos.principal;
+            (uint256 v, uint256 cut) = poolValue(p, a);
+            m.principal += p;
+            m.value += v;
+            m.staleCut += cut;
+            uint256 out = a.figA.outstanding();
+            m.delinquent60 += out == 0
+                ? p
+                : Math.mulDiv(p, a.figB.bucket60() + a.figB.bucket90() + a.figB.defaulted(), out);
+            if (a.asOfDate < m.minAsOf) m.minAsOf = a.asOfDate;
+            if (_stale(a, maxAge) || a.figC.breaches() != 0) m.locked = true;
         }
     }
 
-    function _waterfall(uint256 nav) private {
-        uint256[3] memory c = claims;
-        uint256 prev = c[0] + c[1] + c[2];
-        if (nav >= prev) {
-            uint256 gain = nav - prev;
-            uint256 pay = Math.min(gain, (c[0] * _config.seniorCouponBps) / BPS);
-            c[0] += pay;
-            gain -= pay;
-            pay = Math.min(gain, (c[1] * _config.mezzanineCouponBps) / BPS);
-            c[1] += pay;
-            c[2] += gain - pay;
-        } else {
-            uint256 loss = prev - nav;
-            for (uint256 i = 3; i > 0; --i) {
-                uint256 hit = Math.min(loss, c[i - 1]);
-                c[i - 1] -= hit;
-                loss -= hit;
-            }
+    function _trigger(uint64 e, Marks memory m, uint256 cumLoss, Config memory cfg) private returns (bool trig) {
+        uint256 dBps = m.principal == 0 ? 0 : (m.delinquent60 * BPS) / m.principal;
+        uint256 funded = cumulativeFunded;
+        uint256 lBps = funded == 0 ? 0 : (cumLoss * BPS) / funded;
+        trig = dBps > cfg.triggerDelinquencyBps || lBps > cfg.triggerLossBps;
+        if (trig != triggered) {
+            triggered = trig;
+            emit TriggerChanged(e, trig, dBps, lBps);
+        }
+    }
+
+    /// @dev Losses: trapped reserve, then junior, mezzanine, senior PDLs. Income: senior coupon, mezzanine
+    /// coupon (on the principal balances), then (with the reserve released when the trigger is off) PDL cures
+    /// senior first, then the residual to junior, or to the reserve while the trigger is on.
+    function _realisedWaterfall(uint64 e, uint256 realisedLoss, uint256 income_, bool trig, Config memory cfg) private {
+        uint256 loss = realisedLoss;
+        uint256 income = income_;
+        uint256[3] memory b = balances;
+        uint256[3] memory d = pdl;
+        uint256 r = excessReserve;
+        uint256 hit = Math.min(loss, r);
+        r -= hit;
+        loss -= hit;
+        for (uint256 i = 3; i > 0; --i) {
+            hit = Math.min(loss, b[i - 1] - d[i - 1]);
+            d[i - 1] += hit;
+            loss -= hit;
+        }
+        // a loss beyond all capital (only possible when income arrives at the same close) nets income first
+        income -= Math.min(loss, income);
+        uint256 pay = Math.min(income, (b[0] * cfg.seniorCouponBps) / BPS);
+        b[0] += pay;
+        income -= pay;
+        pay = Math.min(income, (b[1] * cfg.mezzanineCouponBps) / BPS);
+        b[1] += pay;
+        income -= pay;
+        if (!trig) {
+            income += r;
+            r = 0;
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            pay = Math.min(income, d[i]);
+            d[i] -= pay;
+            income -= pay;
+        }
+        if (trig) r += income;
+        else b[2] += income;
+        balances = b;
+        pdl = d;
+        excessReserve = r;
+        emit WaterfallApplied(e, realisedLoss, income_, b, d, r);
+    }
+
+    /// @dev Allocates the provisional markdown junior first (reserve, junior, mezzanine, senior) over the
+    /// realised claims; returns the marked NAV.
+    function _allocateMarkdown(uint64 e, uint256 markdown, uint256 staleCut) private returns (uint256 nav) {
+        uint256 left = markdown;
+        uint256 r = excessReserve;
+        uint256 hit = Math.min(left, r);
+        left -= hit;
+        nav = r - hit;
+        uint256[3] memory c;
+        for (uint256 i = 3; i > 0; --i) {
+            uint256 realised = balances[i - 1] - pdl[i - 1];
+            hit = Math.min(left, realised);
+            left -= hit;
+            c[i - 1] = realised - hit;
+            nav += c[i - 1];
         }
         claims = c;
+        emit MarkdownApplied(e, markdown, staleCut, c);
     }
 
-    function _settleDeposit(uint256 t, uint256 claim, uint256 supply, bool check) private {
+    /// @dev Deposits into a tranche are suspended while it or a tranche senior to it carries a PDL (cures go
+    /// senior first, so a deficiency above would come before the depositor's claim), while its claim is below
+    /// IMPAIRED_CLAIM_BPS of its realised claim (or 0 with shares outstanding), and for junior while the
+    /// trigger is on or a trapped residual waits: no deposit inherits a loss or captures a cure or release.
+    function _impaired(uint256 t, uint256 claim, uint256 supply) private view returns (bool) {
+        for (uint256 i = 0; i <= t; ++i) if (pdl[i] != 0) return true;
+        if (t == 2 && (triggered || excessReserve != 0)) return true;
+        if (supply == 0) return false;
+        return claim == 0 || claim * BPS < balances[t] * IMPAIRED_CLAIM_BPS;
+    }
+
+    function _settleDeposit(uint256 t, uint256 claim, uint256 supply, bool check, uint64 infoDay) private {
         uint256 assets = pendingDeposits[t];
         if (assets == 0) return;
+        uint64 batch = depositBatch[t];
+        if (infoDay <= depositInfoDay[t]) return _defer(t, true, batch, DEFER_LOCKED);
+        if (_impaired(t, claim, supply)) return _defer(t, true, batch, DEFER_IMPAIRED);
         if (check) {
             uint256[3] memory v = claims;
             v[t] += assets;
             (bool ok, ) = _subordination(v);
-            if (!ok) return _defer(t, true, depositBatch[t]);
+            if (!ok) return _defer(t, true, batch, DEFER_SUBORDINATION);
         }
         uint256 shares = Math.mulDiv(assets, supply + VIRTUAL_SHARES, claim + VIRTUAL_ASSETS);
         claims[t] += assets;
+        balances[t] += assets;
         cash += assets;
         escrowedDeposits -= assets;
         pendingDeposits[t] = 0;
-        uint64 batch = depositBatch[t]++;
-        depositSettlements[t][batch] = Settlement(uint128(assets), uint128(shares));
+        depositBatch[t] = batch + 1;
+        depositSettlements[t][batch] = Settlement(assets, shares);
         tranches[t].vaultMint(address(this), shares);
     }
 
-    function _settleRedeem(uint256 t, uint256 claim, uint256 supply, bool check) private {
+    function _settleRedeem(uint256 t, uint256 claim, uint256 supply, bool check, uint64 infoDay) private {
         uint256 shares = pendingRedeemShares[t];
         if (shares == 0) return;
+        uint64 batch = redeemBatch[t];
+        if (infoDay <= redeemInfoDay[t]) return _defer(t, false, batch, DEFER_LOCKED);
+        if (t != 0 && triggered) return _defer(t, false, batch, DEFER_TRIGGER);
         uint256 assets = _redeemValue(claim, supply, shares);
         if (assets > claims[t]) assets = claims[t];
-        if (assets > cash) return _defer(t, false, redeemBatch[t]);
+        if (assets > cash) return _defer(t, false, batch, DEFER_CASH);
         if (check) {
             uint256[3] memory v = claims;
             v[t] -= assets;
             (bool ok, ) = _subordination(v);
-            if (!ok) return _defer(t, false, redeemBatch[t]);
+            if (!ok) return _defer(t, false, batch, DEFER_SUBORDINATION);
         }
         claims[t] -= assets;
+        balances[t] -= assets;
         cash -= assets;
         reservedRedemptions += assets;
         pendingRedeemShares[t] = 0;
-        uint64 batch = redeemBatch[t]++;
-        redeemSettlements[t][batch] = Settlement(uint128(shares), uint128(assets));
+        redeemBatch[t] = batch + 1;
+        redeemSettlements[t][batch] = Settlement(shares, assets);
         tranches[t].vaultBurn(address(this), shares);
     }
 
-    function _defer(uint256 t, bool deposit, uint64 batch) private {
-        emit BatchDeferred(t, deposit, batch);
+    function _defer(uint256 t, bool deposit, uint64 batch, uint8 reason) private {
+        emit BatchDeferred(t, deposit, batch, reason);
     }
 
     // ---------------------------------------------------------------- views
@@ -475,7 +763,21 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         return claims;
     }
 
+    /// @notice Both ledgers at once: principal balances, PDLs, marked claims and the trapped reserve.
+    function ledgers()
+        external
+        view
+        returns (uint256[3] memory, uint256[3] memory, uint256[3] memory, uint256)
+    {
+        return (balances, pdl, claims, excessReserve);
+    }
+
     function _tranche(uint256 t) private pure {
         if (t > 2) revert Vault__BadTranche(t);
+    }
+
+    function _onlyTranche(uint256 t) private view {
+        _tranche(t);
+        if (msg.sender != address(tranches[t])) revert Vault__OnlyTranche(msg.sender);
     }
 }

@@ -15,7 +15,7 @@ import {
   type PoolFigures,
 } from "../../sdk/vault/signals.ts";
 import { POLICY, healthyFigures } from "./helpers.ts";
-import { waterfall, type ModelParams } from "../../sdk/vault/model.ts";
+import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/vault/model.ts";
 
 describe("signal constants code generation", () => {
   it("names every signal by its index, in catalogue order", () => {
@@ -135,17 +135,55 @@ describe("waterfall model (sdk/vault/model.ts)", () => {
     haircut90Bps: 0n,
     haircutDefaultedBps: 0n,
     staleMarkdownBps: 0n,
+    triggerDelinquencyBps: 1_000n,
+    triggerLossBps: 500n,
     maxAge: 1n,
   };
-  it("pays coupons senior first, residual to junior", () => {
-    expect(waterfall([1000n, 500n, 200n], 1720n, p)).toEqual([1010n, 510n, 200n]);
-    expect(waterfall([1000n, 500n, 200n], 1715n, p)).toEqual([1010n, 505n, 200n]);
-    expect(waterfall([1000n, 500n, 200n], 1800n, p)).toEqual([1010n, 510n, 280n]);
+  const L = (
+    balances: [bigint, bigint, bigint],
+    pdl: [bigint, bigint, bigint] = [0n, 0n, 0n],
+    reserve = 0n,
+  ) => ({
+    balances,
+    pdl,
+    reserve,
   });
-  it("takes losses junior first", () => {
-    expect(waterfall([1000n, 500n, 200n], 1600n, p)).toEqual([1000n, 500n, 100n]);
-    expect(waterfall([1000n, 500n, 200n], 1000n, p)).toEqual([1000n, 0n, 0n]);
-    expect(waterfall([1000n, 500n, 200n], 900n, p)).toEqual([900n, 0n, 0n]);
+  it("pays coupons senior first, residual to junior (or to the reserve under the trigger)", () => {
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 0n, 20n, false, p)).toEqual(L([1010n, 510n, 200n]));
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 0n, 15n, false, p)).toEqual(L([1010n, 505n, 200n]));
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 0n, 100n, false, p)).toEqual(L([1010n, 510n, 280n]));
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 0n, 100n, true, p)).toEqual(
+      L([1010n, 510n, 200n], [0n, 0n, 0n], 80n),
+    );
+  });
+  it("writes losses junior first into the PDLs and cures them senior first after the coupons", () => {
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 100n, 0n, false, p)).toEqual(
+      L([1000n, 500n, 200n], [0n, 0n, 100n]),
+    );
+    expect(realisedWaterfall(L([1000n, 500n, 200n]), 800n, 0n, false, p)).toEqual(
+      L([1000n, 500n, 200n], [100n, 500n, 200n]),
+    );
+    // income 130: coupons 10 + 10, then senior PDL 100 cured, then 10 of mezzanine's
+    expect(realisedWaterfall(L([1000n, 500n, 200n], [100n, 500n, 200n]), 0n, 130n, false, p)).toEqual(
+      L([1010n, 510n, 200n], [0n, 490n, 200n]),
+    );
+    // the trapped reserve absorbs losses first, and is released into the cures once the trigger is off
+    expect(realisedWaterfall(L([1000n, 500n, 200n], [0n, 0n, 0n], 50n), 70n, 0n, true, p)).toEqual(
+      L([1000n, 500n, 200n], [0n, 0n, 20n], 0n),
+    );
+    expect(realisedWaterfall(L([1000n, 500n, 200n], [0n, 0n, 20n], 50n), 0n, 0n, false, p)).toEqual(
+      L([1000n, 500n, 230n], [0n, 0n, 0n], 0n),
+    );
+  });
+  it("allocates the provisional markdown junior first without touching the ledgers", () => {
+    expect(allocateMarkdown(L([1000n, 500n, 200n]), 100n)).toEqual({
+      claims: [1000n, 500n, 100n],
+      nav: 1600n,
+    });
+    expect(allocateMarkdown(L([1000n, 500n, 200n], [0n, 0n, 50n], 30n), 700n)).toEqual({
+      claims: [980n, 0n, 0n],
+      nav: 980n,
+    });
   });
 });
 

@@ -6,15 +6,17 @@ import { makeWorld, revertOf, terminateCurves, type World } from "./helpers.ts";
 let w: World;
 let token: Contract;
 let vault: Contract;
+let junior: Contract;
 beforeAll(async () => {
   w = await makeWorld();
   token = await deployContract(w.gov, "ReentrantToken");
-  ({ vault } = await deployVault(w.gov, {
+  ({ vault, junior } = await deployVault(w.gov, {
     asset: await token.getAddress(),
     registry: await w.registry.getAddress(),
   }));
   await (await token.getFunction("mint")(await w.gov.getAddress(), 10n ** 12n)).wait();
   await (await token.getFunction("approve")(await vault.getAddress(), 10n ** 12n)).wait();
+  await (await token.getFunction("approve")(await junior.getAddress(), 10n ** 12n)).wait();
 });
 afterAll(terminateCurves);
 
@@ -31,5 +33,17 @@ describe("TrancheVault reentrancy guard", () => {
     await (await token.getFunction("arm")("0x0000000000000000000000000000000000000000", "0x")).wait();
     await (await vault.getFunction("requestDeposit")(2, 1_000n)).wait();
     expect(await vault.getFunction("pendingDeposits")(2)).toBe(1_000n);
+  });
+
+  it("refuses a callback that re-enters a tranche token's ERC-7540 request during its asset transfer", async () => {
+    const me = await w.gov.getAddress();
+    const pending = (await junior.getFunction("pendingDepositRequest")(0n, me)) as bigint;
+    const payload = junior.interface.encodeFunctionData("requestDeposit", [1n, me, me]);
+    await (await token.getFunction("arm")(await junior.getAddress(), payload)).wait();
+    const r = await revertOf(junior.getFunction("requestDeposit")(1_000n, me, me), junior);
+    expect(r.name).toBe("ReentrancyGuardReentrantCall");
+    await (await token.getFunction("arm")("0x0000000000000000000000000000000000000000", "0x")).wait();
+    await (await junior.getFunction("requestDeposit")(1_000n, me, me)).wait();
+    expect(await junior.getFunction("pendingDepositRequest")(0n, me)).toBe(pending + 1_000n);
   });
 });

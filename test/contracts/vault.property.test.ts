@@ -1,8 +1,10 @@
 /**
  * Property test: seeded random sequences of deposits, redemptions, attestations (defaults, charge-offs,
- * recoveries, breaches), pool funding, collections and epoch closes against the real contracts with real
- * proofs, checked after every step against the independent model in sdk/vault/model.ts and the invariants:
- * conservation, junior-first loss ordering, no cross-tranche gain, share prices never lowered by flows.
+ * recoveries, breaches), pool funding and removal, collections and epoch closes against the real contracts
+ * with real proofs, checked after every step against the independent model in sdk/vault/model.ts and the
+ * invariants: realised conservation (ledgers = cash + principal), marked NAV, PDLs filled junior-first, no
+ * tranche gains beyond the close's income, deposits only into unimpaired tranches, share prices never lowered
+ * by flows, senior's price never falls while junior has a claim.
  * Each sequence runs in a fresh world (registry, vault, tranches). By default CI runs 4 sequences of 500
  * steps (2,000 steps, each followed by the full check, about a minute); VAULT_PROPERTY_SEQUENCES,
  * VAULT_PROPERTY_STEPS and VAULT_PROPERTY_SEED (the first sequence's seed; the others follow it) change that.
@@ -49,7 +51,7 @@ describe("TrancheVault property test", () => {
       const big = (lo: bigint, hi: bigint) =>
         lo + (BigInt(Math.floor(rand() * 1e9)) * (hi - lo)) / 1_000_000_000n;
       const vault = w.vault;
-      const model = new VaultModel(modelParams(w.config));
+      const model = new VaultModel(modelParams(w.config), await vault.getFunction("lastCloseAt")());
       const atts = new Map<bigint, AttestedPool>();
       const periods = new Map<bigint, bigint>([
         [1n, 0n],
@@ -184,11 +186,35 @@ describe("TrancheVault property test", () => {
         } else if (r < 0.8) {
           op = "time";
           await w.increaseTime(big(1n, 20n) * DAY);
+        } else if (r < 0.81) {
+          op = "remove";
+          const listed = [...model.positions.entries()].filter(([, p]) => p.listed);
+          if (listed.length === 0) continue;
+          const [poolId] = pick(listed);
+          const a = atts.get(poolId)!;
+          const p = vault.getFunction("removePool")(poolId);
+          let active = false;
+          try {
+            model.removePool(poolId, a);
+          } catch {
+            active = true;
+          }
+          if (active) {
+            expect((await revertOf(p, vault)).name).toBe("Vault__PoolActive");
+            op = "remove-refused";
+          } else {
+            await tx(p);
+          }
         } else {
           op = "close";
           if (rand() < 0.5) await w.increaseTime(big(1n, 15n) * DAY);
           const prev: Triple = [...model.claims];
           const prevSupply: Triple = [...model.supplies];
+          const prevRealised = [0, 1, 2].map((i) => model.balances[i]! - model.pdl[i]!);
+          const prevReserve = model.reserve;
+          const depositBatches = await Promise.all(
+            [0, 1, 2].map((i) => vault.getFunction("depositBatch")(i)),
+          );
           const receipt = (await tx(vault.getFunction("closeEpoch")())) as {
             logs: { topics: string[]; data: string }[];
             blockNumber: number;
@@ -196,26 +222,73 @@ describe("TrancheVault property test", () => {
           const now = BigInt((await w.ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
           const logs = receipt.logs.map((l) => vault.interface.parseLog(l)).filter((l) => l !== null);
           const wf = logs.find((l) => l.name === "WaterfallApplied")!;
+          const md = logs.find((l) => l.name === "MarkdownApplied")!;
+          const closed = logs.find((l) => l.name === "EpochClosed")!;
           const res = model.closeEpoch(atts, now);
-          // the contract and the model agree on NAV and on the waterfall
-          expect(wf.args.nav).toBe(res.nav);
-          expect([wf.args.senior, wf.args.mezzanine, wf.args.junior]).toEqual(res.afterWaterfall);
+          // the contract and the model agree on the realised waterfall, the markdown and NAV
+          expect([wf.args.realisedLoss, wf.args.income]).toEqual([res.realisedLoss, res.income]);
+          expect([[...wf.args.balances], [...wf.args.pdl], wf.args.excessReserve]).toEqual([
+            res.ledgers.balances,
+            res.ledgers.pdl,
+            res.ledgers.reserve,
+          ]);
+          expect([md.args.markdown, md.args.staleOrBreached, [...md.args.claims]]).toEqual([
+            res.markdown,
+            res.staleCut,
+            res.afterWaterfall,
+          ]);
+          expect(closed.args.nav).toBe(res.nav);
+          const deferred = logs
+            .filter((l) => l.name === "BatchDeferred")
+            .map((l) => `${l.args[0]}${l.args[1] ? "d" : "r"}${l.args[3]}`)
+            .sort();
+          const expected = [0, 1, 2]
+            .flatMap((i) => [
+              res.deferredDeposits[i] ? `${i}d${res.deferredDeposits[i]}` : "",
+              res.deferredRedemptions[i] ? `${i}r${res.deferredRedemptions[i]}` : "",
+            ])
+            .filter((x) => x !== "")
+            .sort();
+          expect(deferred).toEqual(expected);
+          const { balances: b, pdl: d, reserve } = res.ledgers;
           const after = res.afterWaterfall;
-          // conservation: the claims add up to NAV
-          expect(after[0] + after[1] + after[2]).toBe(res.nav);
-          // losses reach a tranche only after all tranches below it are exhausted
-          if (after[0] < prev[0]) expect([after[1], after[2]]).toEqual([0n, 0n]);
-          if (after[1] < prev[1]) expect(after[2]).toBe(0n);
-          // no cross-tranche gain: within one close, no tranche gains while another loses
-          const up = [0, 1, 2].some((i) => after[i]! > prev[i]!);
-          const down = [0, 1, 2].some((i) => after[i]! < prev[i]!);
-          expect(up && down).toBe(false);
-          // deposits and redemptions never lower a tranche's share price (no inherited loss, vault-favoured rounding)
+          // realised conservation: realised claims + reserve = cash + principal (before the flows, which move
+          // both sides equally)
+          const principal = [...model.positions.values()].reduce((x, p) => x + p.principal, 0n);
+          expect(
+            model.balances[0] -
+              model.pdl[0] +
+              model.balances[1] -
+              model.pdl[1] +
+              model.balances[2] -
+              model.pdl[2] +
+              model.reserve,
+          ).toBe(model.cash + principal);
+          // marked conservation: the claims and the unmarked reserve add up to NAV
+          expect(after[0] + after[1] + after[2] <= res.nav).toBe(true);
+          // PDLs fill junior-first: a tranche carries a PDL only when every tranche below is wiped out
+          if (d[0] > 0n) expect([b[1] - d[1], b[2] - d[2]]).toEqual([0n, 0n]);
+          if (d[1] > 0n) expect(b[2] - d[2]).toBe(0n);
+          // no tranche gains from another's loss: realised gains never exceed the close's income plus the
+          // released reserve
+          const gains = [0, 1, 2].reduce((x, i) => {
+            const delta = b[i]! - d[i]! - prevRealised[i]!;
+            return x + (delta > 0n ? delta : 0n);
+          }, 0n);
+          expect(gains <= res.income + (prevReserve > reserve ? prevReserve - reserve : 0n)).toBe(true);
+          // a deposit executes only into a tranche with no PDL on it or above it (no inherited loss, no captured cure)
+          for (const i of [0, 1, 2] as const) {
+            const moved = (await vault.getFunction("depositBatch")(i)) !== depositBatches[i];
+            if (moved) expect(d.slice(0, i + 1)).toEqual(Array(i + 1).fill(0n));
+          }
+          // deposits and redemptions never lower a tranche's share price (vault-favoured rounding)
           for (const i of [0, 1, 2] as const) {
             const lhs = (res.claims[i] + VIRTUAL_ASSETS) * (prevSupply[i] + VIRTUAL_SHARES);
             const rhs = (after[i] + VIRTUAL_ASSETS) * (res.supplies[i] + VIRTUAL_SHARES);
             expect(lhs >= rhs).toBe(true);
           }
+          // senior's claim never falls while junior still has one
+          if (after[0] < prev[0]) expect([after[1], after[2]]).toEqual([0n, 0n]);
         }
         counts[op] = (counts[op] ?? 0) + 1;
         await checkAlways();

@@ -31,6 +31,8 @@ export function modelParams(c: VaultConfig): ModelParams {
     haircut90Bps: BigInt(c.haircut90Bps),
     haircutDefaultedBps: BigInt(c.haircutDefaultedBps),
     staleMarkdownBps: BigInt(c.staleMarkdownBps),
+    triggerDelinquencyBps: BigInt(c.triggerDelinquencyBps),
+    triggerLossBps: BigInt(c.triggerLossBps),
     maxAge: c.maxAge,
   };
 }
