@@ -14,7 +14,7 @@ import {
   type OriginatorKey,
   type PublicKey,
 } from "./commitment/keys.ts";
-import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
+import { aggregateFigures, unpackFigures, unpackPoolWord, type Figures } from "./model/index.ts";
 import { policyHash, type Policy } from "./policy/index.ts";
 import {
   ProverPool,
@@ -84,6 +84,11 @@ export interface Attestation {
   /** The key's hash in the registry, Poseidon(Ax, Ay, domain): binds the key, the registry and the chain. */
   keyHash: bigint;
   chunkCount: number;
+  /**
+   * Loans of the whole tape, committed in every chunk's `pool` signal (the circuit proves that the tape's
+   * slots below it are loans and the rest empty). Audit samples are drawn over it and nothing else.
+   */
+  loanCount: number;
   /** Aggregated over all chunks (pool-level covenant bits evaluated on the aggregate). */
   figures: Figures;
   chunks: ChunkProof[];
@@ -131,6 +136,7 @@ export async function attestPool(
     period: tape.period,
     asOfDate: tape.asOfDate,
     chunkCount,
+    loanCount: tape.loans.length,
     domain,
     policyHash: pHash,
   });
@@ -194,6 +200,7 @@ export async function attestPool(
         publicKey: key.publicKey,
         keyHash: await registryKeyHash(key.publicKey, domain),
         chunkCount,
+        loanCount: tape.loans.length,
         figures,
         chunks,
       },
@@ -247,6 +254,8 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
     return { valid: false, problems: [(err as Error).message] };
   }
   const vkey = await loadVerificationKey(att.instance);
+  if (!Number.isInteger(att.loanCount) || att.loanCount < 1)
+    problems.push(`loanCount: expected a whole number of at least 1, got ${String(att.loanCount)}`);
   if (att.chunks.length !== att.chunkCount)
     problems.push(`has ${att.chunks.length} chunks, says ${att.chunkCount}`);
   try {
@@ -264,18 +273,15 @@ async function checkAttestation(att: Attestation, policy?: Policy): Promise<Atte
       continue;
     }
     const get = (name: string): bigint => BigInt(c.publicSignals[signalIndex(entry, name)] as string);
-    const poolWord = get("pool");
-    const fields = {
-      poolId: poolWord & ((1n << 64n) - 1n),
-      period: Number((poolWord >> 64n) & 0xffff_ffffn),
-      asOfDate: Number((poolWord >> 96n) & 0xffffn),
-      chunkIndex: Number((poolWord >> 112n) & 0xffffn),
-      chunkCount: Number((poolWord >> 128n) & 0xffffn),
-    };
+    const fields = unpackPoolWord(get("pool"));
     if (fields.chunkIndex !== c.chunkIndex) problems.push(`${where}: proves chunk ${fields.chunkIndex}`);
     if (seen.has(fields.chunkIndex)) problems.push(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
     if (fields.chunkCount !== att.chunkCount) problems.push(`${where}: proves ${fields.chunkCount} chunks`);
+    if (fields.loanCount !== att.loanCount)
+      problems.push(
+        `${where}: proves ${fields.loanCount} loans, the attestation says ${String(att.loanCount)}`,
+      );
     if (fields.poolId !== BigInt(att.poolId)) problems.push(`${where}: is for pool ${fields.poolId}`);
     if (fields.period !== att.period) problems.push(`${where}: is for period ${fields.period}`);
     if (fields.asOfDate !== att.asOfDate) problems.push(`${where}: is as of day ${fields.asOfDate}`);

@@ -292,6 +292,7 @@ export async function buildScoreBackingInput(
       asOfDate: tape.asOfDate,
       chunkIndex,
       chunkCount,
+      loanCount: tape.loans.length,
     }),
     domain: domainWord(ctx.contract, ctx.chainId),
     providerKeyHash: await keyHash(ctx.providerPublicKey),

@@ -28,6 +28,8 @@ export interface PoolContext {
   asOfDate: bigint;
   chunkIndex: bigint;
   chunkCount: bigint;
+  /** Loans of the whole tape (docs/INTERFACES.md); 0 only for stand-in circuits that do not prove it. */
+  loanCount?: bigint;
 }
 
 /** Policy parameters in docs/INTERFACES.md order. */
@@ -51,14 +53,15 @@ function put(value: bigint, bits: number, name: string): bigint {
   return value;
 }
 
-/** Packs `poolId | period << 64 | asOfDate << 96 | chunkIndex << 112 | chunkCount << 128`. */
+/** Packs `poolId | period << 64 | asOfDate << 96 | chunkIndex << 112 | chunkCount << 128 | loanCount << 144`. */
 export function packPool(c: PoolContext): bigint {
   return (
     put(c.poolId, 64, "poolId") |
     (put(c.period, 32, "period") << 64n) |
     (put(c.asOfDate, 16, "asOfDate") << 96n) |
     (put(c.chunkIndex, 16, "chunkIndex") << 112n) |
-    (put(c.chunkCount, 16, "chunkCount") << 128n)
+    (put(c.chunkCount, 16, "chunkCount") << 128n) |
+    (put(c.loanCount ?? 0n, 32, "loanCount") << 144n)
   );
 }
 

@@ -83,7 +83,7 @@ describe("audit sampling", () => {
     );
     const args = {
       seed,
-      size: tape.loans.length,
+      loanCount: tape.loans.length,
       count: 6,
       root: commitment.root,
       figures: { chunkSize: CHUNK, chunks: figures },

@@ -7,7 +7,7 @@
  *
  * The checks and verdicts are those of `verifyAttestation` (prover/attest.ts) without a policy: every chunk
  * proof verifies against the instance's verification key; the chunks are exactly 0..n-1; every chunk carries
- * the attestation's root, pool word (poolId, period, asOfDate, chunkCount, its own chunkIndex), policyHash and
+ * the attestation's root, pool word (poolId, period, asOfDate, chunkCount, loanCount, its own chunkIndex), policyHash and
  * keyHash; keyHash = Poseidon(Ax, Ay, domain) with domain = registry | chainId << 160. In addition the figures
  * are recomputed from the proofs' public signals and compared with the summary: sums, max, min, counts and the
  * loan-level breach bits 0-2. The pool-level covenant bits 3-7 depend on the policy's limits, which an
@@ -66,6 +66,7 @@ export const FORMAT = "rwa-attest/attestation@1";
  * @property {number} asOfDate
  * @property {number} chunkIndex
  * @property {number} chunkCount
+ * @property {number} loanCount  Loans of the whole tape (the circuit proves the tape is packed below it).
  *
  * @typedef {object} ChunkResult
  * @property {number} position  Index in the attestation's `chunks` array.
@@ -191,6 +192,7 @@ export function unpackPoolWord(w) {
     asOfDate: Number((w >> 96n) & 0xffffn),
     chunkIndex: Number((w >> 112n) & 0xffffn),
     chunkCount: Number((w >> 128n) & 0xffffn),
+    loanCount: Number((w >> 144n) & 0xffff_ffffn),
   };
 }
 
@@ -360,6 +362,8 @@ export async function checkAttestation(att, deps) {
     if (seen.has(fields.chunkIndex)) report(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
     if (fields.chunkCount !== chunkCount) report(`${where}: proves ${fields.chunkCount} chunks`);
+    if (fields.loanCount !== att.loanCount)
+      report(`${where}: proves ${fields.loanCount} loans, the attestation says ${String(att.loanCount)}`);
     if (fields.poolId !== summary.poolId) report(`${where}: is for pool ${fields.poolId}`);
     if (fields.period !== att.period) report(`${where}: is for period ${fields.period}`);
     if (fields.asOfDate !== att.asOfDate) report(`${where}: is as of day ${fields.asOfDate}`);
