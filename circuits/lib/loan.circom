@@ -8,15 +8,15 @@ include "./bits.circom";
 // One loan slot of a pool chunk (see docs/ENCODING.md for the words and docs/CIRCUITS.md for the design and
 // the cost of each rule).
 //
-// Inputs are the loan's leaf words: wA = amount | scheduled << 48 | collected << 96 | collateral << 144 (four
-// 48-bit amounts; `amount` is the outstanding balance, or the charged-off amount of a charged-off loan),
-// wB = daysPastDue | status << 16 | creditScore << 19 | headroom << 29 | dateSlack << 77, and hId, the opaque
+// Inputs are the loan's leaf words: wA = amount | scheduled << 48 | collected << 96 | collateral << 144 |
+// headroom << 192 (five 48-bit fields; `amount` is the outstanding balance, or the charged-off amount of a
+// charged-off loan), wB = daysPastDue | status << 16 | creditScore << 19 | dateSlack << 29, and hId, the opaque
 // hash of the identity and the fields no figure reads. headroom = originalPrincipal - max(1, ceil(amount / 2))
 // and dateSlack = asOfDate - originationDate - daysPastDue: their range checks ARE the tape rules "amount <= 2
 // x originalPrincipal, originalPrincipal >= 1" and "daysPastDue <= asOfDate - originationDate (so
 // originationDate <= asOfDate)". The leaf is Poseidon(wA, wB, hId), or the empty leaf 0 when isEmpty = 1.
 //
-// The full bit decompositions of wA (192 bits) and wB (93 bits) are the range checks of every amount and
+// The full bit decompositions of wA (240 bits) and wB (45 bits) are the range checks of every amount and
 // small field: they are unique because both words are far below the field size, and each value the slot
 // uses is a linear combination of those bits, so packing costs nothing beyond the checks themselves.
 //
@@ -57,9 +57,9 @@ template LoanSlot() {
     // An empty slot's words are zero (both range-checked and non-negative, so their sum is 0 only then).
     isEmpty * (wA + wB) === 0;
 
-    component a = Num2Bits(192);
+    component a = Num2Bits(240);
     a.in <== wA;
-    component b = Num2Bits(93);
+    component b = Num2Bits(45);
     b.in <== wB;
 
     var amount[4];
@@ -72,7 +72,8 @@ template LoanSlot() {
     for (var i = 0; i < 16; i++) { dpd += b.out[i] * (1 << i); }
     var score = 0;
     for (var i = 0; i < 10; i++) { score += b.out[19 + i] * (1 << i); }
-    // bits 29..76 (headroom) and 77..92 (dateSlack) need nothing beyond their decomposition.
+    // wA bits 192..239 (headroom) and wB bits 29..44 (dateSlack) need nothing beyond their decomposition:
+    // each is the top field of its word, so a negative value cannot borrow from a field above it.
     scheduled <== amount[1];
     collected <== amount[2];
     var collateral = amount[3];

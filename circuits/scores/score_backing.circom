@@ -59,7 +59,7 @@ template ScoreBatchDigest(n) {
 // (EdDSA-Poseidon) Poseidon(SCORE_BATCH_TAG, digest, modelId, scoreDate), where digest commits to the
 // entries (hId_i, score_i) of the chunk's slots in order, (0, 0) for an empty slot (docs/SCORES.md);
 // (3) every loan's score in the batch is the creditScore field of its committed word wB (its bits 19-28,
-// wB range-checked to 93 bits); (4) the report is fresh: 0 <= asOfDate - scoreDate <= maxAgeDays, with asOfDate from the `pool` word.
+// wB range-checked to 45 bits); (4) the report is fresh: 0 <= asOfDate - scoreDate <= maxAgeDays, with asOfDate from the `pool` word.
 //
 // Public inputs, in this order: root, pool, domain, providerKeyHash, modelId, maxAgeDays. `domain` (the
 // accepting contract and chain, checked by the contract) is bound to the proof by a dummy square.
@@ -140,9 +140,9 @@ template ScoreBacking(chunkSize) {
         leafHash[i].inputs[1] <== wB[i];
         leafHash[i].inputs[2] <== hId[i];
         subtree[i \ SUB].leaves[i % SUB] <== (1 - isEmpty[i]) * leafHash[i].out;
-        // The score is wB's bits 19-28 (creditScore, docs/ENCODING.md); packing is linear in the bits. All 93
+        // The score is wB's bits 19-28 (creditScore, docs/ENCODING.md); packing is linear in the bits. All 45
         // bits are decomposed: only the full decomposition makes the score bits unique.
-        wBits[i] = Num2Bits(93);
+        wBits[i] = Num2Bits(45);
         wBits[i].in <== wB[i];
         var sc = 0;
         for (var b = 0; b < 10; b++) { sc += wBits[i].out[19 + b] * (1 << b); }

@@ -5,7 +5,8 @@ pragma solidity 0.8.28;
 /// @notice Unpacks the packed public signals of the pool attestation circuit (docs/INTERFACES.md).
 library PoolSignalsCodec {
     uint256 internal constant SLOT62 = (1 << 62) - 1;
-    uint256 internal constant POOL_BITS = 144;
+    /// @dev poolId 64, period 32, asOfDate 16, chunkIndex 16, chunkCount 16, loanCount 32 (issue 12).
+    uint256 internal constant POOL_BITS = 176;
     uint256 internal constant FIG_AB_BITS = 248;
     uint256 internal constant FIG_C_BITS = 162;
 

@@ -5,8 +5,8 @@
  *   amount    = chargedOffAmount for a charged_off loan, outstandingBalance otherwise (the other is 0)
  *   headroom  = originalPrincipal - max(1, ceil(amount / 2))    (>= 0: amount <= 2 x principal, principal >= 1)
  *   dateSlack = asOfDate - originationDate - daysPastDue       (>= 0: the loan is at least that late)
- *   wA  = amount | scheduled << 48 | collected << 96 | collateral << 144
- *   wB  = daysPastDue | status << 16 | creditScore << 19 | headroom << 29 | dateSlack << 77
+ *   wA  = amount | scheduled << 48 | collected << 96 | collateral << 144 | headroom << 192
+ *   wB  = daysPastDue | status << 16 | creditScore << 19 | dateSlack << 29
  *   wC  = maturityDate | interestRateBps << 16 | scoreDate << 32 | scoreProviderId << 48
  *   borrowerCommitment = Poseidon(idToField(borrowerRef), borrowerSalt)
  *   hLoan = Poseidon(idToField(loanId), wC, leafSalt)
@@ -138,28 +138,17 @@ export function leafAmount(r: Omit<LoanRecord, "borrowerRef">): bigint {
   return outstanding;
 }
 
-/** Packs the balance-side amount, scheduled payment, collected cash and collateral (wA). */
-export function packAmounts(r: Omit<LoanRecord, "borrowerRef">): bigint {
-  return (
-    leafAmount(r) |
-    (checkAmount("scheduledPayment", r.scheduledPayment) << 48n) |
-    (checkAmount("collectedAmount", r.collectedAmount) << 96n) |
-    (checkAmount("collateralValue", r.collateralValue) << 144n)
-  );
-}
-
 /** The least original principal a leaf amount allows: max(1, ceil(amount / 2)). */
 export function leastPrincipal(amount: bigint): bigint {
   return amount === 0n ? 1n : (amount + 1n) / 2n;
 }
 
 /**
- * Packs days past due, status, score, principal headroom and date slack (wB). headroom = originalPrincipal
- * - max(1, ceil(amount / 2)) and dateSlack = asOfDate - originationDate - daysPastDue must not be negative:
- * they are the tape rules "amount <= 2 x originalPrincipal, originalPrincipal >= 1" and "daysPastDue <=
- * asOfDate - originationDate" as fields the circuit range-checks.
+ * Packs the balance-side amount, scheduled payment, collected cash, collateral and principal headroom (wA).
+ * headroom = originalPrincipal - max(1, ceil(amount / 2)) must not be negative: it is the tape rule "amount <=
+ * 2 x originalPrincipal, originalPrincipal >= 1" as a field the circuit range-checks.
  */
-export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number): bigint {
+export function packAmounts(r: Omit<LoanRecord, "borrowerRef">): bigint {
   const amount = leafAmount(r);
   const principal = checkAmount("originalPrincipal", r.originalPrincipal);
   if (principal === 0n) throw new TypeError("originalPrincipal: must be at least 1, got 0");
@@ -168,6 +157,21 @@ export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number):
     const field = r.status === LoanStatus.ChargedOff ? "chargedOffAmount" : "outstandingBalance";
     throw new TypeError(`${field}: ${amount} is more than 2 x originalPrincipal ${principal}`);
   }
+  return (
+    amount |
+    (checkAmount("scheduledPayment", r.scheduledPayment) << 48n) |
+    (checkAmount("collectedAmount", r.collectedAmount) << 96n) |
+    (checkAmount("collateralValue", r.collateralValue) << 144n) |
+    (headroom << 192n)
+  );
+}
+
+/**
+ * Packs days past due, status, score and date slack (wB). dateSlack = asOfDate - originationDate -
+ * daysPastDue must not be negative: it is the tape rule "daysPastDue <= asOfDate - originationDate" as a field
+ * the circuit range-checks.
+ */
+export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number): bigint {
   const dpd = checkInt("daysPastDue", r.daysPastDue, MAX_DAYS_PAST_DUE);
   const slack =
     checkInt("asOfDate", asOfDate, MAX_DAY) - checkInt("originationDate", r.originationDate, MAX_DAY) - dpd;
@@ -182,8 +186,7 @@ export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number):
     BigInt(dpd) |
     (BigInt(checkInt("status", r.status, 4)) << 16n) |
     (BigInt(checkInt("creditScore", r.creditScore, MAX_CREDIT_SCORE)) << 19n) |
-    (headroom << 29n) |
-    (BigInt(slack) << 77n)
+    (BigInt(slack) << 29n)
   );
 }
 

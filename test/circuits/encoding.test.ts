@@ -58,13 +58,13 @@ const VECTOR: LoanRecord = {
 describe("canonical encoding (docs/ENCODING.md vectors)", () => {
   it("encodes the vector record exactly", async () => {
     const e = await encodeLoan(VECTOR, 123456789n, 987654321n, AS_OF);
-    expect(e.wA).toBe(0x2191c000000000cb2000000000cb200000001c9c38n);
-    expect(e.wB).toBe(0x80a0000002faf096410023n);
+    expect(e.wA).toBe(0x17d7840000002191c000000000cb2000000000cb200000001c9c38n);
+    expect(e.wB).toBe(0x80b6410023n);
     expect(e.wC).toBe(0x74fb0031b52c0n);
     // The same words from the field layout of docs/ENCODING.md: headroom 2,500,000 - ceil(1,875,000 / 2) =
     // 1,562,500, date slack 20422 - 19358 - 35 = 1029.
-    expect(e.wA).toBe(1875000n | (52000n << 48n) | (52000n << 96n) | (2200000n << 144n));
-    expect(e.wB).toBe(35n | (1n << 16n) | (712n << 19n) | (1562500n << 29n) | (1029n << 77n));
+    expect(e.wA).toBe(1875000n | (52000n << 48n) | (52000n << 96n) | (2200000n << 144n) | (1562500n << 192n));
+    expect(e.wB).toBe(35n | (1n << 16n) | (712n << 19n) | (1029n << 29n));
     expect(e.wC).toBe(21184n | (795n << 16n) | (20400n << 32n) | (7n << 48n));
     expect(e.loanIdField).toBe(0x9000000000000000000000000000000000000000000004c4e2d303030303031n);
     expect(e.borrowerCommitment).toBe(
@@ -72,7 +72,7 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     );
     expect(e.hLoan).toBe(11639559879577211448450866546192410306618835264333260914701128622556399380674n);
     expect(e.hId).toBe(10565619017943340603172251792498780308155849178966367679837536139713758847718n);
-    expect(e.leaf).toBe(6435112025886760385156038356795028709761876028427124368906853744341129138944n);
+    expect(e.leaf).toBe(19198450368673327941343668699041694491002851818650004335125630833114723407408n);
     // Negative twins: one unit in any field, another salt or another as-of date changes the leaf.
     expect(
       await loanLeaf({ ...VECTOR, outstandingBalance: 1875001n }, 123456789n, 987654321n, AS_OF),
@@ -103,8 +103,8 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
       { leaf: [123456789n, 5n], borrower: [987654321n, 6n] },
       { chunkSize: 16 },
     );
-    expect(c.root).toBe(17092464941782581986171263737917212811067560316222857860302732575677253113045n);
-    expect(c.leaves[1]).toBe(13972830539112998227151206813518613900771285443025705204812859790506419249157n);
+    expect(c.root).toBe(9505070315131750736062022206449440132975736042251845408287022603312089551869n);
+    expect(c.leaves[1]).toBe(6386036334266478845262032750302212884214915280328387721413459115462688736891n);
     expect(c.chunkCount).toBe(1);
     const swapped = await commitTape(
       { loans: [second, VECTOR], asOfDate: AS_OF },
@@ -210,7 +210,7 @@ describe("openings", () => {
 
 describe("originator keys and the attestation signature", () => {
   const message = (over: Partial<AttestationMessage> = {}): AttestationMessage => ({
-    root: 17092464941782581986171263737917212811067560316222857860302732575677253113045n,
+    root: 9505070315131750736062022206449440132975736042251845408287022603312089551869n,
     poolId: 77n,
     period: 202611,
     asOfDate: 20422,
@@ -233,10 +233,10 @@ describe("originator keys and the attestation signature", () => {
       13567863584336674422923337349071429952975177701518551720370544924196830441374n,
     );
     expect(await signedMessage(message())).toBe(
-      13312954243914965475337628461240461453059047679768593834823966771041669689770n,
+      3445433224861926430275664240319939803417886233293393481584316662805296133044n,
     );
     const sig = await signAttestation(prv, message());
-    expect(sig.S).toBe(2079915978521480695575161721835381607977204082809665689620353928372941835998n);
+    expect(sig.S).toBe(1092335118897702331562911720298352040222126367954184482383558064050627288715n);
     expect(await verifyAttestationSignature(pub, message(), sig)).toBe(true);
   });
 

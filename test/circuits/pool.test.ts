@@ -181,10 +181,13 @@ async function forge(
   return { ...commitment, encoded, leaves, levels, root: levels[TREE_HEIGHT]![0]! };
 }
 
-/** wB with its headroom (bits 29..76) or date slack (bits 77..92) replaced, reduced mod p like a field element. */
-function wBWith(wB: bigint, field: "headroom" | "slack", value: bigint): bigint {
-  const [shift, bits] = field === "headroom" ? [29n, 48n] : [77n, 16n];
-  const cleared = wB & ~(((1n << bits) - 1n) << shift);
+/**
+ * A word with its top field replaced (wA's headroom, bits 192..239, or wB's date slack, bits 29..44), reduced mod
+ * p as a forger's field element would be: a negative value wraps to p - ..., far above the word's bits.
+ */
+function withTop(word: bigint, field: "headroom" | "slack", value: bigint): bigint {
+  const shift = field === "headroom" ? 192n : 29n;
+  const cleared = word & ((1n << shift) - 1n);
   return (((cleared + value * (1n << shift)) % FIELD_P) + FIELD_P) % FIELD_P;
 }
 
@@ -403,22 +406,22 @@ describe("PoolAttestation(8) refuses", () => {
     base = await attest(randomTape(9, 6), DEFAULT_POLICY);
   });
 
-  it("amounts out of range: 2^48 (encoder), a word of 2^192 or 2^64 · 2^192, p - x, a wB of 2^93", async () => {
+  it("amounts out of range: 2^48 (encoder), a word of 2^240 or 2^64 · 2^192, p - x, a wB of 2^45", async () => {
     await expect(
       attest(tape1([loan({ outstandingBalance: MAX_AMOUNT + 1n })]), DEFAULT_POLICY),
     ).rejects.toThrow(/outstandingBalance/);
     await expect(attest(tape1([loan({ collateralValue: 1n << 64n })]), DEFAULT_POLICY)).rejects.toThrow(
       /collateralValue/,
     );
-    // In the circuit, a collateral of 2^48 (and one of 2^64) overflows the 192-bit word wA.
+    // In the circuit, a headroom of 2^48 (and a collateral of 2^112) overflows the 240-bit word wA.
     const wA0 = BigInt((base.input.wA as string[])[0]!);
-    await reject(withSlot(base.input, "wA", 0, wA0 + (1n << 192n)), A_BITS());
+    await reject(withSlot(base.input, "wA", 0, wA0 + (1n << 240n)), A_BITS());
     await reject(withSlot(base.input, "wA", 0, wA0 + ((1n << 256n) % FIELD_P)), A_BITS());
     // A negative amount smuggled as p - 5.
     await reject(withSlot(base.input, "wA", 0, FIELD_P - 5n), A_BITS());
-    // A date slack of 2^16 spills past wB's 93 bits.
+    // A date slack of 2^16 spills past wB's 45 bits.
     const wB0 = BigInt((base.input.wB as string[])[0]!);
-    await reject(withSlot(base.input, "wB", 0, wB0 + (1n << 93n)), B_BITS());
+    await reject(withSlot(base.input, "wB", 0, wB0 + (1n << 45n)), B_BITS());
     // Status codes 5..7 do not exist.
     await reject(withSlot(base.input, "wB", 0, (wB0 & ~(7n << 16n)) | (5n << 16n)), REPAID_RULE());
     // A policy parameter beyond its range, and a pool word beyond 176 bits.
@@ -546,8 +549,8 @@ describe("PoolAttestation(8) refuses", () => {
       `main.slot[${late}].dpdInv`,
       "main.slot[0].a.out[3]",
       "main.slot[0].b.out[17]",
+      "main.slot[0].a.out[200]",
       "main.slot[0].b.out[40]",
-      "main.slot[0].b.out[80]",
       "main.minScore",
       "main.maxBalance",
       "main.minProduct[3]",
@@ -668,10 +671,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
     await expect(commitTape(over, randomSalts(over))).rejects.toThrow(
       /outstandingBalance: 1001 is more than 2 x/,
     );
-    // ... and a forger's word with headroom -1 fails wB's 93-bit range check. (The loan is as late as it is
-    // old, so its date slack is 0: -1 cannot borrow from the field above and wraps to p - 2^29 + ...; with a
-    // positive slack the same subtraction is merely another valid word, one of a principal above 2^48 - 1
-    // and an origination one day later, which loosens no rule on the amount.)
+    // ... and a forger's word with headroom -1 (p - 2^192 + ... in the field) fails wA's 240-bit range check.
     for (const status of [LoanStatus.Delinquent, LoanStatus.ChargedOff]) {
       const ok = tape1([
         ...good(4),
@@ -689,9 +689,9 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
       ]);
       const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
       // amount 1002 > 2 x 500: headroom 500 - ceil(1002 / 2) = -1.
-      const wB = wBWith(honest.encoded[4]!.wB, "headroom", -1n);
-      const forged = await forge(honest, { 4: { wA: honest.encoded[4]!.wA + 2n, wB } });
-      await reject((await attest(ok, DEFAULT_POLICY, 0, { commitment: forged })).input, B_BITS());
+      const wA = withTop(honest.encoded[4]!.wA + 2n, "headroom", -1n);
+      const forged = await forge(honest, { 4: { wA } });
+      await reject((await attest(ok, DEFAULT_POLICY, 0, { commitment: forged })).input, A_BITS());
     }
     // Original principal 0: no encoding (headroom = 0 - max(1, ceil(0 / 2)) = -1), and the forger's word
     // for a repaid loan of principal 0 fails the range check.
@@ -708,8 +708,8 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
     ]);
     const honest = await commitTape(repaid, randomSalts(repaid), { chunkSize: CHUNK });
     await accept((await attest(repaid, DEFAULT_POLICY, 0, { commitment: honest })).input);
-    const forged = await forge(honest, { 4: { wB: wBWith(honest.encoded[4]!.wB, "headroom", -1n) } });
-    await reject((await attest(repaid, DEFAULT_POLICY, 0, { commitment: forged })).input, B_BITS());
+    const forged = await forge(honest, { 4: { wA: withTop(honest.encoded[4]!.wA, "headroom", -1n) } });
+    await reject((await attest(repaid, DEFAULT_POLICY, 0, { commitment: forged })).input, A_BITS());
   });
 
   it("a loan is not more days past due than it is old, and not originated after the as-of date", async () => {
@@ -730,7 +730,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
       loan({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 120 }, 4),
     ]);
     const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
-    const forged = await forge(honest, { 4: { wB: wBWith(honest.encoded[4]!.wB, "slack", -1n) + 1n } }); // dpd 121
+    const forged = await forge(honest, { 4: { wB: withTop(honest.encoded[4]!.wB + 1n, "slack", -1n) } }); // dpd 121
     await reject((await attest(ok, DEFAULT_POLICY, 0, { commitment: forged })).input, B_BITS());
   });
 
