@@ -130,6 +130,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       asOfDate: 20400,
       chunkIndex: 1,
       chunkCount: 2,
+      loanCount: att.loanCount,
     });
     const { breaches, ...rest } = att.figures;
     expect({ ...r.figures, breaches: undefined }).toEqual({ ...rest, breaches: undefined });

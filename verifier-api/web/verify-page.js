@@ -131,13 +131,14 @@ function render(att, r) {
     "publicKey",
     "keyHash",
     "chunkCount",
+    "loanCount",
   ]) {
     summaryList.append(el("dt", k), el("dd", show(att[k])));
   }
   for (const c of r.chunks) {
     const tr = document.createElement("tr");
     const pool = c.pool
-      ? `pool ${c.pool.poolId}, period ${c.pool.period}, day ${c.pool.asOfDate}, ${c.pool.chunkIndex}/${c.pool.chunkCount}`
+      ? `pool ${c.pool.poolId}, period ${c.pool.period}, day ${c.pool.asOfDate}, ${c.pool.chunkIndex}/${c.pool.chunkCount}, ${c.pool.loanCount} loans`
       : "—";
     tr.append(
       el("td", String(c.position)),
