@@ -254,8 +254,12 @@ describe("PoolAttestation(8) matches the model", () => {
     await expect(
       buildPoolInput(none, DEFAULT_POLICY, empty, { R8: [0n, 1n], S: 0n }, ctx, 0, CHUNK),
     ).rejects.toThrow(/holds no loan/);
-    // A one-loan chunk whose pool word (and signature) claim 0 loans: 0 - 0 * 8 - 1 is not a 3-bit number.
-    const a = await attest(tape1([loan({})]), DEFAULT_POLICY, 0, { message: { loanCount: 0 } });
+    // The signer refuses to sign loanCount 0; a pool word claiming 0 loans fails the chunk count check (before
+    // the signature is even looked at): 0 - 0 * 8 - 1 is not a 3-bit number.
+    await expect(attest(tape1([loan({})]), DEFAULT_POLICY, 0, { message: { loanCount: 0 } })).rejects.toThrow(
+      /loanCount: expected at least 1/,
+    );
+    const a = await attest(tape1([loan({})]), DEFAULT_POLICY);
     const pool = BigInt(a.input.pool as string) - (1n << 144n);
     await reject({ ...a.input, pool: pool.toString() }, LAST_FILL());
   });
