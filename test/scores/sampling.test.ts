@@ -35,7 +35,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
     execFile(
       process.execPath,
       [join(REPO_ROOT, "cli", "bin.js"), ...args],
-      { cwd: dir, encoding: "utf8", timeout: 60_000 },
+      { cwd: dir, encoding: "utf8", timeout: 180_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -180,5 +180,5 @@ describe("audit sampling", () => {
     const refused = await cli("audit", "sample", "--seed", seed, "--attestation", "forged.json");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("the proof does not verify");
-  }, 180_000);
+  }, 900_000);
 });
