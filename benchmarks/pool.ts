@@ -292,6 +292,7 @@ async function measurePool(
       period: tape.period,
       asOfDate: tape.asOfDate,
       chunkCount: attestation.chunkCount,
+      loanCount: attestation.loanCount,
       domain: domainWord(REGISTRY, CHAIN_ID),
       policyHash: await policyHash(DEFAULT_POLICY),
     });

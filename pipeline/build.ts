@@ -112,8 +112,8 @@ const BIN = join(REPO_ROOT, "node_modules", ".bin");
  * Runs a package's command-line script on this very Node (not whatever `node` is first on PATH: Hardhat 3
  * refuses the system's Node 20 when the build is started outside npm).
  */
-export function runBin(name: string, args: string[]): Promise<string> {
-  return run(process.execPath, [realpathSync(join(BIN, name)), ...args]);
+export function runBin(name: string, args: string[], cwd?: string): Promise<string> {
+  return run(process.execPath, [realpathSync(join(BIN, name)), ...args], cwd);
 }
 
 const inRepo = (path: string): boolean => !relative(REPO_ROOT, path).startsWith("..");
@@ -174,7 +174,9 @@ export async function compileInstance(instance: CircuitInstance, root: string = 
   const args = [paths.main, "--r1cs", "--wasm", "--sym", `--O${instance.optimization}`, "-o", paths.dir];
   for (const dir of CIRCOM_INCLUDE_DIRS) args.push("-l", dir);
   if (!inRepo(paths.main)) args.push("-l", join(REPO_ROOT, instance.file.split("/")[0]!));
-  await runBin("circom2", args);
+  // From "/": circom2 makes every path relative to its working directory and its WebAssembly file system
+  // cannot leave it, so include folders outside the repository (a worktree's shared node_modules) need "/".
+  await runBin("circom2", args, "/");
 }
 
 /** Renames snarkjs's `Groth16Verifier` and marks development keys in the source itself. */

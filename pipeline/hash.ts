@@ -1,6 +1,6 @@
 /** Content hashes of files and of a circuit's source closure. */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "./catalogue.ts";
 
@@ -16,10 +16,13 @@ export function sha256Text(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** Folders circom searches for `include`s, in the order the build passes them with `-l`. */
+/**
+ * Folders circom searches for `include`s, in the order the build passes them with `-l`. Real paths: circom2's
+ * WebAssembly file system does not follow a symlinked node_modules (as in a git worktree that shares one).
+ */
 export const CIRCOM_INCLUDE_DIRS = [
-  join(REPO_ROOT, "node_modules", "circomlib", "circuits"),
-  join(REPO_ROOT, "node_modules"),
+  realpathSync(join(REPO_ROOT, "node_modules", "circomlib", "circuits")),
+  realpathSync(join(REPO_ROOT, "node_modules")),
 ];
 
 /** Resolves a circom include the way circom does: relative to the including file, then the -l folders. */

@@ -14,7 +14,7 @@ import {
   type OriginatorKey,
   type PublicKey,
 } from "./commitment/keys.ts";
-import { aggregateFigures, BREACH, unpackFigures, type Figures } from "./model/index.ts";
+import { aggregateFigures, BREACH, unpackFigures, unpackPoolWord, type Figures } from "./model/index.ts";
 import { policyHash, validatePolicy, type Policy } from "./policy/index.ts";
 import {
   DEVELOPMENT_KEY_WARNING,
@@ -98,6 +98,11 @@ export interface Attestation {
   /** The key's hash in the registry, Poseidon(Ax, Ay, domain): binds the key, the registry and the chain. */
   keyHash: bigint;
   chunkCount: number;
+  /**
+   * Loans of the whole tape, committed in every chunk's `pool` signal (the circuit proves that the tape's
+   * slots below it are loans and the rest empty). Audit samples are drawn over it and nothing else.
+   */
+  loanCount: number;
   /** Aggregated over all chunks (pool-level covenant bits evaluated on the aggregate). */
   figures: Figures;
   chunks: ChunkProof[];
@@ -145,6 +150,7 @@ export async function attestPool(
     period: tape.period,
     asOfDate: tape.asOfDate,
     chunkCount,
+    loanCount: tape.loans.length,
     domain,
     policyHash: pHash,
   });
@@ -211,6 +217,7 @@ export async function attestPool(
         publicKey: key.publicKey,
         keyHash: await registryKeyHash(key.publicKey, domain),
         chunkCount,
+        loanCount: tape.loans.length,
         figures,
         chunks,
       },
@@ -387,6 +394,8 @@ async function checkAttestation(
         `verificationKey.development: the attestation says ${shown(claimedKey.development)}, the build marks key ${key.hash} ${key.development ? "a development key" : "a production key"}`,
       );
   }
+  if (!Number.isInteger(att.loanCount) || att.loanCount < 1)
+    problems.push(`loanCount: expected a whole number of at least 1, got ${String(att.loanCount)}`);
   if (att.chunks.length !== att.chunkCount)
     problems.push(`has ${att.chunks.length} chunks, says ${att.chunkCount}`);
   try {
@@ -408,20 +417,17 @@ async function checkAttestation(
       continue;
     }
     const get = (name: string): bigint => BigInt(c.publicSignals[signalIndex(entry, name)] as string);
-    const poolWord = get("pool");
-    const fields = {
-      poolId: poolWord & ((1n << 64n) - 1n),
-      period: Number((poolWord >> 64n) & 0xffff_ffffn),
-      asOfDate: Number((poolWord >> 96n) & 0xffffn),
-      chunkIndex: Number((poolWord >> 112n) & 0xffffn),
-      chunkCount: Number((poolWord >> 128n) & 0xffffn),
-    };
+    const fields = unpackPoolWord(get("pool"));
     if (fields.chunkIndex !== c.chunkIndex) problems.push(`${where}: proves chunk ${fields.chunkIndex}`);
     if (seen.has(fields.chunkIndex)) problems.push(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
     chunkFigures.set(fields.chunkIndex, figuresOf(att.instance, c.publicSignals));
     provenPolicyHash ??= get("policyHash");
     if (fields.chunkCount !== att.chunkCount) problems.push(`${where}: proves ${fields.chunkCount} chunks`);
+    if (fields.loanCount !== att.loanCount)
+      problems.push(
+        `${where}: proves ${fields.loanCount} loans, the attestation says ${String(att.loanCount)}`,
+      );
     if (fields.poolId !== BigInt(att.poolId)) problems.push(`${where}: is for pool ${fields.poolId}`);
     if (fields.period !== att.period) problems.push(`${where}: is for period ${fields.period}`);
     if (fields.asOfDate !== att.asOfDate) problems.push(`${where}: is as of day ${fields.asOfDate}`);

@@ -62,16 +62,21 @@ export function checkAgainstFigures(
   return findings;
 }
 
-/** The whole audit of a sample: indices from the seed, openings against the root and the figures. */
+/**
+ * The whole audit of a sample: indices from the seed over the committed loan count, openings against the root
+ * and the figures. `loanCount` is the attestation's (every chunk proof commits it and proves the tape packed
+ * below it: `Attestation.loanCount`), never a size typed by the originator or the auditor: a smaller one
+ * would never sample the loans at the end of the tape.
+ */
 export async function auditSample(args: {
   seed: string;
-  size: number;
+  loanCount: number;
   count: number;
   root: bigint;
   openings: readonly LoanOpening[];
   figures?: { chunkSize: number; chunks: readonly Figures[] };
 }): Promise<{ indices: number[]; findings: AuditFinding[] }> {
-  const indices = sampleIndices(args.seed, args.size, args.count);
+  const indices = sampleIndices(args.seed, args.loanCount, args.count);
   const findings = await checkOpenings(args.root, args.openings, indices);
   if (args.openings.length < indices.length) {
     for (const i of indices.slice(args.openings.length))

@@ -29,6 +29,7 @@ const NUMBER_FIELDS = [
 /** An opening as JSON (bigints as decimal strings). */
 export interface LoanOpeningJson {
   index: number;
+  asOfDate: number;
   record: Record<string, string | number>;
   borrowerCommitment: string;
   leafSalt: string;
@@ -41,6 +42,7 @@ export function openingToJson(o: LoanOpening): LoanOpeningJson {
     record[k] = typeof v === "bigint" ? v.toString() : (v as string | number);
   return {
     index: o.index,
+    asOfDate: o.asOfDate,
     record,
     borrowerCommitment: o.borrowerCommitment.toString(),
     leafSalt: o.leafSalt.toString(),
@@ -54,7 +56,9 @@ const DEC = /^[0-9]{1,78}$/;
 export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
   const o = j as LoanOpeningJson;
   if (o === null || typeof o !== "object" || typeof o.record !== "object" || o.record === null) {
-    throw new TypeError(`${where}: expected {index, record, borrowerCommitment, leafSalt, siblings}`);
+    throw new TypeError(
+      `${where}: expected {index, asOfDate, record, borrowerCommitment, leafSalt, siblings}`,
+    );
   }
   const big = (name: string, v: unknown): bigint => {
     if (typeof v !== "string" || !DEC.test(v))
@@ -71,8 +75,11 @@ export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
     record[f] = v;
   }
   if (!Array.isArray(o.siblings)) throw new TypeError(`${where}.siblings: expected an array of levels`);
+  if (typeof o.asOfDate !== "number" || !Number.isInteger(o.asOfDate))
+    throw new TypeError(`${where}.asOfDate: expected an integer (the tape's as-of date, a day number)`);
   return {
     index: o.index,
+    asOfDate: o.asOfDate,
     record: record as Omit<LoanRecord, "borrowerRef">,
     borrowerCommitment: big("borrowerCommitment", o.borrowerCommitment),
     leafSalt: big("leafSalt", o.leafSalt),

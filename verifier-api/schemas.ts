@@ -100,6 +100,9 @@ export const Openings = Type.Object({
   openings: Type.Array(
     Type.Object({
       index: Type.Integer(),
+      asOfDate: Type.Integer({
+        description: "The tape's as-of date (day number): the leaf's date slack counts from it",
+      }),
       record: Type.Record(Type.String(), Type.Union([Type.String(), Type.Integer()])),
       borrowerCommitment: Type.String(),
       leafSalt: Type.String(),

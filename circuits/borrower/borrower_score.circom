@@ -73,7 +73,7 @@ template BorrowerScore() {
     level[TREE_HEIGHT - 1].parent === root;
 
     // --- the committed score and the threshold (10-bit values) ---
-    component wBits = Num2Bits(29);
+    component wBits = Num2Bits(45);
     wBits.in <== wB;
     var score = 0;
     for (var b = 0; b < 10; b++) { score += wBits.out[19 + b] * (1 << b); }

@@ -59,15 +59,17 @@ template PoolAttestation(chunkSize) {
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
 
-    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 (144 bits) ---
-    component poolBits = Num2Bits(144);
+    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 | loanCount 32 (176 bits) ---
+    component poolBits = Num2Bits(176);
     poolBits.in <== pool;
     var chunkIndex = 0;
     var chunkCount = 0;
+    var loanCount = 0;
     for (var i = 0; i < 16; i++) {
         chunkIndex += poolBits.out[112 + i] * (1 << i);
         chunkCount += poolBits.out[128 + i] * (1 << i);
     }
+    for (var i = 0; i < 32; i++) { loanCount += poolBits.out[144 + i] * (1 << i); }
     component inRange = LessThan(16);
     inRange.in[0] <== chunkIndex;
     inRange.in[1] <== chunkCount;
@@ -76,6 +78,13 @@ template PoolAttestation(chunkSize) {
     last.in <== chunkIndex + 1 - chunkCount;
     // The tree has 16^LEVELS * 16 / m chunk positions: higher index bits must be 0.
     for (var i = GROUP_BITS + 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
+    // chunkCount = ceil(loanCount / chunkSize): the last chunk holds 1..chunkSize loans,
+    // 0 <= loanCount - (chunkCount - 1) * chunkSize - 1 < chunkSize (which also gives loanCount >= 1). The
+    // operands are below 2^33 in absolute value, so the decomposition is the exact comparison.
+    var CHUNK_BITS = 0;
+    while ((1 << CHUNK_BITS) < chunkSize) { CHUNK_BITS++; }
+    component lastFill = Num2Bits(CHUNK_BITS);
+    lastFill.in <== loanCount - (chunkCount - 1) * chunkSize - 1;
 
     // --- policy: range checks, then the hash ---
     var POLICY_BITS[8] = [10, 16, 16, 14, 14, 14, 14, 62];
@@ -104,7 +113,40 @@ template PoolAttestation(chunkSize) {
     var activeCount = 0;
     var weighted = 0;
     var dpdBreaches = 0;
-    var ltvBreaches = 0;
+    var ltvHits = 0;
+    var emptyCount = 0;
+
+    // The chunk's minimum active score and maximum active balance, computed here and proven by the slots
+    // (each is a bound: range-checked gaps) and by two products (each is attained: some gap is 0).
+    var minVal = 1023;
+    var maxVal = 0;
+    for (var i = 0; i < chunkSize; i++) {
+        var bw = wB[i];
+        var st = (bw >> 16) & 7;
+        var sc = (bw >> 19) & 1023;
+        var amt = wA[i] & ((1 << 48) - 1);
+        if (isEmpty[i] == 0 && st <= 2) {
+            if (sc < minVal) { minVal = sc; }
+            if (amt > maxVal) { maxVal = amt; }
+        }
+    }
+    signal minScore <-- minVal;
+    signal maxBalance <-- maxVal;
+    component minScoreBits = Num2Bits(10);
+    minScoreBits.in <== minScore;
+    signal minProduct[chunkSize];
+    signal maxProduct[chunkSize];
+
+    // Packing: isEmpty is 0 on the chunk's first slots and 1 on the rest. Each step isEmpty[i] -
+    // isEmpty[i - 1] is boolean (one constraint per slot, as the boolean check it replaces) and the last
+    // flag is boolean, so every flag is boolean and they never go back from 1 to 0.
+    signal emptyStep[chunkSize];
+    for (var i = 0; i < chunkSize; i++) {
+        emptyStep[i] <== i == 0 ? isEmpty[0] : isEmpty[i] - isEmpty[i - 1];
+        emptyStep[i] * (emptyStep[i] - 1) === 0;
+    }
+    isEmpty[chunkSize - 1] * (isEmpty[chunkSize - 1] - 1) === 0;
+
     component subtree[m];
     for (var t = 0; t < m; t++) { subtree[t] = Arity16Root(k); }
     for (var i = 0; i < chunkSize; i++) {
@@ -115,11 +157,19 @@ template PoolAttestation(chunkSize) {
         slot[i].isEmpty <== isEmpty[i];
         slot[i].maxDaysPastDue <== policy[1];
         slot[i].maxLtvBps <== policy[2];
-        slot[i].ltvOn <== ltvLimit.out;
-        slot[i].minIn <== i == 0 ? 1023 : slot[i - 1].minOut;
-        slot[i].maxIn <== i == 0 ? 0 : slot[i - 1].maxOut;
+        slot[i].minScore <== minScore;
+        slot[i].maxBalance <== maxBalance;
         subtree[i \ SUB].leaves[i % SUB] <== slot[i].leaf;
-        outstanding += slot[i].activeBalance;
+        if (i == 0) {
+            // (1023 - minScore) lets a chunk without an active loan (or whose lowest score is 1023) close.
+            minProduct[0] <== (1023 - minScore) * slot[0].minGap;
+            maxProduct[0] <== slot[0].maxGap;
+        } else {
+            minProduct[i] <== minProduct[i - 1] * slot[i].minGap;
+            maxProduct[i] <== maxProduct[i - 1] * slot[i].maxGap;
+        }
+        emptyCount += isEmpty[i];
+        outstanding += slot[i].outstanding;
         scheduled += slot[i].scheduled;
         collected += slot[i].collected;
         chargedOff += slot[i].chargedOff;
@@ -130,10 +180,14 @@ template PoolAttestation(chunkSize) {
         activeCount += slot[i].active;
         weighted += slot[i].weighted;
         dpdBreaches += slot[i].dpdBreach;
-        ltvBreaches += slot[i].ltvBreach;
+        ltvHits += slot[i].ltvHit;
     }
-    var minScore = slot[chunkSize - 1].minOut;
-    var maxBalance = slot[chunkSize - 1].maxOut;
+    minProduct[chunkSize - 1] === 0;
+    maxProduct[chunkSize - 1] === 0;
+    // The chunk holds chunkSize loans, or loanCount - chunkIndex * chunkSize if it is the last one: with the
+    // emptiness of everything after the last chunk (below), slot g of the tape is a loan exactly when
+    // g < loanCount.
+    -emptyCount === last.out * (loanCount - (chunkIndex + 1) * chunkSize);
     var bucket30 = ge30 - ge60;
     var bucket60 = ge60 - ge90;
     var bucket90 = ge90;
@@ -187,22 +241,24 @@ template PoolAttestation(chunkSize) {
     scoreLow.in[1] <== policy[0];
     component anyDpd = NonZero();
     anyDpd.in <== dpdBreaches;
-    component anyLtv = NonZero();
-    anyLtv.in <== ltvBreaches;
-    // Ratios: part * 10000 > limitBps * outstanding, all operands below 2^76 (62-bit sums, 14-bit limits).
+    component anyLtvHit = NonZero();
+    anyLtvHit.in <== ltvHits;
+    signal anyLtv <== anyLtvHit.out * ltvLimit.out;
+    // Ratios: part * 10000 > limitBps * outstanding. The sums are below chunkSize * 2^48 = 2^(48 + CHUNK_BITS)
+    // and the limits and 10000 below 2^14, so every operand is below 2^(62 + CHUNK_BITS) (2^70 at 256 loans).
     var parts[4] = [bucket30, bucket60, bucket90, maxBalance];
     component ratioOver[4];
     signal ratioRhs[4];
     for (var r = 0; r < 4; r++) {
         ratioRhs[r] <== policy[3 + r] * outstanding;
-        ratioOver[r] = LessThan(76);
+        ratioOver[r] = LessThan(62 + CHUNK_BITS);
         ratioOver[r].in[0] <== ratioRhs[r];
         ratioOver[r].in[1] <== parts[r] * 10000;
     }
     component balanceLow = LessThan(62);
     balanceLow.in[0] <== outstanding;
     balanceLow.in[1] <== policy[7];
-    var breaches = scoreLow.out + 2 * anyDpd.out + 4 * anyLtv.out + 8 * ratioOver[0].out + 16 * ratioOver[1].out
+    var breaches = scoreLow.out + 2 * anyDpd.out + 4 * anyLtv + 8 * ratioOver[0].out + 16 * ratioOver[1].out
         + 32 * ratioOver[2].out + 64 * ratioOver[3].out + 128 * balanceLow.out;
 
     // --- figures (62-bit slots hold sums of at most 4096 amounts below 2^48) ---

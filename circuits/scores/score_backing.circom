@@ -60,7 +60,7 @@ template ScoreBatchDigest(n) {
 // (EdDSA-Poseidon) Poseidon(SCORE_BATCH_TAG, digest, modelId, scoreDate), where digest commits to the
 // entries (hId_i, score_i) of the chunk's slots in order, (0, 0) for an empty slot (docs/SCORES.md);
 // (3) every loan's score in the batch is the creditScore field of its committed word wB (its bits 19-28,
-// wB range-checked to 29 bits); (4) the report is fresh: 0 <= asOfDate - scoreDate <= maxAgeDays, with asOfDate from the `pool` word.
+// wB range-checked to 45 bits); (4) the report is fresh: 0 <= asOfDate - scoreDate <= maxAgeDays, with asOfDate from the `pool` word.
 //
 // Public inputs, in this order: root, pool, domain, providerKeyHash, modelId, maxAgeDays. `domain` (the
 // accepting contract and chain, checked by the contract) is bound to the proof by a dummy square.
@@ -99,7 +99,8 @@ template ScoreBacking(chunkSize) {
 
     signal domainSquare <== domain * domain;
 
-    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 ---
+    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 (144 bits, no loan
+    // count: the last chunk proves the rest of the tree empty, so coverage needs no count) ---
     component poolBits = Num2Bits(144);
     poolBits.in <== pool;
     var chunkIndex = 0;
@@ -145,8 +146,9 @@ template ScoreBacking(chunkSize) {
         leafHash[i].inputs[1] <== wB[i];
         leafHash[i].inputs[2] <== hId[i];
         subtree[i \ SUB].leaves[i % SUB] <== (1 - isEmpty[i]) * leafHash[i].out;
-        // The score is wB's ten top bits (creditScore, docs/ENCODING.md); packing is linear in the bits.
-        wBits[i] = Num2Bits(29);
+        // The score is wB's bits 19-28 (creditScore, docs/ENCODING.md); packing is linear in the bits. All 45
+        // bits are decomposed: only the full decomposition makes the score bits unique.
+        wBits[i] = Num2Bits(45);
         wBits[i].in <== wB[i];
         var sc = 0;
         for (var b = 0; b < 10; b++) { sc += wBits[i].out[19 + b] * (1 << b); }

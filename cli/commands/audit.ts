@@ -1,4 +1,7 @@
-/** `rwa-attest audit sample`: the public sample of a seed, and the check of the originator's openings. */
+/**
+ * `rwa-attest audit sample`: the public sample of a seed over the loan count an attestation commits, and the
+ * check of the originator's openings against the attestation's root and chunk figures.
+ */
 import type { Command } from "commander";
 import { findInstance } from "../../pipeline/catalogue.ts";
 import { figuresOf } from "../../prover/attest.ts";
@@ -6,12 +9,6 @@ import { openingFromJson } from "../../prover/audit.ts";
 import { auditSample, sampleIndices } from "../../prover/audit-sample.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { requireVerifiedAttestation } from "./verify.ts";
-
-interface AttestationFile {
-  instance?: unknown;
-  root?: unknown;
-  chunks?: { chunkIndex?: unknown; publicSignals?: unknown }[];
-}
 
 function positive(name: string, v: string): number {
   const n = Number(v);
@@ -24,28 +21,41 @@ export function registerAudit(program: Command): void {
   audit
     .command("sample")
     .description(
-      "the loan indices a seed samples (rule rwa-attest/sample@1); with --openings, check them against the " +
-        "root and the attested figures (exit 1 on any finding)",
+      "the loan indices a seed samples (rule rwa-attest/sample@1) over the loan count the attestation commits; " +
+        "with --openings, check them against the root and the attested figures (exit 1 on any finding)",
     )
     .requiredOption("--seed <seed>", "the seed (e.g. a block hash or the auditor's recorded random value)")
-    .requiredOption("--size <n>", "number of loans in the committed tape")
+    .requiredOption(
+      "--attestation <file>",
+      "attestation JSON (rwa-attest prove --out): its verified proofs give the root, the chunk figures and the " +
+        "loan count the sample is drawn over",
+    )
+    .option("--size <n>", "the loan count you expect: refused unless it is the attestation's committed count")
     .option("--count <k>", "loans to sample", "10")
     .option("--openings <file>", "openings JSON: an array, or {openings: [...]}, in sample order")
-    .option("--attestation <file>", "attestation JSON (rwa-attest prove --out): root and chunk figures")
-    .option("--root <root>", "tape root (decimal), if no attestation is given")
     .option("--json", "machine-readable output", false)
     .action(
       async (o: {
         seed: string;
-        size: string;
+        size?: string;
         count: string;
         openings?: string;
-        attestation?: string;
-        root?: string;
+        attestation: string;
         json: boolean;
       }) => {
-        const size = positive("--size", o.size);
+        const expected = o.size === undefined ? undefined : positive("--size", o.size);
         const count = positive("--count", o.count);
+        // its root, chunk figures and committed loan count come from its verified proofs, never from its summary
+        const { att } = await requireVerifiedAttestation(o.attestation);
+        // The committed count: every verified chunk's pool signal carries it, and verifyAttestation checked
+        // they all equal att.loanCount.
+        const size = att.loanCount;
+        if (expected !== undefined && expected !== size) {
+          throw new CliError(
+            `--size ${expected} is not the loan count the attestation commits (${size}): the sample is drawn ` +
+              `over the committed count only`,
+          );
+        }
         let indices: number[];
         try {
           indices = sampleIndices(o.seed, size, count);
@@ -56,24 +66,12 @@ export function registerAudit(program: Command): void {
           output(o.json, { seed: o.seed, size, indices }, () => indices.join("\n"));
           return;
         }
-        // the root and chunk figures are used only from an attestation whose proofs verify and agree with it
-        if (o.attestation) await requireVerifiedAttestation(o.attestation);
-        const att = o.attestation ? readUserJson<AttestationFile>(o.attestation, "attestation") : undefined;
-        const rootText = o.root ?? (typeof att?.root === "string" ? att.root : undefined);
-        if (rootText === undefined || !/^[0-9]{1,78}$/.test(rootText))
-          throw new CliError("root: give --root <decimal> or an --attestation with a root");
-        let figures: Parameters<typeof auditSample>[0]["figures"];
-        if (att !== undefined) {
-          if (typeof att.instance !== "string" || !Array.isArray(att.chunks))
-            throw new CliError("attestation: expected {instance, root, chunks}");
-          const entry = findInstance(att.instance);
-          const chunkSize = entry.params[0];
-          if (chunkSize === undefined) throw new CliError(`attestation: ${att.instance} has no chunk size`);
-          const chunks = [...att.chunks]
-            .sort((a, b) => Number(a.chunkIndex) - Number(b.chunkIndex))
-            .map((c) => figuresOf(att.instance as string, c.publicSignals as string[]));
-          figures = { chunkSize, chunks };
-        }
+        const entry = findInstance(att.instance);
+        const chunkSize = entry.params[0];
+        if (chunkSize === undefined) throw new CliError(`attestation: ${att.instance} has no chunk size`);
+        const chunks = [...att.chunks]
+          .sort((a, b) => a.chunkIndex - b.chunkIndex)
+          .map((c) => figuresOf(att.instance, c.publicSignals));
         const raw = readUserJson<unknown>(o.openings, "openings");
         const list = Array.isArray(raw) ? raw : (raw as { openings?: unknown })?.openings;
         if (!Array.isArray(list)) throw new CliError("openings: expected an array or {openings: [...]}");
@@ -86,15 +84,15 @@ export function registerAudit(program: Command): void {
         });
         const { findings } = await auditSample({
           seed: o.seed,
-          size,
+          loanCount: size,
           count,
-          root: BigInt(rootText),
+          root: att.root,
           openings,
-          figures,
+          figures: { chunkSize, chunks },
         });
         output(o.json, { seed: o.seed, size, indices, findings, passed: findings.length === 0 }, () =>
           findings.length === 0
-            ? `sample of ${indices.length} loans [${indices.join(", ")}]: every opening checks out`
+            ? `sample of ${indices.length} of ${size} loans [${indices.join(", ")}]: every opening checks out`
             : findings.map((f) => `loan ${f.index} (${f.loanId}) ${f.field}: ${f.problem}`).join("\n"),
         );
         if (findings.length > 0) process.exitCode = EXIT.negative;

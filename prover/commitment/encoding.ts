@@ -2,10 +2,12 @@
  * Canonical encoding of a loan record into field elements, the salted leaf, and the tape commitment.
  * Specified in docs/ENCODING.md (with test vectors); the circuits read wA and wB bit by bit.
  *
- *   wA  = outstanding | scheduled << 48 | collected << 96 | chargedOff << 144 | collateral << 192
- *   wB  = daysPastDue | status << 16 | creditScore << 19
- *   wC  = originalPrincipal | originationDate << 48 | maturityDate << 64 | interestRateBps << 80
- *         | scoreDate << 96 | scoreProviderId << 112
+ *   amount    = chargedOffAmount for a charged_off loan, outstandingBalance otherwise (the other is 0)
+ *   headroom  = originalPrincipal - max(1, ceil(amount / 2))    (>= 0: amount <= 2 x principal, principal >= 1)
+ *   dateSlack = asOfDate - originationDate - daysPastDue       (>= 0: the loan is at least that late)
+ *   wA  = amount | scheduled << 48 | collected << 96 | collateral << 144 | headroom << 192
+ *   wB  = daysPastDue | status << 16 | creditScore << 19 | dateSlack << 29
+ *   wC  = maturityDate | interestRateBps << 16 | scoreDate << 32 | scoreProviderId << 48
  *   borrowerCommitment = Poseidon(idToField(borrowerRef), borrowerSalt)
  *   hLoan = Poseidon(idToField(loanId), wC, leafSalt)
  *   hId   = Poseidon(borrowerCommitment, hLoan)
@@ -14,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import {
   AMOUNT_BITS,
+  LoanStatus,
   MAX_AMOUNT,
   MAX_CREDIT_SCORE,
   MAX_DAY,
@@ -60,6 +63,8 @@ export interface TapeCommitment {
   levels: bigint[][];
   records: LoanRecord[];
   salts: TapeSalts;
+  /** The tape's as-of date: the leaves' date slacks are counted from it (docs/ENCODING.md). */
+  asOfDate: number;
   /** The chunking this commitment was summarised with (the root does not depend on it). */
   chunkSize: number;
   chunkCount: number;
@@ -70,6 +75,8 @@ export interface TapeCommitment {
 /** An opening of one loan: everything an auditor needs to recompute its leaf and path to the root. */
 export interface LoanOpening {
   index: number;
+  /** The as-of date of the tape (part of the leaf through the date slack). */
+  asOfDate: number;
   /** The record without its borrower reference (which never leaves the originator). */
   record: Omit<LoanRecord, "borrowerRef">;
   borrowerCommitment: bigint;
@@ -116,35 +123,85 @@ export function idToField(name: string, id: string): bigint {
   return (BigInt(bytes.length) << 248n) + value;
 }
 
-/** Packs the five amounts (wA). */
+/**
+ * The one amount a leaf stores for the balance side of a loan: the charged-off amount of a charged_off loan,
+ * the outstanding balance of any other (docs/TAPE.md: a charged_off loan has outstanding 0, no other status
+ * has a charged-off amount). A record that breaks that pairing has no encoding.
+ */
+export function leafAmount(r: Omit<LoanRecord, "borrowerRef">): bigint {
+  const outstanding = checkAmount("outstandingBalance", r.outstandingBalance);
+  const chargedOff = checkAmount("chargedOffAmount", r.chargedOffAmount);
+  if (r.status === LoanStatus.ChargedOff) {
+    if (outstanding !== 0n)
+      throw new TypeError(`outstandingBalance: a charged_off loan has outstanding 0, got ${outstanding}`);
+    return chargedOff;
+  }
+  if (chargedOff !== 0n)
+    throw new TypeError(
+      `chargedOffAmount: only a charged_off loan has a charged-off amount, got ${chargedOff}`,
+    );
+  return outstanding;
+}
+
+/** The least original principal a leaf amount allows: max(1, ceil(amount / 2)). */
+export function leastPrincipal(amount: bigint): bigint {
+  return amount === 0n ? 1n : (amount + 1n) / 2n;
+}
+
+/**
+ * Packs the balance-side amount, scheduled payment, collected cash, collateral and principal headroom (wA).
+ * headroom = originalPrincipal - max(1, ceil(amount / 2)) must not be negative: it is the tape rule "amount <=
+ * 2 x originalPrincipal, originalPrincipal >= 1" as a field the circuit range-checks.
+ */
 export function packAmounts(r: Omit<LoanRecord, "borrowerRef">): bigint {
+  const amount = leafAmount(r);
+  const principal = checkAmount("originalPrincipal", r.originalPrincipal);
+  if (principal === 0n) throw new TypeError("originalPrincipal: must be at least 1, got 0");
+  const headroom = principal - leastPrincipal(amount);
+  if (headroom < 0n) {
+    const field = r.status === LoanStatus.ChargedOff ? "chargedOffAmount" : "outstandingBalance";
+    throw new TypeError(`${field}: ${amount} is more than 2 x originalPrincipal ${principal}`);
+  }
   return (
-    checkAmount("outstandingBalance", r.outstandingBalance) |
+    amount |
     (checkAmount("scheduledPayment", r.scheduledPayment) << 48n) |
     (checkAmount("collectedAmount", r.collectedAmount) << 96n) |
-    (checkAmount("chargedOffAmount", r.chargedOffAmount) << 144n) |
-    (checkAmount("collateralValue", r.collateralValue) << 192n)
+    (checkAmount("collateralValue", r.collateralValue) << 144n) |
+    (headroom << 192n)
   );
 }
 
-/** Packs days past due, status and score (wB). */
-export function packState(r: Omit<LoanRecord, "borrowerRef">): bigint {
+/**
+ * Packs days past due, status, score and date slack (wB). dateSlack = asOfDate - originationDate -
+ * daysPastDue must not be negative: it is the tape rule "daysPastDue <= asOfDate - originationDate" as a field
+ * the circuit range-checks.
+ */
+export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number): bigint {
+  const dpd = checkInt("daysPastDue", r.daysPastDue, MAX_DAYS_PAST_DUE);
+  const slack =
+    checkInt("asOfDate", asOfDate, MAX_DAY) - checkInt("originationDate", r.originationDate, MAX_DAY) - dpd;
+  if (slack < 0) {
+    throw new TypeError(
+      r.originationDate > asOfDate
+        ? `originationDate: ${r.originationDate} is after the as-of date ${asOfDate}`
+        : `daysPastDue: ${dpd} is more than the loan's age ${asOfDate - r.originationDate} at the as-of date`,
+    );
+  }
   return (
-    BigInt(checkInt("daysPastDue", r.daysPastDue, MAX_DAYS_PAST_DUE)) |
+    BigInt(dpd) |
     (BigInt(checkInt("status", r.status, 4)) << 16n) |
-    (BigInt(checkInt("creditScore", r.creditScore, MAX_CREDIT_SCORE)) << 19n)
+    (BigInt(checkInt("creditScore", r.creditScore, MAX_CREDIT_SCORE)) << 19n) |
+    (BigInt(slack) << 29n)
   );
 }
 
-/** Packs the committed fields the pool circuit does not read (wC). */
+/** Packs the committed fields no figure reads (wC). */
 export function packOther(r: Omit<LoanRecord, "borrowerRef">): bigint {
   return (
-    checkAmount("originalPrincipal", r.originalPrincipal) |
-    (BigInt(checkInt("originationDate", r.originationDate, MAX_DAY)) << 48n) |
-    (BigInt(checkInt("maturityDate", r.maturityDate, MAX_DAY)) << 64n) |
-    (BigInt(checkInt("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) << 80n) |
-    (BigInt(checkInt("scoreDate", r.scoreDate, MAX_DAY)) << 96n) |
-    (BigInt(checkInt("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 112n)
+    BigInt(checkInt("maturityDate", r.maturityDate, MAX_DAY)) |
+    (BigInt(checkInt("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) << 16n) |
+    (BigInt(checkInt("scoreDate", r.scoreDate, MAX_DAY)) << 32n) |
+    (BigInt(checkInt("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 48n)
   );
 }
 
@@ -157,16 +214,20 @@ export function borrowerCommitmentWith(
   return poseidon([idToField("borrowerRef", borrowerRef), checkField("borrowerSalt", borrowerSalt)]);
 }
 
-/** Encodes a record whose borrower is given by its commitment (synchronous, with a built Poseidon). */
+/**
+ * Encodes a record of a tape with the given as-of date, whose borrower is given by its commitment
+ * (synchronous, with a built Poseidon).
+ */
 export function encodeWithCommitment(
   poseidon: PoseidonFn,
   record: Omit<LoanRecord, "borrowerRef">,
   borrowerCommitment: bigint,
   leafSalt: bigint,
+  asOfDate: number,
 ): EncodedLoan {
   if (record === null || typeof record !== "object") throw new TypeError("record: expected a loan record");
   const wA = packAmounts(record);
-  const wB = packState(record);
+  const wB = packState(record, asOfDate);
   const wC = packOther(record);
   const loanIdField = idToField("loanId", record.loanId);
   checkField("borrowerCommitment", borrowerCommitment);
@@ -176,11 +237,12 @@ export function encodeWithCommitment(
   return { wA, wB, wC, loanIdField, borrowerCommitment, hLoan, hId, leaf };
 }
 
-/** Encodes one loan record with its salts (docs/ENCODING.md). */
+/** Encodes one loan record of a tape with the given as-of date, with its salts (docs/ENCODING.md). */
 export async function encodeLoan(
   record: LoanRecord,
   leafSalt: bigint,
   borrowerSalt: bigint,
+  asOfDate: number,
 ): Promise<EncodedLoan> {
   const poseidon = await getPoseidon();
   return encodeWithCommitment(
@@ -188,12 +250,18 @@ export async function encodeLoan(
     record,
     borrowerCommitmentWith(poseidon, record.borrowerRef, borrowerSalt),
     leafSalt,
+    asOfDate,
   );
 }
 
-/** The leaf of one loan record. */
-export async function loanLeaf(record: LoanRecord, leafSalt: bigint, borrowerSalt: bigint): Promise<bigint> {
-  return (await encodeLoan(record, leafSalt, borrowerSalt)).leaf;
+/** The leaf of one loan record of a tape with the given as-of date. */
+export async function loanLeaf(
+  record: LoanRecord,
+  leafSalt: bigint,
+  borrowerSalt: bigint,
+  asOfDate: number,
+): Promise<bigint> {
+  return (await encodeLoan(record, leafSalt, borrowerSalt, asOfDate)).leaf;
 }
 
 /** A uniformly random field element (32 random bytes reduced mod p; the bias is below 2^-250). */
@@ -267,12 +335,13 @@ export function chunkCountFor(loanCount: number, chunkSize: number): number {
  * given chunk size (default 256). The result is the originator's private state; publish only `root`.
  */
 export async function commitTape(
-  tape: Pick<LoanTape, "loans">,
+  tape: Pick<LoanTape, "loans" | "asOfDate">,
   salts: TapeSalts,
   options: { chunkSize?: number } = {},
 ): Promise<TapeCommitment> {
   if (tape === null || typeof tape !== "object" || !Array.isArray(tape.loans))
-    throw new TypeError("tape: expected { loans: LoanRecord[] }");
+    throw new TypeError("tape: expected { loans: LoanRecord[], asOfDate }");
+  const asOfDate = checkInt("tape.asOfDate", tape.asOfDate, MAX_DAY);
   const n = tape.loans.length;
   if (
     !salts ||
@@ -309,6 +378,7 @@ export async function commitTape(
         loan,
         borrowerCommitmentWith(poseidon, loan.borrowerRef, salts.borrower[i]!),
         salts.leaf[i]!,
+        asOfDate,
       );
     } catch (err) {
       throw new TypeError(`tape.loans[${i}].${(err as Error).message}`);
@@ -327,6 +397,7 @@ export async function commitTape(
     levels,
     records: tape.loans,
     salts,
+    asOfDate,
     chunkSize,
     chunkCount,
     chunkRoots,
@@ -343,6 +414,7 @@ export function openLoan(commitment: TapeCommitment, index: number): LoanOpening
   const { borrowerRef: _omitted, ...record } = commitment.records[index]!;
   return {
     index,
+    asOfDate: commitment.asOfDate,
     record,
     borrowerCommitment: commitment.encoded[index]!.borrowerCommitment,
     leafSalt: commitment.salts.leaf[index]!,
@@ -363,7 +435,13 @@ export async function verifyOpening(root: bigint, opening: LoanOpening): Promise
   const poseidon = await getPoseidon();
   let leaf: bigint;
   try {
-    leaf = encodeWithCommitment(poseidon, opening.record, opening.borrowerCommitment, opening.leafSalt).leaf;
+    leaf = encodeWithCommitment(
+      poseidon,
+      opening.record,
+      opening.borrowerCommitment,
+      opening.leafSalt,
+      opening.asOfDate,
+    ).leaf;
   } catch {
     return false;
   }

@@ -1,7 +1,8 @@
 /**
  * Originator keys and the attestation signature: EdDSA-Poseidon on Baby Jubjub (circomlibjs), over the
  * message fixed by docs/INTERFACES.md:
- *   Poseidon(root, poolId | period << 64 | asOfDate << 96 | chunkCount << 128, domain, policyHash)
+ *   Poseidon(root, poolId | period << 64 | asOfDate << 96 | chunkCount << 128 | loanCount << 144, domain,
+ *            policyHash)
  * with domain = registry address | chainId << 160.
  */
 import { randomBytes } from "node:crypto";
@@ -29,6 +30,8 @@ export interface AttestationMessage {
   period: number;
   asOfDate: number;
   chunkCount: number;
+  /** The number of loans of the whole tape (the circuit proves the tape is packed below it). */
+  loanCount: number;
   /** The packed domain word, see `domainWord`. */
   domain: bigint;
   policyHash: bigint;
@@ -60,20 +63,27 @@ export function domainWord(registry: string, chainId: bigint): bigint {
   return BigInt(registry) | (uint("chainId", chainId, 93) << 160n);
 }
 
-/** The word of the signed message that binds pool, period, date and chunk count. */
+/**
+ * The word of the signed message that binds pool, period, date, chunk count and loan count: the `pool`
+ * signal without its chunkIndex (docs/INTERFACES.md).
+ */
 export function messagePoolWord(
   poolId: bigint,
   period: number,
   asOfDate: number,
   chunkCount: number,
+  loanCount: number,
 ): bigint {
   const count = uint("chunkCount", chunkCount, 16);
   if (count === 0n) throw new TypeError("chunkCount: expected at least 1");
+  const loans = uint("loanCount", loanCount, 32);
+  if (loans === 0n) throw new TypeError("loanCount: expected at least 1");
   return (
     uint("poolId", poolId, 64) |
     (uint("period", period, 32) << 64n) |
     (uint("asOfDate", asOfDate, 16) << 96n) |
-    (count << 128n)
+    (count << 128n) |
+    (loans << 144n)
   );
 }
 
@@ -126,7 +136,7 @@ export async function signedMessage(m: AttestationMessage): Promise<bigint> {
   const poseidon = await getPoseidon();
   return poseidon([
     field("root", m.root),
-    messagePoolWord(m.poolId, m.period, m.asOfDate, m.chunkCount),
+    messagePoolWord(m.poolId, m.period, m.asOfDate, m.chunkCount, m.loanCount),
     field("domain", m.domain),
     field("policyHash", m.policyHash),
   ]);

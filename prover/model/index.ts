@@ -44,6 +44,8 @@ export interface PoolWordFields {
   asOfDate: number;
   chunkIndex: number;
   chunkCount: number;
+  /** Loans of the whole tape: the circuit proves that tape slots below it are loans and the rest empty. */
+  loanCount: number;
 }
 
 function isActive(loan: LoanRecord): boolean {
@@ -217,15 +219,32 @@ export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): Figures
   };
 }
 
-/** The `pool` public signal. */
+/**
+ * The `pool` public signal: poolId 64 | period 32 << 64 | asOfDate 16 << 96 | chunkIndex 16 << 112 |
+ * chunkCount 16 << 128 | loanCount 32 << 144 (176 bits, docs/INTERFACES.md).
+ */
 export function packPoolWord(p: PoolWordFields): bigint {
   return (
     fits("poolId", p.poolId, 64) |
     (fits("period", BigInt(p.period), 32) << 64n) |
     (fits("asOfDate", BigInt(p.asOfDate), 16) << 96n) |
     (fits("chunkIndex", BigInt(p.chunkIndex), 16) << 112n) |
-    (fits("chunkCount", BigInt(p.chunkCount), 16) << 128n)
+    (fits("chunkCount", BigInt(p.chunkCount), 16) << 128n) |
+    (fits("loanCount", BigInt(p.loanCount), 32) << 144n)
   );
+}
+
+/** The fields of a `pool` signal (the inverse of packPoolWord; bits above 176 are ignored). */
+export function unpackPoolWord(word: bigint): PoolWordFields {
+  const at = (shift: bigint, bits: bigint): bigint => (word >> shift) & ((1n << bits) - 1n);
+  return {
+    poolId: at(0n, 64n),
+    period: Number(at(64n, 32n)),
+    asOfDate: Number(at(96n, 16n)),
+    chunkIndex: Number(at(112n, 16n)),
+    chunkCount: Number(at(128n, 16n)),
+    loanCount: Number(at(144n, 32n)),
+  };
 }
 
 /**

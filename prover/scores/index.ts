@@ -292,6 +292,9 @@ export async function buildScoreBackingInput(
       asOfDate: tape.asOfDate,
       chunkIndex,
       chunkCount,
+      // the score circuit's pool word has no loan count (docs/SCORES.md): its last chunk proves the rest of
+      // the tree empty, and ScoreAttestations refuses a word of 144 bits or more
+      loanCount: 0,
     }),
     domain: domainWord(ctx.contract, ctx.chainId),
     providerKeyHash: await keyHash(ctx.providerPublicKey),

@@ -68,6 +68,8 @@ export async function buildPoolInput(
     throw new TypeError("commitment: was not made from this tape");
   }
   const { k, m } = chunkShape(chunkSize);
+  if (tape.loans.length === 0)
+    throw new TypeError("tape: holds no loan (a pool attestation needs at least one)");
   const chunkCount = Math.max(1, Math.ceil(tape.loans.length / chunkSize));
   if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= chunkCount) {
     throw new TypeError(
@@ -115,7 +117,14 @@ export async function buildPoolInput(
 
   const signals = publicSignals({
     root: checkField("commitment.root", commitment.root),
-    pool: { poolId: tape.poolId, period: tape.period, asOfDate: tape.asOfDate, chunkIndex, chunkCount },
+    pool: {
+      poolId: tape.poolId,
+      period: tape.period,
+      asOfDate: tape.asOfDate,
+      chunkIndex,
+      chunkCount,
+      loanCount: tape.loans.length,
+    },
     policyHash: await policyHash(policy),
     keyHash: await registryKeyHash(ctx.publicKey, domain),
     figures: chunkFigures(loans, policy),

@@ -28,7 +28,7 @@ export interface PoolContext {
   asOfDate: bigint;
   chunkIndex: bigint;
   chunkCount: bigint;
-  /** The committed loan count of the whole tape (32 bits; 0 when absent). */
+  /** Loans of the whole tape (docs/INTERFACES.md); 0 only for stand-in circuits that do not prove it. */
   loanCount?: bigint;
 }
 

@@ -137,6 +137,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       asOfDate: 20400,
       chunkIndex: 1,
       chunkCount: 2,
+      loanCount: att.loanCount,
     });
     // every figure, every breach bit included, derived from the proofs with the carried policy parameters
     expect(r.figures).toEqual(att.figures);

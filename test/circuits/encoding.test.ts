@@ -29,7 +29,7 @@ import { getPoseidon } from "../../prover/commitment/poseidon.ts";
 import { EMPTY_ROOTS, computeEmptyRoots } from "../../prover/commitment/tree.ts";
 import { DEFAULT_POLICY, policyHash, policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import type { LoanRecord } from "../../prover/tape/schema.ts";
-import { randomTape } from "./gen.ts";
+import { AS_OF, randomTape } from "./gen.ts";
 import { terminateCurve } from "./helpers.ts";
 
 afterAll(async () => {
@@ -57,24 +57,36 @@ const VECTOR: LoanRecord = {
 
 describe("canonical encoding (docs/ENCODING.md vectors)", () => {
   it("encodes the vector record exactly", async () => {
-    const e = await encodeLoan(VECTOR, 123456789n, 987654321n);
-    expect(e.wA).toBe(0x2191c000000000000000000000cb2000000000cb200000001c9c38n);
-    expect(e.wB).toBe(0x16410023n);
-    expect(e.wC).toBe(0x74fb0031b52c04b9e0000002625a0n);
+    const e = await encodeLoan(VECTOR, 123456789n, 987654321n, AS_OF);
+    expect(e.wA).toBe(0x17d7840000002191c000000000cb2000000000cb200000001c9c38n);
+    expect(e.wB).toBe(0x80b6410023n);
+    expect(e.wC).toBe(0x74fb0031b52c0n);
+    // The same words from the field layout of docs/ENCODING.md: headroom 2,500,000 - ceil(1,875,000 / 2) =
+    // 1,562,500, date slack 20422 - 19358 - 35 = 1029.
+    expect(e.wA).toBe(1875000n | (52000n << 48n) | (52000n << 96n) | (2200000n << 144n) | (1562500n << 192n));
+    expect(e.wB).toBe(35n | (1n << 16n) | (712n << 19n) | (1029n << 29n));
+    expect(e.wC).toBe(21184n | (795n << 16n) | (20400n << 32n) | (7n << 48n));
     expect(e.loanIdField).toBe(0x9000000000000000000000000000000000000000000004c4e2d303030303031n);
     expect(e.borrowerCommitment).toBe(
       17871553680762289050920423712758915224934355381534147002140555575847110121487n,
     );
-    expect(e.hLoan).toBe(13238523999104598261323062903139651700573052175530722290671305700185998696939n);
-    expect(e.hId).toBe(7406434763734347937488796568082152500698844968631700959209944090782803369769n);
-    expect(e.leaf).toBe(14622195815571337479218006382169968265934253582199218855376684149997306663737n);
-    // Negative twins: one unit in any field, or another salt, changes the leaf.
-    expect(await loanLeaf({ ...VECTOR, outstandingBalance: 1875001n }, 123456789n, 987654321n)).not.toBe(
+    expect(e.hLoan).toBe(11639559879577211448450866546192410306618835264333260914701128622556399380674n);
+    expect(e.hId).toBe(10565619017943340603172251792498780308155849178966367679837536139713758847718n);
+    expect(e.leaf).toBe(19198450368673327941343668699041694491002851818650004335125630833114723407408n);
+    // Negative twins: one unit in any field, another salt or another as-of date changes the leaf.
+    expect(
+      await loanLeaf({ ...VECTOR, outstandingBalance: 1875001n }, 123456789n, 987654321n, AS_OF),
+    ).not.toBe(e.leaf);
+    expect(
+      await loanLeaf({ ...VECTOR, originalPrincipal: 2500001n }, 123456789n, 987654321n, AS_OF),
+    ).not.toBe(e.leaf);
+    expect(await loanLeaf({ ...VECTOR, originationDate: 19357 }, 123456789n, 987654321n, AS_OF)).not.toBe(
       e.leaf,
     );
-    expect(await loanLeaf({ ...VECTOR, scoreDate: 20401 }, 123456789n, 987654321n)).not.toBe(e.leaf);
-    expect(await loanLeaf(VECTOR, 123456790n, 987654321n)).not.toBe(e.leaf);
-    expect(await loanLeaf(VECTOR, 123456789n, 987654322n)).not.toBe(e.leaf);
+    expect(await loanLeaf({ ...VECTOR, scoreDate: 20401 }, 123456789n, 987654321n, AS_OF)).not.toBe(e.leaf);
+    expect(await loanLeaf(VECTOR, 123456790n, 987654321n, AS_OF)).not.toBe(e.leaf);
+    expect(await loanLeaf(VECTOR, 123456789n, 987654322n, AS_OF)).not.toBe(e.leaf);
+    expect(await loanLeaf(VECTOR, 123456789n, 987654321n, AS_OF + 1)).not.toBe(e.leaf);
   });
 
   it("commits the two-loan vector tape to the documented root", async () => {
@@ -87,15 +99,15 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
       outstandingBalance: 100n,
     };
     const c = await commitTape(
-      { loans: [VECTOR, second] },
+      { loans: [VECTOR, second], asOfDate: AS_OF },
       { leaf: [123456789n, 5n], borrower: [987654321n, 6n] },
       { chunkSize: 16 },
     );
-    expect(c.root).toBe(1132725728445353365789347390889680907878255703368555927356902323354595671383n);
-    expect(c.leaves[1]).toBe(15068735872489880809382888489837984999127402000026595287344835380046191202752n);
+    expect(c.root).toBe(9505070315131750736062022206449440132975736042251845408287022603312089551869n);
+    expect(c.leaves[1]).toBe(6386036334266478845262032750302212884214915280328387721413459115462688736891n);
     expect(c.chunkCount).toBe(1);
     const swapped = await commitTape(
-      { loans: [second, VECTOR] },
+      { loans: [second, VECTOR], asOfDate: AS_OF },
       { leaf: [5n, 123456789n], borrower: [6n, 987654321n] },
       { chunkSize: 16 },
     );
@@ -120,22 +132,48 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
   });
 
   it("rejects out-of-range fields with a TypeError naming them", async () => {
-    await expect(encodeLoan({ ...VECTOR, outstandingBalance: 1n << 48n }, 1n, 1n)).rejects.toThrow(
+    await expect(encodeLoan({ ...VECTOR, outstandingBalance: 1n << 48n }, 1n, 1n, AS_OF)).rejects.toThrow(
       /outstandingBalance/,
     );
-    await expect(encodeLoan({ ...VECTOR, outstandingBalance: -1n }, 1n, 1n)).rejects.toThrow(
+    await expect(encodeLoan({ ...VECTOR, outstandingBalance: -1n }, 1n, 1n, AS_OF)).rejects.toThrow(
       /outstandingBalance/,
     );
-    await expect(encodeLoan({ ...VECTOR, creditScore: 1024 }, 1n, 1n)).rejects.toThrow(/creditScore/);
-    await expect(encodeLoan({ ...VECTOR, status: 5 as never }, 1n, 1n)).rejects.toThrow(/status/);
-    await expect(encodeLoan({ ...VECTOR, daysPastDue: 1.5 }, 1n, 1n)).rejects.toThrow(/daysPastDue/);
-    await expect(encodeLoan(VECTOR, -1n, 1n)).rejects.toThrow(/leafSalt/);
+    await expect(encodeLoan({ ...VECTOR, creditScore: 1024 }, 1n, 1n, AS_OF)).rejects.toThrow(/creditScore/);
+    await expect(encodeLoan({ ...VECTOR, status: 5 as never }, 1n, 1n, AS_OF)).rejects.toThrow(/status/);
+    await expect(encodeLoan({ ...VECTOR, daysPastDue: 1.5 }, 1n, 1n, AS_OF)).rejects.toThrow(/daysPastDue/);
+    await expect(encodeLoan(VECTOR, -1n, 1n, AS_OF)).rejects.toThrow(/leafSalt/);
+    // The rules the words carry: no word for an amount above 2 x principal, a principal of 0, a loan later
+    // than it is old, one originated after the as-of date, or both amounts of a charged-off loan.
+    await expect(encodeLoan({ ...VECTOR, originalPrincipal: 937499n }, 1n, 1n, AS_OF)).rejects.toThrow(
+      /outstandingBalance: 1875000 is more than 2 x originalPrincipal 937499/,
+    );
+    await expect(encodeLoan({ ...VECTOR, originalPrincipal: 937500n }, 1n, 1n, AS_OF)).resolves.toBeDefined();
     await expect(
-      commitTape({ loans: [VECTOR, VECTOR] }, { leaf: [1n, 2n], borrower: [1n, 1n] }),
+      encodeLoan(
+        { ...VECTOR, status: 4, outstandingBalance: 0n, daysPastDue: 0, originalPrincipal: 0n },
+        1n,
+        1n,
+        AS_OF,
+      ),
+    ).rejects.toThrow(/originalPrincipal: must be at least 1/);
+    await expect(encodeLoan({ ...VECTOR, daysPastDue: AS_OF - 19358 + 1 }, 1n, 1n, AS_OF)).rejects.toThrow(
+      /daysPastDue: 1065 is more than the loan's age 1064/,
+    );
+    await expect(encodeLoan({ ...VECTOR, daysPastDue: AS_OF - 19358 }, 1n, 1n, AS_OF)).resolves.toBeDefined();
+    await expect(
+      encodeLoan({ ...VECTOR, daysPastDue: 0, originationDate: AS_OF + 1 }, 1n, 1n, AS_OF),
+    ).rejects.toThrow(/originationDate: 20423 is after the as-of date 20422/);
+    await expect(encodeLoan({ ...VECTOR, status: 3, chargedOffAmount: 5n }, 1n, 1n, AS_OF)).rejects.toThrow(
+      /outstandingBalance: a charged_off loan has outstanding 0/,
+    );
+    await expect(
+      commitTape({ loans: [VECTOR, VECTOR], asOfDate: AS_OF }, { leaf: [1n, 2n], borrower: [1n, 1n] }),
     ).rejects.toThrow(/duplicate/);
-    await expect(commitTape({ loans: [VECTOR] }, { leaf: [], borrower: [] })).rejects.toThrow(/salts/);
     await expect(
-      commitTape({ loans: [VECTOR] }, randomSalts({ loans: [VECTOR] }), { chunkSize: 48 }),
+      commitTape({ loans: [VECTOR], asOfDate: AS_OF }, { leaf: [], borrower: [] }),
+    ).rejects.toThrow(/salts/);
+    await expect(
+      commitTape({ loans: [VECTOR], asOfDate: AS_OF }, randomSalts({ loans: [VECTOR] }), { chunkSize: 48 }),
     ).rejects.toThrow(/chunkSize/);
   });
 
@@ -160,6 +198,8 @@ describe("openings", () => {
     ).toBe(false);
     expect(await verifyOpening(c.root, { ...o, leafSalt: o.leafSalt + 1n })).toBe(false);
     expect(await verifyOpening(c.root, { ...o, index: 18 })).toBe(false);
+    expect(await verifyOpening(c.root, { ...o, asOfDate: o.asOfDate + 1 })).toBe(false);
+    expect(o.asOfDate).toBe(tape.asOfDate);
     const siblings = o.siblings.map((l) => [...l]);
     siblings[1]![2]! += 1n;
     expect(await verifyOpening(c.root, { ...o, siblings })).toBe(false);
@@ -171,11 +211,12 @@ describe("openings", () => {
 
 describe("originator keys and the attestation signature", () => {
   const message = (over: Partial<AttestationMessage> = {}): AttestationMessage => ({
-    root: 1132725728445353365789347390889680907878255703368555927356902323354595671383n,
+    root: 9505070315131750736062022206449440132975736042251845408287022603312089551869n,
     poolId: 77n,
     period: 202611,
     asOfDate: 20422,
     chunkCount: 1,
+    loanCount: 2,
     domain: domainWord("0x5fbdb2315678afecb367f032d93f642f64180aa3", 31337n),
     policyHash: 3922491993549918893550092351640822441255802788763566869683638484374975783905n,
     ...over,
@@ -193,14 +234,14 @@ describe("originator keys and the attestation signature", () => {
       13567863584336674422923337349071429952975177701518551720370544924196830441374n,
     );
     expect(await signedMessage(message())).toBe(
-      1515190012256373228081947527452784735734138846936909742996198605603182468716n,
+      3445433224861926430275664240319939803417886233293393481584316662805296133044n,
     );
     const sig = await signAttestation(prv, message());
-    expect(sig.S).toBe(2444603122248515270063659832020013561613550115970010885027737649565176206371n);
+    expect(sig.S).toBe(1092335118897702331562911720298352040222126367954184482383558064050627288715n);
     expect(await verifyAttestationSignature(pub, message(), sig)).toBe(true);
   });
 
-  it("a signature does not verify for another key, period, domain, pool, chunk count or policy", async () => {
+  it("a signature does not verify for another key, period, domain, pool, chunk or loan count, policy", async () => {
     const k = await generateOriginatorKey();
     const other = await generateOriginatorKey();
     const sig = await signAttestation(k.privateKey, message());
@@ -211,6 +252,7 @@ describe("originator keys and the attestation signature", () => {
       { domain: domainWord("0x5fbdb2315678afecb367f032d93f642f64180aa3", 1n) },
       { poolId: 78n },
       { chunkCount: 2 },
+      { loanCount: 3 },
       { policyHash: 1n },
       { root: 2n },
     ]) {
@@ -220,6 +262,8 @@ describe("originator keys and the attestation signature", () => {
     await expect(signAttestation(new Uint8Array(31), message())).rejects.toThrow(/privateKey/);
     expect(() => domainWord("0x1234", 1n)).toThrow(/registry/);
     await expect(signedMessage(message({ chunkCount: 0 }))).rejects.toThrow(/chunkCount/);
+    await expect(signedMessage(message({ loanCount: 0 }))).rejects.toThrow(/loanCount: expected at least 1/);
+    await expect(signedMessage(message({ loanCount: 2 ** 32 }))).rejects.toThrow(/loanCount/);
     await expect(signedMessage(message({ poolId: 1n << 64n }))).rejects.toThrow(/poolId/);
   });
 });
@@ -275,6 +319,7 @@ describe("buildPoolInput parameters", () => {
       period: tape.period,
       asOfDate: tape.asOfDate,
       chunkCount: 2,
+      loanCount: 10,
       domain: domainWord(ctx.registry, ctx.chainId),
       policyHash: await policyHash(DEFAULT_POLICY),
     });
@@ -283,7 +328,7 @@ describe("buildPoolInput parameters", () => {
     expect((input.isEmpty as string[]).filter((x) => x === "1").length).toBe(6);
     expect((input.groupSiblings as string[]).length).toBe(8);
     expect((input.siblings as string[][]).length).toBe(5);
-    expect(publicSignals.pool >> 112n).toBe(1n + (2n << 16n));
+    expect(publicSignals.pool >> 112n).toBe(1n + (2n << 16n) + (10n << 32n));
     await expect(buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 2, 8)).rejects.toThrow(/chunkIndex/);
     await expect(buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 0, 48)).rejects.toThrow(/chunkSize/);
     await expect(

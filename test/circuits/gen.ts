@@ -30,10 +30,17 @@ function amount(r: () => number): bigint {
   return (BigInt(Math.floor(r() * 2 ** 30)) * BigInt(Math.floor(r() * 2 ** 30))) % (1n << BigInt(bits));
 }
 
-/** One random loan; edge values (bucket boundaries, maximum amounts, score edges) are frequent. */
-export function randomLoan(r: () => number, i: number): LoanRecord {
+/** The tapes' as-of date. */
+export const AS_OF = 20422;
+
+/**
+ * One random loan that keeps every rule of docs/TAPE.md (the circuit refuses any other); edge values (bucket
+ * and status boundaries, maximum amounts, amount = 2 x principal, a loan exactly as late as it is old, score
+ * edges) are frequent.
+ */
+export function randomLoan(r: () => number, i: number, asOfDate = AS_OF): LoanRecord {
   const status = pick(r, [0, 0, 0, 1, 1, 2, 3, 4] as const) as Status;
-  const dpd = pick(r, [
+  const dpdChoices = [
     0,
     0,
     1,
@@ -50,27 +57,51 @@ export function randomLoan(r: () => number, i: number): LoanRecord {
     127,
     128,
     200,
-    65535,
+    asOfDate,
     Math.floor(r() * 400),
-  ]);
-  const outstanding = status === LoanStatus.Repaid ? 0n : amount(r);
+  ];
+  const allowed = dpdChoices.filter((d) =>
+    status === LoanStatus.Performing
+      ? d <= 29
+      : status === LoanStatus.Delinquent
+        ? d >= 1
+        : status === LoanStatus.Repaid
+          ? d === 0
+          : true,
+  );
+  const dpd = Math.min(pick(r, allowed), asOfDate);
+  const nonZero = (v: bigint): bigint => (v === 0n ? 1n : v);
+  const active = status <= LoanStatus.Defaulted;
+  const outstanding = active ? nonZero(amount(r)) : 0n;
+  const chargedOff = status === LoanStatus.ChargedOff ? nonZero(amount(r)) : 0n;
+  const x = outstanding + chargedOff;
+  const least = (x + 1n) / 2n === 0n ? 1n : (x + 1n) / 2n;
+  const principalKind = r();
+  const principal =
+    principalKind < 0.25
+      ? least
+      : principalKind < 0.35
+        ? MAX_AMOUNT
+        : least + (amount(r) % (MAX_AMOUNT - least + 1n));
+  const latestOrigination = asOfDate - dpd;
+  const originationDate = r() < 0.2 ? latestOrigination : Math.floor(r() * (latestOrigination + 1));
   const collateral = r() < 0.4 ? 0n : amount(r);
   return {
     loanId: `L-${i}-${Math.floor(r() * 1e9)}`,
     borrowerRef: `B-${Math.floor(r() * 50)}`,
-    originationDate: 19000 + Math.floor(r() * 1000),
-    maturityDate: 20500 + Math.floor(r() * 3000),
-    originalPrincipal: amount(r),
+    originationDate,
+    maturityDate: originationDate + Math.floor(r() * 3000),
+    originalPrincipal: principal,
     outstandingBalance: outstanding,
     interestRateBps: Math.floor(r() * 3000),
     scheduledPayment: amount(r),
     collectedAmount: amount(r),
     daysPastDue: dpd,
     status,
-    chargedOffAmount: status === LoanStatus.ChargedOff ? amount(r) : 0n,
+    chargedOffAmount: chargedOff,
     creditScore: pick(r, [0, 1023, 300, 579, 580, 581, 700, 850, Math.floor(r() * 1024)]),
     scoreProviderId: Math.floor(r() * 10),
-    scoreDate: 20400 + Math.floor(r() * 30),
+    scoreDate: asOfDate - Math.floor(r() * 30),
     collateralValue: collateral,
   };
 }
@@ -81,7 +112,7 @@ export function randomTape(seed: number, n: number): LoanTape {
   return {
     poolId: BigInt(1 + Math.floor(r() * 1e9)),
     period: 202611,
-    asOfDate: 20422,
+    asOfDate: AS_OF,
     currency: "USD",
     decimals: 2,
     loans: Array.from({ length: n }, (_, i) => randomLoan(r, i)),

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as snarkjs from "snarkjs";
-import { circomSourceClosure, sha256Text } from "../../pipeline/hash.ts";
+import { CIRCOM_INCLUDE_DIRS, circomSourceClosure, sha256Text } from "../../pipeline/hash.ts";
 import { readR1csHeader, type R1csHeader } from "../../pipeline/r1cs.ts";
 
 const run = promisify(execFile);
@@ -58,20 +58,8 @@ export async function compileCircuit(
   const t0 = performance.now();
   await run(
     join(ROOT, "node_modules", ".bin", "circom2"),
-    [
-      main,
-      "--r1cs",
-      "--wasm",
-      "--sym",
-      "--O2",
-      "-l",
-      join(ROOT, "node_modules", "circomlib", "circuits"),
-      "-l",
-      join(ROOT, "node_modules"),
-      "-o",
-      tmp,
-    ],
-    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+    [main, "--r1cs", "--wasm", "--sym", "--O2", ...CIRCOM_INCLUDE_DIRS.flatMap((d) => ["-l", d]), "-o", tmp],
+    { cwd: "/", maxBuffer: 64 * 1024 * 1024 },
   );
   const compileSeconds = (performance.now() - t0) / 1000;
   try {

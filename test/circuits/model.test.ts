@@ -10,6 +10,7 @@ import {
   modelPool,
   packFigures,
   packPoolWord,
+  unpackPoolWord,
   splitChunks,
   unpackFigures,
 } from "../../prover/model/index.ts";
@@ -135,12 +136,19 @@ describe("aggregation across chunks", () => {
   });
 
   it("packs the pool word and refuses values that do not fit their slots", () => {
-    expect(packPoolWord({ poolId: 1n, period: 2, asOfDate: 3, chunkIndex: 4, chunkCount: 5 })).toBe(
-      1n | (2n << 64n) | (3n << 96n) | (4n << 112n) | (5n << 128n),
-    );
-    expect(() =>
-      packPoolWord({ poolId: 1n << 64n, period: 0, asOfDate: 0, chunkIndex: 0, chunkCount: 1 }),
-    ).toThrow(/poolId/);
+    const fields = {
+      poolId: 1n,
+      period: 2,
+      asOfDate: 3,
+      chunkIndex: 4,
+      chunkCount: 5,
+      loanCount: 0xffff_ffff,
+    };
+    const word = packPoolWord(fields);
+    expect(word).toBe(1n | (2n << 64n) | (3n << 96n) | (4n << 112n) | (5n << 128n) | (0xffff_ffffn << 144n));
+    expect(unpackPoolWord(word)).toEqual(fields);
+    expect(() => packPoolWord({ ...fields, poolId: 1n << 64n })).toThrow(/poolId/);
+    expect(() => packPoolWord({ ...fields, loanCount: 2 ** 32 })).toThrow(/loanCount/);
     const f = chunkFigures([loan({ outstandingBalance: MAX_AMOUNT })], NO_LIMITS);
     expect(() => packFigures({ ...f, outstanding: 1n << 62n })).toThrow(/outstanding/);
     expect(() => packFigures({ ...f, breaches: 1 << 16 })).toThrow(/breaches/);

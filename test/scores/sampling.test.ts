@@ -1,8 +1,9 @@
 /**
  * Audit sampling: the rule gives the same indices in TypeScript (verifier-api/sampling.ts) and in Solidity
  * (contracts/libraries/AuditSampling.sol); sampled openings are checked against the root and the attested
- * chunk figures (prover/audit-sample.ts), by the SDK and by `rwa-attest audit sample`; a tampered record or
- * path and a figure the loan contradicts are named by loan and field.
+ * chunk figures (prover/audit-sample.ts), by the SDK and by `rwa-attest audit sample`, always over the loan
+ * count the attestation commits; a tampered record or path and a figure the loan contradicts are named by
+ * loan and field.
  */
 import hre from "hardhat";
 import { execFile } from "node:child_process";
@@ -15,6 +16,8 @@ import { commitTape, deriveSalts, openLoan, type TapeCommitment } from "../../pr
 import { chunkFigures } from "../../prover/model/index.ts";
 import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
 import { openingToJson } from "../../prover/audit.ts";
+import { attestPool, attestationToJson } from "../../prover/attest.ts";
+import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
 import { auditSample, checkAgainstFigures, sampleIndices } from "../../prover/audit-sample.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
@@ -32,7 +35,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
     execFile(
       process.execPath,
       [join(REPO_ROOT, "cli", "bin.js"), ...args],
-      { cwd: dir, encoding: "utf8", timeout: 60_000 },
+      { cwd: dir, encoding: "utf8", timeout: 180_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -83,7 +86,7 @@ describe("audit sampling", () => {
     );
     const args = {
       seed,
-      size: tape.loans.length,
+      loanCount: tape.loans.length,
       count: 6,
       root: commitment.root,
       figures: { chunkSize: CHUNK, chunks: figures },
@@ -118,50 +121,64 @@ describe("audit sampling", () => {
     ]);
   });
 
-  it("rwa-attest audit sample: indices, a passing audit (exit 0) and a tampered opening (exit 1, named)", async () => {
+  it("rwa-attest audit sample: over the attestation's committed loan count only; a passing audit (exit 0) and a tampered opening (exit 1, named)", async () => {
+    // A real attestation (pool-attestation-8, three chunk proofs) of the 20-loan tape.
+    const key = await generateOriginatorKey();
+    const { attestation } = await attestPool({
+      tape,
+      policy: DEFAULT_POLICY,
+      key,
+      chainId: 31337n,
+      registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+      instance: "pool-attestation-8",
+      commitment,
+    });
+    expect(attestation.loanCount).toBe(20);
+    writeFileSync(join(dir, "att.json"), attestationToJson(attestation));
     const seed = "block-0xabc";
-    const size = String(tape.loans.length);
-    const r = await cli("audit", "sample", "--seed", seed, "--size", size, "--count", "4", "--json");
-    expect(r.code).toBe(0);
-    const indices = sampleIndices(seed, tape.loans.length, 4);
-    expect(JSON.parse(r.stdout).indices).toEqual(indices);
+    const sample = (...more: string[]) =>
+      cli("audit", "sample", "--seed", seed, "--attestation", "att.json", ...more);
+    const r = await sample("--count", "4", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const indices = sampleIndices(seed, 20, 4);
+    expect(JSON.parse(r.stdout)).toMatchObject({ size: 20, indices });
+    // The issue's attack: the loans at the end of the tape (16..19 here) are never sampled over a smaller
+    // declared size. A --size that is not the committed count is refused, naming both; over the committed
+    // count every loan can be drawn.
+    const small = await sample("--size", "16", "--count", "20");
+    expect(small.code).toBe(2);
+    expect(small.stderr).toContain("--size 16 is not the loan count the attestation commits (20)");
+    expect(sampleIndices(seed, 16, 20).some((i) => i >= 16)).toBe(false);
+    const all = await sample("--size", "20", "--count", "20", "--json");
+    expect(all.code, all.stderr).toBe(0);
+    expect([...(JSON.parse(all.stdout) as { indices: number[] }).indices].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    // No attestation, no sample: a bare --size is not a committed count.
+    const bare = await cli("audit", "sample", "--seed", seed, "--size", "20");
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("--attestation");
+
     const openings = indices.map((i) => openingToJson(openLoan(commitment, i)));
     writeFileSync(join(dir, "open.json"), JSON.stringify({ openings }));
-    const root = commitment.root.toString();
-    const ok = await cli(
-      "audit",
-      "sample",
-      "--seed",
-      seed,
-      "--size",
-      size,
-      "--count",
-      "4",
-      "--openings",
-      "open.json",
-      "--root",
-      root,
-    );
+    const ok = await sample("--count", "4", "--openings", "open.json");
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain("every opening checks out");
     openings[2]!.record.outstandingBalance = String(BigInt(openings[2]!.record.outstandingBalance!) + 1n);
     writeFileSync(join(dir, "bad.json"), JSON.stringify(openings));
-    const bad = await cli(
-      "audit",
-      "sample",
-      "--seed",
-      seed,
-      "--size",
-      size,
-      "--count",
-      "4",
-      "--openings",
-      "bad.json",
-      "--root",
-      root,
-    );
+    const bad = await sample("--count", "4", "--openings", "bad.json");
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`loan ${indices[2]} (${tape.loans[indices[2]!]!.loanId}) record`);
-    expect((await cli("audit", "sample", "--seed", seed, "--size", "0")).code).toBe(2);
-  }, 60_000);
+    expect((await sample("--size", "0")).code).toBe(2);
+    // An attestation whose proofs do not verify is refused before anything is sampled.
+    const forged = JSON.parse(attestationToJson(attestation)) as { chunks: { publicSignals: string[] }[] };
+    forged.chunks[0]!.publicSignals[1] = (
+      BigInt(forged.chunks[0]!.publicSignals[1]!) +
+      (1n << 144n)
+    ).toString();
+    writeFileSync(join(dir, "forged.json"), JSON.stringify(forged));
+    const refused = await cli("audit", "sample", "--seed", seed, "--attestation", "forged.json");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the proof does not verify");
+  }, 900_000);
 });

@@ -35,6 +35,7 @@ export async function poolChunkInput(instance: string, seed: string, loans?: num
     period: tape.period,
     asOfDate: tape.asOfDate,
     chunkCount: commitment.chunkCount,
+    loanCount: tape.loans.length,
     domain: domainWord(REGISTRY, CHAIN_ID),
     policyHash: await policyHash(DEFAULT_POLICY),
   });

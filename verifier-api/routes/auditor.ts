@@ -166,7 +166,9 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { seed, count } = req.body;
       const previous = await s.storage.listOpenings(t.id);
       const same = previous.find((o) => o.seed === seed);
-      const indices = sampleIndices(seed, t.loanCount, count);
+      // Drawn over the loan count of the commitment (the count every attestation of this root commits and
+      // proves packed), never over a count typed by anyone.
+      const indices = sampleIndices(seed, c.loanCount, count);
       if (same && same.indices.join() !== indices.join()) {
         throw new ApiError(
           "conflict",
@@ -194,7 +196,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         root: c.root,
         rule: SAMPLING_RULE,
         seed,
-        tapeSize: t.loanCount,
+        tapeSize: c.loanCount,
         indices,
         openings,
       };

@@ -169,6 +169,10 @@ export type PoolWord = {
   asOfDate: number;
   chunkIndex: number;
   chunkCount: number;
+  /**
+   * Loans of the whole tape (the circuit proves the tape is packed below it).
+   */
+  loanCount: number;
 };
 export type ChunkResult = {
   /**

@@ -7,7 +7,7 @@
  *
  * The checks and verdicts are those of `verifyAttestation` (prover/attest.ts): every chunk proof verifies
  * against the instance's verification key; the chunks are exactly 0..n-1; every chunk carries the
- * attestation's root, pool word (poolId, period, asOfDate, chunkCount, its own chunkIndex), policyHash and
+ * attestation's root, pool word (poolId, period, asOfDate, chunkCount, loanCount, its own chunkIndex), policyHash and
  * keyHash; keyHash = Poseidon(Ax, Ay, domain) with domain = registry | chainId << 160. Every summary figure is
  * compared with the one derived from the proofs' public signals, every breach bit included: the pool-level
  * bits 3-7 are evaluated on the aggregate with the policy's parameters, which the attestation carries and
@@ -108,6 +108,7 @@ export const DEVELOPMENT_KEY_WARNING =
  * @property {number} asOfDate
  * @property {number} chunkIndex
  * @property {number} chunkCount
+ * @property {number} loanCount  Loans of the whole tape (the circuit proves the tape is packed below it).
  *
  * @typedef {object} ChunkResult
  * @property {number} position  Index in the attestation's `chunks` array.
@@ -238,6 +239,7 @@ export function unpackPoolWord(w) {
     asOfDate: Number((w >> 96n) & 0xffffn),
     chunkIndex: Number((w >> 112n) & 0xffffn),
     chunkCount: Number((w >> 128n) & 0xffffn),
+    loanCount: Number((w >> 144n) & 0xffff_ffffn),
   };
 }
 
@@ -612,6 +614,8 @@ export async function checkAttestation(att, deps) {
     if (seen.has(fields.chunkIndex)) report(`${where}: duplicate chunk`);
     seen.add(fields.chunkIndex);
     if (fields.chunkCount !== chunkCount) report(`${where}: proves ${fields.chunkCount} chunks`);
+    if (fields.loanCount !== att.loanCount)
+      report(`${where}: proves ${fields.loanCount} loans, the attestation says ${String(att.loanCount)}`);
     if (fields.poolId !== summary.poolId) report(`${where}: is for pool ${fields.poolId}`);
     if (fields.period !== att.period) report(`${where}: is for period ${fields.period}`);
     if (fields.asOfDate !== att.asOfDate) report(`${where}: is as of day ${fields.asOfDate}`);

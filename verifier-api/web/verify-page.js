@@ -182,6 +182,7 @@ function render(att, r) {
     "publicKey",
     "keyHash",
     "chunkCount",
+    "loanCount",
     "policy",
     "verificationKey",
   ]) {
@@ -194,7 +195,7 @@ function render(att, r) {
   for (const c of r.chunks) {
     const tr = document.createElement("tr");
     const pool = c.pool
-      ? `pool ${c.pool.poolId}, period ${c.pool.period}, day ${c.pool.asOfDate}, ${c.pool.chunkIndex}/${c.pool.chunkCount}`
+      ? `pool ${c.pool.poolId}, period ${c.pool.period}, day ${c.pool.asOfDate}, ${c.pool.chunkIndex}/${c.pool.chunkCount}, ${c.pool.loanCount} loans`
       : "—";
     tr.append(
       el("td", String(c.position)),
