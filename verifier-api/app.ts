@@ -121,17 +121,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   if (config.adminKey) {
     const keyHash = hashApiKey(config.adminKey);
-    if (!(await storage.findApiKeyByHash(keyHash))) {
-      await storage.insertApiKey({
-        id: `key_admin_${keyHash.slice(0, 12)}`,
-        keyHash,
-        role: "admin",
-        owner: "admin",
-        label: "bootstrap admin key (RWA_API_ADMIN_KEY)",
-        createdAt: Date.now(),
-        revokedAt: null,
-      });
-    }
+    // Idempotent: instances started together each try, one inserts.
+    await storage.ensureApiKey({
+      id: `key_admin_${keyHash.slice(0, 12)}`,
+      keyHash,
+      role: "admin",
+      owner: "admin",
+      label: "bootstrap admin key (RWA_API_ADMIN_KEY)",
+      createdAt: Date.now(),
+      revokedAt: null,
+    });
   }
 
   // ---- errors as problem+json

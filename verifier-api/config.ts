@@ -37,8 +37,10 @@ export const ConfigSchema = Type.Object({
   ),
   /** Niceness (0..19) of attestation worker processes, so proving yields the CPU to request handling. */
   workerNice: Type.Integer({ minimum: 0, maximum: 19 }),
-  /** Distinct opening requests (seeds) allowed per tape, so auditors cannot page through a whole tape. */
-  maxOpeningsPerTape: Type.Integer({ minimum: 0 }),
+  /** Per-tape budget of loans revealed to auditors, all openings together: this percent of the loans… */
+  openingBudgetPercent: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** …and at most this many (see `openingBudget` in sampling.ts). */
+  openingBudgetMax: Type.Integer({ minimum: 0 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
   verifyInstances: Type.Array(Type.String()),
 });
@@ -109,7 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownGraceMs: int(env, "RWA_API_SHUTDOWN_GRACE_MS", 20_000),
     requestTimeoutMs: int(env, "RWA_API_REQUEST_TIMEOUT_MS", 30_000),
     workerNice: int(env, "RWA_API_WORKER_NICE", 10),
-    maxOpeningsPerTape: int(env, "RWA_API_MAX_OPENINGS_PER_TAPE", 4),
+    openingBudgetPercent: int(env, "RWA_API_OPENING_BUDGET_PERCENT", 25),
+    openingBudgetMax: int(env, "RWA_API_OPENING_BUDGET_MAX", 64),
     logLevel: (env.RWA_API_LOG_LEVEL || "info") as Config["logLevel"],
     verifyInstances: (env.RWA_API_VERIFY_INSTANCES || "")
       .split(",")

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyOpening } from "../../prover/commitment/encoding.ts";
 import { formatTapeCsv, formatTapeJson, tapeToJson } from "../../prover/tape/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
-import { sampleIndices } from "../../verifier-api/sampling.ts";
+import { openingBudget, sampleIndices } from "../../verifier-api/sampling.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
@@ -321,29 +321,36 @@ describe("service routes", () => {
         ).toBe(false);
       }
       expect((await checkOpenings(BigInt(root), o.openings.map(openingFromJson))).length).toBe(0);
-      const other = (
-        await t.req(t.keys.auditor, {
-          method: "POST",
-          url: `/v1/tapes/${tapeId}/openings`,
-          payload: { seed: seed + "x", count: 3 },
-        })
-      ).json();
-      expect(other.indices).not.toEqual(o.indices);
       const open = (payload: object) =>
         t.req(t.keys.auditor, { method: "POST", url: `/v1/tapes/${tapeId}/openings`, payload });
       // The same seed again is the same opening (not counted again); with another count it is refused.
       expect((await open({ seed, count: 3 })).json().indices).toEqual(o.indices);
       expectProblem(await open({ seed, count: 4 }), 409, "conflict");
-      // At most RWA_API_MAX_OPENINGS_PER_TAPE (4) seeds per tape.
-      expect((await open({ seed: seed + "y", count: 1 })).statusCode).toBe(200);
-      expect((await open({ seed: seed + "z", count: 1 })).statusCode).toBe(200);
-      expect(expectProblem(await open({ seed: seed + "w", count: 1 }), 409, "conflict").detail).toMatch(
-        /4 opening/,
-      );
+      // The tape's budget: 25 % of its 20 loans, 5 distinct loans over all openings. Find seeds (the rule is
+      // public) whose one loan is new, then one whose loan is already shown (free).
+      expect(openingBudget(20, 25, 64)).toBe(5);
+      const fresh = (shown: Set<number>, tag: string): string => {
+        for (let i = 0; ; i++)
+          if (!shown.has(sampleIndices(`${seed}${tag}${i}`, 20, 1)[0]!)) return `${seed}${tag}${i}`;
+      };
+      const shown = new Set<number>(o.indices);
+      const s4 = fresh(shown, "a");
+      expect((await open({ seed: s4, count: 1 })).statusCode).toBe(200);
+      shown.add(sampleIndices(s4, 20, 1)[0]!);
+      const s5 = fresh(shown, "b");
+      expect((await open({ seed: s5, count: 1 })).statusCode).toBe(200);
+      shown.add(sampleIndices(s5, 20, 1)[0]!);
+      let again = "";
+      for (let i = 0; !again; i++)
+        if (shown.has(sampleIndices(`${seed}c${i}`, 20, 1)[0]!)) again = `${seed}c${i}`;
+      expect((await open({ seed: again, count: 1 })).statusCode).toBe(200);
+      expect(
+        expectProblem(await open({ seed: fresh(shown, "d"), count: 1 }), 409, "conflict").detail,
+      ).toMatch(/at most 5 of its 20 loans; 5 are revealed and this opening would make it 6/);
       const trail = (await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}/openings` })).json();
-      expect(trail.limit).toBe(4);
+      expect(trail).toMatchObject({ budget: 5, revealed: 5 });
       expect(trail.openings.map((x: { seed: string }) => x.seed).sort()).toEqual(
-        [seed, seed + "x", seed + "y", seed + "z"].sort(),
+        [seed, s4, s5, again].sort(),
       );
       expect(trail.openings.find((x: { seed: string }) => x.seed === seed).auditor).toBe("audit-co");
       expectProblem(await t.req(t.keys.origB, { url: `/v1/tapes/${tapeId}/openings` }), 403, "forbidden");

@@ -237,14 +237,47 @@ for (const [name, enabled, open] of backends) {
       expect(await s.getOriginatorKey("orig-b")).toBeUndefined();
     });
 
-    it("records openings once per (tape, seed) and lists them", async () => {
+    it("records openings once per (tape, seed) within the tape's budget of revealed loans, and lists them", async () => {
       const o = { tapeId: "t1", auditor: "aud", seed: "seed-1", indices: [3, 1], createdAt: 5 };
-      expect(await s.recordOpening(o)).toEqual(o);
-      expect(await s.recordOpening({ ...o, auditor: "other", indices: [9], createdAt: 6 })).toEqual(o);
-      await s.recordOpening({ ...o, seed: "seed-2", indices: [0], createdAt: 7 });
-      await s.recordOpening({ ...o, tapeId: "t2", createdAt: 8 });
+      expect(await s.recordOpening(o, 4)).toEqual({ status: "recorded", revealed: 2 });
+      expect(await s.recordOpening(o, 4)).toEqual({ status: "repeat", revealed: 2 });
+      expect(await s.recordOpening({ ...o, auditor: "other", indices: [9], createdAt: 6 }, 4)).toEqual({
+        status: "seed-reused",
+        revealed: 2,
+        previousCount: 2,
+      });
+      // Loans already revealed cost nothing again; new ones count until the budget is spent.
+      expect(await s.recordOpening({ ...o, seed: "seed-2", indices: [1, 0], createdAt: 7 }, 4)).toEqual({
+        status: "recorded",
+        revealed: 3,
+      });
+      expect(await s.recordOpening({ ...o, seed: "seed-3", indices: [5, 6], createdAt: 8 }, 4)).toEqual({
+        status: "over-budget",
+        revealed: 3,
+        wouldReveal: 5,
+      });
+      expect(await s.recordOpening({ ...o, tapeId: "t2", createdAt: 8 }, 4)).toMatchObject({
+        status: "recorded",
+      });
       expect((await s.listOpenings("t1")).map((x) => x.seed)).toEqual(["seed-1", "seed-2"]);
       expect(await s.listOpenings("t3")).toEqual([]);
+    });
+
+    it("migrates idempotently (numbered versions) and inserts the bootstrap key once", async () => {
+      await s.migrate();
+      await s.migrate();
+      const k = {
+        id: "key_boot",
+        keyHash: "h-boot",
+        role: "admin" as const,
+        owner: "admin",
+        label: "boot",
+        createdAt: 1,
+        revokedAt: null,
+      };
+      const both = await Promise.all([s.ensureApiKey(k), s.ensureApiKey(k)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect((await s.findApiKeyByHash("h-boot"))?.id).toBe("key_boot");
     });
 
     it("stores one attestation per job and finds them by pool and period", async () => {

@@ -20,7 +20,8 @@ import type { Groth16Proof } from "snarkjs";
 import { poolChunkSize } from "../scores.ts";
 import { chunkCountFor } from "../../prover/commitment/encoding.ts";
 import type { AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
-import { SAMPLING_RULE, sampleIndices } from "../sampling.ts";
+import { SAMPLING_RULE, openingBudget, sampleIndices } from "../sampling.ts";
+import type { Services } from "../app.ts";
 import { ownTape } from "./originator.ts";
 
 const view = (a: AttestationRecord) => ({
@@ -34,6 +35,9 @@ const view = (a: AttestationRecord) => ({
   createdAt: new Date(a.createdAt).toISOString(),
   data: a.data,
 });
+
+const tapeBudget = (s: Services, loanCount: number): number =>
+  openingBudget(loanCount, s.config.openingBudgetPercent, s.config.openingBudgetMax);
 
 export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
@@ -164,29 +168,27 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError("conflict", `tape ${t.id} has no commitment: nothing to open against`);
       const c = t.commitment as StoredCommitment;
       const { seed, count } = req.body;
-      const previous = await s.storage.listOpenings(t.id);
-      const same = previous.find((o) => o.seed === seed);
       const indices = sampleIndices(seed, t.loanCount, count);
-      if (same && same.indices.join() !== indices.join()) {
+      const budget = tapeBudget(s, t.loanCount);
+      // Decided and recorded in one step under the tape's lock, before anything is revealed: the audit
+      // trail holds every opening that was served, and no interleaving of requests passes the budget.
+      const d = await s.storage.recordOpening(
+        { tapeId: t.id, auditor: req.principal!.owner, seed, indices, createdAt: Date.now() },
+        budget,
+      );
+      if (d.status === "seed-reused") {
         throw new ApiError(
           "conflict",
-          `this seed was already used on tape ${t.id} with count ${same.indices.length}`,
+          `this seed was already used on tape ${t.id} with count ${d.previousCount}`,
         );
       }
-      if (!same && previous.length >= s.config.maxOpeningsPerTape) {
+      if (d.status === "over-budget") {
         throw new ApiError(
           "conflict",
-          `tape ${t.id} has had its ${s.config.maxOpeningsPerTape} opening requests; ask the originator for more`,
+          `tape ${t.id} may show auditors at most ${budget} of its ${t.loanCount} loans; ${d.revealed} are ` +
+            `revealed and this opening would make it ${d.wouldReveal}: ask the originator for more`,
         );
       }
-      // Recorded before anything is revealed: the audit trail holds every opening that was served.
-      await s.storage.recordOpening({
-        tapeId: t.id,
-        auditor: req.principal!.owner,
-        seed,
-        indices,
-        createdAt: Date.now(),
-      });
       const openings = await openTapeLoans(s, t, indices);
       req.log.info({ tapeId: t.id, indices, auditor: req.principal!.owner }, "loans opened for an auditor");
       return {
@@ -212,7 +214,8 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: Type.Object({
             tapeId: Type.String(),
-            limit: Type.Integer(),
+            budget: Type.Integer({ description: "Most distinct loans auditors may see on this tape" }),
+            revealed: Type.Integer({ description: "Distinct loans revealed so far" }),
             openings: Type.Array(
               Type.Object({
                 auditor: Type.String(),
@@ -231,7 +234,8 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const list = await s.storage.listOpenings(t.id);
       return {
         tapeId: t.id,
-        limit: s.config.maxOpeningsPerTape,
+        budget: tapeBudget(s, t.loanCount),
+        revealed: new Set(list.flatMap((o) => o.indices)).size,
         openings: list.map((o) => ({ ...o, createdAt: new Date(o.createdAt).toISOString() })),
       };
     },

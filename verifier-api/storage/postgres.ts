@@ -4,6 +4,8 @@
  * (`RWA_API_POSTGRES_SCHEMA`).
  */
 import pg from "pg";
+import { decideOpening, type OpeningDecision } from "../sampling.ts";
+import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
 import {
   rowToApiKey,
   rowToAttestation,
@@ -12,7 +14,9 @@ import {
   rowToOriginatorKey,
   rowToScoreProof,
   rowToTape,
-} from "./sqlite.ts";
+  same,
+  type Row,
+} from "./rows.ts";
 import type {
   ApiKeyRecord,
   AttestationRecord,
@@ -26,44 +30,7 @@ import type {
   TapeRecord,
 } from "./types.ts";
 
-type Row = Record<string, unknown>;
-const same = (v: unknown): unknown => (v === undefined ? null : v);
 const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
-
-function schemaSql(schema: string): string {
-  return `
-CREATE SCHEMA IF NOT EXISTS ${schema};
-CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
-  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, owner TEXT NOT NULL,
-  label TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT);
-CREATE TABLE IF NOT EXISTS ${schema}.tapes (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, pool_id TEXT NOT NULL, period BIGINT NOT NULL,
-  as_of_date INTEGER NOT NULL, loan_count INTEGER NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
-  ciphertext BYTEA NOT NULL, created_at BIGINT NOT NULL, commitment JSONB, committed_at BIGINT);
-CREATE INDEX IF NOT EXISTS tapes_owner ON ${schema}.tapes(owner);
-CREATE TABLE IF NOT EXISTS ${schema}.jobs (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, idempotency_key TEXT NOT NULL,
-  request_hash TEXT NOT NULL, input JSONB NOT NULL, state TEXT NOT NULL, progress DOUBLE PRECISION NOT NULL DEFAULT 0,
-  stage TEXT, attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, lease_owner TEXT,
-  lease_expires_at BIGINT, result JSONB, error JSONB, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-  started_at BIGINT, finished_at BIGINT, UNIQUE (owner, idempotency_key));
-CREATE INDEX IF NOT EXISTS jobs_runnable ON ${schema}.jobs(state, created_at);
-CREATE TABLE IF NOT EXISTS ${schema}.attestations (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
-  period BIGINT NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data JSONB NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS attestations_pool ON ${schema}.attestations(pool_id, period);
-CREATE TABLE IF NOT EXISTS ${schema}.openings (
-  tape_id TEXT NOT NULL, auditor TEXT NOT NULL, seed TEXT NOT NULL, indices JSONB NOT NULL,
-  created_at BIGINT NOT NULL, PRIMARY KEY (tape_id, seed));
-CREATE TABLE IF NOT EXISTS ${schema}.originator_keys (
-  owner TEXT PRIMARY KEY, public_key JSONB NOT NULL, private_key BYTEA NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS ${schema}.score_proofs (
-  job_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, attestation_id TEXT NOT NULL, instance TEXT NOT NULL,
-  owner TEXT NOT NULL, proof JSONB NOT NULL, public_signals JSONB NOT NULL, created_at BIGINT NOT NULL,
-  PRIMARY KEY (job_id, chunk_index));
-CREATE INDEX IF NOT EXISTS score_proofs_attestation ON ${schema}.score_proofs(attestation_id, created_at);
-`;
-}
 
 export class PostgresStorage implements Storage {
   readonly kind = "postgres" as const;
@@ -107,7 +74,17 @@ export class PostgresStorage implements Storage {
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(schemaSql(this.schema));
+    await this.tx(async (c) => {
+      // Serialises instances migrating this schema (even CREATE SCHEMA IF NOT EXISTS races itself); the
+      // lock ends with the transaction.
+      await this.q("SELECT pg_advisory_xact_lock(hashtext($1))", [`rwa-attest:migrate:${this.schema}`], c);
+      await this.q(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`, [], c);
+      await this.q(`SET LOCAL search_path TO ${this.schema}`, [], c);
+      await this.q(MIGRATIONS_TABLE("postgres"), [], c);
+      const rows = await this.q("SELECT version FROM schema_migrations", [], c);
+      const applied = new Set(rows.map((r) => Number(r.version)));
+      for (const st of pendingStatements("postgres", applied, Date.now())) await this.q(st.sql, st.params, c);
+    });
   }
 
   async ping(): Promise<void> {
@@ -127,6 +104,16 @@ export class PostgresStorage implements Storage {
     await this.q(
       "INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
       [k.id, k.keyHash, k.role, k.owner, k.label, k.createdAt, k.revokedAt],
+    );
+  }
+
+  async ensureApiKey(k: ApiKeyRecord): Promise<boolean> {
+    return (
+      (await this.count(
+        `INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES ($1,$2,$3,$4,$5,$6,$7)
+          ON CONFLICT DO NOTHING`,
+        [k.id, k.keyHash, k.role, k.owner, k.label, k.createdAt, k.revokedAt],
+      )) === 1
     );
   }
 
@@ -314,14 +301,24 @@ export class PostgresStorage implements Storage {
     return r && rowToOriginatorKey(r, same);
   }
 
-  async recordOpening(o: OpeningRecord): Promise<OpeningRecord> {
-    await this.q(
-      `INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (tape_id, seed) DO NOTHING`,
-      [o.tapeId, o.auditor, o.seed, JSON.stringify(o.indices), o.createdAt],
-    );
-    const [r] = await this.q("SELECT * FROM openings WHERE tape_id = $1 AND seed = $2", [o.tapeId, o.seed]);
-    return rowToOpening(r!, same);
+  async recordOpening(o: OpeningRecord, budget: number): Promise<OpeningDecision> {
+    return this.tx(async (c) => {
+      // One tape's openings at a time, across instances: the lock is held from the read of the earlier
+      // openings to the insert, and released at commit.
+      await this.q("SELECT pg_advisory_xact_lock(hashtext($1))", [`openings:${o.tapeId}`], c);
+      const previous = (await this.q("SELECT * FROM openings WHERE tape_id = $1", [o.tapeId], c)).map((r) =>
+        rowToOpening(r, same),
+      );
+      const d = decideOpening(previous, o, budget);
+      if (d.status === "recorded") {
+        await this.q(
+          "INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES ($1, $2, $3, $4, $5)",
+          [o.tapeId, o.auditor, o.seed, JSON.stringify(o.indices), o.createdAt],
+          c,
+        );
+      }
+      return d;
+    });
   }
 
   async listOpenings(tapeId: string): Promise<OpeningRecord[]> {

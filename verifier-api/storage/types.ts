@@ -5,6 +5,8 @@
  * work) implement it; `test/api/storage.test.ts` runs one suite against both.
  */
 
+import type { OpeningDecision } from "../sampling.ts";
+
 export const ROLES = ["originator", "auditor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -98,7 +100,7 @@ export interface OriginatorKeyRecord {
   createdAt: number;
 }
 
-/** One auditor's opening request on a tape (the audit trail, and what the per-tape limit counts). */
+/** One auditor's opening request on a tape (the audit trail; its loans count against the tape's budget). */
 export interface OpeningRecord {
   tapeId: string;
   /** The auditor's principal (owner of its key). */
@@ -130,13 +132,18 @@ export interface ScoreProofRecord {
 
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
-  /** Creates the tables when missing (idempotent). */
+  /**
+   * Applies the numbered migrations that are missing (`migrations.ts`), under a lock, so instances started
+   * together on a fresh store both come up. Idempotent.
+   */
   migrate(): Promise<void>;
   /** Cheap round trip, for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;
 
   insertApiKey(rec: ApiKeyRecord): Promise<void>;
+  /** Inserts the key unless one with its hash exists (the bootstrap admin key); true when inserted. */
+  ensureApiKey(rec: ApiKeyRecord): Promise<boolean>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   revokeApiKey(id: string, at: number): Promise<boolean>;
 
@@ -189,8 +196,12 @@ export interface Storage {
   insertOriginatorKey(rec: OriginatorKeyRecord): Promise<OriginatorKeyRecord>;
   getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined>;
 
-  /** Records an opening request; a repeated (tape, seed) keeps the first record. Returns the stored one. */
-  recordOpening(rec: OpeningRecord): Promise<OpeningRecord>;
+  /**
+   * Decides an opening request against the tape's earlier openings and its budget of revealed loans
+   * (`decideOpening` of sampling.ts) and records it when it is new and within the budget: one atomic step
+   * under a per-tape lock, so concurrent requests on several instances cannot reveal more than `budget`.
+   */
+  recordOpening(rec: OpeningRecord, budget: number): Promise<OpeningDecision>;
   listOpenings(tapeId: string): Promise<OpeningRecord[]>;
 
   /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
