@@ -9,13 +9,15 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { Authenticator, presentedKey } from "./auth.ts";
 import { ComputePool } from "./compute.ts";
 import { ParsePool } from "./parse-pool.ts";
 import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
-import { ApiError, problem, type ProblemDetail } from "./errors.ts";
+import { ApiError, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
+import { parseJsonBody } from "./body.ts";
+import { STATUS_CODES } from "node:http";
 import { forkAttestation, type AttestRunner } from "./attest-runner.ts";
 import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "./handlers.ts";
 import { JobRunner } from "./jobs.ts";
@@ -63,12 +65,19 @@ export interface AppDeps {
 
 function validationDetails(err: FastifyError): ProblemDetail[] {
   const where = err.validationContext ?? "request";
-  return (err.validation ?? []).map((v) => ({
-    field: `${where}${v.instancePath || ""}${
-      v.keyword === "required" ? `/${(v.params as { missingProperty?: string }).missingProperty}` : ""
-    }`,
-    reason: v.message ?? v.keyword,
-  }));
+  return (err.validation ?? []).map((v) => {
+    const params = v.params as { missingProperty?: string; additionalProperty?: string };
+    const named =
+      v.keyword === "required"
+        ? `/${params.missingProperty}`
+        : v.keyword === "additionalProperties"
+          ? `/${params.additionalProperty}`
+          : "";
+    return {
+      field: `${where}${v.instancePath || ""}${named}`,
+      reason: v.keyword === "additionalProperties" ? "unknown field: not allowed" : (v.message ?? v.keyword),
+    };
+  });
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -80,6 +89,33 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
+    // The router's own refusals (malformed URL, overlong path parameter), as problems.
+    frameworkErrors: (err, req, reply) => {
+      const kind = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri-too-long" : "validation";
+      const body = problem(kind, err.message, req.url);
+      void (reply as unknown as FastifyReply).code(body.status).type("application/problem+json").send(body);
+    },
+    // What Node's HTTP parser refuses before any route runs (oversized headers, a malformed request line,
+    // a request that does not arrive in time), as problems written straight to the socket.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const kind =
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? "header-too-large"
+          : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? "request-timeout"
+            : "validation";
+      const body = JSON.stringify(
+        problem(kind, kind === "validation" ? "malformed HTTP request" : undefined),
+      );
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${PROBLEMS[kind].status} ${STATUS_CODES[PROBLEMS[kind].status]}\r\nConnection: close\r\n` +
+            `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(err);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = deps.storage ?? (await createStorage(config));
@@ -97,7 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     () => runner.active,
     () => verifier.batchStats,
   );
-  const auth = new Authenticator(storage);
+  const auth = new Authenticator(storage, config.authFailuresPerMinute);
   const compute = new ComputePool();
   const parser = new ParsePool();
   const services: Services = {
@@ -165,12 +201,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       .send(problem("not-found", `no route ${req.method} ${req.url.split("?")[0]}`, req.url)),
   );
 
-  // ---- authentication and metrics
+  // ---- authentication (looked up here; refused by each route's requireRole, see auth.ts) and metrics
   app.decorateRequest("principal", null);
+  app.decorateRequest("authProblem", null);
   app.addHook("onRequest", async (req) => {
     const key = presentedKey(req);
-    req.principal = key ? await auth.principal(key) : null;
-    if (key && !req.principal) throw new ApiError("unauthenticated", "unknown or revoked API key");
+    if (!key) return;
+    try {
+      req.principal = await auth.principal(key);
+    } catch (err) {
+      req.authProblem = err instanceof ApiError ? err : new ApiError("internal");
+    }
   });
   app.addHook("onResponse", async (req, reply) => {
     metrics.requestDuration.observe(
@@ -186,6 +227,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_req, body, done) =>
     done(null, body),
   );
+  // Every JSON body read strictly: depth, __proto__, numbers that would not survive (body.ts).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
@@ -201,10 +251,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req) => {
-      const key = presentedKey(req);
-      return key ? `key:${hashApiKey(key)}` : `ip:${req.ip}`;
-    },
+    // Per valid key; requests without one (or with an unknown one) count per client address, so rotating
+    // made-up keys does not buy fresh budgets.
+    keyGenerator: (req) => (req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => {
       const e = new ApiError(
         "rate-limited",

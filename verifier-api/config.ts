@@ -22,6 +22,8 @@ export const ConfigSchema = Type.Object({
   adminKey: Type.Optional(Type.String({ minLength: 32 })),
   bodyLimitBytes: Type.Integer({ minimum: 1024 }),
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** Failed authentications (unknown or revoked keys) allowed per client address and minute. */
+  authFailuresPerMinute: Type.Integer({ minimum: 1 }),
   maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
   maxHeapUsedBytes: Type.Integer({ minimum: 0 }),
   proverConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminKey: env.RWA_API_ADMIN_KEY || undefined,
     bodyLimitBytes: int(env, "RWA_API_BODY_LIMIT_BYTES", 8 * 1024 * 1024),
     rateLimitPerMinute: int(env, "RWA_API_RATE_LIMIT_PER_MINUTE", 6000),
+    authFailuresPerMinute: int(env, "RWA_API_AUTH_FAILURES_PER_MINUTE", 30),
     maxEventLoopDelayMs: int(env, "RWA_API_MAX_EVENT_LOOP_DELAY_MS", 1000),
     maxHeapUsedBytes: int(env, "RWA_API_MAX_HEAP_USED_BYTES", 2 * 1024 * 1024 * 1024),
     proverConcurrency: int(env, "RWA_API_PROVER_CONCURRENCY", 1),

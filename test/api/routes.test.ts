@@ -12,7 +12,8 @@ import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
-import { ADMIN_KEY, smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
+import { buildApp } from "../../verifier-api/app.ts";
+import { ADMIN_KEY, smallTape, startTestApp, testConfig, waitJob, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "example-multiplier";
 let t: TestApp;
@@ -486,29 +487,33 @@ describe("service routes", () => {
   });
 
   describe("verify", () => {
+    // What /v1/verify takes of a proof job's result (it refuses unknown fields such as calldata).
+    const proved = () => ({
+      proof: proofResult.proof as (typeof proofResult)["proof"],
+      publicSignals: proofResult.publicSignals,
+    });
     const verify = (key: string | null, payload: unknown) =>
       t.req(key, { method: "POST", url: "/v1/verify", payload: payload as object });
     it("accepts the real proof and refuses tampered ones and other signals", async () => {
-      const ok = await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult });
+      const ok = await verify(t.keys.auditor, { instance: INSTANCE, ...proved() });
       expect(ok.json()).toMatchObject({ valid: true, instance: INSTANCE });
       expect(ok.json().vkeySha256).toMatch(/^[0-9a-f]{64}$/);
-      expect((await verify(t.keys.origB, { instance: INSTANCE, ...proofResult })).json().valid).toBe(true);
+      expect((await verify(t.keys.origB, { instance: INSTANCE, ...proved() })).json().valid).toBe(true);
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: ["34"] })).json()
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: ["34"] })).json()
           .valid,
       ).toBe(false);
       const tampered = structuredClone(proofResult.proof);
       tampered.pi_a[0] = (BigInt(tampered.pi_a[0]!) + 1n).toString();
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, proof: tampered })).json().valid,
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), proof: tampered })).json().valid,
       ).toBe(false);
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [] })).json()
-          .valid,
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: [] })).json().valid,
       ).toBe(false);
       const field = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [field] })).json()
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: [field] })).json()
           .valid,
       ).toBe(false);
       const m = (await t.req(null, { url: "/metrics" })).body;
@@ -516,7 +521,7 @@ describe("service routes", () => {
     });
 
     it("refuses unknown instances, malformed bodies, missing keys and oversized bodies", async () => {
-      expectProblem(await verify(t.keys.auditor, { ...proofResult, instance: "nope" }), 404, "not-found");
+      expectProblem(await verify(t.keys.auditor, { ...proved(), instance: "nope" }), 404, "not-found");
       expectProblem(
         await verify(t.keys.auditor, { instance: INSTANCE, publicSignals: ["1"], proof: { pi_a: "x" } }),
         400,
@@ -531,9 +536,9 @@ describe("service routes", () => {
         400,
         "validation",
       );
-      expectProblem(await verify(null, { instance: INSTANCE, ...proofResult }), 401, "unauthenticated");
+      expectProblem(await verify(null, { instance: INSTANCE, ...proved() }), 401, "unauthenticated");
       expectProblem(
-        await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, pad: "x".repeat(70 * 1024) }),
+        await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), pad: "x".repeat(70 * 1024) }),
         413,
         "payload-too-large",
       );
@@ -665,14 +670,16 @@ describe("limits", () => {
   });
 
   it("sheds load under memory pressure with a 503 problem", async () => {
-    const tight = await startTestApp({ maxHeapUsedBytes: 1 });
+    // No keys to issue first: under-pressure may already shed those requests on a loaded machine.
+    const tight = await buildApp(testConfig({ maxHeapUsedBytes: 1 }), { runJobs: false });
     try {
+      await tight.ready();
       await new Promise((r) => setTimeout(r, 1500));
-      const r = await tight.req(null, { url: "/v1/catalogue" });
+      const r = await tight.inject({ url: "/v1/catalogue" });
       expectProblem(r, 503, "overloaded");
       expect(r.headers["retry-after"]).toBe("5");
     } finally {
-      await tight.app.close();
+      await tight.close();
     }
   });
 });

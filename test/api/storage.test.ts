@@ -194,6 +194,25 @@ for (const [name, enabled, open] of backends) {
       expect(failed?.error?.kind).toBe("lease-expired");
     });
 
+    it("a retried job starts its attempt afresh and, once succeeded, keeps nothing of the failed attempt", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 3 }), 1);
+      await s.claimJob("w", ["proof"], 100, 10);
+      expect(await s.heartbeat(j.id, "w", 100, 0.6, "prove", 11)).toBe(true);
+      expect(await s.failJob(j.id, "w", { message: "boom", kind: "internal" }, true, 12)).toBe(true);
+      const retried = await s.claimJob("w", ["proof"], 100, 13);
+      expect(retried).toMatchObject({ state: "running", progress: 0, stage: null, attempts: 2 });
+      expect(retried?.error).toEqual({ message: "boom", kind: "internal" }); // why it is being retried
+      expect(await s.completeJob(j.id, "w", { ok: 1 }, 14)).toBe(true);
+      const done = await s.getJob(j.id);
+      expect(done).toMatchObject({
+        state: "succeeded",
+        progress: 1,
+        stage: "done",
+        error: null,
+        result: { ok: 1 },
+      });
+    });
+
     it("fails with or without retry, and releases without counting the attempt", async () => {
       const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
       await s.claimJob("w", ["proof"], 100, 10);

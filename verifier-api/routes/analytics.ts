@@ -50,7 +50,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/analytics",
     {
-      preHandler: requireRole("auditor", "admin", "originator"),
+      onRequest: requireRole("auditor", "admin", "originator"),
       schema: {
         tags: ["auditor"],
         summary: "Tranche expected losses, sizing and stress tests from an analysis input",
@@ -64,7 +64,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/attestations/:id/analytics",
     {
-      preHandler: requireRole("auditor", "admin", "originator"),
+      onRequest: requireRole("auditor", "admin", "originator"),
       schema: {
         tags: ["auditor"],
         summary: "Tranche analytics on a stored attestation's attested figures (no loan data needed)",

@@ -45,7 +45,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/attestations/:id",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "An attestation: proofs, public signals, figures, Solidity calldata",
@@ -64,7 +64,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/attestations",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["auditor"],
         summary: "Attestations of a pool (and period); originators see only their own",
@@ -85,7 +85,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/attestations/:id/scores",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "An attestation's provider-backed score proofs per chunk, each verified now",
@@ -153,7 +153,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/tapes/:id/openings",
     {
-      preHandler: requireRole("auditor", "admin"),
+      onRequest: requireRole("auditor", "admin"),
       schema: {
         tags: ["auditor"],
         summary: `Open loans of a committed tape sampled from the auditor's seed (${SAMPLING_RULE})`,
@@ -206,7 +206,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tapes/:id/openings",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "The audit trail of a tape's openings: who opened which loans, with which seed, when",

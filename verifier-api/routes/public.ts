@@ -20,13 +20,17 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     "/health",
-    { schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } },
+    },
     async () => ({ status: "ok" }),
   );
 
   app.get(
     "/ready",
     {
+      config: { rateLimit: false },
       schema: {
         tags: ["service"],
         summary: "Readiness: storage answers, verification keys loaded, not shutting down",
@@ -115,7 +119,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/v1/verify",
     {
       bodyLimit: 64 * 1024,
-      preHandler: requireRole("auditor", "originator", "admin"),
+      onRequest: requireRole("auditor", "originator", "admin"),
       schema: {
         tags: ["auditor"],
         summary: "Verify a Groth16 proof against the catalogue's verification key of an instance",

@@ -214,7 +214,7 @@ export class PostgresStorage implements Storage {
       );
       if (!r) return undefined;
       const [job] = await this.q(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2,
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, stage = NULL, lease_owner = $1, lease_expires_at = $2,
           started_at = COALESCE(started_at, $3), updated_at = $3 WHERE id = $4 RETURNING *`,
         [workerId, now + leaseMs, now, r.id],
         c,
@@ -243,7 +243,7 @@ export class PostgresStorage implements Storage {
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
     return (
       (await this.count(
-        `UPDATE jobs SET state = 'succeeded', result = $1, progress = 1, stage = 'done', lease_owner = NULL,
+        `UPDATE jobs SET state = 'succeeded', error = NULL, result = $1, progress = 1, stage = 'done', lease_owner = NULL,
           lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3 AND state = 'running' AND
           lease_owner = $4`,
         [jsonb(result), now, id, workerId],

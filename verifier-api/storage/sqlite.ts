@@ -237,7 +237,7 @@ export class SqliteStorage implements Storage {
       );
       if (!r) return undefined;
       this.run(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, stage = NULL, lease_owner = ?, lease_expires_at = ?,
           started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
         workerId,
         now + leaseMs,
@@ -274,7 +274,7 @@ export class SqliteStorage implements Storage {
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
     return (
       this.run(
-        `UPDATE jobs SET state = 'succeeded', result = ?, progress = 1, stage = 'done', lease_owner = NULL,
+        `UPDATE jobs SET state = 'succeeded', error = NULL, result = ?, progress = 1, stage = 'done', lease_owner = NULL,
           lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND
           lease_owner = ?`,
         json(result),
