@@ -12,6 +12,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { Authenticator, presentedKey } from "./auth.ts";
 import { ComputePool } from "./compute.ts";
+import { AnalyticsRunner } from "./analytics-runner.ts";
 import { ParsePool } from "./parse-pool.ts";
 import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
@@ -41,6 +42,8 @@ export interface Services {
   auth: Authenticator;
   /** Commitments and openings, in a worker process. */
   compute: ComputePool;
+  /** Tranche analytics, bounded and cancellable, in worker processes. */
+  analytics: AnalyticsRunner;
   /** Reading uploaded tapes, in a worker process. */
   parser: ParsePool;
   /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
@@ -61,6 +64,8 @@ export interface AppDeps {
   attest?: AttestRunner | null;
   /** Start the job runner when the app is ready (default true). */
   runJobs?: boolean;
+  /** Where the JSON log lines go (default stdout); tests read them. */
+  logStream?: { write(line: string): void };
 }
 
 function validationDetails(err: FastifyError): ProblemDetail[] {
@@ -82,7 +87,11 @@ function validationDetails(err: FastifyError): ProblemDetail[] {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ["req.headers.authorization", 'req.headers["x-api-key"]'] },
+    logger: {
+      level: config.logLevel,
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
@@ -135,6 +144,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   const auth = new Authenticator(storage, config.authFailuresPerMinute);
   const compute = new ComputePool();
+  const analytics = new AnalyticsRunner({
+    maxWork: config.analyticsMaxWork,
+    perKey: config.analyticsPerKey,
+    concurrency: config.analyticsConcurrency,
+    threads: config.analyticsThreads,
+  });
   const parser = new ParsePool();
   const services: Services = {
     config,
@@ -144,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics,
     auth,
     compute,
+    analytics,
     parser,
     attest,
     state: { ready: false, closing: false },
@@ -301,6 +317,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (handedBack > 0)
       app.log.warn({ handedBack }, "unfinished jobs handed back; the next start resumes them");
     await compute.close();
+    await analytics.close();
     await parser.close();
     if (!deps.verifier) await verifier.close();
     if (!deps.storage) await storage.close();

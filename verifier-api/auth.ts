@@ -15,7 +15,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { hashApiKey } from "./crypto.ts";
 import { ApiError } from "./errors.ts";
-import type { ApiKeyRecord, Role, Storage } from "./storage/types.ts";
+import { storeUnavailable, type ApiKeyRecord, type Role, type Storage } from "./storage/types.ts";
 
 export interface Principal {
   keyId: string;
@@ -50,6 +50,10 @@ export class Authenticator {
   private readonly failures = new Map<string, { count: number; since: number }>();
   private readonly storage: Storage;
   private readonly failuresPerMinute: number;
+  /** Lookups answered from the cache because the store did not answer (metrics and tests). */
+  staleAnswers = 0;
+  /** After a failed lookup, cached answers stand in without asking the store until this time. */
+  private retryStoreAt = 0;
   constructor(storage: Storage, failuresPerMinute = 30) {
     this.storage = storage;
     this.failuresPerMinute = failuresPerMinute;
@@ -63,15 +67,22 @@ export class Authenticator {
     const hash = hashApiKey(key);
     const now = Date.now();
     let hit = this.cache.get(hash);
+    if (hit && now - hit.at > CACHE_MS && now < this.retryStoreAt && now - hit.at <= STALE_MS) {
+      this.staleAnswers++;
+      return toPrincipal(hit.rec); // the store failed a moment ago: do not make this request wait on it
+    }
     if (!hit || now - hit.at > CACHE_MS) {
       try {
         hit = { rec: await this.storage.findApiKeyByHash(hash), at: now };
-      } catch {
+      } catch (err) {
+        if (!storeUnavailable(err)) throw err;
+        this.retryStoreAt = now + 1_000;
         if (!hit || now - hit.at > STALE_MS) {
           throw new ApiError("not-ready", "the key store does not answer; retry shortly", undefined, {
             "retry-after": "5",
           });
         }
+        this.staleAnswers++;
         return toPrincipal(hit.rec); // the last known answer, kept (not refreshed) while the store is away
       }
       if (this.cache.size > MAX_ENTRIES) this.cache.clear();

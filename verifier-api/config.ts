@@ -43,6 +43,18 @@ export const ConfigSchema = Type.Object({
   openingBudgetPercent: Type.Integer({ minimum: 0, maximum: 100 }),
   /** …and at most this many (see `openingBudget` in sampling.ts). */
   openingBudgetMax: Type.Integer({ minimum: 0 }),
+  /** Deadline of a request's compute work (openings, score requests): killed when it passes. */
+  computeDeadlineMs: Type.Integer({ minimum: 1 }),
+  /** Most loan-scenarios (loans × scenarios × simulation runs) one analytics request may ask for. */
+  analyticsMaxWork: Type.Number({ minimum: 1 }),
+  /** Deadline of an analytics request: its worker is killed when it passes. */
+  analyticsDeadlineMs: Type.Integer({ minimum: 1 }),
+  /** Analyses one key may run at once. */
+  analyticsPerKey: Type.Integer({ minimum: 1 }),
+  /** Analyses running at once on an instance (worker processes). */
+  analyticsConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+  /** Simulation threads per analysis. */
+  analyticsThreads: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
   verifyInstances: Type.Array(Type.String()),
 });
@@ -116,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerNice: int(env, "RWA_API_WORKER_NICE", 10),
     openingBudgetPercent: int(env, "RWA_API_OPENING_BUDGET_PERCENT", 25),
     openingBudgetMax: int(env, "RWA_API_OPENING_BUDGET_MAX", 64),
+    computeDeadlineMs: int(env, "RWA_API_COMPUTE_DEADLINE_MS", 30_000),
+    analyticsMaxWork: int(env, "RWA_API_ANALYTICS_MAX_WORK", 500_000_000),
+    analyticsDeadlineMs: int(env, "RWA_API_ANALYTICS_DEADLINE_MS", 60_000),
+    analyticsPerKey: int(env, "RWA_API_ANALYTICS_PER_KEY", 1),
+    analyticsConcurrency: int(env, "RWA_API_ANALYTICS_CONCURRENCY", 1),
+    analyticsThreads: int(env, "RWA_API_ANALYTICS_THREADS", 2),
     logLevel: (env.RWA_API_LOG_LEVEL || "info") as Config["logLevel"],
     verifyInstances: (env.RWA_API_VERIFY_INSTANCES || "")
       .split(",")

@@ -23,6 +23,7 @@ export const PROBLEMS = {
   "header-too-large": { status: 431, title: "The request headers are too large" },
   overloaded: { status: 503, title: "The service is under pressure; retry later" },
   "not-ready": { status: 503, title: "The service is not ready" },
+  "deadline-exceeded": { status: 503, title: "The work did not finish within its deadline" },
   "not-implemented": { status: 501, title: "Not available in this build" },
   internal: { status: 500, title: "Internal error" },
 } as const;

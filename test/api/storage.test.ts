@@ -213,6 +213,16 @@ for (const [name, enabled, open] of backends) {
       });
     });
 
+    it("does not count an attempt when a runner takes back its own job whose lease lapsed", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 3 }), 1);
+      await s.claimJob("w", ["proof"], 100, 10);
+      expect(await s.heartbeat(j.id, "w", 100, 0.4, "prove", 20)).toBe(true);
+      const mine = await s.claimJob("w", ["proof"], 100, 200); // lease lapsed at 120
+      expect(mine).toMatchObject({ id: j.id, attempts: 1, progress: 0.4, stage: "prove" });
+      const theirs = await s.claimJob("w2", ["proof"], 100, 400);
+      expect(theirs).toMatchObject({ id: j.id, attempts: 2, progress: 0, stage: null, leaseOwner: "w2" });
+    });
+
     it("fails with or without retry, and releases without counting the attempt", async () => {
       const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
       await s.claimJob("w", ["proof"], 100, 10);

@@ -20,7 +20,14 @@ import type { Groth16Proof } from "snarkjs";
 import { poolChunkSize } from "../scores.ts";
 import { chunkCountFor } from "../../prover/commitment/encoding.ts";
 import type { AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
-import { SAMPLING_RULE, openingBudget, sampleIndices } from "../sampling.ts";
+import {
+  SAMPLING_RULE,
+  decideOpening,
+  openingBudget,
+  sampleIndices,
+  type OpeningDecision,
+} from "../sampling.ts";
+import { requestSignal } from "../deadline.ts";
 import type { Services } from "../app.ts";
 import { ownTape } from "./originator.ts";
 
@@ -159,10 +166,10 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: `Open loans of a committed tape sampled from the auditor's seed (${SAMPLING_RULE})`,
         params: IdParams,
         body: OpeningsBody,
-        response: { 200: Openings, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 200: Openings, ...problemResponses(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.params.id, ["admin", "auditor"]);
       if (!t.commitment)
         throw new ApiError("conflict", `tape ${t.id} has no commitment: nothing to open against`);
@@ -170,26 +177,39 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { seed, count } = req.body;
       const indices = sampleIndices(seed, t.loanCount, count);
       const budget = tapeBudget(s, t.loanCount);
-      // Decided and recorded in one step under the tape's lock, before anything is revealed: the audit
-      // trail holds every opening that was served, and no interleaving of requests passes the budget.
-      const d = await s.storage.recordOpening(
-        { tapeId: t.id, auditor: req.principal!.owner, seed, indices, createdAt: Date.now() },
-        budget,
+      const refuse = (d: OpeningDecision): void => {
+        if (d.status === "seed-reused") {
+          throw new ApiError(
+            "conflict",
+            `this seed was already used on tape ${t.id} with count ${d.previousCount}`,
+          );
+        }
+        if (d.status === "over-budget") {
+          throw new ApiError(
+            "conflict",
+            `tape ${t.id} may show auditors at most ${budget} of its ${t.loanCount} loans; ${d.revealed} are ` +
+              `revealed and this opening would make it ${d.wouldReveal}: ask the originator for more`,
+          );
+        }
+      };
+      // A first look, so a refused request costs no compute; the decision that counts comes after.
+      refuse(decideOpening(await s.storage.listOpenings(t.id), { seed, indices }, budget));
+      // The openings lane, under the request's deadline: work for a request that is gone is killed, and
+      // nothing is recorded for it.
+      const openings = await openTapeLoans(
+        s,
+        t,
+        indices,
+        requestSignal(reply, s.config.computeDeadlineMs, "opening the loans"),
       );
-      if (d.status === "seed-reused") {
-        throw new ApiError(
-          "conflict",
-          `this seed was already used on tape ${t.id} with count ${d.previousCount}`,
-        );
-      }
-      if (d.status === "over-budget") {
-        throw new ApiError(
-          "conflict",
-          `tape ${t.id} may show auditors at most ${budget} of its ${t.loanCount} loans; ${d.revealed} are ` +
-            `revealed and this opening would make it ${d.wouldReveal}: ask the originator for more`,
-        );
-      }
-      const openings = await openTapeLoans(s, t, indices);
+      // Decided and recorded in one step under the tape's lock, before anything is revealed: the audit
+      // trail holds every opening served, and no interleaving of requests passes the budget.
+      refuse(
+        await s.storage.recordOpening(
+          { tapeId: t.id, auditor: req.principal!.owner, seed, indices, createdAt: Date.now() },
+          budget,
+        ),
+      );
       req.log.info({ tapeId: t.id, indices, auditor: req.principal!.owner }, "loans opened for an auditor");
       return {
         tapeId: t.id,

@@ -12,6 +12,7 @@ import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { checkJsonDepth } from "../body.ts";
+import { requestSignal } from "../deadline.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
@@ -403,7 +404,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ScoreRequests, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.params.id, []);
       const { instance } = req.query;
       const size = scoreChunkSize(instance);
@@ -428,7 +429,12 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
             `a proof's pool word counts at most ${MAX_CHUNKS}: use a larger score-backing instance`,
         );
       }
-      const requests = await tapeScoreRequests(s, t, size);
+      const requests = await tapeScoreRequests(
+        s,
+        t,
+        size,
+        requestSignal(reply, s.config.computeDeadlineMs, "building the score requests"),
+      );
       return { tapeId: t.id, root: c.root, instance, chunkSize: size, chunkCount, requests };
     },
   );
@@ -517,7 +523,14 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           );
         }
       }
-      const problems = await checkTapeScoreBatches(s, t, size, pub, body.batches as SignedBatchJson[]);
+      const problems = await checkTapeScoreBatches(
+        s,
+        t,
+        size,
+        pub,
+        body.batches as SignedBatchJson[],
+        requestSignal(reply, s.config.computeDeadlineMs, "checking the signed batches"),
+      );
       if (problems.length > 0) {
         throw new ApiError(
           "validation",

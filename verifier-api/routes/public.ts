@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { requireRole } from "../auth.ts";
+import { Backoff } from "../backoff.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
   Catalogue,
@@ -17,6 +18,7 @@ import { UnknownInstanceError } from "../verifier.ts";
 
 export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
+  const storeCheck = new Backoff(app.log, "the readiness check of the store");
 
   app.get(
     "/health",
@@ -39,12 +41,15 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
-      if (!s.state.ready || s.state.closing) throw new ApiError("not-ready", "starting or shutting down");
+      const retry = { "retry-after": "5" };
+      if (!s.state.ready || s.state.closing)
+        throw new ApiError("not-ready", "starting or shutting down", undefined, retry);
       try {
         await s.storage.ping();
+        storeCheck.ok();
       } catch (err) {
-        app.log.error({ err }, "storage does not answer");
-        throw new ApiError("not-ready", "storage does not answer");
+        storeCheck.failed(err); // logged with back-off: probes come every few seconds from every balancer
+        throw new ApiError("not-ready", "storage does not answer", undefined, retry);
       }
       return {
         status: "ready",

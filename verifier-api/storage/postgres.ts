@@ -29,6 +29,7 @@ import type {
   Storage,
   TapeRecord,
 } from "./types.ts";
+import { storeUnavailable } from "./types.ts";
 
 const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -41,7 +42,14 @@ export class PostgresStorage implements Storage {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
       throw new TypeError(`schema: not a plain identifier: ${schema}`);
     this.schema = schema;
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+    // A connection attempt gives up after 3 s, so calls fail (and callers back off) rather than hang while
+    // the server is unreachable.
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: 3_000,
+    });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.pool.on("error", () => {});
   }
@@ -60,16 +68,25 @@ export class PostgresStorage implements Storage {
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
+    // A connection lost between two statements makes the checked-out client emit "error"; without a
+    // listener that would crash the process. The statement in flight fails instead, and the pool drops it.
+    let broken: Error | undefined;
+    const lost = (err: Error): void => {
+      broken = err;
+    };
+    c.on("error", lost);
     try {
       await c.query("BEGIN");
       const out = await fn(c);
       await c.query("COMMIT");
       return out;
     } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
+      if (storeUnavailable(err)) broken ??= err as Error;
+      else await c.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
-      c.release();
+      c.off("error", lost);
+      c.release(broken); // a broken connection is destroyed, not handed to the next caller
     }
   }
 
@@ -214,8 +231,13 @@ export class PostgresStorage implements Storage {
       );
       if (!r) return undefined;
       const [job] = await this.q(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, stage = NULL, lease_owner = $1, lease_expires_at = $2,
-          started_at = COALESCE(started_at, $3), updated_at = $3 WHERE id = $4 RETURNING *`,
+        // The same runner taking back its own job (its lease lapsed while it ran) is not a new attempt.
+        `UPDATE jobs SET state = 'running',
+          attempts = attempts + CASE WHEN state = 'running' AND lease_owner = $1 THEN 0 ELSE 1 END,
+          progress = CASE WHEN state = 'running' AND lease_owner = $1 THEN progress ELSE 0 END,
+          stage = CASE WHEN state = 'running' AND lease_owner = $1 THEN stage ELSE NULL END,
+          lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3), updated_at = $3
+          WHERE id = $4 RETURNING *`,
         [workerId, now + leaseMs, now, r.id],
         c,
       );

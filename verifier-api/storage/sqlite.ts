@@ -237,8 +237,13 @@ export class SqliteStorage implements Storage {
       );
       if (!r) return undefined;
       this.run(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, stage = NULL, lease_owner = ?, lease_expires_at = ?,
-          started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
+        // The same runner taking back its own job (its lease lapsed while it ran) is not a new attempt.
+        `UPDATE jobs SET state = 'running',
+          attempts = attempts + CASE WHEN state = 'running' AND lease_owner = ?1 THEN 0 ELSE 1 END,
+          progress = CASE WHEN state = 'running' AND lease_owner = ?1 THEN progress ELSE 0 END,
+          stage = CASE WHEN state = 'running' AND lease_owner = ?1 THEN stage ELSE NULL END,
+          lease_owner = ?1, lease_expires_at = ?2, started_at = COALESCE(started_at, ?3), updated_at = ?4
+          WHERE id = ?5`,
         workerId,
         now + leaseMs,
         now,
