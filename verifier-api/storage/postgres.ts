@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import { decideOpening, type OpeningDecision } from "../sampling.ts";
+import { jobSql } from "./job-sql.ts";
 import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
 import {
   rowToApiKey,
@@ -212,8 +213,7 @@ export class PostgresStorage implements Storage {
     if (kinds.length === 0) return undefined;
     return this.tx(async (c) => {
       await this.q(
-        `UPDATE jobs SET state = 'failed', error = $1, lease_owner = NULL, lease_expires_at = NULL, finished_at = $2,
-          updated_at = $2 WHERE state = 'running' AND lease_expires_at < $2 AND attempts >= max_attempts`,
+        jobSql("postgres", "expireLeases"),
         [
           jsonb({
             message: "the job's worker stopped responding and no attempts are left",
@@ -231,13 +231,7 @@ export class PostgresStorage implements Storage {
       );
       if (!r) return undefined;
       const [job] = await this.q(
-        // The same runner taking back its own job (its lease lapsed while it ran) is not a new attempt.
-        `UPDATE jobs SET state = 'running',
-          attempts = attempts + CASE WHEN state = 'running' AND lease_owner = $1 THEN 0 ELSE 1 END,
-          progress = CASE WHEN state = 'running' AND lease_owner = $1 THEN progress ELSE 0 END,
-          stage = CASE WHEN state = 'running' AND lease_owner = $1 THEN stage ELSE NULL END,
-          lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3), updated_at = $3
-          WHERE id = $4 RETURNING *`,
+        `${jobSql("postgres", "take")} RETURNING *`,
         [workerId, now + leaseMs, now, r.id],
         c,
       );
@@ -253,24 +247,12 @@ export class PostgresStorage implements Storage {
     stage: string | null,
     now: number,
   ): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET lease_expires_at = $1, progress = $2, stage = $3, updated_at = $4 WHERE id = $5 AND
-          state = 'running' AND lease_owner = $6`,
-        [now + leaseMs, progress, stage, now, id, workerId],
-      )) === 1
-    );
+    const params = [now + leaseMs, progress, stage, now, id, workerId];
+    return (await this.count(jobSql("postgres", "heartbeat"), params)) === 1;
   }
 
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = 'succeeded', error = NULL, result = $1, progress = 1, stage = 'done', lease_owner = NULL,
-          lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3 AND state = 'running' AND
-          lease_owner = $4`,
-        [jsonb(result), now, id, workerId],
-      )) === 1
-    );
+    return (await this.count(jobSql("postgres", "complete"), [jsonb(result), now, id, workerId])) === 1;
   }
 
   async failJob(
@@ -280,25 +262,12 @@ export class PostgresStorage implements Storage {
     retry: boolean,
     now: number,
   ): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = CASE WHEN $1 AND attempts < max_attempts THEN 'accepted' ELSE 'failed' END,
-          error = $2, lease_owner = NULL, lease_expires_at = NULL,
-          finished_at = CASE WHEN $1 AND attempts < max_attempts THEN NULL ELSE $3::BIGINT END, updated_at = $3
-          WHERE id = $4 AND state = 'running' AND lease_owner = $5`,
-        [retry, jsonb(error), now, id, workerId],
-      )) === 1
-    );
+    const params = [retry ? 1 : 0, jsonb(error), now, id, workerId];
+    return (await this.count(jobSql("postgres", "fail"), params)) === 1;
   }
 
   async releaseJob(id: string, workerId: string, now: number): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = 'accepted', attempts = GREATEST(attempts - 1, 0), lease_owner = NULL,
-          lease_expires_at = NULL, updated_at = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3`,
-        [now, id, workerId],
-      )) === 1
-    );
+    return (await this.count(jobSql("postgres", "release"), [now, id, workerId])) === 1;
   }
 
   async countJobs(): Promise<Record<JobState, number>> {

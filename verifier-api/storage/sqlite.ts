@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
 import { decideOpening, type OpeningDecision } from "../sampling.ts";
+import { jobSql } from "./job-sql.ts";
 import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
 import {
   json,
@@ -219,14 +220,11 @@ export class SqliteStorage implements Storage {
     const marks = kinds.map(() => "?").join(", ");
     return this.tx(() => {
       this.run(
-        `UPDATE jobs SET state = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
-          updated_at = ? WHERE state = 'running' AND lease_expires_at < ? AND attempts >= max_attempts`,
+        jobSql("sqlite", "expireLeases"),
         json({
           message: "the job's worker stopped responding and no attempts are left",
           kind: "lease-expired",
         }),
-        now,
-        now,
         now,
       );
       const r = this.get(
@@ -236,20 +234,7 @@ export class SqliteStorage implements Storage {
         now,
       );
       if (!r) return undefined;
-      this.run(
-        // The same runner taking back its own job (its lease lapsed while it ran) is not a new attempt.
-        `UPDATE jobs SET state = 'running',
-          attempts = attempts + CASE WHEN state = 'running' AND lease_owner = ?1 THEN 0 ELSE 1 END,
-          progress = CASE WHEN state = 'running' AND lease_owner = ?1 THEN progress ELSE 0 END,
-          stage = CASE WHEN state = 'running' AND lease_owner = ?1 THEN stage ELSE NULL END,
-          lease_owner = ?1, lease_expires_at = ?2, started_at = COALESCE(started_at, ?3), updated_at = ?4
-          WHERE id = ?5`,
-        workerId,
-        now + leaseMs,
-        now,
-        now,
-        r.id as string,
-      );
+      this.run(jobSql("sqlite", "take"), workerId, now + leaseMs, now, r.id as string);
       return rowToJob(this.get("SELECT * FROM jobs WHERE id = ?", r.id as string)!);
     });
   }
@@ -262,33 +247,11 @@ export class SqliteStorage implements Storage {
     stage: string | null,
     now: number,
   ): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET lease_expires_at = ?, progress = ?, stage = ?, updated_at = ? WHERE id = ? AND
-          state = 'running' AND lease_owner = ?`,
-        now + leaseMs,
-        progress,
-        stage,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "heartbeat"), now + leaseMs, progress, stage, now, id, workerId) === 1;
   }
 
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = 'succeeded', error = NULL, result = ?, progress = 1, stage = 'done', lease_owner = NULL,
-          lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND
-          lease_owner = ?`,
-        json(result),
-        now,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "complete"), json(result), now, id, workerId) === 1;
   }
 
   async failJob(
@@ -298,33 +261,11 @@ export class SqliteStorage implements Storage {
     retry: boolean,
     now: number,
   ): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = CASE WHEN ? AND attempts < max_attempts THEN 'accepted' ELSE 'failed' END,
-          error = ?, lease_owner = NULL, lease_expires_at = NULL,
-          finished_at = CASE WHEN ? AND attempts < max_attempts THEN NULL ELSE ? END, updated_at = ?
-          WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-        retry ? 1 : 0,
-        json(error),
-        retry ? 1 : 0,
-        now,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "fail"), retry ? 1 : 0, json(error), now, id, workerId) === 1;
   }
 
   async releaseJob(id: string, workerId: string, now: number): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = 'accepted', attempts = MAX(attempts - 1, 0), lease_owner = NULL,
-          lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "release"), now, id, workerId) === 1;
   }
 
   async countJobs(): Promise<Record<JobState, number>> {

@@ -2,7 +2,8 @@
  * The storage interface of the service: API keys, encrypted tapes, durable jobs, attestations and their
  * score-backing proofs. SQLite
  * (`sqlite.ts`, embedded, the default) and PostgreSQL (`postgres.ts`, for several instances sharing the
- * work) implement it; `test/api/storage.test.ts` runs one suite against both.
+ * work) implement it; `test/api/storage.test.ts` runs one suite against both. What both share is written
+ * once: the schema (`migrations.ts`), the row mappers (`rows.ts`) and the job life-cycle (`job-sql.ts`).
  */
 
 import type { OpeningDecision } from "../sampling.ts";
