@@ -9,13 +9,16 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { Authenticator, presentedKey } from "./auth.ts";
 import { ComputePool } from "./compute.ts";
+import { AnalyticsRunner } from "./analytics-runner.ts";
 import { ParsePool } from "./parse-pool.ts";
 import type { Config } from "./config.ts";
 import { hashApiKey } from "./crypto.ts";
-import { ApiError, problem, type ProblemDetail } from "./errors.ts";
+import { ApiError, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
+import { parseJsonBody } from "./body.ts";
+import { STATUS_CODES } from "node:http";
 import { forkAttestation, type AttestRunner } from "./attest-runner.ts";
 import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "./handlers.ts";
 import { JobRunner } from "./jobs.ts";
@@ -39,6 +42,8 @@ export interface Services {
   auth: Authenticator;
   /** Commitments and openings, in a worker process. */
   compute: ComputePool;
+  /** Tranche analytics, bounded and cancellable, in worker processes. */
+  analytics: AnalyticsRunner;
   /** Reading uploaded tapes, in a worker process. */
   parser: ParsePool;
   /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
@@ -59,27 +64,67 @@ export interface AppDeps {
   attest?: AttestRunner | null;
   /** Start the job runner when the app is ready (default true). */
   runJobs?: boolean;
+  /** Where the JSON log lines go (default stdout); tests read them. */
+  logStream?: { write(line: string): void };
 }
 
 function validationDetails(err: FastifyError): ProblemDetail[] {
   const where = err.validationContext ?? "request";
-  return (err.validation ?? []).map((v) => ({
-    field: `${where}${v.instancePath || ""}${
-      v.keyword === "required" ? `/${(v.params as { missingProperty?: string }).missingProperty}` : ""
-    }`,
-    reason: v.message ?? v.keyword,
-  }));
+  return (err.validation ?? []).map((v) => {
+    const params = v.params as { missingProperty?: string; additionalProperty?: string };
+    const named =
+      v.keyword === "required"
+        ? `/${params.missingProperty}`
+        : v.keyword === "additionalProperties"
+          ? `/${params.additionalProperty}`
+          : "";
+    return {
+      field: `${where}${v.instancePath || ""}${named}`,
+      reason: v.keyword === "additionalProperties" ? "unknown field: not allowed" : (v.message ?? v.keyword),
+    };
+  });
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ["req.headers.authorization", 'req.headers["x-api-key"]'] },
+    logger: {
+      level: config.logLevel,
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
+    // The router's own refusals (malformed URL, overlong path parameter), as problems.
+    frameworkErrors: (err, req, reply) => {
+      const kind = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri-too-long" : "validation";
+      const body = problem(kind, err.message, req.url);
+      void (reply as unknown as FastifyReply).code(body.status).type("application/problem+json").send(body);
+    },
+    // What Node's HTTP parser refuses before any route runs (oversized headers, a malformed request line,
+    // a request that does not arrive in time), as problems written straight to the socket.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const kind =
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? "header-too-large"
+          : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? "request-timeout"
+            : "validation";
+      const body = JSON.stringify(
+        problem(kind, kind === "validation" ? "malformed HTTP request" : undefined),
+      );
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${PROBLEMS[kind].status} ${STATUS_CODES[PROBLEMS[kind].status]}\r\nConnection: close\r\n` +
+            `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(err);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = deps.storage ?? (await createStorage(config));
@@ -97,8 +142,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     () => runner.active,
     () => verifier.batchStats,
   );
-  const auth = new Authenticator(storage);
+  const auth = new Authenticator(storage, config.authFailuresPerMinute);
   const compute = new ComputePool();
+  const analytics = new AnalyticsRunner({
+    maxWork: config.analyticsMaxWork,
+    perKey: config.analyticsPerKey,
+    concurrency: config.analyticsConcurrency,
+    threads: config.analyticsThreads,
+  });
   const parser = new ParsePool();
   const services: Services = {
     config,
@@ -108,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics,
     auth,
     compute,
+    analytics,
     parser,
     attest,
     state: { ready: false, closing: false },
@@ -121,17 +173,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   if (config.adminKey) {
     const keyHash = hashApiKey(config.adminKey);
-    if (!(await storage.findApiKeyByHash(keyHash))) {
-      await storage.insertApiKey({
-        id: `key_admin_${keyHash.slice(0, 12)}`,
-        keyHash,
-        role: "admin",
-        owner: "admin",
-        label: "bootstrap admin key (RWA_API_ADMIN_KEY)",
-        createdAt: Date.now(),
-        revokedAt: null,
-      });
-    }
+    // Idempotent: instances started together each try, one inserts.
+    await storage.ensureApiKey({
+      id: `key_admin_${keyHash.slice(0, 12)}`,
+      keyHash,
+      role: "admin",
+      owner: "admin",
+      label: "bootstrap admin key (RWA_API_ADMIN_KEY)",
+      createdAt: Date.now(),
+      revokedAt: null,
+    });
   }
 
   // ---- errors as problem+json
@@ -166,12 +217,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       .send(problem("not-found", `no route ${req.method} ${req.url.split("?")[0]}`, req.url)),
   );
 
-  // ---- authentication and metrics
+  // ---- authentication (looked up here; refused by each route's requireRole, see auth.ts) and metrics
   app.decorateRequest("principal", null);
+  app.decorateRequest("authProblem", null);
   app.addHook("onRequest", async (req) => {
     const key = presentedKey(req);
-    req.principal = key ? await auth.principal(key) : null;
-    if (key && !req.principal) throw new ApiError("unauthenticated", "unknown or revoked API key");
+    if (!key) return;
+    try {
+      req.principal = await auth.principal(key);
+    } catch (err) {
+      req.authProblem = err instanceof ApiError ? err : new ApiError("internal");
+    }
   });
   app.addHook("onResponse", async (req, reply) => {
     metrics.requestDuration.observe(
@@ -187,6 +243,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_req, body, done) =>
     done(null, body),
   );
+  // Every JSON body read strictly: depth, __proto__, numbers that would not survive (body.ts).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
@@ -202,10 +267,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req) => {
-      const key = presentedKey(req);
-      return key ? `key:${hashApiKey(key)}` : `ip:${req.ip}`;
-    },
+    // Per valid key; requests without one (or with an unknown one) count per client address, so rotating
+    // made-up keys does not buy fresh budgets.
+    keyGenerator: (req) => (req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => {
       const e = new ApiError(
         "rate-limited",
@@ -253,6 +317,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (handedBack > 0)
       app.log.warn({ handedBack }, "unfinished jobs handed back; the next start resumes them");
     await compute.close();
+    await analytics.close();
     await parser.close();
     if (!deps.verifier) await verifier.close();
     if (!deps.storage) await storage.close();

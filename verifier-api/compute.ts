@@ -1,8 +1,12 @@
 /**
- * Tape commitments, openings and score requests off the event loop: requests go to one forked `compute-worker.ts` process,
- * in order. A worker that dies fails its request and is replaced on the next one.
+ * Tape commitments, openings and score requests off the event loop, in forked `compute-worker.ts`
+ * processes, with a queue per kind of work: openings (an auditor waits on the request) have their own
+ * process, apart from commitments and score requests (jobs and bulk reads that may take minutes on large
+ * tapes), so a long commitment does not hold up a small opening. Each request may carry an AbortSignal
+ * (its deadline, or the client going away): its work is dropped from the queue or its process killed
+ * (`worker-pool.ts`). A worker that dies fails its request and is replaced on the next one.
  */
-import { ForkedWorker } from "./forked-worker.ts";
+import { WorkerPool } from "./worker-pool.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
 import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 
@@ -45,24 +49,47 @@ export type ComputeReply =
 
 export type CommitResult = Omit<Extract<ComputeReply, { ok: true }>, "id" | "ok">;
 
-export class ComputePool {
-  private readonly worker = new ForkedWorker<Omit<ComputeRequest, "id">, ComputeReply, CommitResult>(
-    new URL("./compute-worker.ts", import.meta.url),
-    "compute worker",
-    (m) => {
-      if (!m.ok) return new Error(m.message);
-      const { id: _id, ok: _ok, ...rest } = m;
-      return rest;
-    },
-  );
+/** The queue a request waits in. */
+export type ComputeLane = "openings" | "bulk";
+export const laneOf = (op: ComputeRequest["op"]): ComputeLane => (op === "open" ? "openings" : "bulk");
 
-  /** Commits to a tape (or opens loans of it, or builds or checks its score requests) in the worker. */
-  run(req: Omit<ComputeRequest, "id">): Promise<CommitResult> {
-    return this.worker.request(req);
+export class ComputePool {
+  private readonly lanes: Record<
+    ComputeLane,
+    WorkerPool<Omit<ComputeRequest, "id">, ComputeReply, CommitResult>
+  >;
+
+  /** @param sizes processes per lane (default one each) */
+  constructor(sizes: Partial<Record<ComputeLane, number>> = {}) {
+    const pool = (lane: ComputeLane) =>
+      new WorkerPool<Omit<ComputeRequest, "id">, ComputeReply, CommitResult>({
+        script: new URL("./compute-worker.ts", import.meta.url),
+        label: `compute worker (${lane})`,
+        size: sizes[lane] ?? 1,
+        settle: (m) => {
+          if (!m.ok) return new Error(m.message);
+          const { id: _id, ok: _ok, ...rest } = m;
+          return rest;
+        },
+      });
+    this.lanes = { openings: pool("openings"), bulk: pool("bulk") };
   }
 
-  /** Ends the worker (after its current request). */
-  close(): Promise<void> {
-    return this.worker.close();
+  /**
+   * Commits to a tape (or opens loans of it, or builds or checks its score requests) in its lane's worker;
+   * rejects with `signal`'s reason if it aborts first (the work is dropped or its process killed).
+   */
+  run(req: Omit<ComputeRequest, "id">, signal?: AbortSignal): Promise<CommitResult> {
+    return this.lanes[laneOf(req.op)].run(req, signal);
+  }
+
+  /** A lane's pool (metrics and tests). */
+  lane(lane: ComputeLane): WorkerPool<Omit<ComputeRequest, "id">, ComputeReply, CommitResult> {
+    return this.lanes[lane];
+  }
+
+  /** Ends the workers (after their current request). */
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.lanes).map((l) => l.close()));
   }
 }

@@ -22,6 +22,8 @@ export const ConfigSchema = Type.Object({
   adminKey: Type.Optional(Type.String({ minLength: 32 })),
   bodyLimitBytes: Type.Integer({ minimum: 1024 }),
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** Failed authentications (unknown or revoked keys) allowed per client address and minute. */
+  authFailuresPerMinute: Type.Integer({ minimum: 1 }),
   maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
   maxHeapUsedBytes: Type.Integer({ minimum: 0 }),
   proverConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
@@ -37,8 +39,22 @@ export const ConfigSchema = Type.Object({
   ),
   /** Niceness (0..19) of attestation worker processes, so proving yields the CPU to request handling. */
   workerNice: Type.Integer({ minimum: 0, maximum: 19 }),
-  /** Distinct opening requests (seeds) allowed per tape, so auditors cannot page through a whole tape. */
-  maxOpeningsPerTape: Type.Integer({ minimum: 0 }),
+  /** Per-tape budget of loans revealed to auditors, all openings together: this percent of the loans… */
+  openingBudgetPercent: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** …and at most this many (see `openingBudget` in sampling.ts). */
+  openingBudgetMax: Type.Integer({ minimum: 0 }),
+  /** Deadline of a request's compute work (openings, score requests): killed when it passes. */
+  computeDeadlineMs: Type.Integer({ minimum: 1 }),
+  /** Most loan-scenarios (loans × scenarios × simulation runs) one analytics request may ask for. */
+  analyticsMaxWork: Type.Number({ minimum: 1 }),
+  /** Deadline of an analytics request: its worker is killed when it passes. */
+  analyticsDeadlineMs: Type.Integer({ minimum: 1 }),
+  /** Analyses one key may run at once. */
+  analyticsPerKey: Type.Integer({ minimum: 1 }),
+  /** Analyses running at once on an instance (worker processes). */
+  analyticsConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+  /** Simulation threads per analysis. */
+  analyticsThreads: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
   verifyInstances: Type.Array(Type.String()),
 });
@@ -99,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminKey: env.RWA_API_ADMIN_KEY || undefined,
     bodyLimitBytes: int(env, "RWA_API_BODY_LIMIT_BYTES", 8 * 1024 * 1024),
     rateLimitPerMinute: int(env, "RWA_API_RATE_LIMIT_PER_MINUTE", 6000),
+    authFailuresPerMinute: int(env, "RWA_API_AUTH_FAILURES_PER_MINUTE", 30),
     maxEventLoopDelayMs: int(env, "RWA_API_MAX_EVENT_LOOP_DELAY_MS", 1000),
     maxHeapUsedBytes: int(env, "RWA_API_MAX_HEAP_USED_BYTES", 2 * 1024 * 1024 * 1024),
     proverConcurrency: int(env, "RWA_API_PROVER_CONCURRENCY", 1),
@@ -109,7 +126,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownGraceMs: int(env, "RWA_API_SHUTDOWN_GRACE_MS", 20_000),
     requestTimeoutMs: int(env, "RWA_API_REQUEST_TIMEOUT_MS", 30_000),
     workerNice: int(env, "RWA_API_WORKER_NICE", 10),
-    maxOpeningsPerTape: int(env, "RWA_API_MAX_OPENINGS_PER_TAPE", 4),
+    openingBudgetPercent: int(env, "RWA_API_OPENING_BUDGET_PERCENT", 25),
+    openingBudgetMax: int(env, "RWA_API_OPENING_BUDGET_MAX", 64),
+    computeDeadlineMs: int(env, "RWA_API_COMPUTE_DEADLINE_MS", 30_000),
+    analyticsMaxWork: int(env, "RWA_API_ANALYTICS_MAX_WORK", 500_000_000),
+    analyticsDeadlineMs: int(env, "RWA_API_ANALYTICS_DEADLINE_MS", 60_000),
+    analyticsPerKey: int(env, "RWA_API_ANALYTICS_PER_KEY", 1),
+    analyticsConcurrency: int(env, "RWA_API_ANALYTICS_CONCURRENCY", 1),
+    analyticsThreads: int(env, "RWA_API_ANALYTICS_THREADS", 2),
     logLevel: (env.RWA_API_LOG_LEVEL || "info") as Config["logLevel"],
     verifyInstances: (env.RWA_API_VERIFY_INSTANCES || "")
       .split(",")

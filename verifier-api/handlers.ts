@@ -14,7 +14,7 @@ import { toSolidityProof } from "../prover/prove/index.ts";
 import type { Services } from "./app.ts";
 import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
-import { PermanentJobError, type JobHandler } from "./jobs.ts";
+import { PermanentJobError, type JobContext, type JobHandler } from "./jobs.ts";
 import type { ComputeRequest } from "./compute.ts";
 import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 import type { TapeRecord } from "./storage/types.ts";
@@ -59,21 +59,28 @@ function saltSeed(s: Services, t: TapeRecord): bigint {
   return BigInt(decrypt(s.config.tapeKey, Buffer.from(c.saltSeed, "base64"), seedAad(t)).toString("utf8"));
 }
 
-/** Opens loans of a committed tape (in the compute worker), checking the rebuilt root against the stored one. */
+/**
+ * Opens loans of a committed tape (in the openings lane of the compute workers), checking the rebuilt root
+ * against the stored one; the work is killed if `signal` aborts.
+ */
 export async function openTapeLoans(
   s: Services,
   t: TapeRecord,
   indices: number[],
+  signal?: AbortSignal,
 ): Promise<LoanOpeningJson[]> {
   const c = t.commitment as StoredCommitment;
-  const r = await s.compute.run({
-    op: "open",
-    tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
-    cacheKey: `${t.id}:${t.sha256}`,
-    seed: saltSeed(s, t).toString(),
-    chunkSize: c.chunkSize,
-    indices,
-  });
+  const r = await s.compute.run(
+    {
+      op: "open",
+      tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+      cacheKey: `${t.id}:${t.sha256}`,
+      seed: saltSeed(s, t).toString(),
+      chunkSize: c.chunkSize,
+      indices,
+    },
+    signal,
+  );
   if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
   return r.openings;
 }
@@ -83,8 +90,9 @@ export async function tapeScoreRequests(
   s: Services,
   t: TapeRecord,
   scoreChunkSize: number,
+  signal?: AbortSignal,
 ): Promise<ScoreRequestJson[]> {
-  const r = await runOnCommitment(s, t, { op: "score-requests", scoreChunkSize });
+  const r = await runOnCommitment(s, t, { op: "score-requests", scoreChunkSize }, signal);
   return r.scoreRequests ?? [];
 }
 
@@ -98,8 +106,14 @@ export async function checkTapeScoreBatches(
   scoreChunkSize: number,
   providerPublicKey: [string, string],
   batches: SignedBatchJson[],
+  signal?: AbortSignal,
 ): Promise<BatchProblem[]> {
-  const r = await runOnCommitment(s, t, { op: "score-check", scoreChunkSize, providerPublicKey, batches });
+  const r = await runOnCommitment(
+    s,
+    t,
+    { op: "score-check", scoreChunkSize, providerPublicKey, batches },
+    signal,
+  );
   return r.batchProblems ?? [];
 }
 
@@ -107,21 +121,25 @@ async function runOnCommitment(
   s: Services,
   t: TapeRecord,
   extra: Pick<ComputeRequest, "op" | "scoreChunkSize" | "providerPublicKey" | "batches">,
+  signal?: AbortSignal,
 ) {
   const c = t.commitment as StoredCommitment;
-  const r = await s.compute.run({
-    tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
-    cacheKey: `${t.id}:${t.sha256}`,
-    seed: saltSeed(s, t).toString(),
-    chunkSize: c.chunkSize,
-    ...extra,
-  });
+  const r = await s.compute.run(
+    {
+      tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+      cacheKey: `${t.id}:${t.sha256}`,
+      seed: saltSeed(s, t).toString(),
+      chunkSize: c.chunkSize,
+      ...extra,
+    },
+    signal,
+  );
   if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
   return r;
 }
 
-async function loadTape(s: Services, id: unknown): Promise<TapeRecord> {
-  const t = typeof id === "string" ? await s.storage.getTape(id) : undefined;
+async function loadTape(s: Services, ctx: JobContext, id: unknown): Promise<TapeRecord> {
+  const t = typeof id === "string" ? await ctx.save(() => s.storage.getTape(id)) : undefined;
   if (!t) throw new PermanentJobError("not-found", `tape ${String(id)} does not exist`);
   return t;
 }
@@ -153,17 +171,20 @@ export function proofHandler(s: Services): JobHandler {
 export function commitmentHandler(s: Services): JobHandler {
   return async (job, ctx) => {
     const { tapeId, chunkSize } = job.input as { tapeId: string; chunkSize: number };
-    const t = await loadTape(s, tapeId);
+    const t = await loadTape(s, ctx, tapeId);
     if (t.commitment) return { tapeId, root: (t.commitment as StoredCommitment).root };
     ctx.progress(0.1, "commit");
     const seed = randomFieldElement();
-    const c = await s.compute.run({
-      op: "commit",
-      tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
-      cacheKey: `${t.id}:${t.sha256}`,
-      seed: seed.toString(),
-      chunkSize,
-    });
+    const c = await s.compute.run(
+      {
+        op: "commit",
+        tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+        cacheKey: `${t.id}:${t.sha256}`,
+        seed: seed.toString(),
+        chunkSize,
+      },
+      ctx.signal,
+    );
     const stored: StoredCommitment = {
       root: c.root,
       loanCount: t.loanCount,
@@ -175,8 +196,8 @@ export function commitmentHandler(s: Services): JobHandler {
       ),
     };
     // Set once: a retried job after a crash finds the first commitment and keeps it.
-    await s.storage.setTapeCommitment(tapeId, stored, Date.now());
-    const now = (await s.storage.getTape(tapeId))!.commitment as StoredCommitment;
+    await ctx.save(() => s.storage.setTapeCommitment(tapeId, stored, Date.now()));
+    const now = (await ctx.save(() => s.storage.getTape(tapeId)))!.commitment as StoredCommitment;
     return { tapeId, root: now.root };
   };
 }
@@ -190,7 +211,7 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
       registry: string;
       instance: string;
     };
-    const t = await loadTape(s, req.tapeId);
+    const t = await loadTape(s, ctx, req.tapeId);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
     try {
       validatePolicy(req.policy);
@@ -224,18 +245,20 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
     if (att.root.toString() !== (t.commitment as StoredCommitment).root) {
       throw new Error(`tape ${t.id}: the attestation's root differs from the published commitment`);
     }
-    const rec = await s.storage.insertAttestation({
-      id: newId("att"),
-      owner: job.owner,
-      jobId: job.id,
-      tapeId: t.id,
-      poolId: t.poolId,
-      period: t.period,
-      instance: att.instance,
-      policyHash: att.policyHash.toString(),
-      data: JSON.parse(json),
-      createdAt: Date.now(),
-    });
+    const rec = await ctx.save(() =>
+      s.storage.insertAttestation({
+        id: newId("att"),
+        owner: job.owner,
+        jobId: job.id,
+        tapeId: t.id,
+        poolId: t.poolId,
+        period: t.period,
+        instance: att.instance,
+        policyHash: att.policyHash.toString(),
+        data: JSON.parse(json),
+        createdAt: Date.now(),
+      }),
+    );
     return { attestationId: rec.id, root: att.root.toString(), chunkCount: att.chunkCount };
   };
 }
@@ -258,7 +281,7 @@ export function scoresHandler(s: Services): JobHandler {
     const req = job.input as ScoresJobInput;
     const a = await s.storage.getAttestation(req.attestationId);
     if (!a) throw new PermanentJobError("not-found", `attestation ${req.attestationId} does not exist`);
-    const t = await loadTape(s, req.tapeId);
+    const t = await loadTape(s, ctx, req.tapeId);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
     const c = t.commitment as StoredCommitment;
     let r;
@@ -297,17 +320,19 @@ export function scoresHandler(s: Services): JobHandler {
       }
     }
     const now = Date.now();
-    const stored = await s.storage.insertScoreProofs(
-      r.chunks.map((p) => ({
-        attestationId: a.id,
-        jobId: job.id,
-        chunkIndex: p.chunkIndex,
-        instance: req.instance,
-        owner: a.owner,
-        proof: p.proof,
-        publicSignals: p.publicSignals,
-        createdAt: now,
-      })),
+    const stored = await ctx.save(() =>
+      s.storage.insertScoreProofs(
+        r.chunks.map((p) => ({
+          attestationId: a.id,
+          jobId: job.id,
+          chunkIndex: p.chunkIndex,
+          instance: req.instance,
+          owner: a.owner,
+          proof: p.proof,
+          publicSignals: p.publicSignals,
+          createdAt: now,
+        })),
+      ),
     );
     return {
       attestationId: a.id,

@@ -4,16 +4,26 @@
  * that crashed is claimed again by the next runner once its lease expires. A job kind is a handler
  * function; a handler throws PermanentJobError for input that can never succeed (no retry), any other error
  * is retried until the job's attempts are used up.
+ *
+ * While the store does not answer, the runner backs off (`backoff.ts`: no claims, few log lines) and keeps
+ * each finished job's outcome in memory, writing it once the store is back (or handing it up at shutdown).
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
-import type { JobRecord, Storage } from "./storage/types.ts";
+import { Backoff } from "./backoff.ts";
+import { storeUnavailable, type JobRecord, type Storage } from "./storage/types.ts";
 
 export interface JobContext {
   /** Reports progress (0..1) and a stage name; stored with the next heartbeat. */
   progress(fraction: number, stage?: string): void;
   /** Aborted when the runner is stopping and the grace period is over. */
   signal: AbortSignal;
+  /**
+   * Runs a store call of the job (reading its input, saving its work), retrying each second while the store
+   * is unreachable, so a job caught by an outage waits for the store instead of failing, and work finished
+   * meanwhile is written once the store is back instead of being redone.
+   */
+  save<T>(write: () => Promise<T>): Promise<T>;
   log: FastifyBaseLogger;
 }
 
@@ -57,11 +67,24 @@ export class JobRunner {
   private polling = false;
   private readonly storage: Storage;
   private readonly opts: RunnerOptions;
+  private readonly store: Backoff;
 
   constructor(storage: Storage, opts: RunnerOptions) {
     this.storage = storage;
     this.opts = opts;
+    this.store = new Backoff(opts.log, "the job store");
   }
+
+  /** Set when a store call failed: leases may need renewing before the next claim. */
+  private leasesStale = false;
+
+  private storeFailed(err: unknown): void {
+    this.store.failed(err);
+    this.leasesStale = true;
+  }
+
+  /** Outcomes of finished jobs waiting for the store to answer again. */
+  unsaved = 0;
 
   /** Registers the handler of a job kind. */
   register(kind: string, handler: JobHandler): this {
@@ -91,20 +114,55 @@ export class JobRunner {
 
   /** Claims jobs until the concurrency is used or none is runnable. Also called after a submission. */
   async poll(): Promise<void> {
-    if (this.stopping || this.polling) return;
+    if (this.stopping || this.polling || this.store.waiting) return;
     this.polling = true;
     try {
+      // After an outage our running jobs' leases may have lapsed: renew them before claiming, or the claim
+      // would take our own jobs again (and count another attempt).
+      if (this.leasesStale && this.running.size > 0) {
+        await this.beat();
+        if (this.store.waiting) return;
+      }
+      this.leasesStale = false;
       while (!this.stopping && this.running.size < this.opts.concurrency) {
         const job = await this.storage.claimJob(this.workerId, this.kinds, this.opts.leaseMs, Date.now());
+        this.store.ok();
         if (!job) break;
         // Our own job whose lease lapsed (a heartbeat delayed past the lease): it is still running here.
         if (this.running.has(job.id)) continue;
         this.launch(job);
       }
     } catch (err) {
-      this.opts.log.error({ err }, "claiming jobs failed");
+      this.storeFailed(err);
     } finally {
       this.polling = false;
+    }
+  }
+
+  /**
+   * Writes a finished job's outcome, retrying each second while the store does not answer; the outcome
+   * waits in memory meanwhile. Gives up (undefined) only when the job is handed back at shutdown.
+   */
+  private async persist<T>(write: () => Promise<T>, abort: AbortSignal): Promise<T | undefined> {
+    let counted = false;
+    try {
+      for (;;) {
+        try {
+          const ok = await write();
+          this.store.ok();
+          return ok;
+        } catch (err) {
+          if (!storeUnavailable(err)) throw err;
+          this.storeFailed(err);
+          if (!counted) this.unsaved++;
+          counted = true;
+          if (abort.aborted) return undefined;
+          await new Promise((r) => setTimeout(r, 1_000));
+          if (abort.aborted) return undefined;
+        }
+      }
+    } finally {
+      if (counted) this.unsaved--;
     }
   }
 
@@ -120,6 +178,12 @@ export class JobRunner {
       },
       signal: abort.signal,
       log,
+      save: async (write) => {
+        const out = await this.persist(write, abort.signal);
+        if (out === undefined && abort.signal.aborted)
+          throw new Error("handed back before the store answered");
+        return out as Awaited<ReturnType<typeof write>>;
+      },
     };
     const t0 = performance.now();
     log.info("job started");
@@ -127,8 +191,12 @@ export class JobRunner {
       try {
         const result = await handler(job, ctx);
         if (abort.signal.aborted) return; // handed back by stop(): the next start runs it again
-        const ok = await this.storage.completeJob(job.id, this.workerId, result ?? null, Date.now());
-        if (!ok) log.warn("job finished after its lease was lost; result dropped");
+        const ok = await this.persist(
+          () => this.storage.completeJob(job.id, this.workerId, result ?? null, Date.now()),
+          abort.signal,
+        );
+        if (ok === undefined) log.error("job finished but the store did not come back before shutdown");
+        if (ok === false) log.warn("job finished after its lease was lost; result dropped");
         log.info({ ms: Math.round(performance.now() - t0) }, "job succeeded");
         this.opts.onFinished?.(job, "succeeded", performance.now() - t0);
       } catch (err) {
@@ -137,18 +205,20 @@ export class JobRunner {
         const e = err as Error;
         log[permanent ? "warn" : "error"]({ err: e }, "job failed");
         const retry = !permanent && job.attempts < job.maxAttempts;
-        await this.storage
-          .failJob(
-            job.id,
-            this.workerId,
-            {
-              message: permanent ? e.message : "the job failed; see the service log",
-              kind: permanent ? (e as PermanentJobError).kind : "internal",
-            },
-            !permanent,
-            Date.now(),
-          )
-          .catch((err2: unknown) => log.error({ err: err2 }, "recording the failure failed"));
+        await this.persist(
+          () =>
+            this.storage.failJob(
+              job.id,
+              this.workerId,
+              {
+                message: permanent ? e.message : "the job failed; see the service log",
+                kind: permanent ? (e as PermanentJobError).kind : "internal",
+              },
+              !permanent,
+              Date.now(),
+            ),
+          abort.signal,
+        ).catch((err2: unknown) => log.error({ err: err2 }, "recording the failure failed"));
         this.opts.onFinished?.(job, retry ? "retry" : "failed", performance.now() - t0);
       } finally {
         this.running.delete(job.id);
@@ -159,11 +229,24 @@ export class JobRunner {
   }
 
   private async beat(): Promise<void> {
+    if (this.store.waiting) return;
     for (const r of this.running.values()) {
       if (r.abort.signal.aborted) continue;
-      const ok = await this.storage
-        .heartbeat(r.job.id, this.workerId, this.opts.leaseMs, r.progress, r.stage, Date.now())
-        .catch(() => false);
+      let ok: boolean;
+      try {
+        ok = await this.storage.heartbeat(
+          r.job.id,
+          this.workerId,
+          this.opts.leaseMs,
+          r.progress,
+          r.stage,
+          Date.now(),
+        );
+        this.store.ok();
+      } catch (err) {
+        this.storeFailed(err);
+        return;
+      }
       if (!ok) this.opts.log.warn({ jobId: r.job.id }, "heartbeat refused: the job's lease was lost");
     }
   }

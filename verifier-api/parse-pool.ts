@@ -1,8 +1,8 @@
 /**
- * Reads uploaded tapes in a forked `parse-worker.ts` process (one at a time, in order); a worker that dies
- * fails its request and is replaced on the next one.
+ * Reads uploaded tapes in a forked `parse-worker.ts` process (one at a time, in order; `worker-pool.ts`); a
+ * worker that dies fails its request and is replaced on the next one.
  */
-import { ForkedWorker } from "./forked-worker.ts";
+import { WorkerPool } from "./worker-pool.ts";
 import { TapeValidationError, type TapeProblem } from "../prover/tape/index.ts";
 import type { CsvHeaderQuery } from "./tapes.ts";
 
@@ -27,19 +27,20 @@ export type ParseReply =
   | { id: number; ok: false; message: string; problems?: TapeProblem[] };
 
 export class ParsePool {
-  private readonly worker = new ForkedWorker<Omit<ParseRequest, "id">, ParseReply, ParsedTape>(
-    new URL("./parse-worker.ts", import.meta.url),
-    "tape parse worker",
-    (m) => {
+  private readonly worker = new WorkerPool<Omit<ParseRequest, "id">, ParseReply, ParsedTape>({
+    script: new URL("./parse-worker.ts", import.meta.url),
+    label: "tape parse worker",
+    size: 1,
+    settle: (m) => {
       if (!m.ok) return m.problems ? new TapeValidationError(m.problems) : new Error(m.message);
       const { id: _id, ok: _ok, ...tape } = m;
       return tape;
     },
-  );
+  });
 
   /** Reads and validates an uploaded tape; rejects with TapeValidationError listing every problem. */
   parse(format: "json" | "csv", text: string, query: CsvHeaderQuery = {}): Promise<ParsedTape> {
-    return this.worker.request({ format, text, query });
+    return this.worker.run({ format, text, query });
   }
 
   /** Ends the worker (after its current request). */

@@ -19,7 +19,7 @@ export const Groth16Proof = Type.Object(
     protocol: Type.Optional(Type.String()),
     curve: Type.Optional(Type.String()),
   },
-  { description: "A snarkjs Groth16 proof" },
+  { description: "A snarkjs Groth16 proof", additionalProperties: false },
 );
 
 export const SolidityCalldata = Type.Object(
@@ -33,16 +33,19 @@ export const SolidityCalldata = Type.Object(
 );
 
 // ---- admin
-export const CreateApiKeyBody = Type.Object({
-  role: Role,
-  owner: Type.String({
-    minLength: 1,
-    maxLength: 64,
-    pattern: "^[A-Za-z0-9_.:-]+$",
-    description: "Originator id (for originators) or a name",
-  }),
-  label: Type.Optional(Type.String({ maxLength: 200 })),
-});
+export const CreateApiKeyBody = Type.Object(
+  {
+    role: Role,
+    owner: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: "^[A-Za-z0-9_.:-]+$",
+      description: "Originator id (for originators) or a name",
+    }),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 export const ApiKeyCreated = Type.Object({
   id: Type.String(),
   key: Type.String({ description: "Shown once; only its hash is stored" }),
@@ -82,14 +85,17 @@ export const Commitment = Type.Object({
 });
 export type Commitment = Static<typeof Commitment>;
 
-export const OpeningsBody = Type.Object({
-  seed: Type.String({
-    minLength: 16,
-    maxLength: 256,
-    description: "Auditor's seed, chosen after the commitment",
-  }),
-  count: Type.Integer({ minimum: 1, maximum: 64 }),
-});
+export const OpeningsBody = Type.Object(
+  {
+    seed: Type.String({
+      minLength: 16,
+      maxLength: 256,
+      description: "Auditor's seed, chosen after the commitment",
+    }),
+    count: Type.Integer({ minimum: 1, maximum: 64 }),
+  },
+  { additionalProperties: false },
+);
 export const Openings = Type.Object({
   tapeId: Type.String(),
   root: Type.String(),
@@ -142,23 +148,36 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
-export const ProofBody = Type.Object({
-  instance: Type.String({ minLength: 1, maxLength: 100 }),
-  input: Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
-    description: "Circuit input signals",
-  }),
-});
+export const ProofBody = Type.Object(
+  {
+    instance: Type.String({ minLength: 1, maxLength: 100 }),
+    input: Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
+      description: "Circuit input signals",
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export const CommitmentRequestBody = Type.Object({});
 
-export const AttestationBody = Type.Object({
-  tapeId: Id,
-  policy: Type.Record(Type.String(), Type.Unknown(), { description: "Policy JSON (see docs/POLICY.md)" }),
-  /** Default: pool-attestation-64 (DEFAULT_POOL_INSTANCE). */
-  chainId: Type.String({ pattern: "^[0-9]{1,28}$" }),
-  registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
-  instance: Type.Optional(Type.String({ maxLength: 100 })),
-});
+/**
+ * A chain id as decimal text. The registry binds keys to `registry | chainId << 160` (the domain word), a
+ * field element: chainId must be below 2^93 (checked by `chainIdOf` in routes/originator.ts).
+ */
+const ChainId = (description?: string) =>
+  Type.String({ pattern: "^[0-9]{1,28}$", ...(description ? { description } : {}) });
+
+export const AttestationBody = Type.Object(
+  {
+    tapeId: Id,
+    policy: Type.Record(Type.String(), Type.Unknown(), { description: "Policy JSON (see docs/POLICY.md)" }),
+    chainId: ChainId("below 2^93 (the domain word registry | chainId << 160 is a field element)"),
+    registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
+    /** Default: pool-attestation-64 (DEFAULT_POOL_INSTANCE). */
+    instance: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
 
 export const OriginatorKeyView = Type.Object({
   owner: Type.String(),
@@ -175,7 +194,7 @@ export const OriginatorKeyView = Type.Object({
 
 export const OriginatorKeyQuery = Type.Object({
   registry: Type.Optional(Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" })),
-  chainId: Type.Optional(Type.String({ pattern: "^[0-9]{1,28}$" })),
+  chainId: Type.Optional(ChainId()),
 });
 
 // ---- attestations
@@ -196,11 +215,14 @@ export const AttestationQuery = Type.Object({
 });
 
 // ---- verify
-export const VerifyBody = Type.Object({
-  instance: Type.String({ minLength: 1, maxLength: 100 }),
-  publicSignals: Type.Array(Type.String({ maxLength: 80 }), { maxItems: 64 }),
-  proof: Groth16Proof,
-});
+export const VerifyBody = Type.Object(
+  {
+    instance: Type.String({ minLength: 1, maxLength: 100 }),
+    publicSignals: Type.Array(Type.String({ maxLength: 80 }), { maxItems: 64 }),
+    proof: Groth16Proof,
+  },
+  { additionalProperties: false },
+);
 export const VerifyResult = Type.Object({
   valid: Type.Boolean(),
   instance: Type.String(),
@@ -274,36 +296,46 @@ export const SignedBatch = Type.Object(
     modelId: Type.Integer({ minimum: 0, maximum: 4294967295 }),
     scoreDate: Type.Integer({ minimum: 0, maximum: 65535, description: "Days since 1970-01-01" }),
     providerKeyHash: Decimal("Poseidon(Ax, Ay) of the signing key"),
-    signature: Type.Object({
-      R8: Type.Array(Decimal("R8 coordinate"), { minItems: 2, maxItems: 2 }),
-      S: Decimal("S"),
-    }),
+    signature: Type.Object(
+      {
+        R8: Type.Array(Decimal("R8 coordinate"), { minItems: 2, maxItems: 2 }),
+        S: Decimal("S"),
+      },
+      { additionalProperties: false },
+    ),
   },
-  { description: "A provider's signed batch for one chunk (SignedScoreBatch, field elements as decimals)" },
+  {
+    description: "A provider's signed batch for one chunk (SignedScoreBatch, field elements as decimals)",
+    additionalProperties: false,
+  },
 );
 export type SignedBatch = Static<typeof SignedBatch>;
 
-export const ScoresBody = Type.Object({
-  instance: Type.String({ minLength: 1, maxLength: 100, description: "A built ScoreBacking instance" }),
-  providerPublicKey: Type.Array(Decimal("coordinate"), {
-    minItems: 2,
-    maxItems: 2,
-    description: "The provider's Baby Jubjub public key [Ax, Ay], decimal",
-  }),
-  maxAgeDays: Type.Integer({
-    minimum: 0,
-    maximum: 65535,
-    description: "Freshness bound proven: every batch's scoreDate at most this many days before asOfDate",
-  }),
-  contract: Type.String({
-    pattern: "^0x[0-9a-fA-F]{40}$",
-    description: "The ScoreAttestations contract the proofs are for (bound as the `domain` signal)",
-  }),
-  chainId: Type.Optional(
-    Type.String({ pattern: "^[0-9]{1,28}$", description: "Its chain (default: the attestation's)" }),
-  ),
-  batches: Type.Array(SignedBatch, { maxItems: 65535, description: "One signed batch per chunk, in order" }),
-});
+export const ScoresBody = Type.Object(
+  {
+    instance: Type.String({ minLength: 1, maxLength: 100, description: "A built ScoreBacking instance" }),
+    providerPublicKey: Type.Array(Decimal("coordinate"), {
+      minItems: 2,
+      maxItems: 2,
+      description: "The provider's Baby Jubjub public key [Ax, Ay], decimal",
+    }),
+    maxAgeDays: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description: "Freshness bound proven: every batch's scoreDate at most this many days before asOfDate",
+    }),
+    contract: Type.String({
+      pattern: "^0x[0-9a-fA-F]{40}$",
+      description: "The ScoreAttestations contract the proofs are for (bound as the `domain` signal)",
+    }),
+    chainId: Type.Optional(ChainId("Its chain (default: the attestation's)")),
+    batches: Type.Array(SignedBatch, {
+      maxItems: 65535,
+      description: "One signed batch per chunk, in order",
+    }),
+  },
+  { additionalProperties: false },
+);
 
 const ScoreChunkView = Type.Object({
   chunkIndex: Type.Integer(),

@@ -2,7 +2,9 @@
  * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`; run in `parse-worker.ts`)
  * and their stored (encrypted) canonical form.
  */
+import { parse as parseCsvSync } from "csv-parse/sync";
 import {
+  TAPE_CSV_COLUMNS,
   TapeValidationError,
   formatTapeJson,
   isoToDays,
@@ -28,9 +30,39 @@ export function readUploadedJson(text: string): LoanTape {
   return parseTapeJson(text);
 }
 
+/**
+ * The service's rule for CSV columns, the same as for JSON tapes' fields: a column the canonical tape does
+ * not have is refused (the tape readers of prover/tape/ would ignore it). Tapes in other columns are mapped
+ * to the canonical ones first (`rwa-attest tape map`, docs/TAPE.md); the service takes canonical tapes only.
+ */
+export function unknownCsvColumns(text: string): TapeProblem[] {
+  const known = new Set<string>(TAPE_CSV_COLUMNS);
+  for (const raw of text.replace(/^\uFEFF/, "").split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    let cells: string[];
+    try {
+      cells = (parseCsvSync(line) as string[][])[0] ?? [];
+    } catch {
+      return []; // a malformed header: the reader reports it
+    }
+    return cells
+      .map((c) => c.trim())
+      .filter((c) => !known.has(c))
+      .map((c) => ({
+        row: null,
+        field: c,
+        value: "",
+        reason:
+          "not a column of the canonical tape (docs/TAPE.md); map other tapes first (rwa-attest tape map)",
+      }));
+  }
+  return [];
+}
+
 /** Reads an uploaded CSV tape (canonical columns); tape-level values from its metadata line or `q`. */
 export function readUploadedCsv(text: string, q: CsvHeaderQuery): LoanTape {
-  const problems: TapeProblem[] = [];
+  const problems: TapeProblem[] = unknownCsvColumns(text);
   const bad = (field: string, value: string, reason: string): void => {
     problems.push({ row: null, field, value, reason });
   };

@@ -72,7 +72,8 @@ describe.skipIf(!havePg)("the service on PostgreSQL", () => {
     });
     const done = await waitJob(t, t.keys.origA, proof.json().id);
     expect(done.state).toBe("succeeded");
-    const r = done.result as { proof: object; publicSignals: string[] };
+    const result = done.result as { proof: object; publicSignals: string[] };
+    const r = { proof: result.proof, publicSignals: result.publicSignals };
     const v = await t.req(t.keys.auditor, {
       method: "POST",
       url: "/v1/verify",

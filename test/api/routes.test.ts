@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyOpening } from "../../prover/commitment/encoding.ts";
 import { formatTapeCsv, formatTapeJson, tapeToJson } from "../../prover/tape/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
-import { sampleIndices } from "../../verifier-api/sampling.ts";
+import { openingBudget, sampleIndices } from "../../verifier-api/sampling.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
-import { ADMIN_KEY, smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
+import { buildApp } from "../../verifier-api/app.ts";
+import { ADMIN_KEY, smallTape, startTestApp, testConfig, waitJob, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "example-multiplier";
 let t: TestApp;
@@ -321,29 +322,36 @@ describe("service routes", () => {
         ).toBe(false);
       }
       expect((await checkOpenings(BigInt(root), o.openings.map(openingFromJson))).length).toBe(0);
-      const other = (
-        await t.req(t.keys.auditor, {
-          method: "POST",
-          url: `/v1/tapes/${tapeId}/openings`,
-          payload: { seed: seed + "x", count: 3 },
-        })
-      ).json();
-      expect(other.indices).not.toEqual(o.indices);
       const open = (payload: object) =>
         t.req(t.keys.auditor, { method: "POST", url: `/v1/tapes/${tapeId}/openings`, payload });
       // The same seed again is the same opening (not counted again); with another count it is refused.
       expect((await open({ seed, count: 3 })).json().indices).toEqual(o.indices);
       expectProblem(await open({ seed, count: 4 }), 409, "conflict");
-      // At most RWA_API_MAX_OPENINGS_PER_TAPE (4) seeds per tape.
-      expect((await open({ seed: seed + "y", count: 1 })).statusCode).toBe(200);
-      expect((await open({ seed: seed + "z", count: 1 })).statusCode).toBe(200);
-      expect(expectProblem(await open({ seed: seed + "w", count: 1 }), 409, "conflict").detail).toMatch(
-        /4 opening/,
-      );
+      // The tape's budget: 25 % of its 20 loans, 5 distinct loans over all openings. Find seeds (the rule is
+      // public) whose one loan is new, then one whose loan is already shown (free).
+      expect(openingBudget(20, 25, 64)).toBe(5);
+      const fresh = (shown: Set<number>, tag: string): string => {
+        for (let i = 0; ; i++)
+          if (!shown.has(sampleIndices(`${seed}${tag}${i}`, 20, 1)[0]!)) return `${seed}${tag}${i}`;
+      };
+      const shown = new Set<number>(o.indices);
+      const s4 = fresh(shown, "a");
+      expect((await open({ seed: s4, count: 1 })).statusCode).toBe(200);
+      shown.add(sampleIndices(s4, 20, 1)[0]!);
+      const s5 = fresh(shown, "b");
+      expect((await open({ seed: s5, count: 1 })).statusCode).toBe(200);
+      shown.add(sampleIndices(s5, 20, 1)[0]!);
+      let again = "";
+      for (let i = 0; !again; i++)
+        if (shown.has(sampleIndices(`${seed}c${i}`, 20, 1)[0]!)) again = `${seed}c${i}`;
+      expect((await open({ seed: again, count: 1 })).statusCode).toBe(200);
+      expect(
+        expectProblem(await open({ seed: fresh(shown, "d"), count: 1 }), 409, "conflict").detail,
+      ).toMatch(/at most 5 of its 20 loans; 5 are revealed and this opening would make it 6/);
       const trail = (await t.req(t.keys.origA, { url: `/v1/tapes/${tapeId}/openings` })).json();
-      expect(trail.limit).toBe(4);
+      expect(trail).toMatchObject({ budget: 5, revealed: 5 });
       expect(trail.openings.map((x: { seed: string }) => x.seed).sort()).toEqual(
-        [seed, seed + "x", seed + "y", seed + "z"].sort(),
+        [seed, s4, s5, again].sort(),
       );
       expect(trail.openings.find((x: { seed: string }) => x.seed === seed).auditor).toBe("audit-co");
       expectProblem(await t.req(t.keys.origB, { url: `/v1/tapes/${tapeId}/openings` }), 403, "forbidden");
@@ -479,29 +487,33 @@ describe("service routes", () => {
   });
 
   describe("verify", () => {
+    // What /v1/verify takes of a proof job's result (it refuses unknown fields such as calldata).
+    const proved = () => ({
+      proof: proofResult.proof as (typeof proofResult)["proof"],
+      publicSignals: proofResult.publicSignals,
+    });
     const verify = (key: string | null, payload: unknown) =>
       t.req(key, { method: "POST", url: "/v1/verify", payload: payload as object });
     it("accepts the real proof and refuses tampered ones and other signals", async () => {
-      const ok = await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult });
+      const ok = await verify(t.keys.auditor, { instance: INSTANCE, ...proved() });
       expect(ok.json()).toMatchObject({ valid: true, instance: INSTANCE });
       expect(ok.json().vkeySha256).toMatch(/^[0-9a-f]{64}$/);
-      expect((await verify(t.keys.origB, { instance: INSTANCE, ...proofResult })).json().valid).toBe(true);
+      expect((await verify(t.keys.origB, { instance: INSTANCE, ...proved() })).json().valid).toBe(true);
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: ["34"] })).json()
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: ["34"] })).json()
           .valid,
       ).toBe(false);
       const tampered = structuredClone(proofResult.proof);
       tampered.pi_a[0] = (BigInt(tampered.pi_a[0]!) + 1n).toString();
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, proof: tampered })).json().valid,
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), proof: tampered })).json().valid,
       ).toBe(false);
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [] })).json()
-          .valid,
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: [] })).json().valid,
       ).toBe(false);
       const field = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
       expect(
-        (await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, publicSignals: [field] })).json()
+        (await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), publicSignals: [field] })).json()
           .valid,
       ).toBe(false);
       const m = (await t.req(null, { url: "/metrics" })).body;
@@ -509,7 +521,7 @@ describe("service routes", () => {
     });
 
     it("refuses unknown instances, malformed bodies, missing keys and oversized bodies", async () => {
-      expectProblem(await verify(t.keys.auditor, { ...proofResult, instance: "nope" }), 404, "not-found");
+      expectProblem(await verify(t.keys.auditor, { ...proved(), instance: "nope" }), 404, "not-found");
       expectProblem(
         await verify(t.keys.auditor, { instance: INSTANCE, publicSignals: ["1"], proof: { pi_a: "x" } }),
         400,
@@ -524,9 +536,9 @@ describe("service routes", () => {
         400,
         "validation",
       );
-      expectProblem(await verify(null, { instance: INSTANCE, ...proofResult }), 401, "unauthenticated");
+      expectProblem(await verify(null, { instance: INSTANCE, ...proved() }), 401, "unauthenticated");
       expectProblem(
-        await verify(t.keys.auditor, { instance: INSTANCE, ...proofResult, pad: "x".repeat(70 * 1024) }),
+        await verify(t.keys.auditor, { instance: INSTANCE, ...proved(), pad: "x".repeat(70 * 1024) }),
         413,
         "payload-too-large",
       );
@@ -658,14 +670,16 @@ describe("limits", () => {
   });
 
   it("sheds load under memory pressure with a 503 problem", async () => {
-    const tight = await startTestApp({ maxHeapUsedBytes: 1 });
+    // No keys to issue first: under-pressure may already shed those requests on a loaded machine.
+    const tight = await buildApp(testConfig({ maxHeapUsedBytes: 1 }), { runJobs: false });
     try {
+      await tight.ready();
       await new Promise((r) => setTimeout(r, 1500));
-      const r = await tight.req(null, { url: "/v1/catalogue" });
+      const r = await tight.inject({ url: "/v1/catalogue" });
       expectProblem(r, 503, "overloaded");
       expect(r.headers["retry-after"]).toBe("5");
     } finally {
-      await tight.app.close();
+      await tight.close();
     }
   });
 });

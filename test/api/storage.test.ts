@@ -194,6 +194,35 @@ for (const [name, enabled, open] of backends) {
       expect(failed?.error?.kind).toBe("lease-expired");
     });
 
+    it("a retried job starts its attempt afresh and, once succeeded, keeps nothing of the failed attempt", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 3 }), 1);
+      await s.claimJob("w", ["proof"], 100, 10);
+      expect(await s.heartbeat(j.id, "w", 100, 0.6, "prove", 11)).toBe(true);
+      expect(await s.failJob(j.id, "w", { message: "boom", kind: "internal" }, true, 12)).toBe(true);
+      const retried = await s.claimJob("w", ["proof"], 100, 13);
+      expect(retried).toMatchObject({ state: "running", progress: 0, stage: null, attempts: 2 });
+      expect(retried?.error).toEqual({ message: "boom", kind: "internal" }); // why it is being retried
+      expect(await s.completeJob(j.id, "w", { ok: 1 }, 14)).toBe(true);
+      const done = await s.getJob(j.id);
+      expect(done).toMatchObject({
+        state: "succeeded",
+        progress: 1,
+        stage: "done",
+        error: null,
+        result: { ok: 1 },
+      });
+    });
+
+    it("does not count an attempt when a runner takes back its own job whose lease lapsed", async () => {
+      const { job: j } = await s.createJob(job({ maxAttempts: 3 }), 1);
+      await s.claimJob("w", ["proof"], 100, 10);
+      expect(await s.heartbeat(j.id, "w", 100, 0.4, "prove", 20)).toBe(true);
+      const mine = await s.claimJob("w", ["proof"], 100, 200); // lease lapsed at 120
+      expect(mine).toMatchObject({ id: j.id, attempts: 1, progress: 0.4, stage: "prove" });
+      const theirs = await s.claimJob("w2", ["proof"], 100, 400);
+      expect(theirs).toMatchObject({ id: j.id, attempts: 2, progress: 0, stage: null, leaseOwner: "w2" });
+    });
+
     it("fails with or without retry, and releases without counting the attempt", async () => {
       const { job: j } = await s.createJob(job({ maxAttempts: 2 }), 1);
       await s.claimJob("w", ["proof"], 100, 10);
@@ -237,14 +266,47 @@ for (const [name, enabled, open] of backends) {
       expect(await s.getOriginatorKey("orig-b")).toBeUndefined();
     });
 
-    it("records openings once per (tape, seed) and lists them", async () => {
+    it("records openings once per (tape, seed) within the tape's budget of revealed loans, and lists them", async () => {
       const o = { tapeId: "t1", auditor: "aud", seed: "seed-1", indices: [3, 1], createdAt: 5 };
-      expect(await s.recordOpening(o)).toEqual(o);
-      expect(await s.recordOpening({ ...o, auditor: "other", indices: [9], createdAt: 6 })).toEqual(o);
-      await s.recordOpening({ ...o, seed: "seed-2", indices: [0], createdAt: 7 });
-      await s.recordOpening({ ...o, tapeId: "t2", createdAt: 8 });
+      expect(await s.recordOpening(o, 4)).toEqual({ status: "recorded", revealed: 2 });
+      expect(await s.recordOpening(o, 4)).toEqual({ status: "repeat", revealed: 2 });
+      expect(await s.recordOpening({ ...o, auditor: "other", indices: [9], createdAt: 6 }, 4)).toEqual({
+        status: "seed-reused",
+        revealed: 2,
+        previousCount: 2,
+      });
+      // Loans already revealed cost nothing again; new ones count until the budget is spent.
+      expect(await s.recordOpening({ ...o, seed: "seed-2", indices: [1, 0], createdAt: 7 }, 4)).toEqual({
+        status: "recorded",
+        revealed: 3,
+      });
+      expect(await s.recordOpening({ ...o, seed: "seed-3", indices: [5, 6], createdAt: 8 }, 4)).toEqual({
+        status: "over-budget",
+        revealed: 3,
+        wouldReveal: 5,
+      });
+      expect(await s.recordOpening({ ...o, tapeId: "t2", createdAt: 8 }, 4)).toMatchObject({
+        status: "recorded",
+      });
       expect((await s.listOpenings("t1")).map((x) => x.seed)).toEqual(["seed-1", "seed-2"]);
       expect(await s.listOpenings("t3")).toEqual([]);
+    });
+
+    it("migrates idempotently (numbered versions) and inserts the bootstrap key once", async () => {
+      await s.migrate();
+      await s.migrate();
+      const k = {
+        id: "key_boot",
+        keyHash: "h-boot",
+        role: "admin" as const,
+        owner: "admin",
+        label: "boot",
+        createdAt: 1,
+        revokedAt: null,
+      };
+      const both = await Promise.all([s.ensureApiKey(k), s.ensureApiKey(k)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect((await s.findApiKeyByHash("h-boot"))?.id).toBe("key_boot");
     });
 
     it("stores one attestation per job and finds them by pool and period", async () => {

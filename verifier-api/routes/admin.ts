@@ -8,7 +8,7 @@ import { ApiKeyCreated, CreateApiKeyBody, IdParams } from "../schemas.ts";
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
-  app.addHook("preHandler", requireRole("admin"));
+  app.addHook("onRequest", requireRole("admin"));
 
   app.post(
     "/api-keys",

@@ -3,7 +3,8 @@
  * (analytics/) on an analysis input, and `POST /v1/attestations/:id/analytics` on a stored attestation's
  * attested figures: those derived from its proofs, verified on the request with the resident verifier
  * (never the stored summary; a stored attestation whose proofs do not support its figures is a 409 naming
- * each problem). Simulations run on worker threads, not on the event loop.
+ * each problem). Each analysis is bounded (work per request, analyses per key) and runs in a worker process
+ * killed at its deadline or when the client goes away (`analytics-runner.ts`); limits in docs/API.md.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
@@ -12,13 +13,15 @@ import {
   AnalysisReportSchema,
   TrancheSchema,
   analysisFromFigures,
-  analyzePoolAsync,
   type AnalysisInput,
 } from "../../analytics/index.ts";
 import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";
+import type { Services } from "../app.ts";
+import { requestSignal } from "../deadline.ts";
+import type { FastifyReply, FastifyRequest } from "fastify";
 
 /** The most scenarios one request may ask for: bounds the CPU a request can take. */
 export const MAX_API_SCENARIOS = 1_000_000;
@@ -33,17 +36,13 @@ const FromAttestationBody = Type.Object(
   { additionalProperties: false },
 );
 
-async function run(input: AnalysisInput) {
+function run(s: Services, req: FastifyRequest, reply: FastifyReply, input: AnalysisInput) {
   const scenarios = input.simulation?.scenarios ?? 0;
   if (scenarios > MAX_API_SCENARIOS) {
     throw new ApiError("validation", `simulation.scenarios: at most ${MAX_API_SCENARIOS} per request`);
   }
-  try {
-    return await analyzePoolAsync(input, { workers: 2 });
-  } catch (err) {
-    if (err instanceof TypeError || err instanceof RangeError) throw new ApiError("validation", err.message);
-    throw err;
-  }
+  const signal = requestSignal(reply, s.config.analyticsDeadlineMs, "the analysis");
+  return s.analytics.run(input, req.principal!.keyId, signal);
 }
 
 export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -52,21 +51,21 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/analytics",
     {
-      preHandler: requireRole("auditor", "admin", "originator"),
+      onRequest: requireRole("auditor", "admin", "originator"),
       schema: {
         tags: ["auditor"],
         summary: "Tranche expected losses, sizing and stress tests from an analysis input",
         body: AnalysisInputSchema,
-        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403) },
+        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403, 429, 503) },
       },
     },
-    async (req) => run(req.body),
+    async (req, reply) => run(s, req, reply, req.body),
   );
 
   app.post(
     "/attestations/:id/analytics",
     {
-      preHandler: requireRole("auditor", "admin", "originator"),
+      onRequest: requireRole("auditor", "admin", "originator"),
       schema: {
         tags: ["auditor"],
         summary: "Tranche analytics on a stored attestation's attested figures (no loan data needed)",
@@ -75,10 +74,10 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "attestation whose proofs do not verify or whose summary disagrees with them is refused (409).",
         params: IdParams,
         body: FromAttestationBody,
-        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: AnalysisReportSchema, ...problemResponses(400, 401, 403, 404, 429, 503) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const a = await s.storage.getAttestation(req.params.id);
       if (!a) throw new ApiError("not-found", `no attestation ${req.params.id}`);
       assertOwner(req.principal!, a.owner, ["admin", "auditor"]);
@@ -108,7 +107,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (err) {
         throw new ApiError("validation", (err as Error).message);
       }
-      return run(input);
+      return run(s, req, reply, input);
     },
   );
 };

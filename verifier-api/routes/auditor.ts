@@ -20,7 +20,15 @@ import type { Groth16Proof } from "snarkjs";
 import { poolChunkSize } from "../scores.ts";
 import { chunkCountFor } from "../../prover/commitment/encoding.ts";
 import type { AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
-import { SAMPLING_RULE, sampleIndices } from "../sampling.ts";
+import {
+  SAMPLING_RULE,
+  decideOpening,
+  openingBudget,
+  sampleIndices,
+  type OpeningDecision,
+} from "../sampling.ts";
+import { requestSignal } from "../deadline.ts";
+import type { Services } from "../app.ts";
 import { ownTape } from "./originator.ts";
 
 const view = (a: AttestationRecord) => ({
@@ -35,13 +43,16 @@ const view = (a: AttestationRecord) => ({
   data: a.data,
 });
 
+const tapeBudget = (s: Services, loanCount: number): number =>
+  openingBudget(loanCount, s.config.openingBudgetPercent, s.config.openingBudgetMax);
+
 export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
 
   app.get(
     "/attestations/:id",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "An attestation: proofs, public signals, figures, Solidity calldata",
@@ -60,7 +71,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/attestations",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["auditor"],
         summary: "Attestations of a pool (and period); originators see only their own",
@@ -81,7 +92,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/attestations/:id/scores",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "An attestation's provider-backed score proofs per chunk, each verified now",
@@ -149,47 +160,58 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/tapes/:id/openings",
     {
-      preHandler: requireRole("auditor", "admin"),
+      onRequest: requireRole("auditor", "admin"),
       schema: {
         tags: ["auditor"],
         summary: `Open loans of a committed tape sampled from the auditor's seed (${SAMPLING_RULE})`,
         params: IdParams,
         body: OpeningsBody,
-        response: { 200: Openings, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 200: Openings, ...problemResponses(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.params.id, ["admin", "auditor"]);
       if (!t.commitment)
         throw new ApiError("conflict", `tape ${t.id} has no commitment: nothing to open against`);
       const c = t.commitment as StoredCommitment;
       const { seed, count } = req.body;
-      const previous = await s.storage.listOpenings(t.id);
-      const same = previous.find((o) => o.seed === seed);
-      // Drawn over the loan count of the commitment (the count every attestation of this root commits and
-      // proves packed), never over a count typed by anyone.
-      const indices = sampleIndices(seed, c.loanCount, count);
-      if (same && same.indices.join() !== indices.join()) {
-        throw new ApiError(
-          "conflict",
-          `this seed was already used on tape ${t.id} with count ${same.indices.length}`,
-        );
-      }
-      if (!same && previous.length >= s.config.maxOpeningsPerTape) {
-        throw new ApiError(
-          "conflict",
-          `tape ${t.id} has had its ${s.config.maxOpeningsPerTape} opening requests; ask the originator for more`,
-        );
-      }
-      // Recorded before anything is revealed: the audit trail holds every opening that was served.
-      await s.storage.recordOpening({
-        tapeId: t.id,
-        auditor: req.principal!.owner,
-        seed,
+      // Drawn over the tape's loan count (the count every attestation of its root commits and proves
+      // packed), never over a count typed by anyone.
+      const indices = sampleIndices(seed, t.loanCount, count);
+      const budget = tapeBudget(s, t.loanCount);
+      const refuse = (d: OpeningDecision): void => {
+        if (d.status === "seed-reused") {
+          throw new ApiError(
+            "conflict",
+            `this seed was already used on tape ${t.id} with count ${d.previousCount}`,
+          );
+        }
+        if (d.status === "over-budget") {
+          throw new ApiError(
+            "conflict",
+            `tape ${t.id} may show auditors at most ${budget} of its ${t.loanCount} loans; ${d.revealed} are ` +
+              `revealed and this opening would make it ${d.wouldReveal}: ask the originator for more`,
+          );
+        }
+      };
+      // A first look, so a refused request costs no compute; the decision that counts comes after.
+      refuse(decideOpening(await s.storage.listOpenings(t.id), { seed, indices }, budget));
+      // The openings lane, under the request's deadline: work for a request that is gone is killed, and
+      // nothing is recorded for it.
+      const openings = await openTapeLoans(
+        s,
+        t,
         indices,
-        createdAt: Date.now(),
-      });
-      const openings = await openTapeLoans(s, t, indices);
+        requestSignal(reply, s.config.computeDeadlineMs, "opening the loans"),
+      );
+      // Decided and recorded in one step under the tape's lock, before anything is revealed: the audit
+      // trail holds every opening served, and no interleaving of requests passes the budget.
+      refuse(
+        await s.storage.recordOpening(
+          { tapeId: t.id, auditor: req.principal!.owner, seed, indices, createdAt: Date.now() },
+          budget,
+        ),
+      );
       req.log.info({ tapeId: t.id, indices, auditor: req.principal!.owner }, "loans opened for an auditor");
       return {
         tapeId: t.id,
@@ -206,7 +228,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tapes/:id/openings",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "The audit trail of a tape's openings: who opened which loans, with which seed, when",
@@ -214,7 +236,8 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: Type.Object({
             tapeId: Type.String(),
-            limit: Type.Integer(),
+            budget: Type.Integer({ description: "Most distinct loans auditors may see on this tape" }),
+            revealed: Type.Integer({ description: "Distinct loans revealed so far" }),
             openings: Type.Array(
               Type.Object({
                 auditor: Type.String(),
@@ -233,7 +256,8 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const list = await s.storage.listOpenings(t.id);
       return {
         tapeId: t.id,
-        limit: s.config.maxOpeningsPerTape,
+        budget: tapeBudget(s, t.loanCount),
+        revealed: new Set(list.flatMap((o) => o.indices)).size,
         openings: list.map((o) => ({ ...o, createdAt: new Date(o.createdAt).toISOString() })),
       };
     },

@@ -11,6 +11,8 @@ import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/commitme
 import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
+import { checkJsonDepth } from "../body.ts";
+import { requestSignal } from "../deadline.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
@@ -54,6 +56,30 @@ const MAX_CHUNKS = 0xffff;
 /** A 400 problem naming the offending field in its detail and errors. */
 const invalid = (field: string, reason: string): ApiError =>
   new ApiError("validation", `${field}: ${reason}`, [{ field, reason }]);
+
+/** Chain ids stop below 2^93: the domain word `address | chainId << 160` must stay below the field (~2^253.6). */
+export const CHAIN_ID_LIMIT = 1n << 93n;
+
+/**
+ * A chain id checked at the edge, where the job that uses it would fail later: below 2^93, and one the
+ * domain word (`domainWord` of prover/commitment/keys.ts, which the jobs call) accepts with `address`.
+ */
+export function chainIdOf(field: string, text: string, address: string): bigint {
+  if (!/^[0-9]{1,28}$/.test(text)) throw invalid(field, `expected a decimal chain id, got "${text}"`);
+  const id = BigInt(text);
+  if (id >= CHAIN_ID_LIMIT) {
+    throw invalid(
+      field,
+      `must be below 2^93 (address | chainId << 160 must stay below the field), got ${text}`,
+    );
+  }
+  try {
+    domainWord(address, id);
+  } catch (err) {
+    throw invalid(field, (err as Error).message);
+  }
+  return id;
+}
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -145,7 +171,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     sub.post(
       "/tapes",
       {
-        preHandler: originator,
+        onRequest: originator,
         schema: {
           tags: ["originator"],
           summary: "Upload a loan tape (JSON rwa-attest/tape@1, or canonical CSV); 422 lists every problem",
@@ -168,6 +194,8 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const format =
           type === "application/json" ? "json" : type === "text/csv" || type === "text/plain" ? "csv" : null;
         if (!format) throw new ApiError("unsupported-media-type", "send application/json or text/csv");
+        // The tape is read in a worker; its nesting is bounded here first, like every JSON body's.
+        if (format === "json") checkJsonDepth(String(req.body));
         let tape;
         try {
           tape = await s.parser.parse(format, String(req.body), req.query as CsvHeaderQuery);
@@ -208,7 +236,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tapes/:id",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator"],
         summary: "A tape's summary (never its loans)",
@@ -222,7 +250,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/tapes/:id/commitment",
     {
-      preHandler: originator,
+      onRequest: originator,
       schema: {
         tags: ["originator"],
         summary: "Commit to a tape (a job): Poseidon Merkle root over salted leaves",
@@ -257,7 +285,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tapes/:id/commitment",
     {
-      preHandler: requireRole("originator", "auditor", "admin"),
+      onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["originator", "auditor"],
         summary: "A tape's commitment (root and chunk roots)",
@@ -284,7 +312,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/proofs",
     {
-      preHandler: requireRole("originator", "admin"),
+      onRequest: requireRole("originator", "admin"),
       schema: {
         tags: ["originator"],
         summary: "Prove an input for a catalogue instance (a job)",
@@ -308,7 +336,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/attestations",
     {
-      preHandler: originator,
+      onRequest: originator,
       schema: {
         tags: ["originator"],
         summary: "Request the attestation of a committed tape under a policy (a job)",
@@ -318,6 +346,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
+      const chainId = chainIdOf("body/chainId", req.body.chainId, req.body.registry);
       const t = await ownTape(s, req.principal!, req.body.tapeId, []);
       if (!s.attest) throw new ApiError("not-implemented", "pool attestations are disabled in this service");
       let policy;
@@ -346,7 +375,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = {
         tapeId: t.id,
         policy: policyToJson(policy),
-        chainId: BigInt(req.body.chainId).toString(),
+        chainId: chainId.toString(),
         registry: req.body.registry.toLowerCase(),
         instance,
       };
@@ -361,7 +390,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tapes/:id/score-requests",
     {
-      preHandler: originator,
+      onRequest: originator,
       schema: {
         tags: ["originator"],
         summary: "Every chunk's score request for a score-backing instance (what the provider signs)",
@@ -375,7 +404,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ScoreRequests, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.params.id, []);
       const { instance } = req.query;
       const size = scoreChunkSize(instance);
@@ -400,7 +429,12 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
             `a proof's pool word counts at most ${MAX_CHUNKS}: use a larger score-backing instance`,
         );
       }
-      const requests = await tapeScoreRequests(s, t, size);
+      const requests = await tapeScoreRequests(
+        s,
+        t,
+        size,
+        requestSignal(reply, s.config.computeDeadlineMs, "building the score requests"),
+      );
       return { tapeId: t.id, root: c.root, instance, chunkSize: size, chunkCount, requests };
     },
   );
@@ -408,7 +442,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/attestations/:id/scores",
     {
-      preHandler: originator,
+      onRequest: originator,
       schema: {
         tags: ["originator"],
         summary: "Prove an attestation's scores provider-backed, from the provider's signed batches (a job)",
@@ -460,9 +494,11 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       for (const i of [0, 1] as const)
         if (!isFieldElement(pub[i])) throw invalid(`body/providerPublicKey/${i}`, "not a field element");
       const providerKeyHash = (await keyHash([BigInt(pub[0]), BigInt(pub[1])])).toString();
-      const chainId = body.chainId ?? String((a.data as { chainId?: unknown } | null)?.chainId ?? "");
-      if (!/^[0-9]{1,28}$/.test(chainId) || BigInt(chainId) > MAX_CHAIN_ID)
-        throw invalid("body/chainId", `expected a chain id of at most 2^93 - 1, got "${chainId}"`);
+      const chainId = chainIdOf(
+        "body/chainId",
+        body.chainId ?? String((a.data as { chainId?: unknown } | null)?.chainId ?? ""),
+        body.contract,
+      );
       for (const [i, b] of body.batches.entries()) {
         const at = `body/batches/${i}`;
         if (b.providerKeyHash !== providerKeyHash) {
@@ -487,7 +523,14 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           );
         }
       }
-      const problems = await checkTapeScoreBatches(s, t, size, pub, body.batches as SignedBatchJson[]);
+      const problems = await checkTapeScoreBatches(
+        s,
+        t,
+        size,
+        pub,
+        body.batches as SignedBatchJson[],
+        requestSignal(reply, s.config.computeDeadlineMs, "checking the signed batches"),
+      );
       if (problems.length > 0) {
         throw new ApiError(
           "validation",
@@ -504,7 +547,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         providerPublicKey: [BigInt(pub[0]).toString(), BigInt(pub[1]).toString()],
         maxAgeDays: body.maxAgeDays,
         contract: body.contract.toLowerCase(),
-        chainId: BigInt(chainId).toString(),
+        chainId: chainId.toString(),
         batches: body.batches,
       };
       const { job, created } = await submit(s, req, "scores", input);
@@ -518,7 +561,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/originator/key",
     {
-      preHandler: originator,
+      onRequest: originator,
       schema: {
         tags: ["originator"],
         summary: "The originator's attestation signing key (Baby Jubjub public key; its hash in a registry)",
@@ -538,8 +581,8 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError("validation", "registry and chainId go together");
       let keyHash: string | undefined;
       if (registry !== undefined && chainId !== undefined) {
-        if (BigInt(chainId) > MAX_CHAIN_ID) throw new ApiError("validation", "chainId: above 2^93 - 1");
-        keyHash = (await registryKeyHash(k.publicKey, domainWord(registry, BigInt(chainId)))).toString();
+        const id = chainIdOf("querystring/chainId", chainId, registry);
+        keyHash = (await registryKeyHash(k.publicKey, domainWord(registry, id))).toString();
       }
       return {
         owner: req.principal!.owner,
@@ -552,7 +595,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/jobs/:id",
     {
-      preHandler: requireRole("originator", "admin"),
+      onRequest: requireRole("originator", "admin"),
       schema: {
         tags: ["originator"],
         summary: "A job's state, progress and result",

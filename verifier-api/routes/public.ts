@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { requireRole } from "../auth.ts";
+import { Backoff } from "../backoff.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
   Catalogue,
@@ -18,16 +19,21 @@ import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 
 export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
+  const storeCheck = new Backoff(app.log, "the readiness check of the store");
 
   app.get(
     "/health",
-    { schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } },
+    },
     async () => ({ status: "ok" }),
   );
 
   app.get(
     "/ready",
     {
+      config: { rateLimit: false },
       schema: {
         tags: ["service"],
         summary: "Readiness: storage answers, verification keys loaded, not shutting down",
@@ -36,12 +42,15 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
-      if (!s.state.ready || s.state.closing) throw new ApiError("not-ready", "starting or shutting down");
+      const retry = { "retry-after": "5" };
+      if (!s.state.ready || s.state.closing)
+        throw new ApiError("not-ready", "starting or shutting down", undefined, retry);
       try {
         await s.storage.ping();
+        storeCheck.ok();
       } catch (err) {
-        app.log.error({ err }, "storage does not answer");
-        throw new ApiError("not-ready", "storage does not answer");
+        storeCheck.failed(err); // logged with back-off: probes come every few seconds from every balancer
+        throw new ApiError("not-ready", "storage does not answer", undefined, retry);
       }
       return {
         status: "ready",
@@ -116,7 +125,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/v1/verify",
     {
       bodyLimit: 64 * 1024,
-      preHandler: requireRole("auditor", "originator", "admin"),
+      onRequest: requireRole("auditor", "originator", "admin"),
       schema: {
         tags: ["auditor"],
         summary: "Verify a Groth16 proof against the catalogue's verification key of an instance",

@@ -4,6 +4,9 @@
  * (`RWA_API_POSTGRES_SCHEMA`).
  */
 import pg from "pg";
+import { decideOpening, type OpeningDecision } from "../sampling.ts";
+import { jobSql } from "./job-sql.ts";
+import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
 import {
   rowToApiKey,
   rowToAttestation,
@@ -12,7 +15,9 @@ import {
   rowToOriginatorKey,
   rowToScoreProof,
   rowToTape,
-} from "./sqlite.ts";
+  same,
+  type Row,
+} from "./rows.ts";
 import type {
   ApiKeyRecord,
   AttestationRecord,
@@ -25,45 +30,9 @@ import type {
   Storage,
   TapeRecord,
 } from "./types.ts";
+import { storeUnavailable } from "./types.ts";
 
-type Row = Record<string, unknown>;
-const same = (v: unknown): unknown => (v === undefined ? null : v);
 const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
-
-function schemaSql(schema: string): string {
-  return `
-CREATE SCHEMA IF NOT EXISTS ${schema};
-CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
-  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, owner TEXT NOT NULL,
-  label TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT);
-CREATE TABLE IF NOT EXISTS ${schema}.tapes (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, pool_id TEXT NOT NULL, period BIGINT NOT NULL,
-  as_of_date INTEGER NOT NULL, loan_count INTEGER NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
-  ciphertext BYTEA NOT NULL, created_at BIGINT NOT NULL, commitment JSONB, committed_at BIGINT);
-CREATE INDEX IF NOT EXISTS tapes_owner ON ${schema}.tapes(owner);
-CREATE TABLE IF NOT EXISTS ${schema}.jobs (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, idempotency_key TEXT NOT NULL,
-  request_hash TEXT NOT NULL, input JSONB NOT NULL, state TEXT NOT NULL, progress DOUBLE PRECISION NOT NULL DEFAULT 0,
-  stage TEXT, attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, lease_owner TEXT,
-  lease_expires_at BIGINT, result JSONB, error JSONB, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-  started_at BIGINT, finished_at BIGINT, UNIQUE (owner, idempotency_key));
-CREATE INDEX IF NOT EXISTS jobs_runnable ON ${schema}.jobs(state, created_at);
-CREATE TABLE IF NOT EXISTS ${schema}.attestations (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
-  period BIGINT NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data JSONB NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS attestations_pool ON ${schema}.attestations(pool_id, period);
-CREATE TABLE IF NOT EXISTS ${schema}.openings (
-  tape_id TEXT NOT NULL, auditor TEXT NOT NULL, seed TEXT NOT NULL, indices JSONB NOT NULL,
-  created_at BIGINT NOT NULL, PRIMARY KEY (tape_id, seed));
-CREATE TABLE IF NOT EXISTS ${schema}.originator_keys (
-  owner TEXT PRIMARY KEY, public_key JSONB NOT NULL, private_key BYTEA NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS ${schema}.score_proofs (
-  job_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, attestation_id TEXT NOT NULL, instance TEXT NOT NULL,
-  owner TEXT NOT NULL, proof JSONB NOT NULL, public_signals JSONB NOT NULL, created_at BIGINT NOT NULL,
-  PRIMARY KEY (job_id, chunk_index));
-CREATE INDEX IF NOT EXISTS score_proofs_attestation ON ${schema}.score_proofs(attestation_id, created_at);
-`;
-}
 
 export class PostgresStorage implements Storage {
   readonly kind = "postgres" as const;
@@ -74,7 +43,14 @@ export class PostgresStorage implements Storage {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
       throw new TypeError(`schema: not a plain identifier: ${schema}`);
     this.schema = schema;
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+    // A connection attempt gives up after 3 s, so calls fail (and callers back off) rather than hang while
+    // the server is unreachable.
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: 3_000,
+    });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.pool.on("error", () => {});
   }
@@ -93,21 +69,40 @@ export class PostgresStorage implements Storage {
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
+    // A connection lost between two statements makes the checked-out client emit "error"; without a
+    // listener that would crash the process. The statement in flight fails instead, and the pool drops it.
+    let broken: Error | undefined;
+    const lost = (err: Error): void => {
+      broken = err;
+    };
+    c.on("error", lost);
     try {
       await c.query("BEGIN");
       const out = await fn(c);
       await c.query("COMMIT");
       return out;
     } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
+      if (storeUnavailable(err)) broken ??= err as Error;
+      else await c.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
-      c.release();
+      c.off("error", lost);
+      c.release(broken); // a broken connection is destroyed, not handed to the next caller
     }
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(schemaSql(this.schema));
+    await this.tx(async (c) => {
+      // Serialises instances migrating this schema (even CREATE SCHEMA IF NOT EXISTS races itself); the
+      // lock ends with the transaction.
+      await this.q("SELECT pg_advisory_xact_lock(hashtext($1))", [`rwa-attest:migrate:${this.schema}`], c);
+      await this.q(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`, [], c);
+      await this.q(`SET LOCAL search_path TO ${this.schema}`, [], c);
+      await this.q(MIGRATIONS_TABLE("postgres"), [], c);
+      const rows = await this.q("SELECT version FROM schema_migrations", [], c);
+      const applied = new Set(rows.map((r) => Number(r.version)));
+      for (const st of pendingStatements("postgres", applied, Date.now())) await this.q(st.sql, st.params, c);
+    });
   }
 
   async ping(): Promise<void> {
@@ -127,6 +122,16 @@ export class PostgresStorage implements Storage {
     await this.q(
       "INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
       [k.id, k.keyHash, k.role, k.owner, k.label, k.createdAt, k.revokedAt],
+    );
+  }
+
+  async ensureApiKey(k: ApiKeyRecord): Promise<boolean> {
+    return (
+      (await this.count(
+        `INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES ($1,$2,$3,$4,$5,$6,$7)
+          ON CONFLICT DO NOTHING`,
+        [k.id, k.keyHash, k.role, k.owner, k.label, k.createdAt, k.revokedAt],
+      )) === 1
     );
   }
 
@@ -208,8 +213,7 @@ export class PostgresStorage implements Storage {
     if (kinds.length === 0) return undefined;
     return this.tx(async (c) => {
       await this.q(
-        `UPDATE jobs SET state = 'failed', error = $1, lease_owner = NULL, lease_expires_at = NULL, finished_at = $2,
-          updated_at = $2 WHERE state = 'running' AND lease_expires_at < $2 AND attempts >= max_attempts`,
+        jobSql("postgres", "expireLeases"),
         [
           jsonb({
             message: "the job's worker stopped responding and no attempts are left",
@@ -227,8 +231,7 @@ export class PostgresStorage implements Storage {
       );
       if (!r) return undefined;
       const [job] = await this.q(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2,
-          started_at = COALESCE(started_at, $3), updated_at = $3 WHERE id = $4 RETURNING *`,
+        `${jobSql("postgres", "take")} RETURNING *`,
         [workerId, now + leaseMs, now, r.id],
         c,
       );
@@ -244,24 +247,12 @@ export class PostgresStorage implements Storage {
     stage: string | null,
     now: number,
   ): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET lease_expires_at = $1, progress = $2, stage = $3, updated_at = $4 WHERE id = $5 AND
-          state = 'running' AND lease_owner = $6`,
-        [now + leaseMs, progress, stage, now, id, workerId],
-      )) === 1
-    );
+    const params = [now + leaseMs, progress, stage, now, id, workerId];
+    return (await this.count(jobSql("postgres", "heartbeat"), params)) === 1;
   }
 
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = 'succeeded', result = $1, progress = 1, stage = 'done', lease_owner = NULL,
-          lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3 AND state = 'running' AND
-          lease_owner = $4`,
-        [jsonb(result), now, id, workerId],
-      )) === 1
-    );
+    return (await this.count(jobSql("postgres", "complete"), [jsonb(result), now, id, workerId])) === 1;
   }
 
   async failJob(
@@ -271,25 +262,12 @@ export class PostgresStorage implements Storage {
     retry: boolean,
     now: number,
   ): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = CASE WHEN $1 AND attempts < max_attempts THEN 'accepted' ELSE 'failed' END,
-          error = $2, lease_owner = NULL, lease_expires_at = NULL,
-          finished_at = CASE WHEN $1 AND attempts < max_attempts THEN NULL ELSE $3::BIGINT END, updated_at = $3
-          WHERE id = $4 AND state = 'running' AND lease_owner = $5`,
-        [retry, jsonb(error), now, id, workerId],
-      )) === 1
-    );
+    const params = [retry ? 1 : 0, jsonb(error), now, id, workerId];
+    return (await this.count(jobSql("postgres", "fail"), params)) === 1;
   }
 
   async releaseJob(id: string, workerId: string, now: number): Promise<boolean> {
-    return (
-      (await this.count(
-        `UPDATE jobs SET state = 'accepted', attempts = GREATEST(attempts - 1, 0), lease_owner = NULL,
-          lease_expires_at = NULL, updated_at = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3`,
-        [now, id, workerId],
-      )) === 1
-    );
+    return (await this.count(jobSql("postgres", "release"), [now, id, workerId])) === 1;
   }
 
   async countJobs(): Promise<Record<JobState, number>> {
@@ -314,14 +292,24 @@ export class PostgresStorage implements Storage {
     return r && rowToOriginatorKey(r, same);
   }
 
-  async recordOpening(o: OpeningRecord): Promise<OpeningRecord> {
-    await this.q(
-      `INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (tape_id, seed) DO NOTHING`,
-      [o.tapeId, o.auditor, o.seed, JSON.stringify(o.indices), o.createdAt],
-    );
-    const [r] = await this.q("SELECT * FROM openings WHERE tape_id = $1 AND seed = $2", [o.tapeId, o.seed]);
-    return rowToOpening(r!, same);
+  async recordOpening(o: OpeningRecord, budget: number): Promise<OpeningDecision> {
+    return this.tx(async (c) => {
+      // One tape's openings at a time, across instances: the lock is held from the read of the earlier
+      // openings to the insert, and released at commit.
+      await this.q("SELECT pg_advisory_xact_lock(hashtext($1))", [`openings:${o.tapeId}`], c);
+      const previous = (await this.q("SELECT * FROM openings WHERE tape_id = $1", [o.tapeId], c)).map((r) =>
+        rowToOpening(r, same),
+      );
+      const d = decideOpening(previous, o, budget);
+      if (d.status === "recorded") {
+        await this.q(
+          "INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES ($1, $2, $3, $4, $5)",
+          [o.tapeId, o.auditor, o.seed, JSON.stringify(o.indices), o.createdAt],
+          c,
+        );
+      }
+      return d;
+    });
   }
 
   async listOpenings(tapeId: string): Promise<OpeningRecord[]> {

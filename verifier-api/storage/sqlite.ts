@@ -5,6 +5,20 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
+import { decideOpening, type OpeningDecision } from "../sampling.ts";
+import { jobSql } from "./job-sql.ts";
+import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
+import {
+  json,
+  rowToApiKey,
+  rowToAttestation,
+  rowToJob,
+  rowToOpening,
+  rowToOriginatorKey,
+  rowToScoreProof,
+  rowToTape,
+  type Row,
+} from "./rows.ts";
 import type {
   ApiKeyRecord,
   AttestationRecord,
@@ -17,8 +31,6 @@ import type {
   Storage,
   TapeRecord,
 } from "./types.ts";
-
-type Row = Record<string, unknown>;
 
 /**
  * Loads `node:sqlite` without its one-time ExperimentalWarning on stderr (the module is stable enough for
@@ -43,142 +55,6 @@ function loadSqlite(): typeof import("node:sqlite") {
   }
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, owner TEXT NOT NULL,
-  label TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
-CREATE TABLE IF NOT EXISTS tapes (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, pool_id TEXT NOT NULL, period INTEGER NOT NULL,
-  as_of_date INTEGER NOT NULL, loan_count INTEGER NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
-  ciphertext BLOB NOT NULL, created_at INTEGER NOT NULL, commitment TEXT, committed_at INTEGER);
-CREATE INDEX IF NOT EXISTS tapes_owner ON tapes(owner);
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, idempotency_key TEXT NOT NULL,
-  request_hash TEXT NOT NULL, input TEXT NOT NULL, state TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0,
-  stage TEXT, attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, lease_owner TEXT,
-  lease_expires_at INTEGER, result TEXT, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  started_at INTEGER, finished_at INTEGER, UNIQUE (owner, idempotency_key));
-CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, created_at);
-CREATE TABLE IF NOT EXISTS attestations (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, tape_id TEXT, pool_id TEXT NOT NULL,
-  period INTEGER NOT NULL, instance TEXT NOT NULL, policy_hash TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS attestations_pool ON attestations(pool_id, period);
-CREATE TABLE IF NOT EXISTS openings (
-  tape_id TEXT NOT NULL, auditor TEXT NOT NULL, seed TEXT NOT NULL, indices TEXT NOT NULL,
-  created_at INTEGER NOT NULL, PRIMARY KEY (tape_id, seed));
-CREATE TABLE IF NOT EXISTS originator_keys (
-  owner TEXT PRIMARY KEY, public_key TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS score_proofs (
-  job_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, attestation_id TEXT NOT NULL, instance TEXT NOT NULL,
-  owner TEXT NOT NULL, proof TEXT NOT NULL, public_signals TEXT NOT NULL, created_at INTEGER NOT NULL,
-  PRIMARY KEY (job_id, chunk_index));
-CREATE INDEX IF NOT EXISTS score_proofs_attestation ON score_proofs(attestation_id, created_at);
-`;
-
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
-const unjson = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-export function rowToApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: r.id as string,
-    keyHash: r.key_hash as string,
-    role: r.role as ApiKeyRecord["role"],
-    owner: r.owner as string,
-    label: r.label as string,
-    createdAt: Number(r.created_at),
-    revokedAt: num(r.revoked_at),
-  };
-}
-
-export function rowToTape(r: Row, parse: (v: unknown) => unknown = unjson): TapeRecord {
-  return {
-    id: r.id as string,
-    owner: r.owner as string,
-    poolId: r.pool_id as string,
-    period: Number(r.period),
-    asOfDate: Number(r.as_of_date),
-    loanCount: Number(r.loan_count),
-    format: r.format as string,
-    sha256: r.sha256 as string,
-    ciphertext: Buffer.from(r.ciphertext as Uint8Array),
-    createdAt: Number(r.created_at),
-    commitment: parse(r.commitment),
-    committedAt: num(r.committed_at),
-  };
-}
-
-export function rowToJob(r: Row, parse: (v: unknown) => unknown = unjson): JobRecord {
-  return {
-    id: r.id as string,
-    kind: r.kind as string,
-    owner: r.owner as string,
-    idempotencyKey: r.idempotency_key as string,
-    requestHash: r.request_hash as string,
-    input: parse(r.input),
-    state: r.state as JobState,
-    progress: Number(r.progress),
-    stage: (r.stage as string | null) ?? null,
-    attempts: Number(r.attempts),
-    maxAttempts: Number(r.max_attempts),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseExpiresAt: num(r.lease_expires_at),
-    result: parse(r.result),
-    error: parse(r.error) as JobRecord["error"],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    startedAt: num(r.started_at),
-    finishedAt: num(r.finished_at),
-  };
-}
-
-export function rowToAttestation(r: Row, parse: (v: unknown) => unknown = unjson): AttestationRecord {
-  return {
-    id: r.id as string,
-    owner: r.owner as string,
-    jobId: r.job_id as string,
-    tapeId: (r.tape_id as string | null) ?? null,
-    poolId: r.pool_id as string,
-    period: Number(r.period),
-    instance: r.instance as string,
-    policyHash: (r.policy_hash as string | null) ?? null,
-    data: parse(r.data),
-    createdAt: Number(r.created_at),
-  };
-}
-
-export function rowToOriginatorKey(r: Row, parse: (v: unknown) => unknown = unjson): OriginatorKeyRecord {
-  return {
-    owner: r.owner as string,
-    publicKey: parse(r.public_key) as [string, string],
-    privateKeyCiphertext: Buffer.from(r.private_key as Uint8Array),
-    createdAt: Number(r.created_at),
-  };
-}
-
-export function rowToOpening(r: Row, parse: (v: unknown) => unknown = unjson): OpeningRecord {
-  return {
-    tapeId: r.tape_id as string,
-    auditor: r.auditor as string,
-    seed: r.seed as string,
-    indices: parse(r.indices) as number[],
-    createdAt: Number(r.created_at),
-  };
-}
-
-export function rowToScoreProof(r: Row, parse: (v: unknown) => unknown = unjson): ScoreProofRecord {
-  return {
-    attestationId: r.attestation_id as string,
-    jobId: r.job_id as string,
-    chunkIndex: Number(r.chunk_index),
-    instance: r.instance as string,
-    owner: r.owner as string,
-    proof: parse(r.proof),
-    publicSignals: parse(r.public_signals) as string[],
-    createdAt: Number(r.created_at),
-  };
-}
-
 export class SqliteStorage implements Storage {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSyncType;
@@ -187,7 +63,8 @@ export class SqliteStorage implements Storage {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const { DatabaseSync } = loadSqlite();
     this.db = new DatabaseSync(path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
+    // busy_timeout first: switching to WAL needs the lock another process may hold.
+    this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   }
 
   private tx<T>(fn: () => T): T {
@@ -211,7 +88,15 @@ export class SqliteStorage implements Storage {
   }
 
   async migrate(): Promise<void> {
-    this.db.exec(SCHEMA);
+    // BEGIN IMMEDIATE takes the database's write lock: a second process migrating the same file waits
+    // (busy_timeout), then finds every version applied.
+    this.tx(() => {
+      this.db.exec(MIGRATIONS_TABLE("sqlite"));
+      const rows = this.db.prepare("SELECT version FROM schema_migrations").all() as Row[];
+      const applied = new Set(rows.map((r) => Number(r.version)));
+      for (const st of pendingStatements("sqlite", applied, Date.now()))
+        this.db.prepare(st.sql).run(...(st.params as SQLInputValue[]));
+    });
   }
 
   async ping(): Promise<void> {
@@ -232,6 +117,22 @@ export class SqliteStorage implements Storage {
       k.label,
       k.createdAt,
       k.revokedAt,
+    );
+  }
+
+  async ensureApiKey(k: ApiKeyRecord): Promise<boolean> {
+    return (
+      this.run(
+        `INSERT INTO api_keys (id, key_hash, role, owner, label, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT DO NOTHING`,
+        k.id,
+        k.keyHash,
+        k.role,
+        k.owner,
+        k.label,
+        k.createdAt,
+        k.revokedAt,
+      ) === 1
     );
   }
 
@@ -319,14 +220,11 @@ export class SqliteStorage implements Storage {
     const marks = kinds.map(() => "?").join(", ");
     return this.tx(() => {
       this.run(
-        `UPDATE jobs SET state = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
-          updated_at = ? WHERE state = 'running' AND lease_expires_at < ? AND attempts >= max_attempts`,
+        jobSql("sqlite", "expireLeases"),
         json({
           message: "the job's worker stopped responding and no attempts are left",
           kind: "lease-expired",
         }),
-        now,
-        now,
         now,
       );
       const r = this.get(
@@ -336,15 +234,7 @@ export class SqliteStorage implements Storage {
         now,
       );
       if (!r) return undefined;
-      this.run(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
-          started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
-        workerId,
-        now + leaseMs,
-        now,
-        now,
-        r.id as string,
-      );
+      this.run(jobSql("sqlite", "take"), workerId, now + leaseMs, now, r.id as string);
       return rowToJob(this.get("SELECT * FROM jobs WHERE id = ?", r.id as string)!);
     });
   }
@@ -357,33 +247,11 @@ export class SqliteStorage implements Storage {
     stage: string | null,
     now: number,
   ): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET lease_expires_at = ?, progress = ?, stage = ?, updated_at = ? WHERE id = ? AND
-          state = 'running' AND lease_owner = ?`,
-        now + leaseMs,
-        progress,
-        stage,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "heartbeat"), now + leaseMs, progress, stage, now, id, workerId) === 1;
   }
 
   async completeJob(id: string, workerId: string, result: unknown, now: number): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = 'succeeded', result = ?, progress = 1, stage = 'done', lease_owner = NULL,
-          lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND
-          lease_owner = ?`,
-        json(result),
-        now,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "complete"), json(result), now, id, workerId) === 1;
   }
 
   async failJob(
@@ -393,33 +261,11 @@ export class SqliteStorage implements Storage {
     retry: boolean,
     now: number,
   ): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = CASE WHEN ? AND attempts < max_attempts THEN 'accepted' ELSE 'failed' END,
-          error = ?, lease_owner = NULL, lease_expires_at = NULL,
-          finished_at = CASE WHEN ? AND attempts < max_attempts THEN NULL ELSE ? END, updated_at = ?
-          WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-        retry ? 1 : 0,
-        json(error),
-        retry ? 1 : 0,
-        now,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "fail"), retry ? 1 : 0, json(error), now, id, workerId) === 1;
   }
 
   async releaseJob(id: string, workerId: string, now: number): Promise<boolean> {
-    return (
-      this.run(
-        `UPDATE jobs SET state = 'accepted', attempts = MAX(attempts - 1, 0), lease_owner = NULL,
-          lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-        now,
-        id,
-        workerId,
-      ) === 1
-    );
+    return this.run(jobSql("sqlite", "release"), now, id, workerId) === 1;
   }
 
   async countJobs(): Promise<Record<JobState, number>> {
@@ -446,16 +292,25 @@ export class SqliteStorage implements Storage {
     return r && rowToOriginatorKey(r);
   }
 
-  async recordOpening(o: OpeningRecord): Promise<OpeningRecord> {
-    this.run(
-      "INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      o.tapeId,
-      o.auditor,
-      o.seed,
-      JSON.stringify(o.indices),
-      o.createdAt,
-    );
-    return rowToOpening(this.get("SELECT * FROM openings WHERE tape_id = ? AND seed = ?", o.tapeId, o.seed)!);
+  async recordOpening(o: OpeningRecord, budget: number): Promise<OpeningDecision> {
+    // BEGIN IMMEDIATE: the write lock is held from the read of the earlier openings to the insert.
+    return this.tx(() => {
+      const previous = (
+        this.db.prepare("SELECT * FROM openings WHERE tape_id = ?").all(o.tapeId) as Row[]
+      ).map((r) => rowToOpening(r));
+      const d = decideOpening(previous, o, budget);
+      if (d.status === "recorded") {
+        this.run(
+          "INSERT INTO openings (tape_id, auditor, seed, indices, created_at) VALUES (?, ?, ?, ?, ?)",
+          o.tapeId,
+          o.auditor,
+          o.seed,
+          JSON.stringify(o.indices),
+          o.createdAt,
+        );
+      }
+      return d;
+    });
   }
 
   async listOpenings(tapeId: string): Promise<OpeningRecord[]> {

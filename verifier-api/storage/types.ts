@@ -2,8 +2,11 @@
  * The storage interface of the service: API keys, encrypted tapes, durable jobs, attestations and their
  * score-backing proofs. SQLite
  * (`sqlite.ts`, embedded, the default) and PostgreSQL (`postgres.ts`, for several instances sharing the
- * work) implement it; `test/api/storage.test.ts` runs one suite against both.
+ * work) implement it; `test/api/storage.test.ts` runs one suite against both. What both share is written
+ * once: the schema (`migrations.ts`), the row mappers (`rows.ts`) and the job life-cycle (`job-sql.ts`).
  */
+
+import type { OpeningDecision } from "../sampling.ts";
 
 export const ROLES = ["originator", "auditor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -98,7 +101,7 @@ export interface OriginatorKeyRecord {
   createdAt: number;
 }
 
-/** One auditor's opening request on a tape (the audit trail, and what the per-tape limit counts). */
+/** One auditor's opening request on a tape (the audit trail; its loans count against the tape's budget). */
 export interface OpeningRecord {
   tapeId: string;
   /** The auditor's principal (owner of its key). */
@@ -130,13 +133,18 @@ export interface ScoreProofRecord {
 
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
-  /** Creates the tables when missing (idempotent). */
+  /**
+   * Applies the numbered migrations that are missing (`migrations.ts`), under a lock, so instances started
+   * together on a fresh store both come up. Idempotent.
+   */
   migrate(): Promise<void>;
   /** Cheap round trip, for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;
 
   insertApiKey(rec: ApiKeyRecord): Promise<void>;
+  /** Inserts the key unless one with its hash exists (the bootstrap admin key); true when inserted. */
+  ensureApiKey(rec: ApiKeyRecord): Promise<boolean>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   revokeApiKey(id: string, at: number): Promise<boolean>;
 
@@ -189,8 +197,12 @@ export interface Storage {
   insertOriginatorKey(rec: OriginatorKeyRecord): Promise<OriginatorKeyRecord>;
   getOriginatorKey(owner: string): Promise<OriginatorKeyRecord | undefined>;
 
-  /** Records an opening request; a repeated (tape, seed) keeps the first record. Returns the stored one. */
-  recordOpening(rec: OpeningRecord): Promise<OpeningRecord>;
+  /**
+   * Decides an opening request against the tape's earlier openings and its budget of revealed loans
+   * (`decideOpening` of sampling.ts) and records it when it is new and within the budget: one atomic step
+   * under a per-tape lock, so concurrent requests on several instances cannot reveal more than `budget`.
+   */
+  recordOpening(rec: OpeningRecord, budget: number): Promise<OpeningDecision>;
   listOpenings(tapeId: string): Promise<OpeningRecord[]>;
 
   /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
@@ -205,4 +217,26 @@ export interface Storage {
   insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]>;
   /** The score proofs of an attestation, by creation time, then job, then chunk. */
   listScoreProofs(attestationId: string): Promise<ScoreProofRecord[]>;
+}
+
+/**
+ * Whether an error of a store call says the store is unreachable for now (network, server restarting,
+ * connection limits, SQLite busy) rather than that the call itself is wrong: such calls are worth retrying
+ * once the store answers again.
+ */
+export function storeUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
+      code,
+    )
+  )
+    return true;
+  // PostgreSQL: connection exceptions (08…), operator intervention (57P01-57P03), too many connections.
+  if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === "53300") return true;
+  if (code === "ERR_SQLITE_ERROR" && /database is locked|busy/i.test(String(e?.message))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    String(e?.message ?? ""),
+  );
 }
