@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { daysToIso } from "../../prover/tape/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
