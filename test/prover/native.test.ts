@@ -302,7 +302,10 @@ describe.skipIf(!BUILT)("native proofs", () => {
             pool,
           });
           expect(attestation.chunks).toHaveLength(2);
-          expect(await verifyAttestation(attestation, DEFAULT_POLICY)).toEqual({ valid: true, problems: [] });
+          expect(await verifyAttestation(attestation, DEFAULT_POLICY)).toMatchObject({
+            valid: true,
+            problems: [],
+          });
           results.push(attestation);
         } finally {
           await pool.close();
