@@ -6,17 +6,18 @@
 #   npx hardhat node              # in one terminal: a local chain at http://127.0.0.1:8545
 #   bash examples/tour.sh         # in another, from the project folder
 #
-# It writes everything into the work folder, rwa-work/ (git-ignored), or the folder in RWA_ATTEST_WORK_DIR;
+# It writes everything into the work folder, the project's rwa-work/ (git-ignored), or RWA_ATTEST_WORK_DIR;
 # another node URL goes in RWA_TOUR_NETWORK (a local chain only: the tour signs with public keys). It needs the
 # pool-attestation-8 circuit built (`npm test` or `npm run build` builds it). The README's tour shows the
 # part between the `tour:begin` and `tour:end` lines verbatim; test/cli/tour.test.ts runs it and checks both.
 set -euo pipefail
 
-W="${RWA_ATTEST_WORK_DIR:-rwa-work}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+W="${RWA_ATTEST_WORK_DIR:-$ROOT/rwa-work}"
 mkdir -p "$W" && W="$(cd "$W" && pwd)"
 export RWA_ATTEST_WORK_DIR="$W" # commands put their default files (salt seeds) there too
 NET="${RWA_TOUR_NETWORK:-http://127.0.0.1:8545}"
-cd "$(dirname "$0")/.."
+cd "$ROOT" # the commands below name the project's files (examples/policies/demo.json) from its root
 
 # Helpers: the command line, a field of a JSON object on stdin, and a JSON-RPC call to the node.
 rwa() { node cli/bin.js "$@"; }

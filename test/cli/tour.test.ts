@@ -4,7 +4,7 @@
  * and checks that the README shows the script's tour part verbatim (so neither drifts from the other).
  * Skipped with a warning when pool-attestation-8 is not built.
  */
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -59,6 +59,14 @@ describe("the README tour is examples/tour.sh", () => {
     expect(part).toContain("rwa deploy --policy");
     expect(readme).toContain("examples/tour.sh");
     expect(readme).toContain("```sh\n" + part + "```\n");
+  });
+
+  it("its default work folder is the project's rwa-work/, which git ignores", () => {
+    expect(readFileSync(SCRIPT, "utf8")).toContain('W="${RWA_ATTEST_WORK_DIR:-$ROOT/rwa-work}"');
+    const ignored = spawnSync("git", ["check-ignore", "-q", "--no-index", "rwa-work/originator.json"], {
+      cwd: REPO_ROOT,
+    });
+    expect(ignored.status).toBe(0);
   });
 });
 
