@@ -55,10 +55,12 @@ process.on("SIGINT", () => shutdown("SIGINT"));
 try {
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address, storage: config.storage, verify: app.services.verifier.instances }, "listening");
-  process.stderr.write(
-    `verifier-api: listening on ${address}: start page ${address}/, API docs ${address}/docs, ` +
-      `verify an attestation in the browser at ${address}/verify\n`,
-  );
+  // For a person at the console (log level info or finer; tests run at warn): where the pages are.
+  if (["info", "debug", "trace"].includes(config.logLevel))
+    process.stderr.write(
+      `verifier-api: listening on ${address}: start page ${address}/, API docs ${address}/docs, ` +
+        `verify an attestation in the browser at ${address}/verify\n`,
+    );
   // Tests and supervisors read the bound address (port 0 picks a free one) from this line on stdout.
   if (process.env.RWA_API_ANNOUNCE === "1") process.stdout.write(`RWA_API_LISTENING ${address}\n`);
 } catch (err) {

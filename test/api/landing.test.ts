@@ -84,7 +84,7 @@ function startServer(env: Record<string, string>, args = [join(REPO_ROOT, "verif
       ...process.env,
       RWA_API_PORT: "0",
       RWA_API_HOST: "127.0.0.1",
-      RWA_API_LOG_LEVEL: "warn",
+      RWA_API_LOG_LEVEL: "info", // as a person runs it: the pages line is written at info
       RWA_API_ANNOUNCE: "1",
       RWA_API_VERIFY_INSTANCES: "",
       // test files run side by side on two cores: event-loop delay there says nothing about the service
