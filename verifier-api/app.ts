@@ -31,6 +31,7 @@ import { publicRoutes } from "./routes/public.ts";
 import { createStorage } from "./storage/index.ts";
 import type { Storage } from "./storage/types.ts";
 import { ResidentVerifier } from "./verifier.ts";
+import { landingRoutes } from "./web/landing.ts";
 import { webRoutes } from "./web/routes.ts";
 
 export interface Services {
@@ -299,6 +300,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(publicRoutes);
   await app.register(webRoutes);
+  await app.register(landingRoutes);
   await app.register(adminRoutes, { prefix: "/v1/admin" });
   await app.register(originatorRoutes, { prefix: "/v1" });
   await app.register(auditorRoutes, { prefix: "/v1" });

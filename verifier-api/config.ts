@@ -3,6 +3,9 @@
  * Every variable is documented in `verifier-api/.env.example`; an invalid value stops the service with a
  * message naming the variable.
  */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -101,7 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError("RWA_API_POSTGRES_URL: required when RWA_API_STORAGE=postgres");
   }
   if (!env.RWA_API_TAPE_KEY && !overrides.tapeKey) {
-    throw new ConfigError("RWA_API_TAPE_KEY: required (32 bytes, hex or base64: `openssl rand -hex 32`)");
+    throw new ConfigError(
+      `RWA_API_TAPE_KEY: required${isProduction(env) ? " in production" : ""} (32 bytes, hex or base64: \`openssl rand -hex 32\`)`,
+    );
   }
   const config: Config = {
     host: env.RWA_API_HOST || "127.0.0.1",
@@ -152,4 +157,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`configuration ${e.path || "/"}: ${e.message} (got ${JSON.stringify(e.value)})`);
   }
   return config;
+}
+
+/** Production: `NODE_ENV=production` (`rwa-attest serve --production` sets it). No development tape key then. */
+export function isProduction(env: NodeJS.ProcessEnv): boolean {
+  return env.NODE_ENV === "production";
+}
+
+/** The development tape key's file name in the data directory, next to the store whose tapes it encrypts. */
+export const DEV_TAPE_KEY_FILE = "dev-tape-key";
+
+/**
+ * The tape key of a development store, for a start without RWA_API_TAPE_KEY: read from
+ * `<dataDir>/dev-tape-key` (64 hex digits), or generated there (mode 0600, the folder 0700) on the first start,
+ * so that a restart still reads the tapes stored before. Returns undefined when RWA_API_TAPE_KEY is set.
+ * Refused (ConfigError) in production, and when the file is readable by others than its owner.
+ */
+export function developmentTapeKey(
+  env: NodeJS.ProcessEnv,
+): { key: Buffer; path: string; created: boolean } | undefined {
+  if (env.RWA_API_TAPE_KEY) return undefined;
+  if (isProduction(env))
+    throw new ConfigError(
+      "RWA_API_TAPE_KEY: required in production (NODE_ENV=production); a development key is generated only " +
+        "outside production (32 bytes, hex or base64: `openssl rand -hex 32`)",
+    );
+  const dataDir = env.RWA_API_DATA_DIR || "./data";
+  const path = resolve(join(dataDir, DEV_TAPE_KEY_FILE));
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0)
+      throw new ConfigError(
+        `${path}: the development tape key is readable by others (mode ${mode.toString(8)}); chmod 600 it`,
+      );
+    return { key: parseKey32(path, readFileSync(path, "utf8")), path, created: false };
+  }
+  mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+  return { key, path, created: true };
 }

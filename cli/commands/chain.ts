@@ -326,7 +326,14 @@ export function registerChain(program: Command): void {
     .option("--port <n>", "port (sets RWA_API_PORT)")
     .option("--host <host>", "host (sets RWA_API_HOST)")
     .option("--data-dir <dir>", "data directory (sets RWA_API_DATA_DIR)")
-    .action(async (o: { port?: string; host?: string; dataDir?: string }) => {
+    .option(
+      "--production",
+      "production (sets NODE_ENV=production): RWA_API_TAPE_KEY required; without it and outside production a " +
+        "development key is generated and kept in the data directory",
+      false,
+    )
+    .action(async (o: { port?: string; host?: string; dataDir?: string; production: boolean }) => {
+      if (o.production) process.env.NODE_ENV = "production";
       if (o.port) process.env.RWA_API_PORT = o.port;
       if (o.host) process.env.RWA_API_HOST = o.host;
       if (o.dataDir) process.env.RWA_API_DATA_DIR = o.dataDir;

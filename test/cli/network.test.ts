@@ -4,14 +4,14 @@
  * register the pool, prove, submit. Refusals come back as the registry's named custom errors. Skipped with a
  * warning when pool-attestation-8 is not built.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { freePort } from "../support/net.ts";
+import { startHardhatNode } from "../support/net.ts";
 
 const BUILT = readManifest().instances["pool-attestation-8"] !== undefined;
 if (!BUILT) console.warn("pool-attestation-8 is not built: skipping the CLI network tour");
@@ -44,25 +44,7 @@ const asOriginator = (...a: string[]) => cli({ ORIGINATOR_KEY: ORIGINATOR }, ...
 
 beforeAll(async () => {
   if (!BUILT) return;
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  const hardhat = join(REPO_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  node = spawn(process.execPath, [hardhat, "node", "--port", String(port)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${out}`)), 120_000);
-    node!.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("JSON-RPC server at")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    node!.once("exit", (code) => reject(new Error(`hardhat node exited (${code}):\n${out}`)));
-  });
+  ({ node, url } = await startHardhatNode());
 });
 
 afterAll(() => {
