@@ -1,0 +1,376 @@
+/**
+ * The auditor's page in a real browser: Debian's chromium (headless) driven by playwright-core loads GET
+ * /verify from the running service (listening on a port, as an auditor reaches it) and the self-contained file
+ * of `rwa-attest verify-page` from disk (file://), with a local anvil chain where the registry has the
+ * generated PoolAttestation8Verifier registered for pool-attestation-8 (and a second registry where another
+ * verifier is registered under that name). The verdicts are read from the page as a user sees them: a valid
+ * attestation (development keys: never a plain "Valid") whose key the chain confirms, a tampered figure, a
+ * tampered proof, a key that is not the on-chain verifier's, the API's response shape (pasted and by URL), no
+ * endpoint (the key taken on trust, its hash shown), and the file opened from disk. A screenshot goes to
+ * reports/web/. Also: keccak-256 and the selectors of chain-key.js against ethers, and the generated
+ * chain-key.d.ts. Skipped, with the reason printed, when chromium or pool-attestation-8 is absent.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { JsonRpcProvider, NonceManager, Wallet, id, keccak256 as ethersKeccak, toUtf8Bytes } from "ethers";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployRegistry, deployVerifier, circuitId as deployCircuitId } from "../../deploy/index.ts";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { attestPool, attestationToJson } from "../../prover/attest.ts";
+import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
+import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { instanceKey } from "../../prover/prove/index.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
+import { chainKeyDeclarations, CHAIN_KEY_DTS } from "../../verifier-api/web/declarations.ts";
+import {
+  circuitId,
+  keccak256,
+  keyConstantsOfCode,
+  keyCoordinates,
+  selector,
+} from "../../verifier-api/web/chain-key.js";
+import { startTestApp, type TestApp } from "../api/helpers.ts";
+import { freePort } from "../support/net.ts";
+
+const INSTANCE = "pool-attestation-8";
+const CHROMIUM = "/usr/bin/chromium";
+const BUILT = readManifest().instances[INSTANCE] !== undefined;
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!BUILT) console.warn(`${INSTANCE} is not built: skipping the browser tests of the auditor's page`);
+if (!HAVE_CHROMIUM) console.warn(`${CHROMIUM} is absent (apt-get install chromium): skipping the browser tests`);
+const RUN = BUILT && HAVE_CHROMIUM;
+// anvil's well-known development account 0
+const DEPLOYER = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const REPORTS = join(REPO_ROOT, "reports", "web");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let anvil: ChildProcess | undefined;
+let provider: JsonRpcProvider | undefined;
+let rpcUrl = "";
+let t: TestApp | undefined;
+let base = "";
+let browser: Browser | undefined;
+/** Attestation JSON for registry A (the genuine verifier registered) and B (another verifier registered). */
+let jsonA = "";
+let jsonB = "";
+let standaloneFile = "";
+const tmp = mkdtempSync(join(tmpdir(), "rwa-web-page-"));
+
+async function startAnvil(): Promise<string> {
+  const port = await freePort();
+  const bin = join(REPO_ROOT, "node_modules", "@foundry-rs", "anvil", "bin.mjs");
+  // its own process group: bin.mjs runs the anvil binary as a child, and both must end with the test
+  anvil = spawn(process.execPath, [bin, "--port", String(port), "--chain-id", "31337"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`anvil did not start:\n${out}`)), 60_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes("Listening on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    anvil!.stdout!.on("data", onData);
+    anvil!.stderr!.on("data", onData);
+    anvil!.once("exit", (code) => reject(new Error(`anvil exited (${code}):\n${out}`)));
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Proves a two-chunk attestation of pool-attestation-8 for `registry` on chain 31337. */
+async function attestFor(registry: string, seed: number): Promise<string> {
+  const tape = generateSyntheticTape({ seed, loans: 12, poolId: 77n, asOfDate: 20400 });
+  const { attestation } = await attestPool({
+    tape,
+    policy: DEFAULT_POLICY,
+    key: await generateOriginatorKey(),
+    chainId: 31337n,
+    registry,
+    instance: INSTANCE,
+  });
+  return attestationToJson(attestation);
+}
+
+beforeAll(async () => {
+  if (!RUN) return;
+  rpcUrl = await startAnvil();
+  provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 });
+  const signer = new NonceManager(new Wallet(DEPLOYER, provider));
+  const registryA = await deployRegistry(signer);
+  await deployVerifier(signer, registryA, "PoolAttestation8Verifier", INSTANCE);
+  // registry B: governance registered another circuit's verifier (another key) under pool-attestation-8
+  const registryB = await deployRegistry(signer);
+  await deployVerifier(signer, registryB, "ScoreBacking8Verifier", INSTANCE);
+  jsonA = await attestFor(await registryA.getAddress(), 23);
+  jsonB = await attestFor(await registryB.getAddress(), 24);
+
+  t = await startTestApp();
+  const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  base = address.endsWith("/") ? address : `${address}/`;
+  await t.app.services.storage.insertAttestation({
+    id: "att-page-test",
+    owner: "orig-a",
+    jobId: "job-page-test",
+    tapeId: null,
+    poolId: "77",
+    period: JSON.parse(jsonA).period,
+    instance: INSTANCE,
+    policyHash: JSON.parse(jsonA).policyHash,
+    data: JSON.parse(jsonA),
+    createdAt: Date.now(),
+  });
+
+  const { vkey, development } = await instanceKey(INSTANCE);
+  const { standalonePage } = await import("../../verifier-api/web/standalone.ts");
+  standaloneFile = join(tmp, "verify.html");
+  writeFileSync(standaloneFile, standalonePage({ [INSTANCE]: { vkey, development } }));
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
+  mkdirSync(REPORTS, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.app.close();
+  provider?.destroy();
+  if (anvil?.pid !== undefined) {
+    try {
+      process.kill(-anvil.pid, "SIGKILL");
+    } catch {
+      anvil.kill("SIGKILL");
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+});
+
+interface Verdict {
+  verdict: string;
+  verdictClass: string;
+  chain: string;
+  chainClass: string;
+  problems: string[];
+  warnings: string[];
+  summary: string;
+  figures: string;
+  breaches: string;
+  errors: string[];
+}
+
+/**
+ * Opens `url`, fills the form (`json` pasted, or `fromUrl` with `apiKey`; `rpc` typed or cleared, the known
+ * endpoints emptied so that only a typed endpoint counts), presses Verify and reads what the page shows.
+ */
+async function check(
+  url: string,
+  o: { json?: string; fromUrl?: string; apiKey?: string; rpc?: string; screenshot?: string },
+): Promise<Verdict> {
+  const page: Page = await browser!.newPage({ viewport: { width: 900, height: 640 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    // failed loads are reported with their URL below
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+  });
+  page.on("response", (r) => {
+    // the browser asks for /favicon.ico on its own; the service has none
+    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`);
+  });
+  try {
+    await page.goto(url);
+    await page.fill("#endpoints", "{}");
+    await page.dispatchEvent("#endpoints", "change");
+    if (o.json !== undefined) await page.fill("#json", o.json);
+    if (o.fromUrl !== undefined) await page.fill("#url", o.fromUrl);
+    if (o.apiKey !== undefined) await page.fill("#apikey", o.apiKey);
+    await page.fill("#rpc", o.rpc ?? "");
+    await page.click("#verify");
+    await page.waitForSelector("#result:not([hidden])", { timeout: 60_000 });
+    const text = (sel: string): Promise<string> => page.locator(sel).innerText();
+    const list = (sel: string): Promise<string[]> => page.locator(sel).allInnerTexts();
+    const v: Verdict = {
+      verdict: await text("#verdict"),
+      verdictClass: (await page.getAttribute("#verdict", "class")) ?? "",
+      chain: await text("#chain"),
+      chainClass: (await page.getAttribute("#chain", "class")) ?? "",
+      problems: await list("#problems li"),
+      warnings: await list("#warnings li"),
+      summary: await text("#summary"),
+      figures: await text("#figures"),
+      breaches: await text("#breaches"),
+      errors,
+    };
+    if (o.screenshot) {
+      // the verdict, the warning and the key check at the top of the picture
+      await page.evaluate(() => document.getElementById("result")?.scrollIntoView());
+      await page.screenshot({ path: join(REPORTS, o.screenshot), fullPage: false });
+    }
+    return v;
+  } finally {
+    await page.close();
+  }
+}
+
+const verifyUrl = (): string => `${base}verify`;
+
+describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
+  it("hashes as ethers does, names the registry's circuit ids and selectors, and its chain-key.d.ts is the generated one", async () => {
+    for (const s of ["", "abc", INSTANCE, "x".repeat(135), "x".repeat(136), "y".repeat(300)])
+      expect(keccak256(new TextEncoder().encode(s))).toBe(ethersKeccak(toUtf8Bytes(s)));
+    expect(circuitId(INSTANCE)).toBe(deployCircuitId(INSTANCE));
+    for (const sig of [
+      "verifierRecord(bytes32,uint16)",
+      "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[7])",
+    ])
+      expect(selector(sig)).toBe(id(sig).slice(0, 10));
+    expect(readFileSync(CHAIN_KEY_DTS, "utf8")).toBe(await chainKeyDeclarations());
+  });
+
+  it.skipIf(!BUILT)("finds exactly the key's 30 coordinates among the generated verifier's constants", async () => {
+    const artifact = JSON.parse(
+      readFileSync(
+        join(REPO_ROOT, "artifacts/contracts/verifiers/PoolAttestation8Verifier.sol/PoolAttestation8Verifier.json"),
+        "utf8",
+      ),
+    ) as { deployedBytecode: string };
+    const { vkey } = await instanceKey(INSTANCE);
+    const words = keyCoordinates(vkey as never);
+    expect(words.length).toBe(30);
+    expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).toEqual(new Set(words));
+    // another key (one IC coordinate changed) is not what the code embeds
+    const other = JSON.parse(JSON.stringify(vkey));
+    other.IC[3][1] = String(BigInt(other.IC[3][1]) + 1n);
+    expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).not.toEqual(
+      new Set(keyCoordinates(other)),
+    );
+  });
+});
+
+describe.skipIf(!RUN)("the auditor's page in chromium", () => {
+  it("a valid attestation: proofs verify, the chain confirms the key, development keys are said, units are readable", async () => {
+    const v = await check(verifyUrl(), { json: jsonA, rpc: rpcUrl, screenshot: "verify-valid.png" });
+    expect(v.errors).toEqual([]);
+    expect(v.problems).toEqual([]);
+    expect(v.verdictClass).toBe("warning");
+    expect(v.verdict).toBe(
+      "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain",
+    );
+    expect(v.warnings[0]).toMatch(/^development keys: this proof proves nothing/);
+    const { hash } = await instanceKey(INSTANCE);
+    expect(v.chainClass).toBe("valid");
+    expect(v.chain).toContain(`verificationKeyHash ${hash}`);
+    expect(v.chain).toMatch(/is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-attestation-8/);
+    expect(v.chain).toContain("accepts these proofs and refuses a changed signal");
+    // dates as dates, amounts in the currency with two decimals, breach bits by name with thresholds
+    expect(v.summary).toContain("2025-11-08 (day 20400)");
+    const att = JSON.parse(jsonA) as Json;
+    const major = (minor: string): string => {
+      const n = BigInt(minor);
+      return `${(n / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${String(n % 100n).padStart(2, "0")} USD`;
+    };
+    expect(v.figures).toContain(major(att.figures.outstanding));
+    expect(v.figures).toContain(major(att.figures.maxLoanBalance));
+    expect(v.breaches).toContain("6 concentration");
+    expect(v.breaches).toContain(
+      `the largest loan is above ${(DEFAULT_POLICY.maxConcentrationBps / 100).toFixed(2)}% of the outstanding balance`,
+    );
+    expect(v.breaches).toContain(`an active loan's credit score is below ${DEFAULT_POLICY.minCreditScore}`);
+    const breached = (att.figures.breaches as number).toString(2).split("").reverse();
+    expect((v.breaches.match(/BREACHED/g) ?? []).length).toBe(breached.filter((b) => b === "1").length);
+  });
+
+  it("a tampered figure is a red verdict naming the figure", async () => {
+    const a = JSON.parse(jsonA) as Json;
+    a.figures.collected = String(BigInt(a.figures.collected) + 1n);
+    const v = await check(verifyUrl(), { json: JSON.stringify(a), rpc: rpcUrl });
+    expect(v.verdictClass).toBe("invalid");
+    expect(v.problems).toEqual([
+      `figures.collected: the proofs say ${JSON.parse(jsonA).figures.collected}, the summary says ${a.figures.collected}`,
+    ]);
+  });
+
+  it("a tampered proof is a red verdict naming the chunk", async () => {
+    const a = JSON.parse(jsonA) as Json;
+    a.chunks[1].proof.pi_a[0] = String(BigInt(a.chunks[1].proof.pi_a[0]) + 1n);
+    const v = await check(verifyUrl(), { json: JSON.stringify(a), rpc: rpcUrl });
+    expect(v.verdictClass).toBe("invalid");
+    expect(v.problems).toContain("chunk 1: the proof does not verify");
+  });
+
+  it("a key that is not the on-chain verifier's is a red verdict naming both", async () => {
+    const v = await check(verifyUrl(), { json: jsonB, rpc: rpcUrl });
+    const { hash } = await instanceKey(INSTANCE);
+    expect(v.verdictClass).toBe("invalid");
+    expect(v.chainClass).toBe("invalid");
+    expect(v.problems).toHaveLength(1);
+    expect(v.problems[0]).toMatch(
+      new RegExp(
+        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants 0x[0-9a-f]{64}\\) is not the key of the verifier registered for pool-attestation-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: version 1 at 0x[0-9a-f]{40} embeds constants 0x[0-9a-f]{64} \\(\\d+ of the key's coordinates missing, \\d+ other constants\\)$`,
+      ),
+    );
+    // the proofs themselves verify: only the key check fails
+    expect(v.figures).not.toContain("no");
+  });
+
+  it("the API's response shape, pasted and by URL with an API key", async () => {
+    const r = await t!.req(t!.keys.auditor, { url: "/v1/attestations/att-page-test" });
+    expect(r.statusCode).toBe(200);
+    const pasted = await check(verifyUrl(), { json: r.body, rpc: rpcUrl });
+    expect(pasted.problems).toEqual([]);
+    expect(pasted.verdictClass).toBe("warning");
+    expect(pasted.summary).toContain("the API's response for attestation att-page-test");
+    const fetched = await check(verifyUrl(), {
+      fromUrl: `${base}v1/attestations/att-page-test`,
+      apiKey: t!.keys.auditor,
+      rpc: rpcUrl,
+    });
+    expect(fetched.problems).toEqual([]);
+    expect(fetched.chainClass).toBe("valid");
+    // without the key the service refuses, and the page says so
+    const refused = await check(verifyUrl(), { fromUrl: `${base}v1/attestations/att-page-test` });
+    expect(refused.verdictClass).toBe("invalid");
+    expect(refused.problems[0]).toMatch(/answered 401/);
+  });
+
+  it("without an endpoint the key is taken on trust, said plainly with its hash", async () => {
+    const v = await check(verifyUrl(), { json: jsonA });
+    const { hash } = await instanceKey(INSTANCE);
+    expect(v.problems).toEqual([]);
+    expect(v.chainClass).toBe("warning");
+    expect(v.chain).toBe(
+      `Not checked against the chain (no JSON-RPC endpoint): the verification key was taken on trust from the service that served this page. Its hash is ${hash}; compare it out of band.`,
+    );
+  });
+
+  it("the self-contained file opened from disk checks without the service, the chain included", async () => {
+    const url = pathToFileURL(standaloneFile).href;
+    const v = await check(url, { json: jsonA, rpc: rpcUrl, screenshot: "verify-file.png" });
+    expect(v.errors).toEqual([]);
+    expect(v.problems).toEqual([]);
+    expect(v.verdictClass).toBe("warning");
+    expect(v.chainClass).toBe("valid");
+    const mismatch = await check(url, { json: jsonB, rpc: rpcUrl });
+    expect(mismatch.verdictClass).toBe("invalid");
+    expect(mismatch.problems[0]).toMatch(/is not the key of the verifier registered/);
+    const tampered = JSON.parse(jsonA) as Json;
+    tampered.figures.outstanding = String(BigInt(tampered.figures.outstanding) + 1n);
+    const t2 = await check(url, { json: JSON.stringify(tampered) });
+    expect(t2.problems[0]).toMatch(/^figures\.outstanding: the proofs say /);
+    const trust = await check(url, { json: jsonA });
+    expect(trust.chain).toMatch(/taken on trust from this file\. Its hash is 0x[0-9a-f]{64}/);
+  });
+});
