@@ -34,6 +34,12 @@ import {
   keyCoordinates,
   selector,
 } from "../../verifier-api/web/chain-key.js";
+import {
+  describeBreaches,
+  formatAmount,
+  formatDay,
+  unwrapAttestation,
+} from "../../verifier-api/web/check-attestation.js";
 import { startTestApp, type TestApp } from "../api/helpers.ts";
 import { freePort } from "../support/net.ts";
 
@@ -42,7 +48,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const BUILT = readManifest().instances[INSTANCE] !== undefined;
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!BUILT) console.warn(`${INSTANCE} is not built: skipping the browser tests of the auditor's page`);
-if (!HAVE_CHROMIUM) console.warn(`${CHROMIUM} is absent (apt-get install chromium): skipping the browser tests`);
+if (!HAVE_CHROMIUM)
+  console.warn(`${CHROMIUM} is absent (apt-get install chromium): skipping the browser tests`);
 const RUN = BUILT && HAVE_CHROMIUM;
 // anvil's well-known development account 0
 const DEPLOYER = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -88,6 +95,18 @@ async function startAnvil(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * Creation code of a contract whose runtime pushes (and pops) each of `words`, then returns 1 to any call: a
+ * "verifier" that embeds a key's constants without using them.
+ */
+function constantsThenTrue(words: bigint[]): string {
+  const runtime =
+    words.map((w) => `7f${w.toString(16).padStart(64, "0")}50`).join("") + "600160005260206000f3";
+  const length = runtime.length / 2;
+  // PUSH2 length, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN: 12 bytes, then the runtime
+  return `0x61${length.toString(16).padStart(4, "0")}80600c6000396000f3${runtime}`;
+}
+
 /** Proves a two-chunk attestation of pool-attestation-8 for `registry` on chain 31337. */
 async function attestFor(registry: string, seed: number): Promise<string> {
   const tape = generateSyntheticTape({ seed, loans: 12, poolId: 77n, asOfDate: 20400 });
@@ -112,6 +131,11 @@ beforeAll(async () => {
   // registry B: governance registered another circuit's verifier (another key) under pool-attestation-8
   const registryB = await deployRegistry(signer);
   await deployVerifier(signer, registryB, "ScoreBacking8Verifier", INSTANCE);
+  // and, as version 2, a forged "verifier" that carries the genuine key's constants but accepts anything
+  const { vkey: genuine } = await instanceKey(INSTANCE);
+  const forged = await signer.sendTransaction({ data: constantsThenTrue(keyCoordinates(genuine as never)) });
+  const forgedAddress = (await forged.wait())!.contractAddress!;
+  await (await registryB.getFunction("addVerifier")(deployCircuitId(INSTANCE), 2, forgedAddress)).wait();
   jsonA = await attestFor(await registryA.getAddress(), 23);
   jsonB = await attestFor(await registryB.getAddress(), 24);
 
@@ -216,7 +240,7 @@ async function check(
     };
     if (o.screenshot) {
       // the verdict, the warning and the key check at the top of the picture
-      await page.evaluate(() => document.getElementById("result")?.scrollIntoView());
+      await page.locator("#result").evaluate((el) => el.scrollIntoView());
       await page.screenshot({ path: join(REPORTS, o.screenshot), fullPage: false });
     }
     return v;
@@ -226,6 +250,35 @@ async function check(
 }
 
 const verifyUrl = (): string => `${base}verify`;
+
+describe("what the page shows (check-attestation.js helpers)", () => {
+  it("unwraps the API's response, formats amounts and dates, and names breach bits with the policy's thresholds", () => {
+    const att = { format: "rwa-attest/attestation@1", chunks: [] };
+    expect(unwrapAttestation({ id: "a1", data: att })).toEqual({
+      attestation: att,
+      envelope: { id: "a1", data: att },
+    });
+    expect(unwrapAttestation(att)).toEqual({ attestation: att, envelope: null });
+    expect(unwrapAttestation({ data: { chunks: "no" } }).envelope).toBeNull();
+    expect(formatAmount("123456789", 2, "USD")).toBe("1,234,567.89 USD");
+    expect(formatAmount(5n, 2)).toBe("0.05");
+    expect(formatAmount("1000", 0, "JPY")).toBe("1,000 JPY");
+    expect(formatAmount("-1")).toBeNull();
+    expect(formatDay(0)).toBe("1970-01-01");
+    expect(formatDay(20757)).toBe("2026-10-31");
+    expect(formatDay(65536)).toBeNull();
+    const bits = describeBreaches(0b1100_0001, DEFAULT_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
+    expect(bits.filter((b) => b.set).map((b) => `${b.bit} ${b.name}`)).toEqual([
+      "0 minCreditScore",
+      "6 concentration",
+      "7 minPoolBalance",
+    ]);
+    expect(bits[3]!.covenant).toBe(
+      `loans 30+ days past due are above ${(DEFAULT_POLICY.maxBucket30Bps / 100).toFixed(2)}% of the outstanding balance`,
+    );
+    expect(describeBreaches(0, undefined)[6]!.covenant).toMatch(/limit not known: no policy parameters/);
+  });
+});
 
 describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
   it("hashes as ethers does, names the registry's circuit ids and selectors, and its chain-key.d.ts is the generated one", async () => {
@@ -240,24 +293,30 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
     expect(readFileSync(CHAIN_KEY_DTS, "utf8")).toBe(await chainKeyDeclarations());
   });
 
-  it.skipIf(!BUILT)("finds exactly the key's 30 coordinates among the generated verifier's constants", async () => {
-    const artifact = JSON.parse(
-      readFileSync(
-        join(REPO_ROOT, "artifacts/contracts/verifiers/PoolAttestation8Verifier.sol/PoolAttestation8Verifier.json"),
-        "utf8",
-      ),
-    ) as { deployedBytecode: string };
-    const { vkey } = await instanceKey(INSTANCE);
-    const words = keyCoordinates(vkey as never);
-    expect(words.length).toBe(30);
-    expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).toEqual(new Set(words));
-    // another key (one IC coordinate changed) is not what the code embeds
-    const other = JSON.parse(JSON.stringify(vkey));
-    other.IC[3][1] = String(BigInt(other.IC[3][1]) + 1n);
-    expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).not.toEqual(
-      new Set(keyCoordinates(other)),
-    );
-  });
+  it.skipIf(!BUILT)(
+    "finds exactly the key's 30 coordinates among the generated verifier's constants",
+    async () => {
+      const artifact = JSON.parse(
+        readFileSync(
+          join(
+            REPO_ROOT,
+            "artifacts/contracts/verifiers/PoolAttestation8Verifier.sol/PoolAttestation8Verifier.json",
+          ),
+          "utf8",
+        ),
+      ) as { deployedBytecode: string };
+      const { vkey } = await instanceKey(INSTANCE);
+      const words = keyCoordinates(vkey as never);
+      expect(words.length).toBe(30);
+      expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).toEqual(new Set(words));
+      // another key (one IC coordinate changed) is not what the code embeds
+      const other = JSON.parse(JSON.stringify(vkey));
+      other.IC[3][1] = String(BigInt(other.IC[3][1]) + 1n);
+      expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).not.toEqual(
+        new Set(keyCoordinates(other)),
+      );
+    },
+  );
 });
 
 describe.skipIf(!RUN)("the auditor's page in chromium", () => {
@@ -273,7 +332,9 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     const { hash } = await instanceKey(INSTANCE);
     expect(v.chainClass).toBe("valid");
     expect(v.chain).toContain(`verificationKeyHash ${hash}`);
-    expect(v.chain).toMatch(/is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-attestation-8/);
+    expect(v.chain).toMatch(
+      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-attestation-8/,
+    );
     expect(v.chain).toContain("accepts these proofs and refuses a changed signal");
     // dates as dates, amounts in the currency with two decimals, breach bits by name with thresholds
     expect(v.summary).toContain("2025-11-08 (day 20400)");
@@ -311,19 +372,25 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     expect(v.problems).toContain("chunk 1: the proof does not verify");
   });
 
-  it("a key that is not the on-chain verifier's is a red verdict naming both", async () => {
+  it("a key that is not the on-chain verifier's is a red verdict naming both; a verifier that carries the key but accepts anything is refused", async () => {
     const v = await check(verifyUrl(), { json: jsonB, rpc: rpcUrl });
     const { hash } = await instanceKey(INSTANCE);
     expect(v.verdictClass).toBe("invalid");
     expect(v.chainClass).toBe("invalid");
     expect(v.problems).toHaveLength(1);
-    expect(v.problems[0]).toMatch(
+    const m = v.problems[0]!.match(
       new RegExp(
-        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants 0x[0-9a-f]{64}\\) is not the key of the verifier registered for pool-attestation-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: version 1 at 0x[0-9a-f]{40} embeds constants 0x[0-9a-f]{64} \\(\\d+ of the key's coordinates missing, \\d+ other constants\\)$`,
+        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-attestation-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
+          `version 1 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}) \\(\\d+ of the key's coordinates missing, \\d+ other constants\\); ` +
+          `version 2 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}), accepts a changed signal$`,
       ),
     );
+    expect(m, v.problems[0]).not.toBeNull();
+    const [, ours, first, second] = m!;
+    expect(first).not.toBe(ours); // another key
+    expect(second).toBe(ours); // the genuine key's constants, in code that does not use them
     // the proofs themselves verify: only the key check fails
-    expect(v.figures).not.toContain("no");
+    expect(v.figures).not.toMatch(/\bno\b/);
   });
 
   it("the API's response shape, pasted and by URL with an API key", async () => {
