@@ -10,7 +10,7 @@
  * reports/web/. Also: keccak-256 and the selectors of chain-key.js against ethers, and the generated
  * chain-key.d.ts. Skipped, with the reason printed, when chromium or pool-attestation-8 is absent.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +107,19 @@ function constantsThenTrue(words: bigint[]): string {
   return `0x61${length.toString(16).padStart(4, "0")}80600c6000396000f3${runtime}`;
 }
 
+/** Runs the rwa-attest command line. */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "cli", "bin.js"), ...args],
+      { cwd: tmp, encoding: "utf8", timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 /** Proves a two-chunk attestation of pool-attestation-8 for `registry` on chain 31337. */
 async function attestFor(registry: string, seed: number): Promise<string> {
   const tape = generateSyntheticTape({ seed, loans: 12, poolId: 77n, asOfDate: 20400 });
@@ -155,10 +168,16 @@ beforeAll(async () => {
     createdAt: Date.now(),
   });
 
-  const { vkey, development } = await instanceKey(INSTANCE);
-  const { standalonePage } = await import("../../verifier-api/web/standalone.ts");
+  // the self-contained file, written by the command an auditor runs
   standaloneFile = join(tmp, "verify.html");
-  writeFileSync(standaloneFile, standalonePage({ [INSTANCE]: { vkey, development } }));
+  const made = await cli("verify-page", "--out", standaloneFile, "--json");
+  expect(made.stderr).toBe("");
+  expect(made.code).toBe(0);
+  const { hash } = await instanceKey(INSTANCE);
+  expect(JSON.parse(made.stdout)).toMatchObject({
+    out: standaloneFile,
+    keys: expect.arrayContaining([{ instance: INSTANCE, hash, development: true }]),
+  });
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -193,6 +212,8 @@ interface Verdict {
   figures: string;
   breaches: string;
   errors: string[];
+  /** Every origin the page requested (file:// pages: "null"). */
+  origins: string[];
 }
 
 /**
@@ -205,6 +226,8 @@ async function check(
 ): Promise<Verdict> {
   const page: Page = await browser!.newPage({ viewport: { width: 900, height: 640 } });
   const errors: string[] = [];
+  const origins = new Set<string>();
+  page.on("request", (r) => origins.add(new URL(r.url()).origin));
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => {
     // failed loads are reported with their URL below
@@ -237,6 +260,7 @@ async function check(
       figures: await text("#figures"),
       breaches: await text("#breaches"),
       errors,
+      origins: [...origins].sort(),
     };
     if (o.screenshot) {
       // the verdict, the warning and the key check at the top of the picture
@@ -317,6 +341,20 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
       );
     },
   );
+});
+
+describe.skipIf(!BUILT)("rwa-attest verify-page", () => {
+  it("refuses an instance that is not a pool attestation circuit, and needs --out", async () => {
+    const wrong = await cli("verify-page", "--out", join(tmp, "x.html"), "--instance", "example-multiplier");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe(
+      "rwa-attest: verify-page: example-multiplier is not a pool attestation circuit\n",
+    );
+    expect(existsSync(join(tmp, "x.html"))).toBe(false);
+    const noOut = await cli("verify-page");
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/required option '--out <file>'/);
+  });
 });
 
 describe.skipIf(!RUN)("the auditor's page in chromium", () => {
@@ -427,6 +465,8 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     const url = pathToFileURL(standaloneFile).href;
     const v = await check(url, { json: jsonA, rpc: rpcUrl, screenshot: "verify-file.png" });
     expect(v.errors).toEqual([]);
+    // nothing but the file itself (and its blob: workers) and the chain: the service is not asked
+    expect(v.origins.filter((o) => o !== "null")).toEqual([new URL(rpcUrl).origin]);
     expect(v.problems).toEqual([]);
     expect(v.verdictClass).toBe("warning");
     expect(v.chainClass).toBe("valid");
