@@ -28,7 +28,9 @@ import { instanceKey } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { chainKeyDeclarations, CHAIN_KEY_DTS } from "../../verifier-api/web/declarations.ts";
 import {
+  checkKeyOnChain,
   circuitId,
+  jsonRpc,
   keccak256,
   keyConstantsOfCode,
   keyCoordinates,
@@ -68,6 +70,8 @@ let browser: Browser | undefined;
 let jsonA = "";
 let jsonB = "";
 let standaloneFile = "";
+/** A registry with no verifier registered. */
+let emptyRegistry = "";
 const tmp = mkdtempSync(join(tmpdir(), "rwa-web-page-"));
 
 async function startAnvil(): Promise<string> {
@@ -149,6 +153,7 @@ beforeAll(async () => {
   const forged = await signer.sendTransaction({ data: constantsThenTrue(keyCoordinates(genuine as never)) });
   const forgedAddress = (await forged.wait())!.contractAddress!;
   await (await registryB.getFunction("addVerifier")(deployCircuitId(INSTANCE), 2, forgedAddress)).wait();
+  emptyRegistry = await (await deployRegistry(signer)).getAddress();
   jsonA = await attestFor(await registryA.getAddress(), 23);
   jsonB = await attestFor(await registryB.getAddress(), 24);
 
@@ -341,6 +346,61 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
       );
     },
   );
+});
+
+describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 'Verification key')", () => {
+  const args = async (over: Record<string, unknown>): Promise<Parameters<typeof checkKeyOnChain>[0]> => {
+    const a = JSON.parse(jsonA) as Json;
+    const { vkey, hash } = await instanceKey(INSTANCE);
+    return {
+      rpc: jsonRpc(rpcUrl),
+      chainId: a.chainId,
+      registry: a.registry,
+      instance: INSTANCE,
+      vkey: vkey as never,
+      vkeyHash: hash,
+      chunks: a.chunks,
+      sha256: async (d) => new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d))),
+      ...over,
+    };
+  };
+
+  it("names the chain, the registry and the instance when it cannot confirm the key", async () => {
+    const a = JSON.parse(jsonA) as Json;
+    expect(await checkKeyOnChain(await args({ chainId: "1" }))).toMatchObject({
+      status: "error",
+      message: "the endpoint is chain 31337, the attestation is for chain 1",
+    });
+    const nowhere = "0x" + "12".repeat(20);
+    expect(await checkKeyOnChain(await args({ registry: nowhere }))).toMatchObject({
+      status: "error",
+      message: `no contract at the registry address ${nowhere} on chain 31337`,
+    });
+    expect(await checkKeyOnChain(await args({ registry: emptyRegistry }))).toMatchObject({
+      status: "error",
+      message: `the registry at ${emptyRegistry} on chain 31337 has no verifier for ${INSTANCE}`,
+    });
+    const r = await checkKeyOnChain(await args({}));
+    expect(r.status).toBe("match");
+    expect(r.verifiers).toEqual([
+      expect.objectContaining({
+        version: 1,
+        retired: false,
+        missing: 0,
+        extra: 0,
+        acceptsProofs: true,
+        refusesTampered: true,
+      }),
+    ]);
+    // a proof the verifier refuses (a changed signal) is not confirmed
+    const changed = JSON.parse(JSON.stringify(a.chunks));
+    changed[0].publicSignals[5] = String(BigInt(changed[0].publicSignals[5]) + 1n);
+    const refused = await checkKeyOnChain(await args({ chunks: changed }));
+    expect(refused.status).toBe("mismatch");
+    expect(refused.message).toMatch(
+      /version 1 at 0x[0-9a-f]{40} embeds constants 0x[0-9a-f]{64}, refuses these proofs$/,
+    );
+  });
 });
 
 describe.skipIf(!BUILT)("rwa-attest verify-page", () => {
