@@ -99,6 +99,7 @@ export function standalonePage(keys: Record<string, EmbeddedKey>): string {
     html = html.replace(pattern, () => text);
   };
   replace(/ *<meta name="rwa-poseidon-lite"[^>]*>\n/, "");
+  replace(/\(fetched\s+from this service's catalogue\)/, "(embedded in this file)");
   replace(/<link rel="stylesheet"[^>]*>/, `<style>${css}</style>`);
   replace(/ *<link rel="modulepreload"[^>]*>\n/g, "");
   replace(/<script src="\{\{snarkjs\}\}" defer><\/script>/, `<script>${snarkjsScript}</script>`);
