@@ -14,6 +14,7 @@ import { registerProve } from "./commands/prove.ts";
 import { registerSetup } from "./commands/setup.ts";
 import { registerTape } from "./commands/tape.ts";
 import { registerVerify } from "./commands/verify.ts";
+import { registerVerifyPage } from "./commands/verify-page.ts";
 import { CliError, EXIT } from "./io.ts";
 
 export function createProgram(): Command {
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerTape(program);
   registerProve(program);
   registerVerify(program);
+  registerVerifyPage(program);
   registerAnalyze(program);
   registerSetup(program);
   registerChain(program);

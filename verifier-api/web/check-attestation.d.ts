@@ -80,6 +80,48 @@ export function registryKeyHash(
  * @returns {Promise<CheckResult>}
  */
 export function checkAttestation(att: unknown, deps: CheckDeps): Promise<CheckResult>;
+/**
+ * The attestation inside what an auditor may have: the attestation itself, or the API's response to
+ * `GET /v1/attestations/{id}` (`{id, poolId, …, data: <attestation>}`). Anything else is returned as it is
+ * (and refused by `checkAttestation`).
+ * @param {unknown} value
+ * @returns {{ attestation: unknown, envelope: Record<string, unknown> | null }}
+ */
+export function unwrapAttestation(value: unknown): {
+  attestation: unknown;
+  envelope: Record<string, unknown> | null;
+};
+/**
+ * An amount of minor units as major units with `decimals` places and thousands separators, then the
+ * currency: formatAmount(123456789n, 2, "USD") is "1,234,567.89 USD". Null for what is not an amount.
+ * @param {unknown} minor
+ * @param {number} [decimals]
+ * @param {string} [currency]
+ */
+export function formatAmount(minor: unknown, decimals?: number, currency?: string): string | null;
+/**
+ * A day number (days since 1970-01-01, as asOfDate) as an ISO date: formatDay(20400) is "2025-11-08".
+ * @param {unknown} day
+ */
+export function formatDay(day: unknown): string | null;
+/**
+ * Each breach bit with its name, the covenant it stands for with the policy's threshold (when the policy's
+ * parameters are known), and whether it is set: what the page lists under the figures.
+ * @param {number} bits
+ * @param {unknown} policy  The attestation's `policy` (parameters by name), or undefined.
+ * @param {(minor: unknown) => string} [amount]  How to show minPoolBalance.
+ * @returns {{ bit: number, name: string, covenant: string, set: boolean }[]}
+ */
+export function describeBreaches(
+  bits: number,
+  policy: unknown,
+  amount?: (minor: unknown) => string,
+): {
+  bit: number;
+  name: string;
+  covenant: string;
+  set: boolean;
+}[];
 /** The public signals of a PoolAttestation chunk proof, in order (circuits/circuits.json, docs/INTERFACES.md). */
 export const POOL_SIGNALS: readonly string[];
 /** Breach bits decided loan by loan (OR-ed across chunks): minCreditScore, maxDaysPastDue, maxLtv. */
@@ -92,6 +134,8 @@ export const POLICY_PARAMS: readonly (readonly [string, bigint])[];
 /** The verdict's warning for development keys (the same text as prover/prove/key.ts). */
 export const DEVELOPMENT_KEY_WARNING: string;
 export const NOTE_KEY: string;
+/** The figures that are amounts of the tape's currency (minor units); the others are counts and scores. */
+export const AMOUNT_FIGURES: readonly string[];
 export type Groth16Proof = {
   pi_a: string[];
   pi_b: string[][];

@@ -690,3 +690,105 @@ export async function checkAttestation(att, deps) {
     notes,
   };
 }
+
+/**
+ * The attestation inside what an auditor may have: the attestation itself, or the API's response to
+ * `GET /v1/attestations/{id}` (`{id, poolId, …, data: <attestation>}`). Anything else is returned as it is
+ * (and refused by `checkAttestation`).
+ * @param {unknown} value
+ * @returns {{ attestation: unknown, envelope: Record<string, unknown> | null }}
+ */
+export function unwrapAttestation(value) {
+  if (
+    isObject(value) &&
+    !Array.isArray(value.chunks) &&
+    isObject(value.data) &&
+    Array.isArray(value.data.chunks)
+  )
+    return { attestation: value.data, envelope: value };
+  return { attestation: value, envelope: null };
+}
+
+/**
+ * An amount of minor units as major units with `decimals` places and thousands separators, then the
+ * currency: formatAmount(123456789n, 2, "USD") is "1,234,567.89 USD". Null for what is not an amount.
+ * @param {unknown} minor
+ * @param {number} [decimals]
+ * @param {string} [currency]
+ */
+export function formatAmount(minor, decimals = 2, currency = "") {
+  const v = toBig(minor);
+  if (v === null || !Number.isSafeInteger(decimals) || decimals < 0 || decimals > 18) return null;
+  const unit = 10n ** BigInt(decimals);
+  const whole = (v / unit).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const frac = decimals > 0 ? "." + (v % unit).toString().padStart(decimals, "0") : "";
+  return `${whole}${frac}${currency ? ` ${currency}` : ""}`;
+}
+
+/**
+ * A day number (days since 1970-01-01, as asOfDate) as an ISO date: formatDay(20400) is "2025-11-08".
+ * @param {unknown} day
+ */
+export function formatDay(day) {
+  if (!Number.isSafeInteger(day) || /** @type {number} */ (day) < 0 || /** @type {number} */ (day) > 65535)
+    return null;
+  return new Date(/** @type {number} */ (day) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The figures that are amounts of the tape's currency (minor units); the others are counts and scores. */
+export const AMOUNT_FIGURES = Object.freeze([
+  "outstanding",
+  "scheduled",
+  "collected",
+  "bucket30",
+  "bucket60",
+  "bucket90",
+  "defaulted",
+  "chargedOff",
+  "maxLoanBalance",
+]);
+
+/**
+ * Each breach bit with its name, the covenant it stands for with the policy's threshold (when the policy's
+ * parameters are known), and whether it is set: what the page lists under the figures.
+ * @param {number} bits
+ * @param {unknown} policy  The attestation's `policy` (parameters by name), or undefined.
+ * @param {(minor: unknown) => string} [amount]  How to show minPoolBalance.
+ * @returns {{ bit: number, name: string, covenant: string, set: boolean }[]}
+ */
+export function describeBreaches(bits, policy, amount = (v) => String(v)) {
+  /** @type {bigint[] | null} */
+  let p = null;
+  try {
+    p = policy === undefined ? null : policyParams(policy);
+  } catch {
+    p = null;
+  }
+  /** @param {number} i */
+  const at = (i) => (p === null ? null : /** @type {bigint} */ (p[i]));
+  /** @param {bigint | null} bps */
+  const pct = (bps) => (bps === null ? "the limit" : `${formatAmount(bps, 2)}%`);
+  /** @param {string} text @param {bigint | null} v */
+  const limit = (text, v) => (v === null ? `${text} (limit not known: no policy parameters)` : text);
+  const covenants = [
+    limit(`an active loan's credit score is below ${at(0) ?? "the minimum"}`, at(0)),
+    limit(`an active loan is more than ${at(1) ?? "the maximum"} days past due`, at(1)),
+    limit(
+      at(2) === 0n
+        ? "no LTV limit (maxLtvBps 0)"
+        : `an active secured loan's loan-to-value is above ${pct(at(2))}`,
+      at(2),
+    ),
+    limit(`loans 30+ days past due are above ${pct(at(3))} of the outstanding balance`, at(3)),
+    limit(`loans 60+ days past due are above ${pct(at(4))} of the outstanding balance`, at(4)),
+    limit(`loans 90+ days past due are above ${pct(at(5))} of the outstanding balance`, at(5)),
+    limit(`the largest loan is above ${pct(at(6))} of the outstanding balance`, at(6)),
+    limit(`the outstanding balance is below ${at(7) === null ? "the minimum" : amount(at(7))}`, at(7)),
+  ];
+  return BREACH_NAMES.map((name, bit) => ({
+    bit,
+    name,
+    covenant: /** @type {string} */ (covenants[bit]),
+    set: (bits & (1 << bit)) !== 0,
+  }));
+}

@@ -1,9 +1,9 @@
 /**
- * `check-attestation.d.ts` is generated from the JSDoc types of `check-attestation.js` (plain JavaScript for
- * the browser; the repository's tsconfig does not check .js files), so that TypeScript code importing the
- * checker is typed. Regenerate after changing the checker:
+ * `check-attestation.d.ts` and `chain-key.d.ts` are generated from the JSDoc types of `check-attestation.js`
+ * and `chain-key.js` (plain JavaScript for the browser; the repository's tsconfig does not check .js files),
+ * so that TypeScript code importing them is typed. Regenerate after changing the checker:
  *   node verifier-api/web/declarations.ts
- * test/api/web.test.ts fails when the file is stale, or when the checker or the page's script does not
+ * test/api/web.test.ts and test/web/page.test.ts fail when a file is stale, or when the checker or the page's script does not
  * type-check.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +15,8 @@ import ts from "typescript";
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CHECKER_JS = join(HERE, "check-attestation.js");
 export const CHECKER_DTS = join(HERE, "check-attestation.d.ts");
+export const CHAIN_KEY_JS = join(HERE, "chain-key.js");
+export const CHAIN_KEY_DTS = join(HERE, "chain-key.d.ts");
 /** The page's script: not exported from, but type-checked with the checker. */
 const PAGE_JS = join(HERE, "verify-page.js");
 
@@ -23,6 +25,15 @@ const PAGE_JS = join(HERE, "verify-page.js");
  * (strict, browser lib).
  */
 export async function checkerDeclarations(): Promise<string> {
+  return (await declarations()).checker;
+}
+
+/** The declarations of chain-key.js, formatted (as `checkerDeclarations`). */
+export async function chainKeyDeclarations(): Promise<string> {
+  return (await declarations()).chainKey;
+}
+
+async function declarations(): Promise<{ checker: string; chainKey: string }> {
   const options: ts.CompilerOptions = {
     allowJs: true,
     checkJs: true,
@@ -39,7 +50,7 @@ export async function checkerDeclarations(): Promise<string> {
     skipLibCheck: true,
     types: [],
   };
-  const program = ts.createProgram([CHECKER_JS, PAGE_JS], options);
+  const program = ts.createProgram([CHECKER_JS, CHAIN_KEY_JS, PAGE_JS], options);
   const errors = ts.getPreEmitDiagnostics(program);
   if (errors.length > 0) {
     throw new Error(
@@ -50,18 +61,29 @@ export async function checkerDeclarations(): Promise<string> {
       }),
     );
   }
-  let out: string | undefined;
-  program.emit(undefined, (name, text) => {
-    if (name.endsWith("check-attestation.d.ts")) out = text;
-  });
-  if (out === undefined) throw new Error("no declarations emitted");
-  const header =
-    "// Generated from check-attestation.js by `node verifier-api/web/declarations.ts`: do not edit.\n";
-  const config = await prettier.resolveConfig(CHECKER_DTS);
-  return prettier.format(header + out, { ...config, filepath: CHECKER_DTS });
+  const out = new Map<string, string>();
+  program.emit(undefined, (name, text) => out.set(name.replace(/^.*\//, ""), text));
+  const format = async (js: string, dts: string): Promise<string> => {
+    const name = dts.replace(/^.*\//, "");
+    const text = out.get(name);
+    if (text === undefined) throw new Error(`no declarations emitted for ${name}`);
+    const header = `// Generated from ${js} by \`node verifier-api/web/declarations.ts\`: do not edit.\n`;
+    const config = await prettier.resolveConfig(dts);
+    return prettier.format(header + text, { ...config, filepath: dts });
+  };
+  return {
+    checker: await format("check-attestation.js", CHECKER_DTS),
+    chainKey: await format("chain-key.js", CHAIN_KEY_DTS),
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(CHECKER_DTS, await checkerDeclarations());
-  console.log(`wrote ${CHECKER_DTS} (${readFileSync(CHECKER_DTS, "utf8").length} characters)`);
+  const d = await declarations();
+  for (const [file, text] of [
+    [CHECKER_DTS, d.checker],
+    [CHAIN_KEY_DTS, d.chainKey],
+  ] as const) {
+    writeFileSync(file, text);
+    console.log(`wrote ${file} (${readFileSync(file, "utf8").length} characters)`);
+  }
 }

@@ -8,7 +8,13 @@
  * Third-party assets are served under their package version, cached for a year as immutable; the page's own
  * files are revalidated (ETag). Every response here carries a strict Content-Security-Policy: scripts and
  * styles from this origin only, WebAssembly allowed (snarkjs's curve arithmetic), workers from blob: URLs
- * (snarkjs's thread pool), fetches to this origin only.
+ * (snarkjs's thread pool). Fetches may go to this origin, to any https: origin and to plain http: on the
+ * auditor's own machine (localhost, 127.0.0.1): the page checks the verification key against a JSON-RPC
+ * endpoint the auditor types (and may fetch an attestation by URL), and a CSP cannot name an origin typed
+ * after the page loaded. That widening leaks nothing the auditor did not choose to send: scripts still come
+ * only from this origin, so no injected script runs to use it.
+ *
+ * The same files make the self-contained page of `rwa-attest verify-page` (standalone.ts).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -22,11 +28,14 @@ import { ApiError } from "../errors.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Where the page may send JSON-RPC calls (and fetch attestations by URL): see the header. */
+export const CHAIN_ENDPOINT_SOURCES = "https: http://localhost:* http://127.0.0.1:*";
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self' blob:",
-  "connect-src 'self'",
+  `connect-src 'self' ${CHAIN_ENDPOINT_SOURCES}`,
   "style-src 'self'",
   "img-src 'self'",
   "base-uri 'none'",
@@ -58,7 +67,7 @@ function asset(body: Buffer | string, type: string, cacheControl: string): Asset
   return { body: buf, type, etag, cacheControl };
 }
 
-function packageDir(name: string, file: string): { dir: string; version: string } {
+export function packageDir(name: string, file: string): { dir: string; version: string } {
   const dir = join(REPO_ROOT, "node_modules", name);
   const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string })
     .version;
@@ -151,6 +160,7 @@ export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
       ),
     ],
     ["check-attestation.js", asset(own("check-attestation.js"), JS, REVALIDATE)],
+    ["chain-key.js", asset(own("chain-key.js"), JS, REVALIDATE)],
     ["verify-page.js", asset(own("verify-page.js"), JS, REVALIDATE)],
     ["verify.css", asset(own("verify.css"), "text/css; charset=utf-8", REVALIDATE)],
   ]);
@@ -186,8 +196,11 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["web page"],
         summary: "Web page (HTML, not an API): verify an attestation in the browser",
         description:
-          "Paste or choose an attestation JSON; the page fetches the instance's verification key from " +
-          "GET /v1/catalogue/{name} and checks every chunk proof, the key hash and the figures in the browser.",
+          "Paste, choose or give the URL of an attestation JSON (or of GET /v1/attestations/{id}); the page " +
+          "fetches the instance's verification key from GET /v1/catalogue/{name}, checks every chunk proof, " +
+          "the key hash and the figures in the browser, and, given a JSON-RPC endpoint, checks the key against " +
+          "the verifier the attestation's registry has registered. `rwa-attest verify-page` writes the same " +
+          "page as one self-contained file.",
         security: [],
         response: {
           200: {

@@ -1,12 +1,27 @@
 // @ts-check
 /**
- * The page at GET /verify: reads an attestation (pasted or from a file), fetches the instance's verification
- * key from the catalogue, runs `checkAttestation` with snarkjs (the browser bundle, a global) and poseidon-lite
- * (served as an ES module, URL in <meta name="rwa-poseidon-lite">), and shows the verdict, each problem, each
- * chunk and the figures derived from the proofs. Proofs made with development keys (so marked by the
- * attestation or the catalogue) never show a plain "Valid": the verdict says development keys and why.
+ * The page at GET /verify (and the self-contained file of `rwa-attest verify-page`): reads an attestation
+ * (pasted, from a file, or from a URL; the attestation itself or the API's `{…, data: attestation}`), gets the
+ * instance's verification key (from the service's catalogue, or from the keys embedded in a self-contained
+ * page: <script type="application/json" id="rwa-keys">), runs `checkAttestation` with snarkjs (the browser
+ * bundle, a global) and poseidon-lite (an ES module, URL in <meta name="rwa-poseidon-lite">, or the global
+ * `rwaPoseidonLite` in a self-contained page), checks the key against the verifier registered on chain when
+ * given a JSON-RPC endpoint (chain-key.js), and shows the verdict, each problem, each chunk, the figures
+ * derived from the proofs (amounts in the tape's currency, dates as dates) and each breach bit by name with
+ * the policy's threshold. Proofs made with development keys (so marked by the attestation or the key's
+ * source) never show a plain "Valid"; neither does a key taken on trust, and a key that is not the one the
+ * on-chain verifier embeds is a red verdict naming both.
  */
-import { checkAttestation } from "./check-attestation.js";
+import {
+  AMOUNT_FIGURES,
+  NOTE_KEY,
+  checkAttestation,
+  describeBreaches,
+  formatAmount,
+  formatDay,
+  unwrapAttestation,
+} from "./check-attestation.js";
+import { checkKeyOnChain, jsonRpc } from "./chain-key.js";
 
 /** @typedef {import("./check-attestation.js").CheckResult} CheckResult */
 /** @typedef {import("./check-attestation.js").VerificationKey} VerificationKey */
@@ -41,6 +56,58 @@ const figuresBody = $("#figures tbody", HTMLTableSectionElement);
 const notesList = $("#notes", HTMLUListElement);
 const warningsBox = $("#warnings-box", HTMLDivElement);
 const warningsList = $("#warnings", HTMLUListElement);
+const urlInput = $("#url", HTMLInputElement);
+const apiKeyInput = $("#apikey", HTMLInputElement);
+const rpcInput = $("#rpc", HTMLInputElement);
+const endpointsInput = $("#endpoints", HTMLTextAreaElement);
+const currencyInput = $("#currency", HTMLInputElement);
+const decimalsInput = $("#decimals", HTMLInputElement);
+const chainText = $("#chain", HTMLParagraphElement);
+const breachesBody = $("#breaches tbody", HTMLTableSectionElement);
+
+/** Public endpoints by chain id, the page's default list (the auditor edits it; kept in localStorage). */
+const DEFAULT_ENDPOINTS = {
+  1: "https://ethereum-rpc.publicnode.com",
+  11155111: "https://ethereum-sepolia-rpc.publicnode.com",
+  31337: "http://127.0.0.1:8545",
+};
+const ENDPOINTS_STORAGE = "rwa-attest.endpoints";
+
+/** @returns {Storage | null} */
+function storage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // file:// pages may have none
+  }
+}
+endpointsInput.value = storage()?.getItem(ENDPOINTS_STORAGE) ?? JSON.stringify(DEFAULT_ENDPOINTS, null, 2);
+endpointsInput.addEventListener("change", () => storage()?.setItem(ENDPOINTS_STORAGE, endpointsInput.value));
+
+/**
+ * The endpoint to check the key with: the typed one, else the known one for the chain id; null when none.
+ * @param {unknown} chainId
+ */
+function endpointFor(chainId) {
+  if (rpcInput.value.trim()) return rpcInput.value.trim();
+  try {
+    const known = JSON.parse(endpointsInput.value);
+    const url = known?.[String(chainId)];
+    return typeof url === "string" && url ? url : null;
+  } catch {
+    throw new Error("the known endpoints are not JSON (an object of chain id to URL)");
+  }
+}
+
+/** Keys embedded in a self-contained page: {instance: {vkey, development}}; null in the served page. */
+const embeddedKeys = (() => {
+  const node = document.getElementById("rwa-keys");
+  return node
+    ? /** @type {Record<string, { vkey?: VerificationKey, development?: boolean }>} */ (
+        JSON.parse(node.textContent ?? "{}")
+      )
+    : null;
+})();
 
 /** @type {Promise<(inputs: bigint[]) => bigint> | undefined} */
 let poseidonLoaded;
@@ -48,11 +115,12 @@ let poseidonLoaded;
 /** poseidon-lite's Poseidon of three inputs (key hashes) and nine (policy hashes), loaded once. */
 function loadPoseidon() {
   poseidonLoaded ??= (async () => {
-    const url = $('meta[name="rwa-poseidon-lite"]', HTMLMetaElement).content;
+    /** @type {{ poseidon3: (inputs: bigint[]) => bigint, poseidon9: (inputs: bigint[]) => bigint }} */
     const mod =
-      /** @type {{ poseidon3: (inputs: bigint[]) => bigint, poseidon9: (inputs: bigint[]) => bigint }} */ (
-        await import(new URL(url, document.baseURI).href)
-      );
+      /** @type {any} */ (globalThis).rwaPoseidonLite ??
+      (await import(
+        new URL($('meta[name="rwa-poseidon-lite"]', HTMLMetaElement).content, document.baseURI).href
+      ));
     return (inputs) => {
       if (inputs.length === 3) return mod.poseidon3(inputs);
       if (inputs.length === 9) return mod.poseidon9(inputs);
@@ -80,6 +148,12 @@ function catalogueEntry(instance) {
   let entry = catalogue.get(instance);
   if (!entry) {
     entry = (async () => {
+      if (embeddedKeys) {
+        const e = embeddedKeys[instance];
+        if (!e)
+          throw new Error(`this page embeds no key for it (it has ${Object.keys(embeddedKeys).join(", ")})`);
+        return e;
+      }
       const res = await fetch(new URL(`v1/catalogue/${encodeURIComponent(instance)}`, document.baseURI));
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.detail ?? `the catalogue answered ${res.status}`);
@@ -127,19 +201,28 @@ const show = (v) =>
   v === undefined ? "—" : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 
 function clear() {
-  for (const node of [problemsList, warningsList, summaryList, chunksBody, figuresBody, notesList])
+  for (const node of [
+    problemsList,
+    warningsList,
+    summaryList,
+    chunksBody,
+    figuresBody,
+    breachesBody,
+    notesList,
+  ])
     node.replaceChildren();
+  chainText.textContent = "";
+  chainText.className = "";
   catalogue.clear();
 }
 
 /**
- * @param {boolean} valid
+ * @param {"valid" | "invalid" | "warning"} kind
  * @param {string} text
- * @param {boolean} [warn]  Valid proofs that prove nothing on a real chain (development keys).
  */
-function setVerdict(valid, text, warn = false) {
+function setVerdict(kind, text) {
   verdict.textContent = text;
-  verdict.className = !valid ? "invalid" : warn ? "warning" : "valid";
+  verdict.className = kind;
 }
 
 /** @param {string[]} warnings */
@@ -154,48 +237,68 @@ function showProblems(problems) {
   for (const p of problems) problemsList.append(el("li", p));
 }
 
+/** How amounts are shown: the currency and decimals of the form (the attestation's when it names them). */
+function amountFormat() {
+  const decimals = Number(decimalsInput.value);
+  const currency = currencyInput.value.trim();
+  /** @param {unknown} v */
+  return (v) => formatAmount(v, Number.isSafeInteger(decimals) ? decimals : 2, currency) ?? show(v);
+}
+
+/**
+ * What the key check says: how the verdict reads and the sentence under "Verification key".
+ * @typedef {{ status: "match" | "mismatch" | "error" | "trust", message: string }} KeyStatus
+ */
+
 /**
  * @param {Record<string, unknown>} att
  * @param {CheckResult} r
+ * @param {KeyStatus} key
  */
-function render(att, r) {
+function render(att, r, key) {
+  const problems = [...r.problems];
+  if (key.status === "mismatch" || key.status === "error") problems.push(`verification key: ${key.message}`);
+  const valid = problems.length === 0;
   setVerdict(
-    r.valid,
-    !r.valid
-      ? `Not valid: ${r.problems.length} problem(s)`
+    !valid ? "invalid" : r.development || key.status === "trust" ? "warning" : "valid",
+    !valid
+      ? `Not valid: ${problems.length} problem(s)`
       : r.development
         ? "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain"
-        : "Valid: every check passed",
-    r.development,
+        : key.status === "trust"
+          ? "Valid proofs, with a verification key taken on trust (not checked against the chain)"
+          : "Valid: every check passed, the key is the on-chain verifier's",
   );
   showWarnings(r.warnings);
-  showProblems(r.problems);
-  for (const k of [
-    "instance",
-    "poolId",
-    "period",
-    "asOfDate",
-    "chainId",
-    "registry",
-    "root",
-    "policyHash",
-    "publicKey",
-    "keyHash",
-    "chunkCount",
-    "loanCount",
-    "policy",
-    "verificationKey",
-  ]) {
-    summaryList.append(el("dt", k), el("dd", show(att[k])));
-  }
-  summaryList.append(
-    el("dt", "key the proofs were checked with"),
-    el("dd", `${r.vkeyHash ?? "hash not available"}${r.development ? " (development key)" : ""}`),
-  );
+  showProblems(problems);
+  chainText.textContent = key.message;
+  chainText.className = key.status === "match" ? "valid" : key.status === "trust" ? "warning" : "invalid";
+  const amount = amountFormat();
+  /** @type {[string, string][]} */
+  const rows = [
+    ["instance", show(att.instance)],
+    ["poolId", show(att.poolId)],
+    ["period", show(att.period)],
+    ["as of", `${formatDay(att.asOfDate) ?? "not a date"} (day ${show(att.asOfDate)})`],
+    ["chainId", show(att.chainId)],
+    ["registry", show(att.registry)],
+    ["root", show(att.root)],
+    ["policyHash", show(att.policyHash)],
+    ["publicKey", show(att.publicKey)],
+    ["keyHash", show(att.keyHash)],
+    ["chunkCount", show(att.chunkCount)],
+    ["loanCount (committed, whole tape)", show(att.loanCount)],
+    ["verificationKey (as the attestation names it)", show(att.verificationKey)],
+    [
+      "key the proofs were checked with",
+      `${r.vkeyHash ?? "hash not available"}${r.development ? " (development key)" : ""}`,
+    ],
+  ];
+  for (const [k, v] of rows) summaryList.append(el("dt", k), el("dd", v));
   for (const c of r.chunks) {
     const tr = document.createElement("tr");
     const pool = c.pool
-      ? `pool ${c.pool.poolId}, period ${c.pool.period}, day ${c.pool.asOfDate}, ${c.pool.chunkIndex}/${c.pool.chunkCount}, ${c.pool.loanCount} loans`
+      ? `pool ${c.pool.poolId}, period ${c.pool.period}, ${formatDay(c.pool.asOfDate)}, ${c.pool.chunkIndex}/${c.pool.chunkCount}, ${c.pool.loanCount} loans`
       : "—";
     tr.append(
       el("td", String(c.position)),
@@ -209,6 +312,13 @@ function render(att, r) {
   const claimed = /** @type {Record<string, unknown>} */ (
     typeof att.figures === "object" && att.figures !== null ? att.figures : {}
   );
+  /** @param {string} k @param {unknown} v */
+  const fmt = (k, v) =>
+    AMOUNT_FIGURES.includes(k)
+      ? amount(v)
+      : k === "breaches" && typeof v === "number"
+        ? `${v} (0b${v.toString(2).padStart(8, "0")})`
+        : show(v);
   if (r.figures) {
     for (const [k, v] of Object.entries(r.figures)) {
       const c = claimed[k];
@@ -220,12 +330,23 @@ function render(att, r) {
       const tr = document.createElement("tr");
       tr.append(
         el("th", partial ? "breaches (loan-level bits 0-2 only: no policy parameters)" : k),
-        el("td", String(v), "num"),
-        el("td", show(c), "num"),
+        el("td", fmt(k, v), "num"),
+        el("td", fmt(k, c), "num"),
         el("td", agrees ? "yes" : "no", agrees ? "valid" : "invalid"),
       );
       tr.firstElementChild?.setAttribute("scope", "row");
       figuresBody.append(tr);
+    }
+    for (const b of describeBreaches(r.figures.breaches, att.policy, amount)) {
+      if (r.breachMask !== 255 && b.bit > 2) continue;
+      const tr = document.createElement("tr");
+      tr.append(
+        el("th", `${b.bit} ${b.name}`),
+        el("td", b.covenant),
+        el("td", b.set ? "BREACHED" : "no", b.set ? "invalid" : "valid"),
+      );
+      tr.firstElementChild?.setAttribute("scope", "row");
+      breachesBody.append(tr);
     }
   } else {
     const tr = document.createElement("tr");
@@ -237,7 +358,36 @@ function render(att, r) {
     tr.append(td);
     figuresBody.append(tr);
   }
-  for (const n of r.notes) notesList.append(el("li", n));
+  for (const n of r.notes) if (n !== NOTE_KEY || key.status !== "match") notesList.append(el("li", n));
+  notesList.append(
+    el(
+      "li",
+      "Amounts are shown in the currency and decimals chosen above: the proofs carry minor units, not the currency.",
+    ),
+  );
+}
+
+/**
+ * The JSON to check: the text box, else the URL (with the API key only when the URL is this page's service).
+ * @returns {Promise<unknown>}
+ */
+async function readInput() {
+  if (textarea.value.trim() !== "" || urlInput.value.trim() === "") return JSON.parse(textarea.value);
+  const url = new URL(urlInput.value.trim(), document.baseURI);
+  /** @type {Record<string, string>} */
+  const headers = { accept: "application/json" };
+  if (apiKeyInput.value && url.origin === location.origin && location.protocol.startsWith("http"))
+    headers.authorization = `Bearer ${apiKeyInput.value}`;
+  status.textContent = `Fetching ${url.href}…`;
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url.href} answered ${res.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text);
+}
+
+/** WebCrypto SHA-256 (the page needs a secure context: https, localhost or a file). */
+async function sha256(/** @type {Uint8Array} */ d) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d)));
 }
 
 async function verify() {
@@ -249,15 +399,19 @@ async function verify() {
   const started = performance.now();
   try {
     /** @type {unknown} */
-    let att;
+    let input;
     try {
-      att = JSON.parse(textarea.value);
+      input = await readInput();
     } catch (err) {
-      setVerdict(false, "Not valid: not JSON");
-      showProblems([`not JSON: ${err instanceof Error ? err.message : String(err)}`]);
-      status.textContent = "The text is not JSON.";
+      setVerdict("invalid", "Not valid: could not read the attestation");
+      showProblems([err instanceof Error ? err.message : String(err)]);
+      status.textContent = "The attestation could not be read.";
       return;
     }
+    const { attestation: att, envelope } = unwrapAttestation(input);
+    const a = /** @type {Record<string, unknown>} */ (att ?? {});
+    if (typeof a.currency === "string") currencyInput.value = a.currency;
+    if (Number.isSafeInteger(a.decimals)) decimalsInput.value = String(a.decimals);
     status.textContent = "Loading the cryptography…";
     const poseidon = await loadPoseidon();
     const groth16Verify = snarkjs().groth16.verify;
@@ -278,12 +432,53 @@ async function verify() {
                 : "Done.";
       },
     });
+    /** @type {KeyStatus} */
+    let key = {
+      status: "trust",
+      message: `Not checked against the chain (no JSON-RPC endpoint): the verification key was taken on trust from ${embeddedKeys ? "this file" : "the service that served this page"}. Its hash is ${r.vkeyHash ?? "not available"}; compare it out of band.`,
+    };
+    const endpoint = r.chunks.length > 0 && typeof a.instance === "string" ? endpointFor(a.chainId) : null;
+    if (endpoint !== null) {
+      status.textContent = `Checking the verification key against ${endpoint}…`;
+      try {
+        const vkey = await fetchVkey(/** @type {string} */ (a.instance));
+        const verified = r.chunks
+          .filter((c) => c.proofValid)
+          .map(
+            (c) =>
+              /** @type {{ proof: any, publicSignals: string[] }} */ (
+                /** @type {unknown[]} */ (a.chunks)[c.position]
+              ),
+          );
+        const chain = await checkKeyOnChain({
+          rpc: jsonRpc(endpoint),
+          chainId: a.chainId,
+          registry: a.registry,
+          instance: /** @type {string} */ (a.instance),
+          vkey,
+          vkeyHash: r.vkeyHash,
+          chunks: verified,
+          sha256,
+        });
+        key = { status: chain.status, message: `${endpoint}: ${chain.message}` };
+      } catch (err) {
+        key = {
+          status: "error",
+          message: `${endpoint}: ${err instanceof Error ? err.message : String(err)}`,
+        };
+      }
+    }
     progress.value = 1;
-    render(/** @type {Record<string, unknown>} */ (att ?? {}), r);
+    render(a, r, key);
+    if (envelope)
+      summaryList.prepend(
+        el("dt", "read from"),
+        el("dd", `the API's response for attestation ${show(envelope.id)}`),
+      );
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    status.textContent = `${r.valid ? (r.development ? "Valid proofs, development keys" : "Valid") : "Not valid"}: checked ${r.chunks.length} chunk proof(s) in ${secs} s.`;
+    status.textContent = `${verdict.textContent}: checked ${r.chunks.length} chunk proof(s) in ${secs} s.`;
   } catch (err) {
-    setVerdict(false, "Could not verify");
+    setVerdict("invalid", "Could not verify");
     showProblems([err instanceof Error ? err.message : String(err)]);
     status.textContent = "The check could not run.";
   } finally {
