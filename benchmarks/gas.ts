@@ -173,10 +173,12 @@ await gasOf(w.as(a).getFunction("requestRedeem")(0, 10n ** 12n));
 await gasOf(w.as(b).getFunction("requestDeposit")(1, 1_000n * USD));
 // the month's attestations are dated after the epoch in which the requests were made began: the batches run
 await w.increaseTime(86_400n);
+const closeDay = await w.today();
 for (const id of [1n, ...pools.slice(0, 9)])
   await submit({
     poolId: id,
     period: 3n,
+    asOfDate: closeDay, // dated today, after the epoch in which the requests were made (the vault's lock)
     figures: healthyFigures(9_500_000_000n, { chargedOff: 10_000_000n }),
   });
 const batchesBefore = [

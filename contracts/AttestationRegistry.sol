@@ -586,6 +586,17 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     /// @inheritdoc IAttestationRegistry
     function attestation(uint64 poolId) external view returns (Attestation memory a) {
+        a = _record(poolId);
+        if (a.period != 0) a.loanCount = uint32(_history[poolId][(_pools[poolId].meta >> CURSOR_SHIFT) & 0x1ff] >> 192);
+    }
+
+    /// @inheritdoc IAttestationRegistry
+    function attestationFigures(uint64 poolId) external view returns (Attestation memory) {
+        return _record(poolId);
+    }
+
+    /// @dev The latest record of `poolId` from its slots, without the loan count (kept in the history ring).
+    function _record(uint64 poolId) private view returns (Attestation memory a) {
         PoolState storage p = _pools[poolId];
         uint256 meta = p.meta;
         if (_period(meta) == 0) return a;
@@ -597,7 +608,6 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         a.figA = p.figA & ~MARK;
         a.figB = p.figB & ~MARK;
         a.figC = meta & FIG_C_MASK;
-        a.loanCount = uint32(_history[poolId][(meta >> CURSOR_SHIFT) & 0x1ff] >> 192);
     }
 
     /// @inheritdoc IAttestationRegistry

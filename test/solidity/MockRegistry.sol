@@ -51,6 +51,10 @@ contract MockRegistry {
         return _att[poolId];
     }
 
+    function attestationFigures(uint64 poolId) external view returns (IAttestationRegistry.Attestation memory) {
+        return _att[poolId];
+    }
+
     function poolOriginator(uint64) external view returns (address) {
         return originator;
     }
