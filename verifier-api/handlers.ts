@@ -6,6 +6,7 @@
  */
 import { parseAttestation } from "../prover/attest.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../prover/commitment/keys.ts";
+import { scorePoolWord } from "../prover/model/index.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
 import type { LoanOpeningJson } from "../prover/audit.ts";
 import { randomFieldElement } from "../prover/commitment/encoding.ts";
@@ -308,16 +309,15 @@ export function scoresHandler(s: Services): JobHandler {
       throw asJobError(err);
     }
     if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
-    // Each chunk's root and pool word are the attestation's (signals 0 and 1 of both circuits); the score
-    // circuit's pool word has no loan count (docs/SCORES.md), so the words are compared below bit 144.
+    // Each chunk's root is the attestation's, and its pool word the attestation's score word (signals 0 and
+    // 1 of both circuits; the score word carries no loan count).
     const attChunks = (a.data as { chunks?: { chunkIndex: number; publicSignals: string[] }[] }).chunks ?? [];
-    const belowCount = (w: string | undefined): bigint => BigInt(w ?? "-1") & ((1n << 144n) - 1n);
     for (const p of r.chunks) {
       const pc = attChunks.find((x) => x.chunkIndex === p.chunkIndex);
       if (
         pc &&
         (pc.publicSignals[0] !== p.publicSignals[0] ||
-          belowCount(pc.publicSignals[1]) !== belowCount(p.publicSignals[1]))
+          String(scorePoolWord(BigInt(pc.publicSignals[1]!))) !== p.publicSignals[1])
       ) {
         throw new PermanentJobError(
           "attestation-mismatch",

@@ -220,6 +220,16 @@ export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): Figures
 }
 
 /**
+ * The score-backing circuit's `pool` word for the chunk whose pool attestation word is `poolWord`: the same
+ * word without its loan count (bits 144 and up). The score circuit proves coverage by its last chunk's
+ * empty-tree check, not by a count, and ScoreAttestations refuses a score word of 144 bits or more
+ * (docs/SCORES.md).
+ */
+export function scorePoolWord(poolWord: bigint): bigint {
+  return poolWord & ((1n << 144n) - 1n);
+}
+
+/**
  * The `pool` public signal: poolId 64 | period 32 << 64 | asOfDate 16 << 96 | chunkIndex 16 << 112 |
  * chunkCount 16 << 128 | loanCount 32 << 144 (176 bits, docs/INTERFACES.md).
  */

@@ -21,7 +21,7 @@ import {
 } from "../commitment/keys.ts";
 import { FIELD_P, getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.ts";
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
-import { packPoolWord } from "../model/index.ts";
+import { packPoolWord, scorePoolWord } from "../model/index.ts";
 import type { CircuitInput } from "../witness/index.ts";
 
 /** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
@@ -286,16 +286,16 @@ export async function buildScoreBackingInput(
   const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
   const signals: ScoreBackingSignals = {
     root: commitment.root,
-    pool: packPoolWord({
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkIndex,
-      chunkCount,
-      // the score circuit's pool word has no loan count (docs/SCORES.md): its last chunk proves the rest of
-      // the tree empty, and ScoreAttestations refuses a word of 144 bits or more
-      loanCount: 0,
-    }),
+    pool: scorePoolWord(
+      packPoolWord({
+        poolId: tape.poolId,
+        period: tape.period,
+        asOfDate: tape.asOfDate,
+        chunkIndex,
+        chunkCount,
+        loanCount: tape.loans.length,
+      }),
+    ),
     domain: domainWord(ctx.contract, ctx.chainId),
     providerKeyHash: await keyHash(ctx.providerPublicKey),
     modelId: BigInt(uint("batch.modelId", batch.modelId, MAX_MODEL_ID)),

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { domainWord, keyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { scorePoolWord } from "../../prover/model/index.ts";
 import { generateProviderKey, signScoreBatch } from "../../prover/scores/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
 import { batchToJson, scoreRequestFromJson, type ScoreRequestJson } from "../../verifier-api/scores.ts";
@@ -150,7 +151,7 @@ describe.skipIf(!BUILT)("provider-backed scores over HTTP", () => {
       // without the loan count, which the score circuit's pool word does not carry (docs/SCORES.md)
       expect(c.publicSignals).toEqual([
         pool.publicSignals[0],
-        String(BigInt(pool.publicSignals[1]!) & ((1n << 144n) - 1n)),
+        String(scorePoolWord(BigInt(pool.publicSignals[1]!))),
         domain,
         providerHash,
         "7",
