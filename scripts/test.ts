@@ -11,9 +11,9 @@
  * user created in the clone (a tour's work folder, a downloaded loan file); outside a git clone they look
  * at everything their ignore files allow.
  *
- * It ends with one plain line `tests: N passed, N failed, N skipped` that counts tests only (vitest's and the Solidity suite's); a
- * failed step (types, lint, format, build, a suite that did not load) is named on its own line just before,
- * `failed steps: …`, and the exit code is non-zero on any failure.
+ * It ends with one plain line `tests: N passed, N failed, N skipped` that counts tests only (vitest's and
+ * the Solidity suite's); a failed step (types, lint, format, build, a suite that did not load) is named on its
+ * own line just before, `failed steps: …`, and the exit code is non-zero on any failure.
  * Arguments after `--` go to vitest (e.g. `npm test -- test/tape`), which also skips the static checks and
  * the Solidity suite (`npm test -- test/solidity` runs only the Solidity suite).
  */
@@ -36,11 +36,25 @@ const formattable = tracked ?? ["."];
 const args = process.argv.slice(2);
 const focused = args.length > 0;
 
-function step(label: string, cmd: string, cmdArgs: string[]): boolean {
+/**
+ * Runs one step between `== label` lines that give its time. Its output goes straight to the terminal, or,
+ * with `judge`, is captured and handed to `judge`, which shows what it wants and says whether the step passed.
+ */
+function step(
+  label: string,
+  cmd: string,
+  cmdArgs: string[],
+  judge?: (output: string, status: number | null) => boolean,
+): boolean {
   const t0 = performance.now();
   process.stderr.write(`\n== ${label}\n`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: REPO_ROOT, stdio: "inherit" });
-  const ok = r.status === 0;
+  let ok: boolean;
+  if (judge) {
+    const r = spawnSync(cmd, cmdArgs, { cwd: REPO_ROOT, encoding: "utf8" });
+    ok = judge(`${r.stdout ?? ""}${r.stderr ?? ""}`, r.status);
+  } else {
+    ok = spawnSync(cmd, cmdArgs, { cwd: REPO_ROOT, stdio: "inherit" }).status === 0;
+  }
   process.stderr.write(
     `== ${label}: ${ok ? "ok" : "FAILED"} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
   );
@@ -60,7 +74,7 @@ if (!focused) {
 }
 if (!step("build", process.execPath, [join(REPO_ROOT, "scripts", "build.ts"), "--use", "test"])) {
   failures.push("build");
-  process.stderr.write(`\nfailed steps: ${failures.join(", ")}\n`);
+  process.stdout.write(`failed steps: ${failures.join(", ")}\n`);
   console.log("tests: 0 passed, 0 failed, 0 skipped");
   process.exit(1);
 }
@@ -94,28 +108,23 @@ if (!solidityOnly && existsSync(report)) {
 }
 // The Solidity property suite: its own runner, its counts added to the total.
 if (!focused || solidityOnly) {
-  const t0 = performance.now();
-  process.stderr.write("\n== solidity tests\n");
   // Hardhat's CLI on this process's Node (its shebang would pick whatever `node` is first on PATH)
   const cli = join(REPO_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const r = spawnSync(process.execPath, [cli, "test", "solidity"], { cwd: REPO_ROOT, encoding: "utf8" });
-  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-  process.stderr.write(
-    out
-      .split("\n")
-      .filter((l) => !/^\s*(Warning|-->|\||\d+ \|)/.test(l))
-      .join("\n"),
-  );
-  const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-  const solPassed = count(/(\d+) passing/);
-  const solFailed = count(/(\d+) failing/);
-  passed += solPassed;
-  failed += solFailed;
-  const ok = r.status === 0 && solFailed === 0 && solPassed > 0;
+  const ok = step("solidity tests", process.execPath, [cli, "test", "solidity"], (out, status) => {
+    process.stderr.write(
+      out
+        .split("\n")
+        .filter((l) => !/^\s*(Warning|-->|\||\d+ \|)/.test(l))
+        .join("\n"),
+    );
+    const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+    const solPassed = count(/(\d+) passing/);
+    const solFailed = count(/(\d+) failing/);
+    passed += solPassed;
+    failed += solFailed;
+    return status === 0 && solFailed === 0 && solPassed > 0;
+  });
   if (!ok) failures.push("solidity");
-  process.stderr.write(
-    `== solidity tests: ${ok ? "ok" : "FAILED"} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
-  );
 }
 
 // A failed static check, or a runner failing without a failed test (a suite that did not load), is a failed
