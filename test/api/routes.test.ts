@@ -678,6 +678,10 @@ describe("limits", () => {
       const r = await tight.inject({ url: "/v1/catalogue" });
       expectProblem(r, 503, "overloaded");
       expect(r.headers["retry-after"]).toBe("5");
+      // Readiness sheds too (balancers route elsewhere); liveness and metrics still answer.
+      expectProblem(await tight.inject({ url: "/ready" }), 503, "overloaded");
+      expect((await tight.inject({ url: "/health" })).statusCode).toBe(200);
+      expect((await tight.inject({ url: "/metrics" })).statusCode).toBe(200);
     } finally {
       await tight.close();
     }

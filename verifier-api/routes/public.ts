@@ -17,6 +17,13 @@ import {
 import { UnknownInstanceError } from "../verifier.ts";
 import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 
+/**
+ * Load shedding (under-pressure, app.ts) answers 503 to every route except liveness and metrics: a
+ * supervisor that restarts a process whose liveness probe fails would turn a busy server into a dead one,
+ * and the metrics are what shows the pressure. Readiness does shed, so balancers send work elsewhere.
+ */
+const notShed = { pressureHandler: () => undefined };
+
 export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
   const storeCheck = new Backoff(app.log, "the readiness check of the store");
@@ -24,7 +31,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/health",
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, ...notShed },
       schema: { tags: ["service"], summary: "Liveness", security: [], response: { 200: Health } },
     },
     async () => ({ status: "ok" }),
@@ -63,7 +70,10 @@ export const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     "/metrics",
-    { schema: { tags: ["service"], summary: "Prometheus metrics (text format)", security: [] } },
+    {
+      config: notShed,
+      schema: { tags: ["service"], summary: "Prometheus metrics (text format)", security: [] },
+    },
     async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await s.metrics.render()),
   );
 
