@@ -14,7 +14,8 @@ import {BorrowerScoreSignals as Sig} from "./generated/BorrowerScoreSignals.sol"
 /// registered provider scored them at least `minScore`, at most `maxAgeDays` ago, and that their loan is in a
 /// tape whose scores are provider-backed in ScoreAttestations: every chunk of the tape backed (`isBacked`), by
 /// the same provider and model as the borrower's report. One admission per borrower: a nullifier
-/// (Poseidon(borrowerSalt, scope)) is refused the second time. Public signals: root, providerKeyHash,
+/// (Poseidon(borrowerSecret, scope), a secret whose key is the leaf's borrower salt, so the score provider
+/// cannot compute it) is refused the second time. Public signals: root, providerKeyHash,
 /// modelId, threshold, minScoreDate, scope, nullifier, account.
 contract BorrowerGate {
     error Gate__WrongScope(uint256 scope, uint256 expected);

@@ -10,12 +10,14 @@ include "../lib/tree.circom";
 //
 // Proves that: (1) a loan of the borrower is in the tape whose root is `root`: its leaf
 // Poseidon(wA, wB, Poseidon(borrowerCommitment, hLoan)) with borrowerCommitment = Poseidon(borrowerRef,
-// borrowerSalt) sits at a (private) index of the height-6 arity-16 tape tree; (2) the provider key whose hash
-// is `providerKeyHash` signed the report Poseidon(REPORT_TAG, borrowerCommitment, score, modelId, scoreDate);
-// (3) that score is the loan's committed creditScore (bits 19-28 of wB) and score >= threshold; (4)
-// scoreDate >= minScoreDate; (5) nullifier = Poseidon(borrowerSalt, scope), so one borrower gives one
-// nullifier per scope and a verifier can refuse a second presentation. `account` (who may use the proof) is
-// bound by a dummy square. Nothing else is revealed.
+// borrowerSalt) sits at a (private) index of the height-6 arity-16 tape tree, and the borrower salt is the
+// borrower key Poseidon(KEY_TAG, borrowerSecret) of a secret the prover holds; (2) the provider key whose
+// hash is `providerKeyHash` signed the report Poseidon(REPORT_TAG, borrowerCommitment, score, modelId,
+// scoreDate); (3) that score is the loan's committed creditScore (bits 19-28 of wB) and score >= threshold;
+// (4) scoreDate >= minScoreDate; (5) nullifier = Poseidon(borrowerSecret, scope), so one borrower gives one
+// nullifier per scope and a verifier can refuse a second presentation. The provider is given the borrower
+// salt (the key) to open the commitment, never the secret: it cannot compute the nullifier (issue 14).
+// `account` (who may use the proof) is bound by a dummy square. Nothing else is revealed.
 //
 // Public inputs, in this order: root, providerKeyHash, modelId, threshold, minScoreDate, scope, nullifier,
 // account.
@@ -23,6 +25,8 @@ template BorrowerScore() {
     var TREE_HEIGHT = 6;
     // idToField("rwa-attest/score-report/v1"): 26 bytes.
     var REPORT_TAG = 26 * (1 << 248) + 0x7277612d6174746573742f73636f72652d7265706f72742f7631;
+    // idToField("rwa-attest/borrower-key/v1"): 26 bytes (BORROWER_KEY_TAG, prover/commitment/encoding.ts).
+    var KEY_TAG = 26 * (1 << 248) + 0x7277612d6174746573742f626f72726f7765722d6b65792f7631;
 
     signal input root;
     signal input providerKeyHash;
@@ -34,7 +38,7 @@ template BorrowerScore() {
     signal input account;
 
     signal input borrowerRef;     // idToField(borrowerRef)
-    signal input borrowerSalt;
+    signal input borrowerSecret;  // the borrower's secret; the leaf's borrower salt is its key
     signal input hLoan;
     signal input wA;
     signal input wB;
@@ -50,9 +54,12 @@ template BorrowerScore() {
     signal accountSquare <== account * account;
 
     // --- the loan and its place in the tape ---
+    component key = Poseidon(2);
+    key.inputs[0] <== KEY_TAG;
+    key.inputs[1] <== borrowerSecret;
     component bc = Poseidon(2);
     bc.inputs[0] <== borrowerRef;
-    bc.inputs[1] <== borrowerSalt;
+    bc.inputs[1] <== key.out;
     component hId = Poseidon(2);
     hId.inputs[0] <== bc.out;
     hId.inputs[1] <== hLoan;
@@ -116,7 +123,7 @@ template BorrowerScore() {
 
     // --- the nullifier of this scope ---
     component nf = Poseidon(2);
-    nf.inputs[0] <== borrowerSalt;
+    nf.inputs[0] <== borrowerSecret;
     nf.inputs[1] <== scope;
     nf.out === nullifier;
 }

@@ -1,12 +1,24 @@
 /**
- * Borrower-level score proofs (docs/SCORES.md): a borrower (or the originator on their behalf) proves "my
- * score from a registered provider is at least T, as of a date no older than D, and my loan is in tape root
- * R" with circuits/borrower/borrower_score.circom, revealing a per-scope nullifier and nothing else.
+ * Borrower-level score proofs (docs/SCORES.md): a borrower proves "my score from a registered provider is at
+ * least T, as of a date no older than D, and my loan is in tape root R" with
+ * circuits/borrower/borrower_score.circom, revealing a per-scope nullifier and nothing else. The proof needs
+ * the borrower's secret (whose key is the leaf's borrower salt) and the originator's opening of the loan
+ * (`openBorrowerLoan`); the nullifier Poseidon(secret, scope) is out of reach of anyone given only the key,
+ * such as the score provider.
  */
-import { idToField, type TapeCommitment } from "../commitment/encoding.ts";
+import {
+  borrowerCommitmentWith,
+  borrowerKeyWith,
+  encodeWithCommitment,
+  idToField,
+  openLoan,
+  randomFieldElement,
+  verifyOpening,
+  type LoanOpening,
+  type TapeCommitment,
+} from "../commitment/encoding.ts";
 import { keyHash, type AttestationSignature, type PublicKey } from "../commitment/keys.ts";
 import { FIELD_P, getEddsa, getPoseidon } from "../commitment/poseidon.ts";
-import { pathSiblings } from "../commitment/tree.ts";
 import {
   MAX_DAY,
   MAX_MODEL_ID,
@@ -74,9 +86,40 @@ export async function signScoreReport(key: ProviderKey, report: ScoreReport): Pr
   };
 }
 
-/** nullifier = Poseidon(borrowerSalt, scope): one per borrower and scope (e.g. a BorrowerGate's scope()). */
-export async function borrowerNullifier(borrowerSalt: bigint, scope: bigint): Promise<bigint> {
-  return (await getPoseidon())([field("borrowerSalt", borrowerSalt), field("scope", scope)]);
+/**
+ * A fresh borrower secret (the borrower's side, kept like a private key). The borrower gives its originator
+ * only `borrowerKey(secret)` (prover/commitment/encoding.ts), which becomes the borrower salt of its loans.
+ */
+export function generateBorrowerSecret(): bigint {
+  return randomFieldElement();
+}
+
+/**
+ * nullifier = Poseidon(borrowerSecret, scope): one per borrower and scope (e.g. a BorrowerGate's scope()),
+ * the same for every loan and tape whose borrower salt is the secret's key.
+ */
+export async function borrowerNullifier(borrowerSecret: bigint, scope: bigint): Promise<bigint> {
+  return (await getPoseidon())([field("borrowerSecret", borrowerSecret), field("scope", scope)]);
+}
+
+/**
+ * What the originator hands a borrower so that it can prove about one of its loans: the tape root, the loan's
+ * opening (record, borrower commitment, leaf salt, path) and the borrower reference the commitment hides. It
+ * holds no secret: the borrower adds its own.
+ */
+export interface BorrowerOpening {
+  root: bigint;
+  loan: LoanOpening;
+  borrowerRef: string;
+}
+
+/** Originator side: the opening of loan `index` for its borrower. */
+export function openBorrowerLoan(commitment: TapeCommitment, index: number): BorrowerOpening {
+  return {
+    root: commitment.root,
+    loan: openLoan(commitment, index),
+    borrowerRef: commitment.records[index]!.borrowerRef,
+  };
 }
 
 /** What the proof claims, and for whom. */
@@ -100,26 +143,45 @@ export interface BorrowerSignals {
   account: bigint;
 }
 
-/** The witness input of BorrowerScore() for loan `loanIndex` of a committed tape. */
+/**
+ * The witness input of BorrowerScore() for the opened loan and the borrower's secret. Refuses (TypeError) an
+ * opening that does not lead to its root and a secret whose key is not the loan's borrower salt.
+ */
 export async function buildBorrowerInput(
-  commitment: TapeCommitment,
-  loanIndex: number,
+  opening: BorrowerOpening,
+  borrowerSecret: bigint,
   report: SignedScoreReport,
   claim: BorrowerClaim,
 ): Promise<{ input: CircuitInput; publicSignals: BorrowerSignals }> {
-  uint("loanIndex", loanIndex, commitment.records.length - 1);
-  const e = commitment.encoded[loanIndex]!;
-  const record = commitment.records[loanIndex]!;
-  const borrowerSalt = commitment.salts.borrower[loanIndex]!;
+  const root = field("opening.root", opening.root);
+  const { loan } = opening;
+  if (!(await verifyOpening(root, loan)))
+    throw new TypeError("opening: the loan does not open to the root (record, salt or path)");
+  const poseidon = await getPoseidon();
+  const secret = field("borrowerSecret", borrowerSecret);
+  if (
+    borrowerCommitmentWith(poseidon, opening.borrowerRef, borrowerKeyWith(poseidon, secret)) !==
+    loan.borrowerCommitment
+  )
+    throw new TypeError(
+      "borrowerSecret: its key and the borrowerRef do not give the loan's borrower commitment",
+    );
+  const e = encodeWithCommitment(
+    poseidon,
+    loan.record,
+    loan.borrowerCommitment,
+    loan.leafSalt,
+    loan.asOfDate,
+  );
   if (!/^0x[0-9a-fA-F]{40}$/.test(claim.account)) throw new TypeError("claim.account: expected an address");
   const signals: BorrowerSignals = {
-    root: commitment.root,
+    root,
     providerKeyHash: await keyHash(report.providerPublicKey),
     modelId: BigInt(uint("report.modelId", report.modelId, MAX_MODEL_ID)),
     threshold: BigInt(uint("claim.threshold", claim.threshold, MAX_SCORE)),
     minScoreDate: BigInt(uint("claim.minScoreDate", claim.minScoreDate, MAX_DAY)),
     scope: field("claim.scope", claim.scope),
-    nullifier: await borrowerNullifier(borrowerSalt, claim.scope),
+    nullifier: await borrowerNullifier(secret, claim.scope),
     account: BigInt(claim.account),
   };
   const d = (v: bigint): string => v.toString(10);
@@ -132,13 +194,13 @@ export async function buildBorrowerInput(
     scope: d(signals.scope),
     nullifier: d(signals.nullifier),
     account: d(signals.account),
-    borrowerRef: d(idToField("borrowerRef", record.borrowerRef)),
-    borrowerSalt: d(borrowerSalt),
+    borrowerRef: d(idToField("borrowerRef", opening.borrowerRef)),
+    borrowerSecret: d(secret),
     hLoan: d(e.hLoan),
     wA: d(e.wA),
     wB: d(e.wB),
-    index: String(loanIndex),
-    siblings: pathSiblings(commitment.levels, 0, loanIndex).map((l) => l.map(d)),
+    index: String(loan.index),
+    siblings: loan.siblings.map((l) => l.map(d)),
     scoreDate: String(uint("report.scoreDate", report.scoreDate, MAX_DAY)),
     Ax: d(report.providerPublicKey[0]),
     Ay: d(report.providerPublicKey[1]),
@@ -151,11 +213,11 @@ export async function buildBorrowerInput(
 
 /** The SDK call: a Groth16 proof of the borrower claim (the built `borrower-score` instance). */
 export async function proveBorrowerScore(
-  commitment: TapeCommitment,
-  loanIndex: number,
+  opening: BorrowerOpening,
+  borrowerSecret: bigint,
   report: SignedScoreReport,
   claim: BorrowerClaim,
 ): Promise<InstanceProof & { signals: BorrowerSignals }> {
-  const { input, publicSignals } = await buildBorrowerInput(commitment, loanIndex, report, claim);
+  const { input, publicSignals } = await buildBorrowerInput(opening, borrowerSecret, report, claim);
   return { ...(await proveBuiltInstance(BORROWER_INSTANCE, input)), signals: publicSignals };
 }

@@ -8,6 +8,7 @@
  *   wA  = amount | scheduled << 48 | collected << 96 | collateral << 144 | headroom << 192
  *   wB  = daysPastDue | status << 16 | creditScore << 19 | dateSlack << 29
  *   wC  = maturityDate | interestRateBps << 16 | scoreDate << 32 | scoreProviderId << 48
+ *   borrowerSalt = borrowerKey = Poseidon(BORROWER_KEY_TAG, borrowerSecret)   (the secret stays with its holder)
  *   borrowerCommitment = Poseidon(idToField(borrowerRef), borrowerSalt)
  *   hLoan = Poseidon(idToField(loanId), wC, leafSalt)
  *   hId   = Poseidon(borrowerCommitment, hLoan)
@@ -31,9 +32,13 @@ import { idTextProblem } from "../tape/ids.ts";
 import { FIELD_P, getPoseidon, type PoseidonFn } from "./poseidon.ts";
 import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPath } from "./tree.ts";
 
-/** Domain-separation tags of the salts derived from an originator seed. */
+/**
+ * Domain-separation tags of the values derived from an originator seed: leaf salts (1) and borrower secrets
+ * (3). Tag 2 derived the borrower salt itself until issue 14 and is retired, never reused: a provider given
+ * such a salt in an opening must not hold a secret of today's derivation.
+ */
 export const SALT_TAG_LEAF = 1n;
-export const SALT_TAG_BORROWER = 2n;
+export const SALT_TAG_BORROWER_SECRET = 3n;
 
 /** The field elements of one loan. */
 export interface EncodedLoan {
@@ -47,7 +52,11 @@ export interface EncodedLoan {
   leaf: bigint;
 }
 
-/** Per-loan salts: `leaf[i]` hides loan i's fields, `borrower[i]` hides its borrower reference. */
+/**
+ * Per-loan salts: `leaf[i]` hides loan i's fields, `borrower[i]` hides its borrower reference and is the
+ * borrower's key (`borrowerKey(secret)`), so that only the holder of the secret can prove as that borrower
+ * and compute its nullifiers (docs/SCORES.md, "Borrower-level proofs").
+ */
 export interface TapeSalts {
   leaf: bigint[];
   borrower: bigint[];
@@ -205,6 +214,41 @@ export function packOther(r: Omit<LoanRecord, "borrowerRef">): bigint {
   );
 }
 
+/** idToField("rwa-attest/borrower-key/v1"): the domain tag of a borrower key. */
+export const BORROWER_KEY_TAG = idToField("tag", "rwa-attest/borrower-key/v1");
+
+/**
+ * A borrower's key: Poseidon(BORROWER_KEY_TAG, secret), the borrower salt of its loans' leaves. The key may be
+ * shown (to the originator, to the score provider opening a borrower commitment); the secret may not: the
+ * borrower circuit proves knowledge of it, and the nullifier is Poseidon(secret, scope).
+ */
+export function borrowerKeyWith(poseidon: PoseidonFn, secret: bigint): bigint {
+  return poseidon([BORROWER_KEY_TAG, checkField("borrowerSecret", secret)]);
+}
+
+/** `borrowerKeyWith` with the shared Poseidon. */
+export async function borrowerKey(secret: bigint): Promise<bigint> {
+  return borrowerKeyWith(await getPoseidon(), secret);
+}
+
+/**
+ * A borrower secret derived from the originator's seed: Poseidon(seed, 3, idToField(borrowerRef)). The
+ * custodial case, for a borrower who gave no key of its own: the originator can prove on the borrower's behalf,
+ * hand the secret over, and also compute the borrower's nullifiers (it can link them; the provider cannot).
+ */
+export function deriveBorrowerSecretWith(poseidon: PoseidonFn, seed: bigint, borrowerRef: string): bigint {
+  return poseidon([
+    checkField("seed", seed),
+    SALT_TAG_BORROWER_SECRET,
+    idToField("borrowerRef", borrowerRef),
+  ]);
+}
+
+/** `deriveBorrowerSecretWith` with the shared Poseidon. */
+export async function deriveBorrowerSecret(seed: bigint, borrowerRef: string): Promise<bigint> {
+  return deriveBorrowerSecretWith(await getPoseidon(), seed, borrowerRef);
+}
+
 /** Poseidon(idToField(borrowerRef), borrowerSalt): the borrower commitment (stable across loans and tapes). */
 export function borrowerCommitmentWith(
   poseidon: PoseidonFn,
@@ -270,17 +314,32 @@ export function randomFieldElement(): bigint {
 }
 
 /**
- * Fresh random salts for a tape: one leaf salt per loan, one borrower salt per distinct borrower reference
- * (loans of the same borrower share the borrower commitment).
+ * Borrower keys the borrowers supplied (borrowerRef to `borrowerKey(secret)` of a secret only the borrower
+ * holds). A borrower listed here gets its key as borrower salt; the originator never learns the secret.
  */
-export function randomSalts(tape: Pick<LoanTape, "loans">): TapeSalts {
+export interface SaltOptions {
+  borrowerKeys?: ReadonlyMap<string, bigint>;
+}
+
+function suppliedKey(options: SaltOptions, borrowerRef: string): bigint | undefined {
+  const key = options.borrowerKeys?.get(borrowerRef);
+  return key === undefined ? undefined : checkField(`borrowerKeys[${JSON.stringify(borrowerRef)}]`, key);
+}
+
+/**
+ * Fresh random salts for a tape: one leaf salt per loan, one borrower salt per distinct borrower reference
+ * (loans of the same borrower share the borrower commitment). A borrower in `options.borrowerKeys` gets its
+ * key; any other a random salt that is nobody's key (no borrower proof can be made for it).
+ */
+export function randomSalts(tape: Pick<LoanTape, "loans">, options: SaltOptions = {}): TapeSalts {
   const byBorrower = new Map<string, bigint>();
   const leaf: bigint[] = [];
   const borrower: bigint[] = [];
   for (const loan of tape.loans) {
     leaf.push(randomFieldElement());
     let b = byBorrower.get(loan.borrowerRef);
-    if (b === undefined) byBorrower.set(loan.borrowerRef, (b = randomFieldElement()));
+    if (b === undefined)
+      byBorrower.set(loan.borrowerRef, (b = suppliedKey(options, loan.borrowerRef) ?? randomFieldElement()));
     borrower.push(b);
   }
   return { leaf, borrower };
@@ -288,13 +347,16 @@ export function randomSalts(tape: Pick<LoanTape, "loans">): TapeSalts {
 
 /**
  * Salts derived from a secret originator seed (a field element the originator keeps, like a key):
- * leafSalt = Poseidon(seed, 1, period, idToField(loanId)), borrowerSalt = Poseidon(seed, 2, idToField(borrowerRef)).
- * The originator can then recompute any opening from the seed and the tape alone, borrower commitments are
- * stable across tapes, and leaves of unchanged loans still differ between periods.
+ * leafSalt = Poseidon(seed, 1, period, idToField(loanId)); borrowerSalt = the key the borrower supplied in
+ * `options.borrowerKeys`, else `borrowerKey(deriveBorrowerSecret(seed, borrowerRef))` (custodial: the
+ * originator holds that secret). The originator can then recompute any opening from the seed, the tape and the
+ * supplied keys, borrower commitments are stable across tapes, and leaves of unchanged loans still differ
+ * between periods.
  */
 export async function deriveSalts(
   seed: bigint,
   tape: Pick<LoanTape, "loans" | "period">,
+  options: SaltOptions = {},
 ): Promise<TapeSalts> {
   checkField("seed", seed);
   checkInt("period", tape.period, 0xffff_ffff);
@@ -303,7 +365,10 @@ export async function deriveSalts(
   const borrower: bigint[] = [];
   for (const loan of tape.loans) {
     leaf.push(poseidon([seed, SALT_TAG_LEAF, BigInt(tape.period), idToField("loanId", loan.loanId)]));
-    borrower.push(poseidon([seed, SALT_TAG_BORROWER, idToField("borrowerRef", loan.borrowerRef)]));
+    borrower.push(
+      suppliedKey(options, loan.borrowerRef) ??
+        borrowerKeyWith(poseidon, deriveBorrowerSecretWith(poseidon, seed, loan.borrowerRef)),
+    );
   }
   return { leaf, borrower };
 }

@@ -11,7 +11,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { LoanTape } from "../tape/schema.ts";
-import { chunkShape, idToField, type TapeCommitment } from "../commitment/encoding.ts";
+import {
+  borrowerCommitmentWith,
+  chunkShape,
+  idToField,
+  type TapeCommitment,
+} from "../commitment/encoding.ts";
 import {
   domainWord,
   keyHash,
@@ -125,6 +130,35 @@ export function scoreBatchMessage(digest: bigint, header: ScoreBatchHeader, pose
     BigInt(uint("modelId", header.modelId, MAX_MODEL_ID)),
     BigInt(uint("scoreDate", header.scoreDate, MAX_DAY)),
   ]);
+}
+
+/**
+ * The protocol's prerequisite, once per borrower: what opens a borrower commitment to the provider, so that it
+ * knows which customer the commitment stands for. The borrower salt is the borrower's key, never its secret:
+ * the provider cannot compute the borrower's nullifiers (docs/SCORES.md).
+ */
+export interface BorrowerCommitmentOpening {
+  borrowerCommitment: bigint;
+  borrowerRef: string;
+  borrowerSalt: bigint;
+}
+
+/** Originator (or borrower) side: the opening of loan `index`'s borrower commitment. */
+export function openBorrowerCommitment(commitment: TapeCommitment, index: number): BorrowerCommitmentOpening {
+  uint("index", index, commitment.records.length - 1);
+  return {
+    borrowerCommitment: commitment.encoded[index]!.borrowerCommitment,
+    borrowerRef: commitment.records[index]!.borrowerRef,
+    borrowerSalt: commitment.salts.borrower[index]!,
+  };
+}
+
+/** Provider side: true when the opening opens its commitment. */
+export async function checkBorrowerCommitmentOpening(o: BorrowerCommitmentOpening): Promise<boolean> {
+  return (
+    borrowerCommitmentWith(await getPoseidon(), o.borrowerRef, o.borrowerSalt) ===
+    field("borrowerCommitment", o.borrowerCommitment)
+  );
 }
 
 /** Originator side: the request for chunk `chunkIndex` (chunks of `chunkSize` slots). */

@@ -5,7 +5,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  BORROWER_KEY_TAG,
+  borrowerKey,
   commitTape,
+  deriveBorrowerSecret,
   deriveSalts,
   encodeLoan,
   idToField,
@@ -26,6 +29,7 @@ import {
   type AttestationMessage,
 } from "../../prover/commitment/keys.ts";
 import { getPoseidon } from "../../prover/commitment/poseidon.ts";
+import { borrowerNullifier } from "../../prover/borrower/index.ts";
 import { EMPTY_ROOTS, computeEmptyRoots } from "../../prover/commitment/tree.ts";
 import { DEFAULT_POLICY, policyHash, policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import type { LoanRecord } from "../../prover/tape/schema.ts";
@@ -117,10 +121,44 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
   it("derives salts from a seed as documented", async () => {
     const s = await deriveSalts(42n, { period: 202611, loans: [VECTOR] });
     expect(s.leaf[0]).toBe(8345279453523544116442676026258854905585321228441665958980984654682056688243n);
-    expect(s.borrower[0]).toBe(6714952334635769097890088773076147659187511362014363224680511012347223262561n);
+    const secret = await deriveBorrowerSecret(42n, VECTOR.borrowerRef);
+    expect(secret).toBe(1664914852281439083752612680560588442720020312810037724864760154054110769795n);
+    expect(s.borrower[0]).toBe(7899522823201926170593512360904735222995886518945769598209559579086438461352n);
+    expect(s.borrower[0]).toBe(await borrowerKey(secret));
+    // tag 2 (the borrower salt of before issue 14) is retired: today's secret is not yesterday's salt
+    const poseidon = await getPoseidon();
+    expect(secret).not.toBe(poseidon([42n, 2n, idToField("borrowerRef", VECTOR.borrowerRef)]));
     const next = await deriveSalts(42n, { period: 202612, loans: [VECTOR] });
     expect(next.leaf[0]).not.toBe(s.leaf[0]);
     expect(next.borrower[0]).toBe(s.borrower[0]);
+  });
+
+  it("borrower keys and nullifiers as documented; a supplied key is the borrower salt", async () => {
+    expect(BORROWER_KEY_TAG).toBe(0x1a00000000007277612d6174746573742f626f72726f7765722d6b65792f7631n);
+    const poseidon = await getPoseidon();
+    expect(await borrowerKey(13579n)).toBe(
+      359430936750692565313246133907645385442500984719123077689229216317831943310n,
+    );
+    expect(await borrowerKey(13579n)).toBe(poseidon([BORROWER_KEY_TAG, 13579n]));
+    expect(await borrowerNullifier(13579n, 2468n)).toBe(
+      4251669669207518530689126215940282747239089917549976332563006020511749406024n,
+    );
+    const other = { ...VECTOR, loanId: "LN-000002", borrowerRef: "BR-43" };
+    const third = { ...VECTOR, loanId: "LN-000003" }; // BR-42's second loan
+    const tape = { period: 202611, loans: [VECTOR, other, third] };
+    const key = await borrowerKey(13579n);
+    const borrowerKeys = new Map([["BR-42", key]]);
+    const derived = await deriveSalts(42n, tape, { borrowerKeys });
+    expect(derived.borrower).toEqual([key, await borrowerKey(await deriveBorrowerSecret(42n, "BR-43")), key]);
+    expect(derived.leaf).toEqual((await deriveSalts(42n, tape)).leaf);
+    const random = randomSalts(tape, { borrowerKeys });
+    expect(random.borrower[0]).toBe(key);
+    expect(random.borrower[2]).toBe(key);
+    expect(random.borrower[1]).not.toBe(key);
+    await expect(deriveSalts(42n, tape, { borrowerKeys: new Map([["BR-43", -1n]]) })).rejects.toThrow(
+      /borrowerKeys\["BR-43"\]/,
+    );
+    expect(() => randomSalts(tape, { borrowerKeys: new Map([["BR-42", 1n << 254n]]) })).toThrow(/BR-42/);
   });
 
   it("identifiers: length-prefixed, 1..31 bytes", () => {

@@ -3,7 +3,7 @@
  * tapes and fresh keys: what the native prover's tests (every instance) and benchmarks/prover.ts prove.
  * Pool and score instances get one full chunk; the borrower circuit one loan of a committed tape.
  */
-import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
+import { borrowerKey, commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
 import { domainWord, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
 import { findInstance } from "../../pipeline/catalogue.ts";
 import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
@@ -15,7 +15,12 @@ import {
   generateProviderKey,
   signScoreBatch,
 } from "../../prover/scores/index.ts";
-import { buildBorrowerInput, signScoreReport } from "../../prover/borrower/index.ts";
+import {
+  buildBorrowerInput,
+  generateBorrowerSecret,
+  openBorrowerLoan,
+  signScoreReport,
+} from "../../prover/borrower/index.ts";
 
 export const CHAIN_ID = 31337n;
 export const REGISTRY = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
@@ -57,7 +62,10 @@ export async function sampleInput(name: string, seed: string): Promise<CircuitIn
     case "ScoreBacking":
     case "BorrowerScore": {
       const tape = generateSyntheticTape({ seed, loans: chunkSize, poolId: 7n });
-      const commitment = await commitTape(tape, randomSalts(tape), { chunkSize });
+      // loan 0's borrower supplied the key of its own secret (the borrower circuit proves as that borrower)
+      const secret = generateBorrowerSecret();
+      const borrowerKeys = new Map([[tape.loans[0]!.borrowerRef, await borrowerKey(secret)]]);
+      const commitment = await commitTape(tape, randomSalts(tape, { borrowerKeys }), { chunkSize });
       const provider = await generateProviderKey();
       if (instance.template === "BorrowerScore") {
         const e = commitment.encoded[0]!;
@@ -68,7 +76,7 @@ export async function sampleInput(name: string, seed: string): Promise<CircuitIn
           scoreDate: tape.asOfDate - 5,
         });
         const claim = { threshold: 0, minScoreDate: tape.asOfDate - 30, scope: 99n, account: REGISTRY };
-        return (await buildBorrowerInput(commitment, 0, report, claim)).input;
+        return (await buildBorrowerInput(openBorrowerLoan(commitment, 0), secret, report, claim)).input;
       }
       const scores = new Map<bigint, number>();
       commitment.encoded.forEach((e, i) =>
