@@ -130,6 +130,18 @@ describe("BorrowerScore()", () => {
     await expect(
       buildBorrowerInput(openBorrowerLoan(commitment, INDEX), otherSecret, report, claim),
     ).rejects.toThrow(/borrowerSecret: its key and the borrowerRef/);
+    // as they refuse an opening that does not lead to its root, and the right secret with another borrowerRef
+    const opening = openBorrowerLoan(commitment, INDEX);
+    await expect(
+      buildBorrowerInput({ ...opening, root: opening.root + 1n }, secret, report, claim),
+    ).rejects.toThrow(/opening: the loan does not open to the root/);
+    const moved = { ...opening.loan, record: { ...opening.loan.record, collectedAmount: 1n } };
+    await expect(buildBorrowerInput({ ...opening, loan: moved }, secret, report, claim)).rejects.toThrow(
+      /opening: the loan does not open/,
+    );
+    await expect(
+      buildBorrowerInput({ ...opening, borrowerRef: tape.loans[OTHER]!.borrowerRef }, secret, report, claim),
+    ).rejects.toThrow(/borrowerSecret: its key and the borrowerRef/);
   });
 
   it("a second loan of the same borrower: the same nullifier in a scope, another in another scope", async () => {
