@@ -158,7 +158,14 @@ export const ProofBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CommitmentRequestBody = Type.Object({});
+/**
+ * `POST /v1/tapes/{id}/commitment` takes no body (its one option, `chunkSize`, is in the query): an empty
+ * object at most, so a `{"chunkSize": 8}` sent as a body is refused rather than silently ignored.
+ */
+export const CommitmentRequestBody = Type.Object(
+  {},
+  { additionalProperties: false, description: "Nothing: chunkSize goes in the query" },
+);
 
 /**
  * A chain id as decimal text. The registry binds keys to `registry | chainId << 160` (the domain word), a

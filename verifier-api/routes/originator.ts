@@ -34,6 +34,7 @@ import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import {
   AttestationBody,
   Commitment,
+  CommitmentRequestBody,
   CsvQuery,
   IdParams,
   IdempotencyHeaders,
@@ -272,11 +273,16 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/tapes/:id/commitment",
     {
       onRequest: originator,
+      // No body is the usual request: validated as the empty object it stands for.
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = {};
+      },
       schema: {
         tags: ["originator"],
         summary: "Commit to a tape (a job): Poseidon Merkle root over salted leaves",
         params: IdParams,
         headers: IdempotencyHeaders,
+        body: CommitmentRequestBody,
         querystring: Type.Object({
           chunkSize: Type.Optional(
             Type.Union(
