@@ -68,6 +68,18 @@ describe("JSON bodies", () => {
     );
     expect(p.detail).toMatch(/__proto__/);
     expect(p.detail).not.toMatch(/not valid JSON/);
+    // Tapes are read by their own parser (in a worker): a __proto__ key there, at the top or in a loan, is
+    // a named problem of the tape too.
+    const tape = JSON.stringify(JSON.parse(formatTapeJson(smallTape(4, "proto"))));
+    for (const [bad, row] of [
+      [tape.replace('{"format"', '{"__proto__":{"polluted":1},"format"'), null],
+      [tape.replace('"loans":[{', '"loans":[{"__proto__":{"polluted":1},'), 1],
+    ] as const) {
+      expect(bad).not.toBe(tape);
+      const r = expectProblem(await json(t.keys.origA, "POST", "/v1/tapes", bad), 422, "tape-invalid");
+      expect(r.errors).toContainEqual(expect.objectContaining({ field: "__proto__", row }));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    }
   });
 
   it("refuses integers beyond 2^53 rather than rounding them", async () => {
