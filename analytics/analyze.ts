@@ -190,6 +190,31 @@ export function stressRho(baseRho: number, s: StressScenario): number {
   return Math.min(0.999, Math.max(0, baseRho + (s.rhoAdd ?? 0)));
 }
 
+/**
+ * Whether a stress scenario changes nothing (PD, recoveries and ρ as in the base): its row reuses the base
+ * simulation instead of running one. The analysis and the work estimate (`simulationRuns`) both use it.
+ */
+export function stressIsIdentity(baseRho: number, s: StressScenario): boolean {
+  return (
+    (s.pdMultiplier ?? 1) === 1 && (s.recoveryMultiplier ?? 1) === 1 && stressRho(baseRho, s) === baseRho
+  );
+}
+
+/** Sensitivity simulations: ρ up and down, PD up and down (the central differences of `analysisSteps`). */
+export const SENSITIVITY_RUNS = 4;
+
+/**
+ * How many simulations `analysisSteps` runs for an input, before running any: the base, the sensitivities
+ * (unless `sensitivities: false`) and each stress scenario that is not the identity (by default
+ * `DEFAULT_STRESS_SCENARIOS`: 4 of its 5, "base" reuses the base run). The service bounds a request's work
+ * with it (verifier-api/analytics-runner.ts).
+ */
+export function simulationRuns(input: Pick<AnalysisInput, "rho" | "sensitivities" | "stress">): number {
+  const rho = input.rho ?? ANALYSIS_DEFAULTS.rho;
+  const stress = (input.stress ?? DEFAULT_STRESS_SCENARIOS).filter((s) => !stressIsIdentity(rho, s)).length;
+  return 1 + ((input.sensitivities ?? true) ? SENSITIVITY_RUNS : 0) + stress;
+}
+
 /** Expected pool loss fraction conditional on the systemic factor z. */
 export function conditionalExpectedLoss(pool: CompiledPool, rho: number, z: number): number {
   const a = Math.sqrt(rho);
@@ -299,7 +324,7 @@ export function* analysisSteps(
   const stress: StressRow[] = [];
   for (const s of input.stress ?? DEFAULT_STRESS_SCENARIOS) {
     const sRho = stressRho(rho, s);
-    const identity = (s.pdMultiplier ?? 1) === 1 && (s.recoveryMultiplier ?? 1) === 1 && sRho === rho;
+    const identity = stressIsIdentity(rho, s);
     let r: SimulationResult = base;
     if (!identity) {
       const sPool = compilePool(stressArrays(arrays, s));

@@ -5,23 +5,26 @@
  * analyses run in forked `analytics-worker.ts` processes (`RWA_API_ANALYTICS_CONCURRENCY` at once, a short
  * queue behind them), each killed when its request's deadline passes or its client goes away.
  *
+ * The runs are those the analysis makes (`simulationRuns` of analytics/analyze.ts, the rule its loop uses):
+ * the base, 4 for sensitivities unless off, one per stress scenario that changes something; without
+ * `stress`, the 5 default scenarios, of which 4 run ("base" reuses the base run): 9 runs by default.
+ *
  * Worked example (defaults: at most 500,000,000 loan-scenarios): 2,000 loans, 20,000 scenarios (the
  * default), sensitivities on (4 extra runs) and 2 stress scenarios: 2,000 × 20,000 × (1 + 4 + 2) =
- * 280,000,000, accepted (about 20 s on two loaded cores). One group of 1,000,000 loans at 100,000 scenarios:
- * 1,000,000 × 100,000 × 5 = 5 × 10^11, refused at once with the numbers.
+ * 280,000,000, accepted (about 20 s on two loaded cores). The same without `stress` (the default
+ * scenarios): 2,000 × 20,000 × 9 = 360,000,000, accepted. One group of 1,000,000 loans at 100,000
+ * scenarios: 1,000,000 × 100,000 × 9 = 9 × 10^11, refused at once with the numbers.
  */
+import { ANALYSIS_DEFAULTS, simulationRuns } from "../analytics/analyze.ts";
 import type { AnalysisInput, AnalysisReport } from "../analytics/index.ts";
 import type { AnalyticsReply, AnalyticsRequest } from "./analytics-worker.ts";
 import { ApiError } from "./errors.ts";
 import { QueueFullError, WorkerPool } from "./worker-pool.ts";
 
-/** The analysis's default scenario count (analytics/analyze.ts ANALYSIS_DEFAULTS.scenarios). */
-const DEFAULT_SCENARIOS = 20_000;
-
 export interface AnalysisWork {
   loans: number;
   scenarios: number;
-  /** Simulations the analysis runs: the base, 4 for sensitivities (unless off), one per stress scenario. */
+  /** Simulations the analysis runs (`simulationRuns`): the base, sensitivities, each non-identity stress. */
   runs: number;
   /** loans × scenarios × runs. */
   work: number;
@@ -30,8 +33,8 @@ export interface AnalysisWork {
 /** The work an analysis input asks for, before running it. */
 export function analysisWork(input: AnalysisInput): AnalysisWork {
   const loans = (input.loans?.length ?? 0) + (input.groups ?? []).reduce((n, g) => n + g.count, 0);
-  const scenarios = input.simulation?.scenarios ?? DEFAULT_SCENARIOS;
-  const runs = 1 + (input.sensitivities === false ? 0 : 4) + (input.stress?.length ?? 0);
+  const scenarios = input.simulation?.scenarios ?? ANALYSIS_DEFAULTS.scenarios;
+  const runs = simulationRuns(input);
   return { loans, scenarios, runs, work: loans * scenarios * runs };
 }
 

@@ -15,6 +15,7 @@ export const PROBLEMS = {
   "not-found": { status: 404, title: "No such resource" },
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
   "idempotency-conflict": { status: 409, title: "The idempotency key was used for a different request" },
+  "pool-owned": { status: 409, title: "The pool belongs to another originator" },
   "request-timeout": { status: 408, title: "The request took too long to arrive" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
   "uri-too-long": { status: 414, title: "The request URI is too long" },

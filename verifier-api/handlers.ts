@@ -54,6 +54,20 @@ export async function originatorKey(s: Services, owner: string): Promise<Origina
   };
 }
 
+/** Why another originator may not use a pool id (the owner is not named: originators never see each other). */
+export const poolOwnedMessage = (poolId: string): string =>
+  `pool ${poolId} belongs to another originator (the first to commit a tape of it or request its ` +
+  "attestation); a pool's commitments and attestations are its owner's alone, as in the registry";
+
+/**
+ * Claims `poolId` for `owner` (the first originator to use a pool id owns it, atomically on both stores);
+ * the refusal's message when another originator owns it, undefined when the pool is the caller's.
+ */
+export async function claimPool(s: Services, poolId: string, owner: string): Promise<string | undefined> {
+  const pool = await s.storage.claimPool(poolId, owner, Date.now());
+  return pool.owner === owner ? undefined : poolOwnedMessage(poolId);
+}
+
 /** The salt seed of a committed tape. */
 function saltSeed(s: Services, t: TapeRecord): bigint {
   const c = t.commitment as StoredCommitment;
@@ -213,6 +227,9 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
       instance: string;
     };
     const t = await loadTape(s, ctx, req.tapeId);
+    // The route claimed the pool; checked again here for jobs queued before pools were owned.
+    const refused = await ctx.save(() => claimPool(s, t.poolId, job.owner));
+    if (refused) throw new PermanentJobError("pool-owned", refused);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
     try {
       validatePolicy(req.policy);

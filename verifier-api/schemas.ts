@@ -158,7 +158,14 @@ export const ProofBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CommitmentRequestBody = Type.Object({});
+/**
+ * `POST /v1/tapes/{id}/commitment` takes no body (its one option, `chunkSize`, is in the query): an empty
+ * object at most, so a `{"chunkSize": 8}` sent as a body is refused rather than silently ignored.
+ */
+export const CommitmentRequestBody = Type.Object(
+  {},
+  { additionalProperties: false, description: "Nothing: chunkSize goes in the query" },
+);
 
 /**
  * A chain id as decimal text. The registry binds keys to `registry | chainId << 160` (the domain word), a
@@ -198,8 +205,9 @@ export const OriginatorKeyQuery = Type.Object({
 });
 
 // ---- attestations
-export const AttestationView = Type.Object({
+const attestationSummary = {
   id: Type.String(),
+  owner: Type.String({ description: "The originator whose attestation it is (the pool's owner)" }),
   jobId: Type.String(),
   tapeId: Type.Union([Type.String(), Type.Null()]),
   poolId: Type.String(),
@@ -207,11 +215,45 @@ export const AttestationView = Type.Object({
   instance: Type.String(),
   policyHash: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
-  data: Type.Unknown({ description: "Proofs, public signals, figures and calldata" }),
-});
+};
+const attestationData = Type.Unknown({ description: "Proofs, public signals, figures and calldata" });
+export const AttestationView = Type.Object({ ...attestationSummary, data: attestationData });
+
+/** Attestations per page of `GET /v1/attestations`: by default, at most, and at most with `full=true`. */
+export const ATTESTATION_PAGE = { default: 20, max: 100, maxFull: 10 } as const;
+
 export const AttestationQuery = Type.Object({
   poolId: Type.String({ pattern: "^[0-9]{1,20}$" }),
   period: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: ATTESTATION_PAGE.max,
+      description: `Attestations per page (default ${ATTESTATION_PAGE.default}; at most ${ATTESTATION_PAGE.maxFull} with full=true)`,
+    }),
+  ),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 400,
+      pattern: "^[A-Za-z0-9_-]+$",
+      description: "The `next` of the previous page",
+    }),
+  ),
+  full: Type.Optional(
+    Type.Boolean({ description: "Each attestation with its data (proofs…); summaries otherwise" }),
+  ),
+});
+export const AttestationPage = Type.Object({
+  poolId: Type.String(),
+  owner: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "The pool's owner (the first originator to commit a tape of it or request its attestation); null when " +
+      "no one owns it, or for an originator that does not",
+  }),
+  attestations: Type.Array(Type.Object({ ...attestationSummary, data: Type.Optional(attestationData) })),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: "The cursor of the next page; null on the last",
+  }),
 });
 
 // ---- verify

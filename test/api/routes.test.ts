@@ -631,6 +631,44 @@ describe("service routes", () => {
       expect(await ids(t.keys.auditor, "poolId=42&period=202610")).toEqual(["att_a1", "att_b1"]);
       expect(await ids(t.keys.origA, "poolId=42&period=202610")).toEqual(["att_a1"]);
       expect(await ids(t.keys.auditor, "poolId=43")).toEqual([]);
+      expect(await ids(t.keys.auditor, "poolId=042")).toEqual(["att_a1", "att_b1", "att_a2"]);
+      // Summaries name their owner and leave the proofs out; full=true brings them.
+      const listed = (await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=42" })).json();
+      expect(listed.attestations.map((a: { owner: string }) => a.owner)).toEqual([
+        "orig-a",
+        "orig-b",
+        "orig-a",
+      ]);
+      expect(listed.attestations[0].data).toBeUndefined();
+      expect(listed.next).toBeNull();
+      const full = (await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=42&full=true" })).json();
+      expect(full.attestations[0]).toMatchObject({ id: "att_a1", owner: "orig-a", data: { proofs: [{}] } });
+      // Pages: follow `next` until it is null.
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/v1/attestations?poolId=42&limit=1${cursor ? `&cursor=${cursor}` : ""}`;
+        const page = (await t.req(t.keys.auditor, { url })).json();
+        expect(page.attestations).toHaveLength(1);
+        seen.push(page.attestations[0].id);
+        cursor = page.next;
+      } while (cursor);
+      expect(seen).toEqual(["att_a1", "att_b1", "att_a2"]);
+      expectProblem(
+        await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=42&full=true&limit=11" }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=42&limit=101" }),
+        400,
+        "validation",
+      );
+      expectProblem(
+        await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=42&cursor=bm9wZQ" }),
+        400,
+        "validation",
+      );
       expectProblem(await t.req(t.keys.auditor, { url: "/v1/attestations" }), 400, "validation");
       expectProblem(await t.req(t.keys.auditor, { url: "/v1/attestations?poolId=x" }), 400, "validation");
       expectProblem(await t.req(null, { url: "/v1/attestations?poolId=42" }), 401, "unauthenticated");

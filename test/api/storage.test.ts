@@ -4,11 +4,16 @@
  * answers; CI starts one.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   PostgresStorage,
   SqliteStorage,
+  type AttestationCursor,
+  type AttestationListQuery,
   type NewJob,
   type Storage,
 } from "../../verifier-api/storage/index.ts";
@@ -325,10 +330,53 @@ for (const [name, enabled, open] of backends) {
       await s.insertAttestation({ ...base, id: "a3", jobId: "j3", period: 202611 });
       expect((await s.getAttestation("a1"))?.data).toEqual({ proofs: [1] });
       expect(await s.getAttestation("a2")).toBeUndefined();
-      expect((await s.findAttestations("7")).map((x) => x.id)).toEqual(["a1", "a3"]);
-      expect((await s.findAttestations("7", 202611)).map((x) => x.id)).toEqual(["a3"]);
-      expect(await s.findAttestations("8")).toEqual([]);
+      const list = (q: Partial<AttestationListQuery> = {}) =>
+        s.listAttestations({ poolId: "7", limit: 10, withData: false, ...q });
+      expect((await list()).map((x) => x.id)).toEqual(["a1", "a3"]);
+      expect((await list({ period: 202611 })).map((x) => x.id)).toEqual(["a3"]);
+      expect(await list({ poolId: "8" })).toEqual([]);
+      // Summaries leave the data out; withData brings it.
+      expect((await list())[0]).toMatchObject({ id: "a1", owner: "orig-a", jobId: "j1", data: null });
+      expect((await list({ withData: true }))[0]!.data).toEqual({ proofs: [1] });
       await s.ping();
+    });
+
+    it("pages a pool's attestations in (period, time, id) order after a cursor, by owner when asked", async () => {
+      const base = {
+        tapeId: "t1",
+        poolId: "7",
+        instance: "i",
+        policyHash: null,
+        data: { big: "x".repeat(100) },
+      };
+      // Inserted out of order; two share a period and a time, so the id breaks the tie.
+      const rows: [string, string, number, number][] = [
+        ["e", "orig-b", 202611, 1],
+        ["c", "orig-a", 202610, 9],
+        ["b", "orig-a", 202610, 3],
+        ["a", "orig-b", 202610, 3],
+        ["d", "orig-a", 202611, 1],
+      ];
+      for (const [id, owner, period, createdAt] of rows)
+        await s.insertAttestation({ ...base, id, owner, jobId: `job-${id}`, period, createdAt });
+      const page = async (limit: number, after?: AttestationCursor, owner?: string) =>
+        (await s.listAttestations({ poolId: "7", limit, after, owner, withData: false })).map((x) => x.id);
+      expect(await page(10)).toEqual(["a", "b", "c", "d", "e"]);
+      expect(await page(2)).toEqual(["a", "b"]);
+      expect(await page(2, { period: 202610, createdAt: 3, id: "b" })).toEqual(["c", "d"]);
+      expect(await page(2, { period: 202611, createdAt: 1, id: "d" })).toEqual(["e"]);
+      expect(await page(2, { period: 202611, createdAt: 1, id: "e" })).toEqual([]);
+      expect(await page(10, undefined, "orig-a")).toEqual(["b", "c", "d"]);
+      expect(await page(10, { period: 202610, createdAt: 3, id: "b" }, "orig-b")).toEqual(["e"]);
+    });
+
+    it("gives a pool id to the first originator that claims it, and keeps it", async () => {
+      expect(await s.getPool("42")).toBeUndefined();
+      expect(await s.claimPool("42", "orig-a", 10)).toEqual({ poolId: "42", owner: "orig-a", claimedAt: 10 });
+      expect(await s.claimPool("42", "orig-b", 11)).toEqual({ poolId: "42", owner: "orig-a", claimedAt: 10 });
+      expect(await s.claimPool("42", "orig-a", 12)).toEqual({ poolId: "42", owner: "orig-a", claimedAt: 10 });
+      expect(await s.claimPool("43", "orig-b", 13)).toMatchObject({ owner: "orig-b" });
+      expect(await s.getPool("42")).toMatchObject({ owner: "orig-a" });
     });
 
     it("stores one job's score proofs at once, never twice, and lists an attestation's by time, job and chunk", async () => {
@@ -368,6 +416,111 @@ for (const [name, enabled, open] of backends) {
       expect(await s.listScoreProofs("att3")).toEqual([]);
       await expect(s.insertScoreProofs([rec("j4", 0, 1), rec("j5", 0, 1)])).rejects.toThrow(/one job/);
       await expect(s.insertScoreProofs([])).rejects.toThrow(/one job/);
+    });
+  });
+}
+
+/**
+ * Two instances on one store (two SQLite connections to one file; two PostgreSQL pools on one schema), with
+ * a raw connection for what the interface does not do (rolling the schema back a version).
+ */
+const rawClose: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const close of rawClose) await close();
+});
+const shared: [string, boolean, () => Promise<[Storage, Storage, (sql: string) => Promise<void>]>][] = [
+  [
+    "sqlite",
+    true,
+    async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "rwa-pools-")), "store.db");
+      const [a, b] = [new SqliteStorage(file), new SqliteStorage(file)];
+      const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+      const raw = new DatabaseSync(file);
+      rawClose.push(async () => raw.close());
+      return [a, b, async (sql) => raw.exec(sql)];
+    },
+  ],
+  [
+    "postgres",
+    havePg,
+    async () => {
+      const schema = `rwa_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+      const [a, b] = [new PostgresStorage(PG_URL, schema, 4), new PostgresStorage(PG_URL, schema, 4)];
+      const raw = new pg.Pool({ connectionString: PG_URL, max: 1, options: `-c search_path=${schema}` });
+      rawClose.push(() => raw.end());
+      return [a, b, async (sql) => void (await raw.query(sql))];
+    },
+  ],
+];
+
+for (const [name, enabled, open] of shared) {
+  describe.skipIf(!enabled)(`pools on one ${name} store shared by two instances`, () => {
+    it("of 20 concurrent claims of one pool id by 20 originators over two instances, exactly one wins", async () => {
+      const [a, b] = await open();
+      opened.push(a, b);
+      await Promise.all([a.migrate(), b.migrate()]);
+      for (const pool of ["1", "2", "3"]) {
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claimPool(pool, `orig-${i}`, 100 + i)),
+        );
+        const owners = new Set(claims.map((c) => c.owner));
+        expect(owners.size).toBe(1);
+        expect((await a.getPool(pool))?.owner).toBe([...owners][0]);
+        expect((await b.getPool(pool))?.owner).toBe([...owners][0]);
+      }
+    });
+
+    it("a store from before pools were owned gives each pool to its earliest attestation's, else committed tape's, originator", async () => {
+      const [a, b, raw] = await open();
+      opened.push(a, b);
+      await a.migrate();
+      // Back to version 1: the store as it was, where B attested A's pool.
+      await raw(
+        "DROP TABLE pools; DROP INDEX attestations_page; DELETE FROM schema_migrations WHERE version = 2",
+      );
+      const att = { tapeId: null, period: 202610, instance: "i", policyHash: null, data: {} };
+      await a.insertAttestation({
+        ...att,
+        id: "x2",
+        owner: "orig-b",
+        jobId: "j2",
+        poolId: "7",
+        createdAt: 20,
+      });
+      await a.insertAttestation({
+        ...att,
+        id: "x1",
+        owner: "orig-a",
+        jobId: "j1",
+        poolId: "7",
+        createdAt: 10,
+      });
+      const tape = (id: string, owner: string, poolId: string) => ({
+        id,
+        owner,
+        poolId,
+        period: 202610,
+        asOfDate: 1,
+        loanCount: 1,
+        format: "json",
+        sha256: "s",
+        ciphertext: Buffer.from("c"),
+        createdAt: 1,
+        commitment: null,
+        committedAt: null,
+      });
+      await a.insertTape(tape("t1", "orig-b", "7"));
+      await a.setTapeCommitment("t1", { root: "1" }, 5); // committed before A's attestation: attestations rule
+      await a.insertTape(tape("t2", "orig-b", "8"));
+      await a.insertTape(tape("t3", "orig-a", "8"));
+      await a.setTapeCommitment("t3", { root: "1" }, 30);
+      await a.setTapeCommitment("t2", { root: "1" }, 40);
+      await a.insertTape(tape("t4", "orig-c", "9")); // uploaded, never committed: no claim
+      await b.migrate();
+      expect(await b.getPool("7")).toEqual({ poolId: "7", owner: "orig-a", claimedAt: 10 });
+      expect(await b.getPool("8")).toEqual({ poolId: "8", owner: "orig-a", claimedAt: 30 });
+      expect(await b.getPool("9")).toBeUndefined();
     });
   });
 }

@@ -6,6 +6,9 @@
 import type net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
+import { analysisSteps } from "../../analytics/analyze.ts";
+import { simulateLosses, type AnalysisInput } from "../../analytics/index.ts";
+import { analysisWork } from "../../verifier-api/analytics-runner.ts";
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
 import { smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
 
@@ -35,7 +38,10 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-/** An analysis input of `loans` loans (work = loans × scenarios × 5 runs with sensitivities). */
+/**
+ * An analysis input of `loans` loans (work = loans × scenarios × 9 runs: the base, 4 sensitivities and the 4
+ * default stress scenarios that change something).
+ */
 const analysis = (loans: number, scenarios: number) => ({
   loans: Array.from({ length: loans }, (_, i) => ({
     exposure: 1000 + i,
@@ -45,6 +51,12 @@ const analysis = (loans: number, scenarios: number) => ({
   tranches: [{ name: "senior", attachment: 0.1, detachment: 1 }],
   simulation: { scenarios, seed: 3 },
 });
+
+/**
+ * An analysis that runs for seconds within the default work budget: 2,000 × 25,000 × 9 = 4.5e8 ≤ 5e8
+ * (2,000 × 40,000, which these tests once used, is 7.2e8 with the runs counted right, and refused).
+ */
+const long = analysis(2000, 25_000);
 
 async function committedTape(t: TestApp, loans: number, seed: string): Promise<string> {
   const up = await t.req(t.keys.origA, {
@@ -60,6 +72,54 @@ async function committedTape(t: TestApp, loans: number, seed: string): Promise<s
   return id;
 }
 
+/** The simulations the analysis really runs for an input: its steps driven with real (small) simulations. */
+function simulationsRun(input: AnalysisInput): number {
+  const steps = analysisSteps(input);
+  let n = 0;
+  let next = steps.next();
+  while (!next.done) {
+    n++;
+    next = steps.next(simulateLosses(next.value.pool, next.value.params));
+  }
+  return n;
+}
+
+describe("the work bound of an analysis", () => {
+  const small = { ...analysis(3, 64), simulation: { scenarios: 64, seed: 3 } };
+  const cases: [string, AnalysisInput][] = [
+    ["defaults (5 stress scenarios, one the identity)", small],
+    ["no sensitivities", { ...small, sensitivities: false }],
+    ["no stress", { ...small, stress: [] }],
+    [
+      "stress with identities: a named base, ρ given equal to the base, multipliers of 1",
+      {
+        ...small,
+        rho: 0.2,
+        stress: [
+          { name: "same" },
+          { name: "rho given", rho: 0.2 },
+          { name: "ones", pdMultiplier: 1, recoveryMultiplier: 1, rhoAdd: 0 },
+          { name: "PD x2", pdMultiplier: 2 },
+          { name: "rho up", rhoAdd: 0.05 },
+        ],
+      },
+    ],
+    ["a ρ shift clamped back to the base", { ...small, rho: 0.999, stress: [{ name: "up", rhoAdd: 0.5 }] }],
+  ];
+  it.each(cases)("counts the runs that happen: %s", (_name, input) => {
+    const w = analysisWork(input);
+    expect(w.runs).toBe(simulationsRun(input));
+    expect(w.work).toBe(3 * 64 * w.runs);
+  });
+
+  it("counts 9 runs for the default scenarios, 1.8x the 5 it once counted", () => {
+    expect(analysisWork(analysis(2000, 4000)).runs).toBe(9);
+    expect(analysisWork(analysis(2000, 4000)).work).toBe(2000 * 4000 * 9);
+    // The 5e8 budget refuses what it once admitted: 2,000 loans × 40,000 scenarios, counted 4e8, is 7.2e8.
+    expect(analysisWork(analysis(2000, 40_000)).work).toBeGreaterThan(500_000_000);
+  });
+});
+
 describe("analytics", () => {
   it("refuses a request over the work budget at once, with the numbers", async () => {
     const t = await app({ analyticsMaxWork: 1_000_000 });
@@ -71,7 +131,7 @@ describe("analytics", () => {
     expect(r.statusCode).toBe(400);
     expect(r.json().type).toBe(PROBLEM_BASE + "validation");
     expect(r.json().detail).toMatch(
-      /2000 loans × 4000 scenarios × 5 runs = 4\.00e\+7 loan-scenarios; at most 1\.00e\+6/,
+      /2000 loans × 4000 scenarios × 9 runs = 7\.20e\+7 loan-scenarios; at most 1\.00e\+6/,
     );
     expect(t.app.services.analytics.workers.pids()).toEqual([]); // nothing was started
   });
@@ -82,7 +142,7 @@ describe("analytics", () => {
     const pending = t.req(t.keys.auditor, {
       method: "POST",
       url: "/v1/analytics",
-      payload: analysis(2000, 40_000),
+      payload: long,
     });
     await started;
     const pid = t.app.services.analytics.workers.pids()[0]!;
@@ -99,7 +159,7 @@ describe("analytics", () => {
     const first = t.req(t.keys.auditor, {
       method: "POST",
       url: "/v1/analytics",
-      payload: analysis(2000, 40_000),
+      payload: long,
     });
     await until(() => t.app.services.analytics.workers.busy === 1);
     const second = await t.req(t.keys.auditor, {
@@ -128,7 +188,7 @@ describe("analytics", () => {
     const req = fetch(`http://127.0.0.1:${port}/v1/analytics`, {
       method: "POST",
       headers: { authorization: `Bearer ${t.keys.auditor}`, "content-type": "application/json" },
-      body: JSON.stringify(analysis(2000, 40_000)),
+      body: JSON.stringify(long),
       signal: ctl.signal,
     }).catch(() => "aborted");
     await until(() => t.app.services.analytics.workers.busy === 1);

@@ -8,6 +8,8 @@ import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { openTapeLoans, type StoredCommitment } from "../handlers.ts";
 import {
+  ATTESTATION_PAGE,
+  AttestationPage,
   AttestationQuery,
   AttestationView,
   IdParams,
@@ -19,7 +21,7 @@ import { toSolidityProof } from "../../prover/prove/index.ts";
 import type { Groth16Proof } from "snarkjs";
 import { poolChunkSize } from "../scores.ts";
 import { chunkCountFor } from "../../prover/commitment/encoding.ts";
-import type { AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
+import type { AttestationCursor, AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
 import {
   SAMPLING_RULE,
   decideOpening,
@@ -31,8 +33,9 @@ import { requestSignal } from "../deadline.ts";
 import type { Services } from "../app.ts";
 import { ownTape } from "./originator.ts";
 
-const view = (a: AttestationRecord) => ({
+const summary = (a: AttestationRecord) => ({
   id: a.id,
+  owner: a.owner,
   jobId: a.jobId,
   tapeId: a.tapeId,
   poolId: a.poolId,
@@ -40,8 +43,34 @@ const view = (a: AttestationRecord) => ({
   instance: a.instance,
   policyHash: a.policyHash,
   createdAt: new Date(a.createdAt).toISOString(),
-  data: a.data,
 });
+const view = (a: AttestationRecord) => ({ ...summary(a), data: a.data });
+
+/** A page cursor: base64url of `[period, createdAt, id]` of the page's last attestation. */
+const cursorOf = (a: AttestationRecord): string =>
+  Buffer.from(JSON.stringify([a.period, a.createdAt, a.id])).toString("base64url");
+
+function parseCursor(text: string): AttestationCursor {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    v = undefined;
+  }
+  if (
+    !Array.isArray(v) ||
+    v.length !== 3 ||
+    !Number.isSafeInteger(v[0]) ||
+    !Number.isSafeInteger(v[1]) ||
+    typeof v[2] !== "string"
+  ) {
+    const reason = "not a cursor of this listing (send the `next` of the previous page)";
+    throw new ApiError("validation", `querystring/cursor: ${reason}`, [
+      { field: "querystring/cursor", reason },
+    ]);
+  }
+  return { period: v[0] as number, createdAt: v[1] as number, id: v[2] as string };
+}
 
 const tapeBudget = (s: Services, loanCount: number): number =>
   openingBudget(loanCount, s.config.openingBudgetPercent, s.config.openingBudgetMax);
@@ -74,18 +103,45 @@ export const auditorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireRole("originator", "auditor", "admin"),
       schema: {
         tags: ["auditor"],
-        summary: "Attestations of a pool (and period); originators see only their own",
+        summary: "Attestations of a pool (and period), a page at a time; originators see only their own",
+        description:
+          `Summaries (no proofs) in (period, creation time) order, ${ATTESTATION_PAGE.default} a page by default ` +
+          `(\`limit\` up to ${ATTESTATION_PAGE.max}); \`full=true\` adds each attestation's data, at most ` +
+          `${ATTESTATION_PAGE.maxFull} a page; \`GET /v1/attestations/{id}\` serves one whole. Follow \`next\` ` +
+          "(as `cursor`) until it is null.",
         querystring: AttestationQuery,
-        response: {
-          200: Type.Object({ attestations: Type.Array(AttestationView) }),
-          ...problemResponses(400, 401, 403),
-        },
+        response: { 200: AttestationPage, ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => {
       const p = req.principal!;
-      const all = await s.storage.findAttestations(req.query.poolId, req.query.period);
-      return { attestations: all.filter((a) => p.role !== "originator" || a.owner === p.owner).map(view) };
+      const q = req.query;
+      const full = q.full === true;
+      const limit = q.limit ?? (full ? ATTESTATION_PAGE.maxFull : ATTESTATION_PAGE.default);
+      if (full && limit > ATTESTATION_PAGE.maxFull) {
+        const reason = `at most ${ATTESTATION_PAGE.maxFull} with full=true`;
+        throw new ApiError("validation", `querystring/limit: ${reason}`, [
+          { field: "querystring/limit", reason },
+        ]);
+      }
+      const poolId = BigInt(q.poolId).toString(); // "007" is pool 7
+      const mine = p.role === "originator" ? p.owner : undefined;
+      const rows = await s.storage.listAttestations({
+        poolId,
+        period: q.period,
+        owner: mine,
+        after: q.cursor === undefined ? undefined : parseCursor(q.cursor),
+        limit: limit + 1, // one more tells whether a next page exists
+        withData: full,
+      });
+      const page = rows.slice(0, limit);
+      const pool = await s.storage.getPool(poolId);
+      return {
+        poolId,
+        owner: pool && (mine === undefined || pool.owner === mine) ? pool.owner : null,
+        attestations: page.map(full ? view : summary),
+        next: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
+      };
     },
   );
 

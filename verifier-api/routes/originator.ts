@@ -17,7 +17,9 @@ import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
   checkTapeScoreBatches,
+  claimPool,
   originatorKey,
+  poolOwnedMessage,
   tapeAad,
   tapeScoreRequests,
   type ScoresJobInput,
@@ -32,6 +34,7 @@ import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
 import {
   AttestationBody,
   Commitment,
+  CommitmentRequestBody,
   CsvQuery,
   IdParams,
   IdempotencyHeaders,
@@ -157,6 +160,23 @@ async function submit(s: Services, req: FastifyRequest, kind: string, input: unk
 
 const Accepted = { 200: JobView, 202: JobView };
 
+/** 409 `pool-owned`: the tape's pool id belongs to another originator. */
+const poolOwned = (poolId: string, field: string): ApiError =>
+  new ApiError("pool-owned", poolOwnedMessage(poolId), [
+    { field, reason: `pool ${poolId} belongs to another originator` },
+  ]);
+
+/** Refuses with 409 `pool-owned` when another originator owns the pool (claims nothing). */
+async function refuseOthersPool(s: Services, poolId: string, owner: string, field: string): Promise<void> {
+  const pool = await s.storage.getPool(poolId);
+  if (pool && pool.owner !== owner) throw poolOwned(poolId, field);
+}
+
+/** Claims the pool for the caller (first use wins, atomically), or refuses with 409 `pool-owned`. */
+async function claimOrRefuse(s: Services, poolId: string, owner: string, field: string): Promise<void> {
+  if (await claimPool(s, poolId, owner)) throw poolOwned(poolId, field);
+}
+
 export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const s = app.services;
   const originator = requireRole("originator");
@@ -184,7 +204,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
               "text/csv": { schema: Type.String({ description: "Canonical CSV tape (docs/TAPE.md)" }) },
             },
           },
-          response: { 201: TapeSummary, ...problemResponses(400, 401, 403, 413, 415, 422) },
+          response: { 201: TapeSummary, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
         },
       },
       async (req, reply) => {
@@ -211,6 +231,8 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }
           throw err;
         }
+        // Checked, not claimed: an upload publishes nothing; the commitment or attestation request claims.
+        await refuseOthersPool(s, tape.poolId, req.principal!.owner, "body/poolId");
         const plain = Buffer.from(tape.canonical, "utf8");
         const rec: TapeRecord = {
           id: newId("tape"),
@@ -251,11 +273,16 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/tapes/:id/commitment",
     {
       onRequest: originator,
+      // No body is the usual request: validated as the empty object it stands for.
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = {};
+      },
       schema: {
         tags: ["originator"],
         summary: "Commit to a tape (a job): Poseidon Merkle root over salted leaves",
         params: IdParams,
         headers: IdempotencyHeaders,
+        body: CommitmentRequestBody,
         querystring: Type.Object({
           chunkSize: Type.Optional(
             Type.Union(
@@ -271,6 +298,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const t = await ownTape(s, req.principal!, req.params.id, []);
+      await claimOrRefuse(s, t.poolId, req.principal!.owner, "params/id");
       const { job, created } = await submit(s, req, "commitment", {
         tapeId: t.id,
         chunkSize: req.query.chunkSize ?? 256,
@@ -348,6 +376,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const chainId = chainIdOf("body/chainId", req.body.chainId, req.body.registry);
       const t = await ownTape(s, req.principal!, req.body.tapeId, []);
+      await refuseOthersPool(s, t.poolId, req.principal!.owner, "body/tapeId");
       if (!s.attest) throw new ApiError("not-implemented", "pool attestations are disabled in this service");
       let policy;
       try {
@@ -372,6 +401,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (!t.commitment)
         throw new ApiError("conflict", `commit to tape ${t.id} first (POST /v1/tapes/${t.id}/commitment)`);
+      await claimOrRefuse(s, t.poolId, req.principal!.owner, "body/tapeId");
       const input = {
         tapeId: t.id,
         policy: policyToJson(policy),

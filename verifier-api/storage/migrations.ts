@@ -59,6 +59,26 @@ CREATE TABLE IF NOT EXISTS score_proofs (
 CREATE INDEX IF NOT EXISTS score_proofs_attestation ON score_proofs(attestation_id, created_at);
 `,
   },
+  {
+    version: 2,
+    name: "pools: a pool id belongs to the first originator that used it; the attestation listing's page index",
+    // Existing stores: each pool goes to the originator of its earliest attestation, else of its earliest
+    // committed tape (the uses that claim a pool from now on).
+    sql: `
+CREATE TABLE IF NOT EXISTS pools (
+  pool_id TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at {bigint} NOT NULL);
+INSERT INTO pools (pool_id, owner, claimed_at)
+  SELECT a.pool_id, a.owner, a.created_at FROM attestations a WHERE NOT EXISTS (
+    SELECT 1 FROM attestations b WHERE b.pool_id = a.pool_id AND (b.created_at, b.id) < (a.created_at, a.id))
+  ON CONFLICT (pool_id) DO NOTHING;
+INSERT INTO pools (pool_id, owner, claimed_at)
+  SELECT t.pool_id, t.owner, t.committed_at FROM tapes t WHERE t.commitment IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM tapes u WHERE u.pool_id = t.pool_id AND u.commitment IS NOT NULL
+      AND (u.committed_at, u.id) < (t.committed_at, t.id))
+  ON CONFLICT (pool_id) DO NOTHING;
+CREATE INDEX IF NOT EXISTS attestations_page ON attestations(pool_id, period, created_at, id);
+`,
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {

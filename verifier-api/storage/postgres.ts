@@ -7,12 +7,14 @@ import pg from "pg";
 import { decideOpening, type OpeningDecision } from "../sampling.ts";
 import { jobSql } from "./job-sql.ts";
 import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
+import { attestationPageSql, poolSql } from "./pool-sql.ts";
 import {
   rowToApiKey,
   rowToAttestation,
   rowToJob,
   rowToOpening,
   rowToOriginatorKey,
+  rowToPool,
   rowToScoreProof,
   rowToTape,
   same,
@@ -20,12 +22,14 @@ import {
 } from "./rows.ts";
 import type {
   ApiKeyRecord,
+  AttestationListQuery,
   AttestationRecord,
   JobRecord,
   JobState,
   NewJob,
   OpeningRecord,
   OriginatorKeyRecord,
+  PoolRecord,
   ScoreProofRecord,
   Storage,
   TapeRecord,
@@ -346,15 +350,21 @@ export class PostgresStorage implements Storage {
     return r && rowToAttestation(r, same);
   }
 
-  async findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]> {
-    const rows =
-      period === undefined
-        ? await this.q("SELECT * FROM attestations WHERE pool_id = $1 ORDER BY period, created_at", [poolId])
-        : await this.q("SELECT * FROM attestations WHERE pool_id = $1 AND period = $2 ORDER BY created_at", [
-            poolId,
-            period,
-          ]);
-    return rows.map((r) => rowToAttestation(r, same));
+  async listAttestations(q: AttestationListQuery): Promise<AttestationRecord[]> {
+    const st = attestationPageSql("postgres", q);
+    return (await this.q(st.sql, st.params)).map((r) => rowToAttestation(r, same));
+  }
+
+  async claimPool(poolId: string, owner: string, now: number): Promise<PoolRecord> {
+    // A concurrent claim's insert waits on the unique index for the first one's commit, then does nothing;
+    // the read after it (a new snapshot) sees the owner that won.
+    await this.q(poolSql("postgres", "claim"), [poolId, owner, now]);
+    return (await this.getPool(poolId))!;
+  }
+
+  async getPool(poolId: string): Promise<PoolRecord | undefined> {
+    const [r] = await this.q(poolSql("postgres", "get"), [poolId]);
+    return r && rowToPool(r);
   }
 
   async insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]> {

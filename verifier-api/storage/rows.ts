@@ -10,6 +10,7 @@ import type {
   JobState,
   OpeningRecord,
   OriginatorKeyRecord,
+  PoolRecord,
   ScoreProofRecord,
   TapeRecord,
 } from "./types.ts";
@@ -121,4 +122,8 @@ export function rowToScoreProof(r: Row, parse: (v: unknown) => unknown = unjson)
     publicSignals: parse(r.public_signals) as string[],
     createdAt: Number(r.created_at),
   };
+}
+
+export function rowToPool(r: Row): PoolRecord {
+  return { poolId: r.pool_id as string, owner: r.owner as string, claimedAt: Number(r.claimed_at) };
 }

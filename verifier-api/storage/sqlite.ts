@@ -8,6 +8,7 @@ import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlit
 import { decideOpening, type OpeningDecision } from "../sampling.ts";
 import { jobSql } from "./job-sql.ts";
 import { MIGRATIONS_TABLE, pendingStatements } from "./migrations.ts";
+import { attestationPageSql, poolSql } from "./pool-sql.ts";
 import {
   json,
   rowToApiKey,
@@ -15,18 +16,21 @@ import {
   rowToJob,
   rowToOpening,
   rowToOriginatorKey,
+  rowToPool,
   rowToScoreProof,
   rowToTape,
   type Row,
 } from "./rows.ts";
 import type {
   ApiKeyRecord,
+  AttestationListQuery,
   AttestationRecord,
   JobRecord,
   JobState,
   NewJob,
   OpeningRecord,
   OriginatorKeyRecord,
+  PoolRecord,
   ScoreProofRecord,
   Storage,
   TapeRecord,
@@ -347,17 +351,21 @@ export class SqliteStorage implements Storage {
     return r && rowToAttestation(r);
   }
 
-  async findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]> {
-    const rows = (
-      period === undefined
-        ? this.db
-            .prepare("SELECT * FROM attestations WHERE pool_id = ? ORDER BY period, created_at")
-            .all(poolId)
-        : this.db
-            .prepare("SELECT * FROM attestations WHERE pool_id = ? AND period = ? ORDER BY created_at")
-            .all(poolId, period)
-    ) as Row[];
+  async listAttestations(q: AttestationListQuery): Promise<AttestationRecord[]> {
+    const st = attestationPageSql("sqlite", q);
+    const rows = this.db.prepare(st.sql).all(...(st.params as SQLInputValue[])) as Row[];
     return rows.map((r) => rowToAttestation(r));
+  }
+
+  async claimPool(poolId: string, owner: string, now: number): Promise<PoolRecord> {
+    // One statement: SQLite's write lock serialises claims, even from several processes on one file.
+    this.run(poolSql("sqlite", "claim"), poolId, owner, now);
+    return (await this.getPool(poolId))!;
+  }
+
+  async getPool(poolId: string): Promise<PoolRecord | undefined> {
+    const r = this.get(poolSql("sqlite", "get"), poolId);
+    return r && rowToPool(r);
   }
 
   async insertScoreProofs(recs: ScoreProofRecord[]): Promise<ScoreProofRecord[]> {

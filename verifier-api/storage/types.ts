@@ -3,7 +3,8 @@
  * score-backing proofs. SQLite
  * (`sqlite.ts`, embedded, the default) and PostgreSQL (`postgres.ts`, for several instances sharing the
  * work) implement it; `test/api/storage.test.ts` runs one suite against both. What both share is written
- * once: the schema (`migrations.ts`), the row mappers (`rows.ts`) and the job life-cycle (`job-sql.ts`).
+ * once: the schema (`migrations.ts`), the row mappers (`rows.ts`), the job life-cycle (`job-sql.ts`), pool
+ * ownership and the attestation listing (`pool-sql.ts`).
  */
 
 import type { OpeningDecision } from "../sampling.ts";
@@ -89,6 +90,35 @@ export interface AttestationRecord {
   /** Proofs, public signals, figures, calldata. */
   data: unknown;
   createdAt: number;
+}
+
+/**
+ * A pool id's owner: the first originator that committed a tape of the pool or requested its attestation
+ * (`claimPool`). Another originator's commitments and attestations for the pool are refused, as the
+ * registry refuses another originator's submissions for it.
+ */
+export interface PoolRecord {
+  poolId: string;
+  owner: string;
+  claimedAt: number;
+}
+
+/** Where a page of the attestation listing starts: after this attestation in (period, createdAt, id) order. */
+export interface AttestationCursor {
+  period: number;
+  createdAt: number;
+  id: string;
+}
+
+export interface AttestationListQuery {
+  poolId: string;
+  period?: number;
+  /** Only this originator's attestations. */
+  owner?: string;
+  after?: AttestationCursor;
+  limit: number;
+  /** With each attestation's `data` (proofs, figures…); otherwise `data` is null. */
+  withData: boolean;
 }
 
 /** An originator's Baby Jubjub signing key, held by the service to sign attestations (private key encrypted). */
@@ -208,7 +238,19 @@ export interface Storage {
   /** Inserts the attestation of a job, or returns the one that job already stored (never two per job). */
   insertAttestation(rec: AttestationRecord): Promise<AttestationRecord>;
   getAttestation(id: string): Promise<AttestationRecord | undefined>;
-  findAttestations(poolId: string, period?: number): Promise<AttestationRecord[]>;
+  /**
+   * A page of a pool's attestations (and period, and owner), in (period, createdAt, id) order after
+   * `after`, at most `limit`; `data` is null unless `withData`.
+   */
+  listAttestations(q: AttestationListQuery): Promise<AttestationRecord[]>;
+
+  /**
+   * Claims a pool id for `owner` unless it has an owner: returns the pool's owner after the claim (the
+   * caller's when the pool was free or already its own). Atomic: of concurrent claims, on any number of
+   * instances, exactly one owner wins and every caller sees it.
+   */
+  claimPool(poolId: string, owner: string, now: number): Promise<PoolRecord>;
+  getPool(poolId: string): Promise<PoolRecord | undefined>;
 
   /**
    * Stores the score proofs of one job, all or none (atomic). A job's proofs are stored once: when that job
