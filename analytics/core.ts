@@ -29,6 +29,7 @@ export {
   trancheLoss,
   trancheMetrics,
   estimateMean,
+  estimateMeanUnnormalised,
   expectedShortfall,
   lossQuantile,
   lossOrder,
