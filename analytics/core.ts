@@ -62,3 +62,32 @@ export type { PdTable } from "./pdTable.ts";
 export { normCdf, normInv, normPdf } from "./normal.ts";
 export { Xoshiro128, seedState, mix32 } from "./prng.ts";
 export { formatReport, formatStressTable } from "./format.ts";
+export {
+  projectPool,
+  levelPayment,
+  levelPayWal,
+  loanFromFigures,
+  loansFromTape,
+  projectionMonths,
+  curveAt,
+  checkAssumptions,
+} from "./cashflow.ts";
+export type {
+  Curve,
+  CashflowAssumptions,
+  AmortisingLoan,
+  PoolPeriod,
+  PoolProjection,
+  ProjectionFigures,
+} from "./cashflow.ts";
+export { projectVault, projectScenarios, cdrFromHorizonLoss, irr, TRANCHE_NAMES } from "./projection.ts";
+export type {
+  VaultProjectionInput,
+  VaultProjection,
+  VaultPeriod,
+  TranchePeriod,
+  TrancheProjection,
+  ScenarioProjectionInput,
+  ScenarioProjection,
+  TrancheScenarioStats,
+} from "./projection.ts";
