@@ -80,7 +80,14 @@ export type {
   PoolProjection,
   ProjectionFigures,
 } from "./cashflow.ts";
-export { projectVault, projectScenarios, cdrFromHorizonLoss, irr, TRANCHE_NAMES } from "./projection.ts";
+export {
+  projectVault,
+  projectScenarios,
+  cdrFromHorizonLoss,
+  irr,
+  tranchesFromVaultLedgers,
+  TRANCHE_NAMES,
+} from "./projection.ts";
 export type {
   VaultProjectionInput,
   VaultProjection,

@@ -504,3 +504,32 @@ export function projectScenarios(input: ScenarioProjectionInput): ScenarioProjec
     quantilePaths,
   };
 }
+
+/**
+ * The capital structure of a vault as analysis tranches (fractions of the capital, junior first): each
+ * tranche's realised claim (balance − PDL, [senior, mezzanine, junior]) over their total. Empty tranches are
+ * left out. Assumes the vault's capital is invested in the pool analysed, so a pool loss fraction is a loss
+ * fraction of the vault's capital (cash not invested makes the real structure safer).
+ */
+export function tranchesFromVaultLedgers(
+  balances: readonly bigint[],
+  pdl: readonly bigint[],
+): { name: string; attachment: number; detachment: number }[] {
+  if (balances.length !== 3 || pdl.length !== 3) throw new TypeError("ledgers: three tranches expected");
+  const realised = [0, 1, 2].map((t) => (balances[t]! > pdl[t]! ? balances[t]! - pdl[t]! : 0n));
+  const total = realised[0]! + realised[1]! + realised[2]!;
+  if (total === 0n) throw new RangeError("ledgers: the vault holds no capital yet (no tranche to analyse)");
+  const out: { name: string; attachment: number; detachment: number }[] = [];
+  let below = 0n;
+  for (const t of [2, 1, 0] as const) {
+    if (realised[t] === 0n) continue;
+    const top = below + realised[t]!;
+    out.push({
+      name: TRANCHE_NAMES[t],
+      attachment: Number(below) / Number(total),
+      detachment: top === total ? 1 : Number(top) / Number(total),
+    });
+    below = top;
+  }
+  return out;
+}
