@@ -11,11 +11,13 @@ import {
   levelPayment,
   levelPayWal,
   loanFromFigures,
+  loansFromTape,
   projectPool,
   projectScenarios,
   projectVault,
 } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
+import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { modelParamsFromConfig, type ModelParams } from "../../sdk/vault/model.ts";
 
 const B = 1_000_000_000_000; // 1,000,000.000000 in 6-decimal units
@@ -86,6 +88,30 @@ describe("pool projection: closed forms", () => {
     expect(loan.remainingMonths).toBe(48);
     expect(() => loanFromFigures({ outstanding: B, scheduled: 1 }, { annualRate: 0.12 })).toThrow(
       /scheduled/,
+    );
+  });
+});
+
+describe("loan-level data", () => {
+  it("projects each open loan of a tape with its own rate and term, and sums them", () => {
+    const tape = generateSyntheticTape({ seed: 5, loans: 40, poolId: 1n, asOfDate: 20_400 });
+    const loans = loansFromTape(tape.loans, tape.asOfDate);
+    const open = tape.loans.filter((l) => l.outstandingBalance > 0n && l.status !== 3 && l.status !== 4);
+    expect(loans).toHaveLength(open.length);
+    expect(loans[0]!.annualRate).toBe(open[0]!.interestRateBps / 10_000);
+    expect(loans[0]!.remainingMonths).toBe(
+      Math.max(1, Math.ceil((open[0]!.maturityDate - tape.asOfDate) / (365.25 / 12))),
+    );
+    const all = projectPool(loans, { cpr: 0.05 });
+    const months = all.periods.length;
+    const each = loans.map((l) => projectPool([l], { cpr: 0.05 }, months));
+    for (const k of [0, 5, months - 1]) {
+      const sum = each.reduce((s, p) => s + p.periods[k]!.interest, 0);
+      expect(all.periods[k]!.interest).toBeCloseTo(sum, 3);
+    }
+    expect(all.totals.principal).toBeCloseTo(
+      loans.reduce((s, l) => s + l.balance, 0),
+      0,
     );
   });
 });
@@ -190,5 +216,60 @@ describe("the vault's rules on a projection", () => {
       12,
     );
     expect(projectScenarios(input).tranches).toEqual(a.tranches);
+  });
+});
+
+describe("the worked example of docs/ANALYTICS.md", () => {
+  it("reproduces its tables", () => {
+    const U = 1_000_000;
+    const usd = (x: number | bigint) => Math.round(Number(x) / 1e4) / 100;
+    const pool = projectPool([{ balance: 1_000_000 * U, annualRate: 0.12, remainingMonths: 36 }], {
+      cpr: 0.1,
+      cdr: 0.06,
+      severity: 0.4,
+      recoveryLag: 3,
+    });
+    const v = projectVault({
+      pool,
+      params: modelParamsFromConfig({ ...DEFAULT_VAULT_CONFIG, seniorCouponBps: 50, mezzanineCouponBps: 75 }),
+      tranches: [750_000n * 1_000_000n, 100_000n * 1_000_000n, 150_000n * 1_000_000n],
+    });
+    const rows = [0, 1, 2, 3].map((k) => {
+      const p = pool.periods[k]!;
+      const [s, m, j] = v.tranches.map((t) => t.periods[k]!);
+      return [
+        p.month,
+        ...[p.defaults, p.interest, p.scheduledPrincipal, p.prepayment, p.recovery].map(usd),
+        ...[s!.credited, s!.paid, m!.credited, j!.credited].map(usd),
+      ];
+    });
+    expect(rows).toEqual([
+      [1, 5_143.01, 9_948.57, 23_094.92, 8_494.77, 0, 3_750, 41_538.25, 750, 305.56],
+      [2, 4_954.1, 9_583.13, 23_003.05, 8_176.12, 0, 3_561.06, 40_762.29, 755.63, 312.35],
+      [3, 4_768.26, 9_223.66, 22_911.54, 7_862.68, 0, 3_375.05, 39_997.87, 761.29, 319.05],
+      [4, 4_585.47, 8_870.06, 22_820.39, 7_554.38, 3_085.81, 3_191.94, 42_330.64, 767, 3_411.46],
+    ]);
+    expect(
+      v.tranches.map((t) => [
+        usd(t.totalInterest),
+        usd(t.totalPrincipal),
+        usd(t.terminalClaim),
+        Math.round(t.wal! * 1000) / 1000,
+        Math.round(t.irr! * 100_000) / 1000,
+        usd(t.loss),
+        t.firstImpairedMonth,
+      ]),
+    ).toEqual([
+      [40_885.92, 750_000, 0, 0.909, 6.168, 0, null],
+      [30_487, 100_000, 130_487, 3.25, 8.532, 0, null],
+      [28_453.32, 150_000, 178_453.32, 3.25, 5.49, 0, null],
+    ]);
+    expect(v.periods.findIndex((p) => p.triggered) + 1).toBe(13);
+    expect(v.tranches[1]!.periods.find((p) => p.deferred !== 0)).toMatchObject({ month: 22, deferred: 3 });
+    expect(usd(v.periods.at(-1)!.reserve)).toBe(31_730.65);
+    expect(Math.round(pool.wal * 1000) / 1000).toBe(1.426);
+    expect([pool.totals.loss, pool.totals.defaults, pool.totals.recovery].map(usd)).toEqual([
+      34_295.66, 85_739.14, 51_443.48,
+    ]);
   });
 });
