@@ -88,6 +88,8 @@ export {
   tranchesFromVaultLedgers,
   TRANCHE_NAMES,
 } from "./projection.ts";
+export { realisedPerformance } from "./performance.ts";
+export type { PerformanceFigures, RealisedPerformance } from "./performance.ts";
 export type {
   VaultProjectionInput,
   VaultProjection,
