@@ -114,6 +114,8 @@ export interface VaultPeriod {
   /** Collections paid in before the close: principal (reduces the position) and income (interest, recoveries). */
   repayPrincipal: bigint;
   repayIncome: bigint;
+  /** Pending redemption requests cancelled before this month's requests (shares; deferred at the last close). */
+  cancelledShares: Triple;
   /** Redemption requests made before the close (shares, [senior, mezzanine, junior]). */
   redeemShares: Triple;
   realisedLoss: bigint;
@@ -269,8 +271,10 @@ export function projectVault(input: VaultProjectionInput): VaultProjection {
     atts.set(POOL, att);
     const now = att.asOfDate * DAY + DAY / 2n;
     m.repay(POOL, vPrin[k - 1]!, vInc[k - 1]!);
+    // a request deferred at the last close is withdrawn and sized again on this close's prices
+    const cancelledShares: Triple = [...m.pendingRedeemShares];
     for (const t of [0, 1, 2] as const) {
-      if (m.pendingRedeemShares[t] !== 0n) m.cancelRedeem(t, m.pendingRedeemShares[t]);
+      if (cancelledShares[t] !== 0n) m.cancelRedeem(t, cancelledShares[t]);
     }
     if ((input.redemptions ?? "sequential") === "sequential") {
       // the prices this close will set, from a copy of the vault
@@ -316,6 +320,7 @@ export function projectVault(input: VaultProjectionInput): VaultProjection {
       attestation: att,
       repayPrincipal: vPrin[k - 1]!,
       repayIncome: vInc[k - 1]!,
+      cancelledShares,
       redeemShares,
       realisedLoss: r.realisedLoss,
       triggered: r.triggered,

@@ -59,6 +59,7 @@ describe("projection against the contract", () => {
       // redemption requests of this epoch (shares were claimed at the deposit close; settled ones are claimed
       // automatically by a new request)
       for (const t of [0, 1, 2] as const) {
+        if (q.cancelledShares[t] > 0n) await tx(w.as(users[t]!).getFunction("cancelRedeem")(t));
         if (q.redeemShares[t] > 0n)
           await tx(w.as(users[t]!).getFunction("requestRedeem")(t, q.redeemShares[t]));
       }
