@@ -61,7 +61,7 @@ export {
 export type { PdTable } from "./pdTable.ts";
 export { normCdf, normInv, normPdf } from "./normal.ts";
 export { Xoshiro128, seedState, mix32 } from "./prng.ts";
-export { formatReport, formatStressTable } from "./format.ts";
+export { formatReport, formatStressTable, formatProjection, formatMoney } from "./format.ts";
 export {
   projectPool,
   levelPayment,

@@ -10,11 +10,17 @@ import {
   analysisFromFigures,
   analyzePool,
   confidenceZ,
+  formatProjection,
   formatStressTable,
+  loanFromFigures,
+  projectPool,
+  projectVault,
   tranchesFromVaultLedgers,
   type AnalysisInput,
   type AnalysisReport,
 } from "../../analytics/index.ts";
+import { DEFAULT_VAULT_CONFIG, loadArtifact } from "../../deploy/index.ts";
+import { modelParamsFromConfig, type ModelParams, type Triple } from "../../sdk/vault/model.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 import { requireVerifiedAttestation } from "./verify.ts";
 
@@ -45,7 +51,7 @@ function fraction(v: string, name: string): number {
 async function tranchesFromDeployment(
   file: string,
   network: string | undefined,
-): Promise<{ tranches: TrancheSpec[]; source: string }> {
+): Promise<{ tranches: TrancheSpec[]; source: string; params: ModelParams; claims: Triple }> {
   const deployment = readUserJson<{ vault?: unknown; chainId?: unknown }>(file, "deployment");
   if (typeof deployment.vault !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(deployment.vault)) {
     throw new CliError(`--deployment: ${file} has no vault address`);
@@ -56,14 +62,16 @@ async function tranchesFromDeployment(
     );
   }
   const { Contract, JsonRpcProvider } = await import("ethers");
-  const { loadArtifact } = await import("../../deploy/index.ts");
   const provider = new JsonRpcProvider(network, undefined, { staticNetwork: true });
   try {
     const vault = new Contract(deployment.vault, loadArtifact("TrancheVault").abi, provider);
     let ledgers: [bigint[], bigint[], bigint[], bigint];
+    let params: ModelParams;
     try {
       const r = (await vault.getFunction("ledgers")()) as [bigint[], bigint[], bigint[], bigint];
       ledgers = [[...r[0]], [...r[1]], [...r[2]], r[3]];
+      const c = (await vault.getFunction("config")()) as { toObject(): Record<string, bigint> };
+      params = modelParamsFromConfig(c.toObject() as Parameters<typeof modelParamsFromConfig>[0]);
     } catch (err) {
       throw new CliError(
         `--deployment: cannot read the vault ${deployment.vault} on ${network} (${(err as Error).message})`,
@@ -77,8 +85,11 @@ async function tranchesFromDeployment(
       throw new CliError(`--deployment: ${(err as Error).message}; give --tranches instead`);
     }
     const claims = [2, 1, 0].map((t) => `${["senior", "mezzanine", "junior"][t]} ${balances[t]! - pdl[t]!}`);
+    const realised = [0, 1, 2].map((t) => balances[t]! - pdl[t]!) as Triple;
     return {
       tranches,
+      params,
+      claims: realised,
       source: `the vault ${deployment.vault} (chain ${String(deployment.chainId ?? "?")}): realised claims ${claims.join(", ")} (minor units)`,
     };
   } finally {
@@ -134,6 +145,104 @@ export function formatAnalyzeText(report: AnalysisReport, trancheSource: string)
   return lines.join("\n");
 }
 
+function num(v: string, name: string, lo: number, hi: number): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x >= lo && x <= hi))
+    throw new CliError(`${name}: expected a number in [${lo}, ${hi}], got "${v}"`);
+  return x;
+}
+
+/**
+ * The projection of `--project`: the pool as one level-pay loan (attested outstanding and scheduled payment,
+ * or the input's total exposure), the assumptions (CDR and severity default to the analysis' weighted PD and
+ * LGD), the vault's parameters and realised claims from the deployment, or DEFAULT_VAULT_CONFIG with the
+ * given coupons and the tranche fractions of the pool balance.
+ */
+function project(
+  o: {
+    rate?: string;
+    term?: string;
+    cpr: string;
+    cdr?: string;
+    severity?: string;
+    lag: string;
+    seniorCouponBps: string;
+    mezzanineCouponBps: string;
+  },
+  report: AnalysisReport,
+  input: AnalysisInput,
+  attested: { outstanding: bigint; scheduled: bigint; chargedOff: bigint } | undefined,
+  fromVault: { params: ModelParams; claims: Triple } | undefined,
+) {
+  if (o.rate === undefined)
+    throw new CliError("--rate: the pool's annual rate is needed to project (the attestation has none)");
+  const annualRate = num(o.rate, "--rate", 0, 10);
+  const remainingMonths = o.term === undefined ? undefined : num(o.term, "--term", 1, 1200);
+  if (remainingMonths !== undefined && !Number.isInteger(remainingMonths))
+    throw new CliError("--term: whole months");
+  if (attested === undefined && remainingMonths === undefined)
+    throw new CliError("--term: needed with --input");
+  let loan;
+  try {
+    loan = loanFromFigures(attested ?? { outstanding: report.pool.totalExposure }, {
+      annualRate,
+      remainingMonths,
+    });
+  } catch (err) {
+    throw new CliError(`projection: ${(err as Error).message}`);
+  }
+  const cdr = o.cdr === undefined ? report.pool.weightedAveragePd : num(o.cdr, "--cdr", 0, 1);
+  const severity =
+    o.severity === undefined ? report.pool.weightedAverageLgd : num(o.severity, "--severity", 0, 1);
+  const cpr = num(o.cpr, "--cpr", 0, 1);
+  const recoveryLag = num(o.lag, "--lag", 0, 120);
+  const pool = projectPool([loan], { cpr, cdr, severity, recoveryLag: Math.round(recoveryLag) });
+  const b = BigInt(Math.round(loan.balance));
+  let params: ModelParams;
+  let tranches: Triple;
+  if (fromVault) {
+    params = fromVault.params;
+    tranches = fromVault.claims;
+  } else {
+    params = {
+      ...modelParamsFromConfig(DEFAULT_VAULT_CONFIG),
+      seniorCouponBps: BigInt(num(o.seniorCouponBps, "--senior-coupon-bps", 0, 10_000)),
+      mezzanineCouponBps: BigInt(num(o.mezzanineCouponBps, "--mezzanine-coupon-bps", 0, 10_000)),
+      minSubordinationBps: 0n,
+    };
+    const size = (name: string): bigint => {
+      const t = input.tranches.find((x) => x.name === name);
+      return t ? (b * BigInt(Math.round((t.detachment - t.attachment) * 1e6))) / 1_000_000n : 0n;
+    };
+    tranches = [size("senior"), size("mezzanine"), size("junior")];
+    if (tranches[0] + tranches[1] + tranches[2] === 0n) {
+      throw new CliError("--project: name the tranches senior, mezzanine and junior (the vault's three)");
+    }
+  }
+  let vault;
+  try {
+    vault = projectVault({
+      pool,
+      params,
+      tranches,
+      startChargedOff: attested?.chargedOff ?? 0n,
+    });
+  } catch (err) {
+    throw new CliError(`projection: ${(err as Error).message}`);
+  }
+  return {
+    pool,
+    vault,
+    params,
+    assumptions:
+      `level-pay, ${(annualRate * 100).toFixed(2)}% a year, ${loan.remainingMonths} months; CPR ${(cpr * 100).toFixed(2)}%, ` +
+      `CDR ${(cdr * 100).toFixed(2)}%, severity ${(severity * 100).toFixed(1)}%, recovery lag ${recoveryLag} months; ` +
+      (fromVault
+        ? "the deployed vault's parameters and realised claims"
+        : "default vault parameters, coupons per monthly epoch"),
+  };
+}
+
 export function registerAnalyze(program: Command): void {
   program
     .command("analyze")
@@ -163,6 +272,32 @@ export function registerAnalyze(program: Command): void {
       "sizing: largest mezzanine tranche with expected loss at most this",
       "0.01",
     )
+    .option(
+      "--project",
+      "also project monthly cash flows through the vault's rules (docs/ANALYTICS.md)",
+      false,
+    )
+    .option("--rate <annual>", "projection: the pool's annual interest rate (not attested), e.g. 0.12")
+    .option(
+      "--term <months>",
+      "projection: remaining months (default: solved from the attested scheduled payment)",
+    )
+    .option("--cpr <annual>", "projection: prepayment rate", "0")
+    .option("--cdr <annual>", "projection: default rate (default: the pool's weighted PD)")
+    .option("--severity <x>", "projection: loss severity (default: the pool's weighted LGD)")
+    .option("--lag <months>", "projection: recovery lag", "0")
+    .option(
+      "--senior-coupon-bps <bps>",
+      "projection without --deployment: senior coupon per monthly epoch",
+      "50",
+    )
+    .option(
+      "--mezzanine-coupon-bps <bps>",
+      "projection without --deployment: mezzanine coupon per epoch",
+      "75",
+    )
+    .option("--decimals <n>", "projection: decimals of the amounts' minor unit (2: cents)", "2")
+    .option("--months <n>", "projection: months printed in text mode", "12")
     .option("--json", "machine-readable output", false)
     .action(
       async (o: {
@@ -177,6 +312,17 @@ export function registerAnalyze(program: Command): void {
         seed: string;
         seniorTargetEl: string;
         mezzanineTargetEl: string;
+        project: boolean;
+        rate?: string;
+        term?: string;
+        cpr: string;
+        cdr?: string;
+        severity?: string;
+        lag: string;
+        seniorCouponBps: string;
+        mezzanineCouponBps: string;
+        decimals: string;
+        months: string;
         json: boolean;
       }) => {
         if (o.deployment && o.tranches) throw new CliError("give --deployment or --tranches, not both");
@@ -187,6 +333,7 @@ export function registerAnalyze(program: Command): void {
         const fromVault = o.deployment ? await tranchesFromDeployment(o.deployment, o.network) : undefined;
         let input: AnalysisInput;
         let source: string;
+        let attested: { outstanding: bigint; scheduled: bigint; chargedOff: bigint } | undefined;
         if (o.input) {
           input = readUserJson<AnalysisInput>(o.input, "input");
           source = fromVault?.source ?? (o.tranches ? "--tranches" : `the input ${o.input}`);
@@ -194,6 +341,7 @@ export function registerAnalyze(program: Command): void {
           input = { ...input, tranches, sizing: input.sizing ?? sizing };
         } else if (o.attestation) {
           const { figures } = await requireVerifiedAttestation(o.attestation, o);
+          attested = figures;
           source = fromVault?.source ?? `--tranches ${o.tranches ?? DEFAULT_TRANCHES}`;
           input = analysisFromFigures(figures, {
             rho: Number(o.rho),
@@ -209,8 +357,23 @@ export function registerAnalyze(program: Command): void {
           if (err instanceof TypeError) throw new CliError(`input: ${err.message}`);
           throw err;
         }
-        output(o.json, o.json ? { ...report, trancheSource: source } : report, () =>
-          formatAnalyzeText(report, source),
+        const projection = o.project ? project(o, report, input, attested, fromVault) : undefined;
+        output(
+          o.json,
+          {
+            ...report,
+            trancheSource: source,
+            ...(projection ? { projection: { ...projection.vault, params: projection.params } } : {}),
+          },
+          () =>
+            formatAnalyzeText(report, source) +
+            (projection
+              ? `\n\nprojection (${projection.assumptions}):\n` +
+                formatProjection(projection.pool, projection.vault, {
+                  decimals: Number(o.decimals),
+                  months: Number(o.months),
+                })
+              : ""),
         );
       },
     );

@@ -125,9 +125,77 @@ describe("rwa-attest analyze", () => {
       started.url,
     );
     expect(text.stdout).toMatch(/^mezzanine +15\.00% +25\.00%/m);
+    // the projection runs on the vault's own parameters (its config(): coupons 1% / 2%) and realised claims
+    const pj = await cli(
+      "analyze",
+      "--input",
+      "in.json",
+      "--deployment",
+      "deployment.json",
+      "--network",
+      started.url,
+      "--project",
+      "--rate",
+      "0.12",
+      "--term",
+      "24",
+      "--json",
+    );
+    expect(pj.code, pj.stderr).toBe(0);
+    const proj = (
+      JSON.parse(pj.stdout) as {
+        projection: {
+          funded: string;
+          params: Record<string, string>;
+          periods: { repayIncome: string }[];
+          tranches: { initial: string; periods: { credited: string }[] }[];
+        };
+      }
+    ).projection;
+    expect(proj.tranches.map((t) => t.initial)).toEqual(["750000000000", "100000000000", "150000000000"]);
+    // the vault funds the whole 30,000 pool; senior's first coupon is 1% of 750,000 (DEFAULT_VAULT_CONFIG, read
+    // from the chain), capped at the month's income
+    expect(proj.funded).toBe("30000000000");
+    const income = BigInt(proj.periods[0]!.repayIncome);
+    expect(income).toBeLessThan(7_500_000_000n);
+    expect(proj.tranches[0]!.periods[0]!.credited).toBe(String(income));
+    expect([
+      proj.params.seniorCouponBps,
+      proj.params.mezzanineCouponBps,
+      proj.params.minSubordinationBps,
+    ]).toEqual(["100", "200", "2000"]);
     const noNet = await cli("analyze", "--input", "in.json", "--deployment", "deployment.json");
     expect(noNet.code).toBe(2);
     expect(noNet.stderr).toContain("--network: a JSON-RPC URL is needed");
+  });
+
+  it("projects monthly cash flows through the vault's rules in text mode, amounts with two decimals", async () => {
+    const r = await cli(
+      "analyze",
+      "--input",
+      "in.json",
+      "--project",
+      "--rate",
+      "0.12",
+      "--term",
+      "36",
+      "--cpr",
+      "0.1",
+      "--lag",
+      "3",
+      "--months",
+      "3",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "projection (level-pay, 12.00% a year, 36 months; CPR 10.00%, CDR 4.00%, severity 60.0%",
+    );
+    expect(r.stdout).toMatch(/^\| senior \| 240,000,000\.00 \| [\d,]+\.\d\d \| 240,000,000\.00 \|/m);
+    expect(r.stdout).toMatch(/^\| 3 \| [\d,]+\.\d\d \|/m);
+    expect(r.stdout).not.toMatch(/^\| 4 \|/m);
+    const noRate = await cli("analyze", "--input", "in.json", "--project", "--term", "36");
+    expect(noRate.code).toBe(2);
+    expect(noRate.stderr).toContain("--rate");
   });
 
   it("turns ledgers into tranches junior first, leaving out empty tranches and PDLs", () => {
