@@ -32,6 +32,7 @@ export {
   trancheLoss,
   trancheMetrics,
   estimateMean,
+  estimateMeanUnnormalised,
   expectedShortfall,
   lossQuantile,
   lossOrder,
@@ -63,4 +64,42 @@ export {
 export type { PdTable } from "./pdTable.ts";
 export { normCdf, normInv, normPdf } from "./normal.ts";
 export { Xoshiro128, seedState, mix32 } from "./prng.ts";
-export { formatReport, formatStressTable } from "./format.ts";
+export { formatReport, formatStressTable, formatProjection, formatMoney } from "./format.ts";
+export {
+  projectPool,
+  levelPayment,
+  levelPayWal,
+  loanFromFigures,
+  loansFromTape,
+  projectionMonths,
+  curveAt,
+  checkAssumptions,
+} from "./cashflow.ts";
+export type {
+  Curve,
+  CashflowAssumptions,
+  AmortisingLoan,
+  PoolPeriod,
+  PoolProjection,
+  ProjectionFigures,
+} from "./cashflow.ts";
+export {
+  projectVault,
+  projectScenarios,
+  cdrFromHorizonLoss,
+  irr,
+  tranchesFromVaultLedgers,
+  TRANCHE_NAMES,
+} from "./projection.ts";
+export { realisedPerformance } from "./performance.ts";
+export type { PerformanceFigures, RealisedPerformance } from "./performance.ts";
+export type {
+  VaultProjectionInput,
+  VaultProjection,
+  VaultPeriod,
+  TranchePeriod,
+  TrancheProjection,
+  ScenarioProjectionInput,
+  ScenarioProjection,
+  TrancheScenarioStats,
+} from "./projection.ts";

@@ -2,6 +2,8 @@
  * Plain-text (Markdown) rendering of an analysis report: the tranche table, the sizing and the stress table,
  * for the CLI and for documents.
  */
+import type { PoolProjection } from "./cashflow.ts";
+import type { VaultProjection } from "./projection.ts";
 import type { AnalysisReport } from "./schema.ts";
 
 const pct = (x: number, digits = 3): string => `${(x * 100).toFixed(digits)}%`;
@@ -50,5 +52,53 @@ export function formatReport(report: AnalysisReport): string {
     );
   }
   if (report.stress.length > 0) lines.push("", formatStressTable(report));
+  return lines.join("\n");
+}
+
+/** An amount in minor units as currency with two decimals and thousands separators (minor unit 10^-decimals). */
+export function formatMoney(x: bigint | number, decimals: number): string {
+  const v = Number(x) / 10 ** decimals;
+  return v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/**
+ * Plain-text rendering of a projection: the tranche summary (WAL, IRR, loss, first impairment) and the first
+ * `months` months of the pool and of each tranche (coupon credited, paid, PDL), amounts in currency.
+ */
+export function formatProjection(
+  pool: PoolProjection,
+  v: VaultProjection,
+  options: { decimals: number; months?: number },
+): string {
+  const money = (x: bigint | number) => formatMoney(x, options.decimals);
+  const n = Math.min(options.months ?? 12, v.periods.length);
+  const lines = [
+    `pool: ${pool.periods.length} months, WAL ${pool.wal.toFixed(3)} years, interest ${money(pool.totals.interest)}, ` +
+      `principal ${money(pool.totals.principal)}, defaults ${money(pool.totals.defaults)}, recoveries ${money(pool.totals.recovery)}, ` +
+      `losses ${money(pool.totals.loss)}; the vault funds ${money(v.funded)}`,
+    "",
+    "| tranche | initial | interest paid | principal paid | claim at end | WAL (years) | IRR (a year) | loss at end | first impaired |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...v.tranches.map(
+      (t) =>
+        `| ${t.name} | ${money(t.initial)} | ${money(t.totalInterest)} | ${money(t.totalPrincipal)} | ${money(t.terminalClaim)} | ` +
+        `${t.wal === null ? "-" : t.wal.toFixed(3)} | ${t.irr === null ? "-" : `${(t.irr * 100).toFixed(3)}%`} | ${money(t.loss)} | ` +
+        `${t.firstImpairedMonth === null ? "never" : `month ${t.firstImpairedMonth}`} |`,
+    ),
+    "",
+    `first ${n} months (credited: coupon, junior: residual; paid: redemptions; PDL after the close):`,
+    "| month | defaults | collections | trigger | senior credited / paid | mezzanine credited / paid | junior credited / paid | junior PDL | mezzanine PDL |",
+    "|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+  ];
+  for (let k = 0; k < n; k++) {
+    const p = pool.periods[k]!;
+    const q = v.periods[k]!;
+    const [s, m, j] = v.tranches.map((t) => t.periods[k]!);
+    lines.push(
+      `| ${k + 1} | ${money(p.defaults)} | ${money(q.repayPrincipal + q.repayIncome)} | ${q.triggered ? "on" : "off"} | ` +
+        `${money(s!.credited)} / ${money(s!.paid)} | ${money(m!.credited)} / ${money(m!.paid)} | ${money(j!.credited)} / ${money(j!.paid)} | ` +
+        `${money(j!.pdl)} | ${money(m!.pdl)} |`,
+    );
+  }
   return lines.join("\n");
 }

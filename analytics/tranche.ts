@@ -65,13 +65,50 @@ export function confidenceZ(confidence: number): number {
   return normInv(0.5 + confidence / 2);
 }
 
-/** Estimate of E[f(L)] as the mean of w·f(L) over the scenarios, with its standard error and CI. */
+/**
+ * Estimate of E[f(L)] with self-normalised importance weights: value = Σ wᵢ·f(Lᵢ) / Σ wᵢ, standard error by
+ * the delta method, s.e.² = Σ wᵢ²·(f(Lᵢ) − value)² / (Σ wᵢ)². The value is a weighted average of the f(Lᵢ),
+ * so a probability or a tranche loss fraction stays in [0, 1] (the plain average of w·f, also unbiased, is not:
+ * with E[w] = 1 only on average, a junior tranche hit in every scenario read 100.132%). The ratio's bias is
+ * O(1/N), far below its standard error; with unit weights (plain Monte Carlo) both are the sample mean and its
+ * usual standard error up to the factor √((N−1)/N).
+ */
 export function estimateMean(
   sim: SimulationResult,
   f: (loss: number) => number,
   confidence: number,
   clamp: [number, number] = [0, 1],
 ): Estimate {
+  const n = sim.loss.length;
+  let sw = 0;
+  let swf = 0;
+  for (let i = 0; i < n; i++) {
+    const w = sim.weight[i]!;
+    sw += w;
+    swf += w * f(sim.loss[i]!);
+  }
+  const mean = sw > 0 ? swf / sw : 0;
+  // second pass (f is a cheap pure function of the loss): centred sum, no cancellation
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = sim.weight[i]! * (f(sim.loss[i]!) - mean);
+    s2 += d * d;
+  }
+  const se = sw > 0 ? Math.sqrt(s2) / sw : 0;
+  const z = confidenceZ(confidence);
+  return {
+    value: mean,
+    stdError: se,
+    ciLow: Math.max(clamp[0], mean - z * se),
+    ciHigh: Math.min(clamp[1], mean + z * se),
+  };
+}
+
+/**
+ * The plain importance-sampling average of w·f(L) (unbiased, not normalised: it can leave [0, 1] for a
+ * probability), with its standard error; kept to show the difference and for tests.
+ */
+export function estimateMeanUnnormalised(sim: SimulationResult, f: (loss: number) => number): Estimate {
   const n = sim.loss.length;
   let s = 0;
   let s2 = 0;
@@ -83,12 +120,11 @@ export function estimateMean(
   const mean = s / n;
   const variance = n > 1 ? Math.max(0, (s2 - n * mean * mean) / (n - 1)) : 0;
   const se = Math.sqrt(variance / n);
-  const z = confidenceZ(confidence);
   return {
     value: mean,
     stdError: se,
-    ciLow: Math.max(clamp[0], mean - z * se),
-    ciHigh: Math.min(clamp[1], mean + z * se),
+    ciLow: mean - 1.959963984540054 * se,
+    ciHigh: mean + 1.959963984540054 * se,
   };
 }
 

@@ -25,6 +25,25 @@ export interface ModelParams {
   maxAge: bigint;
 }
 
+/** The accounting parameters of a vault configuration (deploy/index.ts VaultConfig, numbers or bigints). */
+export function modelParamsFromConfig(c: {
+  [K in keyof ModelParams]: bigint | number;
+}): ModelParams {
+  return {
+    seniorCouponBps: BigInt(c.seniorCouponBps),
+    mezzanineCouponBps: BigInt(c.mezzanineCouponBps),
+    minSubordinationBps: BigInt(c.minSubordinationBps),
+    haircut30Bps: BigInt(c.haircut30Bps),
+    haircut60Bps: BigInt(c.haircut60Bps),
+    haircut90Bps: BigInt(c.haircut90Bps),
+    haircutDefaultedBps: BigInt(c.haircutDefaultedBps),
+    staleMarkdownBps: BigInt(c.staleMarkdownBps),
+    triggerDelinquencyBps: BigInt(c.triggerDelinquencyBps),
+    triggerLossBps: BigInt(c.triggerLossBps),
+    maxAge: BigInt(c.maxAge),
+  };
+}
+
 /** A pool's latest complete attestation as the vault reads it. */
 export interface AttestedPool {
   period: bigint;
@@ -250,6 +269,31 @@ export class VaultModel {
     pos.lastPeriod = a.period;
     pos.chargedOffSeen = a.figures.chargedOff;
     this.pendingLoss += loss;
+  }
+
+  /**
+   * An independent copy of the model (ledgers, requests, positions): what-if runs, e.g. the price a close
+   * would set before deciding a request (analytics/projection.ts).
+   */
+  clone(): VaultModel {
+    const c = new VaultModel(this.params, this.lastCloseAt);
+    c.balances = [...this.balances];
+    c.pdl = [...this.pdl];
+    c.claims = [...this.claims];
+    c.reserve = this.reserve;
+    c.supplies = [...this.supplies];
+    c.cash = this.cash;
+    c.pendingIncome = this.pendingIncome;
+    c.pendingLoss = this.pendingLoss;
+    c.cumulativeLoss = this.cumulativeLoss;
+    c.cumulativeFunded = this.cumulativeFunded;
+    c.triggered = this.triggered;
+    c.pendingDeposits = [...this.pendingDeposits];
+    c.pendingRedeemShares = [...this.pendingRedeemShares];
+    c.depositInfoDay = [...this.depositInfoDay];
+    c.redeemInfoDay = [...this.redeemInfoDay];
+    for (const [id, pos] of this.positions) c.positions.set(id, { ...pos });
+    return c;
   }
 
   /** Active (listed) pools. */
