@@ -25,9 +25,15 @@ import {
   registerPolicy,
 } from "../../deploy/index.ts";
 import { readAttestation } from "../../sdk/vault/registry.ts";
-import { poolValue, redeemValue, subordinationOk, type Triple } from "../../sdk/vault/model.ts";
+import {
+  modelParamsFromConfig,
+  poolValue,
+  redeemValue,
+  subordinationOk,
+  type Triple,
+} from "../../sdk/vault/model.ts";
 import { DAY, keyHashIn, revertOf, terminateCurves } from "./helpers.ts";
-import { modelParams } from "./vaultWorld.ts";
+
 import {
   POOL_INSTANCE,
   POOL_VERIFIER,
@@ -313,7 +319,7 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     await tx(vault.getFunction("closeEpoch")());
     const rec = await readAttestation(reg, 4n);
     expect(rec?.figures).toEqual(asPoolFigures(att.figures));
-    const params = modelParams(w.config);
+    const params = modelParamsFromConfig(w.config);
     const value = poolValue(principal, rec!, params, await w.now());
     expect(value).toBeLessThan(principal);
     // no income, nothing realised: the haircuts are a provisional markdown taken by junior's claim

@@ -5,9 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
-import { VaultModel, type AttestedPool, type CloseResult } from "../../sdk/vault/model.ts";
+import {
+  VaultModel,
+  modelParamsFromConfig,
+  type AttestedPool,
+  type CloseResult,
+} from "../../sdk/vault/model.ts";
 import { healthyFigures } from "./helpers.ts";
-import { modelParams } from "./vaultWorld.ts";
 
 const U = 1_000_000n;
 const DAY = 86_400n;
@@ -17,7 +21,7 @@ const usd = (x: bigint) => Math.round(Number(x) / 1e4) / 100;
 describe("the worked example of docs/CONTRACTS.md", () => {
   it("reproduces the table", () => {
     let now = 20_000n * DAY;
-    const m = new VaultModel(modelParams(DEFAULT_VAULT_CONFIG), now);
+    const m = new VaultModel(modelParamsFromConfig(DEFAULT_VAULT_CONFIG), now);
     const atts = new Map<bigint, AttestedPool>();
     const fig = (o: Partial<ReturnType<typeof healthyFigures>> = {}) =>
       healthyFigures(10_000_000n, { bucket30: 200_000n, bucket60: 100_000n, ...o });

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
 import {
   VaultModel,
+  modelParamsFromConfig,
   VIRTUAL_ASSETS,
   VIRTUAL_SHARES,
   type AttestedPool,
@@ -20,7 +21,7 @@ import {
 } from "../../sdk/vault/model.ts";
 import type { PoolFigures } from "../../sdk/vault/signals.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
-import { USD, makeVaultWorld, modelParams, type VaultWorld } from "./vaultWorld.ts";
+import { USD, makeVaultWorld, type VaultWorld } from "./vaultWorld.ts";
 
 const SEQUENCES = Number(process.env.VAULT_PROPERTY_SEQUENCES ?? 4);
 const STEPS = Number(process.env.VAULT_PROPERTY_STEPS ?? 500);
@@ -51,7 +52,7 @@ describe("TrancheVault property test", () => {
       const big = (lo: bigint, hi: bigint) =>
         lo + (BigInt(Math.floor(rand() * 1e9)) * (hi - lo)) / 1_000_000_000n;
       const vault = w.vault;
-      const model = new VaultModel(modelParams(w.config), await vault.getFunction("lastCloseAt")());
+      const model = new VaultModel(modelParamsFromConfig(w.config), await vault.getFunction("lastCloseAt")());
       const atts = new Map<bigint, AttestedPool>();
       const periods = new Map<bigint, bigint>([
         [1n, 0n],

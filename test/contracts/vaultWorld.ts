@@ -6,7 +6,6 @@ import {
   deployVault,
   type VaultConfig,
 } from "../../deploy/index.ts";
-import type { ModelParams } from "../../sdk/vault/model.ts";
 import { makeWorld, type HardhatSigner, type World } from "./helpers.ts";
 
 export interface VaultWorld extends World {
@@ -20,22 +19,6 @@ export interface VaultWorld extends World {
 }
 
 export const USD = 1_000_000n;
-
-export function modelParams(c: VaultConfig): ModelParams {
-  return {
-    seniorCouponBps: BigInt(c.seniorCouponBps),
-    mezzanineCouponBps: BigInt(c.mezzanineCouponBps),
-    minSubordinationBps: BigInt(c.minSubordinationBps),
-    haircut30Bps: BigInt(c.haircut30Bps),
-    haircut60Bps: BigInt(c.haircut60Bps),
-    haircut90Bps: BigInt(c.haircut90Bps),
-    haircutDefaultedBps: BigInt(c.haircutDefaultedBps),
-    staleMarkdownBps: BigInt(c.staleMarkdownBps),
-    triggerDelinquencyBps: BigInt(c.triggerDelinquencyBps),
-    triggerLossBps: BigInt(c.triggerLossBps),
-    maxAge: c.maxAge,
-  };
-}
 
 export async function makeVaultWorld(config: VaultConfig = DEFAULT_VAULT_CONFIG): Promise<VaultWorld> {
   const w = await makeWorld();
