@@ -17,22 +17,9 @@ import { buildApp } from "../../verifier-api/app.ts";
 import type { Config } from "../../verifier-api/config.ts";
 import { openingBudget } from "../../verifier-api/sampling.ts";
 import { ADMIN_KEY, smallTape, testConfig } from "./helpers.ts";
+import { PG_URL, postgresAnswers } from "../support/pg.ts";
 
-const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-const havePg = await postgresAnswers();
-if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the PostgreSQL cases`);
+const havePg = await postgresAnswers("the PostgreSQL cases");
 
 const schemas: string[] = [];
 const dirs: string[] = [];

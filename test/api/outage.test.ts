@@ -13,23 +13,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { buildApp } from "../../verifier-api/app.ts";
 import { ADMIN_KEY, smallTape, testConfig } from "./helpers.ts";
+import { PG_URL, postgresAnswers } from "../support/pg.ts";
 
-const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const target = new URL(PG_URL);
 
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-const havePg = await postgresAnswers();
-if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the outage test`);
+const havePg = await postgresAnswers("the outage test");
 
 /** A TCP proxy to the PostgreSQL server that can be cut and restored on the same port. */
 class Proxy {

@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
@@ -19,21 +18,9 @@ import { formatTapeJson, generateSyntheticTape } from "../../prover/tape/index.t
 import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
 import { PostgresStorage, SqliteStorage, type Storage } from "../../verifier-api/storage/index.ts";
 import { startTestApp, waitJob, type TestApp } from "./helpers.ts";
+import { PG_URL, postgresAnswers } from "../support/pg.ts";
 
-const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-const havePg = await postgresAnswers();
-if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the pools-on-PostgreSQL run`);
+const havePg = await postgresAnswers("the pools-on-PostgreSQL run");
 
 const POOL_INSTANCE = "pool-attestation-8";
 const poolBuilt = readManifest().instances[POOL_INSTANCE] !== undefined;

@@ -4,27 +4,13 @@
  * message, only when no PostgreSQL server answers (CI starts one).
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { PostgresStorage } from "../../verifier-api/storage/index.ts";
 import { smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
+import { PG_URL, postgresAnswers } from "../support/pg.ts";
 
-const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-const havePg = await postgresAnswers();
-if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the app-on-PostgreSQL test`);
+const havePg = await postgresAnswers("the app-on-PostgreSQL test");
 
 describe.skipIf(!havePg)("the service on PostgreSQL", () => {
   let t: TestApp;

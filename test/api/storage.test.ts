@@ -17,23 +17,9 @@ import {
   type NewJob,
   type Storage,
 } from "../../verifier-api/storage/index.ts";
+import { PG_URL, postgresAnswers } from "../support/pg.ts";
 
-const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-const havePg = await postgresAnswers();
-if (!havePg) console.warn(`PostgreSQL does not answer at ${PG_URL}: skipping the PostgreSQL storage run`);
+const havePg = await postgresAnswers("the PostgreSQL storage run");
 
 const opened: Storage[] = [];
 afterAll(async () => {
