@@ -146,6 +146,16 @@ export type CheckDeps = {
    */
   isDevelopmentKey?: ((instance: string) => Promise<boolean | null>) | undefined;
   /**
+   * Who marks keys as development keys, for messages (default "the service").
+   */
+  keySource?: string | undefined;
+  /**
+   * The policy's parameters given out of band (by name, as the attestation's
+   * `policy`), e.g. `rwa-attest verify-attestation --policy`: they must hash to the proven policyHash and
+   * take the place of the attestation's own.
+   */
+  policy?: unknown;
+  /**
    * SHA-256 (default: WebCrypto's, when the
    * page has it: a secure context).
    */

@@ -57,6 +57,10 @@ export const DEVELOPMENT_KEY_WARNING =
  * @property {(instance: string) => Promise<VerificationKey>} fetchVkey  The instance's verification key.
  * @property {(instance: string) => Promise<boolean | null>} [isDevelopmentKey]  Whether the key's source (the
  *   service's catalogue) marks it a development key; null when it does not say.
+ * @property {string} [keySource]  Who marks keys as development keys, for messages (default "the service").
+ * @property {unknown} [policy]  The policy's parameters given out of band (by name, as the attestation's
+ *   `policy`), e.g. `rwa-attest verify-attestation --policy`: they must hash to the proven policyHash and
+ *   take the place of the attestation's own.
  * @property {(data: Uint8Array) => Promise<Uint8Array>} [sha256]  SHA-256 (default: WebCrypto's, when the
  *   page has it: a secure context).
  * @property {(p: CheckProgress) => void} [onProgress]  Called before each step.
@@ -454,7 +458,7 @@ export async function checkAttestation(att, deps) {
         );
       if (sourceSaysDevelopment !== null && claimedKey.development !== sourceSaysDevelopment)
         problems.push(
-          `verificationKey.development: the attestation says ${String(claimedKey.development)}, the service marks the key ${sourceSaysDevelopment ? "a development key" : "a production key"}`,
+          `verificationKey.development: the attestation says ${String(claimedKey.development)}, ${deps.keySource ?? "the service"} marks the key ${sourceSaysDevelopment ? "a development key" : "a production key"}`,
         );
     }
   }
@@ -463,6 +467,8 @@ export async function checkAttestation(att, deps) {
   const chunkCount = att.chunkCount;
   if (!Number.isSafeInteger(chunkCount) || /** @type {number} */ (chunkCount) < 1)
     problems.push(`chunkCount: expected a positive integer, got ${String(chunkCount)}`);
+  if (!Number.isSafeInteger(att.loanCount) || /** @type {number} */ (att.loanCount) < 1)
+    problems.push(`loanCount: expected a positive integer, got ${String(att.loanCount)}`);
   /** @type {Record<string, bigint | null>} */
   const summary = {};
   for (const name of ["poolId", "root", "policyHash", "keyHash"]) {
@@ -558,16 +564,29 @@ export async function checkAttestation(att, deps) {
   // the policy's parameters, checked against the policyHash the proofs carry (the summary's when none does)
   /** @type {bigint[] | null} */
   let params = null;
+  const under = provenPolicyHash ?? summary.policyHash;
+  if (deps.policy !== undefined) {
+    try {
+      const p = policyParams(deps.policy);
+      const h = deps.poseidon([BigInt(POLICY_VERSION), ...p]);
+      if (h !== under)
+        problems.push(
+          `the policy given is not the attested one: it hashes to ${h}, the proofs are under ${String(under)}`,
+        );
+      else params = p;
+    } catch (err) {
+      problems.push(`the policy given: ${message(err)}`);
+    }
+  }
   if (att.policy !== undefined) {
     try {
       const p = policyParams(att.policy);
       const h = deps.poseidon([BigInt(POLICY_VERSION), ...p]);
-      const under = provenPolicyHash ?? summary.policyHash;
       if (h !== under)
         problems.push(
           `policy: the parameters hash to ${h}, the proofs are under policyHash ${String(under)}`,
         );
-      else params = p;
+      else params ??= p;
     } catch (err) {
       problems.push(message(err));
     }
@@ -592,7 +611,7 @@ export async function checkAttestation(att, deps) {
     else {
       aggregate = partial;
       breachMask = LOAN_LEVEL_BREACHES;
-      if (att.policy === undefined)
+      if (att.policy === undefined && deps.policy === undefined)
         problems.push(
           `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${figures.length} chunks cannot be derived from the proofs`,
         );
