@@ -44,29 +44,10 @@ function toBig(v: unknown, name: string): bigint {
 }
 
 /**
- * Unpacks the figures of the pool attestation's public signals figA, figB, figC (62-bit slots; figC:
- * scoreWeightedBalance 72 bits | maxLoanBalance 48 | activeCount 16 | minScore 10 | breaches 16).
+ * Unpacks the figures of the pool attestation's public signals figA, figB, figC: the codec generated from
+ * the layout's one declaration (circuits/layout.json).
  */
-export function unpackFigures(
-  figA: bigint,
-  figB: bigint,
-  figC: bigint,
-): AttestedFigures & { breaches: number } {
-  const m62 = (1n << 62n) - 1n;
-  const slot = (v: bigint, i: bigint): bigint => (v >> (62n * i)) & m62;
-  return {
-    outstanding: slot(figA, 0n),
-    bucket30: slot(figA, 3n),
-    bucket60: slot(figB, 0n),
-    bucket90: slot(figB, 1n),
-    defaulted: slot(figB, 2n),
-    scoreWeightedBalance: figC & ((1n << 72n) - 1n),
-    maxLoanBalance: (figC >> 72n) & ((1n << 48n) - 1n),
-    activeCount: Number((figC >> 120n) & 0xffffn),
-    minScore: Number((figC >> 136n) & 0x3ffn),
-    breaches: Number((figC >> 146n) & 0xffffn),
-  };
-}
+export { unpackFigures } from "../verifier-api/web/pool-codec.js";
 
 /**
  * Builds an {@link AnalysisInput} from attested figures. Throws TypeError naming the figure when the

@@ -9,7 +9,8 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {IGroth16Verifier7} from "./interfaces/IGroth16Verifier7.sol";
 import {IPoseidon3} from "./interfaces/IPoseidon3.sol";
-import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.sol";
+import {DomainWord} from "./generated/DomainWord.sol";
 import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
 import {BabyJubjub} from "./libraries/BabyJubjub.sol";
 
@@ -32,7 +33,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
     uint256 private constant BPS = 10_000;
-    uint256 private constant FIG_C_MASK = (1 << 162) - 1;
+    uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
     uint256 private constant LANE = 85;
     uint256 private constant LANE_MASK = (1 << 85) - 1;
     uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -149,7 +150,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     constructor(address governance, uint64 maxAgeSeconds, IPoseidon3 hasher) Ownable(governance) {
         if (maxAgeSeconds == 0 || maxAgeSeconds > MAX_AGE_LIMIT) revert Registry__BadMaxAge(maxAgeSeconds);
         if (address(hasher) == address(0)) revert Registry__ZeroAddress();
-        if (block.chainid > Codec.MAX_CHAIN_ID) revert Registry__ChainIdTooLarge(block.chainid, Codec.MAX_CHAIN_ID);
+        if (block.chainid > DomainWord.MAX_CHAIN_ID) revert Registry__ChainIdTooLarge(block.chainid, DomainWord.MAX_CHAIN_ID);
         maxAge = maxAgeSeconds;
         keyHasher = hasher;
         historyLength = (uint256(maxAgeSeconds) + DAY - 1) / DAY + 1 + AUDIT_WINDOW_DAYS;
@@ -302,7 +303,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     /// @notice The domain word (this registry | chain id << 160) that the key hashes of this registry bind.
     function domainSignal() public view returns (uint256) {
-        return Codec.domain(address(this), block.chainid);
+        return DomainWord.domain(address(this), block.chainid);
     }
 
     // ---------------------------------------------------------------- submission
@@ -350,8 +351,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint16 count = pool.chunkCount();
         uint16 index = pool.chunkIndex();
         if (count == 0 || index >= count || count > MAX_CHUNKS) revert Registry__BadChunk(index, count);
-        if (s[Sig.FIG_A] >> Codec.FIG_AB_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_A, s[Sig.FIG_A]);
-        if (s[Sig.FIG_B] >> Codec.FIG_AB_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_B, s[Sig.FIG_B]);
+        if (s[Sig.FIG_A] >> Codec.FIG_A_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_A, s[Sig.FIG_A]);
+        if (s[Sig.FIG_B] >> Codec.FIG_B_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_B, s[Sig.FIG_B]);
         if (s[Sig.FIG_C] >> Codec.FIG_C_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_C, s[Sig.FIG_C]);
     }
 
@@ -468,7 +469,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
                 s[Sig.ROOT],
                 s[Sig.POLICY_HASH],
                 s[Sig.KEY_HASH],
-                pool & ~(uint256(0xffff) << 112),
+                pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT),
                 circuitId,
                 version
             )
@@ -521,7 +522,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256 active = ((misc >> 48) & 0xffffff) + c.activeCount();
         uint256 minScore = (misc >> 72) & 0xffff;
         if (c.minScore() < minScore) minScore = c.minScore();
-        uint256 bits = ((misc >> 88) & 0xff) | (c.breaches() & 7);
+        uint256 bits = ((misc >> 88) & 0xff) | (c.breaches() & Codec.LOAN_LEVEL_BREACHES);
         uint256 seen = ((misc >> 96) & 0xffff) + 1;
         uint256 kept = misc & ~((uint256(1) << 112) - 1);
         return maxLoan | (active << 48) | (minScore << 72) | (bits << 88) | (seen << 96) | kept;
@@ -539,20 +540,21 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256[9] memory v;
         for (uint256 i = 0; i < 9; ++i) v[i] = (lanes[i / 3] >> (LANE * (i % 3))) & LANE_MASK;
         // v: outstanding, scheduled, collected, bucket30, bucket60, bucket90, defaulted, chargedOff, scoreWeighted
-        for (uint256 i = 0; i < 8; ++i) {
-            if (v[i] > Codec.SLOT62) revert Registry__FigureOverflow(pool.poolId(), pool.period());
+        for (uint256 i = 0; i < 4; ++i) {
+            if (v[i] > Codec.FIG_A_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
+            if (v[i + 4] > Codec.FIG_B_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
         }
         uint256 active = (misc >> 48) & 0xffffff;
-        if (v[8] >= 1 << 72 || active > 0xffff) revert Registry__FigureOverflow(pool.poolId(), pool.period());
+        if (v[8] > Codec.SCORE_WEIGHTED_BALANCE_MAX || active > Codec.ACTIVE_COUNT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
         uint256[7] memory r;
         r[Sig.ROOT] = s[Sig.ROOT];
         r[Sig.POLICY_HASH] = s[Sig.POLICY_HASH];
-        r[Sig.FIG_A] = v[0] | (v[1] << 62) | (v[2] << 124) | (v[3] << 186);
-        r[Sig.FIG_B] = v[4] | (v[5] << 62) | (v[6] << 124) | (v[7] << 186);
+        r[Sig.FIG_A] = Codec.packFigA(v[0], v[1], v[2], v[3]);
+        r[Sig.FIG_B] = Codec.packFigB(v[4], v[5], v[6], v[7]);
         uint256 maxLoan = misc & ((1 << 48) - 1);
         uint256 breaches = ((misc >> 88) & 0xff) | _poolCovenants(r[Sig.FIG_A], r[Sig.FIG_B], maxLoan, pol.params);
         r[Sig.FIG_C] = Codec.packFigC(v[8], maxLoan, active, (misc >> 72) & 0xffff, breaches);
-        c.pool = pool & ~(uint256(0xffff) << 112);
+        c.pool = pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT);
         _record(c, pol.index, r);
         delete _batches[pool.poolId()][pool.period()];
     }
@@ -565,11 +567,11 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         PolicyParams memory q
     ) internal pure returns (uint256 bits) {
         uint256 out = figA.outstanding();
-        if (figA.bucket30() * BPS > uint256(q.maxBucket30Bps) * out) bits |= 1 << 3;
-        if (figB.bucket60() * BPS > uint256(q.maxBucket60Bps) * out) bits |= 1 << 4;
-        if (figB.bucket90() * BPS > uint256(q.maxBucket90Bps) * out) bits |= 1 << 5;
-        if (maxLoan * BPS > uint256(q.maxConcentrationBps) * out) bits |= 1 << 6;
-        if (out < q.minPoolBalance) bits |= 1 << 7;
+        if (figA.bucket30() * BPS > uint256(q.maxBucket30Bps) * out) bits |= Codec.BREACH_BUCKET30;
+        if (figB.bucket60() * BPS > uint256(q.maxBucket60Bps) * out) bits |= Codec.BREACH_BUCKET60;
+        if (figB.bucket90() * BPS > uint256(q.maxBucket90Bps) * out) bits |= Codec.BREACH_BUCKET90;
+        if (maxLoan * BPS > uint256(q.maxConcentrationBps) * out) bits |= Codec.BREACH_CONCENTRATION;
+        if (out < q.minPoolBalance) bits |= Codec.BREACH_MIN_POOL_BALANCE;
     }
 
     /// @notice Chunks received so far for (poolId, period): bitmask, count received, count expected.

@@ -6,7 +6,7 @@ pragma solidity 0.8.28;
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IGroth16Verifier8} from "./interfaces/IGroth16Verifier8.sol";
 import {ScoreAttestations} from "./ScoreAttestations.sol";
-import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {DomainWord} from "./generated/DomainWord.sol";
 import {BorrowerScoreSignals as Sig} from "./generated/BorrowerScoreSignals.sol";
 
 /// @title BorrowerGate
@@ -55,7 +55,7 @@ contract BorrowerGate {
 
     /// @notice The `scope` signal a proof for this gate must carry (this contract on this chain).
     function scope() public view returns (uint256) {
-        return Codec.domain(address(this), block.chainid);
+        return DomainWord.domain(address(this), block.chainid);
     }
 
     /// @notice Verifies a borrower proof for the caller and admits it.

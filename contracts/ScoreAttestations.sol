@@ -6,7 +6,8 @@ pragma solidity 0.8.28;
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
-import {PoolSignalsCodec as Codec} from "./libraries/PoolSignalsCodec.sol";
+import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.sol";
+import {DomainWord} from "./generated/DomainWord.sol";
 import {ScoreBackingSignals as Sig} from "./generated/ScoreBackingSignals.sol";
 
 /// @notice The ABI of a snarkjs Groth16 verifier with six public signals (the score-backing instances).
@@ -56,8 +57,8 @@ contract ScoreAttestations is Ownable2Step {
     error Scores__WrongDomain(uint256 domain, uint256 expected);
     error Scores__UnknownPool(uint64 poolId);
     error Scores__NotAttested(uint64 poolId, uint32 period, uint16 asOfDate, uint32 attestedPeriod, uint16 attestedAsOf);
-    /// @dev The score circuit's `pool` word has no loan count (144 bits).
-    uint256 private constant SCORE_POOL_BITS = 144;
+    /// @dev The score circuit's `pool` word is the pool word below its loan count.
+    uint256 private constant SCORE_POOL_BITS = Codec.LOAN_COUNT_SHIFT;
     error Scores__RootMismatch(uint64 poolId, uint32 period, uint256 root, uint256 attestedRoot);
     error Scores__MaxAgeTooLong(uint256 maxAgeDays, uint256 allowed);
     error Scores__MalformedSignal(uint256 index, uint256 value);
@@ -121,7 +122,7 @@ contract ScoreAttestations is Ownable2Step {
 
     /// @notice The `domain` signal a proof for this contract on this chain must carry.
     function domainSignal() public view returns (uint256) {
-        return Codec.domain(address(this), block.chainid);
+        return DomainWord.domain(address(this), block.chainid);
     }
 
     /// @notice Verifies a score-backing proof of one chunk and records it.

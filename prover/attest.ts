@@ -2,9 +2,17 @@
  * One reporting period's attestation of a pool, end to end: commit the tape, sign the attestation message,
  * build each chunk's witness input, prove every chunk in the worker pool (in parallel up to the pool's
  * concurrency), check each proof's public signals against the independent model, and aggregate the figures.
- * `verifyAttestation` is the auditor's side: every chunk proof verifies and all chunks agree on one pool.
+ * `verifyAttestation` is the auditor's side, a thin Node wrapper over the browser-safe checker
+ * (verifier-api/web/check-attestation.js): every chunk proof verifies and all chunks agree on one pool.
  */
-import type { Groth16Proof } from "snarkjs";
+import { createHash } from "node:crypto";
+import type { Groth16Proof, VerificationKey } from "snarkjs";
+import {
+  checkAttestation,
+  type CheckResult,
+  type VerificationKey as CheckVerificationKey,
+} from "../verifier-api/web/check-attestation.js";
+import { getPoseidon } from "./commitment/poseidon.ts";
 import { findInstance, signalIndex } from "../pipeline/catalogue.ts";
 import { commitTape, randomSalts, type TapeCommitment, type TapeSalts } from "./commitment/encoding.ts";
 import {
@@ -14,10 +22,9 @@ import {
   type OriginatorKey,
   type PublicKey,
 } from "./commitment/keys.ts";
-import { aggregateFigures, BREACH, unpackFigures, unpackPoolWord, type Figures } from "./model/index.ts";
+import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
 import { policyHash, validatePolicy, type Policy } from "./policy/index.ts";
 import {
-  DEVELOPMENT_KEY_WARNING,
   instanceKey,
   ProverPool,
   proveInstance,
@@ -253,8 +260,8 @@ export interface AttestationCheck {
 
 /** What `verifyAttestation` checks proofs with: by default this machine's hash-checked build. */
 export interface AttestationVerifier {
-  /** The hash of the instance's verification key and whether it is a development key; throws if none. */
-  key(instance: string): Promise<KeyInfo>;
+  /** The instance's verification key, its hash and whether it is a development key; throws if none. */
+  key(instance: string): Promise<KeyInfo & { vkey: VerificationKey }>;
   /** True when `proof` verifies for `publicSignals` against the instance's key (malformed input: false). */
   verify(instance: string, publicSignals: string[], proof: unknown): Promise<boolean>;
 }
@@ -268,35 +275,46 @@ export function localVerifier(): AttestationVerifier {
     return k;
   };
   return {
-    key: async (instance) => {
-      const { hash, development } = await load(instance);
-      return { hash, development };
-    },
+    key: load,
     verify: async (instance, publicSignals, proof) =>
       verifyGroth16((await load(instance)).vkey, publicSignals, proof),
   };
 }
 
 /**
- * Checks an attestation as an auditor would, trusting none of its summary fields: every chunk proof
- * verifies against the instance's verification key, the chunks are exactly 0..n-1, and every chunk carries
- * the attestation's root, pool, period, policy and key hash, which must be the hash of the attestation's
- * public key for its registry and chain. The figures are derived from the proofs' public signals (the
- * pool-level breach bits 3-7 with the policy's parameters: `policy` if given, else those the attestation
- * carries, which must hash to the proven policyHash) and every summary figure must equal its derived value.
- * A one-chunk attestation needs no parameters: its circuit evaluated every bit. The verdict warns when the
- * key is a development key, and the attestation's own `verificationKey` must name the key the proofs verify
- * against.
+ * Checks an attestation as an auditor would, trusting none of its summary fields: the auditor's check of
+ * verifier-api/web/check-attestation.js (the one implementation, browser-safe: the cryptography is passed
+ * in), run here with Node's: the verifier's keys and Groth16 check, circomlibjs's Poseidon, node:crypto's
+ * SHA-256. `policy`, when given, must hash to the proven policyHash and is used for the pool-level breach
+ * bits of a multi-chunk attestation (else the parameters the attestation carries). Never throws.
  */
 export async function verifyAttestation(
   att: Attestation,
   policy?: Policy,
-  verifier: AttestationVerifier = localVerifier(),
+  given?: AttestationVerifier,
 ): Promise<AttestationCheck> {
+  const verifier = given ?? localVerifier();
+  const keys = new Map<string, Promise<KeyInfo & { vkey: VerificationKey }>>();
+  const key = (instance: string): Promise<KeyInfo & { vkey: VerificationKey }> => {
+    let k = keys.get(instance);
+    if (!k) keys.set(instance, (k = verifier.key(instance)));
+    return k;
+  };
+  let r: CheckResult;
   try {
-    return await checkAttestation(att, policy, verifier);
+    const poseidon = await getPoseidon();
+    const instance = (att as Partial<Attestation> | null)?.instance;
+    r = await checkAttestation(att, {
+      // the checker verifies every proof against the key it fetched for the attestation's instance
+      groth16Verify: (_vkey, publicSignals, proof) => verifier.verify(String(instance), publicSignals, proof),
+      poseidon: (inputs) => poseidon(inputs),
+      fetchVkey: async (i) => (await key(i)).vkey as unknown as CheckVerificationKey,
+      isDevelopmentKey: async (i) => (await key(i)).development,
+      keySource: given === undefined ? "the build" : "the service",
+      sha256: async (data) => new Uint8Array(createHash("sha256").update(data).digest()),
+      ...(policy === undefined ? {} : { policy }),
+    });
   } catch (err) {
-    // A malformed field deep inside (a null chunk, a non-numeric signal) is a refusal, never a crash.
     return {
       valid: false,
       problems: [`malformed attestation: ${(err as Error).message}`],
@@ -305,195 +323,14 @@ export async function verifyAttestation(
       warnings: [],
     };
   }
-}
-
-/** A summary figure as given (bigint, number or decimal string), for messages. */
-function shown(v: unknown): string {
-  return v === undefined ? "nothing" : typeof v === "string" ? JSON.stringify(v) : String(v);
-}
-
-/** True when a summary value is exactly the derived number (a bigint, a safe integer, or a decimal string). */
-function sameNumber(claimed: unknown, derived: bigint | number): boolean {
-  let c: bigint;
-  if (typeof claimed === "bigint") c = claimed;
-  else if (typeof claimed === "number" && Number.isSafeInteger(claimed)) c = BigInt(claimed);
-  else if (typeof claimed === "string" && /^(0|[1-9][0-9]{0,77})$/.test(claimed)) c = BigInt(claimed);
-  else return false;
-  return c === BigInt(derived);
-}
-
-/** The names of the breach bits set in `bits`, as "6 concentration, 7 minPoolBalance". */
-export function breachBitNames(bits: number): string {
-  return Object.entries(BREACH)
-    .filter(([, bit]) => (bits & bit) !== 0)
-    .map(([name, bit]) => `${Math.log2(bit)} ${name}`)
-    .join(", ");
-}
-
-/**
- * Compares every summary figure with the figures derived from the proofs; one problem per field that
- * differs (naming the field and both values), and one per summary field that is not a figure.
- */
-export function compareFigures(derived: Figures, claimed: unknown): string[] {
-  if (claimed === null || typeof claimed !== "object" || Array.isArray(claimed)) return ["figures: missing"];
-  const c = claimed as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const [k, v] of Object.entries(derived) as [keyof Figures, bigint | number][]) {
-    if (sameNumber(c[k], v)) continue;
-    let detail = "";
-    if (k === "breaches" && typeof c[k] === "number" && Number.isSafeInteger(c[k]))
-      detail = ` (bits that differ: ${breachBitNames((c[k] as number) ^ (v as number)) || "above bit 7"})`;
-    problems.push(`figures.${k}: the proofs say ${v}, the summary says ${shown(c[k])}${detail}`);
-  }
-  for (const k of Object.keys(c))
-    if (!Object.hasOwn(derived, k))
-      problems.push(`figures.${k}: not a figure of the proofs (the summary says ${shown(c[k])})`);
-  return problems;
-}
-
-async function checkAttestation(
-  att: Attestation,
-  policy: Policy | undefined,
-  verifier: AttestationVerifier,
-): Promise<AttestationCheck> {
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const refuse = (p: string[]): AttestationCheck => ({
-    valid: false,
-    problems: p,
-    figures: null,
-    key: null,
-    warnings,
-  });
-  if (att === null || typeof att !== "object" || !Array.isArray(att.chunks)) {
-    return refuse(["not an attestation"]);
-  }
-  if (!Number.isInteger(att.chunkCount) || att.chunkCount < 1)
-    problems.push(`chunkCount: expected a whole number of at least 1, got ${String(att.chunkCount)}`);
-  let entry;
-  try {
-    entry = findInstance(att.instance);
-  } catch (err) {
-    return refuse([(err as Error).message]);
-  }
-  let key: KeyInfo;
-  try {
-    key = await verifier.key(att.instance);
-  } catch (err) {
-    return refuse([`instance: no verification key for "${att.instance}" (${(err as Error).message})`]);
-  }
-  const claimedKey = att.verificationKey as Partial<KeyInfo> | undefined;
-  if (key.development || claimedKey?.development === true) warnings.push(DEVELOPMENT_KEY_WARNING);
-  if (claimedKey !== undefined) {
-    if (claimedKey?.hash !== key.hash)
-      problems.push(
-        `verificationKey.hash: the attestation names ${shown(claimedKey?.hash)}, its proofs are checked against ${key.hash} (the key of ${att.instance})`,
-      );
-    else if (claimedKey.development !== key.development)
-      problems.push(
-        `verificationKey.development: the attestation says ${shown(claimedKey.development)}, the build marks key ${key.hash} ${key.development ? "a development key" : "a production key"}`,
-      );
-  }
-  if (!Number.isInteger(att.loanCount) || att.loanCount < 1)
-    problems.push(`loanCount: expected a whole number of at least 1, got ${String(att.loanCount)}`);
-  if (att.chunks.length !== att.chunkCount)
-    problems.push(`has ${att.chunks.length} chunks, says ${att.chunkCount}`);
-  try {
-    const domain = domainWord(att.registry, BigInt(att.chainId));
-    if ((await registryKeyHash(att.publicKey, domain)) !== BigInt(att.keyHash))
-      problems.push("keyHash: is not the hash of publicKey for this registry and chain");
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  const seen = new Set<number>();
-  const chunkFigures = new Map<number, Figures>();
-  let allVerify = true;
-  let provenPolicyHash: bigint | undefined;
-  for (const c of att.chunks) {
-    const where = `chunk ${c.chunkIndex}`;
-    if (!(await verifier.verify(att.instance, c.publicSignals, c.proof))) {
-      problems.push(`${where}: the proof does not verify`);
-      allVerify = false;
-      continue;
-    }
-    const get = (name: string): bigint => BigInt(c.publicSignals[signalIndex(entry, name)] as string);
-    const fields = unpackPoolWord(get("pool"));
-    if (fields.chunkIndex !== c.chunkIndex) problems.push(`${where}: proves chunk ${fields.chunkIndex}`);
-    if (seen.has(fields.chunkIndex)) problems.push(`${where}: duplicate chunk`);
-    seen.add(fields.chunkIndex);
-    chunkFigures.set(fields.chunkIndex, figuresOf(att.instance, c.publicSignals));
-    provenPolicyHash ??= get("policyHash");
-    if (fields.chunkCount !== att.chunkCount) problems.push(`${where}: proves ${fields.chunkCount} chunks`);
-    if (fields.loanCount !== att.loanCount)
-      problems.push(
-        `${where}: proves ${fields.loanCount} loans, the attestation says ${String(att.loanCount)}`,
-      );
-    if (fields.poolId !== BigInt(att.poolId)) problems.push(`${where}: is for pool ${fields.poolId}`);
-    if (fields.period !== att.period) problems.push(`${where}: is for period ${fields.period}`);
-    if (fields.asOfDate !== att.asOfDate) problems.push(`${where}: is as of day ${fields.asOfDate}`);
-    if (get("root") !== BigInt(att.root)) problems.push(`${where}: has another tape root`);
-    if (get("policyHash") !== BigInt(att.policyHash)) problems.push(`${where}: is under another policy`);
-    if (get("keyHash") !== BigInt(att.keyHash))
-      problems.push(`${where}: is signed by another key, or for another chain or registry`);
-  }
-
-  if (allVerify && Number.isInteger(att.chunkCount) && att.chunkCount >= 1) {
-    const missing = [...Array(Math.min(att.chunkCount, 65536)).keys()].filter((i) => !seen.has(i));
-    for (const i of missing.slice(0, 8)) problems.push(`chunk ${i}: missing`);
-    if (missing.length > 8) problems.push(`and ${missing.length - 8} more chunks missing`);
-  }
-
-  // The policy's parameters, checked against the policyHash the proofs carry (the summary's when none does).
-  const underHash = provenPolicyHash ?? BigInt(att.policyHash);
-  let params: Policy | undefined;
-  if (policy !== undefined) {
-    const h = await policyHash(policy);
-    if (h !== underHash)
-      problems.push(
-        `the policy given is not the attested one: it hashes to ${h}, the proofs are under ${underHash}`,
-      );
-    else params = policy;
-  }
-  if (att.policy !== undefined) {
-    let carried: Policy | undefined;
-    try {
-      carried = validatePolicy(att.policy);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-    if (carried !== undefined) {
-      const h = await policyHash(carried);
-      if (h !== underHash)
-        problems.push(`policy: the parameters hash to ${h}, the proofs are under policyHash ${underHash}`);
-      else params ??= carried;
-    }
-  }
-
-  // Figures, derived once every proof verifies and the chunks are exactly 0..n-1 (other problems, such as
-  // a key hash for another registry, do not hide a figure the proofs contradict).
-  let figures: Figures | null = null;
-  const n = att.chunks.length;
-  const complete =
-    allVerify && n > 0 && n === att.chunkCount && seen.size === n && [...seen].every((i) => i < n);
-  if (complete) {
-    const ordered = [...Array(n).keys()].map((i) => chunkFigures.get(i)!);
-    if (params !== undefined) figures = aggregateFigures(ordered, params);
-    // one chunk: its circuit evaluated every bit, the pool-level ones with the attested policy
-    else if (n === 1) figures = ordered[0]!;
-    else if (policy === undefined && att.policy === undefined)
-      problems.push(
-        `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${n} chunks cannot be derived from the proofs (give the policy)`,
-      );
-    if (figures !== null) problems.push(...compareFigures(figures, att.figures));
-  }
-  if (problems.length === 0 && figures === null)
-    problems.push("figures: could not be derived from the proofs");
   return {
-    valid: problems.length === 0,
-    problems,
-    figures,
-    key: { instance: att.instance, ...key },
-    warnings,
+    valid: r.valid,
+    problems: r.problems,
+    // figures with every breach bit derived (not only the loan-level ones of a multi-chunk file without policy)
+    figures: r.breachMask === 255 ? r.figures : null,
+    key:
+      r.vkeyHash === null ? null : { instance: att.instance, hash: r.vkeyHash, development: r.development },
+    warnings: r.warnings,
   };
 }
 

@@ -154,7 +154,7 @@ export class ResidentVerifier {
       key: async (instance) => {
         const k = this.key(instance);
         if (!k) throw new UnknownInstanceError(`no verification key loaded for "${instance}"`);
-        return { hash: k.hash, development: k.development };
+        return { hash: k.hash, development: k.development, vkey: k.vkey };
       },
       verify: (instance, publicSignals, proof) => this.verify(instance, publicSignals, proof),
     };

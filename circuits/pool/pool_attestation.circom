@@ -7,6 +7,7 @@ include "circomlib/circuits/eddsaposeidon.circom";
 include "../lib/bits.circom";
 include "../lib/loan.circom";
 include "../lib/tree.circom";
+include "../generated/pool_attestation_layout.circom";
 
 // PoolAttestation(chunkSize): the pool attestation of one chunk of a committed loan tape.
 //
@@ -50,7 +51,7 @@ template PoolAttestation(chunkSize) {
     signal input wB[chunkSize];
     signal input hId[chunkSize];
     signal input isEmpty[chunkSize];
-    signal input policy[8];
+    signal input policy[POLICY_PARAM_COUNT()];
     signal input Ax;
     signal input Ay;
     signal input S;
@@ -59,25 +60,23 @@ template PoolAttestation(chunkSize) {
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
 
-    // --- pool word: poolId 64 | period 32 | asOfDate 16 | chunkIndex 16 | chunkCount 16 | loanCount 32 (176 bits) ---
-    component poolBits = Num2Bits(176);
+    // --- pool word (circuits/layout.json): poolId | period | asOfDate | chunkIndex | chunkCount | loanCount ---
+    component poolBits = Num2Bits(POOL_BITS());
     poolBits.in <== pool;
     var chunkIndex = 0;
     var chunkCount = 0;
     var loanCount = 0;
-    for (var i = 0; i < 16; i++) {
-        chunkIndex += poolBits.out[112 + i] * (1 << i);
-        chunkCount += poolBits.out[128 + i] * (1 << i);
-    }
-    for (var i = 0; i < 32; i++) { loanCount += poolBits.out[144 + i] * (1 << i); }
-    component inRange = LessThan(16);
+    for (var i = 0; i < CHUNK_INDEX_BITS(); i++) { chunkIndex += poolBits.out[CHUNK_INDEX_SHIFT() + i] * (1 << i); }
+    for (var i = 0; i < CHUNK_COUNT_BITS(); i++) { chunkCount += poolBits.out[CHUNK_COUNT_SHIFT() + i] * (1 << i); }
+    for (var i = 0; i < LOAN_COUNT_BITS(); i++) { loanCount += poolBits.out[LOAN_COUNT_SHIFT() + i] * (1 << i); }
+    component inRange = LessThan(CHUNK_COUNT_BITS());
     inRange.in[0] <== chunkIndex;
     inRange.in[1] <== chunkCount;
     inRange.out === 1;
     component last = IsZero();
     last.in <== chunkIndex + 1 - chunkCount;
     // The tree has 16^LEVELS * 16 / m chunk positions: higher index bits must be 0.
-    for (var i = GROUP_BITS + 4 * LEVELS; i < 16; i++) { poolBits.out[112 + i] === 0; }
+    for (var i = GROUP_BITS + 4 * LEVELS; i < CHUNK_INDEX_BITS(); i++) { poolBits.out[CHUNK_INDEX_SHIFT() + i] === 0; }
     // chunkCount = ceil(loanCount / chunkSize): the last chunk holds 1..chunkSize loans,
     // 0 <= loanCount - (chunkCount - 1) * chunkSize - 1 < chunkSize (which also gives loanCount >= 1). The
     // operands are below 2^33 in absolute value, so the decomposition is the exact comparison.
@@ -87,15 +86,14 @@ template PoolAttestation(chunkSize) {
     lastFill.in <== loanCount - (chunkCount - 1) * chunkSize - 1;
 
     // --- policy: range checks, then the hash ---
-    var POLICY_BITS[8] = [10, 16, 16, 14, 14, 14, 14, 62];
-    component policyBits[8];
-    for (var i = 0; i < 8; i++) {
-        policyBits[i] = Num2Bits(POLICY_BITS[i]);
+    component policyBits[POLICY_PARAM_COUNT()];
+    for (var i = 0; i < POLICY_PARAM_COUNT(); i++) {
+        policyBits[i] = Num2Bits(POLICY_PARAM_BITS(i));
         policyBits[i].in <== policy[i];
     }
-    component ph = Poseidon(9);
-    ph.inputs[0] <== 1;
-    for (var i = 0; i < 8; i++) { ph.inputs[i + 1] <== policy[i]; }
+    component ph = Poseidon(POLICY_PARAM_COUNT() + 1);
+    ph.inputs[0] <== POLICY_VERSION();
+    for (var i = 0; i < POLICY_PARAM_COUNT(); i++) { ph.inputs[i + 1] <== policy[i]; }
     ph.out === policyHash;
     component ltvLimit = NonZero();
     ltvLimit.in <== policy[2];
@@ -132,7 +130,7 @@ template PoolAttestation(chunkSize) {
     }
     signal minScore <-- minVal;
     signal maxBalance <-- maxVal;
-    component minScoreBits = Num2Bits(10);
+    component minScoreBits = Num2Bits(MIN_SCORE_BITS());
     minScoreBits.in <== minScore;
     signal minProduct[chunkSize];
     signal maxProduct[chunkSize];
@@ -195,7 +193,7 @@ template PoolAttestation(chunkSize) {
     // --- the chunk's place in the tape tree ---
     component group = Arity16GroupLevel(k, m);
     for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
-    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[112 + b]; }
+    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[CHUNK_INDEX_SHIFT() + b]; }
     group.siblings <== groupSiblings;
     group.mustBeLastOfTree <== last.out;
     component level[LEVELS];
@@ -204,8 +202,8 @@ template PoolAttestation(chunkSize) {
         level[l].child <== l == 0 ? group.parent : level[l - 1].parent;
         for (var b = 0; b < 4; b++) {
             var bit = GROUP_BITS + 4 * l + b;
-            if (bit < 16) {
-                level[l].digitBits[b] <== poolBits.out[112 + bit];
+            if (bit < CHUNK_INDEX_BITS()) {
+                level[l].digitBits[b] <== poolBits.out[CHUNK_INDEX_SHIFT() + bit];
             } else {
                 level[l].digitBits[b] <== 0;
             }
@@ -223,7 +221,7 @@ template PoolAttestation(chunkSize) {
     kh.out === keyHash;
     component msg = Poseidon(4);
     msg.inputs[0] <== root;
-    msg.inputs[1] <== pool - chunkIndex * (1 << 112);
+    msg.inputs[1] <== pool - chunkIndex * (1 << CHUNK_INDEX_SHIFT());
     msg.inputs[2] <== domain;
     msg.inputs[3] <== policyHash;
     component sig = EdDSAPoseidonVerifier();
@@ -236,7 +234,7 @@ template PoolAttestation(chunkSize) {
     sig.M <== msg.out;
 
     // --- covenants (breach bits) ---
-    component scoreLow = LessThan(10);
+    component scoreLow = LessThan(MIN_SCORE_BITS());
     scoreLow.in[0] <== minScore;
     scoreLow.in[1] <== policy[0];
     component anyDpd = NonZero();
@@ -255,15 +253,21 @@ template PoolAttestation(chunkSize) {
         ratioOver[r].in[0] <== ratioRhs[r];
         ratioOver[r].in[1] <== parts[r] * 10000;
     }
-    component balanceLow = LessThan(62);
+    component balanceLow = LessThan(OUTSTANDING_BITS());
     balanceLow.in[0] <== outstanding;
     balanceLow.in[1] <== policy[7];
-    var breaches = scoreLow.out + 2 * anyDpd.out + 4 * anyLtv + 8 * ratioOver[0].out + 16 * ratioOver[1].out
-        + 32 * ratioOver[2].out + 64 * ratioOver[3].out + 128 * balanceLow.out;
+    var breaches = scoreLow.out * (1 << BREACH_MIN_CREDIT_SCORE()) + anyDpd.out * (1 << BREACH_MAX_DAYS_PAST_DUE())
+        + anyLtv * (1 << BREACH_MAX_LTV()) + ratioOver[0].out * (1 << BREACH_BUCKET30())
+        + ratioOver[1].out * (1 << BREACH_BUCKET60()) + ratioOver[2].out * (1 << BREACH_BUCKET90())
+        + ratioOver[3].out * (1 << BREACH_CONCENTRATION()) + balanceLow.out * (1 << BREACH_MIN_POOL_BALANCE());
 
     // --- figures (62-bit slots hold sums of at most 4096 amounts below 2^48) ---
-    figA === outstanding + scheduled * (1 << 62) + collected * (1 << 124) + bucket30 * (1 << 186);
-    figB === bucket60 + bucket90 * (1 << 62) + defaulted * (1 << 124) + chargedOff * (1 << 186);
-    figC === weighted + maxBalance * (1 << 72) + activeCount * (1 << 120) + minScore * (1 << 136)
-        + breaches * (1 << 146);
+    // (offsets from circuits/layout.json; test/layout/layout.test.ts checks a witness against the declaration)
+    figA === outstanding * (1 << OUTSTANDING_SHIFT()) + scheduled * (1 << SCHEDULED_SHIFT())
+        + collected * (1 << COLLECTED_SHIFT()) + bucket30 * (1 << BUCKET30_SHIFT());
+    figB === bucket60 * (1 << BUCKET60_SHIFT()) + bucket90 * (1 << BUCKET90_SHIFT())
+        + defaulted * (1 << DEFAULTED_SHIFT()) + chargedOff * (1 << CHARGED_OFF_SHIFT());
+    figC === weighted * (1 << SCORE_WEIGHTED_BALANCE_SHIFT()) + maxBalance * (1 << MAX_LOAN_BALANCE_SHIFT())
+        + activeCount * (1 << ACTIVE_COUNT_SHIFT()) + minScore * (1 << MIN_SCORE_SHIFT())
+        + breaches * (1 << BREACHES_SHIFT());
 }

@@ -5,11 +5,15 @@
  * is generated from the stand-in fixture catalogue (test/contracts/fixtures/circuits.json), whose signals
  * are those fixed by docs/INTERFACES.md.
  *
+ * Run from the command line, it also writes every file generated from the public-signal layout
+ * (circuits/layout.json, see layout.ts).
+ *
  * Usage: node contracts/codegen/run.ts [catalogue.json]
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeLayout } from "./layout.ts";
 import { generateSignalsLibrary, pascalName } from "./signals.ts";
 
 interface CatalogueEntry {
@@ -54,4 +58,5 @@ export function generateAll(
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const f of generateAll(process.argv[2] ? resolve(process.argv[2]) : undefined))
     console.log("wrote", f);
+  for (const f of await writeLayout()) console.log("wrote", f);
 }

@@ -13,7 +13,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
-import {PoolSignalsCodec as Codec} from "../libraries/PoolSignalsCodec.sol";
+import {PoolAttestationCodec as Codec} from "../generated/PoolAttestationCodec.sol";
 import {TrancheToken} from "./TrancheToken.sol";
 
 /// @title TrancheVault

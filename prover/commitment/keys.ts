@@ -1,12 +1,12 @@
 /**
  * Originator keys and the attestation signature: EdDSA-Poseidon on Baby Jubjub (circomlibjs), over the
  * message fixed by docs/INTERFACES.md:
- *   Poseidon(root, poolId | period << 64 | asOfDate << 96 | chunkCount << 128 | loanCount << 144, domain,
- *            policyHash)
- * with domain = registry address | chainId << 160.
+ *   Poseidon(root, the pool word with chunkIndex 0, domain, policyHash)
+ * with the words of circuits/layout.json (the generated codec packs them).
  */
 import { randomBytes } from "node:crypto";
 import { FIELD_P, getEddsa, getPoseidon } from "./poseidon.ts";
+import { packDomain, packPoolWord } from "../../verifier-api/web/pool-codec.js";
 
 /** A Baby Jubjub public key [Ax, Ay]. */
 export type PublicKey = readonly [bigint, bigint];
@@ -43,29 +43,19 @@ function field(name: string, v: unknown): bigint {
   return v;
 }
 
-function uint(name: string, v: unknown, bits: number): bigint {
-  const b = typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
-  if (typeof b !== "bigint" || b < 0n || b >= 1n << BigInt(bits))
-    throw new TypeError(`${name}: expected an unsigned ${bits}-bit integer, got ${String(v)}`);
-  return b;
-}
+export { MAX_CHAIN_ID } from "../../verifier-api/web/pool-codec.js";
 
 /**
- * The largest chain id a domain word carries, 2^93 - 1: with it `registry | chainId << 160` stays below the
- * BN254 field modulus for every address (PoolSignalsCodec.MAX_CHAIN_ID). Larger ids are refused, never cut.
+ * The domain word: registry address | chainId << 160 (circuits/layout.json); chain ids above MAX_CHAIN_ID
+ * (2^93 - 1, DomainWord.MAX_CHAIN_ID) are refused (RangeError), never cut; a malformed address is a TypeError.
  */
-export const MAX_CHAIN_ID = (1n << 93n) - 1n;
-
-/** The domain word: registry address (160 bits) | chainId (up to 93 bits) << 160. */
 export function domainWord(registry: string, chainId: bigint): bigint {
-  if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
-    throw new TypeError(`registry: expected a 20-byte hex address, got ${String(registry)}`);
-  return BigInt(registry) | (uint("chainId", chainId, 93) << 160n);
+  return packDomain(registry, chainId);
 }
 
 /**
  * The word of the signed message that binds pool, period, date, chunk count and loan count: the `pool`
- * signal without its chunkIndex (docs/INTERFACES.md).
+ * signal with its chunkIndex 0 (docs/INTERFACES.md).
  */
 export function messagePoolWord(
   poolId: bigint,
@@ -74,17 +64,13 @@ export function messagePoolWord(
   chunkCount: number,
   loanCount: number,
 ): bigint {
-  const count = uint("chunkCount", chunkCount, 16);
-  if (count === 0n) throw new TypeError("chunkCount: expected at least 1");
-  const loans = uint("loanCount", loanCount, 32);
-  if (loans === 0n) throw new TypeError("loanCount: expected at least 1");
-  return (
-    uint("poolId", poolId, 64) |
-    (uint("period", period, 32) << 64n) |
-    (uint("asOfDate", asOfDate, 16) << 96n) |
-    (count << 128n) |
-    (loans << 144n)
-  );
+  if (chunkCount === 0) throw new TypeError("chunkCount: expected at least 1");
+  if (loanCount === 0) throw new TypeError("loanCount: expected at least 1");
+  try {
+    return packPoolWord({ poolId, period, asOfDate, chunkIndex: 0, chunkCount, loanCount });
+  } catch (err) {
+    throw new TypeError((err as Error).message);
+  }
 }
 
 /** Generates a fresh originator key from 32 random bytes. */

@@ -5,48 +5,33 @@
  */
 import { LoanStatus, type LoanRecord } from "../tape/schema.ts";
 import type { Policy } from "../policy/index.ts";
+import {
+  BREACH,
+  LOAN_LEVEL_BREACHES,
+  packFigures,
+  packPoolWord,
+  poolWordBelow,
+  type Figures,
+  type PoolPublicSignals,
+  type PoolWord,
+} from "../../verifier-api/web/pool-codec.js";
 
-/** Breach bits of `breaches` (docs/INTERFACES.md). */
-export const BREACH = {
-  minCreditScore: 1 << 0,
-  maxDaysPastDue: 1 << 1,
-  maxLtv: 1 << 2,
-  bucket30: 1 << 3,
-  bucket60: 1 << 4,
-  bucket90: 1 << 5,
-  concentration: 1 << 6,
-  minPoolBalance: 1 << 7,
-} as const;
-/** Bits decided loan by loan (OR-ed across chunks); the others are evaluated on the pool's aggregate. */
-export const LOAN_LEVEL_BREACHES = BREACH.minCreditScore | BREACH.maxDaysPastDue | BREACH.maxLtv;
-
-/** The figures of one chunk (or of a whole pool, once aggregated). */
-export interface Figures {
-  outstanding: bigint;
-  scheduled: bigint;
-  collected: bigint;
-  bucket30: bigint;
-  bucket60: bigint;
-  bucket90: bigint;
-  defaulted: bigint;
-  chargedOff: bigint;
-  scoreWeightedBalance: bigint;
-  maxLoanBalance: bigint;
-  activeCount: number;
-  minScore: number;
-  breaches: number;
-}
-
+/**
+ * The layout (figure words, pool word, breach bits) is the generated codec's, declared once in
+ * circuits/layout.json; this module computes the figures themselves.
+ */
+export {
+  BREACH,
+  LOAN_LEVEL_BREACHES,
+  POOL_SIGNALS as PUBLIC_SIGNAL_NAMES,
+  packFigures,
+  unpackFigures,
+  packPoolWord,
+  unpackPoolWord,
+} from "../../verifier-api/web/pool-codec.js";
+export type { Figures, PoolPublicSignals } from "../../verifier-api/web/pool-codec.js";
 /** The identifying fields of a chunk proof's `pool` signal. */
-export interface PoolWordFields {
-  poolId: bigint;
-  period: number;
-  asOfDate: number;
-  chunkIndex: number;
-  chunkCount: number;
-  /** Loans of the whole tape: the circuit proves that tape slots below it are loans and the rest empty. */
-  loanCount: number;
-}
+export type PoolWordFields = PoolWord;
 
 function isActive(loan: LoanRecord): boolean {
   return (
@@ -169,110 +154,15 @@ export function modelPool(
   return { chunks, pool: aggregateFigures(chunks, policy) };
 }
 
-const SLOT62 = (1n << 62n) - 1n;
-
-function fits(name: string, v: bigint, bits: number): bigint {
-  if (v < 0n || v >= 1n << BigInt(bits)) throw new RangeError(`${name} = ${v} does not fit ${bits} bits`);
-  return v;
-}
-
-/** Packs chunk figures into figA, figB, figC. */
-export function packFigures(f: Figures): { figA: bigint; figB: bigint; figC: bigint } {
-  const s = (name: string, v: bigint): bigint => fits(name, v, 62) & SLOT62;
-  return {
-    figA:
-      s("outstanding", f.outstanding) |
-      (s("scheduled", f.scheduled) << 62n) |
-      (s("collected", f.collected) << 124n) |
-      (s("bucket30", f.bucket30) << 186n),
-    figB:
-      s("bucket60", f.bucket60) |
-      (s("bucket90", f.bucket90) << 62n) |
-      (s("defaulted", f.defaulted) << 124n) |
-      (s("chargedOff", f.chargedOff) << 186n),
-    figC:
-      fits("scoreWeightedBalance", f.scoreWeightedBalance, 72) |
-      (fits("maxLoanBalance", f.maxLoanBalance, 48) << 72n) |
-      (fits("activeCount", BigInt(f.activeCount), 16) << 120n) |
-      (fits("minScore", BigInt(f.minScore), 10) << 136n) |
-      (fits("breaches", BigInt(f.breaches), 16) << 146n),
-  };
-}
-
-/** Unpacks figA, figB, figC (the inverse of packFigures). */
-export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): Figures {
-  const at = (w: bigint, shift: bigint, bits: bigint): bigint => (w >> shift) & ((1n << bits) - 1n);
-  return {
-    outstanding: at(figA, 0n, 62n),
-    scheduled: at(figA, 62n, 62n),
-    collected: at(figA, 124n, 62n),
-    bucket30: at(figA, 186n, 62n),
-    bucket60: at(figB, 0n, 62n),
-    bucket90: at(figB, 62n, 62n),
-    defaulted: at(figB, 124n, 62n),
-    chargedOff: at(figB, 186n, 62n),
-    scoreWeightedBalance: at(figC, 0n, 72n),
-    maxLoanBalance: at(figC, 72n, 48n),
-    activeCount: Number(at(figC, 120n, 16n)),
-    minScore: Number(at(figC, 136n, 10n)),
-    breaches: Number(at(figC, 146n, 16n)),
-  };
-}
-
 /**
  * The score-backing circuit's `pool` word for the chunk whose pool attestation word is `poolWord`: the same
- * word without its loan count (bits 144 and up). The score circuit proves coverage by its last chunk's
+ * word without its loan count (its bits from loanCount up). The score circuit proves coverage by its last chunk's
  * empty-tree check, not by a count, and ScoreAttestations refuses a score word of 144 bits or more
  * (docs/SCORES.md).
  */
 export function scorePoolWord(poolWord: bigint): bigint {
-  return poolWord & ((1n << 144n) - 1n);
+  return poolWordBelow(poolWord, "loanCount");
 }
-
-/**
- * The `pool` public signal: poolId 64 | period 32 << 64 | asOfDate 16 << 96 | chunkIndex 16 << 112 |
- * chunkCount 16 << 128 | loanCount 32 << 144 (176 bits, docs/INTERFACES.md).
- */
-export function packPoolWord(p: PoolWordFields): bigint {
-  return (
-    fits("poolId", p.poolId, 64) |
-    (fits("period", BigInt(p.period), 32) << 64n) |
-    (fits("asOfDate", BigInt(p.asOfDate), 16) << 96n) |
-    (fits("chunkIndex", BigInt(p.chunkIndex), 16) << 112n) |
-    (fits("chunkCount", BigInt(p.chunkCount), 16) << 128n) |
-    (fits("loanCount", BigInt(p.loanCount), 32) << 144n)
-  );
-}
-
-/** The fields of a `pool` signal (the inverse of packPoolWord; bits above 176 are ignored). */
-export function unpackPoolWord(word: bigint): PoolWordFields {
-  const at = (shift: bigint, bits: bigint): bigint => (word >> shift) & ((1n << bits) - 1n);
-  return {
-    poolId: at(0n, 64n),
-    period: Number(at(64n, 32n)),
-    asOfDate: Number(at(96n, 16n)),
-    chunkIndex: Number(at(112n, 16n)),
-    chunkCount: Number(at(128n, 16n)),
-    loanCount: Number(at(144n, 32n)),
-  };
-}
-
-/**
- * The seven public signals of a chunk proof, in the order of docs/INTERFACES.md. `keyHash` is the key's
- * hash in the registry, Poseidon(Ax, Ay, domain): it carries the domain, which is not a signal of its own.
- */
-export interface PoolPublicSignals {
-  root: bigint;
-  pool: bigint;
-  policyHash: bigint;
-  keyHash: bigint;
-  figA: bigint;
-  figB: bigint;
-  figC: bigint;
-}
-
-/** Names of the public signals, in order. */
-export const PUBLIC_SIGNAL_NAMES = ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"] as const;
 
 /** The public signals of a chunk proof, from the model's figures and the context words. */
 export function publicSignals(args: {

@@ -6,9 +6,10 @@
  *            maxConcentrationBps, minPoolBalance)
  */
 import { getPoseidon } from "../commitment/poseidon.ts";
+import { POLICY_MAX, POLICY_PARAMS, POLICY_VERSION } from "../../verifier-api/web/pool-codec.js";
 
-/** The policy format version, the first input of the hash. */
-export const POLICY_VERSION = 1;
+/** The format version (the first input of the hash), the parameters' order and maxima: circuits/layout.json. */
+export { POLICY_VERSION, POLICY_PARAMS, POLICY_MAX } from "../../verifier-api/web/pool-codec.js";
 
 /** The eight covenant limits, in hash order. */
 export interface Policy {
@@ -27,30 +28,6 @@ export interface Policy {
   /** The pool's outstanding balance must be at least this (minor units, below 2^62; 0 = no minimum). */
   minPoolBalance: bigint;
 }
-
-/** Parameter names in hash (and circuit) order. */
-export const POLICY_PARAMS = [
-  "minCreditScore",
-  "maxDaysPastDue",
-  "maxLtvBps",
-  "maxBucket30Bps",
-  "maxBucket60Bps",
-  "maxBucket90Bps",
-  "maxConcentrationBps",
-  "minPoolBalance",
-] as const;
-
-/** Inclusive upper bounds of each parameter (the circuit range-checks 10, 16, 16, 14, 14, 14, 14, 62 bits). */
-export const POLICY_MAX: Readonly<Record<(typeof POLICY_PARAMS)[number], bigint>> = {
-  minCreditScore: 1023n,
-  maxDaysPastDue: 65535n,
-  maxLtvBps: 65535n,
-  maxBucket30Bps: 10000n,
-  maxBucket60Bps: 10000n,
-  maxBucket90Bps: 10000n,
-  maxConcentrationBps: 10000n,
-  minPoolBalance: (1n << 62n) - 1n,
-};
 
 /** A conservative default policy for consumer loans. */
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({

@@ -1,8 +1,18 @@
 /**
- * Packing of the pool attestation public signals (docs/INTERFACES.md) and the pool-level covenant
- * evaluation the registry performs on aggregated chunks: the TypeScript twin of
- * contracts/libraries/PoolSignalsCodec.sol and AttestationRegistry._poolCovenants.
+ * The pool attestation public signals as the registry reads them (every figure a bigint, as viem returns
+ * them), packed and unpacked by the codec generated from circuits/layout.json
+ * (verifier-api/web/pool-codec.js), and the pool-level covenant evaluation the registry performs on
+ * aggregated chunks (the TypeScript twin of AttestationRegistry._poolCovenants).
  */
+import {
+  BREACH,
+  LOAN_LEVEL_BREACHES,
+  packDomain as codecPackDomain,
+  packFigures as codecPackFigures,
+  packPoolWord,
+  unpackFigures as codecUnpackFigures,
+  type Figures,
+} from "../../verifier-api/web/pool-codec.js";
 
 /** Figures of one chunk or pool, in canonical minor units. */
 export interface PoolFigures {
@@ -44,72 +54,55 @@ export interface PolicyParams {
   minPoolBalance: bigint;
 }
 
-const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
-
-function put(value: bigint, bits: number, name: string): bigint {
-  if (typeof value !== "bigint" || value < 0n || value > mask(bits)) {
-    throw new RangeError(`${name}: ${String(value)} does not fit ${bits} unsigned bits`);
-  }
-  return value;
+/** The registry's all-bigint view of the codec's figures (viem reads every uint as a bigint). */
+function toCodec(f: PoolFigures): Figures {
+  const n = (v: bigint, name: string): number => {
+    if (typeof v !== "bigint" || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new RangeError(`${name}: ${String(v)} is not a small unsigned integer`);
+    return Number(v);
+  };
+  return {
+    ...f,
+    activeCount: n(f.activeCount, "activeCount"),
+    minScore: n(f.minScore, "minScore"),
+    breaches: n(f.breaches, "breaches"),
+  };
 }
 
-/** Packs `poolId | period << 64 | asOfDate << 96 | chunkIndex << 112 | chunkCount << 128 | loanCount << 144`. */
+/** Packs the `pool` word (layout: circuits/layout.json, through the generated codec). */
 export function packPool(c: PoolContext): bigint {
-  return (
-    put(c.poolId, 64, "poolId") |
-    (put(c.period, 32, "period") << 64n) |
-    (put(c.asOfDate, 16, "asOfDate") << 96n) |
-    (put(c.chunkIndex, 16, "chunkIndex") << 112n) |
-    (put(c.chunkCount, 16, "chunkCount") << 128n) |
-    (put(c.loanCount ?? 0n, 32, "loanCount") << 144n)
-  );
+  const n = (v: bigint, name: string): number => {
+    if (typeof v !== "bigint" || v < 0n || v >= 1n << 32n)
+      throw new RangeError(`${name}: ${String(v)} does not fit 32 unsigned bits`);
+    return Number(v);
+  };
+  return packPoolWord({
+    poolId: c.poolId,
+    period: n(c.period, "period"),
+    asOfDate: n(c.asOfDate, "asOfDate"),
+    chunkIndex: n(c.chunkIndex, "chunkIndex"),
+    chunkCount: n(c.chunkCount, "chunkCount"),
+    loanCount: n(c.loanCount ?? 0n, "loanCount"),
+  });
 }
 
 /** Packs `registry address | chainId << 160`; chain ids above 2^93 - 1 are refused (docs/INTERFACES.md). */
-export function packDomain(registry: string, chainId: bigint): bigint {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) throw new TypeError(`registry: not an address: ${registry}`);
-  return BigInt(registry) | (put(chainId, 93, "chainId") << 160n);
-}
+export const packDomain: (registry: string, chainId: bigint) => bigint = codecPackDomain;
 
 /** Packs the figures into [figA, figB, figC]. */
 export function packFigures(f: PoolFigures): [bigint, bigint, bigint] {
-  const s = (v: bigint, n: string) => put(v, 62, n);
-  const figA =
-    s(f.outstanding, "outstanding") |
-    (s(f.scheduled, "scheduled") << 62n) |
-    (s(f.collected, "collected") << 124n) |
-    (s(f.bucket30, "bucket30") << 186n);
-  const figB =
-    s(f.bucket60, "bucket60") |
-    (s(f.bucket90, "bucket90") << 62n) |
-    (s(f.defaulted, "defaulted") << 124n) |
-    (s(f.chargedOff, "chargedOff") << 186n);
-  const figC =
-    put(f.scoreWeightedBalance, 72, "scoreWeightedBalance") |
-    (put(f.maxLoanBalance, 48, "maxLoanBalance") << 72n) |
-    (put(f.activeCount, 16, "activeCount") << 120n) |
-    (put(f.minScore, 10, "minScore") << 136n) |
-    (put(f.breaches, 16, "breaches") << 146n);
+  const { figA, figB, figC } = codecPackFigures(toCodec(f));
   return [figA, figB, figC];
 }
 
 /** Unpacks [figA, figB, figC]. */
 export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): PoolFigures {
-  const at = (v: bigint, shift: number, bits: number) => (v >> BigInt(shift)) & mask(bits);
+  const f = codecUnpackFigures(figA, figB, figC);
   return {
-    outstanding: at(figA, 0, 62),
-    scheduled: at(figA, 62, 62),
-    collected: at(figA, 124, 62),
-    bucket30: at(figA, 186, 62),
-    bucket60: at(figB, 0, 62),
-    bucket90: at(figB, 62, 62),
-    defaulted: at(figB, 124, 62),
-    chargedOff: at(figB, 186, 62),
-    scoreWeightedBalance: at(figC, 0, 72),
-    maxLoanBalance: at(figC, 72, 48),
-    activeCount: at(figC, 120, 16),
-    minScore: at(figC, 136, 10),
-    breaches: at(figC, 146, 16),
+    ...f,
+    activeCount: BigInt(f.activeCount),
+    minScore: BigInt(f.minScore),
+    breaches: BigInt(f.breaches),
   };
 }
 
@@ -117,11 +110,11 @@ export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): PoolFig
 export function poolCovenantBits(f: PoolFigures, p: PolicyParams): bigint {
   const out = f.outstanding;
   let bits = 0n;
-  if (f.bucket30 * 10_000n > p.maxBucket30Bps * out) bits |= 1n << 3n;
-  if (f.bucket60 * 10_000n > p.maxBucket60Bps * out) bits |= 1n << 4n;
-  if (f.bucket90 * 10_000n > p.maxBucket90Bps * out) bits |= 1n << 5n;
-  if (f.maxLoanBalance * 10_000n > p.maxConcentrationBps * out) bits |= 1n << 6n;
-  if (out < p.minPoolBalance) bits |= 1n << 7n;
+  if (f.bucket30 * 10_000n > p.maxBucket30Bps * out) bits |= BigInt(BREACH.bucket30);
+  if (f.bucket60 * 10_000n > p.maxBucket60Bps * out) bits |= BigInt(BREACH.bucket60);
+  if (f.bucket90 * 10_000n > p.maxBucket90Bps * out) bits |= BigInt(BREACH.bucket90);
+  if (f.maxLoanBalance * 10_000n > p.maxConcentrationBps * out) bits |= BigInt(BREACH.concentration);
+  if (out < p.minPoolBalance) bits |= BigInt(BREACH.minPoolBalance);
   return bits;
 }
 
@@ -142,7 +135,7 @@ export function aggregateChunks(chunks: readonly PoolFigures[], p: PolicyParams)
     maxLoanBalance: chunks.reduce((a, c) => (c.maxLoanBalance > a ? c.maxLoanBalance : a), 0n),
     activeCount: sum("activeCount"),
     minScore: chunks.reduce((a, c) => (c.minScore < a ? c.minScore : a), 1023n),
-    breaches: chunks.reduce((a, c) => a | (c.breaches & 7n), 0n),
+    breaches: chunks.reduce((a, c) => a | (c.breaches & BigInt(LOAN_LEVEL_BREACHES)), 0n),
   };
   agg.breaches |= poolCovenantBits(agg, p);
   return agg;

@@ -221,6 +221,9 @@ describe("analysis from attested figures", () => {
     const figC = 6_900_000_000n | (60_000n << 72n) | (500n << 120n) | (540n << 136n) | (5n << 146n);
     expect(unpackFigures(figA, figB, figC)).toEqual({
       outstanding: 10_000_000n,
+      scheduled: 9n,
+      collected: 8n,
+      chargedOff: 7n,
       bucket30: 300_000n,
       bucket60: 100_000n,
       bucket90: 150_000n,

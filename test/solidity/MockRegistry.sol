@@ -9,7 +9,7 @@ import {IAttestationRegistry} from "../../contracts/interfaces/IAttestationRegis
 /// @notice Stands in for the attestation registry in the Solidity property tests: the vault reads only
 /// `attestation`, `maxAge` and `poolOriginator`, and the tests set attestations directly (the registry's own
 /// checks and the proofs are tested in test/contracts with real proofs). Figures are packed as the circuit's
-/// public signals (contracts/libraries/PoolSignalsCodec.sol).
+/// public signals (contracts/generated/PoolAttestationCodec.sol).
 contract MockRegistry {
     struct Figures {
         uint256 outstanding;

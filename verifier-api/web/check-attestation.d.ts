@@ -1,17 +1,5 @@
 // Generated from check-attestation.js by `node verifier-api/web/declarations.ts`: do not edit.
 /**
- * Unpacks figA, figB, figC (as `unpackFigures` of prover/model).
- * @param {bigint} figA @param {bigint} figB @param {bigint} figC
- * @returns {Figures}
- */
-export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): Figures;
-/**
- * Unpacks a chunk's `pool` signal.
- * @param {bigint} w
- * @returns {PoolWord}
- */
-export function unpackPoolWord(w: bigint): PoolWord;
-/**
  * Aggregates chunk figures as the registry does, except the pool-level breach bits 3-7 (they need the
  * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
  * @param {Figures[]} chunks  At least one.
@@ -122,15 +110,7 @@ export function describeBreaches(
   covenant: string;
   set: boolean;
 }[];
-/** The public signals of a PoolAttestation chunk proof, in order (circuits/circuits.json, docs/INTERFACES.md). */
-export const POOL_SIGNALS: readonly string[];
-/** Breach bits decided loan by loan (OR-ed across chunks): minCreditScore, maxDaysPastDue, maxLtv. */
-export const LOAN_LEVEL_BREACHES: 7;
 export const FORMAT: "rwa-attest/attestation@1";
-/** The breach bits by number (docs/INTERFACES.md). */
-export const BREACH_NAMES: readonly string[];
-/** The policy's parameters in hash order, each with its largest value (prover/policy, docs/POLICY.md). */
-export const POLICY_PARAMS: readonly (readonly [string, bigint])[];
 /** The verdict's warning for development keys (the same text as prover/prove/key.ts). */
 export const DEVELOPMENT_KEY_WARNING: string;
 export const NOTE_KEY: string;
@@ -166,6 +146,16 @@ export type CheckDeps = {
    */
   isDevelopmentKey?: ((instance: string) => Promise<boolean | null>) | undefined;
   /**
+   * Who marks keys as development keys, for messages (default "the service").
+   */
+  keySource?: string | undefined;
+  /**
+   * The policy's parameters given out of band (by name, as the attestation's
+   * `policy`), e.g. `rwa-attest verify-attestation --policy`: they must hash to the proven policyHash and
+   * take the place of the attestation's own.
+   */
+  policy?: unknown;
+  /**
    * SHA-256 (default: WebCrypto's, when the
    * page has it: a secure context).
    */
@@ -187,37 +177,13 @@ export type CheckProgress = {
   total: number;
 };
 /**
- * A pool's (or one chunk's) figures, as in prover/model.
+ * A pool's (or one chunk's) figures.
  */
-export type Figures = {
-  outstanding: bigint;
-  scheduled: bigint;
-  collected: bigint;
-  bucket30: bigint;
-  bucket60: bigint;
-  bucket90: bigint;
-  defaulted: bigint;
-  chargedOff: bigint;
-  scoreWeightedBalance: bigint;
-  maxLoanBalance: bigint;
-  activeCount: number;
-  minScore: number;
-  breaches: number;
-};
+export type Figures = import("./pool-codec.js").Figures;
 /**
  * The fields of a chunk proof's `pool` signal.
  */
-export type PoolWord = {
-  poolId: bigint;
-  period: number;
-  asOfDate: number;
-  chunkIndex: number;
-  chunkCount: number;
-  /**
-   * Loans of the whole tape (the circuit proves the tape is packed below it).
-   */
-  loanCount: number;
-};
+export type PoolWord = import("./pool-codec.js").PoolWord;
 export type ChunkResult = {
   /**
    * Index in the attestation's `chunks` array.

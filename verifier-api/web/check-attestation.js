@@ -16,50 +16,29 @@
  * prover/prove/key.ts) and compared with the one the attestation names; a development key (so marked by the
  * attestation or by the service's catalogue) puts `DEVELOPMENT_KEY_WARNING` in the verdict.
  *
- * Malformed input gives problems, never an exception.
+ * Malformed input gives problems, never an exception. The layout of the public signals (figure words, pool
+ * word, domain word, breach bits, policy order) is the codec's, generated from circuits/layout.json.
  */
+import {
+  BREACH,
+  BREACH_NAMES,
+  LOAN_LEVEL_BREACHES,
+  POLICY_MAX,
+  POLICY_PARAMS,
+  POLICY_VERSION,
+  POOL_SIGNALS,
+  packDomain,
+  signalsByName,
+  unpackFigures,
+  unpackPoolWord,
+} from "./pool-codec.js";
 
 /** The BN254 scalar field: every public signal and key coordinate is below it. */
 const SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 /** The BN254 base field: proof coordinates are below it. */
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
-/** The public signals of a PoolAttestation chunk proof, in order (circuits/circuits.json, docs/INTERFACES.md). */
-export const POOL_SIGNALS = Object.freeze(["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"]);
-
-/** Breach bits decided loan by loan (OR-ed across chunks): minCreditScore, maxDaysPastDue, maxLtv. */
-export const LOAN_LEVEL_BREACHES = 0b111;
-
 export const FORMAT = "rwa-attest/attestation@1";
-
-/** The breach bits by number (docs/INTERFACES.md). */
-export const BREACH_NAMES = Object.freeze([
-  "minCreditScore",
-  "maxDaysPastDue",
-  "maxLtv",
-  "bucket30",
-  "bucket60",
-  "bucket90",
-  "concentration",
-  "minPoolBalance",
-]);
-
-/** The policy's parameters in hash order, each with its largest value (prover/policy, docs/POLICY.md). */
-export const POLICY_PARAMS = /** @type {readonly (readonly [string, bigint])[]} */ (
-  Object.freeze([
-    ["minCreditScore", 1023n],
-    ["maxDaysPastDue", 65535n],
-    ["maxLtvBps", 65535n],
-    ["maxBucket30Bps", 10000n],
-    ["maxBucket60Bps", 10000n],
-    ["maxBucket90Bps", 10000n],
-    ["maxConcentrationBps", 10000n],
-    ["minPoolBalance", (1n << 62n) - 1n],
-  ])
-);
-
-/** The policy format version, the first input of policyHash. */
-const POLICY_VERSION = 1n;
 
 /** The verdict's warning for development keys (the same text as prover/prove/key.ts). */
 export const DEVELOPMENT_KEY_WARNING =
@@ -78,6 +57,10 @@ export const DEVELOPMENT_KEY_WARNING =
  * @property {(instance: string) => Promise<VerificationKey>} fetchVkey  The instance's verification key.
  * @property {(instance: string) => Promise<boolean | null>} [isDevelopmentKey]  Whether the key's source (the
  *   service's catalogue) marks it a development key; null when it does not say.
+ * @property {string} [keySource]  Who marks keys as development keys, for messages (default "the service").
+ * @property {unknown} [policy]  The policy's parameters given out of band (by name, as the attestation's
+ *   `policy`), e.g. `rwa-attest verify-attestation --policy`: they must hash to the proven policyHash and
+ *   take the place of the attestation's own.
  * @property {(data: Uint8Array) => Promise<Uint8Array>} [sha256]  SHA-256 (default: WebCrypto's, when the
  *   page has it: a secure context).
  * @property {(p: CheckProgress) => void} [onProgress]  Called before each step.
@@ -87,28 +70,8 @@ export const DEVELOPMENT_KEY_WARNING =
  * @property {number} done  Chunk proofs checked so far.
  * @property {number} total  Chunk proofs to check.
  *
- * @typedef {object} Figures  A pool's (or one chunk's) figures, as in prover/model.
- * @property {bigint} outstanding
- * @property {bigint} scheduled
- * @property {bigint} collected
- * @property {bigint} bucket30
- * @property {bigint} bucket60
- * @property {bigint} bucket90
- * @property {bigint} defaulted
- * @property {bigint} chargedOff
- * @property {bigint} scoreWeightedBalance
- * @property {bigint} maxLoanBalance
- * @property {number} activeCount
- * @property {number} minScore
- * @property {number} breaches
- *
- * @typedef {object} PoolWord  The fields of a chunk proof's `pool` signal.
- * @property {bigint} poolId
- * @property {number} period
- * @property {number} asOfDate
- * @property {number} chunkIndex
- * @property {number} chunkCount
- * @property {number} loanCount  Loans of the whole tape (the circuit proves the tape is packed below it).
+ * @typedef {import("./pool-codec.js").Figures} Figures  A pool's (or one chunk's) figures.
+ * @typedef {import("./pool-codec.js").PoolWord} PoolWord  The fields of a chunk proof's `pool` signal.
  *
  * @typedef {object} ChunkResult
  * @property {number} position  Index in the attestation's `chunks` array.
@@ -203,47 +166,6 @@ function message(err) {
 }
 
 /**
- * Unpacks figA, figB, figC (as `unpackFigures` of prover/model).
- * @param {bigint} figA @param {bigint} figB @param {bigint} figC
- * @returns {Figures}
- */
-export function unpackFigures(figA, figB, figC) {
-  /** @param {bigint} w @param {bigint} shift @param {bigint} bits */
-  const at = (w, shift, bits) => (w >> shift) & ((1n << bits) - 1n);
-  return {
-    outstanding: at(figA, 0n, 62n),
-    scheduled: at(figA, 62n, 62n),
-    collected: at(figA, 124n, 62n),
-    bucket30: at(figA, 186n, 62n),
-    bucket60: at(figB, 0n, 62n),
-    bucket90: at(figB, 62n, 62n),
-    defaulted: at(figB, 124n, 62n),
-    chargedOff: at(figB, 186n, 62n),
-    scoreWeightedBalance: at(figC, 0n, 72n),
-    maxLoanBalance: at(figC, 72n, 48n),
-    activeCount: Number(at(figC, 120n, 16n)),
-    minScore: Number(at(figC, 136n, 10n)),
-    breaches: Number(at(figC, 146n, 16n)),
-  };
-}
-
-/**
- * Unpacks a chunk's `pool` signal.
- * @param {bigint} w
- * @returns {PoolWord}
- */
-export function unpackPoolWord(w) {
-  return {
-    poolId: w & ((1n << 64n) - 1n),
-    period: Number((w >> 64n) & 0xffff_ffffn),
-    asOfDate: Number((w >> 96n) & 0xffffn),
-    chunkIndex: Number((w >> 112n) & 0xffffn),
-    chunkCount: Number((w >> 128n) & 0xffffn),
-    loanCount: Number((w >> 144n) & 0xffff_ffffn),
-  };
-}
-
-/**
  * Aggregates chunk figures as the registry does, except the pool-level breach bits 3-7 (they need the
  * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
  * @param {Figures[]} chunks  At least one.
@@ -278,11 +200,12 @@ export function aggregateWithoutPolicy(chunks) {
  */
 export function policyParams(policy) {
   if (!isObject(policy)) throw new TypeError("policy: expected an object of the policy's parameters");
-  const known = new Set([...POLICY_PARAMS.map(([k]) => k), "version", "name", "description"]);
+  const known = new Set([...POLICY_PARAMS, "version", "name", "description"]);
   for (const k of Object.keys(policy)) if (!known.has(k)) throw new TypeError(`policy.${k}: unknown field`);
-  if (policy.version !== undefined && policy.version !== 1)
-    throw new TypeError(`policy.version: expected 1, got ${String(policy.version)}`);
-  return POLICY_PARAMS.map(([k, max]) => {
+  if (policy.version !== undefined && policy.version !== POLICY_VERSION)
+    throw new TypeError(`policy.version: expected ${POLICY_VERSION}, got ${String(policy.version)}`);
+  return POLICY_PARAMS.map((k) => {
+    const max = POLICY_MAX[k];
     const v = toBig(policy[k]);
     if (v === null || v > max) throw new TypeError(`policy.${k}: expected an integer in [0, ${max}]`);
     return v;
@@ -296,15 +219,16 @@ export function policyParams(policy) {
  * @param {bigint[]} params  In hash order.
  */
 export function poolLevelBreaches(f, params) {
-  const p = /** @param {number} i */ (i) => /** @type {bigint} */ (params[i]);
+  /** @param {keyof import("./pool-codec.js").PolicyParams} k */
+  const p = (k) => /** @type {bigint} */ (params[POLICY_PARAMS.indexOf(k)]);
   /** @param {bigint} part @param {bigint} limitBps */
   const over = (part, limitBps) => part * 10000n > limitBps * f.outstanding;
   let bits = 0;
-  if (over(f.bucket30, p(3))) bits |= 1 << 3;
-  if (over(f.bucket60, p(4))) bits |= 1 << 4;
-  if (over(f.bucket90, p(5))) bits |= 1 << 5;
-  if (over(f.maxLoanBalance, p(6))) bits |= 1 << 6;
-  if (f.outstanding < p(7)) bits |= 1 << 7;
+  if (over(f.bucket30, p("maxBucket30Bps"))) bits |= BREACH.bucket30;
+  if (over(f.bucket60, p("maxBucket60Bps"))) bits |= BREACH.bucket60;
+  if (over(f.bucket90, p("maxBucket90Bps"))) bits |= BREACH.bucket90;
+  if (over(f.maxLoanBalance, p("maxConcentrationBps"))) bits |= BREACH.concentration;
+  if (f.outstanding < p("minPoolBalance")) bits |= BREACH.minPoolBalance;
   return bits;
 }
 
@@ -433,8 +357,14 @@ export function registryKeyHash(poseidon, publicKey, registry, chainId) {
   if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
     throw new TypeError(`registry: expected a 20-byte hex address, got ${String(registry)}`);
   const chain = toBig(chainId);
-  if (chain === null || chain >= 1n << 64n)
-    throw new TypeError(`chainId: expected an unsigned 64-bit integer, got ${String(chainId)}`);
+  if (chain === null) throw new TypeError(`chainId: expected an unsigned integer, got ${String(chainId)}`);
+  /** @type {bigint} */
+  let domain;
+  try {
+    domain = packDomain(registry, chain);
+  } catch (err) {
+    throw new TypeError(message(err));
+  }
   if (!Array.isArray(publicKey) || publicKey.length !== 2)
     throw new TypeError("publicKey: expected [Ax, Ay]");
   const [ax, ay] = publicKey.map((v, i) => {
@@ -443,11 +373,7 @@ export function registryKeyHash(poseidon, publicKey, registry, chainId) {
       throw new TypeError(`publicKey[${i}]: expected a field element, got ${String(v)}`);
     return b;
   });
-  return poseidon([
-    /** @type {bigint} */ (ax),
-    /** @type {bigint} */ (ay),
-    BigInt(registry) | (chain << 160n),
-  ]);
+  return poseidon([/** @type {bigint} */ (ax), /** @type {bigint} */ (ay), domain]);
 }
 
 /**
@@ -532,7 +458,7 @@ export async function checkAttestation(att, deps) {
         );
       if (sourceSaysDevelopment !== null && claimedKey.development !== sourceSaysDevelopment)
         problems.push(
-          `verificationKey.development: the attestation says ${String(claimedKey.development)}, the service marks the key ${sourceSaysDevelopment ? "a development key" : "a production key"}`,
+          `verificationKey.development: the attestation says ${String(claimedKey.development)}, ${deps.keySource ?? "the service"} marks the key ${sourceSaysDevelopment ? "a development key" : "a production key"}`,
         );
     }
   }
@@ -541,6 +467,8 @@ export async function checkAttestation(att, deps) {
   const chunkCount = att.chunkCount;
   if (!Number.isSafeInteger(chunkCount) || /** @type {number} */ (chunkCount) < 1)
     problems.push(`chunkCount: expected a positive integer, got ${String(chunkCount)}`);
+  if (!Number.isSafeInteger(att.loanCount) || /** @type {number} */ (att.loanCount) < 1)
+    problems.push(`loanCount: expected a positive integer, got ${String(att.loanCount)}`);
   /** @type {Record<string, bigint | null>} */
   const summary = {};
   for (const name of ["poolId", "root", "policyHash", "keyHash"]) {
@@ -602,9 +530,9 @@ export async function checkAttestation(att, deps) {
       report(`${where}: the proof does not verify`);
       continue;
     }
-    const verified = /** @type {string[]} */ (signals);
-    /** @param {string} name */
-    const get = (name) => BigInt(/** @type {string} */ (verified[POOL_SIGNALS.indexOf(name)]));
+    const named = signalsByName(/** @type {string[]} */ (signals));
+    /** @param {keyof import("./pool-codec.js").PoolPublicSignals} name */
+    const get = (name) => named[name];
     const fields = unpackPoolWord(get("pool"));
     r.pool = fields;
     r.figures = unpackFigures(get("figA"), get("figB"), get("figC"));
@@ -636,16 +564,29 @@ export async function checkAttestation(att, deps) {
   // the policy's parameters, checked against the policyHash the proofs carry (the summary's when none does)
   /** @type {bigint[] | null} */
   let params = null;
+  const under = provenPolicyHash ?? summary.policyHash;
+  if (deps.policy !== undefined) {
+    try {
+      const p = policyParams(deps.policy);
+      const h = deps.poseidon([BigInt(POLICY_VERSION), ...p]);
+      if (h !== under)
+        problems.push(
+          `the policy given is not the attested one: it hashes to ${h}, the proofs are under ${String(under)}`,
+        );
+      else params = p;
+    } catch (err) {
+      problems.push(`the policy given: ${message(err)}`);
+    }
+  }
   if (att.policy !== undefined) {
     try {
       const p = policyParams(att.policy);
-      const h = deps.poseidon([POLICY_VERSION, ...p]);
-      const under = provenPolicyHash ?? summary.policyHash;
+      const h = deps.poseidon([BigInt(POLICY_VERSION), ...p]);
       if (h !== under)
         problems.push(
           `policy: the parameters hash to ${h}, the proofs are under policyHash ${String(under)}`,
         );
-      else params = p;
+      else params ??= p;
     } catch (err) {
       problems.push(message(err));
     }
@@ -670,7 +611,7 @@ export async function checkAttestation(att, deps) {
     else {
       aggregate = partial;
       breachMask = LOAN_LEVEL_BREACHES;
-      if (att.policy === undefined)
+      if (att.policy === undefined && deps.policy === undefined)
         problems.push(
           `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${figures.length} chunks cannot be derived from the proofs`,
         );
@@ -764,26 +705,47 @@ export function describeBreaches(bits, policy, amount = (v) => String(v)) {
   } catch {
     p = null;
   }
-  /** @param {number} i */
-  const at = (i) => (p === null ? null : /** @type {bigint} */ (p[i]));
+  /** @param {keyof import("./pool-codec.js").PolicyParams} k */
+  const at = (k) => (p === null ? null : /** @type {bigint} */ (p[POLICY_PARAMS.indexOf(k)]));
   /** @param {bigint | null} bps */
   const pct = (bps) => (bps === null ? "the limit" : `${formatAmount(bps, 2)}%`);
   /** @param {string} text @param {bigint | null} v */
   const limit = (text, v) => (v === null ? `${text} (limit not known: no policy parameters)` : text);
   const covenants = [
-    limit(`an active loan's credit score is below ${at(0) ?? "the minimum"}`, at(0)),
-    limit(`an active loan is more than ${at(1) ?? "the maximum"} days past due`, at(1)),
     limit(
-      at(2) === 0n
-        ? "no LTV limit (maxLtvBps 0)"
-        : `an active secured loan's loan-to-value is above ${pct(at(2))}`,
-      at(2),
+      `an active loan's credit score is below ${at("minCreditScore") ?? "the minimum"}`,
+      at("minCreditScore"),
     ),
-    limit(`loans 30+ days past due are above ${pct(at(3))} of the outstanding balance`, at(3)),
-    limit(`loans 60+ days past due are above ${pct(at(4))} of the outstanding balance`, at(4)),
-    limit(`loans 90+ days past due are above ${pct(at(5))} of the outstanding balance`, at(5)),
-    limit(`the largest loan is above ${pct(at(6))} of the outstanding balance`, at(6)),
-    limit(`the outstanding balance is below ${at(7) === null ? "the minimum" : amount(at(7))}`, at(7)),
+    limit(
+      `an active loan is more than ${at("maxDaysPastDue") ?? "the maximum"} days past due`,
+      at("maxDaysPastDue"),
+    ),
+    limit(
+      at("maxLtvBps") === 0n
+        ? "no LTV limit (maxLtvBps 0)"
+        : `an active secured loan's loan-to-value is above ${pct(at("maxLtvBps"))}`,
+      at("maxLtvBps"),
+    ),
+    limit(
+      `loans 30+ days past due are above ${pct(at("maxBucket30Bps"))} of the outstanding balance`,
+      at("maxBucket30Bps"),
+    ),
+    limit(
+      `loans 60+ days past due are above ${pct(at("maxBucket60Bps"))} of the outstanding balance`,
+      at("maxBucket60Bps"),
+    ),
+    limit(
+      `loans 90+ days past due are above ${pct(at("maxBucket90Bps"))} of the outstanding balance`,
+      at("maxBucket90Bps"),
+    ),
+    limit(
+      `the largest loan is above ${pct(at("maxConcentrationBps"))} of the outstanding balance`,
+      at("maxConcentrationBps"),
+    ),
+    limit(
+      `the outstanding balance is below ${at("minPoolBalance") === null ? "the minimum" : amount(at("minPoolBalance"))}`,
+      at("minPoolBalance"),
+    ),
   ];
   return BREACH_NAMES.map((name, bit) => ({
     bit,

@@ -19,6 +19,8 @@ export const CHAIN_KEY_JS = join(HERE, "chain-key.js");
 export const CHAIN_KEY_DTS = join(HERE, "chain-key.d.ts");
 /** The page's script: not exported from, but type-checked with the checker. */
 const PAGE_JS = join(HERE, "verify-page.js");
+/** The layout codec: generated with its own declarations (contracts/codegen/layout.ts), type-checked here. */
+const CODEC_JS = join(HERE, "pool-codec.js");
 
 /**
  * The declarations of check-attestation.js, formatted; throws if it or verify-page.js does not type-check
@@ -50,7 +52,7 @@ async function declarations(): Promise<{ checker: string; chainKey: string }> {
     skipLibCheck: true,
     types: [],
   };
-  const program = ts.createProgram([CHECKER_JS, CHAIN_KEY_JS, PAGE_JS], options);
+  const program = ts.createProgram([CODEC_JS, CHECKER_JS, CHAIN_KEY_JS, PAGE_JS], options);
   const errors = ts.getPreEmitDiagnostics(program);
   if (errors.length > 0) {
     throw new Error(
