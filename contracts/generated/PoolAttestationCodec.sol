@@ -122,7 +122,7 @@ library PoolAttestationCodec {
 
     // --- `figC` (162 bits): the chunk's score, concentration and count figures, and its breach bits
     uint256 internal constant FIG_C_BITS = 162;
-    uint256 internal constant FIG_C_MAX = 0x3ffffffffffffffffffffffffffffffffffffffff;
+    uint256 internal constant FIG_C_MAX = 0x03ffffffffffffffffffffffffffffffffffffffff;
     uint256 internal constant SCORE_WEIGHTED_BALANCE_SHIFT = 0;
     uint256 internal constant SCORE_WEIGHTED_BALANCE_MAX = 0xffffffffffffffffff;
     uint256 internal constant MAX_LOAN_BALANCE_SHIFT = 72;
