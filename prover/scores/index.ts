@@ -344,11 +344,12 @@ export async function proveBuiltInstance(instance: string, input: CircuitInput):
   const { join } = await import("node:path");
   const { REPO_ROOT } = await import("../../pipeline/catalogue.ts");
   const snarkjs = await import("snarkjs");
+  const { computeWitness } = await import("../prove/witness.ts");
   const at = (p: string): string => join(REPO_ROOT, p);
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(
-    input,
-    at(rec.artifacts.wasm!.path),
-    at(rec.artifacts.zkey!.path),
-  );
+  const witness = await computeWitness(input, at(rec.artifacts.wasm!.path));
+  const { proof, publicSignals } = await snarkjs.groth16.prove(at(rec.artifacts.zkey!.path), {
+    type: "mem",
+    data: witness,
+  });
   return { proof: proof as InstanceProof["proof"], publicSignals: publicSignals as string[] };
 }
