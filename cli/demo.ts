@@ -18,14 +18,14 @@ import {
   registerPolicy,
   policyParamsInput,
 } from "../deploy/index.ts";
-import { build } from "../pipeline/build.ts";
-import { REPO_ROOT, findInstance, pascalName } from "../pipeline/catalogue.ts";
-import { readManifest } from "../pipeline/manifest.ts";
-import { attestPool, type Attestation } from "../prover/attest.ts";
-import { generateOriginatorKey } from "../prover/commitment/keys.ts";
-import { modelPool, type Figures } from "../prover/model/index.ts";
-import { policyHash, type Policy } from "../prover/policy/index.ts";
-import { ProverPool } from "../prover/prove/index.ts";
+import { build } from "../pipeline/index.ts";
+import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
+import { readManifest } from "../pipeline/index.ts";
+import { attestPool, type Attestation } from "../prover/index.ts";
+import { generateOriginatorKey } from "../prover/index.ts";
+import { modelPool, type Figures } from "../prover/index.ts";
+import { policyHash, type Policy } from "../prover/index.ts";
+import { ProverPool } from "../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
   LoanStatus,
@@ -34,7 +34,7 @@ import {
   endOfMonth,
   generateSyntheticTape,
   type LoanTape,
-} from "../prover/tape/index.ts";
+} from "../prover/index.ts";
 import {
   money,
   renderDemoReport,

@@ -3,7 +3,7 @@
  * it opens in any browser from the file system.
  */
 import type { AnalysisReport } from "../analytics/index.ts";
-import type { Figures } from "../prover/model/index.ts";
+import type { Figures } from "../prover/index.ts";
 
 export interface PeriodSummary {
   period: number;

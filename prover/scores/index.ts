@@ -10,7 +10,7 @@
  *   Poseidon(SCORE_BATCH_TAG, digest(entries), modelId, scoreDate).
  */
 import { randomBytes } from "node:crypto";
-import type { LoanTape } from "../tape/schema.ts";
+import { MAX_DAY, type LoanTape } from "../tape/schema.ts";
 import { chunkShape, idToField, type TapeCommitment } from "../commitment/encoding.ts";
 import {
   domainWord,
@@ -26,10 +26,9 @@ import type { CircuitInput } from "../witness/index.ts";
 
 /** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
 export const SCORE_BATCH_TAG = idToField("tag", "rwa-attest/score-batch/v1");
-/** Largest score, model id and date the protocol carries. */
+/** Largest score and model id the protocol carries (dates: the tape's MAX_DAY). */
 export const MAX_SCORE = 1023;
 export const MAX_MODEL_ID = 2 ** 32 - 1;
-export const MAX_DAY = 0xffff;
 
 /** A score provider's key pair (Baby Jubjub, like an originator's). */
 export interface ProviderKey {
