@@ -37,7 +37,6 @@ import {
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import * as snarkjs from "snarkjs";
 import { findInstance } from "../pipeline/catalogue.ts";
 import { fromRecordPath, loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
 import { readR1csHeader } from "../pipeline/r1cs.ts";
@@ -50,7 +49,7 @@ import {
   type OriginatorKey,
 } from "../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
-import { ProverPool, proveInstance, verifyInstance } from "../prover/prove/index.ts";
+import { ProverPool, computeWitness, proveInstance, verifyInstance } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/index.ts";
 import type { LoanRecord, LoanTape } from "../prover/tape/index.ts";
 import { buildPoolInput } from "../prover/witness/index.ts";
@@ -138,10 +137,9 @@ async function cpuOf(fn: () => Promise<unknown>): Promise<{ cpu: number; wall: n
 /** CPU seconds of computing one witness in this process (median of 3 after a warm-up; single-threaded wasm). */
 async function witnessCpu(instance: string, input: Record<string, unknown>): Promise<number> {
   const { paths } = await loadVerifiedArtifacts(instance, ["wasm"]);
-  await snarkjs.wtns.calculate(input, paths.wasm, { type: "mem" }); // warm: wasm compile, caches
+  await computeWitness(input, paths.wasm); // warm: wasm compile, caches
   const runs: number[] = [];
-  for (let i = 0; i < 3; i++)
-    runs.push((await cpuOf(() => snarkjs.wtns.calculate(input, paths.wasm, { type: "mem" }))).cpu);
+  for (let i = 0; i < 3; i++) runs.push((await cpuOf(() => computeWitness(input, paths.wasm))).cpu);
   return runs.sort((a, b) => a - b)[1] as number;
 }
 

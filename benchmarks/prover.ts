@@ -27,7 +27,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import * as snarkjs from "snarkjs";
 import { loadVerifiedArtifacts } from "../pipeline/manifest.ts";
-import { NativeProver, nativeProverBuilt, NATIVE_BINARY } from "../prover/prove/index.ts";
+import { NativeProver, computeWitness, nativeProverBuilt, NATIVE_BINARY } from "../prover/prove/index.ts";
 import { poolChunkInput } from "../test/support/circuit-inputs.ts";
 
 const { values: opts } = parseArgs({
@@ -78,11 +78,9 @@ async function measure(instance: string): Promise<Row> {
   const { paths } = await loadVerifiedArtifacts(instance, ["wasm", "zkey", "vkey"]);
   const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as snarkjs.VerificationKey;
   const input = await poolChunkInput(instance, `prover-bench-${instance}`);
-  const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
   let t = performance.now();
-  await snarkjs.wtns.calculate(input, paths.wasm, wtns);
+  const witness = await computeWitness(input, paths.wasm);
   const witnessS = (performance.now() - t) / 1000;
-  const witness = wtns.data!;
   const check = async (proof: unknown, pub: string[], who: string): Promise<void> => {
     if (!(await snarkjs.groth16.verify(vkey, pub, proof as snarkjs.Groth16Proof)))
       throw new Error(`${instance}: the ${who} proof does not verify`);

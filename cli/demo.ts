@@ -18,23 +18,24 @@ import {
   registerPolicy,
   policyParamsInput,
 } from "../deploy/index.ts";
-import { build } from "../pipeline/build.ts";
-import { REPO_ROOT, findInstance, pascalName } from "../pipeline/catalogue.ts";
-import { readManifest } from "../pipeline/manifest.ts";
-import { attestPool, type Attestation } from "../prover/attest.ts";
-import { generateOriginatorKey } from "../prover/commitment/keys.ts";
-import { modelPool, type Figures } from "../prover/model/index.ts";
-import { policyHash, type Policy } from "../prover/policy/index.ts";
-import { ProverPool } from "../prover/prove/index.ts";
+import { build } from "../pipeline/index.ts";
+import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
+import { readManifest } from "../pipeline/index.ts";
+import { attestPool, type Attestation } from "../prover/index.ts";
+import { generateOriginatorKey } from "../prover/index.ts";
+import { modelPool, type Figures } from "../prover/index.ts";
+import { policyHash, type Policy } from "../prover/index.ts";
+import { ProverPool } from "../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
   LoanStatus,
   advancePeriod,
+  counted,
   daysToIso,
   endOfMonth,
   generateSyntheticTape,
   type LoanTape,
-} from "../prover/tape/index.ts";
+} from "../prover/index.ts";
 import {
   money,
   renderDemoReport,
@@ -253,10 +254,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       registry: registryAddress,
       instance,
       pool,
-      onProgress: (p) => progress.update(p.fraction, `${p.chunksDone}/${p.chunkCount} chunks`),
+      onProgress: (p) => progress.update(p.fraction, `chunks proven: ${p.chunksDone} of ${p.chunkCount}`),
     });
     const seconds = (performance.now() - t0) / 1000;
-    progress.done(`${attestation.chunkCount} chunk proofs`);
+    progress.done(counted(attestation.chunkCount, "chunk proof"));
     const gas: bigint[] = [];
     for (const c of attestation.chunks) {
       const tx = await (registry.connect(originator) as Contract).getFunction("submitAttestation")(
@@ -279,7 +280,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const f1 = p1.att.figures;
     step(
       `Period ${tape1.period} attested and verified on-chain`,
-      `${loans} loans in ${p1.att.chunkCount} chunks proven in ${p1.seconds.toFixed(1)} s; outstanding ${money(f1.outstanding, 2)} USD, ` +
+      `${counted(loans, "loan")} in ${counted(p1.att.chunkCount, "chunk")} proven in ${p1.seconds.toFixed(1)} s; outstanding ${money(f1.outstanding, 2)} USD, ` +
         `30/60/90+ dpd ${money(f1.bucket30, 2)} / ${money(f1.bucket60, 2)} / ${money(f1.bucket90, 2)}, defaulted ${money(f1.defaulted, 2)}, ` +
         `min score ${f1.minScore}, breaches ${f1.breaches}; submit gas per chunk ${p1.gas.join(", ")}`,
     );

@@ -2,8 +2,8 @@
  * Figures for people: a pool's figures with amounts in the tape's currency, and its breach bits decoded
  * against the policy they were evaluated under (named by file or as the built-in default, with its hash).
  */
-import { BREACH, type Figures } from "../prover/model/index.ts";
-import { policyHash, type Policy } from "../prover/policy/index.ts";
+import { BREACH, type Figures } from "../prover/index.ts";
+import { policyHash, type Policy } from "../prover/index.ts";
 import { money } from "./report.ts";
 
 /** An amount of minor units in the currency: `USD 1,234.56`. */

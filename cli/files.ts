@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { generateOriginatorKey, publicKeyOf, type OriginatorKey } from "../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, validatePolicy, type Policy } from "../prover/policy/index.ts";
+import { generateOriginatorKey, publicKeyOf, type OriginatorKey } from "../prover/index.ts";
+import { DEFAULT_POLICY, validatePolicy, type Policy } from "../prover/index.ts";
 import {
   counted,
   daysToIso,
@@ -21,10 +21,10 @@ import {
   readTapeJson,
   readTapeXml,
   TapeValidationError,
-} from "../prover/tape/index.ts";
-import type { CsvReadOptions, RefusedRow, TapeMapping, TapeProblem } from "../prover/tape/index.ts";
-import type { LoanTape } from "../prover/tape/schema.ts";
-import { parseAttestation, type Attestation } from "../prover/attest.ts";
+} from "../prover/index.ts";
+import type { CsvReadOptions, RefusedRow, TapeMapping, TapeProblem } from "../prover/index.ts";
+import type { LoanTape } from "../prover/index.ts";
+import { parseAttestation, type Attestation } from "../prover/index.ts";
 import { CliError, EXIT, readUserFile, readUserJson, toJson } from "./io.ts";
 
 export interface KeyFile {

@@ -3,7 +3,7 @@
  * errors on stderr, progress only on a terminal) are in `cli/io.ts` and `cli/progress.ts`.
  */
 import { Command, CommanderError } from "commander";
-import { terminateCurves } from "../pipeline/build.ts";
+import { terminateCurves } from "../pipeline/index.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
 import { registerChain } from "./commands/chain.ts";

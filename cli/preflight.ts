@@ -6,8 +6,8 @@
  */
 import type { Contract, Signer } from "ethers";
 import { circuitId } from "../deploy/index.ts";
-import type { Attestation } from "../prover/attest.ts";
-import { daysToIso } from "../prover/tape/dates.ts";
+import type { Attestation } from "../prover/index.ts";
+import { daysToIso } from "../prover/index.ts";
 
 /** What the checks need to know besides the attestation and the registry contract. */
 export interface PreflightContext {

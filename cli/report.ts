@@ -3,7 +3,7 @@
  * it opens in any browser from the file system.
  */
 import type { AnalysisReport } from "../analytics/index.ts";
-import type { Figures } from "../prover/model/index.ts";
+import { counted, type Figures } from "../prover/index.ts";
 
 export interface PeriodSummary {
   period: number;
@@ -161,7 +161,7 @@ export function renderDemoReport(data: DemoReportData): string {
     const f = p.figures;
     sections.push(
       `<h2>Period ${p.period} (as of ${esc(p.asOfDate)})</h2>` +
-        `<p>${p.loanCount} loans proven in ${p.chunkCount} chunk proofs in ${p.proofSeconds.toFixed(1)} s; submitted on-chain with ${p.submitGas
+        `<p>${counted(p.loanCount, "loan")} proven in ${counted(p.chunkCount, "chunk proof")} in ${p.proofSeconds.toFixed(1)} s; submitted on-chain with ${p.submitGas
           .map((g) => g.toString())
           .join(", ")} gas.</p>` +
         barChart(

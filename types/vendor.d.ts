@@ -16,6 +16,11 @@ declare module "snarkjs" {
     nPublic: number;
     [key: string]: unknown;
   }
+  /** An in-memory file (fastfile's `{ type: "mem" }`): snarkjs writes `data` into it or reads `data` from it. */
+  export interface MemFile {
+    type: "mem";
+    data?: Uint8Array;
+  }
   export interface Logger {
     debug: (msg: string) => void;
     info: (msg: string) => void;
@@ -30,8 +35,8 @@ declare module "snarkjs" {
       logger?: Logger,
     ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;
     prove(
-      zkey: string | Uint8Array,
-      witness: string | Uint8Array,
+      zkey: string | Uint8Array | MemFile,
+      witness: string | Uint8Array | MemFile,
       logger?: Logger,
     ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;
     verify(vk: unknown, publicSignals: PublicSignals, proof: unknown, logger?: Logger): Promise<boolean>;
@@ -46,17 +51,17 @@ declare module "snarkjs" {
       logger?: Logger,
     ): Promise<{ proof: unknown; publicSignals: PublicSignals }>;
     prove(
-      zkey: string | Uint8Array,
-      witness: string | Uint8Array,
+      zkey: string | Uint8Array | MemFile,
+      witness: string | Uint8Array | MemFile,
       logger?: Logger,
     ): Promise<{ proof: Record<string, unknown> & { protocol: "plonk" }; publicSignals: PublicSignals }>;
     verify(vk: unknown, publicSignals: PublicSignals, proof: unknown, logger?: Logger): Promise<boolean>;
     exportSolidityCallData(proof: unknown, publicSignals: PublicSignals): Promise<string>;
   };
   export const wtns: {
-    calculate(input: Record<string, unknown>, wasm: string, wtns: string | object): Promise<void>;
-    check(r1cs: string, wtns: string, logger?: Logger): Promise<boolean>;
-    exportJson(wtns: string): Promise<bigint[]>;
+    calculate(input: Record<string, unknown>, wasm: string, wtns: string | MemFile): Promise<void>;
+    check(r1cs: string, wtns: string | MemFile, logger?: Logger): Promise<boolean>;
+    exportJson(wtns: string | MemFile): Promise<bigint[]>;
   };
   export const r1cs: {
     info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nVars: number; nOutputs: number; nPubInputs: number; nPrvInputs: number; nLabels: number; curve: unknown }>;

@@ -15,8 +15,12 @@
  * scenarios): 2,000 × 20,000 × 9 = 360,000,000, accepted. One group of 1,000,000 loans at 100,000
  * scenarios: 1,000,000 × 100,000 × 9 = 9 × 10^11, refused at once with the numbers.
  */
-import { ANALYSIS_DEFAULTS, simulationRuns } from "../analytics/analyze.ts";
-import type { AnalysisInput, AnalysisReport } from "../analytics/index.ts";
+import {
+  ANALYSIS_DEFAULTS,
+  simulationRuns,
+  type AnalysisInput,
+  type AnalysisReport,
+} from "../analytics/index.ts";
 import type { AnalyticsReply, AnalyticsRequest } from "./analytics-worker.ts";
 import { ApiError } from "./errors.ts";
 import { QueueFullError, WorkerPool } from "./worker-pool.ts";

@@ -4,10 +4,10 @@
  * proofs run in this process's own prover pool. Forked per attestation job by `attest-runner.ts`, which
  * kills it if the job is handed back at shutdown.
  */
-import { attestPool, attestationToJson } from "../prover/attest.ts";
-import { deriveSalts } from "../prover/commitment/encoding.ts";
-import { validatePolicy } from "../prover/policy/index.ts";
-import { parseTapeJson } from "../prover/tape/index.ts";
+import { attestPool, attestationToJson } from "../prover/index.ts";
+import { deriveSalts } from "../prover/index.ts";
+import { validatePolicy } from "../prover/index.ts";
+import { parseTapeJson } from "../prover/index.ts";
 import type { AttestWorkerRequest } from "./attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 

@@ -4,16 +4,10 @@
  * per loan in JavaScript, far too slow for the service's event loop). Forked by `compute.ts`; one request
  * at a time; keeps the last few commitments so repeated openings of a tape do not rebuild its tree.
  */
-import { openingToJson } from "../prover/audit.ts";
-import {
-  chunkCountFor,
-  commitTape,
-  deriveSalts,
-  openLoan,
-  type TapeCommitment,
-} from "../prover/commitment/encoding.ts";
-import { buildScoreRequest } from "../prover/scores/index.ts";
-import { parseTapeJson } from "../prover/tape/index.ts";
+import { openingToJson } from "../prover/index.ts";
+import { chunkCountFor, commitTape, deriveSalts, openLoan, type TapeCommitment } from "../prover/index.ts";
+import { buildScoreRequest } from "../prover/index.ts";
+import { parseTapeJson } from "../prover/index.ts";
 import type { ComputeReply, ComputeRequest } from "./compute.ts";
 import { batchFromJson, checkSignedBatch, scoreRequestToJson, type BatchProblem } from "./scores.ts";
 

@@ -7,7 +7,7 @@
  * (`worker-pool.ts`). A worker that dies fails its request and is replaced on the next one.
  */
 import { WorkerPool } from "./worker-pool.ts";
-import type { LoanOpeningJson } from "../prover/audit.ts";
+import type { LoanOpeningJson } from "../prover/index.ts";
 import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 
 export interface ComputeRequest {

@@ -95,7 +95,7 @@ export function parseKey32(name: string, raw: string): Buffer {
  * `overrides` (used by tests) replace values after the environment is read.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const dataDir = env.RWA_API_DATA_DIR || "./data";
+  const dataDir = overrides.dataDir ?? (env.RWA_API_DATA_DIR || "./data");
   const storage = env.RWA_API_STORAGE || "sqlite";
   if (storage !== "sqlite" && storage !== "postgres") {
     throw new ConfigError(`RWA_API_STORAGE: expected "sqlite" or "postgres", got ${JSON.stringify(storage)}`);
@@ -159,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return config;
 }
 
-/** Production: `NODE_ENV=production` (`rwa-attest serve --production` sets it). No development tape key then. */
+/** Production: `NODE_ENV=production` (or `startService`'s `production`, `rwa-attest serve --production`). No development tape key then. */
 export function isProduction(env: NodeJS.ProcessEnv): boolean {
   return env.NODE_ENV === "production";
 }
@@ -171,18 +171,20 @@ export const DEV_TAPE_KEY_FILE = "dev-tape-key";
  * The tape key of a development store, for a start without RWA_API_TAPE_KEY: read from
  * `<dataDir>/dev-tape-key` (64 hex digits), or generated there (mode 0600, the folder 0700) on the first start,
  * so that a restart still reads the tapes stored before. Returns undefined when RWA_API_TAPE_KEY is set.
- * Refused (ConfigError) in production, and when the file is readable by others than its owner.
+ * Refused (ConfigError) in production, and when the file is readable by others than its owner. `at` gives
+ * the data directory and production when they do not come from the environment (`startService`'s options).
  */
 export function developmentTapeKey(
   env: NodeJS.ProcessEnv,
+  at: { dataDir?: string; production?: boolean } = {},
 ): { key: Buffer; path: string; created: boolean } | undefined {
   if (env.RWA_API_TAPE_KEY) return undefined;
-  if (isProduction(env))
+  if (at.production ?? isProduction(env))
     throw new ConfigError(
       "RWA_API_TAPE_KEY: required in production (NODE_ENV=production); a development key is generated only " +
         "outside production (32 bytes, hex or base64: `openssl rand -hex 32`)",
     );
-  const dataDir = env.RWA_API_DATA_DIR || "./data";
+  const dataDir = at.dataDir ?? (env.RWA_API_DATA_DIR || "./data");
   const path = resolve(join(dataDir, DEV_TAPE_KEY_FILE));
   if (existsSync(path)) {
     const mode = statSync(path).mode & 0o777;

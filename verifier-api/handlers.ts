@@ -4,14 +4,14 @@
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists) and `scores` (the
  * score-backing proofs of an attestation's chunks from a provider's signed batches).
  */
-import { parseAttestation } from "../prover/attest.ts";
-import { generateOriginatorKey, type OriginatorKey } from "../prover/commitment/keys.ts";
-import { scorePoolWord } from "../prover/model/index.ts";
-import { validatePolicy } from "../prover/policy/index.ts";
-import type { LoanOpeningJson } from "../prover/audit.ts";
-import { randomFieldElement } from "../prover/commitment/encoding.ts";
+import { parseAttestation } from "../prover/index.ts";
+import { generateOriginatorKey, type OriginatorKey } from "../prover/index.ts";
+import { scorePoolWord } from "../prover/index.ts";
+import { validatePolicy } from "../prover/index.ts";
+import type { LoanOpeningJson } from "../prover/index.ts";
+import { randomFieldElement } from "../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
-import { toSolidityProof } from "../prover/prove/index.ts";
+import { toSolidityProof } from "../prover/index.ts";
 import type { Services } from "./app.ts";
 import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";

@@ -4,7 +4,7 @@
  * own prover pool, closed at the end; and, if the service goes away first, the end of its whole process group
  * (it is forked detached, so its group includes the prover processes it forked, which would otherwise linger).
  */
-import { ProverPool } from "../prover/prove/index.ts";
+import { ProverPool } from "../prover/index.ts";
 import type { AttestWorkerMessage } from "./attest-runner.ts";
 
 export type Progress = (fraction: number, stage: string) => void;

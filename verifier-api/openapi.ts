@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../pipeline/catalogue.ts";
+import { REPO_ROOT } from "../pipeline/index.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 

@@ -3,7 +3,7 @@
  * worker that dies fails its request and is replaced on the next one.
  */
 import { WorkerPool } from "./worker-pool.ts";
-import { TapeValidationError, type TapeProblem } from "../prover/tape/index.ts";
+import { TapeValidationError, type TapeProblem } from "../prover/index.ts";
 import type { CsvHeaderQuery } from "./tapes.ts";
 
 export interface ParseRequest {

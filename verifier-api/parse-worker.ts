@@ -3,7 +3,7 @@
  * thousands of loans take a second of CPU, which must not stall the service's event loop. Forked by
  * `parse-pool.ts`; replies with the canonical JSON text and the tape's header, or with every problem.
  */
-import { TapeValidationError } from "../prover/tape/index.ts";
+import { TapeValidationError } from "../prover/index.ts";
 import type { ParseReply, ParseRequest } from "./parse-pool.ts";
 import { readUploadedCsv, readUploadedJson, serializeTape } from "./tapes.ts";
 

@@ -2,7 +2,7 @@
  * A child process proving one input of a catalogue instance (the `proof` job kind) in its own prover pool,
  * forked per job by `attest-runner.ts` (niced, killed if the job is handed back at shutdown).
  */
-import { proveInstance } from "../prover/prove/index.ts";
+import { proveInstance } from "../prover/index.ts";
 import type { ProveWorkerRequest } from "./attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 

@@ -5,10 +5,10 @@
  * it in its own prover pool, checking each proof's public signals against the ones the library expects.
  * Forked per job by `attest-runner.ts` (niced, killed with its provers if the job is handed back).
  */
-import { commitTape, deriveSalts } from "../prover/commitment/encoding.ts";
-import { proveInstance } from "../prover/prove/index.ts";
-import { buildScoreBackingInput, scoreSignalList } from "../prover/scores/index.ts";
-import { parseTapeJson } from "../prover/tape/index.ts";
+import { commitTape, deriveSalts } from "../prover/index.ts";
+import { proveInstance } from "../prover/index.ts";
+import { buildScoreBackingInput, scoreSignalList } from "../prover/index.ts";
+import { parseTapeJson } from "../prover/index.ts";
 import type { ScoreWorkerRequest, ScoreWorkerResult } from "./attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 import { batchFromJson, type SignedBatchJson } from "./scores.ts";

@@ -3,9 +3,9 @@
  * request and of a provider's signed batch, the score-backing instances of the catalogue, and the check of a
  * signed batch against the committed tape's request (run in the compute worker, off the event loop).
  */
-import { loadCatalogue } from "../pipeline/catalogue.ts";
-import { FIELD_P } from "../prover/commitment/poseidon.ts";
-import { verifyScoreBatch, type ScoreRequest, type SignedScoreBatch } from "../prover/scores/index.ts";
+import { loadCatalogue } from "../pipeline/index.ts";
+import { FIELD_P } from "../prover/index.ts";
+import { verifyScoreBatch, type ScoreRequest, type SignedScoreBatch } from "../prover/index.ts";
 
 /** One chunk's score request as JSON: what the originator sends its credit-score provider. */
 export interface ScoreRequestJson {

@@ -12,7 +12,7 @@ import {
   parseTapeJson,
   type LoanTape,
   type TapeProblem,
-} from "../prover/tape/index.ts";
+} from "../prover/index.ts";
 
 export { TapeValidationError, type TapeProblem };
 

@@ -12,9 +12,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { buildBn128 } from "ffjavascript";
 import type { VerificationKey } from "snarkjs";
-import { loadVerifiedArtifacts, readManifest } from "../pipeline/manifest.ts";
-import type { AttestationVerifier } from "../prover/attest.ts";
-import { isGroth16ProofShape, verificationKeyHash } from "../prover/prove/index.ts";
+import { loadVerifiedArtifacts, readManifest } from "../pipeline/index.ts";
+import type { AttestationVerifier } from "../prover/index.ts";
+import { isGroth16ProofShape, verificationKeyHash } from "../prover/index.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;

@@ -3,10 +3,10 @@
  * check of the originator's openings against the attestation's root and chunk figures.
  */
 import type { Command } from "commander";
-import { findInstance } from "../../pipeline/catalogue.ts";
-import { figuresOf } from "../../prover/attest.ts";
-import { openingFromJson } from "../../prover/audit.ts";
-import { auditSample, sampleIndices } from "../../prover/audit-sample.ts";
+import { findInstance } from "../../pipeline/index.ts";
+import { figuresOf } from "../../prover/index.ts";
+import { openingFromJson } from "../../prover/index.ts";
+import { auditSample, sampleIndices } from "../../prover/index.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { requireVerifiedAttestation } from "./verify.ts";
 

@@ -1,9 +1,9 @@
 /** `rwa-attest build` and `rwa-attest catalogue`: the circuit pipeline and what it has built. */
 import type { Command } from "commander";
-import { build, developmentSetup } from "../../pipeline/build.ts";
-import { loadCatalogue } from "../../pipeline/catalogue.ts";
-import { readManifest } from "../../pipeline/manifest.ts";
-import { snarkjsSetup } from "../../pipeline/snarkjs-setup.ts";
+import { build, developmentSetup } from "../../pipeline/index.ts";
+import { loadCatalogue } from "../../pipeline/index.ts";
+import { readManifest } from "../../pipeline/index.ts";
+import { snarkjsSetup } from "../../pipeline/index.ts";
 import { CliError, output } from "../io.ts";
 
 export function registerBuild(program: Command): void {

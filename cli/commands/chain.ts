@@ -13,9 +13,10 @@ import {
   policyParamsInput,
   type SystemAddresses,
 } from "../../deploy/index.ts";
-import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
-import { readManifest } from "../../pipeline/manifest.ts";
-import { policyHash } from "../../prover/policy/index.ts";
+import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/index.ts";
+import { readManifest } from "../../pipeline/index.ts";
+import { policyHash } from "../../prover/index.ts";
+import { ConfigError, startService } from "../../verifier-api/index.ts";
 import { readAttestationFile, readKeyFile, readPolicyFile } from "../files.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 import { preflightContext, preflightSubmit } from "../preflight.ts";
@@ -321,23 +322,34 @@ export function registerChain(program: Command): void {
   program
     .command("serve")
     .description(
-      "run the prover and verifier HTTP service (configuration from RWA_API_* variables; see verifier-api/.env.example)",
+      "run the prover and verifier HTTP service (other settings from RWA_API_* variables; see verifier-api/.env.example)",
     )
-    .option("--port <n>", "port (sets RWA_API_PORT)")
-    .option("--host <host>", "host (sets RWA_API_HOST)")
-    .option("--data-dir <dir>", "data directory (sets RWA_API_DATA_DIR)")
+    .option("--port <n>", "port (instead of RWA_API_PORT; 0 picks a free one)")
+    .option("--host <host>", "host (instead of RWA_API_HOST)")
+    .option("--data-dir <dir>", "data directory (instead of RWA_API_DATA_DIR)")
     .option(
       "--production",
-      "production (sets NODE_ENV=production): RWA_API_TAPE_KEY required; without it and outside production a " +
+      "production (as NODE_ENV=production): RWA_API_TAPE_KEY required; without it and outside production a " +
         "development key is generated and kept in the data directory",
       false,
     )
     .action(async (o: { port?: string; host?: string; dataDir?: string; production: boolean }) => {
-      if (o.production) process.env.NODE_ENV = "production";
-      if (o.port) process.env.RWA_API_PORT = o.port;
-      if (o.host) process.env.RWA_API_HOST = o.host;
-      if (o.dataDir) process.env.RWA_API_DATA_DIR = o.dataDir;
-      await import("../../verifier-api/server.ts");
-      await new Promise<never>(() => {}); // the server runs until a signal ends the process
+      if (o.port !== undefined && !/^[0-9]{1,5}$/.test(o.port))
+        throw new CliError(`--port: expected a port number (0 to 65535), got ${JSON.stringify(o.port)}`);
+      try {
+        await startService({
+          production: o.production || undefined,
+          config: {
+            ...(o.port !== undefined ? { port: Number(o.port) } : {}),
+            ...(o.host !== undefined ? { host: o.host } : {}),
+            ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+          },
+        });
+      } catch (err) {
+        if (err instanceof ConfigError)
+          throw new CliError(`invalid configuration: ${err.message}`, EXIT.usage);
+        throw err;
+      }
+      await new Promise<never>(() => {}); // the service runs until a signal ends the process
     });
 }

@@ -1,7 +1,7 @@
 /** `rwa-attest keys`: originator keys (Baby Jubjub EdDSA-Poseidon). */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { MAX_CHAIN_ID, domainWord, registryKeyHash } from "../../prover/index.ts";
 import { newKeyFile, readKeyFile, workPath, writeSecretJson } from "../files.ts";
 import { CliError, output } from "../io.ts";
 

@@ -2,9 +2,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { attestationToJson, attestPool, DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
-import { deriveSalts } from "../../prover/commitment/encoding.ts";
-import { ProverPool } from "../../prover/prove/index.ts";
+import { attestationToJson, attestPool, DEFAULT_POOL_INSTANCE } from "../../prover/index.ts";
+import { deriveSalts } from "../../prover/index.ts";
+import { ProverPool } from "../../prover/index.ts";
 import {
   readKeyFile,
   readPolicyFile,
@@ -13,7 +13,7 @@ import {
   tapeOptions,
   type TapeReadOptions,
 } from "../files.ts";
-import { counted } from "../../prover/tape/index.ts";
+import { counted } from "../../prover/index.ts";
 import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";

@@ -14,7 +14,7 @@ import {
   phase2Verify,
   writeTranscript,
 } from "../../ceremony/index.ts";
-import { cacheRoot } from "../../pipeline/layout.ts";
+import { cacheRoot, importKey, KeyImportError } from "../../pipeline/index.ts";
 import { CliError, EXIT, output } from "../io.ts";
 import { startProgress } from "../progress.ts";
 
@@ -132,7 +132,6 @@ export function registerSetup(program: Command): void {
         allowDevelopment: boolean;
         json: boolean;
       }) => {
-        const { importKey, KeyImportError } = await import("../../pipeline/import.ts");
         try {
           const r = await importKey({
             instance: o.instance,

@@ -5,9 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { checkOpenings, openingFromJson, openingToJson } from "../../prover/audit.ts";
-import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../../prover/commitment/encoding.ts";
-import { modelPool } from "../../prover/model/index.ts";
+import { checkOpenings, openingFromJson, openingToJson } from "../../prover/index.ts";
+import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../../prover/index.ts";
+import { modelPool } from "../../prover/index.ts";
 import {
   counted,
   daysToIso,
@@ -15,7 +15,7 @@ import {
   formatTapeJson,
   generateSyntheticTape,
   isoToDays,
-} from "../../prover/tape/index.ts";
+} from "../../prover/index.ts";
 import {
   InvalidTapeError,
   RowsRefusedError,
@@ -35,8 +35,8 @@ import { describeBreaches, describeFigures, policyLabel } from "../figures.ts";
 import { CliError, EXIT, output, readUserJson, toJson } from "../io.ts";
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { policyHash } from "../../prover/policy/index.ts";
-import type { TapeProblem } from "../../prover/tape/index.ts";
+import { policyHash } from "../../prover/index.ts";
+import type { TapeProblem } from "../../prover/index.ts";
 
 interface SeedFile {
   format: "rwa-attest/salt-seed@1";

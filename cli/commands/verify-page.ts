@@ -8,10 +8,10 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { findInstance, loadCatalogue } from "../../pipeline/catalogue.ts";
-import { readManifest } from "../../pipeline/manifest.ts";
-import { instanceKey } from "../../prover/prove/index.ts";
-import { standalonePage, type EmbeddedKey } from "../../verifier-api/web/standalone.ts";
+import { findInstance, loadCatalogue } from "../../pipeline/index.ts";
+import { readManifest } from "../../pipeline/index.ts";
+import { instanceKey } from "../../prover/index.ts";
+import { standalonePage, type EmbeddedKey } from "../../verifier-api/index.ts";
 import { CliError, EXIT, output } from "../io.ts";
 
 /** The pool attestation instances that are built, in catalogue order. */

@@ -5,10 +5,10 @@
  * derived from the proofs, a development key named in the verdict.
  */
 import type { Command } from "commander";
-import { findInstance } from "../../pipeline/catalogue.ts";
-import { verifyAttestation, type Attestation, type AttestationCheck } from "../../prover/attest.ts";
-import type { Figures } from "../../prover/model/index.ts";
-import { verifyInstance } from "../../prover/prove/index.ts";
+import { findInstance } from "../../pipeline/index.ts";
+import { verifyAttestation, type Attestation, type AttestationCheck } from "../../prover/index.ts";
+import type { Figures } from "../../prover/index.ts";
+import { verifyInstance } from "../../prover/index.ts";
 import { readAttestationFile, readPolicyFile } from "../files.ts";
 import { CliError, EXIT, output, readUserJson } from "../io.ts";
 

@@ -19,8 +19,8 @@ import {
 } from "../commitment/encoding.ts";
 import { keyHash, type AttestationSignature, type PublicKey } from "../commitment/keys.ts";
 import { FIELD_P, getEddsa, getPoseidon } from "../commitment/poseidon.ts";
+import { MAX_DAY } from "../tape/schema.ts";
 import {
-  MAX_DAY,
   MAX_MODEL_ID,
   MAX_SCORE,
   proveBuiltInstance,

@@ -27,6 +27,7 @@ export {
 export type { SolidityProof } from "./verify.ts";
 export { DEVELOPMENT_KEY_WARNING, instanceKey, verificationKeyHash } from "./key.ts";
 export type { KeyInfo } from "./key.ts";
+export { computeWitness } from "./witness.ts";
 
 /** Proves one input for a catalogue instance in the given pool. */
 export async function proveInstance(

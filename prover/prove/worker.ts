@@ -16,6 +16,7 @@ import * as snarkjs from "snarkjs";
 import { PROVE_MILESTONES, type ProveRequest, type WorkerMessage } from "./messages.ts";
 import { NativeProver } from "./native.ts";
 import { verifyGroth16 } from "./verify.ts";
+import { computeWitness } from "./witness.ts";
 
 /** Proving keys a worker keeps loaded in native servers at once. */
 const RESIDENT_KEYS = 2;
@@ -80,10 +81,10 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
     return;
   }
   const t0 = performance.now();
-  const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  let witness: Uint8Array;
   try {
     send({ id: req.id, type: "progress", stage: "witness", fraction: 0 });
-    await snarkjs.wtns.calculate(req.input, req.wasm, wtns);
+    witness = await computeWitness(req.input, req.wasm);
   } catch (err) {
     send({ id: req.id, type: "error", message: (err as Error).message, unsatisfied: true });
     return;
@@ -102,7 +103,7 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
     if (req.protocol === "plonk") {
       const { proof, publicSignals } = await snarkjs.plonk.prove(
         req.zkey,
-        wtns as unknown as Uint8Array,
+        { type: "mem", data: witness },
         logger,
       );
       send({
@@ -121,11 +122,11 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
     let publicSignals: snarkjs.PublicSignals;
     if (req.prover === "native") {
       const server = await nativeServer(req.zkey);
-      ({ proof, publicSignals } = await server.prove(wtns.data as Uint8Array));
+      ({ proof, publicSignals } = await server.prove(witness));
     } else {
       ({ proof, publicSignals } = await snarkjs.groth16.prove(
         req.zkey,
-        wtns as unknown as Uint8Array,
+        { type: "mem", data: witness },
         logger,
       ));
     }

@@ -10,7 +10,7 @@
  *   Poseidon(SCORE_BATCH_TAG, digest(entries), modelId, scoreDate).
  */
 import { randomBytes } from "node:crypto";
-import type { LoanTape } from "../tape/schema.ts";
+import { MAX_DAY, type LoanTape } from "../tape/schema.ts";
 import {
   borrowerCommitmentWith,
   chunkShape,
@@ -31,10 +31,9 @@ import type { CircuitInput } from "../witness/index.ts";
 
 /** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
 export const SCORE_BATCH_TAG = idToField("tag", "rwa-attest/score-batch/v1");
-/** Largest score, model id and date the protocol carries. */
+/** Largest score and model id the protocol carries (dates: the tape's MAX_DAY). */
 export const MAX_SCORE = 1023;
 export const MAX_MODEL_ID = 2 ** 32 - 1;
-export const MAX_DAY = 0xffff;
 
 /** A score provider's key pair (Baby Jubjub, like an originator's). */
 export interface ProviderKey {
@@ -378,11 +377,12 @@ export async function proveBuiltInstance(instance: string, input: CircuitInput):
   const { join } = await import("node:path");
   const { REPO_ROOT } = await import("../../pipeline/catalogue.ts");
   const snarkjs = await import("snarkjs");
+  const { computeWitness } = await import("../prove/witness.ts");
   const at = (p: string): string => join(REPO_ROOT, p);
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(
-    input,
-    at(rec.artifacts.wasm!.path),
-    at(rec.artifacts.zkey!.path),
-  );
+  const witness = await computeWitness(input, at(rec.artifacts.wasm!.path));
+  const { proof, publicSignals } = await snarkjs.groth16.prove(at(rec.artifacts.zkey!.path), {
+    type: "mem",
+    data: witness,
+  });
   return { proof: proof as InstanceProof["proof"], publicSignals: publicSignals as string[] };
 }

@@ -4,13 +4,19 @@
  * start without the variable. GET / is a landing page whose links (API docs, /verify, health) all answer.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
-import { ConfigError, DEV_TAPE_KEY_FILE, developmentTapeKey } from "../../verifier-api/config.ts";
+import {
+  ConfigError,
+  DEV_TAPE_KEY_FILE,
+  developmentTapeKey,
+  type Config,
+} from "../../verifier-api/config.ts";
+import { startService } from "../../verifier-api/index.ts";
 import { LANDING_LINKS } from "../../verifier-api/web/landing.ts";
 import { startTestApp } from "./helpers.ts";
 import { NODE } from "./process.ts";
@@ -171,5 +177,66 @@ describe("rwa-attest's service process without RWA_API_TAPE_KEY", () => {
     const r = await cli.started;
     expect(r.code).toBe(2);
     expect(cli.stderr()).toContain("RWA_API_TAPE_KEY: required in production");
+  });
+
+  it("`rwa-attest serve --port` takes a port number only (exit 2)", async () => {
+    const cli = startServer({}, [
+      join(REPO_ROOT, "cli", "bin.js"),
+      "serve",
+      "--port",
+      "80x",
+      "--data-dir",
+      dataDir,
+    ]);
+    expect((await cli.started).code).toBe(2);
+    expect(cli.stderr()).toContain('--port: expected a port number (0 to 65535), got "80x"');
+  });
+});
+
+describe("startService, the service's entry point", () => {
+  const settings: Partial<Config> = {
+    port: 0,
+    host: "127.0.0.1",
+    logLevel: "warn",
+    verifyInstances: [],
+    maxEventLoopDelayMs: 0,
+  };
+
+  it("starts from its options alone: port, host and data directory given, process.env untouched", async () => {
+    const dataDir = join(tmp, "entry", "data");
+    const envBefore = JSON.stringify(process.env);
+    const sigterms = process.listenerCount("SIGTERM");
+    const notices: string[] = [];
+    const notice = (line: string) => notices.push(line);
+    const s = await startService({ env: {}, config: { ...settings, dataDir }, announce: false, notice });
+    try {
+      expect(notices).toEqual([
+        expect.stringContaining(`development key in ${join(dataDir, DEV_TAPE_KEY_FILE)}`),
+      ]);
+      expect(s.config.dataDir).toBe(dataDir);
+      expect(s.config.sqlitePath).toBe(`${dataDir}/verifier-api.sqlite`);
+      expect(statSync(join(dataDir, DEV_TAPE_KEY_FILE)).mode & 0o777).toBe(0o600);
+      expect(s.address).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+$/);
+      expect((await fetch(`${s.address}/health`)).status).toBe(200);
+      expect(process.listenerCount("SIGTERM")).toBe(sigterms + 1);
+    } finally {
+      await s.close();
+    }
+    expect(JSON.stringify(process.env)).toBe(envBefore);
+    expect(process.listenerCount("SIGTERM")).toBe(sigterms);
+    await expect(fetch(`${s.address}/health`)).rejects.toThrow();
+  });
+
+  it("production from its option refuses to start without a tape key, before writing anything", async () => {
+    const dataDir = join(tmp, "entry", "production");
+    const started = startService({
+      env: {},
+      production: true,
+      config: { ...settings, dataDir },
+      notice: () => {},
+    });
+    await expect(started).rejects.toThrow(ConfigError);
+    await expect(started).rejects.toThrow(/RWA_API_TAPE_KEY: required in production/);
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

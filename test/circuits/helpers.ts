@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import * as snarkjs from "snarkjs";
 import { CIRCOM_INCLUDE_DIRS, circomSourceClosure, sha256Text } from "../../pipeline/hash.ts";
 import { readR1csHeader, type R1csHeader } from "../../pipeline/r1cs.ts";
+import { computeWitness } from "../../prover/prove/index.ts";
 
 const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -75,9 +76,10 @@ let counter = 0;
 
 /** Computes a witness file; rejects with circom's assertion message when a constraint fails. */
 export async function witness(c: Compiled, input: Record<string, unknown>): Promise<string> {
+  const data = await computeWitness(input, c.wasm);
   scratch ??= await mkdtemp(join(tmpdir(), "rwa-wtns-"));
   const path = join(scratch, `w${counter++}.wtns`);
-  await snarkjs.wtns.calculate(input, c.wasm, path);
+  writeFileSync(path, data);
   return path;
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDemo, type DemoResult } from "../../cli/demo.ts";
-import { money } from "../../cli/report.ts";
+import { money, renderDemoReport } from "../../cli/report.ts";
 import { terminateCurves } from "../../pipeline/build.ts";
 
 const reportPath = join(tmpdir(), `rwa-demo-${process.pid}.html`);
@@ -47,6 +47,38 @@ describe("demo at a small size", () => {
     expect(html).toContain(money(last.junior, 6));
     expect(html).toContain("<svg");
     expect(html).toContain("Development keys");
+    expect(html).toContain("<p>24 loans proven in 3 chunk proofs in ");
+  });
+
+  it("counts one loan and one chunk proof in the singular", () => {
+    const att = result.attestations[0]!;
+    const html = renderDemoReport({
+      generatedAt: "2026-12-03T00:00:00Z",
+      currency: "USD",
+      poolDecimals: 2,
+      vaultDecimals: 6,
+      chainId: 31337n,
+      registry: att.registry,
+      vault: att.registry,
+      instance: "pool-attestation-8",
+      development: true,
+      periods: [
+        {
+          period: att.period,
+          asOfDate: "2026-01-31",
+          loanCount: 1,
+          chunkCount: 1,
+          statuses: [{ name: "performing", count: 1, balance: 100_00n }],
+          scoreBands: [{ band: "700-749", count: 1 }],
+          figures: att.figures,
+          proofSeconds: 1,
+          submitGas: [250_000n],
+        },
+      ],
+      tranches: result.tranches,
+      steps: [],
+    });
+    expect(html).toContain("<p>1 loan proven in 1 chunk proof in ");
   });
 
   it("loses junior first: a senior loss only once junior and mezzanine are gone", () => {

@@ -30,6 +30,7 @@ import {
   NativeProver,
   PROVER_ENV,
   ProverPool,
+  computeWitness,
   nativeProverBuilt,
   resolveProver,
   toSolidityProof,
@@ -65,9 +66,7 @@ async function artifacts(name: string): Promise<Artifacts> {
 }
 
 async function witnessOf(name: string, seed: string): Promise<Uint8Array> {
-  const out = { type: "mem" } as { type: "mem"; data?: Uint8Array };
-  await snarkjs.wtns.calculate(await sampleInput(name, seed), (await artifacts(name)).wasm, out);
-  return out.data!;
+  return computeWitness(await sampleInput(name, seed), (await artifacts(name)).wasm);
 }
 
 /** Offset of witness value `i` in a .wtns file (header, section 1, then section 2's values). */
@@ -155,7 +154,7 @@ describe.skipIf(!BUILT)("native proofs", () => {
         expect(proof.curve).toBe("bn128");
         expect(proof.pi_a).toHaveLength(3);
         expect((proof.pi_b as string[][]).map((r) => r.length)).toEqual([2, 2, 2]);
-        const fromWitness = (await snarkjs.wtns.exportJson({ type: "mem", data: wtns } as never)) as bigint[];
+        const fromWitness = (await snarkjs.wtns.exportJson({ type: "mem", data: wtns })) as bigint[];
         expect(publicSignals).toEqual(fromWitness.slice(1, 1 + s.info.nPublic).map(String));
         expect(await snarkjs.groth16.verify(vkeyOf(a.vkey), publicSignals, proof)).toBe(true);
       }

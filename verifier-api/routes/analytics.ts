@@ -15,7 +15,7 @@ import {
   analysisFromFigures,
   type AnalysisInput,
 } from "../../analytics/index.ts";
-import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
+import { parseAttestation, verifyAttestation } from "../../prover/index.ts";
 import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";

@@ -17,10 +17,10 @@ import {
   OpeningsBody,
   ScoresView,
 } from "../schemas.ts";
-import { toSolidityProof } from "../../prover/prove/index.ts";
+import { toSolidityProof } from "../../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
 import { poolChunkSize } from "../scores.ts";
-import { chunkCountFor } from "../../prover/commitment/encoding.ts";
+import { chunkCountFor } from "../../prover/index.ts";
 import type { AttestationCursor, AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
 import {
   SAMPLING_RULE,

@@ -7,8 +7,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
-import { daysToIso } from "../../prover/tape/index.ts";
+import { domainWord, registryKeyHash } from "../../prover/index.ts";
+import { daysToIso } from "../../prover/index.ts";
 import type { Services } from "../app.ts";
 import { assertOwner, requireRole, type Principal } from "../auth.ts";
 import { checkJsonDepth } from "../body.ts";
@@ -25,12 +25,12 @@ import {
   type ScoresJobInput,
   type StoredCommitment,
 } from "../handlers.ts";
-import { chunkCountFor } from "../../prover/commitment/encoding.ts";
-import { keyHash } from "../../prover/commitment/keys.ts";
+import { chunkCountFor } from "../../prover/index.ts";
+import { keyHash } from "../../prover/index.ts";
 import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../scores.ts";
-import { loadCatalogue } from "../../pipeline/catalogue.ts";
-import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
-import { policyToJson, validatePolicy } from "../../prover/policy/index.ts";
+import { loadCatalogue } from "../../pipeline/index.ts";
+import { DEFAULT_POOL_INSTANCE } from "../../prover/index.ts";
+import { policyToJson, validatePolicy } from "../../prover/index.ts";
 import {
   AttestationBody,
   Commitment,

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "@sinclair/typebox";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+import { REPO_ROOT } from "../../pipeline/index.ts";
 import { ApiError } from "../errors.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -1,0 +1,82 @@
+/**
+ * The command line (with the demo) and the service use the libraries only through their entry points
+ * (prover/index.ts, pipeline/index.ts, analytics/index.ts, deploy/index.ts, ceremony/index.ts), and the
+ * command line starts the service through verifier-api/index.ts: the rule in eslint.config.js enforces it,
+ * for static and dynamic imports. Checked with ESLint's API and the project's own configuration.
+ */
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../pipeline/index.ts";
+
+const eslint = new ESLint({ cwd: REPO_ROOT });
+const RULES = new Set(["no-restricted-imports", "no-restricted-syntax"]);
+
+/** The entry-point findings ESLint reports for `code` as if it were the file `path` (relative to the root). */
+async function findings(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${REPO_ROOT}/${path}` });
+  return result!.messages.filter((m) => RULES.has(m.ruleId ?? "")).map((m) => m.message);
+}
+
+describe("entry points", () => {
+  it("the command line and the service as they are import no library module but its entry point", async () => {
+    const results = await eslint.lintFiles(["cli/**/*.ts", "verifier-api/**/*.ts"]);
+    const found = results.flatMap((r) =>
+      r.messages
+        .filter((m) => RULES.has(m.ruleId ?? ""))
+        .map((m) => `${r.filePath.slice(REPO_ROOT.length + 1)}:${m.line}: ${m.message}`),
+    );
+    expect(results.length).toBeGreaterThan(40);
+    expect(found).toEqual([]);
+  });
+
+  it("a command importing a prover or pipeline module is refused", async () => {
+    expect(
+      await findings("cli/commands/x.ts", 'import { a } from "../../prover/tape/index.ts";\n'),
+    ).toHaveLength(1);
+    expect(await findings("cli/commands/x.ts", 'import { a } from "../../prover/attest.ts";\n')).toHaveLength(
+      1,
+    );
+    expect(await findings("cli/demo.ts", 'import type { A } from "../pipeline/manifest.ts";\n')).toHaveLength(
+      1,
+    );
+    expect(await findings("cli/demo.ts", 'export { a } from "../analytics/core.ts";\n')).toHaveLength(1);
+  });
+
+  it("a dynamic import of a library module is refused too", async () => {
+    const code = 'export const m = await import("../../pipeline/import.ts");\n';
+    expect(await findings("cli/commands/x.ts", code)).toEqual([
+      "dynamic import: import the library's entry point (its index.ts), not one of its modules",
+    ]);
+  });
+
+  it("the service importing a prover module is refused, its own modules are not", async () => {
+    expect(
+      await findings("verifier-api/routes/x.ts", 'import { a } from "../../prover/commitment/keys.ts";\n'),
+    ).toHaveLength(1);
+    expect(await findings("verifier-api/routes/x.ts", 'import { a } from "../app.ts";\n')).toEqual([]);
+  });
+
+  it("the command line starts the service through its entry point, not its server file", async () => {
+    expect(
+      await findings("cli/commands/x.ts", 'await import("../../verifier-api/server.ts");\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("cli/commands/x.ts", 'import { a } from "../../verifier-api/app.ts";\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("cli/commands/x.ts", 'import { startService } from "../../verifier-api/index.ts";\n'),
+    ).toEqual([]);
+  });
+
+  it("the entry points themselves are allowed", async () => {
+    const code = [
+      'import { a } from "../../prover/index.ts";',
+      'import { b } from "../../pipeline/index.ts";',
+      'import { c } from "../../analytics/index.ts";',
+      'export const d = await import("../../deploy/index.ts");',
+      "",
+    ].join("\n");
+    expect(await findings("cli/commands/x.ts", code)).toEqual([]);
+    expect(await findings("verifier-api/x.ts", code.replaceAll("../../", "../"))).toEqual([]);
+  });
+});
