@@ -5,6 +5,7 @@ include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/eddsaposeidon.circom";
 include "../lib/bits.circom";
+include "../lib/covenants.circom";
 include "../lib/loan.circom";
 include "../lib/tree.circom";
 
@@ -86,19 +87,10 @@ template PoolAttestation(chunkSize) {
     component lastFill = Num2Bits(CHUNK_BITS);
     lastFill.in <== loanCount - (chunkCount - 1) * chunkSize - 1;
 
-    // --- policy: range checks, then the hash ---
-    var POLICY_BITS[8] = [10, 16, 16, 14, 14, 14, 14, 62];
-    component policyBits[8];
-    for (var i = 0; i < 8; i++) {
-        policyBits[i] = Num2Bits(POLICY_BITS[i]);
-        policyBits[i].in <== policy[i];
-    }
-    component ph = Poseidon(9);
-    ph.inputs[0] <== 1;
-    for (var i = 0; i < 8; i++) { ph.inputs[i + 1] <== policy[i]; }
-    ph.out === policyHash;
-    component ltvLimit = NonZero();
-    ltvLimit.in <== policy[2];
+    // --- policy: range checks, then the hash (circuits/lib/covenants.circom) ---
+    component ph = PolicyParams();
+    ph.policy <== policy;
+    ph.hash === policyHash;
 
     // --- loans ---
     component slot[chunkSize];
@@ -235,31 +227,19 @@ template PoolAttestation(chunkSize) {
     sig.R8y <== R8y;
     sig.M <== msg.out;
 
-    // --- covenants (breach bits) ---
-    component scoreLow = LessThan(10);
-    scoreLow.in[0] <== minScore;
-    scoreLow.in[1] <== policy[0];
-    component anyDpd = NonZero();
-    anyDpd.in <== dpdBreaches;
-    component anyLtvHit = NonZero();
-    anyLtvHit.in <== ltvHits;
-    signal anyLtv <== anyLtvHit.out * ltvLimit.out;
-    // Ratios: part * 10000 > limitBps * outstanding. The sums are below chunkSize * 2^48 = 2^(48 + CHUNK_BITS)
-    // and the limits and 10000 below 2^14, so every operand is below 2^(62 + CHUNK_BITS) (2^70 at 256 loans).
-    var parts[4] = [bucket30, bucket60, bucket90, maxBalance];
-    component ratioOver[4];
-    signal ratioRhs[4];
-    for (var r = 0; r < 4; r++) {
-        ratioRhs[r] <== policy[3 + r] * outstanding;
-        ratioOver[r] = LessThan(62 + CHUNK_BITS);
-        ratioOver[r].in[0] <== ratioRhs[r];
-        ratioOver[r].in[1] <== parts[r] * 10000;
-    }
-    component balanceLow = LessThan(62);
-    balanceLow.in[0] <== outstanding;
-    balanceLow.in[1] <== policy[7];
-    var breaches = scoreLow.out + 2 * anyDpd.out + 4 * anyLtv + 8 * ratioOver[0].out + 16 * ratioOver[1].out
-        + 32 * ratioOver[2].out + 64 * ratioOver[3].out + 128 * balanceLow.out;
+    // --- covenants (breach bits, circuits/lib/covenants.circom) ---
+    // The sums are below chunkSize * 2^48 = 2^(48 + CHUNK_BITS).
+    component covenants = Covenants(48 + CHUNK_BITS);
+    covenants.minScore <== minScore;
+    covenants.dpdBreaches <== dpdBreaches;
+    covenants.ltvHits <== ltvHits;
+    covenants.outstanding <== outstanding;
+    covenants.bucket30 <== bucket30;
+    covenants.bucket60 <== bucket60;
+    covenants.bucket90 <== bucket90;
+    covenants.maxBalance <== maxBalance;
+    covenants.policy <== policy;
+    var breaches = covenants.breaches;
 
     // --- figures (62-bit slots hold sums of at most 4096 amounts below 2^48) ---
     figA === outstanding + scheduled * (1 << 62) + collected * (1 << 124) + bucket30 * (1 << 186);
