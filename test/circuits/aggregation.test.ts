@@ -380,7 +380,7 @@ describe("PoolAggregation(4) refuses", () => {
     );
   });
 
-  it("a duplicated chunk: chunk 0 accepted twice in place of chunk 1", async () => {
+  it("a duplicated chunk (chunk 0 twice in place of chunk 1, or as an extra), and a chunk index outside the pool", async () => {
     const dup = [openings[0]!, openings[0]!, openings[2]!];
     await reject(
       aggCircuit,
@@ -394,6 +394,13 @@ describe("PoolAggregation(4) refuses", () => {
       withOpenings(honest.input, extra, await chainOf([...commits, commits[0]!])),
       UNUSED_CHECK(),
     );
+    // A chunk 3 of a 3-chunk pool in place of chunk 1 (a forger's commitment: no chunk proof has it), every
+    // commitment opening in the pool's context: only the indices are wrong.
+    const context = await commitmentContext(p.root, p.policyHash, p.keyHash);
+    const beyond = { ...openings[1]!, pool: openings[1]!.pool + (2n << 112n) };
+    const shifted = [openings[0]!, beyond, openings[2]!];
+    const acc = await chainOf([commits[0]!, await figureCommitment(beyond, context), commits[2]!]);
+    await reject(aggCircuit, withOpenings(honest.input, shifted, acc), INDEX_CHECK());
   });
 
   it("a chunk of another pool or root: its commitment opens only in its own context", async () => {
