@@ -5,6 +5,7 @@ include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/eddsaposeidon.circom";
 include "../lib/bits.circom";
+include "../lib/covenants.circom";
 include "../lib/loan.circom";
 include "../lib/tree.circom";
 include "../generated/pool_attestation_layout.circom";
@@ -85,18 +86,10 @@ template PoolAttestation(chunkSize) {
     component lastFill = Num2Bits(CHUNK_BITS);
     lastFill.in <== loanCount - (chunkCount - 1) * chunkSize - 1;
 
-    // --- policy: range checks, then the hash ---
-    component policyBits[POLICY_PARAM_COUNT()];
-    for (var i = 0; i < POLICY_PARAM_COUNT(); i++) {
-        policyBits[i] = Num2Bits(POLICY_PARAM_BITS(i));
-        policyBits[i].in <== policy[i];
-    }
-    component ph = Poseidon(POLICY_PARAM_COUNT() + 1);
-    ph.inputs[0] <== POLICY_VERSION();
-    for (var i = 0; i < POLICY_PARAM_COUNT(); i++) { ph.inputs[i + 1] <== policy[i]; }
-    ph.out === policyHash;
-    component ltvLimit = NonZero();
-    ltvLimit.in <== policy[2];
+    // --- policy: range checks, then the hash (circuits/lib/covenants.circom) ---
+    component ph = PolicyParams();
+    ph.policy <== policy;
+    ph.hash === policyHash;
 
     // --- loans ---
     component slot[chunkSize];
@@ -233,33 +226,19 @@ template PoolAttestation(chunkSize) {
     sig.R8y <== R8y;
     sig.M <== msg.out;
 
-    // --- covenants (breach bits) ---
-    component scoreLow = LessThan(MIN_SCORE_BITS());
-    scoreLow.in[0] <== minScore;
-    scoreLow.in[1] <== policy[0];
-    component anyDpd = NonZero();
-    anyDpd.in <== dpdBreaches;
-    component anyLtvHit = NonZero();
-    anyLtvHit.in <== ltvHits;
-    signal anyLtv <== anyLtvHit.out * ltvLimit.out;
-    // Ratios: part * 10000 > limitBps * outstanding. The sums are below chunkSize * 2^48 = 2^(48 + CHUNK_BITS)
-    // and the limits and 10000 below 2^14, so every operand is below 2^(62 + CHUNK_BITS) (2^70 at 256 loans).
-    var parts[4] = [bucket30, bucket60, bucket90, maxBalance];
-    component ratioOver[4];
-    signal ratioRhs[4];
-    for (var r = 0; r < 4; r++) {
-        ratioRhs[r] <== policy[3 + r] * outstanding;
-        ratioOver[r] = LessThan(62 + CHUNK_BITS);
-        ratioOver[r].in[0] <== ratioRhs[r];
-        ratioOver[r].in[1] <== parts[r] * 10000;
-    }
-    component balanceLow = LessThan(OUTSTANDING_BITS());
-    balanceLow.in[0] <== outstanding;
-    balanceLow.in[1] <== policy[7];
-    var breaches = scoreLow.out * (1 << BREACH_MIN_CREDIT_SCORE()) + anyDpd.out * (1 << BREACH_MAX_DAYS_PAST_DUE())
-        + anyLtv * (1 << BREACH_MAX_LTV()) + ratioOver[0].out * (1 << BREACH_BUCKET30())
-        + ratioOver[1].out * (1 << BREACH_BUCKET60()) + ratioOver[2].out * (1 << BREACH_BUCKET90())
-        + ratioOver[3].out * (1 << BREACH_CONCENTRATION()) + balanceLow.out * (1 << BREACH_MIN_POOL_BALANCE());
+    // --- covenants (breach bits, circuits/lib/covenants.circom) ---
+    // The sums are below chunkSize * 2^48 = 2^(48 + CHUNK_BITS).
+    component covenants = Covenants(48 + CHUNK_BITS);
+    covenants.minScore <== minScore;
+    covenants.dpdBreaches <== dpdBreaches;
+    covenants.ltvHits <== ltvHits;
+    covenants.outstanding <== outstanding;
+    covenants.bucket30 <== bucket30;
+    covenants.bucket60 <== bucket60;
+    covenants.bucket90 <== bucket90;
+    covenants.maxBalance <== maxBalance;
+    covenants.policy <== policy;
+    var breaches = covenants.breaches;
 
     // --- figures (62-bit slots hold sums of at most 4096 amounts below 2^48) ---
     // (offsets from circuits/layout.json; test/layout/layout.test.ts checks a witness against the declaration)

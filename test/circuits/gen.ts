@@ -6,6 +6,7 @@ import {
   type LoanStatus as Status,
   type LoanTape,
 } from "../../prover/tape/schema.ts";
+import type { Policy } from "../../prover/policy/index.ts";
 
 /** A small seeded PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -116,5 +117,20 @@ export function randomTape(seed: number, n: number): LoanTape {
     currency: "USD",
     decimals: 2,
     loans: Array.from({ length: n }, (_, i) => randomLoan(r, i)),
+  };
+}
+
+/** A random policy: every limit anywhere in its range, "no limit" (0) and the extremes frequent. */
+export function randomPolicy(r: () => number): Policy {
+  const bps = (): number => Math.floor(r() * 10001);
+  return {
+    minCreditScore: Math.floor(r() * 1024),
+    maxDaysPastDue: [0, 30, 90, 65535, Math.floor(r() * 200)][Math.floor(r() * 5)]!,
+    maxLtvBps: r() < 0.3 ? 0 : Math.floor(r() * 65536),
+    maxBucket30Bps: bps(),
+    maxBucket60Bps: bps(),
+    maxBucket90Bps: bps(),
+    maxConcentrationBps: bps(),
+    minPoolBalance: r() < 0.5 ? 0n : BigInt(Math.floor(r() * 2 ** 40)),
   };
 }

@@ -211,3 +211,14 @@ export function freeWires(c: Compiled): string[] {
   for (let i = 1; i < nWires; i++) if (!used[i]) free.push(names.get(i) ?? `wire ${i}`);
   return free;
 }
+
+/**
+ * A regexp for circom's failure report at the line of `circuits/<file>` that contains `text`, inside
+ * `template` (the witness calculator names the template instance and the source line of the failed check).
+ */
+export function failsAt(template: string, file: string, text: string): RegExp {
+  const lines = readFileSync(join(ROOT, "circuits", file), "utf8").split("\n");
+  const n = lines.findIndex((l) => l.includes(text));
+  if (n < 0) throw new Error(`${file}: no line contains ${text}`);
+  return new RegExp(`${template}_\\d+ line: ${n + 1}\\b`);
+}

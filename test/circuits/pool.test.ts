@@ -30,7 +30,7 @@ import { DEFAULT_POLICY, policyHash, type Policy } from "../../prover/policy/ind
 import { LoanStatus, MAX_AMOUNT, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import { buildPoolInput, type CircuitInput, type ProofContext } from "../../prover/witness/index.ts";
 import { readFileSync } from "node:fs";
-import { AS_OF, randomLoan, randomTape, rng } from "./gen.ts";
+import { AS_OF, randomLoan, randomPolicy, randomTape, rng } from "./gen.ts";
 import {
   check,
   compileCircuit,
@@ -210,20 +210,6 @@ function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
     scoreDate: 20400,
     collateralValue: 0n,
     ...over,
-  };
-}
-
-function randomPolicy(r: () => number): Policy {
-  const bps = (): number => Math.floor(r() * 10001);
-  return {
-    minCreditScore: Math.floor(r() * 1024),
-    maxDaysPastDue: [0, 30, 90, 65535, Math.floor(r() * 200)][Math.floor(r() * 5)]!,
-    maxLtvBps: r() < 0.3 ? 0 : Math.floor(r() * 65536),
-    maxBucket30Bps: bps(),
-    maxBucket60Bps: bps(),
-    maxBucket90Bps: bps(),
-    maxConcentrationBps: bps(),
-    minPoolBalance: r() < 0.5 ? 0n : BigInt(Math.floor(r() * 2 ** 40)),
   };
 }
 
@@ -431,7 +417,10 @@ describe("PoolAttestation(8) refuses", () => {
     // A policy parameter beyond its range, and a pool word beyond 176 bits.
     const policy = [...(base.input.policy as string[])];
     policy[7] = (1n << 62n).toString();
-    await reject({ ...base.input, policy }, at("PoolAttestation", POOL, "policyBits[i].in <== policy[i]"));
+    await reject(
+      { ...base.input, policy },
+      at("PolicyParams", "lib/covenants.circom", "bits[i].in <== policy[i]"),
+    );
     await reject(
       { ...base.input, pool: (BigInt(base.input.pool as string) + (1n << 176n)).toString() },
       at("PoolAttestation", POOL, "poolBits.in <== pool"),
@@ -561,14 +550,14 @@ describe("PoolAttestation(8) refuses", () => {
       "main.maxProduct[3]",
       "main.emptyStep[6]",
       "main.lastFill.out[0]",
-      "main.anyLtv",
+      "main.covenants.anyLtv",
       "main.subtree[0].root",
       "main.level[0].parent",
       "main.level[2].e[0]",
       "main.group.e[1]",
       "main.group.parent",
       "main.last.out",
-      "main.ratioOver[0].out",
+      "main.covenants.ratioOver[0].out",
       "main.msg.out",
     ];
     let edited = 0;

@@ -1,0 +1,55 @@
+/**
+ * Chunk figure commitments (circuits/lib/figures.circom, docs/CIRCUITS.md "Chunk commitments and the pool
+ * aggregation"): a chunk proof of PoolChunkCommitment publishes
+ *
+ *   figCommit = Poseidon(figA, figB, figC, salt, pool, Poseidon(root, policyHash, keyHash))
+ *
+ * instead of its figure words (`pool` is the chunk's pool word, chunkIndex included; `salt` a fresh random
+ * field element), and the registry chains the commitments in the order it accepts them:
+ * acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i). PoolAggregation proves the pool's figures against acc.
+ */
+import { FIELD_P, getPoseidon } from "./poseidon.ts";
+
+/** What a chunk commitment hides and binds; the aggregation proof's private opening of one chunk. */
+export interface ChunkOpening {
+  figA: bigint;
+  figB: bigint;
+  figC: bigint;
+  /** A fresh random field element per chunk proof (`randomFieldElement`): what makes the commitment hiding. */
+  salt: bigint;
+  /** The chunk's pool word (chunkIndex included). */
+  pool: bigint;
+}
+
+function field(name: string, v: unknown): bigint {
+  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
+    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
+  return v;
+}
+
+/** Poseidon(root, policyHash, keyHash): the context every chunk commitment of one attestation shares. */
+export async function commitmentContext(root: bigint, policyHash: bigint, keyHash: bigint): Promise<bigint> {
+  const poseidon = await getPoseidon();
+  return poseidon([field("root", root), field("policyHash", policyHash), field("keyHash", keyHash)]);
+}
+
+/** The commitment a chunk proof publishes for its opening, in the attestation `context`. */
+export async function figureCommitment(o: ChunkOpening, context: bigint): Promise<bigint> {
+  const poseidon = await getPoseidon();
+  return poseidon([
+    field("figA", o.figA),
+    field("figB", o.figB),
+    field("figC", o.figC),
+    field("salt", o.salt),
+    field("pool", o.pool),
+    field("context", context),
+  ]);
+}
+
+/** The registry's accumulator over commitments in acceptance order: acc_0 = 0, acc_i = Poseidon(acc_{i-1}, c_i). */
+export async function chainCommitments(commitments: readonly bigint[]): Promise<bigint> {
+  const poseidon = await getPoseidon();
+  let acc = 0n;
+  for (const [i, c] of commitments.entries()) acc = poseidon([acc, field(`commitments[${i}]`, c)]);
+  return acc;
+}
