@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import type { Contract } from "ethers";
 import { analysisFromFigures, analyzePool, type AnalysisReport } from "../analytics/index.ts";
 import { formatMoney } from "../analytics/format.ts";
+import { realisedPerformance } from "../analytics/performance.ts";
 import { tranchesFromVaultLedgers } from "../analytics/projection.ts";
 import {
   circuitId,
@@ -408,6 +409,30 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `Period ${tape2.period} attested: losses`,
       `defaulted ${money(f2.defaulted, 2)} (was ${money(f1.defaulted, 2)}), charged off ${money(f2.chargedOff, 2)} (was ${money(f1.chargedOff, 2)}), 90+ dpd ${money(f2.bucket90, 2)}`,
     );
+    // The servicer passes the vault's pro-rata share (funded / attested outstanding of period 1) of the
+    // period's collections to the vault: the principal reduction of the attested figures as principal, the
+    // rest of what was collected (interest, recoveries, fees) as income for the close's waterfall.
+    const reduction = realisedPerformance(f1, f2).principalReduction;
+    const repayPrincipal = reduction > 0n ? (reduction * fundAmount) / f1.outstanding : 0n;
+    const income = f2.collected > reduction ? f2.collected - (reduction > 0n ? reduction : 0n) : 0n;
+    const repayIncome = (income * fundAmount) / f1.outstanding;
+    if (repayPrincipal + repayIncome > 0n) {
+      const servicer = vault.connect(originator) as Contract;
+      const tk = token.connect(originator) as Contract;
+      await (
+        await tk.getFunction("mint")(await originator.getAddress(), repayPrincipal + repayIncome)
+      ).wait();
+      await (await tk.getFunction("approve")(vaultAddress, repayPrincipal + repayIncome)).wait();
+      await record_(
+        `repay period ${tape2.period} collections`,
+        await servicer.getFunction("repay")(poolId, repayPrincipal, repayIncome),
+      );
+      step(
+        `Servicer paid the vault its share of period ${tape2.period}'s collections`,
+        `principal ${formatMoney(repayPrincipal, 6)}, interest and recoveries ${formatMoney(repayIncome, 6)} ` +
+          `(the vault's ${((Number(fundAmount) / Number(f1.outstanding * 10n ** BigInt(6 - tape2.decimals))) * 100).toFixed(1)}% share of the attested principal reduction and of the rest of the collections)`,
+      );
+    }
     await close(`Epoch closed on period ${tape2.period}`);
     const after = await snapshot(`period ${tape2.period}`);
     tranches.push(after);

@@ -454,7 +454,7 @@ export function renderDemoReport(data: DemoReportData): string {
                 ...perf.map((r) => optPct(r.rollRates.d90ToDefault)),
               ],
             ],
-            "aggregate formulas of analytics/performance.ts (docs/ANALYTICS.md): each bucket's balance over the previous, less delinquent bucket's one period earlier",
+            "aggregate formulas of analytics/performance.ts (docs/ANALYTICS.md): each bucket's balance over the previous, less delinquent bucket's one period earlier (above 100% when loans skip a bucket between two attestations, e.g. from current or 30-59 to 90+ within a month of missed reporting)",
           )) +
       barChart({
         title: "Credit scores of active loans over time",
@@ -575,7 +575,7 @@ export function renderDemoReport(data: DemoReportData): string {
           : "") +
         table(["covenant", "source", "threshold", "value", "headroom"], rows) +
         (lastClose
-          ? `<p>Trigger status after the last close: <strong>${lastClose.triggered ? "ON (principal sequential, residual trapped)" : "off"}</strong>.${t ? ` Vault coupons: senior ${bps(t.seniorCouponBps)}, mezzanine ${bps(t.mezzanineCouponBps)} a year; minimum subordination ${bps(t.minSubordinationBps)}.` : ""}</p>`
+          ? `<p>Trigger status after the last close: <strong>${lastClose.triggered ? "ON (principal sequential, residual trapped)" : "off"}</strong>.${t ? ` Vault coupons: senior ${bps(t.seniorCouponBps)}, mezzanine ${bps(t.mezzanineCouponBps)} of the principal balance per close (epoch), paid from income; minimum subordination ${bps(t.minSubordinationBps)}.` : ""}</p>`
           : ""),
     );
   }

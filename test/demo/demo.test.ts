@@ -84,6 +84,8 @@ describe("demo at a small size", () => {
     expect(html).toContain("≤ 20.00%");
     // every on-chain step's hash: 6 chunk verifications, the funding, three closes, deposits, deployments
     expect(result.transactions.length).toBeGreaterThanOrEqual(6 + 1 + 3 + 3);
+    // the servicer's pass-through of period 2's collections feeds the last close's waterfall
+    expect(result.transactions.some((t) => t.what.startsWith("repay period"))).toBe(true);
     for (const t of result.transactions) {
       expect(t.hash).toMatch(/^0x[0-9a-f]{64}$/);
       expect(html).toContain(t.hash);
