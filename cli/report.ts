@@ -436,10 +436,18 @@ export function renderDemoReport(data: DemoReportData): string {
         : table(
             ["realised between attestations", ...perf.map((_, i) => `${pLabels[i]} → ${pLabels[i + 1]}`)],
             [
-              [`new charge-offs (${cur})`, ...perf.map((r) => m(r.newChargeOffs))],
+              [
+                `roll-forward: opening balance (${cur})`,
+                ...perf.map((_, i) => m(periods[i]!.figures.outstanding)),
+              ],
+              [
+                `less principal reduction: scheduled principal and prepayments (${cur})`,
+                ...perf.map((r) => m(r.principalReduction)),
+              ],
+              [`less new charge-offs (${cur})`, ...perf.map((r) => m(r.newChargeOffs))],
+              [`closing balance (${cur})`, ...perf.map((_, i) => m(periods[i + 1]!.figures.outstanding))],
               ["MDR (monthly default rate)", ...perf.map((r) => pct(r.mdr, 3))],
               ["CDR (annualised)", ...perf.map((r) => pct(r.cdr, 2))],
-              [`principal reduction (${cur})`, ...perf.map((r) => m(r.principalReduction))],
               ["CPR (annualised; rate assumption: WAC of the tape)", ...perf.map((r) => optPct(r.cpr))],
               [
                 "severity (loss given default)",

@@ -79,6 +79,7 @@ describe("demo at a small size", () => {
     expect(html).toContain("severity (loss given default)");
     expect(html).toContain("not attested");
     expect(html).toContain("CDR (annualised)");
+    expect(html).toContain("roll-forward: opening balance");
     expect(html).toContain("roll rate 30-59 → 60-89");
     // the policy's thresholds, not only its hash: 20.00% is DEMO_POLICY.maxBucket30Bps
     expect(html).toContain("≤ 20.00%");
