@@ -7,7 +7,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Contract } from "ethers";
-import { analysisFromFigures, analyzePool, type AnalysisReport } from "../analytics/index.ts";
+import {
+  analysisFromFigures,
+  analyzePool,
+  formatMoney,
+  realisedPerformance,
+  tranchesFromVaultLedgers,
+  type AnalysisReport,
+} from "../analytics/index.ts";
 import {
   circuitId,
   deployRegistry,
@@ -39,6 +46,7 @@ import {
 import {
   money,
   renderDemoReport,
+  type CloseRecord,
   type DemoReportData,
   type PeriodSummary,
   type TrancheSnapshot,
@@ -73,6 +81,10 @@ export interface DemoResult {
   modelFigures: Figures[];
   analysis: AnalysisReport;
   gas: { submitPerChunk: bigint[]; include: bigint; closeEpoch: bigint[] };
+  /** The on-chain steps the report lists (what, transaction hash, gas). */
+  transactions: NonNullable<DemoReportData["transactions"]>;
+  /** The vault's ledgers after the last close, [senior, mezzanine, junior]: the analysed structure's source. */
+  ledgers: { balances: bigint[]; pdl: bigint[] };
 }
 
 const DAY = 86_400n;
@@ -125,6 +137,19 @@ function summarise(tape: LoanTape, att: Attestation, seconds: number, gas: bigin
     figures: att.figures,
     proofSeconds: seconds,
     submitGas: gas,
+    ...tapeRateAndTerm(active, tape.asOfDate),
+  };
+}
+
+/** Balance-weighted coupon and remaining term of the active loans, from the tape (not attested). */
+function tapeRateAndTerm(active: LoanTape["loans"], asOfDate: number): { wac?: number; wamMonths?: number } {
+  const total = active.reduce((a, l) => a + Number(l.outstandingBalance), 0);
+  if (total === 0) return {};
+  const w = (f: (l: LoanTape["loans"][number]) => number) =>
+    active.reduce((a, l) => a + f(l) * Number(l.outstandingBalance), 0) / total;
+  return {
+    wac: w((l) => l.interestRateBps / 10_000),
+    wamMonths: w((l) => Math.max(0, l.maturityDate - asOfDate) / (365.25 / 12)),
   };
 }
 
@@ -185,6 +210,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     acceptedPolicies: [pHash],
   });
   const vaultAddress = await vault.getAddress();
+  const transactions: NonNullable<DemoReportData["transactions"]> = [];
+  const record_ = async (what: string, tx: { hash: string; wait(): Promise<unknown> }): Promise<bigint> => {
+    const receipt = (await tx.wait()) as { gasUsed: bigint; hash: string };
+    transactions.push({ what, hash: receipt.hash, gas: receipt.gasUsed });
+    return receipt.gasUsed;
+  };
+  for (const [what, c] of [
+    ["deploy the attestation registry", registry],
+    ["deploy the tranche vault", vault],
+  ] as const) {
+    const tx = c.deploymentTransaction();
+    if (tx) await record_(what, tx);
+  }
   step(
     "Contracts deployed on the in-process network",
     `chain ${chainId}; registry ${registryAddress}; vault ${vaultAddress}; policy ${pHash.toString().slice(0, 12)}…; originator key ${kHash.toString().slice(0, 12)}… approved`,
@@ -202,15 +240,58 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   }
   // Junior first: the vault checks the projected subordination after every request.
   for (const [who, tranche, amount] of [...deposits].reverse()) {
-    await (await (vault.connect(who) as Contract).getFunction("requestDeposit")(tranche, amount)).wait();
+    await record_(
+      `request a deposit into tranche ${tranche}`,
+      await (vault.connect(who) as Contract).getFunction("requestDeposit")(tranche, amount),
+    );
   }
+  const closes: CloseRecord[] = [];
+  const triple = async (name: string) =>
+    (await Promise.all([0, 1, 2].map((i) => vault.getFunction(name)(i) as Promise<bigint>))) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
+  let lastCloseBlock = await ethers.provider.getBlockNumber();
+  // The figures of the pool's last attestation (the vault's trigger test reads them; see below).
+  let attested: Figures | undefined;
   const closeAndExplain = async (title: string): Promise<bigint> => {
-    const receipt = await (await vault.getFunction("closeEpoch")()).wait();
+    const balancesBefore = await triple("balances");
+    const collections = await vault.queryFilter(vault.filters.CollectionReceived!(), lastCloseBlock + 1);
+    const tx = await vault.getFunction("closeEpoch")();
+    const receipt = await tx.wait();
+    lastCloseBlock = receipt.blockNumber as number;
+    transactions.push({
+      what: `close: ${title}`,
+      hash: receipt.hash as string,
+      gas: receipt.gasUsed as bigint,
+    });
     const summary = summariseClose(vault.interface, receipt.logs);
     step(
       `${title} (epoch ${summary.epoch})`,
-      explainClose(summary, (v) => money(v / 10_000n, 2)), // to the cent
+      explainClose(summary, (v) => formatMoney(v, 6)),
     );
+    const funded = (await vault.getFunction("cumulativeFunded")()) as bigint;
+    const lost = (await vault.getFunction("cumulativeLoss")()) as bigint;
+    // The trigger's delinquency input with one funded pool: its attested (60-89 + 90+ + defaulted) /
+    // outstanding (TrancheVault._marks weights each pool by its principal); the event gives it when the
+    // trigger changes.
+    const d60 =
+      summary.trigger?.delinquent60Bps ??
+      (attested && attested.outstanding > 0n
+        ? ((attested.bucket60 + attested.bucket90 + attested.defaulted) * 10_000n) / attested.outstanding
+        : 0n);
+    closes.push({
+      title,
+      txHash: receipt.hash as string,
+      summary,
+      balancesBefore,
+      collectedPrincipal: collections.reduce((a, e) => a + ((e as { args: bigint[] }).args[1] ?? 0n), 0n),
+      collectedInterest: collections.reduce((a, e) => a + ((e as { args: bigint[] }).args[2] ?? 0n), 0n),
+      triggered: (await vault.getFunction("triggered")()) as boolean,
+      delinquent60Bps: Number(d60),
+      lossBps: Number(summary.trigger?.lossBps ?? (funded > 0n ? (lost * 10_000n) / funded : 0n)),
+    });
     return receipt.gasUsed as bigint;
   };
   await closeAndExplain("Epoch closed: the requests executed");
@@ -266,7 +347,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         { a: c.solidity.a, b: c.solidity.b, c: c.solidity.c },
         c.publicSignals,
       );
-      gas.push((await tx.wait()).gasUsed as bigint);
+      gas.push(
+        await record_(
+          `verify period ${tape.period} chunk ${gas.length + 1}/${attestation.chunkCount} on-chain`,
+          tx,
+        ),
+      );
     }
     submitPerChunk.push(...gas);
     attestations.push(attestation);
@@ -278,6 +364,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const p1 = await prove(tape1);
     periods.push(summarise(tape1, p1.att, p1.seconds, p1.gas));
     const f1 = p1.att.figures;
+    attested = f1;
     step(
       `Period ${tape1.period} attested and verified on-chain`,
       `${counted(loans, "loan")} in ${counted(p1.att.chunkCount, "chunk")} proven in ${p1.seconds.toFixed(1)} s; outstanding ${money(f1.outstanding, 2)} USD, ` +
@@ -292,10 +379,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       (f1.outstanding * 10n ** BigInt(6 - tape1.decimals) * 8n) / 10n,
     ].reduce((a, b) => (a < b ? a : b));
     const fundTx = await vault.getFunction("include")(poolId, fundAmount);
-    const include = (await fundTx.wait()).gasUsed as bigint;
+    const include = await record_(`include pool ${poolId} (fund ${formatMoney(fundAmount, 6)})`, fundTx);
     step(
       "Vault funded the pool",
-      `include(pool ${poolId}, ${money(fundAmount, 6)}) passed the registry's attestation and the vault's limits; gas ${include}`,
+      `include(pool ${poolId}, ${formatMoney(fundAmount, 6)}) passed the registry's attestation and the vault's limits; gas ${include}`,
     );
     const closeGas: bigint[] = [];
     const close = async (title: string): Promise<void> => {
@@ -322,29 +409,53 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const p2 = await prove(tape2);
     periods.push(summarise(tape2, p2.att, p2.seconds, p2.gas));
     const f2 = p2.att.figures;
+    attested = f2;
     step(
       `Period ${tape2.period} attested: losses`,
       `defaulted ${money(f2.defaulted, 2)} (was ${money(f1.defaulted, 2)}), charged off ${money(f2.chargedOff, 2)} (was ${money(f1.chargedOff, 2)}), 90+ dpd ${money(f2.bucket90, 2)}`,
     );
+    // The servicer passes the vault's pro-rata share (funded / attested outstanding of period 1) of the
+    // period's collections to the vault: the principal reduction of the attested figures as principal, the
+    // rest of what was collected (interest, recoveries, fees) as income for the close's waterfall.
+    const reduction = realisedPerformance(f1, f2).principalReduction;
+    const repayPrincipal = reduction > 0n ? (reduction * fundAmount) / f1.outstanding : 0n;
+    const income = f2.collected > reduction ? f2.collected - (reduction > 0n ? reduction : 0n) : 0n;
+    const repayIncome = (income * fundAmount) / f1.outstanding;
+    if (repayPrincipal + repayIncome > 0n) {
+      const servicer = vault.connect(originator) as Contract;
+      const tk = token.connect(originator) as Contract;
+      await (
+        await tk.getFunction("mint")(await originator.getAddress(), repayPrincipal + repayIncome)
+      ).wait();
+      await (await tk.getFunction("approve")(vaultAddress, repayPrincipal + repayIncome)).wait();
+      await record_(
+        `repay period ${tape2.period} collections`,
+        await servicer.getFunction("repay")(poolId, repayPrincipal, repayIncome),
+      );
+      step(
+        `Servicer paid the vault its share of period ${tape2.period}'s collections`,
+        `principal ${formatMoney(repayPrincipal, 6)}, interest and recoveries ${formatMoney(repayIncome, 6)} ` +
+          `(the vault's ${((Number(fundAmount) / Number(f1.outstanding * 10n ** BigInt(6 - tape2.decimals))) * 100).toFixed(1)}% share of the attested principal reduction and of the rest of the collections)`,
+      );
+    }
     await close(`Epoch closed on period ${tape2.period}`);
     const after = await snapshot(`period ${tape2.period}`);
     tranches.push(after);
     const before = tranches[tranches.length - 2]!;
     step(
       "Tranche prices after period 2: losses and markdowns junior first",
-      `junior ${money(before.junior, 6)} → ${money(after.junior, 6)}, mezzanine ${money(before.mezzanine, 6)} → ${money(after.mezzanine, 6)}, senior ${money(before.senior, 6)} → ${money(after.senior, 6)}`,
+      `junior ${formatMoney(before.junior, 6)} → ${formatMoney(after.junior, 6)}, mezzanine ${formatMoney(before.mezzanine, 6)} → ${formatMoney(after.mezzanine, 6)}, senior ${formatMoney(before.senior, 6)} → ${formatMoney(after.senior, 6)}`,
     );
 
-    // 7. Tranche analytics on the attested figures only.
+    // 7. Tranche analytics on the attested figures only, on the vault's structure as it stands: each
+    // tranche's realised claim (balance − PDL) after the last close.
     t = performance.now();
+    const [balances, pdl] = [await triple("balances"), await triple("pdl")];
+    const structure = tranchesFromVaultLedgers(balances, pdl);
     const analysis = analyzePool(
       analysisFromFigures(f2, {
         rho: 0.15,
-        tranches: [
-          { name: "junior", attachment: 0, detachment: 0.1 },
-          { name: "mezzanine", attachment: 0.1, detachment: 0.25 },
-          { name: "senior", attachment: 0.25, detachment: 1 },
-        ],
+        tranches: structure,
         simulation: { scenarios: opts.scenarios ?? 100_000, seed },
       } as Parameters<typeof analysisFromFigures>[1]),
     );
@@ -355,6 +466,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
 
     const data: DemoReportData = {
+      analysisBasis:
+        `Tranches as the vault holds them after the last close: realised claims (balance − PDL) ` +
+        ["senior", "mezzanine", "junior"]
+          .map((n, i) => `${n} ${formatMoney(balances[i]! - pdl[i]!, 6)}`)
+          .join(", ") +
+        `, as fractions of their total (tranchesFromVaultLedgers), on the period ${tape2.period} attested figures; ` +
+        `assumes the vault's capital is invested in this pool (uninvested cash makes the real structure safer).`,
+      policy: { hash: `0x${pHash.toString(16)}`, params: policy },
+      vaultTerms: {
+        seniorCouponBps: Number(cfg.seniorCouponBps),
+        mezzanineCouponBps: Number(cfg.mezzanineCouponBps),
+        minSubordinationBps: Number(cfg.minSubordinationBps),
+        maxBucket30Bps: Number(cfg.maxBucket30Bps),
+        maxBucket60Bps: Number(cfg.maxBucket60Bps),
+        maxBucket90Bps: Number(cfg.maxBucket90Bps),
+        maxConcentrationBps: Number(cfg.maxConcentrationBps),
+        minAverageScore: Number(cfg.minAverageScore),
+        triggerDelinquencyBps: Number(cfg.triggerDelinquencyBps),
+        triggerLossBps: Number(cfg.triggerLossBps),
+      },
+      closes,
+      transactions,
       generatedAt: new Date().toISOString(),
       currency: tape1.currency,
       poolDecimals: tape1.decimals,
@@ -380,6 +513,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       modelFigures,
       analysis,
       gas: { submitPerChunk, include, closeEpoch: closeGas },
+      transactions,
+      ledgers: { balances, pdl },
     };
   } finally {
     await pool.close();

@@ -1,14 +1,28 @@
 /**
  * The demo (`npm start`) at a small size: its attested figures must be what the independent model predicts
- * from the tapes, its report must show them, and the second period's losses must reach junior first.
+ * from the tapes, its report must show them, and the second period's losses must reach junior first. The
+ * report is then opened in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core; skipped
+ * with the reason printed when it is absent): every chart has labelled x and y axes, no text of a chart
+ * leaves its box, x tick labels do not overlap, amounts have two decimals, and the page loads nothing from
+ * outside the file. A screenshot goes to reports/demo/report.png.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import { formatMoney } from "../../analytics/format.ts";
+import { tranchesFromVaultLedgers } from "../../analytics/projection.ts";
 import { runDemo, type DemoResult } from "../../cli/demo.ts";
 import { money, renderDemoReport } from "../../cli/report.ts";
 import { terminateCurves } from "../../pipeline/build.ts";
+import { REPO_ROOT } from "../../pipeline/catalogue.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM)
+  console.warn(`${CHROMIUM} is absent (apt-get install chromium): skipping the report's browser checks`);
 
 const reportPath = join(tmpdir(), `rwa-demo-${process.pid}.html`);
 let result: DemoResult;
@@ -44,10 +58,12 @@ describe("demo at a small size", () => {
       expect(html).toContain(money(att.figures.defaulted, 2));
     }
     const last = result.tranches[result.tranches.length - 1]!;
-    expect(html).toContain(money(last.junior, 6));
+    // currency with two decimals, never the asset's six
+    expect(html).toContain(formatMoney(last.senior, 6));
+    if (last.senior % 10_000n !== 0n) expect(html).not.toContain(money(last.senior, 6));
     expect(html).toContain("<svg");
     expect(html).toContain("Development keys");
-    expect(html).toContain("<p>24 loans proven in 3 chunk proofs in ");
+    expect(html).toContain("<td>24 (3 chunks)</td>");
   });
 
   it("counts one loan and one chunk proof in the singular", () => {
@@ -78,8 +94,126 @@ describe("demo at a small size", () => {
       tranches: result.tranches,
       steps: [],
     });
-    expect(html).toContain("<p>1 loan proven in 1 chunk proof in ");
+    expect(html).toContain("<td>1 (1 chunk)</td>");
   });
+
+  it("reads as an investor report: proofs' scope, covenants, waterfall, realised rates, transactions", () => {
+    const html = readFileSync(reportPath, "utf8");
+    for (const heading of [
+      "What is proven, what is not, what is assumed",
+      "Covenants and triggers",
+      "Vault waterfall at each close",
+      "Delinquency and realised performance",
+      "Vault tranches over time",
+      "On-chain transactions",
+    ])
+      expect(html).toContain(heading);
+    expect(html).toContain("severity (loss given default)");
+    expect(html).toContain("not attested");
+    expect(html).toContain("CDR (annualised)");
+    expect(html).toContain("roll-forward: opening balance");
+    expect(html).toContain("roll rate 30-59 → 60-89");
+    // the policy's thresholds, not only its hash: 20.00% is DEMO_POLICY.maxBucket30Bps
+    expect(html).toContain("≤ 20.00%");
+    // every on-chain step's hash: 6 chunk verifications, the funding, three closes, deposits, deployments
+    expect(result.transactions.length).toBeGreaterThanOrEqual(6 + 1 + 3 + 3);
+    // the servicer's pass-through of period 2's collections feeds the last close's waterfall
+    expect(result.transactions.some((t) => t.what.startsWith("repay period"))).toBe(true);
+    for (const t of result.transactions) {
+      expect(t.hash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(html).toContain(t.hash);
+    }
+    // the analytics run on the vault's structure: the tranches' realised claims (balance − PDL) after the
+    // last close, junior first, read from the vault
+    const { balances, pdl } = result.ledgers;
+    expect(balances.reduce((a, b) => a + b, 0n)).toBeGreaterThan(0n);
+    expect(result.analysis.tranches.map((t) => [t.name, t.attachment, t.detachment])).toEqual(
+      tranchesFromVaultLedgers(balances, pdl).map((t) => [t.name, t.attachment, t.detachment]),
+    );
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    "renders in Chromium with axes on every chart and no label outside its box",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu"],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+        const outside: string[] = [];
+        page.on("request", (r) => {
+          if (!r.url().startsWith("file:")) outside.push(r.url());
+        });
+        await page.goto(pathToFileURL(reportPath).href);
+        const charts = await page.locator("svg").evaluateAll((svgs) =>
+          svgs.map((svg) => {
+            const box = svg.getBoundingClientRect();
+            const axis = (cls: string) => {
+              const g = svg.querySelector(`g.${cls}`);
+              return {
+                present: g !== null && g.querySelector("line") !== null,
+                label: g?.querySelector("text.axis-label")?.textContent ?? "",
+                ticks:
+                  g === null
+                    ? []
+                    : [...g.querySelectorAll("text.tick")].map((t) => t.getBoundingClientRect()),
+              };
+            };
+            const x = axis("x-axis");
+            const y = axis("y-axis");
+            // client rectangles take the rotated y label's transform into account; the SVG is drawn at its
+            // viewBox size, so this is getBBox against the viewBox in page coordinates
+            const overflowing = [...svg.querySelectorAll("text")]
+              .filter((t) => {
+                const r = t.getBoundingClientRect();
+                return (
+                  r.left < box.left - 0.5 ||
+                  r.right > box.right + 0.5 ||
+                  r.top < box.top - 0.5 ||
+                  r.bottom > box.bottom + 0.5
+                );
+              })
+              .map((t) => t.textContent ?? "");
+            const overlapping: string[] = [];
+            x.ticks.forEach((a, i) => {
+              const b = x.ticks[i + 1];
+              if (b && a.right > b.left + 0.5) overlapping.push(`x tick ${i}`);
+            });
+            return {
+              title: svg.getAttribute("aria-label") ?? "",
+              viewBox: svg.getAttribute("viewBox"),
+              width: box.width,
+              x: { present: x.present, label: x.label, ticks: x.ticks.length },
+              y: { present: y.present, label: y.label, ticks: y.ticks.length },
+              overflowing,
+              overlapping,
+            };
+          }),
+        );
+        expect(charts.length).toBeGreaterThanOrEqual(5);
+        for (const c of charts) {
+          expect(c.viewBox, c.title).toBe(`0 0 ${c.width} ${c.viewBox!.split(" ")[3]}`);
+          expect(c.x.present && c.y.present, c.title).toBe(true);
+          expect(c.x.label.length, c.title).toBeGreaterThan(0);
+          expect(c.y.label.length, c.title).toBeGreaterThan(0);
+          expect(c.x.ticks, c.title).toBeGreaterThanOrEqual(2);
+          expect(c.y.ticks, c.title).toBeGreaterThanOrEqual(2);
+          expect(c.overflowing, c.title).toEqual([]);
+          expect(c.overlapping, c.title).toEqual([]);
+        }
+        // amounts: no figure with a thousands separator and more than two decimals in what the reader sees
+        const text = await page.locator("body").innerText();
+        expect(text.match(/\d,\d{3}\.\d{3,}/g) ?? []).toEqual([]);
+        expect(outside).toEqual([]);
+        const dir = join(REPO_ROOT, "reports", "demo");
+        mkdirSync(dir, { recursive: true });
+        await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it("loses junior first: a senior loss only once junior and mezzanine are gone", () => {
     const [, p1, p2] = result.tranches;
