@@ -45,7 +45,7 @@ export function registerWorker(program: Command): void {
         const emit = (e: WorkerEvent): void => void process.stdout.write(JSON.stringify(e) + "\n");
         const pool = new ProverPool(concurrency);
         const store = new PostgresChunkStore(url, o.schema);
-        const boss = await openQueue(url, `${o.schema}_queue`);
+        const boss = await openQueue(url, `${o.schema}_queue`, 4, "worker");
         const w = await startChunkWorker({ boss, store, pool, keys, concurrency, worker: o.name, emit });
         await new Promise<void>((resolve) => {
           process.once("SIGTERM", resolve);

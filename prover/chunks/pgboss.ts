@@ -29,9 +29,11 @@ import { chunkId, type ChunkRun, type ChunkStore, type ChunkTransport, type Stor
 /** Seconds between a worker's heartbeats is half of this; a job silent this long is taken from its worker. */
 export const HEARTBEAT_SECONDS = 10;
 /** How often a worker renews the claims of its jobs (and so notices one it lost). */
-export const HEARTBEAT_REFRESH_SECONDS = 2;
+export const HEARTBEAT_REFRESH_SECONDS = 4;
 /** How often every instance's supervisor looks for jobs whose heartbeat stopped. */
 export const SUPERVISE_SECONDS = 2;
+/** How often a worker's own supervisor runs (the coordinator's runs every SUPERVISE_SECONDS). */
+export const WORKER_SUPERVISE_SECONDS = 15;
 /** A completed chunk job (its data is private witness input) is deleted after this. */
 export const DELETE_AFTER_SECONDS = 3600;
 /** How long the coordinator waits for an unreachable queue database before the attestation fails. */
@@ -62,14 +64,25 @@ export interface ChunkJobOutput {
   proveMs: number;
 }
 
-/** The pg-boss of a queue database: its own schema, a fast supervisor so dead workers are noticed soon. */
-export async function openQueue(url: string, schema = "rwa_attest_queue", max = 4): Promise<PgBoss> {
+/**
+ * The pg-boss of a queue database, in its own schema. The coordinator (the process that queued an
+ * attestation and waits for it) supervises every SUPERVISE_SECONDS, so a dead worker's chunk goes to another
+ * one soon; workers supervise too (a set of workers whose coordinator is gone still recovers its chunks),
+ * but only every WORKER_SUPERVISE_SECONDS: their CPU is for proving.
+ */
+export async function openQueue(
+  url: string,
+  schema = "rwa_attest_queue",
+  max = 4,
+  role: "coordinator" | "worker" = "coordinator",
+): Promise<PgBoss> {
+  const every = role === "coordinator" ? SUPERVISE_SECONDS : WORKER_SUPERVISE_SECONDS;
   const boss = new PgBoss({
     connectionString: url,
     schema,
     max,
-    superviseIntervalSeconds: SUPERVISE_SECONDS,
-    monitorIntervalSeconds: SUPERVISE_SECONDS,
+    superviseIntervalSeconds: every,
+    monitorIntervalSeconds: every,
     schedule: false,
     connectionTimeoutMillis: 5_000,
   });
