@@ -1,7 +1,9 @@
 /**
  * One reporting period's attestation of a pool, end to end: commit the tape, sign the attestation message,
- * build each chunk's witness input, prove every chunk in the worker pool (in parallel up to the pool's
- * concurrency), check each proof's public signals against the independent model, and aggregate the figures.
+ * build each chunk's witness input, prove the chunks through the chunk-job life-cycle (prover/chunks/: every
+ * proof stored as soon as it is made, stored ones reused; in this process's worker pool, or as pg-boss jobs
+ * for `rwa-attest worker` processes), check each proof's public signals against the independent model, and
+ * aggregate the figures.
  * `verifyAttestation` is the auditor's side: every chunk proof verifies and all chunks agree on one pool.
  */
 import type { Groth16Proof } from "snarkjs";
