@@ -4,6 +4,7 @@
  * proofs run in this process's own prover pool. Forked per attestation job by `attest-runner.ts`, which
  * kills it if the job is handed back at shutdown.
  */
+import { terminateCurves } from "../pipeline/build.ts";
 import { attestPool, attestationToJson } from "../prover/attest.ts";
 import { deriveSalts } from "../prover/commitment/encoding.ts";
 import { validatePolicy } from "../prover/policy/index.ts";
@@ -38,6 +39,8 @@ runJobChild<AttestWorkerRequest>(
       return attestationToJson(attestation);
     } finally {
       await chunks.close();
+      // proofs made elsewhere were verified here: the curve's threads would keep this process alive
+      await terminateCurves();
     }
   },
 );
