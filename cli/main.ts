@@ -15,6 +15,7 @@ import { registerSetup } from "./commands/setup.ts";
 import { registerTape } from "./commands/tape.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { registerVerifyPage } from "./commands/verify-page.ts";
+import { registerWorker } from "./commands/worker.ts";
 import { CliError, EXIT } from "./io.ts";
 
 export function createProgram(): Command {
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerChain(program);
   registerBuild(program);
   registerAudit(program);
+  registerWorker(program);
   return program;
 }
 

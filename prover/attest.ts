@@ -1,7 +1,9 @@
 /**
  * One reporting period's attestation of a pool, end to end: commit the tape, sign the attestation message,
- * build each chunk's witness input, prove every chunk in the worker pool (in parallel up to the pool's
- * concurrency), check each proof's public signals against the independent model, and aggregate the figures.
+ * build each chunk's witness input, prove the chunks through the chunk-job life-cycle (prover/chunks/: every
+ * proof stored as soon as it is made, stored ones reused; in this process's worker pool, or as pg-boss jobs
+ * for `rwa-attest worker` processes), check each proof's public signals against the independent model, and
+ * aggregate the figures.
  * `verifyAttestation` is the auditor's side, a thin Node wrapper over the browser-safe checker
  * (verifier-api/web/check-attestation.js): every chunk proof verifies and all chunks agree on one pool.
  */
@@ -22,12 +24,21 @@ import {
   type OriginatorKey,
   type PublicKey,
 } from "./commitment/keys.ts";
+import {
+  attestationId,
+  chunkId,
+  inProcessTransport,
+  MemoryChunkStore,
+  proveChunks,
+  type ChunkStore,
+  type ChunkTask,
+  type ChunkTransport,
+} from "./chunks/index.ts";
 import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
 import { policyHash, validatePolicy, type Policy } from "./policy/index.ts";
 import {
   instanceKey,
   ProverPool,
-  proveInstance,
   toSolidityProof,
   verifyGroth16,
   type KeyInfo,
@@ -52,8 +63,17 @@ export interface AttestOptions {
   salts?: TapeSalts;
   /** A commitment already made for this tape (its salts are used). */
   commitment?: TapeCommitment;
-  /** Worker pool to prove in (default: a pool made and closed for this call). */
+  /** Worker pool to prove in (default: a pool made and closed for this call; unused with `transport`). */
   pool?: ProverPool;
+  /**
+   * Where each chunk proof is kept as soon as it is made, and where a retried attestation finds the chunks
+   * an earlier run made (default: this call's memory). See prover/chunks/.
+   */
+  store?: ChunkStore;
+  /** How chunks are proven (default: in this process's prover pool; `PgBossTransport` for workers). */
+  transport?: ChunkTransport;
+  /** Stops the attestation: chunks in flight are stopped, stored ones stay stored. */
+  signal?: AbortSignal;
   onProgress?: (p: AttestProgress) => void;
 }
 
@@ -63,6 +83,10 @@ export interface AttestProgress {
   chunkCount: number;
   /** Fraction of the whole attestation, 0..1. */
   fraction: number;
+  /** Chunks taken from the store, made by an earlier run. */
+  chunksReused?: number;
+  /** Estimated milliseconds left, from this run's measured chunk times (null before the first chunk). */
+  etaMs?: number | null;
 }
 
 /** One chunk's proof. */
@@ -162,50 +186,61 @@ export async function attestPool(
     policyHash: pHash,
   });
   const ctx = { publicKey: key.publicKey, chainId: opts.chainId, registry: opts.registry };
-
-  const pool = opts.pool ?? new ProverPool();
-  const fractions = new Array<number>(chunkCount).fill(0);
-  let done = 0;
-  try {
-    const chunks = await Promise.all(
-      Array.from({ length: chunkCount }, async (_, chunkIndex): Promise<ChunkProof> => {
-        const { input, publicSignals: expected } = await buildPoolInput(
-          tape,
-          policy,
-          commitment,
-          signature,
-          ctx,
-          chunkIndex,
-          chunkSize,
-        );
-        const result = await proveInstance(pool, instance, input, (p) => {
-          fractions[chunkIndex] = p.fraction;
-          const total = fractions.reduce((a, b) => a + b, 0) / chunkCount;
-          report({ stage: "prove", chunksDone: done, chunkCount }, 0.02 + 0.98 * total);
-        });
-        const entry = findInstance(instance);
-        for (const [name, value] of Object.entries(expected)) {
-          const got = result.publicSignals[signalIndex(entry, name)];
-          if (got !== value.toString()) {
-            throw new Error(`chunk ${chunkIndex}: public signal ${name} is ${got}, the model says ${value}`);
-          }
-        }
-        done++;
-        return {
-          chunkIndex,
-          proof: result.proof,
-          publicSignals: result.publicSignals,
-          solidity: toSolidityProof(result.proof, result.publicSignals),
-          witnessMs: result.witnessMs,
-          proveMs: result.proveMs,
-        };
-      }),
+  const keyHash = await registryKeyHash(key.publicKey, domain);
+  const vk = await instanceKey(instance);
+  const attestation = attestationId({
+    instance,
+    poolId: tape.poolId,
+    period: tape.period,
+    asOfDate: tape.asOfDate,
+    loanCount: tape.loans.length,
+    root: commitment.root,
+    policyHash: pHash,
+    keyHash,
+    verificationKey: vk.hash,
+  });
+  const tasks: ChunkTask[] = [];
+  for (let chunkIndex = 0; chunkIndex < chunkCount; chunkIndex++) {
+    const { input, publicSignals: expected } = await buildPoolInput(
+      tape,
+      policy,
+      commitment,
+      signature,
+      ctx,
+      chunkIndex,
+      chunkSize,
     );
+    tasks.push({ index: chunkIndex, id: chunkId(attestation, chunkIndex), input, expected: { ...expected } });
+  }
+
+  const pool = opts.transport ? undefined : (opts.pool ?? new ProverPool());
+  const store = opts.store ?? new MemoryChunkStore();
+  try {
+    const stored = await proveChunks(
+      { attestation, instance, verificationKey: vk.hash, vkey: vk.vkey, tasks },
+      {
+        store,
+        transport: opts.transport ?? inProcessTransport(pool!),
+        signal: opts.signal,
+        onProgress: (p) =>
+          report(
+            { stage: "prove", chunksDone: p.done, chunkCount, chunksReused: p.reused, etaMs: p.etaMs },
+            0.02 + 0.98 * (p.reused / chunkCount + (1 - p.reused / chunkCount) * p.fraction),
+          ),
+      },
+    );
+    const chunks: ChunkProof[] = stored.map((c) => ({
+      chunkIndex: c.chunkIndex,
+      proof: c.proof,
+      publicSignals: c.publicSignals,
+      solidity: toSolidityProof(c.proof, c.publicSignals),
+      witnessMs: c.witnessMs,
+      proveMs: c.proveMs,
+    }));
     const figures = aggregateFigures(
       chunks.map((c) => figuresOf(instance, c.publicSignals)),
       policy,
     );
-    const { hash, development } = await instanceKey(instance);
     report({ stage: "done", chunksDone: chunkCount, chunkCount }, 1);
     return {
       commitment,
@@ -220,9 +255,9 @@ export async function attestPool(
         root: commitment.root,
         policyHash: pHash,
         policy: validatePolicy(policy),
-        verificationKey: { hash, development },
+        verificationKey: { hash: vk.hash, development: vk.development },
         publicKey: key.publicKey,
-        keyHash: await registryKeyHash(key.publicKey, domain),
+        keyHash,
         chunkCount,
         loanCount: tape.loans.length,
         figures,
@@ -230,8 +265,25 @@ export async function attestPool(
       },
     };
   } finally {
-    if (!opts.pool) await pool.close();
+    if (pool && !opts.pool) await pool.close();
+    if (!opts.store) await store.close();
   }
+}
+
+/** The id its chunk jobs and stored chunk proofs are filed under (prover/chunks/). */
+export function chunkAttestationId(att: Attestation): string {
+  if (!att.verificationKey) throw new TypeError("attestation: names no verification key");
+  return attestationId({
+    instance: att.instance,
+    poolId: BigInt(att.poolId),
+    period: att.period,
+    asOfDate: att.asOfDate,
+    loanCount: att.loanCount,
+    root: BigInt(att.root),
+    policyHash: BigInt(att.policyHash),
+    keyHash: BigInt(att.keyHash),
+    verificationKey: att.verificationKey.hash,
+  });
 }
 
 /** The chunk figures a proof's public signals carry. */

@@ -22,7 +22,15 @@ export interface AttestWorkerRequest {
   proverConcurrency: number;
   /** Niceness of the worker (and of the prover processes it forks, which inherit it): 0..19. */
   nice?: number;
+  /** Where chunk proofs are kept and how they are made (prover/chunks/; default: memory, in-process). */
+  chunks?: ChunkSetup;
 }
+
+/** The chunk store and transport of an attestation job (`chunkSetup` in attest-chunks.ts builds them). */
+export type ChunkSetup =
+  | { store: "memory" }
+  | { store: "sqlite"; path: string }
+  | { store: "postgres"; url: string; schema: string; queue: "in-process" | "pg-boss" };
 
 export type AttestWorkerMessage =
   | { type: "progress"; fraction: number; stage: string }

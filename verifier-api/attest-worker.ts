@@ -4,10 +4,15 @@
  * proofs run in this process's own prover pool. Forked per attestation job by `attest-runner.ts`, which
  * kills it if the job is handed back at shutdown.
  */
-import { attestPool, attestationToJson } from "../prover/index.ts";
-import { deriveSalts } from "../prover/index.ts";
-import { validatePolicy } from "../prover/index.ts";
-import { parseTapeJson } from "../prover/index.ts";
+import { terminateCurves } from "../pipeline/index.ts";
+import {
+  attestPool,
+  attestationToJson,
+  deriveSalts,
+  parseTapeJson,
+  validatePolicy,
+} from "../prover/index.ts";
+import { openChunks, proveStage } from "./attest-chunks.ts";
 import type { AttestWorkerRequest } from "./attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 
@@ -16,20 +21,29 @@ runJobChild<AttestWorkerRequest>(
   (req) => req.proverConcurrency,
   async (req, pool, progress) => {
     const tape = parseTapeJson(req.tapeJson);
-    const { attestation } = await attestPool({
-      tape,
-      policy: validatePolicy(req.policy),
-      key: {
-        privateKey: new Uint8Array(req.privateKey),
-        publicKey: [BigInt(req.publicKey[0]), BigInt(req.publicKey[1])],
-      },
-      chainId: BigInt(req.chainId),
-      registry: req.registry,
-      instance: req.instance,
-      salts: await deriveSalts(BigInt(req.seed), tape),
-      pool,
-      onProgress: (p) => progress(p.fraction, p.stage),
-    });
-    return attestationToJson(attestation);
+    const chunks = await openChunks(req.chunks);
+    try {
+      const { attestation } = await attestPool({
+        tape,
+        policy: validatePolicy(req.policy),
+        key: {
+          privateKey: new Uint8Array(req.privateKey),
+          publicKey: [BigInt(req.publicKey[0]), BigInt(req.publicKey[1])],
+        },
+        chainId: BigInt(req.chainId),
+        registry: req.registry,
+        instance: req.instance,
+        salts: await deriveSalts(BigInt(req.seed), tape),
+        pool,
+        store: chunks.store,
+        transport: chunks.transport,
+        onProgress: (p) => progress(p.fraction, proveStage(p)),
+      });
+      return attestationToJson(attestation);
+    } finally {
+      await chunks.close();
+      // proofs made elsewhere were verified here: the curve's threads would keep this process alive
+      await terminateCurves();
+    }
   },
 );

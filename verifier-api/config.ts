@@ -40,6 +40,11 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
   ),
+  /**
+   * How an attestation's chunks are proven: `in-process` (the job's own worker process) or `pg-boss`
+   * (chunk jobs on the PostgreSQL storage for `rwa-attest worker` processes; needs storage=postgres).
+   */
+  chunkQueue: Type.Union([Type.Literal("in-process"), Type.Literal("pg-boss")]),
   /** Niceness (0..19) of attestation worker processes, so proving yields the CPU to request handling. */
   workerNice: Type.Integer({ minimum: 0, maximum: 19 }),
   /** Per-tape budget of loans revealed to auditors, all openings together: this percent of the loans… */
@@ -131,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownGraceMs: int(env, "RWA_API_SHUTDOWN_GRACE_MS", 20_000),
     requestTimeoutMs: int(env, "RWA_API_REQUEST_TIMEOUT_MS", 30_000),
     workerNice: int(env, "RWA_API_WORKER_NICE", 10),
+    chunkQueue: (env.RWA_API_CHUNK_QUEUE || "in-process") as Config["chunkQueue"],
     openingBudgetPercent: int(env, "RWA_API_OPENING_BUDGET_PERCENT", 25),
     openingBudgetMax: int(env, "RWA_API_OPENING_BUDGET_MAX", 64),
     computeDeadlineMs: int(env, "RWA_API_COMPUTE_DEADLINE_MS", 30_000),
@@ -147,6 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   };
   if (config.tapeKey.length !== 32) throw new ConfigError("tapeKey: expected 32 bytes");
+  if (config.chunkQueue === "pg-boss" && config.storage !== "postgres")
+    throw new ConfigError(
+      "RWA_API_CHUNK_QUEUE: pg-boss needs RWA_API_STORAGE=postgres (the queue lives there)",
+    );
   if (config.adminKey !== undefined && config.adminKey.length < 32) {
     throw new ConfigError("RWA_API_ADMIN_KEY: must be at least 32 characters of high-entropy text");
   }

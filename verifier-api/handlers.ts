@@ -13,6 +13,7 @@ import { randomFieldElement } from "../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
 import { toSolidityProof } from "../prover/index.ts";
 import type { Services } from "./app.ts";
+import { chunkSetup } from "./attest-chunks.ts";
 import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";
 import { PermanentJobError, type JobContext, type JobHandler } from "./jobs.ts";
@@ -252,6 +253,7 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
           seed: saltSeed(s, t).toString(),
           proverConcurrency: s.config.proverConcurrency,
           nice: s.config.workerNice,
+          chunks: chunkSetup(s.config),
         },
         (fraction, stage) => ctx.progress(fraction, stage),
         ctx.signal,

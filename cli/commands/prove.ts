@@ -1,10 +1,15 @@
 /** `rwa-attest prove` (an attestation for a period under a policy) and `rwa-attest verify-attestation`. */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { attestationToJson, attestPool, DEFAULT_POOL_INSTANCE } from "../../prover/index.ts";
-import { deriveSalts } from "../../prover/index.ts";
-import { ProverPool } from "../../prover/index.ts";
+import {
+  attestationToJson,
+  attestPool,
+  DEFAULT_POOL_INSTANCE,
+  deriveSalts,
+  ProverPool,
+  SqliteChunkStore,
+} from "../../prover/index.ts";
 import {
   readKeyFile,
   readPolicyFile,
@@ -46,6 +51,11 @@ export function registerProve(program: Command): void {
     )
     .option("--instance <name>", "pool circuit instance", DEFAULT_POOL_INSTANCE)
     .option("--workers <n>", "proofs in parallel", "1")
+    .option(
+      "--chunks <file>",
+      "SQLite file keeping each chunk proof as it is made, so a run started again after a crash proves only " +
+        "the missing chunks; removed once the attestation is written (default: <out>.chunks.sqlite)",
+    )
     .requiredOption("--out <file>", "where to write the attestation JSON")
     .option("--force", "overwrite --out", false)
     .option("--json", "machine-readable output", false)
@@ -61,6 +71,7 @@ export function registerProve(program: Command): void {
           seed?: string;
           instance: string;
           workers: string;
+          chunks?: string;
           out: string;
           force: boolean;
           json: boolean;
@@ -98,6 +109,8 @@ export function registerProve(program: Command): void {
         const { seed, created } = loadOrCreateSeed(seedFile, "--seed");
         const salts = await deriveSalts(seed, tape);
         const pool = new ProverPool(workers);
+        const chunkFile = o.chunks ?? `${o.out}.chunks.sqlite`;
+        const store = new SqliteChunkStore(chunkFile);
         const progress = startProgress("proving", { quiet: o.json });
         if (!o.json) {
           for (const l of sourceLines(info)) process.stderr.write(`${l}\n`);
@@ -120,16 +133,19 @@ export function registerProve(program: Command): void {
             instance: o.instance,
             salts,
             pool,
+            store,
             onProgress: (p) =>
               progress.update(
                 p.fraction,
                 p.stage === "commit"
                   ? "committing the tape"
-                  : `chunks proven: ${p.chunksDone} of ${p.chunkCount}`,
+                  : `chunks proven: ${p.chunksDone} of ${p.chunkCount}` +
+                      (p.chunksReused ? ` (${p.chunksReused} from an earlier run)` : ""),
                 {
                   stage: p.stage === "commit" ? "commit" : "prove",
-                  done: p.chunksDone,
-                  total: Math.max(p.chunkCount, 1),
+                  // the time left from this run's chunks (stored ones took no time now)
+                  done: p.chunksDone - (p.chunksReused ?? 0),
+                  total: Math.max(p.chunkCount - (p.chunksReused ?? 0), 1),
                 },
               ),
           });
@@ -143,6 +159,8 @@ export function registerProve(program: Command): void {
           };
           const json = JSON.parse(attestationToJson(attestation)) as Record<string, unknown>;
           writeFileSync(o.out, JSON.stringify({ ...json, tapeSource }, null, 2) + "\n");
+          await store.close();
+          for (const suffix of ["", "-wal", "-shm"]) rmSync(chunkFile + suffix, { force: true });
           output(
             o.json,
             {
@@ -159,6 +177,7 @@ export function registerProve(program: Command): void {
           );
         } finally {
           await pool.close();
+          await store.close();
         }
       },
     );

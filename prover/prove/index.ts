@@ -11,7 +11,7 @@ import type { PlonkProof } from "./messages.ts";
 import { ProverPool, type ProveProgress, type ProveResult } from "./pool.ts";
 import { verifyGroth16, verifyPlonk } from "./verify.ts";
 
-export { ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
+export { ProofAbortedError, ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
 export type { ProveJob, ProveProgress, ProveResult, ProverPoolOptions } from "./pool.ts";
 export { NATIVE_BINARY, NativeProver, PROVER_ENV, nativeProverBuilt, resolveProver } from "./native.ts";
 export type { NativeProof, ProverChoice, ProverKind } from "./native.ts";
@@ -35,6 +35,7 @@ export async function proveInstance(
   instance: string,
   input: Record<string, unknown>,
   onProgress?: (p: ProveProgress) => void,
+  signal?: AbortSignal,
 ): Promise<ProveResult> {
   if (typeof instance !== "string" || instance.length === 0)
     throw new TypeError("instance: expected a catalogue name");
@@ -44,7 +45,7 @@ export async function proveInstance(
   if (record.protocol !== "groth16") {
     throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use provePlonkInstance`);
   }
-  return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, vkey: paths.vkey, input, onProgress });
+  return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, vkey: paths.vkey, input, onProgress, signal });
 }
 
 /** Proves one input for a PLONK catalogue instance in the given pool. */

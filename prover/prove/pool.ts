@@ -30,6 +30,16 @@ export interface ProveJob {
   vkey?: string;
   input: Record<string, unknown>;
   onProgress?: (p: ProveProgress) => void;
+  /**
+   * Stops the proof: a queued job leaves the queue, a running one has its worker killed (the pool starts
+   * another for the next job). Either way the promise rejects with a ProofAbortedError.
+   */
+  signal?: AbortSignal;
+}
+
+/** The proof was stopped through its job's `signal` (a chunk job whose lease was lost, a cancelled run). */
+export class ProofAbortedError extends Error {
+  override name = "ProofAbortedError";
 }
 
 export interface ProveResult<P = Groth16Proof> {
@@ -99,10 +109,37 @@ export class ProverPool {
   prove(job: ProveJob & { protocol: "plonk" }): Promise<ProveResult<PlonkProof>>;
   prove(job: ProveJob): Promise<ProveResult<Groth16Proof | PlonkProof>> {
     if (this.closed) return Promise.reject(new Error("the prover pool is closed"));
+    if (job.signal?.aborted) return Promise.reject(new ProofAbortedError("the proof was aborted"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...job, id: this.nextId++, resolve, reject });
+      const pending: Pending = { ...job, id: this.nextId++, resolve, reject };
+      const signal = job.signal;
+      if (signal) {
+        const onAbort = (): void => this.abort(pending);
+        signal.addEventListener("abort", onAbort, { once: true });
+        const off = (): void => signal.removeEventListener("abort", onAbort);
+        pending.resolve = (r) => (off(), resolve(r));
+        pending.reject = (e) => (off(), reject(e));
+      }
+      this.queue.push(pending);
       this.pump();
     });
+  }
+
+  /** Takes an aborted job out of the queue, or kills the worker proving it. */
+  private abort(job: Pending): void {
+    const err = new ProofAbortedError("the proof was aborted");
+    const q = this.queue.indexOf(job);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      return job.reject(err);
+    }
+    const slot = this.slots.find((s) => s.job === job);
+    if (!slot) return;
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    slot.job = undefined;
+    slot.worker.kill("SIGKILL");
+    job.reject(err);
+    if (!this.closed) this.pump();
   }
 
   private spawn(): Slot {

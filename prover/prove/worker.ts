@@ -22,8 +22,10 @@ import { computeWitness } from "./witness.ts";
 const RESIDENT_KEYS = 2;
 
 if (!process.send) throw new Error("prover/prove/worker.ts must run as a forked child process");
+// A parent that was killed (a SIGKILLed `rwa-attest worker`) has closed the channel: writing would be an
+// EPIPE crash with a stack trace; the disconnect handler below ends this process instead.
 const send = (m: WorkerMessage): void => {
-  process.send?.(m);
+  if (process.connected) process.send?.(m);
 };
 
 const servers = new Map<string, Promise<NativeProver>>();

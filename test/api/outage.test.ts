@@ -7,48 +7,14 @@
  * PostgreSQL server answers.
  */
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { buildApp } from "../../verifier-api/app.ts";
 import { ADMIN_KEY, smallTape, testConfig } from "./helpers.ts";
-import { PG_URL, postgresAnswers } from "../support/pg.ts";
-
-const target = new URL(PG_URL);
+import { PG_URL, PgProxy, postgresAnswers } from "../support/pg.ts";
 
 const havePg = await postgresAnswers("the outage test");
-
-/** A TCP proxy to the PostgreSQL server that can be cut and restored on the same port. */
-class Proxy {
-  port = 0;
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-
-  async start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
-  }
-}
 
 const schema = `rwa_outage_${process.pid}_${randomBytes(4).toString("hex")}`;
 afterAll(async () => {
@@ -61,7 +27,7 @@ afterAll(async () => {
 
 describe.skipIf(!havePg)("a PostgreSQL outage", () => {
   it("verifies, reports not ready with Retry-After, logs quietly and keeps finished results", async () => {
-    const proxy = new Proxy();
+    const proxy = new PgProxy();
     await proxy.start();
     const url = new URL(PG_URL);
     url.hostname = "127.0.0.1";

@@ -40,7 +40,7 @@ import type {
  * Loads `node:sqlite` without its one-time ExperimentalWarning on stderr (the module is stable enough for
  * our use on Node 22.13+; every other warning still goes through).
  */
-function loadSqlite(): typeof import("node:sqlite") {
+export function loadSqlite(): typeof import("node:sqlite") {
   const original = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
