@@ -101,11 +101,13 @@ async function startAnvil(): Promise<string> {
 
 /**
  * Creation code of a contract whose runtime pushes (and pops) each of `words`, then returns 1 to any call: a
- * "verifier" that embeds a key's constants without using them.
+ * "verifier" that embeds a key's constants without using them. Two zero bytes end the runtime: the code reader
+ * takes the last two bytes as the length of solc's metadata, and the RETURN's `00f3` would send it to a byte
+ * that depends on the key (one key in 16 had it trim part of the constants as metadata).
  */
 function constantsThenTrue(words: bigint[]): string {
   const runtime =
-    words.map((w) => `7f${w.toString(16).padStart(64, "0")}50`).join("") + "600160005260206000f3";
+    words.map((w) => `7f${w.toString(16).padStart(64, "0")}50`).join("") + "600160005260206000f3" + "0000";
   const length = runtime.length / 2;
   // PUSH2 length, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN: 12 bytes, then the runtime
   return `0x61${length.toString(16).padStart(4, "0")}80600c6000396000f3${runtime}`;

@@ -175,8 +175,11 @@ export function pushedConstants(hex) {
   let end = bytes.length;
   if (end >= 2) {
     const meta = ((bytes[end - 2] ?? 0) << 8) | (bytes[end - 1] ?? 0);
-    // solc's metadata map starts with 0xa1..0xa3 (a CBOR map of one to three entries)
-    if (meta + 2 <= end && ((bytes[end - 2 - meta] ?? 0) & 0xf0) === 0xa0) end -= meta + 2;
+    // solc's metadata is a CBOR map of one to three entries (0xa1..0xa3) whose first key is a short text
+    // string ("ipfs", "solc": 0x64; "bzzr0", "bzzr1": 0x65); anything else is code, not metadata
+    const head = bytes[end - 2 - meta] ?? 0;
+    const key = bytes[end - 1 - meta] ?? 0;
+    if (meta + 2 <= end && head >= 0xa1 && head <= 0xa3 && (key === 0x64 || key === 0x65)) end -= meta + 2;
   }
   /** @type {bigint[]} */
   const out = [];
