@@ -5,14 +5,14 @@ pragma solidity 0.8.28;
 // specification (docs/POLICY.md), so non-strict comparisons are intended.
 /* solhint-disable gas-indexed-events, gas-strict-inequalities, gas-increment-by-one */
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {IGroth16Verifier7} from "./interfaces/IGroth16Verifier7.sol";
 import {IPoseidon3} from "./interfaces/IPoseidon3.sol";
 import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.sol";
 import {DomainWord} from "./generated/DomainWord.sol";
 import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
-import {BabyJubjub} from "./libraries/BabyJubjub.sol";
+import {KeyRegistry} from "./KeyRegistry.sol";
 
 /// @title AttestationRegistry
 /// @notice Records fresh, non-replayed pool attestations proven with the pool attestation circuit.
@@ -24,8 +24,9 @@ import {BabyJubjub} from "./libraries/BabyJubjub.sol";
 /// meta, root) and a ring of historyLength() history slots, each holding the pool's originator and one
 /// attestation's (period, loanCount, asOfDate); all are allocated (made nonzero) when the pool is registered,
 /// so a submission rewrites five nonzero slots and never pays for a fresh one (docs/CONTRACTS.md).
-/// Governance (the owner) approves keys, registers policies and adds or retires verifiers.
-contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
+/// Governance (the owner) approves keys, registers policies and adds or retires verifiers. The originator keys
+/// follow KeyRegistry's life-cycle; this registry adds the key index and the revocation bitmap.
+contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     using Codec for uint256;
 
     /// @dev Marker bit kept set in the figure slots so that they never return to zero.
@@ -36,7 +37,6 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
     uint256 private constant LANE = 85;
     uint256 private constant LANE_MASK = (1 << 85) - 1;
-    uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev `meta` = figC (0-161) | period (162-193) | asOfDate (194-209) | policy index (210-221) |
     /// chunkCount - 1 (222-229) | key index (230-245) | history cursor (246-254) | MARK (255).
     uint256 private constant PERIOD_SHIFT = 162;
@@ -45,6 +45,33 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     uint256 private constant COUNT_SHIFT = 222;
     uint256 private constant KEY_SHIFT = 230;
     uint256 private constant CURSOR_SHIFT = 246;
+    uint256 private constant POLICY_MASK = 0xfff;
+    uint256 private constant COUNT_MASK = 0xff;
+    uint256 private constant KEY_MASK = 0xffff;
+    uint256 private constant CURSOR_MASK = 0x1ff;
+    /// @dev A history entry = originator (0-159) | period (160-191) | loanCount (192-223) | asOfDate (224-239).
+    uint256 private constant ENTRY_PERIOD_SHIFT = 160;
+    uint256 private constant ENTRY_LOANS_SHIFT = 192;
+    uint256 private constant ENTRY_AS_OF_SHIFT = 224;
+    /// @dev A batch's `misc` = maxLoan (0-47) | activeCount (48-71) | minScore (72-87) | per-loan breach bits
+    /// (88-95) | seen (96-111) | chunkCount (112-127) | asOfDate (128-143) | key index (144-159) |
+    /// verifier version (160-175). `seen` and above are read with uint16 casts.
+    uint256 private constant MISC_MAX_LOAN_MASK = (1 << 48) - 1;
+    uint256 private constant MISC_ACTIVE_SHIFT = 48;
+    uint256 private constant MISC_ACTIVE_MASK = 0xffffff;
+    uint256 private constant MISC_MIN_SCORE_SHIFT = 72;
+    uint256 private constant MISC_MIN_SCORE_MASK = 0xffff;
+    uint256 private constant MISC_BREACH_SHIFT = 88;
+    uint256 private constant MISC_BREACH_MASK = 0xff;
+    uint256 private constant MISC_SEEN_SHIFT = 96;
+    uint256 private constant MISC_SEEN_MASK = 0xffff;
+    uint256 private constant MISC_COUNT_SHIFT = 112;
+    uint256 private constant MISC_AS_OF_SHIFT = 128;
+    uint256 private constant MISC_KEY_SHIFT = 144;
+    uint256 private constant MISC_VERSION_SHIFT = 160;
+    /// @dev The revocation bitmap: key index i is bit (i & REVOKED_BIT_MASK) of word (i >> REVOKED_WORD_SHIFT).
+    uint256 private constant REVOKED_WORD_SHIFT = 8;
+    uint256 private constant REVOKED_BIT_MASK = 255;
     uint256 private constant MAX_POLICIES = 1 << 12;
     uint256 private constant MAX_KEYS = 1 << 16;
     uint256 private constant MAX_AGE_LIMIT = 366 days;
@@ -67,15 +94,6 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         uint256 root;
     }
 
-    /// @dev A key as stored: one slot (the public KeyRecord adds `approved`, always true).
-    struct KeyState {
-        address originator;
-        uint32 validFrom;
-        uint32 validUntil;
-        uint16 index;
-        bool revoked;
-    }
-
     struct PolicyRecord {
         PolicyParams params;
         uint16 index;
@@ -86,9 +104,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// keyHash, pool word without chunkIndex, circuitId, version): what every chunk must share. Sums use 85-bit
     /// lanes (256 chunks of 62-bit values cannot carry into the next lane): sumsA = outstanding | scheduled |
     /// collected, sumsB = bucket30 | bucket60 | bucket90, sumsC = defaulted | chargedOff | scoreWeightedBalance.
-    /// `misc` = maxLoan (48) | activeCount (24) << 48 | minScore (16) << 72 | per-loan breach bits (8) << 88 |
-    /// seen (16) << 96 | chunkCount (16) << 112 | asOfDate (16) << 128 | key index (16) << 144 |
-    /// verifier version (16) << 160.
+    /// `misc` is laid out by the MISC_* constants.
     struct ChunkBatch {
         bytes32 binding;
         uint256 received;
@@ -125,25 +141,19 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     // solhint-disable-next-line immutable-vars-naming
     uint256 private immutable _chainId;
 
-    /// @dev Approved keys (a key is recorded here only when governance approves it).
-    mapping(uint256 keyHash => KeyState) private _keys;
     /// @dev The hash of the key approved with each index.
     mapping(uint256 index => uint256 keyHash) private _keyAt;
     /// @dev Revoked key indices, 256 to a word: isEligible reads one word.
     mapping(uint256 word => uint256 bits) private _revokedKeys;
     /// @notice Keys approved so far (the next key's index).
     uint256 public keyCount;
-    /// @dev Pending proposals, per proposer: validFrom + 1 (0 = none). Kept per proposer so that nobody can
-    /// block an originator's key by proposing the same public key first (front-running a proposal).
-    mapping(address originator => mapping(uint256 keyHash => uint64 validFromPlusOne)) private _proposals;
-    mapping(address originator => uint256 keyHash) public currentKey;
     mapping(uint256 policyHash => PolicyRecord) private _policies;
     mapping(uint16 index => uint256 policyHash) public policyHashAt;
     uint16 public policyCount;
     mapping(bytes32 circuitId => mapping(uint16 version => VerifierRecord)) private _verifiers;
     mapping(uint64 poolId => PoolState) private _pools;
-    /// @dev Each pool's history ring: originator (0-159) | period (160-191) | loanCount (192-223) |
-    /// asOfDate (224-239); `meta`'s cursor is the slot of the latest recorded attestation.
+    /// @dev Each pool's history ring (entries laid out by the ENTRY_* constants); `meta`'s cursor is the slot of
+    /// the latest recorded attestation.
     mapping(uint64 poolId => mapping(uint256 slot => uint256 entry)) private _history;
     mapping(uint64 poolId => mapping(uint32 period => ChunkBatch)) private _batches;
 
@@ -165,11 +175,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// proposing the same key blocks nothing (governance approves one proposer's, after checking off-chain
     /// that it holds the key).
     function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
-        if (ax >= FIELD || ay >= FIELD) revert Registry__NotFieldElement(ax, ay);
-        if (!BabyJubjub.isOnCurve(ax, ay)) revert Registry__NotOnCurve(ax, ay);
-        keyHash = keyHashOf(ax, ay);
-        if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
-        _proposals[msg.sender][keyHash] = uint64(validFrom) + 1;
+        keyHash = _proposeKey(ax, ay, validFrom);
         emit KeyProposed(msg.sender, keyHash, ax, ay, validFrom);
     }
 
@@ -177,26 +183,12 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// validFrom day on (the current key's last day becomes validFrom - 1). A key is approved for one
     /// originator only, once.
     function approveKey(address originator, uint256 keyHash) external onlyOwner {
-        uint64 proposed = _proposals[originator][keyHash];
-        if (proposed == 0) revert Registry__NoProposal(originator, keyHash);
-        if (_keys[keyHash].originator != address(0)) revert Registry__KeyExists(keyHash);
         uint256 index = keyCount;
         if (index >= MAX_KEYS) revert Registry__TooManyKeys(index);
-        delete _proposals[originator][keyHash];
-        uint32 validFrom = uint32(proposed - 1);
-        uint256 old = currentKey[originator];
-        if (old != 0) {
-            KeyState storage o = _keys[old];
-            if (validFrom <= o.validFrom) {
-                revert Registry__KeyNotValidOn(keyHash, validFrom, o.validFrom, o.validUntil);
-            }
-            if (validFrom - 1 < o.validUntil) o.validUntil = validFrom - 1;
-            emit KeyRotated(originator, old, o.validUntil);
-        }
-        _keys[keyHash] = KeyState(originator, validFrom, type(uint32).max, uint16(index), false);
+        (uint32 validFrom, uint256 old) = _approveKey(originator, keyHash, uint16(index));
+        if (old != 0) emit KeyRotated(originator, old, validFrom - 1);
         _keyAt[index] = keyHash;
         keyCount = index + 1;
-        currentKey[originator] = keyHash;
         emit KeyApproved(originator, keyHash, validFrom);
     }
 
@@ -209,23 +201,20 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// @notice Revokes a key (by governance or its originator): no later submission under it is accepted, and
     /// the attestations it signed stop being eligible (isEligible) from now on.
     function revokeKey(uint256 keyHash) external {
-        KeyState storage k = _keys[keyHash];
-        if (k.originator == address(0)) revert Registry__UnknownKey(keyHash);
-        if (msg.sender != owner() && msg.sender != k.originator) revert Registry__NotOriginator(msg.sender);
-        k.revoked = true;
+        KeyState storage k = _revokeKey(keyHash);
         uint256 index = k.index;
-        _revokedKeys[index >> 8] |= 1 << (index & 255);
-        emit KeyRevoked(k.originator, keyHash);
+        _revokedKeys[index >> REVOKED_WORD_SHIFT] |= 1 << (index & REVOKED_BIT_MASK);
+        emit KeyRevoked(k.holder, keyHash);
     }
 
     function keyRecord(uint256 keyHash) external view returns (KeyRecord memory) {
         KeyState memory k = _keys[keyHash];
-        return KeyRecord(k.originator, k.validFrom, k.validUntil, k.originator != address(0), k.revoked, k.index);
+        return KeyRecord(k.holder, k.validFrom, k.validUntil, k.holder != address(0), k.revoked, k.index);
     }
 
     /// @inheritdoc IAttestationRegistry
     function keyHashOf(uint256 ax, uint256 ay) public view returns (uint256) {
-        return keyHasher.poseidon([ax, ay, domainSignal()]);
+        return _hashKey(ax, ay);
     }
 
     // ---------------------------------------------------------------- policies and verifiers
@@ -342,10 +331,12 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         if (meta == 0) revert Registry__UnknownPool(poolId);
         _checkFresh(pool.asOfDate());
         _checkOrder(poolId, pool, meta);
-        uint256 next = (((meta >> CURSOR_SHIFT) & 0x1ff) + 1) % historyLength;
+        uint256 next = (((meta >> CURSOR_SHIFT) & CURSOR_MASK) + 1) % historyLength;
         uint256 entry = _history[poolId][next];
         c = Admitted(pool, meta, next, entry & type(uint160).max, 0);
-        c.keyIndex = _checkKey(s[Sig.KEY_HASH], address(uint160(entry)));
+        // The key is approved, not revoked, the pool originator's, and usable today (rotation is by day of
+        // submission, across all of the originator's pools).
+        c.keyIndex = _usableKey(s[Sig.KEY_HASH], address(uint160(entry)), uint32(block.timestamp / DAY));
         pol = _policies[s[Sig.POLICY_HASH]];
         if (!pol.exists) revert Registry__UnknownPolicy(s[Sig.POLICY_HASH]);
         uint16 count = pool.chunkCount();
@@ -378,23 +369,6 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         }
     }
 
-    /// @dev The key is approved, not revoked, the pool originator's, and usable today (rotation is by day of
-    /// submission, across all of the originator's pools); returns its index.
-    function _checkKey(uint256 keyHash, address originator) private view returns (uint256) {
-        KeyState memory k = _keys[keyHash];
-        if (k.originator == address(0)) {
-            if (_proposals[originator][keyHash] != 0) revert Registry__KeyNotApproved(keyHash);
-            revert Registry__UnknownKey(keyHash);
-        }
-        if (k.revoked) revert Registry__KeyRevoked(keyHash);
-        if (k.originator != originator) revert Registry__KeyNotForOriginator(keyHash, k.originator, originator);
-        uint32 today = uint32(block.timestamp / DAY);
-        if (today < k.validFrom || today > k.validUntil) {
-            revert Registry__KeyNotValidOn(keyHash, today, k.validFrom, k.validUntil);
-        }
-        return k.index;
-    }
-
     /// @dev Records an attestation: the four latest-attestation slots and the next history slot.
     function _record(Admitted memory c, uint16 policyIndex, uint256[7] memory s) private {
         uint256 pool = c.pool;
@@ -415,9 +389,9 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
             MARK;
         _history[poolId][c.next] =
             c.originator |
-            (uint256(pool.period()) << 160) |
-            (uint256(pool.loanCount()) << 192) |
-            (uint256(pool.asOfDate()) << 224);
+            (uint256(pool.period()) << ENTRY_PERIOD_SHIFT) |
+            (uint256(pool.loanCount()) << ENTRY_LOANS_SHIFT) |
+            (uint256(pool.asOfDate()) << ENTRY_AS_OF_SHIFT);
         emit AttestationRecorded(
             poolId,
             pool.period(),
@@ -448,7 +422,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         misc = _mergeMisc(misc, s[Sig.FIG_C]);
         b.misc = misc;
         emit ChunkAccepted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount());
-        if (uint16(misc >> 96) == pool.chunkCount()) _completeBatch(c, b, misc, s, pol);
+        if (uint16(misc >> MISC_SEEN_SHIFT) == pool.chunkCount()) _completeBatch(c, b, misc, s, pol);
     }
 
     /// @dev Checks a chunk's binding to the batch and its index; returns the batch's `misc` word. The binding
@@ -475,7 +449,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
             )
         );
         misc = b.misc;
-        uint16 seen = uint16(misc >> 96);
+        uint16 seen = uint16(misc >> MISC_SEEN_SHIFT);
         if (seen != 0 && b.binding != binding) {
             if (!_replaceable(b, misc, pool.asOfDate())) {
                 revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
@@ -491,11 +465,11 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
             b.binding = binding;
             b.circuitId = circuitId;
             misc =
-                (uint256(0x3ff) << 72) |
-                (uint256(pool.chunkCount()) << 112) |
-                (uint256(pool.asOfDate()) << 128) |
-                (c.keyIndex << 144) |
-                (uint256(version) << 160);
+                (Codec.MIN_SCORE_MAX << MISC_MIN_SCORE_SHIFT) |
+                (uint256(pool.chunkCount()) << MISC_COUNT_SHIFT) |
+                (uint256(pool.asOfDate()) << MISC_AS_OF_SHIFT) |
+                (c.keyIndex << MISC_KEY_SHIFT) |
+                (uint256(version) << MISC_VERSION_SHIFT);
         }
         uint256 bit = 1 << pool.chunkIndex();
         uint256 received = b.received;
@@ -509,23 +483,29 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// newer (later asOfDate), or the batch can never complete: its verifier is retired, or its key is
     /// revoked or past its last day (rotated out).
     function _replaceable(ChunkBatch storage b, uint256 misc, uint16 asOf) private view returns (bool) {
-        if (asOf > uint16(misc >> 128)) return true;
-        if (_verifiers[b.circuitId][uint16(misc >> 160)].retired) return true;
-        KeyState storage k = _keys[_keyAt[uint16(misc >> 144)]];
+        if (asOf > uint16(misc >> MISC_AS_OF_SHIFT)) return true;
+        if (_verifiers[b.circuitId][uint16(misc >> MISC_VERSION_SHIFT)].retired) return true;
+        KeyState storage k = _keys[_keyAt[uint16(misc >> MISC_KEY_SHIFT)]];
         return k.revoked || block.timestamp / DAY > k.validUntil;
     }
 
     /// @dev Folds a chunk's figC into `misc`: max loan, active count, min score, per-loan bits, seen + 1.
     function _mergeMisc(uint256 misc, uint256 c) private pure returns (uint256) {
-        uint256 maxLoan = misc & ((1 << 48) - 1);
+        uint256 maxLoan = misc & MISC_MAX_LOAN_MASK;
         if (c.maxLoanBalance() > maxLoan) maxLoan = c.maxLoanBalance();
-        uint256 active = ((misc >> 48) & 0xffffff) + c.activeCount();
-        uint256 minScore = (misc >> 72) & 0xffff;
+        uint256 active = ((misc >> MISC_ACTIVE_SHIFT) & MISC_ACTIVE_MASK) + c.activeCount();
+        uint256 minScore = (misc >> MISC_MIN_SCORE_SHIFT) & MISC_MIN_SCORE_MASK;
         if (c.minScore() < minScore) minScore = c.minScore();
-        uint256 bits = ((misc >> 88) & 0xff) | (c.breaches() & Codec.LOAN_LEVEL_BREACHES);
-        uint256 seen = ((misc >> 96) & 0xffff) + 1;
-        uint256 kept = misc & ~((uint256(1) << 112) - 1);
-        return maxLoan | (active << 48) | (minScore << 72) | (bits << 88) | (seen << 96) | kept;
+        uint256 bits = ((misc >> MISC_BREACH_SHIFT) & MISC_BREACH_MASK) | (c.breaches() & Codec.LOAN_LEVEL_BREACHES);
+        uint256 seen = ((misc >> MISC_SEEN_SHIFT) & MISC_SEEN_MASK) + 1;
+        uint256 kept = misc & ~((uint256(1) << MISC_COUNT_SHIFT) - 1);
+        return
+            maxLoan |
+            (active << MISC_ACTIVE_SHIFT) |
+            (minScore << MISC_MIN_SCORE_SHIFT) |
+            (bits << MISC_BREACH_SHIFT) |
+            (seen << MISC_SEEN_SHIFT) |
+            kept;
     }
 
     function _completeBatch(
@@ -544,16 +524,16 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
             if (v[i] > Codec.FIG_A_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
             if (v[i + 4] > Codec.FIG_B_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
         }
-        uint256 active = (misc >> 48) & 0xffffff;
+        uint256 active = (misc >> MISC_ACTIVE_SHIFT) & MISC_ACTIVE_MASK;
         if (v[8] > Codec.SCORE_WEIGHTED_BALANCE_MAX || active > Codec.ACTIVE_COUNT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
         uint256[7] memory r;
         r[Sig.ROOT] = s[Sig.ROOT];
         r[Sig.POLICY_HASH] = s[Sig.POLICY_HASH];
         r[Sig.FIG_A] = Codec.packFigA(v[0], v[1], v[2], v[3]);
         r[Sig.FIG_B] = Codec.packFigB(v[4], v[5], v[6], v[7]);
-        uint256 maxLoan = misc & ((1 << 48) - 1);
-        uint256 breaches = ((misc >> 88) & 0xff) | _poolCovenants(r[Sig.FIG_A], r[Sig.FIG_B], maxLoan, pol.params);
-        r[Sig.FIG_C] = Codec.packFigC(v[8], maxLoan, active, (misc >> 72) & 0xffff, breaches);
+        uint256 maxLoan = misc & MISC_MAX_LOAN_MASK;
+        uint256 breaches = ((misc >> MISC_BREACH_SHIFT) & MISC_BREACH_MASK) | _poolCovenants(r[Sig.FIG_A], r[Sig.FIG_B], maxLoan, pol.params);
+        r[Sig.FIG_C] = Codec.packFigC(v[8], maxLoan, active, (misc >> MISC_MIN_SCORE_SHIFT) & MISC_MIN_SCORE_MASK, breaches);
         c.pool = pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT);
         _record(c, pol.index, r);
         delete _batches[pool.poolId()][pool.period()];
@@ -581,7 +561,7 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     ) external view returns (uint256 received, uint16 seen, uint16 count) {
         ChunkBatch storage b = _batches[poolId][period];
         uint256 misc = b.misc;
-        return (b.received, uint16(misc >> 96), uint16(misc >> 112));
+        return (b.received, uint16(misc >> MISC_SEEN_SHIFT), uint16(misc >> MISC_COUNT_SHIFT));
     }
 
     // ---------------------------------------------------------------- reads
@@ -589,7 +569,10 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// @inheritdoc IAttestationRegistry
     function attestation(uint64 poolId) external view returns (Attestation memory a) {
         a = _record(poolId);
-        if (a.period != 0) a.loanCount = uint32(_history[poolId][(_pools[poolId].meta >> CURSOR_SHIFT) & 0x1ff] >> 192);
+        if (a.period != 0) {
+            uint256 cursor = (_pools[poolId].meta >> CURSOR_SHIFT) & CURSOR_MASK;
+            a.loanCount = uint32(_history[poolId][cursor] >> ENTRY_LOANS_SHIFT);
+        }
     }
 
     /// @inheritdoc IAttestationRegistry
@@ -605,8 +588,8 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
         a.poolId = poolId;
         a.period = _period(meta);
         a.asOfDate = _asOf(meta);
-        a.chunkCount = uint16(((meta >> COUNT_SHIFT) & 0xff) + 1);
-        a.policyHash = policyHashAt[uint16((meta >> POLICY_SHIFT) & 0xfff)];
+        a.chunkCount = uint16(((meta >> COUNT_SHIFT) & COUNT_MASK) + 1);
+        a.policyHash = policyHashAt[uint16((meta >> POLICY_SHIFT) & POLICY_MASK)];
         a.figA = p.figA & ~MARK;
         a.figB = p.figB & ~MARK;
         a.figC = meta & FIG_C_MASK;
@@ -616,13 +599,13 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     function recordedLoanCount(uint64 poolId, uint32 period) external view returns (bool recorded, uint32 loanCount) {
         if (period == 0) return (false, 0);
         uint256 n = historyLength;
-        uint256 i = (_pools[poolId].meta >> CURSOR_SHIFT) & 0x1ff;
+        uint256 i = (_pools[poolId].meta >> CURSOR_SHIFT) & CURSOR_MASK;
         mapping(uint256 => uint256) storage ring = _history[poolId];
         // Periods strictly decrease going back from the cursor (0 in a slot never written).
         for (uint256 step = 0; step < n; ++step) {
             uint256 e = ring[i];
-            uint32 p = uint32(e >> 160);
-            if (p == period) return (true, uint32(e >> 192));
+            uint32 p = uint32(e >> ENTRY_PERIOD_SHIFT);
+            if (p == period) return (true, uint32(e >> ENTRY_LOANS_SHIFT));
             if (p < period) break;
             i = i == 0 ? n - 1 : i - 1;
         }
@@ -640,13 +623,13 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
     /// @dev Three storage reads (the pool header, the policy index, the key's revocation word).
     function isEligible(uint64 poolId, uint256 policyHash) external view returns (bool) {
         uint256 meta = _pools[poolId].meta;
-        uint256 keyIndex = (meta >> KEY_SHIFT) & 0xffff;
+        uint256 keyIndex = (meta >> KEY_SHIFT) & KEY_MASK;
         return
             _period(meta) != 0 &&
             (meta & FIG_C_MASK).breaches() == 0 &&
             uint256(_asOf(meta)) * DAY + maxAge >= block.timestamp &&
-            policyHashAt[uint16((meta >> POLICY_SHIFT) & 0xfff)] == policyHash &&
-            (_revokedKeys[keyIndex >> 8] >> (keyIndex & 255)) & 1 == 0;
+            policyHashAt[uint16((meta >> POLICY_SHIFT) & POLICY_MASK)] == policyHash &&
+            (_revokedKeys[keyIndex >> REVOKED_WORD_SHIFT] >> (keyIndex & REVOKED_BIT_MASK)) & 1 == 0;
     }
 
     function _period(uint256 meta) private pure returns (uint32) {
@@ -655,5 +638,57 @@ contract AttestationRegistry is IAttestationRegistry, Ownable2Step {
 
     function _asOf(uint256 meta) private pure returns (uint16) {
         return uint16(meta >> AS_OF_SHIFT);
+    }
+
+    // ---------------------------------------------------------------- KeyRegistry hooks
+
+    /// @dev keyHash = Poseidon(ax, ay, domainSignal()).
+    function _hashKey(uint256 ax, uint256 ay) internal view override returns (uint256) {
+        return keyHasher.poseidon([ax, ay, domainSignal()]);
+    }
+
+    /// @dev A submission names the pool's originator: only its own pending proposal counts.
+    function _proposedBy(address originator, uint256 keyHash) internal view override returns (bool) {
+        return _proposals[originator][keyHash] != 0;
+    }
+
+    function _revertNotFieldElement(uint256 ax, uint256 ay) internal pure override {
+        revert Registry__NotFieldElement(ax, ay);
+    }
+
+    function _revertNotOnCurve(uint256 ax, uint256 ay) internal pure override {
+        revert Registry__NotOnCurve(ax, ay);
+    }
+
+    function _revertKeyExists(uint256 keyHash) internal pure override {
+        revert Registry__KeyExists(keyHash);
+    }
+
+    function _revertNoProposal(address holder, uint256 keyHash) internal pure override {
+        revert Registry__NoProposal(holder, keyHash);
+    }
+
+    function _revertUnknownKey(uint256 keyHash) internal pure override {
+        revert Registry__UnknownKey(keyHash);
+    }
+
+    function _revertKeyNotApproved(uint256 keyHash) internal pure override {
+        revert Registry__KeyNotApproved(keyHash);
+    }
+
+    function _revertKeyRevoked(uint256 keyHash) internal pure override {
+        revert Registry__KeyRevoked(keyHash);
+    }
+
+    function _revertNotHolder(address caller, address) internal pure override {
+        revert Registry__NotOriginator(caller);
+    }
+
+    function _revertKeyNotForHolder(uint256 keyHash, address holder, address expected) internal pure override {
+        revert Registry__KeyNotForOriginator(keyHash, holder, expected);
+    }
+
+    function _revertKeyNotValidOn(uint256 keyHash, uint32 day, uint32 from, uint32 until) internal pure override {
+        revert Registry__KeyNotValidOn(keyHash, day, from, until);
     }
 }

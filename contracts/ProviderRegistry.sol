@@ -3,32 +3,26 @@ pragma solidity 0.8.28;
 
 /* solhint-disable gas-strict-inequalities */
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IPoseidon2} from "./interfaces/IPoseidon2.sol";
-import {BabyJubjub} from "./libraries/BabyJubjub.sol";
+import {KeyRegistry} from "./KeyRegistry.sol";
 
 /// @title ProviderRegistry
-/// @notice Score providers' EdDSA-Poseidon keys, with the originator-key pattern of AttestationRegistry: a
+/// @notice Score providers' EdDSA-Poseidon keys, with the key life-cycle of KeyRegistry (shared with
+/// AttestationRegistry): a
 /// provider proposes its public key (the registry computes keyHash = Poseidon(ax, ay) itself), governance (the
 /// owner) approves one proposer's proposal; approving a provider's next key ends its current key the day
 /// before the new one starts; governance or the provider revokes. Proposals are kept per proposer, so that
 /// proposing someone else's key first blocks nothing. A provider registers the model (scale) ids it scores
 /// with; ScoreAttestations accepts a batch only under a registered model.
-contract ProviderRegistry is IProviderRegistry, Ownable2Step {
-    uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-
+contract ProviderRegistry is IProviderRegistry, KeyRegistry {
     /// @notice circomlibjs's Poseidon contract for two inputs, which computes the key hashes.
     // solhint-disable-next-line immutable-vars-naming
     IPoseidon2 public immutable keyHasher;
 
-    /// @dev Approved keys only.
-    mapping(uint256 keyHash => ProviderKey) private _keys;
-    /// @dev Pending proposals per proposer: validFrom + 1 (0 = none).
-    mapping(address provider => mapping(uint256 keyHash => uint64 validFromPlusOne)) private _proposals;
     /// @dev Whether anyone has proposed the key (to tell an unapproved key from an unknown one).
     mapping(uint256 keyHash => bool) private _proposed;
-    mapping(address provider => uint256 keyHash) public currentKey;
     /// @notice Model ids each provider registered.
     mapping(address provider => mapping(uint256 modelId => bool)) public modelRegistered;
 
@@ -39,66 +33,37 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
 
     /// @inheritdoc IProviderRegistry
     function keyHashOf(uint256 ax, uint256 ay) public view returns (uint256) {
-        return keyHasher.poseidon([ax, ay]);
+        return _hashKey(ax, ay);
     }
 
     /// @inheritdoc IProviderRegistry
     function proposeKey(uint256 ax, uint256 ay, uint32 validFrom) external returns (uint256 keyHash) {
-        if (ax >= FIELD || ay >= FIELD) revert Providers__NotFieldElement(ax, ay);
-        if (!BabyJubjub.isOnCurve(ax, ay)) revert Providers__NotOnCurve(ax, ay);
-        keyHash = keyHashOf(ax, ay);
-        if (_keys[keyHash].provider != address(0)) revert Providers__KeyExists(keyHash);
-        _proposals[msg.sender][keyHash] = uint64(validFrom) + 1;
+        keyHash = _proposeKey(ax, ay, validFrom);
         _proposed[keyHash] = true;
         emit ProviderKeyProposed(msg.sender, keyHash, ax, ay, validFrom);
     }
 
     /// @inheritdoc IProviderRegistry
     function approveKey(address provider, uint256 keyHash) external onlyOwner {
-        uint64 proposed = _proposals[provider][keyHash];
-        if (proposed == 0) revert Providers__NoProposal(provider, keyHash);
-        if (_keys[keyHash].provider != address(0)) revert Providers__KeyExists(keyHash);
-        delete _proposals[provider][keyHash];
-        uint32 validFrom = uint32(proposed - 1);
-        uint256 old = currentKey[provider];
-        if (old != 0) {
-            ProviderKey storage o = _keys[old];
-            if (validFrom <= o.validFrom) {
-                revert Providers__KeyNotValidOn(keyHash, validFrom, o.validFrom, o.validUntil);
-            }
-            o.validUntil = validFrom - 1;
-            emit ProviderKeyRotated(provider, old, validFrom - 1);
-        }
-        _keys[keyHash] = ProviderKey(provider, validFrom, type(uint32).max, true, false);
-        currentKey[provider] = keyHash;
+        (uint32 validFrom, uint256 old) = _approveKey(provider, keyHash, 0);
+        if (old != 0) emit ProviderKeyRotated(provider, old, validFrom - 1);
         emit ProviderKeyApproved(provider, keyHash, validFrom);
     }
 
     /// @inheritdoc IProviderRegistry
     function revokeKey(uint256 keyHash) external {
-        ProviderKey storage k = _keys[keyHash];
-        if (k.provider == address(0)) revert Providers__UnknownKey(keyHash);
-        if (msg.sender != owner() && msg.sender != k.provider) revert Providers__NotProvider(msg.sender, k.provider);
-        k.revoked = true;
-        emit ProviderKeyRevoked(k.provider, keyHash);
+        emit ProviderKeyRevoked(_revokeKey(keyHash).holder, keyHash);
     }
 
     /// @inheritdoc IProviderRegistry
     function providerKey(uint256 keyHash) external view returns (ProviderKey memory) {
-        return _keys[keyHash];
+        KeyState memory k = _keys[keyHash];
+        return ProviderKey(k.holder, k.validFrom, k.validUntil, k.holder != address(0), k.revoked);
     }
 
     /// @inheritdoc IProviderRegistry
     function checkKey(uint256 keyHash, uint32 day) external view {
-        ProviderKey memory k = _keys[keyHash];
-        if (k.provider == address(0)) {
-            if (_proposed[keyHash]) revert Providers__KeyNotApproved(keyHash);
-            revert Providers__UnknownKey(keyHash);
-        }
-        if (k.revoked) revert Providers__KeyRevoked(keyHash);
-        if (day < k.validFrom || day > k.validUntil) {
-            revert Providers__KeyNotValidOn(keyHash, day, k.validFrom, k.validUntil);
-        }
+        _usableKey(keyHash, address(0), day);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -110,8 +75,60 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
 
     /// @inheritdoc IProviderRegistry
     function checkModel(uint256 keyHash, uint256 modelId) external view returns (address provider) {
-        provider = _keys[keyHash].provider;
+        provider = _keys[keyHash].holder;
         if (provider == address(0)) revert Providers__UnknownKey(keyHash);
         if (!modelRegistered[provider][modelId]) revert Providers__UnknownModel(provider, modelId);
+    }
+
+    // ---------------------------------------------------------------- KeyRegistry hooks
+
+    function _hashKey(uint256 ax, uint256 ay) internal view override returns (uint256) {
+        return keyHasher.poseidon([ax, ay]);
+    }
+
+    /// @dev checkKey names no provider: any proposal counts.
+    function _proposedBy(address, uint256 keyHash) internal view override returns (bool) {
+        return _proposed[keyHash];
+    }
+
+    function _revertNotFieldElement(uint256 ax, uint256 ay) internal pure override {
+        revert Providers__NotFieldElement(ax, ay);
+    }
+
+    function _revertNotOnCurve(uint256 ax, uint256 ay) internal pure override {
+        revert Providers__NotOnCurve(ax, ay);
+    }
+
+    function _revertKeyExists(uint256 keyHash) internal pure override {
+        revert Providers__KeyExists(keyHash);
+    }
+
+    function _revertNoProposal(address holder, uint256 keyHash) internal pure override {
+        revert Providers__NoProposal(holder, keyHash);
+    }
+
+    function _revertUnknownKey(uint256 keyHash) internal pure override {
+        revert Providers__UnknownKey(keyHash);
+    }
+
+    function _revertKeyNotApproved(uint256 keyHash) internal pure override {
+        revert Providers__KeyNotApproved(keyHash);
+    }
+
+    function _revertKeyRevoked(uint256 keyHash) internal pure override {
+        revert Providers__KeyRevoked(keyHash);
+    }
+
+    function _revertNotHolder(address caller, address holder) internal pure override {
+        revert Providers__NotProvider(caller, holder);
+    }
+
+    /// @dev Unreachable: checkKey accepts any provider's key.
+    function _revertKeyNotForHolder(uint256, address holder, address expected) internal pure override {
+        revert Providers__NotProvider(expected, holder);
+    }
+
+    function _revertKeyNotValidOn(uint256 keyHash, uint32 day, uint32 from, uint32 until) internal pure override {
+        revert Providers__KeyNotValidOn(keyHash, day, from, until);
     }
 }

@@ -15,6 +15,7 @@ import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
 import {PoolAttestationCodec as Codec} from "../generated/PoolAttestationCodec.sol";
 import {TrancheToken} from "./TrancheToken.sol";
+import {SENIOR, MEZZANINE, JUNIOR, TRANCHE_COUNT} from "./Tranches.sol";
 
 /// @title TrancheVault
 /// @notice Funds attested loan pools from three tranches and runs a rated-deal waterfall from attested figures.
@@ -143,8 +144,8 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
 
     /// @notice Wires the three tranche tokens (once); each must be bound to this vault and asset.
     function setTranches(TrancheToken[3] calldata t) external onlyOwner {
-        if (address(tranches[0]) != address(0)) revert Vault__BadConfig();
-        for (uint256 i = 0; i < 3; ++i) {
+        if (address(tranches[SENIOR]) != address(0)) revert Vault__BadConfig();
+        for (uint256 i = 0; i < TRANCHE_COUNT; ++i) {
             if (address(t[i].vault()) != address(this) || t[i].tranche() != i || t[i].asset() != address(asset)) {
                 revert Vault__BadConfig();
             }
@@ -352,7 +353,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     function _requestDeposit(uint256 t, address controller, uint256 assets) private returns (uint64 batch) {
         if (assets == 0) revert Vault__ZeroAmount();
         _claimDeposit(t, controller, controller);
-        if (t == 0) _checkRequest(t, assets, 0);
+        if (t == SENIOR) _checkRequest(t, assets, 0);
         Request storage r = depositRequests[t][controller];
         r.amount += assets;
         batch = depositBatch[t];
@@ -385,7 +386,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         _claimRedeem(t, controller, controller);
         uint256 balance = tranches[t].balanceOf(owner);
         if (shares > balance) revert Vault__InsufficientShares(shares, balance);
-        if (t != 0) _checkRequest(t, 0, shares);
+        if (t != SENIOR) _checkRequest(t, 0, shares);
         tranches[t].vaultTransfer(owner, address(this), shares);
         Request storage r = redeemRequests[t][controller];
         r.amount += shares;
@@ -537,19 +538,20 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     /// check at the close is the binding one.
     function _checkRequest(uint256 t, uint256 addAssets, uint256 redeemShares) private view {
         uint256[3] memory v = claims;
-        v[0] -= _redeemValue(v[0], tranches[0].totalSupply(), pendingRedeemShares[0]);
-        v[1] += pendingDeposits[1];
-        v[2] += pendingDeposits[2];
+        v[SENIOR] -= _redeemValue(v[SENIOR], tranches[SENIOR].totalSupply(), pendingRedeemShares[SENIOR]);
+        v[MEZZANINE] += pendingDeposits[MEZZANINE];
+        v[JUNIOR] += pendingDeposits[JUNIOR];
         v[t] = v[t] + addAssets - Math.min(v[t], _redeemValue(claims[t], tranches[t].totalSupply(), redeemShares));
         (bool ok, uint256 bps) = _subordination(v);
         if (!ok) revert Vault__SubordinationBreached(bps, _config.minSubordinationBps);
     }
 
     function _subordination(uint256[3] memory v) private view returns (bool ok, uint256 bps) {
-        uint256 total = v[0] + v[1] + v[2];
+        uint256 subordinated = v[MEZZANINE] + v[JUNIOR];
+        uint256 total = v[SENIOR] + subordinated;
         if (total == 0) return (true, BPS);
-        bps = ((v[1] + v[2]) * BPS) / total;
-        ok = (v[1] + v[2]) * BPS >= uint256(_config.minSubordinationBps) * total;
+        bps = (subordinated * BPS) / total;
+        ok = subordinated * BPS >= uint256(_config.minSubordinationBps) * total;
     }
 
     function _redeemValue(uint256 claim, uint256 supply, uint256 shares) private pure returns (uint256) {
@@ -578,18 +580,18 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         uint256 nav = _allocateMarkdown(e, m.principal - m.value, m.staleCut);
         uint256[3] memory c = claims;
         uint256[3] memory s;
-        for (uint256 i = 0; i < 3; ++i) s[i] = tranches[i].totalSupply();
+        for (uint256 i = 0; i < TRANCHE_COUNT; ++i) s[i] = tranches[i].totalSupply();
         uint64 infoDay = m.locked ? 0 : m.minAsOf;
-        _settleDeposit(2, c[2], s[2], false, infoDay);
-        _settleDeposit(1, c[1], s[1], false, infoDay);
-        _settleRedeem(0, c[0], s[0], false, infoDay);
-        _settleDeposit(0, c[0], s[0], true, infoDay);
-        _settleRedeem(1, c[1], s[1], true, infoDay);
-        _settleRedeem(2, c[2], s[2], true, infoDay);
+        _settleDeposit(JUNIOR, c[JUNIOR], s[JUNIOR], false, infoDay);
+        _settleDeposit(MEZZANINE, c[MEZZANINE], s[MEZZANINE], false, infoDay);
+        _settleRedeem(SENIOR, c[SENIOR], s[SENIOR], false, infoDay);
+        _settleDeposit(SENIOR, c[SENIOR], s[SENIOR], true, infoDay);
+        _settleRedeem(MEZZANINE, c[MEZZANINE], s[MEZZANINE], true, infoDay);
+        _settleRedeem(JUNIOR, c[JUNIOR], s[JUNIOR], true, infoDay);
         epoch = e;
         lastCloseAt = uint64(block.timestamp);
         c = claims;
-        emit EpochClosed(e, nav, c[0], c[1], c[2]);
+        emit EpochClosed(e, nav, c[SENIOR], c[MEZZANINE], c[JUNIOR]);
     }
 
     function _markPools(uint64 maxAge) private returns (Marks memory m) {
@@ -639,30 +641,30 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         uint256 hit = Math.min(loss, r);
         r -= hit;
         loss -= hit;
-        for (uint256 i = 3; i > 0; --i) {
+        for (uint256 i = TRANCHE_COUNT; i > 0; --i) {
             hit = Math.min(loss, b[i - 1] - d[i - 1]);
             d[i - 1] += hit;
             loss -= hit;
         }
         // a loss beyond all capital (only possible when income arrives at the same close) nets income first
         income -= Math.min(loss, income);
-        uint256 pay = Math.min(income, (b[0] * cfg.seniorCouponBps) / BPS);
-        b[0] += pay;
+        uint256 pay = Math.min(income, (b[SENIOR] * cfg.seniorCouponBps) / BPS);
+        b[SENIOR] += pay;
         income -= pay;
-        pay = Math.min(income, (b[1] * cfg.mezzanineCouponBps) / BPS);
-        b[1] += pay;
+        pay = Math.min(income, (b[MEZZANINE] * cfg.mezzanineCouponBps) / BPS);
+        b[MEZZANINE] += pay;
         income -= pay;
         if (!trig) {
             income += r;
             r = 0;
         }
-        for (uint256 i = 0; i < 3; ++i) {
+        for (uint256 i = 0; i < TRANCHE_COUNT; ++i) {
             pay = Math.min(income, d[i]);
             d[i] -= pay;
             income -= pay;
         }
         if (trig) r += income;
-        else b[2] += income;
+        else b[JUNIOR] += income;
         balances = b;
         pdl = d;
         excessReserve = r;
@@ -678,7 +680,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         left -= hit;
         nav = r - hit;
         uint256[3] memory c;
-        for (uint256 i = 3; i > 0; --i) {
+        for (uint256 i = TRANCHE_COUNT; i > 0; --i) {
             uint256 realised = balances[i - 1] - pdl[i - 1];
             hit = Math.min(left, realised);
             left -= hit;
@@ -695,7 +697,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     /// trigger is on or a trapped residual waits: no deposit inherits a loss or captures a cure or release.
     function _impaired(uint256 t, uint256 claim, uint256 supply) private view returns (bool) {
         for (uint256 i = 0; i <= t; ++i) if (pdl[i] != 0) return true;
-        if (t == 2 && (triggered || excessReserve != 0)) return true;
+        if (t == JUNIOR && (triggered || excessReserve != 0)) return true;
         if (supply == 0) return false;
         return claim == 0 || claim * BPS < balances[t] * IMPAIRED_CLAIM_BPS;
     }
@@ -728,7 +730,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         if (shares == 0) return;
         uint64 batch = redeemBatch[t];
         if (infoDay <= redeemInfoDay[t]) return _defer(t, false, batch, DEFER_LOCKED);
-        if (t != 0 && triggered) return _defer(t, false, batch, DEFER_TRIGGER);
+        if (t != SENIOR && triggered) return _defer(t, false, batch, DEFER_TRIGGER);
         uint256 assets = _redeemValue(claim, supply, shares);
         if (assets > claims[t]) assets = claims[t];
         if (assets > cash) return _defer(t, false, batch, DEFER_CASH);
@@ -774,7 +776,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     }
 
     function _tranche(uint256 t) private pure {
-        if (t > 2) revert Vault__BadTranche(t);
+        if (t >= TRANCHE_COUNT) revert Vault__BadTranche(t);
     }
 
     function _onlyTranche(uint256 t) private view {
