@@ -31,32 +31,9 @@ import { publicRoutes } from "./routes/public.ts";
 import { createStorage } from "./storage/index.ts";
 import type { Storage } from "./storage/types.ts";
 import { ResidentVerifier } from "./verifier.ts";
+import type { Services } from "./services.ts";
 import { landingRoutes } from "./web/landing.ts";
 import { webRoutes } from "./web/routes.ts";
-
-export interface Services {
-  config: Config;
-  storage: Storage;
-  verifier: ResidentVerifier;
-  runner: JobRunner;
-  metrics: Metrics;
-  auth: Authenticator;
-  /** Commitments and openings, in a worker process. */
-  compute: ComputePool;
-  /** Tranche analytics, bounded and cancellable, in worker processes. */
-  analytics: AnalyticsRunner;
-  /** Reading uploaded tapes, in a worker process. */
-  parser: ParsePool;
-  /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
-  attest: AttestRunner | undefined;
-  state: { ready: boolean; closing: boolean };
-}
-
-declare module "fastify" {
-  interface FastifyInstance {
-    services: Services;
-  }
-}
 
 export interface AppDeps {
   storage?: Storage;

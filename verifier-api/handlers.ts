@@ -12,7 +12,7 @@ import type { LoanOpeningJson } from "../prover/index.ts";
 import { randomFieldElement } from "../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
 import { toSolidityProof } from "../prover/index.ts";
-import type { Services } from "./app.ts";
+import type { Services } from "./services.ts";
 import { chunkSetup } from "./attest-chunks.ts";
 import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
 import { decrypt, encrypt, newId } from "./crypto.ts";

@@ -19,7 +19,7 @@ import { parseAttestation, verifyAttestation } from "../../prover/index.ts";
 import { assertOwner, requireRole } from "../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";
-import type { Services } from "../app.ts";
+import type { Services } from "../services.ts";
 import { requestSignal } from "../deadline.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 

@@ -9,8 +9,8 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { domainWord, registryKeyHash } from "../../prover/index.ts";
 import { daysToIso } from "../../prover/index.ts";
-import type { Services } from "../app.ts";
-import { assertOwner, requireRole, type Principal } from "../auth.ts";
+import type { Services } from "../services.ts";
+import { assertOwner, ownTape, requireRole } from "../auth.ts";
 import { checkJsonDepth } from "../body.ts";
 import { requestSignal } from "../deadline.ts";
 import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
@@ -115,19 +115,6 @@ export function tapeSummary(t: TapeRecord): TapeSummary {
     createdAt: iso(t.createdAt)!,
     committed: t.commitment !== null,
   };
-}
-
-/** The tape, or 404; 403 when it is another originator's and the caller may not see it. */
-export async function ownTape(
-  s: Services,
-  p: Principal,
-  id: string,
-  alsoRoles: Principal["role"][] = ["admin"],
-) {
-  const t = await s.storage.getTape(id);
-  if (!t) throw new ApiError("not-found", `no tape ${id}`);
-  assertOwner(p, t.owner, alsoRoles);
-  return t;
 }
 
 /**
