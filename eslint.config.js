@@ -51,7 +51,7 @@ export default tseslint.config(
     return [
       { files: ["cli/**/*.ts"], patterns: [entry(`${LIBRARIES}|verifier-api`)] },
       { files: ["verifier-api/**/*.ts"], patterns: [entry(LIBRARIES)] },
-      { files: ["verifier-api/routes/**/*.ts"], patterns: [entry(LIBRARIES), ...routeRules] },
+      { files: ["verifier-api/http/routes/**/*.ts"], patterns: [entry(LIBRARIES), ...routeRules] },
       { files: ["prover/**/*.ts"], patterns: [noService] },
     ].map(({ files, patterns }) => ({
       files,

@@ -14,7 +14,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { hashApiKey } from "./crypto.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError } from "./http/errors.ts";
 import { storeUnavailable } from "../prover/index.ts";
 import type { ApiKeyRecord, Role, Storage } from "./storage/types.ts";
 

@@ -7,7 +7,7 @@ import type { AttestRunner } from "./attest-runner.ts";
 import type { Authenticator } from "./auth.ts";
 import type { ComputePool } from "./compute.ts";
 import type { Config } from "./config.ts";
-import type { JobRunner } from "./jobs.ts";
+import type { JobRunner } from "./jobs/runner.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ParsePool } from "./parse-pool.ts";
 import type { Storage } from "./storage/types.ts";

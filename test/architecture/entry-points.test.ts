@@ -51,23 +51,28 @@ describe("entry points", () => {
 
   it("the service importing a prover module is refused, its own modules are not", async () => {
     expect(
-      await findings("verifier-api/routes/x.ts", 'import { a } from "../../prover/commitment/keys.ts";\n'),
+      await findings(
+        "verifier-api/http/routes/x.ts",
+        'import { a } from "../../../prover/commitment/keys.ts";\n',
+      ),
     ).toHaveLength(1);
-    expect(await findings("verifier-api/routes/x.ts", 'import { a } from "../auth.ts";\n')).toEqual([]);
+    expect(await findings("verifier-api/http/routes/x.ts", 'import { a } from "../../auth.ts";\n')).toEqual(
+      [],
+    );
   });
 
   it("a route importing the app or another route is refused (issue 17, item 5)", async () => {
-    expect(await findings("verifier-api/routes/x.ts", 'import type { A } from "../app.ts";\n')).toEqual([
+    expect(await findings("verifier-api/http/routes/x.ts", 'import type { A } from "../app.ts";\n')).toEqual([
       "'../app.ts' import is restricted from being used by a pattern. a route does not import the app: use app.services (services.ts)",
     ]);
     expect(
-      await findings("verifier-api/routes/x.ts", 'import { ownTape } from "./originator.ts";\n'),
+      await findings("verifier-api/http/routes/x.ts", 'import { ownTape } from "./originator.ts";\n'),
     ).toHaveLength(1);
     expect(
-      await findings("verifier-api/routes/x.ts", 'export const m = await import("./public.ts");\n'),
+      await findings("verifier-api/http/routes/x.ts", 'export const m = await import("./public.ts");\n'),
     ).toHaveLength(1);
     expect(
-      await findings("verifier-api/routes/x.ts", 'import type { Services } from "../services.ts";\n'),
+      await findings("verifier-api/http/routes/x.ts", 'import type { Services } from "../../services.ts";\n'),
     ).toEqual([]);
   });
 
@@ -91,7 +96,7 @@ describe("entry points", () => {
       await findings("cli/commands/x.ts", 'await import("../../verifier-api/server.ts");\n'),
     ).toHaveLength(1);
     expect(
-      await findings("cli/commands/x.ts", 'import { a } from "../../verifier-api/app.ts";\n'),
+      await findings("cli/commands/x.ts", 'import { a } from "../../verifier-api/http/app.ts";\n'),
     ).toHaveLength(1);
     expect(
       await findings("cli/commands/x.ts", 'import { startService } from "../../verifier-api/index.ts";\n'),
