@@ -20,6 +20,7 @@ export * from "./audit.ts";
 export * from "./audit-sample.ts";
 export * from "./scores/index.ts";
 export * from "./borrower/index.ts";
+export * from "./store.ts";
 export * from "./chunks/index.ts";
 export * from "./chunks/sqlite-store.ts";
 export * from "./chunks/postgres-store.ts";

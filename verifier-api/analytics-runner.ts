@@ -2,7 +2,7 @@
  * Tranche analytics as bounded, cancellable work. A request's work is estimated before anything runs
  * (`analysisWork`: loans × scenarios × simulation runs, in loan-scenarios) and refused above
  * `RWA_API_ANALYTICS_MAX_WORK`; each key runs at most `RWA_API_ANALYTICS_PER_KEY` analyses at once; the
- * analyses run in forked `analytics-worker.ts` processes (`RWA_API_ANALYTICS_CONCURRENCY` at once, a short
+ * analyses run in forked `workers/analytics.ts` processes (`RWA_API_ANALYTICS_CONCURRENCY` at once, a short
  * queue behind them), each killed when its request's deadline passes or its client goes away.
  *
  * The runs are those the analysis makes (`simulationRuns` of analytics/analyze.ts, the rule its loop uses):
@@ -21,8 +21,8 @@ import {
   type AnalysisInput,
   type AnalysisReport,
 } from "../analytics/index.ts";
-import type { AnalyticsReply, AnalyticsRequest } from "./analytics-worker.ts";
-import { ApiError } from "./errors.ts";
+import type { AnalyticsReply, AnalyticsRequest } from "./workers/analytics.ts";
+import { ApiError } from "./http/errors.ts";
 import { QueueFullError, WorkerPool } from "./worker-pool.ts";
 
 export interface AnalysisWork {
@@ -61,7 +61,7 @@ export class AnalyticsRunner {
   constructor(limits: AnalyticsLimits) {
     this.limits = limits;
     this.pool = new WorkerPool({
-      script: new URL("./analytics-worker.ts", import.meta.url),
+      script: new URL("./workers/analytics.ts", import.meta.url),
       label: "analytics worker",
       size: limits.concurrency,
       maxQueue: limits.concurrency * 4,

@@ -1,7 +1,7 @@
 /**
  * Runs one job's heavy work in a forked worker process, with progress and cancellation: a pool attestation
- * (`attest-worker.ts`), one proof (`prove-worker.ts`) or the score-backing proofs of an attestation's chunks
- * (`score-worker.ts`). The process (and the provers it forks, which
+ * (`workers/attest.ts`), one proof (`workers/prove.ts`) or the score-backing proofs of an attestation's chunks
+ * (`workers/score.ts`). The process (and the provers it forks, which
  * inherit its niceness) runs niced so request handling keeps the CPU, and is killed when the job is
  * aborted (handed back at shutdown).
  */
@@ -53,7 +53,7 @@ export type AttestRunner = (
   signal: AbortSignal,
 ) => Promise<string>;
 
-/** One proof of a catalogue instance, in `prove-worker.ts`. */
+/** One proof of a catalogue instance, in `workers/prove.ts`. */
 export interface ProveWorkerRequest {
   instance: string;
   input: Record<string, unknown>;
@@ -67,7 +67,7 @@ export interface ProveWorkerResult {
   proveMs: number;
 }
 
-/** The score-backing proofs of every chunk of a committed tape (`score-worker.ts`). */
+/** The score-backing proofs of every chunk of a committed tape (`workers/score.ts`). */
 export interface ScoreWorkerRequest {
   tapeJson: string;
   /** Salt seed of the tape's published commitment, decimal. */
@@ -98,25 +98,25 @@ export interface ScoreWorkerResult {
   }[];
 }
 
-/** Proves the score-backing chunks of a tape in a `score-worker.ts` process. */
+/** Proves the score-backing chunks of a tape in a `workers/score.ts` process. */
 export const forkScores = async (
   req: ScoreWorkerRequest,
   onProgress: (fraction: number, stage: string) => void,
   signal: AbortSignal,
 ): Promise<ScoreWorkerResult> =>
-  (await forkJob("./score-worker.ts", req, req.nice, onProgress, signal)) as ScoreWorkerResult;
+  (await forkJob("./workers/score.ts", req, req.nice, onProgress, signal)) as ScoreWorkerResult;
 
 /** The default attestation runner: one worker process per attestation. Resolves with the JSON. */
 export const forkAttestation: AttestRunner = async (req, onProgress, signal) =>
-  (await forkJob("./attest-worker.ts", req, req.nice, onProgress, signal)) as string;
+  (await forkJob("./workers/attest.ts", req, req.nice, onProgress, signal)) as string;
 
-/** Proves one input in a `prove-worker.ts` process. */
+/** Proves one input in a `workers/prove.ts` process. */
 export const forkProof = async (
   req: ProveWorkerRequest,
   onProgress: (fraction: number, stage: string) => void,
   signal: AbortSignal,
 ): Promise<ProveWorkerResult> =>
-  (await forkJob("./prove-worker.ts", req, req.nice, onProgress, signal)) as ProveWorkerResult;
+  (await forkJob("./workers/prove.ts", req, req.nice, onProgress, signal)) as ProveWorkerResult;
 
 function forkJob(
   script: string,

@@ -14,8 +14,9 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { hashApiKey } from "./crypto.ts";
-import { ApiError } from "./errors.ts";
-import { storeUnavailable, type ApiKeyRecord, type Role, type Storage } from "./storage/types.ts";
+import { ApiError } from "./http/errors.ts";
+import { storeUnavailable } from "../prover/index.ts";
+import type { ApiKeyRecord, Role, Storage } from "./storage/types.ts";
 
 export interface Principal {
   keyId: string;
@@ -160,4 +161,17 @@ export function assertOwner(p: Principal, owner: string, alsoRoles: Role[] = ["a
   if (alsoRoles.includes(p.role)) return;
   if (p.role === "originator" && p.owner === owner) return;
   throw new ApiError("forbidden", "this resource belongs to another originator");
+}
+
+/** The tape, or 404; 403 when it is another originator's and the caller may not see it. */
+export async function ownTape(
+  s: { storage: Storage },
+  p: Principal,
+  id: string,
+  alsoRoles: Role[] = ["admin"],
+) {
+  const t = await s.storage.getTape(id);
+  if (!t) throw new ApiError("not-found", `no tape ${id}`);
+  assertOwner(p, t.owner, alsoRoles);
+  return t;
 }

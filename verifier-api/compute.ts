@@ -1,5 +1,5 @@
 /**
- * Tape commitments, openings and score requests off the event loop, in forked `compute-worker.ts`
+ * Tape commitments, openings and score requests off the event loop, in forked `workers/compute.ts`
  * processes, with a queue per kind of work: openings (an auditor waits on the request) have their own
  * process, apart from commitments and score requests (jobs and bulk reads that may take minutes on large
  * tapes), so a long commitment does not hold up a small opening. Each request may carry an AbortSignal
@@ -63,7 +63,7 @@ export class ComputePool {
   constructor(sizes: Partial<Record<ComputeLane, number>> = {}) {
     const pool = (lane: ComputeLane) =>
       new WorkerPool<Omit<ComputeRequest, "id">, ComputeReply, CommitResult>({
-        script: new URL("./compute-worker.ts", import.meta.url),
+        script: new URL("./workers/compute.ts", import.meta.url),
         label: `compute worker (${lane})`,
         size: sizes[lane] ?? 1,
         settle: (m) => {

@@ -5,7 +5,7 @@
  * which drop or kill the work, so nothing is computed (or recorded) for a request that is gone.
  */
 import type { FastifyReply } from "fastify";
-import { ApiError } from "./errors.ts";
+import { ApiError } from "./http/errors.ts";
 
 export function requestSignal(reply: FastifyReply, deadlineMs: number, what: string): AbortSignal {
   const ctl = new AbortController();

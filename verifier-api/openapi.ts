@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../pipeline/index.ts";
-import { buildApp } from "./app.ts";
+import { buildApp } from "./http/app.ts";
 import { loadConfig } from "./config.ts";
 
 const out = process.argv[2] ?? join(REPO_ROOT, "docs", "openapi.json");

@@ -1,5 +1,5 @@
 /**
- * Reads uploaded tapes in a forked `parse-worker.ts` process (one at a time, in order; `worker-pool.ts`); a
+ * Reads uploaded tapes in a forked `workers/parse.ts` process (one at a time, in order; `worker-pool.ts`); a
  * worker that dies fails its request and is replaced on the next one.
  */
 import { WorkerPool } from "./worker-pool.ts";
@@ -28,7 +28,7 @@ export type ParseReply =
 
 export class ParsePool {
   private readonly worker = new WorkerPool<Omit<ParseRequest, "id">, ParseReply, ParsedTape>({
-    script: new URL("./parse-worker.ts", import.meta.url),
+    script: new URL("./workers/parse.ts", import.meta.url),
     label: "tape parse worker",
     size: 1,
     settle: (m) => {

@@ -56,7 +56,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         "Production (NODE_ENV=production) requires RWA_API_TAPE_KEY.",
     );
 
-  const { buildApp } = await import("./app.ts"); // the whole service: loaded only when it starts
+  const { buildApp } = await import("./http/app.ts"); // the whole service: loaded only when it starts
   const app = await buildApp(config);
   let closing: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,5 +1,5 @@
 /**
- * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`; run in `parse-worker.ts`)
+ * Uploaded tapes: reading them with the project's tape readers (`prover/tape/`; run in `workers/parse.ts`)
  * and their stored (encrypted) canonical form.
  */
 import { parse as parseCsvSync } from "csv-parse/sync";

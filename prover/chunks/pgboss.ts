@@ -22,7 +22,7 @@ import { hostname } from "node:os";
 import { PgBoss, type Job } from "pg-boss";
 import { findInstance } from "../../pipeline/catalogue.ts";
 import { loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts";
-import { storeUnavailable } from "../../verifier-api/storage/types.ts";
+import { storeUnavailable } from "../store.ts";
 import { instanceKey, ProofAbortedError, type ProverPool } from "../prove/index.ts";
 import { chunkId, type ChunkRun, type ChunkStore, type ChunkTransport, type StoredChunk } from "./index.ts";
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { loadSqlite } from "../../verifier-api/storage/sqlite.ts";
+import { loadSqlite } from "../store.ts";
 import type { ChunkStore, StoredChunk } from "./index.ts";
 import { CHUNK_COLUMNS, CHUNK_TABLE, chunkFromRow, chunkRow } from "./rows.ts";
 

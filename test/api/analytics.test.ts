@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzePool, type AnalysisInput } from "../../analytics/index.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { startTestApp, type TestApp } from "./helpers.ts";
 
 let t: TestApp;

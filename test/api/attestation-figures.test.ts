@@ -12,7 +12,7 @@ import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
 import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { startTestApp, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "pool-attestation-8";

@@ -13,7 +13,7 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
-import { buildApp } from "../../verifier-api/app.ts";
+import { buildApp } from "../../verifier-api/http/app.ts";
 import type { Config } from "../../verifier-api/config.ts";
 import { openingBudget } from "../../verifier-api/sampling.ts";
 import { ADMIN_KEY, smallTape, testConfig } from "./helpers.ts";

@@ -1,7 +1,7 @@
 /** Shared set-up of the service tests: an app on in-memory SQLite with keys of every role. */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { generateSyntheticTape, type LoanTape } from "../../prover/tape/index.ts";
-import { buildApp, type AppDeps } from "../../verifier-api/app.ts";
+import { buildApp, type AppDeps } from "../../verifier-api/http/app.ts";
 import { loadConfig, type Config } from "../../verifier-api/config.ts";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";

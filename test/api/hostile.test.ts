@@ -8,7 +8,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatTapeCsv, formatTapeJson } from "../../prover/tape/index.ts";
 import { domainWord } from "../../prover/commitment/keys.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
 
 type Res = { statusCode: number; headers: Record<string, unknown>; json: () => unknown; body: string };

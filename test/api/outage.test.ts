@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
-import { buildApp } from "../../verifier-api/app.ts";
+import { buildApp } from "../../verifier-api/http/app.ts";
 import { ADMIN_KEY, smallTape, testConfig } from "./helpers.ts";
 import { PG_URL, PgProxy, postgresAnswers } from "../support/pg.ts";
 

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
 import { formatTapeJson, generateSyntheticTape } from "../../prover/tape/index.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { PostgresStorage, SqliteStorage, type Storage } from "../../verifier-api/storage/index.ts";
 import { startTestApp, waitJob, type TestApp } from "./helpers.ts";
 import { PG_URL, postgresAnswers } from "../support/pg.ts";

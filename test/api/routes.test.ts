@@ -6,13 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyOpening } from "../../prover/commitment/encoding.ts";
 import { formatTapeCsv, formatTapeJson, tapeToJson } from "../../prover/tape/index.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
-import { openingBudget, sampleIndices } from "../../verifier-api/sampling.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
+import { openingBudget } from "../../verifier-api/sampling.ts";
+import { sampleIndices } from "../../prover/index.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
-import { buildApp } from "../../verifier-api/app.ts";
+import { buildApp } from "../../verifier-api/http/app.ts";
 import { ADMIN_KEY, smallTape, startTestApp, testConfig, waitJob, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "example-multiplier";

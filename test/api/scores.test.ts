@@ -15,8 +15,8 @@ import {
   type SignedScoreBatch,
 } from "../../prover/scores/index.ts";
 import { formatTapeJson } from "../../prover/tape/index.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
-import type { StoredCommitment } from "../../verifier-api/handlers.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
+import type { StoredCommitment } from "../../verifier-api/jobs/handlers.ts";
 import {
   batchToJson,
   scoreRequestFromJson,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../verifier-api/config.ts";
 import { canonicalJson, decrypt, encrypt, hashApiKey, newApiKey } from "../../verifier-api/crypto.ts";
-import { sampleIndices } from "../../verifier-api/sampling.ts";
+import { sampleIndices } from "../../prover/index.ts";
 
 const KEY = "ab".repeat(32);
 

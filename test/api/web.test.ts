@@ -25,7 +25,7 @@ import { domainWord, generateOriginatorKey, registryKeyHash } from "../../prover
 import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import { DEVELOPMENT_KEY_WARNING, instanceKey, verificationKeyHash } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { CHECKER_DTS, checkerDeclarations } from "../../verifier-api/web/declarations.ts";
 import { CONTENT_SECURITY_POLICY } from "../../verifier-api/web/routes.ts";
 import { POOL_SIGNALS } from "../../verifier-api/web/pool-codec.js";

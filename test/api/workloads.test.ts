@@ -9,7 +9,7 @@ import { formatTapeJson } from "../../prover/tape/index.ts";
 import { analysisSteps } from "../../analytics/analyze.ts";
 import { simulateLosses, type AnalysisInput } from "../../analytics/index.ts";
 import { analysisWork } from "../../verifier-api/analytics-runner.ts";
-import { PROBLEM_BASE } from "../../verifier-api/errors.ts";
+import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { smallTape, startTestApp, waitJob, type TestApp } from "./helpers.ts";
 
 const apps: TestApp[] = [];

@@ -18,8 +18,8 @@ async function findings(path: string, code: string): Promise<string[]> {
 }
 
 describe("entry points", () => {
-  it("the command line and the service as they are import no library module but its entry point", async () => {
-    const results = await eslint.lintFiles(["cli/**/*.ts", "verifier-api/**/*.ts"]);
+  it("the command line, the service and the prover as they are break no import rule", async () => {
+    const results = await eslint.lintFiles(["cli/**/*.ts", "verifier-api/**/*.ts", "prover/**/*.ts"]);
     const found = results.flatMap((r) =>
       r.messages
         .filter((m) => RULES.has(m.ruleId ?? ""))
@@ -51,9 +51,44 @@ describe("entry points", () => {
 
   it("the service importing a prover module is refused, its own modules are not", async () => {
     expect(
-      await findings("verifier-api/routes/x.ts", 'import { a } from "../../prover/commitment/keys.ts";\n'),
+      await findings(
+        "verifier-api/http/routes/x.ts",
+        'import { a } from "../../../prover/commitment/keys.ts";\n',
+      ),
     ).toHaveLength(1);
-    expect(await findings("verifier-api/routes/x.ts", 'import { a } from "../app.ts";\n')).toEqual([]);
+    expect(await findings("verifier-api/http/routes/x.ts", 'import { a } from "../../auth.ts";\n')).toEqual(
+      [],
+    );
+  });
+
+  it("a route importing the app or another route is refused (issue 17, item 5)", async () => {
+    expect(await findings("verifier-api/http/routes/x.ts", 'import type { A } from "../app.ts";\n')).toEqual([
+      "'../app.ts' import is restricted from being used by a pattern. a route does not import the app: use app.services (services.ts)",
+    ]);
+    expect(
+      await findings("verifier-api/http/routes/x.ts", 'import { ownTape } from "./originator.ts";\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("verifier-api/http/routes/x.ts", 'export const m = await import("./public.ts");\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("verifier-api/http/routes/x.ts", 'import type { Services } from "../../services.ts";\n'),
+    ).toEqual([]);
+  });
+
+  it("the prover importing the service is refused, but for the browser's own JavaScript modules", async () => {
+    expect(await findings("prover/x.ts", 'import { a } from "../verifier-api/sampling.ts";\n')).toHaveLength(
+      1,
+    );
+    expect(
+      await findings("prover/chunks/x.ts", 'import { a } from "../../verifier-api/storage/sqlite.ts";\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("prover/chunks/x.ts", 'import { a } from "../../verifier-api/index.ts";\n'),
+    ).toHaveLength(1);
+    expect(await findings("prover/x.ts", 'import { a } from "../verifier-api/web/pool-codec.js";\n')).toEqual(
+      [],
+    );
   });
 
   it("the command line starts the service through its entry point, not its server file", async () => {
@@ -61,7 +96,7 @@ describe("entry points", () => {
       await findings("cli/commands/x.ts", 'await import("../../verifier-api/server.ts");\n'),
     ).toHaveLength(1);
     expect(
-      await findings("cli/commands/x.ts", 'import { a } from "../../verifier-api/app.ts";\n'),
+      await findings("cli/commands/x.ts", 'import { a } from "../../verifier-api/http/app.ts";\n'),
     ).toHaveLength(1);
     expect(
       await findings("cli/commands/x.ts", 'import { startService } from "../../verifier-api/index.ts";\n'),

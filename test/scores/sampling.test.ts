@@ -1,5 +1,5 @@
 /**
- * Audit sampling: the rule gives the same indices in TypeScript (verifier-api/sampling.ts) and in Solidity
+ * Audit sampling: the rule gives the same indices in TypeScript (prover/audit-sample.ts) and in Solidity
  * (contracts/libraries/AuditSampling.sol); sampled openings are checked against the root and the attested
  * chunk figures (prover/audit-sample.ts), by the SDK and by `rwa-attest audit sample`, always over the loan
  * count the attestation commits; a tampered record or path and a figure the loan contradicts are named by

@@ -34,7 +34,7 @@ import type {
   Storage,
   TapeRecord,
 } from "./types.ts";
-import { storeUnavailable } from "./types.ts";
+import { storeUnavailable } from "../../prover/index.ts";
 
 const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 

@@ -2,6 +2,7 @@
  * SQLite storage on Node's built-in `node:sqlite` (no server, no native add-on). One process owns the
  * file; claims run in `BEGIN IMMEDIATE` transactions so they are atomic even with several connections.
  */
+import { loadSqlite } from "../../prover/index.ts";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
@@ -35,29 +36,6 @@ import type {
   Storage,
   TapeRecord,
 } from "./types.ts";
-
-/**
- * Loads `node:sqlite` without its one-time ExperimentalWarning on stderr (the module is stable enough for
- * our use on Node 22.13+; every other warning still goes through).
- */
-export function loadSqlite(): typeof import("node:sqlite") {
-  const original = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning.message;
-    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    if (
-      (type === "ExperimentalWarning" || (warning as Error).name === "ExperimentalWarning") &&
-      /SQLite/i.test(text)
-    )
-      return;
-    return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
-  } finally {
-    process.emitWarning = original;
-  }
-}
 
 export class SqliteStorage implements Storage {
   readonly kind = "sqlite" as const;

@@ -260,25 +260,3 @@ export interface Storage {
   /** The score proofs of an attestation, by creation time, then job, then chunk. */
   listScoreProofs(attestationId: string): Promise<ScoreProofRecord[]>;
 }
-
-/**
- * Whether an error of a store call says the store is unreachable for now (network, server restarting,
- * connection limits, SQLite busy) rather than that the call itself is wrong: such calls are worth retrying
- * once the store answers again.
- */
-export function storeUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
-      code,
-    )
-  )
-    return true;
-  // PostgreSQL: connection exceptions (08…), operator intervention (57P01-57P03), too many connections.
-  if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === "53300") return true;
-  if (code === "ERR_SQLITE_ERROR" && /database is locked|busy/i.test(String(e?.message))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    String(e?.message ?? ""),
-  );
-}

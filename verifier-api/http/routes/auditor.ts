@@ -4,9 +4,9 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { assertOwner, requireRole } from "../auth.ts";
+import { assertOwner, ownTape, requireRole } from "../../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
-import { openTapeLoans, type StoredCommitment } from "../handlers.ts";
+import { openTapeLoans, type StoredCommitment } from "../../jobs/handlers.ts";
 import {
   ATTESTATION_PAGE,
   AttestationPage,
@@ -17,21 +17,14 @@ import {
   OpeningsBody,
   ScoresView,
 } from "../schemas.ts";
-import { toSolidityProof } from "../../prover/index.ts";
+import { toSolidityProof } from "../../../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
-import { poolChunkSize } from "../scores.ts";
-import { chunkCountFor } from "../../prover/index.ts";
-import type { AttestationCursor, AttestationRecord, ScoreProofRecord } from "../storage/types.ts";
-import {
-  SAMPLING_RULE,
-  decideOpening,
-  openingBudget,
-  sampleIndices,
-  type OpeningDecision,
-} from "../sampling.ts";
-import { requestSignal } from "../deadline.ts";
-import type { Services } from "../app.ts";
-import { ownTape } from "./originator.ts";
+import { poolChunkSize } from "../../scores.ts";
+import { chunkCountFor, SAMPLING_RULE, sampleIndices } from "../../../prover/index.ts";
+import type { AttestationCursor, AttestationRecord, ScoreProofRecord } from "../../storage/types.ts";
+import { decideOpening, openingBudget, type OpeningDecision } from "../../sampling.ts";
+import { requestSignal } from "../../deadline.ts";
+import type { Services } from "../../services.ts";
 
 const summary = (a: AttestationRecord) => ({
   id: a.id,

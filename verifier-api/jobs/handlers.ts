@@ -4,22 +4,22 @@
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists) and `scores` (the
  * score-backing proofs of an attestation's chunks from a provider's signed batches).
  */
-import { parseAttestation } from "../prover/index.ts";
-import { generateOriginatorKey, type OriginatorKey } from "../prover/index.ts";
-import { scorePoolWord } from "../prover/index.ts";
-import { validatePolicy } from "../prover/index.ts";
-import type { LoanOpeningJson } from "../prover/index.ts";
-import { randomFieldElement } from "../prover/index.ts";
+import { parseAttestation } from "../../prover/index.ts";
+import { generateOriginatorKey, type OriginatorKey } from "../../prover/index.ts";
+import { scorePoolWord } from "../../prover/index.ts";
+import { validatePolicy } from "../../prover/index.ts";
+import type { LoanOpeningJson } from "../../prover/index.ts";
+import { randomFieldElement } from "../../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
-import { toSolidityProof } from "../prover/index.ts";
-import type { Services } from "./app.ts";
-import { chunkSetup } from "./attest-chunks.ts";
-import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "./attest-runner.ts";
-import { decrypt, encrypt, newId } from "./crypto.ts";
-import { PermanentJobError, type JobContext, type JobHandler } from "./jobs.ts";
-import type { ComputeRequest } from "./compute.ts";
-import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
-import type { TapeRecord } from "./storage/types.ts";
+import { toSolidityProof } from "../../prover/index.ts";
+import type { Services } from "../services.ts";
+import { chunkSetup } from "../attest-chunks.ts";
+import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "../attest-runner.ts";
+import { decrypt, encrypt, newId } from "../crypto.ts";
+import { PermanentJobError, type JobContext, type JobHandler } from "./runner.ts";
+import type { ComputeRequest } from "../compute.ts";
+import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "../scores.ts";
+import type { TapeRecord } from "../storage/types.ts";
 
 export const tapeAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape:${t.id}:${t.owner}`;
 const seedAad = (t: Pick<TapeRecord, "id" | "owner">): string => `tape-salt-seed:${t.id}:${t.owner}`;

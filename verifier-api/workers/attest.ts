@@ -4,20 +4,20 @@
  * proofs run in this process's own prover pool. Forked per attestation job by `attest-runner.ts`, which
  * kills it if the job is handed back at shutdown.
  */
-import { terminateCurves } from "../pipeline/index.ts";
+import { terminateCurves } from "../../pipeline/index.ts";
 import {
   attestPool,
   attestationToJson,
   deriveSalts,
   parseTapeJson,
   validatePolicy,
-} from "../prover/index.ts";
-import { openChunks, proveStage } from "./attest-chunks.ts";
-import type { AttestWorkerRequest } from "./attest-runner.ts";
+} from "../../prover/index.ts";
+import { openChunks, proveStage } from "../attest-chunks.ts";
+import type { AttestWorkerRequest } from "../attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 
 runJobChild<AttestWorkerRequest>(
-  "verifier-api/attest-worker.ts",
+  "verifier-api/workers/attest.ts",
   (req) => req.proverConcurrency,
   async (req, pool, progress) => {
     const tape = parseTapeJson(req.tapeJson);

@@ -7,13 +7,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { domainWord, registryKeyHash } from "../../prover/index.ts";
-import { daysToIso } from "../../prover/index.ts";
-import type { Services } from "../app.ts";
-import { assertOwner, requireRole, type Principal } from "../auth.ts";
+import { domainWord, registryKeyHash } from "../../../prover/index.ts";
+import { daysToIso } from "../../../prover/index.ts";
+import type { Services } from "../../services.ts";
+import { assertOwner, ownTape, requireRole } from "../../auth.ts";
 import { checkJsonDepth } from "../body.ts";
-import { requestSignal } from "../deadline.ts";
-import { canonicalJson, encrypt, newId, sha256Hex } from "../crypto.ts";
+import { requestSignal } from "../../deadline.ts";
+import { canonicalJson, encrypt, newId, sha256Hex } from "../../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
   checkTapeScoreBatches,
@@ -24,13 +24,13 @@ import {
   tapeScoreRequests,
   type ScoresJobInput,
   type StoredCommitment,
-} from "../handlers.ts";
-import { chunkCountFor } from "../../prover/index.ts";
-import { keyHash } from "../../prover/index.ts";
-import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../scores.ts";
-import { loadCatalogue } from "../../pipeline/index.ts";
-import { DEFAULT_POOL_INSTANCE } from "../../prover/index.ts";
-import { policyToJson, validatePolicy } from "../../prover/index.ts";
+} from "../../jobs/handlers.ts";
+import { chunkCountFor } from "../../../prover/index.ts";
+import { keyHash } from "../../../prover/index.ts";
+import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../../scores.ts";
+import { loadCatalogue } from "../../../pipeline/index.ts";
+import { DEFAULT_POOL_INSTANCE } from "../../../prover/index.ts";
+import { policyToJson, validatePolicy } from "../../../prover/index.ts";
 import {
   AttestationBody,
   Commitment,
@@ -47,8 +47,8 @@ import {
   ScoresBody,
   TapeSummary,
 } from "../schemas.ts";
-import type { JobRecord, TapeRecord } from "../storage/types.ts";
-import { TapeValidationError, type CsvHeaderQuery } from "../tapes.ts";
+import type { JobRecord, TapeRecord } from "../../storage/types.ts";
+import { TapeValidationError, type CsvHeaderQuery } from "../../tapes.ts";
 
 /** Chunk sizes the commitment accepts: powers of two from 4 to 4096. */
 const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
@@ -115,19 +115,6 @@ export function tapeSummary(t: TapeRecord): TapeSummary {
     createdAt: iso(t.createdAt)!,
     committed: t.commitment !== null,
   };
-}
-
-/** The tape, or 404; 403 when it is another originator's and the caller may not see it. */
-export async function ownTape(
-  s: Services,
-  p: Principal,
-  id: string,
-  alsoRoles: Principal["role"][] = ["admin"],
-) {
-  const t = await s.storage.getTape(id);
-  if (!t) throw new ApiError("not-found", `no tape ${id}`);
-  assertOwner(p, t.owner, alsoRoles);
-  return t;
 }
 
 /**

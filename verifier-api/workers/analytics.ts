@@ -3,9 +3,9 @@
  * simulation threads). Forked by `analytics-runner.ts`, which kills it when the request's deadline passes
  * or its client goes away, so an abandoned analysis stops using the CPU at once.
  */
-import { analyzePoolAsync, type AnalysisInput } from "../analytics/index.ts";
+import { analyzePoolAsync, type AnalysisInput } from "../../analytics/index.ts";
 
-if (!process.send) throw new Error("verifier-api/analytics-worker.ts must run as a forked child process");
+if (!process.send) throw new Error("verifier-api/workers/analytics.ts must run as a forked child process");
 
 export interface AnalyticsRequest {
   id: number;

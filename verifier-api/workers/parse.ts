@@ -3,11 +3,11 @@
  * thousands of loans take a second of CPU, which must not stall the service's event loop. Forked by
  * `parse-pool.ts`; replies with the canonical JSON text and the tape's header, or with every problem.
  */
-import { TapeValidationError } from "../prover/index.ts";
-import type { ParseReply, ParseRequest } from "./parse-pool.ts";
-import { readUploadedCsv, readUploadedJson, serializeTape } from "./tapes.ts";
+import { TapeValidationError } from "../../prover/index.ts";
+import type { ParseReply, ParseRequest } from "../parse-pool.ts";
+import { readUploadedCsv, readUploadedJson, serializeTape } from "../tapes.ts";
 
-if (!process.send) throw new Error("verifier-api/parse-worker.ts must run as a forked child process");
+if (!process.send) throw new Error("verifier-api/workers/parse.ts must run as a forked child process");
 
 process.on("message", (req: ParseRequest | { op: "stop" }) => {
   if ("op" in req) {

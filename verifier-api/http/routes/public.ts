@@ -1,9 +1,9 @@
 /** Routes for everyone: health, readiness, metrics, the circuit catalogue, and proof verification. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { loadCatalogue } from "../../pipeline/index.ts";
-import { readManifest } from "../../pipeline/index.ts";
-import { requireRole } from "../auth.ts";
-import { Backoff } from "../backoff.ts";
+import { loadCatalogue } from "../../../pipeline/index.ts";
+import { readManifest } from "../../../pipeline/index.ts";
+import { requireRole } from "../../auth.ts";
+import { Backoff } from "../../backoff.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import {
   Catalogue,
@@ -14,8 +14,8 @@ import {
   VerifyBody,
   VerifyResult,
 } from "../schemas.ts";
-import { UnknownInstanceError } from "../verifier.ts";
-import { DEVELOPMENT_KEY_WARNING } from "../../prover/index.ts";
+import { UnknownInstanceError } from "../../verifier.ts";
+import { DEVELOPMENT_KEY_WARNING } from "../../../prover/index.ts";
 
 /**
  * Load shedding (under-pressure, app.ts) answers 503 to every route except liveness and metrics: a

@@ -1,11 +1,11 @@
 /**
- * The frame every job child process shares (`attest-worker.ts`, `prove-worker.ts`, `score-worker.ts`, forked
+ * The frame every job child process shares (`workers/attest.ts`, `workers/prove.ts`, `workers/score.ts`, forked
  * per job by `attest-runner.ts`): one request in; progress messages and then one result or one error out; its
  * own prover pool, closed at the end; and, if the service goes away first, the end of its whole process group
  * (it is forked detached, so its group includes the prover processes it forked, which would otherwise linger).
  */
-import { ProverPool } from "../prover/index.ts";
-import type { AttestWorkerMessage } from "./attest-runner.ts";
+import { ProverPool } from "../../prover/index.ts";
+import type { AttestWorkerMessage } from "../attest-runner.ts";
 
 export type Progress = (fraction: number, stage: string) => void;
 

@@ -14,13 +14,13 @@ import {
   TrancheSchema,
   analysisFromFigures,
   type AnalysisInput,
-} from "../../analytics/index.ts";
-import { parseAttestation, verifyAttestation } from "../../prover/index.ts";
-import { assertOwner, requireRole } from "../auth.ts";
+} from "../../../analytics/index.ts";
+import { parseAttestation, verifyAttestation } from "../../../prover/index.ts";
+import { assertOwner, requireRole } from "../../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";
-import type { Services } from "../app.ts";
-import { requestSignal } from "../deadline.ts";
+import type { Services } from "../../services.ts";
+import { requestSignal } from "../../deadline.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 /** The most scenarios one request may ask for: bounds the CPU a request can take. */

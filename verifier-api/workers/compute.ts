@@ -4,14 +4,14 @@
  * per loan in JavaScript, far too slow for the service's event loop). Forked by `compute.ts`; one request
  * at a time; keeps the last few commitments so repeated openings of a tape do not rebuild its tree.
  */
-import { openingToJson } from "../prover/index.ts";
-import { chunkCountFor, commitTape, deriveSalts, openLoan, type TapeCommitment } from "../prover/index.ts";
-import { buildScoreRequest } from "../prover/index.ts";
-import { parseTapeJson } from "../prover/index.ts";
-import type { ComputeReply, ComputeRequest } from "./compute.ts";
-import { batchFromJson, checkSignedBatch, scoreRequestToJson, type BatchProblem } from "./scores.ts";
+import { openingToJson } from "../../prover/index.ts";
+import { chunkCountFor, commitTape, deriveSalts, openLoan, type TapeCommitment } from "../../prover/index.ts";
+import { buildScoreRequest } from "../../prover/index.ts";
+import { parseTapeJson } from "../../prover/index.ts";
+import type { ComputeReply, ComputeRequest } from "../compute.ts";
+import { batchFromJson, checkSignedBatch, scoreRequestToJson, type BatchProblem } from "../scores.ts";
 
-if (!process.send) throw new Error("verifier-api/compute-worker.ts must run as a forked child process");
+if (!process.send) throw new Error("verifier-api/workers/compute.ts must run as a forked child process");
 
 const cache = new Map<string, TapeCommitment>();
 

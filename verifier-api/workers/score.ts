@@ -5,16 +5,16 @@
  * it in its own prover pool, checking each proof's public signals against the ones the library expects.
  * Forked per job by `attest-runner.ts` (niced, killed with its provers if the job is handed back).
  */
-import { commitTape, deriveSalts } from "../prover/index.ts";
-import { proveInstance } from "../prover/index.ts";
-import { buildScoreBackingInput, scoreSignalList } from "../prover/index.ts";
-import { parseTapeJson } from "../prover/index.ts";
-import type { ScoreWorkerRequest, ScoreWorkerResult } from "./attest-runner.ts";
+import { commitTape, deriveSalts } from "../../prover/index.ts";
+import { proveInstance } from "../../prover/index.ts";
+import { buildScoreBackingInput, scoreSignalList } from "../../prover/index.ts";
+import { parseTapeJson } from "../../prover/index.ts";
+import type { ScoreWorkerRequest, ScoreWorkerResult } from "../attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
-import { batchFromJson, type SignedBatchJson } from "./scores.ts";
+import { batchFromJson, type SignedBatchJson } from "../scores.ts";
 
 runJobChild<ScoreWorkerRequest>(
-  "verifier-api/score-worker.ts",
+  "verifier-api/workers/score.ts",
   (req) => req.proverConcurrency,
   async (req, pool, progress) => {
     progress(0, "commit");

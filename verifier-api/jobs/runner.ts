@@ -10,8 +10,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
-import { Backoff } from "./backoff.ts";
-import { storeUnavailable, type JobRecord, type Storage } from "./storage/types.ts";
+import { Backoff } from "../backoff.ts";
+import { storeUnavailable } from "../../prover/index.ts";
+import type { JobRecord, Storage } from "../storage/types.ts";
 
 export interface JobContext {
   /** Reports progress (0..1) and a stage name; stored with the next heartbeat. */

@@ -1,8 +1,8 @@
 /** Admin routes: issue and revoke API keys. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { requireRole } from "../auth.ts";
-import { hashApiKey, newApiKey, newId } from "../crypto.ts";
+import { requireRole } from "../../auth.ts";
+import { hashApiKey, newApiKey, newId } from "../../crypto.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { ApiKeyCreated, CreateApiKeyBody, IdParams } from "../schemas.ts";
 

@@ -10,53 +10,30 @@ import swaggerUi from "@fastify/swagger-ui";
 import underPressure from "@fastify/under-pressure";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
-import { Authenticator, presentedKey } from "./auth.ts";
-import { ComputePool } from "./compute.ts";
-import { AnalyticsRunner } from "./analytics-runner.ts";
-import { ParsePool } from "./parse-pool.ts";
-import type { Config } from "./config.ts";
-import { hashApiKey } from "./crypto.ts";
+import { Authenticator, presentedKey } from "../auth.ts";
+import { ComputePool } from "../compute.ts";
+import { AnalyticsRunner } from "../analytics-runner.ts";
+import { ParsePool } from "../parse-pool.ts";
+import type { Config } from "../config.ts";
+import { hashApiKey } from "../crypto.ts";
 import { ApiError, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
 import { parseJsonBody } from "./body.ts";
 import { STATUS_CODES } from "node:http";
-import { forkAttestation, type AttestRunner } from "./attest-runner.ts";
-import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "./handlers.ts";
-import { JobRunner } from "./jobs.ts";
-import { Metrics } from "./metrics.ts";
+import { forkAttestation, type AttestRunner } from "../attest-runner.ts";
+import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "../jobs/handlers.ts";
+import { JobRunner } from "../jobs/runner.ts";
+import { Metrics } from "../metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
 import { auditorRoutes } from "./routes/auditor.ts";
 import { originatorRoutes } from "./routes/originator.ts";
 import { publicRoutes } from "./routes/public.ts";
-import { createStorage } from "./storage/index.ts";
-import type { Storage } from "./storage/types.ts";
-import { ResidentVerifier } from "./verifier.ts";
-import { landingRoutes } from "./web/landing.ts";
-import { webRoutes } from "./web/routes.ts";
-
-export interface Services {
-  config: Config;
-  storage: Storage;
-  verifier: ResidentVerifier;
-  runner: JobRunner;
-  metrics: Metrics;
-  auth: Authenticator;
-  /** Commitments and openings, in a worker process. */
-  compute: ComputePool;
-  /** Tranche analytics, bounded and cancellable, in worker processes. */
-  analytics: AnalyticsRunner;
-  /** Reading uploaded tapes, in a worker process. */
-  parser: ParsePool;
-  /** Runs a pool attestation (`attestPool` of `prover/attest.ts`, in a worker process), unless disabled. */
-  attest: AttestRunner | undefined;
-  state: { ready: boolean; closing: boolean };
-}
-
-declare module "fastify" {
-  interface FastifyInstance {
-    services: Services;
-  }
-}
+import { createStorage } from "../storage/index.ts";
+import type { Storage } from "../storage/types.ts";
+import { ResidentVerifier } from "../verifier.ts";
+import type { Services } from "../services.ts";
+import { landingRoutes } from "../web/landing.ts";
+import { webRoutes } from "../web/routes.ts";
 
 export interface AppDeps {
   storage?: Storage;
