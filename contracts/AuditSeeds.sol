@@ -14,7 +14,7 @@ import {AuditSampling} from "./libraries/AuditSampling.sol";
 /// the request), never over a size a caller supplies; a period stays requestable after later periods are
 /// attested, for as long as the registry's history keeps it (at least AUDIT_WINDOW_DAYS days after it was
 /// recorded). The seed string is the block hash as 0x-prefixed lowercase hex; the indices follow the public
-/// rule (AuditSampling, verifier-api/sampling.ts), so the SDK, the CLI and this contract agree.
+/// rule (AuditSampling, prover/audit-sample.ts), so the SDK, the CLI and this contract agree.
 contract AuditSeeds {
     struct Request {
         uint64 targetBlock;

@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 /* solhint-disable gas-increment-by-one, gas-strict-inequalities */
 
 /// @title AuditSampling
-/// @notice The public audit sampling rule version 1 (verifier-api/sampling.ts), so a contract or
+/// @notice The public audit sampling rule version 1 (prover/audit-sample.ts), so a contract or
 /// anyone with an RPC node computes the same loan indices from a seed as the SDK, the CLI and the API: for
 /// k = 0, 1, … take sha256(RULE ‖ u32be(len(seed)) ‖ seed ‖ u32be(size) ‖ u32be(k)) mod
 /// size (RULE the tag "rwa-attest/sample" followed by the version suffix), skip indices already drawn, stop after min(count, size) distinct indices (in draw order).
