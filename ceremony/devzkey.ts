@@ -28,6 +28,7 @@ import {
   writeScalarLE,
 } from "./bn128.ts";
 import { DEV_CONTRIBUTION_NAME, type Progress, chachaFromBytes, hashToG2, readDevSecret } from "./devptau.ts";
+import { snarkjsInput } from "./files.ts";
 import { type Hasher, newHasher, u32be } from "./hashing.ts";
 import { type Transcript, readTranscript } from "./transcript.ts";
 
@@ -124,7 +125,7 @@ export async function fastZkeyNew(
   const curve = await getCurve();
 
   const { fd: fdPTau, sections: sPTau } = (await binFileUtils.readBinFile(
-    ptauPath,
+    snarkjsInput(ptauPath),
     "ptau",
     1,
     1 << 22,
@@ -134,7 +135,7 @@ export async function fastZkeyNew(
     sections: Sections;
   };
   const { fd: fdR1cs, sections: sR1cs } = (await binFileUtils.readBinFile(
-    r1csPath,
+    snarkjsInput(r1csPath),
     "r1cs",
     1,
     1 << 22,

@@ -25,7 +25,9 @@ export {
   phase2Verify,
   ptauContributionNames,
   ptauPower,
+  ptauVerify,
 } from "./production.ts";
+export { IN_MEMORY_LIMIT, type MemoryFile, snarkjsInput } from "./files.ts";
 export {
   type Transcript,
   type TranscriptContribution,

@@ -9,6 +9,7 @@ import * as binFileUtils from "@iden3/binfileutils";
 import * as snarkjs from "snarkjs";
 import { DEV_CONTRIBUTION_NAME, readDevSecret } from "./devptau.ts";
 import { fastZkeyNew } from "./devzkey.ts";
+import { snarkjsInput } from "./files.ts";
 import { toHex } from "./hashing.ts";
 import { readTranscript } from "./transcript.ts";
 
@@ -141,7 +142,7 @@ interface Fd {
 
 /** The power (log2 size) written in a .ptau header. */
 export async function ptauPower(path: string): Promise<number> {
-  const { fd, sections } = (await binFileUtils.readBinFile(path, "ptau", 1)) as {
+  const { fd, sections } = (await binFileUtils.readBinFile(snarkjsInput(path), "ptau", 1)) as {
     fd: Fd;
     sections: Record<number, { p: number }[]>;
   };
@@ -155,7 +156,7 @@ export async function ptauPower(path: string): Promise<number> {
 
 /** Names of the contributions recorded in a .ptau (section 7). */
 export async function ptauContributionNames(path: string): Promise<string[]> {
-  const { fd, sections } = (await binFileUtils.readBinFile(path, "ptau", 1)) as {
+  const { fd, sections } = (await binFileUtils.readBinFile(snarkjsInput(path), "ptau", 1)) as {
     fd: Fd;
     sections: Record<number, { p: number }[]>;
   };
@@ -260,15 +261,20 @@ export async function phase2Init(
     try {
       const circuitHash = readDevSecret(ptauPath)
         ? await fastZkeyNew(r1csPath, ptauPath, tmp)
-        : await snarkjs.zKey.newZKey(r1csPath, ptauPath, tmp);
+        : await snarkjs.zKey.newZKey(snarkjsInput(r1csPath), snarkjsInput(ptauPath), tmp);
       if (!(circuitHash instanceof Uint8Array)) throw new Error(`snarkjs zkey new failed for ${r1csPath}`);
-      await snarkjs.zKey.contribute(tmp, zkeyOut, DEV_CONTRIBUTION_NAME, randomBytes(32).toString("hex"));
+      await snarkjs.zKey.contribute(
+        snarkjsInput(tmp),
+        zkeyOut,
+        DEV_CONTRIBUTION_NAME,
+        randomBytes(32).toString("hex"),
+      );
       return { circuitHash: toHex(circuitHash), development };
     } finally {
       rmSync(tmp, { force: true });
     }
   }
-  const res = await snarkjs.zKey.newZKey(r1csPath, ptauPath, zkeyOut);
+  const res = await snarkjs.zKey.newZKey(snarkjsInput(r1csPath), snarkjsInput(ptauPath), zkeyOut);
   if (!(res instanceof Uint8Array)) throw new Error(`snarkjs zkey new failed for ${r1csPath} (see its log)`);
   return { circuitHash: toHex(res), development };
 }
@@ -283,7 +289,7 @@ export async function phase2Contribute(
   if (typeof name !== "string" || name.trim() === "")
     throw new TypeError("name: a contributor name is required");
   const e = entropy && entropy.length > 0 ? entropy : randomBytes(64).toString("hex");
-  const h = await snarkjs.zKey.contribute(zkeyIn, zkeyOut, name, e);
+  const h = await snarkjs.zKey.contribute(snarkjsInput(zkeyIn), zkeyOut, name, e);
   return toHex(h);
 }
 
@@ -305,7 +311,7 @@ export async function phase2Beacon(
     throw new RangeError(`iterationsExp: expected an integer in [10, 63], got ${iterationsExp}`);
   }
   const hex = beaconHashHex.replace(/^0x/, "");
-  const h = await snarkjs.zKey.beacon(zkeyIn, zkeyOut, name, hex, iterationsExp);
+  const h = await snarkjs.zKey.beacon(snarkjsInput(zkeyIn), zkeyOut, name, hex, iterationsExp);
   if (!(h instanceof Uint8Array)) throw new Error(`snarkjs zkey beacon failed for ${zkeyIn}`);
   return toHex(h);
 }
@@ -313,5 +319,16 @@ export async function phase2Beacon(
 /** `snarkjs zkey verify`: the key is the one the r1cs and ptau define, with a valid chain of contributions. */
 export async function phase2Verify(r1csPath: string, ptauPath: string, zkeyPath: string): Promise<boolean> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  return (await snarkjs.zKey.verifyFromR1cs(r1csPath, ptauPath, zkeyPath, quiet)) === true;
+  const [r1cs, ptau, zkey] = [r1csPath, ptauPath, zkeyPath].map(snarkjsInput) as [
+    ReturnType<typeof snarkjsInput>,
+    ReturnType<typeof snarkjsInput>,
+    ReturnType<typeof snarkjsInput>,
+  ];
+  return (await snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey, quiet)) === true;
+}
+
+/** `snarkjs powersoftau verify`: every contribution of the .ptau is valid and chained. */
+export async function ptauVerify(ptauPath: string): Promise<boolean> {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  return (await snarkjs.powersOfTau.verify(snarkjsInput(ptauPath), quiet)) === true;
 }

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import * as binFileUtils from "@iden3/binfileutils";
 import { getCurve } from "./bn128.ts";
 import { DEV_CONTRIBUTION_NAME } from "./devptau.ts";
+import { snarkjsInput } from "./files.ts";
 import { newHasher, toHex } from "./hashing.ts";
 
 export interface TranscriptContribution {
@@ -35,7 +36,7 @@ interface Fd {
 /** Reads the transcript of a Groth16 zkey. */
 export async function readTranscript(zkeyPath: string): Promise<Transcript> {
   const curve = await getCurve();
-  const { fd, sections } = (await binFileUtils.readBinFile(zkeyPath, "zkey", 2)) as {
+  const { fd, sections } = (await binFileUtils.readBinFile(snarkjsInput(zkeyPath), "zkey", 2)) as {
     fd: Fd;
     sections: unknown;
   };

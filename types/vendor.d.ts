@@ -71,14 +71,14 @@ declare module "snarkjs" {
     contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
     beacon(oldPtau: string, newPtau: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
-    verify(ptau: string, logger?: Logger): Promise<boolean>;
+    verify(ptau: string | MemFile, logger?: Logger): Promise<boolean>;
     [key: string]: unknown;
   };
   export const zKey: {
-    newZKey(r1cs: string, ptau: string, zkey: string | object, logger?: Logger): Promise<unknown>;
-    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
-    beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array>;
-    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
+    newZKey(r1cs: string | MemFile, ptau: string | MemFile, zkey: string | object, logger?: Logger): Promise<unknown>;
+    contribute(oldZkey: string | MemFile, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    beacon(oldZkey: string | MemFile, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array>;
+    verifyFromR1cs(r1cs: string | MemFile, ptau: string | MemFile, zkey: string | MemFile, logger?: Logger): Promise<boolean>;
     verifyFromInit(initZkey: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: string | Uint8Array, logger?: Logger): Promise<VerificationKey>;
     exportSolidityVerifier(zkey: string, templates: Record<string, string>, logger?: Logger): Promise<string>;
@@ -116,7 +116,7 @@ declare module "@iden3/binfileutils" {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Any = any;
   export function readBinFile(
-    fileName: string,
+    fileName: string | { type: "mem"; data: Uint8Array },
     type: string,
     maxVersion: number,
     cacheSize?: number,

@@ -19,6 +19,7 @@ import {
   ensureDevPtau,
   isDevelopment,
   ptauContributionNames,
+  ptauVerify,
   readDevSecret,
   secretPathFor,
   terminateCurve,
@@ -30,7 +31,7 @@ let ptau: string;
 
 async function verifies(path: string): Promise<boolean> {
   try {
-    return (await snarkjs.powersOfTau.verify(path)) === true;
+    return await ptauVerify(path);
   } catch {
     return false;
   }
