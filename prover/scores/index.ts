@@ -368,19 +368,22 @@ export interface InstanceProof {
   publicSignals: string[];
 }
 
-/** Proves a built catalogue instance (wasm and zkey from build/manifest.json) on a witness input. */
-export async function proveBuiltInstance(instance: string, input: CircuitInput): Promise<InstanceProof> {
-  const { readManifest } = await import("../../pipeline/manifest.ts");
-  const rec = readManifest().instances[instance];
-  if (rec === undefined)
-    throw new Error(`${instance} is not built: node scripts/build.ts --only ${instance}`);
-  const { join } = await import("node:path");
-  const { REPO_ROOT } = await import("../../pipeline/catalogue.ts");
+/**
+ * Proves a built catalogue instance on a witness input, with the wasm and zkey the build manifest lists and
+ * only if their sha256 matches it (`loadVerifiedArtifacts`: a swapped or corrupted key is refused, not used).
+ * `buildDir` is the build folder (default: the repository's `build/`).
+ */
+export async function proveBuiltInstance(
+  instance: string,
+  input: CircuitInput,
+  buildDir?: string,
+): Promise<InstanceProof> {
+  const { loadVerifiedArtifacts } = await import("../../pipeline/manifest.ts");
+  const { paths } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"], buildDir);
   const snarkjs = await import("snarkjs");
   const { computeWitness } = await import("../prove/witness.ts");
-  const at = (p: string): string => join(REPO_ROOT, p);
-  const witness = await computeWitness(input, at(rec.artifacts.wasm!.path));
-  const { proof, publicSignals } = await snarkjs.groth16.prove(at(rec.artifacts.zkey!.path), {
+  const witness = await computeWitness(input, paths.wasm);
+  const { proof, publicSignals } = await snarkjs.groth16.prove(paths.zkey, {
     type: "mem",
     data: witness,
   });
