@@ -15,7 +15,10 @@
  *   4. POST /v1/tapes with a synthetic JSON tape (autocannon).
  * Prints a Markdown table; `--write` replaces the "## Service" section of docs/BENCHMARKS.md.
  *
- *   node benchmarks/api.ts [--write] [--seconds 10]
+ *   node benchmarks/api.ts [--write] [--seconds 10] [--cpu-prof <dir>]
+ *
+ * `--cpu-prof <dir>` starts the server with Node's `--cpu-prof`: its V8 CPU profile (the event loop's
+ * thread) is written to <dir> when it exits, to see where a request's CPU time goes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
@@ -54,6 +57,8 @@ const args = process.argv.slice(2);
 const WRITE = args.includes("--write");
 const si = args.indexOf("--seconds");
 const SECONDS = si >= 0 ? Number(args[si + 1]) : 10;
+const pi = args.indexOf("--cpu-prof");
+const PROFILE_DIR = pi >= 0 ? args[pi + 1] : undefined;
 /** Offered verify rate of the fixed-rate scenario (the issue's target is 100+ req/s, p99 < 100 ms). */
 const RATE = 120;
 const ADMIN = `bench-admin-${"x".repeat(32)}`;
@@ -62,7 +67,10 @@ const dir = mkdtempSync(join(tmpdir(), "rwa-api-bench-"));
 function startServer(): Promise<{ proc: ChildProcess; base: string }> {
   const proc = spawn(
     join(REPO_ROOT, "node_modules", ".bin", "node"),
-    [join(REPO_ROOT, "verifier-api", "server.ts")],
+    [
+      ...(PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : []),
+      join(REPO_ROOT, "verifier-api", "server.ts"),
+    ],
     {
       cwd: REPO_ROOT,
       env: {
