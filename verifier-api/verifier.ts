@@ -1,94 +1,101 @@
 /**
- * Fast resident Groth16 verification for the service.
+ * Fast resident Groth16 verification for the service, off its event loop.
  *
  * `snarkjs.groth16.verify` re-parses the verification key and dispatches a multi-exponentiation to worker
  * threads on every call (about 20-30 ms). Here each catalogue instance's hash-checked verification key is
- * parsed into curve points once, with its fixed G2 points prepared and e(alpha, beta)'s Miller loop
- * precomputed; a call parses the proof, checks every point is on its curve and B is in the G2 subgroup,
- * and runs the four-pairing check on the main thread (three Miller loops and one final exponentiation, about
- * 5-7 ms). Calls arriving together are checked as one randomised batch (see `verify`).
+ * read once, and prepared once in the checking process (`workers/verify.ts`, running the check of
+ * `groth16-check.ts`). A call is checked here for shape (signal count, signals in the scalar field,
+ * coordinates in the base field) and queued; the checking process works on one batch at a time, and the
+ * calls that arrive while it works make up the next batch (up to MAX_QUEUED), so a batch grows with the
+ * load and the event loop only reads requests and writes answers.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { buildBn128 } from "ffjavascript";
 import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts, readManifest } from "../pipeline/index.ts";
 import type { AttestationVerifier } from "../prover/index.ts";
 import { isGroth16ProofShape, verificationKeyHash } from "../prover/index.ts";
+import {
+  SCALAR_FIELD,
+  type BatchStats,
+  type CheckItem,
+  type Coordinate,
+  type VkeyPoints,
+} from "./groth16-check.ts";
+import { WorkerPool } from "./worker-pool.ts";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Curve = any;
-type Point = Uint8Array;
+export { SCALAR_FIELD };
 
-interface Prepared {
-  instance: string;
+interface Loaded {
   vkey: VerificationKey;
   vkeySha256: string;
   /** `verificationKeyHash` of the key (the hash of its points, as attestations name it). */
   hash: string;
   /** The build manifest marks it a development key. */
   development: boolean;
-  ic: Point[];
-  alpha1: Point;
-  beta2: Point;
-  gamma2: Point;
-  delta2: Point;
-  /** Prepared (line-coefficient) forms of the fixed G2 points, and the Miller loop of (alpha1, beta2). */
-  gammaPre: Uint8Array;
-  deltaPre: Uint8Array;
-  betaPre: Uint8Array;
-  alphaBetaMl: Uint8Array;
   nPublic: number;
+  /** The key's points, sent to the checking process with every batch that needs them. */
+  points: VkeyPoints;
 }
 
-/** A proof parsed into curve points, with its public signals. */
-interface Parsed {
-  a: Point;
-  b: Point;
-  c: Point;
-  signals: bigint[];
-}
-
-interface Pending extends Parsed {
+interface Pending {
+  item: CheckItem;
   resolve: (valid: boolean) => void;
+  reject: (err: Error) => void;
 }
 
-/** Most proofs checked in one batch. */
-const MAX_BATCH = 32;
+/** Most calls sent to the checking process in one message (it checks them in batches of MAX_BATCH). */
+const MAX_QUEUED = 64;
+
+/** A batch for `workers/verify.ts`: the keys it needs (by instance, with their hash) and the proofs. */
+export interface VerifyRequest {
+  id: number;
+  keys: Record<string, { hash: string; points: VkeyPoints }>;
+  items: CheckItem[];
+}
+
+export type VerifyReply =
+  | { id: number; ok: true; results: boolean[]; stats: BatchStats }
+  | { id: number; ok: false; message: string };
 
 /** Thrown when asked to verify against an instance that is not loaded. */
 export class UnknownInstanceError extends Error {
   override name = "UnknownInstanceError";
 }
 
-/** The BN254 scalar field order r: a public signal must be below it (the Solidity verifier checks the same). */
-export const SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-const big = (s: unknown): bigint => BigInt(s as string);
-
 export class ResidentVerifier {
-  private curve: Curve;
-  private readonly keys = new Map<string, Prepared>();
+  private readonly checker = new WorkerPool<
+    Omit<VerifyRequest, "id">,
+    VerifyReply,
+    { results: boolean[]; stats: BatchStats }
+  >({
+    script: new URL("./workers/verify.ts", import.meta.url),
+    label: "verification worker",
+    size: 1,
+    settle: (m) => (m.ok ? { results: m.results, stats: m.stats } : new Error(m.message)),
+  });
+  private readonly keys = new Map<string, Loaded>();
 
-  private constructor(curve: Curve) {
-    this.curve = curve;
-  }
+  private constructor() {}
 
   /**
-   * Builds the curve (the ~0.4 s start-up cost) and prepares the verification keys of `instances` (every
-   * instance of the build manifest that has a vkey when empty). A key whose file hash differs from the
-   * manifest is refused (ArtifactIntegrityError).
+   * Starts the checking process (it builds the curve, the ~0.4 s start-up cost) and prepares the
+   * verification keys of `instances` (every instance of the build manifest that has a vkey when empty). A
+   * key whose file hash differs from the manifest is refused (ArtifactIntegrityError).
    */
   static async create(instances: readonly string[] = []): Promise<ResidentVerifier> {
-    const curve = await buildBn128(true);
-    const v = new ResidentVerifier(curve);
+    const v = new ResidentVerifier();
     const names =
       instances.length > 0
         ? instances
         : Object.entries(readManifest().instances)
             .filter(([, r]) => r.protocol === "groth16" && r.artifacts.vkey)
             .map(([n]) => n);
-    for (const name of names) await v.load(name);
+    try {
+      for (const name of names) await v.load(name);
+    } catch (err) {
+      await v.close();
+      throw err;
+    }
     return v;
   }
 
@@ -97,39 +104,25 @@ export class ResidentVerifier {
     const { paths, record } = await loadVerifiedArtifacts(instance, ["vkey"]);
     const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
     if (vkey.protocol !== "groth16") throw new TypeError(`${instance}: only Groth16 keys are supported`);
-    const c = this.curve;
-    const g1 = (p: unknown): Point => c.G1.fromObject((p as unknown[]).map(big));
-    const g2 = (p: unknown): Point => c.G2.fromObject((p as unknown[][]).map((r) => r.map(big)));
-    const anyKey = vkey as unknown as Record<string, unknown>;
-    const alpha1 = g1(anyKey.vk_alpha_1);
-    const beta2 = g2(anyKey.vk_beta_2);
-    const gamma2 = g2(anyKey.vk_gamma_2);
-    const delta2 = g2(anyKey.vk_delta_2);
-    this.keys.set(instance, {
-      instance,
+    const k = vkey as unknown as VkeyPoints;
+    const loaded: Loaded = {
       vkey,
       vkeySha256: record.artifacts.vkey!.sha256,
       hash: verificationKeyHash(vkey),
       development: record.development,
-      ic: (anyKey.IC as unknown[]).map(g1),
-      alpha1,
-      beta2,
-      gamma2,
-      delta2,
-      gammaPre: this.preG2(gamma2),
-      deltaPre: this.preG2(delta2),
-      betaPre: this.preG2(beta2),
-      alphaBetaMl: c.millerLoop(this.preG1(alpha1), this.preG2(beta2)),
       nPublic: vkey.nPublic,
-    });
-  }
-
-  private preG1(p: Point): Uint8Array {
-    return this.curve.prepareG1(this.curve.G1.toJacobian(p));
-  }
-
-  private preG2(q: Point): Uint8Array {
-    return this.curve.prepareG2(this.curve.G2.toJacobian(q));
+      points: {
+        nPublic: k.nPublic,
+        vk_alpha_1: k.vk_alpha_1,
+        vk_beta_2: k.vk_beta_2,
+        vk_gamma_2: k.vk_gamma_2,
+        vk_delta_2: k.vk_delta_2,
+        IC: k.IC,
+      },
+    };
+    // Prepared in the checking process now: a bad key fails here, and the first call pays nothing for it.
+    await this.checker.run({ keys: { [instance]: { hash: loaded.hash, points: loaded.points } }, items: [] });
+    this.keys.set(instance, loaded);
   }
 
   /** Names of the loaded instances. */
@@ -162,147 +155,91 @@ export class ResidentVerifier {
 
   /**
    * True when `proof` is a valid Groth16 proof of `publicSignals` for the instance. Malformed proofs and
-   * signals (wrong count, outside the field, points off the curve) return false; an unknown instance throws
-   * UnknownInstanceError.
-   *
-   * Calls that arrive together (in one turn of the event loop) for one instance are checked as a batch:
-   * with random 128-bit weights r_i, Π e(-r_i·A_i, B_i) · e(Σ r_i·vk_x_i, gamma) · e(Σ r_i·C_i, delta) ·
-   * e((Σ r_i)·alpha, beta) == 1 holds for all-valid proofs and, except with probability 2^-128, for no batch
-   * with an invalid one. That is one Miller loop per proof plus three and one final exponentiation per
-   * batch, and Σ r_i·vk_x_i folds into one scalar per public input. A batch that fails is re-checked proof
-   * by proof, so every caller gets its own answer.
+   * signals (wrong count, outside the field, points off the curve, B outside the G2 subgroup) return false;
+   * an unknown instance throws UnknownInstanceError. Calls are checked in the checking process in
+   * randomised batches (`Groth16Checker.checkAll`); every call gets its own answer. Rejects when the
+   * checking process dies during the call (the next call starts a new one).
    */
   async verify(instance: string, publicSignals: unknown, proof: unknown): Promise<boolean> {
     const k = this.keys.get(instance);
     if (!k) throw new UnknownInstanceError(`no verification key loaded for "${instance}"`);
-    const parsed = this.parse(k, publicSignals, proof);
-    if (!parsed) return false;
-    return new Promise<boolean>((resolve) => {
-      let q = this.queue.get(instance);
-      if (!q) this.queue.set(instance, (q = []));
-      q.push({ ...parsed, resolve });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+    const item = shapeChecked(instance, k.nPublic, publicSignals, proof);
+    if (!item) return false;
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
     });
   }
 
   /** Number of batches of two or more proofs checked so far, and proofs in them (for tests and metrics). */
-  readonly batchStats = { batches: 0, proofs: 0, fallbacks: 0 };
+  readonly batchStats: BatchStats = { batches: 0, proofs: 0, fallbacks: 0 };
 
-  private readonly queue = new Map<string, Pending[]>();
-  private flushScheduled = false;
+  private queue: Pending[] = [];
+  private busy = false;
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const work = [...this.queue.entries()];
-    this.queue.clear();
-    for (const [instance, all] of work) {
-      const k = this.keys.get(instance)!;
-      for (let i = 0; i < all.length; i += MAX_BATCH) {
-        const group = all.slice(i, i + MAX_BATCH);
-        if (group.length === 1) {
-          group[0]!.resolve(this.checkOne(k, group[0]!));
-          continue;
-        }
-        this.batchStats.batches++;
-        this.batchStats.proofs += group.length;
-        if (this.checkBatch(k, group)) {
-          for (const p of group) p.resolve(true);
-        } else {
-          this.batchStats.fallbacks++;
-          for (const p of group) p.resolve(this.checkOne(k, p));
-        }
+  /** Sends the queued calls to the checking process unless it is checking a batch (then they wait for it). */
+  private pump(): void {
+    if (this.busy || this.queue.length === 0) return;
+    this.busy = true;
+    // Let every request already read in this turn of the event loop join the batch.
+    setImmediate(() => {
+      const batch = this.queue.splice(0, MAX_QUEUED);
+      const keys: VerifyRequest["keys"] = {};
+      for (const { item } of batch) {
+        const k = this.keys.get(item.instance)!;
+        keys[item.instance] ??= { hash: k.hash, points: k.points };
       }
-    }
+      this.checker
+        .run({ keys, items: batch.map((p) => p.item) })
+        .then(
+          ({ results, stats }) => {
+            this.batchStats.batches += stats.batches;
+            this.batchStats.proofs += stats.proofs;
+            this.batchStats.fallbacks += stats.fallbacks;
+            batch.forEach((p, i) => p.resolve(results[i] === true));
+          },
+          (err: Error) => {
+            for (const p of batch) p.reject(err);
+          },
+        )
+        .finally(() => {
+          this.busy = false;
+          this.pump();
+        });
+    });
   }
 
-  /** Checks signals and proof shape, parses the points and checks they are on their curves; null if not. */
-  private parse(k: Prepared, publicSignals: unknown, proof: unknown): Parsed | null {
-    if (!Array.isArray(publicSignals) || publicSignals.length !== k.nPublic) return null;
-    if (
-      !publicSignals.every(
-        (s) => typeof s === "string" && /^[0-9]{1,78}$/.test(s) && BigInt(s) < SCALAR_FIELD,
-      )
-    ) {
-      return null;
-    }
-    if (!isGroth16ProofShape(proof)) return null;
-    const c = this.curve;
-    const p = proof as unknown as { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
-    const inField = (xs: string[]): boolean => xs.every((x) => BigInt(x) < BASE_FIELD);
-    if (!inField(p.pi_a.slice(0, 2)) || !inField(p.pi_c.slice(0, 2))) return null;
-    let a: Point, b: Point, cc: Point;
-    try {
-      a = c.G1.fromObject([big(p.pi_a[0]), big(p.pi_a[1]), big(p.pi_a[2] ?? "1")]);
-      b = c.G2.fromObject(p.pi_b.slice(0, 3).map((r) => r.slice(0, 2).map(big)));
-      cc = c.G1.fromObject([big(p.pi_c[0]), big(p.pi_c[1]), big(p.pi_c[2] ?? "1")]);
-    } catch {
-      return null;
-    }
-    if (!c.G1.isValid(a) || !c.G2.isValid(b) || !c.G1.isValid(cc)) return null;
-    // G1 has cofactor 1, G2 does not: B must be in the order-r subgroup (as the EIP-197 precompile requires),
-    // which the randomised batch check also relies on.
-    if (!c.G2.isZero(c.G2.timesScalar(b, SCALAR_FIELD))) return null;
-    return { a, b, c: cc, signals: publicSignals.map((x) => BigInt(x as string)) };
-  }
-
-  /** e(-A, B) · e(vk_x, gamma) · e(C, delta) · e(alpha, beta) == 1: three Miller loops, one final exponentiation. */
-  private checkOne(k: Prepared, p: Parsed): boolean {
-    const c = this.curve;
-    try {
-      let acc: Point = k.ic[0]!;
-      for (let i = 0; i < k.nPublic; i++) {
-        if (p.signals[i] !== 0n) acc = c.G1.add(acc, c.G1.timesScalar(k.ic[i + 1]!, p.signals[i]!));
-      }
-      let f = c.millerLoop(this.preG1(c.G1.neg(p.a)), this.preG2(p.b));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(acc), k.gammaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(p.c), k.deltaPre));
-      f = c.Gt.mul(f, k.alphaBetaMl);
-      return c.Gt.eq(c.finalExponentiation(f), c.Gt.one) as boolean;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The randomised batch check described at `verify`. */
-  private checkBatch(k: Prepared, group: Pending[]): boolean {
-    const c = this.curve;
-    try {
-      const weights = group.map(() => {
-        const r = BigInt(`0x${randomBytes(16).toString("hex")}`);
-        return r === 0n ? 1n : r;
-      });
-      // Σ_i r_i·vk_x_i = (Σ_i r_i)·IC_0 + Σ_j (Σ_i r_i·s_ij)·IC_j: one scalar per public input.
-      const sums = new Array<bigint>(k.nPublic + 1).fill(0n);
-      group.forEach((p, i) => {
-        const r = weights[i]!;
-        sums[0] = (sums[0]! + r) % SCALAR_FIELD;
-        for (let j = 0; j < k.nPublic; j++) sums[j + 1] = (sums[j + 1]! + r * p.signals[j]!) % SCALAR_FIELD;
-      });
-      let vkx: Point = c.G1.zero;
-      sums.forEach((sj, j) => {
-        if (sj !== 0n) vkx = c.G1.add(vkx, c.G1.timesScalar(k.ic[j]!, sj));
-      });
-      let cSum: Point = c.G1.zero;
-      let f = c.Gt.one;
-      group.forEach((p, i) => {
-        const r = weights[i]!;
-        f = c.Gt.mul(f, c.millerLoop(this.preG1(c.G1.neg(c.G1.timesScalar(p.a, r))), this.preG2(p.b)));
-        cSum = c.G1.add(cSum, c.G1.timesScalar(p.c, r));
-      });
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(vkx), k.gammaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(cSum), k.deltaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(c.G1.timesScalar(k.alpha1, sums[0]!)), k.betaPre));
-      return c.Gt.eq(c.finalExponentiation(f), c.Gt.one) as boolean;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Ends the curve's worker threads. */
+  /** Ends the checking process. */
   async close(): Promise<void> {
-    await this.curve?.terminate?.();
+    await this.checker.close();
   }
+}
+
+/**
+ * The checks made before a call is queued: the signal count and every signal a decimal field element below
+ * r, the proof in snarkjs's shape with coordinates below the base field modulus. Null when any fails.
+ */
+function shapeChecked(
+  instance: string,
+  nPublic: number,
+  publicSignals: unknown,
+  proof: unknown,
+): CheckItem | null {
+  if (!Array.isArray(publicSignals) || publicSignals.length !== nPublic) return null;
+  const inField = (s: unknown, modulus: bigint): boolean =>
+    typeof s === "string" && /^[0-9]{1,78}$/.test(s) && BigInt(s) < modulus;
+  if (!publicSignals.every((s) => inField(s, SCALAR_FIELD))) return null;
+  if (!isGroth16ProofShape(proof)) return null;
+  const p = proof as unknown as { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
+  // Coordinates after the first two (the projective z, as snarkjs writes them) are read as snarkjs reads
+  // them (BigInt of the value); anything that is not a primitive is sent as a value that does not parse.
+  const z = (x: unknown): Coordinate =>
+    ["string", "number", "bigint", "boolean"].includes(typeof x) ? (x as Coordinate) : "not a number";
+  return {
+    instance,
+    signals: publicSignals as string[],
+    a: p.pi_a.slice(0, 3).map(z),
+    b: p.pi_b.slice(0, 3).map((r) => (Array.isArray(r) ? r.slice(0, 2).map(z) : ["not a number"])),
+    c: p.pi_c.slice(0, 3).map(z),
+  };
 }

@@ -3,10 +3,12 @@
  * proof and for every tampered variant (each coordinate, swapped points, other signals, field overflow,
  * malformed shapes).
  */
+import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
 import { loadVerificationKey } from "../../prover/prove/index.ts";
+import { Groth16Checker, type VkeyPoints } from "../../verifier-api/groth16-check.ts";
 import { ResidentVerifier, UnknownInstanceError } from "../../verifier-api/verifier.ts";
 
 const NAME = "example-multiplier";
@@ -131,5 +133,78 @@ describe("batched verification", () => {
       v.verify(NAME, more[1]!.publicSignals, more[0]!.proof),
     ]);
     expect(swapped).toEqual([false, false]);
+  });
+});
+
+describe("points outside the subgroup, wrong keys, a lost checking process", () => {
+  /** A point on the twist curve that is not in the order-r subgroup (G2's cofactor is not 1). */
+  async function twistPointOutsideSubgroup(): Promise<string[][]> {
+    const curve = await buildBn128(true);
+    try {
+      const F2 = curve.F2;
+      for (let k = 1n; ; k++) {
+        const x = F2.fromObject([k, 1n]);
+        const rhs = F2.add(F2.mul(F2.square(x), x), curve.G2.b);
+        if (!F2.isSquare(rhs)) continue;
+        const p = curve.G2.fromObject([F2.toObject(x), F2.toObject(F2.sqrt(rhs)), [1n, 0n]]);
+        expect(curve.G2.isValid(p)).toBe(true); // on the curve ...
+        expect(curve.G2.isZero(curve.G2.timesScalar(p, FIELD))).toBe(false); // ... but not in the subgroup
+        return (curve.G2.toObject(p) as bigint[][]).map((r) => r.map(String));
+      }
+    } finally {
+      await curve.terminate();
+    }
+  }
+
+  it("refuses a B on the curve but outside the subgroup before the pairing check, like snarkjs", async () => {
+    const outside = structuredClone(proof);
+    outside.pi_b = await twistPointOutsideSubgroup();
+    expect(await snarkjs.groth16.verify(vkey, signals, outside).catch(() => false)).toBe(false);
+    const before = { ...v.batchStats };
+    // In a batch with a valid proof: the bad B is refused when its points are read, so the batch of the
+    // others holds and nothing is re-checked one by one (a pairing-level refusal would show as a fallback).
+    expect(await Promise.all([v.verify(NAME, signals, outside), v.verify(NAME, signals, proof)])).toEqual([
+      false,
+      true,
+    ]);
+    expect(v.batchStats.fallbacks).toBe(before.fallbacks);
+  });
+
+  it("refuses a valid proof against a wrong key (another IC point), like snarkjs", async () => {
+    const checker = await Groth16Checker.create();
+    try {
+      const points = vkey as unknown as VkeyPoints;
+      const wrong: VkeyPoints = { ...points, IC: [points.IC[0]!, points.IC[0]!] };
+      const wrongVkey = { ...vkey, IC: wrong.IC } as unknown as snarkjs.VerificationKey;
+      checker.load("right", points);
+      checker.load("wrong", wrong);
+      const item = (instance: string) => ({
+        instance,
+        signals,
+        a: proof.pi_a as string[],
+        b: proof.pi_b as string[][],
+        c: proof.pi_c as string[],
+      });
+      expect(checker.checkAll([item("right"), item("wrong"), item("not-loaded")]).results).toEqual([
+        true,
+        false,
+        false,
+      ]);
+      expect(await snarkjs.groth16.verify(wrongVkey, signals, proof)).toBe(false);
+      // A key with a point off its curve is refused when it is loaded.
+      const offCurve: VkeyPoints = { ...points, vk_alpha_1: ["1", "3", "1"] };
+      expect(() => checker.load("bad", offCurve)).toThrow(/bad G1 point/);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  it("answers calls again after its checking process is killed", async () => {
+    const pids = (v as unknown as { checker: { pids(): number[] } }).checker.pids();
+    expect(pids).toHaveLength(1);
+    process.kill(pids[0]!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await v.verify(NAME, signals, proof)).toBe(true);
+    expect(await v.verify(NAME, ["34"], proof)).toBe(false);
   });
 });

@@ -20,7 +20,8 @@ import { ApiError, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
 import { parseJsonBody } from "./body.ts";
 import { STATUS_CODES } from "node:http";
 import { forkAttestation, type AttestRunner } from "../attest-runner.ts";
-import { attestationHandler, commitmentHandler, proofHandler, scoresHandler } from "../jobs/handlers.ts";
+import { attestationJob, commitmentJob, proofJob, scoresJob } from "../jobs/handlers.ts";
+import { JobRegistry } from "../jobs/registry.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { Metrics } from "../metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -108,7 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const storage = deps.storage ?? (await createStorage(config));
   const verifier = deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances));
   const attest = deps.attest === null ? undefined : (deps.attest ?? forkAttestation);
-  const runner = new JobRunner(storage, {
+  const runner = new JobRunner(storage, new JobRegistry(), {
     concurrency: config.jobConcurrency,
     leaseMs: config.jobLeaseMs,
     pollMs: config.jobPollMs,
@@ -144,10 +145,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   };
   app.decorate("services", services);
 
-  runner.register("proof", proofHandler(services));
-  runner.register("commitment", commitmentHandler(services));
-  if (attest) runner.register("attestation", attestationHandler(services, attest));
-  runner.register("scores", scoresHandler(services));
+  runner.register(proofJob(services));
+  runner.register(commitmentJob(services));
+  if (attest) runner.register(attestationJob(services, attest));
+  runner.register(scoresJob(services));
 
   if (config.adminKey) {
     const keyHash = hashApiKey(config.adminKey);

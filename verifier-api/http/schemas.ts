@@ -1,5 +1,6 @@
 /** TypeBox schemas of every request and response body; types derive from them, and so does the OpenAPI. */
 import { Type, type Static } from "@sinclair/typebox";
+import { ProofJobInput } from "../jobs/inputs.ts";
 
 const Decimal = (description: string) => Type.String({ pattern: "^[0-9]{1,78}$", description });
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
@@ -148,15 +149,8 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
-export const ProofBody = Type.Object(
-  {
-    instance: Type.String({ minLength: 1, maxLength: 100 }),
-    input: Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
-      description: "Circuit input signals",
-    }),
-  },
-  { additionalProperties: false },
-);
+/** The body of `POST /v1/proofs` is the `proof` job's input. */
+export const ProofBody = ProofJobInput;
 
 /**
  * `POST /v1/tapes/{id}/commitment` takes no body (its one option, `chunkSize`, is in the query): an empty

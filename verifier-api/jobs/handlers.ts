@@ -1,5 +1,6 @@
 /**
- * Job handlers, one per job kind: `proof` (any catalogue instance, e.g. `example-multiplier`),
+ * The job kinds, each declared once (`defineJob` of `registry.ts`: name, input schema from `inputs.ts`,
+ * handler receiving the checked input): `proof` (any catalogue instance, e.g. `example-multiplier`),
  * `commitment` (commit to an uploaded tape), `attestation` (the pool attestation through
  * `prover/attest.ts`'s `attestPool`, registered only when that module exists) and `scores` (the
  * score-backing proofs of an attestation's chunks from a provider's signed batches).
@@ -16,7 +17,9 @@ import type { Services } from "../services.ts";
 import { chunkSetup } from "../attest-chunks.ts";
 import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "../attest-runner.ts";
 import { decrypt, encrypt, newId } from "../crypto.ts";
-import { PermanentJobError, type JobContext, type JobHandler } from "./runner.ts";
+import { PermanentJobError, type JobContext } from "./runner.ts";
+import { defineJob } from "./registry.ts";
+import { AttestationJobInput, CommitmentJobInput, ProofJobInput, ScoresJobInput } from "./inputs.ts";
 import type { ComputeRequest } from "../compute.ts";
 import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "../scores.ts";
 import type { TapeRecord } from "../storage/types.ts";
@@ -154,15 +157,14 @@ async function runOnCommitment(
   return r;
 }
 
-async function loadTape(s: Services, ctx: JobContext, id: unknown): Promise<TapeRecord> {
-  const t = typeof id === "string" ? await ctx.save(() => s.storage.getTape(id)) : undefined;
-  if (!t) throw new PermanentJobError("not-found", `tape ${String(id)} does not exist`);
+async function loadTape(s: Services, ctx: JobContext, id: string): Promise<TapeRecord> {
+  const t = await ctx.save(() => s.storage.getTape(id));
+  if (!t) throw new PermanentJobError("not-found", `tape ${id} does not exist`);
   return t;
 }
 
-export function proofHandler(s: Services): JobHandler {
-  return async (job, ctx) => {
-    const { instance, input } = job.input as { instance: string; input: Record<string, unknown> };
+export const proofJob = (s: Services) =>
+  defineJob("proof", ProofJobInput, async ({ instance, input }, _job, ctx) => {
     try {
       const r = await forkProof(
         { instance, input, nice: s.config.workerNice },
@@ -181,12 +183,10 @@ export function proofHandler(s: Services): JobHandler {
     } catch (err) {
       throw asJobError(err);
     }
-  };
-}
+  });
 
-export function commitmentHandler(s: Services): JobHandler {
-  return async (job, ctx) => {
-    const { tapeId, chunkSize } = job.input as { tapeId: string; chunkSize: number };
+export const commitmentJob = (s: Services) =>
+  defineJob("commitment", CommitmentJobInput, async ({ tapeId, chunkSize }, _job, ctx) => {
     const t = await loadTape(s, ctx, tapeId);
     if (t.commitment) return { tapeId, root: (t.commitment as StoredCommitment).root };
     ctx.progress(0.1, "commit");
@@ -215,18 +215,10 @@ export function commitmentHandler(s: Services): JobHandler {
     await ctx.save(() => s.storage.setTapeCommitment(tapeId, stored, Date.now()));
     const now = (await ctx.save(() => s.storage.getTape(tapeId)))!.commitment as StoredCommitment;
     return { tapeId, root: now.root };
-  };
-}
+  });
 
-export function attestationHandler(s: Services, attest: AttestRunner): JobHandler {
-  return async (job, ctx) => {
-    const req = job.input as {
-      tapeId: string;
-      policy: unknown;
-      chainId: string;
-      registry: string;
-      instance: string;
-    };
+export const attestationJob = (s: Services, attest: AttestRunner) =>
+  defineJob("attestation", AttestationJobInput, async (req, job, ctx) => {
     const t = await loadTape(s, ctx, req.tapeId);
     // The route claimed the pool; checked again here for jobs queued before pools were owned.
     const refused = await ctx.save(() => claimPool(s, t.poolId, job.owner));
@@ -280,25 +272,12 @@ export function attestationHandler(s: Services, attest: AttestRunner): JobHandle
       }),
     );
     return { attestationId: rec.id, root: att.root.toString(), chunkCount: att.chunkCount };
-  };
-}
+  });
 
-/** The input of a `scores` job (checked by `POST /v1/attestations/:id/scores` before it is queued). */
-export interface ScoresJobInput {
-  attestationId: string;
-  tapeId: string;
-  instance: string;
-  chunkSize: number;
-  providerPublicKey: [string, string];
-  maxAgeDays: number;
-  contract: string;
-  chainId: string;
-  batches: unknown[];
-}
+export { ScoresJobInput };
 
-export function scoresHandler(s: Services): JobHandler {
-  return async (job, ctx) => {
-    const req = job.input as ScoresJobInput;
+export const scoresJob = (s: Services) =>
+  defineJob("scores", ScoresJobInput, async (req, job, ctx) => {
     const a = await s.storage.getAttestation(req.attestationId);
     if (!a) throw new PermanentJobError("not-found", `attestation ${req.attestationId} does not exist`);
     const t = await loadTape(s, ctx, req.tapeId);
@@ -366,8 +345,7 @@ export function scoresHandler(s: Services): JobHandler {
       providerKeyHash: stored[0]?.publicSignals[3] ?? null,
       proveMs: r.chunks.reduce((sum, p) => sum + Math.round(p.proveMs), 0),
     };
-  };
-}
+  });
 
 /** A worker's error as the job runner should see it: permanent when retrying cannot fix it. */
 function asJobError(err: unknown): unknown {

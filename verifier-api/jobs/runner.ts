@@ -1,9 +1,11 @@
 /**
  * The durable job runner. Jobs live in storage (accepted → running → succeeded | failed); a runner claims
  * runnable jobs under a lease it renews by heartbeat while the job's handler runs, so the job of a process
- * that crashed is claimed again by the next runner once its lease expires. A job kind is a handler
- * function; a handler throws PermanentJobError for input that can never succeed (no retry), any other error
- * is retried until the job's attempts are used up.
+ * that crashed is claimed again by the next runner once its lease expires. Job kinds come from the typed
+ * registry (`registry.ts`: kind, input schema, handler); `submit` creates a job after checking its input
+ * against its kind's schema, and the handler receives that input typed. A handler throws PermanentJobError
+ * for input that can never succeed (no retry), any other error is retried until the job's attempts are
+ * used up.
  *
  * While the store does not answer, the runner backs off (`backoff.ts`: no claims, few log lines) and keeps
  * each finished job's outcome in memory, writing it once the store is back (or handing it up at shutdown).
@@ -12,7 +14,9 @@ import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { Backoff } from "../backoff.ts";
 import { storeUnavailable } from "../../prover/index.ts";
-import type { JobRecord, Storage } from "../storage/types.ts";
+import type { JobRecord, NewJob, Storage } from "../storage/types.ts";
+import type { JobKind, JobRegistry } from "./registry.ts";
+import type { TSchema } from "@sinclair/typebox";
 
 export interface JobContext {
   /** Reports progress (0..1) and a stage name; stored with the next heartbeat. */
@@ -27,8 +31,6 @@ export interface JobContext {
   save<T>(write: () => Promise<T>): Promise<T>;
   log: FastifyBaseLogger;
 }
-
-export type JobHandler = (job: JobRecord, ctx: JobContext) => Promise<unknown>;
 
 /** A failure that retrying cannot fix (invalid input, unsatisfiable circuit input). */
 export class PermanentJobError extends Error {
@@ -60,7 +62,7 @@ interface Running {
 export class JobRunner {
   /** This runner's identity in job leases. */
   readonly workerId = `runner_${process.pid}_${randomBytes(4).toString("hex")}`;
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly registry: JobRegistry;
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -70,8 +72,9 @@ export class JobRunner {
   private readonly opts: RunnerOptions;
   private readonly store: Backoff;
 
-  constructor(storage: Storage, opts: RunnerOptions) {
+  constructor(storage: Storage, registry: JobRegistry, opts: RunnerOptions) {
     this.storage = storage;
+    this.registry = registry;
     this.opts = opts;
     this.store = new Backoff(opts.log, "the job store");
   }
@@ -87,14 +90,26 @@ export class JobRunner {
   /** Outcomes of finished jobs waiting for the store to answer again. */
   unsaved = 0;
 
-  /** Registers the handler of a job kind. */
-  register(kind: string, handler: JobHandler): this {
-    this.handlers.set(kind, handler);
+  /** Adds a job kind (its declaration: name, input schema, handler) to the registry this runner runs. */
+  register<S extends TSchema>(def: JobKind<S>): this {
+    this.registry.add(def);
     return this;
   }
 
   get kinds(): string[] {
-    return [...this.handlers.keys()];
+    return this.registry.kinds;
+  }
+
+  /**
+   * Creates a job (idempotently, by `job.idempotencyKey`) after checking its input against its kind's
+   * schema: an unknown kind is refused with UnknownJobKindError and an input that does not match with
+   * JobInputError, before anything is stored. A new job is claimed at once if there is room.
+   */
+  async submit(job: NewJob, now = Date.now()): Promise<{ job: JobRecord; created: boolean }> {
+    this.registry.check(job.kind, job.input);
+    const r = await this.storage.createJob(job, now);
+    if (r.created) void this.poll();
+    return r;
   }
 
   get active(): number {
@@ -168,7 +183,6 @@ export class JobRunner {
   }
 
   private launch(job: JobRecord): void {
-    const handler = this.handlers.get(job.kind)!;
     const abort = new AbortController();
     const entry: Running = { job, progress: job.progress, stage: job.stage, abort, done: Promise.resolve() };
     const log = this.opts.log.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
@@ -190,7 +204,7 @@ export class JobRunner {
     log.info("job started");
     entry.done = (async () => {
       try {
-        const result = await handler(job, ctx);
+        const result = await this.registry.run(job, ctx);
         if (abort.signal.aborted) return; // handed back by stop(): the next start runs it again
         const ok = await this.persist(
           () => this.storage.completeJob(job.id, this.workerId, result ?? null, Date.now()),

@@ -25,6 +25,7 @@ import {
   type ScoresJobInput,
   type StoredCommitment,
 } from "../../jobs/handlers.ts";
+import { JobInputError, UnknownJobKindError } from "../../jobs/registry.ts";
 import { chunkCountFor } from "../../../prover/index.ts";
 import { keyHash } from "../../../prover/index.ts";
 import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../../scores.ts";
@@ -126,8 +127,8 @@ async function submit(s: Services, req: FastifyRequest, kind: string, input: unk
   const requestHash = sha256Hex(canonicalJson({ kind, input }));
   const header = req.headers["idempotency-key"];
   const key = typeof header === "string" ? `key:${header}` : `auto:${requestHash}`;
-  const { job, created } = await s.storage.createJob(
-    {
+  try {
+    const { job, created } = await s.runner.submit({
       id: newId("job"),
       kind,
       owner: p.owner,
@@ -135,14 +136,16 @@ async function submit(s: Services, req: FastifyRequest, kind: string, input: unk
       requestHash,
       input,
       maxAttempts: s.config.jobMaxAttempts,
-    },
-    Date.now(),
-  );
-  if (!created && job.requestHash !== requestHash) {
-    throw new ApiError("idempotency-conflict", "this Idempotency-Key was used for a different request");
+    });
+    if (!created && job.requestHash !== requestHash) {
+      throw new ApiError("idempotency-conflict", "this Idempotency-Key was used for a different request");
+    }
+    return { job, created };
+  } catch (err) {
+    if (err instanceof UnknownJobKindError) throw new ApiError("not-implemented", err.message);
+    if (err instanceof JobInputError) throw new ApiError("validation", err.message, err.problems);
+    throw err;
   }
-  if (created) void s.runner.poll();
-  return { job, created };
 }
 
 const Accepted = { 200: JobView, 202: JobView };
