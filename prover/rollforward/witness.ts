@@ -200,7 +200,11 @@ export async function buildRollForwardInput(
     chunkIndex: BigInt(chunkIndex),
     chunkCount: BigInt(chunkCount),
   });
-  const words = packTotals(totals);
+  // A tape that does not roll forward can make a total negative: it is packed as 0, and the circuit refuses
+  // the chunk at the rule the tape breaks (checked before the totals).
+  const words = packTotals(
+    Object.fromEntries(Object.entries(totals).map(([n, v]) => [n, v < 0n ? 0n : v])) as RollForwardTotals,
+  );
   const publicSignals: RollForwardPublicSignals = {
     prevRoot: prev.commitment.root,
     root: next.commitment.root,
