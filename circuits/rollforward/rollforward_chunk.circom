@@ -18,7 +18,7 @@ include "../lib/tree.circom";
 // proves, with `fresh` the prover's claim that the slot holds a new loan:
 //   - an active previous loan (performing, delinquent, defaulted) is still there and is the same loan (not
 //     dropped, not replaced by a new id): new loans go only into empty slots or slots whose previous loan was
-//     terminal (repaid or charged off);
+//     terminal (repaid or charged off), and were originated in this period;
 //   - a continuing loan keeps its id, borrower commitment, origination date (asOfDate - daysPastDue -
 //     dateSlack), original principal (headroom + max(1, ceil(amount / 2))) and maturity (wC mod 2^16);
 //   - outstanding(t) + chargedOff this period + removed at exit = outstanding(t-1) - principalCollected +
@@ -136,6 +136,8 @@ template RollForwardChunk(chunkSize) {
     signal t2[chunkSize];
     signal adjDown[chunkSize];
     signal coKept[chunkSize];
+    signal freshOrig[chunkSize];
+    component newInPeriod[chunkSize];
     signal e01[chunkSize];
     signal e02[chunkSize];
     signal exitFlag[chunkSize];
@@ -282,6 +284,12 @@ template RollForwardChunk(chunkSize) {
         leafN[i].inputs[2] <== hIdN[i].out;
         newSub[i \ SUB].leaves[i % SUB] <== (1 - emptyN[i]) * leafN[i].out;
 
+        // A new loan was originated in this period: prevAsOfDate < origination (<= asOfDate by the plain
+        // statement's date slack). A loan of an earlier period cannot come back as a new one (a charged-off
+        // loan resurrected in a freed slot, or the same loan relabelled) without another origination date.
+        freshOrig[i] <== fresh[i] * (asOf - dpdN - slackN - prevAsOf - 1);
+        newInPeriod[i] = Num2Bits(16);
+        newInPeriod[i].in <== freshOrig[i];
         cont[i] * (idN[i] - idP[i]) === 0;
         cont[i] * (bcN[i] - bcP[i]) === 0;
         // origination = asOfDate - daysPastDue - dateSlack, in each tape.

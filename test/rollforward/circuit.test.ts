@@ -249,6 +249,25 @@ describe("RollForwardChunk(8) failing twins, each refused for its reason", () =>
     ).toMatch(at("t2[i] * (1 - s01N[i]) === 0"));
   });
 
+  it("a charged-off loan brought back as a new loan in its freed slot", async () => {
+    const back = (l: LoanRecord[]) => [
+      l[0]!,
+      l[1]!,
+      {
+        ...l[2]!,
+        status: LoanStatus.Performing,
+        outstandingBalance: 300_000n,
+        chargedOffAmount: 0n,
+        daysPastDue: 0,
+      },
+      l[3]!,
+    ];
+    // Declared new: refused, it was not originated in this period.
+    expect(await twin(back, (i) => ((i.fresh as string[])[2] = "1"))).toMatch(
+      at("newInPeriod[i].in <== freshOrig[i]"),
+    );
+  });
+
   it("a changed original principal", async () => {
     expect(
       await twin((l) => [
