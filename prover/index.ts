@@ -25,3 +25,4 @@ export * from "./chunks/index.ts";
 export * from "./chunks/sqlite-store.ts";
 export * from "./chunks/postgres-store.ts";
 export * from "./chunks/pgboss.ts";
+export * from "./rollforward/index.ts";

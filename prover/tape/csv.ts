@@ -12,15 +12,26 @@ import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
 import { daysToIso, parseDate } from "./dates.ts";
-import { IDENTITY_MAPPING, LOAN_FIELDS, compileMapping } from "./mapping.ts";
+import { IDENTITY_MAPPING, LOAN_FIELDS, PERIOD_FIELDS, TAPE_FIELDS, compileMapping } from "./mapping.ts";
 import type { CompiledMapping, TapeMapping } from "./mapping.ts";
 import { LOAN_STATUS_NAMES } from "./schema.ts";
 import type { LoanRecord, LoanTape } from "./schema.ts";
 import { TapeValidationError, TapeValidator, assertValidTape, showValue } from "./validate.ts";
 import type { TapeHeader, TapeProblem } from "./validate.ts";
 
-/** Columns of the canonical CSV layout, in order (the field names of the schema). */
-export const TAPE_CSV_COLUMNS = LOAN_FIELDS;
+/**
+ * Every column a canonical CSV tape may have: the required fields, then the optional period fields (issue 15;
+ * {@link tapeCsvColumns} says which a given tape is written with).
+ */
+export const TAPE_CSV_COLUMNS: readonly string[] = TAPE_FIELDS;
+/**
+ * The canonical CSV columns of a tape: the required fields, then the period fields when any loan gives
+ * one (a tape without them is written exactly as before issue 15).
+ */
+export function tapeCsvColumns(tape: Pick<LoanTape, "loans">): readonly string[] {
+  const withPeriod = tape.loans.some((r) => PERIOD_FIELDS.some((f) => r[f] !== undefined));
+  return withPeriod ? TAPE_FIELDS : LOAN_FIELDS;
+}
 /** Tag that starts the optional metadata line of a canonical CSV tape. */
 export const CSV_METADATA_TAG = "#rwa-attest-tape";
 
@@ -433,14 +444,31 @@ export function recordToCsvCells(r: LoanRecord): string[] {
   ];
 }
 
+/** The canonical CSV cells of a record's period fields (empty when absent). */
+export function periodFieldsToCsvCells(r: LoanRecord): string[] {
+  const s = (v: bigint | number | boolean | undefined): string => (v === undefined ? "" : String(v));
+  return [
+    s(r.principalCollected),
+    s(r.interestCollected),
+    s(r.recoveries),
+    s(r.principalAdjustment),
+    s(r.adjustmentReason),
+    s(r.exitCode),
+    r.exitDate === undefined ? "" : daysToIso(r.exitDate),
+    s(r.modified),
+  ];
+}
+
 /** Formats a (valid) tape as canonical CSV with its metadata line; throws if the tape is invalid. */
 export function formatTapeCsv(tape: LoanTape): string {
   assertValidTape(tape);
   const lines = [
     `${CSV_METADATA_TAG} poolId=${tape.poolId} period=${tape.period} asOfDate=${daysToIso(tape.asOfDate)} currency=${tape.currency} decimals=${tape.decimals}`,
-    TAPE_CSV_COLUMNS.join(","),
+    tapeCsvColumns(tape).join(","),
   ];
-  for (const r of tape.loans) lines.push(recordToCsvCells(r).join(","));
+  const withPeriod = tapeCsvColumns(tape).length > LOAN_FIELDS.length;
+  for (const r of tape.loans)
+    lines.push([...recordToCsvCells(r), ...(withPeriod ? periodFieldsToCsvCells(r) : [])].join(","));
   return lines.join("\n") + "\n";
 }
 

@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolveSource } from "./csv.ts";
 import type { TapeSource } from "./csv.ts";
 import { daysToIso, parseDate } from "./dates.ts";
-import { IDENTITY_MAPPING, LOAN_FIELDS, compileMapping } from "./mapping.ts";
+import { IDENTITY_MAPPING, TAPE_FIELDS, compileMapping, isPeriodField } from "./mapping.ts";
 import { LOAN_STATUS_NAMES } from "./schema.ts";
 import type { LoanRecord, LoanTape } from "./schema.ts";
 import { MAX_DAY } from "./schema.ts";
@@ -35,6 +35,16 @@ export interface LoanRecordJson {
   scoreProviderId: number;
   scoreDate: string;
   collateralValue: string;
+  /** The period fields (docs/TAPE.md): present only when the record gives them. */
+  principalCollected?: string;
+  interestCollected?: string;
+  recoveries?: string;
+  /** Signed decimal string. */
+  principalAdjustment?: string;
+  adjustmentReason?: number;
+  exitCode?: number;
+  exitDate?: string;
+  modified?: boolean;
 }
 
 /** A JSON tape, as written by {@link tapeToJson}: the header of {@link LoanTape}, poolId as a string, asOfDate ISO. */
@@ -48,8 +58,22 @@ export interface LoanTapeJson {
   loans: LoanRecordJson[];
 }
 
-const DATE_FIELDS = new Set(["originationDate", "maturityDate", "scoreDate"]);
-const FIELD_SET = new Set<string>(LOAN_FIELDS);
+const DATE_FIELDS = new Set(["originationDate", "maturityDate", "scoreDate", "exitDate"]);
+const FIELD_SET = new Set<string>(TAPE_FIELDS);
+
+/** The period fields a record gives, in their JSON form (absent ones are left out). */
+function periodFieldsToJson(r: LoanRecord): Partial<LoanRecordJson> {
+  const out: Partial<LoanRecordJson> = {};
+  if (r.principalCollected !== undefined) out.principalCollected = r.principalCollected.toString();
+  if (r.interestCollected !== undefined) out.interestCollected = r.interestCollected.toString();
+  if (r.recoveries !== undefined) out.recoveries = r.recoveries.toString();
+  if (r.principalAdjustment !== undefined) out.principalAdjustment = r.principalAdjustment.toString();
+  if (r.adjustmentReason !== undefined) out.adjustmentReason = r.adjustmentReason;
+  if (r.exitCode !== undefined) out.exitCode = r.exitCode;
+  if (r.exitDate !== undefined) out.exitDate = daysToIso(r.exitDate);
+  if (r.modified !== undefined) out.modified = r.modified;
+  return out;
+}
 
 /** Converts a (valid) tape to its JSON form; throws a {@link TapeValidationError} if it is invalid. */
 export function tapeToJson(tape: LoanTape): LoanTapeJson {
@@ -78,6 +102,7 @@ export function tapeToJson(tape: LoanTape): LoanTapeJson {
       scoreProviderId: r.scoreProviderId,
       scoreDate: daysToIso(r.scoreDate),
       collateralValue: r.collateralValue.toString(),
+      ...periodFieldsToJson(r),
     })),
   };
 }
@@ -142,7 +167,7 @@ export function tapeFromJson(json: unknown): LoanTape {
       reason: "must be an array of loan records",
     });
   } else {
-    const compiled = compileMapping(IDENTITY_MAPPING, LOAN_FIELDS, {
+    const compiled = compileMapping(IDENTITY_MAPPING, TAPE_FIELDS, {
       asOfDate: typeof header.asOfDate === "number" ? header.asOfDate : 0,
       decimals: typeof header.decimals === "number" ? header.decimals : 2,
     });
@@ -165,8 +190,10 @@ export function tapeFromJson(json: unknown): LoanTape {
           ok = false;
         }
       }
-      const cells = LOAN_FIELDS.map((f) => {
+      const cells = TAPE_FIELDS.map((f) => {
         const x = item[f];
+        if ((x === undefined || x === null) && isPeriodField(f)) return "";
+        if (typeof x === "boolean" && f === "modified") return String(x);
         if (x === undefined || x === null) {
           v.addProblem({ row, field: f, value: "", reason: "missing" });
           ok = false;

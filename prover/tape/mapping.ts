@@ -34,11 +34,36 @@ export const LOAN_FIELDS = [
   "scoreDate",
   "collateralValue",
 ] as const satisfies readonly (keyof LoanRecord)[];
+/**
+ * The period fields (issue 15, docs/TAPE.md "Period cash flows"): optional in a mapping and in a tape; a
+ * field not mapped, or an empty cell, leaves the record's field absent (its default, `periodFlows`).
+ */
+export const PERIOD_FIELDS = [
+  "principalCollected",
+  "interestCollected",
+  "recoveries",
+  "principalAdjustment",
+  "adjustmentReason",
+  "exitCode",
+  "exitDate",
+  "modified",
+] as const satisfies readonly (keyof LoanRecord)[];
+/** One of {@link PERIOD_FIELDS}. */
+export type PeriodField = (typeof PERIOD_FIELDS)[number];
+/** Every canonical field: the required ones, then the optional period fields (canonical CSV column order). */
+export const TAPE_FIELDS = [...LOAN_FIELDS, ...PERIOD_FIELDS] as const;
 /** One of {@link LOAN_FIELDS}. */
-export type LoanField = (typeof LOAN_FIELDS)[number];
+export type LoanField = (typeof LOAN_FIELDS)[number] | PeriodField;
+const PERIOD_FIELD_SET = new Set<string>(PERIOD_FIELDS);
+/** True for the optional period fields. */
+export function isPeriodField(field: string): field is PeriodField {
+  return PERIOD_FIELD_SET.has(field);
+}
+/** Money fields that may be negative (a leading `-`). */
+const SIGNED_FIELDS = new Set<string>(["principalAdjustment"]);
 
 /** The kind of a canonical field, which decides how source text is parsed. */
-export type FieldKind = "id" | "date" | "money" | "rate" | "int" | "status";
+export type FieldKind = "id" | "date" | "money" | "rate" | "int" | "status" | "flag";
 /** Kind of every canonical field. */
 export const FIELD_KINDS: Record<LoanField, FieldKind> = {
   loanId: "id",
@@ -57,6 +82,14 @@ export const FIELD_KINDS: Record<LoanField, FieldKind> = {
   scoreProviderId: "int",
   scoreDate: "date",
   collateralValue: "money",
+  principalCollected: "money",
+  interestCollected: "money",
+  recoveries: "money",
+  principalAdjustment: "money",
+  adjustmentReason: "int",
+  exitCode: "int",
+  exitDate: "date",
+  modified: "flag",
 };
 
 /** Units a numeric source column may be in: money `minor`/`major`, rates `bps`/`percent`/`fraction`. */
@@ -167,8 +200,8 @@ export interface TapeMapping {
    * cell is treated like an empty one (its field's `default` applies). Empty cells are always empty.
    */
   nullTokens?: string[];
-  /** One entry per canonical field. */
-  fields: Record<LoanField, FieldMapping>;
+  /** One entry per canonical field; the period fields are optional. */
+  fields: Record<(typeof LOAN_FIELDS)[number], FieldMapping> & Partial<Record<PeriodField, FieldMapping>>;
 }
 
 /** The mapping of our own CSV schema: one column per field, named like the field, canonical units. */
@@ -198,6 +231,14 @@ export const IDENTITY_MAPPING: TapeMapping = {
     scoreProviderId: { column: "scoreProviderId" },
     scoreDate: { column: "scoreDate", format: "ISO" },
     collateralValue: { column: "collateralValue", unit: "minor" },
+    principalCollected: { column: "principalCollected", unit: "minor", default: "" },
+    interestCollected: { column: "interestCollected", unit: "minor", default: "" },
+    recoveries: { column: "recoveries", unit: "minor", default: "" },
+    principalAdjustment: { column: "principalAdjustment", unit: "minor", default: "" },
+    adjustmentReason: { column: "adjustmentReason", default: "" },
+    exitCode: { column: "exitCode", default: "" },
+    exitDate: { column: "exitDate", format: "ISO", default: "" },
+    modified: { column: "modified", default: "" },
   },
 };
 
@@ -242,6 +283,7 @@ const UNITS_BY_KIND: Record<FieldKind, readonly SourceUnit[]> = {
   rate: ["bps", "percent", "fraction"],
   int: [],
   status: [],
+  flag: [],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -319,9 +361,10 @@ export function parseMapping(json: unknown): TapeMapping {
     throw new TapeValidationError(problems, "mapping");
   }
   for (const k of Object.keys(fields)) {
-    if (!(LOAN_FIELDS as readonly string[]).includes(k)) bad(`fields.${k}`, "", "not a canonical field");
+    if (!(TAPE_FIELDS as readonly string[]).includes(k)) bad(`fields.${k}`, "", "not a canonical field");
   }
-  for (const field of LOAN_FIELDS) {
+  for (const field of TAPE_FIELDS) {
+    if (isPeriodField(field) && fields[field] === undefined) continue;
     checkFieldMapping(fields[field], `fields.${field}`, field, bad, false);
   }
   if (problems.length > 0) throw new TapeValidationError(problems, "mapping");
@@ -728,6 +771,7 @@ export function compileMapping(
           : 0;
     const allowPct = kind === "rate" && f.unit === "percent";
     const finish = (big: bigint): unknown => (kind === "money" ? big : Number(big));
+    // (parseOne, below, handles optional empty cells, signs and flags before the numeric parse)
     const col = (name: string): string => `column ${JSON.stringify(name)}: `;
     // Numeric text to canonical integer, or an error reason.
     const parseNumeric = (text: string): unknown => {
@@ -738,10 +782,25 @@ export function compileMapping(
       if (kind !== "money" && i > BigInt(Number.MAX_SAFE_INTEGER)) return "too large";
       return finish(i);
     };
+    const optional = isPeriodField(field);
+    const signed = SIGNED_FIELDS.has(field);
     // Parses one source text into the canonical value of this field.
     const parseOne = (text: string, colName: string): Converted => {
       const where = colName ? col(colName) : "";
+      // An optional (period) field with an empty cell is absent: its default applies (docs/TAPE.md).
+      if (optional && text.trim() === "") return { v: undefined };
+      if (signed && text.trim().startsWith("-")) {
+        const num = parseNumeric(text.trim().slice(1));
+        if (typeof num === "string") return { raw: text, error: where + num };
+        return { v: -(num as bigint) };
+      }
       switch (kind) {
+        case "flag": {
+          const t = text.trim().toLowerCase();
+          if (["true", "1", "y", "yes"].includes(t)) return { v: true };
+          if (["false", "0", "n", "no"].includes(t)) return { v: false };
+          return { raw: text, error: where + "must be true or false (1/0, Y/N)" };
+        }
         case "id":
           return { v: (f.prefix ?? "") + text.trim() };
         case "date": {
@@ -828,7 +887,7 @@ export function compileMapping(
           for (const p of parts) {
             const r = p!(c);
             if ("error" in r) return r;
-            total += r.v as bigint;
+            total += (r.v as bigint | undefined) ?? 0n;
           }
           return { v: total };
         };
@@ -901,6 +960,7 @@ export function compileMapping(
         const colName = f.column ?? (f.columns ? f.columns.join("|") : "");
         fn = ({ cells }) => {
           const t = raw(cells);
+          if (t === undefined && optional) return { v: undefined };
           if (t === undefined) return { raw: "", error: colName ? col(colName) + "empty" : "empty" };
           return parseOne(t, colName);
         };
@@ -937,8 +997,9 @@ export function compileMapping(
     return fn;
   };
 
-  for (const field of LOAN_FIELDS) {
+  for (const field of TAPE_FIELDS) {
     const f = mapping.fields[field];
+    if (f === undefined) continue; // an unmapped period field: absent from every record
     if (FIELD_KINDS[field] !== "status") {
       const fn = compileField(f, field);
       if (fn) fns.set(field, fn);
@@ -1033,7 +1094,10 @@ export function compileMapping(
   }
 
   // Fields whose value depends on the status: unknown when the status could not be mapped.
-  const statusDependent = LOAN_FIELDS.filter((f) => dependsOnStatus(mapping.fields[f]));
+  const statusDependent = TAPE_FIELDS.filter((f) => {
+    const m = mapping.fields[f];
+    return m !== undefined && dependsOnStatus(m);
+  });
   const mapRow = (cells: readonly string[], row: number, out: TapeProblem[]): MappedRow => {
     const failed = new Set<LoanField>();
     let st: StatusResult | undefined;
@@ -1047,12 +1111,13 @@ export function compileMapping(
     }
     const rec: Record<string, unknown> = {};
     const c: RowContext = { cells, row, status: st, record: rec };
-    for (const field of LOAN_FIELDS) {
+    for (const field of TAPE_FIELDS) {
       if (field === "status") {
         rec.status = st?.status;
         continue;
       }
       const fn = fns.get(field);
+      if (!fn && isPeriodField(field) && mapping.fields[field] === undefined) continue;
       if (!fn) {
         failed.add(field);
         continue;
@@ -1062,7 +1127,7 @@ export function compileMapping(
       if ("error" in r) {
         out.push({ row, field, value: r.raw, reason: r.error });
         failed.add(field);
-      } else rec[field] = r.v;
+      } else if (r.v !== undefined) rec[field] = r.v;
     }
     return { record: rec as unknown as LoanRecord, failed };
   };

@@ -40,8 +40,11 @@ export const LOAN_STATUS_NAMES = ["performing", "delinquent", "defaulted", "char
 /** A canonical status name; `LOAN_STATUS_NAMES[code]` is the name of a status code. */
 export type LoanStatusName = (typeof LOAN_STATUS_NAMES)[number];
 
-/** One loan of the tape, in canonical units. */
-export interface LoanRecord {
+/**
+ * One loan of the tape, in canonical units. The period fields ({@link PeriodFlows}) are optional: absent
+ * means the default of {@link periodFlows}.
+ */
+export interface LoanRecord extends Partial<PeriodFlows> {
   /** Originator's loan identifier, unique within the tape, 1..31 UTF-8 bytes. */
   loanId: string;
   /** Originator's borrower reference (never published; only its salted hash enters a commitment). */
@@ -90,4 +93,90 @@ export interface LoanTape {
   decimals: number;
   /** The loans. */
   loans: LoanRecord[];
+}
+
+/**
+ * Exit (zero-balance) codes: why a loan left the pool in the period, numbered as Reg AB II Schedule AL
+ * `zeroBalanceCode` (ESMA Annex V's account status `RDMD`/`RPRD`/`DFLT`/`RSTR` map onto them, docs/TAPE.md).
+ * 0 means the loan did not exit in this period.
+ */
+export const ExitCode = {
+  None: 0,
+  PrepaidOrMatured: 1,
+  Sold: 2,
+  Repurchased: 3,
+  ChargedOff: 4,
+  ServicingTransfer: 5,
+} as const;
+/** A numeric exit code (0..5), one of the values of {@link ExitCode}. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** Names of the exit codes, by code. */
+export const EXIT_CODE_NAMES = [
+  "none",
+  "prepaid_or_matured",
+  "sold",
+  "repurchased",
+  "charged_off",
+  "servicing_transfer",
+] as const;
+/** Largest exit code. */
+export const MAX_EXIT_CODE = 5;
+
+/** Why a principal adjustment was made (0: no adjustment). Codes are part of the encoding. */
+export const AdjustmentReason = {
+  None: 0,
+  /** interest or fees added to the principal (capitalisation). */
+  Capitalisation: 1,
+  /** principal forgiven or restructured by a modification. */
+  Modification: 2,
+  /** a correction of an earlier servicing error. */
+  Correction: 3,
+  /** any other reason (Reg AB II `otherPrincipalAdjustmentAmount` without a finer reason). */
+  Other: 4,
+} as const;
+/** A numeric adjustment reason (0..4). */
+export type AdjustmentReason = (typeof AdjustmentReason)[keyof typeof AdjustmentReason];
+/** Largest adjustment reason code. */
+export const MAX_ADJUSTMENT_REASON = 4;
+
+/**
+ * The period's cash flows and events of one loan (issue 15, the roll-forward): every field is optional in a
+ * {@link LoanRecord}, and a tape without them reads as "nothing collected, nothing adjusted, no exit, not
+ * modified" ({@link periodFlows} fills the defaults). Field sets of Reg AB II Schedule AL
+ * (`actualPrincipalCollectedAmount`, `actualInterestCollectedAmount`, `recoveredAmount`,
+ * `otherPrincipalAdjustmentAmount`, `zeroBalanceCode`, `zeroBalanceEffectiveDate`,
+ * `reportingPeriodModificationIndicator`) and ESMA Annex V (AUTL principal/interest received, recoveries,
+ * account status and its date, restructuring flag).
+ */
+export interface PeriodFlows {
+  /** Principal collected in the period (scheduled, prepaid, repurchase or sale proceeds), minor units. */
+  principalCollected: bigint;
+  /** Interest collected in the period, minor units. */
+  interestCollected: bigint;
+  /** Recoveries received in the period on a charged-off loan, minor units. */
+  recoveries: bigint;
+  /** Other principal adjustment, signed (positive raises the balance), |value| ≤ 2^48 − 1. */
+  principalAdjustment: bigint;
+  /** Reason of the adjustment (0..4, {@link AdjustmentReason}); required when the adjustment is not 0. */
+  adjustmentReason: number;
+  /** Exit code of the period (0..5, {@link ExitCode}); 0 unless the loan left the pool in the period. */
+  exitCode: number;
+  /** Exit (zero-balance effective) date, days since 1970-01-01; 0 when there is no exit. */
+  exitDate: number;
+  /** The loan's terms were modified in the period. */
+  modified: boolean;
+}
+
+/** The period fields of a record, with their defaults for fields the tape does not give (docs/TAPE.md). */
+export function periodFlows(r: Partial<PeriodFlows>): PeriodFlows {
+  return {
+    principalCollected: r.principalCollected ?? 0n,
+    interestCollected: r.interestCollected ?? 0n,
+    recoveries: r.recoveries ?? 0n,
+    principalAdjustment: r.principalAdjustment ?? 0n,
+    adjustmentReason: r.adjustmentReason ?? 0,
+    exitCode: r.exitCode ?? 0,
+    exitDate: r.exitDate ?? 0,
+    modified: r.modified ?? false,
+  };
 }

@@ -3,7 +3,11 @@
  * Every problem is collected (row, field, value, reason); nothing stops at the first one.
  */
 import {
+  ExitCode,
+  EXIT_CODE_NAMES,
   LOAN_STATUS_NAMES,
+  MAX_ADJUSTMENT_REASON,
+  MAX_EXIT_CODE,
   LoanStatus,
   MAX_AMOUNT,
   MAX_CREDIT_SCORE,
@@ -302,6 +306,7 @@ export function checkRecord(
       "the outstanding balance must be at most twice the original principal",
     );
   }
+  checkPeriodFields(r, asOfDate, statusOk, origOk, add);
   if (!statusOk) return;
   const name = LOAN_STATUS_NAMES[r.status]!;
   const isChargedOff = r.status === LoanStatus.ChargedOff;
@@ -356,6 +361,78 @@ export function checkRecord(
     }
     if (r.status === LoanStatus.Repaid && r.daysPastDue !== 0) {
       add("daysPastDue", r.daysPastDue, "a repaid loan must be 0 days past due");
+    }
+  }
+}
+
+/**
+ * The rules of the optional period fields (docs/TAPE.md, "Period cash flows"), each only when the fields it
+ * reads are present and individually valid. A field that is absent takes its default and is not checked.
+ */
+function checkPeriodFields(
+  r: LoanRecord,
+  asOfDate: number | undefined,
+  statusOk: boolean,
+  origOk: boolean,
+  add: (field: string, value: unknown, reason: string | undefined) => boolean,
+): void {
+  // `add` with no reason says whether the field may be used (false when a mapping already reported it).
+  const has = (k: keyof LoanRecord): boolean => r[k] !== undefined;
+  const check = (k: keyof LoanRecord, problem: () => string | undefined): boolean =>
+    add(k, r[k], has(k) ? problem() : undefined);
+  const pcOk = check("principalCollected", () => amountProblem(r.principalCollected));
+  const icOk = check("interestCollected", () => amountProblem(r.interestCollected));
+  const recOk = check("recoveries", () => amountProblem(r.recoveries));
+  const adj = r.principalAdjustment;
+  const adjOk = check("principalAdjustment", () =>
+    typeof adj !== "bigint"
+      ? "must be an integer amount of minor units (bigint)"
+      : adj > MAX_AMOUNT || adj < -MAX_AMOUNT
+        ? `an adjustment must be within ±(2^48 - 1) = ±${MAX_AMOUNT} minor units`
+        : undefined,
+  );
+  const reasonOk = check("adjustmentReason", () =>
+    intProblem(r.adjustmentReason, 0, MAX_ADJUSTMENT_REASON, "reason code"),
+  );
+  const exitOk = check("exitCode", () => intProblem(r.exitCode, 0, MAX_EXIT_CODE, "exit code"));
+  const exitDateOk = check("exitDate", () => intProblem(r.exitDate, 0, MAX_DAY, "day number"));
+  if (has("modified") && typeof r.modified !== "boolean")
+    add("modified", r.modified, "must be true or false");
+  const collected = r.collectedAmount;
+  if (pcOk && icOk && recOk && typeof collected === "bigint" && collected >= 0n) {
+    const parts = (r.principalCollected ?? 0n) + (r.interestCollected ?? 0n) + (r.recoveries ?? 0n);
+    if (parts > collected)
+      add(
+        "collectedAmount",
+        collected,
+        `the collected amount must include the principal, interest and recoveries collected (${parts})`,
+      );
+  }
+  if (recOk && statusOk && (r.recoveries ?? 0n) > 0n && r.status !== LoanStatus.ChargedOff)
+    add("recoveries", r.recoveries, "recoveries must only be received on a charged_off loan");
+  if (adjOk && reasonOk && (adj ?? 0n) !== 0n && (r.adjustmentReason ?? 0) === 0)
+    add("adjustmentReason", r.adjustmentReason ?? 0, "a principal adjustment must have a reason code (1..4)");
+  const exit = r.exitCode ?? 0;
+  if (exitOk && statusOk && exit !== 0) {
+    const chargedOff = r.status === LoanStatus.ChargedOff;
+    if (exit === ExitCode.ChargedOff && !chargedOff)
+      add("exitCode", exit, `exit code ${exit} (charged_off) must only be given to a charged_off loan`);
+    if (exit !== ExitCode.ChargedOff && r.status !== LoanStatus.Repaid)
+      add(
+        "exitCode",
+        exit,
+        `exit code ${exit} (${EXIT_CODE_NAMES[exit]}) must only be given to a repaid loan`,
+      );
+  }
+  if (exitOk && exitDateOk) {
+    const date = r.exitDate ?? 0;
+    if (exit === 0 && date !== 0) add("exitDate", date, "an exit date must only be given with an exit code");
+    if (exit !== 0 && date === 0) add("exitDate", "", "a loan with an exit code must have an exit date");
+    if (exit !== 0 && date !== 0) {
+      if (asOfDate !== undefined && date > asOfDate)
+        add("exitDate", date, `must not be after the tape's as-of date (${daysToIso(asOfDate)})`);
+      if (origOk && date < r.originationDate)
+        add("exitDate", date, `must not be before the origination date (${daysToIso(r.originationDate)})`);
     }
   }
 }

@@ -63,6 +63,7 @@ describe("shipped mappings", () => {
       scoreProviderId: 1,
       scoreDate: isoToDays("2018-03-01"),
       collateralValue: 0n,
+      recoveries: 0n, // the one period field the LendingClub mapping gives (issue 15)
     });
     // In Grace Period: delinquent 1 dpd; last payment in Nov-2018 is outside the period; " 11.31%", 60 → 36 months.
     expect(byId.get("130956066")).toMatchObject({

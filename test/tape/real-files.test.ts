@@ -316,6 +316,14 @@ describe("SEC Reg AB II auto loans (EX-102 XML)", () => {
       scoreProviderId: 1,
       scoreDate: isoToDays("2023-03-01"),
       collateralValue: 3_010_000n,
+      // the period fields (issue 15): exit code 0 for an active loan (the mapping's `when`), no exit date
+      principalCollected: 37_073n,
+      interestCollected: 10_748n,
+      recoveries: 0n,
+      principalAdjustment: 0n,
+      adjustmentReason: 4,
+      exitCode: 0,
+      modified: false,
     });
     expect(by.get("1000002")).toMatchObject({
       status: LoanStatus.Delinquent,
