@@ -28,7 +28,7 @@ import {
 import { build } from "../pipeline/index.ts";
 import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
 import { readManifest } from "../pipeline/index.ts";
-import { attestPool, type Attestation } from "../prover/index.ts";
+import { attestPool, invalid, type Attestation } from "../prover/index.ts";
 import { generateOriginatorKey } from "../prover/index.ts";
 import { modelPool, type Figures } from "../prover/index.ts";
 import { policyHash, type Policy } from "../prover/index.ts";
@@ -169,7 +169,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
   findInstance(instance);
   if (!Number.isInteger(loans) || loans < 1)
-    throw new TypeError(`loans: expected a positive integer, got ${loans}`);
+    throw invalid("loans", `expected a positive integer, got ${loans}`, loans);
 
   // 1. Circuits and keys (development setup; cached per machine after the first run).
   let t = performance.now();

@@ -1,5 +1,6 @@
 /** Shared CLI conventions: exit codes, errors on stderr, `--json` output on stdout. */
 import { readFileSync } from "node:fs";
+import type { ErrorCode } from "../prover/index.ts";
 
 /** Exit codes that mean something. */
 export const EXIT = {
@@ -11,6 +12,23 @@ export const EXIT = {
   /** Something failed that is not the user's input. */
   internal: 3,
 } as const;
+
+/**
+ * The exit code of each error code a library throws (docs/ARCHITECTURE.md, "Errors"). A coded error is the
+ * user's: its message is printed without a stack. Any other error (a TypeError from a bug included) is
+ * internal: printed with its stack, exit 3.
+ */
+export const CODE_EXIT: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  "invalid-input": EXIT.usage,
+  "tape-invalid": EXIT.negative,
+  "policy-invalid": EXIT.usage,
+  "attestation-invalid": EXIT.negative,
+  "unsatisfied-input": EXIT.usage,
+  "artifact-integrity": EXIT.internal,
+  "not-found": EXIT.usage,
+  refused: EXIT.negative,
+  "config-invalid": EXIT.usage,
+});
 
 /** An error whose message is for the user, with the exit code to end with. */
 export class CliError extends Error {

@@ -8,6 +8,7 @@ import type { LoanOpening } from "./commitment/encoding.ts";
 import type { Figures } from "./model/index.ts";
 import { checkOpenings, type AuditFinding } from "./audit.ts";
 import { createHash } from "node:crypto";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /**
  * The sampling rule for auditor openings: which loans of a committed tape are opened for a seed.
@@ -24,11 +25,10 @@ export const SAMPLING_RULE = "rwa-attest/sample@1";
 /** Distinct 0-based loan indices to open, in draw order. */
 export function sampleIndices(seed: string, size: number, count: number): number[] {
   if (typeof seed !== "string" || seed.length === 0 || seed.length > 256) {
-    throw new TypeError("seed: expected a non-empty string of at most 256 characters");
+    throw invalid("seed", "expected a non-empty string of at most 256 characters");
   }
-  if (!Number.isInteger(size) || size < 1 || size > 0xffff_ffff)
-    throw new TypeError("size: expected 1..2^32-1");
-  if (!Number.isInteger(count) || count < 1) throw new TypeError("count: expected a positive integer");
+  if (!Number.isInteger(size) || size < 1 || size > 0xffff_ffff) throw invalid("size", "expected 1..2^32-1");
+  if (!Number.isInteger(count) || count < 1) throw invalid("count", "expected a positive integer");
   const want = Math.min(count, size);
   const chosen = new Set<number>();
   const out: number[] = [];

@@ -15,6 +15,7 @@ import {
   type PoolPublicSignals,
   type PoolWord,
 } from "../../verifier-api/web/pool-codec.js";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /**
  * The layout (figure words, pool word, breach bits) is the generated codec's, declared once in
@@ -104,7 +105,7 @@ export function chunkFigures(loans: readonly LoanRecord[], policy: Policy): Figu
  * bits 0-2, and the pool-level bits 3-7 evaluated again on the aggregate.
  */
 export function aggregateFigures(chunks: readonly Figures[], policy: Policy): Figures {
-  if (chunks.length === 0) throw new TypeError("chunks: expected at least one chunk");
+  if (chunks.length === 0) throw invalid("chunks", "expected at least one chunk");
   const sum = (
     k:
       | "outstanding"
@@ -138,7 +139,7 @@ export function aggregateFigures(chunks: readonly Figures[], policy: Policy): Fi
 /** Splits a tape's loans into chunks of `chunkSize` (the last one may be short; an empty tape is one empty chunk). */
 export function splitChunks<T>(loans: readonly T[], chunkSize: number): T[][] {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
-    throw new TypeError(`chunkSize: expected a positive integer, got ${String(chunkSize)}`);
+    throw invalid("chunkSize", `expected a positive integer, got ${String(chunkSize)}`);
   const out: T[][] = [];
   for (let i = 0; i < loans.length; i += chunkSize) out.push(loans.slice(i, i + chunkSize));
   return out.length === 0 ? [[]] : out;
