@@ -1,6 +1,6 @@
 /** Shared CLI conventions: exit codes, errors on stderr, `--json` output on stdout. */
 import { readFileSync } from "node:fs";
-import type { ErrorCode } from "../prover/index.ts";
+import { CodedError, type ErrorCode } from "../prover/index.ts";
 
 /** Exit codes that mean something. */
 export const EXIT = {
@@ -38,6 +38,19 @@ export class CliError extends Error {
     super(message);
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * Reports an error that ended a command and returns the exit code: a CliError's own, a coded error's from
+ * `CODE_EXIT` (the message only), anything else (a bug: a TypeError included) EXIT.internal with the stack.
+ */
+export function reportError(err: unknown, write: (line: string) => void): number {
+  if (err instanceof CliError || err instanceof CodedError) {
+    write(`rwa-attest: ${err.message}\n`);
+    return err instanceof CliError ? err.exitCode : CODE_EXIT[err.code];
+  }
+  write(`rwa-attest: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.internal;
 }
 
 /** Reads a file the user named, with an error that names the option. */

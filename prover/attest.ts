@@ -46,7 +46,7 @@ import {
 } from "./prove/index.ts";
 import type { LoanTape } from "./tape/schema.ts";
 import { buildPoolInput } from "./witness/index.ts";
-import { invalid, within } from "../verifier-api/web/errors.js";
+import { CodedError, invalid, within, type Problem } from "../verifier-api/web/errors.js";
 
 /** The default pool attestation instance: 64-loan chunks (larger pools are proven chunk by chunk). */
 export const DEFAULT_POOL_INSTANCE = "pool-attestation-64";
@@ -300,6 +300,8 @@ export interface AttestationCheck {
   valid: boolean;
   /** Why it is not valid (empty when valid); a figure's problem names the field and both values. */
   problems: string[];
+  /** The same, structured (`{field, reason}`, the error model's problem shape), one per problem. */
+  findings: Problem[];
   /**
    * The pool's figures derived from the verified proofs' public signals (never from the summary): null when
    * a proof does not verify, the chunks are not exactly 0..n-1, or the pool-level breach bits of a
@@ -369,9 +371,13 @@ export async function verifyAttestation(
       ...(policy === undefined ? {} : { policy }),
     });
   } catch (err) {
+    // a coded refusal (a malformed key, a policy) keeps its problems; anything else is one finding
+    const findings: Problem[] =
+      err instanceof CodedError ? err.problems : [{ field: "attestation", reason: (err as Error).message }];
     return {
       valid: false,
       problems: [`malformed attestation: ${(err as Error).message}`],
+      findings,
       figures: null,
       key: null,
       warnings: [],
@@ -380,6 +386,7 @@ export async function verifyAttestation(
   return {
     valid: r.valid,
     problems: r.problems,
+    findings: r.findings,
     // figures with every breach bit derived (not only the loan-level ones of a multi-chunk file without policy)
     figures: r.breachMask === 255 ? r.figures : null,
     key:

@@ -15,6 +15,7 @@ import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts, readManifest } from "../pipeline/index.ts";
 import type { AttestationVerifier } from "../prover/index.ts";
 import { isGroth16ProofShape, verificationKeyHash } from "../prover/index.ts";
+import { CodedError, invalid } from "./web/errors.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;
@@ -57,8 +58,11 @@ interface Pending extends Parsed {
 const MAX_BATCH = 32;
 
 /** Thrown when asked to verify against an instance that is not loaded. */
-export class UnknownInstanceError extends Error {
-  override name = "UnknownInstanceError";
+export class UnknownInstanceError extends CodedError {
+  constructor(message: string) {
+    super("not-found", message);
+    this.name = "UnknownInstanceError";
+  }
 }
 
 /** The BN254 scalar field order r: a public signal must be below it (the Solidity verifier checks the same). */
@@ -96,7 +100,7 @@ export class ResidentVerifier {
   async load(instance: string): Promise<void> {
     const { paths, record } = await loadVerifiedArtifacts(instance, ["vkey"]);
     const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
-    if (vkey.protocol !== "groth16") throw new TypeError(`${instance}: only Groth16 keys are supported`);
+    if (vkey.protocol !== "groth16") throw invalid(instance, "only Groth16 keys are supported");
     const c = this.curve;
     const g1 = (p: unknown): Point => c.G1.fromObject((p as unknown[]).map(big));
     const g2 = (p: unknown): Point => c.G2.fromObject((p as unknown[][]).map((r) => r.map(big)));

@@ -25,7 +25,7 @@ import { loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts"
 import { storeUnavailable } from "../store.ts";
 import { instanceKey, ProofAbortedError, type ProverPool } from "../prove/index.ts";
 import { chunkId, type ChunkRun, type ChunkStore, type ChunkTransport, type StoredChunk } from "./index.ts";
-import { invalid } from "../../verifier-api/web/errors.js";
+import { CodedError, invalid } from "../../verifier-api/web/errors.js";
 
 /** Seconds between a worker's heartbeats is half of this; a job silent this long is taken from its worker. */
 export const HEARTBEAT_SECONDS = 10;
@@ -262,8 +262,11 @@ export async function workerKeys(instances?: readonly string[]): Promise<WorkerK
 }
 
 /** A chunk job refused because this worker's key is not the job's (never proven here). */
-export class WrongKeyError extends Error {
-  override name = "WrongKeyError";
+export class WrongKeyError extends CodedError {
+  constructor(message: string) {
+    super("refused", message);
+    this.name = "WrongKeyError";
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ import { getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.t
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
 import { packPoolWord, scorePoolWord } from "../model/index.ts";
 import type { CircuitInput } from "../witness/index.ts";
-import { invalid, requireField, requireUint } from "../../verifier-api/web/errors.js";
+import { CodedError, invalid, requireField, requireUint } from "../../verifier-api/web/errors.js";
 
 /** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
 export const SCORE_BATCH_TAG = idToField("tag", "rwa-attest/score-batch/v1");
@@ -174,10 +174,10 @@ export function buildScoreRequest(
 export type ScoreLookup = (borrowerCommitment: bigint) => number | undefined;
 
 /** Thrown by the provider when a request does not match its records. */
-export class ScoreRefused extends Error {
+export class ScoreRefused extends CodedError {
   readonly slot: number;
   constructor(slot: number, reason: string) {
-    super(`slot ${slot}: ${reason}`);
+    super("refused", `slot ${slot}: ${reason}`, [{ field: `entries[${slot}]`, reason }]);
     this.name = "ScoreRefused";
     this.slot = slot;
   }

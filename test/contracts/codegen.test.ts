@@ -16,6 +16,7 @@ import {
 } from "../../sdk/vault/signals.ts";
 import { POLICY, healthyFigures } from "./helpers.ts";
 import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/vault/model.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 describe("signal constants code generation", () => {
   it("names every signal by its index, in catalogue order", () => {
@@ -99,7 +100,7 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
       POLICY,
     );
     expect(agg.breaches).toBe(1n); // per-loan bit 0 kept, the chunk's own pool-level bit 3 re-evaluated away
-    expect(() => aggregateChunks([], POLICY)).toThrow(TypeError);
+    expect(() => aggregateChunks([], POLICY)).toThrow(CodedError);
   });
 });
 
