@@ -17,7 +17,7 @@
  * Severity is not derivable: recoveries are not a separate attested figure (null).
  * No Node API (browser-safe).
  */
-import { invalid } from "../verifier-api/web/errors.js";
+import { invalid, requireBigUint } from "../verifier-api/web/errors.js";
 
 type Amount = bigint | number | string;
 
@@ -55,12 +55,11 @@ export interface RealisedPerformance {
   severity: null;
 }
 
-function big(v: Amount, name: string): bigint {
-  if (typeof v === "bigint" && v >= 0n) return v;
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === "string" && /^[0-9]{1,30}$/.test(v)) return BigInt(v);
-  throw invalid(name, "must be a non-negative integer (bigint, number or decimal string)");
-}
+/** An amount: a non-negative integer of at most 30 digits (bigint, safe integer or decimal string). */
+const big = (v: Amount, name: string): bigint =>
+  requireBigUint(name, v, 10n ** 30n - 1n, {
+    what: "a non-negative integer (bigint, number or decimal string)",
+  });
 
 const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number(a) / Number(b) : null);
 

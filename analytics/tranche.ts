@@ -257,7 +257,7 @@ export function sizeTranches(
     throw invalid("sizing.mezzanineTargetEL", "must be in (0, 1)");
   }
   if (basis !== "estimate" && basis !== "upperBound") {
-    throw new TypeError('sizing.basis must be "estimate" or "upperBound"');
+    throw invalid("sizing.basis", 'must be "estimate" or "upperBound"');
   }
   const el = (a: number, d: number): Estimate => estimateMean(sim, (l) => trancheLoss(l, a, d), confidence);
   const pick = (e: Estimate): number => (basis === "estimate" ? e.value : e.ciHigh);

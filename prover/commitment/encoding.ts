@@ -179,11 +179,12 @@ export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number):
     requireUint("originationDate", r.originationDate, MAX_DAY) -
     dpd;
   if (slack < 0) {
-    throw new TypeError(
-      r.originationDate > asOfDate
-        ? `originationDate: ${r.originationDate} is after the as-of date ${asOfDate}`
-        : `daysPastDue: ${dpd} is more than the loan's age ${asOfDate - r.originationDate} at the as-of date`,
-    );
+    throw r.originationDate > asOfDate
+      ? invalid("originationDate", `${r.originationDate} is after the as-of date ${asOfDate}`)
+      : invalid(
+          "daysPastDue",
+          `${dpd} is more than the loan's age ${asOfDate - r.originationDate} at the as-of date`,
+        );
   }
   return (
     BigInt(dpd) |

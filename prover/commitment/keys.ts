@@ -42,7 +42,7 @@ export { MAX_CHAIN_ID } from "../../verifier-api/web/pool-codec.js";
 
 /**
  * The domain word: registry address | chainId << 160 (circuits/layout.json); chain ids above MAX_CHAIN_ID
- * (2^93 - 1, DomainWord.MAX_CHAIN_ID) are refused (RangeError), never cut; a malformed address is a TypeError.
+ * (2^93 - 1, DomainWord.MAX_CHAIN_ID) are refused, never cut, as a malformed address: invalid-input CodedErrors.
  */
 export function domainWord(registry: string, chainId: bigint): bigint {
   return packDomain(registry, chainId);
@@ -61,11 +61,7 @@ export function messagePoolWord(
 ): bigint {
   if (chunkCount === 0) throw invalid("chunkCount", "expected at least 1");
   if (loanCount === 0) throw invalid("loanCount", "expected at least 1");
-  try {
-    return packPoolWord({ poolId, period, asOfDate, chunkIndex: 0, chunkCount, loanCount });
-  } catch (err) {
-    throw new TypeError((err as Error).message);
-  }
+  return packPoolWord({ poolId, period, asOfDate, chunkIndex: 0, chunkCount, loanCount });
 }
 
 /** Generates a fresh originator key from 32 random bytes. */

@@ -70,12 +70,12 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
   });
 
   it("refuses values that overflow their slot", () => {
-    expect(() => packFigures(healthyFigures(2n ** 62n))).toThrow(RangeError);
+    expect(() => packFigures(healthyFigures(2n ** 62n))).toThrow(CodedError);
     expect(() => packFigures(healthyFigures(1n, { minScore: 1024n }))).toThrow(/minScore/);
     expect(() =>
       packPool({ poolId: 2n ** 64n, period: 1n, asOfDate: 1n, chunkIndex: 0n, chunkCount: 1n }),
     ).toThrow(/poolId/);
-    expect(() => packDomain("0x12", 1n)).toThrow(TypeError);
+    expect(() => packDomain("0x12", 1n)).toThrow(CodedError);
   });
 
   it("evaluates pool covenants at their exact boundaries", () => {

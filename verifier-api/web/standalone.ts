@@ -68,7 +68,7 @@ export function standalonePage(keys: Record<string, EmbeddedKey>): string {
     "// rwa-attest: the auditor's page, inlined by `rwa-attest verify-page` (verifier-api/web/standalone.ts).",
     `{\n${poseidonModule}\nglobalThis.rwaPoseidonLite = entry;\n}`,
     `const __errors = ${scoped("errors.js", own("errors.js"), {})};`,
-    `const __codec = ${scoped("pool-codec.js", own("pool-codec.js"), {})};`,
+    `const __codec = ${scoped("pool-codec.js", own("pool-codec.js"), { "errors.js": "__errors" })};`,
     `const __checker = ${scoped("check-attestation.js", own("check-attestation.js"), { "pool-codec.js": "__codec", "errors.js": "__errors" })};`,
     `const __chainKey = ${scoped("chain-key.js", own("chain-key.js"), { "errors.js": "__errors" })};`,
     scoped("verify-page.js", own("verify-page.js"), {
