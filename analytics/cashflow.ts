@@ -14,7 +14,7 @@
  *
  * Pure arithmetic on numbers (minor units as floating point); no Node API (browser-safe).
  */
-import type { LoanRecord } from "../prover/tape/schema.ts";
+import { isActiveStatus, type LoanRecord } from "../prover/tape/schema.ts";
 import { invalid } from "../verifier-api/web/errors.js";
 
 /** A constant, or one value per month (index 0 = month 1; the last value holds for later months). */
@@ -253,7 +253,7 @@ const DAYS_PER_MONTH = 365.25 / 12;
  */
 export function loansFromTape(records: readonly LoanRecord[], asOfDate: number): AmortisingLoan[] {
   return records
-    .filter((l) => l.outstandingBalance > 0n && l.status !== 3 && l.status !== 4)
+    .filter((l) => l.outstandingBalance > 0n && isActiveStatus(l.status))
     .map((l) => ({
       balance: Number(l.outstandingBalance),
       annualRate: l.interestRateBps / 10_000,

@@ -35,7 +35,7 @@ import { policyHash, type Policy } from "../prover/index.ts";
 import { ProverPool } from "../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
-  LoanStatus,
+  isActiveStatus,
   advancePeriod,
   counted,
   daysToIso,
@@ -118,12 +118,7 @@ function summarise(tape: LoanTape, att: Attestation, seconds: number, gas: bigin
     ["740-799", 740, 799],
     ["800+", 800, 1023],
   ] as const;
-  const active = tape.loans.filter(
-    (l) =>
-      l.status === LoanStatus.Performing ||
-      l.status === LoanStatus.Delinquent ||
-      l.status === LoanStatus.Defaulted,
-  );
+  const active = tape.loans.filter((l) => isActiveStatus(l.status));
   return {
     period: tape.period,
     asOfDate: daysToIso(tape.asOfDate),

@@ -3,7 +3,7 @@
  * signal straight from the definitions in docs/INTERFACES.md (it never runs the circuit or the witness
  * code), and aggregates chunk figures the way the registry does.
  */
-import { LoanStatus, type LoanRecord } from "../tape/schema.ts";
+import { LoanStatus, isActiveStatus, type LoanRecord } from "../tape/schema.ts";
 import type { Policy } from "../policy/index.ts";
 import {
   BREACH,
@@ -33,14 +33,6 @@ export {
 export type { Figures, PoolPublicSignals } from "../../verifier-api/web/pool-codec.js";
 /** The identifying fields of a chunk proof's `pool` signal. */
 export type PoolWordFields = PoolWord;
-
-function isActive(loan: LoanRecord): boolean {
-  return (
-    loan.status === LoanStatus.Performing ||
-    loan.status === LoanStatus.Delinquent ||
-    loan.status === LoanStatus.Defaulted
-  );
-}
 
 /** Bits 3-7: the pool-level covenants, evaluated on (chunk or aggregated) figures. */
 export function poolLevelBreaches(f: Omit<Figures, "breaches">, policy: Policy): number {
@@ -75,7 +67,7 @@ export function chunkFigures(loans: readonly LoanRecord[], policy: Policy): Figu
     f.scheduled += loan.scheduledPayment;
     f.collected += loan.collectedAmount;
     f.chargedOff += loan.chargedOffAmount;
-    if (!isActive(loan)) continue;
+    if (!isActiveStatus(loan.status)) continue;
     const bal = loan.outstandingBalance;
     f.activeCount += 1;
     f.outstanding += bal;

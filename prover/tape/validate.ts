@@ -5,6 +5,7 @@
 import {
   LOAN_STATUS_NAMES,
   LoanStatus,
+  isActiveStatus,
   MAX_AMOUNT,
   MAX_CREDIT_SCORE,
   MAX_DAY,
@@ -326,10 +327,7 @@ export function checkRecord(
     );
   }
   if (outOk) {
-    const active =
-      r.status === LoanStatus.Performing ||
-      r.status === LoanStatus.Delinquent ||
-      r.status === LoanStatus.Defaulted;
+    const active = isActiveStatus(r.status);
     if (active && r.outstandingBalance === 0n) {
       add(
         "outstandingBalance",
