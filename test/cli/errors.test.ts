@@ -3,30 +3,18 @@
  * (its exit code from `CODE_EXIT`, its message without a stack); anything else, a TypeError from a bug
  * included, is an internal error: exit 3, distinct from a usage error's 2, with its stack.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CODE_EXIT, CliError, EXIT, reportError } from "../../cli/io.ts";
-import { REPO_ROOT } from "../../pipeline/index.ts";
 import { CodedError, parseTapeJson, validatePolicy } from "../../prover/index.ts";
+import { runCli, type CliRun } from "../support/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rwa-cli-errors-"));
-const BIN = join(REPO_ROOT, "cli", "bin.js");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, encoding: "utf8", timeout: 120_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(dir, args);
 
 /** What `reportError` writes and returns for `err`. */
 function reported(err: unknown): { code: number; text: string } {
