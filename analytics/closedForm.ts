@@ -85,7 +85,7 @@ export function vasicekTrancheLoss(
   checkRho(rho);
   checkLgd(lgd);
   if (!(attachment >= 0 && detachment > attachment && detachment <= 1)) {
-    throw invalid("attachment", "and detachment must satisfy 0 ≤ attachment < detachment ≤ 1");
+    throw invalid("detachment", "must satisfy 0 ≤ attachment < detachment ≤ 1");
   }
   const probabilityOfImpairment = 1 - vasicekLossCdf(attachment, pd, rho, lgd);
   const breaks = [factorAtLoss(attachment, pd, rho, lgd), factorAtLoss(detachment, pd, rho, lgd)];

@@ -73,7 +73,7 @@ export function analysisFromFigures(figures: AttestedFigures, options: FiguresOp
   if (maxLoan === 0n || maxLoan > outstanding)
     throw invalid("figures.maxLoanBalance", "must be in (0, outstanding]");
   if (maxLoan * BigInt(activeCount) < outstanding) {
-    throw invalid("figures.maxLoanBalance", "× activeCount is below the outstanding balance");
+    throw invalid("figures.maxLoanBalance", "times activeCount is below the outstanding balance");
   }
   if (swb > 1023n * outstanding || swb < BigInt(minScore) * outstanding) {
     throw invalid("figures.scoreWeightedBalance", "is inconsistent with minScore and outstanding");

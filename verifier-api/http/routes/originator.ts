@@ -30,7 +30,7 @@ import { keyHash } from "../../../prover/index.ts";
 import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../../scores.ts";
 import { loadCatalogue } from "../../../pipeline/index.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../../prover/index.ts";
-import { CodedError, policyToJson, validatePolicy, within } from "../../../prover/index.ts";
+import { CodedError, invalid, policyToJson, validatePolicy, within } from "../../../prover/index.ts";
 import {
   AttestationBody,
   Commitment,
@@ -56,10 +56,6 @@ const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 /** Most chunks a proof's pool word can count (16 bits). */
 const MAX_CHUNKS = 0xffff;
 
-/** A 400 problem naming the offending field in its detail and errors. */
-const invalid = (field: string, reason: string): ApiError =>
-  new ApiError("validation", `${field}: ${reason}`, [{ field, reason }]);
-
 /** Chain ids stop below 2^93: the domain word `address | chainId << 160` must stay below the field (~2^253.6). */
 export const CHAIN_ID_LIMIT = 1n << 93n;
 
@@ -79,7 +75,8 @@ export function chainIdOf(field: string, text: string, address: string): bigint 
   try {
     domainWord(address, id);
   } catch (err) {
-    throw invalid(field, (err as Error).message);
+    if (!(err instanceof CodedError)) throw err;
+    throw invalid(field, err.message);
   }
   return id;
 }
