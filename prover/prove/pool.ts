@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 import type { PlonkProof, ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
 import { type ProverChoice, type ProverKind, resolveProver } from "./native.ts";
-import { CodedError, invalid } from "../../verifier-api/web/errors.js";
+import { CodedError, fromWire, invalid } from "../../verifier-api/web/errors.js";
 
 /** Progress of one proof. */
 export interface ProveProgress {
@@ -170,7 +170,12 @@ export class ProverPool {
           proveMs: m.proveMs,
         });
       } else {
-        job.reject(m.unsatisfied ? new UnsatisfiedInputError(m.message) : new Error(m.message));
+        const e = fromWire(m.error);
+        job.reject(
+          e instanceof CodedError && e.code === "unsatisfied-input"
+            ? new UnsatisfiedInputError(e.message)
+            : e,
+        );
       }
       this.pump();
     });
