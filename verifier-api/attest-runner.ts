@@ -168,7 +168,9 @@ function forkJob(
       else
         settle(() => {
           const e = fromWire(m.error);
-          reject(e instanceof CodedError ? e : new AttestWorkerError(m.error.name, m.error.message, m.error.stack));
+          reject(
+            e instanceof CodedError ? e : new AttestWorkerError(m.error.name, m.error.message, m.error.stack),
+          );
         });
     });
     child.on("error", (err) => settle(() => reject(err)));

@@ -23,8 +23,7 @@ export interface ParsedTape {
 }
 
 export type ParseReply =
-  | ({ id: number; ok: true } & ParsedTape)
-  | { id: number; ok: false; error: WireError };
+  ({ id: number; ok: true } & ParsedTape) | { id: number; ok: false; error: WireError };
 
 export class ParsePool {
   private readonly worker = new WorkerPool<Omit<ParseRequest, "id">, ParseReply, ParsedTape>({

@@ -335,7 +335,9 @@ describe("policy", () => {
       expect(err).toBeInstanceOf(CodedError);
       expect((err as CodedError).code).toBe("policy-invalid");
       expect((err as CodedError).problems.map((p) => p.field).sort()).toEqual(
-        ["extra", "maxBucket30Bps", "maxLtvBps", "minCreditScore", "minPoolBalance"].map((f) => `policy.${f}`),
+        ["extra", "maxBucket30Bps", "maxLtvBps", "minCreditScore", "minPoolBalance"].map(
+          (f) => `policy.${f}`,
+        ),
       );
       message = (err as Error).message;
     }
