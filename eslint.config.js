@@ -29,7 +29,8 @@ export default tseslint.config(
   //   the command line starts the service through verifier-api/index.ts;
   // - the prover never imports the service (the dependency points from the service to the prover), except
   //   the plain JavaScript modules the browser page loads as they are (verifier-api/web/*.js: the generated
-  //   layout codec pool-codec.js and the attestation checker check-attestation.js, one code for both);
+  //   layout codec pool-codec.js, the attestation checker check-attestation.js and the error model errors.js,
+  //   one code for both);
   // - a route file never imports the app or another route file (routes get what they need from
   //   `app.services`, typed in services.ts; what two routes share lives in a module below them).
   ...(() => {

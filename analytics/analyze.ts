@@ -34,6 +34,7 @@ import {
   trancheMetrics,
 } from "./tranche.ts";
 import type { Tranche, TrancheMetrics } from "./tranche.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** Defaults of the optional inputs. */
 export const ANALYSIS_DEFAULTS = {
@@ -69,16 +70,16 @@ export const MAX_LOANS = 2_000_000;
 /** Parses an amount (number ≥ 0 or decimal string); returns the number and, if integral, the bigint. */
 export function parseAmount(v: unknown, name: string): { value: number; exact: bigint | null } {
   if (typeof v === "string") {
-    if (!/^[0-9]{1,30}$/.test(v)) throw new TypeError(`${name} must be a decimal string of digits`);
+    if (!/^[0-9]{1,30}$/.test(v)) throw invalid(name, "must be a decimal string of digits");
     const exact = BigInt(v);
     return { value: Number(exact), exact };
   }
   if (typeof v === "bigint") {
-    if (v < 0n) throw new TypeError(`${name} must not be negative`);
+    if (v < 0n) throw invalid(name, "must not be negative");
     return { value: Number(v), exact: v };
   }
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new TypeError(`${name} must be a finite non-negative number or a decimal string`);
+    throw invalid(name, "must be a finite non-negative number or a decimal string");
   }
   return { value: v, exact: Number.isSafeInteger(v) ? BigInt(v) : null };
 }
@@ -89,7 +90,7 @@ export function parseAmount(v: unknown, name: string): { value: number; exact: b
  */
 export function validateAnalysisInput(input: unknown): asserts input is AnalysisInput {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new TypeError("input must be an object");
+    throw invalid("input", "must be an object");
   }
   const first = Value.Errors(AnalysisInputSchema, input).First();
   if (first) {
@@ -99,19 +100,19 @@ export function validateAnalysisInput(input: unknown): asserts input is Analysis
       .map((s) => (/^[0-9]+$/.test(s) ? `[${s}]` : `.${s}`))
       .join("")
       .replace(/^\./, "");
-    throw new TypeError(`${path || "input"}: ${first.message}`);
+    throw invalid(path || "input", first.message);
   }
   const inp = input as AnalysisInput;
   const loans = (inp.loans?.length ?? 0) + (inp.groups ?? []).reduce((s, g) => s + g.count, 0);
-  if (loans === 0) throw new TypeError("loans: at least one loan or group is required");
-  if (loans > MAX_LOANS) throw new TypeError(`loans: at most ${MAX_LOANS} loans (groups count their loans)`);
+  if (loans === 0) throw invalid("loans", "at least one loan or group is required");
+  if (loans > MAX_LOANS) throw invalid("loans", `at most ${MAX_LOANS} loans (groups count their loans)`);
   inp.tranches.forEach((t, i) => checkTranche(t, `tranches[${i}]`));
   const names = new Set(inp.tranches.map((t) => t.name));
-  if (names.size !== inp.tranches.length) throw new TypeError("tranches: names must be unique");
+  if (names.size !== inp.tranches.length) throw invalid("tranches", "names must be unique");
   if (inp.pdTable) checkPdTable(inp.pdTable);
   const needsTable = (x: { pd?: number; score?: number; defaulted?: boolean }, name: string): void => {
     if (x.pd === undefined && x.score === undefined && !x.defaulted) {
-      throw new TypeError(`${name}.pd: give pd, or score (and daysPastDue) to look it up in the PD table`);
+      throw invalid(`${name}.pd`, "give pd, or score (and daysPastDue) to look it up in the PD table");
     }
   };
   inp.loans?.forEach((l, i) => needsTable(l, `loans[${i}]`));
@@ -169,7 +170,7 @@ export function poolArraysFromInput(input: AnalysisInput): {
       j++;
     }
   });
-  if (!(approx > 0)) throw new TypeError("loans: total exposure must be positive");
+  if (!(approx > 0)) throw invalid("loans", "total exposure must be positive");
   return { arrays: { exposure, pd, lgd }, totalExposure: exact !== null ? String(exact) : String(approx) };
 }
 

@@ -14,7 +14,8 @@
  *
  * Pure arithmetic on numbers (minor units as floating point); no Node API (browser-safe).
  */
-import type { LoanRecord } from "../prover/tape/schema.ts";
+import { isActiveStatus, type LoanRecord } from "../prover/tape/schema.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** A constant, or one value per month (index 0 = month 1; the last value holds for later months). */
 export type Curve = number | readonly number[];
@@ -83,10 +84,10 @@ function checkCurve(c: Curve | undefined, name: string): void {
   if (c === undefined) return;
   const xs = typeof c === "number" ? [c] : c;
   if (typeof c !== "number" && (!Array.isArray(c) || c.length === 0 || c.length > 1200)) {
-    throw new TypeError(`${name} must be a number or a non-empty array of at most 1,200 numbers`);
+    throw invalid(name, "must be a number or a non-empty array of at most 1,200 numbers");
   }
   for (const x of xs) {
-    if (!(typeof x === "number" && x >= 0 && x <= 1)) throw new TypeError(`${name} values must be in [0, 1]`);
+    if (!(typeof x === "number" && x >= 0 && x <= 1)) throw invalid(name, "values must be in [0, 1]");
   }
 }
 
@@ -97,17 +98,17 @@ export function checkAssumptions(a: CashflowAssumptions): void {
   checkCurve(a.severity, "severity");
   const lag = a.recoveryLag ?? 0;
   if (!Number.isSafeInteger(lag) || lag < 0 || lag > 120) {
-    throw new TypeError("recoveryLag must be an integer number of months in [0, 120]");
+    throw invalid("recoveryLag", "must be an integer number of months in [0, 120]");
   }
 }
 
 function checkLoan(l: AmortisingLoan, name: string): void {
-  if (!(Number.isFinite(l.balance) && l.balance >= 0)) throw new TypeError(`${name}.balance must be ≥ 0`);
+  if (!(Number.isFinite(l.balance) && l.balance >= 0)) throw invalid(`${name}.balance`, "must be ≥ 0");
   if (!(Number.isFinite(l.annualRate) && l.annualRate >= 0 && l.annualRate <= 10)) {
-    throw new TypeError(`${name}.annualRate must be in [0, 10]`);
+    throw invalid(`${name}.annualRate`, "must be in [0, 10]");
   }
   if (!Number.isSafeInteger(l.remainingMonths) || l.remainingMonths < 1 || l.remainingMonths > 1200) {
-    throw new TypeError(`${name}.remainingMonths must be an integer in [1, 1200]`);
+    throw invalid(`${name}.remainingMonths`, "must be an integer in [1, 1200]");
   }
 }
 
@@ -131,11 +132,11 @@ export function projectPool(
   months?: number,
 ): PoolProjection {
   checkAssumptions(assumptions);
-  if (loans.length === 0) throw new TypeError("loans: at least one loan is required");
+  if (loans.length === 0) throw invalid("loans", "at least one loan is required");
   loans.forEach((l, i) => checkLoan(l, `loans[${i}]`));
   const horizon = months ?? projectionMonths(loans, assumptions);
   if (!Number.isSafeInteger(horizon) || horizon < 1 || horizon > 1320) {
-    throw new TypeError("months must be an integer in [1, 1320]");
+    throw invalid("months", "must be an integer in [1, 1320]");
   }
   const lag = assumptions.recoveryLag ?? 0;
   const zero = (): PoolPeriod[] =>
@@ -227,14 +228,12 @@ export function loanFromFigures(
   let n = options.remainingMonths;
   if (n === undefined) {
     if (figures.scheduled === undefined) {
-      throw new TypeError(
-        "remainingMonths: give it, or figures with the scheduled payment to derive it from",
-      );
+      throw invalid("remainingMonths", "give it, or figures with the scheduled payment to derive it from");
     }
     const a = Number(BigInt(figures.scheduled));
     const r = options.annualRate / 12;
     if (!(a > balance * r)) {
-      throw new TypeError("figures.scheduled does not cover the interest: no level-pay term matches it");
+      throw invalid("figures.scheduled", "does not cover the interest: no level-pay term matches it");
     }
     n =
       r === 0 ? Math.ceil(balance / a) : Math.ceil(-Math.log(1 - (balance * r) / a) / Math.log(1 + r) - 1e-9);
@@ -254,7 +253,7 @@ const DAYS_PER_MONTH = 365.25 / 12;
  */
 export function loansFromTape(records: readonly LoanRecord[], asOfDate: number): AmortisingLoan[] {
   return records
-    .filter((l) => l.outstandingBalance > 0n && l.status !== 3 && l.status !== 4)
+    .filter((l) => l.outstandingBalance > 0n && isActiveStatus(l.status))
     .map((l) => ({
       balance: Number(l.outstandingBalance),
       annualRate: l.interestRateBps / 10_000,

@@ -9,15 +9,16 @@
  */
 import { normCdf, normInv, normPdf } from "./normal.ts";
 import { trancheLoss } from "./tranche.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 function checkPd(pd: number): void {
-  if (!(typeof pd === "number" && pd >= 0 && pd <= 1)) throw new TypeError("pd must be in [0, 1]");
+  if (!(typeof pd === "number" && pd >= 0 && pd <= 1)) throw invalid("pd", "must be in [0, 1]");
 }
 function checkRho(rho: number): void {
-  if (!(typeof rho === "number" && rho >= 0 && rho <= 1)) throw new TypeError("rho must be in [0, 1]");
+  if (!(typeof rho === "number" && rho >= 0 && rho <= 1)) throw invalid("rho", "must be in [0, 1]");
 }
 function checkLgd(lgd: number): void {
-  if (!(typeof lgd === "number" && lgd > 0 && lgd <= 1)) throw new TypeError("lgd must be in (0, 1]");
+  if (!(typeof lgd === "number" && lgd > 0 && lgd <= 1)) throw invalid("lgd", "must be in (0, 1]");
 }
 
 /** Conditional default probability p(z) = Φ((Φ⁻¹(pd) − √ρ z)/√(1−ρ)) given the systemic factor z. */
@@ -84,7 +85,7 @@ export function vasicekTrancheLoss(
   checkRho(rho);
   checkLgd(lgd);
   if (!(attachment >= 0 && detachment > attachment && detachment <= 1)) {
-    throw new TypeError("attachment and detachment must satisfy 0 ≤ attachment < detachment ≤ 1");
+    throw invalid("detachment", "must satisfy 0 ≤ attachment < detachment ≤ 1");
   }
   const probabilityOfImpairment = 1 - vasicekLossCdf(attachment, pd, rho, lgd);
   const breaks = [factorAtLoss(attachment, pd, rho, lgd), factorAtLoss(detachment, pd, rho, lgd)];
@@ -106,7 +107,7 @@ function logFactorials(n: number): Float64Array {
 /** Binomial probabilities P(K = k), k = 0..n, computed in log space. */
 export function binomialPmf(n: number, p: number): Float64Array {
   if (!Number.isSafeInteger(n) || n < 1 || n > 1_000_000)
-    throw new TypeError("n must be an integer in [1, 1e6]");
+    throw invalid("n", "must be an integer in [1, 1e6]");
   checkPd(p);
   const out = new Float64Array(n + 1);
   if (p === 0) {
@@ -134,8 +135,7 @@ export function homogeneousPoolDistribution(
   rho: number,
   intervals = 4000,
 ): Float64Array {
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100_000)
-    throw new TypeError("n must be an integer in [1, 1e5]");
+  if (!Number.isSafeInteger(n) || n < 1 || n > 100_000) throw invalid("n", "must be an integer in [1, 1e5]");
   checkPd(pd);
   checkRho(rho);
   if (rho === 0 || pd === 0 || pd === 1) return binomialPmf(n, pd);

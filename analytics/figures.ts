@@ -13,6 +13,7 @@
  *   or the fewest loans consistent with the largest loan, ⌈group / maxLoanBalance⌉ (`"conservative"`).
  */
 import type { AnalysisInput, GroupInput } from "./schema.ts";
+import { invalid, requireBigUint } from "../verifier-api/web/errors.js";
 
 /** Attested figures of a pool (amounts as bigint, safe-integer number, or decimal string). */
 export interface AttestedFigures {
@@ -33,15 +34,11 @@ export type FiguresOptions = Omit<AnalysisInput, "loans" | "groups"> & {
   granularity?: "average" | "conservative";
 };
 
-function toBig(v: unknown, name: string): bigint {
-  if (typeof v === "bigint") {
-    if (v < 0n) throw new TypeError(`figures.${name} must not be negative`);
-    return v;
-  }
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === "string" && /^[0-9]{1,30}$/.test(v)) return BigInt(v);
-  throw new TypeError(`figures.${name} must be a non-negative integer (bigint, number or decimal string)`);
-}
+/** A figure: a non-negative integer of at most 30 digits (bigint, safe integer or decimal string). */
+const figure = (v: unknown, name: string): bigint =>
+  requireBigUint(`figures.${name}`, v, 10n ** 30n - 1n, {
+    what: "a non-negative integer (bigint, number or decimal string)",
+  });
 
 /**
  * Unpacks the figures of the pool attestation's public signals figA, figB, figC: the codec generated from
@@ -54,40 +51,40 @@ export { unpackFigures } from "../verifier-api/web/pool-codec.js";
  * figures are inconsistent (buckets above the outstanding balance, no active loan, …).
  */
 export function analysisFromFigures(figures: AttestedFigures, options: FiguresOptions): AnalysisInput {
-  if (typeof figures !== "object" || figures === null) throw new TypeError("figures must be an object");
-  const outstanding = toBig(figures.outstanding, "outstanding");
-  const b30 = toBig(figures.bucket30, "bucket30");
-  const b60 = toBig(figures.bucket60, "bucket60");
-  const b90 = toBig(figures.bucket90, "bucket90");
-  const defaulted = toBig(figures.defaulted, "defaulted");
-  const swb = toBig(figures.scoreWeightedBalance, "scoreWeightedBalance");
-  const maxLoan = toBig(figures.maxLoanBalance, "maxLoanBalance");
+  if (typeof figures !== "object" || figures === null) throw invalid("figures", "must be an object");
+  const outstanding = figure(figures.outstanding, "outstanding");
+  const b30 = figure(figures.bucket30, "bucket30");
+  const b60 = figure(figures.bucket60, "bucket60");
+  const b90 = figure(figures.bucket90, "bucket90");
+  const defaulted = figure(figures.defaulted, "defaulted");
+  const swb = figure(figures.scoreWeightedBalance, "scoreWeightedBalance");
+  const maxLoan = figure(figures.maxLoanBalance, "maxLoanBalance");
   const { activeCount, minScore } = figures;
   if (!Number.isSafeInteger(activeCount) || activeCount < 1) {
-    throw new TypeError("figures.activeCount must be a positive integer");
+    throw invalid("figures.activeCount", "must be a positive integer");
   }
   if (!Number.isInteger(minScore) || minScore < 0 || minScore > 1023) {
-    throw new TypeError("figures.minScore must be an integer in [0, 1023]");
+    throw invalid("figures.minScore", "must be an integer in [0, 1023]");
   }
-  if (outstanding === 0n) throw new TypeError("figures.outstanding must be positive");
+  if (outstanding === 0n) throw invalid("figures.outstanding", "must be positive");
   if (b30 + b60 + b90 > outstanding)
-    throw new TypeError("figures.bucket30: buckets exceed the outstanding balance");
-  if (defaulted > outstanding) throw new TypeError("figures.defaulted exceeds the outstanding balance");
+    throw invalid("figures.bucket30", "buckets exceed the outstanding balance");
+  if (defaulted > outstanding) throw invalid("figures.defaulted", "exceeds the outstanding balance");
   if (maxLoan === 0n || maxLoan > outstanding)
-    throw new TypeError("figures.maxLoanBalance must be in (0, outstanding]");
+    throw invalid("figures.maxLoanBalance", "must be in (0, outstanding]");
   if (maxLoan * BigInt(activeCount) < outstanding) {
-    throw new TypeError("figures.maxLoanBalance × activeCount is below the outstanding balance");
+    throw invalid("figures.maxLoanBalance", "times activeCount is below the outstanding balance");
   }
   if (swb > 1023n * outstanding || swb < BigInt(minScore) * outstanding) {
-    throw new TypeError("figures.scoreWeightedBalance is inconsistent with minScore and outstanding");
+    throw invalid("figures.scoreWeightedBalance", "is inconsistent with minScore and outstanding");
   }
   const scoreBasis = options.scoreBasis ?? "average";
   const granularity = options.granularity ?? "average";
   if (scoreBasis !== "average" && scoreBasis !== "minimum") {
-    throw new TypeError('options.scoreBasis must be "average" or "minimum"');
+    throw invalid("options.scoreBasis", 'must be "average" or "minimum"');
   }
   if (granularity !== "average" && granularity !== "conservative") {
-    throw new TypeError('options.granularity must be "average" or "conservative"');
+    throw invalid("options.granularity", 'must be "average" or "conservative"');
   }
   const score = scoreBasis === "average" ? Number(swb / outstanding) : minScore;
 

@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import type { CompiledPool } from "./pool.ts";
 import { blockCount, checkSimulationParams, simulateLosses } from "./simulate.ts";
 import type { SimulationParams, SimulationResult } from "./simulate.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** Message a simulation worker receives. */
 export interface WorkerJob {
@@ -21,7 +22,7 @@ export interface WorkerJob {
 
 function checkWorkers(workers: number): void {
   if (!Number.isSafeInteger(workers) || workers < 1 || workers > 256) {
-    throw new TypeError("workers must be an integer in [1, 256]");
+    throw invalid("workers", "must be an integer in [1, 256]");
   }
 }
 

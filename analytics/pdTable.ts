@@ -6,6 +6,7 @@
  * consumer-credit roll rates (PD falls with score, rises steeply with days past due). Operators pass their
  * own table, calibrated on their history, through `AnalysisInput.pdTable`.
  */
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** Delinquency buckets of the table, by days past due: [0, 30), [30, 60), [60, 90), [90, ∞). */
 export const DELINQUENCY_BUCKETS = ["current", "dpd30", "dpd60", "dpd90"] as const;
@@ -42,29 +43,29 @@ export const DEFAULT_COLLATERAL_HAIRCUT = 0.2;
 
 /** Throws TypeError naming `name` unless `table` is a well-formed PD table. */
 export function checkPdTable(table: PdTable, name = "pdTable"): void {
-  if (typeof table !== "object" || table === null) throw new TypeError(`${name} must be an object`);
+  if (typeof table !== "object" || table === null) throw invalid(name, "must be an object");
   if (!(Number.isFinite(table.horizonMonths) && table.horizonMonths > 0)) {
-    throw new TypeError(`${name}.horizonMonths must be a positive number`);
+    throw invalid(`${name}.horizonMonths`, "must be a positive number");
   }
   const bands = table.scoreBands;
   if (!Array.isArray(bands) || bands.length === 0 || bands[0] !== 0) {
-    throw new TypeError(`${name}.scoreBands must be a non-empty array starting at 0`);
+    throw invalid(`${name}.scoreBands`, "must be a non-empty array starting at 0");
   }
   for (let i = 1; i < bands.length; i++) {
     if (!(Number.isInteger(bands[i]) && bands[i]! > bands[i - 1]! && bands[i]! <= 1023)) {
-      throw new TypeError(`${name}.scoreBands must be strictly increasing integers in [0, 1023]`);
+      throw invalid(`${name}.scoreBands`, "must be strictly increasing integers in [0, 1023]");
     }
   }
   if (!Array.isArray(table.pd) || table.pd.length !== bands.length) {
-    throw new TypeError(`${name}.pd must have one row per score band`);
+    throw invalid(`${name}.pd`, "must have one row per score band");
   }
   table.pd.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== DELINQUENCY_BUCKETS.length) {
-      throw new TypeError(`${name}.pd[${i}] must hold ${DELINQUENCY_BUCKETS.length} probabilities`);
+      throw invalid(`${name}.pd[${i}]`, `must hold ${DELINQUENCY_BUCKETS.length} probabilities`);
     }
     row.forEach((p, j) => {
       if (!(typeof p === "number" && p >= 0 && p <= 1))
-        throw new TypeError(`${name}.pd[${i}][${j}] must be in [0, 1]`);
+        throw invalid(`${name}.pd[${i}][${j}]`, "must be in [0, 1]");
     });
   });
 }

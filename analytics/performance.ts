@@ -17,6 +17,7 @@
  * Severity is not derivable: recoveries are not a separate attested figure (null).
  * No Node API (browser-safe).
  */
+import { invalid, requireBigUint } from "../verifier-api/web/errors.js";
 
 type Amount = bigint | number | string;
 
@@ -54,12 +55,11 @@ export interface RealisedPerformance {
   severity: null;
 }
 
-function big(v: Amount, name: string): bigint {
-  if (typeof v === "bigint" && v >= 0n) return v;
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === "string" && /^[0-9]{1,30}$/.test(v)) return BigInt(v);
-  throw new TypeError(`${name} must be a non-negative integer (bigint, number or decimal string)`);
-}
+/** An amount: a non-negative integer of at most 30 digits (bigint, safe integer or decimal string). */
+const big = (v: Amount, name: string): bigint =>
+  requireBigUint(name, v, 10n ** 30n - 1n, {
+    what: "a non-negative integer (bigint, number or decimal string)",
+  });
 
 const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number(a) / Number(b) : null);
 
@@ -82,14 +82,14 @@ export function realisedPerformance(
       chargedOff: g("chargedOff"),
     };
     if (r.bucket30 + r.bucket60 + r.bucket90 > r.outstanding) {
-      throw new TypeError(`${which}: delinquency buckets exceed the outstanding balance`);
+      throw invalid(which, "delinquency buckets exceed the outstanding balance");
     }
     return r;
   };
   const a = f(prev, "prev");
   const b = f(cur, "cur");
   if (b.chargedOff < a.chargedOff)
-    throw new TypeError("cur.chargedOff: below prev.chargedOff (it is cumulative)");
+    throw invalid("cur.chargedOff", "below prev.chargedOff (it is cumulative)");
   const c = b.chargedOff - a.chargedOff;
   const p = a.outstanding - b.outstanding - c;
   const mdr = a.outstanding > 0n ? Math.min(1, Number(c) / Number(a.outstanding)) : 0;
@@ -99,7 +99,7 @@ export function realisedPerformance(
   let cpr: number | null = null;
   if (options.annualRate !== undefined) {
     const r = options.annualRate;
-    if (!(Number.isFinite(r) && r >= 0 && r <= 10)) throw new TypeError("annualRate must be in [0, 10]");
+    if (!(Number.isFinite(r) && r >= 0 && r <= 10)) throw invalid("annualRate", "must be in [0, 10]");
     scheduledPrincipal = Math.max(0, Number(b.scheduled) - (Number(a.outstanding - c) * r) / 12);
     prepaid = Math.max(0, Number(p) - scheduledPrincipal);
     const base = Number(a.outstanding - c) - scheduledPrincipal;

@@ -1,4 +1,5 @@
 import { normInv } from "./normal.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /**
  * The loss model's pool: exposures, default probabilities and losses given default as typed arrays, grouped
@@ -40,7 +41,7 @@ function checkArray(name: string, a: Float64Array, min: number, max: number): vo
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
     if (!Number.isFinite(v) || v < min || v > max) {
-      throw new TypeError(`${name}[${i}] must be a finite number in [${min}, ${max}], got ${v}`);
+      throw invalid(`${name}[${i}]`, `must be a finite number in [${min}, ${max}], got ${v}`);
     }
   }
 }
@@ -51,15 +52,15 @@ function checkArray(name: string, a: Float64Array, min: number, max: number): vo
  */
 export function compilePool(pool: PoolArrays): CompiledPool {
   const n = pool.exposure.length;
-  if (n === 0) throw new TypeError("pool.exposure must hold at least one loan");
-  if (pool.pd.length !== n) throw new TypeError("pool.pd must have one entry per loan");
-  if (pool.lgd.length !== n) throw new TypeError("pool.lgd must have one entry per loan");
+  if (n === 0) throw invalid("pool.exposure", "must hold at least one loan");
+  if (pool.pd.length !== n) throw invalid("pool.pd", "must have one entry per loan");
+  if (pool.lgd.length !== n) throw invalid("pool.lgd", "must have one entry per loan");
   checkArray("pool.exposure", pool.exposure, 0, Number.MAX_VALUE);
   checkArray("pool.pd", pool.pd, 0, 1);
   checkArray("pool.lgd", pool.lgd, 0, 1);
   let total = 0;
   for (let i = 0; i < n; i++) total += pool.exposure[i]!;
-  if (!(total > 0)) throw new TypeError("pool.exposure must sum to a positive amount");
+  if (!(total > 0)) throw invalid("pool.exposure", "must sum to a positive amount");
 
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => pool.pd[a]! - pool.pd[b]! || a - b);

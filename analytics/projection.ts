@@ -28,6 +28,7 @@ import { compilePool } from "./pool.ts";
 import type { AnalysisInput } from "./schema.ts";
 import { simulateLosses } from "./simulate.ts";
 import { lossOrder, lossQuantile } from "./tranche.ts";
+import { invalid, refused } from "../verifier-api/web/errors.js";
 
 const DAY = 86_400n;
 export const TRANCHE_NAMES = ["senior", "mezzanine", "junior"] as const;
@@ -168,15 +169,15 @@ export function irr(flows: readonly number[]): number | null {
 export function projectVault(input: VaultProjectionInput): VaultProjection {
   const { pool, params } = input;
   const periods = pool.periods;
-  if (periods.length === 0) throw new TypeError("pool: no period to project");
+  if (periods.length === 0) throw invalid("pool", "no period to project");
   const b0 = BigInt(Math.round(periods[0]!.beginBalance));
   const total = input.tranches[0] + input.tranches[1] + input.tranches[2];
   if (input.tranches.some((x) => x < 0n) || total === 0n) {
-    throw new TypeError("tranches: amounts must be ≥ 0 with a positive total");
+    throw invalid("tranches", "amounts must be ≥ 0 with a positive total");
   }
   const funded = input.funded ?? (total < b0 ? total : b0);
   if (funded <= 0n || funded > total || funded > b0) {
-    throw new TypeError("funded: must be positive, at most the tranches' total and the pool balance");
+    throw invalid("funded", "must be positive, at most the tranches' total and the pool balance");
   }
   const share = Number(funded) / Number(b0);
   const epochDays = BigInt(input.epochDays ?? 30);
@@ -256,7 +257,7 @@ export function projectVault(input: VaultProjectionInput): VaultProjection {
   m.closeEpoch(new Map(), startDay * DAY);
   for (const t of [0, 1, 2] as const) {
     if (m.pendingDeposits[t] !== 0n) {
-      throw new RangeError(`tranches: the vault refuses the ${TRANCHE_NAMES[t]} deposit (subordination)`);
+      throw refused("tranches", `the vault refuses the ${TRANCHE_NAMES[t]} deposit (subordination)`);
     }
   }
   const start = attestationAt(0);
@@ -432,7 +433,7 @@ export function projectScenarios(input: ScenarioProjectionInput): ScenarioProjec
   validateAnalysisInput(credit);
   const paths = input.paths ?? 100;
   if (!Number.isSafeInteger(paths) || paths < 1 || paths > 100_000) {
-    throw new TypeError("paths must be an integer in [1, 100000]");
+    throw invalid("paths", "must be an integer in [1, 100000]");
   }
   const { arrays } = poolArraysFromInput(credit);
   const pool = compilePool(arrays);
@@ -520,10 +521,10 @@ export function tranchesFromVaultLedgers(
   balances: readonly bigint[],
   pdl: readonly bigint[],
 ): { name: string; attachment: number; detachment: number }[] {
-  if (balances.length !== 3 || pdl.length !== 3) throw new TypeError("ledgers: three tranches expected");
+  if (balances.length !== 3 || pdl.length !== 3) throw invalid("ledgers", "three tranches expected");
   const realised = [0, 1, 2].map((t) => (balances[t]! > pdl[t]! ? balances[t]! - pdl[t]! : 0n));
   const total = realised[0]! + realised[1]! + realised[2]!;
-  if (total === 0n) throw new RangeError("ledgers: the vault holds no capital yet (no tranche to analyse)");
+  if (total === 0n) throw refused("ledgers", "the vault holds no capital yet (no tranche to analyse)");
   const out: { name: string; attachment: number; detachment: number }[] = [];
   let below = 0n;
   for (const t of [2, 1, 0] as const) {

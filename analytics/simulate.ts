@@ -20,6 +20,7 @@
 import { normCdf, normInv } from "./normal.ts";
 import type { CompiledPool } from "./pool.ts";
 import { seedState, Xoshiro128 } from "./prng.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** Scenarios per random stream. Part of the reproducibility contract: changing it changes results. */
 export const BLOCK_SIZE = 1024;
@@ -58,15 +59,14 @@ export interface SimulationResult extends SimulationParams {
 
 /** Throws TypeError naming the bad parameter. */
 export function checkSimulationParams(p: SimulationParams): void {
-  if (!(typeof p.rho === "number" && p.rho >= 0 && p.rho <= 1)) throw new TypeError("rho must be in [0, 1]");
+  if (!(typeof p.rho === "number" && p.rho >= 0 && p.rho <= 1)) throw invalid("rho", "must be in [0, 1]");
   if (!Number.isSafeInteger(p.scenarios) || p.scenarios < 1 || p.scenarios > 1e8) {
-    throw new TypeError("scenarios must be an integer in [1, 1e8]");
+    throw invalid("scenarios", "must be an integer in [1, 1e8]");
   }
   if (!Number.isSafeInteger(p.seed) || p.seed < 0)
-    throw new TypeError("seed must be a non-negative safe integer");
-  if (!(Number.isFinite(p.shift) && Math.abs(p.shift) <= 20))
-    throw new TypeError("shift must be in [-20, 20]");
-  if (!(typeof p.mix === "number" && p.mix >= 0 && p.mix < 1)) throw new TypeError("mix must be in [0, 1)");
+    throw invalid("seed", "must be a non-negative safe integer");
+  if (!(Number.isFinite(p.shift) && Math.abs(p.shift) <= 20)) throw invalid("shift", "must be in [-20, 20]");
+  if (!(typeof p.mix === "number" && p.mix >= 0 && p.mix < 1)) throw invalid("mix", "must be in [0, 1)");
 }
 
 /** Number of blocks of a run. */

@@ -7,6 +7,7 @@
  */
 import { normInv } from "./normal.ts";
 import type { SimulationResult } from "./simulate.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /** A tranche: name and attachment/detachment points as fractions of the pool's total exposure. */
 export interface Tranche {
@@ -47,21 +48,21 @@ export function trancheLoss(loss: number, attachment: number, detachment: number
 
 /** Throws TypeError naming `name` unless the tranche is valid (0 ≤ a < d ≤ 1). */
 export function checkTranche(t: Tranche, name: string): void {
-  if (typeof t !== "object" || t === null) throw new TypeError(`${name} must be an object`);
+  if (typeof t !== "object" || t === null) throw invalid(name, "must be an object");
   if (typeof t.name !== "string" || t.name.length === 0 || t.name.length > 64) {
-    throw new TypeError(`${name}.name must be a non-empty string of at most 64 characters`);
+    throw invalid(`${name}.name`, "must be a non-empty string of at most 64 characters");
   }
   if (!(typeof t.attachment === "number" && t.attachment >= 0 && t.attachment < 1)) {
-    throw new TypeError(`${name}.attachment must be in [0, 1)`);
+    throw invalid(`${name}.attachment`, "must be in [0, 1)");
   }
   if (!(typeof t.detachment === "number" && t.detachment > t.attachment && t.detachment <= 1)) {
-    throw new TypeError(`${name}.detachment must be in (attachment, 1]`);
+    throw invalid(`${name}.detachment`, "must be in (attachment, 1]");
   }
 }
 
 /** Two-sided normal quantile for a confidence level, e.g. 1.959964 for 0.95. */
 export function confidenceZ(confidence: number): number {
-  if (!(confidence > 0 && confidence < 1)) throw new TypeError("confidence must be in (0, 1)");
+  if (!(confidence > 0 && confidence < 1)) throw invalid("confidence", "must be in (0, 1)");
   return normInv(0.5 + confidence / 2);
 }
 
@@ -146,7 +147,7 @@ export function expectedShortfall(
   level: number,
   g: (loss: number) => number = (x) => x,
 ): number {
-  if (!(level > 0 && level < 1)) throw new TypeError("esLevel must be in (0, 1)");
+  if (!(level > 0 && level < 1)) throw invalid("esLevel", "must be in (0, 1)");
   let total = 0;
   for (let i = 0; i < sim.weight.length; i++) total += sim.weight[i]!;
   const tail = (1 - level) * total;
@@ -251,12 +252,12 @@ export function sizeTranches(
   const { seniorTargetEL, mezzanineTargetEL, confidence } = options;
   const basis = options.basis ?? "upperBound";
   if (!(seniorTargetEL > 0 && seniorTargetEL < 1))
-    throw new TypeError("sizing.seniorTargetEL must be in (0, 1)");
+    throw invalid("sizing.seniorTargetEL", "must be in (0, 1)");
   if (!(mezzanineTargetEL > 0 && mezzanineTargetEL < 1)) {
-    throw new TypeError("sizing.mezzanineTargetEL must be in (0, 1)");
+    throw invalid("sizing.mezzanineTargetEL", "must be in (0, 1)");
   }
   if (basis !== "estimate" && basis !== "upperBound") {
-    throw new TypeError('sizing.basis must be "estimate" or "upperBound"');
+    throw invalid("sizing.basis", 'must be "estimate" or "upperBound"');
   }
   const el = (a: number, d: number): Estimate => estimateMean(sim, (l) => trancheLoss(l, a, d), confidence);
   const pick = (e: Estimate): number => (basis === "estimate" ? e.value : e.ciHigh);
@@ -303,8 +304,7 @@ export function lossHistogram(
   options: { bins?: number; maxLoss?: number; order?: Uint32Array } = {},
 ): LossHistogram {
   const bins = options.bins ?? 50;
-  if (!Number.isSafeInteger(bins) || bins < 1 || bins > 10000)
-    throw new TypeError("bins must be in [1, 10000]");
+  if (!Number.isSafeInteger(bins) || bins < 1 || bins > 10000) throw invalid("bins", "must be in [1, 10000]");
   const order = options.order ?? lossOrder(sim);
   const var99 = lossQuantile(sim, order, 0.99);
   const var999 = lossQuantile(sim, order, 0.999);
@@ -314,7 +314,7 @@ export function lossHistogram(
     for (const t of tranches) if (t.attachment > 0) top = Math.max(top, t.attachment * 1.25);
     maxLoss = Math.min(1, Math.max(top, 1e-6));
   }
-  if (!(maxLoss > 0 && maxLoss <= 1)) throw new TypeError("maxLoss must be in (0, 1]");
+  if (!(maxLoss > 0 && maxLoss <= 1)) throw invalid("maxLoss", "must be in (0, 1]");
   const mass = new Float64Array(bins);
   let total = 0;
   let tail = 0;

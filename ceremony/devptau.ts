@@ -40,6 +40,7 @@ import {
   scalarFromBytes,
 } from "./bn128.ts";
 import { newHasher, toPartialHash } from "./hashing.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 export const DEV_CONTRIBUTION_NAME = "rwa-attest development";
 /** Bumped whenever the generator's output would change; part of the cache identity. */
@@ -90,7 +91,7 @@ export async function ensureDevPtau(
   opts: { cacheDir: string; onProgress?: (p: Progress) => void },
 ): Promise<string> {
   if (!Number.isInteger(power) || power < 1 || power > 24) {
-    throw new RangeError(`power: expected an integer in [1, 24], got ${power}`);
+    throw invalid("power", `expected an integer in [1, 24], got ${power}`);
   }
   const path = devPtauPath(opts.cacheDir, power);
   if (isCached(path, power)) return path;

@@ -12,6 +12,7 @@ import { fastZkeyNew } from "./devzkey.ts";
 import { snarkjsInput } from "./files.ts";
 import { toHex } from "./hashing.ts";
 import { readTranscript } from "./transcript.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 /**
  * The prepared (phase-2 ready) Hermez powers of tau, 54 contributions and a beacon, as published in the
@@ -286,8 +287,7 @@ export async function phase2Contribute(
   name: string,
   entropy?: string,
 ): Promise<string> {
-  if (typeof name !== "string" || name.trim() === "")
-    throw new TypeError("name: a contributor name is required");
+  if (typeof name !== "string" || name.trim() === "") throw invalid("name", "a contributor name is required");
   const e = entropy && entropy.length > 0 ? entropy : randomBytes(64).toString("hex");
   const h = await snarkjs.zKey.contribute(snarkjsInput(zkeyIn), zkeyOut, name, e);
   return toHex(h);
@@ -305,10 +305,10 @@ export async function phase2Beacon(
   name: string,
 ): Promise<string> {
   if (!/^(0x)?([0-9a-fA-F]{2}){1,255}$/.test(beaconHashHex)) {
-    throw new TypeError("beaconHashHex: expected an even number of hex digits (at most 255 bytes)");
+    throw invalid("beaconHashHex", "expected an even number of hex digits (at most 255 bytes)");
   }
   if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) {
-    throw new RangeError(`iterationsExp: expected an integer in [10, 63], got ${iterationsExp}`);
+    throw invalid("iterationsExp", `expected an integer in [10, 63], got ${iterationsExp}`);
   }
   const hex = beaconHashHex.replace(/^0x/, "");
   const h = await snarkjs.zKey.beacon(snarkjsInput(zkeyIn), zkeyOut, name, hex, iterationsExp);

@@ -28,14 +28,14 @@ import {
 import { build } from "../pipeline/index.ts";
 import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
 import { readManifest } from "../pipeline/index.ts";
-import { attestPool, type Attestation } from "../prover/index.ts";
+import { attestPool, invalid, type Attestation } from "../prover/index.ts";
 import { generateOriginatorKey } from "../prover/index.ts";
 import { modelPool, type Figures } from "../prover/index.ts";
 import { policyHash, type Policy } from "../prover/index.ts";
 import { ProverPool } from "../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
-  LoanStatus,
+  isActiveStatus,
   advancePeriod,
   counted,
   daysToIso,
@@ -118,12 +118,7 @@ function summarise(tape: LoanTape, att: Attestation, seconds: number, gas: bigin
     ["740-799", 740, 799],
     ["800+", 800, 1023],
   ] as const;
-  const active = tape.loans.filter(
-    (l) =>
-      l.status === LoanStatus.Performing ||
-      l.status === LoanStatus.Delinquent ||
-      l.status === LoanStatus.Defaulted,
-  );
+  const active = tape.loans.filter((l) => isActiveStatus(l.status));
   return {
     period: tape.period,
     asOfDate: daysToIso(tape.asOfDate),
@@ -169,7 +164,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
   findInstance(instance);
   if (!Number.isInteger(loans) || loans < 1)
-    throw new TypeError(`loans: expected a positive integer, got ${loans}`);
+    throw invalid("loans", `expected a positive integer, got ${loans}`, loans);
 
   // 1. Circuits and keys (development setup; cached per machine after the first run).
   let t = performance.now();

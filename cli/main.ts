@@ -16,7 +16,7 @@ import { registerTape } from "./commands/tape.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { registerVerifyPage } from "./commands/verify-page.ts";
 import { registerWorker } from "./commands/worker.ts";
-import { CliError, EXIT } from "./io.ts";
+import { EXIT, reportError } from "./io.ts";
 
 export function createProgram(): Command {
   const program = new Command("rwa-attest")
@@ -47,12 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof CliError || err instanceof TypeError) {
-      process.stderr.write(`rwa-attest: ${(err as Error).message}\n`);
-      return err instanceof CliError ? err.exitCode : EXIT.usage;
-    }
-    process.stderr.write(`rwa-attest: ${(err as Error).stack ?? String(err)}\n`);
-    return EXIT.internal;
+    return reportError(err, (line) => process.stderr.write(line));
   } finally {
     await terminateCurves();
   }

@@ -14,6 +14,7 @@ import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
 import { readManifest } from "../pipeline/manifest.ts";
+import { CodedError } from "../verifier-api/web/errors.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -162,12 +163,12 @@ export interface KeyPolicy {
 }
 
 /** A refusal to deploy a verifier of development keys to a chain that is not a local development chain. */
-export class DevelopmentKeysError extends Error {
-  override name = "DevelopmentKeysError";
+export class DevelopmentKeysError extends CodedError {
   readonly instance: string;
   readonly chainId: bigint;
   constructor(instance: string, chainId: bigint, message: string) {
-    super(message);
+    super("refused", message, [{ field: "instance", value: instance, reason: "development keys" }]);
+    this.name = "DevelopmentKeysError";
     this.instance = instance;
     this.chainId = chainId;
   }

@@ -15,6 +15,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { DevelopmentKeysError, deploySystem } from "./index.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +32,12 @@ const { values } = parseArgs({
 const pairs = (flag: string, list: string[]): [string, string][] =>
   list.map((v) => {
     const [contract, name] = v.split("=");
-    if (!contract || !name) throw new TypeError(`--${flag}: expected Contract=circuit-name, got ${v}`);
+    if (!contract || !name) throw invalid(`--${flag}`, `expected Contract=circuit-name, got ${v}`);
     return [contract, name];
   });
 const int = (flag: string, v: string | undefined, max: number): number | undefined => {
   if (v === undefined) return undefined;
-  if (!/^[0-9]+$/.test(v) || Number(v) > max) throw new TypeError(`--${flag}: expected 0..${max}, got ${v}`);
+  if (!/^[0-9]+$/.test(v) || Number(v) > max) throw invalid(`--${flag}`, `expected 0..${max}, got ${v}`);
   return Number(v);
 };
 const key = process.env.DEPLOYER_KEY;

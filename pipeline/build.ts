@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { type CircuitInstance, REPO_ROOT, loadCatalogue, pascalName } from "./catalogue.ts";
+import { type CircuitInstance, REPO_ROOT, findInstance, loadCatalogue, pascalName } from "./catalogue.ts";
 import { CIRCOM_INCLUDE_DIRS, circomSourceClosure, sha256File, sha256Text } from "./hash.ts";
 import { buildRoot, cacheRoot, instancePaths } from "./layout.ts";
 import {
@@ -200,14 +200,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const uses = opts.uses ?? ["test", "demo"];
   const catalogue = loadCatalogue();
   const selected = opts.only
-    ? opts.only.map((n) => {
-        const c = catalogue.find((x) => x.name === n);
-        if (!c)
-          throw new TypeError(
-            `unknown circuit instance "${n}" (known: ${catalogue.map((x) => x.name).join(", ")})`,
-          );
-        return c;
-      })
+    ? opts.only.map((n) => findInstance(n, catalogue))
     : catalogue.filter((c) => uses.includes(c.use));
   const root = buildRoot();
   mkdirSync(root, { recursive: true });

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CodedError, invalid } from "../verifier-api/web/errors.js";
 
 /** Root of the repository (the folder holding package.json). */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -48,13 +49,13 @@ const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function loadCatalogue(path: string = CATALOGUE_PATH): CircuitInstance[] {
   const raw = JSON.parse(readFileSync(path, "utf8")) as { circuits?: unknown };
-  if (!Array.isArray(raw.circuits)) throw new TypeError(`${path}: "circuits" must be an array`);
+  if (!Array.isArray(raw.circuits)) throw invalid(path, `"circuits" must be an array`);
   const seen = new Set<string>();
   return raw.circuits.map((entry: unknown, i: number) => {
     const e = entry as Record<string, unknown>;
     const where = `${path}: circuits[${i}]${typeof e.name === "string" ? ` (${e.name})` : ""}`;
     const fail = (field: string, why: string): never => {
-      throw new TypeError(`${where}.${field}: ${why}`);
+      throw invalid(`${where}.${field}`, `${why}`);
     };
     if (typeof e.name !== "string" || !NAME_RE.test(e.name)) fail("name", "must be kebab-case");
     if (seen.has(e.name as string)) fail("name", "duplicate instance name");
@@ -83,8 +84,10 @@ export function loadCatalogue(path: string = CATALOGUE_PATH): CircuitInstance[] 
 export function findInstance(name: string, catalogue: CircuitInstance[] = loadCatalogue()): CircuitInstance {
   const found = catalogue.find((c) => c.name === name);
   if (!found) {
-    throw new TypeError(
+    throw new CodedError(
+      "not-found",
       `unknown circuit instance "${name}"; the catalogue has: ${catalogue.map((c) => c.name).join(", ")}`,
+      [{ field: "instance", value: name, reason: "not an instance of the catalogue" }],
     );
   }
   return found;
@@ -101,6 +104,6 @@ export function pascalName(name: string): string {
 /** Index of a named public signal of an instance (never read public signals by magic index). */
 export function signalIndex(instance: CircuitInstance, signal: string): number {
   const i = instance.publicSignals.indexOf(signal);
-  if (i < 0) throw new TypeError(`${instance.name} has no public signal "${signal}"`);
+  if (i < 0) throw invalid(`${instance.name}`, `has no public signal "${signal}"`);
   return i;
 }

@@ -20,6 +20,7 @@ import {
   writeManifest,
 } from "./manifest.ts";
 import { readR1csHeader } from "./r1cs.ts";
+import { CodedError } from "../verifier-api/web/errors.js";
 
 export interface ImportOptions {
   /** Catalogue instance the key is for (Groth16). */
@@ -38,8 +39,11 @@ export interface ImportOptions {
 }
 
 /** Raised when a key cannot be imported; nothing has been written. */
-export class KeyImportError extends Error {
-  override name = "KeyImportError";
+export class KeyImportError extends CodedError {
+  constructor(message: string) {
+    super("refused", message);
+    this.name = "KeyImportError";
+  }
 }
 
 /** Imports a ceremony's key for an instance; returns the manifest record written. */

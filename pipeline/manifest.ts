@@ -8,6 +8,7 @@ import { relative, resolve } from "node:path";
 import { REPO_ROOT } from "./catalogue.ts";
 import { sha256File } from "./hash.ts";
 import { buildRoot, manifestPath } from "./layout.ts";
+import { CodedError } from "../verifier-api/web/errors.js";
 
 export const ARTIFACT_KINDS = ["r1cs", "wasm", "sym", "zkey", "vkey", "verifierSol"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -43,8 +44,11 @@ export interface Manifest {
 }
 
 /** Raised when an artifact is missing, unlisted or differs from the manifest. */
-export class ArtifactIntegrityError extends Error {
-  override name = "ArtifactIntegrityError";
+export class ArtifactIntegrityError extends CodedError {
+  constructor(message: string) {
+    super("artifact-integrity", message);
+    this.name = "ArtifactIntegrityError";
+  }
 }
 
 export function readManifest(root: string = buildRoot()): Manifest {

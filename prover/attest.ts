@@ -46,6 +46,7 @@ import {
 } from "./prove/index.ts";
 import type { LoanTape } from "./tape/schema.ts";
 import { buildPoolInput } from "./witness/index.ts";
+import { CodedError, invalid, within, type Problem } from "../verifier-api/web/errors.js";
 
 /** The default pool attestation instance: 64-loan chunks (larger pools are proven chunk by chunk). */
 export const DEFAULT_POOL_INSTANCE = "pool-attestation-64";
@@ -143,7 +144,7 @@ function chunkSizeOf(instance: string): number {
   const entry = findInstance(instance);
   const size = entry.params[0];
   if (entry.template !== "PoolAttestation" || size === undefined) {
-    throw new TypeError(`instance: ${instance} is not a pool attestation circuit`);
+    throw invalid("instance", `${instance} is not a pool attestation circuit`);
   }
   return size;
 }
@@ -156,11 +157,11 @@ function chunkSizeOf(instance: string): number {
 export async function attestPool(
   opts: AttestOptions,
 ): Promise<{ attestation: Attestation; commitment: TapeCommitment }> {
-  if (opts === null || typeof opts !== "object") throw new TypeError("opts: expected AttestOptions");
+  if (opts === null || typeof opts !== "object") throw invalid("opts", "expected AttestOptions");
   const instance = opts.instance ?? DEFAULT_POOL_INSTANCE;
   const chunkSize = chunkSizeOf(instance);
   const { tape, policy, key } = opts;
-  if (!key || !(key.privateKey instanceof Uint8Array)) throw new TypeError("key: expected an OriginatorKey");
+  if (!key || !(key.privateKey instanceof Uint8Array)) throw invalid("key", "expected an OriginatorKey");
   const report = (p: Omit<AttestProgress, "fraction">, fraction: number): void =>
     opts.onProgress?.({ ...p, fraction });
 
@@ -168,8 +169,9 @@ export async function attestPool(
   const commitment =
     opts.commitment ?? (await commitTape(tape, opts.salts ?? randomSalts(tape), { chunkSize }));
   if (commitment.chunkSize !== chunkSize) {
-    throw new TypeError(
-      `commitment: made for chunks of ${commitment.chunkSize}, the instance needs ${chunkSize}`,
+    throw invalid(
+      "commitment",
+      `made for chunks of ${commitment.chunkSize}, the instance needs ${chunkSize}`,
     );
   }
   const chunkCount = commitment.chunkCount;
@@ -272,7 +274,7 @@ export async function attestPool(
 
 /** The id its chunk jobs and stored chunk proofs are filed under (prover/chunks/). */
 export function chunkAttestationId(att: Attestation): string {
-  if (!att.verificationKey) throw new TypeError("attestation: names no verification key");
+  if (!att.verificationKey) throw invalid("attestation", "names no verification key");
   return attestationId({
     instance: att.instance,
     poolId: BigInt(att.poolId),
@@ -298,6 +300,8 @@ export interface AttestationCheck {
   valid: boolean;
   /** Why it is not valid (empty when valid); a figure's problem names the field and both values. */
   problems: string[];
+  /** The same, structured (`{field, reason}`, the error model's problem shape), one per problem. */
+  findings: Problem[];
   /**
    * The pool's figures derived from the verified proofs' public signals (never from the summary): null when
    * a proof does not verify, the chunks are not exactly 0..n-1, or the pool-level breach bits of a
@@ -367,9 +371,13 @@ export async function verifyAttestation(
       ...(policy === undefined ? {} : { policy }),
     });
   } catch (err) {
+    // a coded refusal (a malformed key, a policy) keeps its problems; anything else is one finding
+    const findings: Problem[] =
+      err instanceof CodedError ? err.problems : [{ field: "attestation", reason: (err as Error).message }];
     return {
       valid: false,
       problems: [`malformed attestation: ${(err as Error).message}`],
+      findings,
       figures: null,
       key: null,
       warnings: [],
@@ -378,6 +386,7 @@ export async function verifyAttestation(
   return {
     valid: r.valid,
     problems: r.problems,
+    findings: r.findings,
     // figures with every breach bit derived (not only the loan-level ones of a multi-chunk file without policy)
     figures: r.breachMask === 255 ? r.figures : null,
     key:
@@ -397,29 +406,29 @@ export function parseAttestation(text: string): Attestation {
   try {
     raw = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new TypeError(`attestation: not JSON (${(err as Error).message})`);
+    throw invalid("attestation", `not JSON (${(err as Error).message})`);
   }
   if (raw?.format !== "rwa-attest/attestation@1")
-    throw new TypeError("attestation.format: expected rwa-attest/attestation@1");
+    throw invalid("attestation.format", "expected rwa-attest/attestation@1");
   const big = (name: string, v: unknown): bigint => {
     if (typeof v !== "string" || !/^[0-9]+$/.test(v))
-      throw new TypeError(`attestation.${name}: expected a decimal string`);
+      throw invalid(`attestation.${name}`, "expected a decimal string");
     return BigInt(v);
   };
   const figures = raw.figures as Record<string, unknown>;
-  if (!figures || typeof figures !== "object") throw new TypeError("attestation.figures: missing");
+  if (!figures || typeof figures !== "object") throw invalid("attestation.figures", "missing");
   const f = {} as Record<string, unknown>;
   for (const [k, v] of Object.entries(figures)) f[k] = typeof v === "string" ? big(`figures.${k}`, v) : v;
-  if (!Array.isArray(raw.chunks)) throw new TypeError("attestation.chunks: expected an array");
+  if (!Array.isArray(raw.chunks)) throw invalid("attestation.chunks", "expected an array");
   const pub = raw.publicKey;
   if (!Array.isArray(pub) || pub.length !== 2)
-    throw new TypeError("attestation.publicKey: expected [Ax, Ay] as decimal strings");
+    throw invalid("attestation.publicKey", "expected [Ax, Ay] as decimal strings");
   let policy: Policy | undefined;
   if (raw.policy !== undefined) {
     try {
       policy = validatePolicy(raw.policy);
     } catch (err) {
-      throw new TypeError(`attestation.${(err as Error).message}`);
+      throw within("attestation.", err);
     }
   }
   const vk = raw.verificationKey as Record<string, unknown> | undefined;
@@ -431,9 +440,7 @@ export function parseAttestation(text: string): Attestation {
       !/^0x[0-9a-f]{64}$/.test(vk.hash) ||
       typeof vk.development !== "boolean")
   )
-    throw new TypeError(
-      "attestation.verificationKey: expected {hash: 0x + 64 hex digits, development: boolean}",
-    );
+    throw invalid("attestation.verificationKey", "expected {hash: 0x + 64 hex digits, development: boolean}");
   return {
     ...(raw as unknown as Attestation),
     ...(policy === undefined ? {} : { policy }),

@@ -8,6 +8,8 @@ import type { LoanOpening } from "./commitment/encoding.ts";
 import type { Figures } from "./model/index.ts";
 import { checkOpenings, type AuditFinding } from "./audit.ts";
 import { createHash } from "node:crypto";
+import { invalid } from "../verifier-api/web/errors.js";
+import { LoanStatus, isActiveStatus } from "./tape/schema.ts";
 
 /**
  * The sampling rule for auditor openings: which loans of a committed tape are opened for a seed.
@@ -24,11 +26,10 @@ export const SAMPLING_RULE = "rwa-attest/sample@1";
 /** Distinct 0-based loan indices to open, in draw order. */
 export function sampleIndices(seed: string, size: number, count: number): number[] {
   if (typeof seed !== "string" || seed.length === 0 || seed.length > 256) {
-    throw new TypeError("seed: expected a non-empty string of at most 256 characters");
+    throw invalid("seed", "expected a non-empty string of at most 256 characters");
   }
-  if (!Number.isInteger(size) || size < 1 || size > 0xffff_ffff)
-    throw new TypeError("size: expected 1..2^32-1");
-  if (!Number.isInteger(count) || count < 1) throw new TypeError("count: expected a positive integer");
+  if (!Number.isInteger(size) || size < 1 || size > 0xffff_ffff) throw invalid("size", "expected 1..2^32-1");
+  if (!Number.isInteger(count) || count < 1) throw invalid("count", "expected a positive integer");
   const want = Math.min(count, size);
   const chosen = new Set<number>();
   const out: number[] = [];
@@ -54,9 +55,6 @@ export function sampleIndices(seed: string, size: number, count: number): number
   }
   return out;
 }
-
-const ACTIVE = new Set([0, 1, 2]);
-const DEFAULTED = 2;
 
 /**
  * Checks each opening against its chunk's attested figures (chunk = floor(index / chunkSize)): an active
@@ -87,7 +85,7 @@ export function checkAgainstFigures(
         "chargedOffAmount",
         `${r.chargedOffAmount} exceeds the chunk's attested chargedOff ${f.chargedOff}`,
       );
-    if (!ACTIVE.has(r.status)) continue;
+    if (!isActiveStatus(r.status)) continue;
     if (f.activeCount === 0) add("status", "an active loan in a chunk attested to have no active loan");
     if (r.creditScore < f.minScore)
       add("creditScore", `${r.creditScore} is below the chunk's attested minimum score ${f.minScore}`);
@@ -100,7 +98,7 @@ export function checkAgainstFigures(
     const bucket = dpd >= 90 ? f.bucket90 : dpd >= 60 ? f.bucket60 : dpd >= 30 ? f.bucket30 : undefined;
     if (bucket !== undefined && r.outstandingBalance > bucket)
       add("daysPastDue", `${dpd} days past due, but the chunk's attested bucket holds only ${bucket}`);
-    if (r.status === DEFAULTED && r.outstandingBalance > f.defaulted)
+    if (r.status === LoanStatus.Defaulted && r.outstandingBalance > f.defaulted)
       add("status", `defaulted with ${r.outstandingBalance}, but the chunk attests ${f.defaulted} defaulted`);
   }
   return findings;

@@ -6,6 +6,7 @@
 import { verifyOpening, type LoanOpening } from "./commitment/encoding.ts";
 import type { LoanRecord } from "./tape/schema.ts";
 import { validateLoanRecord } from "./tape/validate.ts";
+import { invalid } from "../verifier-api/web/errors.js";
 
 const AMOUNT_FIELDS = [
   "originalPrincipal",
@@ -56,27 +57,24 @@ const DEC = /^[0-9]{1,78}$/;
 export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
   const o = j as LoanOpeningJson;
   if (o === null || typeof o !== "object" || typeof o.record !== "object" || o.record === null) {
-    throw new TypeError(
-      `${where}: expected {index, asOfDate, record, borrowerCommitment, leafSalt, siblings}`,
-    );
+    throw invalid(where, "expected {index, asOfDate, record, borrowerCommitment, leafSalt, siblings}");
   }
   const big = (name: string, v: unknown): bigint => {
-    if (typeof v !== "string" || !DEC.test(v))
-      throw new TypeError(`${where}.${name}: expected a decimal string`);
+    if (typeof v !== "string" || !DEC.test(v)) throw invalid(`${where}.${name}`, "expected a decimal string");
     return BigInt(v);
   };
   const record = { loanId: o.record.loanId } as Record<string, unknown>;
-  if (typeof record.loanId !== "string") throw new TypeError(`${where}.record.loanId: expected a string`);
+  if (typeof record.loanId !== "string") throw invalid(`${where}.record.loanId`, "expected a string");
   for (const f of AMOUNT_FIELDS) record[f] = big(`record.${f}`, o.record[f]);
   for (const f of NUMBER_FIELDS) {
     const v = o.record[f];
     if (typeof v !== "number" || !Number.isInteger(v))
-      throw new TypeError(`${where}.record.${f}: expected an integer`);
+      throw invalid(`${where}.record.${f}`, "expected an integer");
     record[f] = v;
   }
-  if (!Array.isArray(o.siblings)) throw new TypeError(`${where}.siblings: expected an array of levels`);
+  if (!Array.isArray(o.siblings)) throw invalid(`${where}.siblings`, "expected an array of levels");
   if (typeof o.asOfDate !== "number" || !Number.isInteger(o.asOfDate))
-    throw new TypeError(`${where}.asOfDate: expected an integer (the tape's as-of date, a day number)`);
+    throw invalid(`${where}.asOfDate`, "expected an integer (the tape's as-of date, a day number)");
   return {
     index: o.index,
     asOfDate: o.asOfDate,
@@ -84,7 +82,7 @@ export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
     borrowerCommitment: big("borrowerCommitment", o.borrowerCommitment),
     leafSalt: big("leafSalt", o.leafSalt),
     siblings: o.siblings.map((l, i) => {
-      if (!Array.isArray(l)) throw new TypeError(`${where}.siblings[${i}]: expected an array`);
+      if (!Array.isArray(l)) throw invalid(`${where}.siblings[${i}]`, "expected an array");
       return l.map((s, k) => big(`siblings[${i}][${k}]`, s));
     }),
   };

@@ -4,8 +4,10 @@
  * proofs. The command line, the service and the demo import the prover only from here; see
  * docs/ARCHITECTURE.md for what each part holds.
  *
- * Plain re-exports only, one line per module, so adding a module is adding a line.
+ * Plain re-exports only, one line per module, so adding a module is adding a line. The first is the error
+ * model every library shares (`verifier-api/web/errors.js`, browser-safe: the attestation checker uses it too).
  */
+export * from "../verifier-api/web/errors.js";
 export * from "./tape/index.ts";
 export * from "./commitment/encoding.ts";
 export * from "./commitment/keys.ts";

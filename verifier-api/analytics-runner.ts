@@ -23,6 +23,7 @@ import {
 } from "../analytics/index.ts";
 import type { AnalyticsReply, AnalyticsRequest } from "./workers/analytics.ts";
 import { ApiError } from "./http/errors.ts";
+import { CodedError, fromWire } from "../prover/index.ts";
 import { QueueFullError, WorkerPool } from "./worker-pool.ts";
 
 export interface AnalysisWork {
@@ -67,9 +68,10 @@ export class AnalyticsRunner {
       maxQueue: limits.concurrency * 4,
       settle: (m) => {
         if (m.ok) return m.report as AnalysisReport;
-        // The analysis refuses inconsistent input with TypeError / RangeError: the caller's mistake.
-        if (m.name === "TypeError" || m.name === "RangeError") return new ApiError("validation", m.message);
-        return new Error(`analysis failed: ${m.message}`);
+        // The analysis refuses inconsistent input with a coded error (the caller's mistake: app.ts maps
+        // its code); anything else is the service's.
+        const e = fromWire(m.error);
+        return e instanceof CodedError ? e : new Error(`analysis failed: ${m.error.message}`);
       },
     });
   }

@@ -8,6 +8,7 @@
 import { fork } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
+import { CodedError, fromWire, type WireError } from "../prover/index.ts";
 
 export interface AttestWorkerRequest {
   tapeJson: string;
@@ -35,15 +36,19 @@ export type ChunkSetup =
 export type AttestWorkerMessage =
   | { type: "progress"; fraction: number; stage: string }
   | { type: "done"; result: unknown }
-  | { type: "error"; name: string; message: string };
+  | { type: "error"; error: WireError };
 
-/** A failure reported by a job worker, with the original error's name. */
+/**
+ * An uncoded failure reported by a job worker (a bug, a crash of a dependency), with the original error's
+ * name and stack; a coded error comes back as the CodedError it was (`fromWire`).
+ */
 export class AttestWorkerError extends Error {
   readonly originalName: string;
-  constructor(originalName: string, message: string) {
+  constructor(originalName: string, message: string, stack?: string) {
     super(message);
     this.name = "AttestWorkerError";
     this.originalName = originalName;
+    if (stack !== undefined) this.stack = stack;
   }
 }
 
@@ -160,7 +165,13 @@ function forkJob(
     child.on("message", (m: AttestWorkerMessage) => {
       if (m.type === "progress") onProgress(m.fraction, m.stage);
       else if (m.type === "done") settle(() => resolve(m.result));
-      else settle(() => reject(new AttestWorkerError(m.name, m.message)));
+      else
+        settle(() => {
+          const e = fromWire(m.error);
+          reject(
+            e instanceof CodedError ? e : new AttestWorkerError(m.error.name, m.error.message, m.error.stack),
+          );
+        });
     });
     child.on("error", (err) => settle(() => reject(err)));
     child.on("exit", (code, sig) =>

@@ -7,7 +7,7 @@
  * (`worker-pool.ts`). A worker that dies fails its request and is replaced on the next one.
  */
 import { WorkerPool } from "./worker-pool.ts";
-import type { LoanOpeningJson } from "../prover/index.ts";
+import { fromWire, type LoanOpeningJson, type WireError } from "../prover/index.ts";
 import type { BatchProblem, ScoreRequestJson, SignedBatchJson } from "./scores.ts";
 
 export interface ComputeRequest {
@@ -45,7 +45,7 @@ export type ComputeReply =
       /** `score-check`: the batches that do not hold (empty when all do). */
       batchProblems?: BatchProblem[];
     }
-  | { id: number; ok: false; message: string };
+  | { id: number; ok: false; error: WireError };
 
 export type CommitResult = Omit<Extract<ComputeReply, { ok: true }>, "id" | "ok">;
 
@@ -67,7 +67,7 @@ export class ComputePool {
         label: `compute worker (${lane})`,
         size: sizes[lane] ?? 1,
         settle: (m) => {
-          if (!m.ok) return new Error(m.message);
+          if (!m.ok) return fromWire(m.error);
           const { id: _id, ok: _ok, ...rest } = m;
           return rest;
         },

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join, resolve } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { CodedError } from "./web/errors.js";
 
 export const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1 }),
@@ -69,8 +70,11 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 /** Raised when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
+export class ConfigError extends CodedError {
+  constructor(message: string) {
+    super("config-invalid", message);
+    this.name = "ConfigError";
+  }
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

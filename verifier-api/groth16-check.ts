@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
+import { invalid } from "./web/errors.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;
@@ -98,10 +99,12 @@ export class Groth16Checker {
     const gamma2 = g2(vkey.vk_gamma_2);
     const delta2 = g2(vkey.vk_delta_2);
     const ic = vkey.IC.map(g1);
-    if (ic.length !== vkey.nPublic + 1) throw new TypeError(`${instance}: IC has ${ic.length} points`);
-    for (const p of [alpha1, ...ic]) if (!c.G1.isValid(p)) throw new TypeError(`${instance}: bad G1 point`);
+    if (ic.length !== vkey.nPublic + 1)
+      throw invalid(instance, `its key has ${ic.length} IC points for ${vkey.nPublic} public signals`);
+    for (const p of [alpha1, ...ic])
+      if (!c.G1.isValid(p)) throw invalid(instance, "a G1 point of its key is not on the curve");
     for (const q of [beta2, gamma2, delta2])
-      if (!c.G2.isValid(q)) throw new TypeError(`${instance}: bad G2 point`);
+      if (!c.G2.isValid(q)) throw invalid(instance, "a G2 point of its key is not on the curve");
     this.keys.set(instance, {
       ic,
       alpha1,

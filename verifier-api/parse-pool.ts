@@ -3,7 +3,7 @@
  * worker that dies fails its request and is replaced on the next one.
  */
 import { WorkerPool } from "./worker-pool.ts";
-import { TapeValidationError, type TapeProblem } from "../prover/index.ts";
+import { fromWire, type WireError } from "../prover/index.ts";
 import type { CsvHeaderQuery } from "./tapes.ts";
 
 export interface ParseRequest {
@@ -23,8 +23,7 @@ export interface ParsedTape {
 }
 
 export type ParseReply =
-  | ({ id: number; ok: true } & ParsedTape)
-  | { id: number; ok: false; message: string; problems?: TapeProblem[] };
+  ({ id: number; ok: true } & ParsedTape) | { id: number; ok: false; error: WireError };
 
 export class ParsePool {
   private readonly worker = new WorkerPool<Omit<ParseRequest, "id">, ParseReply, ParsedTape>({
@@ -32,7 +31,7 @@ export class ParsePool {
     label: "tape parse worker",
     size: 1,
     settle: (m) => {
-      if (!m.ok) return m.problems ? new TapeValidationError(m.problems) : new Error(m.message);
+      if (!m.ok) return fromWire(m.error);
       const { id: _id, ok: _ok, ...tape } = m;
       return tape;
     },

@@ -21,6 +21,7 @@ import {
   type Coordinate,
   type VkeyPoints,
 } from "./groth16-check.ts";
+import { CodedError, fromWire, invalid, type WireError } from "./web/errors.js";
 import { WorkerPool } from "./worker-pool.ts";
 
 export { SCALAR_FIELD };
@@ -55,11 +56,14 @@ export interface VerifyRequest {
 
 export type VerifyReply =
   | { id: number; ok: true; results: boolean[]; stats: BatchStats }
-  | { id: number; ok: false; message: string };
+  | { id: number; ok: false; error: WireError };
 
 /** Thrown when asked to verify against an instance that is not loaded. */
-export class UnknownInstanceError extends Error {
-  override name = "UnknownInstanceError";
+export class UnknownInstanceError extends CodedError {
+  constructor(message: string) {
+    super("not-found", message);
+    this.name = "UnknownInstanceError";
+  }
 }
 
 export class ResidentVerifier {
@@ -71,7 +75,7 @@ export class ResidentVerifier {
     script: new URL("./workers/verify.ts", import.meta.url),
     label: "verification worker",
     size: 1,
-    settle: (m) => (m.ok ? { results: m.results, stats: m.stats } : new Error(m.message)),
+    settle: (m) => (m.ok ? { results: m.results, stats: m.stats } : fromWire(m.error)),
   });
   private readonly keys = new Map<string, Loaded>();
 
@@ -103,7 +107,7 @@ export class ResidentVerifier {
   async load(instance: string): Promise<void> {
     const { paths, record } = await loadVerifiedArtifacts(instance, ["vkey"]);
     const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
-    if (vkey.protocol !== "groth16") throw new TypeError(`${instance}: only Groth16 keys are supported`);
+    if (vkey.protocol !== "groth16") throw invalid(instance, "only Groth16 keys are supported");
     const k = vkey as unknown as VkeyPoints;
     const loaded: Loaded = {
       vkey,

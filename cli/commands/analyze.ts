@@ -350,13 +350,7 @@ export function registerAnalyze(program: Command): void {
             sizing,
           } as Parameters<typeof analysisFromFigures>[1]);
         } else throw new CliError("give --attestation or --input");
-        let report: AnalysisReport;
-        try {
-          report = analyzePool(input);
-        } catch (err) {
-          if (err instanceof TypeError) throw new CliError(`input: ${err.message}`);
-          throw err;
-        }
+        const report: AnalysisReport = analyzePool(input);
         const projection = o.project ? project(o, report, input, attested, fromVault) : undefined;
         output(
           o.json,

@@ -14,7 +14,7 @@ import {
   phase2Verify,
   writeTranscript,
 } from "../../ceremony/index.ts";
-import { cacheRoot, importKey, KeyImportError } from "../../pipeline/index.ts";
+import { cacheRoot, importKey } from "../../pipeline/index.ts";
 import { CliError, EXIT, output } from "../io.ts";
 import { startProgress } from "../progress.ts";
 
@@ -132,25 +132,21 @@ export function registerSetup(program: Command): void {
         allowDevelopment: boolean;
         json: boolean;
       }) => {
-        try {
-          const r = await importKey({
-            instance: o.instance,
-            zkey: o.zkey,
-            ptau: o.ptau,
-            allowDevelopment: o.allowDevelopment,
-            log: o.json ? () => {} : undefined,
-          });
-          output(
-            o.json,
-            { instance: o.instance, development: r.development, zkey: r.artifacts.zkey },
-            () =>
-              `imported ${r.development ? "a DEVELOPMENT" : "a production"} key for ${o.instance}; ` +
-              "run `rwa-attest build` to compile its verifier contract",
-          );
-        } catch (err) {
-          if (err instanceof KeyImportError) throw new CliError(err.message, EXIT.negative);
-          throw err;
-        }
+        // A refused key (KeyImportError, code "refused") ends with exit 1 through CODE_EXIT.
+        const r = await importKey({
+          instance: o.instance,
+          zkey: o.zkey,
+          ptau: o.ptau,
+          allowDevelopment: o.allowDevelopment,
+          log: o.json ? () => {} : undefined,
+        });
+        output(
+          o.json,
+          { instance: o.instance, development: r.development, zkey: r.artifacts.zkey },
+          () =>
+            `imported ${r.development ? "a DEVELOPMENT" : "a production"} key for ${o.instance}; ` +
+            "run `rwa-attest build` to compile its verifier contract",
+        );
       },
     );
 }

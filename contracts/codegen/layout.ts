@@ -5,7 +5,8 @@
  *   masks, figure packers, breach bits, policy parameter indices), and contracts/generated/DomainWord.sol
  *   (the domain word every template binds);
  * - verifier-api/web/pool-codec.js and pool-codec.d.ts: the one JavaScript codec (types `Figures`,
- *   `PoolWord`, `PolicyParams`, pack/unpack, breach bits, policy order), a plain ES module with no imports so
+ *   `PoolWord`, `PolicyParams`, pack/unpack, breach bits, policy order), a plain ES module importing only the
+ *   error model errors.js, so
  *   the browser checker loads it as it is, and the prover, SDK, analytics and service import it;
  * - circuits/generated/<template>_layout.circom: the circuit's widths and offsets as circom functions;
  * - the generated section of docs/INTERFACES.md (the tables of the packed words, breach bits, policy).
@@ -321,10 +322,11 @@ export function jsCodec(t: TemplateDecl, d: WordDecl, signals: readonly string[]
   return `// @ts-check
 // ${HEADER}
 /**
- * The codec of the pool attestation's public signals (docs/INTERFACES.md): a plain ES module with no imports,
- * served to browsers as it is (GET /verify) and imported by the prover, SDK, analytics and service. Fields of
- * at most 32 bits are numbers, wider ones bigints.
+ * The codec of the pool attestation's public signals (docs/INTERFACES.md): a plain ES module that imports only
+ * the error model (errors.js, its neighbour), served to browsers as it is (GET /verify) and imported by the
+ * prover, SDK, analytics and service. Fields of at most 32 bits are numbers, wider ones bigints.
  */
+import { invalid } from "./errors.js";
 
 /** The public signals of a PoolAttestation proof, in order (circuits/circuits.json). */
 export const POOL_SIGNALS = Object.freeze(${JSON.stringify(signals)});
@@ -385,14 +387,15 @@ function at(w, shift, bits) {
 }
 
 /**
- * A field's value as a bigint; a RangeError naming it unless it is a non-negative integer of \`bits\` bits.
+ * A field's value as a bigint; an invalid-input CodedError naming it unless it is a non-negative integer of
+ * \`bits\` bits.
  * @param {string} name @param {bigint | number} v @param {number} bits
  * @returns {bigint}
  */
 function fit(name, v, bits) {
   const b = typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : v;
   if (typeof b !== "bigint" || b < 0n || b >= 1n << BigInt(bits))
-    throw new RangeError(\`\${name} = \${String(v)} does not fit \${bits} bits\`);
+    throw invalid(name, \`\${String(v)} does not fit \${bits} bits\`, v);
   return b;
 }
 
@@ -453,13 +456,13 @@ export function poolWordBelow(pool, field) {
 
 /**
  * The domain word: ${reg!.name} (${reg!.bits} bits) | ${chain!.name} << ${chain!.shift}; chain ids above MAX_CHAIN_ID are
- * refused (RangeError), never reduced; a malformed address is a TypeError.
+ * refused, never reduced; both are invalid-input CodedErrors, as a malformed address.
  * @param {string} registry @param {bigint} chainId
  * @returns {bigint}
  */
 export function packDomain(registry, chainId) {
   if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
-    throw new TypeError(\`registry: expected a 20-byte hex address, got \${String(registry)}\`);
+    throw invalid("registry", \`expected a 20-byte hex address, got \${String(registry)}\`, registry);
   return BigInt(registry) | (fit("chainId", chainId, ${chain!.bits}) << ${chain!.shift}n);
 }
 
@@ -479,7 +482,7 @@ export function policyParamList(p) {
  */
 export function signalsByName(signals) {
   if (!Array.isArray(signals) || signals.length !== POOL_SIGNALS.length)
-    throw new TypeError(\`publicSignals: expected \${POOL_SIGNALS.length} values\`);
+    throw invalid("publicSignals", \`expected \${POOL_SIGNALS.length} values\`);
   return /** @type {PoolPublicSignals} */ (
     Object.fromEntries(POOL_SIGNALS.map((name, i) => [name, BigInt(signals[i])]))
   );

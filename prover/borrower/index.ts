@@ -18,7 +18,7 @@ import {
   type TapeCommitment,
 } from "../commitment/encoding.ts";
 import { keyHash, type AttestationSignature, type PublicKey } from "../commitment/keys.ts";
-import { FIELD_P, getEddsa, getPoseidon } from "../commitment/poseidon.ts";
+import { getEddsa, getPoseidon } from "../commitment/poseidon.ts";
 import { MAX_DAY } from "../tape/schema.ts";
 import {
   MAX_MODEL_ID,
@@ -28,6 +28,7 @@ import {
   type ProviderKey,
 } from "../scores/index.ts";
 import type { CircuitInput } from "../witness/index.ts";
+import { invalid, requireField, requireUint } from "../../verifier-api/web/errors.js";
 
 /** idToField("rwa-attest/score-report/v1"): the domain tag of a provider's single-borrower report. */
 export const SCORE_REPORT_TAG = idToField("tag", "rwa-attest/score-report/v1");
@@ -47,27 +48,15 @@ export interface SignedScoreReport extends ScoreReport {
   signature: AttestationSignature;
 }
 
-function uint(name: string, v: unknown, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
-    throw new TypeError(`${name}: expected an integer in [0, ${max}], got ${String(v)}`);
-  return v;
-}
-
-function field(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
-}
-
 /** The field element a provider signs for a report. */
 export async function scoreReportMessage(r: ScoreReport): Promise<bigint> {
   const poseidon = await getPoseidon();
   return poseidon([
     SCORE_REPORT_TAG,
-    field("borrowerCommitment", r.borrowerCommitment),
-    BigInt(uint("score", r.score, MAX_SCORE)),
-    BigInt(uint("modelId", r.modelId, MAX_MODEL_ID)),
-    BigInt(uint("scoreDate", r.scoreDate, MAX_DAY)),
+    requireField("borrowerCommitment", r.borrowerCommitment),
+    BigInt(requireUint("score", r.score, MAX_SCORE)),
+    BigInt(requireUint("modelId", r.modelId, MAX_MODEL_ID)),
+    BigInt(requireUint("scoreDate", r.scoreDate, MAX_DAY)),
   ]);
 }
 
@@ -99,7 +88,10 @@ export function generateBorrowerSecret(): bigint {
  * the same for every loan and tape whose borrower salt is the secret's key.
  */
 export async function borrowerNullifier(borrowerSecret: bigint, scope: bigint): Promise<bigint> {
-  return (await getPoseidon())([field("borrowerSecret", borrowerSecret), field("scope", scope)]);
+  return (await getPoseidon())([
+    requireField("borrowerSecret", borrowerSecret),
+    requireField("scope", scope),
+  ]);
 }
 
 /**
@@ -153,19 +145,17 @@ export async function buildBorrowerInput(
   report: SignedScoreReport,
   claim: BorrowerClaim,
 ): Promise<{ input: CircuitInput; publicSignals: BorrowerSignals }> {
-  const root = field("opening.root", opening.root);
+  const root = requireField("opening.root", opening.root);
   const { loan } = opening;
   if (!(await verifyOpening(root, loan)))
-    throw new TypeError("opening: the loan does not open to the root (record, salt or path)");
+    throw invalid("opening", "the loan does not open to the root (record, salt or path)");
   const poseidon = await getPoseidon();
-  const secret = field("borrowerSecret", borrowerSecret);
+  const secret = requireField("borrowerSecret", borrowerSecret);
   if (
     borrowerCommitmentWith(poseidon, opening.borrowerRef, borrowerKeyWith(poseidon, secret)) !==
     loan.borrowerCommitment
   )
-    throw new TypeError(
-      "borrowerSecret: its key and the borrowerRef do not give the loan's borrower commitment",
-    );
+    throw invalid("borrowerSecret", "its key and the borrowerRef do not give the loan's borrower commitment");
   const e = encodeWithCommitment(
     poseidon,
     loan.record,
@@ -173,14 +163,14 @@ export async function buildBorrowerInput(
     loan.leafSalt,
     loan.asOfDate,
   );
-  if (!/^0x[0-9a-fA-F]{40}$/.test(claim.account)) throw new TypeError("claim.account: expected an address");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(claim.account)) throw invalid("claim.account", "expected an address");
   const signals: BorrowerSignals = {
     root,
     providerKeyHash: await keyHash(report.providerPublicKey),
-    modelId: BigInt(uint("report.modelId", report.modelId, MAX_MODEL_ID)),
-    threshold: BigInt(uint("claim.threshold", claim.threshold, MAX_SCORE)),
-    minScoreDate: BigInt(uint("claim.minScoreDate", claim.minScoreDate, MAX_DAY)),
-    scope: field("claim.scope", claim.scope),
+    modelId: BigInt(requireUint("report.modelId", report.modelId, MAX_MODEL_ID)),
+    threshold: BigInt(requireUint("claim.threshold", claim.threshold, MAX_SCORE)),
+    minScoreDate: BigInt(requireUint("claim.minScoreDate", claim.minScoreDate, MAX_DAY)),
+    scope: requireField("claim.scope", claim.scope),
     nullifier: await borrowerNullifier(secret, claim.scope),
     account: BigInt(claim.account),
   };
@@ -201,7 +191,7 @@ export async function buildBorrowerInput(
     wB: d(e.wB),
     index: String(loan.index),
     siblings: loan.siblings.map((l) => l.map(d)),
-    scoreDate: String(uint("report.scoreDate", report.scoreDate, MAX_DAY)),
+    scoreDate: String(requireUint("report.scoreDate", report.scoreDate, MAX_DAY)),
     Ax: d(report.providerPublicKey[0]),
     Ay: d(report.providerPublicKey[1]),
     S: d(report.signature.S),

@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import type { Groth16Proof, VerificationKey } from "snarkjs";
 import { findInstance, signalIndex } from "../../pipeline/catalogue.ts";
 import { proveInstance, verifyGroth16, type ProverPool } from "../prove/index.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** Everything a chunk proof of one attestation binds; two attestations share chunks only if all agree. */
 export interface AttestationKey {
@@ -54,9 +55,9 @@ export function attestationId(k: AttestationKey): string {
 
 /** A chunk's job id: a UUID (version 8, the queue's id type) from sha256(attestation id, chunk index). */
 export function chunkId(attestation: string, chunkIndex: number): string {
-  if (!/^[0-9a-f]{64}$/.test(attestation)) throw new TypeError("attestation: expected 64 hex digits");
+  if (!/^[0-9a-f]{64}$/.test(attestation)) throw invalid("attestation", "expected 64 hex digits");
   if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex > 0xffff)
-    throw new TypeError(`chunkIndex: expected an integer in [0, 65535], got ${String(chunkIndex)}`);
+    throw invalid("chunkIndex", `expected an integer in [0, 65535], got ${String(chunkIndex)}`);
   const h = createHash("sha256").update(`${attestation}|${chunkIndex}`).digest();
   h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;

@@ -25,6 +25,7 @@ import { loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts"
 import { storeUnavailable } from "../store.ts";
 import { instanceKey, ProofAbortedError, type ProverPool } from "../prove/index.ts";
 import { chunkId, type ChunkRun, type ChunkStore, type ChunkTransport, type StoredChunk } from "./index.ts";
+import { CodedError, invalid } from "../../verifier-api/web/errors.js";
 
 /** Seconds between a worker's heartbeats is half of this; a job silent this long is taken from its worker. */
 export const HEARTBEAT_SECONDS = 10;
@@ -44,7 +45,7 @@ export const RETRY_LIMIT = 5;
 /** The queue of an instance's chunks under one verification key. */
 export function chunkQueueName(instance: string, verificationKey: string): string {
   if (!/^0x[0-9a-f]{64}$/.test(verificationKey))
-    throw new TypeError("verificationKey: expected 0x + 64 hex digits");
+    throw invalid("verificationKey", "expected 0x + 64 hex digits");
   return `rwa-chunk.${instance}.${verificationKey.slice(2, 18)}`;
 }
 
@@ -261,8 +262,11 @@ export async function workerKeys(instances?: readonly string[]): Promise<WorkerK
 }
 
 /** A chunk job refused because this worker's key is not the job's (never proven here). */
-export class WrongKeyError extends Error {
-  override name = "WrongKeyError";
+export class WrongKeyError extends CodedError {
+  constructor(message: string) {
+    super("refused", message);
+    this.name = "WrongKeyError";
+  }
 }
 
 /**

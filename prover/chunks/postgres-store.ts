@@ -6,6 +6,7 @@
 import pg from "pg";
 import type { ChunkStore, StoredChunk } from "./index.ts";
 import { CHUNK_COLUMNS, CHUNK_TABLE, chunkFromRow, chunkRow } from "./rows.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 export class PostgresChunkStore implements ChunkStore {
   readonly kind = "postgres" as const;
@@ -16,7 +17,7 @@ export class PostgresChunkStore implements ChunkStore {
 
   constructor(url: string, schema = "rwa_attest", max = 2) {
     this.schema = schema;
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new TypeError(`schema: not a plain name: ${schema}`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw invalid("schema", `not a plain name: ${schema}`);
     this.pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
     // an idle client's error (the server restarted) is the next query's error, not the process's end
     this.pool.on("error", () => {});

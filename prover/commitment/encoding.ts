@@ -31,6 +31,7 @@ import {
 import { idTextProblem } from "../tape/ids.ts";
 import { FIELD_P, getPoseidon, type PoseidonFn } from "./poseidon.ts";
 import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPath } from "./tree.ts";
+import { invalid, requireBigUint, requireField, requireUint, within } from "../../verifier-api/web/errors.js";
 
 /**
  * Domain-separation tags of the values derived from an originator seed: leaf salts (1) and borrower secrets
@@ -94,24 +95,12 @@ export interface LoanOpening {
   siblings: bigint[][];
 }
 
-function checkInt(name: string, v: unknown, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) {
-    throw new TypeError(`${name}: expected an integer in [0, ${max}], got ${String(v)}`);
-  }
-  return v;
-}
-
+/** A bigint amount in [0, MAX_AMOUNT] (`requireBigUint` with the encoding's message), or throws. */
 function checkAmount(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v > MAX_AMOUNT) {
-    throw new TypeError(`${name}: expected a bigint amount in [0, 2^${AMOUNT_BITS} - 1], got ${String(v)}`);
-  }
-  return v;
-}
-
-function checkField(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
+  return requireBigUint(name, v, MAX_AMOUNT, {
+    strict: true,
+    what: `a bigint amount in [0, 2^${AMOUNT_BITS} - 1]`,
+  });
 }
 
 /**
@@ -121,12 +110,12 @@ function checkField(name: string, v: unknown): bigint {
  * turn every lone surrogate into U+FFFD, and two ids into one element.
  */
 export function idToField(name: string, id: string): bigint {
-  if (typeof id !== "string") throw new TypeError(`${name}: expected a string`);
+  if (typeof id !== "string") throw invalid(name, "expected a string");
   const text = idTextProblem(id);
-  if (text !== undefined) throw new TypeError(`${name}: ${JSON.stringify(id)} ${text}`);
+  if (text !== undefined) throw invalid(name, `${JSON.stringify(id)} ${text}`);
   const bytes = Buffer.from(id, "utf8");
   if (bytes.length < 1 || bytes.length > MAX_ID_BYTES) {
-    throw new TypeError(`${name}: expected 1..${MAX_ID_BYTES} UTF-8 bytes, got ${bytes.length}`);
+    throw invalid(name, `expected 1..${MAX_ID_BYTES} UTF-8 bytes, got ${bytes.length}`);
   }
   const value = bytes.length === 0 ? 0n : BigInt("0x" + bytes.toString("hex"));
   return (BigInt(bytes.length) << 248n) + value;
@@ -142,13 +131,11 @@ export function leafAmount(r: Omit<LoanRecord, "borrowerRef">): bigint {
   const chargedOff = checkAmount("chargedOffAmount", r.chargedOffAmount);
   if (r.status === LoanStatus.ChargedOff) {
     if (outstanding !== 0n)
-      throw new TypeError(`outstandingBalance: a charged_off loan has outstanding 0, got ${outstanding}`);
+      throw invalid("outstandingBalance", `a charged_off loan has outstanding 0, got ${outstanding}`);
     return chargedOff;
   }
   if (chargedOff !== 0n)
-    throw new TypeError(
-      `chargedOffAmount: only a charged_off loan has a charged-off amount, got ${chargedOff}`,
-    );
+    throw invalid("chargedOffAmount", `only a charged_off loan has a charged-off amount, got ${chargedOff}`);
   return outstanding;
 }
 
@@ -165,11 +152,11 @@ export function leastPrincipal(amount: bigint): bigint {
 export function packAmounts(r: Omit<LoanRecord, "borrowerRef">): bigint {
   const amount = leafAmount(r);
   const principal = checkAmount("originalPrincipal", r.originalPrincipal);
-  if (principal === 0n) throw new TypeError("originalPrincipal: must be at least 1, got 0");
+  if (principal === 0n) throw invalid("originalPrincipal", "must be at least 1, got 0");
   const headroom = principal - leastPrincipal(amount);
   if (headroom < 0n) {
     const field = r.status === LoanStatus.ChargedOff ? "chargedOffAmount" : "outstandingBalance";
-    throw new TypeError(`${field}: ${amount} is more than 2 x originalPrincipal ${principal}`);
+    throw invalid(field, `${amount} is more than 2 x originalPrincipal ${principal}`);
   }
   return (
     amount |
@@ -186,20 +173,23 @@ export function packAmounts(r: Omit<LoanRecord, "borrowerRef">): bigint {
  * the circuit range-checks.
  */
 export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number): bigint {
-  const dpd = checkInt("daysPastDue", r.daysPastDue, MAX_DAYS_PAST_DUE);
+  const dpd = requireUint("daysPastDue", r.daysPastDue, MAX_DAYS_PAST_DUE);
   const slack =
-    checkInt("asOfDate", asOfDate, MAX_DAY) - checkInt("originationDate", r.originationDate, MAX_DAY) - dpd;
+    requireUint("asOfDate", asOfDate, MAX_DAY) -
+    requireUint("originationDate", r.originationDate, MAX_DAY) -
+    dpd;
   if (slack < 0) {
-    throw new TypeError(
-      r.originationDate > asOfDate
-        ? `originationDate: ${r.originationDate} is after the as-of date ${asOfDate}`
-        : `daysPastDue: ${dpd} is more than the loan's age ${asOfDate - r.originationDate} at the as-of date`,
-    );
+    throw r.originationDate > asOfDate
+      ? invalid("originationDate", `${r.originationDate} is after the as-of date ${asOfDate}`)
+      : invalid(
+          "daysPastDue",
+          `${dpd} is more than the loan's age ${asOfDate - r.originationDate} at the as-of date`,
+        );
   }
   return (
     BigInt(dpd) |
-    (BigInt(checkInt("status", r.status, 4)) << 16n) |
-    (BigInt(checkInt("creditScore", r.creditScore, MAX_CREDIT_SCORE)) << 19n) |
+    (BigInt(requireUint("status", r.status, 4)) << 16n) |
+    (BigInt(requireUint("creditScore", r.creditScore, MAX_CREDIT_SCORE)) << 19n) |
     (BigInt(slack) << 29n)
   );
 }
@@ -207,10 +197,10 @@ export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number):
 /** Packs the committed fields no figure reads (wC). */
 export function packOther(r: Omit<LoanRecord, "borrowerRef">): bigint {
   return (
-    BigInt(checkInt("maturityDate", r.maturityDate, MAX_DAY)) |
-    (BigInt(checkInt("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) << 16n) |
-    (BigInt(checkInt("scoreDate", r.scoreDate, MAX_DAY)) << 32n) |
-    (BigInt(checkInt("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 48n)
+    BigInt(requireUint("maturityDate", r.maturityDate, MAX_DAY)) |
+    (BigInt(requireUint("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) << 16n) |
+    (BigInt(requireUint("scoreDate", r.scoreDate, MAX_DAY)) << 32n) |
+    (BigInt(requireUint("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 48n)
   );
 }
 
@@ -223,7 +213,7 @@ export const BORROWER_KEY_TAG = idToField("tag", "rwa-attest/borrower-key/v1");
  * borrower circuit proves knowledge of it, and the nullifier is Poseidon(secret, scope).
  */
 export function borrowerKeyWith(poseidon: PoseidonFn, secret: bigint): bigint {
-  return poseidon([BORROWER_KEY_TAG, checkField("borrowerSecret", secret)]);
+  return poseidon([BORROWER_KEY_TAG, requireField("borrowerSecret", secret)]);
 }
 
 /** `borrowerKeyWith` with the shared Poseidon. */
@@ -238,7 +228,7 @@ export async function borrowerKey(secret: bigint): Promise<bigint> {
  */
 export function deriveBorrowerSecretWith(poseidon: PoseidonFn, seed: bigint, borrowerRef: string): bigint {
   return poseidon([
-    checkField("seed", seed),
+    requireField("seed", seed),
     SALT_TAG_BORROWER_SECRET,
     idToField("borrowerRef", borrowerRef),
   ]);
@@ -255,7 +245,7 @@ export function borrowerCommitmentWith(
   borrowerRef: string,
   borrowerSalt: bigint,
 ): bigint {
-  return poseidon([idToField("borrowerRef", borrowerRef), checkField("borrowerSalt", borrowerSalt)]);
+  return poseidon([idToField("borrowerRef", borrowerRef), requireField("borrowerSalt", borrowerSalt)]);
 }
 
 /**
@@ -269,13 +259,13 @@ export function encodeWithCommitment(
   leafSalt: bigint,
   asOfDate: number,
 ): EncodedLoan {
-  if (record === null || typeof record !== "object") throw new TypeError("record: expected a loan record");
+  if (record === null || typeof record !== "object") throw invalid("record", "expected a loan record");
   const wA = packAmounts(record);
   const wB = packState(record, asOfDate);
   const wC = packOther(record);
   const loanIdField = idToField("loanId", record.loanId);
-  checkField("borrowerCommitment", borrowerCommitment);
-  const hLoan = poseidon([loanIdField, wC, checkField("leafSalt", leafSalt)]);
+  requireField("borrowerCommitment", borrowerCommitment);
+  const hLoan = poseidon([loanIdField, wC, requireField("leafSalt", leafSalt)]);
   const hId = poseidon([borrowerCommitment, hLoan]);
   const leaf = poseidon([wA, wB, hId]);
   return { wA, wB, wC, loanIdField, borrowerCommitment, hLoan, hId, leaf };
@@ -323,7 +313,7 @@ export interface SaltOptions {
 
 function suppliedKey(options: SaltOptions, borrowerRef: string): bigint | undefined {
   const key = options.borrowerKeys?.get(borrowerRef);
-  return key === undefined ? undefined : checkField(`borrowerKeys[${JSON.stringify(borrowerRef)}]`, key);
+  return key === undefined ? undefined : requireField(`borrowerKeys[${JSON.stringify(borrowerRef)}]`, key);
 }
 
 /**
@@ -358,8 +348,8 @@ export async function deriveSalts(
   tape: Pick<LoanTape, "loans" | "period">,
   options: SaltOptions = {},
 ): Promise<TapeSalts> {
-  checkField("seed", seed);
-  checkInt("period", tape.period, 0xffff_ffff);
+  requireField("seed", seed);
+  requireUint("period", tape.period, 0xffff_ffff);
   const poseidon = await getPoseidon();
   const leaf: bigint[] = [];
   const borrower: bigint[] = [];
@@ -387,7 +377,7 @@ export function chunkShape(chunkSize: number): { k: number; m: number } {
     }
     if (m === 1 || m === 2 || m === 4 || m === 8) return { k, m };
   }
-  throw new TypeError(`chunkSize: expected a power of two from 4 to 4096, got ${String(chunkSize)}`);
+  throw invalid("chunkSize", `expected a power of two from 4 to 4096, got ${String(chunkSize)}`);
 }
 
 /** Number of chunks of `chunkSize` a tape of `loanCount` loans needs (at least 1). */
@@ -405,8 +395,8 @@ export async function commitTape(
   options: { chunkSize?: number } = {},
 ): Promise<TapeCommitment> {
   if (tape === null || typeof tape !== "object" || !Array.isArray(tape.loans))
-    throw new TypeError("tape: expected { loans: LoanRecord[], asOfDate }");
-  const asOfDate = checkInt("tape.asOfDate", tape.asOfDate, MAX_DAY);
+    throw invalid("tape", "expected { loans: LoanRecord[], asOfDate }");
+  const asOfDate = requireUint("tape.asOfDate", tape.asOfDate, MAX_DAY);
   const n = tape.loans.length;
   if (
     !salts ||
@@ -415,7 +405,7 @@ export async function commitTape(
     salts.leaf.length !== n ||
     salts.borrower.length !== n
   ) {
-    throw new TypeError(`salts: expected ${n} leaf salts and ${n} borrower salts`);
+    throw invalid("salts", `expected ${n} leaf salts and ${n} borrower salts`);
   }
   const chunkSize = options.chunkSize ?? 256;
   const { k, m } = chunkShape(chunkSize);
@@ -426,12 +416,13 @@ export async function commitTape(
     try {
       element = idToField("loanId", loan.loanId);
     } catch (err) {
-      throw new TypeError(`tape.loans[${i}].${(err as Error).message}`);
+      throw within(`tape.loans[${i}].`, err, i + 1);
     }
     const first = ids.get(element);
     if (first !== undefined)
-      throw new TypeError(
-        `tape.loans[${i}].loanId: duplicate "${loan.loanId}" (field element ${element}, as loans[${first}])`,
+      throw invalid(
+        `tape.loans[${i}].loanId`,
+        `duplicate "${loan.loanId}" (field element ${element}, as loans[${first}])`,
       );
     ids.set(element, i);
   }
@@ -446,7 +437,7 @@ export async function commitTape(
         asOfDate,
       );
     } catch (err) {
-      throw new TypeError(`tape.loans[${i}].${(err as Error).message}`);
+      throw within(`tape.loans[${i}].`, err, i + 1);
     }
   });
   const leaves = encoded.map((e) => e.leaf);
@@ -472,8 +463,9 @@ export async function commitTape(
 /** Opens loan `index` of a commitment for an auditor. */
 export function openLoan(commitment: TapeCommitment, index: number): LoanOpening {
   if (!Number.isInteger(index) || index < 0 || index >= commitment.records.length) {
-    throw new TypeError(
-      `index: expected an integer in [0, ${commitment.records.length - 1}], got ${String(index)}`,
+    throw invalid(
+      "index",
+      `expected an integer in [0, ${commitment.records.length - 1}], got ${String(index)}`,
     );
   }
   const { borrowerRef: _omitted, ...record } = commitment.records[index]!;
@@ -489,13 +481,13 @@ export function openLoan(commitment: TapeCommitment, index: number): LoanOpening
 
 /** Checks an opening against a tape root: recomputes the leaf from the record and folds the path. */
 export async function verifyOpening(root: bigint, opening: LoanOpening): Promise<boolean> {
-  checkField("root", root);
-  if (opening === null || typeof opening !== "object") throw new TypeError("opening: expected a LoanOpening");
+  requireField("root", root);
+  if (opening === null || typeof opening !== "object") throw invalid("opening", "expected a LoanOpening");
   if (!Number.isInteger(opening.index) || opening.index < 0 || opening.index >= TREE_ARITY ** TREE_HEIGHT) {
-    throw new TypeError(`opening.index: expected a leaf index, got ${String(opening.index)}`);
+    throw invalid("opening.index", `expected a leaf index, got ${String(opening.index)}`);
   }
   if (!Array.isArray(opening.siblings) || opening.siblings.length !== TREE_HEIGHT) {
-    throw new TypeError(`opening.siblings: expected ${TREE_HEIGHT} levels`);
+    throw invalid("opening.siblings", `expected ${TREE_HEIGHT} levels`);
   }
   const poseidon = await getPoseidon();
   let leaf: bigint;

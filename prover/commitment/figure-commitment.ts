@@ -8,7 +8,8 @@
  * field element), and the registry chains the commitments in the order it accepts them:
  * acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i). PoolAggregation proves the pool's figures against acc.
  */
-import { FIELD_P, getPoseidon } from "./poseidon.ts";
+import { getPoseidon } from "./poseidon.ts";
+import { requireField } from "../../verifier-api/web/errors.js";
 
 /** What a chunk commitment hides and binds; the aggregation proof's private opening of one chunk. */
 export interface ChunkOpening {
@@ -21,28 +22,26 @@ export interface ChunkOpening {
   pool: bigint;
 }
 
-function field(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
-}
-
 /** Poseidon(root, policyHash, keyHash): the context every chunk commitment of one attestation shares. */
 export async function commitmentContext(root: bigint, policyHash: bigint, keyHash: bigint): Promise<bigint> {
   const poseidon = await getPoseidon();
-  return poseidon([field("root", root), field("policyHash", policyHash), field("keyHash", keyHash)]);
+  return poseidon([
+    requireField("root", root),
+    requireField("policyHash", policyHash),
+    requireField("keyHash", keyHash),
+  ]);
 }
 
 /** The commitment a chunk proof publishes for its opening, in the attestation `context`. */
 export async function figureCommitment(o: ChunkOpening, context: bigint): Promise<bigint> {
   const poseidon = await getPoseidon();
   return poseidon([
-    field("figA", o.figA),
-    field("figB", o.figB),
-    field("figC", o.figC),
-    field("salt", o.salt),
-    field("pool", o.pool),
-    field("context", context),
+    requireField("figA", o.figA),
+    requireField("figB", o.figB),
+    requireField("figC", o.figC),
+    requireField("salt", o.salt),
+    requireField("pool", o.pool),
+    requireField("context", context),
   ]);
 }
 
@@ -50,6 +49,6 @@ export async function figureCommitment(o: ChunkOpening, context: bigint): Promis
 export async function chainCommitments(commitments: readonly bigint[]): Promise<bigint> {
   const poseidon = await getPoseidon();
   let acc = 0n;
-  for (const [i, c] of commitments.entries()) acc = poseidon([acc, field(`commitments[${i}]`, c)]);
+  for (const [i, c] of commitments.entries()) acc = poseidon([acc, requireField(`commitments[${i}]`, c)]);
   return acc;
 }

@@ -5,8 +5,9 @@
  * with the words of circuits/layout.json (the generated codec packs them).
  */
 import { randomBytes } from "node:crypto";
-import { FIELD_P, getEddsa, getPoseidon } from "./poseidon.ts";
+import { getEddsa, getPoseidon } from "./poseidon.ts";
 import { packDomain, packPoolWord } from "../../verifier-api/web/pool-codec.js";
+import { invalid, requireField } from "../../verifier-api/web/errors.js";
 
 /** A Baby Jubjub public key [Ax, Ay]. */
 export type PublicKey = readonly [bigint, bigint];
@@ -37,17 +38,11 @@ export interface AttestationMessage {
   policyHash: bigint;
 }
 
-function field(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
-}
-
 export { MAX_CHAIN_ID } from "../../verifier-api/web/pool-codec.js";
 
 /**
  * The domain word: registry address | chainId << 160 (circuits/layout.json); chain ids above MAX_CHAIN_ID
- * (2^93 - 1, DomainWord.MAX_CHAIN_ID) are refused (RangeError), never cut; a malformed address is a TypeError.
+ * (2^93 - 1, DomainWord.MAX_CHAIN_ID) are refused, never cut, as a malformed address: invalid-input CodedErrors.
  */
 export function domainWord(registry: string, chainId: bigint): bigint {
   return packDomain(registry, chainId);
@@ -64,13 +59,9 @@ export function messagePoolWord(
   chunkCount: number,
   loanCount: number,
 ): bigint {
-  if (chunkCount === 0) throw new TypeError("chunkCount: expected at least 1");
-  if (loanCount === 0) throw new TypeError("loanCount: expected at least 1");
-  try {
-    return packPoolWord({ poolId, period, asOfDate, chunkIndex: 0, chunkCount, loanCount });
-  } catch (err) {
-    throw new TypeError((err as Error).message);
-  }
+  if (chunkCount === 0) throw invalid("chunkCount", "expected at least 1");
+  if (loanCount === 0) throw invalid("loanCount", "expected at least 1");
+  return packPoolWord({ poolId, period, asOfDate, chunkIndex: 0, chunkCount, loanCount });
 }
 
 /** Generates a fresh originator key from 32 random bytes. */
@@ -82,7 +73,7 @@ export async function generateOriginatorKey(): Promise<OriginatorKey> {
 /** The public key of a 32-byte private key. */
 export async function publicKeyOf(privateKey: Uint8Array): Promise<PublicKey> {
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
-    throw new TypeError("privateKey: expected 32 bytes");
+    throw invalid("privateKey", "expected 32 bytes");
   const eddsa = await getEddsa();
   const A = eddsa.prv2pub(Buffer.from(privateKey));
   return [eddsa.F.toObject(A[0]) as bigint, eddsa.F.toObject(A[1]) as bigint];
@@ -93,10 +84,9 @@ export async function publicKeyOf(privateKey: Uint8Array): Promise<PublicKey> {
  * (ProviderRegistry). Originator keys are named by `registryKeyHash`, which also binds the registry.
  */
 export async function keyHash(publicKey: PublicKey): Promise<bigint> {
-  if (!Array.isArray(publicKey) || publicKey.length !== 2)
-    throw new TypeError("publicKey: expected [Ax, Ay]");
+  if (!Array.isArray(publicKey) || publicKey.length !== 2) throw invalid("publicKey", "expected [Ax, Ay]");
   const poseidon = await getPoseidon();
-  return poseidon([field("publicKey[0]", publicKey[0]), field("publicKey[1]", publicKey[1])]);
+  return poseidon([requireField("publicKey[0]", publicKey[0]), requireField("publicKey[1]", publicKey[1])]);
 }
 
 /**
@@ -106,25 +96,24 @@ export async function keyHash(publicKey: PublicKey): Promise<bigint> {
  * chain names a key no other registry knows.
  */
 export async function registryKeyHash(publicKey: PublicKey, domain: bigint): Promise<bigint> {
-  if (!Array.isArray(publicKey) || publicKey.length !== 2)
-    throw new TypeError("publicKey: expected [Ax, Ay]");
+  if (!Array.isArray(publicKey) || publicKey.length !== 2) throw invalid("publicKey", "expected [Ax, Ay]");
   const poseidon = await getPoseidon();
   return poseidon([
-    field("publicKey[0]", publicKey[0]),
-    field("publicKey[1]", publicKey[1]),
-    field("domain", domain),
+    requireField("publicKey[0]", publicKey[0]),
+    requireField("publicKey[1]", publicKey[1]),
+    requireField("domain", domain),
   ]);
 }
 
 /** The field element the originator signs. */
 export async function signedMessage(m: AttestationMessage): Promise<bigint> {
-  if (m === null || typeof m !== "object") throw new TypeError("message: expected an AttestationMessage");
+  if (m === null || typeof m !== "object") throw invalid("message", "expected an AttestationMessage");
   const poseidon = await getPoseidon();
   return poseidon([
-    field("root", m.root),
+    requireField("root", m.root),
     messagePoolWord(m.poolId, m.period, m.asOfDate, m.chunkCount, m.loanCount),
-    field("domain", m.domain),
-    field("policyHash", m.policyHash),
+    requireField("domain", m.domain),
+    requireField("policyHash", m.policyHash),
   ]);
 }
 
@@ -134,7 +123,7 @@ export async function signAttestation(
   m: AttestationMessage,
 ): Promise<AttestationSignature> {
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
-    throw new TypeError("privateKey: expected 32 bytes");
+    throw invalid("privateKey", "expected 32 bytes");
   const msg = await signedMessage(m);
   const eddsa = await getEddsa();
   const sig = eddsa.signPoseidon(Buffer.from(privateKey), eddsa.F.e(msg));
@@ -156,8 +145,11 @@ export async function verifyAttestationSignature(
     const F = eddsa.F;
     return eddsa.verifyPoseidon(
       F.e(msg),
-      { R8: [F.e(field("R8x", sig.R8[0])), F.e(field("R8y", sig.R8[1]))], S: field("S", sig.S) },
-      [F.e(field("Ax", publicKey[0])), F.e(field("Ay", publicKey[1]))],
+      {
+        R8: [F.e(requireField("R8x", sig.R8[0])), F.e(requireField("R8y", sig.R8[1]))],
+        S: requireField("S", sig.S),
+      },
+      [F.e(requireField("Ax", publicKey[0])), F.e(requireField("Ay", publicKey[1]))],
     ) as boolean;
   } catch {
     return false;

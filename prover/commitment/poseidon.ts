@@ -3,9 +3,10 @@
  * Building them compiles WebAssembly once; every caller shares the same instances.
  */
 import { buildEddsa, buildPoseidon } from "circomlibjs";
+import { SCALAR_FIELD } from "../../verifier-api/web/errors.js";
 
 /** The BN254 scalar field modulus: every field element of the circuits is below it. */
-export const FIELD_P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_P = SCALAR_FIELD;
 
 /** A synchronous Poseidon hash of 1 to 16 field elements. */
 export type PoseidonFn = (inputs: readonly bigint[]) => bigint;

@@ -5,6 +5,7 @@
  * chunkIndex, so the root does not depend on how the tape is later chunked.
  */
 import type { PoseidonFn } from "./poseidon.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** Children per node. */
 export const TREE_ARITY = 16;
@@ -39,7 +40,8 @@ export function computeEmptyRoots(poseidon: PoseidonFn): bigint[] {
  * holds only the nodes that have a non-empty descendant; the others are EMPTY_ROOTS[h]).
  */
 export function buildLevels(leaves: readonly bigint[], poseidon: PoseidonFn): bigint[][] {
-  if (leaves.length > TREE_CAPACITY) throw new RangeError(`a tape holds at most ${TREE_CAPACITY} loans`);
+  if (leaves.length > TREE_CAPACITY)
+    throw invalid("loans", `a tape holds at most ${TREE_CAPACITY} loans`, leaves.length);
   const levels: bigint[][] = [leaves.slice()];
   for (let h = 1; h <= TREE_HEIGHT; h++) {
     const below = levels[h - 1]!;
@@ -86,12 +88,11 @@ export function rootFromPath(
   poseidon: PoseidonFn,
 ): bigint {
   if (path.length !== TREE_HEIGHT - fromHeight)
-    throw new TypeError(`path: expected ${TREE_HEIGHT - fromHeight} levels, got ${path.length}`);
+    throw invalid("path", `expected ${TREE_HEIGHT - fromHeight} levels, got ${path.length}`);
   let acc = node;
   let i = index;
   for (const sib of path) {
-    if (sib.length !== TREE_ARITY - 1)
-      throw new TypeError(`path: every level holds ${TREE_ARITY - 1} siblings`);
+    if (sib.length !== TREE_ARITY - 1) throw invalid("path", `every level holds ${TREE_ARITY - 1} siblings`);
     const d = i % TREE_ARITY;
     const children = [...sib.slice(0, d), acc, ...sib.slice(d)];
     acc = poseidon(children);

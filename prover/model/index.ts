@@ -3,7 +3,7 @@
  * signal straight from the definitions in docs/INTERFACES.md (it never runs the circuit or the witness
  * code), and aggregates chunk figures the way the registry does.
  */
-import { LoanStatus, type LoanRecord } from "../tape/schema.ts";
+import { LoanStatus, isActiveStatus, type LoanRecord } from "../tape/schema.ts";
 import type { Policy } from "../policy/index.ts";
 import {
   BREACH,
@@ -15,6 +15,7 @@ import {
   type PoolPublicSignals,
   type PoolWord,
 } from "../../verifier-api/web/pool-codec.js";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /**
  * The layout (figure words, pool word, breach bits) is the generated codec's, declared once in
@@ -32,14 +33,6 @@ export {
 export type { Figures, PoolPublicSignals } from "../../verifier-api/web/pool-codec.js";
 /** The identifying fields of a chunk proof's `pool` signal. */
 export type PoolWordFields = PoolWord;
-
-function isActive(loan: LoanRecord): boolean {
-  return (
-    loan.status === LoanStatus.Performing ||
-    loan.status === LoanStatus.Delinquent ||
-    loan.status === LoanStatus.Defaulted
-  );
-}
 
 /** Bits 3-7: the pool-level covenants, evaluated on (chunk or aggregated) figures. */
 export function poolLevelBreaches(f: Omit<Figures, "breaches">, policy: Policy): number {
@@ -74,7 +67,7 @@ export function chunkFigures(loans: readonly LoanRecord[], policy: Policy): Figu
     f.scheduled += loan.scheduledPayment;
     f.collected += loan.collectedAmount;
     f.chargedOff += loan.chargedOffAmount;
-    if (!isActive(loan)) continue;
+    if (!isActiveStatus(loan.status)) continue;
     const bal = loan.outstandingBalance;
     f.activeCount += 1;
     f.outstanding += bal;
@@ -104,7 +97,7 @@ export function chunkFigures(loans: readonly LoanRecord[], policy: Policy): Figu
  * bits 0-2, and the pool-level bits 3-7 evaluated again on the aggregate.
  */
 export function aggregateFigures(chunks: readonly Figures[], policy: Policy): Figures {
-  if (chunks.length === 0) throw new TypeError("chunks: expected at least one chunk");
+  if (chunks.length === 0) throw invalid("chunks", "expected at least one chunk");
   const sum = (
     k:
       | "outstanding"
@@ -138,7 +131,7 @@ export function aggregateFigures(chunks: readonly Figures[], policy: Policy): Fi
 /** Splits a tape's loans into chunks of `chunkSize` (the last one may be short; an empty tape is one empty chunk). */
 export function splitChunks<T>(loans: readonly T[], chunkSize: number): T[][] {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
-    throw new TypeError(`chunkSize: expected a positive integer, got ${String(chunkSize)}`);
+    throw invalid("chunkSize", `expected a positive integer, got ${String(chunkSize)}`);
   const out: T[][] = [];
   for (let i = 0; i < loans.length; i += chunkSize) out.push(loans.slice(i, i + chunkSize));
   return out.length === 0 ? [[]] : out;

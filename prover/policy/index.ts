@@ -1,12 +1,13 @@
 /**
  * Policies: the covenant limits a pool attestation is evaluated against (docs/POLICY.md).
- * A policy is JSON; `validatePolicy` turns untrusted JSON into a `Policy` or throws a TypeError that lists
- * every problem; `policyHash` is the public input that names it:
+ * A policy is JSON; `validatePolicy` turns untrusted JSON into a `Policy` or throws a CodedError (`policy-invalid`)
+ * that lists every problem; `policyHash` is the public input that names it:
  *   Poseidon(1, minCreditScore, maxDaysPastDue, maxLtvBps, maxBucket30Bps, maxBucket60Bps, maxBucket90Bps,
  *            maxConcentrationBps, minPoolBalance)
  */
 import { getPoseidon } from "../commitment/poseidon.ts";
 import { POLICY_MAX, POLICY_PARAMS, POLICY_VERSION } from "../../verifier-api/web/pool-codec.js";
+import { CodedError, invalid, isObject, showValue, type Problem } from "../../verifier-api/web/errors.js";
 
 /** The format version (the first input of the hash), the parameters' order and maxima: circuits/layout.json. */
 export { POLICY_VERSION, POLICY_PARAMS, POLICY_MAX } from "../../verifier-api/web/pool-codec.js";
@@ -70,20 +71,26 @@ export const POLICY_JSON_SCHEMA = {
 
 /**
  * Validates a policy given as parsed JSON (or as a `Policy`) and returns it in canonical form.
- * Throws a TypeError naming every offending field.
+ * Throws a CodedError (`policy-invalid`) with one problem per offending field.
  */
 export function validatePolicy(input: unknown): Policy {
-  if (input === null || typeof input !== "object" || Array.isArray(input))
-    throw new TypeError("policy: expected an object");
-  const o = input as Record<string, unknown>;
-  const problems: string[] = [];
+  if (!isObject(input)) throw invalid("policy", "expected an object", input, "policy-invalid");
+  const o = input;
+  const problems: Problem[] = [];
+  const add = (key: string, reason: string, value?: unknown): void => {
+    problems.push({
+      field: `policy.${key}`,
+      reason,
+      ...(value === undefined ? {} : { value: showValue(value) }),
+    });
+  };
   const allowed = new Set<string>([...POLICY_PARAMS, "version", "name", "description"]);
-  for (const key of Object.keys(o)) if (!allowed.has(key)) problems.push(`policy.${key}: unknown field`);
+  for (const key of Object.keys(o)) if (!allowed.has(key)) add(key, "unknown field");
   if (o.version !== undefined && o.version !== POLICY_VERSION)
-    problems.push(`policy.version: expected ${POLICY_VERSION}, got ${String(o.version)}`);
-  if (o.name !== undefined && typeof o.name !== "string") problems.push("policy.name: expected a string");
+    add("version", `expected ${POLICY_VERSION}, got ${String(o.version)}`, o.version);
+  if (o.name !== undefined && typeof o.name !== "string") add("name", "expected a string", o.name);
   if (o.description !== undefined && typeof o.description !== "string")
-    problems.push("policy.description: expected a string");
+    add("description", "expected a string", o.description);
   const out: Record<string, bigint> = {};
   for (const key of POLICY_PARAMS) {
     const v = o[key];
@@ -93,18 +100,25 @@ export function validatePolicy(input: unknown): Policy {
     else if (key === "minPoolBalance" && typeof v === "string" && /^(0|[1-9][0-9]{0,18})$/.test(v))
       b = BigInt(v);
     if (b === undefined) {
-      problems.push(
-        `policy.${key}: expected an integer${key === "minPoolBalance" ? " or a decimal string" : ""}, got ${v === undefined ? "nothing" : JSON.stringify(String(v))}`,
+      add(
+        key,
+        `expected an integer${key === "minPoolBalance" ? " or a decimal string" : ""}, got ${v === undefined ? "nothing" : JSON.stringify(String(v))}`,
+        v,
       );
       continue;
     }
     if (b < 0n || b > POLICY_MAX[key]) {
-      problems.push(`policy.${key}: ${b} is outside [0, ${POLICY_MAX[key]}]`);
+      add(key, `${b} is outside [0, ${POLICY_MAX[key]}]`, b);
       continue;
     }
     out[key] = b;
   }
-  if (problems.length > 0) throw new TypeError(problems.join("; "));
+  if (problems.length > 0)
+    throw new CodedError(
+      "policy-invalid",
+      problems.map((p) => `${p.field}: ${p.reason}`).join("; "),
+      problems,
+    );
   return {
     minCreditScore: Number(out.minCreditScore),
     maxDaysPastDue: Number(out.maxDaysPastDue),

@@ -10,6 +10,7 @@ import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
 import type { PlonkProof } from "./messages.ts";
 import { ProverPool, type ProveProgress, type ProveResult } from "./pool.ts";
 import { verifyGroth16, verifyPlonk } from "./verify.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 export { ProofAbortedError, ProverPool, UnsatisfiedInputError, defaultConcurrency } from "./pool.ts";
 export type { ProveJob, ProveProgress, ProveResult, ProverPoolOptions } from "./pool.ts";
@@ -38,12 +39,11 @@ export async function proveInstance(
   signal?: AbortSignal,
 ): Promise<ProveResult> {
   if (typeof instance !== "string" || instance.length === 0)
-    throw new TypeError("instance: expected a catalogue name");
-  if (typeof input !== "object" || input === null)
-    throw new TypeError("input: expected an object of signals");
+    throw invalid("instance", "expected a catalogue name");
+  if (typeof input !== "object" || input === null) throw invalid("input", "expected an object of signals");
   const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey", "vkey"]);
   if (record.protocol !== "groth16") {
-    throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use provePlonkInstance`);
+    throw invalid("instance", `${instance} is a ${record.protocol} circuit; use provePlonkInstance`);
   }
   return pool.prove({ wasm: paths.wasm, zkey: paths.zkey, vkey: paths.vkey, input, onProgress, signal });
 }
@@ -56,12 +56,11 @@ export async function provePlonkInstance(
   onProgress?: (p: ProveProgress) => void,
 ): Promise<ProveResult<PlonkProof>> {
   if (typeof instance !== "string" || instance.length === 0)
-    throw new TypeError("instance: expected a catalogue name");
-  if (typeof input !== "object" || input === null)
-    throw new TypeError("input: expected an object of signals");
+    throw invalid("instance", "expected a catalogue name");
+  if (typeof input !== "object" || input === null) throw invalid("input", "expected an object of signals");
   const { paths, record } = await loadVerifiedArtifacts(instance, ["wasm", "zkey"]);
   if (record.protocol !== "plonk") {
-    throw new TypeError(`instance: ${instance} is a ${record.protocol} circuit; use proveInstance`);
+    throw invalid("instance", `${instance} is a ${record.protocol} circuit; use proveInstance`);
   }
   return pool.prove({ protocol: "plonk", wasm: paths.wasm, zkey: paths.zkey, input, onProgress });
 }

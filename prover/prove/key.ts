@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { VerificationKey } from "snarkjs";
 import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** The warning of every verdict on a proof made with development keys (CLI, service, browser page). */
 export const DEVELOPMENT_KEY_WARNING =
@@ -33,19 +34,19 @@ export interface KeyInfo {
 
 function word(v: unknown, what: string): Buffer {
   if (typeof v !== "string" && typeof v !== "number" && typeof v !== "bigint")
-    throw new TypeError(`vkey.${what}: expected a number`);
+    throw invalid(`vkey.${what}`, "expected a number");
   const n = BigInt(v);
-  if (n < 0n || n >= 1n << 256n) throw new TypeError(`vkey.${what}: not a 256-bit number`);
+  if (n < 0n || n >= 1n << 256n) throw invalid(`vkey.${what}`, "not a 256-bit number");
   return Buffer.from(n.toString(16).padStart(64, "0"), "hex");
 }
 
 /** The words of a G1 point (x, y) or, with `g2`, of a G2 point (x.c0, x.c1, y.c0, y.c1). */
 function point(p: unknown, what: string, g2: boolean): Buffer[] {
-  if (!Array.isArray(p) || p.length < 2) throw new TypeError(`vkey.${what}: expected a curve point`);
+  if (!Array.isArray(p) || p.length < 2) throw invalid(`vkey.${what}`, "expected a curve point");
   if (!g2) return [word(p[0], `${what}[0]`), word(p[1], `${what}[1]`)];
   return [0, 1].flatMap((i) => {
     const c = p[i] as unknown;
-    if (!Array.isArray(c) || c.length < 2) throw new TypeError(`vkey.${what}[${i}]: expected [c0, c1]`);
+    if (!Array.isArray(c) || c.length < 2) throw invalid(`vkey.${what}[${i}]`, "expected [c0, c1]");
     return [word(c[0], `${what}[${i}][0]`), word(c[1], `${what}[${i}][1]`)];
   });
 }
@@ -54,9 +55,9 @@ function point(p: unknown, what: string, g2: boolean): Buffer[] {
 export function verificationKeyHash(vkey: VerificationKey | Record<string, unknown>): string {
   const k = vkey as Record<string, unknown>;
   if (k === null || typeof k !== "object" || k.protocol !== "groth16")
-    throw new TypeError("vkey: not a Groth16 verification key");
+    throw invalid("vkey", "not a Groth16 verification key");
   if (!Array.isArray(k.IC) || k.IC.length !== Number(k.nPublic) + 1)
-    throw new TypeError("vkey.IC: expected nPublic + 1 points");
+    throw invalid("vkey.IC", "expected nPublic + 1 points");
   const words = [
     word(k.nPublic, "nPublic"),
     ...point(k.vk_alpha_1, "vk_alpha_1", false),

@@ -1,6 +1,7 @@
 /** Messages between the prover pool and its worker processes. */
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 import type { ProverKind } from "./native.ts";
+import type { WireError } from "../../verifier-api/web/errors.js";
 
 /** A snarkjs PLONK proof (commitments and evaluations). */
 export type PlonkProof = Record<string, unknown> & { protocol: "plonk" };
@@ -39,9 +40,8 @@ export interface ProveDoneMessage {
 export interface ProveErrorMessage {
   id: number;
   type: "error";
-  message: string;
-  /** True when the witness could not be computed: the input breaks a circuit constraint. */
-  unsatisfied: boolean;
+  /** The error, code included (`unsatisfied-input` when the input breaks a circuit constraint). */
+  error: WireError;
 }
 
 export type WorkerMessage = ProveProgressMessage | ProveDoneMessage | ProveErrorMessage;

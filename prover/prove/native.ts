@@ -12,6 +12,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 import { NATIVE_BINARY } from "../native/paths.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 export { NATIVE_BINARY } from "../native/paths.ts";
 
@@ -39,8 +40,9 @@ export function resolveProver(
 ): ProverKind {
   const raw = choice ?? (env[PROVER_ENV] || "auto");
   if (raw !== "native" && raw !== "snarkjs" && raw !== "auto") {
-    throw new TypeError(
-      `${choice === undefined ? PROVER_ENV : "prover"}: expected native, snarkjs or auto, got "${raw}"`,
+    throw invalid(
+      `${choice === undefined ? PROVER_ENV : "prover"}`,
+      `expected native, snarkjs or auto, got "${raw}"`,
     );
   }
   if (raw === "auto") return built ? "native" : "snarkjs";

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
 import type { PlonkProof, ProveRequest, ProveStage, WorkerMessage } from "./messages.ts";
 import { type ProverChoice, type ProverKind, resolveProver } from "./native.ts";
+import { CodedError, fromWire, invalid } from "../../verifier-api/web/errors.js";
 
 /** Progress of one proof. */
 export interface ProveProgress {
@@ -52,8 +53,11 @@ export interface ProveResult<P = Groth16Proof> {
 }
 
 /** The input does not satisfy the circuit (a constraint or assertion failed while computing the witness). */
-export class UnsatisfiedInputError extends Error {
-  override name = "UnsatisfiedInputError";
+export class UnsatisfiedInputError extends CodedError {
+  constructor(message: string) {
+    super("unsatisfied-input", message, [{ field: "input", reason: message }]);
+    this.name = "UnsatisfiedInputError";
+  }
 }
 
 interface Pending extends ProveJob {
@@ -88,7 +92,7 @@ export class ProverPool {
 
   constructor(concurrency: number = defaultConcurrency(), options: ProverPoolOptions = {}) {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new TypeError(`concurrency must be a positive integer, got ${concurrency}`);
+      throw invalid("concurrency", `expected a positive integer, got ${concurrency}`, concurrency);
     }
     this.concurrency = concurrency;
     this.prover = resolveProver(options.prover);
@@ -166,7 +170,12 @@ export class ProverPool {
           proveMs: m.proveMs,
         });
       } else {
-        job.reject(m.unsatisfied ? new UnsatisfiedInputError(m.message) : new Error(m.message));
+        const e = fromWire(m.error);
+        job.reject(
+          e instanceof CodedError && e.code === "unsatisfied-input"
+            ? new UnsatisfiedInputError(e.message)
+            : e,
+        );
       }
       this.pump();
     });

@@ -1,6 +1,7 @@
 /** Off-chain verification and Solidity calldata of Groth16 proofs. */
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof, PublicSignals } from "snarkjs";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** The BN254 scalar field modulus: every public signal must be below it. */
 export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -45,7 +46,7 @@ async function verifyChecked(
     vkey.protocol !== protocol ||
     typeof vkey.nPublic !== "number"
   ) {
-    throw new TypeError(`vkey: not a ${protocol === "groth16" ? "Groth16" : "PLONK"} verification key`);
+    throw invalid("vkey", `not a ${protocol === "groth16" ? "Groth16" : "PLONK"} verification key`);
   }
   if (!Array.isArray(publicSignals) || publicSignals.length !== vkey.nPublic) return false;
   if (!publicSignals.every((s) => isFieldString(s, SNARK_FIELD))) return false;
@@ -81,7 +82,7 @@ export interface SolidityProof {
 
 /** Converts a snarkjs proof to the verifier's calldata arguments (G2 coordinates swapped as EIP-197 wants). */
 export function toSolidityProof(proof: Groth16Proof, publicSignals: PublicSignals): SolidityProof {
-  if (!isGroth16ProofShape(proof)) throw new TypeError("proof: not a Groth16 proof");
+  if (!isGroth16ProofShape(proof)) throw invalid("proof", "not a Groth16 proof");
   const b = proof.pi_b as string[][];
   return {
     a: [proof.pi_a[0] as string, proof.pi_a[1] as string],
@@ -130,7 +131,7 @@ export function toSolidityPlonkProof(
   proof: Record<string, unknown>,
   publicSignals: PublicSignals,
 ): { proof: string[]; pubSignals: string[] } {
-  if (!isPlonkProofShape(proof)) throw new TypeError("proof: not a PLONK proof");
+  if (!isPlonkProofShape(proof)) throw invalid("proof", "not a PLONK proof");
   const g1 = PLONK_G1.flatMap((k) => (proof[k] as string[]).slice(0, 2));
   const evals = PLONK_EVALS.map((k) => proof[k] as string);
   return { proof: [...g1, ...evals], pubSignals: [...publicSignals] };

@@ -17,6 +17,7 @@ import { PROVE_MILESTONES, type ProveRequest, type WorkerMessage } from "./messa
 import { NativeProver } from "./native.ts";
 import { verifyGroth16 } from "./verify.ts";
 import { computeWitness } from "./witness.ts";
+import { CodedError, toWire } from "../../verifier-api/web/errors.js";
 
 /** Proving keys a worker keeps loaded in native servers at once. */
 const RESIDENT_KEYS = 2;
@@ -88,7 +89,12 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
     send({ id: req.id, type: "progress", stage: "witness", fraction: 0 });
     witness = await computeWitness(req.input, req.wasm);
   } catch (err) {
-    send({ id: req.id, type: "error", message: (err as Error).message, unsatisfied: true });
+    // the input breaks a circuit constraint: the pool turns this code back into an UnsatisfiedInputError
+    send({
+      id: req.id,
+      type: "error",
+      error: toWire(new CodedError("unsatisfied-input", (err as Error).message)),
+    });
     return;
   }
   const t1 = performance.now();
@@ -140,6 +146,6 @@ process.on("message", async (req: ProveRequest | { type: "stop" }) => {
     }
     send({ id: req.id, type: "done", proof, publicSignals, prover: req.prover, witnessMs: t1 - t0, proveMs });
   } catch (err) {
-    send({ id: req.id, type: "error", message: (err as Error).message, unsatisfied: false });
+    send({ id: req.id, type: "error", error: toWire(err) });
   }
 });

@@ -6,6 +6,8 @@
  * bit 0 upwards in the order listed.
  */
 
+import { invalid } from "../../verifier-api/web/errors.js";
+
 /** One field of a packed word. */
 export interface WordField {
   name: string;
@@ -82,14 +84,14 @@ type Names<F extends readonly WordField[]> = F[number]["name"];
 /** The values of a word's fields, by name. */
 export type WordValues<F extends readonly WordField[]> = Record<Names<F>, bigint>;
 
-/** Packs field values into a word; throws a RangeError naming a field that does not fit. */
+/** Packs field values into a word; throws a coded invalid-input error naming a field that does not fit. */
 export function packWord<F extends readonly WordField[]>(fields: F, values: WordValues<F>): bigint {
   let word = 0n;
   let shift = 0n;
   for (const f of fields) {
     const v = (values as Record<string, bigint>)[f.name];
     if (typeof v !== "bigint" || v < 0n || v >= 1n << BigInt(f.bits))
-      throw new RangeError(`${f.name}: ${String(v)} does not fit ${f.bits} bits`);
+      throw invalid(f.name, `${String(v)} does not fit ${f.bits} bits`, v);
     word |= v << shift;
     shift += BigInt(f.bits);
   }

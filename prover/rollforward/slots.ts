@@ -3,12 +3,13 @@
  * a loan that exited is listed once with its exit code and then frees its slot, new loans take free slots
  * first. `assignSlots` orders a period's loans by that rule given last period's tape.
  */
+import { CodedError } from "../../verifier-api/web/errors.js";
 import { LoanStatus, type LoanRecord, type LoanTape } from "../tape/schema.ts";
 
 /** Why a period's tape cannot be put in stable slots. */
-export class SlotAssignmentError extends Error {
+export class SlotAssignmentError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super("refused", message);
     this.name = "SlotAssignmentError";
   }
 }

@@ -4,6 +4,7 @@
  * totals are computed here slot by slot; the circuit recomputes them from the opened words, and the tests
  * compare both with an independent model (test/rollforward/model.ts).
  */
+import { invalid } from "../../verifier-api/web/errors.js";
 import { chunkShape, type TapeCommitment } from "../commitment/encoding.ts";
 import { FIELD_P, getPoseidon } from "../commitment/poseidon.ts";
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
@@ -110,18 +111,16 @@ export async function buildRollForwardInput(
     ["next", next],
   ] as const) {
     if (p.commitment.records.length !== p.tape.loans.length)
-      throw new TypeError(`${name}: the commitment was not made from this tape`);
+      throw invalid(name, "the commitment was not made from this tape");
   }
   const slotCount = Math.max(prev.tape.loans.length, next.tape.loans.length);
   const chunkCount = Math.max(1, Math.ceil(slotCount / chunkSize));
   if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= chunkCount)
-    throw new TypeError(
-      `chunkIndex: expected an integer in [0, ${chunkCount - 1}], got ${String(chunkIndex)}`,
-    );
+    throw invalid("chunkIndex", `expected an integer in [0, ${chunkCount - 1}]`, chunkIndex);
   if (typeof maxAdjustment !== "bigint" || maxAdjustment < 0n || maxAdjustment >= 1n << 48n)
-    throw new TypeError(`maxAdjustment: expected an amount below 2^48, got ${String(maxAdjustment)}`);
+    throw invalid("maxAdjustment", "expected an amount below 2^48", maxAdjustment);
   if (typeof flowSalt !== "bigint" || flowSalt < 0n || flowSalt >= FIELD_P)
-    throw new TypeError("flowSalt: expected a field element");
+    throw invalid("flowSalt", "expected a field element");
 
   const names = [
     ...["wAP", "wBP", "wCP", "saltP", "idP", "bcP", "emptyP"],

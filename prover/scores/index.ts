@@ -24,10 +24,11 @@ import {
   type AttestationSignature,
   type PublicKey,
 } from "../commitment/keys.ts";
-import { FIELD_P, getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.ts";
+import { getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.ts";
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
 import { packPoolWord, scorePoolWord } from "../model/index.ts";
 import type { CircuitInput } from "../witness/index.ts";
+import { CodedError, invalid, requireField, requireUint } from "../../verifier-api/web/errors.js";
 
 /** idToField("rwa-attest/score-batch/v1"): the domain tag of a provider's batch message. */
 export const SCORE_BATCH_TAG = idToField("tag", "rwa-attest/score-batch/v1");
@@ -66,18 +67,6 @@ export interface SignedScoreBatch extends ScoreBatchHeader {
   signature: AttestationSignature;
 }
 
-function uint(name: string, v: unknown, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
-    throw new TypeError(`${name}: expected an integer in [0, ${max}], got ${String(v)}`);
-  return v;
-}
-
-function field(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
-}
-
 /** Generates a provider key from 32 random bytes. */
 export async function generateProviderKey(): Promise<ProviderKey> {
   const privateKey = new Uint8Array(randomBytes(32));
@@ -112,9 +101,9 @@ export function scoreBatchDigest(
     const group = entries.slice(g * G, g * G + G);
     let packed = 0n;
     group.forEach((e, j) => {
-      packed |= BigInt(uint(`entries[${g * G + j}].score`, e.score, MAX_SCORE)) << BigInt(10 * j);
+      packed |= BigInt(requireUint(`entries[${g * G + j}].score`, e.score, MAX_SCORE)) << BigInt(10 * j);
     });
-    const ids = group.map((e, j) => field(`entries[${g * G + j}].hId`, e.hId));
+    const ids = group.map((e, j) => requireField(`entries[${g * G + j}].hId`, e.hId));
     if (G < TREE_ARITY) return poseidon([...ids, packed]);
     seq.push(poseidon(ids), packed);
   }
@@ -125,9 +114,9 @@ export function scoreBatchDigest(
 export function scoreBatchMessage(digest: bigint, header: ScoreBatchHeader, poseidon: PoseidonFn): bigint {
   return poseidon([
     SCORE_BATCH_TAG,
-    field("digest", digest),
-    BigInt(uint("modelId", header.modelId, MAX_MODEL_ID)),
-    BigInt(uint("scoreDate", header.scoreDate, MAX_DAY)),
+    requireField("digest", digest),
+    BigInt(requireUint("modelId", header.modelId, MAX_MODEL_ID)),
+    BigInt(requireUint("scoreDate", header.scoreDate, MAX_DAY)),
   ]);
 }
 
@@ -144,7 +133,7 @@ export interface BorrowerCommitmentOpening {
 
 /** Originator (or borrower) side: the opening of loan `index`'s borrower commitment. */
 export function openBorrowerCommitment(commitment: TapeCommitment, index: number): BorrowerCommitmentOpening {
-  uint("index", index, commitment.records.length - 1);
+  requireUint("index", index, commitment.records.length - 1);
   return {
     borrowerCommitment: commitment.encoded[index]!.borrowerCommitment,
     borrowerRef: commitment.records[index]!.borrowerRef,
@@ -156,7 +145,7 @@ export function openBorrowerCommitment(commitment: TapeCommitment, index: number
 export async function checkBorrowerCommitmentOpening(o: BorrowerCommitmentOpening): Promise<boolean> {
   return (
     borrowerCommitmentWith(await getPoseidon(), o.borrowerRef, o.borrowerSalt) ===
-    field("borrowerCommitment", o.borrowerCommitment)
+    requireField("borrowerCommitment", o.borrowerCommitment)
   );
 }
 
@@ -168,7 +157,7 @@ export function buildScoreRequest(
 ): ScoreRequest {
   chunkShape(chunkSize);
   const count = Math.max(1, Math.ceil(commitment.records.length / chunkSize));
-  uint("chunkIndex", chunkIndex, count - 1);
+  requireUint("chunkIndex", chunkIndex, count - 1);
   const entries: (ScoreRequestEntry | null)[] = [];
   for (let i = 0; i < chunkSize; i++) {
     const at = chunkIndex * chunkSize + i;
@@ -185,10 +174,10 @@ export function buildScoreRequest(
 export type ScoreLookup = (borrowerCommitment: bigint) => number | undefined;
 
 /** Thrown by the provider when a request does not match its records. */
-export class ScoreRefused extends Error {
+export class ScoreRefused extends CodedError {
   readonly slot: number;
   constructor(slot: number, reason: string) {
-    super(`slot ${slot}: ${reason}`);
+    super("refused", `slot ${slot}: ${reason}`, [{ field: `entries[${slot}]`, reason }]);
     this.name = "ScoreRefused";
     this.slot = slot;
   }
@@ -207,13 +196,16 @@ export async function signScoreBatch(
   const poseidon = await getPoseidon();
   chunkShape(request.chunkSize);
   if (!Array.isArray(request.entries) || request.entries.length !== request.chunkSize)
-    throw new TypeError(`request.entries: expected ${request.chunkSize} slots`);
+    throw invalid("request.entries", `expected ${request.chunkSize} slots`);
   const entries = request.entries.map((e, i) => {
     if (e === null) return { hId: 0n, score: 0 };
-    const known = lookup(field(`entries[${i}].borrowerCommitment`, e.borrowerCommitment));
+    const known = lookup(requireField(`entries[${i}].borrowerCommitment`, e.borrowerCommitment));
     if (known === undefined) throw new ScoreRefused(i, "unknown borrower commitment");
     if (known !== e.score) throw new ScoreRefused(i, `score ${e.score} is not the reported ${known}`);
-    return { hId: poseidon([e.borrowerCommitment, field(`entries[${i}].hLoan`, e.hLoan)]), score: e.score };
+    return {
+      hId: poseidon([e.borrowerCommitment, requireField(`entries[${i}].hLoan`, e.hLoan)]),
+      score: e.score,
+    };
   });
   const msg = scoreBatchMessage(scoreBatchDigest(entries, poseidon), header, poseidon);
   const eddsa = await getEddsa();
@@ -294,9 +286,9 @@ export async function buildScoreBackingInput(
 ): Promise<{ input: CircuitInput; publicSignals: ScoreBackingSignals }> {
   const { k, m } = chunkShape(chunkSize);
   const chunkCount = Math.max(1, Math.ceil(tape.loans.length / chunkSize));
-  uint("chunkIndex", chunkIndex, chunkCount - 1);
+  requireUint("chunkIndex", chunkIndex, chunkCount - 1);
   if (commitment.records.length !== tape.loans.length)
-    throw new TypeError("commitment: was not made from this tape");
+    throw invalid("commitment", "was not made from this tape");
   const first = chunkIndex * chunkSize;
   const wA: string[] = [];
   const wB: string[] = [];
@@ -331,8 +323,8 @@ export async function buildScoreBackingInput(
     ),
     domain: domainWord(ctx.contract, ctx.chainId),
     providerKeyHash: await keyHash(ctx.providerPublicKey),
-    modelId: BigInt(uint("batch.modelId", batch.modelId, MAX_MODEL_ID)),
-    maxAgeDays: BigInt(uint("ctx.maxAgeDays", ctx.maxAgeDays, MAX_DAY)),
+    modelId: BigInt(requireUint("batch.modelId", batch.modelId, MAX_MODEL_ID)),
+    maxAgeDays: BigInt(requireUint("ctx.maxAgeDays", ctx.maxAgeDays, MAX_DAY)),
   };
   const input: CircuitInput = {
     root: dec(signals.root),
@@ -345,12 +337,12 @@ export async function buildScoreBackingInput(
     wB,
     hId,
     isEmpty,
-    scoreDate: String(uint("batch.scoreDate", batch.scoreDate, MAX_DAY)),
-    Ax: dec(field("providerPublicKey[0]", ctx.providerPublicKey[0])),
-    Ay: dec(field("providerPublicKey[1]", ctx.providerPublicKey[1])),
-    S: dec(field("signature.S", batch.signature.S)),
-    R8x: dec(field("signature.R8[0]", batch.signature.R8[0])),
-    R8y: dec(field("signature.R8[1]", batch.signature.R8[1])),
+    scoreDate: String(requireUint("batch.scoreDate", batch.scoreDate, MAX_DAY)),
+    Ax: dec(requireField("providerPublicKey[0]", ctx.providerPublicKey[0])),
+    Ay: dec(requireField("providerPublicKey[1]", ctx.providerPublicKey[1])),
+    S: dec(requireField("signature.S", batch.signature.S)),
+    R8x: dec(requireField("signature.R8[0]", batch.signature.R8[0])),
+    R8y: dec(requireField("signature.R8[1]", batch.signature.R8[1])),
     groupSiblings,
     siblings,
   };

@@ -2,6 +2,7 @@
  * Calendar helpers for tapes: dates are whole days since 1970-01-01 (UTC) in the schema, and the readers
  * accept a few textual formats that real tapes use.
  */
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 /** Date formats a mapping may declare for a source column. */
 export const DATE_FORMATS = [
@@ -137,10 +138,13 @@ export function parseDate(text: string, format: DateFormat): { days: number } | 
   return { days: daysFromCivil(y, m, d) };
 }
 
-/** Parses an ISO date `YYYY-MM-DD` into days since 1970-01-01; throws a RangeError if it is not one. */
+/** Parses an ISO date `YYYY-MM-DD` into days since 1970-01-01; throws an invalid-input CodedError if it is not one. */
 export function isoToDays(iso: string): number {
   const r = parseDate(iso, "ISO");
-  if ("error" in r) throw new RangeError(`${JSON.stringify(iso)}: ${r.error}`);
+  if ("error" in r)
+    throw new CodedError("invalid-input", `${JSON.stringify(iso)}: ${r.error}`, [
+      { field: "date", value: iso, reason: r.error },
+    ]);
   return r.days;
 }
 

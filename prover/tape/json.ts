@@ -13,6 +13,7 @@ import type { LoanRecord, LoanTape } from "./schema.ts";
 import { MAX_DAY } from "./schema.ts";
 import { TapeValidationError, TapeValidator, assertValidTape, showValue } from "./validate.ts";
 import type { TapeHeader } from "./validate.ts";
+import { isObject } from "../../verifier-api/web/errors.js";
 
 /** The `format` tag of a JSON tape. */
 export const TAPE_JSON_FORMAT = "rwa-attest/tape@1";
@@ -105,10 +106,6 @@ export function tapeToJson(tape: LoanTape): LoanTapeJson {
       ...periodFieldsToJson(r),
     })),
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -11,6 +11,7 @@ import { LOAN_STATUS_NAMES, LoanStatus } from "./schema.ts";
 import type { LoanRecord, LoanStatusName } from "./schema.ts";
 import { TapeValidationError, showValue } from "./validate.ts";
 import type { TapeProblem } from "./validate.ts";
+import { isObject } from "../../verifier-api/web/errors.js";
 
 /** The `format` tag every mapping file carries. */
 export const MAPPING_FORMAT = "rwa-attest/tape-mapping@1";
@@ -285,10 +286,6 @@ const UNITS_BY_KIND: Record<FieldKind, readonly SourceUnit[]> = {
   status: [],
   flag: [],
 };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Checks a parsed mapping file and returns it typed; throws a {@link TapeValidationError} (row `null`,

@@ -35,6 +35,16 @@ export const LoanStatus = {
 } as const;
 /** A numeric status code (0..4), one of the values of {@link LoanStatus}. */
 export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
+/**
+ * The "active loan" rule, declared once: a performing, delinquent or defaulted loan is active (it has an
+ * outstanding balance and counts in the pool's figures, docs/TAPE.md); charged-off and repaid loans are not.
+ */
+export function isActiveStatus(status: number): boolean {
+  return (
+    status === LoanStatus.Performing || status === LoanStatus.Delinquent || status === LoanStatus.Defaulted
+  );
+}
+
 /** Canonical names of the statuses, as they appear in JSON and CSV tapes. */
 export const LOAN_STATUS_NAMES = ["performing", "delinquent", "defaulted", "charged_off", "repaid"] as const;
 /** A canonical status name; `LOAN_STATUS_NAMES[code]` is the name of a status code. */

@@ -7,6 +7,7 @@ import { addMonths, civilFromDays, daysFromCivil, endOfMonth } from "./dates.ts"
 import { LoanStatus, MAX_AMOUNT } from "./schema.ts";
 import type { LoanRecord, LoanTape } from "./schema.ts";
 import { assertValidTape } from "./validate.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** A seeded pseudo-random generator (sfc32 seeded through cyrb128); not for cryptography. */
 export interface Rng {
@@ -161,7 +162,7 @@ function clampAmount(v: bigint): bigint {
  */
 export function generateSyntheticTape(options: SyntheticTapeOptions): LoanTape {
   const o = options;
-  if (!Number.isInteger(o.loans) || o.loans < 1) throw new TypeError("loans: a positive integer is required");
+  if (!Number.isInteger(o.loans) || o.loans < 1) throw invalid("loans", "a positive integer is required");
   const rng = createRng(o.seed);
   let asOfDate = o.asOfDate;
   let period = o.period;
@@ -309,7 +310,7 @@ export function advancePeriod(tape: LoanTape, options: AdvancePeriodOptions): Lo
       ? periodOf(asOfDate)
       : tape.period + 1);
   const elapsed = asOfDate - tape.asOfDate;
-  if (elapsed <= 0) throw new RangeError("asOfDate: the next period must end after the current one");
+  if (elapsed <= 0) throw invalid("asOfDate", "the next period must end after the current one");
   const pDefault = options.defaultRate ?? 0.02;
   const pChargeOff = options.chargeOffRate ?? 0.3;
   const pMiss = options.missRate ?? 0.04;

@@ -9,6 +9,7 @@ import {
   MAX_ADJUSTMENT_REASON,
   MAX_EXIT_CODE,
   LoanStatus,
+  isActiveStatus,
   MAX_AMOUNT,
   MAX_CREDIT_SCORE,
   MAX_DAY,
@@ -21,6 +22,7 @@ import type { LoanRecord, LoanTape } from "./schema.ts";
 import { daysToIso } from "./dates.ts";
 import { idTextProblem } from "./ids.ts";
 import { idToField } from "../commitment/encoding.ts";
+import { CodedError, showValue } from "../../verifier-api/web/errors.js";
 
 /** One problem found in a tape. */
 export interface TapeProblem {
@@ -37,16 +39,22 @@ export interface TapeProblem {
   reason: string;
 }
 
-/** Thrown when a tape (or a mapping of one) has problems; `problems` lists every one of them. */
-export class TapeValidationError extends Error {
+/**
+ * Thrown when a tape (or a mapping of one) has problems (code `tape-invalid`); `problems` lists every one of
+ * them.
+ */
+export class TapeValidationError extends CodedError {
   /** Every problem found, in row order (tape-level problems first). */
-  readonly problems: TapeProblem[];
+  declare readonly problems: TapeProblem[];
   constructor(problems: TapeProblem[], what = "loan tape") {
     const shown = problems.slice(0, 20).map(formatProblem);
     const more = problems.length > 20 ? `\n  … and ${problems.length - 20} more` : "";
-    super(`invalid ${what}: ${counted(problems.length, "problem")}\n  ${shown.join("\n  ")}${more}`);
+    super(
+      "tape-invalid",
+      `invalid ${what}: ${counted(problems.length, "problem")}\n  ${shown.join("\n  ")}${more}`,
+      problems,
+    );
     this.name = "TapeValidationError";
-    this.problems = problems;
   }
 }
 
@@ -70,17 +78,8 @@ export const MAX_DECIMALS = 18;
 /** The tape-level fields of a tape: everything but the loans. */
 export type TapeHeader = Omit<LoanTape, "loans">;
 
-/** Renders any value as problem text. */
-export function showValue(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
-  if (v === undefined) return "";
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
+/** Renders any value as problem text (the error model's one rendering). */
+export { showValue };
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -333,10 +332,7 @@ export function checkRecord(
     );
   }
   if (outOk) {
-    const active =
-      r.status === LoanStatus.Performing ||
-      r.status === LoanStatus.Delinquent ||
-      r.status === LoanStatus.Defaulted;
+    const active = isActiveStatus(r.status);
     if (active && r.outstandingBalance === 0n) {
       add(
         "outstandingBalance",

@@ -22,6 +22,7 @@ import {
   type ChunkCommitmentSignals,
 } from "../model/aggregation.ts";
 import { buildPoolInput, type CircuitInput, type ProofContext } from "./index.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 const dec = (v: bigint): string => v.toString(10);
 
@@ -90,24 +91,22 @@ export interface AggregationInput {
 export async function buildAggregationInput(args: AggregationArgs, slots: number): Promise<AggregationInput> {
   const { openings } = args;
   if (!Array.isArray(openings) || openings.length === 0)
-    throw new TypeError("openings: expected at least one chunk opening");
+    throw invalid("openings", "expected at least one chunk opening");
   if (!Number.isInteger(slots) || slots < openings.length)
-    throw new TypeError(`slots: ${String(slots)} cannot hold ${openings.length} chunks`);
+    throw invalid("slots", `${String(slots)} cannot hold ${openings.length} chunks`);
   const words = openings.map((o) => unpackPoolWord(o.pool));
   const chunkCount = words[0]!.chunkCount;
   const base = packPoolWord({ ...words[0]!, chunkIndex: 0 });
   const seen = new Set<number>();
   for (const [i, w] of words.entries()) {
     if (packPoolWord({ ...w, chunkIndex: 0 }) !== base)
-      throw new TypeError(`openings[${i}]: belongs to another pool word than openings[0]`);
+      throw invalid(`openings[${i}]`, "belongs to another pool word than openings[0]");
     if (w.chunkIndex >= chunkCount || seen.has(w.chunkIndex))
-      throw new TypeError(
-        `openings[${i}]: chunk ${w.chunkIndex} is outside 0..${chunkCount - 1} or repeated`,
-      );
+      throw invalid(`openings[${i}]`, `chunk ${w.chunkIndex} is outside 0..${chunkCount - 1} or repeated`);
     seen.add(w.chunkIndex);
   }
   if (seen.size !== chunkCount)
-    throw new TypeError(`openings: ${seen.size} chunks given, the pool word has ${chunkCount}`);
+    throw invalid("openings", `${seen.size} chunks given, the pool word has ${chunkCount}`);
   const context = await commitmentContext(args.root, args.policyHash, args.keyHash);
   const commitments = await Promise.all(openings.map((o) => figureCommitment(o, context)));
   const figures = aggregateChunkWords(openings, args.policy);

@@ -10,10 +10,10 @@ import {
   type AttestationSignature,
   type PublicKey,
 } from "../commitment/keys.ts";
-import { FIELD_P } from "../commitment/poseidon.ts";
 import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
 import { policyHash, policyParams, type Policy } from "../policy/index.ts";
 import { chunkFigures, publicSignals, type PoolPublicSignals } from "../model/index.ts";
+import { invalid, requireField } from "../../verifier-api/web/errors.js";
 
 /** Where the attestation is for, and by whom. */
 export interface ProofContext {
@@ -36,12 +36,6 @@ export interface PoolInput {
 
 const dec = (v: bigint): string => v.toString(10);
 
-function checkField(name: string, v: unknown): bigint {
-  if (typeof v !== "bigint" || v < 0n || v >= FIELD_P)
-    throw new TypeError(`${name}: expected a field element, got ${String(v)}`);
-  return v;
-}
-
 /**
  * Builds the witness input of chunk `chunkIndex` (chunks of `chunkSize` loans, a power of two from 4 to
  * 4096; must be the circuit instance's parameter). Figures and breach bits are filled in from the
@@ -58,30 +52,27 @@ export async function buildPoolInput(
   chunkSize: number,
 ): Promise<PoolInput> {
   if (tape === null || typeof tape !== "object" || !Array.isArray(tape.loans))
-    throw new TypeError("tape: expected a LoanTape");
+    throw invalid("tape", "expected a LoanTape");
   if (commitment === null || typeof commitment !== "object" || !Array.isArray(commitment.levels))
-    throw new TypeError("commitment: expected a TapeCommitment");
+    throw invalid("commitment", "expected a TapeCommitment");
   if (
     commitment.records.length !== tape.loans.length ||
     commitment.records.some((r, i) => r !== tape.loans[i] && r.loanId !== tape.loans[i]!.loanId)
   ) {
-    throw new TypeError("commitment: was not made from this tape");
+    throw invalid("commitment", "was not made from this tape");
   }
   const { k, m } = chunkShape(chunkSize);
-  if (tape.loans.length === 0)
-    throw new TypeError("tape: holds no loan (a pool attestation needs at least one)");
+  if (tape.loans.length === 0) throw invalid("tape", "holds no loan (a pool attestation needs at least one)");
   const chunkCount = Math.max(1, Math.ceil(tape.loans.length / chunkSize));
   if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= chunkCount) {
-    throw new TypeError(
-      `chunkIndex: expected an integer in [0, ${chunkCount - 1}], got ${String(chunkIndex)}`,
-    );
+    throw invalid("chunkIndex", `expected an integer in [0, ${chunkCount - 1}], got ${String(chunkIndex)}`);
   }
   if (chunkCount > 0xffff)
-    throw new TypeError(`chunkSize: ${tape.loans.length} loans need ${chunkCount} chunks, more than 65535`);
+    throw invalid("chunkSize", `${tape.loans.length} loans need ${chunkCount} chunks, more than 65535`);
   if (signature === null || typeof signature !== "object" || !Array.isArray(signature.R8))
-    throw new TypeError("signature: expected { R8, S }");
+    throw invalid("signature", "expected { R8, S }");
   if (ctx === null || typeof ctx !== "object" || !Array.isArray(ctx.publicKey))
-    throw new TypeError("ctx: expected { publicKey, chainId, registry }");
+    throw invalid("ctx", "expected { publicKey, chainId, registry }");
   const params = policyParams(policy);
   const domain = domainWord(ctx.registry, ctx.chainId);
 
@@ -116,7 +107,7 @@ export async function buildPoolInput(
   const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
 
   const signals = publicSignals({
-    root: checkField("commitment.root", commitment.root),
+    root: requireField("commitment.root", commitment.root),
     pool: {
       poolId: tape.poolId,
       period: tape.period,
@@ -143,11 +134,11 @@ export async function buildPoolInput(
     hId,
     isEmpty,
     policy: params.map(dec),
-    Ax: dec(checkField("ctx.publicKey[0]", ctx.publicKey[0])),
-    Ay: dec(checkField("ctx.publicKey[1]", ctx.publicKey[1])),
-    S: dec(checkField("signature.S", signature.S)),
-    R8x: dec(checkField("signature.R8[0]", signature.R8[0])),
-    R8y: dec(checkField("signature.R8[1]", signature.R8[1])),
+    Ax: dec(requireField("ctx.publicKey[0]", ctx.publicKey[0])),
+    Ay: dec(requireField("ctx.publicKey[1]", ctx.publicKey[1])),
+    S: dec(requireField("signature.S", signature.S)),
+    R8x: dec(requireField("signature.R8[0]", signature.R8[0])),
+    R8y: dec(requireField("signature.R8[1]", signature.R8[1])),
     groupSiblings,
     siblings,
   };

@@ -6,6 +6,7 @@
  * batch at a close. The contract tests drive both with the same actions and require equal results.
  */
 import type { PoolFigures } from "./signals.ts";
+import { refused } from "../../verifier-api/web/errors.js";
 
 /** Per-tranche amounts in asset units: [senior, mezzanine, junior]. */
 export type Triple = [bigint, bigint, bigint];
@@ -322,11 +323,11 @@ export class VaultModel {
   /** Removes a pool (repaid, or written off when its attestation has no outstanding balance left). */
   removePool(poolId: bigint, a: AttestedPool): bigint {
     const pos = this.positions.get(poolId);
-    if (pos === undefined || !pos.listed) throw new RangeError(`poolId: ${poolId} not listed`);
+    if (pos === undefined || !pos.listed) throw refused("poolId", `${poolId} not listed`);
     const newLoss =
       a.period > pos.lastPeriod ? chargeOffLoss(pos.principal, a.figures, pos.chargedOffSeen) : 0n;
     if (pos.principal - newLoss !== 0n && a.figures.outstanding !== 0n)
-      throw new RangeError(`poolId: ${poolId} is still active`);
+      throw refused("poolId", `${poolId} is still active`);
     if (a.period > pos.lastPeriod) this.realise(pos, a);
     const written = pos.principal;
     this.pendingLoss += written;
@@ -338,7 +339,7 @@ export class VaultModel {
   /** Collections paid in: `principal` (capped at the position) reduces it, the rest is income. */
   repay(poolId: bigint, principal: bigint, interest: bigint): void {
     const pos = this.positions.get(poolId);
-    if (pos === undefined) throw new RangeError(`poolId: ${poolId} not funded`);
+    if (pos === undefined) throw refused("poolId", `${poolId} not funded`);
     if (principal > pos.principal) {
       interest += principal - pos.principal;
       principal = pos.principal;
@@ -377,15 +378,13 @@ export class VaultModel {
 
   /** A pending (not executed) deposit of `assets` withdrawn by its requester. */
   cancelDeposit(t: T, assets: bigint): void {
-    if (assets > this.pendingDeposits[t])
-      throw new RangeError(`assets: ${assets} exceeds the pending deposits`);
+    if (assets > this.pendingDeposits[t]) throw refused("assets", `${assets} exceeds the pending deposits`);
     this.pendingDeposits[t] -= assets;
   }
 
   /** A pending (not executed) redemption of `shares` withdrawn by its requester. */
   cancelRedeem(t: T, shares: bigint): void {
-    if (shares > this.pendingRedeemShares[t])
-      throw new RangeError(`shares: ${shares} exceeds the pending shares`);
+    if (shares > this.pendingRedeemShares[t]) throw refused("shares", `${shares} exceeds the pending shares`);
     this.pendingRedeemShares[t] -= shares;
   }
 
@@ -409,7 +408,7 @@ export class VaultModel {
     for (const [id, pos] of this.positions) {
       if (!pos.listed || pos.principal === 0n) continue;
       const a = attestations.get(id);
-      if (a === undefined) throw new RangeError(`attestations: missing pool ${id}`);
+      if (a === undefined) throw refused("attestations", `missing pool ${id}`);
       if (a.period > pos.lastPeriod) this.realise(pos, a);
       const m = poolMark(pos.principal, a, p, now);
       principal += pos.principal;

@@ -5,6 +5,7 @@
 import { keccak256, toUtf8Bytes } from "ethers";
 import type { Contract, TransactionReceipt } from "ethers";
 import { unpackFigures, type PoolFigures } from "./signals.ts";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** A snarkjs Groth16 proof (JSON shape). */
 export interface SnarkjsProof {
@@ -24,7 +25,7 @@ export interface SolidityGroth16Proof {
 export function toSolidityGroth16(p: SnarkjsProof): SolidityGroth16Proof {
   const ok = (xs: unknown, n: number) => Array.isArray(xs) && xs.length >= n;
   if (!ok(p?.pi_a, 2) || !ok(p?.pi_b, 2) || !ok(p.pi_b[0], 2) || !ok(p.pi_b[1], 2) || !ok(p?.pi_c, 2)) {
-    throw new TypeError("proof: expected a snarkjs Groth16 proof with pi_a, pi_b, pi_c");
+    throw invalid("proof", "expected a snarkjs Groth16 proof with pi_a, pi_b, pi_c");
   }
   return {
     a: [p.pi_a[0]!, p.pi_a[1]!],
@@ -49,8 +50,7 @@ export async function submitAttestation(
   proof: SnarkjsProof,
   publicSignals: readonly (string | bigint)[],
 ): Promise<TransactionReceipt> {
-  if (publicSignals.length !== 7)
-    throw new TypeError(`publicSignals: expected 7, got ${publicSignals.length}`);
+  if (publicSignals.length !== 7) throw invalid("publicSignals", `expected 7, got ${publicSignals.length}`);
   const tx = await registry.getFunction("submitAttestation")(
     registryCircuitId(circuitName),
     version,

@@ -13,6 +13,7 @@ import {
   unpackFigures as codecUnpackFigures,
   type Figures,
 } from "../../verifier-api/web/pool-codec.js";
+import { invalid } from "../../verifier-api/web/errors.js";
 
 /** Figures of one chunk or pool, in canonical minor units. */
 export interface PoolFigures {
@@ -58,7 +59,7 @@ export interface PolicyParams {
 function toCodec(f: PoolFigures): Figures {
   const n = (v: bigint, name: string): number => {
     if (typeof v !== "bigint" || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new RangeError(`${name}: ${String(v)} is not a small unsigned integer`);
+      throw invalid(name, `${String(v)} is not a small unsigned integer`);
     return Number(v);
   };
   return {
@@ -73,7 +74,7 @@ function toCodec(f: PoolFigures): Figures {
 export function packPool(c: PoolContext): bigint {
   const n = (v: bigint, name: string): number => {
     if (typeof v !== "bigint" || v < 0n || v >= 1n << 32n)
-      throw new RangeError(`${name}: ${String(v)} does not fit 32 unsigned bits`);
+      throw invalid(name, `${String(v)} does not fit 32 unsigned bits`);
     return Number(v);
   };
   return packPoolWord({
@@ -120,7 +121,7 @@ export function poolCovenantBits(f: PoolFigures, p: PolicyParams): bigint {
 
 /** Aggregates chunk figures as the registry does (sums, max, min, OR of per-loan bits 0-2, pool bits 3-7). */
 export function aggregateChunks(chunks: readonly PoolFigures[], p: PolicyParams): PoolFigures {
-  if (chunks.length === 0) throw new TypeError("chunks: expected at least one chunk");
+  if (chunks.length === 0) throw invalid("chunks", "expected at least one chunk");
   const sum = (k: keyof PoolFigures) => chunks.reduce((a, c) => a + c[k], 0n);
   const agg: PoolFigures = {
     outstanding: sum("outstanding"),

@@ -15,6 +15,7 @@ import {
   unpackFigures,
 } from "../../analytics/index.ts";
 import type { AnalysisInput } from "../../analytics/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const tranches = [
   { name: "equity", attachment: 0, detachment: 0.05 },
@@ -120,7 +121,7 @@ describe("analyzePool", () => {
     expect(analyzePool(small)).toEqual(a);
     expect(await analyzePoolAsync(small, { workers: 2 })).toEqual(a);
     expect(analyzePool({ ...small, simulation: { scenarios: 3000, seed: 10 } })).not.toEqual(a);
-    await expect(analyzePoolAsync({ ...small, rho: 3 }, { workers: 2 })).rejects.toThrow(TypeError);
+    await expect(analyzePoolAsync({ ...small, rho: 3 }, { workers: 2 })).rejects.toThrow(CodedError);
   });
   it("derives PD from the table and LGD from collateral or the recovery rate", () => {
     const r = analyzePool({
@@ -174,7 +175,8 @@ describe("input validation names the parameter", () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(TypeError);
+      expect(err).toBeInstanceOf(CodedError);
+      expect((err as CodedError).code).toBe("invalid-input");
       expect((err as Error).message).toMatch(re);
     });
   }

@@ -8,6 +8,7 @@ import {
   vasicekLossCdf,
   vasicekTrancheLoss,
 } from "../../analytics/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 describe("closed forms", () => {
   it("integrates the conditional PD back to the unconditional PD", () => {
@@ -55,7 +56,7 @@ describe("closed forms", () => {
     expect(vasicekLossCdf(0.01, 0.02, 0, 1)).toBe(0);
     expect(vasicekLossCdf(0.03, 0.02, 0, 1)).toBe(1);
     expect(vasicekLossCdf(0.5, 0.02, 1, 1)).toBeCloseTo(0.98, 15);
-    expect(() => vasicekLossCdf(0.1, 1.2, 0.2)).toThrow(TypeError);
+    expect(() => vasicekLossCdf(0.1, 1.2, 0.2)).toThrow(CodedError);
     expect(() => vasicekLossCdf(0.1, 0.1, -0.2)).toThrow(/rho/);
   });
   it("LHP tranche ELs add up to the pool EL and match a large finite pool", () => {
@@ -78,6 +79,6 @@ describe("closed forms", () => {
     expect(Math.abs(lhp.expectedLoss - small.expectedLoss) / lhp.expectedLoss).toBeGreaterThan(0.05);
   });
   it("rejects invalid tranche points", () => {
-    expect(() => vasicekTrancheLoss(0.03, 0.2, 1, 0.2, 0.1)).toThrow(TypeError);
+    expect(() => vasicekTrancheLoss(0.03, 0.2, 1, 0.2, 0.1)).toThrow(CodedError);
   });
 });

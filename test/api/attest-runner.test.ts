@@ -7,12 +7,10 @@ import { describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
-import {
-  AttestWorkerError,
-  forkAttestation,
-  type AttestWorkerRequest,
-} from "../../verifier-api/attest-runner.ts";
+import { forkAttestation, type AttestWorkerRequest } from "../../verifier-api/attest-runner.ts";
 import { smallTape } from "./helpers.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
+import { permanentKind } from "../../verifier-api/jobs/runner.ts";
 
 async function request(instance: string): Promise<AttestWorkerRequest> {
   const key = await generateOriginatorKey();
@@ -30,15 +28,19 @@ async function request(instance: string): Promise<AttestWorkerRequest> {
 }
 
 describe("attestation worker", () => {
-  it("reports attestPool's refusal with the original error name", async () => {
+  it("reports attestPool's refusal as the coded error it was, code and problems kept", async () => {
     const err = await forkAttestation(
       await request("example-multiplier"),
       () => {},
       new AbortController().signal,
     ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AttestWorkerError);
-    expect((err as AttestWorkerError).originalName).toBe("TypeError");
+    expect(err).toBeInstanceOf(CodedError);
+    expect((err as CodedError).code).toBe("invalid-input");
+    expect((err as CodedError).problems).toEqual([
+      { field: "instance", reason: "example-multiplier is not a pool attestation circuit" },
+    ]);
     expect((err as Error).message).toMatch(/not a pool attestation circuit/);
+    expect(permanentKind(err)).toBe("invalid-input");
   });
 
   it("is killed when the job is aborted", async () => {

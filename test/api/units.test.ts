@@ -81,7 +81,7 @@ describe("sampling rule", () => {
     expect(sampleIndices("test", 10, 10).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it("refuses bad arguments with a TypeError naming them", () => {
+  it("refuses bad arguments with a coded error naming them", () => {
     expect(() => sampleIndices("", 10, 1)).toThrow(/seed/);
     expect(() => sampleIndices("s", 0, 1)).toThrow(/size/);
     expect(() => sampleIndices("s", 10, 0)).toThrow(/count/);

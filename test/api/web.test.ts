@@ -356,7 +356,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       // the domain word's chainId field (circuits/layout.json): 93 bits, as the registry and the prover
       "a chain id beyond 93 bits",
       (a) => (a.chainId = String(1n << 93n)),
-      /^chainId = \d+ does not fit 93 bits/,
+      /^chainId: \d+ does not fit 93 bits/,
     ],
     [
       "a chunk count as text",

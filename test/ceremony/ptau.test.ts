@@ -24,6 +24,7 @@ import {
   secretPathFor,
   terminateCurve,
 } from "../../ceremony/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const POWER = 8;
 let dir: string;
@@ -136,8 +137,8 @@ describe("development powers of tau", () => {
   });
 
   it("rejects powers out of range", async () => {
-    await expect(ensureDevPtau(0, { cacheDir: dir })).rejects.toThrow(RangeError);
-    await expect(ensureDevPtau(2.5, { cacheDir: dir })).rejects.toThrow(RangeError);
+    await expect(ensureDevPtau(0, { cacheDir: dir })).rejects.toThrow(CodedError);
+    await expect(ensureDevPtau(2.5, { cacheDir: dir })).rejects.toThrow(CodedError);
   });
 
   it("is recognised as development material, even renamed and without its secret", async () => {

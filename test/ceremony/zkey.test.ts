@@ -19,6 +19,7 @@ import {
   terminateCurve,
   writeTranscript,
 } from "../../ceremony/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -182,9 +183,9 @@ describe("phase 2 ceremony", () => {
   });
 
   it("validates contribution and beacon parameters", async () => {
-    await expect(phase2Contribute(devZkey, join(dir, "n.zkey"), "")).rejects.toThrow(TypeError);
-    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "xyz", 10, "b")).rejects.toThrow(TypeError);
-    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "abc", 10, "b")).rejects.toThrow(TypeError);
-    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "abcd", 9, "b")).rejects.toThrow(RangeError);
+    await expect(phase2Contribute(devZkey, join(dir, "n.zkey"), "")).rejects.toThrow(CodedError);
+    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "xyz", 10, "b")).rejects.toThrow(CodedError);
+    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "abc", 10, "b")).rejects.toThrow(CodedError);
+    await expect(phase2Beacon(devZkey, join(dir, "n.zkey"), "abcd", 9, "b")).rejects.toThrow(CodedError);
   });
 });

@@ -35,6 +35,7 @@ import { DEFAULT_POLICY, policyHash, policyToJson, validatePolicy } from "../../
 import type { LoanRecord } from "../../prover/tape/schema.ts";
 import { AS_OF, randomTape } from "./gen.ts";
 import { terminateCurve } from "./helpers.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 afterAll(async () => {
   await terminateCurve();
@@ -165,11 +166,11 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     expect(idToField("id", "a") >> 248n).toBe(1n);
     expect(() => idToField("id", "\0a")).toThrow(/U\+0000 at character 1/); // control characters are refused
     expect(idToField("id", "x".repeat(31)) >> 248n).toBe(31n);
-    expect(() => idToField("loanId", "")).toThrow(TypeError);
+    expect(() => idToField("loanId", "")).toThrow(CodedError);
     expect(() => idToField("loanId", "x".repeat(32))).toThrow(/loanId/);
   });
 
-  it("rejects out-of-range fields with a TypeError naming them", async () => {
+  it("rejects out-of-range fields with a coded error naming them", async () => {
     await expect(encodeLoan({ ...VECTOR, outstandingBalance: 1n << 48n }, 1n, 1n, AS_OF)).rejects.toThrow(
       /outstandingBalance/,
     );
@@ -242,7 +243,7 @@ describe("openings", () => {
     siblings[1]![2]! += 1n;
     expect(await verifyOpening(c.root, { ...o, siblings })).toBe(false);
     expect(await verifyOpening(c.root + 1n, o)).toBe(false);
-    expect(() => openLoan(c, 40)).toThrow(TypeError);
+    expect(() => openLoan(c, 40)).toThrow(CodedError);
     await expect(verifyOpening(c.root, { ...o, siblings: [] })).rejects.toThrow(/siblings/);
   });
 });
@@ -331,7 +332,13 @@ describe("policy", () => {
         minPoolBalance: "1e3",
       });
     } catch (err) {
-      expect(err).toBeInstanceOf(TypeError);
+      expect(err).toBeInstanceOf(CodedError);
+      expect((err as CodedError).code).toBe("policy-invalid");
+      expect((err as CodedError).problems.map((p) => p.field).sort()).toEqual(
+        ["extra", "maxBucket30Bps", "maxLtvBps", "minCreditScore", "minPoolBalance"].map(
+          (f) => `policy.${f}`,
+        ),
+      );
       message = (err as Error).message;
     }
     for (const f of ["minCreditScore", "maxBucket30Bps", "maxLtvBps", "extra", "minPoolBalance"])
@@ -340,7 +347,7 @@ describe("policy", () => {
       /minPoolBalance/,
     );
     expect(() => validatePolicy({ ...json, maxDaysPastDue: 1.5 })).toThrow(/maxDaysPastDue/);
-    expect(() => validatePolicy(null)).toThrow(TypeError);
+    expect(() => validatePolicy(null)).toThrow(CodedError);
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from "../../prover/model/index.ts";
 import { DEFAULT_POLICY, type Policy } from "../../prover/policy/index.ts";
 import { LoanStatus, MAX_AMOUNT, type LoanRecord } from "../../prover/tape/schema.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 function loan(over: Partial<LoanRecord>): LoanRecord {
   return {
@@ -132,7 +133,7 @@ describe("aggregation across chunks", () => {
         policy,
       ),
     );
-    expect(() => aggregateFigures([], policy)).toThrow(TypeError);
+    expect(() => aggregateFigures([], policy)).toThrow(CodedError);
   });
 
   it("packs the pool word and refuses values that do not fit their slots", () => {

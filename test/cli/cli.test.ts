@@ -2,31 +2,17 @@
  * The real `rwa-attest` executable in a temporary directory: each subcommand's success and its errors on
  * bad input, checked through exit codes, stdout (`--json`) and stderr.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
+import { runCli, type CliRun } from "../support/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rwa-cli-"));
-const BIN = join(REPO_ROOT, "cli", "bin.js");
 
-/** Runs the executable asynchronously (a blocking spawn would stall the test runner's own messages). */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, encoding: "utf8", timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** Runs the executable in the test's directory. */
+const cli = (...args: string[]): Promise<CliRun> => runCli(dir, args);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -16,6 +16,7 @@ import {
 } from "../../sdk/vault/signals.ts";
 import { POLICY, healthyFigures } from "./helpers.ts";
 import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/vault/model.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 describe("signal constants code generation", () => {
   it("names every signal by its index, in catalogue order", () => {
@@ -69,12 +70,12 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
   });
 
   it("refuses values that overflow their slot", () => {
-    expect(() => packFigures(healthyFigures(2n ** 62n))).toThrow(RangeError);
+    expect(() => packFigures(healthyFigures(2n ** 62n))).toThrow(CodedError);
     expect(() => packFigures(healthyFigures(1n, { minScore: 1024n }))).toThrow(/minScore/);
     expect(() =>
       packPool({ poolId: 2n ** 64n, period: 1n, asOfDate: 1n, chunkIndex: 0n, chunkCount: 1n }),
     ).toThrow(/poolId/);
-    expect(() => packDomain("0x12", 1n)).toThrow(TypeError);
+    expect(() => packDomain("0x12", 1n)).toThrow(CodedError);
   });
 
   it("evaluates pool covenants at their exact boundaries", () => {
@@ -99,7 +100,7 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
       POLICY,
     );
     expect(agg.breaches).toBe(1n); // per-loan bit 0 kept, the chunk's own pool-level bit 3 re-evaluated away
-    expect(() => aggregateChunks([], POLICY)).toThrow(TypeError);
+    expect(() => aggregateChunks([], POLICY)).toThrow(CodedError);
   });
 });
 

@@ -111,6 +111,7 @@ describe("importKey: a ceremony's key into the build", () => {
       log: quiet,
     }).catch((e: unknown) => e);
     expect(unpublished).toBeInstanceOf(KeyImportError);
+    expect((unpublished as KeyImportError).code).toBe("refused");
     expect((unpublished as Error).message).toMatch(/unknown powers of tau/);
     expect(readManifest(root).instances[NAME]).toBeUndefined();
   });

@@ -22,6 +22,7 @@ import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const INSTANCE = "pool-attestation-8";
 const built = readManifest().instances[INSTANCE] !== undefined;
@@ -54,9 +55,9 @@ describe("chunk ids", () => {
     expect(chunkId("cd".repeat(32), 3)).not.toBe(chunkId(att, 3));
   });
   it("refuse a malformed attestation or index", () => {
-    expect(() => chunkId("xyz", 1)).toThrow(TypeError);
-    expect(() => chunkId(att, -1)).toThrow(TypeError);
-    expect(() => chunkId(att, 1.5)).toThrow(TypeError);
+    expect(() => chunkId("xyz", 1)).toThrow(CodedError);
+    expect(() => chunkId(att, -1)).toThrow(CodedError);
+    expect(() => chunkId(att, 1.5)).toThrow(CodedError);
   });
 });
 

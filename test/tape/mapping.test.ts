@@ -16,6 +16,7 @@ import {
   readTapeCsvStream,
 } from "../../prover/tape/index.ts";
 import type { DateFormat, FieldMapping, TapeMapping, TapeProblem } from "../../prover/tape/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const LC_MAPPING = "examples/mappings/lendingclub.json";
 const LC_TAPE = "examples/tapes/lendingclub-sample.csv";
@@ -375,6 +376,6 @@ describe("dates", () => {
     expect(daysToIso(addMonths(isoToDays("2024-03-31"), -1))).toBe("2024-02-29");
     expect(daysToIso(addMonths(isoToDays("2018-12-01"), 60))).toBe("2023-12-01");
     for (let d = 0; d < 65_536; d += 97) expect(isoToDays(daysToIso(d))).toBe(d);
-    expect(() => isoToDays("2026-1-1")).toThrow(RangeError);
+    expect(() => isoToDays("2026-1-1")).toThrow(CodedError);
   });
 });

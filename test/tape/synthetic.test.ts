@@ -8,6 +8,7 @@ import {
   validateTape,
 } from "../../prover/tape/index.ts";
 import type { LoanTape } from "../../prover/tape/index.ts";
+import { CodedError } from "../../verifier-api/web/errors.js";
 
 const opts = { seed: 11, loans: 1500, poolId: 3n, period: 202610 };
 const tape = generateSyntheticTape(opts);
@@ -78,7 +79,7 @@ describe("generateSyntheticTape", () => {
     });
     expect(count(clean, (l) => l.status !== LoanStatus.Performing && l.status !== LoanStatus.Repaid)).toBe(0);
     expect(validateTape(clean)).toEqual([]);
-    expect(() => generateSyntheticTape({ seed: 1, loans: 0 })).toThrow(TypeError);
+    expect(() => generateSyntheticTape({ seed: 1, loans: 0 })).toThrow(CodedError);
   });
 });
 
@@ -129,6 +130,6 @@ describe("advancePeriod", () => {
       count(tape, (l) => l.status === LoanStatus.Defaulted) +
         count(tape, (l) => l.status === LoanStatus.Delinquent && l.daysPastDue + 30 > 180),
     );
-    expect(() => advancePeriod(tape, { seed: 1, asOfDate: tape.asOfDate })).toThrow(RangeError);
+    expect(() => advancePeriod(tape, { seed: 1, asOfDate: tape.asOfDate })).toThrow(CodedError);
   });
 });

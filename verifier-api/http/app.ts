@@ -16,7 +16,8 @@ import { AnalyticsRunner } from "../analytics-runner.ts";
 import { ParsePool } from "../parse-pool.ts";
 import type { Config } from "../config.ts";
 import { hashApiKey } from "../crypto.ts";
-import { ApiError, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
+import { ApiError, CODE_PROBLEM, PROBLEMS, problem, type ProblemDetail } from "./errors.ts";
+import { CodedError } from "../../prover/index.ts";
 import { parseJsonBody } from "./body.ts";
 import { STATUS_CODES } from "node:http";
 import { forkAttestation, type AttestRunner } from "../attest-runner.ts";
@@ -170,6 +171,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (err instanceof ApiError) {
       body = problem(err.kind, err.message, req.url, err.errors);
       if (err.headers) void reply.headers(err.headers);
+    } else if (err instanceof CodedError) {
+      const kind = CODE_PROBLEM[err.code];
+      body =
+        PROBLEMS[kind].status >= 500
+          ? problem(kind, "see the service log", req.url)
+          : problem(kind, err.message, req.url, err.problems.length > 0 ? err.problems : undefined);
     } else if ((err as FastifyError).validation) {
       body = problem("validation", err.message, req.url, validationDetails(err as FastifyError));
     } else if (err.statusCode === 413) {

@@ -10,12 +10,10 @@
  *   (`12345678901234567890` would become `12345678901234567000`): send those as decimal strings.
  */
 import { ApiError } from "./errors.ts";
+import { CodedError, invalid } from "../../prover/index.ts";
 
 /** The deepest nesting of arrays and objects a JSON body may have. */
 export const MAX_JSON_DEPTH = 64;
-
-const invalid = (field: string, reason: string): ApiError =>
-  new ApiError("validation", `${field}: ${reason}`, [{ field, reason }]);
 
 /** Throws a 400 problem when `text` nests arrays and objects deeper than `max` (strings are skipped). */
 export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
@@ -58,7 +56,7 @@ export function parseJsonBody(text: string): unknown {
       return value;
     });
   } catch (err) {
-    if (err instanceof ApiError) throw err;
+    if (err instanceof ApiError || err instanceof CodedError) throw err;
     throw invalid("body", `not valid JSON: ${(err as Error).message}`);
   }
 }

@@ -3,6 +3,7 @@
  * returned.
  */
 import { Type, type Static } from "@sinclair/typebox";
+import type { ErrorCode, Problem as LibraryProblem } from "../../prover/index.ts";
 
 export const PROBLEM_BASE = "https://rwa-attest.dev/problems/";
 
@@ -14,6 +15,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: "This API key may not do that" },
   "not-found": { status: 404, title: "No such resource" },
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
+  refused: { status: 422, title: "A rule refuses the request" },
   "idempotency-conflict": { status: 409, title: "The idempotency key was used for a different request" },
   "pool-owned": { status: 409, title: "The pool belongs to another originator" },
   "request-timeout": { status: 408, title: "The request took too long to arrive" },
@@ -29,6 +31,22 @@ export const PROBLEMS = {
   internal: { status: 500, title: "Internal error" },
 } as const;
 export type ProblemKind = keyof typeof PROBLEMS;
+
+/**
+ * The problem kind of each error code a library throws (docs/ARCHITECTURE.md, "Errors"); a coded error's
+ * problems become the body's `errors`. Any other error is a 500 whose detail stays in the log.
+ */
+export const CODE_PROBLEM: Readonly<Record<ErrorCode, ProblemKind>> = Object.freeze({
+  "invalid-input": "validation",
+  "tape-invalid": "tape-invalid",
+  "policy-invalid": "validation",
+  "attestation-invalid": "validation",
+  "unsatisfied-input": "validation",
+  "artifact-integrity": "internal",
+  "not-found": "not-found",
+  refused: "refused",
+  "config-invalid": "internal",
+});
 
 export const ProblemSchema = Type.Object(
   {
@@ -52,12 +70,8 @@ export const ProblemSchema = Type.Object(
 );
 export type Problem = Static<typeof ProblemSchema>;
 
-export interface ProblemDetail {
-  row?: number | null;
-  field: string;
-  value?: string;
-  reason: string;
-}
+/** One entry of a problem's `errors`: the error model's one problem shape. */
+export type ProblemDetail = LibraryProblem;
 
 /** An error that maps to one problem kind. */
 export class ApiError extends Error {

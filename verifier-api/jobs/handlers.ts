@@ -8,14 +8,13 @@
 import { parseAttestation } from "../../prover/index.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/index.ts";
 import { scorePoolWord } from "../../prover/index.ts";
-import { validatePolicy } from "../../prover/index.ts";
 import type { LoanOpeningJson } from "../../prover/index.ts";
 import { randomFieldElement } from "../../prover/index.ts";
 import type { Groth16Proof } from "snarkjs";
 import { toSolidityProof } from "../../prover/index.ts";
 import type { Services } from "../services.ts";
 import { chunkSetup } from "../attest-chunks.ts";
-import { AttestWorkerError, forkProof, forkScores, type AttestRunner } from "../attest-runner.ts";
+import { forkProof, forkScores, type AttestRunner } from "../attest-runner.ts";
 import { decrypt, encrypt, newId } from "../crypto.ts";
 import { PermanentJobError, type JobContext } from "./runner.ts";
 import { defineJob } from "./registry.ts";
@@ -165,24 +164,20 @@ async function loadTape(s: Services, ctx: JobContext, id: string): Promise<TapeR
 
 export const proofJob = (s: Services) =>
   defineJob("proof", ProofJobInput, async ({ instance, input }, _job, ctx) => {
-    try {
-      const r = await forkProof(
-        { instance, input, nice: s.config.workerNice },
-        (fraction, stage) => ctx.progress(fraction, stage),
-        ctx.signal,
-      );
-      const proof = r.proof as Groth16Proof;
-      return {
-        instance,
-        proof,
-        publicSignals: r.publicSignals,
-        calldata: toSolidityProof(proof, r.publicSignals),
-        witnessMs: Math.round(r.witnessMs),
-        proveMs: Math.round(r.proveMs),
-      };
-    } catch (err) {
-      throw asJobError(err);
-    }
+    const r = await forkProof(
+      { instance, input, nice: s.config.workerNice },
+      (fraction, stage) => ctx.progress(fraction, stage),
+      ctx.signal,
+    );
+    const proof = r.proof as Groth16Proof;
+    return {
+      instance,
+      proof,
+      publicSignals: r.publicSignals,
+      calldata: toSolidityProof(proof, r.publicSignals),
+      witnessMs: Math.round(r.witnessMs),
+      proveMs: Math.round(r.proveMs),
+    };
   });
 
 export const commitmentJob = (s: Services) =>
@@ -224,35 +219,26 @@ export const attestationJob = (s: Services, attest: AttestRunner) =>
     const refused = await ctx.save(() => claimPool(s, t.poolId, job.owner));
     if (refused) throw new PermanentJobError("pool-owned", refused);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
-    try {
-      validatePolicy(req.policy);
-    } catch (err) {
-      throw new PermanentJobError("invalid-policy", (err as Error).message);
-    }
+    // req.policy is the canonical policy the route validated (the request's one validation).
     const key = await originatorKey(s, job.owner);
-    let json: string;
-    try {
-      // The salts of the published commitment: the attestation proves statements about that same root.
-      json = await attest(
-        {
-          tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
-          policy: req.policy,
-          privateKey: key.privateKey,
-          publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
-          chainId: req.chainId,
-          registry: req.registry,
-          instance: req.instance,
-          seed: saltSeed(s, t).toString(),
-          proverConcurrency: s.config.proverConcurrency,
-          nice: s.config.workerNice,
-          chunks: chunkSetup(s.config),
-        },
-        (fraction, stage) => ctx.progress(fraction, stage),
-        ctx.signal,
-      );
-    } catch (err) {
-      throw asJobError(err);
-    }
+    // The salts of the published commitment: the attestation proves statements about that same root.
+    const json = await attest(
+      {
+        tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+        policy: req.policy,
+        privateKey: key.privateKey,
+        publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
+        chainId: req.chainId,
+        registry: req.registry,
+        instance: req.instance,
+        seed: saltSeed(s, t).toString(),
+        proverConcurrency: s.config.proverConcurrency,
+        nice: s.config.workerNice,
+        chunks: chunkSetup(s.config),
+      },
+      (fraction, stage) => ctx.progress(fraction, stage),
+      ctx.signal,
+    );
     const att = parseAttestation(json);
     if (att.root.toString() !== (t.commitment as StoredCommitment).root) {
       throw new Error(`tape ${t.id}: the attestation's root differs from the published commitment`);
@@ -283,29 +269,24 @@ export const scoresJob = (s: Services) =>
     const t = await loadTape(s, ctx, req.tapeId);
     if (!t.commitment) throw new PermanentJobError("not-committed", `tape ${t.id} has no commitment`);
     const c = t.commitment as StoredCommitment;
-    let r;
-    try {
-      // The salts of the published commitment: the score proofs bind the very root the attestation proved.
-      r = await forkScores(
-        {
-          tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
-          seed: saltSeed(s, t).toString(),
-          instance: req.instance,
-          chunkSize: req.chunkSize,
-          providerPublicKey: req.providerPublicKey,
-          maxAgeDays: req.maxAgeDays,
-          contract: req.contract,
-          chainId: req.chainId,
-          batches: req.batches,
-          proverConcurrency: s.config.proverConcurrency,
-          nice: s.config.workerNice,
-        },
-        (fraction, stage) => ctx.progress(fraction, stage),
-        ctx.signal,
-      );
-    } catch (err) {
-      throw asJobError(err);
-    }
+    // The salts of the published commitment: the score proofs bind the very root the attestation proved.
+    const r = await forkScores(
+      {
+        tapeJson: decrypt(s.config.tapeKey, t.ciphertext, tapeAad(t)).toString("utf8"),
+        seed: saltSeed(s, t).toString(),
+        instance: req.instance,
+        chunkSize: req.chunkSize,
+        providerPublicKey: req.providerPublicKey,
+        maxAgeDays: req.maxAgeDays,
+        contract: req.contract,
+        chainId: req.chainId,
+        batches: req.batches,
+        proverConcurrency: s.config.proverConcurrency,
+        nice: s.config.workerNice,
+      },
+      (fraction, stage) => ctx.progress(fraction, stage),
+      ctx.signal,
+    );
     if (r.root !== c.root) throw new Error(`tape ${t.id}: recomputed root differs from the stored one`);
     // Each chunk's root is the attestation's, and its pool word the attestation's score word (signals 0 and
     // 1 of both circuits; the score word carries no loan count).
@@ -346,18 +327,3 @@ export const scoresJob = (s: Services) =>
       proveMs: r.chunks.reduce((sum, p) => sum + Math.round(p.proveMs), 0),
     };
   });
-
-/** A worker's error as the job runner should see it: permanent when retrying cannot fix it. */
-function asJobError(err: unknown): unknown {
-  if (err instanceof AttestWorkerError && PERMANENT_ERRORS.has(err.originalName))
-    return new PermanentJobError(PERMANENT_ERRORS.get(err.originalName)!, err.message);
-  return err;
-}
-
-/** Worker errors that retrying cannot fix, by error name, with the job error kind they become. */
-const PERMANENT_ERRORS = new Map([
-  ["UnsatisfiedInputError", "unsatisfied-input"],
-  ["ArtifactIntegrityError", "artifact-integrity"],
-  ["TypeError", "invalid-request"],
-  ["TapeValidationError", "tape-invalid"],
-]);

@@ -8,6 +8,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { JobRecord } from "../storage/types.ts";
 import { PermanentJobError, type JobContext } from "./runner.ts";
+import { CodedError } from "../web/errors.js";
 
 /** A job kind: its name, its input's schema, and the handler that receives the checked input. */
 export interface JobKind<S extends TSchema> {
@@ -26,8 +27,11 @@ export function defineJob<S extends TSchema>(
 }
 
 /** A job of a kind this service does not run. */
-export class UnknownJobKindError extends Error {
-  override name = "UnknownJobKindError";
+export class UnknownJobKindError extends CodedError {
+  constructor(message: string) {
+    super("not-found", message);
+    this.name = "UnknownJobKindError";
+  }
 }
 
 /**

@@ -3,9 +3,9 @@
  * runnable jobs under a lease it renews by heartbeat while the job's handler runs, so the job of a process
  * that crashed is claimed again by the next runner once its lease expires. Job kinds come from the typed
  * registry (`registry.ts`: kind, input schema, handler); `submit` creates a job after checking its input
- * against its kind's schema, and the handler receives that input typed. A handler throws PermanentJobError
- * for input that can never succeed (no retry), any other error is retried until the job's attempts are
- * used up.
+ * against its kind's schema, and the handler receives that input typed. A handler throws PermanentJobError,
+ * or a library's CodedError whose code `JOB_FAILURE` calls permanent, for input that can never succeed (no
+ * retry); any other error is retried until the job's attempts are used up.
  *
  * While the store does not answer, the runner backs off (`backoff.ts`: no claims, few log lines) and keeps
  * each finished job's outcome in memory, writing it once the store is back (or handing it up at shutdown).
@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { Backoff } from "../backoff.ts";
-import { storeUnavailable } from "../../prover/index.ts";
+import { CodedError, storeUnavailable, type ErrorCode } from "../../prover/index.ts";
 import type { JobRecord, NewJob, Storage } from "../storage/types.ts";
 import type { JobKind, JobRegistry } from "./registry.ts";
 import type { TSchema } from "@sinclair/typebox";
@@ -30,6 +30,30 @@ export interface JobContext {
    */
   save<T>(write: () => Promise<T>): Promise<T>;
   log: FastifyBaseLogger;
+}
+
+/**
+ * Retry or permanent, for each error code a library throws (docs/ARCHITECTURE.md, "Errors"): every code is
+ * a fact about the job's input or the build, which a retry does not change. An uncoded error (a bug, a lost
+ * connection, a crashed worker) is retried.
+ */
+export const JOB_FAILURE: Readonly<Record<ErrorCode, "retry" | "permanent">> = Object.freeze({
+  "invalid-input": "permanent",
+  "tape-invalid": "permanent",
+  "policy-invalid": "permanent",
+  "attestation-invalid": "permanent",
+  "unsatisfied-input": "permanent",
+  "artifact-integrity": "permanent",
+  "not-found": "permanent",
+  refused: "permanent",
+  "config-invalid": "permanent",
+});
+
+/** The job error kind of a failure retrying cannot fix; undefined for one that should be retried. */
+export function permanentKind(err: unknown): string | undefined {
+  if (err instanceof PermanentJobError) return err.kind;
+  if (err instanceof CodedError && JOB_FAILURE[err.code] === "permanent") return err.code;
+  return undefined;
 }
 
 /** A failure that retrying cannot fix (invalid input, unsatisfiable circuit input). */
@@ -216,7 +240,8 @@ export class JobRunner {
         this.opts.onFinished?.(job, "succeeded", performance.now() - t0);
       } catch (err) {
         if (abort.signal.aborted) return;
-        const permanent = err instanceof PermanentJobError;
+        const kind = permanentKind(err);
+        const permanent = kind !== undefined;
         const e = err as Error;
         log[permanent ? "warn" : "error"]({ err: e }, "job failed");
         const retry = !permanent && job.attempts < job.maxAttempts;
@@ -227,7 +252,7 @@ export class JobRunner {
               this.workerId,
               {
                 message: permanent ? e.message : "the job failed; see the service log",
-                kind: permanent ? (e as PermanentJobError).kind : "internal",
+                kind: kind ?? "internal",
               },
               !permanent,
               Date.now(),

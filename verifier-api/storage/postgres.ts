@@ -35,6 +35,7 @@ import type {
   TapeRecord,
 } from "./types.ts";
 import { storeUnavailable } from "../../prover/index.ts";
+import { invalid } from "../web/errors.js";
 
 const jsonb = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -44,8 +45,7 @@ export class PostgresStorage implements Storage {
   private readonly pool: pg.Pool;
 
   constructor(url: string, schema: string, poolSize = 10) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new TypeError(`schema: not a plain identifier: ${schema}`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw invalid("schema", `not a plain identifier: ${schema}`);
     this.schema = schema;
     // A connection attempt gives up after 3 s, so calls fail (and callers back off) rather than hang while
     // the server is unreachable.

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The verification key checked against the chain, as a plain browser-ready ES module (no imports, no build
- * step; plain `fetch` JSON-RPC, no ethers): the key the page verifies proofs with comes from the service (or
+ * The verification key checked against the chain, as a plain browser-ready ES module (it imports only
+ * the error model errors.js; no build step; plain `fetch` JSON-RPC, no ethers): the key the page verifies proofs with comes from the service (or
  * is embedded in a self-contained page), so an auditor who does not trust the service checks it against the
  * verifier the registry has registered for the circuit instance.
  *
@@ -21,6 +21,7 @@
  * What this does not show: that the code around the constants is snarkjs's verifier template (compare the
  * verifier's source on a block explorer for that), nor that the registry's governance is trustworthy.
  */
+import { invalid } from "./errors.js";
 
 /** The BN254 scalar field r and base field q: constants of every verifier, not of the key. */
 const FIELD_MODULI = new Set([
@@ -170,7 +171,7 @@ export const circuitId = /** @param {string} instance */ (instance) => keccakTex
  */
 export function pushedConstants(hex) {
   const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
-  if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new TypeError("code: not hex bytes");
+  if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw invalid("code", "not hex bytes");
   const bytes = Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
   let end = bytes.length;
   if (end >= 2) {
@@ -207,22 +208,22 @@ export function keyCoordinates(vkey) {
   const out = [];
   /** @param {unknown} v */
   const num = (v) => {
-    if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v)) throw new TypeError("vkey: malformed coordinate");
+    if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v)) throw invalid("vkey", "malformed coordinate");
     out.push(BigInt(v));
   };
   /** @param {unknown} p @param {boolean} g2 */
   const point = (p, g2) => {
-    if (!Array.isArray(p) || p.length < 2) throw new TypeError("vkey: malformed point");
+    if (!Array.isArray(p) || p.length < 2) throw invalid("vkey", "malformed point");
     for (const c of p.slice(0, 2))
       if (g2) {
-        if (!Array.isArray(c) || c.length < 2) throw new TypeError("vkey: malformed G2 point");
+        if (!Array.isArray(c) || c.length < 2) throw invalid("vkey", "malformed G2 point");
         num(c[0]);
         num(c[1]);
       } else num(c);
   };
   point(vkey.vk_alpha_1, false);
   for (const k of ["vk_beta_2", "vk_gamma_2", "vk_delta_2"]) point(vkey[k], true);
-  if (!Array.isArray(vkey.IC)) throw new TypeError("vkey: no IC points");
+  if (!Array.isArray(vkey.IC)) throw invalid("vkey", "no IC points");
   for (const p of vkey.IC) point(p, false);
   return out;
 }

@@ -8,7 +8,7 @@
 export function aggregateWithoutPolicy(chunks: Figures[]): Figures;
 /**
  * The policy's eight parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
- * strings). Throws a TypeError naming the first malformed field.
+ * strings). Throws an invalid-input CodedError naming the first malformed field.
  * @param {unknown} policy
  * @returns {bigint[]}
  */
@@ -28,7 +28,7 @@ export function breachBitNames(bits: number): string;
 /**
  * `verificationKeyHash` of prover/prove/key.ts: SHA-256 of nPublic, alpha1, beta2, gamma2, delta2 and every
  * IC point, each number a 32-byte big-endian word (G2 as x.c0, x.c1, y.c0, y.c1; G1 affine), as 0x + hex.
- * Throws a TypeError on a malformed key.
+ * Throws an invalid-input CodedError on a malformed key.
  * @param {VerificationKey} vkey
  * @param {(data: Uint8Array) => Promise<Uint8Array>} sha256
  * @returns {Promise<string>}
@@ -47,8 +47,8 @@ export function verificationKeyHash(
  */
 export function compareFigures(derived: Figures, claimed: unknown, mask: number): string[];
 /**
- * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws a TypeError
- * naming a malformed field.
+ * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws an
+ * invalid-input CodedError naming a malformed field.
  * @param {(inputs: bigint[]) => bigint} poseidon
  * @param {unknown} publicKey  [Ax, Ay]
  * @param {unknown} registry  A 20-byte hex address.
@@ -68,6 +68,14 @@ export function registryKeyHash(
  * @returns {Promise<CheckResult>}
  */
 export function checkAttestation(att: unknown, deps: CheckDeps): Promise<CheckResult>;
+/**
+ * A problem line of the checker (`chunk 2: the proof does not verify`, `figures.outstanding: …`) as a
+ * structured finding: the field before the first ": " (a name without spaces), the reason after it; a line
+ * without one is a finding about the whole attestation.
+ * @param {string} line
+ * @returns {Problem}
+ */
+export function findingOf(line: string): Problem;
 /**
  * The attestation inside what an auditor may have: the attestation itself, or the API's response to
  * `GET /v1/attestations/{id}` (`{id, poolId, …, data: <attestation>}`). Anything else is returned as it is
@@ -184,6 +192,10 @@ export type Figures = import("./pool-codec.js").Figures;
  * The fields of a chunk proof's `pool` signal.
  */
 export type PoolWord = import("./pool-codec.js").PoolWord;
+/**
+ * One finding: `{row?, field, value?, reason}`.
+ */
+export type Problem = import("./errors.js").Problem;
 export type ChunkResult = {
   /**
    * Index in the attestation's `chunks` array.
@@ -216,6 +228,10 @@ export type CheckResult = {
    * Why it is not valid (empty when valid).
    */
   problems: string[];
+  /**
+   * The same problems, structured: `{field, reason}` (the error model's shape).
+   */
+  findings: Problem[];
   chunks: ChunkResult[];
   /**
    * Derived from the proofs; null unless every chunk proof verifies and

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The auditor's check of a pool attestation ("rwa-attest/attestation@1", the JSON of `attestationToJson` in
- * prover/attest.ts), as a plain browser-ready ES module: no build step, no imports. The cryptography is
+ * prover/attest.ts), as a plain browser-ready ES module: no build step; it imports only its neighbours (the
+ * layout codec pool-codec.js and the error model errors.js). The cryptography is
  * injected (snarkjs's `groth16.verify`, a circomlib-compatible Poseidon, the instance's verification key), so
  * the same code runs in the page at GET /verify and, with Node's snarkjs, in the tests.
  *
@@ -32,9 +33,8 @@ import {
   unpackFigures,
   unpackPoolWord,
 } from "./pool-codec.js";
+import { SCALAR_FIELD, invalid, isObject, parseUint } from "./errors.js";
 
-/** The BN254 scalar field: every public signal and key coordinate is below it. */
-const SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 /** The BN254 base field: proof coordinates are below it. */
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
@@ -73,6 +73,8 @@ export const DEVELOPMENT_KEY_WARNING =
  * @typedef {import("./pool-codec.js").Figures} Figures  A pool's (or one chunk's) figures.
  * @typedef {import("./pool-codec.js").PoolWord} PoolWord  The fields of a chunk proof's `pool` signal.
  *
+ * @typedef {import("./errors.js").Problem} Problem  One finding: `{row?, field, value?, reason}`.
+ *
  * @typedef {object} ChunkResult
  * @property {number} position  Index in the attestation's `chunks` array.
  * @property {number | null} chunkIndex  The chunk index the entry claims (null when missing or malformed).
@@ -84,6 +86,7 @@ export const DEVELOPMENT_KEY_WARNING =
  * @typedef {object} CheckResult
  * @property {boolean} valid
  * @property {string[]} problems  Why it is not valid (empty when valid).
+ * @property {Problem[]} findings  The same problems, structured: `{field, reason}` (the error model's shape).
  * @property {ChunkResult[]} chunks
  * @property {Figures | null} figures  Derived from the proofs; null unless every chunk proof verifies and
  *   the chunks are exactly 0..n-1.
@@ -111,26 +114,6 @@ const FIGURE_SUMS = /** @type {const} */ ([
 export const NOTE_KEY =
   "The verification key is the one the service's catalogue serves, taken on trust: compare its hash with " +
   "the one of the verifier registered on chain, or with one obtained out of band.";
-
-/**
- * @param {unknown} v
- * @returns {v is Record<string, unknown>}
- */
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/**
- * A non-negative integer given as a decimal string, a bigint or a safe integer; null otherwise.
- * @param {unknown} v
- * @returns {bigint | null}
- */
-function toBig(v) {
-  if (typeof v === "bigint") return v >= 0n ? v : null;
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
-  if (typeof v === "string" && /^[0-9]{1,78}$/.test(v)) return BigInt(v);
-  return null;
-}
 
 /**
  * @param {unknown} v
@@ -194,20 +177,20 @@ export function aggregateWithoutPolicy(chunks) {
 
 /**
  * The policy's eight parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
- * strings). Throws a TypeError naming the first malformed field.
+ * strings). Throws an invalid-input CodedError naming the first malformed field.
  * @param {unknown} policy
  * @returns {bigint[]}
  */
 export function policyParams(policy) {
-  if (!isObject(policy)) throw new TypeError("policy: expected an object of the policy's parameters");
+  if (!isObject(policy)) throw invalid("policy", "expected an object of the policy's parameters");
   const known = new Set([...POLICY_PARAMS, "version", "name", "description"]);
-  for (const k of Object.keys(policy)) if (!known.has(k)) throw new TypeError(`policy.${k}: unknown field`);
+  for (const k of Object.keys(policy)) if (!known.has(k)) throw invalid(`policy.${k}`, "unknown field");
   if (policy.version !== undefined && policy.version !== POLICY_VERSION)
-    throw new TypeError(`policy.version: expected ${POLICY_VERSION}, got ${String(policy.version)}`);
+    throw invalid("policy.version", `expected ${POLICY_VERSION}, got ${String(policy.version)}`);
   return POLICY_PARAMS.map((k) => {
     const max = POLICY_MAX[k];
-    const v = toBig(policy[k]);
-    if (v === null || v > max) throw new TypeError(`policy.${k}: expected an integer in [0, ${max}]`);
+    const v = parseUint(policy[k]);
+    if (v === null || v > max) throw invalid(`policy.${k}`, `expected an integer in [0, ${max}]`);
     return v;
   });
 }
@@ -245,7 +228,7 @@ export function breachBitNames(bits) {
 /**
  * `verificationKeyHash` of prover/prove/key.ts: SHA-256 of nPublic, alpha1, beta2, gamma2, delta2 and every
  * IC point, each number a 32-byte big-endian word (G2 as x.c0, x.c1, y.c0, y.c1; G1 affine), as 0x + hex.
- * Throws a TypeError on a malformed key.
+ * Throws an invalid-input CodedError on a malformed key.
  * @param {VerificationKey} vkey
  * @param {(data: Uint8Array) => Promise<Uint8Array>} sha256
  * @returns {Promise<string>}
@@ -255,13 +238,13 @@ export async function verificationKeyHash(vkey, sha256) {
   const words = [];
   /** @param {unknown} v @param {string} what */
   const word = (v, what) => {
-    const b = toBig(v);
-    if (b === null || b >= 1n << 256n) throw new TypeError(`vkey.${what}: expected a number`);
+    const b = parseUint(v);
+    if (b === null || b >= 1n << 256n) throw invalid(`vkey.${what}`, "expected a number");
     words.push(b);
   };
   /** @param {unknown} p @param {string} what @param {boolean} g2 */
   const point = (p, what, g2) => {
-    if (!Array.isArray(p) || p.length < 2) throw new TypeError(`vkey.${what}: expected a curve point`);
+    if (!Array.isArray(p) || p.length < 2) throw invalid(`vkey.${what}`, "expected a curve point");
     if (!g2) {
       word(p[0], `${what}[0]`);
       word(p[1], `${what}[1]`);
@@ -269,15 +252,15 @@ export async function verificationKeyHash(vkey, sha256) {
     }
     for (const i of [0, 1]) {
       const c = p[i];
-      if (!Array.isArray(c) || c.length < 2) throw new TypeError(`vkey.${what}[${i}]: expected [c0, c1]`);
+      if (!Array.isArray(c) || c.length < 2) throw invalid(`vkey.${what}[${i}]`, "expected [c0, c1]");
       word(c[0], `${what}[${i}][0]`);
       word(c[1], `${what}[${i}][1]`);
     }
   };
   const ic = vkey.IC;
-  if (vkey.protocol !== "groth16") throw new TypeError("vkey: not a Groth16 verification key");
+  if (vkey.protocol !== "groth16") throw invalid("vkey", "not a Groth16 verification key");
   if (!Array.isArray(ic) || ic.length !== vkey.nPublic + 1)
-    throw new TypeError("vkey.IC: expected nPublic + 1 points");
+    throw invalid("vkey.IC", "expected nPublic + 1 points");
   word(vkey.nPublic, "nPublic");
   point(vkey.vk_alpha_1, "vk_alpha_1", false);
   point(vkey.vk_beta_2, "vk_beta_2", true);
@@ -308,7 +291,7 @@ function webCryptoSha256() {
  * @param {bigint | number} derived
  */
 function sameNumber(claimed, derived) {
-  const c = toBig(claimed);
+  const c = parseUint(claimed);
   return c !== null && c === BigInt(derived);
 }
 
@@ -345,8 +328,8 @@ export function compareFigures(derived, claimed, mask) {
 }
 
 /**
- * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws a TypeError
- * naming a malformed field.
+ * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws an
+ * invalid-input CodedError naming a malformed field.
  * @param {(inputs: bigint[]) => bigint} poseidon
  * @param {unknown} publicKey  [Ax, Ay]
  * @param {unknown} registry  A 20-byte hex address.
@@ -355,22 +338,15 @@ export function compareFigures(derived, claimed, mask) {
  */
 export function registryKeyHash(poseidon, publicKey, registry, chainId) {
   if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
-    throw new TypeError(`registry: expected a 20-byte hex address, got ${String(registry)}`);
-  const chain = toBig(chainId);
-  if (chain === null) throw new TypeError(`chainId: expected an unsigned integer, got ${String(chainId)}`);
-  /** @type {bigint} */
-  let domain;
-  try {
-    domain = packDomain(registry, chain);
-  } catch (err) {
-    throw new TypeError(message(err));
-  }
-  if (!Array.isArray(publicKey) || publicKey.length !== 2)
-    throw new TypeError("publicKey: expected [Ax, Ay]");
+    throw invalid("registry", `expected a 20-byte hex address, got ${String(registry)}`);
+  const chain = parseUint(chainId);
+  if (chain === null) throw invalid("chainId", `expected an unsigned integer, got ${String(chainId)}`);
+  const domain = packDomain(registry, chain);
+  if (!Array.isArray(publicKey) || publicKey.length !== 2) throw invalid("publicKey", "expected [Ax, Ay]");
   const [ax, ay] = publicKey.map((v, i) => {
-    const b = toBig(v);
+    const b = parseUint(v);
     if (b === null || b >= SCALAR_FIELD)
-      throw new TypeError(`publicKey[${i}]: expected a field element, got ${String(v)}`);
+      throw invalid(`publicKey[${i}]`, `expected a field element, got ${String(v)}`);
     return b;
   });
   return poseidon([/** @type {bigint} */ (ax), /** @type {bigint} */ (ay), domain]);
@@ -394,6 +370,7 @@ export async function checkAttestation(att, deps) {
   const fail = (p) => ({
     valid: false,
     problems: p,
+    findings: p.map(findingOf),
     chunks,
     figures: null,
     breachMask: 255,
@@ -472,7 +449,7 @@ export async function checkAttestation(att, deps) {
   /** @type {Record<string, bigint | null>} */
   const summary = {};
   for (const name of ["poolId", "root", "policyHash", "keyHash"]) {
-    summary[name] = toBig(att[name]);
+    summary[name] = parseUint(att[name]);
     if (summary[name] === null) problems.push(`${name}: expected a decimal string, got ${String(att[name])}`);
   }
   for (const name of ["period", "asOfDate"])
@@ -622,6 +599,7 @@ export async function checkAttestation(att, deps) {
   return {
     valid: problems.length === 0,
     problems,
+    findings: problems.map(findingOf),
     chunks,
     figures: aggregate,
     breachMask,
@@ -630,6 +608,20 @@ export async function checkAttestation(att, deps) {
     warnings,
     notes,
   };
+}
+
+/**
+ * A problem line of the checker (`chunk 2: the proof does not verify`, `figures.outstanding: …`) as a
+ * structured finding: the field before the first ": " (a name without spaces), the reason after it; a line
+ * without one is a finding about the whole attestation.
+ * @param {string} line
+ * @returns {Problem}
+ */
+export function findingOf(line) {
+  const m = /^([^\s:]+(?: [0-9]+)?): (.*)$/s.exec(line);
+  return m
+    ? { field: /** @type {string} */ (m[1]), reason: /** @type {string} */ (m[2]) }
+    : { field: "attestation", reason: line };
 }
 
 /**
@@ -658,7 +650,7 @@ export function unwrapAttestation(value) {
  * @param {string} [currency]
  */
 export function formatAmount(minor, decimals = 2, currency = "") {
-  const v = toBig(minor);
+  const v = parseUint(minor);
   if (v === null || !Number.isSafeInteger(decimals) || decimals < 0 || decimals > 18) return null;
   const unit = 10n ** BigInt(decimals);
   const whole = (v / unit).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -1,6 +1,6 @@
 /**
- * `check-attestation.d.ts` and `chain-key.d.ts` are generated from the JSDoc types of `check-attestation.js`
- * and `chain-key.js` (plain JavaScript for the browser; the repository's tsconfig does not check .js files),
+ * `check-attestation.d.ts`, `chain-key.d.ts` and `errors.d.ts` are generated from the JSDoc types of
+ * `check-attestation.js`, `chain-key.js` and `errors.js` (plain JavaScript for the browser; the repository's tsconfig does not check .js files),
  * so that TypeScript code importing them is typed. Regenerate after changing the checker:
  *   node verifier-api/web/declarations.ts
  * test/api/web.test.ts and test/web/page.test.ts fail when a file is stale, or when the checker or the page's script does not
@@ -17,6 +17,8 @@ export const CHECKER_JS = join(HERE, "check-attestation.js");
 export const CHECKER_DTS = join(HERE, "check-attestation.d.ts");
 export const CHAIN_KEY_JS = join(HERE, "chain-key.js");
 export const CHAIN_KEY_DTS = join(HERE, "chain-key.d.ts");
+export const ERRORS_JS = join(HERE, "errors.js");
+export const ERRORS_DTS = join(HERE, "errors.d.ts");
 /** The page's script: not exported from, but type-checked with the checker. */
 const PAGE_JS = join(HERE, "verify-page.js");
 /** The layout codec: generated with its own declarations (contracts/codegen/layout.ts), type-checked here. */
@@ -35,7 +37,12 @@ export async function chainKeyDeclarations(): Promise<string> {
   return (await declarations()).chainKey;
 }
 
-async function declarations(): Promise<{ checker: string; chainKey: string }> {
+/** The declarations of errors.js (the one error model), formatted (as `checkerDeclarations`). */
+export async function errorsDeclarations(): Promise<string> {
+  return (await declarations()).errors;
+}
+
+async function declarations(): Promise<{ checker: string; chainKey: string; errors: string }> {
   const options: ts.CompilerOptions = {
     allowJs: true,
     checkJs: true,
@@ -52,7 +59,7 @@ async function declarations(): Promise<{ checker: string; chainKey: string }> {
     skipLibCheck: true,
     types: [],
   };
-  const program = ts.createProgram([CODEC_JS, CHECKER_JS, CHAIN_KEY_JS, PAGE_JS], options);
+  const program = ts.createProgram([ERRORS_JS, CODEC_JS, CHECKER_JS, CHAIN_KEY_JS, PAGE_JS], options);
   const errors = ts.getPreEmitDiagnostics(program);
   if (errors.length > 0) {
     throw new Error(
@@ -76,6 +83,7 @@ async function declarations(): Promise<{ checker: string; chainKey: string }> {
   return {
     checker: await format("check-attestation.js", CHECKER_DTS),
     chainKey: await format("chain-key.js", CHAIN_KEY_DTS),
+    errors: await format("errors.js", ERRORS_DTS),
   };
 }
 
@@ -84,6 +92,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [file, text] of [
     [CHECKER_DTS, d.checker],
     [CHAIN_KEY_DTS, d.chainKey],
+    [ERRORS_DTS, d.errors],
   ] as const) {
     writeFileSync(file, text);
     console.log(`wrote ${file} (${readFileSync(file, "utf8").length} characters)`);

@@ -159,6 +159,7 @@ export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
         IMMUTABLE,
       ),
     ],
+    ["errors.js", asset(own("errors.js"), JS, REVALIDATE)],
     ["pool-codec.js", asset(own("pool-codec.js"), JS, REVALIDATE)],
     ["check-attestation.js", asset(own("check-attestation.js"), JS, REVALIDATE)],
     ["chain-key.js", asset(own("chain-key.js"), JS, REVALIDATE)],

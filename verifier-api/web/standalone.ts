@@ -3,7 +3,7 @@
  * GET /verify with everything inlined, so that it opens from disk (file://) and checks attestations without
  * the service. Inlined: the stylesheet; snarkjs's browser bundle (a classic script, as served); one module
  * script holding poseidon-lite (wrapped as routes.ts serves it, exposed as the global `rwaPoseidonLite`), the
- * layout codec (pool-codec.js), the checker, chain-key.js and the page's script, each in its own function scope; and the verification keys of
+ * error model (errors.js), the layout codec (pool-codec.js), the checker, chain-key.js and the page's script, each in its own function scope; and the verification keys of
  * the given instances (`<script type="application/json" id="rwa-keys">`, with their development flag), which
  * take the place of the service's catalogue.
  *
@@ -67,9 +67,10 @@ export function standalonePage(keys: Record<string, EmbeddedKey>): string {
   const moduleScript = [
     "// rwa-attest: the auditor's page, inlined by `rwa-attest verify-page` (verifier-api/web/standalone.ts).",
     `{\n${poseidonModule}\nglobalThis.rwaPoseidonLite = entry;\n}`,
-    `const __codec = ${scoped("pool-codec.js", own("pool-codec.js"), {})};`,
-    `const __checker = ${scoped("check-attestation.js", own("check-attestation.js"), { "pool-codec.js": "__codec" })};`,
-    `const __chainKey = ${scoped("chain-key.js", own("chain-key.js"), {})};`,
+    `const __errors = ${scoped("errors.js", own("errors.js"), {})};`,
+    `const __codec = ${scoped("pool-codec.js", own("pool-codec.js"), { "errors.js": "__errors" })};`,
+    `const __checker = ${scoped("check-attestation.js", own("check-attestation.js"), { "pool-codec.js": "__codec", "errors.js": "__errors" })};`,
+    `const __chainKey = ${scoped("chain-key.js", own("chain-key.js"), { "errors.js": "__errors" })};`,
     scoped("verify-page.js", own("verify-page.js"), {
       "check-attestation.js": "__checker",
       "chain-key.js": "__chainKey",

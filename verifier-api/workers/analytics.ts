@@ -4,6 +4,7 @@
  * or its client goes away, so an abandoned analysis stops using the CPU at once.
  */
 import { analyzePoolAsync, type AnalysisInput } from "../../analytics/index.ts";
+import { toWire, type WireError } from "../../prover/index.ts";
 
 if (!process.send) throw new Error("verifier-api/workers/analytics.ts must run as a forked child process");
 
@@ -14,7 +15,7 @@ export interface AnalyticsRequest {
 }
 
 export type AnalyticsReply =
-  { id: number; ok: true; report: unknown } | { id: number; ok: false; name: string; message: string };
+  { id: number; ok: true; report: unknown } | { id: number; ok: false; error: WireError };
 
 process.on("message", async (req: AnalyticsRequest | { op: "stop" }) => {
   if ("op" in req) {
@@ -25,8 +26,7 @@ process.on("message", async (req: AnalyticsRequest | { op: "stop" }) => {
   try {
     reply = { id: req.id, ok: true, report: await analyzePoolAsync(req.input, { workers: req.threads }) };
   } catch (err) {
-    const e = err as Error;
-    reply = { id: req.id, ok: false, name: e.name, message: e.message };
+    reply = { id: req.id, ok: false, error: toWire(err) };
   }
   process.send!(reply);
 });

@@ -7,7 +7,7 @@
 import { openingToJson } from "../../prover/index.ts";
 import { chunkCountFor, commitTape, deriveSalts, openLoan, type TapeCommitment } from "../../prover/index.ts";
 import { buildScoreRequest } from "../../prover/index.ts";
-import { parseTapeJson } from "../../prover/index.ts";
+import { parseTapeJson, toWire } from "../../prover/index.ts";
 import type { ComputeReply, ComputeRequest } from "../compute.ts";
 import { batchFromJson, checkSignedBatch, scoreRequestToJson, type BatchProblem } from "../scores.ts";
 
@@ -64,7 +64,7 @@ process.on("message", async (req: ComputeRequest | { op: "stop" }) => {
       ...(batchProblems ? { batchProblems } : {}),
     };
   } catch (err) {
-    reply = { id: req.id, ok: false, message: (err as Error).message };
+    reply = { id: req.id, ok: false, error: toWire(err) };
   }
   process.send!(reply);
 });

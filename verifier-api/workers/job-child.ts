@@ -1,10 +1,11 @@
 /**
  * The frame every job child process shares (`workers/attest.ts`, `workers/prove.ts`, `workers/score.ts`, forked
- * per job by `attest-runner.ts`): one request in; progress messages and then one result or one error out; its
+ * per job by `attest-runner.ts`): one request in; progress messages and then one result or one error out (its
+ * code and problems kept: `toWire`); its
  * own prover pool, closed at the end; and, if the service goes away first, the end of its whole process group
  * (it is forked detached, so its group includes the prover processes it forked, which would otherwise linger).
  */
-import { ProverPool } from "../../prover/index.ts";
+import { ProverPool, toWire } from "../../prover/index.ts";
 import type { AttestWorkerMessage } from "../attest-runner.ts";
 
 export type Progress = (fraction: number, stage: string) => void;
@@ -28,8 +29,7 @@ export function runJobChild<Req>(
       const result = await work(req, pool, (fraction, stage) => send({ type: "progress", fraction, stage }));
       send({ type: "done", result });
     } catch (err) {
-      const e = err as Error;
-      send({ type: "error", name: e.name, message: e.message });
+      send({ type: "error", error: toWire(err) });
     } finally {
       await pool.close();
       finished = true;

@@ -3,7 +3,7 @@
  * thousands of loans take a second of CPU, which must not stall the service's event loop. Forked by
  * `parse-pool.ts`; replies with the canonical JSON text and the tape's header, or with every problem.
  */
-import { TapeValidationError } from "../../prover/index.ts";
+import { toWire } from "../../prover/index.ts";
 import type { ParseReply, ParseRequest } from "../parse-pool.ts";
 import { readUploadedCsv, readUploadedJson, serializeTape } from "../tapes.ts";
 
@@ -27,10 +27,7 @@ process.on("message", (req: ParseRequest | { op: "stop" }) => {
       loanCount: tape.loans.length,
     };
   } catch (err) {
-    reply =
-      err instanceof TapeValidationError
-        ? { id: req.id, ok: false, problems: err.problems, message: err.message }
-        : { id: req.id, ok: false, message: (err as Error).message };
+    reply = { id: req.id, ok: false, error: toWire(err) };
   }
   process.send!(reply);
 });

@@ -12,6 +12,7 @@ import { parseTapeJson } from "../../prover/index.ts";
 import type { ScoreWorkerRequest, ScoreWorkerResult } from "../attest-runner.ts";
 import { runJobChild } from "./job-child.ts";
 import { batchFromJson, type SignedBatchJson } from "../scores.ts";
+import { invalid } from "../web/errors.js";
 
 runJobChild<ScoreWorkerRequest>(
   "verifier-api/workers/score.ts",
@@ -24,7 +25,7 @@ runJobChild<ScoreWorkerRequest>(
     });
     const count = commitment.chunkCount;
     if (req.batches.length !== count)
-      throw new TypeError(`batches: expected ${count} (one per chunk), got ${req.batches.length}`);
+      throw invalid("batches", `expected ${count} (one per chunk), got ${req.batches.length}`);
     const ctx = {
       providerPublicKey: [BigInt(req.providerPublicKey[0]), BigInt(req.providerPublicKey[1])] as const,
       chainId: BigInt(req.chainId),

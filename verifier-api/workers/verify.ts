@@ -8,6 +8,7 @@
  */
 import { Groth16Checker } from "../groth16-check.ts";
 import type { VerifyReply, VerifyRequest } from "../verifier.ts";
+import { toWire } from "../web/errors.js";
 
 if (!process.send) throw new Error("verifier-api/workers/verify.ts must run as a forked child process");
 
@@ -29,7 +30,7 @@ process.on("message", async (req: VerifyRequest | { op: "stop" }) => {
     }
     reply = { id: req.id, ok: true, ...c.checkAll(req.items) };
   } catch (err) {
-    reply = { id: req.id, ok: false, message: (err as Error).message };
+    reply = { id: req.id, ok: false, error: toWire(err) };
   }
   process.send!(reply);
 });

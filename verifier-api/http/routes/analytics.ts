@@ -15,7 +15,7 @@ import {
   analysisFromFigures,
   type AnalysisInput,
 } from "../../../analytics/index.ts";
-import { parseAttestation, verifyAttestation } from "../../../prover/index.ts";
+import { CodedError, parseAttestation, verifyAttestation } from "../../../prover/index.ts";
 import { assertOwner, requireRole } from "../../auth.ts";
 import { ApiError, problemResponses } from "../errors.ts";
 import { IdParams } from "../schemas.ts";
@@ -89,7 +89,9 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           s.verifier.asAttestationVerifier(),
         );
       } catch (err) {
-        throw new ApiError("conflict", `attestation ${req.params.id}: ${(err as Error).message}`);
+        // a stored attestation that no longer parses: the resource's state, not the request (a bug stays a 500)
+        if (!(err instanceof CodedError)) throw err;
+        throw new ApiError("conflict", `attestation ${req.params.id}: ${err.message}`);
       }
       const figures = check.valid ? check.figures : null;
       if (!figures)
@@ -97,16 +99,12 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "conflict",
           `attestation ${req.params.id}: its figures are not those of its verified proofs: ${check.problems.join("; ")}`,
         );
-      let input: AnalysisInput;
-      try {
-        input = analysisFromFigures(figures, {
-          tranches: req.body.tranches,
-          ...(req.body.rho === undefined ? {} : { rho: req.body.rho }),
-          simulation: { scenarios: req.body.scenarios ?? 100_000, seed: req.body.seed ?? 1 },
-        } as Parameters<typeof analysisFromFigures>[1]);
-      } catch (err) {
-        throw new ApiError("validation", (err as Error).message);
-      }
+      // the analytics library's coded refusal is a 400 through CODE_PROBLEM
+      const input: AnalysisInput = analysisFromFigures(figures, {
+        tranches: req.body.tranches,
+        ...(req.body.rho === undefined ? {} : { rho: req.body.rho }),
+        simulation: { scenarios: req.body.scenarios ?? 100_000, seed: req.body.seed ?? 1 },
+      } as Parameters<typeof analysisFromFigures>[1]);
       return run(s, req, reply, input);
     },
   );

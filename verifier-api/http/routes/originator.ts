@@ -31,7 +31,7 @@ import { keyHash } from "../../../prover/index.ts";
 import { isFieldElement, poolChunkSize, scoreChunkSize, type SignedBatchJson } from "../../scores.ts";
 import { loadCatalogue } from "../../../pipeline/index.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../../prover/index.ts";
-import { policyToJson, validatePolicy } from "../../../prover/index.ts";
+import { CodedError, invalid, policyToJson, validatePolicy, within } from "../../../prover/index.ts";
 import {
   AttestationBody,
   Commitment,
@@ -49,17 +49,13 @@ import {
   TapeSummary,
 } from "../schemas.ts";
 import type { JobRecord, TapeRecord } from "../../storage/types.ts";
-import { TapeValidationError, type CsvHeaderQuery } from "../../tapes.ts";
+import type { CsvHeaderQuery } from "../../tapes.ts";
 
 /** Chunk sizes the commitment accepts: powers of two from 4 to 4096. */
 const CHUNK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
 /** Most chunks a proof's pool word can count (16 bits). */
 const MAX_CHUNKS = 0xffff;
-
-/** A 400 problem naming the offending field in its detail and errors. */
-const invalid = (field: string, reason: string): ApiError =>
-  new ApiError("validation", `${field}: ${reason}`, [{ field, reason }]);
 
 /** Chain ids stop below 2^93: the domain word `address | chainId << 160` must stay below the field (~2^253.6). */
 export const CHAIN_ID_LIMIT = 1n << 93n;
@@ -80,7 +76,8 @@ export function chainIdOf(field: string, text: string, address: string): bigint 
   try {
     domainWord(address, id);
   } catch (err) {
-    throw invalid(field, (err as Error).message);
+    if (!(err instanceof CodedError)) throw err;
+    throw invalid(field, err.message);
   }
   return id;
 }
@@ -210,7 +207,7 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         try {
           tape = await s.parser.parse(format, String(req.body), req.query as CsvHeaderQuery);
         } catch (err) {
-          if (err instanceof TapeValidationError) {
+          if (err instanceof CodedError && err.code === "tape-invalid") {
             throw new ApiError(
               "tape-invalid",
               `${err.problems.length} problem(s) in the tape`,
@@ -368,13 +365,12 @@ export const originatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const t = await ownTape(s, req.principal!, req.body.tapeId, []);
       await refuseOthersPool(s, t.poolId, req.principal!.owner, "body/tapeId");
       if (!s.attest) throw new ApiError("not-implemented", "pool attestations are disabled in this service");
+      // The one validation of the policy: the job gets its canonical form.
       let policy;
       try {
         policy = validatePolicy(req.body.policy);
       } catch (err) {
-        throw new ApiError("validation", (err as Error).message, [
-          { field: "body/policy", reason: (err as Error).message },
-        ]);
+        throw within("body/", err);
       }
       const instance = req.body.instance ?? DEFAULT_POOL_INSTANCE;
       const entry = loadCatalogue().find((c) => c.name === instance);
