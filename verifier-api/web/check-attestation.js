@@ -122,6 +122,16 @@ export const NOTE_KEY =
   "the one of the verifier registered on chain, or with one obtained out of band.";
 
 /**
+ * A proof's public signals by name, in the order `names` lists them.
+ * @param {readonly string[]} names
+ * @param {readonly string[]} signals
+ * @returns {Record<string, bigint>}
+ */
+function byName(names, signals) {
+  return Object.fromEntries(names.map((name, i) => [name, BigInt(/** @type {string} */ (signals[i]))]));
+}
+
+/**
  * @param {unknown} v
  * @returns {v is Record<string, unknown>}
  */
@@ -547,12 +557,11 @@ export async function checkAttestation(att, deps) {
       report(`${where}: the proof does not verify`);
       continue;
     }
-    /** @type {Record<string, bigint>} */
     const named = committed
-      ? Object.fromEntries(
-          chunkSignals.map((name, i) => [name, BigInt(/** @type {string[]} */ (signals)[i])]),
-        )
-      : signalsByName(/** @type {string[]} */ (signals));
+      ? byName(chunkSignals, /** @type {string[]} */ (signals))
+      : /** @type {Record<string, bigint>} */ (
+          /** @type {unknown} */ (signalsByName(/** @type {string[]} */ (signals)))
+        );
     /** @param {string} name */
     const get = (name) => /** @type {bigint} */ (named[name]);
     const fields = unpackPoolWord(get("pool"));
@@ -624,9 +633,7 @@ export async function checkAttestation(att, deps) {
         }
         if (!ok) problems.push("aggregation: the proof does not verify");
         else {
-          const named = Object.fromEntries(
-            AGGREGATION_SIGNALS.map((name, i) => [name, BigInt(/** @type {string[]} */ (signals)[i])]),
-          );
+          const named = byName(AGGREGATION_SIGNALS, /** @type {string[]} */ (signals));
           let acc = 0n;
           for (const c of commitments) acc = deps.poseidon([acc, c]);
           if (commitments.length !== list.length) {
@@ -635,7 +642,12 @@ export async function checkAttestation(att, deps) {
             problems.push(
               "aggregation: its acc is not the chain of the listed chunks' commitments (other chunks, or another order)",
             );
-          else aggregated = unpackFigures(named.figA, named.figB, named.figC);
+          else
+            aggregated = unpackFigures(
+              /** @type {bigint} */ (named.figA),
+              /** @type {bigint} */ (named.figB),
+              /** @type {bigint} */ (named.figC),
+            );
         }
       }
     }
