@@ -191,7 +191,7 @@ beforeAll(async () => {
   const { hash } = await instanceKey(PROOF_INSTANCE);
   expect(JSON.parse(made.stdout)).toMatchObject({
     out: standaloneFile,
-    keys: expect.arrayContaining([{ instance: INSTANCE, hash, development: true }]),
+    keys: expect.arrayContaining([{ instance: PROOF_INSTANCE, hash, development: true }]),
   });
 
   browser = await chromium.launch({
@@ -344,7 +344,7 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
           "utf8",
         ),
       ) as { deployedBytecode: string };
-      const { vkey } = await instanceKey(PROOF_INSTANCE);
+      const { vkey } = await instanceKey(INSTANCE);
       const words = keyCoordinates(vkey as never);
       expect(words.length).toBe(30);
       expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).toEqual(new Set(words));
@@ -404,7 +404,7 @@ describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 
     ]);
     // a proof the verifier refuses (a changed signal) is not confirmed
     const changed = JSON.parse(JSON.stringify(a.chunks));
-    changed[0].publicSignals[5] = String(BigInt(changed[0].publicSignals[5]) + 1n);
+    changed[0].publicSignals[4] = String(BigInt(changed[0].publicSignals[4]) + 1n);
     const refused = await checkKeyOnChain(await args({ chunks: changed }));
     expect(refused.status).toBe("mismatch");
     expect(refused.message).toMatch(
@@ -441,7 +441,7 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     expect(v.chainClass).toBe("valid");
     expect(v.chain).toContain(`verificationKeyHash ${hash}`);
     expect(v.chain).toMatch(
-      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-attestation-8/,
+      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-chunk-commitment-8/,
     );
     expect(v.chain).toContain("accepts these proofs and refuses a changed signal");
     // dates as dates, amounts in the currency with two decimals, breach bits by name with thresholds
@@ -488,7 +488,7 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     expect(v.problems).toHaveLength(1);
     const m = v.problems[0]!.match(
       new RegExp(
-        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-attestation-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
+        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-chunk-commitment-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
           `version 1 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}) \\(\\d+ of the key's coordinates missing, \\d+ other constants\\); ` +
           `version 2 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}), accepts a changed signal$`,
       ),
