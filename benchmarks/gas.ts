@@ -212,7 +212,12 @@ row("closeEpoch with 10 pools (same periods, no requests)", await gasOf(w.vault.
 for (const [name, args] of [
   [
     "AttestationRegistry",
-    [await w.gov.getAddress(), 45n * 86_400n, await w.registry.getFunction("keyHasher")()],
+    [
+      await w.gov.getAddress(),
+      45n * 86_400n,
+      await w.registry.getFunction("keyHasher")(),
+      await w.registry.getFunction("chainHasher")(),
+    ],
   ],
   ["StandInPoolVerifier", []],
 ] as const) {

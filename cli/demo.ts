@@ -28,7 +28,13 @@ import {
 import { build } from "../pipeline/index.ts";
 import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
 import { readManifest } from "../pipeline/index.ts";
-import { attestPool, invalid, type Attestation } from "../prover/index.ts";
+import {
+  aggregationInstance,
+  attestPool,
+  chunkCommitmentInstance,
+  invalid,
+  type Attestation,
+} from "../prover/index.ts";
 import { generateOriginatorKey } from "../prover/index.ts";
 import { modelPool, type Figures } from "../prover/index.ts";
 import { policyHash, type Policy } from "../prover/index.ts";
@@ -168,7 +174,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   // 1. Circuits and keys (development setup; cached per machine after the first run).
   let t = performance.now();
-  const built = await build({ only: [instance], log: opts.quiet ? () => {} : (l) => say(`  [build] ${l}`) });
+  // a pool of several chunks is proven as committed chunks and one aggregation (their circuits too)
+  const chunkCount = Math.ceil(loans / findInstance(instance).params[0]!);
+  const committed =
+    chunkCount > 1
+      ? [chunkCommitmentInstance(findInstance(instance).params[0]!), aggregationInstance(chunkCount)]
+      : [];
+  const built = await build({
+    only: [instance, ...committed],
+    log: opts.quiet ? () => {} : (l) => say(`  [build] ${l}`),
+  });
   const record = readManifest().instances[instance]!;
   step(
     "Circuit ready",
@@ -186,7 +201,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const registry = await deployRegistry(gov);
   const registryAddress = await registry.getAddress();
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  await deployVerifier(gov, registry, `${pascalName(instance)}Verifier`, instance);
+  for (const name of [instance, ...(chunkCount > 1 ? [committed[0]!, aggregationInstance(chunkCount)] : [])])
+    await deployVerifier(gov, registry, `${pascalName(name)}Verifier`, name);
   const policy = DEMO_POLICY;
   const pHash = await policyHash(policy);
   await registerPolicy(registry, pHash, policyParamsInput(policy));
@@ -335,9 +351,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const seconds = (performance.now() - t0) / 1000;
     progress.done(counted(attestation.chunkCount, "chunk proof"));
     const gas: bigint[] = [];
+    const asOriginator = registry.connect(originator) as Contract;
+    const agg = attestation.aggregation;
+    // committed chunks in the order listed (their aggregation chains them so), then the aggregation
     for (const c of attestation.chunks) {
-      const tx = await (registry.connect(originator) as Contract).getFunction("submitAttestation")(
-        circuitId(instance),
+      const tx = await asOriginator.getFunction(agg ? "submitChunkCommitment" : "submitAttestation")(
+        circuitId(attestation.instance),
         1,
         { a: c.solidity.a, b: c.solidity.b, c: c.solidity.c },
         c.publicSignals,
@@ -348,6 +367,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
           tx,
         ),
       );
+    }
+    if (agg) {
+      const tx = await asOriginator.getFunction("submitAggregation")(
+        circuitId(agg.instance),
+        1,
+        { a: agg.solidity.a, b: agg.solidity.b, c: agg.solidity.c },
+        attestation.chunks[0]!.publicSignals.slice(0, 4),
+        agg.publicSignals.slice(1),
+      );
+      gas.push(await record_(`verify period ${tape.period} aggregation on-chain`, tx));
     }
     submitPerChunk.push(...gas);
     attestations.push(attestation);

@@ -7,11 +7,16 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
+import {IGroth16Verifier4} from "./interfaces/IGroth16Verifier4.sol";
+import {IGroth16Verifier5} from "./interfaces/IGroth16Verifier5.sol";
 import {IGroth16Verifier7} from "./interfaces/IGroth16Verifier7.sol";
+import {IPoseidon2} from "./interfaces/IPoseidon2.sol";
 import {IPoseidon3} from "./interfaces/IPoseidon3.sol";
 import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.sol";
 import {DomainWord} from "./generated/DomainWord.sol";
 import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
+import {PoolChunkCommitmentSignals as CSig} from "./generated/PoolChunkCommitmentSignals.sol";
+import {PoolAggregationSignals as ASig} from "./generated/PoolAggregationSignals.sol";
 import {KeyRegistry} from "./KeyRegistry.sol";
 
 /// @title AttestationRegistry
@@ -85,6 +90,19 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// the originator attests later periods (historyLength() = ceil(maxAge / 1 day) + 1 + AUDIT_WINDOW_DAYS).
     uint256 public constant AUDIT_WINDOW_DAYS = 14;
 
+    /// @notice Verifier kinds (VerifierRecord.kind): which submission function takes the verifier's proofs.
+    uint8 public constant KIND_POOL_ATTESTATION = 0;
+    uint8 public constant KIND_CHUNK_COMMITMENT = 1;
+    uint8 public constant KIND_POOL_AGGREGATION = 2;
+
+    /// @dev A committed batch's `misc` = chunkCount (0-15) | asOfDate (16-31) | key index (32-47) | chunk verifier
+    /// version (48-63) | period (64-95) | OPEN (96: chunks are being chained and no aggregation recorded yet).
+    uint256 private constant CB_AS_OF_SHIFT = 16;
+    uint256 private constant CB_KEY_SHIFT = 32;
+    uint256 private constant CB_VERSION_SHIFT = 48;
+    uint256 private constant CB_PERIOD_SHIFT = 64;
+    uint256 private constant CB_OPEN = 1 << 96;
+
     struct PoolState {
         address originator;
         uint256 figA;
@@ -115,6 +133,19 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         bytes32 circuitId;
     }
 
+    /// @dev A pool's committed-chunk batch (docs/CIRCUITS.md, "Chunk commitments and the pool aggregation"), one
+    /// per pool, in five slots allocated at registerPool and never returned to zero (a new batch rewrites them
+    /// at 5k gas each, not 22.1k). `binding` is as ChunkBatch's; `acc` the chain of the accepted chunks'
+    /// commitments in acceptance order, acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` one bit
+    /// per accepted chunkIndex; `misc` laid out by the CB_* constants. No figure and no commitment is stored.
+    struct CommittedBatch {
+        bytes32 binding;
+        bytes32 circuitId;
+        uint256 acc;
+        uint256 received;
+        uint256 misc;
+    }
+
     /// @dev What a submission's checks resolve, for recording.
     struct Admitted {
         uint256 pool;
@@ -131,6 +162,10 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// @notice circomlibjs's Poseidon contract for three inputs, which computes the registry's key hashes.
     // solhint-disable-next-line immutable-vars-naming
     IPoseidon3 public immutable keyHasher;
+
+    /// @notice circomlibjs's Poseidon contract for two inputs, which chains committed chunks' commitments.
+    // solhint-disable-next-line immutable-vars-naming
+    IPoseidon2 public immutable chainHasher;
 
     /// @notice Slots in each pool's history ring: ceil(maxAge / 1 day) + 1 + AUDIT_WINDOW_DAYS.
     // solhint-disable-next-line immutable-vars-naming
@@ -156,13 +191,20 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// the latest recorded attestation.
     mapping(uint64 poolId => mapping(uint256 slot => uint256 entry)) private _history;
     mapping(uint64 poolId => mapping(uint32 period => ChunkBatch)) private _batches;
+    mapping(uint64 poolId => CommittedBatch) private _committed;
 
-    constructor(address governance, uint64 maxAgeSeconds, IPoseidon3 hasher) Ownable(governance) {
+    constructor(
+        address governance,
+        uint64 maxAgeSeconds,
+        IPoseidon3 hasher,
+        IPoseidon2 chain
+    ) Ownable(governance) {
         if (maxAgeSeconds == 0 || maxAgeSeconds > MAX_AGE_LIMIT) revert Registry__BadMaxAge(maxAgeSeconds);
-        if (address(hasher) == address(0)) revert Registry__ZeroAddress();
+        if (address(hasher) == address(0) || address(chain) == address(0)) revert Registry__ZeroAddress();
         if (block.chainid > DomainWord.MAX_CHAIN_ID) revert Registry__ChainIdTooLarge(block.chainid, DomainWord.MAX_CHAIN_ID);
         maxAge = maxAgeSeconds;
         keyHasher = hasher;
+        chainHasher = chain;
         historyLength = (uint256(maxAgeSeconds) + DAY - 1) / DAY + 1 + AUDIT_WINDOW_DAYS;
         _chainId = block.chainid;
     }
@@ -236,14 +278,35 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         return p.params;
     }
 
-    /// @notice Maps a catalogue instance (circuitId = keccak256(name)) and version to its verifier.
+    /// @notice Maps a catalogue instance (circuitId = keccak256(name)) and version to its verifier, a verifier of
+    /// PoolAttestation proofs (submitAttestation).
     function addVerifier(bytes32 circuitId, uint16 version, address verifier) external onlyOwner {
+        _addVerifier(circuitId, version, verifier, KIND_POOL_ATTESTATION);
+    }
+
+    /// @notice Maps a catalogue instance and version to its verifier of the given kind (KIND_*): a
+    /// PoolChunkCommitment verifier takes submitChunkCommitment's proofs, a PoolAggregation one submitAggregation's.
+    function addVerifierOfKind(bytes32 circuitId, uint16 version, address verifier, uint8 kind) external onlyOwner {
+        if (kind > KIND_POOL_AGGREGATION) revert Registry__BadVerifierKind(kind);
+        _addVerifier(circuitId, version, verifier, kind);
+    }
+
+    function _addVerifier(bytes32 circuitId, uint16 version, address verifier, uint8 kind) private {
         if (verifier == address(0)) revert Registry__ZeroAddress();
         if (_verifiers[circuitId][version].verifier != address(0)) {
             revert Registry__VerifierExists(circuitId, version);
         }
-        _verifiers[circuitId][version] = VerifierRecord(verifier, false);
-        emit VerifierAdded(circuitId, version, verifier);
+        _verifiers[circuitId][version] = VerifierRecord(verifier, false, kind);
+        emit VerifierAdded(circuitId, version, verifier, kind);
+    }
+
+    /// @dev The verifier of (circuitId, version), refused unless registered, unretired and of `kind`.
+    function _usableVerifier(bytes32 circuitId, uint16 version, uint8 kind) private view returns (address) {
+        VerifierRecord memory v = _verifiers[circuitId][version];
+        if (v.verifier == address(0)) revert Registry__UnknownVerifier(circuitId, version);
+        if (v.retired) revert Registry__VerifierRetired(circuitId, version);
+        if (v.kind != kind) revert Registry__WrongVerifierKind(circuitId, version, v.kind, kind);
+        return v.verifier;
     }
 
     /// @notice Retires a verifier: later submissions through it are refused, and the chunks it accepted for a
@@ -275,6 +338,8 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         uint256 n = historyLength;
         uint256 who = uint256(uint160(msg.sender));
         for (uint256 i = 0; i < n; ++i) ring[i] = who;
+        // the committed batch's slots, allocated now so that no submission pays for a fresh slot
+        _committed[poolId] = CommittedBatch(bytes32(MARK), bytes32(MARK), MARK, MARK, MARK);
         emit PoolRegistered(poolId, msg.sender);
     }
 
@@ -304,12 +369,11 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         Proof calldata proof,
         uint256[7] calldata s
     ) external {
-        VerifierRecord memory v = _verifiers[circuitId][version];
-        if (v.verifier == address(0)) revert Registry__UnknownVerifier(circuitId, version);
-        if (v.retired) revert Registry__VerifierRetired(circuitId, version);
-        (Admitted memory c, PolicyRecord storage pol) = _checkSignals(s);
+        address v = _usableVerifier(circuitId, version, KIND_POOL_ATTESTATION);
+        (Admitted memory c, PolicyRecord storage pol) = _checkContext(s[Sig.POOL], s[Sig.KEY_HASH], s[Sig.POLICY_HASH]);
+        _checkFigures(s[Sig.FIG_A], s[Sig.FIG_B], s[Sig.FIG_C]);
         uint256 pool = c.pool;
-        if (!IGroth16Verifier7(v.verifier).verifyProof(proof.a, proof.b, proof.c, s)) {
+        if (!IGroth16Verifier7(v).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
         if (pool.chunkCount() == 1) {
@@ -319,12 +383,195 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         }
     }
 
-    /// @dev All binding checks of a submission, before the verifier call.
-    function _checkSignals(
-        uint256[7] calldata s
+    /// @inheritdoc IAttestationRegistry
+    /// @dev A PoolChunkCommitment proof of one chunk of a pool (docs/CONTRACTS.md, "Committed chunks"): bound to
+    /// the pool's committed batch, its index not yet accepted (_admitCommitted), then its commitment chained
+    /// into the batch's `acc` and emitted with its index. The chunk that opens a batch passes every check of a
+    /// chunk (_checkContext); a later chunk of the open batch shares its binding (root, policy hash, key hash,
+    /// pool word, circuit and version), so only what can change with time (freshness, key validity, period
+    /// order) could differ, and submitAggregation checks all of it again before anything is recorded.
+    function submitChunkCommitment(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[5] calldata s
+    ) external {
+        address v = _usableVerifier(circuitId, version, KIND_CHUNK_COMMITMENT);
+        uint256 pool = s[CSig.POOL];
+        if (pool >> Codec.POOL_BITS != 0) revert Registry__MalformedSignal(CSig.POOL, pool);
+        CommittedBatch storage b = _committed[pool.poolId()];
+        (uint256 acc, uint256 received) = _admitCommitted(b, s, circuitId, version);
+        if (!IGroth16Verifier5(v).verifyProof(proof.a, proof.b, proof.c, s)) {
+            revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
+        }
+        b.received = received;
+        b.acc = chainHasher.poseidon([acc, s[CSig.FIG_COMMIT]]);
+        emit ChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount(), s[CSig.FIG_COMMIT]);
+    }
+
+    /// @dev Binds a committed chunk to its pool's batch and refuses an index already accepted, so replayed
+    /// calldata is refused. A chunk with the open batch's binding joins it; a chunk with another binding passes
+    /// the checks of a chunk and opens a new batch when none is open or the open one is replaceable
+    /// (_replaceable's rules), otherwise it is refused. Returns the `acc` to chain onto and the new bitmap.
+    function _admitCommitted(
+        CommittedBatch storage b,
+        uint256[5] calldata s,
+        bytes32 circuitId,
+        uint16 version
+    ) private returns (uint256 acc, uint256 received) {
+        uint256 pool = s[CSig.POOL];
+        bytes32 binding = _binding(s[CSig.ROOT], s[CSig.POLICY_HASH], s[CSig.KEY_HASH], pool, circuitId, version);
+        uint256 misc = b.misc;
+        if (misc & CB_OPEN != 0 && b.binding == binding) {
+            if (block.chainid != _chainId) revert Registry__WrongChain(block.chainid, _chainId);
+            if (pool.chunkIndex() >= pool.chunkCount()) revert Registry__BadChunk(pool.chunkIndex(), pool.chunkCount());
+            received = b.received;
+            acc = b.acc;
+        } else {
+            (Admitted memory c, ) = _checkContext(pool, s[CSig.KEY_HASH], s[CSig.POLICY_HASH]);
+            if (misc & CB_OPEN != 0) {
+                if (
+                    !_replaceable(
+                        b.circuitId,
+                        uint16(misc >> CB_VERSION_SHIFT),
+                        uint16(misc >> CB_KEY_SHIFT),
+                        uint16(misc >> CB_AS_OF_SHIFT),
+                        pool.asOfDate()
+                    )
+                ) revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
+                emit ChunkBatchReplaced(pool.poolId(), uint32(misc >> CB_PERIOD_SHIFT), _popcount(b.received));
+            }
+            b.binding = binding;
+            b.circuitId = circuitId;
+            b.misc =
+                uint256(pool.chunkCount()) |
+                (uint256(pool.asOfDate()) << CB_AS_OF_SHIFT) |
+                (c.keyIndex << CB_KEY_SHIFT) |
+                (uint256(version) << CB_VERSION_SHIFT) |
+                (uint256(pool.period()) << CB_PERIOD_SHIFT) |
+                CB_OPEN;
+        }
+        uint256 bit = 1 << pool.chunkIndex();
+        if (received & bit != 0) {
+            revert Registry__ChunkAlreadySubmitted(pool.poolId(), pool.period(), pool.chunkIndex());
+        }
+        received |= bit;
+    }
+
+    /// @inheritdoc IAttestationRegistry
+    /// @dev The PoolAggregation proof of a pool whose committed batch holds all of its chunks. `chunk` = (root,
+    /// pool word, policyHash, keyHash) the chunks share (chunkIndex ignored): checked against the batch's binding
+    /// and by the checks of a chunk, now (freshness, order, key usable today, policy). The proof's public inputs
+    /// are (acc, figA, figB, figC) with `acc` the batch's, read from storage, so the figures are those of exactly
+    /// the chunks accepted; they are recorded as a one-proof attestation's are.
+    function submitAggregation(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[4] calldata chunk,
+        uint256[3] calldata figures
+    ) external {
+        address v = _usableVerifier(circuitId, version, KIND_POOL_AGGREGATION);
+        (Admitted memory c, PolicyRecord storage pol) = _checkContext(chunk[CSig.POOL], chunk[CSig.KEY_HASH], chunk[CSig.POLICY_HASH]);
+        _checkFigures(figures[0], figures[1], figures[2]);
+        uint256 pool = c.pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT);
+        c.pool = pool;
+        uint256[4] memory p;
+        p[ASig.ACC] = _closeCommitted(chunk, pool);
+        p[ASig.FIG_A] = figures[0];
+        p[ASig.FIG_B] = figures[1];
+        p[ASig.FIG_C] = figures[2];
+        if (!IGroth16Verifier4(v).verifyProof(proof.a, proof.b, proof.c, p)) {
+            revert Registry__InvalidAggregation(pool.poolId(), pool.period());
+        }
+        uint256[7] memory r;
+        r[Sig.ROOT] = chunk[CSig.ROOT];
+        r[Sig.POOL] = pool;
+        r[Sig.POLICY_HASH] = chunk[CSig.POLICY_HASH];
+        r[Sig.KEY_HASH] = chunk[CSig.KEY_HASH];
+        r[Sig.FIG_A] = figures[0];
+        r[Sig.FIG_B] = figures[1];
+        r[Sig.FIG_C] = figures[2];
+        _record(c, pol.index, r);
+    }
+
+    /// @dev Closes the open committed batch that `chunk` (root, pool word, policy hash, key hash) names, once all
+    /// of its chunkCount chunks are accepted and its chunk verifier is not retired; returns its `acc`.
+    function _closeCommitted(uint256[4] calldata chunk, uint256 pool) private returns (uint256) {
+        CommittedBatch storage b = _committed[pool.poolId()];
+        uint256 misc = b.misc;
+        bytes32 chunkCircuit = b.circuitId;
+        uint16 chunkVersion = uint16(misc >> CB_VERSION_SHIFT);
+        if (
+            misc & CB_OPEN == 0 ||
+            b.binding != _binding(chunk[CSig.ROOT], chunk[CSig.POLICY_HASH], chunk[CSig.KEY_HASH], pool, chunkCircuit, chunkVersion)
+        ) revert Registry__NoChunkBatch(pool.poolId(), pool.period());
+        uint16 count = pool.chunkCount();
+        uint256 received = b.received;
+        if (received != (count == MAX_CHUNKS ? type(uint256).max : (uint256(1) << count) - 1)) {
+            revert Registry__ChunksMissing(pool.poolId(), pool.period(), _popcount(received), count);
+        }
+        if (_verifiers[chunkCircuit][chunkVersion].retired) revert Registry__VerifierRetired(chunkCircuit, chunkVersion);
+        b.misc = misc & ~CB_OPEN;
+        return b.acc;
+    }
+
+    /// @notice The committed batch of `poolId`: whether one is open, its period, the accepted chunk indices
+    /// (bitmask), how many, the chunk count expected, and the chain `acc` of their commitments.
+    function committedBatch(
+        uint64 poolId
+    ) external view returns (bool open, uint32 period, uint256 received, uint16 seen, uint16 count, uint256 acc) {
+        CommittedBatch storage b = _committed[poolId];
+        uint256 misc = b.misc;
+        if (misc & CB_OPEN == 0) return (false, 0, 0, 0, 0, 0);
+        return (true, uint32(misc >> CB_PERIOD_SHIFT), b.received, _popcount(b.received), uint16(misc), b.acc);
+    }
+
+    /// @dev What every chunk of one batch shares: root, policy hash, key hash, the pool word without chunkIndex,
+    /// the circuit instance and version.
+    function _binding(
+        uint256 root,
+        uint256 policyHash,
+        uint256 keyHash,
+        uint256 pool,
+        bytes32 circuitId,
+        uint16 version
+    ) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    root,
+                    policyHash,
+                    keyHash,
+                    pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT),
+                    circuitId,
+                    version
+                )
+            );
+    }
+
+    /// @dev Set bits of `x` (at most 256).
+    function _popcount(uint256 x) private pure returns (uint16 n) {
+        while (x != 0) {
+            x &= x - 1;
+            ++n;
+        }
+    }
+
+    /// @dev The figure words' range (a proof's field elements could be wider than their packing).
+    function _checkFigures(uint256 figA, uint256 figB, uint256 figC) private pure {
+        if (figA >> Codec.FIG_A_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_A, figA);
+        if (figB >> Codec.FIG_B_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_B, figB);
+        if (figC >> Codec.FIG_C_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_C, figC);
+    }
+
+    /// @dev All binding checks of a chunk or pool submission but its figures', before the verifier call.
+    function _checkContext(
+        uint256 pool,
+        uint256 keyHash,
+        uint256 policyHash
     ) private view returns (Admitted memory c, PolicyRecord storage pol) {
         if (block.chainid != _chainId) revert Registry__WrongChain(block.chainid, _chainId);
-        uint256 pool = s[Sig.POOL];
         if (pool >> Codec.POOL_BITS != 0) revert Registry__MalformedSignal(Sig.POOL, pool);
         uint64 poolId = pool.poolId();
         uint256 meta = _pools[poolId].meta;
@@ -336,15 +583,12 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         c = Admitted(pool, meta, next, entry & type(uint160).max, 0);
         // The key is approved, not revoked, the pool originator's, and usable today (rotation is by day of
         // submission, across all of the originator's pools).
-        c.keyIndex = _usableKey(s[Sig.KEY_HASH], address(uint160(entry)), uint32(block.timestamp / DAY));
-        pol = _policies[s[Sig.POLICY_HASH]];
-        if (!pol.exists) revert Registry__UnknownPolicy(s[Sig.POLICY_HASH]);
+        c.keyIndex = _usableKey(keyHash, address(uint160(entry)), uint32(block.timestamp / DAY));
+        pol = _policies[policyHash];
+        if (!pol.exists) revert Registry__UnknownPolicy(policyHash);
         uint16 count = pool.chunkCount();
         uint16 index = pool.chunkIndex();
         if (count == 0 || index >= count || count > MAX_CHUNKS) revert Registry__BadChunk(index, count);
-        if (s[Sig.FIG_A] >> Codec.FIG_A_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_A, s[Sig.FIG_A]);
-        if (s[Sig.FIG_B] >> Codec.FIG_B_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_B, s[Sig.FIG_B]);
-        if (s[Sig.FIG_C] >> Codec.FIG_C_BITS != 0) revert Registry__MalformedSignal(Sig.FIG_C, s[Sig.FIG_C]);
     }
 
     /// @dev Period order (docs/CONTRACTS.md): the period is after the last recorded one by at most
@@ -438,20 +682,19 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         uint16 version
     ) private returns (uint256 misc) {
         uint256 pool = c.pool;
-        bytes32 binding = keccak256(
-            abi.encode(
-                s[Sig.ROOT],
-                s[Sig.POLICY_HASH],
-                s[Sig.KEY_HASH],
-                pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT),
-                circuitId,
-                version
-            )
-        );
+        bytes32 binding = _binding(s[Sig.ROOT], s[Sig.POLICY_HASH], s[Sig.KEY_HASH], pool, circuitId, version);
         misc = b.misc;
         uint16 seen = uint16(misc >> MISC_SEEN_SHIFT);
         if (seen != 0 && b.binding != binding) {
-            if (!_replaceable(b, misc, pool.asOfDate())) {
+            if (
+                !_replaceable(
+                    b.circuitId,
+                    uint16(misc >> MISC_VERSION_SHIFT),
+                    uint16(misc >> MISC_KEY_SHIFT),
+                    uint16(misc >> MISC_AS_OF_SHIFT),
+                    pool.asOfDate()
+                )
+            ) {
                 revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
             }
             emit ChunkBatchReplaced(pool.poolId(), pool.period(), seen);
@@ -482,10 +725,16 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// @dev A batch in progress may be replaced by a chunk of another binding when the new chunk's tape is
     /// newer (later asOfDate), or the batch can never complete: its verifier is retired, or its key is
     /// revoked or past its last day (rotated out).
-    function _replaceable(ChunkBatch storage b, uint256 misc, uint16 asOf) private view returns (bool) {
-        if (asOf > uint16(misc >> MISC_AS_OF_SHIFT)) return true;
-        if (_verifiers[b.circuitId][uint16(misc >> MISC_VERSION_SHIFT)].retired) return true;
-        KeyState storage k = _keys[_keyAt[uint16(misc >> MISC_KEY_SHIFT)]];
+    function _replaceable(
+        bytes32 circuitId,
+        uint16 version,
+        uint16 keyIndex,
+        uint16 batchAsOf,
+        uint16 asOf
+    ) private view returns (bool) {
+        if (asOf > batchAsOf) return true;
+        if (_verifiers[circuitId][version].retired) return true;
+        KeyState storage k = _keys[_keyAt[keyIndex]];
         return k.revoked || block.timestamp / DAY > k.validUntil;
     }
 

@@ -15,6 +15,7 @@ import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
 import { readManifest } from "../pipeline/manifest.ts";
 import { CodedError } from "../verifier-api/web/errors.js";
+import { loadCatalogue } from "../pipeline/catalogue.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -135,19 +136,32 @@ export async function deployKeyHasher(signer: Signer, inputs: 2 | 3 = 3): Promis
 
 /**
  * Deploys the attestation registry governed by `governance` (default: the signer), with its key hasher
- * (a fresh one unless `keyHasher` gives the address of a deployed one).
+ * (Poseidon(3)) and its chain hasher (Poseidon(2), which chains committed chunks' commitments): fresh ones
+ * unless `keyHasher` / `chainHasher` give the addresses of deployed ones.
  */
 export async function deployRegistry(
   signer: Signer,
-  opts: { governance?: string; maxAgeSeconds?: bigint; keyHasher?: string } = {},
+  opts: { governance?: string; maxAgeSeconds?: bigint; keyHasher?: string; chainHasher?: string } = {},
 ): Promise<Contract> {
   const governance = opts.governance ?? (await signer.getAddress());
   const hasher = opts.keyHasher ?? (await (await deployKeyHasher(signer)).getAddress());
+  const chain = opts.chainHasher ?? (await (await deployKeyHasher(signer, 2)).getAddress());
   return deployContract(signer, "AttestationRegistry", [
     governance,
     opts.maxAgeSeconds ?? 45n * 86_400n,
     hasher,
+    chain,
   ]);
+}
+
+/**
+ * The registry's verifier kind of a catalogue instance (AttestationRegistry's KIND_* constants): which
+ * submission function takes its proofs. PoolChunkCommitment instances 1, PoolAggregation instances 2, every
+ * other (PoolAttestation, test stand-ins) 0.
+ */
+export function verifierKind(circuitName: string): 0 | 1 | 2 {
+  const template = loadCatalogue().find((c) => c.name === circuitName)?.template;
+  return template === "PoolChunkCommitment" ? 1 : template === "PoolAggregation" ? 2 : 0;
 }
 
 /**
@@ -227,8 +241,9 @@ export async function checkVerifierKeys(
 }
 
 /**
- * Deploys a generated verifier contract and maps (circuit name, version) to it in the registry. Verifiers of
- * development keys are refused on real chains (checkVerifierKeys).
+ * Deploys a generated verifier contract and maps (circuit name, version) to it in the registry, with the
+ * kind its catalogue template implies (verifierKind). Verifiers of development keys are refused on real
+ * chains (checkVerifierKeys).
  */
 export async function deployVerifier(
   signer: Signer,
@@ -240,8 +255,12 @@ export async function deployVerifier(
 ): Promise<Contract> {
   await checkVerifierKeys(signer, [[verifierContract, circuitName]], keys);
   const verifier = await deployContract(signer, verifierContract);
+  const kind = verifierKind(circuitName);
+  const address = await verifier.getAddress();
   await (
-    await registry.getFunction("addVerifier")(circuitId(circuitName), version, await verifier.getAddress())
+    await (kind === 0
+      ? registry.getFunction("addVerifier")(circuitId(circuitName), version, address)
+      : registry.getFunction("addVerifierOfKind")(circuitId(circuitName), version, address, kind))
   ).wait();
   return verifier;
 }

@@ -57,7 +57,7 @@ rwa onboard register-pool 1 "${ON_CHAIN[@]}"
 
 # 3. A synthetic tape of pool 1 for last month (the registry accepts as-of dates up to 45 days old).
 AS_OF=$(node -e 'const d = new Date(); d.setUTCDate(0); console.log(d.toISOString().slice(0, 10))')
-rwa tape generate --out "$W/tape.json" --loans 64 --pool-id 1 --as-of "$AS_OF"
+rwa tape generate --out "$W/tape.json" --loans 32 --pool-id 1 --as-of "$AS_OF"
 rwa tape validate "$W/tape.json" --policy "$POLICY" # figures in USD, breaches decoded
 rwa tape commit "$W/tape.json"                        # the root; salt seed in $W/tape.seed.json (secret)
 

@@ -3,7 +3,12 @@
  * build each chunk's witness input, prove the chunks through the chunk-job life-cycle (prover/chunks/: every
  * proof stored as soon as it is made, stored ones reused; in this process's worker pool, or as pg-boss jobs
  * for `rwa-attest worker` processes), check each proof's public signals against the independent model, and
- * aggregate the figures.
+ * aggregate the figures. A pool of one chunk is one PoolAttestation proof with the pool's figures. A pool of
+ * several chunks publishes nothing finer than the pool (issue 14, docs/CIRCUITS.md "Chunk commitments and
+ * the pool aggregation"): each chunk is a PoolChunkCommitment proof, a hiding commitment to its figures with
+ * a fresh salt, and one PoolAggregation proof over the chunks' openings, in the order the chunks are listed
+ * (the order they are to be submitted, which the registry chains them in), gives the pool's figures. The
+ * openings (figures and salts) are returned to the originator, never put in the attestation.
  * `verifyAttestation` is the auditor's side, a thin Node wrapper over the browser-safe checker
  * (verifier-api/web/check-attestation.js): every chunk proof verifies and all chunks agree on one pool.
  */
@@ -16,7 +21,13 @@ import {
 } from "../verifier-api/web/check-attestation.js";
 import { getPoseidon } from "./commitment/poseidon.ts";
 import { findInstance, signalIndex } from "../pipeline/catalogue.ts";
-import { commitTape, randomSalts, type TapeCommitment, type TapeSalts } from "./commitment/encoding.ts";
+import {
+  commitTape,
+  deriveChunkSalts,
+  randomSalts,
+  type TapeCommitment,
+  type TapeSalts,
+} from "./commitment/encoding.ts";
 import {
   domainWord,
   registryKeyHash,
@@ -47,6 +58,11 @@ import {
 import type { LoanTape } from "./tape/schema.ts";
 import { buildPoolInput } from "./witness/index.ts";
 import { CodedError, invalid, within, type Problem } from "../verifier-api/web/errors.js";
+import { buildAggregationInput, buildChunkCommitmentInput } from "./witness/aggregation.ts";
+import type { ChunkOpening } from "./commitment/figure-commitment.ts";
+import { loadCatalogue } from "../pipeline/catalogue.ts";
+import { readManifest } from "../pipeline/manifest.ts";
+import { proveInstance } from "./prove/index.ts";
 
 /** The default pool attestation instance: 64-loan chunks (larger pools are proven chunk by chunk). */
 export const DEFAULT_POOL_INSTANCE = "pool-attestation-64";
@@ -62,6 +78,12 @@ export interface AttestOptions {
   instance?: string;
   /** Salts (default: fresh random ones). Keep them: openings for auditors need them. */
   salts?: TapeSalts;
+  /**
+   * The originator's secret seed the committed chunks' salts are derived from (`deriveChunkSalts`: fresh for
+   * each tape commitment, re-derivable, so a retried attestation reuses the chunk proofs it stored and the
+   * openings need not be kept). Default: fresh random salts, returned as `openings` and kept nowhere else.
+   */
+  chunkSaltSeed?: bigint;
   /** A commitment already made for this tape (its salts are used). */
   commitment?: TapeCommitment;
   /** Worker pool to prove in (default: a pool made and closed for this call; unused with `transport`). */
@@ -102,6 +124,19 @@ export interface ChunkProof {
   proveMs: number;
 }
 
+/**
+ * The pool aggregation proof of a committed multi-chunk attestation (a PoolAggregation instance): public
+ * signals (acc, figA, figB, figC), acc the chain of the chunks' commitments in the order of `chunks`.
+ */
+export interface AggregationProof {
+  instance: string;
+  proof: Groth16Proof;
+  publicSignals: string[];
+  solidity: SolidityProof;
+  witnessMs: number;
+  proveMs: number;
+}
+
 /** A pool attestation for one period: what an originator publishes and submits on-chain. */
 export interface Attestation {
   format: "rwa-attest/attestation@1";
@@ -135,9 +170,45 @@ export interface Attestation {
    * slots below it are loans and the rest empty). Audit samples are drawn over it and nothing else.
    */
   loanCount: number;
-  /** Aggregated over all chunks (pool-level covenant bits evaluated on the aggregate). */
+  /** The pool's figures (pool-level covenant bits evaluated on the pool's totals). */
   figures: Figures;
+  /**
+   * The chunk proofs. One chunk: a PoolAttestation proof with the pool's figures. Several: PoolChunkCommitment
+   * proofs (root, pool, policyHash, keyHash, figCommit: no figures), in the order they are to be submitted
+   * and chained, which `aggregation`'s acc follows.
+   */
   chunks: ChunkProof[];
+  /** The pool aggregation proof of a committed (multi-chunk) attestation; absent for one chunk. */
+  aggregation?: AggregationProof;
+}
+
+/** The PoolChunkCommitment instance for chunks of `chunkSize` loans (the catalogue's). */
+export function chunkCommitmentInstance(chunkSize: number): string {
+  const entry = loadCatalogue().find(
+    (c) => c.template === "PoolChunkCommitment" && c.params[0] === chunkSize,
+  );
+  if (!entry)
+    throw invalid(
+      "instance",
+      `the catalogue has no PoolChunkCommitment(${chunkSize})`,
+      undefined,
+      "not-found",
+    );
+  return entry.name;
+}
+
+/**
+ * The PoolAggregation instance for `chunkCount` chunks: the smallest size class N >= chunkCount that this
+ * machine has built (else the smallest in the catalogue, whose missing keys are then reported by name).
+ */
+export function aggregationInstance(chunkCount: number): string {
+  const fits = loadCatalogue()
+    .filter((c) => c.template === "PoolAggregation" && (c.params[0] ?? 0) >= chunkCount)
+    .sort((a, b) => a.params[0]! - b.params[0]!);
+  if (fits.length === 0)
+    throw invalid("chunkCount", `no PoolAggregation size class holds ${chunkCount} chunks`, chunkCount);
+  const built = readManifest().instances;
+  return (fits.find((c) => built[c.name] !== undefined) ?? fits[0]!).name;
 }
 
 function chunkSizeOf(instance: string): number {
@@ -156,7 +227,7 @@ function chunkSizeOf(instance: string): number {
  */
 export async function attestPool(
   opts: AttestOptions,
-): Promise<{ attestation: Attestation; commitment: TapeCommitment }> {
+): Promise<{ attestation: Attestation; commitment: TapeCommitment; openings: ChunkOpening[] }> {
   if (opts === null || typeof opts !== "object") throw invalid("opts", "expected AttestOptions");
   const instance = opts.instance ?? DEFAULT_POOL_INSTANCE;
   const chunkSize = chunkSizeOf(instance);
@@ -189,9 +260,16 @@ export async function attestPool(
   });
   const ctx = { publicKey: key.publicKey, chainId: opts.chainId, registry: opts.registry };
   const keyHash = await registryKeyHash(key.publicKey, domain);
-  const vk = await instanceKey(instance);
+  // several chunks: committed chunk proofs and one aggregation (nothing finer than the pool is published)
+  const committed = chunkCount > 1;
+  const proofInstance = committed ? chunkCommitmentInstance(chunkSize) : instance;
+  const chunkSalts =
+    committed && opts.chunkSaltSeed !== undefined
+      ? await deriveChunkSalts(opts.chunkSaltSeed, commitment.root, chunkCount)
+      : undefined;
+  const vk = await instanceKey(proofInstance);
   const attestation = attestationId({
-    instance,
+    instance: proofInstance,
     poolId: tape.poolId,
     period: tape.period,
     asOfDate: tape.asOfDate,
@@ -202,24 +280,29 @@ export async function attestPool(
     verificationKey: vk.hash,
   });
   const tasks: ChunkTask[] = [];
+  const openings: ChunkOpening[] = [];
   for (let chunkIndex = 0; chunkIndex < chunkCount; chunkIndex++) {
-    const { input, publicSignals: expected } = await buildPoolInput(
-      tape,
-      policy,
-      commitment,
-      signature,
-      ctx,
-      chunkIndex,
-      chunkSize,
-    );
+    const { input, publicSignals: expected } = committed
+      ? await buildChunkCommitmentInput(
+          tape,
+          policy,
+          commitment,
+          signature,
+          ctx,
+          chunkIndex,
+          chunkSize,
+          ...(chunkSalts ? [chunkSalts[chunkIndex]!] : []),
+        ).then((b) => (openings.push(b.opening), b))
+      : await buildPoolInput(tape, policy, commitment, signature, ctx, chunkIndex, chunkSize);
     tasks.push({ index: chunkIndex, id: chunkId(attestation, chunkIndex), input, expected: { ...expected } });
   }
 
-  const pool = opts.transport ? undefined : (opts.pool ?? new ProverPool());
+  // the aggregation is proven in this process (one proof), also when the chunks go to workers
+  const pool = opts.transport && !committed ? undefined : (opts.pool ?? new ProverPool());
   const store = opts.store ?? new MemoryChunkStore();
   try {
     const stored = await proveChunks(
-      { attestation, instance, verificationKey: vk.hash, vkey: vk.vkey, tasks },
+      { attestation, instance: proofInstance, verificationKey: vk.hash, vkey: vk.vkey, tasks },
       {
         store,
         transport: opts.transport ?? inProcessTransport(pool!),
@@ -239,16 +322,25 @@ export async function attestPool(
       witnessMs: c.witnessMs,
       proveMs: c.proveMs,
     }));
-    const figures = aggregateFigures(
-      chunks.map((c) => figuresOf(instance, c.publicSignals)),
-      policy,
-    );
+    let figures: Figures;
+    let aggregation: AggregationProof | undefined;
+    if (committed) {
+      aggregation = await proveAggregation(pool!, {
+        root: commitment.root,
+        policyHash: pHash,
+        keyHash,
+        policy,
+        openings: chunks.map((c) => openings[c.chunkIndex]!),
+      });
+      figures = figuresOf(aggregation.instance, aggregation.publicSignals);
+    } else figures = aggregateFigures([figuresOf(instance, chunks[0]!.publicSignals)], policy);
     report({ stage: "done", chunksDone: chunkCount, chunkCount }, 1);
     return {
       commitment,
+      openings,
       attestation: {
         format: "rwa-attest/attestation@1",
-        instance,
+        instance: proofInstance,
         poolId: tape.poolId,
         period: tape.period,
         asOfDate: tape.asOfDate,
@@ -264,12 +356,48 @@ export async function attestPool(
         loanCount: tape.loans.length,
         figures,
         chunks,
+        ...(aggregation ? { aggregation } : {}),
       },
     };
   } finally {
     if (pool && !opts.pool) await pool.close();
     if (!opts.store) await store.close();
   }
+}
+
+/**
+ * Proves a committed pool's aggregation over its chunks' openings in acceptance order (the order the registry
+ * chained them: `acceptedChunks` in sdk/vault/registry.ts reads it from the chain), with the smallest built
+ * size class that holds them; the proof's public signals are checked against the model's. Use it again with
+ * the on-chain order when the chunks were accepted in another order than the attestation lists them.
+ */
+export async function proveAggregation(
+  pool: ProverPool,
+  args: {
+    root: bigint;
+    policyHash: bigint;
+    keyHash: bigint;
+    policy: Policy;
+    openings: readonly ChunkOpening[];
+  },
+): Promise<AggregationProof> {
+  const instance = aggregationInstance(args.openings.length);
+  const slots = findInstance(instance).params[0]!;
+  const a = await buildAggregationInput(args, slots);
+  const r = await proveInstance(pool, instance, a.input);
+  const expected = [a.publicSignals.acc, a.publicSignals.figA, a.publicSignals.figB, a.publicSignals.figC];
+  if (r.publicSignals.join() !== expected.join())
+    throw new Error(
+      `${instance}: the proof's public signals are not the model's (${r.publicSignals.join()})`,
+    );
+  return {
+    instance,
+    proof: r.proof,
+    publicSignals: r.publicSignals,
+    solidity: toSolidityProof(r.proof, r.publicSignals),
+    witnessMs: r.witnessMs,
+    proveMs: r.proveMs,
+  };
 }
 
 /** The id its chunk jobs and stored chunk proofs are filed under (prover/chunks/). */
@@ -359,12 +487,18 @@ export async function verifyAttestation(
   let r: CheckResult;
   try {
     const poseidon = await getPoseidon();
-    const instance = (att as Partial<Attestation> | null)?.instance;
+    // the checker verifies each proof against the key it fetched for that proof's instance (the chunks',
+    // or a committed attestation's aggregation)
+    const instanceOf = new Map<unknown, string>();
     r = await checkAttestation(att, {
-      // the checker verifies every proof against the key it fetched for the attestation's instance
-      groth16Verify: (_vkey, publicSignals, proof) => verifier.verify(String(instance), publicSignals, proof),
+      groth16Verify: (vkey, publicSignals, proof) =>
+        verifier.verify(String(instanceOf.get(vkey)), publicSignals, proof),
       poseidon: (inputs) => poseidon(inputs),
-      fetchVkey: async (i) => (await key(i)).vkey as unknown as CheckVerificationKey,
+      fetchVkey: async (i) => {
+        const vkey = (await key(i)).vkey as unknown as CheckVerificationKey;
+        instanceOf.set(vkey, i);
+        return vkey;
+      },
       isDevelopmentKey: async (i) => (await key(i)).development,
       keySource: given === undefined ? "the build" : "the service",
       sha256: async (data) => new Uint8Array(createHash("sha256").update(data).digest()),

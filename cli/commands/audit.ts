@@ -67,11 +67,16 @@ export function registerAudit(program: Command): void {
           return;
         }
         const entry = findInstance(att.instance);
-        const chunkSize = entry.params[0];
+        // a committed attestation publishes only the pool's figures (its aggregation proof's): every opened
+        // loan is checked against them, as one chunk of the whole tape
+        const agg = att.aggregation;
+        const chunkSize = agg ? att.loanCount : entry.params[0];
         if (chunkSize === undefined) throw new CliError(`attestation: ${att.instance} has no chunk size`);
-        const chunks = [...att.chunks]
-          .sort((a, b) => a.chunkIndex - b.chunkIndex)
-          .map((c) => figuresOf(att.instance, c.publicSignals));
+        const chunks = agg
+          ? [figuresOf(agg.instance, agg.publicSignals)]
+          : [...att.chunks]
+              .sort((a, b) => a.chunkIndex - b.chunkIndex)
+              .map((c) => figuresOf(att.instance, c.publicSignals));
         const raw = readUserJson<unknown>(o.openings, "openings");
         const list = Array.isArray(raw) ? raw : (raw as { openings?: unknown })?.openings;
         if (!Array.isArray(list)) throw new CliError("openings: expected an array or {openings: [...]}");

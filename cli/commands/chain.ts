@@ -136,7 +136,12 @@ export function registerChain(program: Command): void {
       }) => {
         const manifest = readManifest();
         const verifiers = loadCatalogue()
-          .filter((c) => c.template === "PoolAttestation" && manifest.instances[c.name])
+          // one-chunk pools' circuits, and the committed path's: chunk commitments and aggregations
+          .filter(
+            (c) =>
+              ["PoolAttestation", "PoolChunkCommitment", "PoolAggregation"].includes(c.template) &&
+              manifest.instances[c.name],
+          )
           .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
         if (verifiers.length === 0)
           throw new CliError("no pool circuit is built: run `rwa-attest build` first");
@@ -229,8 +234,15 @@ export function registerChain(program: Command): void {
             EXIT.negative,
           );
         const gas: string[] = [];
+        const agg = att.aggregation;
+        if (agg)
+          await checkVerifierKeys(signer, [[`${pascalName(agg.instance)}Verifier`, agg.instance]], {
+            allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain,
+          }).catch(refuseDevelopmentKeys);
+        // a committed attestation: its chunks in the order listed (the order its aggregation chains them in),
+        // then the aggregation; a one-chunk attestation: its one proof with the pool's figures
         for (const c of att.chunks) {
-          const used = await send(registry, "submitAttestation", [
+          const used = await send(registry, agg ? "submitChunkCommitment" : "submitAttestation", [
             circuitId(att.instance),
             Number(o.version),
             { a: c.solidity.a, b: c.solidity.b, c: c.solidity.c },
@@ -238,11 +250,29 @@ export function registerChain(program: Command): void {
           ]);
           gas.push(used.toString());
         }
-        output(
-          o.json,
-          { submitted: att.chunks.length, gas },
-          () => `submitted ${att.chunks.length} chunk proofs (gas ${gas.join(", ")})`,
-        );
+        if (agg) {
+          const [, , , , , acc] = (await registry.getFunction("committedBatch")(att.poolId)) as bigint[];
+          if (acc !== BigInt(agg.publicSignals[0]!))
+            throw new CliError(
+              "submit: the registry chained the chunks in another order than the attestation lists them (another " +
+                "submitter's transactions came between): prove the aggregation again in the registry's order " +
+                "(prover `proveAggregation` with the openings file and `acceptedChunks`), nothing more was sent",
+              EXIT.negative,
+            );
+          const first = att.chunks[0]!.publicSignals;
+          const used = await send(registry, "submitAggregation", [
+            circuitId(agg.instance),
+            Number(o.version),
+            { a: agg.solidity.a, b: agg.solidity.b, c: agg.solidity.c },
+            first.slice(0, 4),
+            agg.publicSignals.slice(1),
+          ]);
+          gas.push(used.toString());
+        }
+        const what = agg
+          ? `${att.chunks.length} committed chunk proofs and the aggregation`
+          : "1 chunk proof";
+        output(o.json, { submitted: gas.length, gas }, () => `submitted ${what} (gas ${gas.join(", ")})`);
       },
     );
 

@@ -132,6 +132,8 @@ export function registerProve(program: Command): void {
             registry,
             instance: o.instance,
             salts,
+            // committed chunks' salts from the same secret seed: re-derivable, so no openings file is kept
+            chunkSaltSeed: seed,
             pool,
             store,
             onProgress: (p) =>

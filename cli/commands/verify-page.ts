@@ -14,11 +14,14 @@ import { instanceKey } from "../../prover/index.ts";
 import { standalonePage, type EmbeddedKey } from "../../verifier-api/index.ts";
 import { CliError, EXIT, output } from "../io.ts";
 
-/** The pool attestation instances that are built, in catalogue order. */
+/** The templates of the proofs an attestation file holds: one-chunk pools', committed chunks', aggregations'. */
+const POOL_TEMPLATES = ["PoolAttestation", "PoolChunkCommitment", "PoolAggregation"];
+
+/** The pool attestation instances (and the committed path's) that are built, in catalogue order. */
 function builtPoolInstances(): string[] {
   const built = readManifest().instances;
   return loadCatalogue()
-    .filter((i) => i.template === "PoolAttestation" && built[i.name] !== undefined)
+    .filter((i) => POOL_TEMPLATES.includes(i.template) && built[i.name] !== undefined)
     .map((i) => i.name);
 }
 
@@ -44,7 +47,7 @@ export function registerVerifyPage(program: Command): void {
       const keys: Record<string, EmbeddedKey> = {};
       const summary: { instance: string; hash: string; development: boolean }[] = [];
       for (const name of names) {
-        if (findInstance(name).template !== "PoolAttestation")
+        if (!POOL_TEMPLATES.includes(findInstance(name).template))
           throw new CliError(`verify-page: ${name} is not a pool attestation circuit`, EXIT.usage);
         const { vkey, hash, development } = await instanceKey(name);
         keys[name] = { vkey, development };

@@ -287,7 +287,18 @@ function jsField(f: PlacedField): string {
 }
 
 /** The JavaScript codec (plain ES module, JSDoc-typed) of the PoolAttestation template. */
-export function jsCodec(t: TemplateDecl, d: WordDecl, signals: readonly string[]): string {
+/** The public signals of the committed-chunk path's templates (circuits/circuits.json). */
+export interface CommittedSignals {
+  chunk: readonly string[];
+  aggregation: readonly string[];
+}
+
+export function jsCodec(
+  t: TemplateDecl,
+  d: WordDecl,
+  signals: readonly string[],
+  committed: CommittedSignals,
+): string {
   const pool = t.words.pool;
   if (!pool) throw new TypeError("PoolAttestation: no pool word");
   const figs = t.figures.map((n) => [n, placed(t.words[n]!)] as const);
@@ -330,6 +341,12 @@ import { invalid } from "./errors.js";
 
 /** The public signals of a PoolAttestation proof, in order (circuits/circuits.json). */
 export const POOL_SIGNALS = Object.freeze(${JSON.stringify(signals)});
+
+/** The public signals of a PoolChunkCommitment proof (a committed chunk: no figures), in order. */
+export const CHUNK_COMMITMENT_SIGNALS = Object.freeze(${JSON.stringify(committed.chunk)});
+
+/** The public signals of a PoolAggregation proof (the pool's figures), in order. */
+export const AGGREGATION_SIGNALS = Object.freeze(${JSON.stringify(committed.aggregation)});
 
 /** Every packed word's fields: name, width and offset (bits), from bit 0 upwards. */
 export const WORDS = Object.freeze({
@@ -500,7 +517,7 @@ export function signalList(s) {
 }
 
 /** The declarations of the JavaScript codec, for TypeScript importers. */
-export function dtsCodec(t: TemplateDecl, signals: readonly string[]): string {
+export function dtsCodec(t: TemplateDecl, signals: readonly string[], committed: CommittedSignals): string {
   const tsType = (bits: number): string => (isNumber(bits) ? "number" : "bigint");
   const iface = (name: string, doc: string, fields: { name: string; bits: number; doc: string }[]): string =>
     [
@@ -524,6 +541,8 @@ export interface WordField {
   readonly shift: number;
 }
 export const POOL_SIGNALS: readonly [${signals.map((s) => JSON.stringify(s)).join(", ")}];
+export const CHUNK_COMMITMENT_SIGNALS: readonly [${committed.chunk.map((s) => JSON.stringify(s)).join(", ")}];
+export const AGGREGATION_SIGNALS: readonly [${committed.aggregation.map((s) => JSON.stringify(s)).join(", ")}];
 export const WORDS: Readonly<Record<${["domain", ...Object.keys(t.words)].map((s) => JSON.stringify(s)).join(" | ")}, readonly WordField[]>>;
 export const BREACH: Readonly<{ ${t.breaches.map((b, i) => `${b.name}: ${1 << i}`).join("; ")} }>;
 export const BREACH_NAMES: readonly string[];
@@ -619,10 +638,17 @@ export async function generateLayout(layoutPath = LAYOUT_FILE): Promise<Map<stri
   const pool = decl.templates.PoolAttestation;
   if (!pool) throw new TypeError("layout: no PoolAttestation template");
   const signals = templateSignals("PoolAttestation");
+  const committed = {
+    chunk: templateSignals("PoolChunkCommitment"),
+    aggregation: templateSignals("PoolAggregation"),
+  };
   const fmt = (text: string, parser: string): Promise<string> =>
     prettier.format(text, { parser, printWidth: 110, trailingComma: "all" });
-  out.set("verifier-api/web/pool-codec.js", await fmt(jsCodec(pool, decl.domain, signals), "babel"));
-  out.set("verifier-api/web/pool-codec.d.ts", await fmt(dtsCodec(pool, signals), "typescript"));
+  out.set(
+    "verifier-api/web/pool-codec.js",
+    await fmt(jsCodec(pool, decl.domain, signals, committed), "babel"),
+  );
+  out.set("verifier-api/web/pool-codec.d.ts", await fmt(dtsCodec(pool, signals, committed), "typescript"));
   const doc = "docs/INTERFACES.md";
   out.set(doc, await interfacesDoc(readFileSync(join(REPO, doc), "utf8"), pool, decl.domain));
   return out;

@@ -41,9 +41,13 @@ interface IAttestationRegistry {
     }
 
     /// @notice A verifier contract registered for a circuit instance and version.
+    /// @dev `kind`: which statement the verifier checks, and so which submission function takes its proofs:
+    /// KIND_POOL_ATTESTATION (submitAttestation), KIND_CHUNK_COMMITMENT (submitChunkCommitment) or
+    /// KIND_POOL_AGGREGATION (submitAggregation).
     struct VerifierRecord {
         address verifier;
         bool retired;
+        uint8 kind;
     }
 
     /// @notice The latest complete attestation of a pool (figures packed as in the public signals); loanCount
@@ -96,17 +100,31 @@ interface IAttestationRegistry {
     error Registry__ZeroAddress();
     error Registry__BadMaxAge(uint64 maxAge);
     error Registry__ChainIdTooLarge(uint256 chainId, uint256 maxChainId);
+    error Registry__BadVerifierKind(uint8 kind);
+    error Registry__WrongVerifierKind(bytes32 circuitId, uint16 version, uint8 kind, uint8 expected);
+    error Registry__NoChunkBatch(uint64 poolId, uint32 period);
+    error Registry__ChunksMissing(uint64 poolId, uint32 period, uint16 seen, uint16 chunkCount);
+    error Registry__InvalidAggregation(uint64 poolId, uint32 period);
 
     event KeyProposed(address indexed originator, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
     event KeyApproved(address indexed originator, uint256 indexed keyHash, uint32 validFrom);
     event KeyRotated(address indexed originator, uint256 indexed oldKeyHash, uint32 validUntil);
     event KeyRevoked(address indexed originator, uint256 indexed keyHash);
     event PolicyRegistered(uint256 indexed policyHash, uint16 index, PolicyParams params);
-    event VerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier);
+    event VerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier, uint8 kind);
     event VerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
     event PoolRegistered(uint64 indexed poolId, address indexed originator);
     event ChunkAccepted(uint64 indexed poolId, uint32 indexed period, uint16 chunkIndex, uint16 chunkCount);
     /// @notice A chunk batch in progress was dropped for a newer one (docs/CONTRACTS.md, "Chunks").
+    /// @notice A committed chunk (PoolChunkCommitment) was accepted and chained: its hiding commitment and index,
+    /// never its figures.
+    event ChunkCommitted(
+        uint64 indexed poolId,
+        uint32 indexed period,
+        uint16 chunkIndex,
+        uint16 chunkCount,
+        uint256 figCommit
+    );
     event ChunkBatchReplaced(uint64 indexed poolId, uint32 indexed period, uint16 chunksDropped);
     event AttestationRecorded(
         uint64 indexed poolId,
@@ -124,6 +142,21 @@ interface IAttestationRegistry {
         uint16 version,
         Proof calldata proof,
         uint256[7] calldata pubSignals
+    ) external;
+
+    function submitChunkCommitment(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[5] calldata pubSignals
+    ) external;
+
+    function submitAggregation(
+        bytes32 circuitId,
+        uint16 version,
+        Proof calldata proof,
+        uint256[4] calldata chunk,
+        uint256[3] calldata figures
     ) external;
 
     function attestation(uint64 poolId) external view returns (Attestation memory);

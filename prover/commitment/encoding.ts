@@ -34,12 +34,13 @@ import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPat
 import { invalid, requireBigUint, requireField, requireUint, within } from "../../verifier-api/web/errors.js";
 
 /**
- * Domain-separation tags of the values derived from an originator seed: leaf salts (1) and borrower secrets
- * (3). Tag 2 derived the borrower salt itself until issue 14 and is retired, never reused: a provider given
- * such a salt in an opening must not hold a secret of today's derivation.
+ * Domain-separation tags of the values derived from an originator seed: leaf salts (1), borrower secrets
+ * (3) and committed chunks' salts (4). Tag 2 derived the borrower salt itself until issue 14 and is retired,
+ * never reused: a provider given such a salt in an opening must not hold a secret of today's derivation.
  */
 export const SALT_TAG_LEAF = 1n;
 export const SALT_TAG_BORROWER_SECRET = 3n;
+export const SALT_TAG_CHUNK = 4n;
 
 /** The field elements of one loan. */
 export interface EncodedLoan {
@@ -361,6 +362,21 @@ export async function deriveSalts(
     );
   }
   return { leaf, borrower };
+}
+
+/**
+ * The salts of a committed attestation's chunk commitments (docs/CIRCUITS.md, PoolChunkCommitment), derived
+ * from the originator's secret seed: Poseidon(seed, 4, root, chunkIndex). Fresh for every tape commitment
+ * (the root), unknown to anyone without the seed (openings reveal leaf salts, another tag: not the seed), and
+ * re-derivable by the originator, so a chunk's opening (its figures, from the tape, and this salt) need not be
+ * kept anywhere else.
+ */
+export async function deriveChunkSalts(seed: bigint, root: bigint, chunkCount: number): Promise<bigint[]> {
+  requireField("seed", seed);
+  requireField("root", root);
+  requireUint("chunkCount", chunkCount, 0xffff);
+  const poseidon = await getPoseidon();
+  return Array.from({ length: chunkCount }, (_, i) => poseidon([seed, SALT_TAG_CHUNK, root, BigInt(i)]));
 }
 
 /**

@@ -60,6 +60,73 @@ export async function submitAttestation(
   return (await tx.wait()) as TransactionReceipt;
 }
 
+/**
+ * Submits one committed chunk's proof (a PoolChunkCommitment instance: public signals root, pool, policyHash,
+ * keyHash, figCommit) and waits for it: the registry chains its commitment, never sees its figures.
+ */
+export async function submitChunkCommitment(
+  registry: Contract,
+  circuitName: string,
+  version: number,
+  proof: SnarkjsProof,
+  publicSignals: readonly (string | bigint)[],
+): Promise<TransactionReceipt> {
+  if (publicSignals.length !== 5)
+    throw invalid("publicSignals", "expected 5 public signals", publicSignals.length);
+  const tx = await registry.getFunction("submitChunkCommitment")(
+    registryCircuitId(circuitName),
+    version,
+    toSolidityGroth16(proof),
+    publicSignals.map((s) => BigInt(s)),
+  );
+  return (await tx.wait()) as TransactionReceipt;
+}
+
+/**
+ * Submits a pool's aggregation proof (a PoolAggregation instance) once all of its committed chunks are
+ * accepted: `chunk` = the chunks' shared (root, pool word, policyHash, keyHash), `figures` = the pool's
+ * (figA, figB, figC). The proof's `acc` is not sent: the registry supplies its own.
+ */
+export async function submitAggregation(
+  registry: Contract,
+  circuitName: string,
+  version: number,
+  proof: SnarkjsProof,
+  chunk: readonly (string | bigint)[],
+  figures: readonly (string | bigint)[],
+): Promise<TransactionReceipt> {
+  if (chunk.length !== 4) throw invalid("chunk", "expected 4 values", chunk.length);
+  if (figures.length !== 3) throw invalid("figures", "expected 3 words", figures.length);
+  const tx = await registry.getFunction("submitAggregation")(
+    registryCircuitId(circuitName),
+    version,
+    toSolidityGroth16(proof),
+    chunk.map((s) => BigInt(s)),
+    figures.map((s) => BigInt(s)),
+  );
+  return (await tx.wait()) as TransactionReceipt;
+}
+
+/**
+ * The order in which the registry accepted (and chained) a pool's committed chunks for `period`, from its
+ * ChunkCommitted events since `fromBlock`: chunk indices and commitments, oldest first. After a batch
+ * replacement only the chunks of the latest batch count: pass a `fromBlock` after it, or read `committedBatch`.
+ */
+export async function acceptedChunks(
+  registry: Contract,
+  poolId: bigint,
+  period: bigint | number,
+  fromBlock = 0,
+): Promise<{ chunkIndex: number; figCommit: bigint }[]> {
+  const logs = await registry.queryFilter(
+    registry.filters.ChunkCommitted!(poolId, BigInt(period)),
+    fromBlock,
+  );
+  return logs
+    .map((l) => registry.interface.parseLog(l)!)
+    .map((e) => ({ chunkIndex: Number(e.args.chunkIndex), figCommit: BigInt(e.args.figCommit) }));
+}
+
 /** A pool's latest complete attestation as recorded on-chain (`undefined` when there is none). */
 export interface RecordedAttestation {
   poolId: bigint;

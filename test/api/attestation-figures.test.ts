@@ -116,12 +116,13 @@ describe.skipIf(!built)("POST /v1/verify", () => {
     const r = await t.req(t.keys.auditor, {
       method: "POST",
       url: "/v1/verify",
-      payload: { instance: INSTANCE, publicSignals: c.publicSignals, proof: c.proof },
+      // 12 loans: two committed chunks (issue 14), proven with the chunk commitment instance
+      payload: { instance: att.instance, publicSignals: c.publicSignals, proof: c.proof },
     });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({
       valid: true,
-      instance: INSTANCE,
+      instance: att.instance,
       vkeyHash: att.verificationKey!.hash,
       development: true,
       warning: DEVELOPMENT_KEY_WARNING,

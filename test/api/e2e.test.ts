@@ -166,12 +166,15 @@ describe("service end to end over HTTP", () => {
         .attestations;
       expect(listed.map((a: { id: string }) => a.id)).toContain(attId);
 
+      // two chunks: committed (issue 14), its chunk proofs PoolChunkCommitment ones, plus the aggregation
+      expect(parsed.aggregation).toBeDefined();
+      const proofs = parsed.instance;
       const { ethers } = await hre.network.connect();
-      const verifier = await ethers.deployContract(`${pascalName(POOL_NAME)}Verifier`);
+      const verifier = await ethers.deployContract(`${pascalName(proofs)}Verifier`);
       const verifyProof = verifier.getFunction("verifyProof");
       for (const chunk of parsed.chunks) {
         const v = await call(server, audKey, "POST", "/v1/verify", {
-          instance: POOL_NAME,
+          instance: proofs,
           proof: chunk.proof,
           publicSignals: chunk.publicSignals,
         });
@@ -182,7 +185,7 @@ describe("service end to end over HTTP", () => {
         bad[0] = (BigInt(bad[0]!) + 1n).toString();
         expect(await verifyProof(c.a, c.b, c.c, bad)).toBe(false);
       }
-      const vkey = (await call(server, null, "GET", `/v1/catalogue/${POOL_NAME}`)).body.vkey;
+      const vkey = (await call(server, null, "GET", `/v1/catalogue/${proofs}`)).body.vkey;
       writeFileSync(join(dir, "pool-vkey.json"), JSON.stringify(vkey));
       writeFileSync(join(dir, "pool-proof.json"), JSON.stringify(parsed.chunks[0]!.proof));
       writeFileSync(join(dir, "pool-public.json"), JSON.stringify(parsed.chunks[0]!.publicSignals));

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { poseidon3, poseidon9 } from "poseidon-lite";
+import { poseidon2, poseidon3, poseidon9 } from "poseidon-lite";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, findInstance } from "../../pipeline/catalogue.ts";
@@ -93,7 +93,9 @@ beforeAll(async () => {
   json = attestationToJson(att);
   deps = {
     groth16Verify: (vkey, signals, proof) => snarkjs.groth16.verify(vkey as never, signals, proof as never),
-    poseidon: (inputs) => (inputs.length === 9 ? poseidon9(inputs) : poseidon3(inputs)),
+    // two inputs: the chain of a committed attestation's commitments (12 loans are two committed chunks)
+    poseidon: (inputs) =>
+      inputs.length === 9 ? poseidon9(inputs) : inputs.length === 2 ? poseidon2(inputs) : poseidon3(inputs),
     fetchVkey: async (instance) => {
       const r = await t.app.inject({ url: `/v1/catalogue/${encodeURIComponent(instance)}` });
       if (r.statusCode !== 200) throw new Error(`the catalogue answered ${r.statusCode}`);
@@ -152,10 +154,13 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     expect(await proverVerdict(JSON.parse(json), false)).toMatchObject({ valid: true, problems: [] });
   });
 
-  it("does not depend on the order of the chunks in the file", async () => {
+  // 12 loans are two committed chunks (issue 14): the file lists them in the order the registry chains them
+  it("takes the chunks in the order listed: the aggregation's chain of commitments follows it", async () => {
     const a = tampered((x) => x.chunks.reverse());
-    expect((await checkAttestation(a, deps)).problems).toEqual([]);
-    expect((await proverVerdict(a)).valid).toBe(true);
+    expect((await checkAttestation(a, deps)).problems).toEqual([
+      "aggregation: its acc is not the chain of the listed chunks' commitments (other chunks, or another order)",
+    ]);
+    expect((await proverVerdict(a)).valid).toBe(false);
   });
 
   it("takes the public signal order of the catalogue, and poseidon-lite's hash is the registry's key hash", async () => {
@@ -178,9 +183,9 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
   const other = (n: string): string => String(BigInt(n) + 1n);
   const cases: [string, (a: Json) => void, RegExp][] = [
     [
-      "a changed figure signal",
-      (a) => (a.chunks[1].publicSignals[5] = other(a.chunks[1].publicSignals[5])),
-      /^chunk 1: the proof does not verify$/,
+      "a changed figure signal (the aggregation's figA)",
+      (a) => (a.aggregation.publicSignals[1] = other(a.aggregation.publicSignals[1])),
+      /^aggregation: the proof does not verify$/,
     ],
     [
       "a changed root signal",
@@ -280,11 +285,6 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       /^policy: the parameters hash to \d+, the proofs are under policyHash \d+$/,
     ],
     [
-      "no policy parameters in a two-chunk attestation",
-      (a) => delete a.policy,
-      /^policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its 2 chunks/,
-    ],
-    [
       "malformed policy parameters",
       (a) => (a.policy.maxBucket30Bps = 10001),
       /^policy\.maxBucket30Bps: expected an integer in \[0, 10000\]$/,
@@ -292,7 +292,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     [
       "another verification key named",
       (a) => (a.verificationKey.hash = "0x" + "ab".repeat(32)),
-      /^verificationKey\.hash: the attestation names 0xabab.*, its proofs are checked against 0x[0-9a-f]{64} \(the key of pool-attestation-8\)$/,
+      /^verificationKey\.hash: the attestation names 0xabab.*, its proofs are checked against 0x[0-9a-f]{64} \(the key of pool-chunk-commitment-8\)$/,
     ],
     [
       "a development key said to be a production key",
@@ -317,7 +317,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     [
       "another circuit's instance",
       (a) => (a.instance = "example-multiplier"),
-      /is not a pool attestation circuit$/,
+      /is not a chunk commitment circuit$/,
     ],
     ["a null chunk", (a) => (a.chunks[0] = null), /^chunks\[0\]: not a chunk proof$/],
     ["a proof without points", (a) => (a.chunks[0].proof = {}), /^chunk 0: the proof does not verify$/],
@@ -411,16 +411,14 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     ]);
   });
 
-  it("derives only the loan-level bits of a two-chunk attestation without policy parameters, and says why", async () => {
+  it("derives every breach bit of a committed two-chunk attestation without policy parameters: the aggregation proves them", async () => {
     const r = await checkAttestation(
       tampered((a) => delete a.policy),
       deps,
     );
-    expect(r.breachMask).toBe(0b111);
-    expect(r.figures!.breaches).toBe(att.figures.breaches & 0b111);
-    expect(r.problems).toEqual([
-      "policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its 2 chunks cannot be derived from the proofs",
-    ]);
+    expect(r.breachMask).toBe(255);
+    expect(r.figures!.breaches).toBe(att.figures.breaches);
+    expect(r.problems).toEqual([]);
   });
 
   it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async () => {
@@ -439,7 +437,11 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       deps,
     );
     expect(dropped.figures).toBeNull();
-    expect(dropped.problems).toEqual(["has 1 chunks, says 2", "chunk 1: missing"]);
+    expect(dropped.problems).toEqual([
+      "has 1 chunks, says 2",
+      "chunk 1: missing",
+      "aggregation: its acc is not the chain of the listed chunks' commitments (other chunks, or another order)",
+    ]);
   });
 
   it("refuses values that are not an attestation without throwing", async () => {
@@ -459,6 +461,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     expect(throwing.problems).toEqual([
       "chunk 0: the proof does not verify",
       "chunk 1: the proof does not verify",
+      "aggregation: the proof does not verify",
     ]);
     const offline = await checkAttestation(JSON.parse(json), {
       ...deps,
@@ -466,7 +469,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
         throw new Error("offline");
       },
     });
-    expect(offline.problems).toEqual([`instance: no verification key for "${INSTANCE}" (offline)`]);
+    expect(offline.problems).toEqual([`instance: no verification key for "${att.instance}" (offline)`]);
   });
 });
 

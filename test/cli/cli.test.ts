@@ -58,10 +58,10 @@ describe("rwa-attest CLI", () => {
   });
 
   it("generates a tape, validates it, commits it deterministically from a seed", async () => {
-    expect((await cli("tape", "generate", "--out", "t.json", "--loans", "40", "--seed", "7")).code).toBe(0);
+    expect((await cli("tape", "generate", "--out", "t.json", "--loans", "32", "--seed", "7")).code).toBe(0);
     const v = await cli("tape", "validate", "t.json", "--json");
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.stdout).loans).toBe(40);
+    expect(JSON.parse(v.stdout).loans).toBe(32);
     const c1 = JSON.parse(
       (await cli("tape", "commit", "t.json", "--seed", "seed.json", "--json")).stdout,
     ).root;
@@ -142,12 +142,14 @@ describe("rwa-attest CLI", () => {
       "--json",
     );
     expect(p.code).toBe(0);
-    expect(JSON.parse(p.stdout).chunks).toBe(5);
+    expect(JSON.parse(p.stdout).chunks).toBe(4);
     expect((await cli("verify-attestation", "att.json")).code).toBe(0);
     const att = JSON.parse(readFileSync(join(dir, "att.json"), "utf8"));
-    const figA = 4; // docs/INTERFACES.md: root, pool, policyHash, keyHash, figA, ...
-    expect(att.chunks[1].publicSignals[figA]).not.toBe(att.chunks[0].publicSignals[figA]);
-    att.chunks[1].publicSignals[figA] = att.chunks[0].publicSignals[figA];
+    // committed chunks (issue 14): root, pool, policyHash, keyHash, figCommit; no figures
+    expect(att.chunks[1].publicSignals).toHaveLength(5);
+    const figCommit = 4;
+    expect(att.chunks[1].publicSignals[figCommit]).not.toBe(att.chunks[0].publicSignals[figCommit]);
+    att.chunks[1].publicSignals[figCommit] = att.chunks[0].publicSignals[figCommit];
     writeFileSync(join(dir, "att-bad.json"), JSON.stringify(att));
     const bad = await cli("verify-attestation", "att-bad.json", "--json");
     expect(bad.code).toBe(1);

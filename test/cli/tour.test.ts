@@ -86,8 +86,8 @@ describe.skipIf(!BUILT)("examples/tour.sh against a hardhat node", () => {
     expect(String(deployment.chainId)).toBe("31337");
     expect(r.stdout).toContain(`chain 31337, registry ${deployment.registry}`);
     expect(r.stdout).toContain("registered pool(s) 1");
-    expect(r.stdout).toMatch(/valid tape: 64 loans, pool 1, period \d{6}/);
-    expect(r.stdout).toContain("submitted 8 chunk proofs");
+    expect(r.stdout).toMatch(/valid tape: 32 loans, pool 1, period \d{6}/);
+    expect(r.stdout).toContain("submitted 4 committed chunk proofs and the aggregation");
     // the attestation is bound to the deployment's chain and registry
     const att = JSON.parse(readFileSync(join(work, "attestation.json"), "utf8")) as {
       chainId: string;
@@ -109,7 +109,7 @@ describe.skipIf(!BUILT)("examples/tour.sh against a hardhat node", () => {
     expect(openings.root).toBe(att.root);
     expect(openings.openings.map((o) => Number(o.index))).toEqual(sampled);
     expect(r.stdout).toContain("all 5 openings match the root");
-    expect(r.stdout).toContain(`sample of 5 of 64 loans [${sampled.join(", ")}]: every opening checks out`);
+    expect(r.stdout).toContain(`sample of 5 of 32 loans [${sampled.join(", ")}]: every opening checks out`);
     expect(r.stdout).toMatch(/^junior +0\.00% +10\.00% /m);
     expect(r.stdout).toContain(`tour done: files in ${work}`);
 

@@ -220,7 +220,8 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     expect((await reg.getFunction("attestation")(2n)).period).toBe(0n);
     expect(await readAttestation(reg, 2n)).toBeUndefined();
     expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);
-    expect([...(await reg.getFunction("chunkStatus")(2n, 1n))]).toEqual([1n, 1n, 2n]);
+    // a committed chunk: open batch of period 1, chunk 0 of 2 accepted
+    expect([...(await reg.getFunction("committedBatch")(2n))].slice(0, 5)).toEqual([true, 1n, 1n, 1n, 2n]);
     expect(await vault.getFunction("eligible")(2n, USD)).toBe(false);
     expect(await revertOf(vault.getFunction("include")(2n, USD), vault)).toEqual({
       name: "Vault__NoValidAttestation",
@@ -232,6 +233,9 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     });
 
     await w.submit(c1);
+    // all chunks in: still nothing recorded until the aggregation proof
+    expect(await readAttestation(reg, 2n)).toBeUndefined();
+    await w.aggregate(chunked);
     const rec = await readAttestation(reg, 2n);
     expect(rec?.period).toBe(1n);
     expect(rec?.chunkCount).toBe(2n);
@@ -242,7 +246,7 @@ describe.skipIf(!BUILT)(`registry and vault refusals with real ${POOL_INSTANCE} 
     expect(chunked.figures.breaches).toBe(0);
     expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(true);
     expect(await vault.getFunction("eligible")(2n, USD)).toBe(true);
-    expect([...(await reg.getFunction("chunkStatus")(2n, 1n))]).toEqual([0n, 0n, 0n]);
+    expect((await reg.getFunction("committedBatch")(2n))[0]).toBe(false);
   });
 
   it("ineligible pool: an attestation of a tape breaching the policy is recorded, but isEligible is false and the vault refuses include with Vault__PoolBreached", async () => {

@@ -25,7 +25,7 @@ import {
   registerPolicy,
   type VaultConfig,
 } from "../../deploy/index.ts";
-import { submitAttestation } from "../../sdk/vault/registry.ts";
+import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
 import type { PoolFigures } from "../../sdk/vault/signals.ts";
 import { DAY, type Ethers, type HardhatSigner } from "./helpers.ts";
 
@@ -33,6 +33,9 @@ import { DAY, type Ethers, type HardhatSigner } from "./helpers.ts";
 export const POOL_INSTANCE = "pool-attestation-8";
 export const POOL_VERIFIER = "PoolAttestation8Verifier";
 export const CHUNK_SIZE = 8;
+/** The committed path's instances for pools of several 8-loan chunks (at most 4: the test aggregation). */
+export const CHUNK_INSTANCE = "pool-chunk-commitment-8";
+export const AGGREGATION_INSTANCE = "pool-aggregation-4";
 
 /** True when the instance's keys are built (`npm run build -- --use test`). */
 export const poolInstanceBuilt = (): boolean => readManifest().instances[POOL_INSTANCE] !== undefined;
@@ -141,8 +144,13 @@ export interface PoolWorld {
     tape: LoanTape,
     over?: { key?: OriginatorKey; policy?: Policy; chainId?: bigint; registry?: string },
   ): Promise<Attestation>;
-  /** Submits one chunk proof as the relayer (to `registry`, default the world's). */
+  /**
+   * Submits one chunk proof as the relayer (to `registry`, default the world's): a one-chunk pool's proof
+   * (submitAttestation) or a committed chunk (submitChunkCommitment).
+   */
   submit(chunk: ChunkProof, registry?: Contract): Promise<TransactionReceipt>;
+  /** Submits a committed attestation's aggregation proof as the relayer, once its chunks are accepted. */
+  aggregate(att: Attestation): Promise<TransactionReceipt>;
   /** Calls the generated verifier directly: true when the proof verifies for its public signals. */
   verifies(chunk: ChunkProof): Promise<boolean>;
   /** The latest block's time, seconds. */
@@ -167,6 +175,12 @@ export async function makePoolWorld(config: VaultConfig = DEFAULT_VAULT_CONFIG):
 
   const registry = await deployRegistry(gov!, { maxAgeSeconds: config.maxAge });
   const verifier = await deployVerifier(gov!, registry, POOL_VERIFIER, POOL_INSTANCE);
+  const built = readManifest().instances;
+  for (const [contract, name] of [
+    ["PoolChunkCommitment8Verifier", CHUNK_INSTANCE],
+    ["PoolAggregation4Verifier", AGGREGATION_INSTANCE],
+  ] as const)
+    if (built[name] !== undefined) await deployVerifier(gov!, registry, contract, name);
   const policy = TEST_POLICY;
   const pHash = await policyHash(policy);
   await registerPolicy(registry, pHash, policyParamsInput(policy));
@@ -233,7 +247,30 @@ export async function makePoolWorld(config: VaultConfig = DEFAULT_VAULT_CONFIG):
       return attestation;
     },
     submit: (chunk, r = registry) =>
-      submitAttestation(r.connect(relayer!) as Contract, POOL_INSTANCE, 1, chunk.proof, chunk.publicSignals),
+      chunk.publicSignals.length === 5
+        ? submitChunkCommitment(
+            r.connect(relayer!) as Contract,
+            CHUNK_INSTANCE,
+            1,
+            chunk.proof,
+            chunk.publicSignals,
+          )
+        : submitAttestation(
+            r.connect(relayer!) as Contract,
+            POOL_INSTANCE,
+            1,
+            chunk.proof,
+            chunk.publicSignals,
+          ),
+    aggregate: (att) =>
+      submitAggregation(
+        registry.connect(relayer!) as Contract,
+        att.aggregation!.instance,
+        1,
+        att.aggregation!.proof,
+        att.chunks[0]!.publicSignals.slice(0, 4),
+        att.aggregation!.publicSignals.slice(1),
+      ),
     verifies: async (chunk) =>
       (await verifier.getFunction("verifyProof")(
         chunk.solidity.a,

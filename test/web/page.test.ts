@@ -46,8 +46,12 @@ import { startTestApp, type TestApp } from "../api/helpers.ts";
 import { freePort } from "../support/net.ts";
 
 const INSTANCE = "pool-attestation-8";
+/** The 12-loan pool is two chunks, so committed (issue 14): its chunk proofs are this instance's. */
+const PROOF_INSTANCE = "pool-chunk-commitment-8";
 const CHROMIUM = "/usr/bin/chromium";
-const BUILT = readManifest().instances[INSTANCE] !== undefined;
+const BUILT = [INSTANCE, PROOF_INSTANCE, "pool-aggregation-4"].every(
+  (n) => readManifest().instances[n] !== undefined,
+);
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!BUILT) console.warn(`${INSTANCE} is not built: skipping the browser tests of the auditor's page`);
 if (!HAVE_CHROMIUM)
@@ -147,14 +151,18 @@ beforeAll(async () => {
   const signer = new NonceManager(new Wallet(DEPLOYER, provider));
   const registryA = await deployRegistry(signer);
   await deployVerifier(signer, registryA, "PoolAttestation8Verifier", INSTANCE);
+  await deployVerifier(signer, registryA, "PoolChunkCommitment8Verifier", PROOF_INSTANCE);
+  await deployVerifier(signer, registryA, "PoolAggregation4Verifier", "pool-aggregation-4");
   // registry B: governance registered another circuit's verifier (another key) under pool-attestation-8
   const registryB = await deployRegistry(signer);
-  await deployVerifier(signer, registryB, "ScoreBacking8Verifier", INSTANCE);
+  await deployVerifier(signer, registryB, "ScoreBacking8Verifier", PROOF_INSTANCE);
   // and, as version 2, a forged "verifier" that carries the genuine key's constants but accepts anything
-  const { vkey: genuine } = await instanceKey(INSTANCE);
+  const { vkey: genuine } = await instanceKey(PROOF_INSTANCE);
   const forged = await signer.sendTransaction({ data: constantsThenTrue(keyCoordinates(genuine as never)) });
   const forgedAddress = (await forged.wait())!.contractAddress!;
-  await (await registryB.getFunction("addVerifier")(deployCircuitId(INSTANCE), 2, forgedAddress)).wait();
+  await (
+    await registryB.getFunction("addVerifier")(deployCircuitId(PROOF_INSTANCE), 2, forgedAddress)
+  ).wait();
   emptyRegistry = await (await deployRegistry(signer)).getAddress();
   jsonA = await attestFor(await registryA.getAddress(), 23);
   jsonB = await attestFor(await registryB.getAddress(), 24);
@@ -169,7 +177,7 @@ beforeAll(async () => {
     tapeId: null,
     poolId: "77",
     period: JSON.parse(jsonA).period,
-    instance: INSTANCE,
+    instance: PROOF_INSTANCE,
     policyHash: JSON.parse(jsonA).policyHash,
     data: JSON.parse(jsonA),
     createdAt: Date.now(),
@@ -180,10 +188,10 @@ beforeAll(async () => {
   const made = await cli("verify-page", "--out", standaloneFile, "--json");
   expect(made.stderr).toBe("");
   expect(made.code).toBe(0);
-  const { hash } = await instanceKey(INSTANCE);
+  const { hash } = await instanceKey(PROOF_INSTANCE);
   expect(JSON.parse(made.stdout)).toMatchObject({
     out: standaloneFile,
-    keys: expect.arrayContaining([{ instance: INSTANCE, hash, development: true }]),
+    keys: expect.arrayContaining([{ instance: PROOF_INSTANCE, hash, development: true }]),
   });
 
   browser = await chromium.launch({
@@ -353,12 +361,12 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
 describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 'Verification key')", () => {
   const args = async (over: Record<string, unknown>): Promise<Parameters<typeof checkKeyOnChain>[0]> => {
     const a = JSON.parse(jsonA) as Json;
-    const { vkey, hash } = await instanceKey(INSTANCE);
+    const { vkey, hash } = await instanceKey(PROOF_INSTANCE);
     return {
       rpc: jsonRpc(rpcUrl),
       chainId: a.chainId,
       registry: a.registry,
-      instance: INSTANCE,
+      instance: PROOF_INSTANCE,
       vkey: vkey as never,
       vkeyHash: hash,
       chunks: a.chunks,
@@ -380,7 +388,7 @@ describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 
     });
     expect(await checkKeyOnChain(await args({ registry: emptyRegistry }))).toMatchObject({
       status: "error",
-      message: `the registry at ${emptyRegistry} on chain 31337 has no verifier for ${INSTANCE}`,
+      message: `the registry at ${emptyRegistry} on chain 31337 has no verifier for ${PROOF_INSTANCE}`,
     });
     const r = await checkKeyOnChain(await args({}));
     expect(r.status).toBe("match");
@@ -396,7 +404,7 @@ describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 
     ]);
     // a proof the verifier refuses (a changed signal) is not confirmed
     const changed = JSON.parse(JSON.stringify(a.chunks));
-    changed[0].publicSignals[5] = String(BigInt(changed[0].publicSignals[5]) + 1n);
+    changed[0].publicSignals[4] = String(BigInt(changed[0].publicSignals[4]) + 1n);
     const refused = await checkKeyOnChain(await args({ chunks: changed }));
     expect(refused.status).toBe("mismatch");
     expect(refused.message).toMatch(
@@ -429,11 +437,11 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
       "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain",
     );
     expect(v.warnings[0]).toMatch(/^development keys: this proof proves nothing/);
-    const { hash } = await instanceKey(INSTANCE);
+    const { hash } = await instanceKey(PROOF_INSTANCE);
     expect(v.chainClass).toBe("valid");
     expect(v.chain).toContain(`verificationKeyHash ${hash}`);
     expect(v.chain).toMatch(
-      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-attestation-8/,
+      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-chunk-commitment-8/,
     );
     expect(v.chain).toContain("accepts these proofs and refuses a changed signal");
     // dates as dates, amounts in the currency with two decimals, breach bits by name with thresholds
@@ -474,13 +482,13 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
 
   it("a key that is not the on-chain verifier's is a red verdict naming both; a verifier that carries the key but accepts anything is refused", async () => {
     const v = await check(verifyUrl(), { json: jsonB, rpc: rpcUrl });
-    const { hash } = await instanceKey(INSTANCE);
+    const { hash } = await instanceKey(PROOF_INSTANCE);
     expect(v.verdictClass).toBe("invalid");
     expect(v.chainClass).toBe("invalid");
     expect(v.problems).toHaveLength(1);
     const m = v.problems[0]!.match(
       new RegExp(
-        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-attestation-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
+        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-chunk-commitment-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
           `version 1 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}) \\(\\d+ of the key's coordinates missing, \\d+ other constants\\); ` +
           `version 2 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}), accepts a changed signal$`,
       ),
@@ -515,7 +523,7 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
 
   it("without an endpoint the key is taken on trust, said plainly with its hash", async () => {
     const v = await check(verifyUrl(), { json: jsonA });
-    const { hash } = await instanceKey(INSTANCE);
+    const { hash } = await instanceKey(PROOF_INSTANCE);
     expect(v.problems).toEqual([]);
     expect(v.chainClass).toBe("warning");
     expect(v.chain).toBe(

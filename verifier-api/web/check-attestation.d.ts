@@ -140,8 +140,8 @@ export type CheckDeps = {
    */
   groth16Verify: (vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof) => Promise<boolean>;
   /**
-   * circomlib's Poseidon, of three inputs (the key hash) and
-   * of nine (the policy hash).
+   * circomlib's Poseidon, of two inputs (the chain of a
+   * committed attestation's commitments), three (the key hash) and nine (the policy hash).
    */
   poseidon: (inputs: bigint[]) => bigint;
   /**

@@ -17,6 +17,13 @@
  * prover/prove/key.ts) and compared with the one the attestation names; a development key (so marked by the
  * attestation or by the service's catalogue) puts `DEVELOPMENT_KEY_WARNING` in the verdict.
  *
+ * A committed attestation (several chunks, issue 14) carries no chunk figures: its chunk proofs are
+ * PoolChunkCommitment proofs (root, pool, policyHash, keyHash, figCommit), checked as above but for their
+ * figures, and its `aggregation` is one PoolAggregation proof (acc, figA, figB, figC): it must verify against
+ * its instance's key, and its acc must be the chain of the chunks' commitments in the order listed
+ * (acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i), the order the registry chains them in); the pool's
+ * figures, every breach bit included, are the aggregation proof's.
+ *
  * Malformed input gives problems, never an exception. The layout of the public signals (figure words, pool
  * word, domain word, breach bits, policy order) is the codec's, generated from circuits/layout.json.
  */
@@ -28,6 +35,8 @@ import {
   POLICY_PARAMS,
   POLICY_VERSION,
   POOL_SIGNALS,
+  CHUNK_COMMITMENT_SIGNALS,
+  AGGREGATION_SIGNALS,
   packDomain,
   signalsByName,
   unpackFigures,
@@ -52,8 +61,8 @@ export const DEVELOPMENT_KEY_WARNING =
  * @typedef {object} CheckDeps
  * @property {(vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof) => Promise<boolean>} groth16Verify
  *   snarkjs's `groth16.verify`.
- * @property {(inputs: bigint[]) => bigint} poseidon  circomlib's Poseidon, of three inputs (the key hash) and
- *   of nine (the policy hash).
+ * @property {(inputs: bigint[]) => bigint} poseidon  circomlib's Poseidon, of two inputs (the chain of a
+ *   committed attestation's commitments), three (the key hash) and nine (the policy hash).
  * @property {(instance: string) => Promise<VerificationKey>} fetchVkey  The instance's verification key.
  * @property {(instance: string) => Promise<boolean | null>} [isDevelopmentKey]  Whether the key's source (the
  *   service's catalogue) marks it a development key; null when it does not say.
@@ -114,6 +123,16 @@ const FIGURE_SUMS = /** @type {const} */ ([
 export const NOTE_KEY =
   "The verification key is the one the service's catalogue serves, taken on trust: compare its hash with " +
   "the one of the verifier registered on chain, or with one obtained out of band.";
+
+/**
+ * A proof's public signals by name, in the order `names` lists them.
+ * @param {readonly string[]} names
+ * @param {readonly string[]} signals
+ * @returns {Record<string, bigint>}
+ */
+function byName(names, signals) {
+  return Object.fromEntries(names.map((name, i) => [name, BigInt(/** @type {string} */ (signals[i]))]));
+}
 
 /**
  * @param {unknown} v
@@ -397,8 +416,14 @@ export async function checkAttestation(att, deps) {
   }
   if (!isObject(vkey) || vkey.protocol !== "groth16" || typeof vkey.nPublic !== "number")
     return fail([...problems, `instance: "${att.instance}" has no Groth16 verification key`]);
-  if (vkey.nPublic !== POOL_SIGNALS.length)
-    return fail([...problems, `instance: "${att.instance}" is not a pool attestation circuit`]);
+  // a committed attestation (it carries an aggregation proof) lists PoolChunkCommitment proofs
+  const committed = att.aggregation !== undefined;
+  const chunkSignals = committed ? CHUNK_COMMITMENT_SIGNALS : POOL_SIGNALS;
+  if (vkey.nPublic !== chunkSignals.length)
+    return fail([
+      ...problems,
+      `instance: "${att.instance}" is not a ${committed ? "chunk commitment" : "pool attestation"} circuit`,
+    ]);
 
   // the key: its hash, the one the attestation names, and whether it is a development key
   /** @type {string | null} */
@@ -471,6 +496,8 @@ export async function checkAttestation(att, deps) {
   const figures = [];
   /** @type {bigint | null} the policyHash the first verified proof carries */
   let provenPolicyHash = null;
+  /** @type {bigint[]} a committed attestation's chunk commitments, in the order listed */
+  const commitments = [];
   for (let position = 0; position < list.length; position++) {
     progress({ stage: "chunk", done: position, total: list.length });
     const c = list[position];
@@ -507,13 +534,20 @@ export async function checkAttestation(att, deps) {
       report(`${where}: the proof does not verify`);
       continue;
     }
-    const named = signalsByName(/** @type {string[]} */ (signals));
-    /** @param {keyof import("./pool-codec.js").PoolPublicSignals} name */
-    const get = (name) => named[name];
+    const named = committed
+      ? byName(chunkSignals, /** @type {string[]} */ (signals))
+      : /** @type {Record<string, bigint>} */ (
+          /** @type {unknown} */ (signalsByName(/** @type {string[]} */ (signals)))
+        );
+    /** @param {string} name */
+    const get = (name) => /** @type {bigint} */ (named[name]);
     const fields = unpackPoolWord(get("pool"));
     r.pool = fields;
-    r.figures = unpackFigures(get("figA"), get("figB"), get("figC"));
-    figures.push(r.figures);
+    if (committed) commitments.push(get("figCommit"));
+    else {
+      r.figures = unpackFigures(get("figA"), get("figB"), get("figC"));
+      figures.push(r.figures);
+    }
     provenPolicyHash ??= get("policyHash");
     if (fields.chunkIndex !== c.chunkIndex) report(`${where}: proves chunk ${fields.chunkIndex}`);
     if (seen.has(fields.chunkIndex)) report(`${where}: duplicate chunk`);
@@ -535,6 +569,65 @@ export async function checkAttestation(att, deps) {
       if (!seen.has(i)) missing.push(i);
     for (const i of missing.slice(0, 8)) problems.push(`chunk ${i}: missing`);
     if (missing.length > 8) problems.push(`and ${missing.length - 8} more chunks missing`);
+  }
+
+  /** @type {Figures | null} the pool's figures a committed attestation's aggregation proof proves */
+  let aggregated = null;
+  if (committed) {
+    const agg = att.aggregation;
+    if (!isObject(agg) || typeof agg.instance !== "string" || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(agg.instance))
+      problems.push("aggregation: expected {instance, proof, publicSignals}");
+    else {
+      /** @type {VerificationKey | null} */
+      let aggKey = null;
+      try {
+        aggKey = await deps.fetchVkey(agg.instance);
+      } catch (err) {
+        problems.push(`aggregation: no verification key for "${agg.instance}" (${message(err)})`);
+      }
+      if (aggKey !== null && (!isObject(aggKey) || aggKey.nPublic !== AGGREGATION_SIGNALS.length))
+        problems.push(`aggregation: "${agg.instance}" is not a pool aggregation circuit`);
+      else if (aggKey !== null) {
+        try {
+          if (deps.isDevelopmentKey && (await deps.isDevelopmentKey(agg.instance)) === true && !development)
+            warnings.push(DEVELOPMENT_KEY_WARNING);
+        } catch {
+          // the key's source does not say
+        }
+        const signals = agg.publicSignals;
+        let ok = false;
+        if (
+          Array.isArray(signals) &&
+          signals.length === AGGREGATION_SIGNALS.length &&
+          signals.every((x) => isFieldString(x, SCALAR_FIELD)) &&
+          isGroth16ProofShape(agg.proof)
+        ) {
+          try {
+            ok = (await deps.groth16Verify(aggKey, /** @type {string[]} */ (signals), agg.proof)) === true;
+          } catch {
+            ok = false;
+          }
+        }
+        if (!ok) problems.push("aggregation: the proof does not verify");
+        else {
+          const named = byName(AGGREGATION_SIGNALS, /** @type {string[]} */ (signals));
+          let acc = 0n;
+          for (const c of commitments) acc = deps.poseidon([acc, c]);
+          if (commitments.length !== list.length) {
+            // a chunk proof that does not verify is reported above; the chain cannot be checked
+          } else if (acc !== named.acc)
+            problems.push(
+              "aggregation: its acc is not the chain of the listed chunks' commitments (other chunks, or another order)",
+            );
+          else
+            aggregated = unpackFigures(
+              /** @type {bigint} */ (named.figA),
+              /** @type {bigint} */ (named.figB),
+              /** @type {bigint} */ (named.figC),
+            );
+        }
+      }
+    }
   }
 
   progress({ stage: "figures", done: list.length, total: list.length });
@@ -574,12 +667,18 @@ export async function checkAttestation(att, deps) {
   // figures are compared once the chunks are exactly 0..n-1, each proof verified (other problems, such as a
   // key hash for another registry, do not hide a figure the proofs contradict)
   const complete =
-    figures.length > 0 &&
-    figures.length === list.length &&
+    (committed
+      ? aggregated !== null && commitments.length === list.length
+      : figures.length === list.length) &&
+    list.length > 0 &&
     list.length === chunkCount &&
     seen.size === list.length &&
     [...seen].every((i) => i < list.length);
-  if (complete) {
+  if (complete && aggregated !== null) {
+    // the aggregation circuit evaluated every bit on the pool's totals, under the policy of the commitments
+    aggregate = aggregated;
+    problems.push(...compareFigures(aggregate, att.figures, breachMask));
+  } else if (complete) {
     const partial = aggregateWithoutPolicy(figures);
     if (params !== null)
       aggregate = { ...partial, breaches: partial.breaches | poolLevelBreaches(partial, params) };

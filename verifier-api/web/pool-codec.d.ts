@@ -78,6 +78,8 @@ export interface WordField {
   readonly shift: number;
 }
 export const POOL_SIGNALS: readonly ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"];
+export const CHUNK_COMMITMENT_SIGNALS: readonly ["root", "pool", "policyHash", "keyHash", "figCommit"];
+export const AGGREGATION_SIGNALS: readonly ["acc", "figA", "figB", "figC"];
 export const WORDS: Readonly<Record<"domain" | "pool" | "figA" | "figB" | "figC", readonly WordField[]>>;
 export const BREACH: Readonly<{
   minCreditScore: 1;

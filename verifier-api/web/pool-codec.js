@@ -10,6 +10,12 @@ import { invalid } from "./errors.js";
 /** The public signals of a PoolAttestation proof, in order (circuits/circuits.json). */
 export const POOL_SIGNALS = Object.freeze(["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"]);
 
+/** The public signals of a PoolChunkCommitment proof (a committed chunk: no figures), in order. */
+export const CHUNK_COMMITMENT_SIGNALS = Object.freeze(["root", "pool", "policyHash", "keyHash", "figCommit"]);
+
+/** The public signals of a PoolAggregation proof (the pool's figures), in order. */
+export const AGGREGATION_SIGNALS = Object.freeze(["acc", "figA", "figB", "figC"]);
+
 /** Every packed word's fields: name, width and offset (bits), from bit 0 upwards. */
 export const WORDS = Object.freeze({
   domain: Object.freeze([

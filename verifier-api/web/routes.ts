@@ -150,10 +150,10 @@ export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
       asset(
         wrapCommonJs(
           poseidon.dir,
-          ["poseidon3.js", "poseidon9.js"],
-          ["poseidon3", "poseidon9"],
-          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon3.js,\n` +
-            "// poseidon9.js and the files they require, verbatim, wrapped as one ES module by the rwa-attest service.",
+          ["poseidon2.js", "poseidon3.js", "poseidon9.js"],
+          ["poseidon2", "poseidon3", "poseidon9"],
+          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon2.js,\n` +
+            "// poseidon3.js, poseidon9.js and the files they require, verbatim, wrapped as one ES module by the rwa-attest service.",
         ),
         JS,
         IMMUTABLE,

@@ -59,10 +59,10 @@ export function standalonePage(keys: Record<string, EmbeddedKey>): string {
   const own = (file: string): string => readFileSync(join(HERE, file), "utf8");
   const poseidonModule = wrapCommonJs(
     poseidon.dir,
-    ["poseidon3.js", "poseidon9.js"],
+    ["poseidon2.js", "poseidon3.js", "poseidon9.js"],
     [],
-    `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon3.js,\n` +
-      "// poseidon9.js and the files they require, verbatim.",
+    `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon2.js,\n` +
+      "// poseidon3.js, poseidon9.js and the files they require, verbatim.",
   );
   const moduleScript = [
     "// rwa-attest: the auditor's page, inlined by `rwa-attest verify-page` (verifier-api/web/standalone.ts).",
