@@ -15,8 +15,8 @@ import {
   DEFAULT_RECOVERY_RATE,
   lgdFromCollateral,
   pdFromTable,
-} from "./pdTable.ts";
-import type { PdTable } from "./pdTable.ts";
+} from "./pd-table.ts";
+import type { PdTable } from "./pd-table.ts";
 import { compilePool } from "./pool.ts";
 import type { CompiledPool, PoolArrays } from "./pool.ts";
 import { AnalysisInputSchema } from "./schema.ts";

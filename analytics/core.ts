@@ -50,7 +50,7 @@ export {
   homogeneousPoolDistribution,
   trancheLossFromDistribution,
   integrateOverFactor,
-} from "./closedForm.ts";
+} from "./closed-form.ts";
 export {
   DEFAULT_PD_TABLE,
   DEFAULT_RECOVERY_RATE,
@@ -60,8 +60,8 @@ export {
   lgdFromCollateral,
   checkPdTable,
   delinquencyBucket,
-} from "./pdTable.ts";
-export type { PdTable } from "./pdTable.ts";
+} from "./pd-table.ts";
+export type { PdTable } from "./pd-table.ts";
 export { normCdf, normInv, normPdf } from "./normal.ts";
 export { Xoshiro128, seedState, mix32 } from "./prng.ts";
 export { formatReport, formatStressTable, formatProjection, formatMoney } from "./format.ts";

@@ -23,7 +23,7 @@ import type { PoolFigures } from "../sdk/vault/signals.ts";
 import { ANALYSIS_DEFAULTS, poolArraysFromInput, validateAnalysisInput } from "./analyze.ts";
 import { projectPool } from "./cashflow.ts";
 import type { AmortisingLoan, CashflowAssumptions, PoolProjection } from "./cashflow.ts";
-import { DEFAULT_PD_TABLE } from "./pdTable.ts";
+import { DEFAULT_PD_TABLE } from "./pd-table.ts";
 import { compilePool } from "./pool.ts";
 import type { AnalysisInput } from "./schema.ts";
 import { simulateLosses } from "./simulate.ts";

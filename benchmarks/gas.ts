@@ -23,7 +23,7 @@ import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { submitAttestation } from "../sdk/vault/registry.ts";
 import { healthyFigures, solidityProof, terminateCurves } from "../test/contracts/helpers.ts";
-import { USD, makeVaultWorld } from "../test/contracts/vaultWorld.ts";
+import { USD, makeVaultWorld } from "../test/contracts/vault-world.ts";
 
 const rows: [string, bigint, string][] = [];
 const gasOf = async (p: Promise<ContractTransactionResponse>) => (await (await p).wait())!.gasUsed;

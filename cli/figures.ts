@@ -4,7 +4,7 @@
  */
 import { BREACH, type Figures } from "../prover/index.ts";
 import { policyHash, type Policy } from "../prover/index.ts";
-import { money } from "./report.ts";
+import { money } from "./demo/report.ts";
 
 /** An amount of minor units in the currency: `USD 1,234.56`. */
 export function inCurrency(v: bigint, currency: string, decimals: number): string {

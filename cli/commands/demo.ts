@@ -1,6 +1,6 @@
 /** `rwa-attest demo` (what `npm start` runs): the whole story end to end on embedded defaults. */
 import type { Command } from "commander";
-import { runDemo } from "../demo.ts";
+import { runDemo } from "../demo/scenario.ts";
 import { CliError, output } from "../io.ts";
 
 export function registerDemo(program: Command): void {

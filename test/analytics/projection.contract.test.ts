@@ -12,7 +12,7 @@ import { projectPool, projectVault } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG, type VaultConfig } from "../../deploy/index.ts";
 import { modelParamsFromConfig, type Triple } from "../../sdk/vault/model.ts";
 import { DAY, terminateCurves } from "../contracts/helpers.ts";
-import { makeVaultWorld, USD, type VaultWorld } from "../contracts/vaultWorld.ts";
+import { makeVaultWorld, USD, type VaultWorld } from "../contracts/vault-world.ts";
 
 afterAll(terminateCurves);
 

@@ -36,10 +36,12 @@ describe("entry points", () => {
     expect(await findings("cli/commands/x.ts", 'import { a } from "../../prover/attest.ts";\n')).toHaveLength(
       1,
     );
-    expect(await findings("cli/demo.ts", 'import type { A } from "../pipeline/manifest.ts";\n')).toHaveLength(
-      1,
-    );
-    expect(await findings("cli/demo.ts", 'export { a } from "../analytics/core.ts";\n')).toHaveLength(1);
+    expect(
+      await findings("cli/demo/scenario.ts", 'import type { A } from "../pipeline/manifest.ts";\n'),
+    ).toHaveLength(1);
+    expect(
+      await findings("cli/demo/scenario.ts", 'export { a } from "../analytics/core.ts";\n'),
+    ).toHaveLength(1);
   });
 
   it("a dynamic import of a library module is refused too", async () => {

@@ -37,7 +37,7 @@ import { ProverPool } from "../../prover/prove/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { readAttestation, submitAggregation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
 import { DAY, terminateCurves } from "./helpers.ts";
-import { TEST_POLICY, poolTape } from "./poolWorld.ts";
+import { TEST_POLICY, poolTape } from "./pool-world.ts";
 
 const BUILT = ["pool-attestation-8", "pool-chunk-commitment-8", "pool-aggregation-4"].every(
   (n) => readManifest().instances[n] !== undefined,

@@ -41,7 +41,7 @@ import {
   type SnarkjsProof,
 } from "../../sdk/vault/registry.ts";
 import { DAY, revertOf, terminateCurves } from "./helpers.ts";
-import { TEST_POLICY, poolTape } from "./poolWorld.ts";
+import { TEST_POLICY, poolTape } from "./pool-world.ts";
 
 const CHUNK_INSTANCE = "pool-chunk-commitment-8";
 const AGG_INSTANCE = "pool-aggregation-4";

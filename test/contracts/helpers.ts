@@ -18,7 +18,7 @@ import {
 } from "../../deploy/index.ts";
 import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/vault/signals.ts";
 import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
-import { proveStandIn, type ProofWithSignals } from "./fixtures/standIn.ts";
+import { proveStandIn, type ProofWithSignals } from "./fixtures/stand-in.ts";
 
 export const PROOF_SOURCE: ProofSource = {
   verifierContract: "StandInPoolVerifier",

@@ -43,7 +43,7 @@ import {
   poolInstanceBuilt,
   poolTape,
   type PoolWorld,
-} from "./poolWorld.ts";
+} from "./pool-world.ts";
 
 const BUILT = poolInstanceBuilt();
 if (!BUILT) console.warn(`${POOL_INSTANCE} is not built: skipping the real-proof refusal tests`);

@@ -20,7 +20,7 @@ import {
   terminateCurves,
   type World,
 } from "./helpers.ts";
-import type { ProofWithSignals } from "./fixtures/standIn.ts";
+import type { ProofWithSignals } from "./fixtures/stand-in.ts";
 
 afterAll(terminateCurves);
 

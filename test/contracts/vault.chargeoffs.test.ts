@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { healthyFigures, terminateCurves } from "./helpers.ts";
-import { USD, makeVaultWorld, type VaultWorld } from "./vaultWorld.ts";
+import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
 let w: VaultWorld;
 let vault: Contract;

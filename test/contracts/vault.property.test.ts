@@ -21,7 +21,7 @@ import {
 } from "../../sdk/vault/model.ts";
 import type { PoolFigures } from "../../sdk/vault/signals.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
-import { USD, makeVaultWorld, type VaultWorld } from "./vaultWorld.ts";
+import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
 const SEQUENCES = Number(process.env.VAULT_PROPERTY_SEQUENCES ?? 4);
 const STEPS = Number(process.env.VAULT_PROPERTY_STEPS ?? 500);

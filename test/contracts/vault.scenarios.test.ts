@@ -10,7 +10,7 @@ import { DEFAULT_VAULT_CONFIG, deployVault, type VaultConfig } from "../../deplo
 import { depositShares, redeemValue, type Triple } from "../../sdk/vault/model.ts";
 import type { PoolFigures } from "../../sdk/vault/signals.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
-import { USD, makeVaultWorld, type VaultWorld } from "./vaultWorld.ts";
+import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
 afterAll(terminateCurves);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
-import { USD, makeVaultWorld, type VaultWorld } from "./vaultWorld.ts";
+import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
 let w: VaultWorld;
 let vault: Contract;

@@ -14,8 +14,8 @@ import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatMoney } from "../../analytics/format.ts";
 import { tranchesFromVaultLedgers } from "../../analytics/projection.ts";
-import { runDemo, type DemoResult } from "../../cli/demo.ts";
-import { money, renderDemoReport } from "../../cli/report.ts";
+import { runDemo, type DemoResult } from "../../cli/demo/scenario.ts";
+import { money, renderDemoReport } from "../../cli/demo/report.ts";
 import { terminateCurves } from "../../pipeline/build.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 

@@ -7,11 +7,11 @@
  * resource: it opens in any browser from the file system. Amounts: currency with two decimals
  * (`formatMoney`, analytics/format.ts).
  */
-import type { AnalysisReport } from "../analytics/index.ts";
-import { formatMoney, realisedPerformance } from "../analytics/index.ts";
-import { counted, type Figures, type Policy } from "../prover/index.ts";
-import type { CloseSummary } from "../sdk/vault/close.ts";
-import { DEFER_REASONS } from "../sdk/vault/close.ts";
+import type { AnalysisReport } from "../../analytics/index.ts";
+import { formatMoney, realisedPerformance } from "../../analytics/index.ts";
+import { counted, type Figures, type Policy } from "../../prover/index.ts";
+import type { CloseSummary } from "../../sdk/vault/close.ts";
+import { DEFER_REASONS } from "../../sdk/vault/close.ts";
 
 export interface PeriodSummary {
   period: number;

@@ -14,7 +14,7 @@ import {
   realisedPerformance,
   tranchesFromVaultLedgers,
   type AnalysisReport,
-} from "../analytics/index.ts";
+} from "../../analytics/index.ts";
 import {
   circuitId,
   deployRegistry,
@@ -24,21 +24,21 @@ import {
   onboardOriginator,
   registerPolicy,
   policyParamsInput,
-} from "../deploy/index.ts";
-import { build } from "../pipeline/index.ts";
-import { REPO_ROOT, findInstance, pascalName } from "../pipeline/index.ts";
-import { readManifest } from "../pipeline/index.ts";
+} from "../../deploy/index.ts";
+import { build } from "../../pipeline/index.ts";
+import { REPO_ROOT, findInstance, pascalName } from "../../pipeline/index.ts";
+import { readManifest } from "../../pipeline/index.ts";
 import {
   aggregationInstance,
   attestPool,
   chunkCommitmentInstance,
   invalid,
   type Attestation,
-} from "../prover/index.ts";
-import { generateOriginatorKey } from "../prover/index.ts";
-import { modelPool, type Figures } from "../prover/index.ts";
-import { policyHash, type Policy } from "../prover/index.ts";
-import { ProverPool } from "../prover/index.ts";
+} from "../../prover/index.ts";
+import { generateOriginatorKey } from "../../prover/index.ts";
+import { modelPool, type Figures } from "../../prover/index.ts";
+import { policyHash, type Policy } from "../../prover/index.ts";
+import { ProverPool } from "../../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
   isActiveStatus,
@@ -48,7 +48,7 @@ import {
   endOfMonth,
   generateSyntheticTape,
   type LoanTape,
-} from "../prover/index.ts";
+} from "../../prover/index.ts";
 import {
   money,
   renderDemoReport,
@@ -57,8 +57,8 @@ import {
   type PeriodSummary,
   type TrancheSnapshot,
 } from "./report.ts";
-import { startProgress } from "./progress.ts";
-import { explainClose, summariseClose } from "../sdk/vault/close.ts";
+import { startProgress } from "../progress.ts";
+import { explainClose, summariseClose } from "../../sdk/vault/close.ts";
 
 export interface DemoOptions {
   /** Loans in the pool (default 300). */
