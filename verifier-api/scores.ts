@@ -82,10 +82,16 @@ export function scoreChunkSize(instance: string): number | undefined {
   return e && e.template === "ScoreBacking" ? e.params[0] : undefined;
 }
 
-/** The chunk size of a PoolAttestation catalogue instance, or undefined when `instance` is not one. */
+/**
+ * The chunk size of the instance an attestation's chunks are proven with: a PoolAttestation instance, or a
+ * PoolChunkCommitment one (a committed multi-chunk attestation, issue 14: the same chunks of the same
+ * leaves); undefined for any other.
+ */
 export function poolChunkSize(instance: string): number | undefined {
   const e = loadCatalogue().find((c) => c.name === instance);
-  return e && e.template === "PoolAttestation" ? e.params[0] : undefined;
+  return e && (e.template === "PoolAttestation" || e.template === "PoolChunkCommitment")
+    ? e.params[0]
+    : undefined;
 }
 
 /**

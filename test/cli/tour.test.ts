@@ -97,7 +97,7 @@ describe.skipIf(!BUILT)("examples/tour.sh against a hardhat node", () => {
     };
     expect(String(att.chainId)).toBe("31337");
     expect(att.registry.toLowerCase()).toBe(deployment.registry.toLowerCase());
-    expect(att.instance).toBe("pool-attestation-8");
+    expect(att.instance).toBe("pool-chunk-commitment-8"); // 4 chunks: committed (issue 14)
 
     // sampled first, then exactly the sampled loans opened, in sample order
     const sampled = readFileSync(join(work, "sample.txt"), "utf8").trim().split("\n").map(Number);
