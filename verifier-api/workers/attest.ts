@@ -34,6 +34,9 @@ runJobChild<AttestWorkerRequest>(
         registry: req.registry,
         instance: req.instance,
         salts: await deriveSalts(BigInt(req.seed), tape),
+        // Chunk salts from the same secret seed (another tag): a retried job finds its stored chunk proofs
+        // with the same commitments and reuses them, and the aggregation can be re-proven in any order.
+        chunkSaltSeed: BigInt(req.seed),
         pool,
         store: chunks.store,
         transport: chunks.transport,
