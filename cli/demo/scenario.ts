@@ -86,6 +86,7 @@ export interface DemoResult {
   /** The figures the independent model predicts for each period's tape. */
   modelFigures: Figures[];
   analysis: AnalysisReport;
+  /** `submitPerChunk`: each period's chunk submissions in order, then its aggregation (committed path). */
   gas: { submitPerChunk: bigint[]; include: bigint; closeEpoch: bigint[] };
   /** The on-chain steps the report lists (what, transaction hash, gas). */
   transactions: NonNullable<DemoReportData["transactions"]>;

@@ -16,6 +16,8 @@ import { readManifest } from "../../pipeline/manifest.ts";
 import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 
 const INSTANCE = "pool-attestation-8";
+/** The instance a pool of more than one chunk of INSTANCE is proven with (the committed path, with its aggregation). */
+const COMMITTED_INSTANCE = "pool-chunk-commitment-8";
 const built = readManifest().instances[INSTANCE] !== undefined;
 const dir = mkdtempSync(join(tmpdir(), "rwa-cli-tamper-"));
 const BIN = join(REPO_ROOT, "cli", "bin.js");
@@ -107,19 +109,21 @@ describe.skipIf(!built)("verify-attestation without --policy", () => {
   it("accepts the untouched two-chunk file, derives every figure, and warns of development keys", async () => {
     const att = JSON.parse(original);
     expect(att.chunkCount).toBe(2);
+    // a pool of two chunks is proven on the committed path: its chunks name the commitment instance
+    expect(att.instance).toBe(COMMITTED_INSTANCE);
     expect(att.verificationKey).toMatchObject({ development: true });
     expect(att.verificationKey.hash).toMatch(/^0x[0-9a-f]{64}$/);
     const j = await cli("verify-attestation", "att.json", "--json");
     expect(j.code, j.stderr).toBe(0);
     const out = JSON.parse(j.stdout);
     expect(out).toMatchObject({ valid: true, problems: [], warnings: [WARNING] });
-    expect(out.key).toEqual({ instance: INSTANCE, ...att.verificationKey });
+    expect(out.key).toEqual({ instance: COMMITTED_INSTANCE, ...att.verificationKey });
     expect(out.figures).toEqual(att.figures);
     const text = await cli("verify-attestation", "att.json");
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^valid attestation: pool \d+, period \d+, 2 chunks/);
     expect(text.stdout).toContain(`WARNING ${WARNING}`);
-    expect(text.stdout).toContain(`verification key ${att.verificationKey.hash} (${INSTANCE})`);
+    expect(text.stdout).toContain(`verification key ${att.verificationKey.hash} (${COMMITTED_INSTANCE})`);
   });
 
   it("refuses each summary figure edited, naming the field and both values", async () => {
@@ -176,20 +180,22 @@ describe.skipIf(!built)("verify-attestation without --policy", () => {
     expect(problems[0]).toMatch(
       new RegExp(`^policy: the parameters hash to \\d+, the proofs are under policyHash ${att.policyHash}$`),
     );
-    // without parameters, a two-chunk file cannot have its pool-level bits derived: refused, unless given
-    expect(await refused((a) => delete a.policy)).toEqual([
-      "policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its 2 chunks cannot be derived from the proofs",
-    ]);
+    // without parameters the file still verifies: the aggregation proof computes every breach bit on the pool's
+    // totals under the proven policyHash, so nothing has to be derived from the parameters
     const name = edited((a) => delete a.policy);
+    expect((await cli("verify-attestation", name, "--json")).code).toBe(0);
+    // given with --policy, the parameters are checked against the proven policyHash all the same
     writeFileSync(join(dir, "policy.json"), JSON.stringify(att.policy));
     expect((await cli("verify-attestation", name, "--policy", "policy.json")).code).toBe(0);
+    writeFileSync(join(dir, "lax.json"), JSON.stringify({ ...att.policy, maxConcentrationBps: 10000 }));
+    expect((await cli("verify-attestation", name, "--policy", "lax.json")).code).toBe(1);
   }, 120_000);
 
   it("refuses a file that names another verification key, or hides that its key is a development key", async () => {
     const att = JSON.parse(original);
     const other = "0x" + "ab".repeat(32);
     expect(await refused((a) => (a.verificationKey.hash = other))).toEqual([
-      `verificationKey.hash: the attestation names ${other}, its proofs are checked against ${att.verificationKey.hash} (the key of ${INSTANCE})`,
+      `verificationKey.hash: the attestation names ${other}, its proofs are checked against ${att.verificationKey.hash} (the key of ${COMMITTED_INSTANCE})`,
     ]);
     const hidden = await cli(
       "verify-attestation",

@@ -19,7 +19,7 @@ import {
   registerPolicy,
   policyParamsInput,
 } from "../../deploy/index.ts";
-import { submitAttestation } from "../../sdk/vault/registry.ts";
+import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
 
 export const POOL_INSTANCE = "pool-attestation-8";
 export const SCORE_INSTANCE = "score-backing-8";
@@ -56,6 +56,9 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
   const today = Number(BigInt((await ethers.provider.getBlock("latest"))!.timestamp) / 86_400n);
   const registry = await deployRegistry(gov);
   await deployVerifier(gov, registry, "PoolAttestation8Verifier", POOL_INSTANCE);
+  // pools of more than one chunk are proven on the committed path: chunk commitments and their aggregation
+  await deployVerifier(gov, registry, "PoolChunkCommitment8Verifier", "pool-chunk-commitment-8");
+  await deployVerifier(gov, registry, "PoolAggregation4Verifier", "pool-aggregation-4");
   await registerPolicy(registry, await policyHash(DEFAULT_POLICY), policyParamsInput(DEFAULT_POLICY));
   const originatorKey = await generateOriginatorKey();
   await onboardOriginator(
@@ -95,8 +98,24 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
         commitment,
       });
       const relayer = registry.connect(signers[3]!) as Contract;
+      const agg = attestation.aggregation;
+      if (!agg) {
+        for (const c of attestation.chunks)
+          await submitAttestation(relayer, attestation.instance, 1, c.proof, c.publicSignals);
+        return;
+      }
+      // chunks in the order listed (the order the aggregation chains them in), then the aggregation
       for (const c of attestation.chunks)
-        await submitAttestation(relayer, POOL_INSTANCE, 1, c.proof, c.publicSignals);
+        await submitChunkCommitment(relayer, attestation.instance, 1, c.proof, c.publicSignals);
+      const first = attestation.chunks[0]!.publicSignals;
+      await submitAggregation(
+        relayer,
+        agg.instance,
+        1,
+        agg.proof,
+        first.slice(0, 4),
+        agg.publicSignals.slice(1),
+      );
     },
   };
 }
