@@ -28,7 +28,10 @@ export function registerWorker(program: Command): void {
     .option("--queue <url>", `PostgreSQL URL of the queue and chunk store (default: $${QUEUE_ENV})`)
     .option("--schema <name>", "schema of the chunk store (the queue uses <schema>_queue)", "rwa_attest")
     .option("--concurrency <n>", "chunks proven at once", "1")
-    .option("--instance <name...>", "pool circuit instances to serve (default: every one built here)")
+    .option(
+      "--instance <name...>",
+      "chunk circuit instances to serve (default: every PoolAttestation and PoolChunkCommitment built here)",
+    )
     .option("--name <id>", "this worker's name in events and stored chunks (default: host:pid)")
     .action(
       async (o: {
@@ -46,7 +49,9 @@ export function registerWorker(program: Command): void {
           throw new CliError("--concurrency: expected a positive integer");
         const keys = await workerKeys(o.instance);
         if (keys.length === 0)
-          throw new CliError("no pool attestation instance is built here: run the build");
+          throw new CliError(
+            "no chunk instance (PoolAttestation or PoolChunkCommitment) is built here: run the build",
+          );
         const emit = (e: WorkerEvent): void => void process.stdout.write(JSON.stringify(e) + "\n");
         const pool = new ProverPool(concurrency);
         const store = new PostgresChunkStore(url, o.schema);

@@ -241,13 +241,19 @@ export interface WorkerKey {
   vkey: string;
 }
 
-/** The pool attestation instances of this machine's build, their files checked against the manifest. */
+/** The templates whose chunks go through the queue: a one-chunk pool's attestation and a committed pool's chunks. */
+const CHUNK_TEMPLATES: readonly string[] = ["PoolAttestation", "PoolChunkCommitment"];
+
+/**
+ * The chunk instances of this machine's build (a one-chunk pool's PoolAttestation and a committed pool's
+ * PoolChunkCommitment, issue 14), their files checked against the manifest.
+ */
 export async function workerKeys(instances?: readonly string[]): Promise<WorkerKey[]> {
   const names =
     instances ??
     Object.keys(readManifest().instances).filter((n) => {
       try {
-        return findInstance(n).template === "PoolAttestation";
+        return CHUNK_TEMPLATES.includes(findInstance(n).template);
       } catch {
         return false;
       }

@@ -6,7 +6,7 @@
  * pool-attestation-8 is not built.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
+import { chunkCommitmentInstance, parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { openQueue, startChunkWorker, workerKeys, type WorkerEvent } from "../../prover/chunks/pgboss.ts";
 import { PostgresChunkStore } from "../../prover/chunks/postgres-store.ts";
 import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
@@ -56,7 +56,8 @@ describe.skipIf(!havePg || !built)("the service sending chunks to pg-boss worker
       boss,
       store,
       pool,
-      keys: await workerKeys([INSTANCE]),
+      // a 3-chunk pool is attested with committed chunks (issue 14): the worker holds that instance's key
+      keys: await workerKeys([INSTANCE, chunkCommitmentInstance(8)]),
       worker: "api-worker",
       emit: (e) => events.push(e),
     });
