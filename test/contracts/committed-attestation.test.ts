@@ -25,45 +25,20 @@ import {
   type Attestation,
 } from "../../prover/attest.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
-import {
-  aggregateFigures,
-  chunkFigures,
-  packFigures,
-  splitChunks,
-  type Figures,
-} from "../../prover/model/index.ts";
+import { aggregateFigures, chunkFigures, packFigures, splitChunks } from "../../prover/model/index.ts";
 import { policyHash } from "../../prover/policy/index.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { readAttestation, submitAggregation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
 import { DAY, terminateCurves } from "./helpers.ts";
 import { TEST_POLICY, poolTape } from "./pool-world.ts";
+import { leaves, secretsOf } from "../support/chunk-secrets.ts";
 
 const BUILT = ["pool-attestation-8", "pool-chunk-commitment-8", "pool-aggregation-4"].every(
   (n) => readManifest().instances[n] !== undefined,
 );
 
-/** Every figure value of a chunk that is not also a pool figure, and the chunk's three figure words. */
-function secretsOf(chunk: Figures, pool: Figures): bigint[] {
-  const words = packFigures(chunk);
-  const poolValues = new Set(
-    [...Object.values(pool), ...Object.values(packFigures(pool))].map((v) => BigInt(v)),
-  );
-  // small values (counts, scores, bits, an empty word) are not identifying; amounts and words are
-  return [words.figA, words.figB, words.figC, ...Object.values(chunk).map((v) => BigInt(v))].filter(
-    (v) => v >= 1_000n && !poolValues.has(v),
-  );
-}
-
 const word = (v: bigint): string => v.toString(16).padStart(64, "0");
-
-/** Every value (as a decimal string) anywhere in a JSON document. */
-function leaves(v: unknown, out: string[] = []): string[] {
-  if (Array.isArray(v)) for (const x of v) leaves(x, out);
-  else if (v !== null && typeof v === "object") for (const x of Object.values(v)) leaves(x, out);
-  else out.push(String(v));
-  return out;
-}
 
 describe.skipIf(!BUILT)("a 9-loan pool in chunks of 8 publishes only pool-level figures", () => {
   let ethers: Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
