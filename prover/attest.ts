@@ -43,6 +43,7 @@ import {
   proveChunks,
   type ChunkStore,
   type ChunkTask,
+  type ChunkWait,
   type ChunkTransport,
 } from "./chunks/index.ts";
 import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
@@ -110,6 +111,8 @@ export interface AttestProgress {
   chunksReused?: number;
   /** Estimated milliseconds left, from this run's measured chunk times (null before the first chunk). */
   etaMs?: number | null;
+  /** Set while no worker has taken any chunk (chunks sent to workers): the queue and key it waits for. */
+  waiting?: ChunkWait;
 }
 
 /** One chunk's proof. */
@@ -309,7 +312,14 @@ export async function attestPool(
         signal: opts.signal,
         onProgress: (p) =>
           report(
-            { stage: "prove", chunksDone: p.done, chunkCount, chunksReused: p.reused, etaMs: p.etaMs },
+            {
+              stage: "prove",
+              chunksDone: p.done,
+              chunkCount,
+              chunksReused: p.reused,
+              etaMs: p.etaMs,
+              ...(p.waiting ? { waiting: p.waiting } : {}),
+            },
             0.02 + 0.98 * (p.reused / chunkCount + (1 - p.reused / chunkCount) * p.fraction),
           ),
       },

@@ -60,9 +60,18 @@ export async function openChunks(
   };
 }
 
-/** A job's stage while proving: `prove: 12/128 chunks, about 180 s left` (the pool progress). */
+/**
+ * A job's stage while proving: `prove: 12/128 chunks, about 180 s left` (the pool progress); while no worker
+ * has taken a chunk, what it waits for: `prove: 0/3 chunks, waiting 35 s for a worker holding
+ * pool-chunk-commitment-8 with key 0x1a2b3c4d… (queue rwa-chunk.…)`.
+ */
 export function proveStage(p: AttestProgress): string {
   if (p.stage !== "prove") return p.stage;
   const left = p.etaMs == null ? "" : `, about ${Math.ceil(p.etaMs / 1000)} s left`;
-  return `prove: ${p.chunksDone}/${p.chunkCount} chunks${left}`;
+  const w = p.waiting;
+  const wait = w
+    ? `, waiting ${Math.round(w.sinceMs / 1000)} s for a worker holding ${w.instance} with key ` +
+      `${w.verificationKey.slice(0, 10)}… (queue ${w.queue})`
+    : "";
+  return `prove: ${p.chunksDone}/${p.chunkCount} chunks${left}${wait}`;
 }

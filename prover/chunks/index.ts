@@ -146,6 +146,17 @@ export interface ChunkProgress {
   etaMs: number | null;
   /** Fraction of the remaining proving of this run, counting chunks in flight (0..1). */
   fraction: number;
+  /** Set while no worker has taken any chunk of this run (a distributed transport): what it waits for. */
+  waiting?: ChunkWait;
+}
+
+/** A distributed run whose chunks no worker has taken: the queue, the key a worker must hold, for how long. */
+export interface ChunkWait {
+  queue: string;
+  instance: string;
+  verificationKey: string;
+  /** Milliseconds since the chunks were queued. */
+  sinceMs: number;
 }
 
 /** What a transport gets for one run: the chunks to prove and where to put them. */
@@ -162,6 +173,8 @@ export interface ChunkRun {
   onChunk(chunk: StoredChunk, verified: boolean): Promise<boolean>;
   /** Progress of a chunk in flight (0..1). */
   onChunkProgress?(index: number, fraction: number): void;
+  /** No worker has taken a chunk yet (a distributed transport), or, with undefined, one has. */
+  onWaiting?(wait: ChunkWait | undefined): void;
 }
 
 export interface ChunkTransport {
@@ -224,6 +237,7 @@ export async function proveChunks(plan: ChunkPlan, opts: ProveChunksOptions): Pr
   const started = performance.now();
   let doneThisRun = 0;
   const inFlight = new Map<number, number>();
+  let waiting: ChunkWait | undefined;
   const report = (): void => {
     if (!opts.onProgress) return;
     const done = have.size;
@@ -231,7 +245,7 @@ export async function proveChunks(plan: ChunkPlan, opts: ProveChunksOptions): Pr
     const etaMs = doneThisRun > 0 ? Math.round(((total - done) * elapsed) / doneThisRun) : null;
     const partial = [...inFlight.values()].reduce((a, b) => a + b, 0);
     const fraction = missing.length === 0 ? 1 : Math.min(1, (doneThisRun + partial) / missing.length);
-    opts.onProgress({ done, total, reused, etaMs, fraction });
+    opts.onProgress({ done, total, reused, etaMs, fraction, ...(waiting ? { waiting } : {}) });
   };
   report();
 
@@ -260,6 +274,11 @@ export async function proveChunks(plan: ChunkPlan, opts: ProveChunksOptions): Pr
       onChunkProgress: (index, fraction) => {
         if (have.has(index)) return;
         inFlight.set(index, fraction);
+        report();
+      },
+      onWaiting: (wait) => {
+        if (wait === undefined && waiting === undefined) return;
+        waiting = wait;
         report();
       },
     });

@@ -112,8 +112,14 @@ export async function ensureChunkQueue(boss: PgBoss, name: string): Promise<void
 export interface PgBossTransportOptions {
   /** How often the coordinator looks at the store for new chunks (default 500 ms). */
   pollMs?: number;
-  /** How often it looks for chunk jobs that failed for good (default 5 s). */
+  /** How often it looks for chunk jobs that failed for good, or that no worker has taken (default 5 s). */
   failedCheckMs?: number;
+  /**
+   * After this long with no chunk of the run taken by any worker, the run says what it waits for (the
+   * queue, the instance and key a worker must hold) through its progress; default 30 s. It keeps waiting:
+   * workers may be busy with other pools, or not started yet.
+   */
+  waitNoticeMs?: number;
 }
 
 /** The coordinator's side: chunk jobs for `rwa-attest worker` processes, results through the store. */
@@ -153,6 +159,9 @@ export class PgBossTransport implements ChunkTransport {
 
     const pollMs = this.opts.pollMs ?? 500;
     const failedCheckMs = this.opts.failedCheckMs ?? 5_000;
+    const waitNoticeMs = this.opts.waitNoticeMs ?? 30_000;
+    const queuedAt = performance.now();
+    let taken = false; // some worker has taken (or finished) a chunk of this run
     let lastCount = -1;
     let lastFailedCheck = performance.now();
     while (pending.size > 0) {
@@ -165,25 +174,45 @@ export class PgBossTransport implements ChunkTransport {
         for (const c of stored) {
           if (!pending.has(c.chunkIndex) || pending.get(c.chunkIndex)!.id !== c.id) continue;
           // made on another machine: the life-cycle verifies the proof itself
+          if (!taken) {
+            taken = true;
+            run.onWaiting?.(undefined);
+          }
           if (await run.onChunk(c, false)) pending.delete(c.chunkIndex);
           else throw new Error(`chunk ${c.chunkIndex}: worker ${c.worker} stored a proof that is refused`);
         }
       }
       if (pending.size > 0 && performance.now() - lastFailedCheck > failedCheckMs) {
         lastFailedCheck = performance.now();
-        await this.failedForGood(
+        const states = await this.failedForGood(
           name,
           [...pending.values()].map((t) => t.id),
         );
+        if (!taken && states.some((s) => s !== "created")) {
+          taken = true;
+          run.onWaiting?.(undefined);
+        } else if (!taken && performance.now() - queuedAt >= waitNoticeMs) {
+          run.onWaiting?.({
+            queue: name,
+            instance: plan.instance,
+            verificationKey: plan.verificationKey,
+            sinceMs: Math.round(performance.now() - queuedAt),
+          });
+        }
       }
       if (pending.size > 0) await sleep(pollMs, run.signal);
     }
   }
 
-  /** Throws when a pending chunk's job failed with no attempts left (retried jobs are left to run). */
-  private async failedForGood(name: string, ids: string[]): Promise<void> {
+  /**
+   * Throws when a pending chunk's job failed with no attempts left (retried jobs are left to run); returns
+   * the states of the jobs it looked at (up to 64).
+   */
+  private async failedForGood(name: string, ids: string[]): Promise<string[]> {
+    const states: string[] = [];
     for (const id of ids.slice(0, 64)) {
       const job = await this.boss.getJobById<ChunkJobData>(name, id);
+      if (job) states.push(job.state);
       if (job?.state === "failed" || job?.state === "cancelled") {
         const out = job.output as { message?: string } | undefined;
         throw new Error(
@@ -192,6 +221,7 @@ export class PgBossTransport implements ChunkTransport {
         );
       }
     }
+    return states;
   }
 }
 

@@ -14,7 +14,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attestPool, chunkAttestationId, verifyAttestation } from "../../prover/attest.ts";
+import {
+  attestPool,
+  chunkAttestationId,
+  verifyAttestation,
+  type AttestProgress,
+} from "../../prover/attest.ts";
 import { chunkId } from "../../prover/chunks/index.ts";
 import {
   chunkJobHandler,
@@ -36,6 +41,7 @@ import { ProverPool } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
+import { proveStage } from "../../verifier-api/attest-chunks.ts";
 import { dropSchemas, freshSchema, PG_URL, PgProxy, postgresAnswers } from "../support/pg.ts";
 
 const INSTANCE = "pool-attestation-8";
@@ -199,6 +205,52 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
     // the aborted attempt stored nothing; the retry made the one proof
     expect(kinds.filter((k) => k === "done")).toHaveLength(1);
     expect(kinds.indexOf("aborted")).toBeLessThan(kinds.indexOf("done"));
+  });
+
+  it("with no worker for its key, the attestation says what it waits for; a worker that starts clears it", async () => {
+    const tape = generateSyntheticTape({ seed: 4, loans: 8, poolId: 10n, period: 202611 });
+    const [mine] = await workerKeys([INSTANCE]);
+    const queue = chunkQueueName(INSTANCE, mine!.verificationKey);
+    const seen: AttestProgress[] = [];
+    let worker: Awaited<ReturnType<typeof startChunkWorker>> | undefined;
+    const pool = new ProverPool(1);
+    let noticed!: () => void;
+    const notice = new Promise<void>((r) => (noticed = r));
+    try {
+      const running = attestPool({
+        tape,
+        policy: DEFAULT_POLICY,
+        key,
+        chainId: 31337n,
+        registry: "0x" + "34".repeat(20),
+        instance: INSTANCE,
+        salts: await deriveSalts(6n, tape),
+        store,
+        transport: new PgBossTransport(boss, { pollMs: 100, failedCheckMs: 200, waitNoticeMs: 600 }),
+        onProgress: (p) => {
+          seen.push(p);
+          if (p.waiting) noticed();
+        },
+      });
+      await notice; // no worker holds this key yet: the run names the queue, the instance and the key
+      const w = seen.find((p) => p.waiting)!.waiting!;
+      expect(w).toMatchObject({ queue, instance: INSTANCE, verificationKey: mine!.verificationKey });
+      expect(w.sinceMs).toBeGreaterThanOrEqual(600);
+      expect(proveStage(seen.find((p) => p.waiting)!)).toMatch(
+        new RegExp(
+          `^prove: 0/1 chunks, waiting \\d+ s for a worker holding ${INSTANCE} with key 0x[0-9a-f]{8}…`,
+        ),
+      );
+      worker = await startChunkWorker({ boss, store, pool, keys: [mine!], worker: "w-late" });
+      const { attestation } = await running;
+      expect((await verifyAttestation(attestation)).valid).toBe(true);
+      // once the worker took the chunk, progress no longer says it waits
+      expect(seen.at(-1)!.waiting).toBeUndefined();
+      expect(seen.filter((p) => p.stage === "prove").at(-1)!.waiting).toBeUndefined();
+    } finally {
+      await worker?.stop();
+      await pool.close();
+    }
   });
 
   it(
