@@ -4,6 +4,7 @@
  * message naming the variable.
  */
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
@@ -66,6 +67,8 @@ export const ConfigSchema = Type.Object({
   analyticsThreads: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
   verifyInstances: Type.Array(Type.String()),
+  /** Verification processes checking batches side by side (default: one per core, at most 4). */
+  verifyProcesses: Type.Integer({ minimum: 1, maximum: 16 }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    verifyProcesses: int(env, "RWA_API_VERIFY_PROCESSES", Math.min(4, availableParallelism())),
     ...overrides,
   };
   if (config.tapeKey.length !== 32) throw new ConfigError("tapeKey: expected 32 bytes");

@@ -5,9 +5,10 @@
  * threads on every call (about 20-30 ms). Here each catalogue instance's hash-checked verification key is
  * read once, and prepared once in the checking process (`workers/verify.ts`, running the check of
  * `groth16-check.ts`). A call is checked here for shape (signal count, signals in the scalar field,
- * coordinates in the base field) and queued; the checking process works on one batch at a time, and the
- * calls that arrive while it works make up the next batch (up to MAX_QUEUED), so a batch grows with the
- * load and the event loop only reads requests and writes answers.
+ * coordinates in the base field) and queued; each checking process (one per core by default) works on one
+ * batch at a time, and the calls that arrive while every one of them works make up the next batch (up to
+ * MAX_QUEUED), so a batch grows with the load, a call waits for at most one batch before its own, and the
+ * event loop only reads requests and writes answers.
  */
 import { readFileSync } from "node:fs";
 import type { VerificationKey } from "snarkjs";
@@ -67,27 +68,34 @@ export class UnknownInstanceError extends CodedError {
 }
 
 export class ResidentVerifier {
-  private readonly checker = new WorkerPool<
+  private readonly checker: WorkerPool<
     Omit<VerifyRequest, "id">,
     VerifyReply,
     { results: boolean[]; stats: BatchStats }
-  >({
-    script: new URL("./workers/verify.ts", import.meta.url),
-    label: "verification worker",
-    size: 1,
-    settle: (m) => (m.ok ? { results: m.results, stats: m.stats } : fromWire(m.error)),
-  });
+  >;
   private readonly keys = new Map<string, Loaded>();
+  /** Checking processes, each checking one batch at a time. */
+  readonly processes: number;
 
-  private constructor() {}
+  private constructor(processes: number) {
+    if (!Number.isInteger(processes) || processes < 1)
+      throw invalid("processes", "a positive integer is required", processes);
+    this.processes = processes;
+    this.checker = new WorkerPool({
+      script: new URL("./workers/verify.ts", import.meta.url),
+      label: "verification worker",
+      size: processes,
+      settle: (m) => (m.ok ? { results: m.results, stats: m.stats } : fromWire(m.error)),
+    });
+  }
 
   /**
-   * Starts the checking process (it builds the curve, the ~0.4 s start-up cost) and prepares the
-   * verification keys of `instances` (every instance of the build manifest that has a vkey when empty). A
-   * key whose file hash differs from the manifest is refused (ArtifactIntegrityError).
+   * Prepares the verification keys of `instances` (every instance of the build manifest that has a vkey when
+   * empty) for `processes` checking processes (each builds the curve when first used, the ~0.4 s start-up
+   * cost). A key whose file hash differs from the manifest is refused (ArtifactIntegrityError).
    */
-  static async create(instances: readonly string[] = []): Promise<ResidentVerifier> {
-    const v = new ResidentVerifier();
+  static async create(instances: readonly string[] = [], processes = 1): Promise<ResidentVerifier> {
+    const v = new ResidentVerifier(processes);
     const names =
       instances.length > 0
         ? instances
@@ -179,15 +187,20 @@ export class ResidentVerifier {
   readonly batchStats: BatchStats = { batches: 0, proofs: 0, fallbacks: 0 };
 
   private queue: Pending[] = [];
-  private busy = false;
+  /** Batches being checked now (at most one per checking process). */
+  private inFlight = 0;
 
-  /** Sends the queued calls to the checking process unless it is checking a batch (then they wait for it). */
+  /** Sends the queued calls to a free checking process (when all are checking a batch, they wait). */
   private pump(): void {
-    if (this.busy || this.queue.length === 0) return;
-    this.busy = true;
+    if (this.inFlight >= this.processes || this.queue.length === 0) return;
+    this.inFlight++;
     // Let every request already read in this turn of the event loop join the batch.
     setImmediate(() => {
       const batch = this.queue.splice(0, MAX_QUEUED);
+      if (batch.length === 0) {
+        this.inFlight--; // another pump of this turn took them
+        return;
+      }
       const keys: VerifyRequest["keys"] = {};
       for (const { item } of batch) {
         const k = this.keys.get(item.instance)!;
@@ -207,13 +220,13 @@ export class ResidentVerifier {
           },
         )
         .finally(() => {
-          this.busy = false;
+          this.inFlight--;
           this.pump();
         });
     });
   }
 
-  /** Ends the checking process. */
+  /** Ends the checking processes. */
   async close(): Promise<void> {
     await this.checker.close();
   }

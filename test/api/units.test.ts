@@ -1,4 +1,5 @@
 /** The service's small pure parts: configuration, tape encryption, key hashing, the sampling rule. */
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../verifier-api/config.ts";
 import { canonicalJson, decrypt, encrypt, hashApiKey, newApiKey } from "../../verifier-api/crypto.ts";
@@ -15,6 +16,9 @@ describe("configuration", () => {
       storage: "sqlite",
       verifyInstances: ["a", "b"],
     });
+    // one verification process per core by default (at most 4), or as many as set
+    expect(c.verifyProcesses).toBe(Math.min(4, availableParallelism()));
+    expect(loadConfig({ RWA_API_TAPE_KEY: KEY, RWA_API_VERIFY_PROCESSES: "3" }).verifyProcesses).toBe(3);
     expect(c.tapeKey.equals(Buffer.from(KEY, "hex"))).toBe(true);
     expect(loadConfig({ RWA_API_TAPE_KEY: Buffer.alloc(32, 7).toString("base64") }).tapeKey).toEqual(
       Buffer.alloc(32, 7),
@@ -31,6 +35,11 @@ describe("configuration", () => {
     bad({ RWA_API_TAPE_KEY: KEY, RWA_API_STORAGE: "postgres" }, /RWA_API_POSTGRES_URL: required/);
     bad({ RWA_API_TAPE_KEY: KEY, RWA_API_ADMIN_KEY: "short" }, /RWA_API_ADMIN_KEY/);
     bad({ RWA_API_TAPE_KEY: KEY, RWA_API_LOG_LEVEL: "loud" }, /logLevel/);
+    bad({ RWA_API_TAPE_KEY: KEY, RWA_API_VERIFY_PROCESSES: "0" }, /verifyProcesses/);
+    bad(
+      { RWA_API_TAPE_KEY: KEY, RWA_API_VERIFY_PROCESSES: "two" },
+      /RWA_API_VERIFY_PROCESSES: expected an integer/,
+    );
     expect(() => loadConfig({})).toThrow(ConfigError);
   });
 });

@@ -136,6 +136,43 @@ describe("batched verification", () => {
   });
 });
 
+describe("several checking processes", () => {
+  it("a call that arrives while one process checks a batch goes to another; every answer is its own", async () => {
+    const two = await ResidentVerifier.create([NAME], 2);
+    try {
+      expect(two.processes).toBe(2);
+      const first = two.verify(NAME, signals, proof); // starts a batch on one process
+      await new Promise((r) => setImmediate(r));
+      // these arrive while it is checked: they go to the other process, not after it
+      const rest = [two.verify(NAME, ["34"], proof), two.verify(NAME, signals, proof)];
+      expect(await Promise.all([first, ...rest])).toEqual([true, false, true]);
+      const pids = (two as unknown as { checker: { pids(): number[] } }).checker.pids();
+      expect(new Set(pids).size).toBe(2);
+      // one of them killed: calls are answered by the other and a new one
+      process.kill(pids[0]!, "SIGKILL");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await Promise.all([two.verify(NAME, signals, proof), two.verify(NAME, ["34"], proof)])).toEqual([
+        true,
+        false,
+      ]);
+    } finally {
+      await two.close();
+    }
+    // twin: one process checks them one batch after another, with the same answers
+    const one = await ResidentVerifier.create([NAME], 1);
+    try {
+      const first = one.verify(NAME, signals, proof);
+      await new Promise((r) => setImmediate(r));
+      const rest = [one.verify(NAME, ["34"], proof), one.verify(NAME, signals, proof)];
+      expect(await Promise.all([first, ...rest])).toEqual([true, false, true]);
+      expect((one as unknown as { checker: { pids(): number[] } }).checker.pids()).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
+    await expect(ResidentVerifier.create([NAME], 0)).rejects.toThrow(/processes/);
+  });
+});
+
 describe("points outside the subgroup, wrong keys, a lost checking process", () => {
   /** A point on the twist curve that is not in the order-r subgroup (G2's cofactor is not 1). */
   async function twistPointOutsideSubgroup(): Promise<string[][]> {
