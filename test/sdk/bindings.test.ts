@@ -82,7 +82,10 @@ describe("the integrator's SDK on a network", () => {
 
   it("requests deposits, includes the pool, closes epochs: the contract's claims are the model's", async () => {
     const [a, b, c] = w.users as [VaultWorld["users"][0], VaultWorld["users"][0], VaultWorld["users"][0]];
-    const model = new VaultModel(modelParamsFromConfig(w.config), await vault.lastCloseAt());
+    // the model's parameters read from the vault itself, as an integrator does
+    const params = modelParamsFromConfig(await vault.config());
+    expect(params).toEqual(modelParamsFromConfig(w.config));
+    const model = new VaultModel(params, await vault.lastCloseAt());
     // junior through the tranche token's ERC-7540 request (the asset approved to the token), the others
     // through the vault's own call (the asset approved to the vault)
     const junior = trancheTokenAt(await w.tranches[2]!.getAddress(), c);
