@@ -5,11 +5,13 @@
  * typed, a view resolving to its value, any other function to its transaction) and a function that binds it
  * to an address.
  *
- * Why not TypeChain: its ethers-v6 target writes extension-less relative imports (Node's type stripping, which
- * runs this project's TypeScript, cannot resolve them) and non-type re-exports; its Hardhat 3 plugin would
- * run inside the build and its output could not be committed and checked like the layout codec. The files
- * written here are committed (tsc on a fresh clone needs them before any build) and test/sdk/bindings.test.ts
- * fails when they differ from what the current artifacts give.
+ * Why not TypeChain (@typechain/ethers-v6 through @nomicfoundation/hardhat-typechain): the Hardhat 3 plugin
+ * generates with TypeChain's `node16Modules`, so its modules import each other as `./x.js` and re-export
+ * values (the factories) that way; compiled TypeScript resolves those, Node's type stripping (how this project
+ * runs TypeScript, without a compile step) does not map `.js` to a `.ts` file. It also generates inside the
+ * build, into an ignored folder, unformatted: nothing for tsc, which `npm test` runs before the build on a
+ * fresh clone. The files written here are committed and test/sdk/bindings.test.ts fails when they differ from
+ * what the current artifacts give.
  *
  * Usage, after `npx hardhat build` (or `node scripts/build.ts`): node contracts/codegen/bindings.ts
  */

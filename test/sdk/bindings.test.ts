@@ -10,13 +10,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateBindings } from "../../contracts/codegen/bindings.ts";
+import { deployBorrowerGate, deployScores } from "../../deploy/index.ts";
 import { REPO_ROOT } from "../../pipeline/index.ts";
 import {
   attestationRegistryAt,
+  borrowerGateAt,
   contractError,
   modelParamsFromConfig,
   readEligibility,
   registryCircuitId,
+  scoreAttestationsAt,
   submitAttestation,
   summariseClose,
   toSolidityGroth16,
@@ -52,6 +55,26 @@ describe("typed bindings (sdk/contracts/)", () => {
 });
 
 describe("the integrator's SDK on a network", () => {
+  it("binds the score side too: score attestations and the borrower gate read as typed", async () => {
+    const registryAddress = await registry.getAddress();
+    const d = await deployScores(w.gov, { registry: registryAddress, maxScoreAgeDays: 20 });
+    const scores = scoreAttestationsAt(await d.scores.getAddress(), w.ethers.provider);
+    const ageDays: bigint = await scores.maxScoreAgeDays();
+    expect([ageDays, await scores.registry()]).toEqual([20n, registryAddress]);
+    const gate = borrowerGateAt(
+      await (
+        await deployBorrowerGate(w.gov, {
+          providers: await d.providers.getAddress(),
+          scores: await d.scores.getAddress(),
+          minScore: 640,
+          maxAgeDays: 30,
+        })
+      ).getAddress(),
+      w.ethers.provider,
+    );
+    expect([await gate.minScore(), await gate.maxAgeDays()]).toEqual([640n, 30n]);
+  });
+
   it("reads a pool's attested figures and eligibility, before and after its attestation", async () => {
     expect(await readEligibility(registry, 1n, w.policyHash)).toEqual({
       eligible: false,
