@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 /** Libraries with one entry point (`<folder>/index.ts`). */
-const LIBRARIES = "prover|pipeline|analytics|deploy|ceremony";
+const LIBRARIES = "prover|pipeline|analytics|deploy|ceremony|sdk";
 
 export default tseslint.config(
   {
@@ -25,8 +25,10 @@ export default tseslint.config(
   // Import rules (docs/ARCHITECTURE.md, "Entry points" and "Dependencies"), each a list of forbidden import
   // paths (regular expressions on the written path) with the reason:
   // - the command line (and the demo) and the service use the libraries through their entry points only: a
-  //   module of prover/, pipeline/, analytics/, deploy/ or ceremony/ other than its index.ts is internal, and
-  //   the command line starts the service through verifier-api/index.ts;
+  //   module of prover/, pipeline/, analytics/, deploy/, ceremony/ or sdk/ other than its index.ts is
+  //   internal, and the command line starts the service through verifier-api/index.ts;
+  // - the other libraries (and the scripts) use the integrator's SDK through sdk/index.ts, as an integrator
+  //   does;
   // - the prover never imports the service (the dependency points from the service to the prover), except
   //   the plain JavaScript modules the browser page loads as they are (verifier-api/web/*.js: the generated
   //   layout codec pool-codec.js, the attestation checker check-attestation.js and the error model errors.js,
@@ -53,7 +55,17 @@ export default tseslint.config(
       { files: ["cli/**/*.ts"], patterns: [entry(`${LIBRARIES}|verifier-api`)] },
       { files: ["verifier-api/**/*.ts"], patterns: [entry(LIBRARIES)] },
       { files: ["verifier-api/http/routes/**/*.ts"], patterns: [entry(LIBRARIES), ...routeRules] },
-      { files: ["prover/**/*.ts"], patterns: [noService] },
+      { files: ["prover/**/*.ts"], patterns: [noService, entry("sdk")] },
+      {
+        files: [
+          "analytics/**/*.ts",
+          "pipeline/**/*.ts",
+          "deploy/**/*.ts",
+          "ceremony/**/*.ts",
+          "scripts/**/*.ts",
+        ],
+        patterns: [entry("sdk")],
+      },
     ].map(({ files, patterns }) => ({
       files,
       rules: {

@@ -18,8 +18,8 @@ import {
   type AttestedPool,
   type ModelParams,
   type Triple,
-} from "../sdk/vault/model.ts";
-import type { PoolFigures } from "../sdk/vault/signals.ts";
+} from "../sdk/index.ts";
+import type { PoolFigures } from "../sdk/index.ts";
 import { ANALYSIS_DEFAULTS, poolArraysFromInput, validateAnalysisInput } from "./analyze.ts";
 import { projectPool } from "./cashflow.ts";
 import type { AmortisingLoan, CashflowAssumptions, PoolProjection } from "./cashflow.ts";

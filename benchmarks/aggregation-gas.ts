@@ -34,7 +34,7 @@ import {
   submitChunkCommitment,
   toSolidityGroth16,
   type SnarkjsProof,
-} from "../sdk/vault/registry.ts";
+} from "../sdk/index.ts";
 
 const { values } = parseArgs({ options: { loans: { type: "string", default: "32" } } });
 const LOANS = Number(values.loans);

@@ -20,7 +20,7 @@ import {
   type AnalysisReport,
 } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG, loadArtifact } from "../../deploy/index.ts";
-import { modelParamsFromConfig, type ModelParams, type Triple } from "../../sdk/vault/model.ts";
+import { modelParamsFromConfig, type ModelParams, type Triple } from "../../sdk/index.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 import { requireVerifiedAttestation } from "./verify.ts";
 

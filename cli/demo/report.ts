@@ -10,8 +10,8 @@
 import type { AnalysisReport } from "../../analytics/index.ts";
 import { formatMoney, realisedPerformance } from "../../analytics/index.ts";
 import { counted, type Figures, type Policy } from "../../prover/index.ts";
-import type { CloseSummary } from "../../sdk/vault/close.ts";
-import { DEFER_REASONS } from "../../sdk/vault/close.ts";
+import type { CloseSummary } from "../../sdk/index.ts";
+import { DEFER_REASONS } from "../../sdk/index.ts";
 
 export interface PeriodSummary {
   period: number;

@@ -58,7 +58,7 @@ import {
   type TrancheSnapshot,
 } from "./report.ts";
 import { startProgress } from "../progress.ts";
-import { explainClose, summariseClose } from "../../sdk/vault/close.ts";
+import { explainClose, summariseClose } from "../../sdk/index.ts";
 
 export interface DemoOptions {
   /** Loans in the pool (default 300). */

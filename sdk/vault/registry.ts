@@ -1,11 +1,27 @@
 /**
  * Client helpers for the attestation registry: submit a snarkjs Groth16 proof, read a pool's attestation
- * with its figures unpacked. Works with any ethers v6 `Contract` bound to the registry's ABI.
+ * with its figures unpacked, and whether a vault may admit it. Each takes the registry as any ethers v6
+ * contract (a plain `Contract` or the typed `AttestationRegistry` of sdk/contracts/) and calls it through the
+ * typed binding, with the contract's runner (a provider reads; a signer also submits).
  */
 import { keccak256, toUtf8Bytes } from "ethers";
-import type { Contract, TransactionReceipt } from "ethers";
+import type { BaseContract, TransactionReceipt } from "ethers";
+import { attestationRegistryAt, type AttestationRegistry } from "../contracts/attestation-registry.ts";
 import { unpackFigures, type PoolFigures } from "./signals.ts";
 import { invalid } from "../../verifier-api/web/errors.js";
+
+/** The registry as the typed binding, on `registry`'s address and runner. */
+function typed(registry: BaseContract): AttestationRegistry {
+  return attestationRegistryAt(registry.target, registry.runner);
+}
+
+/** `n` words, as the binding types a `uint256[n]` argument. */
+type Words<N extends number, R extends bigint[] = []> = R["length"] extends N ? R : Words<N, [...R, bigint]>;
+
+/** The values as `n` words (their count checked by the caller). */
+function words<N extends number>(xs: readonly (string | bigint)[], _n: N): Words<N> {
+  return xs.map((x) => BigInt(x)) as Words<N>;
+}
 
 /** A snarkjs Groth16 proof (JSON shape). */
 export interface SnarkjsProof {
@@ -44,18 +60,18 @@ export function registryCircuitId(name: string): string {
 
 /** Submits one (chunk) proof to the registry and waits for it; reverts surface as ethers errors. */
 export async function submitAttestation(
-  registry: Contract,
+  registry: BaseContract,
   circuitName: string,
   version: number,
   proof: SnarkjsProof,
   publicSignals: readonly (string | bigint)[],
 ): Promise<TransactionReceipt> {
   if (publicSignals.length !== 7) throw invalid("publicSignals", `expected 7, got ${publicSignals.length}`);
-  const tx = await registry.getFunction("submitAttestation")(
+  const tx = await typed(registry).submitAttestation(
     registryCircuitId(circuitName),
     version,
     toSolidityGroth16(proof),
-    publicSignals.map((s) => BigInt(s)),
+    words(publicSignals, 7),
   );
   return (await tx.wait()) as TransactionReceipt;
 }
@@ -65,7 +81,7 @@ export async function submitAttestation(
  * keyHash, figCommit) and waits for it: the registry chains its commitment, never sees its figures.
  */
 export async function submitChunkCommitment(
-  registry: Contract,
+  registry: BaseContract,
   circuitName: string,
   version: number,
   proof: SnarkjsProof,
@@ -73,11 +89,11 @@ export async function submitChunkCommitment(
 ): Promise<TransactionReceipt> {
   if (publicSignals.length !== 5)
     throw invalid("publicSignals", "expected 5 public signals", publicSignals.length);
-  const tx = await registry.getFunction("submitChunkCommitment")(
+  const tx = await typed(registry).submitChunkCommitment(
     registryCircuitId(circuitName),
     version,
     toSolidityGroth16(proof),
-    publicSignals.map((s) => BigInt(s)),
+    words(publicSignals, 5),
   );
   return (await tx.wait()) as TransactionReceipt;
 }
@@ -88,7 +104,7 @@ export async function submitChunkCommitment(
  * (figA, figB, figC). The proof's `acc` is not sent: the registry supplies its own.
  */
 export async function submitAggregation(
-  registry: Contract,
+  registry: BaseContract,
   circuitName: string,
   version: number,
   proof: SnarkjsProof,
@@ -97,12 +113,12 @@ export async function submitAggregation(
 ): Promise<TransactionReceipt> {
   if (chunk.length !== 4) throw invalid("chunk", "expected 4 values", chunk.length);
   if (figures.length !== 3) throw invalid("figures", "expected 3 words", figures.length);
-  const tx = await registry.getFunction("submitAggregation")(
+  const tx = await typed(registry).submitAggregation(
     registryCircuitId(circuitName),
     version,
     toSolidityGroth16(proof),
-    chunk.map((s) => BigInt(s)),
-    figures.map((s) => BigInt(s)),
+    words(chunk, 4),
+    words(figures, 3),
   );
   return (await tx.wait()) as TransactionReceipt;
 }
@@ -113,17 +129,15 @@ export async function submitAggregation(
  * replacement only the chunks of the latest batch count: pass a `fromBlock` after it, or read `committedBatch`.
  */
 export async function acceptedChunks(
-  registry: Contract,
+  registry: BaseContract,
   poolId: bigint,
   period: bigint | number,
   fromBlock = 0,
 ): Promise<{ chunkIndex: number; figCommit: bigint }[]> {
-  const logs = await registry.queryFilter(
-    registry.filters.ChunkCommitted!(poolId, BigInt(period)),
-    fromBlock,
-  );
+  const r = typed(registry);
+  const logs = await r.queryFilter(r.filters.ChunkCommitted!(poolId, BigInt(period)), fromBlock);
   return logs
-    .map((l) => registry.interface.parseLog(l)!)
+    .map((l) => r.interface.parseLog(l)!)
     .map((e) => ({ chunkIndex: Number(e.args.chunkIndex), figCommit: BigInt(e.args.figCommit) }));
 }
 
@@ -139,10 +153,10 @@ export interface RecordedAttestation {
 
 /** Reads and unpacks a pool's latest complete attestation. */
 export async function readAttestation(
-  registry: Contract,
+  registry: BaseContract,
   poolId: bigint,
 ): Promise<RecordedAttestation | undefined> {
-  const a = await registry.getFunction("attestation")(poolId);
+  const a = await typed(registry).attestation(poolId);
   if (a.period === 0n) return undefined;
   return {
     poolId: a.poolId,
@@ -152,4 +166,29 @@ export async function readAttestation(
     policyHash: a.policyHash,
     figures: unpackFigures(a.figA, a.figB, a.figC),
   };
+}
+
+/** What a vault checks before it admits a pool, as the registry answers it now. */
+export interface PoolEligibility {
+  /** `isEligible(poolId, policyHash)`: attested, fresh, no breach, under `policyHash`, its key not revoked. */
+  eligible: boolean;
+  /** `isFresh(poolId)`: the latest attestation's as-of date is within the registry's maxAge. */
+  fresh: boolean;
+  /** The latest complete attestation with its figures (undefined when there is none). */
+  attestation: RecordedAttestation | undefined;
+}
+
+/** Reads whether `poolId` is eligible under `policyHash`, whether it is fresh, and its attested figures. */
+export async function readEligibility(
+  registry: BaseContract,
+  poolId: bigint,
+  policyHash: bigint,
+): Promise<PoolEligibility> {
+  const r = typed(registry);
+  const [eligible, fresh, attestation] = await Promise.all([
+    r.isEligible(poolId, policyHash),
+    r.isFresh(poolId),
+    readAttestation(registry, poolId),
+  ]);
+  return { eligible, fresh, attestation };
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { projectPool, projectVault, realisedPerformance } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
-import { modelParamsFromConfig } from "../../sdk/vault/model.ts";
+import { modelParamsFromConfig } from "../../sdk/index.ts";
 
 describe("realised performance", () => {
   it("recovers the CDR and CPR a projection was made with, from its attestations alone", () => {

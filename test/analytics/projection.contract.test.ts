@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { projectPool, projectVault } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG, type VaultConfig } from "../../deploy/index.ts";
-import { modelParamsFromConfig, type Triple } from "../../sdk/vault/model.ts";
+import { modelParamsFromConfig, type Triple } from "../../sdk/index.ts";
 import { DAY, terminateCurves } from "../contracts/helpers.ts";
 import { makeVaultWorld, USD, type VaultWorld } from "../contracts/vault-world.ts";
 

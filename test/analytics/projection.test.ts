@@ -18,7 +18,7 @@ import {
 } from "../../analytics/index.ts";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
-import { modelParamsFromConfig, type ModelParams } from "../../sdk/vault/model.ts";
+import { modelParamsFromConfig, type ModelParams } from "../../sdk/index.ts";
 
 const B = 1_000_000_000_000; // 1,000,000.000000 in 6-decimal units
 const params = (o: Partial<ModelParams> = {}): ModelParams => ({

@@ -1,8 +1,9 @@
 /**
  * The command line (with the demo) and the service use the libraries only through their entry points
- * (prover/index.ts, pipeline/index.ts, analytics/index.ts, deploy/index.ts, ceremony/index.ts), and the
- * command line starts the service through verifier-api/index.ts: the rule in eslint.config.js enforces it,
- * for static and dynamic imports. Checked with ESLint's API and the project's own configuration.
+ * (prover/index.ts, pipeline/index.ts, analytics/index.ts, deploy/index.ts, ceremony/index.ts, sdk/index.ts),
+ * the other libraries use the integrator's SDK through sdk/index.ts, and the command line starts the service
+ * through verifier-api/index.ts: the rule in eslint.config.js enforces it, for static and dynamic imports.
+ * Checked with ESLint's API and the project's own configuration.
  */
 import { ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
@@ -18,8 +19,17 @@ async function findings(path: string, code: string): Promise<string[]> {
 }
 
 describe("entry points", () => {
-  it("the command line, the service and the prover as they are break no import rule", async () => {
-    const results = await eslint.lintFiles(["cli/**/*.ts", "verifier-api/**/*.ts", "prover/**/*.ts"]);
+  it("the command line, the service and the libraries as they are break no import rule", async () => {
+    const results = await eslint.lintFiles([
+      "cli/**/*.ts",
+      "verifier-api/**/*.ts",
+      "prover/**/*.ts",
+      "analytics/**/*.ts",
+      "pipeline/**/*.ts",
+      "deploy/**/*.ts",
+      "ceremony/**/*.ts",
+      "sdk/**/*.ts",
+    ]);
     const found = results.flatMap((r) =>
       r.messages
         .filter((m) => RULES.has(m.ruleId ?? ""))
@@ -42,6 +52,30 @@ describe("entry points", () => {
     expect(
       await findings("cli/demo/scenario.ts", 'export { a } from "../analytics/core.ts";\n'),
     ).toHaveLength(1);
+  });
+
+  it("code outside sdk/ imports the SDK through sdk/index.ts only; the SDK's own modules import each other", async () => {
+    const deep = 'import { VaultModel } from "../sdk/vault/model.ts";\n';
+    expect(await findings("analytics/x.ts", deep)).toEqual([
+      "'../sdk/vault/model.ts' import is restricted from being used by a pattern. import the library's entry point (its index.ts), not one of its modules",
+    ]);
+    expect(
+      await findings("prover/x.ts", 'import type { A } from "../sdk/contracts/tranche-vault.ts";\n'),
+    ).toHaveLength(1);
+    expect(await findings("deploy/x.ts", 'export { a } from "../sdk/vault/registry.ts";\n')).toHaveLength(1);
+    expect(await findings("cli/demo/x.ts", 'import { a } from "../../sdk/vault/close.ts";\n')).toHaveLength(
+      1,
+    );
+    expect(await findings("verifier-api/x.ts", 'await import("../sdk/vault/signals.ts");\n')).toHaveLength(1);
+    expect(await findings("analytics/x.ts", deep.replace("vault/model.ts", "index.ts"))).toEqual([]);
+    expect(await findings("cli/commands/x.ts", 'import { a } from "../../sdk/index.ts";\n')).toEqual([]);
+    expect(
+      await findings("sdk/vault/x.ts", 'import { a } from "../contracts/attestation-registry.ts";\n'),
+    ).toEqual([]);
+    // tests and benchmarks may reach any module, as for every library
+    expect(await findings("test/sdk/x.test.ts", 'import { a } from "../../sdk/vault/model.ts";\n')).toEqual(
+      [],
+    );
   });
 
   it("a dynamic import of a library module is refused too", async () => {
@@ -111,6 +145,7 @@ describe("entry points", () => {
       'import { b } from "../../pipeline/index.ts";',
       'import { c } from "../../analytics/index.ts";',
       'export const d = await import("../../deploy/index.ts");',
+      'import { e } from "../../sdk/index.ts";',
       "",
     ].join("\n");
     expect(await findings("cli/commands/x.ts", code)).toEqual([]);

@@ -25,7 +25,7 @@ import { attestPool } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
 import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
-import { submitAttestation } from "../../sdk/vault/registry.ts";
+import { submitAttestation } from "../../sdk/index.ts";
 import { revertOf, terminateCurves } from "./helpers.ts";
 import { freePort } from "../support/net.ts";
 

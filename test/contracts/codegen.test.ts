@@ -13,9 +13,9 @@ import {
   poolCovenantBits,
   unpackFigures,
   type PoolFigures,
-} from "../../sdk/vault/signals.ts";
+} from "../../sdk/index.ts";
 import { POLICY, healthyFigures } from "./helpers.ts";
-import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/vault/model.ts";
+import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/index.ts";
 import { CodedError } from "../../verifier-api/web/errors.js";
 
 describe("signal constants code generation", () => {

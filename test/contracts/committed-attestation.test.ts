@@ -29,7 +29,7 @@ import { aggregateFigures, chunkFigures, packFigures, splitChunks } from "../../
 import { policyHash } from "../../prover/policy/index.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { readAttestation, submitAggregation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
+import { readAttestation, submitAggregation, submitChunkCommitment } from "../../sdk/index.ts";
 import { DAY, terminateCurves } from "./helpers.ts";
 import { TEST_POLICY, poolTape } from "./pool-world.ts";
 import { leaves, secretsOf } from "../support/chunk-secrets.ts";

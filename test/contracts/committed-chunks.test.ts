@@ -39,7 +39,7 @@ import {
   submitAggregation,
   submitChunkCommitment,
   type SnarkjsProof,
-} from "../../sdk/vault/registry.ts";
+} from "../../sdk/index.ts";
 import { DAY, revertOf, terminateCurves } from "./helpers.ts";
 import { TEST_POLICY, poolTape } from "./pool-world.ts";
 

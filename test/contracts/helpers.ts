@@ -16,8 +16,8 @@ import {
   circuitId,
   type PolicyParamsInput,
 } from "../../deploy/index.ts";
-import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/vault/signals.ts";
-import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
+import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/index.ts";
+import { toSolidityGroth16 } from "../../sdk/index.ts";
 import { proveStandIn, type ProofWithSignals } from "./fixtures/stand-in.ts";
 
 export const PROOF_SOURCE: ProofSource = {

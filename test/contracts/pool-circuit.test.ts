@@ -18,7 +18,7 @@ import {
   policyParamsInput,
   registerPolicy,
 } from "../../deploy/index.ts";
-import { readAttestation, submitAttestation } from "../../sdk/vault/registry.ts";
+import { readAttestation, submitAttestation } from "../../sdk/index.ts";
 import { makeWorld, revertOf, terminateCurves } from "./helpers.ts";
 
 const POOL = loadCatalogue()

@@ -24,14 +24,14 @@ import {
   policyParamsInput,
   registerPolicy,
 } from "../../deploy/index.ts";
-import { readAttestation } from "../../sdk/vault/registry.ts";
+import { readAttestation } from "../../sdk/index.ts";
 import {
   modelParamsFromConfig,
   poolValue,
   redeemValue,
   subordinationOk,
   type Triple,
-} from "../../sdk/vault/model.ts";
+} from "../../sdk/index.ts";
 import { DAY, keyHashIn, revertOf, terminateCurves } from "./helpers.ts";
 
 import {

@@ -25,8 +25,8 @@ import {
   registerPolicy,
   type VaultConfig,
 } from "../../deploy/index.ts";
-import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
-import type { PoolFigures } from "../../sdk/vault/signals.ts";
+import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/index.ts";
+import type { PoolFigures } from "../../sdk/index.ts";
 import { DAY, type Ethers, type HardhatSigner } from "./helpers.ts";
 
 /** The pool instance proven here (8-loan chunks: cheap proofs) and its generated verifier contract. */

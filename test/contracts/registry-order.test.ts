@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { deployContract, deployVerifier } from "../../deploy/index.ts";
 import { domainWord } from "../../prover/commitment/keys.ts";
-import { packDomain } from "../../sdk/vault/signals.ts";
+import { packDomain } from "../../sdk/index.ts";
 import {
   DAY,
   babyKey,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
 import { circuitId, deployContract, deployRegistry } from "../../deploy/index.ts";
-import { readAttestation, submitAttestation } from "../../sdk/vault/registry.ts";
-import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/vault/signals.ts";
+import { readAttestation, submitAttestation } from "../../sdk/index.ts";
+import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/index.ts";
 import {
   DAY,
   POLICY,

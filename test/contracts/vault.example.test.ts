@@ -5,12 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
-import {
-  VaultModel,
-  modelParamsFromConfig,
-  type AttestedPool,
-  type CloseResult,
-} from "../../sdk/vault/model.ts";
+import { VaultModel, modelParamsFromConfig, type AttestedPool, type CloseResult } from "../../sdk/index.ts";
 import { healthyFigures } from "./helpers.ts";
 
 const U = 1_000_000n;

@@ -18,8 +18,8 @@ import {
   VIRTUAL_SHARES,
   type AttestedPool,
   type Triple,
-} from "../../sdk/vault/model.ts";
-import type { PoolFigures } from "../../sdk/vault/signals.ts";
+} from "../../sdk/index.ts";
+import type { PoolFigures } from "../../sdk/index.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 

@@ -7,8 +7,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { DEFAULT_VAULT_CONFIG, deployVault, type VaultConfig } from "../../deploy/index.ts";
-import { depositShares, redeemValue, type Triple } from "../../sdk/vault/model.ts";
-import type { PoolFigures } from "../../sdk/vault/signals.ts";
+import { depositShares, redeemValue, type Triple } from "../../sdk/index.ts";
+import type { PoolFigures } from "../../sdk/index.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 

@@ -51,7 +51,7 @@ import {
 import { readManifest } from "../../pipeline/manifest.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { circuitId, deployBorrowerGate, onboardProvider } from "../../deploy/index.ts";
-import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
+import { toSolidityGroth16 } from "../../sdk/index.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
 

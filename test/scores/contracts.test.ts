@@ -19,7 +19,7 @@ import {
   type ProviderKey,
 } from "../../prover/scores/index.ts";
 import { circuitId, deployBorrowerGate, onboardProvider } from "../../deploy/index.ts";
-import { toSolidityGroth16 } from "../../sdk/vault/registry.ts";
+import { toSolidityGroth16 } from "../../sdk/index.ts";
 import { revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
 

@@ -19,7 +19,7 @@ import {
   registerPolicy,
   policyParamsInput,
 } from "../../deploy/index.ts";
-import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/vault/registry.ts";
+import { submitAggregation, submitAttestation, submitChunkCommitment } from "../../sdk/index.ts";
 
 export const POOL_INSTANCE = "pool-attestation-8";
 export const SCORE_INSTANCE = "score-backing-8";
