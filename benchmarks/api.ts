@@ -17,6 +17,9 @@
  *
  *   node benchmarks/api.ts [--write] [--seconds 10] [--cpu-prof <dir>]
  *
+ * The server's environment is this process's: `RWA_API_VERIFY_PROCESSES=2 node benchmarks/api.ts` measures
+ * two verification processes against the default.
+ *
  * `--cpu-prof <dir>` starts the server with Node's `--cpu-prof`: its V8 CPU profile (the event loop's
  * thread) is written to <dir> when it exits, to see where a request's CPU time goes.
  */
@@ -32,6 +35,7 @@ import { REPO_ROOT, loadCatalogue } from "../pipeline/catalogue.ts";
 import { readManifest } from "../pipeline/manifest.ts";
 import { DEFAULT_POLICY, policyToJson } from "../prover/policy/index.ts";
 import { formatTapeJson, generateSyntheticTape } from "../prover/tape/index.ts";
+import { DEFAULT_VERIFY_PROCESSES } from "../verifier-api/config.ts";
 
 /** The part of autocannon's API used here (the package ships no type declarations). */
 interface CannonOptions {
@@ -61,6 +65,8 @@ const pi = args.indexOf("--cpu-prof");
 const PROFILE_DIR = pi >= 0 ? args[pi + 1] : undefined;
 /** Offered verify rate of the fixed-rate scenario (the issue's target is 100+ req/s, p99 < 100 ms). */
 const RATE = 120;
+/** The server's verification processes: RWA_API_VERIFY_PROCESSES if set, else the service's default. */
+const VERIFY_PROCESSES = process.env.RWA_API_VERIFY_PROCESSES || String(DEFAULT_VERIFY_PROCESSES);
 const ADMIN = `bench-admin-${"x".repeat(32)}`;
 const dir = mkdtempSync(join(tmpdir(), "rwa-api-bench-"));
 
@@ -380,10 +386,11 @@ try {
       `in the benchmark process (autocannon, closed loop, for the saturating rows; an open-loop generator sending ` +
       `on a fixed schedule and timing each request from its scheduled time for the fixed-rate row) on ` +
       `loopback, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), ${SECONDS} s per scenario. ` +
-      `Verification: the event loop checks each request's shape and queues it; a verification process ` +
-      `(verifier-api/workers/verify.ts, the resident curve and prepared keys of verifier-api/groth16-check.ts) ` +
-      `checks one randomised batch at a time while the next one queues; _CPU ms/req_ is the server's and ` +
-      `that process's CPU time together (/proc) divided by the requests. The proof is a real \`${pool.name}\` chunk proof with ` +
+      `Verification: the event loop checks each request's shape and queues it; ${VERIFY_PROCESSES} ` +
+      `verification process(es) (RWA_API_VERIFY_PROCESSES; verifier-api/workers/verify.ts, the resident curve ` +
+      `and prepared keys of verifier-api/groth16-check.ts) each check one randomised batch at a time while the ` +
+      `next one queues; _CPU ms/req_ is the server's and those processes' CPU time together (/proc) divided by ` +
+      `the requests. The proof is a real \`${pool.name}\` chunk proof with ` +
       `${ex.publicSignals.length} public signals. Background load: ${proofs} attestation job(s) of ` +
       `\`${pool.name}\` (${manifest[pool.name]!.constraints.toLocaleString("en-US")} constraints, one proof ` +
       `each, ${(ex.proveMs / 1000).toFixed(1)} s to prove when measured alone) completed back to back during the ` +

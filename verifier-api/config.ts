@@ -67,7 +67,10 @@ export const ConfigSchema = Type.Object({
   analyticsThreads: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Circuits the verify endpoint keeps resident (comma list); empty means every built instance. */
   verifyInstances: Type.Array(Type.String()),
-  /** Verification processes checking batches side by side (default: one per core, at most 4). */
+  /**
+   * Verification processes checking batches side by side (default: one per core but one, at least 1, at most 4:
+   * on 2 cores a second one made each request dearer and the p99 worse, docs/BENCHMARKS.md "Service").
+   */
   verifyProcesses: Type.Integer({ minimum: 1, maximum: 16 }),
 });
 export type Config = Static<typeof ConfigSchema>;
@@ -79,6 +82,9 @@ export class ConfigError extends CodedError {
     this.name = "ConfigError";
   }
 }
+
+/** One verification process per core but one (the event loop's and the provers'), at least 1, at most 4. */
+export const DEFAULT_VERIFY_PROCESSES = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -157,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
-    verifyProcesses: int(env, "RWA_API_VERIFY_PROCESSES", Math.min(4, availableParallelism())),
+    verifyProcesses: int(env, "RWA_API_VERIFY_PROCESSES", DEFAULT_VERIFY_PROCESSES),
     ...overrides,
   };
   if (config.tapeKey.length !== 32) throw new ConfigError("tapeKey: expected 32 bytes");

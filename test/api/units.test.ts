@@ -16,8 +16,8 @@ describe("configuration", () => {
       storage: "sqlite",
       verifyInstances: ["a", "b"],
     });
-    // one verification process per core by default (at most 4), or as many as set
-    expect(c.verifyProcesses).toBe(Math.min(4, availableParallelism()));
+    // one verification process per core but one by default (at least 1, at most 4), or as many as set
+    expect(c.verifyProcesses).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
     expect(loadConfig({ RWA_API_TAPE_KEY: KEY, RWA_API_VERIFY_PROCESSES: "3" }).verifyProcesses).toBe(3);
     expect(c.tapeKey.equals(Buffer.from(KEY, "hex"))).toBe(true);
     expect(loadConfig({ RWA_API_TAPE_KEY: Buffer.alloc(32, 7).toString("base64") }).tapeKey).toEqual(
