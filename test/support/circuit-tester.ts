@@ -1,0 +1,159 @@
+/**
+ * A typed circuit tester, in the shape of circomkit's WitnessTester: one compiled circuit with its input
+ * signal names and its output names as types, and each claim a circuit test makes as one method that fails
+ * the test with the reason (circom's failed check, the r1cs check, the output that differs).
+ *
+ *   const t = await CircuitTester.compile({ file, template, params, publicInputs, inputs: [...], outputs: [...] });
+ *   const w = await t.expectPass(t.input(builderOutput), { nullifier: 5n });
+ *   await t.expectFail({ ...input, threshold: 1024n }, /BorrowerScore/);
+ *   await t.expectForgedFails(w, ["main.hLoan"]);
+ *
+ * Inputs are typed by the declared names; `input()` checks a builder's untyped output against them at run
+ * time (a builder and a circuit that drift apart fail here, naming the signals), so a witness builder's
+ * output goes into a typed call without a cast. Compilation is cached (test/circuits/helpers.ts).
+ */
+import { expect } from "vitest";
+import {
+  check,
+  compileCircuit,
+  editWire,
+  failure,
+  freeWires,
+  readWire,
+  witness,
+  wireOf,
+  type Compiled,
+} from "../circuits/helpers.ts";
+
+/** A value of an input signal: a field element (bigint, number or decimal string) or an array of them. */
+export type SignalValue = bigint | number | string | readonly SignalValue[];
+
+/** Values of the named signals. */
+export type Signals<N extends string> = { readonly [K in N]: SignalValue };
+
+/** A witness file of one circuit. */
+export interface Witness {
+  readonly path: string;
+}
+
+export interface CircuitSpec<IN extends string, OUT extends string> {
+  /** The circom file, from the repository root. */
+  file: string;
+  template: string;
+  params?: number[];
+  publicInputs: readonly string[];
+  /** Every input signal of the template (main's), in any order. */
+  inputs: readonly IN[];
+  /** Output signals the tests read by name. */
+  outputs?: readonly OUT[];
+}
+
+export class CircuitTester<IN extends string, OUT extends string = never> {
+  readonly compiled: Compiled;
+  private readonly spec: CircuitSpec<IN, OUT>;
+
+  private constructor(compiled: Compiled, spec: CircuitSpec<IN, OUT>) {
+    this.compiled = compiled;
+    this.spec = spec;
+  }
+
+  /** Compiles `template(params)` from `file` (cached by its source closure, parameters and compiler). */
+  static async compile<IN extends string, OUT extends string = never>(
+    spec: CircuitSpec<IN, OUT>,
+  ): Promise<CircuitTester<IN, OUT>> {
+    const c = await compileCircuit(spec.file, spec.template, spec.params ?? [], [...spec.publicInputs]);
+    return new CircuitTester(c, spec);
+  }
+
+  /** The circuit's number of constraints (its r1cs header). */
+  get constraints(): number {
+    return this.compiled.header.nConstraints;
+  }
+
+  /**
+   * A builder's untyped input as this circuit's: throws, naming them, when a declared input is missing or
+   * an undeclared one is present.
+   */
+  input(raw: Readonly<Record<string, unknown>>): Signals<IN> {
+    const declared = new Set<string>(this.spec.inputs);
+    const missing = this.spec.inputs.filter((n) => !(n in raw));
+    const extra = Object.keys(raw).filter((n) => !declared.has(n));
+    if (missing.length > 0 || extra.length > 0)
+      throw new Error(
+        `${this.spec.template}: the input does not match the circuit's signals` +
+          (missing.length > 0 ? `; missing ${missing.join(", ")}` : "") +
+          (extra.length > 0 ? `; not inputs of the circuit ${extra.join(", ")}` : ""),
+      );
+    return raw as Signals<IN>;
+  }
+
+  /** The witness of `input` (rejects with circom's message when a check fails). */
+  async calculateWitness(input: Signals<IN>): Promise<Witness> {
+    return { path: await witness(this.compiled, input as Record<string, unknown>) };
+  }
+
+  /**
+   * Claims `input` is accepted: its witness exists and satisfies the r1cs, and each output given has that
+   * value. Returns the witness.
+   */
+  async expectPass(input: Signals<IN>, outputs: Partial<Record<OUT, bigint>> = {}): Promise<Witness> {
+    const w = await this.calculateWitness(input);
+    await this.expectConstraintPass(w);
+    for (const [name, value] of Object.entries(outputs) as [OUT, bigint][])
+      expect(this.read(w, name), `output ${name}`).toBe(value);
+    return w;
+  }
+
+  /**
+   * Claims `input` has no witness, failing at a check that matches `at` (circom's report names the
+   * template instance and the source line: test/circuits/helpers.ts `failsAt`). Returns the message.
+   */
+  async expectFail(input: Signals<IN>, at: RegExp): Promise<string> {
+    const message = await failure(this.calculateWitness(input));
+    expect(message, "the input was accepted").not.toBe("");
+    expect(message).toMatch(at);
+    return message;
+  }
+
+  /** Claims the witness satisfies every constraint (snarkjs wtns check). */
+  async expectConstraintPass(w: Witness): Promise<void> {
+    expect(await check(this.compiled, w.path), "the witness fails the r1cs check").toBe(true);
+  }
+
+  /** Claims the witness fails the r1cs check. */
+  async expectConstraintFail(w: Witness): Promise<void> {
+    expect(await check(this.compiled, w.path), "the witness passes the r1cs check").toBe(false);
+  }
+
+  /** The value of a signal of a witness, by its name under main (`"nullifier"`, `"level[2].parent"`). */
+  read(w: Witness, signal: OUT | string): bigint {
+    return readWire(w.path, this.wire(signal));
+  }
+
+  /** A copy of the witness with the named signals set to other values (a forger's witness). */
+  edit(w: Witness, values: Readonly<Record<string, bigint>>): Witness {
+    let path = w.path;
+    for (const [signal, value] of Object.entries(values)) path = editWire(path, this.wire(signal), value);
+    return { path };
+  }
+
+  /** Claims that each named signal, changed alone by one, makes the witness fail the r1cs check. */
+  async expectForgedFails(w: Witness, signals: readonly string[]): Promise<void> {
+    for (const signal of signals) {
+      const forged = this.edit(w, { [signal]: this.read(w, signal) + 1n });
+      expect(await check(this.compiled, forged.path), `forged ${signal} passes the r1cs check`).toBe(false);
+    }
+  }
+
+  /** Wires that appear in no constraint, by name (an under-constrained signal shows itself as one). */
+  freeWires(): string[] {
+    return freeWires(this.compiled);
+  }
+
+  private wire(signal: string): number {
+    const name = signal.startsWith("main.") ? signal : `main.${signal}`;
+    const i = wireOf(this.compiled, name);
+    if (i < 0) throw new Error(`${this.spec.template}: no signal ${name}`);
+    return i;
+  }
+}
