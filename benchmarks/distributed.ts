@@ -6,7 +6,10 @@
  *   node_modules/.bin/node benchmarks/distributed.ts [--loans 10240] [--workers 1,2,4] [--instance pool-attestation-8]
  *
  * Needs PostgreSQL (RWA_API_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) and the
- * instance built (`node scripts/build.ts --use test` builds pool-attestation-8). Each run uses fresh schemas,
+ * instance built (`node scripts/build.ts --use test` builds pool-attestation-8); a pool of several chunks
+ * also needs its chunk-commitment instance and the aggregation size class that holds its chunks (10,240 loans in
+ * chunks of 64: `node scripts/build.ts --only pool-chunk-commitment-64,pool-aggregation-256`, with
+ * `--instance pool-attestation-64`). Each run uses fresh schemas,
  * dropped afterwards. Not part of `npm test`.
  *
  * What is measured, per run:
@@ -26,7 +29,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { attestPool, verifyAttestation } from "../prover/attest.ts";
+import { attestPool, chunkCommitmentInstance, verifyAttestation } from "../prover/attest.ts";
 import { openQueue, PgBossTransport, type WorkerEvent } from "../prover/chunks/pgboss.ts";
 import { PostgresChunkStore } from "../prover/chunks/postgres-store.ts";
 import { randomSalts } from "../prover/commitment/encoding.ts";
@@ -48,6 +51,11 @@ const PG_URL = process.env.RWA_API_TEST_POSTGRES_URL ?? "postgres://postgres@127
 const LOANS = Number(opts.loans);
 const INSTANCE = opts.instance;
 const CHUNK = findInstance(INSTANCE).params[0]!;
+/**
+ * What the workers prove: a pool of one chunk is a PoolAttestation proof, a larger one PoolChunkCommitment
+ * chunks (issue 14; the coordinator proves the one aggregation itself).
+ */
+const WORKER_INSTANCE = LOANS > CHUNK ? chunkCommitmentInstance(CHUNK) : INSTANCE;
 const CLK_TCK = 100;
 
 /** user + system seconds of a process, and the pids of its children. */
@@ -90,7 +98,18 @@ interface Worker {
 async function startWorker(name: string, schema: string): Promise<Worker> {
   const child = spawn(
     process.execPath,
-    ["cli/main.ts", "worker", "--queue", PG_URL, "--schema", schema, "--name", name, "--instance", INSTANCE],
+    [
+      "cli/main.ts",
+      "worker",
+      "--queue",
+      PG_URL,
+      "--schema",
+      schema,
+      "--name",
+      name,
+      "--instance",
+      WORKER_INSTANCE,
+    ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   const w: Worker = { child, events: [], readyCpu: 0 };
