@@ -108,7 +108,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = deps.storage ?? (await createStorage(config));
-  const verifier = deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances, config.verifyProcesses));
+  const verifier =
+    deps.verifier ?? (await ResidentVerifier.create(config.verifyInstances, config.verifyProcesses));
   const attest = deps.attest === null ? undefined : (deps.attest ?? forkAttestation);
   const runner = new JobRunner(storage, new JobRegistry(), {
     concurrency: config.jobConcurrency,
