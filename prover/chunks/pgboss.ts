@@ -162,6 +162,11 @@ export class PgBossTransport implements ChunkTransport {
     const waitNoticeMs = this.opts.waitNoticeMs ?? 30_000;
     const queuedAt = performance.now();
     let taken = false; // some worker has taken (or finished) a chunk of this run
+    const markTaken = (): void => {
+      if (taken) return;
+      taken = true;
+      run.onWaiting?.(undefined);
+    };
     let lastCount = -1;
     let lastFailedCheck = performance.now();
     while (pending.size > 0) {
@@ -174,10 +179,7 @@ export class PgBossTransport implements ChunkTransport {
         for (const c of stored) {
           if (!pending.has(c.chunkIndex) || pending.get(c.chunkIndex)!.id !== c.id) continue;
           // made on another machine: the life-cycle verifies the proof itself
-          if (!taken) {
-            taken = true;
-            run.onWaiting?.(undefined);
-          }
+          markTaken();
           if (await run.onChunk(c, false)) pending.delete(c.chunkIndex);
           else throw new Error(`chunk ${c.chunkIndex}: worker ${c.worker} stored a proof that is refused`);
         }
@@ -188,10 +190,8 @@ export class PgBossTransport implements ChunkTransport {
           name,
           [...pending.values()].map((t) => t.id),
         );
-        if (!taken && states.some((s) => s !== "created")) {
-          taken = true;
-          run.onWaiting?.(undefined);
-        } else if (!taken && performance.now() - queuedAt >= waitNoticeMs) {
+        if (states.some((s) => s !== "created")) markTaken();
+        else if (!taken && performance.now() - queuedAt >= waitNoticeMs) {
           run.onWaiting?.({
             queue: name,
             instance: plan.instance,
