@@ -54,6 +54,7 @@ const POLICY: Policy = {
   maxBucket90Bps: 10_000,
   maxConcentrationBps: 10_000,
   minPoolBalance: 0n,
+  minActiveLoans: 1, // --loans may be below the default minimum of 10
 };
 
 const { ethers } = await hre.network.connect();

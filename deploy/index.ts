@@ -326,6 +326,7 @@ export interface PolicyParamsInput {
   maxBucket90Bps: bigint;
   maxConcentrationBps: bigint;
   minPoolBalance: bigint;
+  minActiveLoans: bigint;
 }
 
 /** A policy's parameters as `registerPolicy` takes them: named, in docs/INTERFACES.md order. */

@@ -46,7 +46,7 @@ import {
   type ChunkWait,
   type ChunkTransport,
 } from "./chunks/index.ts";
-import { aggregateFigures, unpackFigures, type Figures } from "./model/index.ts";
+import { aggregateFigures, requirePoolSize, unpackFigures, type Figures } from "./model/index.ts";
 import { policyHash, validatePolicy, type Policy } from "./policy/index.ts";
 import {
   instanceKey,
@@ -239,6 +239,7 @@ export async function attestPool(
   const report = (p: Omit<AttestProgress, "fraction">, fraction: number): void =>
     opts.onProgress?.({ ...p, fraction });
 
+  requirePoolSize(tape.loans, policy);
   report({ stage: "commit", chunksDone: 0, chunkCount: 0 }, 0);
   const commitment =
     opts.commitment ?? (await commitTape(tape, opts.salts ?? randomSalts(tape), { chunkSize }));

@@ -1,11 +1,10 @@
 pragma circom 2.1.9;
 
 include "../pool/pool_attestation.circom";
-include "../lib/chunk_shape.circom";
 include "../lib/figures.circom";
 
-// PoolChunkCommitment(chunkSize): the pool attestation of one chunk (PoolAttestation, unchanged: the same
-// loans, tree path, pool word, signature, policy and figure rules) whose figures stay private. Instead of
+// PoolChunkCommitment(chunkSize): the statement about one chunk (PoolChunk: the same loans, tree path, pool
+// word, signature, policy and figure rules as PoolAttestation) whose figures stay private. Instead of
 // figA, figB, figC it publishes
 //
 //     figCommit = Poseidon(figA, figB, figC, salt, pool, Poseidon(root, policyHash, keyHash))
@@ -33,7 +32,7 @@ template PoolChunkCommitment(chunkSize) {
     signal input wB[chunkSize];
     signal input hId[chunkSize];
     signal input isEmpty[chunkSize];
-    signal input policy[8];
+    signal input policy[POLICY_PARAM_COUNT()];
     signal input Ax;
     signal input Ay;
     signal input S;
@@ -42,7 +41,7 @@ template PoolChunkCommitment(chunkSize) {
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
 
-    component chunk = PoolAttestation(chunkSize);
+    component chunk = PoolChunk(chunkSize);
     chunk.root <== root;
     chunk.pool <== pool;
     chunk.policyHash <== policyHash;

@@ -18,7 +18,8 @@ include "../lib/figures.circom";
 //      commitment opens as a chunk of this one attestation (same root, pool word, policy and key);
 //   2. their chunk indices are exactly 0 .. chunkCount - 1, each once (no chunk dropped or counted twice),
 //      by a grand product with `acc` as the challenge (the indices are inside the hashed commitments);
-//   3. every opened figure is in range (FigureFields), and figA, figB, figC are the pool's: sums, the largest
+//   3. the pool has at least the policy's minActiveLoans active loans (summed over the chunks);
+//   4. every opened figure is in range (FigureFields), and figA, figB, figC are the pool's: sums, the largest
 //      balance, the smallest score, bits 1-2 OR-ed across chunks, bits 0 and 3-7 evaluated on the pool's
 //      totals with the policy whose hash is policyHash (circuits/lib/covenants.circom); every total fits
 //      its field, or there is no proof.
@@ -33,7 +34,7 @@ template PoolAggregation(N) {
     signal input pool;
     signal input policyHash;
     signal input keyHash;
-    signal input policy[8];
+    signal input policy[POLICY_PARAM_COUNT()];
     signal input chunkFigA[N];
     signal input chunkFigB[N];
     signal input chunkFigC[N];
@@ -158,6 +159,14 @@ template PoolAggregation(N) {
         dpdChunks += fields[j].breachBits[1];
         ltvChunks += fields[j].breachBits[2];
     }
+    // The pool has at least the policy's minActiveLoans active loans, or there is no proof (both sides are
+    // range-checked: the sum by totalBits to its field, the parameter by PolicyParams).
+    component tooFew = LessThan(ACTIVE_COUNT_BITS() > POLICY_PARAM_BITS(PARAM_MIN_ACTIVE_LOANS())
+        ? ACTIVE_COUNT_BITS() : POLICY_PARAM_BITS(PARAM_MIN_ACTIVE_LOANS()));
+    tooFew.in[0] <== total[10];
+    tooFew.in[1] <== policy[PARAM_MIN_ACTIVE_LOANS()];
+    tooFew.out === 0;
+
     component covenants = Covenants(OUTSTANDING_BITS());
     covenants.minScore <== minRun[N - 1];
     covenants.dpdBreaches <== dpdChunks;

@@ -71,10 +71,10 @@ function BREACH_CONCENTRATION() { return 6; }
 function BREACH_MIN_POOL_BALANCE() { return 7; }
 
 // policy parameters in hash order: their count, the format version and each one's width
-function POLICY_PARAM_COUNT() { return 8; }
-function POLICY_VERSION() { return 1; }
+function POLICY_PARAM_COUNT() { return 9; }
+function POLICY_VERSION() { return 2; }
 function POLICY_PARAM_BITS(i) {
-    var bits[8] = [10, 16, 16, 14, 14, 14, 14, 62];
+    var bits[9] = [10, 16, 16, 14, 14, 14, 14, 62, 16];
     return bits[i];
 }
 function PARAM_MIN_CREDIT_SCORE() { return 0; }
@@ -85,3 +85,4 @@ function PARAM_MAX_BUCKET60_BPS() { return 4; }
 function PARAM_MAX_BUCKET90_BPS() { return 5; }
 function PARAM_MAX_CONCENTRATION_BPS() { return 6; }
 function PARAM_MIN_POOL_BALANCE() { return 7; }
+function PARAM_MIN_ACTIVE_LOANS() { return 8; }

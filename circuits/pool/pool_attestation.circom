@@ -8,9 +8,11 @@ include "../lib/bits.circom";
 include "../lib/covenants.circom";
 include "../lib/loan.circom";
 include "../lib/tree.circom";
+include "../lib/chunk_shape.circom";
 include "../generated/pool_attestation_layout.circom";
 
-// PoolAttestation(chunkSize): the pool attestation of one chunk of a committed loan tape.
+// PoolChunk(chunkSize): the statement about one chunk of a committed loan tape that both chunk circuits make
+// (PoolAttestation below publishes its figures, PoolChunkCommitment a hiding commitment to them).
 //
 // Proves that: (1) the chunkSize loan slots (real loans or empty slots) are leaves chunkIndex * chunkSize ...
 // of the tape tree whose root is `root`, and, when it is the last chunk
@@ -19,14 +21,14 @@ include "../generated/pool_attestation_layout.circom";
 // policyHash), where `domain` (registry address | chainId << 160) is private: the registry computes the
 // key hash of each key it approves from its own domain, so the one public keyHash binds both the key and
 // this chain and registry (one public input fewer: about 6,900 gas per submission); (3) the policy
-// whose eight parameters hash to `policyHash` yields exactly the breach bits in figC; (4) figA, figB and
+// whose parameters hash to `policyHash` yields exactly the breach bits in figC; (4) figA, figB and
 // figC are exactly the chunk's figures as defined in docs/INTERFACES.md. Every amount and small field is
-// range-checked (by the bit decompositions of the leaf words) before any sum or comparison.
+// range-checked (by the bit decompositions of the leaf words) before any sum or comparison. Outputs the
+// chunk's active loans and the pool word's chunkCount, for the wrappers' pool-level rules.
 //
-// The public inputs are declared first, in the order fixed by docs/INTERFACES.md.
 // chunkSize is m * 16^k with m in {1, 2, 4, 8}, from 4 to 4096: m complete subtrees of height k, aligned in
 // the height-6 arity-16 tape tree (docs/ENCODING.md).
-template PoolAttestation(chunkSize) {
+template PoolChunk(chunkSize) {
     var TREE_HEIGHT = 6;
     // chunkSize = m * 16^k with m in {1, 2, 4, 8}: the chunk is m complete subtrees of height k.
     var k = 0;
@@ -60,6 +62,8 @@ template PoolAttestation(chunkSize) {
     signal input R8y;
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
+    signal output activeLoans;
+    signal output chunks;
 
     // --- pool word (circuits/layout.json): poolId | period | asOfDate | chunkIndex | chunkCount | loanCount ---
     component poolBits = Num2Bits(POOL_BITS());
@@ -249,4 +253,69 @@ template PoolAttestation(chunkSize) {
     figC === weighted * (1 << SCORE_WEIGHTED_BALANCE_SHIFT()) + maxBalance * (1 << MAX_LOAN_BALANCE_SHIFT())
         + activeCount * (1 << ACTIVE_COUNT_SHIFT()) + minScore * (1 << MIN_SCORE_SHIFT())
         + breaches * (1 << BREACHES_SHIFT());
+    activeLoans <== activeCount;
+    chunks <== chunkCount;
+}
+
+// PoolAttestation(chunkSize): the attestation of a pool whose tape is one chunk, with its figures public
+// (docs/CIRCUITS.md). PoolChunk's statement, and two pool-level rules:
+//   - the pool is one chunk (chunkCount = 1): a pool of several chunks is proven by PoolChunkCommitment
+//     chunks and one PoolAggregation, so no chunk's figures are ever published (docs/INTERFACES.md);
+//   - the pool has at least the policy's minActiveLoans active loans: a smaller pool has no proof, so a pool
+//     of one or two loans (whose figures would be single borrowers' data) is never published.
+// The public inputs are declared first, in the order fixed by docs/INTERFACES.md.
+template PoolAttestation(chunkSize) {
+    var m = CHUNK_GROUP(chunkSize);
+    var LEVELS = CHUNK_LEVELS(chunkSize);
+
+    signal input root;
+    signal input pool;
+    signal input policyHash;
+    signal input keyHash;
+    signal input figA;
+    signal input figB;
+    signal input figC;
+
+    signal input domain;
+    signal input wA[chunkSize];
+    signal input wB[chunkSize];
+    signal input hId[chunkSize];
+    signal input isEmpty[chunkSize];
+    signal input policy[POLICY_PARAM_COUNT()];
+    signal input Ax;
+    signal input Ay;
+    signal input S;
+    signal input R8x;
+    signal input R8y;
+    signal input groupSiblings[16 - m];
+    signal input siblings[LEVELS][15];
+
+    component chunk = PoolChunk(chunkSize);
+    chunk.root <== root;
+    chunk.pool <== pool;
+    chunk.policyHash <== policyHash;
+    chunk.keyHash <== keyHash;
+    chunk.figA <== figA;
+    chunk.figB <== figB;
+    chunk.figC <== figC;
+    chunk.domain <== domain;
+    chunk.wA <== wA;
+    chunk.wB <== wB;
+    chunk.hId <== hId;
+    chunk.isEmpty <== isEmpty;
+    chunk.policy <== policy;
+    chunk.Ax <== Ax;
+    chunk.Ay <== Ay;
+    chunk.S <== S;
+    chunk.R8x <== R8x;
+    chunk.R8y <== R8y;
+    chunk.groupSiblings <== groupSiblings;
+    chunk.siblings <== siblings;
+
+    chunk.chunks === 1;
+    // activeLoans <= chunkSize <= 4096 and the parameter is range-checked to its 16 bits by PoolChunk.
+    component tooFew = LessThan(POLICY_PARAM_BITS(PARAM_MIN_ACTIVE_LOANS()));
+    tooFew.in[0] <== chunk.activeLoans;
+    tooFew.in[1] <== policy[PARAM_MIN_ACTIVE_LOANS()];
+    tooFew.out === 0;
 }

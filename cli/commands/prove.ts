@@ -18,7 +18,7 @@ import {
   tapeOptions,
   type TapeReadOptions,
 } from "../files.ts";
-import { counted } from "../../prover/index.ts";
+import { counted, requirePoolSize } from "../../prover/index.ts";
 import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";
@@ -105,6 +105,7 @@ export function registerProve(program: Command): void {
         const { tape, info } = await readTapeFileWithInfo(file, o);
         const key = await readKeyFile(o.key);
         const policy = readPolicyFile(o.policy);
+        requirePoolSize(tape.loans, policy); // before any file is written: a refused pool leaves nothing
         const seedFile = o.seed ?? defaultSeedPath(file);
         const { seed, created } = loadOrCreateSeed(seedFile, "--seed");
         const salts = await deriveSalts(seed, tape);

@@ -110,6 +110,7 @@ export const DEMO_POLICY: Readonly<Policy> = Object.freeze({
   maxBucket90Bps: 1_500,
   maxConcentrationBps: 2_500,
   minPoolBalance: 0n,
+  minActiveLoans: 10,
 });
 const USDC = 1_000_000n; // the test stablecoin has 6 decimals
 

@@ -195,8 +195,8 @@ library PoolAttestationCodec {
     uint256 internal constant LOAN_LEVEL_BREACHES = 7;
 
     // --- policy parameters, in hash order: policyHash = Poseidon(POLICY_VERSION, params...)
-    uint256 internal constant POLICY_VERSION = 1;
-    uint256 internal constant POLICY_PARAM_COUNT = 8;
+    uint256 internal constant POLICY_VERSION = 2;
+    uint256 internal constant POLICY_PARAM_COUNT = 9;
     /// @dev lowest score of an active loan (0: no minimum) (at most 1023)
     uint256 internal constant PARAM_MIN_CREDIT_SCORE = 0;
     /// @dev days past due of an active loan, at most (at most 65535)
@@ -213,4 +213,6 @@ library PoolAttestationCodec {
     uint256 internal constant PARAM_MAX_CONCENTRATION_BPS = 6;
     /// @dev outstanding, minor units, at least (0: no minimum) (at most 4611686018427387903)
     uint256 internal constant PARAM_MIN_POOL_BALANCE = 7;
+    /// @dev active loans of the pool, at least: below it no proof exists (a pool of one or two loans is never published) (at most 65535)
+    uint256 internal constant PARAM_MIN_ACTIVE_LOANS = 8;
 }

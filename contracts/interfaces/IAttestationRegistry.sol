@@ -25,6 +25,7 @@ interface IAttestationRegistry {
         uint16 maxBucket90Bps;
         uint16 maxConcentrationBps;
         uint64 minPoolBalance;
+        uint16 minActiveLoans;
     }
 
     /// @notice An approved originator key, identified by its hash in this registry,

@@ -15,7 +15,7 @@ import {
   type PoolPublicSignals,
   type PoolWord,
 } from "../../verifier-api/web/pool-codec.js";
-import { invalid } from "../../verifier-api/web/errors.js";
+import { CodedError, invalid } from "../../verifier-api/web/errors.js";
 
 /**
  * The layout (figure words, pool word, breach bits) is the generated codec's, declared once in
@@ -44,6 +44,26 @@ export function poolLevelBreaches(f: Omit<Figures, "breaches">, policy: Policy):
   if (over(f.maxLoanBalance, policy.maxConcentrationBps)) bits |= BREACH.concentration;
   if (f.outstanding < policy.minPoolBalance) bits |= BREACH.minPoolBalance;
   return bits;
+}
+
+/**
+ * The minimum pool size (docs/POLICY.md, `minActiveLoans`): a pool with fewer active loans than the policy's
+ * minimum cannot be attested (the circuits have no proof for it: PoolAttestation for a pool of one chunk,
+ * PoolAggregation for several), so a pool of one or two loans, whose figures are single borrowers' data, is
+ * never published. Throws a CodedError (`refused`) before any work is done; returns the active count.
+ */
+export function requirePoolSize(loans: readonly LoanRecord[], policy: Policy): number {
+  let active = 0;
+  for (const loan of loans) if (isActiveStatus(loan.status)) active++;
+  if (active < policy.minActiveLoans) {
+    const reason =
+      `the pool has ${active} active loan${active === 1 ? "" : "s"}, the policy requires at least ` +
+      `${policy.minActiveLoans}: a smaller pool's figures would be single borrowers' data`;
+    throw new CodedError("refused", `pool too small: ${reason}`, [
+      { field: "policy.minActiveLoans", value: String(active), reason },
+    ]);
+  }
+  return active;
 }
 
 /** The figures and breach bits of the loans of one chunk (or of a one-chunk pool). */

@@ -2,8 +2,8 @@
  * Policies: the covenant limits a pool attestation is evaluated against (docs/POLICY.md).
  * A policy is JSON; `validatePolicy` turns untrusted JSON into a `Policy` or throws a CodedError (`policy-invalid`)
  * that lists every problem; `policyHash` is the public input that names it:
- *   Poseidon(1, minCreditScore, maxDaysPastDue, maxLtvBps, maxBucket30Bps, maxBucket60Bps, maxBucket90Bps,
- *            maxConcentrationBps, minPoolBalance)
+ *   Poseidon(2, minCreditScore, maxDaysPastDue, maxLtvBps, maxBucket30Bps, maxBucket60Bps, maxBucket90Bps,
+ *            maxConcentrationBps, minPoolBalance, minActiveLoans)
  */
 import { getPoseidon } from "../commitment/poseidon.ts";
 import { POLICY_MAX, POLICY_PARAMS, POLICY_VERSION } from "../../verifier-api/web/pool-codec.js";
@@ -12,7 +12,7 @@ import { CodedError, invalid, isObject, showValue, type Problem } from "../../ve
 /** The format version (the first input of the hash), the parameters' order and maxima: circuits/layout.json. */
 export { POLICY_VERSION, POLICY_PARAMS, POLICY_MAX } from "../../verifier-api/web/pool-codec.js";
 
-/** The eight covenant limits, in hash order. */
+/** The covenant limits, in hash order. */
 export interface Policy {
   /** An active loan's credit score must be at least this (0..1023; 0 = no minimum). */
   minCreditScore: number;
@@ -28,6 +28,12 @@ export interface Policy {
   maxConcentrationBps: number;
   /** The pool's outstanding balance must be at least this (minor units, below 2^62; 0 = no minimum). */
   minPoolBalance: bigint;
+  /**
+   * The pool must have at least this many active loans (0..65535), or no attestation can be made: the circuits
+   * have no proof for a smaller pool, so a pool of one or two loans (whose figures are single borrowers' data)
+   * is never published. Default 10.
+   */
+  minActiveLoans: number;
 }
 
 /** A conservative default policy for consumer loans. */
@@ -40,6 +46,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   maxBucket90Bps: 300,
   maxConcentrationBps: 500,
   minPoolBalance: 0n,
+  minActiveLoans: 10,
 });
 
 /** JSON Schema (draft 2020-12) of a policy document; `minPoolBalance` is a decimal string or a safe integer. */
@@ -66,6 +73,7 @@ export const POLICY_JSON_SCHEMA = {
         { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
       ],
     },
+    minActiveLoans: { type: "integer", minimum: 0, maximum: 65535 },
   },
 } as const;
 
@@ -87,7 +95,12 @@ export function validatePolicy(input: unknown): Policy {
   const allowed = new Set<string>([...POLICY_PARAMS, "version", "name", "description"]);
   for (const key of Object.keys(o)) if (!allowed.has(key)) add(key, "unknown field");
   if (o.version !== undefined && o.version !== POLICY_VERSION)
-    add("version", `expected ${POLICY_VERSION}, got ${String(o.version)}`, o.version);
+    add(
+      "version",
+      `expected ${POLICY_VERSION}, got ${String(o.version)}` +
+        (o.version === 1 ? " (version 2 adds minActiveLoans, the minimum pool size: docs/POLICY.md)" : ""),
+      o.version,
+    );
   if (o.name !== undefined && typeof o.name !== "string") add("name", "expected a string", o.name);
   if (o.description !== undefined && typeof o.description !== "string")
     add("description", "expected a string", o.description);
@@ -128,10 +141,11 @@ export function validatePolicy(input: unknown): Policy {
     maxBucket90Bps: Number(out.maxBucket90Bps),
     maxConcentrationBps: Number(out.maxConcentrationBps),
     minPoolBalance: out.minPoolBalance!,
+    minActiveLoans: Number(out.minActiveLoans),
   };
 }
 
-/** The eight parameters as field elements, in hash order. */
+/** The parameters as field elements, in hash order. */
 export function policyParams(policy: Policy): bigint[] {
   const p = validatePolicy(policy);
   return POLICY_PARAMS.map((k) => BigInt(p[k]));
@@ -143,7 +157,7 @@ export function policyToJson(policy: Policy): Record<string, number | string> {
   return { version: POLICY_VERSION, ...p, minPoolBalance: p.minPoolBalance.toString() };
 }
 
-/** policyHash = Poseidon(1, the eight parameters in order). */
+/** policyHash = Poseidon(POLICY_VERSION, the parameters in order). */
 export async function policyHash(policy: Policy): Promise<bigint> {
   const poseidon = await getPoseidon();
   return poseidon([BigInt(POLICY_VERSION), ...policyParams(policy)]);

@@ -447,6 +447,7 @@ export const ATTESTATION_REGISTRY_ABI = [
           { internalType: "uint16", name: "maxBucket90Bps", type: "uint16" },
           { internalType: "uint16", name: "maxConcentrationBps", type: "uint16" },
           { internalType: "uint64", name: "minPoolBalance", type: "uint64" },
+          { internalType: "uint16", name: "minActiveLoans", type: "uint16" },
         ],
         indexed: false,
         internalType: "struct IAttestationRegistry.PolicyParams",
@@ -787,6 +788,7 @@ export const ATTESTATION_REGISTRY_ABI = [
           { internalType: "uint16", name: "maxBucket90Bps", type: "uint16" },
           { internalType: "uint16", name: "maxConcentrationBps", type: "uint16" },
           { internalType: "uint64", name: "minPoolBalance", type: "uint64" },
+          { internalType: "uint16", name: "minActiveLoans", type: "uint16" },
         ],
         internalType: "struct IAttestationRegistry.PolicyParams",
         name: "",
@@ -853,6 +855,7 @@ export const ATTESTATION_REGISTRY_ABI = [
           { internalType: "uint16", name: "maxBucket90Bps", type: "uint16" },
           { internalType: "uint16", name: "maxConcentrationBps", type: "uint16" },
           { internalType: "uint64", name: "minPoolBalance", type: "uint64" },
+          { internalType: "uint16", name: "minActiveLoans", type: "uint16" },
         ],
         internalType: "struct IAttestationRegistry.PolicyParams",
         name: "params",
@@ -1252,6 +1255,7 @@ export interface AttestationRegistry extends BaseContract {
       maxBucket90Bps: bigint,
       maxConcentrationBps: bigint,
       minPoolBalance: bigint,
+      minActiveLoans: bigint,
     ] & {
       minCreditScore: bigint;
       maxDaysPastDue: bigint;
@@ -1261,6 +1265,7 @@ export interface AttestationRegistry extends BaseContract {
       maxBucket90Bps: bigint;
       maxConcentrationBps: bigint;
       minPoolBalance: bigint;
+      minActiveLoans: bigint;
     },
     [
       minCreditScore: bigint,
@@ -1271,6 +1276,7 @@ export interface AttestationRegistry extends BaseContract {
       maxBucket90Bps: bigint,
       maxConcentrationBps: bigint,
       minPoolBalance: bigint,
+      minActiveLoans: bigint,
     ] & {
       minCreditScore: bigint;
       maxDaysPastDue: bigint;
@@ -1280,6 +1286,7 @@ export interface AttestationRegistry extends BaseContract {
       maxBucket90Bps: bigint;
       maxConcentrationBps: bigint;
       minPoolBalance: bigint;
+      minActiveLoans: bigint;
     }
   >;
   poolOriginator: BaseContractMethod<[poolId: BigNumberish], string, string>;
@@ -1310,6 +1317,7 @@ export interface AttestationRegistry extends BaseContract {
         maxBucket90Bps: BigNumberish;
         maxConcentrationBps: BigNumberish;
         minPoolBalance: BigNumberish;
+        minActiveLoans: BigNumberish;
       },
     ],
     void,

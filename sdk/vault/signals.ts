@@ -53,6 +53,7 @@ export interface PolicyParams {
   maxBucket90Bps: bigint;
   maxConcentrationBps: bigint;
   minPoolBalance: bigint;
+  minActiveLoans: bigint;
 }
 
 /** The registry's all-bigint view of the codec's figures (viem reads every uint as a bigint). */

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { forkAttestation, type AttestWorkerRequest } from "../../verifier-api/attest-runner.ts";
 import { smallTape } from "./helpers.ts";
 import { CodedError } from "../../verifier-api/web/errors.js";
@@ -16,7 +17,7 @@ async function request(instance: string): Promise<AttestWorkerRequest> {
   const key = await generateOriginatorKey();
   return {
     tapeJson: formatTapeJson(smallTape(4)),
-    policy: policyToJson(DEFAULT_POLICY),
+    policy: policyToJson(TEST_POLICY),
     privateKey: key.privateKey,
     publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
     chainId: "31337",

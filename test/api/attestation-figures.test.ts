@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { attestPool, attestationToJson, type Attestation } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
@@ -58,7 +58,7 @@ beforeAll(async () => {
   const tape = generateSyntheticTape({ seed: 5, loans: 12, poolId: 91n, asOfDate: 20400 });
   ({ attestation: att } = await attestPool({
     tape,
-    policy: DEFAULT_POLICY,
+    policy: TEST_POLICY,
     key: await generateOriginatorKey(),
     chainId: 31337n,
     registry: "0x" + "56".repeat(20),

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkCommitmentInstance, parseAttestation, verifyAttestation } from "../../prover/attest.ts";
 import { openQueue, startChunkWorker, workerKeys, type WorkerEvent } from "../../prover/chunks/pgboss.ts";
 import { PostgresChunkStore } from "../../prover/chunks/postgres-store.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -87,7 +88,7 @@ describe.skipIf(!havePg || !built)("the service sending chunks to pg-boss worker
         url: "/v1/attestations",
         payload: {
           tapeId,
-          policy: policyToJson(DEFAULT_POLICY),
+          policy: policyToJson(TEST_POLICY),
           chainId: "31337",
           registry,
           instance: INSTANCE,

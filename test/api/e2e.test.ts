@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, loadCatalogue, pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { parseAttestation, verifyAttestation } from "../../prover/attest.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
 import { ADMIN_KEY, smallTape } from "./helpers.ts";
 import { NODE, callServer, ended, startServerProcess, waitForJob, type ServerProcess } from "./process.ts";
@@ -148,7 +149,7 @@ describe("service end to end over HTTP", () => {
       ).body;
       const sub = await call(server, origKey, "POST", "/v1/attestations", {
         tapeId: up.body.id,
-        policy: policyToJson(DEFAULT_POLICY),
+        policy: policyToJson(TEST_POLICY),
         chainId: "31337",
         registry,
         instance: POOL_NAME,
@@ -161,7 +162,7 @@ describe("service end to end over HTTP", () => {
       const parsed = parseAttestation(JSON.stringify(att.data));
       expect(parsed.keyHash.toString()).toBe(key.keyHash);
       expect(parsed.chunkCount).toBe(2);
-      expect(await verifyAttestation(parsed, DEFAULT_POLICY)).toMatchObject({ valid: true, problems: [] });
+      expect(await verifyAttestation(parsed, TEST_POLICY)).toMatchObject({ valid: true, problems: [] });
       const listed = (await call(server, audKey, "GET", `/v1/attestations?poolId=42&period=202610`)).body
         .attestations;
       expect(listed.map((a: { id: string }) => a.id)).toContain(attId);

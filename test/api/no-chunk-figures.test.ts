@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aggregateFigures, chunkFigures, packFigures, splitChunks } from "../../prover/model/index.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { formatTapeJson } from "../../prover/tape/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -42,8 +43,8 @@ describe.skipIf(!BUILT)("a 9-loan pool attested through the API in chunks of 8",
       chargeOffRate: 0,
       repaidRate: 0,
     });
-    const chunks = splitChunks(tape.loans, 8).map((loans) => chunkFigures(loans, DEFAULT_POLICY));
-    const model = aggregateFigures(chunks, DEFAULT_POLICY);
+    const chunks = splitChunks(tape.loans, 8).map((loans) => chunkFigures(loans, TEST_POLICY));
+    const model = aggregateFigures(chunks, TEST_POLICY);
     expect(chunks[1]!.activeCount).toBe(1);
     const secrets = chunks.flatMap((c) => secretsOf(c, model));
     expect(secrets).toContain(tape.loans[8]!.outstandingBalance); // the ninth loan's balance
@@ -89,7 +90,7 @@ describe.skipIf(!BUILT)("a 9-loan pool attested through the API in chunks of 8",
       url: "/v1/attestations",
       payload: {
         tapeId,
-        policy: policyToJson(DEFAULT_POLICY),
+        policy: policyToJson(TEST_POLICY),
         chainId: "31337",
         registry,
         instance: INSTANCE,

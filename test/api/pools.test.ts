@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { formatTapeJson, generateSyntheticTape } from "../../prover/tape/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { PostgresStorage, SqliteStorage, type Storage } from "../../verifier-api/storage/index.ts";
@@ -78,7 +79,7 @@ function expectPoolOwned(r: { statusCode: number; json(): unknown; body: string 
 
 const attestBody = (tapeId: string) => ({
   tapeId,
-  policy: policyToJson(DEFAULT_POLICY),
+  policy: policyToJson(TEST_POLICY),
   chainId: "31337",
   registry: "0x" + "ab".repeat(20),
   instance: POOL_INSTANCE,
@@ -184,7 +185,7 @@ describe.skipIf(!poolBuilt)("the defect: originator B attesting originator A's p
         owner: "orig-b",
         idempotencyKey: "legacy",
         requestHash: "legacy",
-        input: { ...attestBody(tapeB), policy: policyToJson(DEFAULT_POLICY) },
+        input: { ...attestBody(tapeB), policy: policyToJson(TEST_POLICY) },
         maxAttempts: 2,
       },
       Date.now(),

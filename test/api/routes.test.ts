@@ -12,7 +12,8 @@ import { sampleIndices } from "../../prover/index.ts";
 import { DEFAULT_POOL_INSTANCE } from "../../prover/attest.ts";
 import { checkOpenings, openingFromJson } from "../../prover/audit.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { buildApp } from "../../verifier-api/http/app.ts";
 import { ADMIN_KEY, smallTape, startTestApp, testConfig, waitJob, type TestApp } from "./helpers.ts";
 
@@ -550,7 +551,7 @@ describe("service routes", () => {
     it("checks attestation requests: owner, role, body, policy, built instance, commitment", async () => {
       const body = {
         tapeId,
-        policy: policyToJson(DEFAULT_POLICY),
+        policy: policyToJson(TEST_POLICY),
         chainId: "31337",
         registry: "0x" + "11".repeat(20),
       };

@@ -14,7 +14,8 @@ import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { domainWord, keyHash } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyToJson } from "../../prover/policy/index.ts";
+import { policyToJson } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { scorePoolWord } from "../../prover/model/index.ts";
 import { generateProviderKey, signScoreBatch } from "../../prover/scores/index.ts";
 import { formatTapeCsv } from "../../prover/tape/index.ts";
@@ -64,7 +65,7 @@ describe.skipIf(!BUILT)("provider-backed scores over HTTP", () => {
     const registry = "0x" + "ab".repeat(20);
     const sub = await call(orig, "POST", "/v1/attestations", {
       tapeId,
-      policy: policyToJson(DEFAULT_POLICY),
+      policy: policyToJson(TEST_POLICY),
       chainId: "31337",
       registry,
       instance: POOL,

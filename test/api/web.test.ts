@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { poseidon2, poseidon3, poseidon9 } from "poseidon-lite";
+import * as poseidonLite from "poseidon-lite";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, findInstance } from "../../pipeline/catalogue.ts";
@@ -22,7 +22,8 @@ import {
   type Attestation,
 } from "../../prover/attest.ts";
 import { domainWord, generateOriginatorKey, registryKeyHash } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { DEVELOPMENT_KEY_WARNING, instanceKey, verificationKeyHash } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
@@ -74,7 +75,7 @@ async function proverVerdict(a: unknown, withPolicy = true): Promise<{ valid: bo
   } catch (err) {
     return { valid: false, problems: [`refused: ${(err as Error).message}`] };
   }
-  return verifyAttestation(parsed, withPolicy ? DEFAULT_POLICY : undefined);
+  return verifyAttestation(parsed, withPolicy ? TEST_POLICY : undefined);
 }
 
 beforeAll(async () => {
@@ -84,7 +85,7 @@ beforeAll(async () => {
   const key = await generateOriginatorKey();
   ({ attestation: att } = await attestPool({
     tape,
-    policy: DEFAULT_POLICY,
+    policy: TEST_POLICY,
     key,
     chainId: CHAIN_ID,
     registry: REGISTRY,
@@ -94,8 +95,9 @@ beforeAll(async () => {
   deps = {
     groth16Verify: (vkey, signals, proof) => snarkjs.groth16.verify(vkey as never, signals, proof as never),
     // two inputs: the chain of a committed attestation's commitments (12 loans are two committed chunks)
+    // three: key hashes; ten: policy hashes (the version and the nine parameters)
     poseidon: (inputs) =>
-      inputs.length === 9 ? poseidon9(inputs) : inputs.length === 2 ? poseidon2(inputs) : poseidon3(inputs),
+      (poseidonLite as Record<string, (x: bigint[]) => bigint>)[`poseidon${inputs.length}`]!(inputs),
     fetchVkey: async (instance) => {
       const r = await t.app.inject({ url: `/v1/catalogue/${encodeURIComponent(instance)}` });
       if (r.statusCode !== 200) throw new Error(`the catalogue answered ${r.statusCode}`);
@@ -168,7 +170,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     const [ax, ay] = att.publicKey;
     const domain = domainWord(REGISTRY, CHAIN_ID);
     const expected = await registryKeyHash(att.publicKey, domain);
-    expect(poseidon3([ax, ay, domain])).toBe(expected);
+    expect(poseidonLite.poseidon3([ax, ay, domain])).toBe(expected);
     expect(expected).toBe(att.keyHash);
     expect(checkerKeyHash(deps.poseidon, [String(ax), String(ay)], REGISTRY, String(CHAIN_ID))).toBe(
       expected,
@@ -393,7 +395,7 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     expect(verificationKeyHash(changed)).not.toBe(hash);
     expect(await checkerVkeyHash(changed, sha256)).toBe(verificationKeyHash(changed));
     expect(CHECKER_WARNING).toBe(DEVELOPMENT_KEY_WARNING);
-    expect(att.policyHash).toBe(await policyHash(DEFAULT_POLICY));
+    expect(att.policyHash).toBe(await policyHash(TEST_POLICY));
   });
 
   it("warns of development keys even when the attestation says otherwise and the service does not say", async () => {
@@ -534,16 +536,16 @@ describe.skipIf(!built)("the page's routes", () => {
     writeFileSync(file, mod.body);
     const served = (await import(pathToFileURL(file).href)) as {
       poseidon3: (x: bigint[]) => bigint;
-      poseidon9: (x: bigint[]) => bigint;
+      poseidon10: (x: bigint[]) => bigint;
     };
     const domain = domainWord(REGISTRY, CHAIN_ID);
     expect(served.poseidon3([att.publicKey[0], att.publicKey[1], domain])).toBe(
       await registryKeyHash(att.publicKey, domain),
     );
-    const p = DEFAULT_POLICY;
+    const p = TEST_POLICY;
     expect(
-      served.poseidon9([
-        1n,
+      served.poseidon10([
+        2n,
         ...[
           p.minCreditScore,
           p.maxDaysPastDue,
@@ -554,6 +556,7 @@ describe.skipIf(!built)("the page's routes", () => {
           p.maxConcentrationBps,
         ].map(BigInt),
         p.minPoolBalance,
+        BigInt(p.minActiveLoans),
       ]),
     ).toBe(await policyHash(p));
   });

@@ -33,7 +33,8 @@ import {
   CHUNK_COMMITMENT_SIGNAL_NAMES,
   type ChunkCommitmentSignals,
 } from "../../prover/model/aggregation.ts";
-import { DEFAULT_POLICY, policyHash, policyParams, type Policy } from "../../prover/policy/index.ts";
+import { policyHash, policyParams, type Policy } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { LoanStatus, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import {
   buildAggregationInput,
@@ -195,8 +196,8 @@ describe("PoolChunkCommitment(8): a chunk proof that publishes a commitment, not
 
   it("commits with a fresh salt: two proofs of one chunk publish unrelated commitments", async () => {
     const tape = randomTape(3, 5);
-    const a = await commitPool(tape, DEFAULT_POLICY);
-    const b = await commitPool(tape, DEFAULT_POLICY);
+    const a = await commitPool(tape, TEST_POLICY);
+    const b = await commitPool(tape, TEST_POLICY);
     expect(a.chunks[0]!.opening.figA).toBe(b.chunks[0]!.opening.figA);
     expect(a.chunks[0]!.signals.figCommit).not.toBe(b.chunks[0]!.signals.figCommit);
   });
@@ -212,11 +213,11 @@ describe("PoolChunkCommitment(8): a chunk proof that publishes a commitment, not
       chunkCount: 1,
       loanCount: tape.loans.length,
       domain: domainWord(ctx.registry, ctx.chainId),
-      policyHash: await policyHash(DEFAULT_POLICY),
+      policyHash: await policyHash(TEST_POLICY),
     });
     const { input, opening } = await buildChunkCommitmentInput(
       tape,
-      DEFAULT_POLICY,
+      TEST_POLICY,
       commitment,
       signature,
       ctx,
@@ -229,14 +230,14 @@ describe("PoolChunkCommitment(8): a chunk proof that publishes a commitment, not
     const figA = opening.figA + 1n;
     const context = await commitmentContext(
       commitment.root,
-      await policyHash(DEFAULT_POLICY),
+      await policyHash(TEST_POLICY),
       BigInt(input.keyHash as string),
     );
     const forged = { ...opening, figA };
     await reject(
       chunkCircuit,
       { ...input, figA: figA.toString(), figCommit: (await figureCommitment(forged, context)).toString() },
-      failsAt("PoolAttestation", POOL, "figA === outstanding"),
+      failsAt("PoolChunk", POOL, "figA === outstanding"),
     );
     // The true figures under another salt than the published commitment's.
     await reject(
@@ -266,7 +267,7 @@ describe("PoolAggregation(4) matches the model", () => {
     for (let t = 0; t < 6; t++) {
       const n = 1 + Math.floor(r() * SLOTS * CHUNK);
       const tape = randomTape(500 + t, n);
-      const policy = t === 0 ? DEFAULT_POLICY : randomPolicy(r);
+      const policy = t === 0 ? TEST_POLICY : randomPolicy(r);
       const p = await commitPool(tape, policy);
       const order = p.chunks.map((_, i) => i).sort(() => r() - 0.5);
       const agg = await aggregate(p, order);
@@ -301,7 +302,7 @@ describe("PoolAggregation(4) matches the model", () => {
       originationDate: AS_OF - 400,
     };
     const tape = { ...eight, loans: [...eight.loans, late] };
-    const p = await commitPool(tape, DEFAULT_POLICY);
+    const p = await commitPool(tape, TEST_POLICY);
     expect(p.chunks).toHaveLength(2);
     const agg = await aggregate(p, [1, 0]);
     const published = [
@@ -315,7 +316,7 @@ describe("PoolAggregation(4) matches the model", () => {
       expect(Object.keys(c.signals)).toEqual([...CHUNK_COMMITMENT_SIGNAL_NAMES]);
     }
     // What is published is the pool's figures (and they differ from either chunk's).
-    const pool = packFigures(chunkFigures(tape.loans, DEFAULT_POLICY));
+    const pool = packFigures(chunkFigures(tape.loans, TEST_POLICY));
     expect(published.slice(-3)).toEqual([pool.figA, pool.figB, pool.figC]);
     // Once their salts are gone, a commitment cannot be checked against a guess of the ninth loan's figures:
     // the guess with any other salt gives another commitment.

@@ -257,7 +257,7 @@ describe("originator keys and the attestation signature", () => {
     chunkCount: 1,
     loanCount: 2,
     domain: domainWord("0x5fbdb2315678afecb367f032d93f642f64180aa3", 31337n),
-    policyHash: 3922491993549918893550092351640822441255802788763566869683638484374975783905n,
+    policyHash: 1060393636377497445424408850191369547073181319417592428249255097847585175479n,
     ...over,
   });
 
@@ -273,10 +273,10 @@ describe("originator keys and the attestation signature", () => {
       13567863584336674422923337349071429952975177701518551720370544924196830441374n,
     );
     expect(await signedMessage(message())).toBe(
-      3445433224861926430275664240319939803417886233293393481584316662805296133044n,
+      5614219797010682468400361667158601521009280201562786268410598671624217055274n,
     );
     const sig = await signAttestation(prv, message());
-    expect(sig.S).toBe(1092335118897702331562911720298352040222126367954184482383558064050627288715n);
+    expect(sig.S).toBe(1313157720054410385194281927144486253500931099402358483077720591014463462353n);
     expect(await verifyAttestationSignature(pub, message(), sig)).toBe(true);
   });
 
@@ -310,7 +310,7 @@ describe("originator keys and the attestation signature", () => {
 describe("policy", () => {
   it("hashes the default policy to the documented value; any parameter changes the hash", async () => {
     const h = await policyHash(DEFAULT_POLICY);
-    expect(h).toBe(3922491993549918893550092351640822441255802788763566869683638484374975783905n);
+    expect(h).toBe(1060393636377497445424408850191369547073181319417592428249255097847585175479n);
     expect(await policyHash({ ...DEFAULT_POLICY, maxBucket90Bps: 301 })).not.toBe(h);
     expect(await policyHash({ ...DEFAULT_POLICY, minPoolBalance: 1n })).not.toBe(h);
   });

@@ -132,5 +132,7 @@ export function randomPolicy(r: () => number): Policy {
     maxBucket90Bps: bps(),
     maxConcentrationBps: bps(),
     minPoolBalance: r() < 0.5 ? 0n : BigInt(Math.floor(r() * 2 ** 40)),
+    // no minimum pool size: random tapes may have no active loan (the minimum: test/circuits/min-pool.test.ts)
+    minActiveLoans: 0,
   };
 }

@@ -49,6 +49,7 @@ const NO_LIMITS: Policy = {
   maxBucket90Bps: 10000,
   maxConcentrationBps: 10000,
   minPoolBalance: 0n,
+  minActiveLoans: 0,
 };
 
 describe("model figures", () => {

@@ -1,6 +1,8 @@
 /**
- * The pool attestation circuit (PoolAttestation(8)) against the independent model: random pools, edges,
- * multi-chunk pools, and negative tests that each fail for their stated reason.
+ * The statement about one chunk (PoolChunk(8), which both chunk circuits make: PoolAttestation publishes its
+ * figures, PoolChunkCommitment commits to them) against the independent model: random pools, edges,
+ * multi-chunk pools, and negative tests that each fail for their stated reason. PoolAttestation's own rules
+ * (one chunk, the minimum pool size) are in min-pool.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -26,7 +28,8 @@ import {
   unpackFigures,
   type Figures,
 } from "../../prover/model/index.ts";
-import { DEFAULT_POLICY, policyHash, type Policy } from "../../prover/policy/index.ts";
+import { policyHash, type Policy } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { LoanStatus, MAX_AMOUNT, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import { buildPoolInput, type CircuitInput, type ProofContext } from "../../prover/witness/index.ts";
 import { readFileSync } from "node:fs";
@@ -54,7 +57,7 @@ function at(template: string, file: string, text: string): RegExp {
   return new RegExp(`${template}_\\d+ line: ${n + 1}\\b`);
 }
 const POOL = "pool/pool_attestation.circom";
-const ROOT_CHECK = (): RegExp => at("PoolAttestation", POOL, "level[LEVELS - 1].parent === root");
+const ROOT_CHECK = (): RegExp => at("PoolChunk", POOL, "level[LEVELS - 1].parent === root");
 const SLOT = "lib/loan.circom";
 const A_BITS = (): RegExp => at("LoanSlot", SLOT, "a.in <== wA");
 const B_BITS = (): RegExp => at("LoanSlot", SLOT, "b.in <== wB");
@@ -63,12 +66,14 @@ const AMOUNT_RULE = (): RegExp => at("LoanSlot", SLOT, "(x + s2) * amountInv ===
 const PERFORMING_RULE = (): RegExp => at("LoanSlot", SLOT, "performing * ge30Balance === 0");
 const DELINQUENT_RULE = (): RegExp => at("LoanSlot", SLOT, "dpd * dpdInv === delinquent");
 const EMPTY_WORDS = (): RegExp => at("LoanSlot", SLOT, "isEmpty * (wA + wB) === 0");
-const PACKED = (): RegExp => at("PoolAttestation", POOL, "emptyStep[i] * (emptyStep[i] - 1) === 0");
-const COUNT_CHECK = (): RegExp => at("PoolAttestation", POOL, "-emptyCount === last.out");
-const LAST_FILL = (): RegExp => at("PoolAttestation", POOL, "lastFill.in <== loanCount");
-const FIGC_CHECK = (): RegExp => at("PoolAttestation", POOL, "figC === weighted");
+const PACKED = (): RegExp => at("PoolChunk", POOL, "emptyStep[i] * (emptyStep[i] - 1) === 0");
+const COUNT_CHECK = (): RegExp => at("PoolChunk", POOL, "-emptyCount === last.out");
+const LAST_FILL = (): RegExp => at("PoolChunk", POOL, "lastFill.in <== loanCount");
+const FIGC_CHECK = (): RegExp => at("PoolChunk", POOL, "figC === weighted");
 
 const PUBLIC = ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"];
+/** PoolChunk's outputs (activeLoans, chunks): the witness's first wires, before the public inputs. */
+const OUTPUTS = 2;
 const FIG_A = PUBLIC.indexOf("figA");
 /** The figures carried by a chunk's public signals (figA, figB, figC by name, not by position). */
 const figuresIn = (signals: readonly bigint[]) =>
@@ -78,7 +83,7 @@ let key: OriginatorKey;
 let ctx: ProofContext;
 
 beforeAll(async () => {
-  circuit = await compileCircuit("circuits/pool/pool_attestation.circom", "PoolAttestation", [CHUNK], PUBLIC);
+  circuit = await compileCircuit("circuits/pool/pool_attestation.circom", "PoolChunk", [CHUNK], PUBLIC);
   key = await generateOriginatorKey();
   ctx = { publicKey: key.publicKey, chainId: 31337n, registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3" };
 });
@@ -129,7 +134,7 @@ async function accept(input: CircuitInput, full = true): Promise<bigint[]> {
   // The witness calculator already evaluates every constraint of an honest computation; the r1cs check
   // (slower) runs on most inputs anyway, and on every forged witness.
   if (full) expect(await check(circuit, w)).toBe(true);
-  return PUBLIC.map((_, i) => readWire(w, 1 + i));
+  return PUBLIC.map((_, i) => readWire(w, 1 + OUTPUTS + i));
 }
 
 /** The witness calculator must refuse the input, with a message matching `reason`. */
@@ -213,10 +218,10 @@ function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
   };
 }
 
-describe("PoolAttestation(8) matches the model", () => {
-  it("fits its budget shape: 7 public inputs", () => {
+describe("PoolChunk(8) matches the model", () => {
+  it("fits its budget shape: 7 public inputs, and its two outputs for the wrappers (activeLoans, chunks)", () => {
     expect(circuit.header.nPubIn).toBe(PUBLIC.length);
-    expect(circuit.header.nPubOut).toBe(0);
+    expect(circuit.header.nPubOut).toBe(OUTPUTS);
   });
 
   it("on 8 random pools with random policies (seeded)", async () => {
@@ -224,7 +229,7 @@ describe("PoolAttestation(8) matches the model", () => {
     for (let t = 0; t < 8; t++) {
       const n = 1 + Math.floor(r() * CHUNK);
       const tape = randomTape(1000 + t, n);
-      const policy = t === 0 ? DEFAULT_POLICY : randomPolicy(r);
+      const policy = t === 0 ? TEST_POLICY : randomPolicy(r);
       const a = await attest(tape, policy);
       const signals = await accept(a.input);
       expect(figuresIn(signals)).toEqual(a.figures);
@@ -238,26 +243,26 @@ describe("PoolAttestation(8) matches the model", () => {
     const none = tape1([]);
     const empty = await commitTape(none, randomSalts(none), { chunkSize: CHUNK });
     await expect(
-      buildPoolInput(none, DEFAULT_POLICY, empty, { R8: [0n, 1n], S: 0n }, ctx, 0, CHUNK),
+      buildPoolInput(none, TEST_POLICY, empty, { R8: [0n, 1n], S: 0n }, ctx, 0, CHUNK),
     ).rejects.toThrow(/holds no loan/);
     // The signer refuses to sign loanCount 0; a pool word claiming 0 loans fails the chunk count check (before
     // the signature is even looked at): 0 - 0 * 8 - 1 is not a 3-bit number.
-    await expect(attest(tape1([loan({})]), DEFAULT_POLICY, 0, { message: { loanCount: 0 } })).rejects.toThrow(
+    await expect(attest(tape1([loan({})]), TEST_POLICY, 0, { message: { loanCount: 0 } })).rejects.toThrow(
       /loanCount: expected at least 1/,
     );
-    const a = await attest(tape1([loan({})]), DEFAULT_POLICY);
+    const a = await attest(tape1([loan({})]), TEST_POLICY);
     const pool = BigInt(a.input.pool as string) - (1n << 144n);
     await reject({ ...a.input, pool: pool.toString() }, LAST_FILL());
   });
 
   it("on one loan, and on a full chunk of loans all 90+ days delinquent", async () => {
-    const one = await attest(tape1([loan({})]), DEFAULT_POLICY);
+    const one = await attest(tape1([loan({})]), TEST_POLICY);
     await accept(one.input);
     expect(one.figures.activeCount).toBe(1);
     const all = Array.from({ length: CHUNK }, (_, i) =>
       loan({ daysPastDue: 90 + i * 7, status: LoanStatus.Delinquent }, i),
     );
-    const a = await attest(tape1(all), DEFAULT_POLICY);
+    const a = await attest(tape1(all), TEST_POLICY);
     await accept(a.input);
     expect(a.figures.bucket90).toBe(a.figures.outstanding);
     expect(a.figures.breaches & BREACH.bucket90).toBeTruthy();
@@ -286,7 +291,7 @@ describe("PoolAttestation(8) matches the model", () => {
         i,
       );
     });
-    const policy = { ...DEFAULT_POLICY, maxLtvBps: 65535, minPoolBalance: (1n << 62n) - 1n };
+    const policy = { ...TEST_POLICY, maxLtvBps: 65535, minPoolBalance: (1n << 62n) - 1n };
     const a = await attest(tape1(loans), policy);
     const signals = await accept(a.input);
     expect(figuresIn(signals)).toEqual(a.figures);
@@ -329,6 +334,7 @@ describe("PoolAttestation(8) matches the model", () => {
       maxBucket90Bps: 2500,
       maxConcentrationBps: 2500,
       minPoolBalance: 10000n,
+      minActiveLoans: 4, // at its limit too: the pool has 4 active loans
     };
     const ok = await attest(tape1(base), atLimit);
     expect(ok.figures.breaches).toBe(0);
@@ -390,17 +396,17 @@ describe("PoolAttestation(8) matches the model", () => {
   });
 });
 
-describe("PoolAttestation(8) refuses", () => {
+describe("PoolChunk(8) refuses", () => {
   let base: Attested;
   beforeAll(async () => {
-    base = await attest(randomTape(9, 6), DEFAULT_POLICY);
+    base = await attest(randomTape(9, 6), TEST_POLICY);
   });
 
   it("amounts out of range: 2^48 (encoder), a word of 2^240 or 2^64 · 2^192, p - x, a wB of 2^45", async () => {
-    await expect(
-      attest(tape1([loan({ outstandingBalance: MAX_AMOUNT + 1n })]), DEFAULT_POLICY),
-    ).rejects.toThrow(/outstandingBalance/);
-    await expect(attest(tape1([loan({ collateralValue: 1n << 64n })]), DEFAULT_POLICY)).rejects.toThrow(
+    await expect(attest(tape1([loan({ outstandingBalance: MAX_AMOUNT + 1n })]), TEST_POLICY)).rejects.toThrow(
+      /outstandingBalance/,
+    );
+    await expect(attest(tape1([loan({ collateralValue: 1n << 64n })]), TEST_POLICY)).rejects.toThrow(
       /collateralValue/,
     );
     // In the circuit, a headroom of 2^48 (and a collateral of 2^112) overflows the 240-bit word wA.
@@ -423,7 +429,7 @@ describe("PoolAttestation(8) refuses", () => {
     );
     await reject(
       { ...base.input, pool: (BigInt(base.input.pool as string) + (1n << 176n)).toString() },
-      at("PoolAttestation", POOL, "poolBits.in <== pool"),
+      at("PoolChunk", POOL, "poolBits.in <== pool"),
     );
   });
 
@@ -462,7 +468,7 @@ describe("PoolAttestation(8) refuses", () => {
     // 12 loans committed, attested as one full chunk of 8 (chunkCount 1, loanCount 8, signed so): loans 8..11
     // sit right of the last chunk in the tree.
     const tape = randomTape(31, 12);
-    const a = await attest(tape, DEFAULT_POLICY, 0, { message: { chunkCount: 1, loanCount: 8 } });
+    const a = await attest(tape, TEST_POLICY, 0, { message: { chunkCount: 1, loanCount: 8 } });
     const pool = BigInt(a.input.pool as string) - (1n << 128n) - (4n << 144n); // chunkCount 2 -> 1, 12 -> 8
     await reject(
       { ...a.input, pool: pool.toString() },
@@ -472,41 +478,38 @@ describe("PoolAttestation(8) refuses", () => {
 
   it("a chunk index outside the pool", async () => {
     const pool = BigInt(base.input.pool as string) + (1n << 112n); // chunkIndex 1 of 1
-    await reject({ ...base.input, pool: pool.toString() }, at("PoolAttestation", POOL, "inRange.out === 1"));
+    await reject({ ...base.input, pool: pool.toString() }, at("PoolChunk", POOL, "inRange.out === 1"));
   });
 
   it("a wrong key, and signatures for another period, domain, pool or policy", async () => {
     const tape = randomTape(9, 6);
     const other = await generateOriginatorKey();
     await reject(
-      (await attest(tape, DEFAULT_POLICY, 0, { signer: other })).input,
+      (await attest(tape, TEST_POLICY, 0, { signer: other })).input,
       /ForceEqualIfEnabled_\d+ line[\s\S]*EdDSAPoseidonVerifier/,
     );
     // The other key's own valid signature, with its key as Ax, Ay, but our keyHash.
-    const a = await attest(tape, DEFAULT_POLICY, 0, { signer: other });
+    const a = await attest(tape, TEST_POLICY, 0, { signer: other });
     await reject(
       { ...a.input, Ax: other.publicKey[0].toString(), Ay: other.publicKey[1].toString() },
-      at("PoolAttestation", POOL, "kh.out === keyHash"),
+      at("PoolChunk", POOL, "kh.out === keyHash"),
     );
     // The domain is private but bound by keyHash = Poseidon(Ax, Ay, domain): another registry's or chain's
     // domain, with the signature made for it, fails the key hash.
     for (const domain of [domainWord(ctx.registry, 1n), domainWord("0x" + "22".repeat(20), ctx.chainId)]) {
-      const d = await attest(tape, DEFAULT_POLICY, 0, { message: { domain } });
-      await reject(
-        { ...d.input, domain: domain.toString() },
-        at("PoolAttestation", POOL, "kh.out === keyHash"),
-      );
+      const d = await attest(tape, TEST_POLICY, 0, { message: { domain } });
+      await reject({ ...d.input, domain: domain.toString() }, at("PoolChunk", POOL, "kh.out === keyHash"));
     }
     const variants: Partial<AttestationMessage>[] = [
       { period: tape.period + 1 },
       { domain: domainWord(ctx.registry, 1n) },
       { domain: domainWord("0x" + "22".repeat(20), ctx.chainId) },
       { poolId: tape.poolId + 1n },
-      { policyHash: await policyHash({ ...DEFAULT_POLICY, minCreditScore: 1 }) },
+      { policyHash: await policyHash({ ...TEST_POLICY, minCreditScore: 1 }) },
       { asOfDate: tape.asOfDate - 1 },
     ];
     for (const message of variants) {
-      await reject((await attest(tape, DEFAULT_POLICY, 0, { message })).input, /EdDSAPoseidonVerifier/);
+      await reject((await attest(tape, TEST_POLICY, 0, { message })).input, /EdDSAPoseidonVerifier/);
     }
   });
 
@@ -572,16 +575,16 @@ describe("PoolAttestation(8) refuses", () => {
   });
 });
 
-describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/TAPE.md)", () => {
+describe("PoolChunk(8) holds every tape rule that decides a figure (docs/TAPE.md)", () => {
   const good = (n: number): LoanRecord[] =>
     Array.from({ length: n }, (_, i) => loan({ outstandingBalance: 100_000n + BigInt(i) }, i));
   /** A chunk of 4 good loans with `bad` in slot 4; its witness must fail at `reason`. */
   async function refused(bad: Partial<LoanRecord>, reason: RegExp): Promise<void> {
-    const a = await attest(tape1([...good(4), loan(bad, 4)]), DEFAULT_POLICY);
+    const a = await attest(tape1([...good(4), loan(bad, 4)]), TEST_POLICY);
     await reject(a.input, reason);
   }
   async function accepted(ok: Partial<LoanRecord>): Promise<void> {
-    const a = await attest(tape1([...good(4), loan(ok, 4)]), DEFAULT_POLICY);
+    const a = await attest(tape1([...good(4), loan(ok, 4)]), TEST_POLICY);
     expect(figuresIn(await accept(a.input))).toEqual(a.figures);
   }
 
@@ -590,7 +593,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
     const tape = tape1([...good(4), ...[4, 5, 6, 7].map((i) => loan(repaid, i))]);
     // The model (which reads only the status) would drop them from outstanding and every bucket; the
     // witness cannot be computed.
-    await reject((await attest(tape, DEFAULT_POLICY)).input, REPAID_RULE());
+    await reject((await attest(tape, TEST_POLICY)).input, REPAID_RULE());
     // Either half of the lie alone is refused too; a true repaid loan (0 balance, 0 days) is accepted.
     await refused({ status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 0n }, REPAID_RULE());
     await refused({ status: LoanStatus.Repaid, daysPastDue: 0, outstandingBalance: 900_000n }, REPAID_RULE());
@@ -635,7 +638,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
           daysPastDue: 200,
         }),
       ]),
-      DEFAULT_POLICY,
+      TEST_POLICY,
     );
     const f = figuresIn(await accept(a.input));
     expect([f.outstanding, f.chargedOff, f.bucket90, f.activeCount]).toEqual([0n, 900_000n, 0n, 0]);
@@ -684,7 +687,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
       // amount 1002 > 2 x 500: headroom 500 - ceil(1002 / 2) = -1.
       const wA = withTop(honest.encoded[4]!.wA + 2n, "headroom", -1n);
       const forged = await forge(honest, { 4: { wA } });
-      await reject((await attest(ok, DEFAULT_POLICY, 0, { commitment: forged })).input, A_BITS());
+      await reject((await attest(ok, TEST_POLICY, 0, { commitment: forged })).input, A_BITS());
     }
     // Original principal 0: no encoding (headroom = 0 - max(1, ceil(0 / 2)) = -1), and the forger's word
     // for a repaid loan of principal 0 fails the range check.
@@ -700,9 +703,9 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
       ),
     ]);
     const honest = await commitTape(repaid, randomSalts(repaid), { chunkSize: CHUNK });
-    await accept((await attest(repaid, DEFAULT_POLICY, 0, { commitment: honest })).input);
+    await accept((await attest(repaid, TEST_POLICY, 0, { commitment: honest })).input);
     const forged = await forge(honest, { 4: { wA: withTop(honest.encoded[4]!.wA, "headroom", -1n) } });
-    await reject((await attest(repaid, DEFAULT_POLICY, 0, { commitment: forged })).input, A_BITS());
+    await reject((await attest(repaid, TEST_POLICY, 0, { commitment: forged })).input, A_BITS());
   });
 
   it("a loan is not more days past due than it is old, and not originated after the as-of date", async () => {
@@ -724,7 +727,7 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
     ]);
     const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
     const forged = await forge(honest, { 4: { wB: withTop(honest.encoded[4]!.wB + 1n, "slack", -1n) } }); // dpd 121
-    await reject((await attest(ok, DEFAULT_POLICY, 0, { commitment: forged })).input, B_BITS());
+    await reject((await attest(ok, TEST_POLICY, 0, { commitment: forged })).input, B_BITS());
   });
 
   it("the tape validation refuses every record the circuit refuses (one list of rules)", async () => {
@@ -753,11 +756,11 @@ describe("PoolAttestation(8) holds every tape rule that decides a figure (docs/T
   });
 });
 
-describe("PoolAttestation(8) proves the tape is packed below its committed loan count", () => {
+describe("PoolChunk(8) proves the tape is packed below its committed loan count", () => {
   it("refuses a loan count that disagrees with the loans, signed or not", async () => {
     const tape = randomTape(9, 6);
     for (const loanCount of [5, 7]) {
-      const a = await attest(tape, DEFAULT_POLICY, 0, { message: { loanCount } });
+      const a = await attest(tape, TEST_POLICY, 0, { message: { loanCount } });
       const pool = BigInt(a.input.pool as string) + (BigInt(loanCount - 6) << 144n);
       await reject({ ...a.input, pool: pool.toString() }, COUNT_CHECK());
     }
@@ -766,13 +769,13 @@ describe("PoolAttestation(8) proves the tape is packed below its committed loan 
   it("refuses a chunk count that is not ceil(loanCount / chunkSize)", async () => {
     // 12 loans need 2 chunks of 8: claimed 3 (chunk 0 of 3), and 4 loans claimed in 2 chunks.
     const twelve = randomTape(12, 12);
-    const a = await attest(twelve, DEFAULT_POLICY, 0, { message: { chunkCount: 3 } });
+    const a = await attest(twelve, TEST_POLICY, 0, { message: { chunkCount: 3 } });
     await reject(
       { ...a.input, pool: (BigInt(a.input.pool as string) + (1n << 128n)).toString() },
       LAST_FILL(),
     );
     const four = randomTape(4, 4);
-    const b = await attest(four, DEFAULT_POLICY, 0, { message: { chunkCount: 2 } });
+    const b = await attest(four, TEST_POLICY, 0, { message: { chunkCount: 2 } });
     await reject(
       { ...b.input, pool: (BigInt(b.input.pool as string) + (1n << 128n)).toString() },
       LAST_FILL(),
@@ -785,19 +788,18 @@ describe("PoolAttestation(8) proves the tape is packed below its committed loan 
     const tape = randomTape(21, 12);
     const honest = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
     const hollow = await forge(honest, { 3: "empty", 4: "empty", 5: "empty", 6: "empty", 7: "empty" });
-    const a = await attest(tape, DEFAULT_POLICY, 0, { commitment: hollow });
+    const a = await attest(tape, TEST_POLICY, 0, { commitment: hollow });
     const isEmpty = (a.input.isEmpty as string[]).map((_, i) => (i >= 3 ? "1" : "0"));
     await reject({ ...a.input, isEmpty }, COUNT_CHECK());
     // Only slot 3 empty: slots 4..7 are loans after an empty slot.
     const holed = await forge(honest, { 3: "empty" });
-    const b = await attest(tape, DEFAULT_POLICY, 0, { commitment: holed });
+    const b = await attest(tape, TEST_POLICY, 0, { commitment: holed });
     await reject(
       { ...b.input, isEmpty: (b.input.isEmpty as string[]).map((_, i) => (i === 3 ? "1" : "0")) },
       PACKED(),
     );
     // The honest commitment proves both chunks.
-    for (const c of [0, 1])
-      await accept((await attest(tape, DEFAULT_POLICY, c, { commitment: honest })).input);
+    for (const c of [0, 1]) await accept((await attest(tape, TEST_POLICY, c, { commitment: honest })).input);
   });
 });
 
@@ -809,7 +811,11 @@ describe("model and circuit agree on larger random samples", () => {
       const loans = Array.from({ length: n }, (_, i) => randomLoan(r, i));
       const a = await attest(tape1(loans), randomPolicy(r));
       const w = await witness(circuit, a.input);
-      const got = unpackFigures(readWire(w, 1 + FIG_A), readWire(w, 2 + FIG_A), readWire(w, 3 + FIG_A));
+      const got = unpackFigures(
+        readWire(w, 1 + OUTPUTS + FIG_A),
+        readWire(w, 2 + OUTPUTS + FIG_A),
+        readWire(w, 3 + OUTPUTS + FIG_A),
+      );
       expect(got).toEqual(a.figures);
     }
   });

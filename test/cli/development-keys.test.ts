@@ -15,6 +15,7 @@ import { DevelopmentKeysError, deploySystem } from "../../deploy/index.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { freePort } from "../support/net.ts";
+import { writeTestPolicy } from "../support/policy.ts";
 
 const INSTANCE = "pool-attestation-8";
 const BUILT = readManifest().instances[INSTANCE]?.development === true;
@@ -118,10 +119,12 @@ describe.skipIf(!BUILT)(
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("refusing to deploy the verifier of pool-attestation-8 to chain 999");
       expect(refused.stderr).toContain("rwa-attest setup import");
+      const policy = writeTestPolicy(dir); // 8 loans: below the default minimum pool size
       const allowed = await cli(
         { DEPLOYER_KEY: OTHER },
         ..."deploy --allow-development-keys-on-real-chain --out deployment.json --json --network".split(" "),
         url,
+        ...["--policy", policy],
       );
       expect(allowed.code, allowed.stderr).toBe(0);
       expect(allowed.stderr).toContain(
@@ -150,7 +153,7 @@ describe.skipIf(!BUILT)(
         ..."prove t.json --key k.json --instance pool-attestation-8 --out att.json --as-of-any-day".split(
           " ",
         ),
-        ...["--registry", deployment.registry, "--chain-id", "999"],
+        ...["--registry", deployment.registry, "--chain-id", "999", "--policy", policy],
       );
       expect(prove.code, prove.stderr).toBe(0);
       const submit = await cli(

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { startHardhatNode } from "../support/net.ts";
+import { writeTestPolicy } from "../support/policy.ts";
 
 const BUILT = readManifest().instances["pool-attestation-8"] !== undefined;
 if (!BUILT) console.warn("pool-attestation-8 is not built: skipping the CLI network tour");
@@ -54,9 +55,11 @@ afterAll(() => {
 
 describe.skipIf(!BUILT)("rwa-attest on a JSON-RPC network (hardhat node)", () => {
   it("deploys, onboards the originator, proves and submits; refusals name the registry's error", async () => {
+    const policy = writeTestPolicy(dir); // 8 loans: below the default minimum pool size
     const dep = await asGov(
       ..."deploy --with-scores --audit-seeds-delay 3 --out deployment.json --json --network".split(" "),
       url,
+      ...["--policy", policy],
     );
     expect(dep.code, dep.stderr).toBe(0);
     const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8"));
@@ -76,7 +79,7 @@ describe.skipIf(!BUILT)("rwa-attest on a JSON-RPC network (hardhat node)", () =>
     const prove = await cli(
       {},
       ..."prove t.json --key k.json --instance pool-attestation-8 --out att.json --as-of-any-day".split(" "),
-      ...["--registry", deployment.registry, "--chain-id", deployment.chainId],
+      ...["--registry", deployment.registry, "--chain-id", deployment.chainId, "--policy", policy],
     );
     expect(prove.code, prove.stderr).toBe(0);
     const early = await asOriginator("submit", "att.json", ...net);

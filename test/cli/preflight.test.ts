@@ -15,7 +15,8 @@ import {
 } from "../../deploy/index.ts";
 import type { Attestation } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { preflightContext, preflightSubmit } from "../../cli/preflight.ts";
 
 const DAY = 86_400n;
@@ -25,8 +26,8 @@ describe("submit checks before sending", async () => {
   const [gov, originator, other] = await ethers.getSigners();
   const registry = await deployRegistry(gov!, { maxAgeSeconds: 45n * DAY });
   const registryAddress = await registry.getAddress();
-  const pHash = await policyHash(DEFAULT_POLICY);
-  await registerPolicy(registry, pHash, policyParamsInput(DEFAULT_POLICY));
+  const pHash = await policyHash(TEST_POLICY);
+  await registerPolicy(registry, pHash, policyParamsInput(TEST_POLICY));
   await (
     await registry.getFunction("addVerifier")(circuitId("pool-attestation-8"), 1, registryAddress)
   ).wait();

@@ -5,7 +5,7 @@
  * (mode 0600, the work folder, refused where git would commit them).
  */
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,17 +52,29 @@ describe("real servicer files through the CLI", () => {
     const keyPath = JSON.parse(k.stdout).path as string;
     expect(keyPath).toBe(join(dir, "rwa-work", "originator.json"));
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
-    const p = await cli([
-      "prove",
-      ex("tapes/lendingclub-lagging.csv"),
-      ...LC,
-      "--key",
-      keyPath,
-      "--instance",
-      "pool-attestation-8",
-      "--out",
-      "lc-att.json",
-    ]);
+    const prove = (...more: string[]) =>
+      cli([
+        "prove",
+        ex("tapes/lendingclub-lagging.csv"),
+        ...LC,
+        "--key",
+        keyPath,
+        "--instance",
+        "pool-attestation-8",
+        "--out",
+        "lc-att.json",
+        ...more,
+      ]);
+    // The file has 5 active loans: under the default policy (at least 10) there is no attestation, exit 1,
+    // the refusal names both numbers, and no file is written (no attestation, no salt seed).
+    const small = await prove();
+    expect(small.code).toBe(1);
+    expect(small.stderr).toContain(
+      "pool too small: the pool has 5 active loans, the policy requires at least 10",
+    );
+    expect(existsSync(join(dir, "lc-att.json"))).toBe(false);
+    expect(existsSync(join(dir, "rwa-work", "lendingclub-lagging.seed.json"))).toBe(false);
+    const p = await prove("--policy", ex("policies/fixtures.json"));
     expect(p.stderr).toContain("status derived for 2 rows: repaid when out_prncp is 0");
     expect(p.stderr).toMatch(/salts from .*rwa-work\/lendingclub-lagging\.seed\.json \(created now/);
     expect(p.stderr).toContain("an off-chain attestation");

@@ -23,7 +23,8 @@ import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { attestPool } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { submitAttestation } from "../../sdk/index.ts";
 import { revertOf, terminateCurves } from "./helpers.ts";
@@ -93,7 +94,7 @@ describe.skipIf(!BUILT)("chain split (two anvil nodes)", () => {
     const registry = await deployRegistry(gov);
     const registryAddress = await registry.getAddress();
     await deployVerifier(gov, registry, "PoolAttestation8Verifier", INSTANCE);
-    await registerPolicy(registry, await policyHash(DEFAULT_POLICY), policyParamsInput(DEFAULT_POLICY));
+    await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
     const key = await generateOriginatorKey();
     await onboardOriginator(
       registry,
@@ -107,7 +108,7 @@ describe.skipIf(!BUILT)("chain split (two anvil nodes)", () => {
       const tape = { ...generateSyntheticTape({ seed: 31, loans: 8, poolId: 7n, asOfDate }), period };
       const { attestation } = await attestPool({
         tape,
-        policy: DEFAULT_POLICY,
+        policy: TEST_POLICY,
         key,
         chainId: 31337n,
         registry: registryAddress,

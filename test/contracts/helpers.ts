@@ -48,6 +48,7 @@ export const POLICY: PolicyParamsInput = {
   maxBucket90Bps: 500n,
   maxConcentrationBps: 2_500n,
   minPoolBalance: 1_000_000_000n,
+  minActiveLoans: 10n,
 };
 
 /** Figures of a healthy pool of `outstanding` minor units. */
@@ -93,10 +94,10 @@ export async function keyHashIn(
   return (await poseidon()).hash([k.ax, k.ay, packDomain(registry, chainId)]);
 }
 
-/** policyHash = Poseidon(1, params...) as in docs/INTERFACES.md. */
+/** policyHash = Poseidon(2, params...) as in docs/INTERFACES.md (an independent copy of the rule). */
 export async function policyHash(p: PolicyParamsInput): Promise<bigint> {
   return (await poseidon()).hash([
-    1n,
+    2n,
     p.minCreditScore,
     p.maxDaysPastDue,
     p.maxLtvBps,
@@ -105,6 +106,7 @@ export async function policyHash(p: PolicyParamsInput): Promise<bigint> {
     p.maxBucket90Bps,
     p.maxConcentrationBps,
     p.minPoolBalance,
+    p.minActiveLoans,
   ]);
 }
 

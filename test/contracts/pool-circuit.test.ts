@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -36,8 +37,8 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
     const w = await makeWorld();
     const name = POOL!.name;
     await deployVerifier(w.gov, w.registry, verifierContract, name);
-    const pHash = await policyHash(DEFAULT_POLICY);
-    await registerPolicy(w.registry, pHash, policyParamsInput(DEFAULT_POLICY));
+    const pHash = await policyHash(TEST_POLICY);
+    await registerPolicy(w.registry, pHash, policyParamsInput(TEST_POLICY));
     const key = await generateOriginatorKey();
     const originator = w.others[6]!;
     const kh = await onboardOriginator(
@@ -51,7 +52,7 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
     const tape = generateSyntheticTape({ seed: 11, loans: chunk - 1, poolId: 42n, asOfDate: today });
     const { attestation } = await attestPool({
       tape,
-      policy: DEFAULT_POLICY,
+      policy: TEST_POLICY,
       key,
       chainId: w.chainId,
       registry: await w.registry.getAddress(),
@@ -91,7 +92,7 @@ describe.skipIf(POOL === undefined)(`registry with real ${POOL?.name ?? "pool"} 
     // because the proof's key hash binds the first registry
     const second = await deployRegistry(w.gov);
     await deployVerifier(w.gov, second, verifierContract, name);
-    await registerPolicy(second, pHash, policyParamsInput(DEFAULT_POLICY));
+    await registerPolicy(second, pHash, policyParamsInput(TEST_POLICY));
     const kh2 = await onboardOriginator(
       second,
       second.connect(originator) as Contract,

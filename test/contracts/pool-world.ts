@@ -50,6 +50,7 @@ export const TEST_POLICY: Policy = {
   maxBucket90Bps: 500,
   maxConcentrationBps: 2_500,
   minPoolBalance: 0n,
+  minActiveLoans: 4, // the worlds' tapes are 8-12 loans; the minimum itself: test/circuits/min-pool.test.ts
 };
 
 export const USD = 1_000_000n;

@@ -13,7 +13,8 @@ import { generateLayout, placed, readLayout, REPO, width } from "../../contracts
 import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
 import { domainWord, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
 import { chunkFigures } from "../../prover/model/index.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { generateSyntheticTape } from "../../prover/tape/index.ts";
 import { buildPoolInput, type CircuitInput } from "../../prover/witness/index.ts";
 import {
@@ -166,11 +167,11 @@ describe("the circuit's packing against the declaration (PoolAttestation(8), rea
       chunkCount: 1,
       loanCount: tape.loans.length,
       domain: domainWord(registry, 31337n),
-      policyHash: await policyHash(DEFAULT_POLICY),
+      policyHash: await policyHash(TEST_POLICY),
     });
     const ctx = { publicKey: key.publicKey, chainId: 31337n, registry };
-    input = (await buildPoolInput(tape, DEFAULT_POLICY, commitment, signature, ctx, 0, 8)).input;
-    model = chunkFigures(tape.loans, DEFAULT_POLICY);
+    input = (await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, 8)).input;
+    model = chunkFigures(tape.loans, TEST_POLICY);
   }, 600_000);
   afterAll(terminateCurve);
 

@@ -18,7 +18,7 @@ import {
 import { SqliteChunkStore } from "../../prover/chunks/sqlite-store.ts";
 import { deriveSalts } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -84,7 +84,7 @@ describe.skipIf(!built)("chunk life-cycle, in-process transport", () => {
   ) =>
     attestPool({
       tape,
-      policy: DEFAULT_POLICY,
+      policy: TEST_POLICY,
       key,
       chainId: 31337n,
       registry: "0x" + "11".repeat(20),

@@ -36,7 +36,7 @@ import {
 import { PostgresChunkStore } from "../../prover/chunks/postgres-store.ts";
 import { deriveSalts } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
@@ -128,7 +128,7 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
   const attest = async (tape: ReturnType<typeof generateSyntheticTape>, b: PgBoss, s: PostgresChunkStore) =>
     attestPool({
       tape,
-      policy: DEFAULT_POLICY,
+      policy: TEST_POLICY,
       key,
       chainId: 31337n,
       registry: "0x" + "33".repeat(20),
@@ -219,7 +219,7 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
     try {
       const running = attestPool({
         tape,
-        policy: DEFAULT_POLICY,
+        policy: TEST_POLICY,
         key,
         chainId: 31337n,
         registry: "0x" + "34".repeat(20),

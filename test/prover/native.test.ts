@@ -24,7 +24,7 @@ import { loadVerifiedArtifacts, readManifest } from "../../pipeline/manifest.ts"
 import { attestPool, verifyAttestation } from "../../prover/attest.ts";
 import { randomSalts } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import {
   NATIVE_BINARY,
   NativeProver,
@@ -292,7 +292,7 @@ describe.skipIf(!BUILT)("native proofs", () => {
           expect(pool.prover).toBe(prover);
           const { attestation } = await attestPool({
             tape,
-            policy: DEFAULT_POLICY,
+            policy: TEST_POLICY,
             key,
             chainId: CHAIN_ID,
             registry: REGISTRY,
@@ -303,7 +303,7 @@ describe.skipIf(!BUILT)("native proofs", () => {
             pool,
           });
           expect(attestation.chunks).toHaveLength(2);
-          expect(await verifyAttestation(attestation, DEFAULT_POLICY)).toMatchObject({
+          expect(await verifyAttestation(attestation, TEST_POLICY)).toMatchObject({
             valid: true,
             problems: [],
           });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { commitTape, deriveSalts, openLoan, type TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { chunkFigures } from "../../prover/model/index.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { openingToJson } from "../../prover/audit.ts";
 import { attestPool, attestationToJson } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
@@ -82,7 +82,7 @@ describe("audit sampling", () => {
     const indices = sampleIndices(seed, tape.loans.length, 6);
     const openings = indices.map((i) => openLoan(commitment, i));
     const figures = [0, 1, 2].map((c) =>
-      chunkFigures(tape.loans.slice(c * CHUNK, c * CHUNK + CHUNK), DEFAULT_POLICY),
+      chunkFigures(tape.loans.slice(c * CHUNK, c * CHUNK + CHUNK), TEST_POLICY),
     );
     const args = {
       seed,
@@ -126,7 +126,7 @@ describe("audit sampling", () => {
     const key = await generateOriginatorKey();
     const { attestation } = await attestPool({
       tape,
-      policy: DEFAULT_POLICY,
+      policy: TEST_POLICY,
       key,
       chainId: 31337n,
       registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",

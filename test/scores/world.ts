@@ -8,7 +8,8 @@ import type { Contract } from "ethers";
 import { attestPool } from "../../prover/attest.ts";
 import type { TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
@@ -59,7 +60,7 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
   // pools of more than one chunk are proven on the committed path: chunk commitments and their aggregation
   await deployVerifier(gov, registry, "PoolChunkCommitment8Verifier", "pool-chunk-commitment-8");
   await deployVerifier(gov, registry, "PoolAggregation4Verifier", "pool-aggregation-4");
-  await registerPolicy(registry, await policyHash(DEFAULT_POLICY), policyParamsInput(DEFAULT_POLICY));
+  await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
   const originatorKey = await generateOriginatorKey();
   await onboardOriginator(
     registry,
@@ -90,7 +91,7 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
     attest: async (tape, commitment) => {
       const { attestation } = await attestPool({
         tape,
-        policy: DEFAULT_POLICY,
+        policy: TEST_POLICY,
         key: originatorKey,
         chainId,
         registry: registryAddress,

@@ -6,7 +6,8 @@
 import { borrowerKey, commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
 import { domainWord, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
 import { findInstance } from "../../pipeline/catalogue.ts";
-import { DEFAULT_POLICY, policyHash } from "../../prover/policy/index.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "./policy.ts";
 import { generateSyntheticTape } from "../../prover/tape/index.ts";
 import { buildPoolInput, type CircuitInput } from "../../prover/witness/index.ts";
 import {
@@ -42,10 +43,10 @@ export async function poolChunkInput(instance: string, seed: string, loans?: num
     chunkCount: commitment.chunkCount,
     loanCount: tape.loans.length,
     domain: domainWord(REGISTRY, CHAIN_ID),
-    policyHash: await policyHash(DEFAULT_POLICY),
+    policyHash: await policyHash(TEST_POLICY),
   });
   const ctx = { publicKey: key.publicKey, chainId: CHAIN_ID, registry: REGISTRY };
-  return (await buildPoolInput(tape, DEFAULT_POLICY, commitment, signature, ctx, 0, chunkSize)).input;
+  return (await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, chunkSize)).input;
 }
 
 /** A valid input for the instance `name` (throws for a template not in SAMPLE_TEMPLATES). */

@@ -23,7 +23,7 @@ import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { attestPool, attestationToJson } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../../prover/policy/index.ts";
+import { TEST_POLICY } from "../support/policy.ts";
 import { instanceKey } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { chainKeyDeclarations, CHAIN_KEY_DTS } from "../../verifier-api/web/declarations.ts";
@@ -135,7 +135,7 @@ async function attestFor(registry: string, seed: number): Promise<string> {
   const tape = generateSyntheticTape({ seed, loans: 12, poolId: 77n, asOfDate: 20400 });
   const { attestation } = await attestPool({
     tape,
-    policy: DEFAULT_POLICY,
+    policy: TEST_POLICY,
     key: await generateOriginatorKey(),
     chainId: 31337n,
     registry,
@@ -306,14 +306,14 @@ describe("what the page shows (check-attestation.js helpers)", () => {
     expect(formatDay(0)).toBe("1970-01-01");
     expect(formatDay(20757)).toBe("2026-10-31");
     expect(formatDay(65536)).toBeNull();
-    const bits = describeBreaches(0b1100_0001, DEFAULT_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
+    const bits = describeBreaches(0b1100_0001, TEST_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
     expect(bits.filter((b) => b.set).map((b) => `${b.bit} ${b.name}`)).toEqual([
       "0 minCreditScore",
       "6 concentration",
       "7 minPoolBalance",
     ]);
     expect(bits[3]!.covenant).toBe(
-      `loans 30+ days past due are above ${(DEFAULT_POLICY.maxBucket30Bps / 100).toFixed(2)}% of the outstanding balance`,
+      `loans 30+ days past due are above ${(TEST_POLICY.maxBucket30Bps / 100).toFixed(2)}% of the outstanding balance`,
     );
     expect(describeBreaches(0, undefined)[6]!.covenant).toMatch(/limit not known: no policy parameters/);
   });
@@ -456,9 +456,9 @@ describe.skipIf(!RUN)("the auditor's page in chromium", () => {
     expect(v.figures).toContain(major(att.figures.maxLoanBalance));
     expect(v.breaches).toContain("6 concentration");
     expect(v.breaches).toContain(
-      `the largest loan is above ${(DEFAULT_POLICY.maxConcentrationBps / 100).toFixed(2)}% of the outstanding balance`,
+      `the largest loan is above ${(TEST_POLICY.maxConcentrationBps / 100).toFixed(2)}% of the outstanding balance`,
     );
-    expect(v.breaches).toContain(`an active loan's credit score is below ${DEFAULT_POLICY.minCreditScore}`);
+    expect(v.breaches).toContain(`an active loan's credit score is below ${TEST_POLICY.minCreditScore}`);
     const breached = (att.figures.breaches as number).toString(2).split("").reverse();
     expect((v.breaches.match(/BREACHED/g) ?? []).length).toBe(breached.filter((b) => b === "1").length);
   });

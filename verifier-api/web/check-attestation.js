@@ -195,7 +195,7 @@ export function aggregateWithoutPolicy(chunks) {
 }
 
 /**
- * The policy's eight parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
+ * The policy's parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
  * strings). Throws an invalid-input CodedError naming the first malformed field.
  * @param {unknown} policy
  * @returns {bigint[]}

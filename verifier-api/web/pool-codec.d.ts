@@ -61,6 +61,8 @@ export interface PolicyParams {
   maxConcentrationBps: number;
   /** outstanding, minor units, at least (0: no minimum) (62 bits) */
   minPoolBalance: bigint;
+  /** active loans of the pool, at least: below it no proof exists (a pool of one or two loans is never published) (16 bits) */
+  minActiveLoans: number;
 }
 /** The public signals of a chunk proof, by name. */
 export interface PoolPublicSignals {

@@ -79,7 +79,7 @@ export const WORDS = Object.freeze({
  */
 
 /**
- * @typedef {object} PolicyParams The policy's covenant limits (policyHash = Poseidon(1, ...these in order)).
+ * @typedef {object} PolicyParams The policy's covenant limits (policyHash = Poseidon(2, ...these in order)).
  * @property {number} minCreditScore lowest score of an active loan (0: no minimum) (10 bits)
  * @property {number} maxDaysPastDue days past due of an active loan, at most (16 bits)
  * @property {number} maxLtvBps LTV of an active secured loan, bps (0: no limit) (16 bits)
@@ -88,6 +88,7 @@ export const WORDS = Object.freeze({
  * @property {number} maxBucket90Bps bucket90 / outstanding, bps (14 bits)
  * @property {number} maxConcentrationBps largest active loan / outstanding, bps (14 bits)
  * @property {bigint} minPoolBalance outstanding, minor units, at least (0: no minimum) (62 bits)
+ * @property {number} minActiveLoans active loans of the pool, at least: below it no proof exists (a pool of one or two loans is never published) (16 bits)
  */
 
 /**
@@ -127,7 +128,7 @@ export const BREACH_NAMES = Object.freeze([
 export const LOAN_LEVEL_BREACHES = 7;
 
 /** The policy format version, the first input of policyHash. */
-export const POLICY_VERSION = 1;
+export const POLICY_VERSION = 2;
 /** The policy parameters' names, in hash (and circuit) order. */
 export const POLICY_PARAMS = /** @type {readonly (keyof PolicyParams)[]} */ (
   Object.freeze([
@@ -139,6 +140,7 @@ export const POLICY_PARAMS = /** @type {readonly (keyof PolicyParams)[]} */ (
     "maxBucket90Bps",
     "maxConcentrationBps",
     "minPoolBalance",
+    "minActiveLoans",
   ])
 );
 /** Each policy parameter's largest value. */
@@ -152,6 +154,7 @@ export const POLICY_MAX = /** @type {Readonly<Record<keyof PolicyParams, bigint>
     maxBucket90Bps: 10000n,
     maxConcentrationBps: 10000n,
     minPoolBalance: 4611686018427387903n,
+    minActiveLoans: 65535n,
   })
 );
 

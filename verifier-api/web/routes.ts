@@ -2,8 +2,8 @@
  * The web page for verifying an attestation in the browser: GET /verify (HTML) and its assets under
  * /assets/<name>. Assets are a fixed list, read once at start-up (no directory listing, no paths from the
  * request): the page's own files from this directory, snarkjs's browser bundle, and poseidon-lite's Poseidon
- * of three inputs (key hashes) and nine (policy hashes). poseidon-lite is published as CommonJS only, so its four files are served wrapped as one
- * ES module (each file's text verbatim in a function, with a 20-line `require` over just those files).
+ * of the arities the page hashes (POSEIDON_ARITIES). poseidon-lite is published as CommonJS only, so its files
+ * are served wrapped as one ES module (each file's text verbatim in a function, with a 20-line `require` over just those files).
  *
  * Third-party assets are served under their package version, cached for a year as immutable; the page's own
  * files are revalidated (ETag). Every response here carries a strict Content-Security-Policy: scripts and
@@ -25,6 +25,26 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "@sinclair/typebox";
 import { REPO_ROOT } from "../../pipeline/index.ts";
 import { ApiError } from "../http/errors.ts";
+import { POLICY_PARAMS } from "./pool-codec.js";
+
+/**
+ * The Poseidon arities the page needs from poseidon-lite: 2 (a committed attestation's chain of commitments),
+ * 3 (key hashes) and the policy hash's (the format version and every parameter of circuits/layout.json).
+ */
+export const POSEIDON_ARITIES: readonly number[] = Object.freeze([2, 3, POLICY_PARAMS.length + 1]);
+const POSEIDON_FILES = POSEIDON_ARITIES.map((n) => `poseidon${n}.js`);
+const POSEIDON_NAMES = POSEIDON_ARITIES.map((n) => `poseidon${n}`);
+
+/** poseidon-lite's files the page uses, wrapped as one ES module (`exported`: also as named exports). */
+export function poseidonModule(dir: string, version: string, exported: boolean, by: string): string {
+  return wrapCommonJs(
+    dir,
+    POSEIDON_FILES,
+    exported ? POSEIDON_NAMES : [],
+    `// poseidon-lite ${version} (MIT, https://github.com/vimwitch/poseidon-lite): ${POSEIDON_FILES.join(", ")}\n` +
+      `// and the files they require, verbatim, wrapped as one ES module ${by}.`,
+  );
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -147,17 +167,7 @@ export function loadWebAssets(): { page: Asset; assets: Map<string, Asset> } {
     [names.snarkjs, asset(readFileSync(join(snarkjs.dir, "build/snarkjs.min.js")), JS, IMMUTABLE)],
     [
       names.poseidon,
-      asset(
-        wrapCommonJs(
-          poseidon.dir,
-          ["poseidon2.js", "poseidon3.js", "poseidon9.js"],
-          ["poseidon2", "poseidon3", "poseidon9"],
-          `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon2.js,\n` +
-            "// poseidon3.js, poseidon9.js and the files they require, verbatim, wrapped as one ES module by the rwa-attest service.",
-        ),
-        JS,
-        IMMUTABLE,
-      ),
+      asset(poseidonModule(poseidon.dir, poseidon.version, true, "by the rwa-attest service"), JS, IMMUTABLE),
     ],
     ["errors.js", asset(own("errors.js"), JS, REVALIDATE)],
     ["pool-codec.js", asset(own("pool-codec.js"), JS, REVALIDATE)],

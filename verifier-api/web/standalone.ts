@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHAIN_ENDPOINT_SOURCES, packageDir, wrapCommonJs } from "./routes.ts";
+import { CHAIN_ENDPOINT_SOURCES, packageDir, poseidonModule as wrapPoseidon } from "./routes.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -57,13 +57,7 @@ export function standalonePage(keys: Record<string, EmbeddedKey>): string {
   const snarkjs = packageDir("snarkjs", "build/snarkjs.min.js");
   const poseidon = packageDir("poseidon-lite", "poseidon3.js");
   const own = (file: string): string => readFileSync(join(HERE, file), "utf8");
-  const poseidonModule = wrapCommonJs(
-    poseidon.dir,
-    ["poseidon2.js", "poseidon3.js", "poseidon9.js"],
-    [],
-    `// poseidon-lite ${poseidon.version} (MIT, https://github.com/vimwitch/poseidon-lite): poseidon2.js,\n` +
-      "// poseidon3.js, poseidon9.js and the files they require, verbatim.",
-  );
+  const poseidonModule = wrapPoseidon(poseidon.dir, poseidon.version, false, "for this page");
   const moduleScript = [
     "// rwa-attest: the auditor's page, inlined by `rwa-attest verify-page` (verifier-api/web/standalone.ts).",
     `{\n${poseidonModule}\nglobalThis.rwaPoseidonLite = entry;\n}`,

@@ -114,21 +114,20 @@ let poseidonLoaded;
 
 /**
  * poseidon-lite's Poseidon of two inputs (a committed attestation's chain of commitments), three (key hashes)
- * and nine (policy hashes), loaded once.
+ * and as many as a policy hash takes (the format version and the parameters: POLICY_PARAMS), loaded once.
  */
 function loadPoseidon() {
   poseidonLoaded ??= (async () => {
-    /** @type {{ poseidon2: (inputs: bigint[]) => bigint, poseidon3: (inputs: bigint[]) => bigint, poseidon9: (inputs: bigint[]) => bigint }} */
+    /** @type {Record<string, ((inputs: bigint[]) => bigint) | undefined>} */
     const mod =
       /** @type {any} */ (globalThis).rwaPoseidonLite ??
       (await import(
         new URL($('meta[name="rwa-poseidon-lite"]', HTMLMetaElement).content, document.baseURI).href
       ));
     return (inputs) => {
-      if (inputs.length === 2) return mod.poseidon2(inputs);
-      if (inputs.length === 3) return mod.poseidon3(inputs);
-      if (inputs.length === 9) return mod.poseidon9(inputs);
-      throw new Error(`Poseidon of ${inputs.length} inputs is not loaded`);
+      const hash = mod[`poseidon${inputs.length}`];
+      if (typeof hash !== "function") throw new Error(`Poseidon of ${inputs.length} inputs is not loaded`);
+      return hash(inputs);
     };
   })();
   return poseidonLoaded;
