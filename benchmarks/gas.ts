@@ -79,10 +79,8 @@ row(
   steady,
   steady <= 300_000n ? "target ≤ 300,000: met" : "target ≤ 300,000: MISSED",
 );
-const c0 = await submit({ poolId: 10n, period: 1n, chunkIndex: 0n, chunkCount: 2n, root: 5n });
-row("chunked pool: chunk 1 of 2", c0);
-const c1 = await submit({ poolId: 10n, period: 1n, chunkIndex: 1n, chunkCount: 2n, root: 5n });
-row("chunked pool: chunk 2 of 2 (aggregates, records)", c1);
+// A pool of several chunks is not a submitAttestation (issue 14: its chunks publish commitments, not figures):
+// benchmarks/aggregation-gas.ts measures submitChunkCommitment and submitAggregation with real proofs.
 
 // the same with the real pool circuit's generated verifier and the prover, when a pool instance is built
 const POOL = loadCatalogue()

@@ -38,10 +38,7 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     uint256 private constant MARK = 1 << 255;
     uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
-    uint256 private constant BPS = 10_000;
     uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
-    uint256 private constant LANE = 85;
-    uint256 private constant LANE_MASK = (1 << 85) - 1;
     /// @dev `meta` = figC (0-161) | period (162-193) | asOfDate (194-209) | policy index (210-221) |
     /// chunkCount - 1 (222-229) | key index (230-245) | history cursor (246-254) | MARK (255).
     uint256 private constant PERIOD_SHIFT = 162;
@@ -58,22 +55,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     uint256 private constant ENTRY_PERIOD_SHIFT = 160;
     uint256 private constant ENTRY_LOANS_SHIFT = 192;
     uint256 private constant ENTRY_AS_OF_SHIFT = 224;
-    /// @dev A batch's `misc` = maxLoan (0-47) | activeCount (48-71) | minScore (72-87) | per-loan breach bits
-    /// (88-95) | seen (96-111) | chunkCount (112-127) | asOfDate (128-143) | key index (144-159) |
-    /// verifier version (160-175). `seen` and above are read with uint16 casts.
-    uint256 private constant MISC_MAX_LOAN_MASK = (1 << 48) - 1;
-    uint256 private constant MISC_ACTIVE_SHIFT = 48;
-    uint256 private constant MISC_ACTIVE_MASK = 0xffffff;
-    uint256 private constant MISC_MIN_SCORE_SHIFT = 72;
-    uint256 private constant MISC_MIN_SCORE_MASK = 0xffff;
-    uint256 private constant MISC_BREACH_SHIFT = 88;
-    uint256 private constant MISC_BREACH_MASK = 0xff;
-    uint256 private constant MISC_SEEN_SHIFT = 96;
-    uint256 private constant MISC_SEEN_MASK = 0xffff;
-    uint256 private constant MISC_COUNT_SHIFT = 112;
-    uint256 private constant MISC_AS_OF_SHIFT = 128;
-    uint256 private constant MISC_KEY_SHIFT = 144;
-    uint256 private constant MISC_VERSION_SHIFT = 160;
     /// @dev The revocation bitmap: key index i is bit (i & REVOKED_BIT_MASK) of word (i >> REVOKED_WORD_SHIFT).
     uint256 private constant REVOKED_WORD_SHIFT = 8;
     uint256 private constant REVOKED_BIT_MASK = 255;
@@ -118,24 +99,10 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         bool exists;
     }
 
-    /// @dev A chunked (pool, period) in progress, in seven slots. `binding` = keccak256(root, policyHash,
-    /// keyHash, pool word without chunkIndex, circuitId, version): what every chunk must share. Sums use 85-bit
-    /// lanes (256 chunks of 62-bit values cannot carry into the next lane): sumsA = outstanding | scheduled |
-    /// collected, sumsB = bucket30 | bucket60 | bucket90, sumsC = defaulted | chargedOff | scoreWeightedBalance.
-    /// `misc` is laid out by the MISC_* constants.
-    struct ChunkBatch {
-        bytes32 binding;
-        uint256 received;
-        uint256 sumsA;
-        uint256 sumsB;
-        uint256 sumsC;
-        uint256 misc;
-        bytes32 circuitId;
-    }
-
     /// @dev A pool's committed-chunk batch (docs/CIRCUITS.md, "Chunk commitments and the pool aggregation"), one
     /// per pool, in five slots allocated at registerPool and never returned to zero (a new batch rewrites them
-    /// at 5k gas each, not 22.1k). `binding` is as ChunkBatch's; `acc` the chain of the accepted chunks'
+    /// at 5k gas each, not 22.1k). `binding` = keccak256(root, policyHash, keyHash, pool word without chunkIndex,
+    /// circuitId, version): what every chunk must share (_binding); `acc` the chain of the accepted chunks'
     /// commitments in acceptance order, acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` one bit
     /// per accepted chunkIndex; `misc` laid out by the CB_* constants. No figure and no commitment is stored.
     struct CommittedBatch {
@@ -190,7 +157,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// @dev Each pool's history ring (entries laid out by the ENTRY_* constants); `meta`'s cursor is the slot of
     /// the latest recorded attestation.
     mapping(uint64 poolId => mapping(uint256 slot => uint256 entry)) private _history;
-    mapping(uint64 poolId => mapping(uint32 period => ChunkBatch)) private _batches;
     mapping(uint64 poolId => CommittedBatch) private _committed;
 
     constructor(
@@ -369,18 +335,17 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         Proof calldata proof,
         uint256[7] calldata s
     ) external {
+        uint256 pool = s[Sig.POOL];
+        // A plain proof publishes its chunk's figures: only a pool of one chunk, whose figures are the pool's, may
+        // submit one. Checked first, so that no other chunk count reaches the verifier or storage.
+        if (pool.chunkCount() != 1) revert Registry__ChunkedPlainAttestation(pool.chunkCount());
         address v = _usableVerifier(circuitId, version, KIND_POOL_ATTESTATION);
-        (Admitted memory c, PolicyRecord storage pol) = _checkContext(s[Sig.POOL], s[Sig.KEY_HASH], s[Sig.POLICY_HASH]);
+        (Admitted memory c, PolicyRecord storage pol) = _checkContext(pool, s[Sig.KEY_HASH], s[Sig.POLICY_HASH]);
         _checkFigures(s[Sig.FIG_A], s[Sig.FIG_B], s[Sig.FIG_C]);
-        uint256 pool = c.pool;
         if (!IGroth16Verifier7(v).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
-        if (pool.chunkCount() == 1) {
-            _record(c, pol.index, s);
-        } else {
-            _acceptChunk(c, s, pol, circuitId, version);
-        }
+        _record(c, pol.index, s);
     }
 
     /// @inheritdoc IAttestationRegistry
@@ -528,7 +493,9 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     }
 
     /// @dev What every chunk of one batch shares: root, policy hash, key hash, the pool word without chunkIndex,
-    /// the circuit instance and version.
+    /// the circuit instance and version. The instance and version are in it because the chunk size is not a
+    /// public signal: chunk i of two instances covers different loans, and mixing instances could count loans
+    /// twice (docs/INTERFACES.md).
     function _binding(
         uint256 root,
         uint256 policyHash,
@@ -648,80 +615,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         );
     }
 
-    function _acceptChunk(
-        Admitted memory c,
-        uint256[7] calldata s,
-        PolicyRecord storage pol,
-        bytes32 circuitId,
-        uint16 version
-    ) private {
-        uint256 pool = c.pool;
-        ChunkBatch storage b = _batches[pool.poolId()][pool.period()];
-        uint256 misc = _admitChunk(b, c, s, circuitId, version);
-        uint256 a = s[Sig.FIG_A];
-        uint256 fb = s[Sig.FIG_B];
-        b.sumsA += a.outstanding() | (a.scheduled() << LANE) | (a.collected() << (2 * LANE));
-        b.sumsB += a.bucket30() | (fb.bucket60() << LANE) | (fb.bucket90() << (2 * LANE));
-        b.sumsC += fb.defaulted() | (fb.chargedOff() << LANE) | (s[Sig.FIG_C].scoreWeightedBalance() << (2 * LANE));
-        misc = _mergeMisc(misc, s[Sig.FIG_C]);
-        b.misc = misc;
-        emit ChunkAccepted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount());
-        if (uint16(misc >> MISC_SEEN_SHIFT) == pool.chunkCount()) _completeBatch(c, b, misc, s, pol);
-    }
-
-    /// @dev Checks a chunk's binding to the batch and its index; returns the batch's `misc` word. The binding
-    /// includes the circuit instance and version and the key: the chunk size is not a public signal, so chunk
-    /// i of two instances covers different loans, and mixing instances could count loans twice
-    /// (docs/INTERFACES.md). A chunk with another binding replaces the batch when the batch can no longer
-    /// complete or is outdated (_replaceable); otherwise it is refused.
-    function _admitChunk(
-        ChunkBatch storage b,
-        Admitted memory c,
-        uint256[7] calldata s,
-        bytes32 circuitId,
-        uint16 version
-    ) private returns (uint256 misc) {
-        uint256 pool = c.pool;
-        bytes32 binding = _binding(s[Sig.ROOT], s[Sig.POLICY_HASH], s[Sig.KEY_HASH], pool, circuitId, version);
-        misc = b.misc;
-        uint16 seen = uint16(misc >> MISC_SEEN_SHIFT);
-        if (seen != 0 && b.binding != binding) {
-            if (
-                !_replaceable(
-                    b.circuitId,
-                    uint16(misc >> MISC_VERSION_SHIFT),
-                    uint16(misc >> MISC_KEY_SHIFT),
-                    uint16(misc >> MISC_AS_OF_SHIFT),
-                    pool.asOfDate()
-                )
-            ) {
-                revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
-            }
-            emit ChunkBatchReplaced(pool.poolId(), pool.period(), seen);
-            b.received = 0;
-            b.sumsA = 0;
-            b.sumsB = 0;
-            b.sumsC = 0;
-            seen = 0;
-        }
-        if (seen == 0) {
-            b.binding = binding;
-            b.circuitId = circuitId;
-            misc =
-                (Codec.MIN_SCORE_MAX << MISC_MIN_SCORE_SHIFT) |
-                (uint256(pool.chunkCount()) << MISC_COUNT_SHIFT) |
-                (uint256(pool.asOfDate()) << MISC_AS_OF_SHIFT) |
-                (c.keyIndex << MISC_KEY_SHIFT) |
-                (uint256(version) << MISC_VERSION_SHIFT);
-        }
-        uint256 bit = 1 << pool.chunkIndex();
-        uint256 received = b.received;
-        if (received & bit != 0) {
-            revert Registry__ChunkAlreadySubmitted(pool.poolId(), pool.period(), pool.chunkIndex());
-        }
-        b.received = received | bit;
-    }
-
     /// @dev A batch in progress may be replaced by a chunk of another binding when the new chunk's tape is
     /// newer (later asOfDate), or the batch can never complete: its verifier is retired, or its key is
     /// revoked or past its last day (rotated out).
@@ -736,81 +629,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         if (_verifiers[circuitId][version].retired) return true;
         KeyState storage k = _keys[_keyAt[keyIndex]];
         return k.revoked || block.timestamp / DAY > k.validUntil;
-    }
-
-    /// @dev Folds a chunk's figC into `misc`: max loan, active count, min score, per-loan bits, seen + 1.
-    function _mergeMisc(uint256 misc, uint256 c) private pure returns (uint256) {
-        uint256 maxLoan = misc & MISC_MAX_LOAN_MASK;
-        if (c.maxLoanBalance() > maxLoan) maxLoan = c.maxLoanBalance();
-        uint256 active = ((misc >> MISC_ACTIVE_SHIFT) & MISC_ACTIVE_MASK) + c.activeCount();
-        uint256 minScore = (misc >> MISC_MIN_SCORE_SHIFT) & MISC_MIN_SCORE_MASK;
-        if (c.minScore() < minScore) minScore = c.minScore();
-        uint256 bits = ((misc >> MISC_BREACH_SHIFT) & MISC_BREACH_MASK) | (c.breaches() & Codec.LOAN_LEVEL_BREACHES);
-        uint256 seen = ((misc >> MISC_SEEN_SHIFT) & MISC_SEEN_MASK) + 1;
-        uint256 kept = misc & ~((uint256(1) << MISC_COUNT_SHIFT) - 1);
-        return
-            maxLoan |
-            (active << MISC_ACTIVE_SHIFT) |
-            (minScore << MISC_MIN_SCORE_SHIFT) |
-            (bits << MISC_BREACH_SHIFT) |
-            (seen << MISC_SEEN_SHIFT) |
-            kept;
-    }
-
-    function _completeBatch(
-        Admitted memory c,
-        ChunkBatch storage b,
-        uint256 misc,
-        uint256[7] calldata s,
-        PolicyRecord storage pol
-    ) private {
-        uint256 pool = c.pool;
-        uint256[3] memory lanes = [b.sumsA, b.sumsB, b.sumsC];
-        uint256[9] memory v;
-        for (uint256 i = 0; i < 9; ++i) v[i] = (lanes[i / 3] >> (LANE * (i % 3))) & LANE_MASK;
-        // v: outstanding, scheduled, collected, bucket30, bucket60, bucket90, defaulted, chargedOff, scoreWeighted
-        for (uint256 i = 0; i < 4; ++i) {
-            if (v[i] > Codec.FIG_A_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
-            if (v[i + 4] > Codec.FIG_B_SLOT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
-        }
-        uint256 active = (misc >> MISC_ACTIVE_SHIFT) & MISC_ACTIVE_MASK;
-        if (v[8] > Codec.SCORE_WEIGHTED_BALANCE_MAX || active > Codec.ACTIVE_COUNT_MAX) revert Registry__FigureOverflow(pool.poolId(), pool.period());
-        uint256[7] memory r;
-        r[Sig.ROOT] = s[Sig.ROOT];
-        r[Sig.POLICY_HASH] = s[Sig.POLICY_HASH];
-        r[Sig.FIG_A] = Codec.packFigA(v[0], v[1], v[2], v[3]);
-        r[Sig.FIG_B] = Codec.packFigB(v[4], v[5], v[6], v[7]);
-        uint256 maxLoan = misc & MISC_MAX_LOAN_MASK;
-        uint256 breaches = ((misc >> MISC_BREACH_SHIFT) & MISC_BREACH_MASK) | _poolCovenants(r[Sig.FIG_A], r[Sig.FIG_B], maxLoan, pol.params);
-        r[Sig.FIG_C] = Codec.packFigC(v[8], maxLoan, active, (misc >> MISC_MIN_SCORE_SHIFT) & MISC_MIN_SCORE_MASK, breaches);
-        c.pool = pool & ~(Codec.CHUNK_INDEX_MAX << Codec.CHUNK_INDEX_SHIFT);
-        _record(c, pol.index, r);
-        delete _batches[pool.poolId()][pool.period()];
-    }
-
-    /// @dev Pool-level covenant bits 3-7 of docs/INTERFACES.md, evaluated on aggregated figures.
-    function _poolCovenants(
-        uint256 figA,
-        uint256 figB,
-        uint256 maxLoan,
-        PolicyParams memory q
-    ) internal pure returns (uint256 bits) {
-        uint256 out = figA.outstanding();
-        if (figA.bucket30() * BPS > uint256(q.maxBucket30Bps) * out) bits |= Codec.BREACH_BUCKET30;
-        if (figB.bucket60() * BPS > uint256(q.maxBucket60Bps) * out) bits |= Codec.BREACH_BUCKET60;
-        if (figB.bucket90() * BPS > uint256(q.maxBucket90Bps) * out) bits |= Codec.BREACH_BUCKET90;
-        if (maxLoan * BPS > uint256(q.maxConcentrationBps) * out) bits |= Codec.BREACH_CONCENTRATION;
-        if (out < q.minPoolBalance) bits |= Codec.BREACH_MIN_POOL_BALANCE;
-    }
-
-    /// @notice Chunks received so far for (poolId, period): bitmask, count received, count expected.
-    function chunkStatus(
-        uint64 poolId,
-        uint32 period
-    ) external view returns (uint256 received, uint16 seen, uint16 count) {
-        ChunkBatch storage b = _batches[poolId][period];
-        uint256 misc = b.misc;
-        return (b.received, uint16(misc >> MISC_SEEN_SHIFT), uint16(misc >> MISC_COUNT_SHIFT));
     }
 
     // ---------------------------------------------------------------- reads

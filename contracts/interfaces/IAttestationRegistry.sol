@@ -96,7 +96,6 @@ interface IAttestationRegistry {
     error Registry__BadChunk(uint16 chunkIndex, uint16 chunkCount);
     error Registry__ChunkAlreadySubmitted(uint64 poolId, uint32 period, uint16 chunkIndex);
     error Registry__ChunkMismatch(uint64 poolId, uint32 period, uint16 chunkIndex);
-    error Registry__FigureOverflow(uint64 poolId, uint32 period);
     error Registry__InvalidProof(uint64 poolId, uint32 period, uint16 chunkIndex);
     error Registry__ZeroAddress();
     error Registry__BadMaxAge(uint64 maxAge);
@@ -106,6 +105,10 @@ interface IAttestationRegistry {
     error Registry__NoChunkBatch(uint64 poolId, uint32 period);
     error Registry__ChunksMissing(uint64 poolId, uint32 period, uint16 seen, uint16 chunkCount);
     error Registry__InvalidAggregation(uint64 poolId, uint32 period);
+    /// @notice A plain PoolAttestation proof (submitAttestation) whose pool word does not say chunkCount 1: a pool
+    /// of several chunks publishes no chunk's figures, its chunks go through submitChunkCommitment and its figures
+    /// through submitAggregation.
+    error Registry__ChunkedPlainAttestation(uint16 chunkCount);
 
     event KeyProposed(address indexed originator, uint256 indexed keyHash, uint256 ax, uint256 ay, uint32 validFrom);
     event KeyApproved(address indexed originator, uint256 indexed keyHash, uint32 validFrom);
@@ -115,8 +118,6 @@ interface IAttestationRegistry {
     event VerifierAdded(bytes32 indexed circuitId, uint16 indexed version, address verifier, uint8 kind);
     event VerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
     event PoolRegistered(uint64 indexed poolId, address indexed originator);
-    event ChunkAccepted(uint64 indexed poolId, uint32 indexed period, uint16 chunkIndex, uint16 chunkCount);
-    /// @notice A chunk batch in progress was dropped for a newer one (docs/CONTRACTS.md, "Chunks").
     /// @notice A committed chunk (PoolChunkCommitment) was accepted and chained: its hiding commitment and index,
     /// never its figures.
     event ChunkCommitted(
@@ -126,6 +127,7 @@ interface IAttestationRegistry {
         uint16 chunkCount,
         uint256 figCommit
     );
+    /// @notice A committed batch in progress was dropped for a newer one (docs/CONTRACTS.md, "Committed chunks").
     event ChunkBatchReplaced(uint64 indexed poolId, uint32 indexed period, uint16 chunksDropped);
     event AttestationRecorded(
         uint64 indexed poolId,
@@ -138,6 +140,9 @@ interface IAttestationRegistry {
         uint32 loanCount
     );
 
+    /// @notice Records the attestation of a pool of one chunk from a PoolAttestation proof, whose figures are the
+    /// pool's. Any other chunkCount is refused (Registry__ChunkedPlainAttestation) before the proof is verified: a
+    /// pool of several chunks is attested with submitChunkCommitment and submitAggregation.
     function submitAttestation(
         bytes32 circuitId,
         uint16 version,
@@ -145,6 +150,8 @@ interface IAttestationRegistry {
         uint256[7] calldata pubSignals
     ) external;
 
+    /// @notice Accepts one chunk of a pool of several chunks from a PoolChunkCommitment proof, which publishes a
+    /// hiding commitment to the chunk's figures, never the figures (ChunkCommitted).
     function submitChunkCommitment(
         bytes32 circuitId,
         uint16 version,
@@ -152,6 +159,8 @@ interface IAttestationRegistry {
         uint256[5] calldata pubSignals
     ) external;
 
+    /// @notice Records the pool's figures from one PoolAggregation proof over the commitments of all of its chunks
+    /// accepted by submitChunkCommitment.
     function submitAggregation(
         bytes32 circuitId,
         uint16 version,

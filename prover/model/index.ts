@@ -1,7 +1,7 @@
 /**
  * The independent TypeScript model of the pool attestation: computes every figure, breach bit and public
  * signal straight from the definitions in docs/INTERFACES.md (it never runs the circuit or the witness
- * code), and aggregates chunk figures the way the registry does.
+ * code), and aggregates chunk figures the way the pool aggregation circuit does.
  */
 import { LoanStatus, isActiveStatus, type LoanRecord } from "../tape/schema.ts";
 import type { Policy } from "../policy/index.ts";
@@ -113,7 +113,7 @@ export function chunkFigures(loans: readonly LoanRecord[], policy: Policy): Figu
 }
 
 /**
- * Aggregates chunk figures into pool figures as the registry does: sums, max, min, OR of the loan-level
+ * Aggregates chunk figures into pool figures as the pool aggregation circuit does: sums, max, min, OR of the loan-level
  * bits 0-2, and the pool-level bits 3-7 evaluated again on the aggregate.
  */
 export function aggregateFigures(chunks: readonly Figures[], policy: Policy): Figures {

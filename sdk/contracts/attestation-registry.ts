@@ -96,6 +96,11 @@ export const ATTESTATION_REGISTRY_ABI = [
     type: "error",
   },
   {
+    inputs: [{ internalType: "uint16", name: "chunkCount", type: "uint16" }],
+    name: "Registry__ChunkedPlainAttestation",
+    type: "error",
+  },
+  {
     inputs: [
       { internalType: "uint64", name: "poolId", type: "uint64" },
       { internalType: "uint32", name: "period", type: "uint32" },
@@ -103,14 +108,6 @@ export const ATTESTATION_REGISTRY_ABI = [
       { internalType: "uint16", name: "chunkCount", type: "uint16" },
     ],
     name: "Registry__ChunksMissing",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "uint64", name: "poolId", type: "uint64" },
-      { internalType: "uint32", name: "period", type: "uint32" },
-    ],
-    name: "Registry__FigureOverflow",
     type: "error",
   },
   {
@@ -338,17 +335,6 @@ export const ATTESTATION_REGISTRY_ABI = [
       { indexed: false, internalType: "uint32", name: "loanCount", type: "uint32" },
     ],
     name: "AttestationRecorded",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      { indexed: true, internalType: "uint64", name: "poolId", type: "uint64" },
-      { indexed: true, internalType: "uint32", name: "period", type: "uint32" },
-      { indexed: false, internalType: "uint16", name: "chunkIndex", type: "uint16" },
-      { indexed: false, internalType: "uint16", name: "chunkCount", type: "uint16" },
-    ],
-    name: "ChunkAccepted",
     type: "event",
   },
   {
@@ -625,20 +611,6 @@ export const ATTESTATION_REGISTRY_ABI = [
     inputs: [],
     name: "chainHasher",
     outputs: [{ internalType: "contract IPoseidon2", name: "", type: "address" }],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
-    inputs: [
-      { internalType: "uint64", name: "poolId", type: "uint64" },
-      { internalType: "uint32", name: "period", type: "uint32" },
-    ],
-    name: "chunkStatus",
-    outputs: [
-      { internalType: "uint256", name: "received", type: "uint256" },
-      { internalType: "uint16", name: "seen", type: "uint16" },
-      { internalType: "uint16", name: "count", type: "uint16" },
-    ],
     stateMutability: "view",
     type: "function",
   },
@@ -998,8 +970,8 @@ export type AttestationRegistryError =
   | "Registry__ChainIdTooLarge"
   | "Registry__ChunkAlreadySubmitted"
   | "Registry__ChunkMismatch"
+  | "Registry__ChunkedPlainAttestation"
   | "Registry__ChunksMissing"
-  | "Registry__FigureOverflow"
   | "Registry__FutureAsOf"
   | "Registry__InvalidAggregation"
   | "Registry__InvalidProof"
@@ -1034,7 +1006,6 @@ export type AttestationRegistryError =
 /** The events AttestationRegistry emits. */
 export type AttestationRegistryEvent =
   | "AttestationRecorded"
-  | "ChunkAccepted"
   | "ChunkBatchReplaced"
   | "ChunkCommitted"
   | "KeyApproved"
@@ -1174,11 +1145,6 @@ export interface AttestationRegistry extends BaseContract {
     [root: bigint, period: bigint] & { root: bigint; period: bigint }
   >;
   chainHasher: BaseContractMethod<[], string, string>;
-  chunkStatus: BaseContractMethod<
-    [poolId: BigNumberish, period: BigNumberish],
-    [received: bigint, seen: bigint, count: bigint] & { received: bigint; seen: bigint; count: bigint },
-    [received: bigint, seen: bigint, count: bigint] & { received: bigint; seen: bigint; count: bigint }
-  >;
   committedBatch: BaseContractMethod<
     [poolId: BigNumberish],
     [open: boolean, period: bigint, received: bigint, seen: bigint, count: bigint, acc: bigint] & {

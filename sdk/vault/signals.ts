@@ -1,8 +1,8 @@
 /**
  * The pool attestation public signals as the registry reads them (every figure a bigint, as viem returns
  * them), packed and unpacked by the codec generated from circuits/layout.json
- * (verifier-api/web/pool-codec.js), and the pool-level covenant evaluation the registry performs on
- * aggregated chunks (the TypeScript twin of AttestationRegistry._poolCovenants).
+ * (verifier-api/web/pool-codec.js), and the aggregation of chunk figures with the pool-level covenant
+ * evaluation that the pool aggregation circuit (PoolAggregation, circuits/lib/covenants.circom) proves.
  */
 import {
   BREACH,
@@ -108,7 +108,7 @@ export function unpackFigures(figA: bigint, figB: bigint, figC: bigint): PoolFig
   };
 }
 
-/** Pool-level covenant bits 3-7 evaluated on (aggregated) figures, as the registry does. */
+/** Pool-level covenant bits 3-7 evaluated on (aggregated) figures, as the pool aggregation circuit does. */
 export function poolCovenantBits(f: PoolFigures, p: PolicyParams): bigint {
   const out = f.outstanding;
   let bits = 0n;
@@ -120,7 +120,10 @@ export function poolCovenantBits(f: PoolFigures, p: PolicyParams): bigint {
   return bits;
 }
 
-/** Aggregates chunk figures as the registry does (sums, max, min, OR of per-loan bits 0-2, pool bits 3-7). */
+/**
+ * Aggregates chunk figures into the pool's as the pool aggregation circuit does (sums, max, min, OR of per-loan
+ * bits 0-2, pool bits 3-7).
+ */
 export function aggregateChunks(chunks: readonly PoolFigures[], p: PolicyParams): PoolFigures {
   if (chunks.length === 0) throw invalid("chunks", "expected at least one chunk");
   const sum = (k: keyof PoolFigures) => chunks.reduce((a, c) => a + c[k], 0n);

@@ -1,14 +1,19 @@
 /**
  * Shared set-up of the contract tests: deploys through deploy/index.ts and produces real proofs.
  *
+ * A pool of several chunks goes through the registry's committed path (submitChunkCommitment, then
+ * submitAggregation): the world proves its chunks and aggregation with the stand-in circuits of five and four
+ * public inputs (test/contracts/fixtures/stand-in.ts), whose verifiers it registers on first use.
+ *
  * PROOF SOURCE: the tests prove with the stand-in circuit until the pool attestation circuit lands. To switch
  * to real pool proofs, replace `PROOF_SOURCE` below with the pool instance (its generated verifier contract,
  * its catalogue name and a `prove(signals, ctx)` that runs the prover on a tape giving those figures).
  */
 import hre from "hardhat";
 import { buildBabyjub, buildPoseidon } from "circomlibjs";
-import type { Contract } from "ethers";
+import type { Contract, TransactionReceipt } from "ethers";
 import {
+  deployContract,
   deployRegistry,
   deployVerifier,
   onboardOriginator,
@@ -18,7 +23,12 @@ import {
 } from "../../deploy/index.ts";
 import { packDomain, packFigures, packPool, type PoolFigures } from "../../sdk/index.ts";
 import { toSolidityGroth16 } from "../../sdk/index.ts";
-import { proveStandIn, type ProofWithSignals } from "./fixtures/stand-in.ts";
+import {
+  STAND_IN_AGGREGATION,
+  STAND_IN_CHUNK_COMMITMENT,
+  proveStandIn,
+  type ProofWithSignals,
+} from "./fixtures/stand-in.ts";
 
 export const PROOF_SOURCE: ProofSource = {
   verifierContract: "StandInPoolVerifier",
@@ -33,6 +43,13 @@ export interface ProofSource {
   /** A real proof whose public signals are `ctx.signals` (all context fields are resolved). */
   prove(ctx: Required<AttestContext> & { signals: bigint[] }): Promise<ProofWithSignals>;
 }
+
+/** The catalogue names under which the world registers the committed path's stand-in verifiers. */
+export const CHUNK_CIRCUIT = "stand-in-chunk-commitment";
+export const AGGREGATION_CIRCUIT = "stand-in-aggregation";
+/** The registry's verifier kinds (AttestationRegistry.KIND_*). */
+export const KIND_CHUNK_COMMITMENT = 1;
+export const KIND_POOL_AGGREGATION = 2;
 
 export type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
 export type HardhatSigner = Awaited<ReturnType<Ethers["getSigners"]>>[number];
@@ -149,6 +166,35 @@ export interface World {
   attest(ctx: AttestContext): Promise<ProofWithSignals>;
   /** Submits a proof to the registry (as `from`, default a third party). */
   submit(p: ProofWithSignals, from?: HardhatSigner): Promise<unknown>;
+  /**
+   * A real stand-in PoolChunkCommitment proof for a context: public signals root, pool, policyHash, keyHash
+   * and `figCommit` (default: Poseidon of the context's figure words and pool word, a stand-in commitment).
+   */
+  commitChunk(ctx: AttestContext & { figCommit?: bigint }): Promise<ProofWithSignals>;
+  /** Submits a chunk proof with submitChunkCommitment (default: the stand-in chunk verifier, version 1). */
+  submitChunk(
+    p: ProofWithSignals,
+    o?: { from?: HardhatSigner; circuit?: string; version?: number },
+  ): Promise<TransactionReceipt>;
+  /**
+   * A real stand-in PoolAggregation proof of the public signals (acc, figA, figB, figC): by default the figure
+   * words of `figures` (healthy ones if unset) and the pool's committed `acc` as the registry holds it.
+   */
+  proveAggregation(o: {
+    poolId: bigint;
+    acc?: bigint;
+    figures?: PoolFigures;
+    words?: readonly [bigint, bigint, bigint];
+  }): Promise<ProofWithSignals>;
+  /**
+   * Submits an aggregation proof with submitAggregation: `chunk` is a chunk proof of the batch, whose root,
+   * pool word, policy hash and key hash name it (default: the stand-in aggregation verifier, version 1).
+   */
+  submitAggregation(
+    p: ProofWithSignals,
+    chunk: ProofWithSignals,
+    o?: { from?: HardhatSigner; circuit?: string; version?: number },
+  ): Promise<TransactionReceipt>;
   today(): Promise<bigint>;
   increaseTime(seconds: bigint): Promise<void>;
 }
@@ -204,6 +250,22 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
   };
   const signals = async (ctx: AttestContext) => signalsOf(await resolve(ctx));
   const cid = circuitId(PROOF_SOURCE.circuitName);
+  // the committed path's stand-in verifiers, deployed when a test first submits through it (so that the worlds
+  // of tests that never do, the gas benchmark's among them, are deployed exactly as before)
+  let committed: Promise<void> | undefined;
+  const committedPath = () =>
+    (committed ??= (async () => {
+      for (const [s, name, kind] of [
+        [STAND_IN_CHUNK_COMMITMENT, CHUNK_CIRCUIT, KIND_CHUNK_COMMITMENT],
+        [STAND_IN_AGGREGATION, AGGREGATION_CIRCUIT, KIND_POOL_AGGREGATION],
+      ] as const) {
+        const v = await deployContract(gov!, s.contract);
+        await (
+          await registry.getFunction("addVerifierOfKind")(circuitId(name), 1, await v.getAddress(), kind)
+        ).wait();
+      }
+    })());
+  const asSubmitter = (from?: HardhatSigner) => registry.connect(from ?? others[0]!) as Contract;
   return {
     ethers,
     gov: gov!,
@@ -224,6 +286,45 @@ export async function makeWorld(maxAgeSeconds = 45n * DAY): Promise<World> {
       const r = registry.connect(from ?? others[0]!) as Contract;
       const tx = await r.getFunction("submitAttestation")(cid, 1, solidityProof(p.proof), p.publicSignals);
       return tx.wait();
+    },
+    commitChunk: async (ctx) => {
+      const [root, pool, policy, keyHash, figA, figB, figC] = signalsOf(await resolve(ctx)) as [
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+      ];
+      const figCommit = ctx.figCommit ?? (await poseidon()).hash([figA, figB, figC, pool]);
+      return proveStandIn([root, pool, policy, keyHash, figCommit], STAND_IN_CHUNK_COMMITMENT);
+    },
+    submitChunk: async (p, o = {}) => {
+      await committedPath();
+      const tx = await asSubmitter(o.from).getFunction("submitChunkCommitment")(
+        circuitId(o.circuit ?? CHUNK_CIRCUIT),
+        o.version ?? 1,
+        solidityProof(p.proof),
+        p.publicSignals,
+      );
+      return (await tx.wait()) as TransactionReceipt;
+    },
+    proveAggregation: async (o) => {
+      const acc = o.acc ?? ((await registry.getFunction("committedBatch")(o.poolId)) as bigint[])[5]!;
+      const words = o.words ?? packFigures(o.figures ?? healthyFigures());
+      return proveStandIn([acc, ...words], STAND_IN_AGGREGATION);
+    },
+    submitAggregation: async (p, chunk, o = {}) => {
+      await committedPath();
+      const tx = await asSubmitter(o.from).getFunction("submitAggregation")(
+        circuitId(o.circuit ?? AGGREGATION_CIRCUIT),
+        o.version ?? 1,
+        solidityProof(p.proof),
+        chunk.publicSignals.slice(0, 4),
+        p.publicSignals.slice(1),
+      );
+      return (await tx.wait()) as TransactionReceipt;
     },
     today,
     increaseTime,

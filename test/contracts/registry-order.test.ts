@@ -3,24 +3,26 @@
  * replaceable chunk batches (newer tape, rotated or revoked key, retired verifier), on-curve keys, chain ids
  * never truncated, and the committed loan count recorded per attestation and kept in the pool's history
  * ring. Each check has its failing twin: the attack, refused with the custom error and its values. Proofs come
- * from the stand-in verifier (test/contracts/helpers.ts), which can carry any loan count.
+ * from the stand-in verifiers (test/contracts/helpers.ts), which can carry any loan count; a pool of several
+ * chunks goes through the committed path (submitChunkCommitment, submitAggregation: issue 14).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { Contract } from "ethers";
-import { deployContract, deployVerifier } from "../../deploy/index.ts";
+import type { TransactionReceipt } from "ethers";
+import { circuitId, deployContract } from "../../deploy/index.ts";
 import { domainWord } from "../../prover/commitment/keys.ts";
 import { packDomain } from "../../sdk/index.ts";
 import {
+  CHUNK_CIRCUIT,
   DAY,
+  KIND_CHUNK_COMMITMENT,
   babyKey,
   keyHashIn,
   makeWorld,
   revertOf,
-  solidityProof,
   terminateCurves,
   type World,
 } from "./helpers.ts";
-import type { ProofWithSignals } from "./fixtures/stand-in.ts";
+import { STAND_IN_CHUNK_COMMITMENT } from "./fixtures/stand-in.ts";
 
 afterAll(terminateCurves);
 
@@ -35,15 +37,17 @@ async function rotate(w: World, seed: bigint, validFrom: bigint): Promise<bigint
   return h;
 }
 
-function submitVia(w: World, p: ProofWithSignals, version: number): Promise<unknown> {
-  const r = w.registry.connect(w.others[0]!) as Contract;
-  return r
-    .getFunction("submitAttestation")(w.circuitId, version, solidityProof(p.proof), p.publicSignals)
-    .then((tx: { wait(): Promise<unknown> }) => tx.wait());
+/** The pool's committed batch: open, period, received (bitmask), seen, count (committedBatch without acc). */
+async function status(w: World, poolId: bigint): Promise<unknown[]> {
+  return [...(await w.registry.getFunction("committedBatch")(poolId))].slice(0, 5);
 }
 
-async function status(w: World, poolId: bigint, period: bigint): Promise<bigint[]> {
-  return [...(await w.registry.getFunction("chunkStatus")(poolId, period))] as bigint[];
+/** The ChunkBatchReplaced event of a receipt, as (poolId, period, chunksDropped). */
+function replaced(w: World, r: TransactionReceipt): unknown[] | undefined {
+  const ev = r.logs
+    .map((l) => w.registry.interface.parseLog(l))
+    .find((l) => l?.name === "ChunkBatchReplaced");
+  return ev ? [...ev.args] : undefined;
 }
 
 describe("AttestationRegistry: period and date order", () => {
@@ -110,25 +114,23 @@ describe("AttestationRegistry: keys rotate by day across pools, revocation ends 
   });
 });
 
-describe("AttestationRegistry: chunk batches can be abandoned and replaced", () => {
+describe("AttestationRegistry: committed chunk batches can be abandoned and replaced", () => {
   it("a conflicting chunk is refused, a newer tape of the same period replaces the batch", async () => {
     const w = await makeWorld();
     const reg = w.registry;
     const today = await w.today();
     const chunk = (index: bigint, root: bigint, asOfDate: bigint) =>
-      w.attest({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root, asOfDate });
-    await w.submit(await chunk(0n, 11n, today - 1n));
-    const conflict = await revertOf(w.submit(await chunk(1n, 12n, today - 1n)), reg);
+      w.commitChunk({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root, asOfDate });
+    const first = await w.submitChunk(await chunk(0n, 11n, today - 1n));
+    expect(replaced(w, first)).toBeUndefined();
+    const conflict = await revertOf(w.submitChunk(await chunk(1n, 12n, today - 1n)), reg);
     expect(conflict).toEqual({ name: "Registry__ChunkMismatch", args: [2n, 1n, 1n] });
-    const receipt = (await w.submit(await chunk(1n, 12n, today))) as {
-      logs: { topics: string[]; data: string }[];
-    };
-    const ev = receipt.logs
-      .map((l) => reg.interface.parseLog(l))
-      .find((l) => l?.name === "ChunkBatchReplaced");
-    expect([...ev!.args]).toEqual([2n, 1n, 1n]);
-    expect(await status(w, 2n, 1n)).toEqual([2n, 1n, 2n]); // only the new tape's chunk 1 counts
-    await w.submit(await chunk(0n, 12n, today));
+    const newer = await chunk(1n, 12n, today);
+    const receipt = await w.submitChunk(newer);
+    expect(replaced(w, receipt)).toEqual([2n, 1n, 1n]);
+    expect(await status(w, 2n)).toEqual([true, 1n, 2n, 1n, 2n]); // only the new tape's chunk 1 counts
+    await w.submitChunk(await chunk(0n, 12n, today));
+    await w.submitAggregation(await w.proveAggregation({ poolId: 2n }), newer);
     const [root] = (await reg.getFunction("attestedRoot")(2n)) as [bigint];
     expect(root).toBe(12n);
   });
@@ -138,7 +140,7 @@ describe("AttestationRegistry: chunk batches can be abandoned and replaced", () 
     const reg = w.registry;
     const today = await w.today();
     const chunk = (index: bigint, keyHash?: bigint) =>
-      w.attest({
+      w.commitChunk({
         poolId: 3n,
         period: 1n,
         chunkIndex: index,
@@ -147,33 +149,71 @@ describe("AttestationRegistry: chunk batches can be abandoned and replaced", () 
         asOfDate: today,
         keyHash,
       });
-    await w.submit(await chunk(0n));
+    const stranded = await chunk(0n);
+    await w.submitChunk(stranded);
     const next = await rotate(w, 5151n, today + 1n);
     await w.increaseTime(DAY);
-    const old = await revertOf(w.submit(await chunk(1n)), reg);
-    expect(old).toEqual({ name: "Registry__KeyNotValidOn", args: [w.key.keyHash, today + 1n, 1n, today] });
-    await w.submit(await chunk(1n, next)); // same tape and date, new key: replaces the stranded batch
-    expect(await status(w, 3n, 1n)).toEqual([2n, 1n, 2n]);
-    await w.submit(await chunk(0n, next));
+    // the old key opens no batch any more ...
+    const opening = await w.commitChunk({ poolId: 2n, period: 1n, chunkIndex: 0n, chunkCount: 2n, root: 5n });
+    expect(await revertOf(w.submitChunk(opening), reg)).toEqual({
+      name: "Registry__KeyNotValidOn",
+      args: [w.key.keyHash, today + 1n, 1n, today],
+    });
+    // ... a later chunk of its open batch still joins it (the binding fixes the key; what time changes is the
+    // aggregation's to check), but the batch, complete, cannot be aggregated: it is stranded
+    await w.submitChunk(await chunk(1n));
+    expect(await status(w, 3n)).toEqual([true, 1n, 3n, 2n, 2n]);
+    expect(
+      await revertOf(w.submitAggregation(await w.proveAggregation({ poolId: 3n }), stranded), reg),
+    ).toEqual({ name: "Registry__KeyNotValidOn", args: [w.key.keyHash, today + 1n, 1n, today] });
+    const renewed = await chunk(1n, next);
+    const receipt = await w.submitChunk(renewed); // same tape and date, new key: replaces the stranded batch
+    expect(replaced(w, receipt)).toEqual([3n, 1n, 2n]);
+    expect(await status(w, 3n)).toEqual([true, 1n, 2n, 1n, 2n]);
+    await w.submitChunk(await chunk(0n, next));
+    await w.submitAggregation(await w.proveAggregation({ poolId: 3n }), renewed);
     expect((await reg.getFunction("attestation")(3n)).period).toBe(1n);
   });
 
   it("a retired verifier's chunks stop counting, even when its successor has the same circuit name", async () => {
     const w = await makeWorld();
     const reg = w.registry;
-    await deployVerifier(w.gov, reg, "StandInPoolVerifier", "stand-in-pool", 2);
-    const chunk = (index: bigint) =>
-      w.attest({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 7n });
-    await w.submit(await chunk(0n)); // through version 1
-    await (await reg.getFunction("retireVerifier")(w.circuitId, 1)).wait();
-    const retired = await revertOf(w.submit(await chunk(1n)), reg);
-    expect(retired).toEqual({ name: "Registry__VerifierRetired", args: [w.circuitId, 1n] });
-    await submitVia(w, await chunk(1n), 2);
-    // the version-1 chunk 0 did not complete the batch: it was dropped
-    expect((await reg.getFunction("attestation")(2n)).period).toBe(0n);
-    expect(await status(w, 2n, 1n)).toEqual([2n, 1n, 2n]);
-    await submitVia(w, await chunk(0n), 2);
+    const chunk = (poolId: bigint, index: bigint) =>
+      w.commitChunk({ poolId, period: 1n, chunkIndex: index, chunkCount: 2n, root: 7n });
+    // pool 3: complete through version 1; pool 2: one chunk through version 1
+    const complete = await chunk(3n, 0n);
+    await w.submitChunk(complete);
+    await w.submitChunk(await chunk(3n, 1n));
+    await w.submitChunk(await chunk(2n, 0n));
+    const successor = await deployContract(w.gov, STAND_IN_CHUNK_COMMITMENT.contract);
+    await (
+      await reg.getFunction("addVerifierOfKind")(
+        circuitId(CHUNK_CIRCUIT),
+        2,
+        await successor.getAddress(),
+        KIND_CHUNK_COMMITMENT,
+      )
+    ).wait();
+    await (await reg.getFunction("retireVerifier")(circuitId(CHUNK_CIRCUIT), 1)).wait();
+    const retired = await revertOf(w.submitChunk(await chunk(2n, 1n)), reg);
+    expect(retired).toEqual({ name: "Registry__VerifierRetired", args: [circuitId(CHUNK_CIRCUIT), 1n] });
+    // pool 3's chunks, all in, cannot be aggregated: they were accepted by the retired version
+    expect(
+      await revertOf(w.submitAggregation(await w.proveAggregation({ poolId: 3n }), complete), reg),
+    ).toEqual({ name: "Registry__VerifierRetired", args: [circuitId(CHUNK_CIRCUIT), 1n] });
+    // pool 2: the version-1 chunk 0 does not complete the version-2 batch: it was dropped
+    const v2 = await chunk(2n, 1n);
+    const receipt = await w.submitChunk(v2, { version: 2 });
+    expect(replaced(w, receipt)).toEqual([2n, 1n, 1n]);
+    expect(await status(w, 2n)).toEqual([true, 1n, 2n, 1n, 2n]);
+    expect(await revertOf(w.submitAggregation(await w.proveAggregation({ poolId: 2n }), v2), reg)).toEqual({
+      name: "Registry__ChunksMissing",
+      args: [2n, 1n, 1n, 2n],
+    });
+    await w.submitChunk(await chunk(2n, 0n), { version: 2 });
+    await w.submitAggregation(await w.proveAggregation({ poolId: 2n }), v2);
     expect((await reg.getFunction("attestation")(2n)).period).toBe(1n);
+    expect((await reg.getFunction("attestation")(3n)).period).toBe(0n);
   });
 });
 
@@ -192,12 +232,15 @@ describe("AttestationRegistry: the committed loan count", () => {
     expect([...(await reg.getFunction("recordedLoanCount")(1n, 1n))]).toEqual([true, 37n]);
     expect([...(await reg.getFunction("recordedLoanCount")(1n, 2n))]).toEqual([false, 0n]);
     const chunk = (index: bigint, loanCount: bigint) =>
-      w.attest({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 9n, loanCount });
-    await w.submit(await chunk(0n, 20n));
-    const r = await revertOf(w.submit(await chunk(1n, 12n)), reg);
+      w.commitChunk({ poolId: 2n, period: 1n, chunkIndex: index, chunkCount: 2n, root: 9n, loanCount });
+    const c0 = await chunk(0n, 20n);
+    await w.submitChunk(c0);
+    const r = await revertOf(w.submitChunk(await chunk(1n, 12n)), reg);
     expect(r).toEqual({ name: "Registry__ChunkMismatch", args: [2n, 1n, 1n] });
-    await w.submit(await chunk(1n, 20n));
+    await w.submitChunk(await chunk(1n, 20n));
+    await w.submitAggregation(await w.proveAggregation({ poolId: 2n }), c0);
     expect((await reg.getFunction("attestation")(2n)).loanCount).toBe(20n);
+    expect([...(await reg.getFunction("recordedLoanCount")(2n, 1n))]).toEqual([true, 20n]);
   });
 
   it("stays readable for past periods for historyLength attestations, at least AUDIT_WINDOW_DAYS after recording", async () => {

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Contract, TransactionReceipt } from "ethers";
+import { Contract, type TransactionReceipt } from "ethers";
 import { circuitId, deployContract, deployRegistry } from "../../deploy/index.ts";
-import { readAttestation, submitAttestation } from "../../sdk/index.ts";
-import { aggregateChunks, packFigures, unpackFigures } from "../../sdk/index.ts";
+import { packFigures, readAttestation, submitAttestation } from "../../sdk/index.ts";
 import {
+  CHUNK_CIRCUIT,
   DAY,
+  KIND_CHUNK_COMMITMENT,
   POLICY,
   babyKey,
   healthyFigures,
   keyHashIn,
   makeWorld,
+  poseidon,
   revertOf,
   solidityProof,
   terminateCurves,
@@ -87,118 +89,123 @@ describe("AttestationRegistry: accepted attestations", () => {
     expect(await reg.getFunction("isEligible")(2n, w.policyHash)).toBe(false);
   });
 
-  it("accepts a chunked pool chunk by chunk, in any order, and aggregates once complete", async () => {
-    const chunks = [
-      healthyFigures(3_000_000_000n, { breaches: 1n }),
-      healthyFigures(400_000_000n, { bucket90: 100_000_000n, minScore: 580n }),
-      healthyFigures(2_000_000_000n),
-    ];
-    const root = 777n;
-    for (const i of [2, 0]) {
-      await w.submit(
-        await w.attest({
-          poolId: 3n,
-          period: 1n,
-          chunkIndex: BigInt(i),
-          chunkCount: 3n,
-          figures: chunks[i],
-          root,
-        }),
-      );
-      expect((await reg.getFunction("attestation")(3n)).period).toBe(0n);
-      expect(await reg.getFunction("isEligible")(3n, w.policyHash)).toBe(false);
-    }
-    const [received, seen, count] = await reg.getFunction("chunkStatus")(3n, 1n);
-    expect([received, seen, count]).toEqual([5n, 2n, 3n]);
-    // duplicate chunk, inconsistent root, inconsistent count
-    const dup = await w.attest({
-      poolId: 3n,
-      period: 1n,
-      chunkIndex: 2n,
-      chunkCount: 3n,
-      figures: chunks[2],
-      root,
-    });
-    expect((await revertOf(w.submit(dup), reg)).name).toBe("Registry__ChunkAlreadySubmitted");
-    const other = await w.attest({
-      poolId: 3n,
-      period: 1n,
-      chunkIndex: 1n,
-      chunkCount: 3n,
-      figures: chunks[1],
-      root: 778n,
-    });
-    expect((await revertOf(w.submit(other), reg)).name).toBe("Registry__ChunkMismatch");
-    const count4 = await w.attest({
-      poolId: 3n,
-      period: 1n,
-      chunkIndex: 1n,
-      chunkCount: 4n,
-      figures: chunks[1],
-      root,
-    });
-    expect((await revertOf(w.submit(count4), reg)).name).toBe("Registry__ChunkMismatch");
-    // the same chunk through another circuit instance (another chunk size): refused
-    const otherId = circuitId("another-pool-instance");
-    const v = (await reg.getFunction("verifierRecord")(w.circuitId, 1)) as { verifier: string };
-    await (await reg.getFunction("addVerifier")(otherId, 1, v.verifier)).wait();
-    const viaOther = await w.attest({
-      poolId: 3n,
-      period: 1n,
-      chunkIndex: 1n,
-      chunkCount: 3n,
-      figures: chunks[1],
-      root,
-    });
-    const r = reg.connect(w.others[0]!) as typeof reg;
-    expect(
-      (
-        await revertOf(
-          r.getFunction("submitAttestation")(
-            otherId,
-            1,
-            solidityProof(viaOther.proof),
-            viaOther.publicSignals,
-          ),
-          reg,
-        )
-      ).name,
-    ).toBe("Registry__ChunkMismatch");
-    const bad = await w.attest({
-      poolId: 3n,
-      period: 1n,
-      chunkIndex: 3n,
-      chunkCount: 3n,
-      figures: chunks[1],
-      root,
-    });
-    expect((await revertOf(w.submit(bad), reg)).name).toBe("Registry__BadChunk");
-
-    await w.submit(
-      await w.attest({ poolId: 3n, period: 1n, chunkIndex: 1n, chunkCount: 3n, figures: chunks[1], root }),
+  it("refuses a plain proof of a pool of several chunks, valid or not, before any check or state change", async () => {
+    // issue 14: a plain PoolAttestation proof publishes its chunk's figures, so only a pool of one chunk may
+    // submit one; each of these is a valid stand-in proof (the verifier alone accepts it)
+    const { verifier } = (await reg.getFunction("verifierRecord")(w.circuitId, 1)) as { verifier: string };
+    const asVerifier = new Contract(
+      verifier,
+      ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[7]) view returns (bool)"],
+      w.ethers.provider,
     );
-    const a = await reg.getFunction("attestation")(3n);
-    expect(a.chunkCount).toBe(3n);
-    const expected = aggregateChunks(chunks, POLICY);
-    expect(unpackFigures(a.figA, a.figB, a.figC)).toEqual(expected);
-    // bucket90 400M-of-5.4G ratio 185 bps > 500? no; the breach bit 0 of chunk 0 carries over
-    expect(expected.breaches & 1n).toBe(1n);
-    expect(packFigures(expected)[2]).toBe(a.figC);
+    const before = await reg.getFunction("attestation")(3n);
+    for (const [chunkIndex, chunkCount] of [
+      [0n, 2n],
+      [1n, 2n],
+      [2n, 3n],
+      [255n, 256n],
+      [0n, 0n],
+    ] as const) {
+      const p = await w.attest({ poolId: 3n, period: 1n, chunkIndex, chunkCount });
+      const sp = solidityProof(p.proof);
+      expect(await asVerifier.getFunction("verifyProof")(sp.a, sp.b, sp.c, p.publicSignals)).toBe(true);
+      expect(await revertOf(w.submit(p), reg)).toEqual({
+        name: "Registry__ChunkedPlainAttestation",
+        args: [chunkCount],
+      });
+    }
+    // checked first: before the proof (a tampered one gets the same refusal, not InvalidProof) and before the
+    // context (an unknown pool too, not UnknownPool)
+    const p = await w.attest({ poolId: 3n, period: 1n, chunkIndex: 0n, chunkCount: 2n });
+    const tampered = { ...p, proof: { ...p.proof, pi_c: [p.proof.pi_a[0]!, p.proof.pi_a[1]!, "1"] } };
+    expect((await revertOf(w.submit(tampered), reg)).name).toBe("Registry__ChunkedPlainAttestation");
+    const unknown = await w.attest({ poolId: 9n, period: 1n, chunkIndex: 0n, chunkCount: 2n });
+    expect((await revertOf(w.submit(unknown), reg)).name).toBe("Registry__ChunkedPlainAttestation");
+    // nothing changed: no attestation, no batch, and the pool's one-chunk proof of the same period goes through
+    expect(await reg.getFunction("attestation")(3n)).toEqual(before);
+    expect((await reg.getFunction("committedBatch")(3n))[0]).toBe(false);
+    const one = await w.attest({ poolId: 3n, period: 1n, figures: healthyFigures(5_400_000_000n) });
+    await w.submit(one);
+    const a = await readAttestation(reg, 3n);
+    expect([a?.period, a?.chunkCount]).toEqual([1n, 1n]);
+    expect(a?.figures).toEqual(healthyFigures(5_400_000_000n));
+  });
+
+  it("binds a pool's committed chunks to one chunk count and one circuit instance, each index below the count", async () => {
+    // any order, replays, another root or policy and the aggregation's refusals: committed-chunks.test.ts
+    // (real proofs); here what it does not cover, with the stand-in circuits
+    const ctx = { poolId: 3n, period: 2n, chunkCount: 3n, root: 777n };
+    const c0 = await w.commitChunk({ ...ctx, chunkIndex: 0n });
+    const r0 = await w.submitChunk(c0);
+    const ev = r0.logs.map((l) => reg.interface.parseLog(l)).find((e) => e?.name === "ChunkCommitted");
+    expect([...ev!.args]).toEqual([3n, 2n, 0n, 3n, BigInt(c0.publicSignals[4]!)]);
+    const batch = await reg.getFunction("committedBatch")(3n);
+    expect([...batch].slice(0, 5)).toEqual([true, 2n, 1n, 1n, 3n]);
+    // acc = Poseidon(0, figCommit_0), as the aggregation circuit chains it
+    expect(batch[5]).toBe((await poseidon()).hash([0n, BigInt(c0.publicSignals[4]!)]));
+    // the same tape said to be in 4 chunks: another pool word
+    const count4 = await w.commitChunk({ ...ctx, chunkCount: 4n, chunkIndex: 1n });
+    expect(await revertOf(w.submitChunk(count4), reg)).toEqual({
+      name: "Registry__ChunkMismatch",
+      args: [3n, 2n, 1n],
+    });
+    // the same chunk through another chunk-commitment instance (another chunk size: chunk 1 covers other loans)
+    const v = (await reg.getFunction("verifierRecord")(circuitId(CHUNK_CIRCUIT), 1)) as { verifier: string };
+    await (
+      await reg.getFunction("addVerifierOfKind")(
+        circuitId("another-chunk-instance"),
+        1,
+        v.verifier,
+        KIND_CHUNK_COMMITMENT,
+      )
+    ).wait();
+    const c1 = await w.commitChunk({ ...ctx, chunkIndex: 1n });
+    expect(await revertOf(w.submitChunk(c1, { circuit: "another-chunk-instance" }), reg)).toEqual({
+      name: "Registry__ChunkMismatch",
+      args: [3n, 2n, 1n],
+    });
+    // an index at the count
+    const past = await w.commitChunk({ ...ctx, chunkIndex: 3n });
+    expect(await revertOf(w.submitChunk(past), reg)).toEqual({
+      name: "Registry__BadChunk",
+      args: [3n, 3n],
+    });
+    // the refusals changed nothing: the batch completes with its own chunks and is recorded
+    expect(await reg.getFunction("committedBatch")(3n)).toEqual(batch);
+    await w.submitChunk(c1);
+    await w.submitChunk(await w.commitChunk({ ...ctx, chunkIndex: 2n }));
+    const figures = healthyFigures(5_400_000_000n, { breaches: 1n });
+    await w.submitAggregation(await w.proveAggregation({ poolId: 3n, figures }), c0);
+    const a = await readAttestation(reg, 3n);
+    expect([a?.period, a?.chunkCount]).toEqual([2n, 3n]);
+    expect(a?.figures).toEqual(figures);
   });
 });
 
 describe("AttestationRegistry: refusals, each before state changes", () => {
-  it("refuses a chunked pool whose aggregated figures overflow their 62-bit slots", async () => {
-    const huge = healthyFigures(2n ** 62n - 1n, {
-      scoreWeightedBalance: 1n,
-      maxLoanBalance: 1n,
-      scheduled: 1n,
-    });
-    const ctx = { poolId: 2n, period: 4n, chunkCount: 2n, figures: huge, root: 9n };
-    await w.submit(await w.attest({ ...ctx, chunkIndex: 0n }));
-    const r = await revertOf(w.submit(await w.attest({ ...ctx, chunkIndex: 1n })), reg);
-    expect(r).toEqual({ name: "Registry__FigureOverflow", args: [2n, 4n] });
-    expect((await reg.getFunction("chunkStatus")(2n, 4n))[1]).toBe(1n);
+  it("refuses a pool aggregation whose figure words overflow their packing, leaving the batch open", async () => {
+    // the aggregation circuit proves every pool total within its field; the registry refuses figure words wider
+    // than their packing (a field element can be), before the proof and before the batch is closed
+    const ctx = { poolId: 2n, period: 4n, chunkCount: 2n, root: 9n };
+    const c0 = await w.commitChunk({ ...ctx, chunkIndex: 0n });
+    await w.submitChunk(c0);
+    await w.submitChunk(await w.commitChunk({ ...ctx, chunkIndex: 1n }));
+    const [figA, figB, figC] = packFigures(healthyFigures());
+    for (const [index, words] of [
+      [4n, [1n << 248n, figB, figC]],
+      [5n, [figA, (1n << 248n) | figB, figC]],
+      [6n, [figA, figB, 1n << 162n]],
+    ] as const) {
+      const p = await w.proveAggregation({ poolId: 2n, words });
+      expect(await revertOf(w.submitAggregation(p, c0), reg)).toEqual({
+        name: "Registry__MalformedSignal",
+        args: [index, words[Number(index) - 4]],
+      });
+    }
+    const batch = await reg.getFunction("committedBatch")(2n);
+    expect([...batch].slice(0, 5)).toEqual([true, 4n, 3n, 2n, 2n]);
+    await w.submitAggregation(await w.proveAggregation({ poolId: 2n }), c0);
+    expect((await reg.getFunction("attestation")(2n)).period).toBe(4n);
   });
 
   it("refuses an invalid proof (signals changed after proving, or a tampered point)", async () => {

@@ -11,12 +11,13 @@ const tx = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
 beforeAll(async () => {
   w = await makeVaultWorld();
   vault = w.vault;
-  // pool 1: healthy; pool 2: attested with a breach; pool 3: chunked and incomplete
+  // pool 1: healthy; pool 2: attested with a breach; pool 3: chunked and incomplete (one committed chunk of 2)
   await w.submit(await w.attest({ poolId: 1n, period: 1n }));
   await w.submit(
     await w.attest({ poolId: 2n, period: 1n, figures: healthyFigures(10n ** 10n, { breaches: 8n }) }),
   );
-  await w.submit(await w.attest({ poolId: 3n, period: 1n, chunkIndex: 0n, chunkCount: 2n }));
+  await w.submitChunk(await w.commitChunk({ poolId: 3n, period: 1n, chunkIndex: 0n, chunkCount: 2n }));
+  expect((await w.registry.getFunction("committedBatch")(3n))[0]).toBe(true);
 });
 afterAll(terminateCurves);
 
