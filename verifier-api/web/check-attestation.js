@@ -168,7 +168,7 @@ function message(err) {
 }
 
 /**
- * Aggregates chunk figures as the registry does, except the pool-level breach bits 3-7 (they need the
+ * Aggregates chunk figures as PoolAggregation does, except the pool-level breach bits 3-7 (they need the
  * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
  * @param {Figures[]} chunks  At least one.
  * @returns {Figures}
