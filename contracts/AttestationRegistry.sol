@@ -103,7 +103,7 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// per pool, in five slots allocated at registerPool and never returned to zero (a new batch rewrites them
     /// at 5k gas each, not 22.1k). `binding` = keccak256(root, policyHash, keyHash, pool word without chunkIndex,
     /// circuitId, version): what every chunk must share (_binding); `acc` the chain of the accepted chunks'
-    /// commitments in acceptance order, acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` one bit
+    /// commitments in acceptance order, acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` one bit
     /// per accepted chunkIndex; `misc` laid out by the CB_* constants. No figure and no commitment is stored.
     struct CommittedBatch {
         bytes32 binding;
@@ -369,8 +369,10 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         if (!IGroth16Verifier5(v).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
+        // The chunk that opens the batch (no other bit received) starts the chain with its commitment, already a
+        // Poseidon hash: about 50k gas less for it than hashing it with 0; every later chunk is chained.
+        b.acc = received == 1 << pool.chunkIndex() ? s[CSig.FIG_COMMIT] : chainHasher.poseidon([acc, s[CSig.FIG_COMMIT]]);
         b.received = received;
-        b.acc = chainHasher.poseidon([acc, s[CSig.FIG_COMMIT]]);
         emit ChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount(), s[CSig.FIG_COMMIT]);
     }
 

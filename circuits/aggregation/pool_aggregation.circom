@@ -10,7 +10,8 @@ include "../lib/figures.circom";
 // for pools of 1 to N chunks (docs/CIRCUITS.md, "Chunk commitments and the pool aggregation").
 //
 // Public inputs: `acc`, the hash chain of the chunks' commitments in the order the registry accepted them
-// (acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i), i = 1..chunkCount), and the pool's figA, figB, figC.
+// (acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i), i = 2..chunkCount: the first commitment is
+// already a Poseidon hash, so the registry does not hash it again), and the pool's figA, figB, figC.
 // The prover knows root, pool (the pool word with chunkIndex 0), policyHash, keyHash, the policy, and for
 // each accepted chunk its opening (figA, figB, figC, salt, chunkIndex) such that:
 //   1. the chain of the openings' commitments Poseidon(figA, figB, figC, salt, pool + chunkIndex << 112,
@@ -102,13 +103,14 @@ template PoolAggregation(N) {
         commitment[j].salt <== salt[j];
         commitment[j].pool <== pool + chunkIndex[j] * (1 << 112);
         commitment[j].context <== context.out;
-        link[j] = Poseidon(2);
-        link[j].inputs[0] <== j == 0 ? 0 : chain[j - 1];
-        link[j].inputs[1] <== commitment[j].out;
-        // chain[j] = used ? Poseidon(chain[j - 1], commitment) : chain[j - 1]
+        // chain[0] = the first commitment (slot 0 is always used); chain[j] = used ? Poseidon(chain[j - 1],
+        // commitment) : chain[j - 1]
         if (j == 0) {
-            chain[0] <== used[0] * link[0].out;
+            chain[0] <== commitment[0].out;
         } else {
+            link[j] = Poseidon(2);
+            link[j].inputs[0] <== chain[j - 1];
+            link[j].inputs[1] <== commitment[j].out;
             chain[j] <== chain[j - 1] + used[j] * (link[j].out - chain[j - 1]);
         }
 

@@ -6,10 +6,11 @@
  *
  * instead of its figure words (`pool` is the chunk's pool word, chunkIndex included; `salt` a fresh random
  * field element), and the registry chains the commitments in the order it accepts them:
- * acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i). PoolAggregation proves the pool's figures against acc.
+ * acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i). PoolAggregation proves the pool's figures against acc.
  */
 import { getPoseidon } from "./poseidon.ts";
 import { requireField } from "../../verifier-api/web/errors.js";
+import { chainOfCommitments } from "../../verifier-api/web/check-attestation.js";
 
 /** What a chunk commitment hides and binds; the aggregation proof's private opening of one chunk. */
 export interface ChunkOpening {
@@ -45,10 +46,14 @@ export async function figureCommitment(o: ChunkOpening, context: bigint): Promis
   ]);
 }
 
-/** The registry's accumulator over commitments in acceptance order: acc_0 = 0, acc_i = Poseidon(acc_{i-1}, c_i). */
+/**
+ * The registry's accumulator over commitments in acceptance order (`chainOfCommitments`, the one statement of
+ * the rule: acc_1 = c_1, acc_i = Poseidon(acc_{i-1}, c_i)).
+ */
 export async function chainCommitments(commitments: readonly bigint[]): Promise<bigint> {
   const poseidon = await getPoseidon();
-  let acc = 0n;
-  for (const [i, c] of commitments.entries()) acc = poseidon([acc, requireField(`commitments[${i}]`, c)]);
-  return acc;
+  return chainOfCommitments(
+    poseidon,
+    commitments.map((c, i) => requireField(`commitments[${i}]`, c)),
+  );
 }

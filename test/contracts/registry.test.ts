@@ -141,8 +141,8 @@ describe("AttestationRegistry: accepted attestations", () => {
     expect([...ev!.args]).toEqual([3n, 2n, 0n, 3n, BigInt(c0.publicSignals[4]!)]);
     const batch = await reg.getFunction("committedBatch")(3n);
     expect([...batch].slice(0, 5)).toEqual([true, 2n, 1n, 1n, 3n]);
-    // acc = Poseidon(0, figCommit_0), as the aggregation circuit chains it
-    expect(batch[5]).toBe((await poseidon()).hash([0n, BigInt(c0.publicSignals[4]!)]));
+    // acc_1 = figCommit_1: the chunk that opens the batch starts the chain unhashed, as the circuit does
+    expect(batch[5]).toBe(BigInt(c0.publicSignals[4]!));
     // the same tape said to be in 4 chunks: another pool word
     const count4 = await w.commitChunk({ ...ctx, chunkCount: 4n, chunkIndex: 1n });
     expect(await revertOf(w.submitChunk(count4), reg)).toEqual({
@@ -173,7 +173,12 @@ describe("AttestationRegistry: accepted attestations", () => {
     // the refusals changed nothing: the batch completes with its own chunks and is recorded
     expect(await reg.getFunction("committedBatch")(3n)).toEqual(batch);
     await w.submitChunk(c1);
-    await w.submitChunk(await w.commitChunk({ ...ctx, chunkIndex: 2n }));
+    const c2 = await w.commitChunk({ ...ctx, chunkIndex: 2n });
+    await w.submitChunk(c2);
+    // every later chunk is chained: acc_3 = Poseidon(Poseidon(figCommit_1, figCommit_2), figCommit_3)
+    const h = (await poseidon()).hash;
+    const [f0, f1, f2] = [c0, c1, c2].map((c) => BigInt(c.publicSignals[4]!));
+    expect((await reg.getFunction("committedBatch")(3n))[5]).toBe(h([h([f0!, f1!]), f2!]));
     const figures = healthyFigures(5_400_000_000n, { breaches: 1n });
     await w.submitAggregation(await w.proveAggregation({ poolId: 3n, figures }), c0);
     const a = await readAttestation(reg, 3n);

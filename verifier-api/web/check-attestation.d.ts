@@ -1,6 +1,6 @@
 // Generated from check-attestation.js by `node verifier-api/web/declarations.ts`: do not edit.
 /**
- * Aggregates chunk figures as the registry does, except the pool-level breach bits 3-7 (they need the
+ * Aggregates chunk figures as PoolAggregation does, except the pool-level breach bits 3-7 (they need the
  * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
  * @param {Figures[]} chunks  At least one.
  * @returns {Figures}
@@ -46,6 +46,19 @@ export function verificationKeyHash(
  * @returns {string[]}
  */
 export function compareFigures(derived: Figures, claimed: unknown, mask: number): string[];
+/**
+ * The chain of a committed attestation's chunk commitments in the order the registry accepted them, the
+ * aggregation proof's `acc` (docs/INTERFACES.md): acc_1 = figCommit_1 (already a hash: the chunk that opens a
+ * batch costs no on-chain Poseidon), acc_i = Poseidon(acc_{i-1}, figCommit_i); 0 for no commitment. The one
+ * statement of the rule in TypeScript; the registry (submitChunkCommitment) and PoolAggregation follow it.
+ * @param {(inputs: bigint[]) => bigint} poseidon  Poseidon of two inputs
+ * @param {readonly bigint[]} commitments
+ * @returns {bigint}
+ */
+export function chainOfCommitments(
+  poseidon: (inputs: bigint[]) => bigint,
+  commitments: readonly bigint[],
+): bigint;
 /**
  * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws an
  * invalid-input CodedError naming a malformed field.

@@ -21,7 +21,8 @@
  * PoolChunkCommitment proofs (root, pool, policyHash, keyHash, figCommit), checked as above but for their
  * figures, and its `aggregation` is one PoolAggregation proof (acc, figA, figB, figC): it must verify against
  * its instance's key, and its acc must be the chain of the chunks' commitments in the order listed
- * (acc_0 = 0, acc_i = Poseidon(acc_{i-1}, figCommit_i), the order the registry chains them in); the pool's
+ * (chainOfCommitments: acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i), in the order the
+ * registry chains them); the pool's
  * figures, every breach bit included, are the aggregation proof's.
  *
  * Malformed input gives problems, never an exception. The layout of the public signals (figure words, pool
@@ -347,6 +348,23 @@ export function compareFigures(derived, claimed, mask) {
 }
 
 /**
+ * The chain of a committed attestation's chunk commitments in the order the registry accepted them, the
+ * aggregation proof's `acc` (docs/INTERFACES.md): acc_1 = figCommit_1 (already a hash: the chunk that opens a
+ * batch costs no on-chain Poseidon), acc_i = Poseidon(acc_{i-1}, figCommit_i); 0 for no commitment. The one
+ * statement of the rule in TypeScript; the registry (submitChunkCommitment) and PoolAggregation follow it.
+ * @param {(inputs: bigint[]) => bigint} poseidon  Poseidon of two inputs
+ * @param {readonly bigint[]} commitments
+ * @returns {bigint}
+ */
+export function chainOfCommitments(poseidon, commitments) {
+  let acc = 0n;
+  commitments.forEach((c, i) => {
+    acc = i === 0 ? c : poseidon([acc, c]);
+  });
+  return acc;
+}
+
+/**
  * The registry's hash of an originator key: Poseidon(Ax, Ay, registry | chainId << 160). Throws an
  * invalid-input CodedError naming a malformed field.
  * @param {(inputs: bigint[]) => bigint} poseidon
@@ -611,8 +629,7 @@ export async function checkAttestation(att, deps) {
         if (!ok) problems.push("aggregation: the proof does not verify");
         else {
           const named = byName(AGGREGATION_SIGNALS, /** @type {string[]} */ (signals));
-          let acc = 0n;
-          for (const c of commitments) acc = deps.poseidon([acc, c]);
+          const acc = chainOfCommitments(deps.poseidon, commitments);
           if (commitments.length !== list.length) {
             // a chunk proof that does not verify is reported above; the chain cannot be checked
           } else if (acc !== named.acc)
