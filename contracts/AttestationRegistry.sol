@@ -39,22 +39,23 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
     uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
-    /// @dev `meta` = figC (0-161) | period (162-193) | asOfDate (194-209) | policy index (210-221) |
-    /// chunkCount - 1 (222-229) | key index (230-245) | history cursor (246-254) | MARK (255).
-    uint256 private constant PERIOD_SHIFT = 162;
-    uint256 private constant AS_OF_SHIFT = 194;
-    uint256 private constant POLICY_SHIFT = 210;
-    uint256 private constant COUNT_SHIFT = 222;
-    uint256 private constant KEY_SHIFT = 230;
-    uint256 private constant CURSOR_SHIFT = 246;
+    /// @dev `meta` = figC (0 to FIG_C_BITS - 1, at most 170 bits) | period (32) | asOfDate (16) | policy index
+    /// (12) | key index (16) | history cursor (9) | MARK (255): with figC's 170 bits (circuits/layout.json) the
+    /// word is full, and test/contracts/codegen.test.ts fails if the layout's figC outgrows it.
+    uint256 private constant PERIOD_SHIFT = Codec.FIG_C_BITS;
+    uint256 private constant AS_OF_SHIFT = PERIOD_SHIFT + 32;
+    uint256 private constant POLICY_SHIFT = AS_OF_SHIFT + 16;
+    uint256 private constant KEY_SHIFT = POLICY_SHIFT + 12;
+    uint256 private constant CURSOR_SHIFT = KEY_SHIFT + 16;
     uint256 private constant POLICY_MASK = 0xfff;
-    uint256 private constant COUNT_MASK = 0xff;
     uint256 private constant KEY_MASK = 0xffff;
     uint256 private constant CURSOR_MASK = 0x1ff;
-    /// @dev A history entry = originator (0-159) | period (160-191) | loanCount (192-223) | asOfDate (224-239).
+    /// @dev A history entry = originator (0-159) | period (160-191) | loanCount (192-223) | asOfDate (224-239) |
+    /// chunkCount (240-255).
     uint256 private constant ENTRY_PERIOD_SHIFT = 160;
     uint256 private constant ENTRY_LOANS_SHIFT = 192;
     uint256 private constant ENTRY_AS_OF_SHIFT = 224;
+    uint256 private constant ENTRY_CHUNKS_SHIFT = 240;
     /// @dev The revocation bitmap: key index i is bit (i & REVOKED_BIT_MASK) of word (i >> REVOKED_WORD_SHIFT).
     uint256 private constant REVOKED_WORD_SHIFT = 8;
     uint256 private constant REVOKED_BIT_MASK = 255;
@@ -596,7 +597,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
             (uint256(pool.period()) << PERIOD_SHIFT) |
             (uint256(pool.asOfDate()) << AS_OF_SHIFT) |
             (uint256(policyIndex) << POLICY_SHIFT) |
-            (uint256(pool.chunkCount() - 1) << COUNT_SHIFT) |
             (c.keyIndex << KEY_SHIFT) |
             (c.next << CURSOR_SHIFT) |
             MARK;
@@ -604,7 +604,8 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
             c.originator |
             (uint256(pool.period()) << ENTRY_PERIOD_SHIFT) |
             (uint256(pool.loanCount()) << ENTRY_LOANS_SHIFT) |
-            (uint256(pool.asOfDate()) << ENTRY_AS_OF_SHIFT);
+            (uint256(pool.asOfDate()) << ENTRY_AS_OF_SHIFT) |
+            (uint256(pool.chunkCount()) << ENTRY_CHUNKS_SHIFT);
         emit AttestationRecorded(
             poolId,
             pool.period(),
@@ -640,7 +641,9 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         a = _record(poolId);
         if (a.period != 0) {
             uint256 cursor = (_pools[poolId].meta >> CURSOR_SHIFT) & CURSOR_MASK;
-            a.loanCount = uint32(_history[poolId][cursor] >> ENTRY_LOANS_SHIFT);
+            uint256 entry = _history[poolId][cursor];
+            a.loanCount = uint32(entry >> ENTRY_LOANS_SHIFT);
+            a.chunkCount = uint16(entry >> ENTRY_CHUNKS_SHIFT);
         }
     }
 
@@ -649,7 +652,7 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         return _record(poolId);
     }
 
-    /// @dev The latest record of `poolId` from its slots, without the loan count (kept in the history ring).
+    /// @dev The latest record of `poolId` from its slots, without the loan and chunk counts (in the history ring).
     function _record(uint64 poolId) private view returns (Attestation memory a) {
         PoolState storage p = _pools[poolId];
         uint256 meta = p.meta;
@@ -657,7 +660,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         a.poolId = poolId;
         a.period = _period(meta);
         a.asOfDate = _asOf(meta);
-        a.chunkCount = uint16(((meta >> COUNT_SHIFT) & COUNT_MASK) + 1);
         a.policyHash = policyHashAt[uint16((meta >> POLICY_SHIFT) & POLICY_MASK)];
         a.figA = p.figA & ~MARK;
         a.figB = p.figB & ~MARK;

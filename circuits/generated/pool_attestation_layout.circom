@@ -48,16 +48,16 @@ function CHARGED_OFF_SHIFT() { return 186; }
 function CHARGED_OFF_BITS() { return 62; }
 
 // figC: the chunk's score, concentration and count figures, and its breach bits
-function FIG_C_BITS() { return 162; }
+function FIG_C_BITS() { return 170; }
 function SCORE_WEIGHTED_BALANCE_SHIFT() { return 0; }
 function SCORE_WEIGHTED_BALANCE_BITS() { return 72; }
 function MAX_LOAN_BALANCE_SHIFT() { return 72; }
 function MAX_LOAN_BALANCE_BITS() { return 48; }
 function ACTIVE_COUNT_SHIFT() { return 120; }
-function ACTIVE_COUNT_BITS() { return 16; }
-function MIN_SCORE_SHIFT() { return 136; }
+function ACTIVE_COUNT_BITS() { return 24; }
+function MIN_SCORE_SHIFT() { return 144; }
 function MIN_SCORE_BITS() { return 10; }
-function BREACHES_SHIFT() { return 146; }
+function BREACHES_SHIFT() { return 154; }
 function BREACHES_BITS() { return 16; }
 
 // breach bits

@@ -44,7 +44,7 @@ template PackFigures() {
 }
 
 // Splits three figure words into their 13 fields, each range-checked to its width: the split is unique, and
-// words that are not a packing of in-range fields (a word of 248 bits or more, figC of 162 or more) have none.
+// words that are not a packing of in-range fields (a word of 248 bits or more, figC of 170 or more) have none.
 // breachBits are the bits of the breaches field.
 template FigureFields() {
     signal input figA;

@@ -120,18 +120,18 @@ library PoolAttestationCodec {
         return (figB >> 186) & 0x3fffffffffffffff;
     }
 
-    // --- `figC` (162 bits): the chunk's score, concentration and count figures, and its breach bits
-    uint256 internal constant FIG_C_BITS = 162;
-    uint256 internal constant FIG_C_MAX = 0x03ffffffffffffffffffffffffffffffffffffffff;
+    // --- `figC` (170 bits): the chunk's score, concentration and count figures, and its breach bits
+    uint256 internal constant FIG_C_BITS = 170;
+    uint256 internal constant FIG_C_MAX = 0x3ffffffffffffffffffffffffffffffffffffffffff;
     uint256 internal constant SCORE_WEIGHTED_BALANCE_SHIFT = 0;
     uint256 internal constant SCORE_WEIGHTED_BALANCE_MAX = 0xffffffffffffffffff;
     uint256 internal constant MAX_LOAN_BALANCE_SHIFT = 72;
     uint256 internal constant MAX_LOAN_BALANCE_MAX = 0xffffffffffff;
     uint256 internal constant ACTIVE_COUNT_SHIFT = 120;
-    uint256 internal constant ACTIVE_COUNT_MAX = 0xffff;
-    uint256 internal constant MIN_SCORE_SHIFT = 136;
+    uint256 internal constant ACTIVE_COUNT_MAX = 0xffffff;
+    uint256 internal constant MIN_SCORE_SHIFT = 144;
     uint256 internal constant MIN_SCORE_MAX = 0x3ff;
-    uint256 internal constant BREACHES_SHIFT = 146;
+    uint256 internal constant BREACHES_SHIFT = 154;
     uint256 internal constant BREACHES_MAX = 0xffff;
 
     /// @dev sum of score x outstanding over active loans (72 bits at 0)
@@ -144,19 +144,19 @@ library PoolAttestationCodec {
         return (figC >> 72) & 0xffffffffffff;
     }
 
-    /// @dev active loans (performing, delinquent or defaulted) (16 bits at 120)
+    /// @dev active loans (performing, delinquent or defaulted); 24 bits, so a pool's total fits up to 16,777,215 (24 bits at 120)
     function activeCount(uint256 figC) internal pure returns (uint256) {
-        return (figC >> 120) & 0xffff;
+        return (figC >> 120) & 0xffffff;
     }
 
-    /// @dev lowest score of an active loan (1023 when there is none) (10 bits at 136)
+    /// @dev lowest score of an active loan (1023 when there is none) (10 bits at 144)
     function minScore(uint256 figC) internal pure returns (uint256) {
-        return (figC >> 136) & 0x3ff;
+        return (figC >> 144) & 0x3ff;
     }
 
-    /// @dev violated covenants, one bit each (the breach bits below) (16 bits at 146)
+    /// @dev violated covenants, one bit each (the breach bits below) (16 bits at 154)
     function breaches(uint256 figC) internal pure returns (uint256) {
-        return (figC >> 146) & 0xffff;
+        return (figC >> 154) & 0xffff;
     }
 
     /// @dev `figA` from its fields (each must fit its width; not checked)
@@ -171,7 +171,7 @@ library PoolAttestationCodec {
 
     /// @dev `figC` from its fields (each must fit its width; not checked)
     function packFigC(uint256 scoreWeightedBalance_, uint256 maxLoanBalance_, uint256 activeCount_, uint256 minScore_, uint256 breaches_) internal pure returns (uint256) {
-        return scoreWeightedBalance_ | (maxLoanBalance_ << 72) | (activeCount_ << 120) | (minScore_ << 136) | (breaches_ << 146);
+        return scoreWeightedBalance_ | (maxLoanBalance_ << 72) | (activeCount_ << 120) | (minScore_ << 144) | (breaches_ << 154);
     }
 
     // --- breach bits (the `breaches` field)

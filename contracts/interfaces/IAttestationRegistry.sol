@@ -171,8 +171,9 @@ interface IAttestationRegistry {
 
     function attestation(uint64 poolId) external view returns (Attestation memory);
 
-    /// @notice The latest recorded attestation of `poolId` without its loan count (`loanCount` is 0): one cold
-    /// storage read fewer than `attestation`, for a vault that values many pools at every epoch close.
+    /// @notice The latest recorded attestation of `poolId` without its loan and chunk counts (`loanCount` and
+    /// `chunkCount` are 0): one cold storage read fewer than `attestation`, for a vault that values many pools at
+    /// every epoch close.
     function attestationFigures(uint64 poolId) external view returns (Attestation memory);
 
     function isEligible(uint64 poolId, uint256 policyHash) external view returns (bool);

@@ -220,7 +220,7 @@ describe("analysis from attested figures", () => {
   it("unpacks the attestation's packed public signals", () => {
     const figA = 10_000_000n | (9n << 62n) | (8n << 124n) | (300_000n << 186n);
     const figB = 100_000n | (150_000n << 62n) | (200_000n << 124n) | (7n << 186n);
-    const figC = 6_900_000_000n | (60_000n << 72n) | (500n << 120n) | (540n << 136n) | (5n << 146n);
+    const figC = 6_900_000_000n | (60_000n << 72n) | (500n << 120n) | (540n << 144n) | (5n << 154n);
     expect(unpackFigures(figA, figB, figC)).toEqual({
       outstanding: 10_000_000n,
       scheduled: 9n,

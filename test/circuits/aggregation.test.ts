@@ -280,7 +280,7 @@ describe("PoolAggregation(4) matches the model", () => {
       expect(figures).toEqual(aggregateFigures(chunks, policy));
       expect(figures).toEqual(chunkFigures(tape.loans, policy));
       // Any other breach mask is refused.
-      const figC = BigInt(agg.input.figC as string) ^ (1n << 146n);
+      const figC = BigInt(agg.input.figC as string) ^ (1n << 154n);
       await reject(aggCircuit, { ...agg.input, figC: figC.toString() }, FIGC_CHECK());
     }
   });
@@ -416,8 +416,8 @@ describe("PoolAggregation(4) refuses", () => {
 
   it("out-of-range figures: a forger's commitment to a figC beyond its fields, and totals beyond 62 bits", async () => {
     const context = await commitmentContext(p.root, p.policyHash, p.keyHash);
-    // A breaches field of 2^16 (figC bit 162): committed by a forger, not by a chunk proof.
-    const wide = { ...openings[2]!, figC: openings[2]!.figC + (1n << 162n) };
+    // A breaches field of 2^16 (figC bit 170): committed by a forger, not by a chunk proof.
+    const wide = { ...openings[2]!, figC: openings[2]!.figC + (1n << 170n) };
     const wideCommits = [commits[0]!, commits[1]!, await figureCommitment(wide, context)];
     await reject(
       aggCircuit,
@@ -429,7 +429,7 @@ describe("PoolAggregation(4) refuses", () => {
     const big = await Promise.all(
       [0, 1, 2, 3].map(async (i) => {
         const pool = packPoolWord({ ...unpackPoolWord(base), chunkIndex: i, chunkCount: 4 });
-        return { figA: (1n << 62n) - 1n, figB: 0n, figC: 1023n << 136n, salt: BigInt(i + 1), pool };
+        return { figA: (1n << 62n) - 1n, figB: 0n, figC: 1023n << 144n, salt: BigInt(i + 1), pool };
       }),
     );
     const bigCommits = await Promise.all(big.map((o) => figureCommitment(o, context)));

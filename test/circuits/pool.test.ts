@@ -234,7 +234,7 @@ describe("PoolChunk(8) matches the model", () => {
       const signals = await accept(a.input);
       expect(figuresIn(signals)).toEqual(a.figures);
       // The negative twin: any other breach mask is refused.
-      const figC = BigInt(a.input.figC as string) ^ (1n << 146n);
+      const figC = BigInt(a.input.figC as string) ^ (1n << 154n);
       await reject({ ...a.input, figC: figC.toString() }, FIGC_CHECK());
     }
   });
@@ -355,7 +355,7 @@ describe("PoolChunk(8) matches the model", () => {
       const signals = await accept(a.input, false);
       expect(figuresIn(signals).breaches, param).toBe(bit);
       // Claiming compliance (breach bits forced to 0) is refused.
-      const forged = BigInt(a.input.figC as string) & ((1n << 146n) - 1n);
+      const forged = BigInt(a.input.figC as string) & ((1n << 154n) - 1n);
       await reject({ ...a.input, figC: forged.toString() }, FIGC_CHECK());
     }
   });

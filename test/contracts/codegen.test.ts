@@ -17,6 +17,7 @@ import {
 import { POLICY, healthyFigures } from "./helpers.ts";
 import { allocateMarkdown, realisedWaterfall, type ModelParams } from "../../sdk/index.ts";
 import { CodedError } from "../../verifier-api/web/errors.js";
+import { WORDS } from "../../verifier-api/web/pool-codec.js";
 
 describe("signal constants code generation", () => {
   it("names every signal by its index, in catalogue order", () => {
@@ -55,18 +56,27 @@ describe("signal packing (sdk/vault/signals.ts)", () => {
     const f = healthyFigures(2n ** 62n - 1n, {
       minScore: 1023n,
       breaches: 0xffffn,
-      activeCount: 65535n,
+      activeCount: 2n ** 24n - 1n,
       maxLoanBalance: 2n ** 48n - 1n,
       scoreWeightedBalance: 2n ** 72n - 1n,
       chargedOff: 2n ** 62n - 1n,
     });
     const [a, b, c] = packFigures(f);
     expect(unpackFigures(a, b, c)).toEqual(f);
-    expect(c >> 162n).toBe(0n);
+    expect(c >> 170n).toBe(0n);
     expect(packPool({ poolId: 7n, period: 3n, asOfDate: 20_000n, chunkIndex: 1n, chunkCount: 2n })).toBe(
       7n | (3n << 64n) | (20_000n << 96n) | (1n << 112n) | (2n << 128n),
     );
     expect(packDomain("0x00000000000000000000000000000000000000ff", 31337n)).toBe(255n | (31337n << 160n));
+  });
+
+  it("fits figC in the registry's meta word beside period, asOfDate, policy, key, cursor and marker", () => {
+    // AttestationRegistry: meta = figC | period (32) | asOfDate (16) | policy index (12) | key index (16) |
+    // history cursor (9) | MARK (1), the shifts derived from Codec.FIG_C_BITS
+    const registry = readFileSync("contracts/AttestationRegistry.sol", "utf8");
+    expect(registry).toContain("PERIOD_SHIFT = Codec.FIG_C_BITS;");
+    const figCBits = WORDS.figC.reduce((n, f) => n + f.bits, 0);
+    expect(figCBits + 32 + 16 + 12 + 16 + 9 + 1).toBeLessThanOrEqual(256);
   });
 
   it("refuses values that overflow their slot", () => {

@@ -199,7 +199,7 @@ describe("AttestationRegistry: refusals, each before state changes", () => {
     for (const [index, words] of [
       [4n, [1n << 248n, figB, figC]],
       [5n, [figA, (1n << 248n) | figB, figC]],
-      [6n, [figA, figB, 1n << 162n]],
+      [6n, [figA, figB, 1n << 170n]],
     ] as const) {
       const p = await w.proveAggregation({ poolId: 2n, words });
       expect(await revertOf(w.submitAggregation(p, c0), reg)).toEqual({

@@ -137,7 +137,7 @@ describe("the codec against a hand-written packing (the independent cross-check)
     expect(figA).toBe(1n + (2n << 62n) + (3n << 124n) + (4n << 186n));
     expect(figB).toBe(5n + (6n << 62n) + (7n << 124n) + (((1n << 62n) - 1n) << 186n));
     expect(figC).toBe(
-      (1n << 72n) - 1n + (9n << 72n) + (10n << 120n) + (1023n << 136n) + (0b1000_0001n << 146n),
+      (1n << 72n) - 1n + (9n << 72n) + (10n << 120n) + (1023n << 144n) + (0b1000_0001n << 154n),
     );
     expect(unpackFigures(figA, figB, figC)).toEqual(f);
     expect(() => packFigures({ ...f, minScore: 1024 })).toThrow(/minScore: 1024 does not fit 10 bits/);

@@ -43,7 +43,7 @@ contract MockRegistry {
         a.figA = f.outstanding | (f.bucket30 << 186);
         a.figB = f.bucket60 | (f.bucket90 << 62) | (f.defaulted << 124) | (f.chargedOff << 186);
         // score 700 on average, largest loan 1% of the pool, 500 loans, min score 600, breach bits
-        a.figC = (f.outstanding * 700) | ((f.outstanding / 100) << 72) | (500 << 120) | (600 << 136) | (f.breaches << 146);
+        a.figC = (f.outstanding * 700) | ((f.outstanding / 100) << 72) | (500 << 120) | (600 << 144) | (f.breaches << 154);
         figures[poolId] = f;
     }
 

@@ -21,7 +21,7 @@ export interface Figures {
   scoreWeightedBalance: bigint;
   /** largest outstanding balance of an active loan (48 bits) */
   maxLoanBalance: bigint;
-  /** active loans (performing, delinquent or defaulted) (16 bits) */
+  /** active loans (performing, delinquent or defaulted); 24 bits, so a pool's total fits up to 16,777,215 (24 bits) */
   activeCount: number;
   /** lowest score of an active loan (1023 when there is none) (10 bits) */
   minScore: number;

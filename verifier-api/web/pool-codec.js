@@ -45,9 +45,9 @@ export const WORDS = Object.freeze({
   figC: Object.freeze([
     { name: "scoreWeightedBalance", bits: 72, shift: 0 },
     { name: "maxLoanBalance", bits: 48, shift: 72 },
-    { name: "activeCount", bits: 16, shift: 120 },
-    { name: "minScore", bits: 10, shift: 136 },
-    { name: "breaches", bits: 16, shift: 146 },
+    { name: "activeCount", bits: 24, shift: 120 },
+    { name: "minScore", bits: 10, shift: 144 },
+    { name: "breaches", bits: 16, shift: 154 },
   ]),
 });
 
@@ -63,7 +63,7 @@ export const WORDS = Object.freeze({
  * @property {bigint} chargedOff charged-off amounts (cumulative per loan) (62 bits)
  * @property {bigint} scoreWeightedBalance sum of score x outstanding over active loans (72 bits)
  * @property {bigint} maxLoanBalance largest outstanding balance of an active loan (48 bits)
- * @property {number} activeCount active loans (performing, delinquent or defaulted) (16 bits)
+ * @property {number} activeCount active loans (performing, delinquent or defaulted); 24 bits, so a pool's total fits up to 16,777,215 (24 bits)
  * @property {number} minScore lowest score of an active loan (1023 when there is none) (10 bits)
  * @property {number} breaches violated covenants, one bit each (the breach bits below) (16 bits)
  */
@@ -202,9 +202,9 @@ export function packFigures(f) {
     figC:
       fit("scoreWeightedBalance", f.scoreWeightedBalance, 72) |
       (fit("maxLoanBalance", f.maxLoanBalance, 48) << 72n) |
-      (fit("activeCount", f.activeCount, 16) << 120n) |
-      (fit("minScore", f.minScore, 10) << 136n) |
-      (fit("breaches", f.breaches, 16) << 146n),
+      (fit("activeCount", f.activeCount, 24) << 120n) |
+      (fit("minScore", f.minScore, 10) << 144n) |
+      (fit("breaches", f.breaches, 16) << 154n),
   };
 }
 
@@ -225,9 +225,9 @@ export function unpackFigures(figA, figB, figC) {
     chargedOff: at(figB, 186n, 62n),
     scoreWeightedBalance: at(figC, 0n, 72n),
     maxLoanBalance: at(figC, 72n, 48n),
-    activeCount: Number(at(figC, 120n, 16n)),
-    minScore: Number(at(figC, 136n, 10n)),
-    breaches: Number(at(figC, 146n, 16n)),
+    activeCount: Number(at(figC, 120n, 24n)),
+    minScore: Number(at(figC, 144n, 10n)),
+    breaches: Number(at(figC, 154n, 16n)),
   };
 }
 
