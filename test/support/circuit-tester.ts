@@ -11,7 +11,13 @@
  * Inputs are typed by the declared names; `input()` checks a builder's untyped output against them at run
  * time (a builder and a circuit that drift apart fail here, naming the signals), so a witness builder's
  * output goes into a typed call without a cast. Compilation is cached (test/circuits/helpers.ts).
+ *
+ *   const signals = t.readSignals(w, ["root", "figA"]);          // { root: 1n, figA: 2n }
+ *   await t.expectWitness(input, { figA });                        // the witness calculator only, no r1cs check
+ *   await t.expectFail(withElement(input, "isEmpty", 2, 1n), /PoolChunk_\d+ line: 40\b/);
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
 import {
   check,
@@ -21,7 +27,6 @@ import {
   freeWires,
   readWire,
   witness,
-  wireOf,
   type Compiled,
 } from "../circuits/helpers.ts";
 
@@ -51,6 +56,8 @@ export interface CircuitSpec<IN extends string, OUT extends string> {
 export class CircuitTester<IN extends string, OUT extends string = never> {
   readonly compiled: Compiled;
   private readonly spec: CircuitSpec<IN, OUT>;
+  /** Wire index by .sym name, read on first use. */
+  private symbols: Map<string, number> | undefined;
 
   private constructor(compiled: Compiled, spec: CircuitSpec<IN, OUT>) {
     this.compiled = compiled;
@@ -99,8 +106,18 @@ export class CircuitTester<IN extends string, OUT extends string = never> {
   async expectPass(input: Signals<IN>, outputs: Partial<Record<OUT, bigint>> = {}): Promise<Witness> {
     const w = await this.calculateWitness(input);
     await this.expectConstraintPass(w);
-    for (const [name, value] of Object.entries(outputs) as [OUT, bigint][])
-      expect(this.read(w, name), `output ${name}`).toBe(value);
+    this.expectOutputs(w, outputs);
+    return w;
+  }
+
+  /**
+   * Claims the witness calculator accepts `input` (it evaluates every check of an honest computation) and
+   * each output given has that value, without the slower r1cs check: for the many inputs of a test whose
+   * r1cs check `expectPass` or `expectConstraintPass` makes elsewhere. Returns the witness.
+   */
+  async expectWitness(input: Signals<IN>, outputs: Partial<Record<OUT, bigint>> = {}): Promise<Witness> {
+    const w = await this.calculateWitness(input);
+    this.expectOutputs(w, outputs);
     return w;
   }
 
@@ -130,6 +147,16 @@ export class CircuitTester<IN extends string, OUT extends string = never> {
     return readWire(w.path, this.wire(signal));
   }
 
+  /** The values of the named signals of a witness, by name (`t.readSignals(w, ["root", "figA"])`). */
+  readSignals<N extends string>(w: Witness, names: readonly N[]): Record<N, bigint> {
+    return Object.fromEntries(names.map((n) => [n, this.read(w, n)])) as Record<N, bigint>;
+  }
+
+  /** Whether the compiled circuit has the named signal (--O2 removes some intermediate signals). */
+  has(signal: string): boolean {
+    return this.wireIndex(signal) >= 0;
+  }
+
   /** A copy of the witness with the named signals set to other values (a forger's witness). */
   edit(w: Witness, values: Readonly<Record<string, bigint>>): Witness {
     let path = w.path;
@@ -150,10 +177,45 @@ export class CircuitTester<IN extends string, OUT extends string = never> {
     return freeWires(this.compiled);
   }
 
+  private expectOutputs(w: Witness, outputs: Partial<Record<OUT, bigint>>): void {
+    for (const [name, value] of Object.entries(outputs) as [OUT, bigint][])
+      expect(this.read(w, name), `output ${name}`).toBe(value);
+  }
+
   private wire(signal: string): number {
-    const name = signal.startsWith("main.") ? signal : `main.${signal}`;
-    const i = wireOf(this.compiled, name);
-    if (i < 0) throw new Error(`${this.spec.template}: no signal ${name}`);
+    const i = this.wireIndex(signal);
+    if (i < 0) throw new Error(`${this.spec.template}: no signal ${this.qualified(signal)}`);
     return i;
   }
+
+  /** The wire of a signal (as test/circuits/helpers.ts `wireOf`, with the .sym file read once), or -1. */
+  private wireIndex(signal: string): number {
+    if (this.symbols === undefined) {
+      this.symbols = new Map();
+      for (const line of readFileSync(join(this.compiled.dir, "main.sym"), "utf8").split("\n")) {
+        const parts = line.split(",");
+        if (parts[3] !== undefined && !this.symbols.has(parts[3]))
+          this.symbols.set(parts[3], Number(parts[1]));
+      }
+    }
+    return this.symbols.get(this.qualified(signal)) ?? -1;
+  }
+
+  private qualified(signal: string): string {
+    return signal.startsWith("main.") ? signal : `main.${signal}`;
+  }
+}
+
+/** A copy of `input` with element `index` of the array signal `name` set to `value`. */
+export function withElement<IN extends string>(
+  input: Signals<IN>,
+  name: NoInfer<IN>,
+  index: number,
+  value: SignalValue,
+): Signals<IN> {
+  const array = input[name];
+  if (!Array.isArray(array)) throw new Error(`${name} is not an array signal`);
+  const copy: SignalValue[] = [...(array as readonly SignalValue[])];
+  copy[index] = typeof value === "bigint" ? value.toString() : value;
+  return { ...input, [name]: copy };
 }
