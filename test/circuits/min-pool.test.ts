@@ -34,10 +34,10 @@ import {
   compileChunkCommitment,
   compilePool,
   figuresOf,
-  type AggregationInput,
+  type AggregationInputName,
   type AggregationTester,
   type ChunkCommitmentTester,
-  type PoolInput,
+  type PoolInputName,
   type PoolTester,
 } from "../support/pool-circuits.ts";
 import { AS_OF } from "./gen.ts";
@@ -92,9 +92,9 @@ interface Originator {
   key: OriginatorKey;
   ctx: ProofContext;
   /** PoolAttestation(8)'s input for chunk `chunkIndex` of `tape`. */
-  attestationInput(tape: LoanTape, policy: Policy, chunkIndex?: number): Promise<Signals<PoolInput>>;
+  attestationInput(tape: LoanTape, policy: Policy, chunkIndex?: number): Promise<Signals<PoolInputName>>;
   /** PoolAggregation(4)'s input over the tape's PoolChunkCommitment chunks (each chunk's witness checked). */
-  aggregationInput(tape: LoanTape, policy: Policy): Promise<Signals<AggregationInput>>;
+  aggregationInput(tape: LoanTape, policy: Policy): Promise<Signals<AggregationInputName>>;
 }
 
 const it = test.extend<{

@@ -31,10 +31,10 @@ const CHUNK_PRIVATE = [
   "siblings",
 ] as const;
 const POOL_INPUTS = [...POOL_PUBLIC, ...CHUNK_PRIVATE] as const;
-export type PoolInput = (typeof POOL_INPUTS)[number];
+export type PoolInputName = (typeof POOL_INPUTS)[number];
 /** The figure words, by name. */
 export type FigureWord = "figA" | "figB" | "figC";
-export type PoolTester = CircuitTester<PoolInput, FigureWord | "root">;
+export type PoolTester = CircuitTester<PoolInputName, FigureWord | "root">;
 
 const CHUNK_COMMITMENT_INPUTS = [
   ...CHUNK_COMMITMENT_SIGNAL_NAMES,
@@ -44,9 +44,9 @@ const CHUNK_COMMITMENT_INPUTS = [
   "salt",
   ...CHUNK_PRIVATE,
 ] as const;
-export type ChunkCommitmentInput = (typeof CHUNK_COMMITMENT_INPUTS)[number];
+export type ChunkCommitmentInputName = (typeof CHUNK_COMMITMENT_INPUTS)[number];
 export type ChunkCommitmentTester = CircuitTester<
-  ChunkCommitmentInput,
+  ChunkCommitmentInputName,
   (typeof CHUNK_COMMITMENT_SIGNAL_NAMES)[number]
 >;
 
@@ -63,8 +63,11 @@ const AGGREGATION_INPUTS = [
   "salt",
   "chunkIndex",
 ] as const;
-export type AggregationInput = (typeof AGGREGATION_INPUTS)[number];
-export type AggregationTester = CircuitTester<AggregationInput, (typeof AGGREGATION_SIGNAL_NAMES)[number]>;
+export type AggregationInputName = (typeof AGGREGATION_INPUTS)[number];
+export type AggregationTester = CircuitTester<
+  AggregationInputName,
+  (typeof AGGREGATION_SIGNAL_NAMES)[number]
+>;
 
 /**
  * PoolChunk(8), the statement both chunk circuits make (its two outputs, activeLoans and chunks, are for
