@@ -3,8 +3,13 @@
  * figures, PoolChunkCommitment commits to them) against the independent model: random pools, edges,
  * multi-chunk pools, and negative tests that each fail for their stated reason. PoolAttestation's own rules
  * (one chunk, the minimum pool size) are in min-pool.test.ts.
+ *
+ * One claim per test, through the typed circuit tester (test/support/circuit-tester.ts); each test gets its
+ * fixtures from `it`'s context: the compiled circuit (once per file), and, built for the test, an
+ * originator (a key, the proof context, and `attest`, which commits, signs and builds a chunk's input) and
+ * the chunks the tests are twins of.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import {
   commitTape,
   randomSalts,
@@ -16,143 +21,96 @@ import {
   generateOriginatorKey,
   signAttestation,
   type AttestationMessage,
+  type AttestationSignature,
   type OriginatorKey,
 } from "../../prover/commitment/keys.ts";
 import { FIELD_P, getPoseidon } from "../../prover/commitment/poseidon.ts";
 import { TREE_HEIGHT, buildLevels } from "../../prover/commitment/tree.ts";
-import {
-  aggregateFigures,
-  BREACH,
-  chunkFigures,
-  modelPool,
-  unpackFigures,
-  type Figures,
-} from "../../prover/model/index.ts";
+import { aggregateFigures, BREACH, chunkFigures, modelPool, type Figures } from "../../prover/model/index.ts";
 import { policyHash, type Policy } from "../../prover/policy/index.ts";
 import { TEST_POLICY } from "../support/policy.ts";
-import { LoanStatus, MAX_AMOUNT, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
-import { buildPoolInput, type CircuitInput, type ProofContext } from "../../prover/witness/index.ts";
-import { readFileSync } from "node:fs";
-import { AS_OF, randomLoan, randomPolicy, randomTape, rng } from "./gen.ts";
 import {
-  check,
-  compileCircuit,
-  editWire,
-  failure,
-  freeWires,
-  readWire,
-  terminateCurve,
-  witness,
-  wireOf,
-  type Compiled,
-} from "./helpers.ts";
+  LOAN_STATUS_NAMES,
+  LoanStatus,
+  MAX_AMOUNT,
+  type LoanRecord,
+  type LoanTape,
+} from "../../prover/tape/schema.ts";
+import { validateTape } from "../../prover/tape/validate.ts";
+import { buildPoolInput, type ProofContext } from "../../prover/witness/index.ts";
+import { withElement, type Signals } from "../support/circuit-tester.ts";
+import {
+  CHUNK,
+  POOL_PUBLIC,
+  compilePool,
+  figuresOf,
+  type PoolInputName,
+  type PoolTester,
+} from "../support/pool-circuits.ts";
+import { AS_OF, randomLoan, randomPolicy, randomTape, rng } from "./gen.ts";
+import { failsAt, terminateCurve } from "./helpers.ts";
 
-const CHUNK = 8;
+type Input = Signals<PoolInputName>;
 
-/** A regexp for circom's failure report at the line of `file` that contains `text` (in `template`). */
-function at(template: string, file: string, text: string): RegExp {
-  const lines = readFileSync(new URL(`../../circuits/${file}`, import.meta.url), "utf8").split("\n");
-  const n = lines.findIndex((l) => l.includes(text));
-  if (n < 0) throw new Error(`${file}: no line contains ${text}`);
-  return new RegExp(`${template}_\\d+ line: ${n + 1}\\b`);
-}
 const POOL = "pool/pool_attestation.circom";
-const ROOT_CHECK = (): RegExp => at("PoolChunk", POOL, "level[LEVELS - 1].parent === root");
+const ROOT_CHECK = (): RegExp => failsAt("PoolChunk", POOL, "level[LEVELS - 1].parent === root");
 const SLOT = "lib/loan.circom";
-const A_BITS = (): RegExp => at("LoanSlot", SLOT, "a.in <== wA");
-const B_BITS = (): RegExp => at("LoanSlot", SLOT, "b.in <== wB");
-const REPAID_RULE = (): RegExp => at("LoanSlot", SLOT, "s2 * (s0 + s1 + x + dpd) === 0");
-const AMOUNT_RULE = (): RegExp => at("LoanSlot", SLOT, "(x + s2) * amountInv === 1 - isEmpty");
-const PERFORMING_RULE = (): RegExp => at("LoanSlot", SLOT, "performing * ge30Balance === 0");
-const DELINQUENT_RULE = (): RegExp => at("LoanSlot", SLOT, "dpd * dpdInv === delinquent");
-const EMPTY_WORDS = (): RegExp => at("LoanSlot", SLOT, "isEmpty * (wA + wB) === 0");
-const PACKED = (): RegExp => at("PoolChunk", POOL, "emptyStep[i] * (emptyStep[i] - 1) === 0");
-const COUNT_CHECK = (): RegExp => at("PoolChunk", POOL, "-emptyCount === last.out");
-const LAST_FILL = (): RegExp => at("PoolChunk", POOL, "lastFill.in <== loanCount");
-const FIGC_CHECK = (): RegExp => at("PoolChunk", POOL, "figC === weighted");
+const A_BITS = (): RegExp => failsAt("LoanSlot", SLOT, "a.in <== wA");
+const B_BITS = (): RegExp => failsAt("LoanSlot", SLOT, "b.in <== wB");
+const REPAID_RULE = (): RegExp => failsAt("LoanSlot", SLOT, "s2 * (s0 + s1 + x + dpd) === 0");
+const AMOUNT_RULE = (): RegExp => failsAt("LoanSlot", SLOT, "(x + s2) * amountInv === 1 - isEmpty");
+const PERFORMING_RULE = (): RegExp => failsAt("LoanSlot", SLOT, "performing * ge30Balance === 0");
+const DELINQUENT_RULE = (): RegExp => failsAt("LoanSlot", SLOT, "dpd * dpdInv === delinquent");
+const EMPTY_WORDS = (): RegExp => failsAt("LoanSlot", SLOT, "isEmpty * (wA + wB) === 0");
+const PACKED = (): RegExp => failsAt("PoolChunk", POOL, "emptyStep[i] * (emptyStep[i] - 1) === 0");
+const COUNT_CHECK = (): RegExp => failsAt("PoolChunk", POOL, "-emptyCount === last.out");
+const LAST_FILL = (): RegExp => failsAt("PoolChunk", POOL, "lastFill.in <== loanCount");
+const FIGC_CHECK = (): RegExp => failsAt("PoolChunk", POOL, "figC === weighted");
+const KEY_HASH = (): RegExp => failsAt("PoolChunk", POOL, "kh.out === keyHash");
 
-const PUBLIC = ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"];
-/** PoolChunk's outputs (activeLoans, chunks): the witness's first wires, before the public inputs. */
+/** PoolChunk's outputs (activeLoans, chunks), for the wrappers. */
 const OUTPUTS = 2;
-const FIG_A = PUBLIC.indexOf("figA");
-/** The figures carried by a chunk's public signals (figA, figB, figC by name, not by position). */
-const figuresIn = (signals: readonly bigint[]) =>
-  unpackFigures(signals[FIG_A]!, signals[FIG_A + 1]!, signals[FIG_A + 2]!);
-let circuit: Compiled;
-let key: OriginatorKey;
-let ctx: ProofContext;
 
-beforeAll(async () => {
-  circuit = await compileCircuit("circuits/pool/pool_attestation.circom", "PoolChunk", [CHUNK], PUBLIC);
-  key = await generateOriginatorKey();
-  ctx = { publicKey: key.publicKey, chainId: 31337n, registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3" };
-});
-
-afterAll(async () => {
-  await terminateCurve();
-});
-
+/** A chunk's input, with the tape, its commitment and the model's figures of the chunk. */
 interface Attested {
   tape: LoanTape;
   commitment: TapeCommitment;
-  input: CircuitInput;
+  input: Input;
   figures: Figures;
 }
 
-/** Commits, signs (with optional changes to the signed message or key) and builds chunk `chunkIndex`'s input. */
-async function attest(
-  tape: LoanTape,
-  policy: Policy,
-  chunkIndex = 0,
-  opts: {
-    message?: Partial<AttestationMessage>;
-    signer?: OriginatorKey;
-    commitment?: TapeCommitment;
-  } = {},
-): Promise<Attested> {
-  const commitment = opts.commitment ?? (await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK }));
-  const message: AttestationMessage = {
-    root: commitment.root,
-    poolId: tape.poolId,
-    period: tape.period,
-    asOfDate: tape.asOfDate,
-    chunkCount: commitment.chunkCount,
-    loanCount: tape.loans.length,
-    domain: domainWord(ctx.registry, ctx.chainId),
-    policyHash: await policyHash(policy),
-    ...opts.message,
-  };
-  const signature = await signAttestation((opts.signer ?? key).privateKey, message);
-  const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, chunkIndex, CHUNK);
-  const loans = tape.loans.slice(chunkIndex * CHUNK, (chunkIndex + 1) * CHUNK);
-  return { tape, commitment, input, figures: chunkFigures(loans, policy) };
+interface AttestOptions {
+  message?: Partial<AttestationMessage>;
+  signer?: OriginatorKey;
+  commitment?: TapeCommitment;
 }
 
-/** Witness computed and checked; returns the public signals read back from the witness. */
-async function accept(input: CircuitInput, full = true): Promise<bigint[]> {
-  const w = await witness(circuit, input);
-  // The witness calculator already evaluates every constraint of an honest computation; the r1cs check
-  // (slower) runs on most inputs anyway, and on every forged witness.
-  if (full) expect(await check(circuit, w)).toBe(true);
-  return PUBLIC.map((_, i) => readWire(w, 1 + OUTPUTS + i));
+/** The originator: its key, the proof context, and the chunk inputs it makes. */
+interface Originator {
+  key: OriginatorKey;
+  ctx: ProofContext;
+  /** The message the originator signs for `tape` under `commitment` and `policy`. */
+  message(tape: LoanTape, commitment: TapeCommitment, policy: Policy): Promise<AttestationMessage>;
+  /**
+   * Commits, signs (with optional changes to the signed message or key) and builds chunk `chunkIndex`'s
+   * input.
+   */
+  attest(tape: LoanTape, policy: Policy, chunkIndex?: number, opts?: AttestOptions): Promise<Attested>;
 }
 
-/** The witness calculator must refuse the input, with a message matching `reason`. */
-async function reject(input: CircuitInput, reason: RegExp): Promise<void> {
-  const msg = await failure(witness(circuit, input));
-  expect(msg, "witness unexpectedly computed").not.toBe("");
-  expect(msg).toMatch(reason);
+/** A 20-loan pool of 3 chunks, committed and signed, and the input of each chunk. */
+interface Twenty {
+  tape: LoanTape;
+  policy: Policy;
+  commitment: TapeCommitment;
+  signature: AttestationSignature;
+  input(chunkIndex: number): Promise<Input>;
 }
 
-function withSlot(
-  input: CircuitInput,
-  name: "wA" | "wB" | "hId" | "isEmpty",
-  i: number,
-  v: bigint,
-): CircuitInput {
-  const arr = [...(input[name] as string[])];
-  arr[i] = v.toString();
-  return { ...input, [name]: arr };
+/** A chunk of 4 good loans and one more loan in slot 4, refused at a rule or accepted with its figures. */
+interface Fifth {
+  refused(bad: Partial<LoanRecord>, reason: RegExp): Promise<void>;
+  accepted(ok: Partial<LoanRecord>): Promise<void>;
 }
 
 const tape1 = (loans: LoanRecord[]): LoanTape => ({
@@ -163,6 +121,31 @@ const tape1 = (loans: LoanRecord[]): LoanTape => ({
   decimals: 2,
   loans,
 });
+
+function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
+  return {
+    loanId: `L${i}`,
+    borrowerRef: `B${i}`,
+    originationDate: 19000,
+    maturityDate: 21000,
+    originalPrincipal: 1_000_000n,
+    outstandingBalance: 800_000n,
+    interestRateBps: 700,
+    scheduledPayment: 20_000n,
+    collectedAmount: 20_000n,
+    daysPastDue: 0,
+    status: LoanStatus.Performing,
+    chargedOffAmount: 0n,
+    creditScore: 700,
+    scoreProviderId: 1,
+    scoreDate: 20400,
+    collateralValue: 0n,
+    ...over,
+  };
+}
+
+const good = (n: number): LoanRecord[] =>
+  Array.from({ length: n }, (_, i) => loan({ outstandingBalance: 100_000n + BigInt(i) }, i));
 
 /**
  * A forger's commitment: the honest one with the given leaves' words replaced (no encoder checks) or emptied,
@@ -196,135 +179,233 @@ function withTop(word: bigint, field: "headroom" | "slack", value: bigint): bigi
   return (((cleared + value * (1n << shift)) % FIELD_P) + FIELD_P) % FIELD_P;
 }
 
-function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
-  return {
-    loanId: `L${i}`,
-    borrowerRef: `B${i}`,
-    originationDate: 19000,
-    maturityDate: 21000,
-    originalPrincipal: 1_000_000n,
-    outstandingBalance: 800_000n,
-    interestRateBps: 700,
-    scheduledPayment: 20_000n,
-    collectedAmount: 20_000n,
-    daysPastDue: 0,
-    status: LoanStatus.Performing,
-    chargedOffAmount: 0n,
-    creditScore: 700,
-    scoreProviderId: 1,
-    scoreDate: 20400,
-    collateralValue: 0n,
-    ...over,
-  };
+/** An input's word as a bigint (`word(input, "pool")`, `word(input, "wA", 3)`). */
+function word(input: Input, name: PoolInputName, i?: number): bigint {
+  const v = input[name];
+  return BigInt((i === undefined ? v : (v as readonly string[])[i]) as string);
 }
 
+const it = test.extend<{
+  circuit: PoolTester;
+  originator: Originator;
+  /** A 6-loan one-chunk pool (slots 6 and 7 empty) under TEST_POLICY: the refusals' twin. */
+  base: Attested;
+  twenty: Twenty;
+  fifth: Fifth;
+}>({
+  circuit: [async ({}, use) => use(await compilePool("PoolChunk")), { scope: "file" }],
+  originator: async ({ circuit }, use) => {
+    const key = await generateOriginatorKey();
+    const ctx: ProofContext = {
+      publicKey: key.publicKey,
+      chainId: 31337n,
+      registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+    };
+    const message: Originator["message"] = async (tape, commitment, policy) => ({
+      root: commitment.root,
+      poolId: tape.poolId,
+      period: tape.period,
+      asOfDate: tape.asOfDate,
+      chunkCount: commitment.chunkCount,
+      loanCount: tape.loans.length,
+      domain: domainWord(ctx.registry, ctx.chainId),
+      policyHash: await policyHash(policy),
+    });
+    const attest: Originator["attest"] = async (tape, policy, chunkIndex = 0, opts = {}) => {
+      const commitment = opts.commitment ?? (await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK }));
+      const signature = await signAttestation((opts.signer ?? key).privateKey, {
+        ...(await message(tape, commitment, policy)),
+        ...opts.message,
+      });
+      const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, chunkIndex, CHUNK);
+      const loans = tape.loans.slice(chunkIndex * CHUNK, (chunkIndex + 1) * CHUNK);
+      return { tape, commitment, input: circuit.input(input), figures: chunkFigures(loans, policy) };
+    };
+    await use({ key, ctx, message, attest });
+  },
+  base: async ({ circuit, originator }, use) => {
+    const base = await originator.attest(randomTape(9, 6), TEST_POLICY);
+    // Every refusal of it is its twin: the witness calculator accepts it, or the test fails here.
+    await circuit.expectWitness(base.input);
+    await use(base);
+  },
+  twenty: async ({ circuit, originator }, use) => {
+    const tape = randomTape(77, 20);
+    const policy = randomPolicy(rng(5));
+    const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
+    const message = await originator.message(tape, commitment, policy);
+    expect([message.chunkCount, message.loanCount]).toEqual([3, 20]);
+    const signature = await signAttestation(originator.key.privateKey, message);
+    const input = async (c: number) =>
+      circuit.input(
+        (await buildPoolInput(tape, policy, commitment, signature, originator.ctx, c, CHUNK)).input,
+      );
+    await use({ tape, policy, commitment, signature, input });
+  },
+  fifth: async ({ circuit, originator }, use) => {
+    const chunk = async (last: Partial<LoanRecord>) =>
+      originator.attest(tape1([...good(4), loan(last, 4)]), TEST_POLICY);
+    await use({
+      async refused(bad, reason) {
+        await circuit.expectFail((await chunk(bad)).input, reason);
+      },
+      async accepted(ok) {
+        const a = await chunk(ok);
+        expect(figuresOf(circuit, await circuit.expectPass(a.input))).toEqual(a.figures);
+      },
+    });
+  },
+});
+
+afterAll(terminateCurve);
+
 describe("PoolChunk(8) matches the model", () => {
-  it("fits its budget shape: 7 public inputs, and its two outputs for the wrappers (activeLoans, chunks)", () => {
-    expect(circuit.header.nPubIn).toBe(PUBLIC.length);
-    expect(circuit.header.nPubOut).toBe(OUTPUTS);
+  it("fits its budget shape: 7 public inputs, and its two outputs for the wrappers (activeLoans, chunks)", ({
+    circuit,
+  }) => {
+    expect(circuit.compiled.header.nPubIn).toBe(POOL_PUBLIC.length);
+    expect(circuit.compiled.header.nPubOut).toBe(OUTPUTS);
   });
 
-  it("on 8 random pools with random policies (seeded)", async () => {
+  /** 8 random pools with random policies (seeded). */
+  async function randomPools(originator: Originator): Promise<Attested[]> {
     const r = rng(2026);
+    const pools: Attested[] = [];
     for (let t = 0; t < 8; t++) {
       const n = 1 + Math.floor(r() * CHUNK);
       const tape = randomTape(1000 + t, n);
       const policy = t === 0 ? TEST_POLICY : randomPolicy(r);
-      const a = await attest(tape, policy);
-      const signals = await accept(a.input);
-      expect(figuresIn(signals)).toEqual(a.figures);
-      // The negative twin: any other breach mask is refused.
-      const figC = BigInt(a.input.figC as string) ^ (1n << 154n);
-      await reject({ ...a.input, figC: figC.toString() }, FIGC_CHECK());
+      pools.push(await originator.attest(tape, policy));
+    }
+    return pools;
+  }
+
+  it("proves each of 8 random pools with random policies (seeded), with the model's figures", async ({
+    circuit,
+    originator,
+  }) => {
+    for (const a of await randomPools(originator))
+      expect(figuresOf(circuit, await circuit.expectPass(a.input))).toEqual(a.figures);
+  });
+
+  it("refuses any other breach mask on each of the 8 random pools", async ({ circuit, originator }) => {
+    for (const a of await randomPools(originator)) {
+      const figC = word(a.input, "figC") ^ (1n << 154n);
+      await circuit.expectFail({ ...a.input, figC: figC.toString() }, FIGC_CHECK());
     }
   });
 
-  it("never on a tape without loans: the witness builder refuses, the circuit refuses loanCount 0", async () => {
+  // Never on a tape without loans.
+  it("the witness builder refuses a tape without loans", async ({ originator }) => {
     const none = tape1([]);
     const empty = await commitTape(none, randomSalts(none), { chunkSize: CHUNK });
     await expect(
-      buildPoolInput(none, TEST_POLICY, empty, { R8: [0n, 1n], S: 0n }, ctx, 0, CHUNK),
+      buildPoolInput(none, TEST_POLICY, empty, { R8: [0n, 1n], S: 0n }, originator.ctx, 0, CHUNK),
     ).rejects.toThrow(/holds no loan/);
-    // The signer refuses to sign loanCount 0; a pool word claiming 0 loans fails the chunk count check (before
-    // the signature is even looked at): 0 - 0 * 8 - 1 is not a 3-bit number.
-    await expect(attest(tape1([loan({})]), TEST_POLICY, 0, { message: { loanCount: 0 } })).rejects.toThrow(
-      /loanCount: expected at least 1/,
-    );
-    const a = await attest(tape1([loan({})]), TEST_POLICY);
-    const pool = BigInt(a.input.pool as string) - (1n << 144n);
-    await reject({ ...a.input, pool: pool.toString() }, LAST_FILL());
   });
 
-  it("on one loan, and on a full chunk of loans all 90+ days delinquent", async () => {
-    const one = await attest(tape1([loan({})]), TEST_POLICY);
-    await accept(one.input);
+  it("the signer refuses to sign loanCount 0", async ({ originator }) => {
+    await expect(
+      originator.attest(tape1([loan({})]), TEST_POLICY, 0, { message: { loanCount: 0 } }),
+    ).rejects.toThrow(/loanCount: expected at least 1/);
+  });
+
+  it("refuses a pool word claiming 0 loans, at the chunk count check (before the signature)", async ({
+    circuit,
+    originator,
+  }) => {
+    // 0 - 0 * 8 - 1 is not a 3-bit number.
+    const a = await originator.attest(tape1([loan({})]), TEST_POLICY);
+    const pool = word(a.input, "pool") - (1n << 144n);
+    await circuit.expectFail({ ...a.input, pool: pool.toString() }, LAST_FILL());
+  });
+
+  it("proves one loan, with the model's figures (one active loan)", async ({ circuit, originator }) => {
+    const one = await originator.attest(tape1([loan({})]), TEST_POLICY);
+    expect(figuresOf(circuit, await circuit.expectPass(one.input))).toEqual(one.figures);
     expect(one.figures.activeCount).toBe(1);
+  });
+
+  it("proves a full chunk of loans all 90+ days delinquent, all of it in bucket90, in breach", async ({
+    circuit,
+    originator,
+  }) => {
     const all = Array.from({ length: CHUNK }, (_, i) =>
       loan({ daysPastDue: 90 + i * 7, status: LoanStatus.Delinquent }, i),
     );
-    const a = await attest(tape1(all), TEST_POLICY);
-    await accept(a.input);
+    const a = await originator.attest(tape1(all), TEST_POLICY);
+    expect(figuresOf(circuit, await circuit.expectPass(a.input))).toEqual(a.figures);
     expect(a.figures.bucket90).toBe(a.figures.outstanding);
     expect(a.figures.breaches & BREACH.bucket90).toBeTruthy();
   });
 
-  it("with every amount of every slot at 2^48 - 1", async () => {
-    // Every field at its largest valid value: amounts 2^48 - 1, a loan as late as it is old (originated on
-    // day 0), a charged-off amount beside the active ones.
+  describe("with every field of every slot at its largest valid value", () => {
+    // Amounts 2^48 - 1, a loan as late as it is old (originated on day 0), a charged-off amount beside the
+    // active ones.
     const m = MAX_AMOUNT;
     const statuses = [LoanStatus.Delinquent, LoanStatus.Defaulted, LoanStatus.ChargedOff];
-    const loans = Array.from({ length: CHUNK }, (_, i) => {
-      const status = statuses[i % 3]!;
-      return loan(
-        {
-          outstandingBalance: status === LoanStatus.ChargedOff ? 0n : m,
-          scheduledPayment: m,
-          collectedAmount: m,
-          chargedOffAmount: status === LoanStatus.ChargedOff ? m : 0n,
-          collateralValue: m,
-          originalPrincipal: m,
-          creditScore: 1023,
-          originationDate: 0,
-          daysPastDue: AS_OF,
-          status,
-        },
-        i,
+    const largest = (): LoanTape =>
+      tape1(
+        Array.from({ length: CHUNK }, (_, i) => {
+          const status = statuses[i % 3]!;
+          return loan(
+            {
+              outstandingBalance: status === LoanStatus.ChargedOff ? 0n : m,
+              scheduledPayment: m,
+              collectedAmount: m,
+              chargedOffAmount: status === LoanStatus.ChargedOff ? m : 0n,
+              collateralValue: m,
+              originalPrincipal: m,
+              creditScore: 1023,
+              originationDate: 0,
+              daysPastDue: AS_OF,
+              status,
+            },
+            i,
+          );
+        }),
+      );
+    const policy = { ...TEST_POLICY, maxLtvBps: 65535, minPoolBalance: (1n << 62n) - 1n };
+
+    it("proves the chunk, with the model's figures", async ({ circuit, originator }) => {
+      const a = await originator.attest(largest(), policy);
+      expect(figuresOf(circuit, await circuit.expectPass(a.input))).toEqual(a.figures);
+    });
+
+    it("its figures reach their extremes: outstanding 6 x (2^48 - 1), charged off 2 x, four breaches", () => {
+      const figures = chunkFigures(largest().loans, policy);
+      expect(figures.outstanding).toBe(6n * m);
+      expect(figures.chargedOff).toBe(2n * m);
+      expect(figures.breaches).toBe(
+        BREACH.maxDaysPastDue | BREACH.bucket90 | BREACH.concentration | BREACH.minPoolBalance,
       );
     });
-    const policy = { ...TEST_POLICY, maxLtvBps: 65535, minPoolBalance: (1n << 62n) - 1n };
-    const a = await attest(tape1(loans), policy);
-    const signals = await accept(a.input);
-    expect(figuresIn(signals)).toEqual(a.figures);
-    expect(a.figures.outstanding).toBe(6n * m);
-    expect(a.figures.chargedOff).toBe(2n * m);
-    expect(a.figures.breaches).toBe(
-      BREACH.maxDaysPastDue | BREACH.bucket90 | BREACH.concentration | BREACH.minPoolBalance,
-    );
   });
 
-  it("with each covenant exactly at its limit (no breach) and one unit over (breach)", async () => {
+  describe("with each covenant exactly at its limit (no breach) and one unit over (breach)", () => {
     // 4 loans of 2500 each: bucket30 holds one (2500 bps), the largest is 2500 bps, LTV 8000 bps.
-    const base = [
-      loan(
-        {
-          status: LoanStatus.Delinquent,
-          outstandingBalance: 2500n,
-          daysPastDue: 30,
-          creditScore: 600,
-          collateralValue: 3125n,
-        },
-        0,
-      ),
-      loan(
-        { status: LoanStatus.Delinquent, outstandingBalance: 2500n, daysPastDue: 60, creditScore: 650 },
-        1,
-      ),
-      loan(
-        { status: LoanStatus.Delinquent, outstandingBalance: 2500n, daysPastDue: 90, creditScore: 700 },
-        2,
-      ),
-      loan({ outstandingBalance: 2500n, daysPastDue: 10, creditScore: 750 }, 3),
-    ];
+    const base = (): LoanTape =>
+      tape1([
+        loan(
+          {
+            status: LoanStatus.Delinquent,
+            outstandingBalance: 2500n,
+            daysPastDue: 30,
+            creditScore: 600,
+            collateralValue: 3125n,
+          },
+          0,
+        ),
+        loan(
+          { status: LoanStatus.Delinquent, outstandingBalance: 2500n, daysPastDue: 60, creditScore: 650 },
+          1,
+        ),
+        loan(
+          { status: LoanStatus.Delinquent, outstandingBalance: 2500n, daysPastDue: 90, creditScore: 700 },
+          2,
+        ),
+        loan({ outstandingBalance: 2500n, daysPastDue: 10, creditScore: 750 }, 3),
+      ]);
     const atLimit: Policy = {
       minCreditScore: 600,
       maxDaysPastDue: 90,
@@ -336,9 +417,16 @@ describe("PoolChunk(8) matches the model", () => {
       minPoolBalance: 10000n,
       minActiveLoans: 4, // at its limit too: the pool has 4 active loans
     };
-    const ok = await attest(tape1(base), atLimit);
-    expect(ok.figures.breaches).toBe(0);
-    await accept(ok.input);
+
+    it("proves the chunk with every covenant at its limit, with no breach", async ({
+      circuit,
+      originator,
+    }) => {
+      const ok = await originator.attest(base(), atLimit);
+      expect(ok.figures.breaches).toBe(0);
+      await circuit.expectPass(ok.input);
+    });
+
     const over: [keyof Policy, number | bigint, number][] = [
       ["minCreditScore", 601, BREACH.minCreditScore],
       ["maxDaysPastDue", 89, BREACH.maxDaysPastDue],
@@ -350,388 +438,604 @@ describe("PoolChunk(8) matches the model", () => {
       ["minPoolBalance", 10001n, BREACH.minPoolBalance],
     ];
     for (const [param, value, bit] of over) {
-      const a = await attest(tape1(base), { ...atLimit, [param]: value });
-      expect(a.figures.breaches, param).toBe(bit);
-      const signals = await accept(a.input, false);
-      expect(figuresIn(signals).breaches, param).toBe(bit);
-      // Claiming compliance (breach bits forced to 0) is refused.
-      const forged = BigInt(a.input.figC as string) & ((1n << 154n) - 1n);
-      await reject({ ...a.input, figC: forged.toString() }, FIGC_CHECK());
+      it(`publishes only the ${param} breach at ${String(value)}, one unit over`, async ({
+        circuit,
+        originator,
+      }) => {
+        const a = await originator.attest(base(), { ...atLimit, [param]: value });
+        expect(a.figures.breaches, param).toBe(bit);
+        expect(figuresOf(circuit, await circuit.expectWitness(a.input)).breaches, param).toBe(bit);
+      });
+
+      it(`refuses compliance claimed (breach bits forced to 0) with ${param} at ${String(value)}`, async ({
+        circuit,
+        originator,
+      }) => {
+        const a = await originator.attest(base(), { ...atLimit, [param]: value });
+        const forged = word(a.input, "figC") & ((1n << 154n) - 1n);
+        await circuit.expectFail({ ...a.input, figC: forged.toString() }, FIGC_CHECK());
+      });
     }
   });
 
-  it("across chunks: each chunk of a 20-loan pool proves, and the aggregate matches the model", async () => {
-    const tape = randomTape(77, 20);
-    const policy = randomPolicy(rng(5));
-    const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-    const signature = await signAttestation(key.privateKey, {
-      root: commitment.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: 3,
-      loanCount: 20,
-      domain: domainWord(ctx.registry, ctx.chainId),
-      policyHash: await policyHash(policy),
+  describe("across chunks: a 20-loan pool in 3 chunks", () => {
+    it("proves each chunk against the pool's root", async ({ circuit, twenty }) => {
+      for (let c = 0; c < 3; c++)
+        await circuit.expectPass(await twenty.input(c), { root: twenty.commitment.root });
     });
-    const chunks: Figures[] = [];
-    for (let c = 0; c < 3; c++) {
-      const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, c, CHUNK);
-      const s = await accept(input);
-      expect(s[0]).toBe(commitment.root);
-      chunks.push(figuresIn(s));
-    }
-    expect(aggregateFigures(chunks, policy)).toEqual(modelPool(tape.loans, policy, CHUNK).pool);
-    // A proof of chunk 1 with chunk 0's place (or chunk 2's) in the tree is refused.
-    const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, 1, CHUNK);
-    const other = await buildPoolInput(tape, policy, commitment, signature, ctx, 2, CHUNK);
-    await reject({ ...input, groupSiblings: other.input.groupSiblings! }, ROOT_CHECK());
-    // A tampered sibling of a chunk that is not the last breaks the root.
-    const siblings = (input.siblings as string[][]).map((l) => [...l]);
-    siblings[0]![0] = (BigInt(siblings[0]![0]!) + 1n).toString();
-    await reject({ ...input, siblings }, ROOT_CHECK());
-    const groupSiblings = [...(input.groupSiblings as string[])];
-    groupSiblings[0] = (BigInt(groupSiblings[0]!) + 1n).toString();
-    await reject({ ...input, groupSiblings }, ROOT_CHECK());
+
+    it("its chunks' figures aggregate to the model of the pool", async ({ circuit, twenty }) => {
+      const chunks: Figures[] = [];
+      for (let c = 0; c < 3; c++)
+        chunks.push(figuresOf(circuit, await circuit.expectWitness(await twenty.input(c))));
+      expect(aggregateFigures(chunks, twenty.policy)).toEqual(
+        modelPool(twenty.tape.loans, twenty.policy, CHUNK).pool,
+      );
+    });
+
+    it("refuses a proof of chunk 1 with chunk 2's place in the tree (its group siblings)", async ({
+      circuit,
+      twenty,
+    }) => {
+      const other = await twenty.input(2);
+      await circuit.expectFail(
+        { ...(await twenty.input(1)), groupSiblings: other.groupSiblings },
+        ROOT_CHECK(),
+      );
+    });
+
+    it("refuses a tampered sibling of a chunk that is not the last", async ({ circuit, twenty }) => {
+      const input = await twenty.input(1);
+      const siblings = (input.siblings as string[][]).map((l) => [...l]);
+      siblings[0]![0] = (BigInt(siblings[0]![0]!) + 1n).toString();
+      await circuit.expectFail({ ...input, siblings }, ROOT_CHECK());
+    });
+
+    it("refuses a tampered group sibling of a chunk that is not the last", async ({ circuit, twenty }) => {
+      const input = await twenty.input(1);
+      await circuit.expectFail(
+        withElement(input, "groupSiblings", 0, word(input, "groupSiblings", 0) + 1n),
+        ROOT_CHECK(),
+      );
+    });
   });
 });
 
 describe("PoolChunk(8) refuses", () => {
-  let base: Attested;
-  beforeAll(async () => {
-    base = await attest(randomTape(9, 6), TEST_POLICY);
-  });
+  describe("amounts out of range", () => {
+    it("the encoder refuses an outstanding balance of 2^48", async ({ originator }) => {
+      await expect(
+        originator.attest(tape1([loan({ outstandingBalance: MAX_AMOUNT + 1n })]), TEST_POLICY),
+      ).rejects.toThrow(/outstandingBalance/);
+    });
 
-  it("amounts out of range: 2^48 (encoder), a word of 2^240 or 2^64 · 2^192, p - x, a wB of 2^45", async () => {
-    await expect(attest(tape1([loan({ outstandingBalance: MAX_AMOUNT + 1n })]), TEST_POLICY)).rejects.toThrow(
-      /outstandingBalance/,
-    );
-    await expect(attest(tape1([loan({ collateralValue: 1n << 64n })]), TEST_POLICY)).rejects.toThrow(
-      /collateralValue/,
-    );
+    it("the encoder refuses a collateral value of 2^64", async ({ originator }) => {
+      await expect(
+        originator.attest(tape1([loan({ collateralValue: 1n << 64n })]), TEST_POLICY),
+      ).rejects.toThrow(/collateralValue/);
+    });
+
     // In the circuit, a headroom of 2^48 (and a collateral of 2^112) overflows the 240-bit word wA.
-    const wA0 = BigInt((base.input.wA as string[])[0]!);
-    await reject(withSlot(base.input, "wA", 0, wA0 + (1n << 240n)), A_BITS());
-    await reject(withSlot(base.input, "wA", 0, wA0 + ((1n << 256n) % FIELD_P)), A_BITS());
-    // A negative amount smuggled as p - 5.
-    await reject(withSlot(base.input, "wA", 0, FIELD_P - 5n), A_BITS());
-    // A date slack of 2^16 spills past wB's 45 bits.
-    const wB0 = BigInt((base.input.wB as string[])[0]!);
-    await reject(withSlot(base.input, "wB", 0, wB0 + (1n << 45n)), B_BITS());
-    // Status codes 5..7 do not exist.
-    await reject(withSlot(base.input, "wB", 0, (wB0 & ~(7n << 16n)) | (5n << 16n)), REPAID_RULE());
-    // A policy parameter beyond its range, and a pool word beyond 176 bits.
-    const policy = [...(base.input.policy as string[])];
-    policy[7] = (1n << 62n).toString();
-    await reject(
-      { ...base.input, policy },
-      at("PolicyParams", "lib/covenants.circom", "bits[i].in <== policy[i]"),
-    );
-    await reject(
-      { ...base.input, pool: (BigInt(base.input.pool as string) + (1n << 176n)).toString() },
-      at("PoolChunk", POOL, "poolBits.in <== pool"),
+    it("a word wA of 2^240 more, at wA's range check", async ({ circuit, base }) => {
+      const wA0 = word(base.input, "wA", 0);
+      await circuit.expectFail(withElement(base.input, "wA", 0, wA0 + (1n << 240n)), A_BITS());
+    });
+
+    it("a word wA of 2^64 · 2^192 (2^256 mod p) more, at wA's range check", async ({ circuit, base }) => {
+      const wA0 = word(base.input, "wA", 0);
+      await circuit.expectFail(withElement(base.input, "wA", 0, wA0 + ((1n << 256n) % FIELD_P)), A_BITS());
+    });
+
+    it("a negative amount smuggled as p - 5, at wA's range check", async ({ circuit, base }) => {
+      await circuit.expectFail(withElement(base.input, "wA", 0, FIELD_P - 5n), A_BITS());
+    });
+
+    it("a date slack of 2^16, spilling past wB's 45 bits", async ({ circuit, base }) => {
+      const wB0 = word(base.input, "wB", 0);
+      await circuit.expectFail(withElement(base.input, "wB", 0, wB0 + (1n << 45n)), B_BITS());
+    });
+
+    it("a status code that does not exist (5), at the repaid rule", async ({ circuit, base }) => {
+      const wB0 = word(base.input, "wB", 0);
+      await circuit.expectFail(
+        withElement(base.input, "wB", 0, (wB0 & ~(7n << 16n)) | (5n << 16n)),
+        REPAID_RULE(),
+      );
+    });
+
+    it("a policy parameter beyond its range (2^62)", async ({ circuit, base }) => {
+      await circuit.expectFail(
+        withElement(base.input, "policy", 7, 1n << 62n),
+        failsAt("PolicyParams", "lib/covenants.circom", "bits[i].in <== policy[i]"),
+      );
+    });
+
+    it("a pool word beyond 176 bits", async ({ circuit, base }) => {
+      await circuit.expectFail(
+        { ...base.input, pool: (word(base.input, "pool") + (1n << 176n)).toString() },
+        failsAt("PoolChunk", POOL, "poolBits.in <== pool"),
+      );
+    });
+  });
+
+  describe("a tampered leaf or path", () => {
+    it("(the twin) accepts the honest 6-loan chunk the refusals differ from", async ({ circuit, base }) => {
+      await circuit.expectPass(base.input);
+    });
+
+    it("a tampered leaf id, at the root check", async ({ circuit, base }) => {
+      await circuit.expectFail(
+        withElement(base.input, "hId", 0, word(base.input, "hId", 0) + 1n),
+        ROOT_CHECK(),
+      );
+    });
+
+    it("a tampered leaf word, at the root check", async ({ circuit, base }) => {
+      await circuit.expectFail(
+        withElement(base.input, "wA", 3, word(base.input, "wA", 3) ^ 1n),
+        ROOT_CHECK(),
+      );
+    });
+
+    it("a tampered path sibling right of a one-chunk pool, which must be empty", async ({
+      circuit,
+      base,
+    }) => {
+      const siblings = (base.input.siblings as string[][]).map((l) => [...l]);
+      siblings[2]![5] = (BigInt(siblings[2]![5]!) + 1n).toString();
+      // A one-chunk pool is its own last chunk: every sibling is right of it and must be empty.
+      await circuit.expectFail(
+        { ...base.input, siblings },
+        failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
+      );
+    });
+  });
+
+  describe("a real loan hidden as padding, padding with data, a loan hidden after the last chunk", () => {
+    // base: 6 loans, slots 6 and 7 empty.
+    it("loan 2 declared empty between loans: the tape is not packed", async ({ circuit, base }) => {
+      await circuit.expectFail(withElement(base.input, "isEmpty", 2, 1n), PACKED());
+    });
+
+    it("the last loan declared empty, words zeroed: packed, but the chunk then holds 5 loans, not 6", async ({
+      circuit,
+      base,
+    }) => {
+      const hidden = withElement(
+        withElement(withElement(withElement(base.input, "isEmpty", 5, 1n), "wA", 5, 0n), "wB", 5, 0n),
+        "hId",
+        5,
+        0n,
+      );
+      await circuit.expectFail(hidden, COUNT_CHECK());
+    });
+
+    it("the last loan declared empty with its words kept: an empty slot's words are zero", async ({
+      circuit,
+      base,
+    }) => {
+      await circuit.expectFail(withElement(base.input, "isEmpty", 5, 1n), EMPTY_WORDS());
+    });
+
+    it("padding slot 7 carrying an amount (it would add to `scheduled`)", async ({ circuit, base }) => {
+      await circuit.expectFail(withElement(base.input, "wA", 7, 1n << 48n), EMPTY_WORDS());
+    });
+
+    it("padding slot 7 claimed as a loan after the empty slot 6: not packed", async ({ circuit, base }) => {
+      await circuit.expectFail(withElement(base.input, "isEmpty", 7, 0n), PACKED());
+    });
+
+    it("12 loans committed, attested as one full chunk of 8: loans 8..11 sit right of the last chunk", async ({
+      circuit,
+      originator,
+    }) => {
+      // chunkCount 1, loanCount 8, signed so.
+      const a = await originator.attest(randomTape(31, 12), TEST_POLICY, 0, {
+        message: { chunkCount: 1, loanCount: 8 },
+      });
+      const pool = word(a.input, "pool") - (1n << 128n) - (4n << 144n); // chunkCount 2 -> 1, 12 -> 8
+      await circuit.expectFail(
+        { ...a.input, pool: pool.toString() },
+        failsAt("Arity16GroupLevel", "lib/tree.circom", "lastRight[g * m + t] * (siblings"),
+      );
+    });
+  });
+
+  it("a chunk index outside the pool", async ({ circuit, base }) => {
+    const pool = word(base.input, "pool") + (1n << 112n); // chunkIndex 1 of 1
+    await circuit.expectFail(
+      { ...base.input, pool: pool.toString() },
+      failsAt("PoolChunk", POOL, "inRange.out === 1"),
     );
   });
 
-  it("a tampered leaf or path", async () => {
-    await accept(base.input);
-    const hId0 = BigInt((base.input.hId as string[])[0]!);
-    await reject(withSlot(base.input, "hId", 0, hId0 + 1n), ROOT_CHECK());
-    const wA3 = BigInt((base.input.wA as string[])[3]!);
-    await reject(withSlot(base.input, "wA", 3, wA3 ^ 1n), ROOT_CHECK());
-    const siblings = (base.input.siblings as string[][]).map((l) => [...l]);
-    siblings[2]![5] = (BigInt(siblings[2]![5]!) + 1n).toString();
-    // A one-chunk pool is its own last chunk: every sibling is right of it and must be empty.
-    await reject(
-      { ...base.input, siblings },
-      at("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
-    );
-  });
+  describe("a wrong key, and signatures for another period, domain, pool or policy", () => {
+    const tape = (): LoanTape => randomTape(9, 6);
 
-  it("a real loan hidden as padding, padding with data, and a loan hidden after the last chunk", async () => {
-    // base: 6 loans, slots 6 and 7 empty. Loan 2 declared empty between loans: the tape is not packed.
-    await reject(withSlot(base.input, "isEmpty", 2, 1n), PACKED());
-    // The last loan (5) declared empty, words zeroed: packed, but the chunk then holds 5 loans, not 6.
-    const hidden = withSlot(
-      withSlot(withSlot(withSlot(base.input, "isEmpty", 5, 1n), "wA", 5, 0n), "wB", 5, 0n),
-      "hId",
-      5,
-      0n,
-    );
-    await reject(hidden, COUNT_CHECK());
-    // The last loan declared empty with its words kept: an empty slot's words are zero.
-    await reject(withSlot(base.input, "isEmpty", 5, 1n), EMPTY_WORDS());
-    // Padding slot 7 carrying an amount (it would add to `scheduled`).
-    await reject(withSlot(base.input, "wA", 7, 1n << 48n), EMPTY_WORDS());
-    // Padding slot 7 claimed as a loan after the empty slot 6: not packed.
-    await reject(withSlot(base.input, "isEmpty", 7, 0n), PACKED());
-    // 12 loans committed, attested as one full chunk of 8 (chunkCount 1, loanCount 8, signed so): loans 8..11
-    // sit right of the last chunk in the tree.
-    const tape = randomTape(31, 12);
-    const a = await attest(tape, TEST_POLICY, 0, { message: { chunkCount: 1, loanCount: 8 } });
-    const pool = BigInt(a.input.pool as string) - (1n << 128n) - (4n << 144n); // chunkCount 2 -> 1, 12 -> 8
-    await reject(
-      { ...a.input, pool: pool.toString() },
-      at("Arity16GroupLevel", "lib/tree.circom", "lastRight[g * m + t] * (siblings"),
-    );
-  });
+    it("a signature by another key", async ({ circuit, originator }) => {
+      const other = await generateOriginatorKey();
+      await circuit.expectFail(
+        (await originator.attest(tape(), TEST_POLICY, 0, { signer: other })).input,
+        /ForceEqualIfEnabled_\d+ line[\s\S]*EdDSAPoseidonVerifier/,
+      );
+    });
 
-  it("a chunk index outside the pool", async () => {
-    const pool = BigInt(base.input.pool as string) + (1n << 112n); // chunkIndex 1 of 1
-    await reject({ ...base.input, pool: pool.toString() }, at("PoolChunk", POOL, "inRange.out === 1"));
-  });
+    it("another key's own valid signature, with its key as Ax, Ay, but our keyHash", async ({
+      circuit,
+      originator,
+    }) => {
+      const other = await generateOriginatorKey();
+      const a = await originator.attest(tape(), TEST_POLICY, 0, { signer: other });
+      await circuit.expectFail(
+        { ...a.input, Ax: other.publicKey[0].toString(), Ay: other.publicKey[1].toString() },
+        KEY_HASH(),
+      );
+    });
 
-  it("a wrong key, and signatures for another period, domain, pool or policy", async () => {
-    const tape = randomTape(9, 6);
-    const other = await generateOriginatorKey();
-    await reject(
-      (await attest(tape, TEST_POLICY, 0, { signer: other })).input,
-      /ForceEqualIfEnabled_\d+ line[\s\S]*EdDSAPoseidonVerifier/,
-    );
-    // The other key's own valid signature, with its key as Ax, Ay, but our keyHash.
-    const a = await attest(tape, TEST_POLICY, 0, { signer: other });
-    await reject(
-      { ...a.input, Ax: other.publicKey[0].toString(), Ay: other.publicKey[1].toString() },
-      at("PoolChunk", POOL, "kh.out === keyHash"),
-    );
     // The domain is private but bound by keyHash = Poseidon(Ax, Ay, domain): another registry's or chain's
     // domain, with the signature made for it, fails the key hash.
-    for (const domain of [domainWord(ctx.registry, 1n), domainWord("0x" + "22".repeat(20), ctx.chainId)]) {
-      const d = await attest(tape, TEST_POLICY, 0, { message: { domain } });
-      await reject({ ...d.input, domain: domain.toString() }, at("PoolChunk", POOL, "kh.out === keyHash"));
-    }
-    const variants: Partial<AttestationMessage>[] = [
-      { period: tape.period + 1 },
-      { domain: domainWord(ctx.registry, 1n) },
-      { domain: domainWord("0x" + "22".repeat(20), ctx.chainId) },
-      { poolId: tape.poolId + 1n },
-      { policyHash: await policyHash({ ...TEST_POLICY, minCreditScore: 1 }) },
-      { asOfDate: tape.asOfDate - 1 },
+    const domains: [string, (ctx: ProofContext) => bigint][] = [
+      ["another chain's", (ctx) => domainWord(ctx.registry, 1n)],
+      ["another registry's", (ctx) => domainWord("0x" + "22".repeat(20), ctx.chainId)],
     ];
-    for (const message of variants) {
-      await reject((await attest(tape, TEST_POLICY, 0, { message })).input, /EdDSAPoseidonVerifier/);
-    }
+    for (const [whose, domainOf] of domains)
+      it(`${whose} domain, with the signature made for it, at the key hash`, async ({
+        circuit,
+        originator,
+      }) => {
+        const domain = domainOf(originator.ctx);
+        const d = await originator.attest(tape(), TEST_POLICY, 0, { message: { domain } });
+        await circuit.expectFail({ ...d.input, domain: domain.toString() }, KEY_HASH());
+      });
+
+    const variants: [string, (t: LoanTape, ctx: ProofContext) => Promise<Partial<AttestationMessage>>][] = [
+      ["another period", async (t) => ({ period: t.period + 1 })],
+      ["another chain's domain", async (_t, ctx) => ({ domain: domainWord(ctx.registry, 1n) })],
+      [
+        "another registry's domain",
+        async (_t, ctx) => ({ domain: domainWord("0x" + "22".repeat(20), ctx.chainId) }),
+      ],
+      ["another pool", async (t) => ({ poolId: t.poolId + 1n })],
+      [
+        "another policy",
+        async () => ({ policyHash: await policyHash({ ...TEST_POLICY, minCreditScore: 1 }) }),
+      ],
+      ["another as-of date", async (t) => ({ asOfDate: t.asOfDate - 1 })],
+    ];
+    for (const [what, messageOf] of variants)
+      it(`a signature for ${what}, at the signature check`, async ({ circuit, originator }) => {
+        const t = tape();
+        const message = await messageOf(t, originator.ctx);
+        await circuit.expectFail(
+          (await originator.attest(t, TEST_POLICY, 0, { message })).input,
+          /EdDSAPoseidonVerifier/,
+        );
+      });
   });
 
-  it("no wire outside every constraint (only circomlib's two IsZero inverses in the EdDSA equality checks)", () => {
+  it("no wire outside every constraint (only circomlib's two IsZero inverses in the EdDSA equality checks)", ({
+    circuit,
+  }) => {
     // ForceEqualIfEnabled's IsZero leaves `inv` free when its input is 0 (circomlib 2.0.5); nothing else may be free.
-    expect(freeWires(circuit).sort()).toEqual(["main.sig.eqCheckX.isz.inv", "main.sig.eqCheckY.isz.inv"]);
+    expect(circuit.freeWires().sort()).toEqual(["main.sig.eqCheckX.isz.inv", "main.sig.eqCheckY.isz.inv"]);
   });
 
-  it("a valid witness with one wire edited (the r1cs check catches each)", async () => {
-    const w = await witness(circuit, base.input);
-    expect(await check(circuit, w)).toBe(true);
+  it("a valid witness with one wire edited (the r1cs check catches each)", async ({ circuit, base }) => {
+    const w = await circuit.expectPass(base.input);
     // An inverse witness is pinned only where its operand is non-zero (as in circomlib's IsZero): edit the
     // dpd inverse of a loan that is days past due.
     const late = (base.input.wB as string[]).findIndex((x) => (BigInt(x) & 0xffffn) !== 0n);
     expect(late).toBeGreaterThanOrEqual(0);
     const wires = [
-      "main.figA",
-      "main.figC",
-      "main.slot[0].outstanding",
-      "main.slot[0].chargedOff",
-      "main.slot[1].weighted",
-      "main.slot[2].ge30Balance",
-      "main.slot[2].hiBalance",
-      "main.slot[3].minGap",
-      "main.slot[4].maxGap",
-      "main.slot[5].leaf",
-      "main.slot[6].active",
-      "main.slot[7].ltvHit",
-      "main.slot[7].dpdBreach",
-      "main.slot[6].isEmpty",
-      "main.slot[0].s01",
-      "main.slot[0].amountInv",
-      `main.slot[${late}].dpdInv`,
-      "main.slot[0].a.out[3]",
-      "main.slot[0].b.out[17]",
-      "main.slot[0].a.out[200]",
-      "main.slot[0].b.out[40]",
-      "main.minScore",
-      "main.maxBalance",
-      "main.minProduct[3]",
-      "main.maxProduct[3]",
-      "main.emptyStep[6]",
-      "main.lastFill.out[0]",
-      "main.covenants.anyLtv",
-      "main.subtree[0].root",
-      "main.level[0].parent",
-      "main.level[2].e[0]",
-      "main.group.e[1]",
-      "main.group.parent",
-      "main.last.out",
-      "main.covenants.ratioOver[0].out",
-      "main.msg.out",
+      "figA",
+      "figC",
+      "slot[0].outstanding",
+      "slot[0].chargedOff",
+      "slot[1].weighted",
+      "slot[2].ge30Balance",
+      "slot[2].hiBalance",
+      "slot[3].minGap",
+      "slot[4].maxGap",
+      "slot[5].leaf",
+      "slot[6].active",
+      "slot[7].ltvHit",
+      "slot[7].dpdBreach",
+      "slot[6].isEmpty",
+      "slot[0].s01",
+      "slot[0].amountInv",
+      `slot[${late}].dpdInv`,
+      "slot[0].a.out[3]",
+      "slot[0].b.out[17]",
+      "slot[0].a.out[200]",
+      "slot[0].b.out[40]",
+      "minScore",
+      "maxBalance",
+      "minProduct[3]",
+      "maxProduct[3]",
+      "emptyStep[6]",
+      "lastFill.out[0]",
+      "covenants.anyLtv",
+      "subtree[0].root",
+      "level[0].parent",
+      "level[2].e[0]",
+      "group.e[1]",
+      "group.parent",
+      "last.out",
+      "covenants.ratioOver[0].out",
+      "msg.out",
     ];
-    let edited = 0;
-    for (const name of wires) {
-      const i = wireOf(circuit, name);
-      if (i < 0) continue; // eliminated by --O2 (a linear combination of other wires)
-      edited++;
-      const forged = editWire(w, i, readWire(w, i) + 1n);
-      expect(await check(circuit, forged), name).toBe(false);
-    }
-    expect(edited).toBeGreaterThanOrEqual(12);
+    const present = wires.filter((name) => circuit.has(name)); // the others eliminated by --O2
+    expect(present.length).toBeGreaterThanOrEqual(12);
+    await circuit.expectForgedFails(w, present);
   });
 });
 
 describe("PoolChunk(8) holds every tape rule that decides a figure (docs/TAPE.md)", () => {
-  const good = (n: number): LoanRecord[] =>
-    Array.from({ length: n }, (_, i) => loan({ outstandingBalance: 100_000n + BigInt(i) }, i));
-  /** A chunk of 4 good loans with `bad` in slot 4; its witness must fail at `reason`. */
-  async function refused(bad: Partial<LoanRecord>, reason: RegExp): Promise<void> {
-    const a = await attest(tape1([...good(4), loan(bad, 4)]), TEST_POLICY);
-    await reject(a.input, reason);
-  }
-  async function accepted(ok: Partial<LoanRecord>): Promise<void> {
-    const a = await attest(tape1([...good(4), loan(ok, 4)]), TEST_POLICY);
-    expect(figuresIn(await accept(a.input))).toEqual(a.figures);
-  }
+  describe("the issue's attack: loans 200 days past due with 900,000 balances committed as repaid", () => {
+    it("has no witness, at the repaid rule", async ({ circuit, originator }) => {
+      const repaid = { status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 900_000n };
+      const tape = tape1([...good(4), ...[4, 5, 6, 7].map((i) => loan(repaid, i))]);
+      // The model (which reads only the status) would drop them from outstanding and every bucket.
+      await circuit.expectFail((await originator.attest(tape, TEST_POLICY)).input, REPAID_RULE());
+    });
 
-  it("the issue's attack: loans 200 days past due with 900,000 balances committed as repaid", async () => {
-    const repaid = { status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 900_000n };
-    const tape = tape1([...good(4), ...[4, 5, 6, 7].map((i) => loan(repaid, i))]);
-    // The model (which reads only the status) would drop them from outstanding and every bucket; the
-    // witness cannot be computed.
-    await reject((await attest(tape, TEST_POLICY)).input, REPAID_RULE());
-    // Either half of the lie alone is refused too; a true repaid loan (0 balance, 0 days) is accepted.
-    await refused({ status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 0n }, REPAID_RULE());
-    await refused({ status: LoanStatus.Repaid, daysPastDue: 0, outstandingBalance: 900_000n }, REPAID_RULE());
-    await accepted({ status: LoanStatus.Repaid, daysPastDue: 0, outstandingBalance: 0n });
-  });
+    it("refuses either half of the lie alone: a repaid loan 200 days past due", async ({ fifth }) => {
+      await fifth.refused(
+        { status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 0n },
+        REPAID_RULE(),
+      );
+    });
 
-  it("an active loan has a positive balance, a charged-off loan a positive charged-off amount", async () => {
-    for (const status of [LoanStatus.Performing, LoanStatus.Delinquent, LoanStatus.Defaulted])
-      await refused({ status, daysPastDue: 40 * Math.min(status, 1), outstandingBalance: 0n }, AMOUNT_RULE());
-    await refused(
-      { status: LoanStatus.ChargedOff, outstandingBalance: 0n, chargedOffAmount: 0n },
-      AMOUNT_RULE(),
-    );
-    await accepted({ status: LoanStatus.Defaulted, daysPastDue: 95, outstandingBalance: 1n });
-    await accepted({
-      status: LoanStatus.ChargedOff,
-      outstandingBalance: 0n,
-      chargedOffAmount: 1n,
-      daysPastDue: 9,
+    it("refuses either half of the lie alone: a repaid loan with a balance", async ({ fifth }) => {
+      await fifth.refused(
+        { status: LoanStatus.Repaid, daysPastDue: 0, outstandingBalance: 900_000n },
+        REPAID_RULE(),
+      );
+    });
+
+    it("accepts a true repaid loan (0 balance, 0 days)", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Repaid, daysPastDue: 0, outstandingBalance: 0n });
     });
   });
 
-  it("a charged-off loan has outstanding 0 and only it has a charged-off amount: the leaf has one amount", async () => {
+  describe("an active loan has a positive balance, a charged-off loan a positive charged-off amount", () => {
+    for (const status of [LoanStatus.Performing, LoanStatus.Delinquent, LoanStatus.Defaulted])
+      it(`refuses a ${LOAN_STATUS_NAMES[status]} loan with balance 0`, async ({ fifth }) => {
+        await fifth.refused(
+          { status, daysPastDue: 40 * Math.min(status, 1), outstandingBalance: 0n },
+          AMOUNT_RULE(),
+        );
+      });
+
+    it("refuses a charged-off loan with charged-off amount 0", async ({ fifth }) => {
+      await fifth.refused(
+        { status: LoanStatus.ChargedOff, outstandingBalance: 0n, chargedOffAmount: 0n },
+        AMOUNT_RULE(),
+      );
+    });
+
+    it("accepts a defaulted loan with balance 1", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Defaulted, daysPastDue: 95, outstandingBalance: 1n });
+    });
+
+    it("accepts a charged-off loan with charged-off amount 1", async ({ fifth }) => {
+      await fifth.accepted({
+        status: LoanStatus.ChargedOff,
+        outstandingBalance: 0n,
+        chargedOffAmount: 1n,
+        daysPastDue: 9,
+      });
+    });
+  });
+
+  describe("a charged-off loan has outstanding 0 and only it has a charged-off amount: the leaf has one amount", () => {
     // The leaf stores one amount, which the status makes the charged-off amount or the balance: a record
     // with both has no leaf at all.
-    const both = loan({ status: LoanStatus.ChargedOff, outstandingBalance: 5n, chargedOffAmount: 7n });
-    await expect(commitTape(tape1([both]), randomSalts(tape1([both])))).rejects.toThrow(
-      /outstandingBalance: a charged_off loan has outstanding 0/,
-    );
-    const other = loan({ status: LoanStatus.Delinquent, daysPastDue: 3, chargedOffAmount: 7n });
-    await expect(commitTape(tape1([other]), randomSalts(tape1([other])))).rejects.toThrow(
-      /chargedOffAmount: only a charged_off loan/,
-    );
-    // Flipping a delinquent leaf's status bits to charged_off (code 3) moves its amount from outstanding to
-    // chargedOff: a different leaf, so a different root, which the originator signs; the figures follow it.
-    const a = await attest(
-      tape1([
-        loan({
-          status: LoanStatus.ChargedOff,
-          chargedOffAmount: 900_000n,
-          outstandingBalance: 0n,
-          daysPastDue: 200,
-        }),
-      ]),
-      TEST_POLICY,
-    );
-    const f = figuresIn(await accept(a.input));
-    expect([f.outstanding, f.chargedOff, f.bucket90, f.activeCount]).toEqual([0n, 900_000n, 0n, 0]);
-  });
-
-  it("performing is under 30 days past due, delinquent at least 1 day", async () => {
-    await refused({ status: LoanStatus.Performing, daysPastDue: 30 }, PERFORMING_RULE());
-    await refused({ status: LoanStatus.Performing, daysPastDue: 200 }, PERFORMING_RULE());
-    await accepted({ status: LoanStatus.Performing, daysPastDue: 29 });
-    await refused({ status: LoanStatus.Delinquent, daysPastDue: 0 }, DELINQUENT_RULE());
-    await accepted({ status: LoanStatus.Delinquent, daysPastDue: 1 });
-    await accepted({ status: LoanStatus.Defaulted, daysPastDue: 0 });
-  });
-
-  it("outstanding and charged-off amounts stay within 2 x original principal, which is at least 1", async () => {
-    await accepted({ originalPrincipal: 500n, outstandingBalance: 1000n });
-    await accepted({ originalPrincipal: 500n, outstandingBalance: 999n });
-    await accepted({
-      status: LoanStatus.ChargedOff,
-      originalPrincipal: 500n,
-      outstandingBalance: 0n,
-      chargedOffAmount: 1000n,
+    it("the encoder refuses a charged-off loan with a balance", async () => {
+      const both = tape1([
+        loan({ status: LoanStatus.ChargedOff, outstandingBalance: 5n, chargedOffAmount: 7n }),
+      ]);
+      await expect(commitTape(both, randomSalts(both))).rejects.toThrow(
+        /outstandingBalance: a charged_off loan has outstanding 0/,
+      );
     });
-    // The encoder has no word for an amount above 2 x principal (its headroom would be negative) ...
-    const over = tape1([loan({ originalPrincipal: 500n, outstandingBalance: 1001n })]);
-    await expect(commitTape(over, randomSalts(over))).rejects.toThrow(
-      /outstandingBalance: 1001 is more than 2 x/,
-    );
-    // ... and a forger's word with headroom -1 (p - 2^192 + ... in the field) fails wA's 240-bit range check.
-    for (const status of [LoanStatus.Delinquent, LoanStatus.ChargedOff]) {
-      const ok = tape1([
+
+    it("the encoder refuses a charged-off amount on a loan that is not charged off", async () => {
+      const other = tape1([loan({ status: LoanStatus.Delinquent, daysPastDue: 3, chargedOffAmount: 7n })]);
+      await expect(commitTape(other, randomSalts(other))).rejects.toThrow(
+        /chargedOffAmount: only a charged_off loan/,
+      );
+    });
+
+    it("a charged-off leaf's amount is charged off, not outstanding, in no bucket, not active", async ({
+      circuit,
+      originator,
+    }) => {
+      // Flipping a delinquent leaf's status bits to charged_off (code 3) moves its amount from outstanding to
+      // chargedOff: a different leaf, so a different root, which the originator signs; the figures follow it.
+      const a = await originator.attest(
+        tape1([
+          loan({
+            status: LoanStatus.ChargedOff,
+            chargedOffAmount: 900_000n,
+            outstandingBalance: 0n,
+            daysPastDue: 200,
+          }),
+        ]),
+        TEST_POLICY,
+      );
+      const f = figuresOf(circuit, await circuit.expectPass(a.input));
+      expect([f.outstanding, f.chargedOff, f.bucket90, f.activeCount]).toEqual([0n, 900_000n, 0n, 0]);
+    });
+  });
+
+  describe("performing is under 30 days past due, delinquent at least 1 day", () => {
+    it("refuses a performing loan 30 days past due", async ({ fifth }) => {
+      await fifth.refused({ status: LoanStatus.Performing, daysPastDue: 30 }, PERFORMING_RULE());
+    });
+
+    it("refuses a performing loan 200 days past due", async ({ fifth }) => {
+      await fifth.refused({ status: LoanStatus.Performing, daysPastDue: 200 }, PERFORMING_RULE());
+    });
+
+    it("accepts a performing loan 29 days past due", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Performing, daysPastDue: 29 });
+    });
+
+    it("refuses a delinquent loan 0 days past due", async ({ fifth }) => {
+      await fifth.refused({ status: LoanStatus.Delinquent, daysPastDue: 0 }, DELINQUENT_RULE());
+    });
+
+    it("accepts a delinquent loan 1 day past due", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Delinquent, daysPastDue: 1 });
+    });
+
+    it("accepts a defaulted loan 0 days past due", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Defaulted, daysPastDue: 0 });
+    });
+  });
+
+  describe("outstanding and charged-off amounts stay within 2 x original principal, which is at least 1", () => {
+    it("accepts an outstanding balance of exactly 2 x principal", async ({ fifth }) => {
+      await fifth.accepted({ originalPrincipal: 500n, outstandingBalance: 1000n });
+    });
+
+    it("accepts an outstanding balance one under 2 x principal", async ({ fifth }) => {
+      await fifth.accepted({ originalPrincipal: 500n, outstandingBalance: 999n });
+    });
+
+    it("accepts a charged-off amount of exactly 2 x principal", async ({ fifth }) => {
+      await fifth.accepted({
+        status: LoanStatus.ChargedOff,
+        originalPrincipal: 500n,
+        outstandingBalance: 0n,
+        chargedOffAmount: 1000n,
+      });
+    });
+
+    it("the encoder has no word for an amount above 2 x principal (its headroom would be negative)", async () => {
+      const over = tape1([loan({ originalPrincipal: 500n, outstandingBalance: 1001n })]);
+      await expect(commitTape(over, randomSalts(over))).rejects.toThrow(
+        /outstandingBalance: 1001 is more than 2 x/,
+      );
+    });
+
+    // A forger's word with headroom -1 (p - 2^192 + ... in the field) fails wA's 240-bit range check.
+    for (const status of [LoanStatus.Delinquent, LoanStatus.ChargedOff])
+      it(`refuses a forger's word of headroom -1 (a ${LOAN_STATUS_NAMES[status]} amount 1002 on principal 500), at wA's range check`, async ({
+        circuit,
+        originator,
+      }) => {
+        const ok = tape1([
+          ...good(4),
+          loan(
+            {
+              status,
+              daysPastDue: 5,
+              originationDate: AS_OF - 5,
+              originalPrincipal: 500n,
+              outstandingBalance: status === LoanStatus.ChargedOff ? 0n : 1000n,
+              chargedOffAmount: status === LoanStatus.ChargedOff ? 1000n : 0n,
+            },
+            4,
+          ),
+        ]);
+        const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
+        // amount 1002 > 2 x 500: headroom 500 - ceil(1002 / 2) = -1.
+        const wA = withTop(honest.encoded[4]!.wA + 2n, "headroom", -1n);
+        const forged = await forge(honest, { 4: { wA } });
+        await circuit.expectFail(
+          (await originator.attest(ok, TEST_POLICY, 0, { commitment: forged })).input,
+          A_BITS(),
+        );
+      });
+
+    // Original principal 0: no encoding (headroom = 0 - max(1, ceil(0 / 2)) = -1).
+    it("the encoder refuses an original principal of 0", async () => {
+      const zero = tape1([
+        loan({ status: LoanStatus.Repaid, outstandingBalance: 0n, originalPrincipal: 0n }),
+      ]);
+      await expect(commitTape(zero, randomSalts(zero))).rejects.toThrow(
+        /originalPrincipal: must be at least 1/,
+      );
+    });
+
+    const repaid = (): LoanTape =>
+      tape1([
         ...good(4),
         loan(
           {
-            status,
-            daysPastDue: 5,
-            originationDate: AS_OF - 5,
-            originalPrincipal: 500n,
-            outstandingBalance: status === LoanStatus.ChargedOff ? 0n : 1000n,
-            chargedOffAmount: status === LoanStatus.ChargedOff ? 1000n : 0n,
+            status: LoanStatus.Repaid,
+            outstandingBalance: 0n,
+            originalPrincipal: 1n,
+            originationDate: AS_OF,
           },
           4,
         ),
       ]);
-      const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
-      // amount 1002 > 2 x 500: headroom 500 - ceil(1002 / 2) = -1.
-      const wA = withTop(honest.encoded[4]!.wA + 2n, "headroom", -1n);
-      const forged = await forge(honest, { 4: { wA } });
-      await reject((await attest(ok, TEST_POLICY, 0, { commitment: forged })).input, A_BITS());
-    }
-    // Original principal 0: no encoding (headroom = 0 - max(1, ceil(0 / 2)) = -1), and the forger's word
-    // for a repaid loan of principal 0 fails the range check.
-    const zero = tape1([loan({ status: LoanStatus.Repaid, outstandingBalance: 0n, originalPrincipal: 0n })]);
-    await expect(commitTape(zero, randomSalts(zero))).rejects.toThrow(
-      /originalPrincipal: must be at least 1/,
-    );
-    const repaid = tape1([
-      ...good(4),
-      loan(
-        { status: LoanStatus.Repaid, outstandingBalance: 0n, originalPrincipal: 1n, originationDate: AS_OF },
-        4,
-      ),
-    ]);
-    const honest = await commitTape(repaid, randomSalts(repaid), { chunkSize: CHUNK });
-    await accept((await attest(repaid, TEST_POLICY, 0, { commitment: honest })).input);
-    const forged = await forge(honest, { 4: { wA: withTop(honest.encoded[4]!.wA, "headroom", -1n) } });
-    await reject((await attest(repaid, TEST_POLICY, 0, { commitment: forged })).input, A_BITS());
-  });
 
-  it("a loan is not more days past due than it is old, and not originated after the as-of date", async () => {
-    await accepted({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 120 });
-    await accepted({ originationDate: AS_OF, daysPastDue: 0 });
-    for (const bad of [
-      { status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 121 },
-      { originationDate: AS_OF + 1, daysPastDue: 0 },
-    ]) {
-      const t = tape1([loan(bad)]);
-      await expect(commitTape(t, randomSalts(t))).rejects.toThrow(
-        /daysPastDue: 121 is more|originationDate: \d+ is after/,
+    it("accepts a repaid loan of principal 1 (the twin of the forger's principal 0)", async ({
+      circuit,
+      originator,
+    }) => {
+      const t = repaid();
+      const honest = await commitTape(t, randomSalts(t), { chunkSize: CHUNK });
+      await circuit.expectPass((await originator.attest(t, TEST_POLICY, 0, { commitment: honest })).input);
+    });
+
+    it("refuses a forger's word for a repaid loan of principal 0 (headroom -1), at wA's range check", async ({
+      circuit,
+      originator,
+    }) => {
+      const t = repaid();
+      const honest = await commitTape(t, randomSalts(t), { chunkSize: CHUNK });
+      const forged = await forge(honest, { 4: { wA: withTop(honest.encoded[4]!.wA, "headroom", -1n) } });
+      await circuit.expectFail(
+        (await originator.attest(t, TEST_POLICY, 0, { commitment: forged })).input,
+        A_BITS(),
       );
-    }
-    // The forger's word: date slack -1.
-    const ok = tape1([
-      ...good(4),
-      loan({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 120 }, 4),
-    ]);
-    const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
-    const forged = await forge(honest, { 4: { wB: withTop(honest.encoded[4]!.wB + 1n, "slack", -1n) } }); // dpd 121
-    await reject((await attest(ok, TEST_POLICY, 0, { commitment: forged })).input, B_BITS());
+    });
   });
 
-  it("the tape validation refuses every record the circuit refuses (one list of rules)", async () => {
-    const { validateTape } = await import("../../prover/tape/validate.ts");
+  describe("a loan is not more days past due than it is old, and not originated after the as-of date", () => {
+    it("accepts a loan exactly as many days past due as it is old", async ({ fifth }) => {
+      await fifth.accepted({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 120 });
+    });
+
+    it("accepts a loan originated on the as-of date", async ({ fifth }) => {
+      await fifth.accepted({ originationDate: AS_OF, daysPastDue: 0 });
+    });
+
+    it("the encoder refuses a loan one day more past due than it is old", async () => {
+      const t = tape1([
+        loan({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 121 }),
+      ]);
+      await expect(commitTape(t, randomSalts(t))).rejects.toThrow(/daysPastDue: 121 is more/);
+    });
+
+    it("the encoder refuses a loan originated after the as-of date", async () => {
+      const t = tape1([loan({ originationDate: AS_OF + 1, daysPastDue: 0 })]);
+      await expect(commitTape(t, randomSalts(t))).rejects.toThrow(/originationDate: \d+ is after/);
+    });
+
+    it("refuses a forger's word of date slack -1 (121 days past due at age 120), at wB's range check", async ({
+      circuit,
+      originator,
+    }) => {
+      const ok = tape1([
+        ...good(4),
+        loan({ status: LoanStatus.Defaulted, originationDate: AS_OF - 120, daysPastDue: 120 }, 4),
+      ]);
+      const honest = await commitTape(ok, randomSalts(ok), { chunkSize: CHUNK });
+      const forged = await forge(honest, { 4: { wB: withTop(honest.encoded[4]!.wB + 1n, "slack", -1n) } }); // dpd 121
+      await circuit.expectFail(
+        (await originator.attest(ok, TEST_POLICY, 0, { commitment: forged })).input,
+        B_BITS(),
+      );
+    });
+  });
+
+  it("the tape validation refuses every record the circuit refuses (one list of rules)", () => {
     const bad: [Partial<LoanRecord>, string][] = [
       [{ status: LoanStatus.Repaid, daysPastDue: 200, outstandingBalance: 900_000n }, "outstandingBalance"],
       [{ status: LoanStatus.Repaid, daysPastDue: 3, outstandingBalance: 0n }, "daysPastDue"],
@@ -757,66 +1061,74 @@ describe("PoolChunk(8) holds every tape rule that decides a figure (docs/TAPE.md
 });
 
 describe("PoolChunk(8) proves the tape is packed below its committed loan count", () => {
-  it("refuses a loan count that disagrees with the loans, signed or not", async () => {
-    const tape = randomTape(9, 6);
-    for (const loanCount of [5, 7]) {
-      const a = await attest(tape, TEST_POLICY, 0, { message: { loanCount } });
-      const pool = BigInt(a.input.pool as string) + (BigInt(loanCount - 6) << 144n);
-      await reject({ ...a.input, pool: pool.toString() }, COUNT_CHECK());
-    }
-  });
+  for (const loanCount of [5, 7])
+    it(`refuses a loan count of ${loanCount} for 6 loans, signed so`, async ({ circuit, originator }) => {
+      const a = await originator.attest(randomTape(9, 6), TEST_POLICY, 0, { message: { loanCount } });
+      const pool = word(a.input, "pool") + (BigInt(loanCount - 6) << 144n);
+      await circuit.expectFail({ ...a.input, pool: pool.toString() }, COUNT_CHECK());
+    });
 
-  it("refuses a chunk count that is not ceil(loanCount / chunkSize)", async () => {
-    // 12 loans need 2 chunks of 8: claimed 3 (chunk 0 of 3), and 4 loans claimed in 2 chunks.
-    const twelve = randomTape(12, 12);
-    const a = await attest(twelve, TEST_POLICY, 0, { message: { chunkCount: 3 } });
-    await reject(
-      { ...a.input, pool: (BigInt(a.input.pool as string) + (1n << 128n)).toString() },
-      LAST_FILL(),
-    );
-    const four = randomTape(4, 4);
-    const b = await attest(four, TEST_POLICY, 0, { message: { chunkCount: 2 } });
-    await reject(
-      { ...b.input, pool: (BigInt(b.input.pool as string) + (1n << 128n)).toString() },
+  // A chunk count that is not ceil(loanCount / chunkSize).
+  it("refuses 12 loans claimed in 3 chunks (they need 2 chunks of 8)", async ({ circuit, originator }) => {
+    const a = await originator.attest(randomTape(12, 12), TEST_POLICY, 0, { message: { chunkCount: 3 } });
+    await circuit.expectFail(
+      { ...a.input, pool: (word(a.input, "pool") + (1n << 128n)).toString() },
       LAST_FILL(),
     );
   });
 
-  it("refuses a non-last chunk that is not full, and a loan after an empty slot", async () => {
-    // A 12-loan tape whose tree has slots 3..7 empty: chunk 0 holds 3 loans, chunk 1 the other 8... but
-    // chunk 0 is not the last, so it must be full.
-    const tape = randomTape(21, 12);
-    const honest = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-    const hollow = await forge(honest, { 3: "empty", 4: "empty", 5: "empty", 6: "empty", 7: "empty" });
-    const a = await attest(tape, TEST_POLICY, 0, { commitment: hollow });
-    const isEmpty = (a.input.isEmpty as string[]).map((_, i) => (i >= 3 ? "1" : "0"));
-    await reject({ ...a.input, isEmpty }, COUNT_CHECK());
-    // Only slot 3 empty: slots 4..7 are loans after an empty slot.
-    const holed = await forge(honest, { 3: "empty" });
-    const b = await attest(tape, TEST_POLICY, 0, { commitment: holed });
-    await reject(
-      { ...b.input, isEmpty: (b.input.isEmpty as string[]).map((_, i) => (i === 3 ? "1" : "0")) },
-      PACKED(),
+  it("refuses 4 loans claimed in 2 chunks", async ({ circuit, originator }) => {
+    const b = await originator.attest(randomTape(4, 4), TEST_POLICY, 0, { message: { chunkCount: 2 } });
+    await circuit.expectFail(
+      { ...b.input, pool: (word(b.input, "pool") + (1n << 128n)).toString() },
+      LAST_FILL(),
     );
-    // The honest commitment proves both chunks.
-    for (const c of [0, 1]) await accept((await attest(tape, TEST_POLICY, c, { commitment: honest })).input);
+  });
+
+  describe("a 12-loan tape in two chunks", () => {
+    const tape = (): LoanTape => randomTape(21, 12);
+
+    it("refuses a non-last chunk that is not full (slots 3..7 of chunk 0 emptied)", async ({
+      circuit,
+      originator,
+    }) => {
+      // Chunk 0 then holds 3 loans, chunk 1 the other 8... but chunk 0 is not the last, so it must be full.
+      const t = tape();
+      const honest = await commitTape(t, randomSalts(t), { chunkSize: CHUNK });
+      const hollow = await forge(honest, { 3: "empty", 4: "empty", 5: "empty", 6: "empty", 7: "empty" });
+      const a = await originator.attest(t, TEST_POLICY, 0, { commitment: hollow });
+      const isEmpty = (a.input.isEmpty as string[]).map((_, i) => (i >= 3 ? "1" : "0"));
+      await circuit.expectFail({ ...a.input, isEmpty }, COUNT_CHECK());
+    });
+
+    it("refuses loans after an empty slot (only slot 3 emptied)", async ({ circuit, originator }) => {
+      const t = tape();
+      const honest = await commitTape(t, randomSalts(t), { chunkSize: CHUNK });
+      const holed = await forge(honest, { 3: "empty" });
+      const b = await originator.attest(t, TEST_POLICY, 0, { commitment: holed });
+      await circuit.expectFail(
+        { ...b.input, isEmpty: (b.input.isEmpty as string[]).map((_, i) => (i === 3 ? "1" : "0")) },
+        PACKED(),
+      );
+    });
+
+    it("the honest commitment proves both chunks", async ({ circuit, originator }) => {
+      const t = tape();
+      const honest = await commitTape(t, randomSalts(t), { chunkSize: CHUNK });
+      for (const c of [0, 1])
+        await circuit.expectPass((await originator.attest(t, TEST_POLICY, c, { commitment: honest })).input);
+    });
   });
 });
 
 describe("model and circuit agree on larger random samples", () => {
-  it("10 further random full or partial chunks", async () => {
+  it("10 further random full or partial chunks", async ({ circuit, originator }) => {
     const r = rng(99);
     for (let t = 0; t < 10; t++) {
       const n = r() < 0.3 ? CHUNK : 1 + Math.floor(r() * CHUNK);
       const loans = Array.from({ length: n }, (_, i) => randomLoan(r, i));
-      const a = await attest(tape1(loans), randomPolicy(r));
-      const w = await witness(circuit, a.input);
-      const got = unpackFigures(
-        readWire(w, 1 + OUTPUTS + FIG_A),
-        readWire(w, 2 + OUTPUTS + FIG_A),
-        readWire(w, 3 + OUTPUTS + FIG_A),
-      );
-      expect(got).toEqual(a.figures);
+      const a = await originator.attest(tape1(loans), randomPolicy(r));
+      expect(figuresOf(circuit, await circuit.expectWitness(a.input))).toEqual(a.figures);
     }
   });
 });
