@@ -39,14 +39,15 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
     uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
-    /// @dev `meta` = figC (0 to FIG_C_BITS - 1, at most 170 bits) | period (32) | asOfDate (16) | policy index
-    /// (12) | key index (16) | history cursor (9) | MARK (255): with figC's 170 bits (circuits/layout.json) the
-    /// word is full, and test/contracts/codegen.test.ts fails if the layout's figC outgrows it.
-    uint256 private constant PERIOD_SHIFT = Codec.FIG_C_BITS;
-    uint256 private constant AS_OF_SHIFT = PERIOD_SHIFT + 32;
-    uint256 private constant POLICY_SHIFT = AS_OF_SHIFT + 16;
-    uint256 private constant KEY_SHIFT = POLICY_SHIFT + 12;
-    uint256 private constant CURSOR_SHIFT = KEY_SHIFT + 16;
+    /// @dev `meta` = figC (0-169, Codec.FIG_C_BITS) | period (170-201) | asOfDate (202-217) | policy index
+    /// (218-229) | key index (230-245) | history cursor (246-254) | MARK (255): the word is full. Literals, not
+    /// expressions of Codec.FIG_C_BITS (solc did not fold those: about 1,100 gas more per submission);
+    /// test/contracts/codegen.test.ts checks them against circuits/layout.json.
+    uint256 private constant PERIOD_SHIFT = 170;
+    uint256 private constant AS_OF_SHIFT = 202;
+    uint256 private constant POLICY_SHIFT = 218;
+    uint256 private constant KEY_SHIFT = 230;
+    uint256 private constant CURSOR_SHIFT = 246;
     uint256 private constant POLICY_MASK = 0xfff;
     uint256 private constant KEY_MASK = 0xffff;
     uint256 private constant CURSOR_MASK = 0x1ff;
