@@ -29,13 +29,10 @@ import { readR1csHeader } from "../pipeline/r1cs.ts";
 import { randomFieldElement } from "../prover/commitment/encoding.ts";
 import type { ChunkOpening } from "../prover/commitment/figure-commitment.ts";
 import { chunkFigures, packFigures, packPoolWord, splitChunks } from "../prover/model/index.ts";
-import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
+import { policyHash } from "../prover/policy/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
 import { generateSyntheticTape } from "../prover/tape/index.ts";
 import { buildAggregationInput } from "../prover/witness/aggregation.ts";
-
-/** The default policy with the minimum pool size lowered to one active loan: the benchmark's small pools (one
- * chunk of 8) are below the default minimum of 10 (docs/POLICY.md); the minimum does not change any cost. */
-const POLICY = { ...DEFAULT_POLICY, minActiveLoans: 1 };
 
 const { values: opts } = parseArgs({
   options: {
@@ -69,15 +66,15 @@ async function pool(chunks: number): Promise<Parameters<typeof buildAggregationI
     loanCount: tape.loans.length,
   };
   const openings: ChunkOpening[] = splitChunks(tape.loans, CHUNK).map((loans, i) => ({
-    ...packFigures(chunkFigures(loans, POLICY)),
+    ...packFigures(chunkFigures(loans, TEST_POLICY)),
     salt: randomFieldElement(),
     pool: packPoolWord({ ...word, chunkIndex: i }),
   }));
   return {
     root: randomFieldElement(),
-    policyHash: await policyHash(POLICY),
+    policyHash: await policyHash(TEST_POLICY),
     keyHash: randomFieldElement(),
-    policy: POLICY,
+    policy: TEST_POLICY,
     openings,
   };
 }

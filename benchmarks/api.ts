@@ -33,13 +33,10 @@ import * as prettier from "prettier";
 import { createRequire } from "node:module";
 import { REPO_ROOT, loadCatalogue } from "../pipeline/catalogue.ts";
 import { readManifest } from "../pipeline/manifest.ts";
-import { DEFAULT_POLICY, policyToJson } from "../prover/policy/index.ts";
+import { policyToJson } from "../prover/policy/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
 import { formatTapeJson, generateSyntheticTape } from "../prover/tape/index.ts";
 import { DEFAULT_VERIFY_PROCESSES } from "../verifier-api/config.ts";
-
-/** The default policy with the minimum pool size lowered to one active loan: the benchmark's small pools (one
- * chunk of 8) are below the default minimum of 10 (docs/POLICY.md); the minimum does not change any cost. */
-const POLICY = { ...DEFAULT_POLICY, minActiveLoans: 1 };
 
 /** The part of autocannon's API used here (the package ships no type declarations). */
 interface CannonOptions {
@@ -305,7 +302,7 @@ try {
       "/v1/attestations",
       {
         tapeId: up.id,
-        policy: policyToJson(POLICY),
+        policy: policyToJson(TEST_POLICY),
         chainId: "31337",
         registry: "0x" + "cd".repeat(20),
         instance: pool.name,

@@ -34,14 +34,10 @@ import { openQueue, PgBossTransport, type WorkerEvent } from "../prover/chunks/p
 import { PostgresChunkStore } from "../prover/chunks/postgres-store.ts";
 import { randomSalts } from "../prover/commitment/encoding.ts";
 import { generateOriginatorKey } from "../prover/commitment/keys.ts";
-import { DEFAULT_POLICY } from "../prover/policy/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { terminateCurves } from "../pipeline/build.ts";
 import { findInstance, REPO_ROOT } from "../pipeline/catalogue.ts";
-
-/** The default policy with the minimum pool size lowered to one active loan: the benchmark's small pools (one
- * chunk of 8) are below the default minimum of 10 (docs/POLICY.md); the minimum does not change any cost. */
-const POLICY = { ...DEFAULT_POLICY, minActiveLoans: 1 };
 
 const { values: opts } = parseArgs({
   options: {
@@ -174,7 +170,7 @@ async function run(n: number): Promise<Run> {
     const t0 = performance.now();
     const { attestation } = await attestPool({
       tape,
-      policy: POLICY,
+      policy: TEST_POLICY,
       key,
       chainId: 31337n,
       registry: "0x" + "44".repeat(20),

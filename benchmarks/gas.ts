@@ -19,15 +19,12 @@ import { loadCatalogue } from "../pipeline/catalogue.ts";
 import { readManifest } from "../pipeline/manifest.ts";
 import { attestPool } from "../prover/attest.ts";
 import { generateOriginatorKey } from "../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
+import { policyHash } from "../prover/policy/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { submitAttestation } from "../sdk/index.ts";
 import { healthyFigures, solidityProof, terminateCurves } from "../test/contracts/helpers.ts";
 import { USD, makeVaultWorld } from "../test/contracts/vault-world.ts";
-
-/** The default policy with the minimum pool size lowered to one active loan: the benchmark's small pools (one
- * chunk of 8) are below the default minimum of 10 (docs/POLICY.md); the minimum does not change any cost. */
-const POLICY = { ...DEFAULT_POLICY, minActiveLoans: 1 };
 
 const rows: [string, bigint, string][] = [];
 const gasOf = async (p: Promise<ContractTransactionResponse>) => (await (await p).wait())!.gasUsed;
@@ -93,8 +90,8 @@ const POOL = loadCatalogue()
 if (POOL !== undefined) {
   const name = POOL.name;
   await deployVerifier(w.gov, w.registry, `${POOL.template}${POOL.params[0]}Verifier`, name);
-  const pHash = await policyHash(POLICY);
-  await registerPolicy(w.registry, pHash, policyParamsInput(POLICY));
+  const pHash = await policyHash(TEST_POLICY);
+  await registerPolicy(w.registry, pHash, policyParamsInput(TEST_POLICY));
   const key = await generateOriginatorKey();
   const orig = w.others[6]!;
   const asOrig = w.registry.connect(orig) as Contract;
@@ -114,7 +111,7 @@ if (POOL !== undefined) {
   const tape = generateSyntheticTape({ seed: 5, loans: POOL.params[0]!, poolId: 42n, asOfDate: today });
   const { attestation } = await attestPool({
     tape,
-    policy: POLICY,
+    policy: TEST_POLICY,
     key,
     chainId: w.chainId,
     registry: await w.registry.getAddress(),

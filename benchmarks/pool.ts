@@ -48,15 +48,12 @@ import {
   signAttestation,
   type OriginatorKey,
 } from "../prover/commitment/keys.ts";
-import { DEFAULT_POLICY, policyHash } from "../prover/policy/index.ts";
+import { policyHash } from "../prover/policy/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
 import { ProverPool, computeWitness, proveInstance, verifyInstance } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/index.ts";
 import type { LoanRecord, LoanTape } from "../prover/tape/index.ts";
 import { buildPoolInput } from "../prover/witness/index.ts";
-
-/** The default policy with the minimum pool size lowered to one active loan: the benchmark's small pools (one
- * chunk of 8) are below the default minimum of 10 (docs/POLICY.md); the minimum does not change any cost. */
-const POLICY = { ...DEFAULT_POLICY, minActiveLoans: 1 };
 
 const { values: opts } = parseArgs({
   options: {
@@ -283,7 +280,7 @@ async function measurePool(
   const tape = tapeOf(loans);
   const chunkSize = findInstance(instance).params[0] as number;
   const { value, wallSeconds, usage, load } = await withPool(workers, (pool) =>
-    attestPool({ tape, policy: POLICY, key, chainId: CHAIN_ID, registry: REGISTRY, instance, pool }),
+    attestPool({ tape, policy: TEST_POLICY, key, chainId: CHAIN_ID, registry: REGISTRY, instance, pool }),
   );
   const { attestation, commitment } = value;
   let wCpu = NaN;
@@ -296,10 +293,10 @@ async function measurePool(
       chunkCount: attestation.chunkCount,
       loanCount: attestation.loanCount,
       domain: domainWord(REGISTRY, CHAIN_ID),
-      policyHash: await policyHash(POLICY),
+      policyHash: await policyHash(TEST_POLICY),
     });
     const ctx = { publicKey: key.publicKey, chainId: CHAIN_ID, registry: REGISTRY };
-    const { input } = await buildPoolInput(tape, POLICY, commitment, signature, ctx, 0, chunkSize);
+    const { input } = await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, chunkSize);
     wCpu = (await witnessCpu(instance, input)) * attestation.chunkCount;
   }
   const size = sizeOf(instance);

@@ -19,12 +19,7 @@ import {
   figureCommitment,
   type ChunkOpening,
 } from "../../prover/commitment/figure-commitment.ts";
-import {
-  domainWord,
-  generateOriginatorKey,
-  signAttestation,
-  type OriginatorKey,
-} from "../../prover/commitment/keys.ts";
+import { domainWord, signAttestation, type OriginatorKey } from "../../prover/commitment/keys.ts";
 import {
   chunkFigures,
   aggregateFigures,
@@ -40,6 +35,7 @@ import {
 } from "../../prover/model/aggregation.ts";
 import { policyHash, policyParams, type Policy } from "../../prover/policy/index.ts";
 import { TEST_POLICY } from "../support/policy.ts";
+import { testOriginator } from "../support/originator.ts";
 import { LoanStatus, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import { buildAggregationInput, buildChunkCommitmentInput } from "../../prover/witness/aggregation.ts";
 import type { ProofContext } from "../../prover/witness/index.ts";
@@ -175,24 +171,9 @@ const it = test.extend<{
   aggCircuit: [async ({}, use) => use(await compileAggregation()), { scope: "file" }],
   originator: [
     async ({ chunkCircuit }, use) => {
-      const key = await generateOriginatorKey();
-      const ctx: ProofContext = {
-        publicKey: key.publicKey,
-        chainId: 31337n,
-        registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-      };
+      const { key, ctx, sign } = await testOriginator();
       const commitPool = async (tape: LoanTape, policy: Policy): Promise<CommittedPool> => {
-        const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-        const signature = await signAttestation(key.privateKey, {
-          root: commitment.root,
-          poolId: tape.poolId,
-          period: tape.period,
-          asOfDate: tape.asOfDate,
-          chunkCount: commitment.chunkCount,
-          loanCount: tape.loans.length,
-          domain: domainWord(ctx.registry, ctx.chainId),
-          policyHash: await policyHash(policy),
-        });
+        const { commitment, signature } = await sign(tape, policy, CHUNK);
         const chunks: CommittedPool["chunks"] = [];
         for (let c = 0; c < commitment.chunkCount; c++) {
           const built = await buildChunkCommitmentInput(tape, policy, commitment, signature, ctx, c, CHUNK);

@@ -107,6 +107,29 @@ export function randomLoan(r: () => number, i: number, asOfDate = AS_OF): LoanRe
   };
 }
 
+/** A performing, unsecured loan of 800,000 (score 700, due and paid 20,000), with `over` changed. */
+export function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
+  return {
+    loanId: `L${i}`,
+    borrowerRef: `B${i}`,
+    originationDate: 19000,
+    maturityDate: 21000,
+    originalPrincipal: 1_000_000n,
+    outstandingBalance: 800_000n,
+    interestRateBps: 700,
+    scheduledPayment: 20_000n,
+    collectedAmount: 20_000n,
+    daysPastDue: 0,
+    status: LoanStatus.Performing,
+    chargedOffAmount: 0n,
+    creditScore: 700,
+    scoreProviderId: 1,
+    scoreDate: 20400,
+    collateralValue: 0n,
+    ...over,
+  };
+}
+
 /** A random tape of `n` loans. */
 export function randomTape(seed: number, n: number): LoanTape {
   const r = rng(seed);

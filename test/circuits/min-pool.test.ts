@@ -10,22 +10,17 @@
  * context and the inputs it builds for a tape), made for the test.
  */
 import { afterAll, describe, expect, test } from "vitest";
-import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
-import {
-  domainWord,
-  generateOriginatorKey,
-  signAttestation,
-  type OriginatorKey,
-} from "../../prover/commitment/keys.ts";
+import type { OriginatorKey } from "../../prover/commitment/keys.ts";
 import { attestPool } from "../../prover/attest.ts";
 import { aggregateFigures, chunkFigures, requirePoolSize, splitChunks } from "../../prover/model/index.ts";
-import { DEFAULT_POLICY, policyHash, policyParams, type Policy } from "../../prover/policy/index.ts";
+import { DEFAULT_POLICY, policyParams, type Policy } from "../../prover/policy/index.ts";
 import { LoanStatus, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import { assertValidTape } from "../../prover/tape/validate.ts";
 import { buildAggregationInput, buildChunkCommitmentInput } from "../../prover/witness/aggregation.ts";
 import { buildPoolInput, type ProofContext } from "../../prover/witness/index.ts";
 import { CodedError } from "../../verifier-api/web/errors.js";
 import { withElement, type Signals } from "../support/circuit-tester.ts";
+import { testOriginator } from "../support/originator.ts";
 import {
   CHUNK,
   POOL_PUBLIC,
@@ -40,7 +35,7 @@ import {
   type PoolInputName,
   type PoolTester,
 } from "../support/pool-circuits.ts";
-import { AS_OF } from "./gen.ts";
+import { AS_OF, loan } from "./gen.ts";
 import { failsAt, terminateCurve } from "./helpers.ts";
 
 const POOL = "pool/pool_attestation.circom";
@@ -53,27 +48,11 @@ const MIN_ACTIVE_LOANS = 8;
 
 /** A valid tape of `total` loans: the first `active` performing, the others repaid (not active). */
 function tapeOf(active: number, total: number): LoanTape {
-  const loans = Array.from({ length: total }, (_, i): LoanRecord => {
-    const base: LoanRecord = {
-      loanId: `L${i}`,
-      borrowerRef: `B${i}`,
-      originationDate: 19000,
-      maturityDate: 21000,
-      originalPrincipal: 1_000_000n,
-      outstandingBalance: 800_000n + BigInt(i),
-      interestRateBps: 700,
-      scheduledPayment: 20_000n,
-      collectedAmount: 20_000n,
-      daysPastDue: 0,
-      status: LoanStatus.Performing,
-      chargedOffAmount: 0n,
-      creditScore: 700,
-      scoreProviderId: 1,
-      scoreDate: 20400,
-      collateralValue: 0n,
-    };
-    return i < active ? base : { ...base, status: LoanStatus.Repaid, outstandingBalance: 0n };
-  });
+  const loans = Array.from({ length: total }, (_, i): LoanRecord =>
+    i < active
+      ? loan({ outstandingBalance: 800_000n + BigInt(i) }, i)
+      : loan({ status: LoanStatus.Repaid, outstandingBalance: 0n }, i),
+  );
   return assertValidTape({
     poolId: 5n,
     period: 202611,
@@ -107,26 +86,8 @@ const it = test.extend<{
   chunkCircuit: [async ({}, use) => use(await compileChunkCommitment()), { scope: "file" }],
   aggCircuit: [async ({}, use) => use(await compileAggregation()), { scope: "file" }],
   originator: async ({ attestation, chunkCircuit, aggCircuit }, use) => {
-    const key = await generateOriginatorKey();
-    const ctx: ProofContext = {
-      publicKey: key.publicKey,
-      chainId: 31337n,
-      registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-    };
-    const signed = async (tape: LoanTape, policy: Policy) => {
-      const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-      const signature = await signAttestation(key.privateKey, {
-        root: commitment.root,
-        poolId: tape.poolId,
-        period: tape.period,
-        asOfDate: tape.asOfDate,
-        chunkCount: commitment.chunkCount,
-        loanCount: tape.loans.length,
-        domain: domainWord(ctx.registry, ctx.chainId),
-        policyHash: await policyHash(policy),
-      });
-      return { commitment, signature };
-    };
+    const { key, ctx, sign } = await testOriginator();
+    const signed = (tape: LoanTape, policy: Policy) => sign(tape, policy, CHUNK);
     await use({
       key,
       ctx,

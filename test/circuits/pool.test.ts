@@ -29,6 +29,7 @@ import { TREE_HEIGHT, buildLevels } from "../../prover/commitment/tree.ts";
 import { aggregateFigures, BREACH, chunkFigures, modelPool, type Figures } from "../../prover/model/index.ts";
 import { policyHash, type Policy } from "../../prover/policy/index.ts";
 import { TEST_POLICY } from "../support/policy.ts";
+import { testOriginator } from "../support/originator.ts";
 import {
   LOAN_STATUS_NAMES,
   LoanStatus,
@@ -47,7 +48,7 @@ import {
   type PoolInputName,
   type PoolTester,
 } from "../support/pool-circuits.ts";
-import { AS_OF, randomLoan, randomPolicy, randomTape, rng } from "./gen.ts";
+import { AS_OF, loan, randomLoan, randomPolicy, randomTape, rng } from "./gen.ts";
 import { failsAt, terminateCurve } from "./helpers.ts";
 
 type Input = Signals<PoolInputName>;
@@ -122,28 +123,6 @@ const tape1 = (loans: LoanRecord[]): LoanTape => ({
   loans,
 });
 
-function loan(over: Partial<LoanRecord>, i = 0): LoanRecord {
-  return {
-    loanId: `L${i}`,
-    borrowerRef: `B${i}`,
-    originationDate: 19000,
-    maturityDate: 21000,
-    originalPrincipal: 1_000_000n,
-    outstandingBalance: 800_000n,
-    interestRateBps: 700,
-    scheduledPayment: 20_000n,
-    collectedAmount: 20_000n,
-    daysPastDue: 0,
-    status: LoanStatus.Performing,
-    chargedOffAmount: 0n,
-    creditScore: 700,
-    scoreProviderId: 1,
-    scoreDate: 20400,
-    collateralValue: 0n,
-    ...over,
-  };
-}
-
 const good = (n: number): LoanRecord[] =>
   Array.from({ length: n }, (_, i) => loan({ outstandingBalance: 100_000n + BigInt(i) }, i));
 
@@ -195,28 +174,9 @@ const it = test.extend<{
 }>({
   circuit: [async ({}, use) => use(await compilePool("PoolChunk")), { scope: "file" }],
   originator: async ({ circuit }, use) => {
-    const key = await generateOriginatorKey();
-    const ctx: ProofContext = {
-      publicKey: key.publicKey,
-      chainId: 31337n,
-      registry: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-    };
-    const message: Originator["message"] = async (tape, commitment, policy) => ({
-      root: commitment.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: commitment.chunkCount,
-      loanCount: tape.loans.length,
-      domain: domainWord(ctx.registry, ctx.chainId),
-      policyHash: await policyHash(policy),
-    });
+    const { key, ctx, message, sign } = await testOriginator();
     const attest: Originator["attest"] = async (tape, policy, chunkIndex = 0, opts = {}) => {
-      const commitment = opts.commitment ?? (await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK }));
-      const signature = await signAttestation((opts.signer ?? key).privateKey, {
-        ...(await message(tape, commitment, policy)),
-        ...opts.message,
-      });
+      const { commitment, signature } = await sign(tape, policy, CHUNK, opts);
       const { input } = await buildPoolInput(tape, policy, commitment, signature, ctx, chunkIndex, CHUNK);
       const loans = tape.loans.slice(chunkIndex * CHUNK, (chunkIndex + 1) * CHUNK);
       return { tape, commitment, input: circuit.input(input), figures: chunkFigures(loans, policy) };

@@ -4,10 +4,9 @@
  * Pool and score instances get one full chunk; the borrower circuit one loan of a committed tape.
  */
 import { borrowerKey, commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
-import { domainWord, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
 import { findInstance } from "../../pipeline/catalogue.ts";
-import { policyHash } from "../../prover/policy/index.ts";
 import { TEST_POLICY } from "./policy.ts";
+import { CHAIN_ID, REGISTRY, testOriginator } from "./originator.ts";
 import { generateSyntheticTape } from "../../prover/tape/index.ts";
 import { buildPoolInput, type CircuitInput } from "../../prover/witness/index.ts";
 import {
@@ -23,8 +22,7 @@ import {
   signScoreReport,
 } from "../../prover/borrower/index.ts";
 
-export const CHAIN_ID = 31337n;
-export const REGISTRY = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+export { CHAIN_ID, REGISTRY } from "./originator.ts";
 
 /** Templates `sampleInput` can fill. */
 export const SAMPLE_TEMPLATES = ["Multiplier", "PoolAttestation", "ScoreBacking", "BorrowerScore"];
@@ -33,20 +31,9 @@ export const SAMPLE_TEMPLATES = ["Multiplier", "PoolAttestation", "ScoreBacking"
 export async function poolChunkInput(instance: string, seed: string, loans?: number): Promise<CircuitInput> {
   const chunkSize = findInstance(instance).params[0] as number;
   const tape = generateSyntheticTape({ seed, loans: loans ?? chunkSize, poolId: 7n });
-  const key = await generateOriginatorKey();
-  const commitment = await commitTape(tape, randomSalts(tape), { chunkSize });
-  const signature = await signAttestation(key.privateKey, {
-    root: commitment.root,
-    poolId: tape.poolId,
-    period: tape.period,
-    asOfDate: tape.asOfDate,
-    chunkCount: commitment.chunkCount,
-    loanCount: tape.loans.length,
-    domain: domainWord(REGISTRY, CHAIN_ID),
-    policyHash: await policyHash(TEST_POLICY),
-  });
-  const ctx = { publicKey: key.publicKey, chainId: CHAIN_ID, registry: REGISTRY };
-  return (await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, chunkSize)).input;
+  const originator = await testOriginator();
+  const { commitment, signature } = await originator.sign(tape, TEST_POLICY, chunkSize);
+  return (await buildPoolInput(tape, TEST_POLICY, commitment, signature, originator.ctx, 0, chunkSize)).input;
 }
 
 /** A valid input for the instance `name` (throws for a template not in SAMPLE_TEMPLATES). */
