@@ -30,6 +30,7 @@ export const BOUND_CONTRACTS = [
   "TrancheToken",
   "ScoreAttestations",
   "BorrowerGate",
+  "RollForwardRegistry",
 ] as const;
 
 interface AbiParam {

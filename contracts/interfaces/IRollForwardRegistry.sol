@@ -47,6 +47,7 @@ interface IRollForwardRegistry {
     error RollForward__MalformedSignal(uint256 index, uint256 value);
     error RollForward__PrevRootNotLast(uint64 poolId, uint256 prevRoot, uint256 lastRoot);
     error RollForward__PrevPeriodNotLast(uint64 poolId, uint32 prevPeriod, uint32 lastPeriod);
+    error RollForward__PeriodStepTooLarge(uint64 poolId, uint32 period, uint32 lastPeriod);
     error RollForward__NotCurrentAttestation(uint64 poolId, uint32 period, uint32 attestedPeriod);
     error RollForward__RootNotAttested(uint64 poolId, uint256 root, uint256 attestedRoot);
     error RollForward__DateMismatch(uint64 poolId, uint16 asOfDate, uint16 expected);

@@ -7,3 +7,4 @@ export * from "./layout.ts";
 export * from "./flows.ts";
 export * from "./slots.ts";
 export * from "./witness.ts";
+export * from "./committed.ts";
