@@ -527,8 +527,7 @@ export async function verifyAttestation(
     valid: r.valid,
     problems: r.problems,
     findings: r.findings,
-    // figures with every breach bit derived (not only the loan-level ones of a multi-chunk file without policy)
-    figures: r.breachMask === 255 ? r.figures : null,
+    figures: r.figures,
     key:
       r.vkeyHash === null ? null : { instance: att.instance, hash: r.vkeyHash, development: r.development },
     warnings: r.warnings,
