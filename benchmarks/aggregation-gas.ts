@@ -24,7 +24,7 @@ import {
   registerPolicy,
 } from "../deploy/index.ts";
 import { commitTape, randomSalts } from "../prover/commitment/encoding.ts";
-import { domainWord, generateOriginatorKey, signAttestation } from "../prover/commitment/keys.ts";
+import { attestationMessage, generateOriginatorKey, signAttestation } from "../prover/commitment/keys.ts";
 import { policyHash, type Policy } from "../prover/policy/index.ts";
 import { ProverPool, proveInstance } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
@@ -94,17 +94,11 @@ async function attestPeriod(period: number, asOfDate: number): Promise<PeriodGas
     asOfDate,
   });
   const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-  const signature = await signAttestation(key.privateKey, {
-    root: commitment.root,
-    poolId: tape.poolId,
-    period,
-    asOfDate,
-    chunkCount: commitment.chunkCount,
-    loanCount: tape.loans.length,
-    domain: domainWord(registryAddress, chainId),
-    policyHash: pHash,
-  });
   const ctx = { publicKey: key.publicKey, chainId, registry: registryAddress };
+  const signature = await signAttestation(
+    key.privateKey,
+    await attestationMessage(tape, commitment, ctx, POLICY),
+  );
   const chunks: bigint[] = [];
   const verify: bigint[] = [];
   const openings = [];

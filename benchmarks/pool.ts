@@ -43,12 +43,11 @@ import { readR1csHeader } from "../pipeline/r1cs.ts";
 import { attestPool } from "../prover/attest.ts";
 import { FIELD_P, getEddsa, getPoseidon } from "../prover/commitment/poseidon.ts";
 import {
-  domainWord,
+  attestationMessage,
   generateOriginatorKey,
   signAttestation,
   type OriginatorKey,
 } from "../prover/commitment/keys.ts";
-import { policyHash } from "../prover/policy/index.ts";
 import { TEST_POLICY } from "../test/support/policy.ts";
 import { ProverPool, computeWitness, proveInstance, verifyInstance } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/index.ts";
@@ -285,17 +284,11 @@ async function measurePool(
   const { attestation, commitment } = value;
   let wCpu = NaN;
   if (measureWitnessCpu) {
-    const signature = await signAttestation(key.privateKey, {
-      root: commitment.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: attestation.chunkCount,
-      loanCount: attestation.loanCount,
-      domain: domainWord(REGISTRY, CHAIN_ID),
-      policyHash: await policyHash(TEST_POLICY),
-    });
     const ctx = { publicKey: key.publicKey, chainId: CHAIN_ID, registry: REGISTRY };
+    const signature = await signAttestation(
+      key.privateKey,
+      await attestationMessage(tape, commitment, ctx, TEST_POLICY),
+    );
     const { input } = await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, chunkSize);
     wCpu = (await witnessCpu(instance, input)) * attestation.chunkCount;
   }

@@ -29,6 +29,7 @@ import {
   type TapeSalts,
 } from "./commitment/encoding.ts";
 import {
+  attestationMessage,
   domainWord,
   registryKeyHash,
   signAttestation,
@@ -252,16 +253,10 @@ export async function attestPool(
   const chunkCount = commitment.chunkCount;
   const domain = domainWord(opts.registry, opts.chainId);
   const pHash = await policyHash(policy);
-  const signature = await signAttestation(key.privateKey, {
-    root: commitment.root,
-    poolId: tape.poolId,
-    period: tape.period,
-    asOfDate: tape.asOfDate,
-    chunkCount,
-    loanCount: tape.loans.length,
-    domain,
-    policyHash: pHash,
-  });
+  const signature = await signAttestation(
+    key.privateKey,
+    await attestationMessage(tape, commitment, opts, policy),
+  );
   const ctx = { publicKey: key.publicKey, chainId: opts.chainId, registry: opts.registry };
   const keyHash = await registryKeyHash(key.publicKey, domain);
   // several chunks: committed chunk proofs and one aggregation (nothing finer than the pool is published)
@@ -532,8 +527,7 @@ export async function verifyAttestation(
     valid: r.valid,
     problems: r.problems,
     findings: r.findings,
-    // figures with every breach bit derived (not only the loan-level ones of a multi-chunk file without policy)
-    figures: r.breachMask === 255 ? r.figures : null,
+    figures: r.figures,
     key:
       r.vkeyHash === null ? null : { instance: att.instance, hash: r.vkeyHash, development: r.development },
     warnings: r.warnings,

@@ -8,6 +8,9 @@ import { randomBytes } from "node:crypto";
 import { getEddsa, getPoseidon } from "./poseidon.ts";
 import { packDomain, packPoolWord } from "../../verifier-api/web/pool-codec.js";
 import { invalid, requireField } from "../../verifier-api/web/errors.js";
+import { policyHash, type Policy } from "../policy/index.ts";
+import type { LoanTape } from "../tape/schema.ts";
+import type { TapeCommitment } from "./encoding.ts";
 
 /** A Baby Jubjub public key [Ax, Ay]. */
 export type PublicKey = readonly [bigint, bigint];
@@ -46,6 +49,30 @@ export { MAX_CHAIN_ID } from "../../verifier-api/web/pool-codec.js";
  */
 export function domainWord(registry: string, chainId: bigint): bigint {
   return packDomain(registry, chainId);
+}
+
+/**
+ * The message an originator signs for `tape`, committed as `commitment`, under `policy`, for the registry at
+ * `registry` on chain `chainId` (docs/INTERFACES.md, "Originator signature"): the commitment's root and chunk
+ * count, the tape's pool, period, date and number of loans, the domain word and the policy's hash. Every
+ * signer builds the message here, so a field added to it is added once.
+ */
+export async function attestationMessage(
+  tape: Pick<LoanTape, "poolId" | "period" | "asOfDate" | "loans">,
+  commitment: Pick<TapeCommitment, "root" | "chunkCount">,
+  where: { registry: string; chainId: bigint },
+  policy: Policy,
+): Promise<AttestationMessage> {
+  return {
+    root: commitment.root,
+    poolId: tape.poolId,
+    period: tape.period,
+    asOfDate: tape.asOfDate,
+    chunkCount: commitment.chunkCount,
+    loanCount: tape.loans.length,
+    domain: domainWord(where.registry, where.chainId),
+    policyHash: await policyHash(policy),
+  };
 }
 
 /**

@@ -145,7 +145,6 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     });
     // every figure, every breach bit included, derived from the proofs with the carried policy parameters
     expect(r.figures).toEqual(att.figures);
-    expect(r.breachMask).toBe(255);
     expect(stages).toEqual(["key", "chunk", "chunk", "figures", "done"]);
     // the key is named, and a development key is said so
     expect(r.vkeyHash).toBe(att.verificationKey!.hash);
@@ -418,9 +417,39 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       tampered((a) => delete a.policy),
       deps,
     );
-    expect(r.breachMask).toBe(255);
     expect(r.figures!.breaches).toBe(att.figures.breaches);
     expect(r.problems).toEqual([]);
+  });
+
+  // A plain attestation is one chunk: the registry accepts no other, and a pool of several chunks is proven as
+  // chunk commitments and an aggregation. The file of a plain two-chunk attestation: no aggregation, the
+  // pool circuit's instance, two chunks.
+  const plainTwoChunks = (): Json =>
+    tampered((a) => {
+      delete a.aggregation;
+      a.instance = INSTANCE;
+    });
+
+  it("refuses a plain attestation of two chunks with a chunkCount finding", async () => {
+    const r = await checkAttestation(plainTwoChunks(), deps);
+    expect(r.findings).toContainEqual({
+      field: "chunkCount",
+      reason:
+        "a plain attestation proves one chunk, this one says 2 (a pool of several chunks is attested by chunk commitment proofs and an aggregation proof, which it does not carry)",
+    });
+  });
+
+  it("derives no figures from a plain attestation of two chunks", async () => {
+    const r = await checkAttestation(plainTwoChunks(), deps);
+    expect([r.valid, r.figures]).toEqual([false, null]);
+  });
+
+  it("a plain attestation of two chunks is refused by the prover's verifyAttestation too", async () => {
+    const v = await proverVerdict(plainTwoChunks());
+    expect(v.valid).toBe(false);
+    expect(v.problems.join("\n")).toMatch(
+      /chunkCount: a plain attestation proves one chunk, this one says 2/,
+    );
   });
 
   it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async () => {

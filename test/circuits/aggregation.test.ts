@@ -19,7 +19,7 @@ import {
   figureCommitment,
   type ChunkOpening,
 } from "../../prover/commitment/figure-commitment.ts";
-import { domainWord, signAttestation, type OriginatorKey } from "../../prover/commitment/keys.ts";
+import { attestationMessage, signAttestation, type OriginatorKey } from "../../prover/commitment/keys.ts";
 import {
   chunkFigures,
   aggregateFigures,
@@ -252,16 +252,10 @@ const it = test.extend<{
     const { key, ctx } = originator;
     const tape = randomTape(4, 6);
     const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-    const signature = await signAttestation(key.privateKey, {
-      root: commitment.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: 1,
-      loanCount: tape.loans.length,
-      domain: domainWord(ctx.registry, ctx.chainId),
-      policyHash: await policyHash(TEST_POLICY),
-    });
+    const signature = await signAttestation(
+      key.privateKey,
+      await attestationMessage(tape, commitment, ctx, TEST_POLICY),
+    );
     const { input, opening } = await buildChunkCommitmentInput(
       tape,
       TEST_POLICY,

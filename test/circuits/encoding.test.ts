@@ -18,6 +18,7 @@ import {
   verifyOpening,
 } from "../../prover/commitment/encoding.ts";
 import {
+  attestationMessage,
   domainWord,
   generateOriginatorKey,
   keyHash,
@@ -358,16 +359,7 @@ describe("buildPoolInput parameters", () => {
     const c = await commitTape(tape, randomSalts(tape), { chunkSize: 8 });
     const key = await generateOriginatorKey();
     const ctx = { publicKey: key.publicKey, chainId: 1n, registry: "0x" + "ab".repeat(20) };
-    const sig = await signAttestation(key.privateKey, {
-      root: c.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: 2,
-      loanCount: 10,
-      domain: domainWord(ctx.registry, ctx.chainId),
-      policyHash: await policyHash(DEFAULT_POLICY),
-    });
+    const sig = await signAttestation(key.privateKey, await attestationMessage(tape, c, ctx, DEFAULT_POLICY));
     const { input, publicSignals } = await buildPoolInput(tape, DEFAULT_POLICY, c, sig, ctx, 1, 8);
     expect((input.wA as string[]).length).toBe(8);
     expect((input.isEmpty as string[]).filter((x) => x === "1").length).toBe(6);

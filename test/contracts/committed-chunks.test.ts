@@ -21,6 +21,7 @@ import {
 import { commitTape, randomSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { chainCommitments, type ChunkOpening } from "../../prover/commitment/figure-commitment.ts";
 import {
+  attestationMessage,
   domainWord,
   generateOriginatorKey,
   registryKeyHash,
@@ -74,17 +75,11 @@ async function proveChunks(
 ): Promise<ChunkProofOf[]> {
   const policy = o.policy ?? TEST_POLICY;
   const k = o.key ?? key;
-  const signature = await signAttestation(k.privateKey, {
-    root: commitment.root,
-    poolId: tape.poolId,
-    period: tape.period,
-    asOfDate: tape.asOfDate,
-    chunkCount: commitment.chunkCount,
-    loanCount: tape.loans.length,
-    domain: domainWord(registryAddress, chainId),
-    policyHash: await policyHash(policy),
-  });
   const ctx = { publicKey: k.publicKey, chainId, registry: registryAddress };
+  const signature = await signAttestation(
+    k.privateKey,
+    await attestationMessage(tape, commitment, ctx, policy),
+  );
   const out: ChunkProofOf[] = [];
   for (const i of o.indices ?? [...Array(commitment.chunkCount).keys()]) {
     const b = await buildChunkCommitmentInput(tape, policy, commitment, signature, ctx, i, CHUNK);

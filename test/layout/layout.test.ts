@@ -4,19 +4,21 @@
  * the generated codec; and the circuit's packing is checked against the declaration on real witnesses of
  * PoolAttestation(8): the declared packing is accepted, the same figures with any one field moved by one
  * bit are refused, and so is a pool word wider than declared.
+ *
+ * One claim per test; the circuit through the typed circuit tester (test/support/circuit-tester.ts). Each
+ * test gets its fixtures from `it`'s context: the compiled circuit (once per file), and, made for the test,
+ * a copy of the declaration to change, the codec's examples, and a signed one-chunk tape's circuit input
+ * with the independent model's figures.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { generateLayout, placed, readLayout, REPO, width } from "../../contracts/codegen/layout.ts";
-import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
-import { domainWord, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
 import { chunkFigures } from "../../prover/model/index.ts";
-import { policyHash } from "../../prover/policy/index.ts";
-import { TEST_POLICY } from "../support/policy.ts";
-import { generateSyntheticTape } from "../../prover/tape/index.ts";
-import { buildPoolInput, type CircuitInput } from "../../prover/witness/index.ts";
+import { LoanStatus, type LoanTape } from "../../prover/tape/schema.ts";
+import { assertValidTape } from "../../prover/tape/validate.ts";
+import { buildPoolInput } from "../../prover/witness/index.ts";
 import {
   packDomain,
   packFigures,
@@ -26,99 +28,117 @@ import {
   WORDS,
   type Figures,
 } from "../../verifier-api/web/pool-codec.js";
-import {
-  check,
-  compileCircuit,
-  failure,
-  terminateCurve,
-  witness,
-  type Compiled,
-} from "../circuits/helpers.ts";
 import { CodedError } from "../../verifier-api/web/errors.js";
+import { type Signals } from "../support/circuit-tester.ts";
+import { testOriginator } from "../support/originator.ts";
+import { CHUNK, compilePool, type PoolInputName, type PoolTester } from "../support/pool-circuits.ts";
+import { TEST_POLICY } from "../support/policy.ts";
+import { AS_OF, loan } from "../circuits/gen.ts";
+import { failsAt, terminateCurve } from "../circuits/helpers.ts";
 
-describe("the generated files", () => {
-  it("are each the one circuits/layout.json generates (run `node contracts/codegen/run.ts` if not)", async () => {
-    const files = await generateLayout();
-    expect([...files.keys()].sort()).toEqual([
-      "circuits/generated/pool_attestation_layout.circom",
-      "contracts/generated/DomainWord.sol",
-      "contracts/generated/PoolAttestationCodec.sol",
-      "docs/INTERFACES.md",
-      "verifier-api/web/pool-codec.d.ts",
-      "verifier-api/web/pool-codec.js",
-    ]);
-    for (const [rel, text] of files) expect(readFileSync(join(REPO, rel), "utf8"), rel).toBe(text);
-  });
+/** The BN254 scalar field's modulus. */
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** The generated files, from the repository root. */
+const GENERATED = [
+  "circuits/generated/pool_attestation_layout.circom",
+  "contracts/generated/DomainWord.sol",
+  "contracts/generated/PoolAttestationCodec.sol",
+  "docs/INTERFACES.md",
+  "verifier-api/web/pool-codec.d.ts",
+  "verifier-api/web/pool-codec.js",
+];
 
-  it("change with the declaration: a wider field moves every offset after it, in every consumer", async () => {
-    const decl = JSON.parse(readFileSync(join(REPO, "circuits/layout.json"), "utf8")) as {
-      templates: { PoolAttestation: { words: { figC: { fields: { bits: number }[] } } } };
+const POOL = "pool/pool_attestation.circom";
+/** Where PoolChunk checks each figure word against its fields, and the pool word's width and chunk index. */
+const PACKED: Record<"figA" | "figB" | "figC", () => RegExp> = {
+  figA: () => failsAt("PoolChunk", POOL, "figA === outstanding"),
+  figB: () => failsAt("PoolChunk", POOL, "figB === bucket60"),
+  figC: () => failsAt("PoolChunk", POOL, "figC === weighted"),
+};
+const POOL_WIDTH = (): RegExp => failsAt("PoolChunk", POOL, "poolBits.in <== pool");
+const CHUNK_INDEX = (): RegExp => failsAt("PoolChunk", POOL, "inRange.out === 1");
+
+/** circuits/layout.json as parsed JSON, the shape the tests change. */
+interface Declaration {
+  templates: {
+    PoolAttestation: {
+      words: Record<string, unknown> & {
+        figB: { fields: { name: string }[] };
+        figC: { fields: { bits: number }[] };
+      };
     };
-    decl.templates.PoolAttestation.words.figC.fields[1]!.bits = 49; // maxLoanBalance 48 -> 49
-    const path = join(mkdtempSync(join(tmpdir(), "rwa-layout-")), "layout.json");
-    writeFileSync(path, JSON.stringify(decl));
-    const files = await generateLayout(path);
-    for (const [rel, text] of files)
-      if (rel !== "contracts/generated/DomainWord.sol")
-        expect(readFileSync(join(REPO, rel), "utf8"), rel).not.toBe(text);
-    expect(files.get("contracts/generated/PoolAttestationCodec.sol")).toContain("ACTIVE_COUNT_SHIFT = 121;");
-    expect(files.get("circuits/generated/pool_attestation_layout.circom")).toContain(
-      "function ACTIVE_COUNT_SHIFT() { return 121; }",
-    );
+  };
+}
+
+/**
+ * A one-chunk pool (6 loans, pool 9) on which every figure is nonzero: a performing loan, one in each
+ * delinquency bucket, a defaulted and a charged-off one (the buckets breach the policy, so breaches is
+ * nonzero too). Moving a zero field changes nothing, so each field needs a loan that makes it nonzero.
+ */
+const everyFigureTape = (): LoanTape =>
+  assertValidTape({
+    poolId: 9n,
+    period: 202611,
+    asOfDate: AS_OF,
+    currency: "USD",
+    decimals: 2,
+    loans: [
+      loan({}, 0),
+      loan({ status: LoanStatus.Delinquent, daysPastDue: 35 }, 1),
+      loan({ status: LoanStatus.Delinquent, daysPastDue: 65 }, 2),
+      loan({ status: LoanStatus.Delinquent, daysPastDue: 95 }, 3),
+      loan({ status: LoanStatus.Defaulted, daysPastDue: 200 }, 4),
+      loan(
+        {
+          status: LoanStatus.ChargedOff,
+          daysPastDue: 300,
+          outstandingBalance: 0n,
+          chargedOffAmount: 500_000n,
+        },
+        5,
+      ),
+    ],
   });
 
-  it("refuse a declaration whose word does not fit a field element, or that names a field twice", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rwa-layout-"));
-    const base = readFileSync(join(REPO, "circuits/layout.json"), "utf8");
-    const wide = JSON.parse(base) as { templates: { PoolAttestation: { words: Record<string, unknown> } } };
-    wide.templates.PoolAttestation.words.figA = {
-      doc: "too wide",
-      fields: [
-        { name: "a", bits: 200, doc: "" },
-        { name: "b", bits: 54, doc: "" },
-      ],
-    };
-    writeFileSync(join(dir, "wide.json"), JSON.stringify(wide));
-    expect(() => readLayout(join(dir, "wide.json"))).toThrow(/254 bits do not fit a field element/);
-    const twice = JSON.parse(base) as {
-      templates: { PoolAttestation: { words: { figB: { fields: { name: string }[] } } } };
-    };
-    twice.templates.PoolAttestation.words.figB.fields[0]!.name = "outstanding";
-    writeFileSync(join(dir, "twice.json"), JSON.stringify(twice));
-    expect(() => readLayout(join(dir, "twice.json"))).toThrow(/outstanding declared twice/);
-  });
+/** `word` with the field at `shift` of width `bits` moved up one bit (its value shifted, the others kept). */
+function moveUp(word: bigint, shift: number, bits: number): bigint {
+  const v = (word >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+  return word - (v << BigInt(shift)) + (v << BigInt(shift + 1));
+}
 
-  it("keep every word below the BN254 field, and the domain word's largest chain id is 2^93 - 1", () => {
-    const decl = readLayout();
-    for (const w of Object.values(decl.templates.PoolAttestation!.words)) expect(width(w)).toBeLessThan(254);
-    const max = (1n << 93n) - 1n;
-    expect(packDomain(`0x${"f".repeat(40)}`, max)).toBeLessThan(
-      21888242871839275222246405745257275088548364400416034343698204186575808495617n,
-    );
-    expect(() => packDomain(`0x${"0".repeat(40)}`, max + 1n)).toThrow(CodedError);
-  });
-});
+/** Every field of the figure words, by word (the declaration's, through the generated codec). */
+const FIGURE_FIELDS = (["figA", "figB", "figC"] as const).flatMap((word) =>
+  WORDS[word].map((f) => ({ word, field: f.name, shift: f.shift, bits: f.bits })),
+);
 
-describe("the codec against a hand-written packing (the independent cross-check)", () => {
-  it("packs the worked example of docs/INTERFACES.md: pool 77, period 202611, chunk 1 of 3, 600 loans", () => {
-    const fields = {
-      poolId: 77n,
-      period: 202611,
-      asOfDate: 20422,
-      chunkIndex: 1,
-      chunkCount: 3,
-      loanCount: 600,
-    };
-    const word = 77n + (202611n << 64n) + (20422n << 96n) + (1n << 112n) + (3n << 128n) + (600n << 144n);
-    expect(packPoolWord(fields)).toBe(word);
-    expect(unpackPoolWord(word)).toEqual(fields);
-    expect(() => packPoolWord({ ...fields, chunkIndex: 1 << 16 })).toThrow(
-      /chunkIndex: .* does not fit 16 bits/,
-    );
-  });
-
-  it("packs figures into 62-bit slots and figC's 72/48/16/10/16-bit fields", () => {
-    const f: Figures = {
+const it = test.extend<{
+  /** The declaration (circuits/layout.json), parsed afresh for the test to change. */
+  declaration: Declaration;
+  /** A directory of the test's own. */
+  scratch: string;
+  /** The files the declaration generates with figC's maxLoanBalance 49 bits wide instead of 48. */
+  wider: Map<string, string>;
+  /** The worked example of docs/INTERFACES.md: pool 77, period 202611, chunk 1 of 3, 600 loans. */
+  workedExample: Parameters<typeof packPoolWord>[0];
+  /** Figures with each field distinct and the widest at its maximum. */
+  figures: Figures;
+  circuit: PoolTester;
+  /** The signed one-chunk pool's PoolAttestation(8) input, and its tape. */
+  pool: { tape: LoanTape; input: Signals<PoolInputName> };
+}>({
+  declaration: async ({}, use) =>
+    use(JSON.parse(readFileSync(join(REPO, "circuits/layout.json"), "utf8")) as Declaration),
+  scratch: async ({}, use) => use(mkdtempSync(join(tmpdir(), "rwa-layout-"))),
+  wider: async ({ declaration, scratch }, use) => {
+    declaration.templates.PoolAttestation.words.figC.fields[1]!.bits = 49; // maxLoanBalance 48 -> 49
+    const path = join(scratch, "layout.json");
+    writeFileSync(path, JSON.stringify(declaration));
+    await use(await generateLayout(path));
+  },
+  workedExample: async ({}, use) =>
+    use({ poolId: 77n, period: 202611, asOfDate: 20422, chunkIndex: 1, chunkCount: 3, loanCount: 600 }),
+  figures: async ({}, use) =>
+    use({
       outstanding: 1n,
       scheduled: 2n,
       collected: 3n,
@@ -132,54 +152,138 @@ describe("the codec against a hand-written packing (the independent cross-check)
       activeCount: 10,
       minScore: 1023,
       breaches: 0b1000_0001,
+    }),
+  circuit: [async ({}, use) => use(await compilePool("PoolAttestation")), { scope: "file" }],
+  pool: async ({ circuit }, use) => {
+    const tape = everyFigureTape();
+    const { ctx, sign } = await testOriginator();
+    const { commitment, signature } = await sign(tape, TEST_POLICY, CHUNK);
+    const built = await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, CHUNK);
+    await use({ tape, input: circuit.input(built.input) });
+  },
+});
+
+afterAll(terminateCurve);
+
+/** A signal of the input as a bigint. */
+const big = (input: Signals<PoolInputName>, name: PoolInputName): bigint => BigInt(input[name] as string);
+
+describe("the generated files", () => {
+  it("are the six consumers of the declaration", async () => {
+    expect([...(await generateLayout()).keys()].sort()).toEqual(GENERATED);
+  });
+
+  it("are each the one circuits/layout.json generates (run `node contracts/codegen/run.ts` if not)", async () => {
+    for (const [rel, text] of await generateLayout())
+      expect(readFileSync(join(REPO, rel), "utf8"), rel).toBe(text);
+  });
+
+  it("change with the declaration: a wider field changes every consumer but DomainWord.sol", ({ wider }) => {
+    for (const [rel, text] of wider)
+      if (rel !== "contracts/generated/DomainWord.sol")
+        expect(readFileSync(join(REPO, rel), "utf8"), rel).not.toBe(text);
+  });
+
+  it("move every offset after a wider field in the Solidity codec (activeCount at 121)", ({ wider }) => {
+    expect(wider.get("contracts/generated/PoolAttestationCodec.sol")).toContain("ACTIVE_COUNT_SHIFT = 121;");
+  });
+
+  it("move every offset after a wider field in the circuit's layout (activeCount at 121)", ({ wider }) => {
+    expect(wider.get("circuits/generated/pool_attestation_layout.circom")).toContain(
+      "function ACTIVE_COUNT_SHIFT() { return 121; }",
+    );
+  });
+
+  it("are refused for a declaration whose word does not fit a field element", ({ declaration, scratch }) => {
+    declaration.templates.PoolAttestation.words.figA = {
+      doc: "too wide",
+      fields: [
+        { name: "a", bits: 200, doc: "" },
+        { name: "b", bits: 54, doc: "" },
+      ],
     };
-    const { figA, figB, figC } = packFigures(f);
-    expect(figA).toBe(1n + (2n << 62n) + (3n << 124n) + (4n << 186n));
-    expect(figB).toBe(5n + (6n << 62n) + (7n << 124n) + (((1n << 62n) - 1n) << 186n));
-    expect(figC).toBe(
+    writeFileSync(join(scratch, "wide.json"), JSON.stringify(declaration));
+    expect(() => readLayout(join(scratch, "wide.json"))).toThrow(/254 bits do not fit a field element/);
+  });
+
+  it("are refused for a declaration that names a field twice", ({ declaration, scratch }) => {
+    declaration.templates.PoolAttestation.words.figB.fields[0]!.name = "outstanding";
+    writeFileSync(join(scratch, "twice.json"), JSON.stringify(declaration));
+    expect(() => readLayout(join(scratch, "twice.json"))).toThrow(/outstanding declared twice/);
+  });
+});
+
+describe("the declaration's words", () => {
+  it("are each narrower than 254 bits (below the BN254 field)", () => {
+    for (const [name, w] of Object.entries(readLayout().templates.PoolAttestation!.words))
+      expect(width(w), name).toBeLessThan(254);
+  });
+
+  it("hold the largest registry address and chain id 2^93 - 1 in a domain word below the field", () => {
+    expect(packDomain(`0x${"f".repeat(40)}`, (1n << 93n) - 1n)).toBeLessThan(FIELD);
+  });
+
+  it("refuse chain id 2^93 in a domain word", () => {
+    expect(() => packDomain(`0x${"0".repeat(40)}`, 1n << 93n)).toThrow(CodedError);
+  });
+});
+
+describe("the codec against a hand-written packing (the independent cross-check)", () => {
+  it("packs the worked example of docs/INTERFACES.md: pool 77, period 202611, chunk 1 of 3, 600 loans", ({
+    workedExample,
+  }) => {
+    const word = 77n + (202611n << 64n) + (20422n << 96n) + (1n << 112n) + (3n << 128n) + (600n << 144n);
+    expect(packPoolWord(workedExample)).toBe(word);
+  });
+
+  it("unpacks the worked example's pool word to its fields", ({ workedExample }) => {
+    expect(unpackPoolWord(packPoolWord(workedExample))).toEqual(workedExample);
+  });
+
+  it("refuses a chunk index that does not fit its 16 bits", ({ workedExample }) => {
+    expect(() => packPoolWord({ ...workedExample, chunkIndex: 1 << 16 })).toThrow(
+      /chunkIndex: .* does not fit 16 bits/,
+    );
+  });
+
+  it("packs figA into four 62-bit slots", ({ figures }) => {
+    expect(packFigures(figures).figA).toBe(1n + (2n << 62n) + (3n << 124n) + (4n << 186n));
+  });
+
+  it("packs figB into four 62-bit slots", ({ figures }) => {
+    expect(packFigures(figures).figB).toBe(5n + (6n << 62n) + (7n << 124n) + (((1n << 62n) - 1n) << 186n));
+  });
+
+  it("packs figC into its 72/48/24/10/16-bit fields", ({ figures }) => {
+    expect(packFigures(figures).figC).toBe(
       (1n << 72n) - 1n + (9n << 72n) + (10n << 120n) + (1023n << 144n) + (0b1000_0001n << 154n),
     );
-    expect(unpackFigures(figA, figB, figC)).toEqual(f);
-    expect(() => packFigures({ ...f, minScore: 1024 })).toThrow(/minScore: 1024 does not fit 10 bits/);
+  });
+
+  it("unpacks the three figure words to the same figures", ({ figures }) => {
+    const { figA, figB, figC } = packFigures(figures);
+    expect(unpackFigures(figA, figB, figC)).toEqual(figures);
+  });
+
+  it("refuses a minimum score that does not fit its 10 bits", ({ figures }) => {
+    expect(() => packFigures({ ...figures, minScore: 1024 })).toThrow(/minScore: 1024 does not fit 10 bits/);
   });
 });
 
 describe("the circuit's packing against the declaration (PoolAttestation(8), real witnesses)", () => {
-  let circuit: Compiled;
-  let input: CircuitInput;
-  let model: Figures;
-  beforeAll(async () => {
-    circuit = await compileCircuit(
-      "circuits/pool/pool_attestation.circom",
-      "PoolAttestation",
-      [8],
-      ["root", "pool", "policyHash", "keyHash", "figA", "figB", "figC"],
-    );
-    const tape = generateSyntheticTape({ seed: "layout", loans: 6, poolId: 9n });
-    const key = await generateOriginatorKey();
-    const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: 8 });
-    const registry = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
-    const signature = await signAttestation(key.privateKey, {
-      root: commitment.root,
-      poolId: tape.poolId,
-      period: tape.period,
-      asOfDate: tape.asOfDate,
-      chunkCount: 1,
-      loanCount: tape.loans.length,
-      domain: domainWord(registry, 31337n),
-      policyHash: await policyHash(TEST_POLICY),
-    });
-    const ctx = { publicKey: key.publicKey, chainId: 31337n, registry };
-    input = (await buildPoolInput(tape, TEST_POLICY, commitment, signature, ctx, 0, 8)).input;
-    model = chunkFigures(tape.loans, TEST_POLICY);
-  }, 600_000);
-  afterAll(terminateCurve);
+  it("accepts the figures packed as declared", async ({ circuit, pool }) => {
+    await circuit.expectPass(pool.input);
+  });
 
-  it("accepts the figures packed as declared, and they decode to the independent model's", async () => {
-    expect(await check(circuit, await witness(circuit, input))).toBe(true);
-    const sig = (name: string): bigint => BigInt(input[name] as string);
-    expect(unpackFigures(sig("figA"), sig("figB"), sig("figC"))).toEqual(model);
-    expect(unpackPoolWord(sig("pool"))).toMatchObject({
+  it("publishes figures that decode to the independent model's", ({ pool }) => {
+    const { input } = pool;
+    expect(unpackFigures(big(input, "figA"), big(input, "figB"), big(input, "figC"))).toEqual(
+      chunkFigures(pool.tape.loans, TEST_POLICY),
+    );
+  });
+
+  it("publishes a pool word that decodes to pool 9, chunk 0 of 1, 6 loans", ({ pool }) => {
+    expect(unpackPoolWord(big(pool.input, "pool"))).toMatchObject({
       poolId: 9n,
       chunkIndex: 0,
       chunkCount: 1,
@@ -187,35 +291,33 @@ describe("the circuit's packing against the declaration (PoolAttestation(8), rea
     });
   });
 
-  it("refuses the same figures with any one nonzero field moved by one bit (the circuit's offsets are the declared ones)", async () => {
-    let moved = 0;
-    for (const word of ["figA", "figB", "figC"] as const) {
-      const fields = WORDS[word];
-      const value = BigInt(input[word] as string);
-      for (const f of fields) {
-        const v = (value >> BigInt(f.shift)) & ((1n << BigInt(f.bits)) - 1n);
-        if (v === 0n) continue;
-        const shifted = value - (v << BigInt(f.shift)) + (v << BigInt(f.shift + 1));
-        const msg = await failure(witness(circuit, { ...input, [word]: shifted.toString() }));
-        expect(msg, `${word}.${f.name} moved`).toMatch(/Assert Failed/);
-        moved++;
-      }
-    }
-    // the synthetic tape has active loans, so at least outstanding, scheduled, the score and count fields move
-    expect(moved).toBeGreaterThanOrEqual(6);
-  }, 600_000);
+  it("is given a pool on which every figure field is nonzero (so each can be moved)", ({ pool }) => {
+    const zero = FIGURE_FIELDS.filter(
+      ({ word, shift, bits }) =>
+        ((big(pool.input, word) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n)) === 0n,
+    );
+    expect(zero.map((z) => `${z.word}.${z.field}`)).toEqual([]);
+  });
 
-  it("refuses a pool word with a bit set above its declared width, and reads chunkIndex at its declared offset", async () => {
-    const pool = BigInt(input.pool as string);
-    const poolBits = placed(readLayout().templates.PoolAttestation!.words.pool!);
-    const top = poolBits.reduce((a, f) => a + f.bits, 0);
-    expect(
-      await failure(witness(circuit, { ...input, pool: (pool + (1n << BigInt(top))).toString() })),
-    ).toMatch(/Assert Failed/);
-    // chunkIndex 1 of a 1-chunk tape: refused (chunkIndex < chunkCount), so the circuit reads it where declared
-    const idx = poolBits.find((f) => f.name === "chunkIndex")!;
-    expect(
-      await failure(witness(circuit, { ...input, pool: (pool + (1n << BigInt(idx.shift))).toString() })),
-    ).toMatch(/Assert Failed/);
-  }, 600_000);
+  // The circuit's offsets are the declared ones: each field moved up one bit, the others kept, is refused.
+  for (const { word, field, shift, bits } of FIGURE_FIELDS)
+    it(`refuses the same figures with ${word}.${field} moved up one bit`, async ({ circuit, pool }) => {
+      const moved = moveUp(big(pool.input, word), shift, bits);
+      await circuit.expectFail({ ...pool.input, [word]: moved.toString() }, PACKED[word]());
+    });
+
+  it("refuses a pool word with a bit set above its declared width", async ({ circuit, pool }) => {
+    const top = placed(readLayout().templates.PoolAttestation!.words.pool!).reduce((a, f) => a + f.bits, 0);
+    const wide = big(pool.input, "pool") + (1n << BigInt(top));
+    await circuit.expectFail({ ...pool.input, pool: wide.toString() }, POOL_WIDTH());
+  });
+
+  // chunkIndex 1 of a one-chunk tape is refused (chunkIndex < chunkCount): the circuit reads it where declared.
+  it("reads chunkIndex at its declared offset", async ({ circuit, pool }) => {
+    const idx = placed(readLayout().templates.PoolAttestation!.words.pool!).find(
+      (f) => f.name === "chunkIndex",
+    )!;
+    const next = big(pool.input, "pool") + (1n << BigInt(idx.shift));
+    await circuit.expectFail({ ...pool.input, pool: next.toString() }, CHUNK_INDEX());
+  });
 });

@@ -1,18 +1,18 @@
 /**
  * The originator a circuit test signs with: a fresh key, its proof context on the tests' chain and registry, the
- * attestation message it signs for a tape (docs/INTERFACES.md, "Originator signature") and `sign`, which
+ * attestation message it signs for a tape (the prover's `attestationMessage`) and `sign`, which
  * commits a tape and signs that message (optionally changed, or with another key, for the refusals).
  */
 import { commitTape, randomSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
 import {
-  domainWord,
+  attestationMessage,
   generateOriginatorKey,
   signAttestation,
   type AttestationMessage,
   type AttestationSignature,
   type OriginatorKey,
 } from "../../prover/commitment/keys.ts";
-import { policyHash, type Policy } from "../../prover/policy/index.ts";
+import type { Policy } from "../../prover/policy/index.ts";
 import type { LoanTape } from "../../prover/tape/schema.ts";
 import type { ProofContext } from "../../prover/witness/index.ts";
 
@@ -46,16 +46,8 @@ export interface TestOriginator {
 export async function testOriginator(): Promise<TestOriginator> {
   const key = await generateOriginatorKey();
   const ctx: ProofContext = { publicKey: key.publicKey, chainId: CHAIN_ID, registry: REGISTRY };
-  const message: TestOriginator["message"] = async (tape, commitment, policy) => ({
-    root: commitment.root,
-    poolId: tape.poolId,
-    period: tape.period,
-    asOfDate: tape.asOfDate,
-    chunkCount: commitment.chunkCount,
-    loanCount: tape.loans.length,
-    domain: domainWord(ctx.registry, ctx.chainId),
-    policyHash: await policyHash(policy),
-  });
+  const message: TestOriginator["message"] = (tape, commitment, policy) =>
+    attestationMessage(tape, commitment, ctx, policy);
   return {
     key,
     ctx,

@@ -71,13 +71,17 @@ export type AggregationTester = CircuitTester<
 
 /**
  * PoolChunk(8), the statement both chunk circuits make (its two outputs, activeLoans and chunks, are for
- * the wrappers), or PoolAttestation(8), which adds the one-chunk and minimum-size rules.
+ * the wrappers), or PoolAttestation(8), which adds the one-chunk and minimum-size rules; `chunkSize` for
+ * another size (the constraint budget compiles PoolAttestation(256)).
  */
-export function compilePool(template: "PoolChunk" | "PoolAttestation"): Promise<PoolTester> {
+export function compilePool(
+  template: "PoolChunk" | "PoolAttestation",
+  chunkSize: number = CHUNK,
+): Promise<PoolTester> {
   return CircuitTester.compile({
     file: "circuits/pool/pool_attestation.circom",
     template,
-    params: [CHUNK],
+    params: [chunkSize],
     publicInputs: POOL_PUBLIC,
     inputs: POOL_INPUTS,
     outputs: ["figA", "figB", "figC", "root"],

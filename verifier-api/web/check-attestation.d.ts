@@ -1,25 +1,11 @@
 // Generated from check-attestation.js by `node verifier-api/web/declarations.ts`: do not edit.
 /**
- * Aggregates chunk figures as PoolAggregation does, except the pool-level breach bits 3-7 (they need the
- * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
- * @param {Figures[]} chunks  At least one.
- * @returns {Figures}
- */
-export function aggregateWithoutPolicy(chunks: Figures[]): Figures;
-/**
  * The policy's parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
  * strings). Throws an invalid-input CodedError naming the first malformed field.
  * @param {unknown} policy
  * @returns {bigint[]}
  */
 export function policyParams(policy: unknown): bigint[];
-/**
- * The pool-level breach bits 3-7 of (aggregated) figures under the policy's parameters (as
- * `poolLevelBreaches` of prover/model).
- * @param {Figures} f
- * @param {bigint[]} params  In hash order.
- */
-export function poolLevelBreaches(f: Figures, params: bigint[]): number;
 /**
  * The names of the breach bits set in `bits`: "6 concentration, 7 minPoolBalance".
  * @param {number} bits
@@ -39,13 +25,12 @@ export function verificationKeyHash(
 ): Promise<string>;
 /**
  * Compares every summary figure with the derived ones; one problem per field that differs (naming it and
- * both values), and one per summary field that is not a figure. `mask` selects the breach bits compared.
+ * both values, and for the breaches the bits that differ), and one per summary field that is not a figure.
  * @param {Figures} derived
  * @param {unknown} claimed
- * @param {number} mask
  * @returns {string[]}
  */
-export function compareFigures(derived: Figures, claimed: unknown, mask: number): string[];
+export function compareFigures(derived: Figures, claimed: unknown): string[];
 /**
  * The chain of a committed attestation's chunk commitments in the order the registry accepted them, the
  * aggregation proof's `acc` (docs/INTERFACES.md): acc_1 = figCommit_1 (already a hash: the chunk that opens a
@@ -247,15 +232,11 @@ export type CheckResult = {
   findings: Problem[];
   chunks: ChunkResult[];
   /**
-   * Derived from the proofs; null unless every chunk proof verifies and
-   * the chunks are exactly 0..n-1.
+   * Derived from the proofs, every breach bit included; null unless every
+   * chunk proof (and a committed attestation's aggregation proof) verifies and the chunks are exactly 0..n-1
+   * (one chunk for a plain attestation).
    */
   figures: Figures | null;
-  /**
-   * The bits of `figures.breaches` derived from the proofs: 255, or only the
-   * loan-level bits 0-2 (7) when a multi-chunk attestation carries no policy parameters (a problem then).
-   */
-  breachMask: number;
   /**
    * `verificationKeyHash` of the key the proofs were checked with (null when
    * there is none, or no SHA-256 in this page).

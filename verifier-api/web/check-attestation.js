@@ -10,10 +10,12 @@
  * against the instance's verification key; the chunks are exactly 0..n-1; every chunk carries the
  * attestation's root, pool word (poolId, period, asOfDate, chunkCount, loanCount, its own chunkIndex), policyHash and
  * keyHash; keyHash = Poseidon(Ax, Ay, domain) with domain = registry | chainId << 160. Every summary figure is
- * compared with the one derived from the proofs' public signals, every breach bit included: the pool-level
- * bits 3-7 are evaluated on the aggregate with the policy's parameters, which the attestation carries and
- * which must hash (Poseidon of nine) to the policyHash the proofs carry; a one-chunk attestation's bits come
- * from its proof as they are. The key the proofs verify with is named by its hash (`verificationKeyHash`, as
+ * compared with the one derived from the proofs' public signals, every breach bit included. A plain
+ * attestation is one chunk (the registry accepts no other: a pool of several chunks is proven as chunk
+ * commitments and an aggregation), and its figures, breach bits included, are its proof's as they are; a
+ * plain attestation that says it has more chunks is refused with a `chunkCount` finding. Policy parameters
+ * the attestation carries (or that are given) must hash (Poseidon of nine) to the policyHash the proofs
+ * carry. The key the proofs verify with is named by its hash (`verificationKeyHash`, as
  * prover/prove/key.ts) and compared with the one the attestation names; a development key (so marked by the
  * attestation or by the service's catalogue) puts `DEVELOPMENT_KEY_WARNING` in the verdict.
  *
@@ -29,9 +31,7 @@
  * word, domain word, breach bits, policy order) is the codec's, generated from circuits/layout.json.
  */
 import {
-  BREACH,
   BREACH_NAMES,
-  LOAN_LEVEL_BREACHES,
   POLICY_MAX,
   POLICY_PARAMS,
   POLICY_VERSION,
@@ -54,6 +54,10 @@ export const FORMAT = "rwa-attest/attestation@1";
 export const DEVELOPMENT_KEY_WARNING =
   "development keys: this proof proves nothing about the tape on a real chain (the development setup's " +
   "secret, kept on the machine that built the keys, proves any statement)";
+
+export const NOTE_KEY =
+  "The verification key is the one the service's catalogue serves, taken on trust: compare its hash with " +
+  "the one of the verifier registered on chain, or with one obtained out of band.";
 
 /**
  * @typedef {{ pi_a: string[], pi_b: string[][], pi_c: string[] } & Record<string, unknown>} Groth16Proof
@@ -98,32 +102,15 @@ export const DEVELOPMENT_KEY_WARNING =
  * @property {string[]} problems  Why it is not valid (empty when valid).
  * @property {Problem[]} findings  The same problems, structured: `{field, reason}` (the error model's shape).
  * @property {ChunkResult[]} chunks
- * @property {Figures | null} figures  Derived from the proofs; null unless every chunk proof verifies and
- *   the chunks are exactly 0..n-1.
- * @property {number} breachMask  The bits of `figures.breaches` derived from the proofs: 255, or only the
- *   loan-level bits 0-2 (7) when a multi-chunk attestation carries no policy parameters (a problem then).
+ * @property {Figures | null} figures  Derived from the proofs, every breach bit included; null unless every
+ *   chunk proof (and a committed attestation's aggregation proof) verifies and the chunks are exactly 0..n-1
+ *   (one chunk for a plain attestation).
  * @property {string | null} vkeyHash  `verificationKeyHash` of the key the proofs were checked with (null when
  *   there is none, or no SHA-256 in this page).
  * @property {boolean} development  The key is a development key (by the attestation or the key's source).
  * @property {string[]} warnings  What a valid verdict must not hide (`DEVELOPMENT_KEY_WARNING`).
  * @property {string[]} notes  What this check does not cover.
  */
-
-const FIGURE_SUMS = /** @type {const} */ ([
-  "outstanding",
-  "scheduled",
-  "collected",
-  "bucket30",
-  "bucket60",
-  "bucket90",
-  "defaulted",
-  "chargedOff",
-  "scoreWeightedBalance",
-]);
-
-export const NOTE_KEY =
-  "The verification key is the one the service's catalogue serves, taken on trust: compare its hash with " +
-  "the one of the verifier registered on chain, or with one obtained out of band.";
 
 /**
  * A proof's public signals by name, in the order `names` lists them.
@@ -169,33 +156,6 @@ function message(err) {
 }
 
 /**
- * Aggregates chunk figures as PoolAggregation does, except the pool-level breach bits 3-7 (they need the
- * policy): sums, max, min, counts, and the OR of the loan-level bits 0-2.
- * @param {Figures[]} chunks  At least one.
- * @returns {Figures}
- */
-export function aggregateWithoutPolicy(chunks) {
-  /** @type {Record<string, bigint>} */
-  const sums = {};
-  for (const k of FIGURE_SUMS) sums[k] = chunks.reduce((a, c) => a + c[k], 0n);
-  return {
-    outstanding: /** @type {bigint} */ (sums.outstanding),
-    scheduled: /** @type {bigint} */ (sums.scheduled),
-    collected: /** @type {bigint} */ (sums.collected),
-    bucket30: /** @type {bigint} */ (sums.bucket30),
-    bucket60: /** @type {bigint} */ (sums.bucket60),
-    bucket90: /** @type {bigint} */ (sums.bucket90),
-    defaulted: /** @type {bigint} */ (sums.defaulted),
-    chargedOff: /** @type {bigint} */ (sums.chargedOff),
-    scoreWeightedBalance: /** @type {bigint} */ (sums.scoreWeightedBalance),
-    maxLoanBalance: chunks.reduce((a, c) => (c.maxLoanBalance > a ? c.maxLoanBalance : a), 0n),
-    activeCount: chunks.reduce((a, c) => a + c.activeCount, 0),
-    minScore: chunks.reduce((a, c) => Math.min(a, c.minScore), 1023),
-    breaches: chunks.reduce((a, c) => a | (c.breaches & LOAN_LEVEL_BREACHES), 0),
-  };
-}
-
-/**
  * The policy's parameters, in hash order, from an attestation's `policy` (integers, bigints or decimal
  * strings). Throws an invalid-input CodedError naming the first malformed field.
  * @param {unknown} policy
@@ -213,26 +173,6 @@ export function policyParams(policy) {
     if (v === null || v > max) throw invalid(`policy.${k}`, `expected an integer in [0, ${max}]`);
     return v;
   });
-}
-
-/**
- * The pool-level breach bits 3-7 of (aggregated) figures under the policy's parameters (as
- * `poolLevelBreaches` of prover/model).
- * @param {Figures} f
- * @param {bigint[]} params  In hash order.
- */
-export function poolLevelBreaches(f, params) {
-  /** @param {keyof import("./pool-codec.js").PolicyParams} k */
-  const p = (k) => /** @type {bigint} */ (params[POLICY_PARAMS.indexOf(k)]);
-  /** @param {bigint} part @param {bigint} limitBps */
-  const over = (part, limitBps) => part * 10000n > limitBps * f.outstanding;
-  let bits = 0;
-  if (over(f.bucket30, p("maxBucket30Bps"))) bits |= BREACH.bucket30;
-  if (over(f.bucket60, p("maxBucket60Bps"))) bits |= BREACH.bucket60;
-  if (over(f.bucket90, p("maxBucket90Bps"))) bits |= BREACH.bucket90;
-  if (over(f.maxLoanBalance, p("maxConcentrationBps"))) bits |= BREACH.concentration;
-  if (f.outstanding < p("minPoolBalance")) bits |= BREACH.minPoolBalance;
-  return bits;
 }
 
 /**
@@ -317,13 +257,12 @@ function sameNumber(claimed, derived) {
 
 /**
  * Compares every summary figure with the derived ones; one problem per field that differs (naming it and
- * both values), and one per summary field that is not a figure. `mask` selects the breach bits compared.
+ * both values, and for the breaches the bits that differ), and one per summary field that is not a figure.
  * @param {Figures} derived
  * @param {unknown} claimed
- * @param {number} mask
  * @returns {string[]}
  */
-export function compareFigures(derived, claimed, mask) {
+export function compareFigures(derived, claimed) {
   if (!isObject(claimed)) return ["figures: missing"];
   /** @type {string[]} */
   const problems = [];
@@ -331,11 +270,10 @@ export function compareFigures(derived, claimed, mask) {
     const c = claimed[k];
     if (typeof v === "number" && k === "breaches") {
       const bits = typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? c : null;
-      const all = mask === 255;
-      if (bits !== null && (all ? bits === v : (bits & mask) === (v & mask))) continue;
-      const differ = bits === null ? "" : breachBitNames((bits ^ v) & (all ? 0xffff : mask));
+      if (bits === v) continue;
+      const differ = bits === null ? "" : breachBitNames((bits ^ v) & 0xffff);
       problems.push(
-        `figures.breaches: the proofs say ${all ? v : `loan-level bits ${v & mask}`}, the summary says ${String(c)}${differ ? ` (bits that differ: ${differ})` : ""}`,
+        `figures.breaches: the proofs say ${v}, the summary says ${String(c)}${differ ? ` (bits that differ: ${differ})` : ""}`,
       );
     } else if (!sameNumber(c, v)) {
       problems.push(`figures.${k}: the proofs say ${v}, the summary says ${String(c)}`);
@@ -410,7 +348,6 @@ export async function checkAttestation(att, deps) {
     findings: p.map(findingOf),
     chunks,
     figures: null,
-    breachMask: 255,
     vkeyHash: null,
     development: false,
     warnings,
@@ -487,6 +424,10 @@ export async function checkAttestation(att, deps) {
   const chunkCount = att.chunkCount;
   if (!Number.isSafeInteger(chunkCount) || /** @type {number} */ (chunkCount) < 1)
     problems.push(`chunkCount: expected a positive integer, got ${String(chunkCount)}`);
+  else if (!committed && /** @type {number} */ (chunkCount) > 1)
+    problems.push(
+      `chunkCount: a plain attestation proves one chunk, this one says ${String(chunkCount)} (a pool of several chunks is attested by chunk commitment proofs and an aggregation proof, which it does not carry)`,
+    );
   if (!Number.isSafeInteger(att.loanCount) || /** @type {number} */ (att.loanCount) < 1)
     problems.push(`loanCount: expected a positive integer, got ${String(att.loanCount)}`);
   /** @type {Record<string, bigint | null>} */
@@ -649,8 +590,6 @@ export async function checkAttestation(att, deps) {
 
   progress({ stage: "figures", done: list.length, total: list.length });
   // the policy's parameters, checked against the policyHash the proofs carry (the summary's when none does)
-  /** @type {bigint[] | null} */
-  let params = null;
   const under = provenPolicyHash ?? summary.policyHash;
   if (deps.policy !== undefined) {
     try {
@@ -660,7 +599,6 @@ export async function checkAttestation(att, deps) {
         problems.push(
           `the policy given is not the attested one: it hashes to ${h}, the proofs are under ${String(under)}`,
         );
-      else params = p;
     } catch (err) {
       problems.push(`the policy given: ${message(err)}`);
     }
@@ -673,44 +611,26 @@ export async function checkAttestation(att, deps) {
         problems.push(
           `policy: the parameters hash to ${h}, the proofs are under policyHash ${String(under)}`,
         );
-      else params ??= p;
     } catch (err) {
       problems.push(message(err));
     }
   }
   /** @type {Figures | null} */
   let aggregate = null;
-  let breachMask = 255;
   // figures are compared once the chunks are exactly 0..n-1, each proof verified (other problems, such as a
-  // key hash for another registry, do not hide a figure the proofs contradict)
+  // key hash for another registry, do not hide a figure the proofs contradict): a committed attestation's
+  // are its aggregation proof's, a plain one's its one chunk's (its circuit evaluated every breach bit, the
+  // pool-level ones under the proven policyHash)
   const complete =
-    (committed
-      ? aggregated !== null && commitments.length === list.length
-      : figures.length === list.length) &&
     list.length > 0 &&
     list.length === chunkCount &&
     seen.size === list.length &&
     [...seen].every((i) => i < list.length);
-  if (complete && aggregated !== null) {
-    // the aggregation circuit evaluated every bit on the pool's totals, under the policy of the commitments
+  if (complete && committed && aggregated !== null && commitments.length === list.length)
     aggregate = aggregated;
-    problems.push(...compareFigures(aggregate, att.figures, breachMask));
-  } else if (complete) {
-    const partial = aggregateWithoutPolicy(figures);
-    if (params !== null)
-      aggregate = { ...partial, breaches: partial.breaches | poolLevelBreaches(partial, params) };
-    // one chunk: its circuit evaluated every bit, the pool-level ones under the proven policyHash
-    else if (figures.length === 1) aggregate = /** @type {Figures} */ (figures[0]);
-    else {
-      aggregate = partial;
-      breachMask = LOAN_LEVEL_BREACHES;
-      if (att.policy === undefined && deps.policy === undefined)
-        problems.push(
-          `policy: the attestation carries no policy parameters, so the pool-level breach bits 3-7 of its ${figures.length} chunks cannot be derived from the proofs`,
-        );
-    }
-    problems.push(...compareFigures(aggregate, att.figures, breachMask));
-  }
+  else if (complete && !committed && list.length === 1 && figures.length === 1)
+    aggregate = /** @type {Figures} */ (figures[0]);
+  if (aggregate !== null) problems.push(...compareFigures(aggregate, att.figures));
   progress({ stage: "done", done: list.length, total: list.length });
   return {
     valid: problems.length === 0,
@@ -718,7 +638,6 @@ export async function checkAttestation(att, deps) {
     findings: problems.map(findingOf),
     chunks,
     figures: aggregate,
-    breachMask,
     vkeyHash,
     development,
     warnings,

@@ -325,14 +325,10 @@ function render(att, r, key) {
   if (r.figures) {
     for (const [k, v] of Object.entries(r.figures)) {
       const c = claimed[k];
-      const partial = k === "breaches" && r.breachMask !== 255;
-      const agrees =
-        k === "breaches"
-          ? typeof c === "number" && (partial ? (c & r.breachMask) === v : c === v)
-          : c !== undefined && String(c) === String(v);
+      const agrees = k === "breaches" ? c === v : c !== undefined && String(c) === String(v);
       const tr = document.createElement("tr");
       tr.append(
-        el("th", partial ? "breaches (loan-level bits 0-2 only: no policy parameters)" : k),
+        el("th", k),
         el("td", fmt(k, v), "num"),
         el("td", fmt(k, c), "num"),
         el("td", agrees ? "yes" : "no", agrees ? "valid" : "invalid"),
@@ -341,7 +337,6 @@ function render(att, r, key) {
       figuresBody.append(tr);
     }
     for (const b of describeBreaches(r.figures.breaches, att.policy, amount)) {
-      if (r.breachMask !== 255 && b.bit > 2) continue;
       const tr = document.createElement("tr");
       tr.append(
         el("th", `${b.bit} ${b.name}`),
