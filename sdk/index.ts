@@ -17,6 +17,7 @@ export * from "./contracts/borrower-gate.ts";
 export * from "./contracts/roll-forward-registry.ts";
 export * from "./contracts/revert.ts";
 export * from "./vault/registry.ts";
+export * from "./vault/rollforward.ts";
 export * from "./vault/signals.ts";
 export * from "./vault/model.ts";
 export * from "./vault/close.ts";

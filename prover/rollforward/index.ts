@@ -8,3 +8,4 @@ export * from "./flows.ts";
 export * from "./slots.ts";
 export * from "./witness.ts";
 export * from "./committed.ts";
+export * from "./prove.ts";
