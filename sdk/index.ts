@@ -18,4 +18,5 @@ export * from "./contracts/revert.ts";
 export * from "./vault/registry.ts";
 export * from "./vault/signals.ts";
 export * from "./vault/model.ts";
+export * from "./vault/reconcile.ts";
 export * from "./vault/close.ts";
