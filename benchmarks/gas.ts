@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Contract, ContractTransactionResponse, TransactionReceipt } from "ethers";
 import {
+  deployCashReconciler,
   deployContract,
   deployKeyHasher,
   deployVerifier,
@@ -166,7 +167,10 @@ for (const id of [1n, ...pools.slice(0, 9)])
 row("include (fund a pool), first", includes[0]!);
 row("include, later pools (median)", includes.slice(1).sort((x, y) => (x < y ? -1 : 1))[4]!);
 row("include again into a funded pool", await gasOf(w.vault.getFunction("include")(1n, 10_000n * USD)));
-await gasOf(w.as(w.originator).getFunction("repay")(1n, 1_000n * USD, 500n * USD));
+row(
+  "repay (no reconciler set)",
+  await gasOf(w.as(w.originator).getFunction("repay")(1n, 1_000n * USD, 500n * USD)),
+);
 await gasOf(w.as(a).getFunction("requestRedeem")(0, 10n ** 12n));
 // mezzanine: the charge-offs below give junior a PDL, which suspends junior deposits
 await gasOf(w.as(b).getFunction("requestDeposit")(1, 1_000n * USD));
@@ -207,6 +211,41 @@ row(
   close10 <= 600_000n ? "target ≤ 600,000: met" : "target ≤ 600,000: MISSED",
 );
 row("closeEpoch with 10 pools (same periods, no requests)", await gasOf(w.vault.getFunction("closeEpoch")()));
+
+// cash reconciliation (docs/CONTRACTS.md "Cash reconciliation"), after the closes: a reconciler over the
+// settable roll-forward stand-in; the stand-in's reads cost what a registry's storage reads would, about.
+const rfProbe = await deployContract(w.gov, "RollForwardTotalsProbe", [await w.registry.getAddress()]);
+const reconciler = await deployCashReconciler(w.gov, w.vault, {
+  rollForward: await rfProbe.getAddress(),
+  toleranceBps: 100,
+});
+row("deploy CashReconciler", (await reconciler.deploymentTransaction()!.wait())?.gasUsed ?? 0n);
+await gasOf(rfProbe.getFunction("setContinuous")(1n, true));
+row(
+  "include into a funded pool, reconciler set (starts its reconciliation)",
+  await gasOf(w.vault.getFunction("include")(1n, 10_000n * USD)),
+);
+row(
+  "repay, reconciler set",
+  await gasOf(w.as(w.originator).getFunction("repay")(1n, 1_000n * USD, 500n * USD)),
+);
+const rfTotals = (prevPeriod: bigint, opening: bigint) => ({
+  prevPeriod,
+  opening,
+  principalCollected: opening / 50n,
+  interestCollected: opening / 100n,
+  recoveries: 0n,
+  chargedOff: 0n,
+  adjustmentsUp: 0n,
+  adjustmentsDown: 0n,
+  originations: 0n,
+  closing: opening - opening / 50n,
+  removedAtExit: 0n,
+});
+await gasOf(rfProbe.getFunction("setPeriodTotals")(1n, 4n, rfTotals(3n, 9_500_000_000n)));
+await gasOf(rfProbe.getFunction("setPeriodTotals")(1n, 5n, rfTotals(4n, 9_310_000_000n)));
+row("reconcile, a pool's first period", await gasOf(reconciler.getFunction("reconcile")(1n, 4n)));
+row("reconcile, a later period", await gasOf(reconciler.getFunction("reconcile")(1n, 5n)));
 
 for (const [name, args] of [
   [

@@ -311,6 +311,25 @@ export async function deployVault(
   return { vault, senior: tokens[0]!, mezzanine: tokens[1]!, junior: tokens[2]! };
 }
 
+/**
+ * Deploys the cash reconciler of `vault` (docs/CONTRACTS.md "Cash reconciliation") over a roll-forward
+ * registry that follows the vault's attestation registry, with a shortfall tolerance in bps, and sets it on the
+ * vault (once: `vault` must be connected to its owner).
+ */
+export async function deployCashReconciler(
+  signer: Signer,
+  vault: Contract,
+  opts: { rollForward: string; toleranceBps: number },
+): Promise<Contract> {
+  const reconciler = await deployContract(signer, "CashReconciler", [
+    await vault.getAddress(),
+    opts.rollForward,
+    opts.toleranceBps,
+  ]);
+  await (await vault.getFunction("setReconciler")(await reconciler.getAddress())).wait();
+  return reconciler;
+}
+
 /** Deploys the 6-decimals test stablecoin (tests, demo, benchmarks only). */
 export async function deployTestStablecoin(signer: Signer): Promise<Contract> {
   return deployContract(signer, "TestStablecoin");

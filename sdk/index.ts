@@ -20,4 +20,5 @@ export * from "./vault/registry.ts";
 export * from "./vault/rollforward.ts";
 export * from "./vault/signals.ts";
 export * from "./vault/model.ts";
+export * from "./vault/reconcile.ts";
 export * from "./vault/close.ts";

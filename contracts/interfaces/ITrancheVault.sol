@@ -97,6 +97,7 @@ interface ITrancheVault {
     error Vault__AsyncOnly();
 
     event PolicyAccepted(uint256 indexed policyHash, bool accepted);
+    event ReconcilerSet(address reconciler);
     event PoolIncluded(uint64 indexed poolId, uint256 amount, uint32 period);
     event PoolRemoved(uint64 indexed poolId, uint256 writtenOff);
     event CollectionReceived(uint64 indexed poolId, uint256 principal, uint256 interest);

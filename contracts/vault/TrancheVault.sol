@@ -12,6 +12,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
+import {ICashReconciler} from "../interfaces/ICashReconciler.sol";
 import {ITrancheVault} from "../interfaces/ITrancheVault.sol";
 import {PoolAttestationCodec as Codec} from "../generated/PoolAttestationCodec.sol";
 import {TrancheToken} from "./TrancheToken.sol";
@@ -100,6 +101,9 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     mapping(uint256 tranche => mapping(address user => Request)) public redeemRequests;
     mapping(uint256 tranche => mapping(uint64 batch => Settlement)) public depositSettlements;
     mapping(uint256 tranche => mapping(uint64 batch => Settlement)) public redeemSettlements;
+    /// @notice The cash reconciliation (docs/CONTRACTS.md "Cash reconciliation"), set once by the owner; none
+    /// (the vault as before issue 15) until then.
+    ICashReconciler public reconciler;
 
     /// @dev What the marking of the pools found at a close.
     struct Marks {
@@ -158,6 +162,17 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         emit PolicyAccepted(policyHash, accepted);
     }
 
+    /// @notice Sets the cash reconciler (once): from then on `repay` reports each pool's remittances to it,
+    /// `include` reports each funding and refuses a pool it reports in breach or not continuous.
+    /// A reconciler bound to another vault is refused by the empty report it is sent here (its `record`
+    /// refuses any caller but its vault): the one call site `_record` keeps the vault under the code limit.
+    function setReconciler(ICashReconciler r) external onlyOwner {
+        if (address(reconciler) != address(0)) revert Vault__BadConfig();
+        reconciler = r;
+        _record(0, 0, 0);
+        emit ReconcilerSet(address(r));
+    }
+
     /// @notice The parameters, fixed at deployment (trigger thresholds included).
     function config() external view returns (Config memory) {
         return _config;
@@ -184,6 +199,7 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         pos.principal = (pos.principal + amount).toUint128();
         cash -= amount;
         cumulativeFunded = (cumulativeFunded + amount).toUint128();
+        _record(poolId, a.period, pos.principal);
         asset.safeTransfer(registry.poolOriginator(poolId), amount);
         emit PoolIncluded(poolId, amount, a.period);
     }
@@ -236,6 +252,8 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
             revert Vault__StaleAttestation(poolId, a.asOfDate, ((block.timestamp - c.maxAge + DAY - 1) / DAY).toUint64());
         }
         if (a.figC.breaches() != 0) revert Vault__PoolBreached(poolId, a.figC.breaches());
+        ICashReconciler rec = reconciler;
+        if (address(rec) != address(0)) rec.checkFunding(poolId);
         uint256 out = a.figA.outstanding();
         if (out == 0) revert Vault__LimitExceeded(poolId, LIMIT_EMPTY, 0, 0);
         _ratio(poolId, LIMIT_BUCKET30, a.figA.bucket30(), out, c.maxBucket30Bps);
@@ -255,12 +273,14 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
     }
 
     /// @notice Pays collections of a funded pool into the vault: `principal` (capped at the position) reduces
-    /// the position, the rest is income (interest, recoveries) for the next close's waterfall.
+    /// the position, the rest is income (interest, recoveries) for the next close's waterfall. The whole
+    /// amount is the pool's remittance for the cash reconciliation.
     function repay(uint64 poolId, uint256 principal, uint256 interest) external nonReentrant {
         Position storage pos = positions[poolId];
         if (!pos.funded) revert Vault__UnknownPool(poolId);
         if (principal + interest == 0) revert Vault__ZeroAmount();
         asset.safeTransferFrom(msg.sender, address(this), principal + interest);
+        _record(poolId, 0, principal + interest);
         if (principal > pos.principal) {
             interest += principal - pos.principal;
             principal = pos.principal;
@@ -287,6 +307,13 @@ contract TrancheVault is ITrancheVault, Ownable2Step, ReentrancyGuard {
         pos.lastPeriod = a.period;
         pos.chargedOffSeen = co.toUint80();
         if (loss != 0) emit ChargeOffRealised(poolId, a.period, loss);
+    }
+
+    /// @dev Reports a funding (`period` its attestation's, `amount` the position's principal after it) or, with
+    /// `period` 0, a remittance of `amount` to the reconciler, if one is set.
+    function _record(uint64 poolId, uint32 period, uint256 amount) private {
+        ICashReconciler rec = reconciler;
+        if (address(rec) != address(0)) rec.record(poolId, period, amount);
     }
 
     function _addLoss(uint256 loss) private {

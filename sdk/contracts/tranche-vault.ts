@@ -347,6 +347,12 @@ export const TRANCHE_VAULT_ABI = [
   },
   {
     anonymous: false,
+    inputs: [{ indexed: false, internalType: "address", name: "reconciler", type: "address" }],
+    name: "ReconcilerSet",
+    type: "event",
+  },
+  {
+    anonymous: false,
     inputs: [
       { indexed: true, internalType: "uint256", name: "tranche", type: "uint256" },
       { indexed: true, internalType: "address", name: "user", type: "address" },
@@ -842,6 +848,13 @@ export const TRANCHE_VAULT_ABI = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "reconciler",
+    outputs: [{ internalType: "contract ICashReconciler", name: "", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     name: "redeemBatch",
     outputs: [{ internalType: "uint64", name: "", type: "uint64" }],
@@ -968,6 +981,13 @@ export const TRANCHE_VAULT_ABI = [
     type: "function",
   },
   {
+    inputs: [{ internalType: "contract ICashReconciler", name: "r", type: "address" }],
+    name: "setReconciler",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "contract TrancheToken[3]", name: "t", type: "address[3]" }],
     name: "setTranches",
     outputs: [],
@@ -1049,6 +1069,7 @@ export type TrancheVaultEvent =
   | "PolicyAccepted"
   | "PoolIncluded"
   | "PoolRemoved"
+  | "ReconcilerSet"
   | "RedeemCancelled"
   | "RedeemClaimed"
   | "RedeemRequested"
@@ -1294,6 +1315,7 @@ export interface TrancheVault extends BaseContract {
       funded: boolean;
     }
   >;
+  reconciler: BaseContractMethod<[], string, string>;
   redeemBatch: BaseContractMethod<[arg0: BigNumberish], bigint, bigint>;
   redeemInfoDay: BaseContractMethod<[arg0: BigNumberish], bigint, bigint>;
   redeemRequests: BaseContractMethod<
@@ -1340,6 +1362,7 @@ export interface TrancheVault extends BaseContract {
     void,
     ContractTransactionResponse
   >;
+  setReconciler: BaseContractMethod<[r: AddressLike], void, ContractTransactionResponse>;
   setTranches: BaseContractMethod<
     [t: [AddressLike, AddressLike, AddressLike]],
     void,

@@ -1,11 +1,18 @@
 /**
- * The worked example of docs/CONTRACTS.md ("Tranche vault", "Worked example"), computed with the vault's
- * TypeScript model: if a rule changes, this test and the table change together. The contract agrees with the
- * model step by step in vault.property.test.ts.
+ * The worked examples of docs/CONTRACTS.md ("Tranche vault", "Worked example"; "Cash reconciliation"), computed
+ * with the vault's TypeScript models: if a rule changes, this test and the table change together. The contracts
+ * agree with the models step by step in vault.property.test.ts and vault.reconcile.property.test.ts; the
+ * reconciliation example is also run against the contracts in vault.reconcile.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VAULT_CONFIG } from "../../deploy/index.ts";
-import { VaultModel, modelParamsFromConfig, type AttestedPool, type CloseResult } from "../../sdk/index.ts";
+import {
+  ReconciliationModel,
+  VaultModel,
+  modelParamsFromConfig,
+  type AttestedPool,
+  type CloseResult,
+} from "../../sdk/index.ts";
 import { healthyFigures } from "./helpers.ts";
 
 const U = 1_000_000n;
@@ -90,5 +97,48 @@ describe("the worked example of docs/CONTRACTS.md", () => {
       8_000,
       [780_453.01, 113_549.26, 153_997.74],
     ]);
+  });
+});
+
+describe('the cash reconciliation example of docs/CONTRACTS.md ("Cash reconciliation")', () => {
+  it("reproduces the table", () => {
+    const m = new ReconciliationModel(100n);
+    const totals = (opening: bigint, principal: bigint, interest: bigint, recoveries = 0n, prev = 0n) => ({
+      prevPeriod: prev,
+      opening: opening * U,
+      principalCollected: principal * U,
+      interestCollected: interest * U,
+      recoveries: recoveries * U,
+    });
+    let principal = 400_000n * U;
+    const repay = (p: bigint, i: bigint) => {
+      principal -= p;
+      m.remit(1n, p + i);
+    };
+    const row = (r: ReturnType<ReconciliationModel["reconcile"]>) => [
+      usd(r.exposure),
+      usd(r.due),
+      usd(r.expected),
+      usd(r.remitted),
+      r.breached,
+      r.change ?? "",
+    ];
+    m.fund(1n, 1n, principal);
+    expect(m.fundingRefusal(1n, true)).toBeUndefined();
+    repay(20_000n * U, 3_800n * U);
+    const p2 = m.reconcile(1n, 2n, totals(4_000_000n, 200_000n, 30_000n, 10_000n, 1n), principal);
+    expect(row(p2)).toEqual([400_000, 24_000, 24_000, 23_800, false, ""]);
+    repay(19_000n * U, 1_000n * U);
+    const p3 = m.reconcile(1n, 3n, totals(3_800_000n, 190_000n, 28_500n, 0n, 2n), principal);
+    expect(row(p3)).toEqual([380_000, 21_850, 45_850, 43_800, true, "breach"]);
+    expect(m.fundingRefusal(1n, true)).toEqual({
+      name: "Reconcile__RemittanceShortfall",
+      args: [1n, 45_850n * U, 43_800n * U],
+    });
+    repay(18_050n * U, 4_450n * U);
+    const p4 = m.reconcile(1n, 4n, totals(3_610_000n, 180_500n, 27_075n, 0n, 3n), principal);
+    expect(row(p4)).toEqual([361_000, 20_757.5, 66_607.5, 66_300, false, "cure"]);
+    expect(m.fundingRefusal(1n, true)).toBeUndefined();
+    expect(m.fundingRefusal(1n, false)).toEqual({ name: "Reconcile__NotContinuous", args: [1n] });
   });
 });
