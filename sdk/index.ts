@@ -15,6 +15,7 @@ export * from "./contracts/tranche-token.ts";
 export * from "./contracts/score-attestations.ts";
 export * from "./contracts/borrower-gate.ts";
 export * from "./contracts/roll-forward-registry.ts";
+export * from "./contracts/cash-reconciler.ts";
 export * from "./contracts/revert.ts";
 export * from "./vault/registry.ts";
 export * from "./vault/rollforward.ts";

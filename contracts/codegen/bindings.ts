@@ -31,6 +31,7 @@ export const BOUND_CONTRACTS = [
   "ScoreAttestations",
   "BorrowerGate",
   "RollForwardRegistry",
+  "CashReconciler",
 ] as const;
 
 interface AbiParam {
