@@ -48,6 +48,8 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
     uint256 private constant B_VERSION_SHIFT = 16;
     uint256 private constant B_PERIOD_SHIFT = 32;
     uint256 private constant B_OPEN = 1 << 64;
+    /// @dev The value a batch slot holds from anchoring until first written (nonzero; B_OPEN clear).
+    uint256 private constant ALLOCATED = 1 << 255;
 
     struct VerifierRecord {
         address verifier;
@@ -148,6 +150,9 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
             root,
             closing | (uint256(period) << CHAIN_PERIOD_SHIFT) | (uint256(a.asOfDate) << CHAIN_AS_OF_SHIFT) | ANCHORED
         );
+        // The batch's slots, allocated now (made nonzero, no batch open) so that no roll-forward pays for fresh
+        // ones: the chunk that opens the first batch costs what every later opening chunk does.
+        _batches[poolId] = Batch(bytes32(ALLOCATED), bytes32(ALLOCATED), ALLOCATED, ALLOCATED, ALLOCATED);
         emit ChainAnchored(poolId, period, root, closing);
     }
 
