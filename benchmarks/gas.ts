@@ -218,6 +218,7 @@ const rfProbe = await deployContract(w.gov, "RollForwardTotalsProbe", [await w.r
 const reconciler = await deployCashReconciler(w.gov, w.vault, {
   rollForward: await rfProbe.getAddress(),
   toleranceBps: 100,
+  assetPerTapeUnit: 1n,
 });
 row("deploy CashReconciler", (await reconciler.deploymentTransaction()!.wait())?.gasUsed ?? 0n);
 await gasOf(rfProbe.getFunction("setContinuous")(1n, true));

@@ -319,12 +319,13 @@ export async function deployVault(
 export async function deployCashReconciler(
   signer: Signer,
   vault: Contract,
-  opts: { rollForward: string; toleranceBps: number },
+  opts: { rollForward: string; toleranceBps: number; assetPerTapeUnit: bigint },
 ): Promise<Contract> {
   const reconciler = await deployContract(signer, "CashReconciler", [
     await vault.getAddress(),
     opts.rollForward,
     opts.toleranceBps,
+    opts.assetPerTapeUnit,
   ]);
   await (await vault.getFunction("setReconciler")(await reconciler.getAddress())).wait();
   return reconciler;

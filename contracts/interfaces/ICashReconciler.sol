@@ -28,6 +28,7 @@ interface ICashReconciler {
 
     error Reconcile__OnlyVault(address caller);
     error Reconcile__BadTolerance(uint256 toleranceBps);
+    error Reconcile__BadUnit(uint256 assetPerTapeUnit);
     error Reconcile__RegistryMismatch(address rollForwardRegistry, address vaultRegistry);
     error Reconcile__NotStarted(uint64 poolId);
     error Reconcile__PeriodBeforeFunding(uint64 poolId, uint32 period, uint32 since);

@@ -29,8 +29,9 @@ interface IReconciledVault {
 ///  - `reconcile(poolId, period)` (anyone) takes the chain's periods in order, each once: `period` must be
 ///    recorded by the roll-forward registry, after `since`, after the last period reconciled, and its
 ///    `prevPeriod` must be that last period (or `since`): no period can be skipped.
-///  - due = floor(min(exposure, opening) · (principalCollected + interestCollected + recoveries) / opening),
-///    0 when opening is 0; `exposure` is the vault's principal in the pool when the previous period was
+///  - due = floor(min(exposure, opening · assetPerTapeUnit) · (principalCollected + interestCollected +
+///    recoveries) / opening), in the vault's asset units, 0 when opening is 0 (the totals are in the tape's minor
+///    units, `assetPerTapeUnit` of the vault's asset each); `exposure` is the vault's principal in the pool when the previous period was
 ///    reconciled (at the first funding for the first period). Rounded down: a breach is an accusation, so
 ///    rounding never makes one.
 ///  - expected += due; breach when (expected − remitted) · 10,000 > toleranceBps · expected, with `remitted`
@@ -40,6 +41,8 @@ contract CashReconciler is ICashReconciler {
     using SafeCast for uint256;
 
     uint256 private constant BPS = 10_000;
+    /// @dev 10^36: any decimals difference a real asset and tape can have (and opening · unit stays far below 2^256).
+    uint256 private constant MAX_UNIT = 1e36;
 
     // solhint-disable-next-line immutable-vars-naming
     address public immutable vault;
@@ -47,19 +50,25 @@ contract CashReconciler is ICashReconciler {
     IRollForwardRegistry public immutable rollForward;
     // solhint-disable-next-line immutable-vars-naming
     uint16 public immutable toleranceBps;
+    /// @notice Units of the vault's asset per minor unit of the pool's tape currency (10^(asset decimals − tape
+    /// decimals): 10,000 for a tape in cents and a 6-decimal stablecoin of the same currency).
+    // solhint-disable-next-line immutable-vars-naming
+    uint256 public immutable assetPerTapeUnit;
 
     mapping(uint64 poolId => Reconciliation) private _reconciliations;
 
     /// @dev The roll-forward registry must follow the vault's attestation registry: its chains then reach the
     /// attestations the vault funds on.
-    constructor(address vault_, IRollForwardRegistry rollForward_, uint16 toleranceBps_) {
+    constructor(address vault_, IRollForwardRegistry rollForward_, uint16 toleranceBps_, uint256 assetPerTapeUnit_) {
         if (toleranceBps_ > BPS) revert Reconcile__BadTolerance(toleranceBps_);
+        if (assetPerTapeUnit_ == 0 || assetPerTapeUnit_ > MAX_UNIT) revert Reconcile__BadUnit(assetPerTapeUnit_);
         address followed = address(rollForward_.registry());
         address vaultRegistry = address(IReconciledVault(vault_).registry());
         if (followed != vaultRegistry) revert Reconcile__RegistryMismatch(followed, vaultRegistry);
         vault = vault_;
         rollForward = rollForward_;
         toleranceBps = toleranceBps_;
+        assetPerTapeUnit = assetPerTapeUnit_;
     }
 
     /// @inheritdoc ICashReconciler
@@ -97,7 +106,7 @@ contract CashReconciler is ICashReconciler {
         uint256 due = t.opening == 0
             ? 0
             : Math.mulDiv(
-                Math.min(r.exposure, t.opening),
+                Math.min(r.exposure, t.opening * assetPerTapeUnit),
                 t.principalCollected + t.interestCollected + t.recoveries,
                 t.opening
             );

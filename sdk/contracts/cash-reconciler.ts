@@ -17,6 +17,7 @@ export const CASH_RECONCILER_ABI = [
       { internalType: "address", name: "vault_", type: "address" },
       { internalType: "contract IRollForwardRegistry", name: "rollForward_", type: "address" },
       { internalType: "uint16", name: "toleranceBps_", type: "uint16" },
+      { internalType: "uint256", name: "assetPerTapeUnit_", type: "uint256" },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -33,6 +34,11 @@ export const CASH_RECONCILER_ABI = [
   {
     inputs: [{ internalType: "uint256", name: "toleranceBps", type: "uint256" }],
     name: "Reconcile__BadTolerance",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "assetPerTapeUnit", type: "uint256" }],
+    name: "Reconcile__BadUnit",
     type: "error",
   },
   {
@@ -148,6 +154,13 @@ export const CASH_RECONCILER_ABI = [
     type: "event",
   },
   {
+    inputs: [],
+    name: "assetPerTapeUnit",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "uint64", name: "poolId", type: "uint64" }],
     name: "checkFunding",
     outputs: [],
@@ -223,6 +236,7 @@ export const CASH_RECONCILER_ABI = [
 export type CashReconcilerError =
   | "Reconcile__AlreadyReconciled"
   | "Reconcile__BadTolerance"
+  | "Reconcile__BadUnit"
   | "Reconcile__NotContinuous"
   | "Reconcile__NotStarted"
   | "Reconcile__OnlyVault"
@@ -245,6 +259,7 @@ export type CashReconcilerEvent =
 export interface CashReconciler extends BaseContract {
   connect(runner: ContractRunner | null): CashReconciler;
   attach(target: string | Addressable): CashReconciler;
+  assetPerTapeUnit: BaseContractMethod<[], bigint, bigint>;
   checkFunding: BaseContractMethod<[poolId: BigNumberish], void, void>;
   reconcile: BaseContractMethod<
     [poolId: BigNumberish, period: BigNumberish],

@@ -46,13 +46,17 @@ const BPS = 10_000n;
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /**
- * The period's collections attributed to `exposure`: floor(min(exposure, opening) · (principal + interest +
- * recoveries) / opening), 0 when opening is 0. Rounded down (in the originator's favour): a breach is an
+ * The period's collections attributed to `exposure` (vault asset units): floor(min(exposure, opening · unit) ·
+ * (principal + interest + recoveries) / opening), 0 when opening is 0, with `unit` the asset units per minor
+ * unit of the tape (the totals are in the tape's). Rounded down (in the originator's favour): a breach is an
  * accusation, so rounding never makes one.
  */
-export function attributableCollections(exposure: bigint, t: ReconcileTotals): bigint {
+export function attributableCollections(exposure: bigint, t: ReconcileTotals, unit: bigint): bigint {
   if (t.opening === 0n) return 0n;
-  return (min(exposure, t.opening) * (t.principalCollected + t.interestCollected + t.recoveries)) / t.opening;
+  return (
+    (min(exposure, t.opening * unit) * (t.principalCollected + t.interestCollected + t.recoveries)) /
+    t.opening
+  );
 }
 
 /** True when the cumulative shortfall is beyond `toleranceBps` of the cumulative expectation. */
@@ -63,10 +67,13 @@ export function isRemittanceBreach(expected: bigint, remitted: bigint, tolerance
 /** The reconciliation of every pool of one vault. */
 export class ReconciliationModel {
   readonly toleranceBps: bigint;
+  /** Units of the vault's asset per minor unit of the tape (the contract's assetPerTapeUnit). */
+  readonly assetPerTapeUnit: bigint;
   readonly pools = new Map<bigint, ModelReconciliation>();
 
-  constructor(toleranceBps: bigint) {
+  constructor(toleranceBps: bigint, assetPerTapeUnit: bigint) {
     this.toleranceBps = toleranceBps;
+    this.assetPerTapeUnit = assetPerTapeUnit;
   }
 
   /** A pool's record (all zero before its reconciliation starts). */
@@ -126,7 +133,7 @@ export class ReconciliationModel {
     if (why !== undefined) throw new Error(`${why.name}(${why.args.join(", ")})`);
     const r = this.pools.get(poolId)!;
     const exposure = r.exposure;
-    const due = attributableCollections(exposure, totals);
+    const due = attributableCollections(exposure, totals, this.assetPerTapeUnit);
     r.expected += due;
     r.lastPeriod = period;
     r.exposure = principalNow;

@@ -15,7 +15,15 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract } from "ethers";
-import { circuitId, deployContract, deployKeyHasher } from "../../deploy/index.ts";
+import {
+  DEFAULT_VAULT_CONFIG,
+  circuitId,
+  policyParamsInput,
+  registerPolicy,
+  deployCashReconciler,
+  deployContract,
+  deployKeyHasher,
+} from "../../deploy/index.ts";
 import {
   ROLLFORWARD_POOL_WORD,
   ROLLFORWARD_TOTAL_WORDS,
@@ -29,19 +37,36 @@ import {
   type RollForwardPeriod,
   type RollForwardProof,
   type RollForwardTotals,
+  policyHash,
+  type Policy,
 } from "../../prover/index.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { submitRollForwardAggregation, submitRollForwardChunk } from "../../sdk/index.ts";
 import { FIRST_AS_OF, firstTape, nextTape, rng } from "../rollforward/gen.ts";
 import { modelRollForward } from "../rollforward/model.ts";
 import { revertOf, terminateCurves } from "./helpers.ts";
-import { makePoolWorld, type PoolWorld } from "./pool-world.ts";
+import { USD, makePoolWorld, type PoolWorld } from "./pool-world.ts";
 
 const SEED = 0x5eed_0f_ba5en;
 const MAX_ADJ = 50_000n;
 const POOL_ID = 1n;
 const CHUNK_INSTANCE = "rollforward-commitment-8";
 const AGG_INSTANCE = "rollforward-aggregation-4";
+/**
+ * A policy that the random tapes meet (no covenant limit but a minimum of one active loan): the vault funds
+ * only breach-free pools, and covenants have their own tests.
+ */
+const LAX_POLICY: Policy = {
+  minCreditScore: 0,
+  maxDaysPastDue: 65_535,
+  maxLtvBps: 0,
+  maxBucket30Bps: 10_000,
+  maxBucket60Bps: 10_000,
+  maxBucket90Bps: 10_000,
+  maxConcentrationBps: 10_000,
+  minPoolBalance: 0n,
+  minActiveLoans: 1,
+};
 
 /** The tape with every date moved by `days` (the generator's dates are of 2025; the chain's clock is now). */
 function shifted(t: LoanTape, days: number): LoanTape {
@@ -68,12 +93,22 @@ interface World {
   roll12: RollForwardProof;
   roll23: RollForwardProof;
   model12: RollForwardTotals;
+  model23: RollForwardTotals;
   /** A snapshot after periods 1 and 2 are attested, the chain anchored at 1. */
   base: string;
 }
 
 async function makeWorld(): Promise<World> {
-  const w = await makePoolWorld();
+  // Limits that a random 12-loan tape meets (the vault's own limits have their own tests): the reconciler is
+  // what is under test here.
+  const w = await makePoolWorld({
+    ...DEFAULT_VAULT_CONFIG,
+    maxBucket30Bps: 10_000,
+    maxBucket60Bps: 10_000,
+    maxBucket90Bps: 10_000,
+    maxConcentrationBps: 10_000,
+    minAverageScore: 0,
+  });
   const gov = await w.gov.getAddress();
   const hasher = await deployKeyHasher(w.gov, 2);
   const rf = await deployContract(w.gov, "RollForwardRegistry", [
@@ -90,6 +125,9 @@ async function makeWorld(): Promise<World> {
     await (await rf.getFunction("addVerifier")(circuitId(name), 1, await v.getAddress(), kind)).wait();
   }
 
+  const laxHash = await policyHash(LAX_POLICY);
+  await registerPolicy(w.registry, laxHash, policyParamsInput(LAX_POLICY));
+  await (await w.vault.getFunction("setPolicyAccepted")(laxHash, true)).wait();
   const today = await w.today();
   const r = rng(21);
   const t1 = shifted(firstTape(r, 12), today - 35 - FIRST_AS_OF);
@@ -107,7 +145,7 @@ async function makeWorld(): Promise<World> {
     for (const p of periods) {
       const { attestation } = await attestPool({
         tape: p.tape,
-        policy: w.policy,
+        policy: LAX_POLICY,
         key: w.key,
         chainId: w.chainId,
         registry: w.registryAddress,
@@ -127,6 +165,7 @@ async function makeWorld(): Promise<World> {
       roll12,
       roll23,
       model12: modelRollForward(t1, t2),
+      model23: modelRollForward(t2, t3),
       base: "",
     };
     await attest(world, 0);
@@ -366,5 +405,73 @@ describe("RollForwardRegistry: refusals", () => {
   it("anchoring a chain a second time is refused", async ({ x }) => {
     const e = await refusal(x, (x.rf.connect(x.w.originator) as Contract).getFunction("anchor")(POOL_ID));
     expect(e.name).toBe("RollForward__AlreadyAnchored");
+  });
+});
+
+describe("CashReconciler over the roll-forward registry: a tape in cents, a 6-decimal asset", () => {
+  /** The vault funded with deposits in all three tranches (cash to include the pool with). */
+  async function fund(x: World): Promise<void> {
+    const [a, b, c] = x.w.users;
+    await (await x.w.as(c!).getFunction("requestDeposit")(2, 150_000n * USD)).wait();
+    await (await x.w.as(b!).getFunction("requestDeposit")(1, 100_000n * USD)).wait();
+    await (await x.w.as(a!).getFunction("requestDeposit")(0, 750_000n * USD)).wait();
+    await (await x.w.vault.getFunction("closeEpoch")()).wait();
+  }
+  const reconcilerOf = (x: World) =>
+    deployCashReconciler(x.w.gov, x.w.vault, {
+      rollForward: String(x.rf.target),
+      toleranceBps: 100,
+      assetPerTapeUnit: 10_000n,
+    });
+
+  it("refuses a unit of 0 asset units per tape unit", async ({ x }) => {
+    const e = await deployContract(x.w.gov, "CashReconciler", [x.w.vault.target, x.rf.target, 100, 0n]).catch(
+      (err: unknown) => err,
+    );
+    const reconciler = await reconcilerOf(x);
+    expect(await revertOf(Promise.reject(e), reconciler)).toEqual({ name: "Reconcile__BadUnit", args: [0n] });
+  });
+
+  it("funding waits for the roll-forward of the pool's latest attestation", async ({ x }) => {
+    await fund(x);
+    const reconciler = await reconcilerOf(x);
+    const e = await revertOf(x.w.vault.getFunction("include")(POOL_ID, 100_000n * USD), reconciler);
+    expect(e).toEqual({ name: "Reconcile__NotContinuous", args: [POOL_ID] });
+    await rollAll(x, x.roll12);
+    await (await x.w.vault.getFunction("include")(POOL_ID, 100_000n * USD)).wait();
+  });
+
+  it("the next period's due is the vault's share of the proven collections, in asset units", async ({
+    x,
+  }) => {
+    await fund(x);
+    const reconciler = await reconcilerOf(x);
+    await rollAll(x, x.roll12);
+    const exposure = 100_000n * USD;
+    await (await x.w.vault.getFunction("include")(POOL_ID, exposure)).wait();
+    await x.w.increaseTime(30n * 86_400n);
+    await attest(x, 2);
+    await rollAll(x, x.roll23);
+    // Independently of the contract: the model's period 3 totals are in cents (the tape's minor unit); the
+    // vault's 100,000 USD over the opening balance in USD, capped at 1, of the period's cash collected.
+    const m = x.model23;
+    const collected = m.principalCollected + m.interestCollected + m.recoveries;
+    const openingAsset = m.opening * 10_000n;
+    const due = ((exposure < openingAsset ? exposure : openingAsset) * collected) / m.opening;
+    expect(due).toBeGreaterThan(0n);
+    const token = x.w.token.connect(x.w.originator) as Contract;
+    await (await token.getFunction("mint")(await x.w.originator.getAddress(), due)).wait();
+    await (await token.getFunction("approve")(x.w.vault.target, due)).wait();
+    await (await x.w.as(x.w.originator).getFunction("repay")(POOL_ID, due, 0n)).wait();
+    const receipt = await (
+      await reconciler.getFunction("reconcile")(POOL_ID, x.periods[2]!.tape.period)
+    ).wait();
+    const events = receipt.logs
+      .map((l: { topics: string[]; data: string }) => reconciler.interface.parseLog(l))
+      .filter((l: unknown) => l !== null)
+      .map((l: { name: string; args: unknown[] }) => [l.name, ...l.args]);
+    expect(events).toEqual([
+      ["PeriodReconciled", POOL_ID, BigInt(x.periods[2]!.tape.period), exposure, due, due, due],
+    ]);
   });
 });

@@ -102,7 +102,7 @@ describe("the worked example of docs/CONTRACTS.md", () => {
 
 describe('the cash reconciliation example of docs/CONTRACTS.md ("Cash reconciliation")', () => {
   it("reproduces the table", () => {
-    const m = new ReconciliationModel(100n);
+    const m = new ReconciliationModel(100n, 1n);
     const totals = (opening: bigint, principal: bigint, interest: bigint, recoveries = 0n, prev = 0n) => ({
       prevPeriod: prev,
       opening: opening * U,

@@ -53,11 +53,14 @@ describe("CashReconciler property test", () => {
       await w.registry.getAddress(),
     ]);
     const tolerance = pick([0, 50, 100, 250]);
+    // the tape's minor unit in asset units: equal, or cents against a 6-decimal asset
+    const unit = pick([1n, 10_000n]);
     const reconciler = await deployCashReconciler(w.gov, vault, {
       rollForward: await probe.getAddress(),
       toleranceBps: tolerance,
+      assetPerTapeUnit: unit,
     });
-    const model = new ReconciliationModel(BigInt(tolerance));
+    const model = new ReconciliationModel(BigInt(tolerance), unit);
     const continuous = new Map<bigint, boolean>(POOLS.map((id) => [id, false]));
     const principal = new Map<bigint, bigint>(POOLS.map((id) => [id, 0n]));
     const chainLast = new Map<bigint, bigint>(POOLS.map((id) => [id, 1n]));

@@ -89,12 +89,14 @@ describe("CashReconciler: setting it on the vault", () => {
       await other.vault.getAddress(),
       await probe.getAddress(),
       TOLERANCE_BPS,
+      1n,
     ]);
     const r = await revertOf(vault.getFunction("setReconciler")(await bound.getAddress()), bound);
     expect(r).toEqual({ name: "Reconcile__OnlyVault", args: [await vault.getAddress()] });
     reconciler = await deployCashReconciler(w.gov, vault, {
       rollForward: await probe.getAddress(),
       toleranceBps: TOLERANCE_BPS,
+      assetPerTapeUnit: 1n,
     });
     expect(await vault.getFunction("reconciler")()).toBe(await reconciler.getAddress());
     expect(await reconciler.getFunction("toleranceBps")()).toBe(BigInt(TOLERANCE_BPS));
@@ -110,6 +112,7 @@ describe("CashReconciler: setting it on the vault", () => {
       await vault.getAddress(),
       await foreignProbe.getAddress(),
       TOLERANCE_BPS,
+      1n,
     ]).catch((e: unknown) => e);
     const r = await revertOf(Promise.reject(factory), reconciler);
     expect(r).toEqual({
