@@ -8,7 +8,7 @@
  *   attestation verifies;
  * - the queue's database connections are cut mid-run (a proxy; the shared server is never restarted) and
  *   the attestation still completes with every chunk once.
- * Loans: RWA_DISTRIBUTED_TEST_LOANS (default 256: 32 chunks of 8; see LOANS).
+ * Loans: RWA_DISTRIBUTED_TEST_LOANS (default 1,024: 16 chunks of 64; see LOANS).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -45,18 +45,25 @@ import { proveStage } from "../../verifier-api/attest-chunks.ts";
 import { dropSchemas, freshSchema, PG_URL, PgProxy, postgresAnswers } from "../support/pg.ts";
 
 const INSTANCE = "pool-attestation-8";
-// A pool of several chunks is proven as committed chunks (issue 14): the workers prove PoolChunkCommitment(8)
-// jobs, and the coordinator the one aggregation, whose size class must be built: the test build has
-// pool-aggregation-4 (up to 32 loans). 1,024 loans (128 chunks) is what issue 17 asks for: it passed in 101 s
-// at load average 2 before issue 14; with RWA_DISTRIBUTED_TEST_LOANS=1024 it now also needs
-// `node scripts/build.ts --only pool-aggregation-256`.
+// A pool of several chunks is proven as committed chunks (issue 14): the workers prove PoolChunkCommitment
+// jobs, and the coordinator the one aggregation. The kill test attests the issue's 1,024 loans in chunks of
+// 64 (16 chunks: pool-chunk-commitment-64 and pool-aggregation-16, built for tests); the connection-cut test
+// 32 loans in chunks of 8 (pool-aggregation-4). RWA_DISTRIBUTED_TEST_LOANS changes the kill test's size (its
+// aggregation class must be built: 128 chunks of 64 for 8,192 loans need pool-aggregation-256).
 const WORKER_INSTANCE = "pool-chunk-commitment-8";
-const LOANS = Number(process.env.RWA_DISTRIBUTED_TEST_LOANS) || 32;
+const BIG_INSTANCE = "pool-attestation-64";
+const BIG_WORKER_INSTANCE = "pool-chunk-commitment-64";
+const BIG_CHUNK = 64;
+const LOANS = Number(process.env.RWA_DISTRIBUTED_TEST_LOANS) || 1_024;
 const havePg = await postgresAnswers("the distributed chunk tests");
-const built = [INSTANCE, WORKER_INSTANCE, "pool-aggregation-4"].every(
-  (n) => readManifest().instances[n] !== undefined,
-);
-if (!built) console.warn(`${INSTANCE} is not built: skipping the distributed chunk tests`);
+const built = [
+  INSTANCE,
+  WORKER_INSTANCE,
+  BIG_WORKER_INSTANCE,
+  "pool-aggregation-4",
+  "pool-aggregation-16",
+].every((n) => readManifest().instances[n] !== undefined);
+if (!built) console.warn(`the distributed chunk tests' instances are not built: skipping them`);
 
 const schema = freshSchema("rwa_dist");
 const queueSchema = `${schema}_queue`;
@@ -83,6 +90,7 @@ function startWorkerProcess(name: string, url: string): WorkerProc {
       name,
       "--instance",
       WORKER_INSTANCE,
+      BIG_WORKER_INSTANCE,
     ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -125,14 +133,19 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
     if (havePg) await dropSchemas(schema, queueSchema);
   });
 
-  const attest = async (tape: ReturnType<typeof generateSyntheticTape>, b: PgBoss, s: PostgresChunkStore) =>
+  const attest = async (
+    tape: ReturnType<typeof generateSyntheticTape>,
+    b: PgBoss,
+    s: PostgresChunkStore,
+    instance = INSTANCE,
+  ) =>
     attestPool({
       tape,
       policy: TEST_POLICY,
       key,
       chainId: 31337n,
       registry: "0x" + "33".repeat(20),
-      instance: INSTANCE,
+      instance,
       salts: await deriveSalts(5n, tape),
       store: s,
       transport: new PgBossTransport(b, { pollMs: 300 }),
@@ -259,7 +272,7 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
       for (const n of ["w1", "w2", "w3"]) workers.push(startWorkerProcess(n, PG_URL));
       await Promise.all(workers.map((w) => w.ready));
       const tape = generateSyntheticTape({ seed: 11, loans: LOANS, poolId: 21n, period: 202611 });
-      const chunkCount = Math.ceil(LOANS / 8);
+      const chunkCount = Math.ceil(LOANS / BIG_CHUNK);
       const victim = workers[1]!;
       let killedChunk: number | undefined;
       // kill w2 the moment it starts a chunk once a tenth of the chunks are done
@@ -274,7 +287,7 @@ describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
       const t0 = performance.now();
       let attestation;
       try {
-        ({ attestation } = await attest(tape, boss, store));
+        ({ attestation } = await attest(tape, boss, store, BIG_INSTANCE));
       } finally {
         clearInterval(watch);
       }
