@@ -50,6 +50,8 @@ export interface BuildOptions {
   skipHardhat?: boolean;
   setup?: SetupProvider;
   log?: (line: string) => void;
+  /** The catalogue to build from (default: circuits/circuits.json; tests of the pipeline itself). */
+  catalogue?: CircuitInstance[];
 }
 
 export interface BuildResult {
@@ -198,7 +200,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const t0 = performance.now();
   const log = opts.log ?? ((line: string) => process.stderr.write(`[build] ${line}\n`));
   const uses = opts.uses ?? ["test", "demo"];
-  const catalogue = loadCatalogue();
+  const catalogue = opts.catalogue ?? loadCatalogue();
   const selected = opts.only
     ? opts.only.map((n) => findInstance(n, catalogue))
     : catalogue.filter((c) => uses.includes(c.use));
@@ -210,123 +212,132 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const snarkjsTemplates = { groth16: template("groth16"), plonk: template("plonk") };
   const built: string[] = [];
   const skipped: string[] = [];
-
-  for (const instance of selected) {
-    const manifest = readManifest(root);
-    const paths = instancePaths(instance.name, setup.development, root);
-    const compileHash = compileHashOf(instance);
-    const sourceHash = sha256Text(
-      JSON.stringify({ compileHash, setup: setup.codeHash(), development: setup.development }),
-    );
-    const previous = manifest.instances[instance.name];
-    if (!opts.force && previous?.sourceHash === sourceHash && (await artifactsIntact(previous))) {
-      skipped.push(instance.name);
-      log(`${instance.name}: up to date`);
-      continue;
-    }
-    // A key brought from a ceremony (`rwa-attest setup import`) is kept while the circuit is unchanged.
-    if (
-      !opts.force &&
-      previous?.imported &&
-      previous.compileHash === compileHash &&
-      (await artifactsIntact(previous))
-    ) {
-      skipped.push(instance.name);
-      log(
-        `${instance.name}: up to date (imported ${previous.development ? "development" : "production"} key)`,
+  // Whatever happens, release the setup's curve worker threads: a failure (a circuit that does not compile,
+  // a constraint count over its power) must end the process with its error, not leave it waiting on them.
+  try {
+    for (const instance of selected) {
+      const manifest = readManifest(root);
+      const paths = instancePaths(instance.name, setup.development, root);
+      const compileHash = compileHashOf(instance);
+      const sourceHash = sha256Text(
+        JSON.stringify({ compileHash, setup: setup.codeHash(), development: setup.development }),
       );
-      continue;
-    }
-    if (previous?.imported && previous.compileHash !== compileHash)
-      log(`${instance.name}: WARNING the circuit changed since its key was imported: making a new key`);
-    const stamp = (label: string, since: number): void =>
-      log(`${instance.name}: ${label} in ${((performance.now() - since) / 1000).toFixed(1)} s`);
-    let t = performance.now();
-    if (await ensureCompiled(instance, root, opts.force, log)) stamp("compiled", t);
-    const header = readR1csHeader(paths.r1cs);
-    const needed = requiredPower(header);
-    // PLONK's gate count differs from the r1cs constraint count; snarkjs's plonk setup checks its own need.
-    if (instance.protocol === "groth16" && needed > instance.power) {
-      throw new Error(
-        `${instance.name}: ${header.nConstraints} constraints need a 2^${needed} setup, but the catalogue says power ${instance.power}`,
-      );
-    }
-
-    t = performance.now();
-    let lastStage = "";
-    const ptau = await setup.ensurePtau(instance.power, {
-      cacheDir: join(cacheRoot(), "ptau"),
-      // One line per stage: the ptau of a large power takes minutes, and logs must stay readable in CI.
-      onProgress: (p) => {
-        if (p.stage !== lastStage)
-          log(`${instance.name}: ptau 2^${instance.power}: ${(lastStage = p.stage)}`);
-      },
-    });
-    stamp(`ptau 2^${instance.power} ready`, t);
-    t = performance.now();
-    const snarkjs = await import("snarkjs");
-    if (instance.protocol === "plonk") {
-      // PLONK has no circuit-specific phase 2: its key comes straight from the powers of tau.
-      const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => log(`${instance.name}: ${m}`) };
-      const ok = await snarkjs.plonk.setup(paths.r1cs, ptau, paths.zkey, quiet);
-      if (ok === -1 || !existsSync(paths.zkey)) {
+      const previous = manifest.instances[instance.name];
+      if (!opts.force && previous?.sourceHash === sourceHash && (await artifactsIntact(previous))) {
+        skipped.push(instance.name);
+        log(`${instance.name}: up to date`);
+        continue;
+      }
+      // A key brought from a ceremony (`rwa-attest setup import`) is kept while the circuit is unchanged.
+      if (
+        !opts.force &&
+        previous?.imported &&
+        previous.compileHash === compileHash &&
+        (await artifactsIntact(previous))
+      ) {
+        skipped.push(instance.name);
+        log(
+          `${instance.name}: up to date (imported ${previous.development ? "development" : "production"} key)`,
+        );
+        continue;
+      }
+      if (previous?.imported && previous.compileHash !== compileHash)
+        log(`${instance.name}: WARNING the circuit changed since its key was imported: making a new key`);
+      const stamp = (label: string, since: number): void =>
+        log(`${instance.name}: ${label} in ${((performance.now() - since) / 1000).toFixed(1)} s`);
+      let t = performance.now();
+      if (await ensureCompiled(instance, root, opts.force, log)) stamp("compiled", t);
+      const header = readR1csHeader(paths.r1cs);
+      const needed = requiredPower(header);
+      // PLONK's gate count differs from the r1cs constraint count; snarkjs's plonk setup checks its own need.
+      if (instance.protocol === "groth16" && needed > instance.power) {
         throw new Error(
-          `${instance.name}: snarkjs plonk setup failed (is power ${instance.power} large enough for its gates?)`,
+          `${instance.name}: ${header.nConstraints} constraints need a 2^${needed} setup, but the catalogue says power ${instance.power}`,
         );
       }
-    } else {
-      await setup.createZkey(paths.r1cs, ptau, paths.zkey, { name: instance.name });
-      // The key's contribution transcript, next to it (docs/CEREMONY.md).
-      const { writeTranscript } = (await import("../ceremony/index.ts")) as {
-        writeTranscript: (zkey: string, out: string) => Promise<unknown>;
+
+      t = performance.now();
+      let lastStage = "";
+      const ptau = await setup.ensurePtau(instance.power, {
+        cacheDir: join(cacheRoot(), "ptau"),
+        // One line per stage: the ptau of a large power takes minutes, and logs must stay readable in CI.
+        onProgress: (p) => {
+          if (p.stage !== lastStage)
+            log(`${instance.name}: ptau 2^${instance.power}: ${(lastStage = p.stage)}`);
+        },
+      });
+      stamp(`ptau 2^${instance.power} ready`, t);
+      t = performance.now();
+      const snarkjs = await import("snarkjs");
+      if (instance.protocol === "plonk") {
+        // PLONK has no circuit-specific phase 2: its key comes straight from the powers of tau.
+        const quiet = {
+          debug() {},
+          info() {},
+          warn() {},
+          error: (m: string) => log(`${instance.name}: ${m}`),
+        };
+        const ok = await snarkjs.plonk.setup(paths.r1cs, ptau, paths.zkey, quiet);
+        if (ok === -1 || !existsSync(paths.zkey)) {
+          throw new Error(
+            `${instance.name}: snarkjs plonk setup failed (is power ${instance.power} large enough for its gates?)`,
+          );
+        }
+      } else {
+        await setup.createZkey(paths.r1cs, ptau, paths.zkey, { name: instance.name });
+        // The key's contribution transcript, next to it (docs/CEREMONY.md).
+        const { writeTranscript } = (await import("../ceremony/index.ts")) as {
+          writeTranscript: (zkey: string, out: string) => Promise<unknown>;
+        };
+        await writeTranscript(paths.zkey, paths.transcript);
+      }
+      stamp(`${instance.protocol} proving key (${header.nConstraints} constraints)`, t);
+
+      const vkey = await snarkjs.zKey.exportVerificationKey(paths.zkey);
+      writeFileSync(paths.vkey, JSON.stringify(vkey, null, 1) + "\n");
+      const solidity = await snarkjs.zKey.exportSolidityVerifier(paths.zkey, snarkjsTemplates);
+      mkdirSync(dirname(paths.verifierSol), { recursive: true });
+      writeFileSync(paths.verifierSol, verifierSource(solidity, instance, setup.development));
+
+      const record: InstanceRecord = {
+        sourceHash,
+        compileHash,
+        protocol: instance.protocol,
+        development: setup.development,
+        power: instance.power,
+        constraints: header.nConstraints,
+        publicSignals: instance.publicSignals,
+        ptau: { path: toRecordPath(ptau), sha256: await sha256File(ptau), development: setup.development },
+        artifacts: {
+          r1cs: await recordArtifact(paths.r1cs),
+          wasm: await recordArtifact(paths.wasm),
+          sym: await recordArtifact(paths.sym),
+          zkey: await recordArtifact(paths.zkey),
+          vkey: await recordArtifact(paths.vkey),
+          verifierSol: await recordArtifact(paths.verifierSol),
+        },
+        builtAt: new Date().toISOString(),
       };
-      await writeTranscript(paths.zkey, paths.transcript);
+      const fresh = readManifest(root);
+      fresh.instances[instance.name] = record;
+      writeManifest(fresh, root);
+      built.push(instance.name);
+      if (setup.development)
+        log(`${instance.name}: WARNING development keys (insecure, for tests and demos only)`);
     }
-    stamp(`${instance.protocol} proving key (${header.nConstraints} constraints)`, t);
 
-    const vkey = await snarkjs.zKey.exportVerificationKey(paths.zkey);
-    writeFileSync(paths.vkey, JSON.stringify(vkey, null, 1) + "\n");
-    const solidity = await snarkjs.zKey.exportSolidityVerifier(paths.zkey, snarkjsTemplates);
-    mkdirSync(dirname(paths.verifierSol), { recursive: true });
-    writeFileSync(paths.verifierSol, verifierSource(solidity, instance, setup.development));
-
-    const record: InstanceRecord = {
-      sourceHash,
-      compileHash,
-      protocol: instance.protocol,
-      development: setup.development,
-      power: instance.power,
-      constraints: header.nConstraints,
-      publicSignals: instance.publicSignals,
-      ptau: { path: toRecordPath(ptau), sha256: await sha256File(ptau), development: setup.development },
-      artifacts: {
-        r1cs: await recordArtifact(paths.r1cs),
-        wasm: await recordArtifact(paths.wasm),
-        sym: await recordArtifact(paths.sym),
-        zkey: await recordArtifact(paths.zkey),
-        vkey: await recordArtifact(paths.vkey),
-        verifierSol: await recordArtifact(paths.verifierSol),
-      },
-      builtAt: new Date().toISOString(),
-    };
-    const fresh = readManifest(root);
-    fresh.instances[instance.name] = record;
-    writeManifest(fresh, root);
-    built.push(instance.name);
-    if (setup.development)
-      log(`${instance.name}: WARNING development keys (insecure, for tests and demos only)`);
+    if (!opts.skipHardhat) {
+      // Signal-index libraries for every catalogue instance (deterministic from the catalogue; committed).
+      const codegen = (await import("../contracts/codegen/run.ts")) as { generateAll: () => string[] };
+      codegen.generateAll();
+      const t = performance.now();
+      await runBin("hardhat", ["build", "--quiet"]);
+      log(`contracts compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await setup.close?.();
+    await terminateCurves();
   }
-
-  if (!opts.skipHardhat) {
-    // Signal-index libraries for every catalogue instance (deterministic from the catalogue; committed).
-    const codegen = (await import("../contracts/codegen/run.ts")) as { generateAll: () => string[] };
-    codegen.generateAll();
-    const t = performance.now();
-    await runBin("hardhat", ["build", "--quiet"]);
-    log(`contracts compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  await setup.close?.();
-  await terminateCurves();
   return { built, skipped, seconds: (performance.now() - t0) / 1000 };
 }
 
