@@ -58,7 +58,11 @@ export interface RollForwardProof {
 function chunkSizeOf(instance: string): number {
   const entry = loadCatalogue().find((c) => c.name === instance);
   if (entry === undefined || entry.template !== "RollForwardCommitment" || entry.params[0] === undefined)
-    throw invalid("instance", `${instance} is not a RollForwardCommitment instance of the catalogue`, instance);
+    throw invalid(
+      "instance",
+      `${instance} is not a RollForwardCommitment instance of the catalogue`,
+      instance,
+    );
   return entry.params[0];
 }
 
@@ -71,7 +75,11 @@ export function rollForwardAggregationInstance(chunkCount: number): string {
     .filter((c) => c.template === "RollForwardAggregation" && (c.params[0] ?? 0) >= chunkCount)
     .sort((a, b) => a.params[0]! - b.params[0]!);
   if (fits.length === 0)
-    throw invalid("chunkCount", `no RollForwardAggregation size class holds ${chunkCount} chunks`, chunkCount);
+    throw invalid(
+      "chunkCount",
+      `no RollForwardAggregation size class holds ${chunkCount} chunks`,
+      chunkCount,
+    );
   const built = readManifest().instances;
   return (fits.find((c) => built[c.name] !== undefined) ?? fits[0]!).name;
 }
@@ -104,7 +112,13 @@ export async function proveRollForward(
         });
         const r = await proveInstance(pool, chunkInstance, built.input);
         opts.onProgress?.(++done, count + 1);
-        return { chunkIndex, proof: r.proof, publicSignals: r.publicSignals, opening: built.opening, flowSalt };
+        return {
+          chunkIndex,
+          proof: r.proof,
+          publicSignals: r.publicSignals,
+          opening: built.opening,
+          flowSalt,
+        };
       }),
     );
     const s = chunks[0]!;

@@ -18,7 +18,8 @@ export async function submitRollForwardChunk(
   proof: SnarkjsProof,
   publicSignals: readonly (string | bigint)[],
 ): Promise<TransactionReceipt> {
-  if (publicSignals.length !== 6) throw invalid("publicSignals", "expected 6 public signals", publicSignals.length);
+  if (publicSignals.length !== 6)
+    throw invalid("publicSignals", "expected 6 public signals", publicSignals.length);
   const tx = await rollForwardRegistryAt(registry.target, registry.runner).submitChunk(
     registryCircuitId(circuitName),
     version,

@@ -26,7 +26,7 @@ import {
 } from "../../prover/index.ts";
 import { chainCommitments } from "../../prover/commitment/figure-commitment.ts";
 import { failsAt, terminateCurve } from "../circuits/helpers.ts";
-import { CircuitTester, type Signals } from "../support/circuit-tester.ts";
+import { CircuitTester } from "../support/circuit-tester.ts";
 import { firstTape, nextTape, rng } from "./gen.ts";
 import { modelRollForward } from "./model.ts";
 
