@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { analyzePool, type AnalysisInput } from "../../analytics/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, type TestApp } from "./helpers.ts";
 
 const input: AnalysisInput = {
   loans: Array.from({ length: 40 }, (_, i) => ({
@@ -27,14 +27,7 @@ const it = test.extend<{
   /** The in-process app (no job runner), once per file: the tests only read through it. */
   t: TestApp;
 }>({
-  t: [
-    async ({}, use) => {
-      const t = await startTestApp({}, { runJobs: false });
-      await use(t);
-      await t.app.close();
-    },
-    { scope: "file" },
-  ],
+  t: appFixture({}, { runJobs: false }),
 });
 
 describe("analytics routes", () => {

@@ -17,7 +17,7 @@ import { TEST_POLICY } from "../support/policy.ts";
 import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "pool-attestation-8";
 const built = readManifest().instances[INSTANCE] !== undefined;
@@ -35,14 +35,7 @@ const it = test.extend<{
   /** An auditor's analytics request on the stored attestation `id`. */
   analytics: (id: string) => Promise<LightMyRequestResponse>;
 }>({
-  t: [
-    async ({}, use) => {
-      const t = await startTestApp();
-      await use(t);
-      await t.app.close();
-    },
-    { scope: "file" },
-  ],
+  t: appFixture(),
   att: [
     async ({}, use) => {
       const tape = generateSyntheticTape({ seed: 5, loans: 12, poolId: 91n, asOfDate: 20400 });

@@ -12,7 +12,7 @@ import type { AnalysisInput } from "../../analytics/index.ts";
 import { CodedError, validatePolicy } from "../../prover/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { JOB_FAILURE, PermanentJobError, permanentKind } from "../../verifier-api/jobs/runner.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, startTestApp, type TestApp } from "./helpers.ts";
 
 const input = {
   loans: Array.from({ length: 10 }, () => ({ exposure: 1_000, pd: 0.02, lgd: 0.6 })),
@@ -30,14 +30,7 @@ const it = test.extend<{
   /** An app of the test's own, to break. */
   own: TestApp;
 }>({
-  t: [
-    async ({}, use) => {
-      const t = await startTestApp({}, { runJobs: false });
-      await use(t);
-      await t.app.close();
-    },
-    { scope: "file" },
-  ],
+  t: appFixture({}, { runJobs: false }),
   own: async ({}, use) => {
     const own = await startTestApp({}, { runJobs: false });
     await use(own);

@@ -44,7 +44,7 @@ import {
   type VerificationKey,
 } from "../../verifier-api/web/check-attestation.js";
 import { terminateCurve } from "../circuits/helpers.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "pool-attestation-8";
 const REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -109,14 +109,7 @@ const it = test.extend<{
   /** A directory of the test's own. */
   scratch: string;
 }>({
-  t: [
-    async ({}, use) => {
-      const t = await startTestApp();
-      await use(t);
-      await t.app.close();
-    },
-    { scope: "file" },
-  ],
+  t: appFixture(),
   att: [
     async ({}, use) => {
       const tape = generateSyntheticTape({ seed: 23, loans: 12, poolId: 77n, asOfDate: 20400 });
