@@ -4,8 +4,12 @@
  * verified on the request, and refuses (409, naming the field and both values) a stored attestation whose
  * figures were forged or whose proofs are broken; `POST /v1/verify` names the key and carries the
  * development-key warning. A real two-chunk attestation of pool-attestation-8 made by `attestPool`.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, made once per file: the in-process
+ * app, the attestation, and `stored`, which stores a changed copy of it under an id of its own.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, test } from "vitest";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { attestPool, attestationToJson, type Attestation } from "../../prover/attest.ts";
 import { generateOriginatorKey } from "../../prover/commitment/keys.ts";
@@ -13,72 +17,88 @@ import { TEST_POLICY } from "../support/policy.ts";
 import { DEVELOPMENT_KEY_WARNING } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "pool-attestation-8";
 const built = readManifest().instances[INSTANCE] !== undefined;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-let t: TestApp;
-let att: Attestation;
-let json: string;
-let n = 0;
 
-/** Stores a copy of the attestation, changed by `change`, and returns its id. */
-async function stored(change: (a: Json) => void = () => {}): Promise<string> {
-  const data = JSON.parse(json);
-  change(data);
-  const id = `att_figures_${n++}`;
-  await t.app.services.storage.insertAttestation({
-    id,
-    owner: "orig-a",
-    jobId: `job_figures_${n}`,
-    tapeId: null,
-    poolId: String(att.poolId),
-    period: att.period + n,
-    instance: INSTANCE,
-    policyHash: String(att.policyHash),
-    data,
-    createdAt: Date.now(),
-  });
-  return id;
-}
-
-const analytics = (id: string) =>
-  t.req(t.keys.auditor, {
-    method: "POST",
-    url: `/v1/attestations/${id}/analytics`,
-    payload: { tranches: [{ name: "all", attachment: 0, detachment: 1 }], scenarios: 2000 },
-  });
-
-beforeAll(async () => {
-  if (!built) return;
-  t = await startTestApp();
-  const tape = generateSyntheticTape({ seed: 5, loans: 12, poolId: 91n, asOfDate: 20400 });
-  ({ attestation: att } = await attestPool({
-    tape,
-    policy: TEST_POLICY,
-    key: await generateOriginatorKey(),
-    chainId: 31337n,
-    registry: "0x" + "56".repeat(20),
-    instance: INSTANCE,
-  }));
-  json = attestationToJson(att);
-}, 240_000);
-
-afterAll(async () => {
-  await t?.app.close();
+const it = test.extend<{
+  /** The in-process app. */
+  t: TestApp;
+  /** A two-chunk committed attestation of 12 loans of pool 91, made by `attestPool`. */
+  att: Attestation;
+  /** Stores a copy of the attestation, changed by `change`, under a new id and period; returns the id. */
+  stored: (change?: (a: Json) => void) => Promise<string>;
+  /** An auditor's analytics request on the stored attestation `id`. */
+  analytics: (id: string) => Promise<LightMyRequestResponse>;
+}>({
+  t: appFixture(),
+  att: [
+    async ({}, use) => {
+      const tape = generateSyntheticTape({ seed: 5, loans: 12, poolId: 91n, asOfDate: 20400 });
+      const { attestation } = await attestPool({
+        tape,
+        policy: TEST_POLICY,
+        key: await generateOriginatorKey(),
+        chainId: 31337n,
+        registry: "0x" + "56".repeat(20),
+        instance: INSTANCE,
+      });
+      await use(attestation);
+    },
+    { scope: "file" },
+  ],
+  stored: [
+    async ({ t, att }, use) => {
+      const json = attestationToJson(att);
+      let n = 0;
+      await use(async (change = () => {}) => {
+        const data = JSON.parse(json);
+        change(data);
+        const id = `att_figures_${n++}`;
+        await t.app.services.storage.insertAttestation({
+          id,
+          owner: "orig-a",
+          jobId: `job_figures_${n}`,
+          tapeId: null,
+          poolId: String(att.poolId),
+          period: att.period + n,
+          instance: INSTANCE,
+          policyHash: String(att.policyHash),
+          data,
+          createdAt: Date.now(),
+        });
+        return id;
+      });
+    },
+    // one app, one storage: the ids and periods count across the file
+    { scope: "file" },
+  ],
+  analytics: async ({ t }, use) =>
+    use((id) =>
+      t.req(t.keys.auditor, {
+        method: "POST",
+        url: `/v1/attestations/${id}/analytics`,
+        payload: { tranches: [{ name: "all", attachment: 0, detachment: 1 }], scenarios: 2000 },
+      }),
+    ),
 });
 
 describe.skipIf(!built)("analytics on a stored attestation", () => {
-  it("runs on the figures its proofs carry", async () => {
+  it("runs on the figures its proofs carry", async ({ stored, analytics }) => {
     const r = await analytics(await stored());
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().tranches).toHaveLength(1);
   });
 
-  it("refuses forged summary figures on valid proofs with 409, naming the field and both values", async () => {
+  it("refuses a forged summary figure on valid proofs with 409, naming the field and both values", async ({
+    att,
+    stored,
+    analytics,
+  }) => {
     const forged = String(att.figures.outstanding * 5n);
     const r = await analytics(await stored((a) => (a.figures.outstanding = forged)));
     expect(r.statusCode).toBe(409);
@@ -86,6 +106,13 @@ describe.skipIf(!built)("analytics on a stored attestation", () => {
     expect(r.json().detail).toContain(
       `figures.outstanding: the proofs say ${att.figures.outstanding}, the summary says ${forged}`,
     );
+  });
+
+  it("refuses a forged breach bit on valid proofs with 409, naming the bit", async ({
+    att,
+    stored,
+    analytics,
+  }) => {
     const bit = await analytics(await stored((a) => (a.figures.breaches ^= 1 << 6)));
     expect(bit.statusCode).toBe(409);
     expect(bit.json().detail).toContain(
@@ -93,7 +120,7 @@ describe.skipIf(!built)("analytics on a stored attestation", () => {
     );
   });
 
-  it("refuses broken proofs with forged figures, and a stored document that is not an attestation", async () => {
+  it("refuses broken proofs with forged figures, naming each proof", async ({ stored, analytics }) => {
     const broken = await analytics(
       await stored((a) => {
         for (const c of a.chunks) c.publicSignals[4] = String(BigInt(c.publicSignals[4]) + 1n);
@@ -104,6 +131,12 @@ describe.skipIf(!built)("analytics on a stored attestation", () => {
     expect(broken.json().detail).toContain(
       "chunk 0: the proof does not verify; chunk 1: the proof does not verify",
     );
+  });
+
+  it("refuses a stored document that is not an attestation, naming the field", async ({
+    stored,
+    analytics,
+  }) => {
     const junk = await analytics(await stored((a) => delete a.format));
     expect(junk.statusCode).toBe(409);
     expect(junk.json().detail).toContain("attestation.format");
@@ -111,7 +144,7 @@ describe.skipIf(!built)("analytics on a stored attestation", () => {
 });
 
 describe.skipIf(!built)("POST /v1/verify", () => {
-  it("names the key by the hash of its points and warns of development keys", async () => {
+  it("names the key by the hash of its points and warns of development keys", async ({ t, att }) => {
     const c = att.chunks[0]!;
     const r = await t.req(t.keys.auditor, {
       method: "POST",

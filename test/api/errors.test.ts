@@ -3,15 +3,17 @@
  * type of `CODE_PROBLEM` with its problems as `errors`, also when it comes back from a worker process; a
  * TypeError from a bug is a 500 whose detail stays in the log; the job runner fails a coded error for good
  * (`JOB_FAILURE`) and retries anything else.
+ *
+ * One claim per test; the apps are fixtures from `it`'s context: one per file to read through, and one of
+ * the test's own to break.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { AnalysisInput } from "../../analytics/index.ts";
 import { CodedError, validatePolicy } from "../../prover/index.ts";
 import { PROBLEM_BASE } from "../../verifier-api/http/errors.ts";
 import { JOB_FAILURE, PermanentJobError, permanentKind } from "../../verifier-api/jobs/runner.ts";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { appFixture, startTestApp, type TestApp } from "./helpers.ts";
 
-let t: TestApp;
 const input = {
   loans: Array.from({ length: 10 }, () => ({ exposure: 1_000, pd: 0.02, lgd: 0.6 })),
   rho: 0.15,
@@ -22,15 +24,24 @@ const input = {
   simulation: { scenarios: 1_000, seed: 7 },
 } as AnalysisInput;
 
-beforeAll(async () => {
-  t = await startTestApp({}, { runJobs: false });
-});
-afterAll(async () => {
-  await t.app.close();
+const it = test.extend<{
+  /** The in-process app (no job runner), once per file: the tests only read through it. */
+  t: TestApp;
+  /** An app of the test's own, to break. */
+  own: TestApp;
+}>({
+  t: appFixture({}, { runJobs: false }),
+  own: async ({}, use) => {
+    const own = await startTestApp({}, { runJobs: false });
+    await use(own);
+    await own.app.close();
+  },
 });
 
 describe("the HTTP edge", () => {
-  it("a coded error thrown in the analytics worker process is a 400 with the library's problem", async () => {
+  it("a coded error thrown in the analytics worker process is a 400 with the library's problem", async ({
+    t,
+  }) => {
     const r = await t.req(t.keys.auditor, {
       method: "POST",
       url: "/v1/analytics",
@@ -43,23 +54,18 @@ describe("the HTTP edge", () => {
     expect(body.errors).toEqual([{ field: "tranches[0].detachment", reason: "must be in (attachment, 1]" }]);
   });
 
-  it("a TypeError from a bug is a 500 internal, its message kept out of the response", async () => {
-    const broken = await startTestApp({}, { runJobs: false });
-    try {
-      broken.app.services.storage.getTape = async () =>
-        (undefined as unknown as { secretFieldOfABug: () => never }).secretFieldOfABug();
-      const r = await broken.req(broken.keys.origA, { url: "/v1/tapes/tape_x" });
-      expect(r.statusCode).toBe(500);
-      expect((r.json() as { type: string }).type).toBe(PROBLEM_BASE + "internal");
-      expect(r.body).not.toContain("secretFieldOfABug");
-    } finally {
-      await broken.app.close();
-    }
+  it("a TypeError from a bug is a 500 internal, its message kept out of the response", async ({ own }) => {
+    own.app.services.storage.getTape = async () =>
+      (undefined as unknown as { secretFieldOfABug: () => never }).secretFieldOfABug();
+    const r = await own.req(own.keys.origA, { url: "/v1/tapes/tape_x" });
+    expect(r.statusCode).toBe(500);
+    expect((r.json() as { type: string }).type).toBe(PROBLEM_BASE + "internal");
+    expect(r.body).not.toContain("secretFieldOfABug");
   });
 });
 
 describe("the job edge", () => {
-  it("a coded error fails the job for good under its code; a bug is retried", () => {
+  it("a coded error fails the job for good under its code", () => {
     let policyError: unknown;
     try {
       validatePolicy({ maxLtvBps: -1 });
@@ -69,7 +75,13 @@ describe("the job edge", () => {
     expect(policyError).toBeInstanceOf(CodedError);
     expect(JOB_FAILURE["policy-invalid"]).toBe("permanent");
     expect(permanentKind(policyError)).toBe("policy-invalid");
+  });
+
+  it("a PermanentJobError fails the job for good under its kind", () => {
     expect(permanentKind(new PermanentJobError("not-committed", "no commitment"))).toBe("not-committed");
+  });
+
+  it("a bug or a transient error is retried", () => {
     expect(permanentKind(new TypeError("cannot read properties of undefined"))).toBeUndefined();
     expect(permanentKind(new Error("connection reset"))).toBeUndefined();
   });

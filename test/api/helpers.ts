@@ -67,3 +67,22 @@ export async function waitJob(
     await new Promise((res) => setTimeout(res, 50));
   }
 }
+
+/**
+ * A vitest fixture (for `test.extend`): an in-process app started once per file, closed after the file's
+ * last test.
+ */
+export function appFixture(
+  overrides: Partial<Config> = {},
+  deps: AppDeps = {},
+): [(context: object, use: (t: TestApp) => Promise<void>) => Promise<void>, { scope: "file" }] {
+  return [
+    // vitest reads a fixture's dependencies from its first parameter: it must be a destructuring pattern
+    async ({}, use) => {
+      const t = await startTestApp(overrides, deps);
+      await use(t);
+      await t.app.close();
+    },
+    { scope: "file" },
+  ];
+}

@@ -4,6 +4,10 @@
  * two-chunk attestation of pool-attestation-8 made by `attestPool`; tampered and malformed attestations must
  * be refused by both the checker and the prover's `parseAttestation` + `verifyAttestation`, the checker
  * naming the problem. Then the page's routes in the in-process app: GET /verify, its assets, and no others.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context: once per file, the in-process app,
+ * the attestation (and its JSON), the checker's dependencies on that app and the checker's verdict on the
+ * untouched attestation; made for the test, a fresh parsed copy to tamper with and a scratch directory.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as poseidonLite from "poseidon-lite";
 import * as snarkjs from "snarkjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { REPO_ROOT, findInstance } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
@@ -39,30 +43,20 @@ import {
   type CheckResult,
   type VerificationKey,
 } from "../../verifier-api/web/check-attestation.js";
-import { startTestApp, type TestApp } from "./helpers.ts";
+import { terminateCurve } from "../circuits/helpers.ts";
+import { appFixture, type TestApp } from "./helpers.ts";
 
 const INSTANCE = "pool-attestation-8";
 const REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const CHAIN_ID = 31337n;
+const sha256 = async (d: Uint8Array): Promise<Uint8Array> =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d)));
 const built = readManifest().instances[INSTANCE] !== undefined;
 if (!built) console.warn(`${INSTANCE} is not built: skipping the browser verifier tests`);
 
 /** A parsed attestation JSON, changed at will by the tamperings. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-let t: TestApp;
-let att: Attestation;
-let json: string;
-let deps: CheckDeps;
-const tmp = mkdtempSync(join(tmpdir(), "rwa-web-test-"));
-
-/** A fresh copy of the attestation as parsed JSON (decimal strings), changed by `change`. */
-function tampered(change: (a: Json) => void): Json {
-  const a = JSON.parse(json);
-  change(a);
-  return a;
-}
 
 /**
  * The prover's verdict on the same JSON: parseAttestation (which throws a TypeError on a malformed field: a
@@ -78,21 +72,9 @@ async function proverVerdict(a: unknown, withPolicy = true): Promise<{ valid: bo
   return verifyAttestation(parsed, withPolicy ? TEST_POLICY : undefined);
 }
 
-beforeAll(async () => {
-  if (!built) return;
-  t = await startTestApp();
-  const tape = generateSyntheticTape({ seed: 23, loans: 12, poolId: 77n, asOfDate: 20400 });
-  const key = await generateOriginatorKey();
-  ({ attestation: att } = await attestPool({
-    tape,
-    policy: TEST_POLICY,
-    key,
-    chainId: CHAIN_ID,
-    registry: REGISTRY,
-    instance: INSTANCE,
-  }));
-  json = attestationToJson(att);
-  deps = {
+/** The checker's dependencies: snarkjs, poseidon-lite, and the verification key from `t`'s catalogue. */
+function checkDeps(t: TestApp): CheckDeps {
+  return {
     groth16Verify: (vkey, signals, proof) => snarkjs.groth16.verify(vkey as never, signals, proof as never),
     // two inputs: the chain of a committed attestation's commitments (12 loans are two committed chunks)
     // three: key hashes; ten: policy hashes (the version and the nine parameters)
@@ -110,13 +92,67 @@ beforeAll(async () => {
       return (r.json() as { development?: boolean }).development ?? null;
     },
   };
-}, 240_000);
+}
 
-afterAll(async () => {
-  await t?.app.close();
-  rmSync(tmp, { recursive: true, force: true });
-  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+const it = test.extend<{
+  /** The in-process app (its catalogue serves the verification keys). */
+  t: TestApp;
+  /** A two-chunk committed attestation of 12 loans of pool 77, made by `attestPool`. */
+  att: Attestation;
+  /** `att` as the file an auditor is given. */
+  json: string;
+  deps: CheckDeps;
+  /** The checker's verdict on the untouched attestation, and the progress stages it reported. */
+  accepted: { r: CheckResult; stages: string[] };
+  /** A fresh copy of the attestation as parsed JSON (decimal strings), changed by `change`. */
+  tampered: (change: (a: Json) => void) => Json;
+  /** A directory of the test's own. */
+  scratch: string;
+}>({
+  t: appFixture(),
+  att: [
+    async ({}, use) => {
+      const tape = generateSyntheticTape({ seed: 23, loans: 12, poolId: 77n, asOfDate: 20400 });
+      const key = await generateOriginatorKey();
+      const { attestation } = await attestPool({
+        tape,
+        policy: TEST_POLICY,
+        key,
+        chainId: CHAIN_ID,
+        registry: REGISTRY,
+        instance: INSTANCE,
+      });
+      await use(attestation);
+    },
+    { scope: "file" },
+  ],
+  json: [async ({ att }, use) => use(attestationToJson(att)), { scope: "file" }],
+  deps: [async ({ t }, use) => use(checkDeps(t)), { scope: "file" }],
+  accepted: [
+    async ({ json, deps }, use) => {
+      const stages: string[] = [];
+      const r = await checkAttestation(JSON.parse(json), {
+        ...deps,
+        onProgress: (p) => stages.push(p.stage),
+      });
+      await use({ r, stages });
+    },
+    { scope: "file" },
+  ],
+  tampered: async ({ json }, use) =>
+    use((change) => {
+      const a = JSON.parse(json);
+      change(a);
+      return a;
+    }),
+  scratch: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), "rwa-web-test-"));
+    await use(dir);
+    rmSync(dir, { recursive: true, force: true });
+  },
 });
+
+afterAll(terminateCurve);
 
 describe("the checker module", () => {
   it("type-checks (strict, browser lib) and its check-attestation.d.ts is the one generated from its JSDoc", async () => {
@@ -125,16 +161,23 @@ describe("the checker module", () => {
 });
 
 describe.skipIf(!built)("the browser checker on a real attestation", () => {
-  it("accepts the attestation, chunk by chunk, with the figures the prover aggregated", async () => {
+  it("is given a committed attestation of two chunks", ({ att }) => {
     expect(att.chunks.length).toBe(2);
-    const stages: string[] = [];
-    const r = await checkAttestation(JSON.parse(json), { ...deps, onProgress: (p) => stages.push(p.stage) });
+  });
+
+  it("accepts the attestation, chunk by chunk, without problems", ({ accepted: { r } }) => {
     expect(r.problems).toEqual([]);
     expect(r.valid).toBe(true);
     expect(r.chunks.map((c) => [c.position, c.chunkIndex, c.proofValid, c.problems])).toEqual([
       [0, 0, true, []],
       [1, 1, true, []],
     ]);
+  });
+
+  it("reads each chunk's pool word: pool, period, date, index, count and loans", ({
+    att,
+    accepted: { r },
+  }) => {
     expect(r.chunks[1]!.pool).toEqual({
       poolId: 77n,
       period: att.period,
@@ -143,38 +186,75 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       chunkCount: 2,
       loanCount: att.loanCount,
     });
-    // every figure, every breach bit included, derived from the proofs with the carried policy parameters
+  });
+
+  it("derives the figures the prover aggregated, every breach bit included, with the carried policy parameters", ({
+    att,
+    accepted: { r },
+  }) => {
     expect(r.figures).toEqual(att.figures);
+  });
+
+  it("reports its progress: the key, each chunk, the figures, done", ({ accepted: { stages } }) => {
     expect(stages).toEqual(["key", "chunk", "chunk", "figures", "done"]);
-    // the key is named, and a development key is said so
+  });
+
+  it("names the key, and says a development key is one", ({ att, accepted: { r } }) => {
     expect(r.vkeyHash).toBe(att.verificationKey!.hash);
     expect(r.development).toBe(true);
     expect(r.warnings).toEqual([DEVELOPMENT_KEY_WARNING]);
-    // and the prover agrees, with and without the policy
+  });
+
+  it("the prover's verifyAttestation accepts it too, with and without the policy", async ({ json }) => {
     expect(await proverVerdict(JSON.parse(json))).toMatchObject({ valid: true, problems: [] });
     expect(await proverVerdict(JSON.parse(json), false)).toMatchObject({ valid: true, problems: [] });
   });
 
   // 12 loans are two committed chunks (issue 14): the file lists them in the order the registry chains them
-  it("takes the chunks in the order listed: the aggregation's chain of commitments follows it", async () => {
-    const a = tampered((x) => x.chunks.reverse());
-    expect((await checkAttestation(a, deps)).problems).toEqual([
+  it("takes the chunks in the order listed: the aggregation's chain of commitments follows it", async ({
+    deps,
+    tampered,
+  }) => {
+    expect(
+      (
+        await checkAttestation(
+          tampered((x) => x.chunks.reverse()),
+          deps,
+        )
+      ).problems,
+    ).toEqual([
       "aggregation: its acc is not the chain of the listed chunks' commitments (other chunks, or another order)",
     ]);
-    expect((await proverVerdict(a)).valid).toBe(false);
   });
 
-  it("takes the public signal order of the catalogue, and poseidon-lite's hash is the registry's key hash", async () => {
+  it("the prover refuses the chunks in another order too", async ({ tampered }) => {
+    expect((await proverVerdict(tampered((x) => x.chunks.reverse()))).valid).toBe(false);
+  });
+
+  it("takes the public signal order of the catalogue", () => {
     expect([...POOL_SIGNALS]).toEqual(findInstance(INSTANCE).publicSignals);
+  });
+
+  it("poseidon-lite's hash of the key and domain is the registry's key hash, the attestation's keyHash", async ({
+    att,
+  }) => {
     const [ax, ay] = att.publicKey;
     const domain = domainWord(REGISTRY, CHAIN_ID);
     const expected = await registryKeyHash(att.publicKey, domain);
     expect(poseidonLite.poseidon3([ax, ay, domain])).toBe(expected);
     expect(expected).toBe(att.keyHash);
+  });
+
+  it("the checker's key hash, from decimal strings, is the registry's", async ({ att, deps }) => {
+    const [ax, ay] = att.publicKey;
+    const expected = await registryKeyHash(att.publicKey, domainWord(REGISTRY, CHAIN_ID));
     expect(checkerKeyHash(deps.poseidon, [String(ax), String(ay)], REGISTRY, String(CHAIN_ID))).toBe(
       expected,
     );
-    // another registry or chain gives another hash
+  });
+
+  it("the checker's key hash for another registry or chain is another hash", async ({ att, deps }) => {
+    const expected = await registryKeyHash(att.publicKey, domainWord(REGISTRY, CHAIN_ID));
     expect(checkerKeyHash(deps.poseidon, att.publicKey, REGISTRY.replace("aa3", "aa4"), CHAIN_ID)).not.toBe(
       expected,
     );
@@ -367,40 +447,57 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     ["no summary figures", (a) => delete a.figures, /^figures: missing$/],
   ];
 
-  it.each(cases)("refuses %s, naming the problem", async (_name, change, problem) => {
-    const a = tampered(change);
+  it.for(cases)("refuses %s, naming the problem", async ([, change, problem], { deps, tampered }) => {
     let r: CheckResult | undefined;
-    await expect((async () => (r = await checkAttestation(a, deps)))()).resolves.toBeDefined();
+    await expect((async () => (r = await checkAttestation(tampered(change), deps)))()).resolves.toBeDefined();
     expect(r!.valid).toBe(false);
     expect(
       r!.problems.some((p) => problem.test(p)),
       r!.problems.join(" | "),
     ).toBe(true);
-    // the prover's verifyAttestation, as `verify-attestation` runs it without --policy, refuses it too
-    const prover = await proverVerdict(a, false);
+  });
+
+  // the prover's verifyAttestation, as `verify-attestation` runs it without --policy
+  it.for(cases)("the prover refuses %s too", async ([, change], { tampered }) => {
+    const prover = await proverVerdict(tampered(change), false);
     expect(prover.valid, "the prover's verifyAttestation accepts it").toBe(false);
   });
 
-  it("hashes the key and the policy as the prover does, and warns in the same words", async () => {
+  it("hashes the verification key as the prover does", async () => {
     const { vkey, hash, development } = await instanceKey(INSTANCE);
     expect(development).toBe(true);
     expect(verificationKeyHash(vkey)).toBe(hash);
-    const sha256 = async (d: Uint8Array): Promise<Uint8Array> =>
-      new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d)));
     expect(await checkerVkeyHash(vkey as unknown as VerificationKey, sha256)).toBe(hash);
-    // another key (one IC point changed) has another hash in both
+  });
+
+  it("another key (one IC point changed) has another hash, the same in the checker and the prover", async () => {
+    const { vkey, hash } = await instanceKey(INSTANCE);
     const changed = JSON.parse(JSON.stringify(vkey));
     changed.IC[1][0] = String(BigInt(changed.IC[1][0]) + 1n);
     expect(verificationKeyHash(changed)).not.toBe(hash);
     expect(await checkerVkeyHash(changed, sha256)).toBe(verificationKeyHash(changed));
+  });
+
+  it("warns of development keys in the prover's words", () => {
     expect(CHECKER_WARNING).toBe(DEVELOPMENT_KEY_WARNING);
+  });
+
+  it("the attestation's policyHash is the prover's hash of the policy", async ({ att }) => {
     expect(att.policyHash).toBe(await policyHash(TEST_POLICY));
   });
 
-  it("warns of development keys even when the attestation says otherwise and the service does not say", async () => {
+  it("warns of a development key the attestation names when the service does not say", async ({
+    json,
+    deps,
+  }) => {
     const claimsDev = await checkAttestation(JSON.parse(json), { ...deps, isDevelopmentKey: undefined });
     expect(claimsDev).toMatchObject({ valid: true, development: true, warnings: [DEVELOPMENT_KEY_WARNING] });
-    // an attestation that hides it: the catalogue still says so, and the mismatch is a problem
+  });
+
+  it("warns of a development key the attestation hides: the catalogue says so, and the mismatch is a problem", async ({
+    deps,
+    tampered,
+  }) => {
     const hidden = await checkAttestation(
       tampered((a) => (a.verificationKey.development = false)),
       deps,
@@ -412,7 +509,11 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     ]);
   });
 
-  it("derives every breach bit of a committed two-chunk attestation without policy parameters: the aggregation proves them", async () => {
+  it("derives every breach bit of a committed two-chunk attestation without policy parameters: the aggregation proves them", async ({
+    att,
+    deps,
+    tampered,
+  }) => {
     const r = await checkAttestation(
       tampered((a) => delete a.policy),
       deps,
@@ -424,14 +525,13 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
   // A plain attestation is one chunk: the registry accepts no other, and a pool of several chunks is proven as
   // chunk commitments and an aggregation. The file of a plain two-chunk attestation: no aggregation, the
   // pool circuit's instance, two chunks.
-  const plainTwoChunks = (): Json =>
-    tampered((a) => {
-      delete a.aggregation;
-      a.instance = INSTANCE;
-    });
+  const plainTwoChunks = (a: Json): void => {
+    delete a.aggregation;
+    a.instance = INSTANCE;
+  };
 
-  it("refuses a plain attestation of two chunks with a chunkCount finding", async () => {
-    const r = await checkAttestation(plainTwoChunks(), deps);
+  it("refuses a plain attestation of two chunks with a chunkCount finding", async ({ deps, tampered }) => {
+    const r = await checkAttestation(tampered(plainTwoChunks), deps);
     expect(r.findings).toContainEqual({
       field: "chunkCount",
       reason:
@@ -439,20 +539,26 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     });
   });
 
-  it("derives no figures from a plain attestation of two chunks", async () => {
-    const r = await checkAttestation(plainTwoChunks(), deps);
+  it("derives no figures from a plain attestation of two chunks", async ({ deps, tampered }) => {
+    const r = await checkAttestation(tampered(plainTwoChunks), deps);
     expect([r.valid, r.figures]).toEqual([false, null]);
   });
 
-  it("a plain attestation of two chunks is refused by the prover's verifyAttestation too", async () => {
-    const v = await proverVerdict(plainTwoChunks());
+  it("a plain attestation of two chunks is refused by the prover's verifyAttestation too", async ({
+    tampered,
+  }) => {
+    const v = await proverVerdict(tampered(plainTwoChunks));
     expect(v.valid).toBe(false);
     expect(v.problems.join("\n")).toMatch(
       /chunkCount: a plain attestation proves one chunk, this one says 2/,
     );
   });
 
-  it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async () => {
+  it("names every problem: a figure the proofs contradict is reported next to a wrong key hash", async ({
+    att,
+    deps,
+    tampered,
+  }) => {
     const a = tampered((x) => {
       x.registry = "0x" + "11".repeat(20);
       x.figures.collected = other(x.figures.collected);
@@ -462,7 +568,12 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       "keyHash: is not the hash of publicKey for this registry and chain",
       `figures.collected: the proofs say ${att.figures.collected}, the summary says ${other(String(att.figures.collected))}`,
     ]);
-    // with a chunk missing, the figures are not recomputed (they would be a part of the pool's)
+  });
+
+  it("with a chunk missing, names each problem and does not recompute the figures (they would be a part of the pool's)", async ({
+    deps,
+    tampered,
+  }) => {
     const dropped = await checkAttestation(
       tampered((x) => x.chunks.pop()),
       deps,
@@ -475,14 +586,14 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
     ]);
   });
 
-  it("refuses values that are not an attestation without throwing", async () => {
+  it("refuses values that are not an attestation without throwing", async ({ deps }) => {
     for (const v of [null, undefined, 42, "attestation", [], {}, { chunks: {} }]) {
       const r = await checkAttestation(v, deps);
       expect(r).toMatchObject({ valid: false, problems: ["not an attestation"], figures: null });
     }
   });
 
-  it("reports a verifier that throws, or a key fetch that fails, as problems", async () => {
+  it("reports a verifier that throws as a problem of each proof", async ({ json, deps }) => {
     const throwing = await checkAttestation(JSON.parse(json), {
       ...deps,
       groth16Verify: async () => {
@@ -494,6 +605,9 @@ describe.skipIf(!built)("the browser checker on a real attestation", () => {
       "chunk 1: the proof does not verify",
       "aggregation: the proof does not verify",
     ]);
+  });
+
+  it("reports a key fetch that fails as a problem of the instance", async ({ att, json, deps }) => {
     const offline = await checkAttestation(JSON.parse(json), {
       ...deps,
       fetchVkey: async () => {
@@ -508,10 +622,15 @@ describe.skipIf(!built)("the page's routes", () => {
   const asset = (html: string): string[] =>
     [...html.matchAll(/(?:src|href|content)="(assets\/[^"]+)"/g)].map((m) => `/${m[1]!}`);
 
-  it("GET /verify is an accessible HTML page with a strict CSP, and every asset it names is served", async () => {
+  it("GET /verify is an HTML page", async ({ t }) => {
     const r = await t.app.inject({ url: "/verify" });
     expect(r.statusCode).toBe(200);
     expect(r.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(r.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("GET /verify is served with a strict CSP", async ({ t }) => {
+    const r = await t.app.inject({ url: "/verify" });
     expect(r.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
     expect(CONTENT_SECURITY_POLICY).toMatch(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     // no wildcard source: only the auditor's own machine may be reached on any port (a local JSON-RPC node)
@@ -520,12 +639,22 @@ describe.skipIf(!built)("the page's routes", () => {
     expect(CONTENT_SECURITY_POLICY).toMatch(
       /connect-src 'self' https: http:\/\/localhost:\* http:\/\/127\.0\.0\.1:\*;/,
     );
-    expect(r.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("GET /verify is accessible: labelled inputs and a status region", async ({ t }) => {
+    const r = await t.app.inject({ url: "/verify" });
     expect(r.body).toContain('<label for="file">');
     expect(r.body).toContain('<label for="json">');
     expect(r.body).toContain('role="status"');
-    expect(r.body).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+="/); // nothing inline for the CSP to block
-    const names = asset(r.body);
+  });
+
+  it("GET /verify has nothing inline for the CSP to block", async ({ t }) => {
+    const r = await t.app.inject({ url: "/verify" });
+    expect(r.body).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+="/);
+  });
+
+  it("every asset GET /verify names is served", async ({ t }) => {
+    const names = asset((await t.app.inject({ url: "/verify" })).body);
     expect(names).toEqual(
       expect.arrayContaining([
         "/assets/verify.css",
@@ -538,13 +667,16 @@ describe.skipIf(!built)("the page's routes", () => {
     for (const url of names) expect((await t.app.inject({ url })).statusCode, url).toBe(200);
   });
 
-  it("serves snarkjs, poseidon-lite and the page's scripts as JavaScript, with caching", async () => {
+  it("serves snarkjs's own build as JavaScript, cached for good", async ({ t }) => {
     const snark = await t.app.inject({ url: "/assets/snarkjs-0.7.6.min.js" });
     expect(snark.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(snark.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
     expect(
       snark.rawPayload.equals(readFileSync(join(REPO_ROOT, "node_modules/snarkjs/build/snarkjs.min.js"))),
     ).toBe(true);
+  });
+
+  it("serves the checker as JavaScript, revalidated by its etag", async ({ t }) => {
     const checker = await t.app.inject({ url: "/assets/check-attestation.js" });
     expect(checker.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(checker.headers["cache-control"]).toBe("no-cache");
@@ -555,13 +687,22 @@ describe.skipIf(!built)("the page's routes", () => {
     });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe("");
+  });
+
+  it("serves the style sheet as CSS", async ({ t }) => {
     const css = await t.app.inject({ url: "/assets/verify.css" });
     expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
-    // the served poseidon-lite module, imported as the browser would, hashes as the prover does
+  });
+
+  it("serves poseidon-lite as JavaScript, cached for good, and the module, imported as the browser would, hashes as the prover does", async ({
+    att,
+    t,
+    scratch,
+  }) => {
     const mod = await t.app.inject({ url: "/assets/poseidon-lite-0.3.0.js" });
     expect(mod.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(mod.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
-    const file = join(tmp, "poseidon-lite.mjs");
+    const file = join(scratch, "poseidon-lite.mjs");
     writeFileSync(file, mod.body);
     const served = (await import(pathToFileURL(file).href)) as {
       poseidon3: (x: bigint[]) => bigint;
@@ -590,7 +731,7 @@ describe.skipIf(!built)("the page's routes", () => {
     ).toBe(await policyHash(p));
   });
 
-  it("serves no other file: unknown names and traversal attempts are 404", async () => {
+  it("serves no other file: unknown names and traversal attempts are 404", async ({ t }) => {
     for (const url of [
       "/assets/package.json",
       "/assets/snarkjs.min.js",
@@ -613,7 +754,7 @@ describe.skipIf(!built)("the page's routes", () => {
     }
   });
 
-  it("the OpenAPI document tags /verify as the web page and leaves the assets out", async () => {
+  it("the OpenAPI document tags /verify as the web page and leaves the assets out", async ({ t }) => {
     const doc = (await t.app.inject({ url: "/docs/json" })).json() as {
       paths: Record<string, Record<string, { tags?: string[] }>>;
     };
