@@ -4,8 +4,9 @@
  * cash flows"). Performing loans pay their instalment (principal and interest collected) or miss it, some
  * prepay in full and loans at maturity pay off (exit 1), delinquent loans cure or roll, defaulted loans are
  * charged off (exit 4; at least one each period that asks for it), charged-off loans recover part of what was
- * written off (every loan charged off last period recovers some in this one), a few balances are corrected
- * within the adjustment bound, and new loans are originated into the slots repaid and charged-off loans free.
+ * written off (every loan charged off last period recovers some in this one; charged-off loans stay listed,
+ * the attested charge-offs being cumulative), a few balances are corrected within the adjustment bound, and
+ * new loans are originated into the slots repaid loans free.
  * Seeded: the same tape and seed give the same period.
  */
 import {
@@ -79,9 +80,10 @@ export function rollDemoPeriod(prev: LoanTape, o: DemoPeriodOptions): LoanTape {
     const age = asOf - p.originationDate;
     if (p.status === LoanStatus.Repaid) continue; // its slot is free: a new loan may take it
     if (p.status === LoanStatus.ChargedOff) {
-      // A charge-off of last period recovers part of what was written off; older ones sometimes, or leave.
+      // A charge-off of last period recovers part of what was written off, older ones sometimes. Charged-off
+      // loans stay listed: the attested chargedOff is cumulative over the tape's loans (the vault realises
+      // losses from its increase), so dropping one would lower it.
       const fresh = p.exitCode === ExitCode.ChargedOff;
-      if (!fresh && rng.chance(0.5)) continue;
       const rec = fresh || rng.chance(0.2) ? (p.chargedOffAmount * BigInt(rng.int(80, 300))) / 1_000n : 0n;
       loans.push(rec > 0n ? { ...base, collectedAmount: rec, recoveries: rec } : base);
       continue;
