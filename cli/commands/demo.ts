@@ -7,7 +7,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "prove two periods of a synthetic pool, verify on-chain, fund a vault, see losses hit junior first",
+      "prove three periods of a synthetic pool rolling forward, verify on-chain, fund a vault, see losses hit junior first",
     )
     .option("--loans <n>", "loans in the pool", "300")
     .option(

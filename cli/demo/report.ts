@@ -9,7 +9,7 @@
  */
 import type { AnalysisReport } from "../../analytics/index.ts";
 import { formatMoney, realisedPerformance } from "../../analytics/index.ts";
-import { counted, type Figures, type Policy } from "../../prover/index.ts";
+import { counted, type Figures, type Policy, type RollForwardTotals } from "../../prover/index.ts";
 import type { CloseSummary } from "../../sdk/index.ts";
 import { DEFER_REASONS } from "../../sdk/index.ts";
 
@@ -57,6 +57,21 @@ export interface CloseRecord {
   lossBps: number;
 }
 
+/** One period's roll-forward as the roll-forward registry recorded it. */
+export interface RollForwardRecord {
+  period: number;
+  /** The period it rolls forward from (the chain's last when it was accepted). */
+  prevPeriod: number;
+  /** The recorded totals (amounts in the tape's minor units, counts). */
+  totals: RollForwardTotals;
+  chunkInstance: string;
+  aggregationInstance: string;
+  chunkCount: number;
+  proofSeconds: number;
+  /** The chunk submissions in order, then the aggregation's. */
+  transactions: { what: string; hash: string; gas: bigint }[];
+}
+
 /** The vault's deployed parameters the report shows (basis points). */
 export interface VaultTerms {
   seniorCouponBps: number;
@@ -84,6 +99,15 @@ export interface DemoReportData {
   instance: string;
   development: boolean;
   periods: PeriodSummary[];
+  /** The roll-forward registry, its adjustment bound, where the chain was anchored and each roll-forward. */
+  rollForward?: {
+    registry: string;
+    maxAdjustment: bigint;
+    anchorPeriod: number;
+    records: RollForwardRecord[];
+    /** `isContinuous(pool)` at the end: the chain reached the pool's latest attestation. */
+    continuous: boolean;
+  };
   tranches: TrancheSnapshot[];
   analysis?: AnalysisReport;
   /** Where the analysed tranche structure comes from (e.g. the vault's ledgers after a close). */
@@ -292,7 +316,7 @@ export function renderDemoReport(data: DemoReportData): string {
   // What the proofs cover.
   sections.push(
     `<h2>What is proven, what is not, what is assumed</h2><div class="box">` +
-      `<p><strong>Proven</strong>: every pool figure marked <em>attested</em> (balances, delinquency buckets, defaulted and charged-off balances, scheduled and collected amounts, scores, largest loan, covenant breach bits) is computed by the circuit over the loan tape the originator committed to and signed; the registry contract verified each chunk proof on-chain (transaction hashes below) and the vault priced the tranches from those figures only.</p>` +
+      `<p><strong>Proven</strong>: every pool figure marked <em>attested</em> (balances, delinquency buckets, defaulted and charged-off balances, scheduled and collected amounts, scores, largest loan, covenant breach bits) is computed by the circuit over the loan tape the originator committed to and signed; the registry contract verified each chunk proof on-chain (transaction hashes below) and the vault priced the tranches from those figures only. From the second period on, each tape is also proven to be the previous one rolled forward (the roll-forward table: opening = last closing, closing = attested outstanding, every loan added or gone explained).</p>` +
       `<p><strong>Not proven</strong>: that the committed tape matches the servicer's books and the borrowers' accounts — an auditor samples loans against source documents and checks them against the commitment. Figures marked <em>tape, not attested</em> (WAC, WAM) come from the originator's tape without a proof.</p>` +
       `<p><strong>Assumed</strong>: the tranche analytics — a one-factor Gaussian copula, its correlation ρ, the PD table by score band and the recovery assumptions — and the rate assumption behind the CPR. These are models, not facts.</p></div>`,
   );
@@ -386,6 +410,69 @@ export function renderDemoReport(data: DemoReportData): string {
         tick: thousands,
       }),
   );
+
+  // The proven roll-forward per period.
+  if (data.rollForward && data.rollForward.records.length > 0) {
+    const rf = data.rollForward;
+    const rs = rf.records;
+    const label = (r: RollForwardRecord): string => {
+      const i = periods.findIndex((p) => p.period === r.period);
+      return `${r.prevPeriod} → ${i >= 0 ? pLabels[i]! : `period ${r.period}`}`;
+    };
+    const row = (name: string, f: (t: RollForwardTotals) => string): string[] => [
+      name,
+      ...rs.map((r) => f(r.totals)),
+    ];
+    const balances = (t: RollForwardTotals): bigint =>
+      t.opening -
+      t.principalCollected -
+      t.chargedOff +
+      t.adjustmentsUp -
+      t.adjustmentsDown +
+      t.originations -
+      t.removedAtExit;
+    sections.push(
+      `<h2>Roll-forward per period (proven)</h2>` +
+        `<p>Each later period's tape was proven to be the previous attested tape rolled forward, loan by loan (RollForwardCommitment proofs over chunks of loans, then one RollForwardAggregation proof), and the roll-forward registry <code>${esc(rf.registry)}</code> recorded the totals below (read back with <code>periodTotals</code>): it accepted them only with the <strong>opening balance equal to the chain's last closing balance</strong> and the <strong>closing balance equal to the period's attested outstanding balance</strong>. The chain was anchored at period ${rf.anchorPeriod}; no loan's principal adjustment may exceed ${m(rf.maxAdjustment)} ${esc(cur)} in a period. Chain continuous at the end (it reached the latest attestation): <strong>${rf.continuous ? "yes" : "NO"}</strong>.</p>` +
+        table(
+          ["roll-forward", ...rs.map(label)],
+          [
+            row(`opening balance (${cur})`, (t) => m(t.opening)),
+            row(`less principal collected (${cur})`, (t) => m(t.principalCollected)),
+            row(`less charge-offs (${cur})`, (t) => m(t.chargedOff)),
+            row(`plus adjustments up (${cur})`, (t) => m(t.adjustmentsUp)),
+            row(`less adjustments down (${cur})`, (t) => m(t.adjustmentsDown)),
+            row(`plus originations (${cur})`, (t) => m(t.originations)),
+            row("originations (loans)", (t) => String(t.originationCount)),
+            row(`less removed at exit: sold, repurchased, transferred (${cur})`, (t) => m(t.removedAtExit)),
+            row(`closing balance (${cur})`, (t) => m(t.closing)),
+            row("opening − principal − charge-offs ± adjustments + originations − removed = closing", (t) =>
+              balances(t) === t.closing ? "holds" : `DOES NOT HOLD (${m(balances(t))})`,
+            ),
+            row(`interest collected (${cur})`, (t) => m(t.interestCollected)),
+            row(`recoveries on charged-off loans (${cur})`, (t) => m(t.recoveries)),
+            row("exits: prepaid or matured", (t) => String(t.exitsPrepaidOrMatured)),
+            row("exits: charged off", (t) => String(t.exitsChargedOff)),
+            row("exits: sold", (t) => String(t.exitsSold)),
+            row("exits: repurchased", (t) => String(t.exitsRepurchased)),
+            row("exits: servicing transfer", (t) => String(t.exitsServicingTransfer)),
+            row("loans modified", (t) => String(t.modifiedCount)),
+            [
+              "proofs (proof time)",
+              ...rs.map(
+                (r) =>
+                  `${counted(r.chunkCount, "chunk")} of ${r.chunkInstance} + ${r.aggregationInstance} (${r.proofSeconds.toFixed(1)} s)`,
+              ),
+            ],
+            [
+              "aggregation transaction",
+              ...rs.map((r) => r.transactions[r.transactions.length - 1]?.hash ?? ""),
+            ],
+          ],
+          "amounts recorded on-chain by the roll-forward registry; interest and recoveries are cash collected that does not change the balance; every chunk's transaction is in the transactions table",
+        ),
+    );
+  }
 
   // Delinquency over time, roll rates, realised rates.
   // The buckets split the active loans by days past due; `defaulted` is a status (those loans are also in a

@@ -1,8 +1,9 @@
 /**
  * The end-to-end demo (`npm start`): on embedded defaults (Hardhat's in-process network, development keys),
- * an originator proves two reporting periods of a synthetic pool, a registry verifies them on-chain, a
- * tranche vault funds the pool, and the second period's defaults reach the junior tranche first. Writes a
- * self-contained HTML report.
+ * an originator proves three reporting periods of a synthetic pool, a registry verifies them on-chain, a
+ * roll-forward registry proves each later period to be the previous one rolled forward (originations,
+ * repayments, charge-offs, recoveries, adjustments), a tranche vault funds the pool, and the defaults reach
+ * the junior tranche first. Writes a self-contained HTML report.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -17,6 +18,8 @@ import {
 } from "../../analytics/index.ts";
 import {
   circuitId,
+  deployContract,
+  deployKeyHasher,
   deployRegistry,
   deployTestStablecoin,
   deployVault,
@@ -32,8 +35,16 @@ import {
   aggregationInstance,
   attestPool,
   chunkCommitmentInstance,
+  commitTape,
+  deriveSalts,
   invalid,
+  proveRollForward,
+  randomFieldElement,
+  rollForwardAggregationInstance,
   type Attestation,
+  type RollForwardPeriod,
+  type RollForwardTotals,
+  unpackTotals,
 } from "../../prover/index.ts";
 import { generateOriginatorKey } from "../../prover/index.ts";
 import { modelPool, type Figures } from "../../prover/index.ts";
@@ -42,7 +53,6 @@ import { ProverPool } from "../../prover/index.ts";
 import {
   LOAN_STATUS_NAMES,
   isActiveStatus,
-  advancePeriod,
   counted,
   daysToIso,
   endOfMonth,
@@ -55,10 +65,17 @@ import {
   type CloseRecord,
   type DemoReportData,
   type PeriodSummary,
+  type RollForwardRecord,
   type TrancheSnapshot,
 } from "./report.ts";
+import { rollDemoPeriod } from "./periods.ts";
 import { startProgress } from "../progress.ts";
-import { explainClose, summariseClose } from "../../sdk/index.ts";
+import {
+  explainClose,
+  submitRollForwardAggregation,
+  submitRollForwardChunk,
+  summariseClose,
+} from "../../sdk/index.ts";
 
 export interface DemoOptions {
   /** Loans in the pool (default 300). */
@@ -81,13 +98,21 @@ export interface DemoOptions {
 export interface DemoResult {
   reportPath: string;
   attestations: Attestation[];
-  /** Tranche values (vault asset units, 6 decimals) after period 1 and after period 2. */
+  /** The tapes of the three periods, in stable slots (what the originator committed to). */
+  tapes: LoanTape[];
+  /** The roll-forwards 1 → 2 and 2 → 3 as the roll-forward registry recorded them. */
+  rollForwards: RollForwardRecord[];
+  /** The roll-forward bound on one loan's |principal adjustment| in a period (tape minor units). */
+  maxAdjustment: bigint;
+  /** `isContinuous(pool)` after each period's attestation and roll-forward (period 1: after anchoring). */
+  continuous: boolean[];
+  /** Tranche values (vault asset units, 6 decimals) after the deposits and after each period's close. */
   tranches: TrancheSnapshot[];
   /** The figures the independent model predicts for each period's tape. */
   modelFigures: Figures[];
   analysis: AnalysisReport;
   /** `submitPerChunk`: each period's chunk submissions in order, then its aggregation (committed path). */
-  gas: { submitPerChunk: bigint[]; include: bigint; closeEpoch: bigint[] };
+  gas: { submitPerChunk: bigint[]; include: bigint; closeEpoch: bigint[]; rollForward: bigint[] };
   /** The on-chain steps the report lists (what, transaction hash, gas). */
   transactions: NonNullable<DemoReportData["transactions"]>;
   /** The vault's ledgers after the last close, [senior, mezzanine, junior]: the analysed structure's source. */
@@ -113,6 +138,23 @@ export const DEMO_POLICY: Readonly<Policy> = Object.freeze({
   minActiveLoans: 10,
 });
 const USDC = 1_000_000n; // the test stablecoin has 6 decimals
+/** Minor-unit decimals of the demo's tapes (cents). */
+const POOL_DECIMALS = 2;
+
+/**
+ * The demo's roll-forward chunk class: chunks of 8 slots, the class the tests build (the 300-loan pool is 38
+ * to 40 chunks, summed by rollforward-aggregation-64; the quick path's ≤ 32 slots by rollforward-aggregation-4).
+ * A RollForwardCommitment(64) would prove about 20% fewer constraints but needs a 2^18 setup on the first run.
+ */
+export const DEMO_ROLLFORWARD_CHUNK = "rollforward-commitment-8";
+const ROLLFORWARD_CHUNK_SIZE = 8;
+/** The roll-forward registry's bound on one loan's |principal adjustment| in a period: 500.00 of the currency. */
+export const DEMO_MAX_ADJUSTMENT = 500n * 10n ** BigInt(POOL_DECIMALS);
+
+/** New loans per later period: 2% of the pool, at least 2 (they take the slots repaid loans free first). */
+export function demoOriginations(loans: number): number {
+  return Math.max(2, Math.round(loans * 0.02));
+}
 
 function summarise(tape: LoanTape, att: Attestation, seconds: number, gas: bigint[]): PeriodSummary {
   const statuses = LOAN_STATUS_NAMES.map((name, code) => {
@@ -176,20 +218,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   // 1. Circuits and keys (development setup; cached per machine after the first run).
   let t = performance.now();
-  // a pool of several chunks is proven as committed chunks and one aggregation (their circuits too)
-  const chunkCount = Math.ceil(loans / findInstance(instance).params[0]!);
+  // a pool of several chunks is proven as committed chunks and one aggregation (their circuits too); the
+  // later periods' tapes may grow by their originations, so the classes are chosen for the largest tape
+  const chunkSize = findInstance(instance).params[0]!;
+  const originations = demoOriginations(loans);
+  const maxSlots = loans + 2 * originations;
+  const chunkCount = Math.ceil(maxSlots / chunkSize);
   const committed =
-    chunkCount > 1
-      ? [chunkCommitmentInstance(findInstance(instance).params[0]!), aggregationInstance(chunkCount)]
-      : [];
+    chunkCount > 1 ? [chunkCommitmentInstance(chunkSize), aggregationInstance(chunkCount)] : [];
+  // the roll-forward: chunks of 8 and the aggregation class that holds the largest tape's chunks
+  const rollClasses = [
+    DEMO_ROLLFORWARD_CHUNK,
+    rollForwardAggregationInstance(Math.ceil(maxSlots / ROLLFORWARD_CHUNK_SIZE)),
+  ];
   const built = await build({
-    only: [instance, ...committed],
+    only: [instance, ...committed, ...rollClasses],
     log: opts.quiet ? () => {} : (l) => say(`  [build] ${l}`),
   });
   const record = readManifest().instances[instance]!;
   step(
     "Circuit ready",
     `${instance}: ${record.constraints.toLocaleString("en-US")} constraints, ${built.built.length ? "built" : "cached"} in ${((performance.now() - t) / 1000).toFixed(1)} s` +
+      `; roll-forward ${rollClasses.join(" + ")}` +
       (record.development ? " — DEVELOPMENT keys (insecure; for demos and tests)" : ""),
   );
 
@@ -203,8 +253,33 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const registry = await deployRegistry(gov);
   const registryAddress = await registry.getAddress();
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  for (const name of [instance, ...(chunkCount > 1 ? [committed[0]!, aggregationInstance(chunkCount)] : [])])
+  // Verifiers are deployed when a proof first needs them (a period's tape may need another chunk count).
+  const verifiers = new Set<string>();
+  const ensureVerifier = async (name: string): Promise<void> => {
+    if (verifiers.has(name)) return;
+    verifiers.add(name);
     await deployVerifier(gov, registry, `${pascalName(name)}Verifier`, name);
+  };
+  for (const name of [instance, ...committed]) await ensureVerifier(name);
+  // The roll-forward registry follows the attestation registry; its chains hash with Poseidon(2).
+  const chainHasher = await deployKeyHasher(gov, 2);
+  const maxAdjustment = DEMO_MAX_ADJUSTMENT;
+  const rollForward = await deployContract(gov, "RollForwardRegistry", [
+    await gov.getAddress(),
+    registryAddress,
+    await chainHasher.getAddress(),
+    maxAdjustment,
+  ]);
+  const rollForwardAddress = await rollForward.getAddress();
+  const rollVerifiers = new Set<string>();
+  const ensureRollVerifier = async (name: string, kind: 0 | 1): Promise<void> => {
+    if (rollVerifiers.has(name)) return;
+    rollVerifiers.add(name);
+    const v = await deployContract(gov, `${pascalName(name)}Verifier`);
+    await (
+      await rollForward.getFunction("addVerifier")(circuitId(name), 1, await v.getAddress(), kind)
+    ).wait();
+  };
   const policy = DEMO_POLICY;
   const pHash = await policyHash(policy);
   await registerPolicy(registry, pHash, policyParamsInput(policy));
@@ -231,6 +306,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
   for (const [what, c] of [
     ["deploy the attestation registry", registry],
+    ["deploy the roll-forward registry", rollForward],
     ["deploy the tranche vault", vault],
   ] as const) {
     const tx = c.deploymentTransaction();
@@ -238,7 +314,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   }
   step(
     "Contracts deployed on the in-process network",
-    `chain ${chainId}; registry ${registryAddress}; vault ${vaultAddress}; policy ${pHash.toString().slice(0, 12)}…; originator key ${kHash.toString().slice(0, 12)}… approved`,
+    `chain ${chainId}; registry ${registryAddress}; roll-forward registry ${rollForwardAddress} (adjustment bound ${money(maxAdjustment, POOL_DECIMALS)} a loan a period); vault ${vaultAddress}; policy ${pHash.toString().slice(0, 12)}…; originator key ${kHash.toString().slice(0, 12)}… approved`,
   );
 
   // 3. Investors ask for tranche shares; the first epoch close executes the requests.
@@ -330,14 +406,27 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const today = Number(now / DAY);
   const asOf1 = endOfMonth(today - 31); // the last complete month: fresh under the registry's 45-day maximum age
-  const tape1 = generateSyntheticTape({ seed, loans, poolId, asOfDate: asOf1 });
+  const tape1 = generateSyntheticTape({ seed, loans, poolId, asOfDate: asOf1, decimals: POOL_DECIMALS });
   const pool = new ProverPool(opts.workers ?? 1);
   const attestations: Attestation[] = [];
   const modelFigures: Figures[] = [];
   const periods: PeriodSummary[] = [];
+  const tapes: LoanTape[] = [];
   const submitPerChunk: bigint[] = [];
-  const chunkSize = findInstance(instance).params[0]!;
-  const prove = async (tape: LoanTape): Promise<{ att: Attestation; seconds: number; gas: bigint[] }> => {
+  const rollForwardGas: bigint[] = [];
+  const rollForwards: RollForwardRecord[] = [];
+  const continuous: boolean[] = [];
+  // The originator's salt seed: every period's salts derive from it, so a loan's borrower commitment is the
+  // same in every period (the roll-forward recognises a continuing loan by it).
+  const saltSeed = randomFieldElement();
+  const commit = async (tape: LoanTape): Promise<RollForwardPeriod> => ({
+    tape,
+    commitment: await commitTape(tape, await deriveSalts(saltSeed, tape), { chunkSize }),
+  });
+  const prove = async (
+    period: RollForwardPeriod,
+  ): Promise<{ att: Attestation; seconds: number; gas: bigint[] }> => {
+    const tape = period.tape;
     const progress = startProgress(`  proving period ${tape.period}`, { quiet: opts.quiet });
     const t0 = performance.now();
     const { attestation } = await attestPool({
@@ -347,6 +436,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       chainId,
       registry: registryAddress,
       instance,
+      commitment: period.commitment,
       pool,
       onProgress: (p) => progress.update(p.fraction, `chunks proven: ${p.chunksDone} of ${p.chunkCount}`),
     });
@@ -355,6 +445,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const gas: bigint[] = [];
     const asOriginator = registry.connect(originator) as Contract;
     const agg = attestation.aggregation;
+    await ensureVerifier(attestation.instance);
+    if (agg) await ensureVerifier(agg.instance);
     // committed chunks in the order listed (their aggregation chains them so), then the aggregation
     for (const c of attestation.chunks) {
       const tx = await asOriginator.getFunction(agg ? "submitChunkCommitment" : "submitAttestation")(
@@ -382,12 +474,95 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     }
     submitPerChunk.push(...gas);
     attestations.push(attestation);
+    tapes.push(tape);
     modelFigures.push(modelPool(tape.loans, policy, chunkSize).pool);
     return { att: attestation, seconds, gas };
   };
+  const isContinuous = async (): Promise<boolean> =>
+    (await rollForward.getFunction("isContinuous")(poolId)) as boolean;
+  // The roll-forward of `prev` to `next` (both attested): proven chunk by chunk, submitted, then the totals
+  // the registry recorded read back.
+  const rollForwardTo = async (
+    prev: RollForwardPeriod,
+    next: RollForwardPeriod,
+  ): Promise<RollForwardRecord> => {
+    const label = `${prev.tape.period} → ${next.tape.period}`;
+    const progress = startProgress(`  proving the roll-forward ${label}`, { quiet: opts.quiet });
+    const t0 = performance.now();
+    const proof = await proveRollForward(prev, next, {
+      maxAdjustment,
+      instance: DEMO_ROLLFORWARD_CHUNK,
+      pool,
+      onProgress: (done, total) => progress.update(done / total, `proofs: ${done} of ${total}`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    progress.done(`${counted(proof.chunks.length, "chunk proof")} and the aggregation`);
+    await ensureRollVerifier(proof.chunkInstance, 0);
+    await ensureRollVerifier(proof.aggregationInstance, 1);
+    const asOriginator = rollForward.connect(originator) as Contract;
+    const txs: { what: string; hash: string; gas: bigint }[] = [];
+    for (const [i, c] of proof.chunks.entries()) {
+      const r = await submitRollForwardChunk(asOriginator, proof.chunkInstance, 1, c.proof, c.publicSignals);
+      txs.push({
+        what: `roll-forward ${label}: chunk ${i + 1}/${proof.chunks.length}`,
+        hash: r.hash,
+        gas: r.gasUsed,
+      });
+    }
+    const r = await submitRollForwardAggregation(
+      asOriginator,
+      proof.aggregationInstance,
+      1,
+      proof.aggregation.proof,
+      proof.context,
+      proof.aggregation.publicSignals.slice(1),
+    );
+    txs.push({ what: `roll-forward ${label}: aggregation (totals recorded)`, hash: r.hash, gas: r.gasUsed });
+    transactions.push(...txs);
+    rollForwardGas.push(...txs.map((t) => t.gas));
+    // What the registry recorded: the amounts (periodTotals) and the counts (the recorded words).
+    const [recorded, amounts] = (await rollForward.getFunction("periodTotals")(poolId, next.tape.period)) as [
+      boolean,
+      Record<string, bigint>,
+    ];
+    const [, rfA, rfB, rfC] = (await rollForward.getFunction("periodWords")(poolId, next.tape.period)) as [
+      boolean,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    if (!recorded) throw new Error(`the roll-forward registry did not record period ${next.tape.period}`);
+    const totals = unpackTotals(rfA, rfB, rfC);
+    for (const name of Object.keys(amounts).filter((k) => k in totals))
+      if (amounts[name] !== totals[name as keyof RollForwardTotals])
+        throw new Error(`periodTotals.${name} is not the recorded word's`);
+    const record: RollForwardRecord = {
+      period: next.tape.period,
+      prevPeriod: Number(amounts.prevPeriod),
+      totals,
+      chunkInstance: proof.chunkInstance,
+      aggregationInstance: proof.aggregationInstance,
+      chunkCount: proof.chunks.length,
+      proofSeconds: seconds,
+      transactions: txs,
+    };
+    rollForwards.push(record);
+    continuous.push(await isContinuous());
+    const t = totals;
+    step(
+      `Period ${next.tape.period} rolled forward from ${prev.tape.period}`,
+      `${counted(proof.chunks.length, "chunk")} of ${ROLLFORWARD_CHUNK_SIZE} slots and one aggregation proven in ${seconds.toFixed(1)} s, verified and recorded: ` +
+        `opening ${money(t.opening, POOL_DECIMALS)} − principal ${money(t.principalCollected, POOL_DECIMALS)} − charge-offs ${money(t.chargedOff, POOL_DECIMALS)} ` +
+        `± adjustments ${money(t.adjustmentsUp - t.adjustmentsDown, POOL_DECIMALS)} + originations ${money(t.originations, POOL_DECIMALS)} (${t.originationCount}) ` +
+        `− removed at exit ${money(t.removedAtExit, POOL_DECIMALS)} = closing ${money(t.closing, POOL_DECIMALS)}; recoveries ${money(t.recoveries, POOL_DECIMALS)}; ` +
+        `chain continuous: ${continuous[continuous.length - 1] ? "yes" : "NO"}`,
+    );
+    return record;
+  };
   try {
     t = performance.now();
-    const p1 = await prove(tape1);
+    const period1 = await commit(tape1);
+    const p1 = await prove(period1);
     periods.push(summarise(tape1, p1.att, p1.seconds, p1.gas));
     const f1 = p1.att.figures;
     attested = f1;
@@ -396,6 +571,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `${counted(loans, "loan")} in ${counted(p1.att.chunkCount, "chunk")} proven in ${p1.seconds.toFixed(1)} s; outstanding ${money(f1.outstanding, 2)} USD, ` +
         `30/60/90+ dpd ${money(f1.bucket30, 2)} / ${money(f1.bucket60, 2)} / ${money(f1.bucket90, 2)}, defaulted ${money(f1.defaulted, 2)}, ` +
         `min score ${f1.minScore}, breaches ${f1.breaches}; submit gas per chunk ${p1.gas.join(", ")}`,
+    );
+    // The originator anchors the pool's roll-forward chain at its current attestation: from here on each
+    // period must be proven to be the last one rolled forward.
+    await record_(
+      `anchor the roll-forward chain at period ${tape1.period}`,
+      await (rollForward.connect(originator) as Contract).getFunction("anchor")(poolId),
+    );
+    continuous.push(await isContinuous());
+    step(
+      `Roll-forward chain anchored at period ${tape1.period}`,
+      `root ${period1.commitment.root.toString().slice(0, 12)}…, closing balance ${money(f1.outstanding, POOL_DECIMALS)} (the next period's opening); ` +
+        `adjustment bound ${money(maxAdjustment, POOL_DECIMALS)} a loan a period`,
     );
 
     // 5. The vault funds the pool: allowed only with a valid, fresh, compliant attestation.
@@ -417,69 +604,82 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await close(`Epoch closed on period ${tape1.period}`);
     tranches.push(await snapshot(`period ${tape1.period}`));
 
-    // 6. Period 2: some loans roll into later buckets, default or are charged off.
-    const asOf2 = endOfMonth(asOf1 + 1);
-    const tape2 = advancePeriod(tape1, {
-      seed: seed + 1,
-      asOfDate: asOf2,
-      defaultRate: 0.04,
-      chargeOffRate: 0.6,
-      missRate: 0.06,
-    });
-    const target = BigInt(asOf2 + 1) * DAY;
-    const chainNow = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    if (target > chainNow) {
-      await ethers.provider.send("evm_increaseTime", [Number(target - chainNow)]);
-      await ethers.provider.send("evm_mine", []);
-    }
-    const p2 = await prove(tape2);
-    periods.push(summarise(tape2, p2.att, p2.seconds, p2.gas));
-    const f2 = p2.att.figures;
-    attested = f2;
-    step(
-      `Period ${tape2.period} attested: losses`,
-      `defaulted ${money(f2.defaulted, 2)} (was ${money(f1.defaulted, 2)}), charged off ${money(f2.chargedOff, 2)} (was ${money(f1.chargedOff, 2)}), 90+ dpd ${money(f2.bucket90, 2)}`,
-    );
-    // The servicer passes the vault's pro-rata share (funded / attested outstanding of period 1) of the
-    // period's collections to the vault: the principal reduction of the attested figures as principal, the
-    // rest of what was collected (interest, recoveries, fees) as income for the close's waterfall.
-    const reduction = realisedPerformance(f1, f2).principalReduction;
-    const repayPrincipal = reduction > 0n ? (reduction * fundAmount) / f1.outstanding : 0n;
-    const income = f2.collected > reduction ? f2.collected - (reduction > 0n ? reduction : 0n) : 0n;
-    const repayIncome = (income * fundAmount) / f1.outstanding;
-    if (repayPrincipal + repayIncome > 0n) {
-      const servicer = vault.connect(originator) as Contract;
-      const tk = token.connect(originator) as Contract;
-      await (
-        await tk.getFunction("mint")(await originator.getAddress(), repayPrincipal + repayIncome)
-      ).wait();
-      await (await tk.getFunction("approve")(vaultAddress, repayPrincipal + repayIncome)).wait();
-      await record_(
-        `repay period ${tape2.period} collections`,
-        await servicer.getFunction("repay")(poolId, repayPrincipal, repayIncome),
-      );
+    // 6. Periods 2 and 3: each the last one rolled forward (payments, prepayments and maturities, new loans
+    // in the freed slots, loans rolling into later buckets, charge-offs in period 2 and recoveries on them in
+    // period 3), attested, proven to roll forward, the collections passed to the vault, the epoch closed.
+    let prev = period1;
+    let prevFigures = f1;
+    for (const [k, losses] of [
+      [1, true],
+      [2, false],
+    ] as const) {
+      const tape = rollDemoPeriod(prev.tape, {
+        seed: `${seed}-${k + 1}`,
+        maxAdjustment,
+        originations,
+        chargeOff: losses,
+      });
+      const target = BigInt(tape.asOfDate + 1) * DAY;
+      const chainNow = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      if (target > chainNow) {
+        await ethers.provider.send("evm_increaseTime", [Number(target - chainNow)]);
+        await ethers.provider.send("evm_mine", []);
+      }
+      const next = await commit(tape);
+      const p = await prove(next);
+      periods.push(summarise(tape, p.att, p.seconds, p.gas));
+      const f = p.att.figures;
+      attested = f;
       step(
-        `Servicer paid the vault its share of period ${tape2.period}'s collections`,
-        `principal ${formatMoney(repayPrincipal, 6)}, interest and recoveries ${formatMoney(repayIncome, 6)} ` +
-          `(the vault's ${((Number(fundAmount) / Number(f1.outstanding * 10n ** BigInt(6 - tape2.decimals))) * 100).toFixed(1)}% share of the attested principal reduction and of the rest of the collections)`,
+        `Period ${tape.period} attested${losses ? ": losses" : ""}`,
+        `${counted(tape.loans.length, "loan")} in ${counted(p.att.chunkCount, "chunk")} proven in ${p.seconds.toFixed(1)} s; outstanding ${money(f.outstanding, 2)}; ` +
+          `defaulted ${money(f.defaulted, 2)} (was ${money(prevFigures.defaulted, 2)}), charged off ${money(f.chargedOff, 2)} (was ${money(prevFigures.chargedOff, 2)}), 90+ dpd ${money(f.bucket90, 2)}`,
       );
+      await rollForwardTo(prev, next);
+      // The servicer passes the vault's pro-rata share (funded / attested outstanding of period 1) of the
+      // period's collections to the vault: the principal reduction of the attested figures as principal, the
+      // rest of what was collected (interest, recoveries, fees) as income for the close's waterfall.
+      const reduction = realisedPerformance(prevFigures, f).principalReduction;
+      const repayPrincipal = reduction > 0n ? (reduction * fundAmount) / f1.outstanding : 0n;
+      const income = f.collected > reduction ? f.collected - (reduction > 0n ? reduction : 0n) : 0n;
+      const repayIncome = (income * fundAmount) / f1.outstanding;
+      if (repayPrincipal + repayIncome > 0n) {
+        const servicer = vault.connect(originator) as Contract;
+        const tk = token.connect(originator) as Contract;
+        await (
+          await tk.getFunction("mint")(await originator.getAddress(), repayPrincipal + repayIncome)
+        ).wait();
+        await (await tk.getFunction("approve")(vaultAddress, repayPrincipal + repayIncome)).wait();
+        await record_(
+          `repay period ${tape.period} collections`,
+          await servicer.getFunction("repay")(poolId, repayPrincipal, repayIncome),
+        );
+        step(
+          `Servicer paid the vault its share of period ${tape.period}'s collections`,
+          `principal ${formatMoney(repayPrincipal, 6)}, interest and recoveries ${formatMoney(repayIncome, 6)} ` +
+            `(the vault's ${((Number(fundAmount) / Number(f1.outstanding * 10n ** BigInt(6 - tape.decimals))) * 100).toFixed(1)}% share of the attested principal reduction and of the rest of the collections)`,
+        );
+      }
+      const before = tranches[tranches.length - 1]!;
+      await close(`Epoch closed on period ${tape.period}`);
+      const after = await snapshot(`period ${tape.period}`);
+      tranches.push(after);
+      step(
+        `Tranche prices after period ${tape.period}${losses ? ": losses and markdowns junior first" : ""}`,
+        `junior ${formatMoney(before.junior, 6)} → ${formatMoney(after.junior, 6)}, mezzanine ${formatMoney(before.mezzanine, 6)} → ${formatMoney(after.mezzanine, 6)}, senior ${formatMoney(before.senior, 6)} → ${formatMoney(after.senior, 6)}`,
+      );
+      prev = next;
+      prevFigures = f;
     }
-    await close(`Epoch closed on period ${tape2.period}`);
-    const after = await snapshot(`period ${tape2.period}`);
-    tranches.push(after);
-    const before = tranches[tranches.length - 2]!;
-    step(
-      "Tranche prices after period 2: losses and markdowns junior first",
-      `junior ${formatMoney(before.junior, 6)} → ${formatMoney(after.junior, 6)}, mezzanine ${formatMoney(before.mezzanine, 6)} → ${formatMoney(after.mezzanine, 6)}, senior ${formatMoney(before.senior, 6)} → ${formatMoney(after.senior, 6)}`,
-    );
-
+    const fLast = prevFigures;
+    const lastTape = prev.tape;
     // 7. Tranche analytics on the attested figures only, on the vault's structure as it stands: each
     // tranche's realised claim (balance − PDL) after the last close.
     t = performance.now();
     const [balances, pdl] = [await triple("balances"), await triple("pdl")];
     const structure = tranchesFromVaultLedgers(balances, pdl);
     const analysis = analyzePool(
-      analysisFromFigures(f2, {
+      analysisFromFigures(fLast, {
         rho: 0.15,
         tranches: structure,
         simulation: { scenarios: opts.scenarios ?? 100_000, seed },
@@ -497,7 +697,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         ["senior", "mezzanine", "junior"]
           .map((n, i) => `${n} ${formatMoney(balances[i]! - pdl[i]!, 6)}`)
           .join(", ") +
-        `, as fractions of their total (tranchesFromVaultLedgers), on the period ${tape2.period} attested figures; ` +
+        `, as fractions of their total (tranchesFromVaultLedgers), on the period ${lastTape.period} attested figures; ` +
         `assumes the vault's capital is invested in this pool (uninvested cash makes the real structure safer).`,
       policy: { hash: `0x${pHash.toString(16)}`, params: policy },
       vaultTerms: {
@@ -524,6 +724,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       instance,
       development: record.development,
       periods: periods.map((p) => ({ ...p })),
+      rollForward: {
+        registry: rollForwardAddress,
+        maxAdjustment,
+        anchorPeriod: tape1.period,
+        records: rollForwards,
+        continuous: continuous[continuous.length - 1] ?? false,
+      },
       tranches,
       analysis,
       steps,
@@ -535,10 +742,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     return {
       reportPath,
       attestations,
+      tapes,
+      rollForwards,
+      maxAdjustment,
+      continuous,
       tranches,
       modelFigures,
       analysis,
-      gas: { submitPerChunk, include, closeEpoch: closeGas },
+      gas: { submitPerChunk, include, closeEpoch: closeGas, rollForward: rollForwardGas },
       transactions,
       ledgers: { balances, pdl },
     };

@@ -1,6 +1,9 @@
 /**
  * The demo (`npm start`) at a small size: its attested figures must be what the independent model predicts
- * from the tapes, its report must show them, and the second period's losses must reach junior first. The
+ * from the tapes, its report must show them, and the second period's losses must reach junior first. Its three
+ * periods roll forward in stable slots: the totals the roll-forward registry recorded must be the independent
+ * roll-forward model's (test/rollforward/model.ts, by loan id from the demo's tapes), the chain continuous
+ * after each period, and the report's roll-forward table must show them. The
  * report is then opened in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core; skipped
  * with the reason printed when it is absent): every chart has labelled x and y axes, no text of a chart
  * leaves its box, x tick labels do not overlap, amounts have two decimals, and the page loads nothing from
@@ -14,6 +17,8 @@ import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatMoney } from "../../analytics/format.ts";
 import { tranchesFromVaultLedgers } from "../../analytics/projection.ts";
+import { ExitCode, LoanStatus, type LoanRecord } from "../../prover/index.ts";
+import { modelRollForward } from "../rollforward/model.ts";
 import { runDemo, type DemoResult } from "../../cli/demo/scenario.ts";
 import { money, renderDemoReport } from "../../cli/demo/report.ts";
 import { terminateCurves } from "../../pipeline/build.ts";
@@ -41,14 +46,112 @@ describe("demo at a small size", () => {
       scenarios: 5_000,
       quiet: true,
     });
-    expect(result.attestations).toHaveLength(2);
+    expect(result.attestations).toHaveLength(3);
   });
 
   it("attests exactly the figures the TypeScript model predicts", () => {
     for (const [i, att] of result.attestations.entries()) {
       expect(att.figures).toEqual(result.modelFigures[i]);
-      expect(att.chunkCount).toBe(3);
+      expect(att.chunkCount).toBe(Math.ceil(result.tapes[i]!.loans.length / 8));
     }
+  });
+
+  it("rolls forward honestly: payments, new loans in freed slots, exits, a charge-off in period 2, a recovery on it in period 3", () => {
+    const [t1, t2, t3] = result.tapes;
+    // the quick path stays on the test classes: at most 32 slots, 4 chunks of 8
+    for (const t of result.tapes) expect(t.loans.length).toBeLessThanOrEqual(32);
+    const byId = (loans: LoanRecord[]) => new Map(loans.map((l) => [l.loanId, l]));
+    // stable slots: a loan listed in two consecutive periods keeps its slot
+    for (const [a, b] of [
+      [t1!, t2!],
+      [t2!, t3!],
+    ] as const) {
+      b.loans.forEach((l, i) => {
+        const j = a.loans.findIndex((x) => x.loanId === l.loanId);
+        if (j >= 0) expect(j, l.loanId).toBe(i);
+      });
+      expect(b.loans.some((l) => (l.principalCollected ?? 0n) > 0n && (l.interestCollected ?? 0n) > 0n)).toBe(
+        true,
+      );
+      expect(b.loans.some((l) => !byId(a.loans).has(l.loanId))).toBe(true); // originations
+    }
+    const chargedOff2 = t2!.loans.filter((l) => l.exitCode === ExitCode.ChargedOff);
+    expect(chargedOff2.length).toBeGreaterThanOrEqual(1);
+    const later = byId(t3!.loans);
+    for (const l of chargedOff2) {
+      expect(later.get(l.loanId)?.status).toBe(LoanStatus.ChargedOff);
+      expect(later.get(l.loanId)?.recoveries ?? 0n).toBeGreaterThan(0n);
+    }
+    expect([t2!, t3!].some((t) => t.loans.some((l) => l.exitCode === ExitCode.PrepaidOrMatured))).toBe(true);
+    for (const t of [t2!, t3!])
+      for (const l of t.loans)
+        expect(
+          (l.principalAdjustment ?? 0n) < 0n ? -l.principalAdjustment! : (l.principalAdjustment ?? 0n),
+        ).toBeLessThanOrEqual(result.maxAdjustment);
+  });
+
+  it("records the independent roll-forward model's totals for each period, and the chain is continuous after each", () => {
+    expect(result.rollForwards).toHaveLength(2);
+    for (const [i, rf] of result.rollForwards.entries()) {
+      const prev = result.tapes[i]!;
+      const next = result.tapes[i + 1]!;
+      expect(rf.period).toBe(next.period);
+      expect(rf.prevPeriod).toBe(prev.period);
+      expect(rf.totals).toEqual(modelRollForward(prev, next));
+      // opening = last closing = the previous attested outstanding; closing = this period's attested outstanding
+      expect(rf.totals.opening).toBe(result.attestations[i]!.figures.outstanding);
+      expect(rf.totals.closing).toBe(result.attestations[i + 1]!.figures.outstanding);
+      expect(rf.chunkInstance).toBe("rollforward-commitment-8");
+      expect(rf.aggregationInstance).toBe("rollforward-aggregation-4");
+      expect(rf.chunkCount).toBe(Math.ceil(Math.max(prev.loans.length, next.loans.length) / 8));
+      expect(rf.transactions).toHaveLength(rf.chunkCount + 1);
+    }
+    expect(result.rollForwards[0]!.totals.exitsChargedOff).toBeGreaterThanOrEqual(1n);
+    expect(result.rollForwards[0]!.totals.chargedOff).toBeGreaterThan(0n);
+    expect(result.rollForwards[1]!.totals.recoveries).toBeGreaterThan(0n);
+    // anchored at period 1, then each period's roll-forward reached its attestation
+    expect(result.continuous).toEqual([true, true, true]);
+  });
+
+  it("shows the roll-forward table per period with the recorded totals in currency", () => {
+    const html = readFileSync(reportPath, "utf8");
+    expect(html).toContain("Roll-forward per period (proven)");
+    expect(html).toContain("opening balance equal to the chain's last closing balance");
+    expect(html).toContain(
+      `no loan's principal adjustment may exceed ${formatMoney(result.maxAdjustment, 2)}`,
+    );
+    const section = html.slice(html.indexOf("Roll-forward per period (proven)"));
+    const row = (name: string): string[] => {
+      const at = section.indexOf(`<td>${name}`);
+      expect(at, name).toBeGreaterThan(0);
+      const tr = section.slice(at, section.indexOf("</tr>", at));
+      return [...tr.matchAll(/<td>([^<]*)<\/td>/g)].slice(1).map((m) => m[1]!);
+    };
+    const amounts: [string, keyof (typeof result.rollForwards)[number]["totals"]][] = [
+      ["opening balance", "opening"],
+      ["less principal collected", "principalCollected"],
+      ["less charge-offs", "chargedOff"],
+      ["plus adjustments up", "adjustmentsUp"],
+      ["less adjustments down", "adjustmentsDown"],
+      ["plus originations", "originations"],
+      ["less removed at exit", "removedAtExit"],
+      ["closing balance", "closing"],
+      ["interest collected", "interestCollected"],
+      ["recoveries on charged-off loans", "recoveries"],
+    ];
+    for (const [name, field] of amounts)
+      expect(row(name), name).toEqual(result.rollForwards.map((r) => formatMoney(r.totals[field], 2)));
+    expect(row("originations (loans)")).toEqual(
+      result.rollForwards.map((r) => String(r.totals.originationCount)),
+    );
+    expect(row("exits: charged off")).toEqual(
+      result.rollForwards.map((r) => String(r.totals.exitsChargedOff)),
+    );
+    expect(row("exits: prepaid or matured")).toEqual(
+      result.rollForwards.map((r) => String(r.totals.exitsPrepaidOrMatured)),
+    );
+    expect(row("opening − principal")).toEqual(["holds", "holds"]);
+    for (const r of result.rollForwards) for (const t of r.transactions) expect(html).toContain(t.hash);
   });
 
   it("writes a report that shows the attested figures and tranche values", () => {
@@ -115,8 +218,8 @@ describe("demo at a small size", () => {
     expect(html).toContain("roll rate 30-59 → 60-89");
     // the policy's thresholds, not only its hash: 20.00% is DEMO_POLICY.maxBucket30Bps
     expect(html).toContain("≤ 20.00%");
-    // every on-chain step's hash: 6 chunk verifications, the funding, three closes, deposits, deployments
-    expect(result.transactions.length).toBeGreaterThanOrEqual(6 + 1 + 3 + 3);
+    // every on-chain step's hash: the chunk verifications, the funding, four closes, deposits, deployments
+    expect(result.transactions.length).toBeGreaterThanOrEqual(9 + 1 + 4 + 3);
     // the servicer's pass-through of period 2's collections feeds the last close's waterfall
     expect(result.transactions.some((t) => t.what.startsWith("repay period"))).toBe(true);
     for (const t of result.transactions) {
@@ -221,13 +324,15 @@ describe("demo at a small size", () => {
     expect(p2!.junior).toBeLessThanOrEqual(p1!.junior);
     if (p2!.mezzanine < p1!.mezzanine) expect(p2!.junior).toBe(0n);
     if (p2!.senior < p1!.senior) expect(p2!.mezzanine).toBe(0n);
-    const lost = p1!.junior + p1!.mezzanine + p1!.senior - (p2!.junior + p2!.mezzanine + p2!.senior);
-    expect(lost).toBeGreaterThanOrEqual(0n);
+    // (no net loss is asserted: at this size period 2's collections passed to the vault can outweigh its
+    // charge-off and markdowns; the order of the losses is the rule)
   });
 
   it("every chunk submission and each period's aggregation was verified on-chain and cost gas", () => {
-    // two periods of 3 committed chunks, each period closed by its aggregation proof
-    expect(result.gas.submitPerChunk).toHaveLength(8);
+    // three periods of committed chunks, each period closed by its aggregation proof
+    expect(result.gas.submitPerChunk).toHaveLength(
+      result.attestations.reduce((a, att) => a + att.chunkCount + 1, 0),
+    );
     for (const g of result.gas.submitPerChunk) expect(g).toBeGreaterThan(200_000n);
   });
 });
