@@ -70,6 +70,11 @@ export interface RollForwardRecord {
   proofSeconds: number;
   /** The chunk submissions in order, then the aggregation's. */
   transactions: { what: string; hash: string; gas: bigint }[];
+  /**
+   * The cash reconciliation after the period's remittance (vault asset units, 6 decimals): this period's due,
+   * the cumulative expectation and remittances, and whether the pool is in breach.
+   */
+  reconciliation?: { due: bigint; expected: bigint; remitted: bigint; breached: boolean };
 }
 
 /** The vault's deployed parameters the report shows (basis points). */
@@ -462,6 +467,18 @@ export function renderDemoReport(data: DemoReportData): string {
               ...rs.map(
                 (r) =>
                   `${counted(r.chunkCount, "chunk")} of ${r.chunkInstance} + ${r.aggregationInstance} (${r.proofSeconds.toFixed(1)} s)`,
+              ),
+            ],
+            [
+              "cash reconciliation: due this period (vault asset)",
+              ...rs.map((r) => (r.reconciliation ? formatMoney(r.reconciliation.due, 6) : "not reconciled")),
+            ],
+            [
+              "cash reconciliation: expected / remitted so far",
+              ...rs.map((r) =>
+                r.reconciliation
+                  ? `${formatMoney(r.reconciliation.expected, 6)} / ${formatMoney(r.reconciliation.remitted, 6)}: ${r.reconciliation.breached ? "BREACH" : "within tolerance"}`
+                  : "",
               ),
             ],
             [

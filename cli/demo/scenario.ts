@@ -12,12 +12,12 @@ import {
   analysisFromFigures,
   analyzePool,
   formatMoney,
-  realisedPerformance,
   tranchesFromVaultLedgers,
   type AnalysisReport,
 } from "../../analytics/index.ts";
 import {
   circuitId,
+  deployCashReconciler,
   deployContract,
   deployKeyHasher,
   deployRegistry,
@@ -71,6 +71,7 @@ import {
 import { rollDemoPeriod } from "./periods.ts";
 import { startProgress } from "../progress.ts";
 import {
+  attributableCollections,
   explainClose,
   submitRollForwardAggregation,
   submitRollForwardChunk,
@@ -140,6 +141,8 @@ export const DEMO_POLICY: Readonly<Policy> = Object.freeze({
 const USDC = 1_000_000n; // the test stablecoin has 6 decimals
 /** Minor-unit decimals of the demo's tapes (cents). */
 const POOL_DECIMALS = 2;
+/** The cash reconciliation's tolerance: a cumulative shortfall above 1% of the expected remittances is a breach. */
+const DEMO_REMITTANCE_TOLERANCE_BPS = 100;
 
 /**
  * The demo's roll-forward chunk class: chunks of 8 slots, the class the tests build (the 300-loan pool is 38
@@ -298,6 +301,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     acceptedPolicies: [pHash],
   });
   const vaultAddress = await vault.getAddress();
+  // The cash reconciliation (docs/CONTRACTS.md): per period, the vault's share of the proven collections
+  // against what the servicer remitted; the tape is in cents, the vault's asset has 6 decimals.
+  const assetPerTapeUnit = 10n ** BigInt(6 - POOL_DECIMALS);
+  const reconciler = await deployCashReconciler(gov, vault, {
+    rollForward: rollForwardAddress,
+    toleranceBps: DEMO_REMITTANCE_TOLERANCE_BPS,
+    assetPerTapeUnit,
+  });
   const transactions: NonNullable<DemoReportData["transactions"]> = [];
   const record_ = async (what: string, tx: { hash: string; wait(): Promise<unknown> }): Promise<bigint> => {
     const receipt = (await tx.wait()) as { gasUsed: bigint; hash: string };
@@ -635,21 +646,24 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         `${counted(tape.loans.length, "loan")} in ${counted(p.att.chunkCount, "chunk")} proven in ${p.seconds.toFixed(1)} s; outstanding ${money(f.outstanding, 2)}; ` +
           `defaulted ${money(f.defaulted, 2)} (was ${money(prevFigures.defaulted, 2)}), charged off ${money(f.chargedOff, 2)} (was ${money(prevFigures.chargedOff, 2)}), 90+ dpd ${money(f.bucket90, 2)}`,
       );
-      await rollForwardTo(prev, next);
-      // The servicer passes the vault's pro-rata share (funded / attested outstanding of period 1) of the
-      // period's collections to the vault: the principal reduction of the attested figures as principal, the
-      // rest of what was collected (interest, recoveries, fees) as income for the close's waterfall.
-      const reduction = realisedPerformance(prevFigures, f).principalReduction;
-      const repayPrincipal = reduction > 0n ? (reduction * fundAmount) / f1.outstanding : 0n;
-      const income = f.collected > reduction ? f.collected - (reduction > 0n ? reduction : 0n) : 0n;
-      const repayIncome = (income * fundAmount) / f1.outstanding;
-      if (repayPrincipal + repayIncome > 0n) {
+      const rolled = await rollForwardTo(prev, next);
+      // The servicer remits the vault's share of the period's proven collections (the cash reconciliation's
+      // rule: the vault's principal in the pool over the opening balance, of the principal and interest
+      // collected and the recoveries), the principal part as principal, the rest as income for the waterfall.
+      const rt = rolled.totals;
+      // the exposure this period is attributed at: the vault's principal when the last period was reconciled
+      // (at the funding for the first), as the reconciler keeps it
+      const exposure = ((await reconciler.getFunction("reconciliation")(poolId)) as { exposure: bigint })
+        .exposure;
+      const due = attributableCollections(exposure, rt, assetPerTapeUnit);
+      const cashIn = rt.principalCollected + rt.interestCollected + rt.recoveries;
+      const repayPrincipal = cashIn === 0n ? 0n : (due * rt.principalCollected) / cashIn;
+      const repayIncome = due - repayPrincipal;
+      if (due > 0n) {
         const servicer = vault.connect(originator) as Contract;
         const tk = token.connect(originator) as Contract;
-        await (
-          await tk.getFunction("mint")(await originator.getAddress(), repayPrincipal + repayIncome)
-        ).wait();
-        await (await tk.getFunction("approve")(vaultAddress, repayPrincipal + repayIncome)).wait();
+        await (await tk.getFunction("mint")(await originator.getAddress(), due)).wait();
+        await (await tk.getFunction("approve")(vaultAddress, due)).wait();
         await record_(
           `repay period ${tape.period} collections`,
           await servicer.getFunction("repay")(poolId, repayPrincipal, repayIncome),
@@ -657,9 +671,30 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         step(
           `Servicer paid the vault its share of period ${tape.period}'s collections`,
           `principal ${formatMoney(repayPrincipal, 6)}, interest and recoveries ${formatMoney(repayIncome, 6)} ` +
-            `(the vault's ${((Number(fundAmount) / Number(f1.outstanding * 10n ** BigInt(6 - tape.decimals))) * 100).toFixed(1)}% share of the attested principal reduction and of the rest of the collections)`,
+            `(the vault's ${formatMoney(exposure, 6)} over the opening balance ${money(rt.opening, POOL_DECIMALS)} of the proven collections)`,
         );
       }
+      // Anyone may reconcile a recorded period: the cumulative expectation against the cumulative remittances.
+      const reconciled = await record_(
+        `reconcile period ${tape.period} (cash against proven collections)`,
+        await reconciler.getFunction("reconcile")(poolId, tape.period),
+      );
+      const state = (await reconciler.getFunction("reconciliation")(poolId)) as {
+        expected: bigint;
+        remitted: bigint;
+        breached: boolean;
+      };
+      rolled.reconciliation = {
+        due,
+        expected: state.expected,
+        remitted: state.remitted,
+        breached: state.breached,
+      };
+      step(
+        `Cash reconciled for period ${tape.period}`,
+        `due ${formatMoney(due, 6)}; expected so far ${formatMoney(state.expected, 6)}, remitted ${formatMoney(state.remitted, 6)}: ` +
+          `${state.breached ? "BREACH (no new funding)" : "within the 1% tolerance"}; gas ${reconciled}`,
+      );
       const before = tranches[tranches.length - 1]!;
       await close(`Epoch closed on period ${tape.period}`);
       const after = await snapshot(`period ${tape.period}`);

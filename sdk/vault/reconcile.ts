@@ -51,7 +51,11 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
  * unit of the tape (the totals are in the tape's). Rounded down (in the originator's favour): a breach is an
  * accusation, so rounding never makes one.
  */
-export function attributableCollections(exposure: bigint, t: ReconcileTotals, unit: bigint): bigint {
+export function attributableCollections(
+  exposure: bigint,
+  t: Omit<ReconcileTotals, "prevPeriod">,
+  unit: bigint,
+): bigint {
   if (t.opening === 0n) return 0n;
   return (
     (min(exposure, t.opening * unit) * (t.principalCollected + t.interestCollected + t.recoveries)) /

@@ -113,6 +113,23 @@ describe("demo at a small size", () => {
     expect(result.continuous).toEqual([true, true, true]);
   });
 
+  it("reconciles each later period's cash: the contract expects what the servicer remitted (the SDK's due), no breach", () => {
+    let dues = 0n;
+    for (const rf of result.rollForwards) {
+      const r = rf.reconciliation!;
+      expect(r, `period ${rf.period}`).toBeDefined();
+      expect(r.due).toBeGreaterThan(0n);
+      dues += r.due;
+      // the reconciler's cumulative expectation (Solidity) is the sum of the dues the demo paid (TypeScript)
+      expect(r.expected).toBe(dues);
+      expect(r.remitted).toBe(dues);
+      expect(r.breached).toBe(false);
+    }
+    const html = readFileSync(reportPath, "utf8");
+    expect(html).toContain("cash reconciliation: expected / remitted so far");
+    expect(html).not.toContain("BREACH");
+  });
+
   it("shows the roll-forward table per period with the recorded totals in currency", () => {
     const html = readFileSync(reportPath, "utf8");
     expect(html).toContain("Roll-forward per period (proven)");
