@@ -14,7 +14,7 @@ import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
 import { readManifest } from "../pipeline/manifest.ts";
-import { CodedError } from "../verifier-api/web/errors.js";
+import { CodedError, invalid } from "../verifier-api/web/errors.js";
 import { loadCatalogue } from "../pipeline/catalogue.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -340,8 +340,10 @@ export function rollForwardVerifierKind(circuitName: string): 0 | 1 {
   const template = loadCatalogue().find((c) => c.name === circuitName)?.template;
   if (template === "RollForwardCommitment") return 0;
   if (template === "RollForwardAggregation") return 1;
-  throw new TypeError(
-    `${circuitName}: not a RollForwardCommitment or RollForwardAggregation instance of the catalogue`,
+  throw invalid(
+    "verifiers",
+    `${circuitName} is not a RollForwardCommitment or RollForwardAggregation instance of the catalogue`,
+    circuitName,
   );
 }
 
