@@ -7,6 +7,7 @@ import { terminateCurves } from "../pipeline/index.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
 import { registerChain } from "./commands/chain.ts";
+import { registerChainRollForward, registerRollForward } from "./commands/rollforward.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerKeys } from "./commands/keys.ts";
@@ -33,6 +34,8 @@ export function createProgram(): Command {
   registerAnalyze(program);
   registerSetup(program);
   registerChain(program);
+  registerRollForward(program);
+  registerChainRollForward(program);
   registerBuild(program);
   registerAudit(program);
   registerWorker(program);

@@ -14,7 +14,7 @@ import { Contract, ContractFactory, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, InterfaceAbi } from "ethers";
 import { POLICY_PARAMS, policyParams, type Policy } from "../prover/policy/index.ts";
 import { readManifest } from "../pipeline/manifest.ts";
-import { CodedError } from "../verifier-api/web/errors.js";
+import { CodedError, invalid } from "../verifier-api/web/errors.js";
 import { loadCatalogue } from "../pipeline/catalogue.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -331,6 +331,67 @@ export async function deployCashReconciler(
   return reconciler;
 }
 
+/**
+ * The roll-forward registry's verifier kind of a catalogue instance (RollForwardRegistry's kinds):
+ * RollForwardCommitment instances 0 (`submitChunk`), RollForwardAggregation instances 1 (`submitAggregation`).
+ * Any other instance is refused: it has no place in the roll-forward registry.
+ */
+export function rollForwardVerifierKind(circuitName: string): 0 | 1 {
+  const template = loadCatalogue().find((c) => c.name === circuitName)?.template;
+  if (template === "RollForwardCommitment") return 0;
+  if (template === "RollForwardAggregation") return 1;
+  throw invalid(
+    "verifiers",
+    `${circuitName} is not a RollForwardCommitment or RollForwardAggregation instance of the catalogue`,
+    circuitName,
+  );
+}
+
+/** A deployed roll-forward registry and its verifiers. */
+export interface RollForwardDeployment {
+  registry: Contract;
+  /** Verifier addresses by circuit name. */
+  verifiers: Record<string, string>;
+}
+
+/**
+ * Deploys the roll-forward registry (docs/CONTRACTS.md "Roll-forward registry") next to the attestation
+ * registry at `registryAddress`: a Poseidon(2) chain hasher, the RollForwardRegistry with its adjustment bound
+ * (`maxAdjustment`, minor units, fixed for good), and one verifier per `[verifierContract, circuitName]` added
+ * as version 1 with the kind its catalogue template implies (rollForwardVerifierKind). Verifiers of
+ * development keys are refused on real chains (checkVerifierKeys) before anything is deployed.
+ */
+export async function deployRollForward(
+  signer: Signer,
+  registryAddress: string,
+  opts: {
+    maxAdjustment: bigint;
+    verifiers: [verifierContract: string, circuitName: string][];
+    governance?: string;
+    keys?: KeyPolicy;
+  },
+): Promise<RollForwardDeployment> {
+  const kinds = opts.verifiers.map(([, name]) => rollForwardVerifierKind(name));
+  await checkVerifierKeys(signer, opts.verifiers, opts.keys);
+  const governance = opts.governance ?? (await signer.getAddress());
+  const me = await signer.getAddress();
+  const hasher = await deployKeyHasher(signer, 2);
+  const registry = await deployContract(signer, "RollForwardRegistry", [
+    me,
+    registryAddress,
+    await hasher.getAddress(),
+    opts.maxAdjustment,
+  ]);
+  const verifiers: Record<string, string> = {};
+  for (const [i, [contract, name]] of opts.verifiers.entries()) {
+    const v = await deployContract(signer, contract);
+    verifiers[name] = await v.getAddress();
+    await (await registry.getFunction("addVerifier")(circuitId(name), 1, verifiers[name], kinds[i]!)).wait();
+  }
+  if (governance !== me) await (await registry.getFunction("transferOwnership")(governance)).wait();
+  return { registry, verifiers };
+}
+
 /** Deploys the 6-decimals test stablecoin (tests, demo, benchmarks only). */
 export async function deployTestStablecoin(signer: Signer): Promise<Contract> {
   return deployContract(signer, "TestStablecoin");
@@ -498,6 +559,15 @@ export interface SystemAddresses {
   scores?: { providers: string; scores: string; verifiers: Record<string, string> };
   /** Present when `auditSeedsDelay` was given. */
   auditSeeds?: string;
+  /** Present when the roll-forward registry was deployed (`rollForward` option). */
+  rollForward?: {
+    registry: string;
+    /** Its adjustment bound, minor units (decimal string): every roll-forward proof must carry it. */
+    maxAdjustment: string;
+    verifiers: Record<string, string>;
+    /** Present when the vault's cash reconciler was deployed over it. */
+    reconciler?: string;
+  };
 }
 
 /**
@@ -517,12 +587,23 @@ export async function deploySystem(
     scores?: { verifiers: [verifierContract: string, circuitName: string][]; maxScoreAgeDays?: number };
     /** Also deploy AuditSeeds with this delay in blocks. */
     auditSeedsDelay?: number;
+    /**
+     * Also deploy the roll-forward registry (deployRollForward) with its verifiers, and optionally the vault's
+     * cash reconciler over it (deployCashReconciler).
+     */
+    rollForward?: {
+      maxAdjustment: bigint;
+      verifiers: [verifierContract: string, circuitName: string][];
+      reconciler?: { toleranceBps: number; assetPerTapeUnit: bigint };
+    };
     /** Development keys on a real chain: refused unless allowed (checkVerifierKeys). */
     keys?: KeyPolicy;
   },
 ): Promise<SystemAddresses> {
   // every verifier's keys are checked before anything is deployed (no half-deployed system on a refusal)
-  const all = [...opts.verifiers, ...(opts.scores?.verifiers ?? [])];
+  const all = [...opts.verifiers, ...(opts.scores?.verifiers ?? []), ...(opts.rollForward?.verifiers ?? [])];
+  // and the roll-forward verifiers' kinds (an instance of another template is refused before any deployment)
+  for (const [, name] of opts.rollForward?.verifiers ?? []) rollForwardVerifierKind(name);
   await checkVerifierKeys(signer, all, opts.keys);
   const quiet: KeyPolicy = { allowDevelopmentKeysOnRealChain: true, warn: () => {} };
   const registry = await deployRegistry(signer, { maxAgeSeconds: opts.maxAgeSeconds });
@@ -557,6 +638,29 @@ export async function deploySystem(
     opts.auditSeedsDelay === undefined
       ? undefined
       : await (await deployAuditSeeds(signer, registryAddress, opts.auditSeedsDelay)).getAddress();
+  let rollForward: SystemAddresses["rollForward"];
+  if (opts.rollForward) {
+    const rf = await deployRollForward(signer, registryAddress, {
+      maxAdjustment: opts.rollForward.maxAdjustment,
+      verifiers: opts.rollForward.verifiers,
+      keys: quiet,
+    });
+    const rfAddress = await rf.registry.getAddress();
+    const reconciler = opts.rollForward.reconciler
+      ? await (
+          await deployCashReconciler(signer, v.vault, {
+            rollForward: rfAddress,
+            ...opts.rollForward.reconciler,
+          })
+        ).getAddress()
+      : undefined;
+    rollForward = {
+      registry: rfAddress,
+      maxAdjustment: opts.rollForward.maxAdjustment.toString(),
+      verifiers: rf.verifiers,
+      ...(reconciler ? { reconciler } : {}),
+    };
+  }
   return {
     chainId: String(network?.chainId ?? ""),
     registry: registryAddress,
@@ -571,5 +675,6 @@ export async function deploySystem(
     },
     ...(scores ? { scores } : {}),
     ...(auditSeeds ? { auditSeeds } : {}),
+    ...(rollForward ? { rollForward } : {}),
   };
 }

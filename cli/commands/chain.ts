@@ -25,13 +25,23 @@ import { preflightContext, preflightSubmit } from "../preflight.ts";
 const ALLOW_DEV_KEYS = "--allow-development-keys-on-real-chain";
 
 /** A development-keys refusal becomes exit 1 with its message (naming the instance and `setup import`). */
-function refuseDevelopmentKeys(err: unknown): never {
+export function refuseDevelopmentKeys(err: unknown): never {
   if (err instanceof DevelopmentKeysError) throw new CliError(err.message, EXIT.negative);
   throw err;
 }
 
+/** An adjustment bound in minor units: a positive integer below 2^48 (the roll-forward's amounts). */
+export function parseMaxAdjustment(text: string, option = "--max-adjustment"): bigint {
+  if (!/^[0-9]{1,15}$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 1n << 48n)
+    throw new CliError(`${option}: expected an amount in minor units from 1 to 2^48 - 1, got ${text}`);
+  return BigInt(text);
+}
+
 /** A signer for `--network`: Hardhat's in-process network, or a JSON-RPC URL with a key from `envKey`. */
-async function signerFor(network: string, envKey: string): Promise<{ signer: Signer; inProcess: boolean }> {
+export async function signerFor(
+  network: string,
+  envKey: string,
+): Promise<{ signer: Signer; inProcess: boolean }> {
   if (network === "hardhat") {
     process.chdir(REPO_ROOT);
     const hre = (await import("hardhat")).default;
@@ -118,6 +128,11 @@ export function registerChain(program: Command): void {
     )
     .option("--audit-seeds-delay <blocks>", "also deploy AuditSeeds with this delay in blocks (1-200)")
     .option(
+      "--max-adjustment <amount>",
+      "also deploy the roll-forward registry with this bound on one loan's |adjustment| in a period (minor " +
+        "units, fixed for good) and the verifiers of every built roll-forward circuit",
+    )
+    .option(
       ALLOW_DEV_KEYS,
       "deploy verifiers of DEVELOPMENT keys to a chain other than 31337/1337 (throwaway test networks only)",
       false,
@@ -131,10 +146,31 @@ export function registerChain(program: Command): void {
         out?: string;
         withScores: boolean;
         auditSeedsDelay?: string;
+        maxAdjustment?: string;
         allowDevelopmentKeysOnRealChain: boolean;
         json: boolean;
       }) => {
         const manifest = readManifest();
+        const maxAdjustment = o.maxAdjustment === undefined ? undefined : parseMaxAdjustment(o.maxAdjustment);
+        // the roll-forward's circuits: the chunk commitments (kind 0) and their aggregations (kind 1)
+        const rollForwardVerifiers = loadCatalogue()
+          .filter(
+            (c) =>
+              ["RollForwardCommitment", "RollForwardAggregation"].includes(c.template) &&
+              manifest.instances[c.name],
+          )
+          .map((c) => [`${pascalName(c.name)}Verifier`, c.name] as [string, string]);
+        if (maxAdjustment !== undefined) {
+          const built = (t: string) =>
+            loadCatalogue().some((c) => c.template === t && manifest.instances[c.name]);
+          const missing = ["RollForwardCommitment", "RollForwardAggregation"].filter((t) => !built(t));
+          if (missing.length > 0)
+            throw new CliError(
+              `--max-adjustment: no ${missing.join(" or ")} instance is built, so the roll-forward registry ` +
+                "would accept no proof: build them first (`rwa-attest build --only " +
+                "rollforward-commitment-8,rollforward-aggregation-4`)",
+            );
+        }
         const verifiers = loadCatalogue()
           // one-chunk pools' circuits, and the committed path's: chunk commitments and aggregations
           .filter(
@@ -166,6 +202,9 @@ export function registerChain(program: Command): void {
           policies: [{ hash: await policyHash(policy), params: policyParamsInput(policy) }],
           ...(o.withScores ? { scores: { verifiers: scoreVerifiers } } : {}),
           auditSeedsDelay,
+          ...(maxAdjustment !== undefined
+            ? { rollForward: { maxAdjustment, verifiers: rollForwardVerifiers } }
+            : {}),
           keys: { allowDevelopmentKeysOnRealChain: o.allowDevelopmentKeysOnRealChain },
         }).catch(refuseDevelopmentKeys);
         if (o.out) writeFileSync(o.out, JSON.stringify(addresses, null, 2) + "\n");
@@ -183,6 +222,12 @@ export function registerChain(program: Command): void {
                 ]
               : []),
             ...(addresses.auditSeeds ? [`audit seeds ${addresses.auditSeeds}`] : []),
+            ...(addresses.rollForward
+              ? [
+                  `roll-forward registry ${addresses.rollForward.registry} (adjustment bound ${addresses.rollForward.maxAdjustment} minor units)`,
+                  ...Object.entries(addresses.rollForward.verifiers).map(([n, a]) => `verifier ${n} ${a}`),
+                ]
+              : []),
           ].join("\n"),
         );
       },

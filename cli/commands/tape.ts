@@ -1,13 +1,13 @@
 /**
  * `rwa-attest tape`: validate (every problem, as text or JSON, all of them in a file; figures in the
  * currency and breaches decoded against the named policy), commit (salt seed kept secret in the work
- * folder), open, check openings, and generate loan tapes.
+ * folder), open, check openings, put a period's tape in last period's stable slots, and generate loan tapes.
  */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { checkOpenings, openingFromJson, openingToJson } from "../../prover/index.ts";
 import { commitTape, deriveSalts, openLoan, randomFieldElement } from "../../prover/index.ts";
-import { modelPool } from "../../prover/index.ts";
+import { SlotAssignmentError, assignSlots, modelPool } from "../../prover/index.ts";
 import {
   counted,
   daysToIso,
@@ -237,6 +237,70 @@ export function registerTape(program: Command): void {
       });
       process.stdout.write(toJson({ root: c.root, openings: openings.map(openingToJson) }) + "\n");
     });
+  tapeOptions(
+    tape
+      .command("slots")
+      .description(
+        "put a period's loans in last period's stable slots (docs/TAPE.md): a listed loan keeps its slot, new " +
+          "loans take free ones; refuses a tape that drops an active loan. Writes the slotted tape as JSON: the " +
+          "tape to attest and roll forward",
+      )
+      .argument("<prev>", "last period's tape, in its slots (the one attested and rolled forward last)")
+      .argument("<next>", "this period's tape, in any order (CSV, XML with --mapping, or JSON)"),
+  )
+    .requiredOption("--out <file>", "where to write the slotted tape (JSON)")
+    .option("--force", "overwrite --out", false)
+    .option("--json", "machine-readable output", false)
+    .action(
+      async (
+        prevFile: string,
+        nextFile: string,
+        o: TapeReadOptions & { out: string; force: boolean; json: boolean },
+      ) => {
+        if (existsSync(o.out) && !o.force)
+          throw new CliError(`--out: ${o.out} exists (use --force to overwrite)`);
+        const prev = await readTapeFile(prevFile, o);
+        const next = await readTapeFile(nextFile, o);
+        if (prev.poolId !== next.poolId)
+          throw new CliError(`<next>: pool ${next.poolId}, the previous tape's is pool ${prev.poolId}`);
+        if (next.period <= prev.period || next.asOfDate <= prev.asOfDate)
+          throw new CliError(
+            `<next>: period ${next.period} as of ${daysToIso(next.asOfDate)} does not follow the previous ` +
+              `tape's period ${prev.period} as of ${daysToIso(prev.asOfDate)}`,
+          );
+        let slotted: ReturnType<typeof assignSlots>;
+        try {
+          slotted = assignSlots(prev, next);
+        } catch (err) {
+          if (err instanceof SlotAssignmentError)
+            throw new CliError(`tape slots: ${nextFile}: ${err.message}`, EXIT.negative);
+          throw err;
+        }
+        writeFileSync(o.out, formatTapeJson(slotted.tape));
+        const summary = {
+          out: o.out,
+          loans: slotted.tape.loans.length,
+          poolId: next.poolId,
+          period: next.period,
+          prevPeriod: prev.period,
+          originations: slotted.originations,
+          carried: slotted.carried,
+          emptied: slotted.emptied,
+        };
+        output(o.json, summary, () =>
+          [
+            `wrote ${o.out}: ${counted(summary.loans, "loan")} of period ${next.period} in the slots of period ${prev.period}`,
+            `new loans in slots: ${slotted.originations.join(", ") || "none"}`,
+            ...(slotted.carried.length
+              ? [`terminal loans listed again in free slots: ${slotted.carried.join(", ")}`]
+              : []),
+            ...(slotted.emptied.length
+              ? [`free slots dropped at the end: ${slotted.emptied.join(", ")}`]
+              : []),
+          ].join("\n"),
+        );
+      },
+    );
   tape
     .command("check-openings")
     .description("check openings (from `tape open` or the API) against a root; exit 1 on any mismatch")
