@@ -12,7 +12,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rwa-build-failure-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const v of ["BuildFailureGoodVerifier.sol", "BuildFailureBrokenVerifier.sol"])
+    rmSync(join(REPO_ROOT, "contracts", "verifiers", v), { force: true });
+});
 
 function runChild(instances: string): ReturnType<typeof spawnSync> {
   const script = join(dir, "child.ts");
@@ -20,8 +24,10 @@ function runChild(instances: string): ReturnType<typeof spawnSync> {
     script,
     `import { build } from ${JSON.stringify(join(REPO_ROOT, "pipeline/build.ts"))};
 import { findInstance } from ${JSON.stringify(join(REPO_ROOT, "pipeline/catalogue.ts"))};
-const good = findInstance("example-multiplier");
-const broken = { ...good, name: "broken-multiplier", template: "NoSuchTemplate" };
+// Names of their own: a build writes its Solidity verifier into contracts/verifiers/ whatever the build
+// directory, and the repository's example-multiplier verifier must stay the one of its own keys.
+const good = { ...findInstance("example-multiplier"), name: "build-failure-good" };
+const broken = { ...good, name: "build-failure-broken", template: "NoSuchTemplate" };
 try {
   await build({ catalogue: [good, broken], only: ${instances}, skipHardhat: true, force: true, log: () => {} });
   console.log("built");
@@ -41,14 +47,14 @@ try {
 
 describe("a build that fails part-way", () => {
   it("ends with the failure after an instance that built (its setup's threads released)", () => {
-    const r = runChild(`["example-multiplier", "broken-multiplier"]`);
+    const r = runChild(`["build-failure-good", "build-failure-broken"]`);
     expect(r.signal, "the process was still running at the timeout").toBeNull();
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^failed: /m);
   }, 300_000);
 
   it("its twin, the good instance alone, builds and ends", () => {
-    const r = runChild(`["example-multiplier"]`);
+    const r = runChild(`["build-failure-good"]`);
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^built$/m);
