@@ -6,11 +6,13 @@
  * `verifier.ts` is its front (key files, hash checks, shape checks, the queue to the thread).
  *
  * Cost on the test machine (ffjavascript's wasm BN254, one thread): a Miller loop 1.2 ms, a final
- * exponentiation 1.8 ms, preparing a proof's B 0.4 ms, its subgroup check 0.8 ms; a batch of n proofs
- * costs n + 3 Miller loops and one final exponentiation.
+ * exponentiation 1.8 ms, preparing a proof's B 0.4 ms, its subgroup check 0.25 ms (the endomorphism test of
+ * `g2-subgroup.ts`; 0.8 ms as [r]B, the reference it is tested against); a batch of n proofs costs n + 3
+ * Miller loops and one final exponentiation.
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
+import { G2Subgroup } from "./g2-subgroup.ts";
 import { invalid } from "./web/errors.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -76,17 +78,27 @@ interface Parsed {
 
 const big = (s: unknown): bigint => BigInt(s as string);
 
+/**
+ * How B's membership in G2 is checked: "endomorphism" (the default, `G2Subgroup.inSubgroup`) or "order"
+ * ([r]B == O, the reference, about 0.55 ms dearer a proof; kept for tests and benchmarks/verify-cpu.ts).
+ */
+export type SubgroupCheck = "endomorphism" | "order";
+
 export class Groth16Checker {
   private readonly curve: Curve;
   private readonly keys = new Map<string, Prepared>();
+  private readonly g2: G2Subgroup;
+  private readonly subgroupCheck: SubgroupCheck;
 
-  private constructor(curve: Curve) {
+  private constructor(curve: Curve, subgroupCheck: SubgroupCheck) {
     this.curve = curve;
+    this.g2 = new G2Subgroup(curve);
+    this.subgroupCheck = subgroupCheck;
   }
 
   /** Builds the curve (about 0.4 s), single-threaded: the checks run on the calling thread only. */
-  static async create(): Promise<Groth16Checker> {
-    return new Groth16Checker(await buildBn128(true));
+  static async create(opts: { subgroupCheck?: SubgroupCheck } = {}): Promise<Groth16Checker> {
+    return new Groth16Checker(await buildBn128(true), opts.subgroupCheck ?? "endomorphism");
   }
 
   /** Prepares (or replaces) the key of an instance. Throws when a key point is not on its curve. */
@@ -184,9 +196,13 @@ export class Groth16Checker {
       return null;
     }
     if (!c.G1.isValid(a) || !c.G2.isValid(b) || !c.G1.isValid(cc)) return null;
+    // B at infinity makes e(-A, B) = 1 and is refused here, when it is read, as it always was (the [r]B check
+    // used to refuse it through an ffjavascript quirk, see g2-subgroup.ts): an honest B is O with probability 1/r.
+    if (c.G2.isZero(b)) return null;
     // G1 has cofactor 1, G2 does not: B must be in the order-r subgroup (as the EIP-197 precompile requires),
-    // which the randomised batch check also relies on.
-    if (!c.G2.isZero(c.G2.timesScalar(b, SCALAR_FIELD))) return null;
+    // which the randomised batch check also relies on. Both tests are exactly [r]B == O on E' (g2-subgroup.ts).
+    const inG2 = this.subgroupCheck === "order" ? this.g2.inSubgroupByOrder(b) : this.g2.inSubgroup(b);
+    if (!inG2) return null;
     return { a, b, c: cc, signals: item.signals.map(big) };
   }
 
