@@ -94,6 +94,12 @@ export interface CheckerOptions {
    * ffjavascript `millerLoop` per pair, multiplied (the reference, kept for tests and benchmarks).
    */
   millerLoops?: "shared" | "separate";
+  /**
+   * "wasm" (the default): sums of G1 multiples (a batch's Σ r_i·C_i and its vk_x) as one multi-exponentiation
+   * in ffjavascript's wasm (`g1m_multiexp`, about 0.6 × the time of the multiplications one by one for 8 or
+   * 9 points); "separate": one `timesScalar` per point, added (the reference).
+   */
+  multiExp?: "wasm" | "separate";
 }
 
 export class Groth16Checker {
@@ -102,12 +108,47 @@ export class Groth16Checker {
   private readonly g2: G2Subgroup;
   private readonly subgroupCheck: SubgroupCheck;
   private readonly multi: MultiMiller | null;
+  private readonly wasmMultiExp: boolean;
 
   private constructor(curve: Curve, opts: CheckerOptions) {
     this.curve = curve;
     this.g2 = new G2Subgroup(curve);
     this.subgroupCheck = opts.subgroupCheck ?? "endomorphism";
     this.multi = (opts.millerLoops ?? "shared") === "shared" ? new MultiMiller(curve) : null;
+    this.wasmMultiExp = (opts.multiExp ?? "wasm") === "wasm";
+  }
+
+  /**
+   * Σ k_i·P_i over G1 points (affine or Jacobian, O allowed) and scalars 0 ≤ k_i < 2^(8·bytes): one call of
+   * ffjavascript's wasm multi-exponentiation over Jacobian bases, or the reference sum of multiplications.
+   */
+  private sumOfMultiples(points: readonly Point[], scalars: readonly bigint[], bytes: number): Point {
+    const c = this.curve;
+    if (!this.wasmMultiExp) {
+      let acc: Point = c.G1.zero;
+      points.forEach((p, i) => {
+        if (scalars[i] !== 0n) acc = c.G1.add(acc, c.G1.timesScalar(p, scalars[i]!));
+      });
+      return acc;
+    }
+    const n8 = c.G1.F.n8;
+    const bases = new Uint8Array(3 * n8 * points.length);
+    const ks = new Uint8Array(bytes * points.length);
+    points.forEach((p, i) => {
+      bases.set(c.G1.toJacobian(p), 3 * n8 * i);
+      let k = scalars[i]!;
+      if (k < 0n || k >> BigInt(8 * bytes) !== 0n) throw new RangeError("a scalar does not fit its bytes");
+      for (let b = 0; b < bytes; b++, k >>= 8n) ks[bytes * i + b] = Number(k & 0xffn);
+    });
+    const tm = c.tm;
+    tm.startSyncOp();
+    try {
+      const out = tm.alloc(3 * n8);
+      tm.instance.exports.g1m_multiexp(tm.allocBuff(bases), tm.allocBuff(ks), bytes, points.length, out);
+      return tm.getBuff(out, 3 * n8);
+    } finally {
+      tm.endSyncOp();
+    }
   }
 
   /** Builds the curve (about 0.4 s), single-threaded: the checks run on the calling thread only. */
@@ -233,10 +274,7 @@ export class Groth16Checker {
   private checkOne(k: Prepared, p: Parsed): boolean {
     const c = this.curve;
     try {
-      let acc: Point = k.ic[0]!;
-      for (let i = 0; i < k.nPublic; i++) {
-        if (p.signals[i] !== 0n) acc = c.G1.add(acc, c.G1.timesScalar(k.ic[i + 1]!, p.signals[i]!));
-      }
+      const acc = this.sumOfMultiples(k.ic, [1n, ...p.signals], 32);
       let f = this.millerProduct([
         [this.preG1(c.G1.neg(p.a)), this.preG2(p.b)],
         [this.preG1(acc), k.gammaPre],
@@ -264,16 +302,16 @@ export class Groth16Checker {
         sums[0] = (sums[0]! + r) % SCALAR_FIELD;
         for (let j = 0; j < k.nPublic; j++) sums[j + 1] = (sums[j + 1]! + r * p.signals[j]!) % SCALAR_FIELD;
       });
-      let vkx: Point = c.G1.zero;
-      sums.forEach((sj, j) => {
-        if (sj !== 0n) vkx = c.G1.add(vkx, c.G1.timesScalar(k.ic[j]!, sj));
-      });
-      let cSum: Point = c.G1.zero;
-      const pairs: [Uint8Array, Uint8Array][] = group.map((p, i) => {
-        const r = weights[i]!;
-        cSum = c.G1.add(cSum, c.G1.timesScalar(p.c, r));
-        return [this.preG1(c.G1.neg(c.G1.timesScalar(p.a, r))), this.preG2(p.b)];
-      });
+      const vkx = this.sumOfMultiples(k.ic, sums, 32);
+      const cSum = this.sumOfMultiples(
+        group.map((p) => p.c),
+        weights,
+        16,
+      );
+      const pairs: [Uint8Array, Uint8Array][] = group.map((p, i) => [
+        this.preG1(c.G1.neg(c.G1.timesScalar(p.a, weights[i]!))),
+        this.preG2(p.b),
+      ]);
       pairs.push([this.preG1(vkx), k.gammaPre]);
       pairs.push([this.preG1(cSum), k.deltaPre]);
       pairs.push([this.preG1(c.G1.timesScalar(k.alpha1, sums[0]!)), k.betaPre]);

@@ -1,8 +1,10 @@
 /**
- * The shared Miller loop of verifier-api/multi-miller.ts against ffjavascript's own `millerLoop`: the same Fp12
- * element as the product of the single loops (not only after the final exponentiation) for random pairs, one
- * to more than a pass holds, and the service's checker with it answering as with separate loops on valid,
- * tampered and mixed batches of real proofs.
+ * The checker's faster paths against their references: the shared Miller loop of verifier-api/multi-miller.ts
+ * against ffjavascript's own `millerLoop` (the same Fp12 element as the product of the single loops, not only
+ * after the final exponentiation, for one pair to more than a pass holds), the wasm multi-exponentiation
+ * against multiplications one by one (the same point, with O among the points and zero scalars), and the
+ * service's checker with its defaults answering as with every reference path on valid, tampered and mixed
+ * batches of real proofs.
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
@@ -63,7 +65,7 @@ describe("the shared Miller loop", () => {
   });
 });
 
-describe("the checker with shared and with separate Miller loops", () => {
+describe("the checker with its defaults and with the reference paths", () => {
   const NAME = "example-multiplier";
   let items: CheckItem[];
   let shared: Groth16Checker;
@@ -82,8 +84,12 @@ describe("the checker with shared and with separate Miller loops", () => {
       c: proof.pi_c as string[],
     }));
     const points = (await loadVerificationKey(NAME)) as unknown as VkeyPoints;
-    shared = await Groth16Checker.create({ millerLoops: "shared" });
-    separate = await Groth16Checker.create({ millerLoops: "separate" });
+    shared = await Groth16Checker.create();
+    separate = await Groth16Checker.create({
+      subgroupCheck: "order",
+      millerLoops: "separate",
+      multiExp: "separate",
+    });
     for (const c of [shared, separate]) c.load(NAME, points);
   });
 
@@ -92,8 +98,30 @@ describe("the checker with shared and with separate Miller loops", () => {
     await separate?.close();
   });
 
+  it("sums G1 multiples as the reference does, with O among the points and zero scalars", () => {
+    type Sum = (points: Uint8Array[], scalars: bigint[], bytes: number) => Uint8Array;
+    const fast = (shared as unknown as { sumOfMultiples: Sum }).sumOfMultiples.bind(shared);
+    const ref = (separate as unknown as { sumOfMultiples: Sum }).sumOfMultiples.bind(separate);
+    const c = (shared as unknown as { curve: any }).curve;
+    const pts: Uint8Array[] = [];
+    for (let i = 0; i < 9; i++) {
+      const p = c.G1.timesScalar(c.G1.g, randomScalar());
+      pts.push(i % 2 ? c.G1.toAffine(p) : p);
+    }
+    const cases: [Uint8Array[], bigint[], number][] = [
+      [pts, pts.map(() => randomScalar()), 32],
+      [pts, pts.map(() => BigInt("0x" + randomBytes(16).toString("hex"))), 16],
+      [[...pts.slice(0, 3), c.G1.zero, c.G1.zeroAffine], [1n, 0n, 5n, 7n, 9n], 32],
+      [[pts[0]!], [SCALAR_FIELD - 1n], 32],
+      [[pts[0]!, c.G1.neg(pts[0]!)], [3n, 3n], 32],
+    ];
+    for (const [p, k, bytes] of cases) expect(c.G1.eq(fast(p, k, bytes), ref(p, k, bytes))).toBe(true);
+    expect(() => fast([pts[0]!], [1n << 128n], 16)).toThrow(RangeError);
+  });
+
   it("answers the same for one proof, a batch of valid proofs and batches with wrong ones", () => {
     const wrongSignal: CheckItem = { ...items[1]!, signals: ["26"] };
+    const zeroC: CheckItem = { ...items[3]!, c: ["0", "1", "0"] };
     const swapped: CheckItem = { ...items[2]!, signals: items[3]!.signals };
     const cases: [CheckItem[], boolean[]][] = [
       [[items[0]!], [true]],
@@ -103,6 +131,11 @@ describe("the checker with shared and with separate Miller loops", () => {
       [
         [items[0]!, wrongSignal, items[2]!, swapped],
         [true, false, true, false],
+      ],
+      [[zeroC], [false]],
+      [
+        [items[0]!, zeroC, items[1]!],
+        [true, false, true],
       ],
     ];
     for (const [batch, expected] of cases) {
