@@ -152,7 +152,8 @@ describe("ψ's constants, derived from the curve", () => {
     expect(F2.eq(cube, F2.square(g2.psiY))).toBe(true);
     expect(F2.eq(cube, F2.exp(g2.xi, BN_P - 1n))).toBe(true);
     const b = curve.G2.b;
-    const conjB = F2.fromObject([F2.toObject(b)[0], mod(-F2.toObject(b)[1], BN_P)]);
+    const [b0, b1] = F2.toObject(b) as [bigint, bigint];
+    const conjB = F2.fromObject([b0, mod(-b1, BN_P)]);
     expect(F2.eq(cube, F2.div(b, conjB))).toBe(true);
   });
 
