@@ -1,7 +1,9 @@
 /**
- * CPU time per Groth16 verification in the service's checker (verifier-api/groth16-check.ts), with B's G2
- * membership checked as [r]B == O (the old check, "order") and by the endomorphism test of
- * verifier-api/g2-subgroup.ts ("endomorphism"), in one process: a real `pool-attestation-8` proof (an 8-loan
+ * CPU time per Groth16 verification in the service's checker (verifier-api/groth16-check.ts) in four
+ * configurations, in one process: "before" (B's G2 membership as [r]B == O, one Miller loop per pair, G1
+ * multiples one by one), "+ G2 test" (the endomorphism test of verifier-api/g2-subgroup.ts), "+ shared Miller
+ * loop" (verifier-api/multi-miller.ts) and "after" (also sums of G1 multiples as one wasm multi-exponentiation:
+ * the service's defaults). On a real `pool-attestation-8` proof (an 8-loan
  * synthetic tape attested with prover/attest.ts, 7 public signals), checked alone (`checkAll` of one item:
  * three Miller loops and a final exponentiation) and in randomised batches of 8, rounds of both checkers
  * interleaved so that other work on the machine falls on both alike. CPU time (process.cpuUsage, user +
@@ -9,7 +11,8 @@
  *
  *   node_modules/.bin/node benchmarks/verify-cpu.ts [--proofs 400] [--rounds 5]
  *
- * Prints a Markdown table: CPU ms per proof for each check, and their ratio; the subgroup check alone too.
+ * Prints a Markdown table: CPU ms per proof in each configuration, and after / before; the subgroup checks
+ * alone too.
  */
 import { readManifest } from "../pipeline/index.ts";
 import {
@@ -24,7 +27,7 @@ import { G2Subgroup } from "../verifier-api/g2-subgroup.ts";
 import {
   Groth16Checker,
   type CheckItem,
-  type SubgroupCheck,
+  type CheckerOptions,
   type VkeyPoints,
 } from "../verifier-api/groth16-check.ts";
 
@@ -59,10 +62,17 @@ try {
 }
 
 const points = (await loadVerificationKey(INSTANCE)) as unknown as VkeyPoints;
-const modes: SubgroupCheck[] = ["order", "endomorphism"];
-const checkers = new Map<SubgroupCheck, Groth16Checker>();
+const CONFIGS: Record<string, CheckerOptions> = {
+  before: { subgroupCheck: "order", millerLoops: "separate", multiExp: "separate" },
+  "+ G2 test": { subgroupCheck: "endomorphism", millerLoops: "separate", multiExp: "separate" },
+  "+ shared Miller loop": { subgroupCheck: "endomorphism", millerLoops: "shared", multiExp: "separate" },
+  after: {},
+};
+type Mode = keyof typeof CONFIGS;
+const modes = Object.keys(CONFIGS) as Mode[];
+const checkers = new Map<Mode, Groth16Checker>();
 for (const mode of modes) {
-  const c = await Groth16Checker.create({ subgroupCheck: mode });
+  const c = await Groth16Checker.create(CONFIGS[mode]);
   c.load(INSTANCE, points);
   checkers.set(mode, c);
 }
@@ -107,7 +117,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 // The subgroup check alone, on the proof's B (affine, as the checker reads it).
-const curve = (checkers.get("order") as unknown as { curve: unknown }).curve as {
+const curve = (checkers.get("before") as unknown as { curve: unknown }).curve as {
   G2: { fromObject(o: bigint[][]): Uint8Array };
 };
 const g2 = new G2Subgroup(curve);
@@ -126,20 +136,19 @@ for (let round = 0; round < ROUNDS; round++) {
   });
 }
 
-const per = (mode: SubgroupCheck, kind: Kind) => totals.get(`${mode}/${kind}`)! / (ROUNDS * PROOFS);
+const per = (mode: Mode, kind: Kind) => totals.get(`${mode}/${kind}`)! / (ROUNDS * PROOFS);
 const fmt = (x: number, d = 3) => x.toFixed(d);
 const lines = [
-  `| CPU ms per proof (${ROUNDS} × ${PROOFS} proofs each) | [r]B (before) | endomorphism test (after) | after / before |`,
-  "| --- | ---: | ---: | ---: |",
+  `| CPU ms per proof (${ROUNDS} × ${PROOFS} proofs each) | ${modes.join(" | ")} | after / before |`,
+  `| --- |${modes.map(() => " ---: |").join("")} ---: |`,
 ];
 for (const kind of ["single", "batch of 8"] as Kind[]) {
-  const before = per("order", kind);
-  const after = per("endomorphism", kind);
-  lines.push(`| ${kind} | ${fmt(before)} | ${fmt(after)} | ${fmt(after / before, 2)} |`);
+  const cells = modes.map((m) => fmt(per(m, kind)));
+  lines.push(`| ${kind} | ${cells.join(" | ")} | ${fmt(per("after", kind) / per("before", kind), 2)} |`);
 }
 const sub = (x: number) => x / (ROUNDS * N);
 lines.push(
-  `| the subgroup check alone | ${fmt(sub(alone.order))} | ${fmt(sub(alone.endomorphism))} | ${fmt(sub(alone.endomorphism) / sub(alone.order), 2)} |`,
+  `| the subgroup check alone | ${fmt(sub(alone.order))} | ${fmt(sub(alone.endomorphism))} | ${fmt(sub(alone.endomorphism))} | ${fmt(sub(alone.endomorphism))} | ${fmt(sub(alone.endomorphism) / sub(alone.order), 2)} |`,
 );
 console.log(lines.join("\n"));
 console.log(

@@ -9,7 +9,9 @@
  * exponentiation 1.8 ms, preparing a proof's B 0.4 ms, its subgroup check 0.25 ms (the endomorphism test of
  * `g2-subgroup.ts`; 0.8 ms as [r]B, the reference it is tested against); a batch of n proofs costs n + 3
  * Miller loops, computed as one loop that squares once for all pairs (`multi-miller.ts`: 11 pairs 7.4 ms
- * instead of 12.5), and one final exponentiation.
+ * instead of 12.5), one final exponentiation, two 128-bit G1 multiplications a proof (r_i·A_i, and Σ r_i·C_i
+ * as one multi-exponentiation) and vk_x as one multi-exponentiation of the IC points. About 2.3-2.4 ms of CPU
+ * a proof in batches of 8 (3.4-3.9 before these three changes; benchmarks/verify-cpu.ts).
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
