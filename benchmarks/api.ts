@@ -13,7 +13,8 @@
  *      second's load) and backfills latencies with a 1 ms expected interval, which together measure bursts,
  *      not a steady rate;
  *   4. POST /v1/tapes with a synthetic JSON tape (autocannon).
- * Prints a Markdown table; `--write` replaces the "## Service" section of docs/BENCHMARKS.md.
+ * Prints a Markdown table; `--write` replaces the "## Service" section of docs/BENCHMARKS.md up to its first
+ * subsection ("### ...", kept).
  *
  *   node benchmarks/api.ts [--write] [--seconds 10] [--cpu-prof <dir>]
  *
@@ -420,7 +421,11 @@ try {
     const path = join(REPO_ROOT, "docs", "BENCHMARKS.md");
     const doc = readFileSync(path, "utf8");
     const start = doc.indexOf("## Service\n");
-    let next = start < 0 ? -1 : doc.indexOf("\n## ", start + 1);
+    // up to the next section or the first subsection (### ..., written by hand or by other benchmarks: kept)
+    const ends = ["\n## ", "\n### "]
+      .map((h) => (start < 0 ? -1 : doc.indexOf(h, start + 1)))
+      .filter((i) => i >= 0);
+    let next = ends.length > 0 ? Math.min(...ends) : -1;
     if (next >= 0) next += 1;
     const updated =
       start < 0

@@ -6,11 +6,17 @@
  * `verifier.ts` is its front (key files, hash checks, shape checks, the queue to the thread).
  *
  * Cost on the test machine (ffjavascript's wasm BN254, one thread): a Miller loop 1.2 ms, a final
- * exponentiation 1.8 ms, preparing a proof's B 0.4 ms, its subgroup check 0.8 ms; a batch of n proofs
- * costs n + 3 Miller loops and one final exponentiation.
+ * exponentiation 1.8 ms, preparing a proof's B 0.4 ms, its subgroup check 0.25 ms (the endomorphism test of
+ * `g2-subgroup.ts`; 0.8 ms as [r]B, the reference it is tested against); a batch of n proofs costs n + 3
+ * Miller loops, computed as one loop that squares once for all pairs (`multi-miller.ts`: 11 pairs 7.4 ms
+ * instead of 12.5), one final exponentiation, two 128-bit G1 multiplications a proof (r_i·A_i, and Σ r_i·C_i
+ * as one multi-exponentiation) and vk_x as one multi-exponentiation of the IC points. About 2.3-2.4 ms of CPU
+ * a proof in batches of 8 (3.4-3.9 before these three changes; benchmarks/verify-cpu.ts).
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
+import { G2Subgroup } from "./g2-subgroup.ts";
+import { MultiMiller } from "./multi-miller.ts";
 import { invalid } from "./web/errors.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -76,17 +82,89 @@ interface Parsed {
 
 const big = (s: unknown): bigint => BigInt(s as string);
 
+/**
+ * How B's membership in G2 is checked: "endomorphism" (the default, `G2Subgroup.inSubgroup`) or "order"
+ * ([r]B == O, the reference, about 0.55 ms dearer a proof; kept for tests and benchmarks/verify-cpu.ts).
+ */
+export type SubgroupCheck = "endomorphism" | "order";
+
+/** Options of `Groth16Checker.create`; the defaults are the service's, the others the references. */
+export interface CheckerOptions {
+  subgroupCheck?: SubgroupCheck;
+  /**
+   * "shared" (the default): the pairs' Miller loops as one loop (`MultiMiller`); "separate": one
+   * ffjavascript `millerLoop` per pair, multiplied (the reference, kept for tests and benchmarks).
+   */
+  millerLoops?: "shared" | "separate";
+  /**
+   * "wasm" (the default): sums of G1 multiples (a batch's Σ r_i·C_i and its vk_x) as one multi-exponentiation
+   * in ffjavascript's wasm (`g1m_multiexp`, about 0.6 × the time of the multiplications one by one for 8 or
+   * 9 points); "separate": one `timesScalar` per point, added (the reference).
+   */
+  multiExp?: "wasm" | "separate";
+}
+
 export class Groth16Checker {
   private readonly curve: Curve;
   private readonly keys = new Map<string, Prepared>();
+  private readonly g2: G2Subgroup;
+  private readonly subgroupCheck: SubgroupCheck;
+  private readonly multi: MultiMiller | null;
+  private readonly wasmMultiExp: boolean;
 
-  private constructor(curve: Curve) {
+  private constructor(curve: Curve, opts: CheckerOptions) {
     this.curve = curve;
+    this.g2 = new G2Subgroup(curve);
+    this.subgroupCheck = opts.subgroupCheck ?? "endomorphism";
+    this.multi = (opts.millerLoops ?? "shared") === "shared" ? new MultiMiller(curve) : null;
+    this.wasmMultiExp = (opts.multiExp ?? "wasm") === "wasm";
+  }
+
+  /**
+   * Σ k_i·P_i over G1 points (affine or Jacobian, O allowed) and scalars 0 ≤ k_i < 2^(8·bytes): one call of
+   * ffjavascript's wasm multi-exponentiation over Jacobian bases, or the reference sum of multiplications.
+   */
+  private sumOfMultiples(points: readonly Point[], scalars: readonly bigint[], bytes: number): Point {
+    const c = this.curve;
+    if (!this.wasmMultiExp) {
+      let acc: Point = c.G1.zero;
+      points.forEach((p, i) => {
+        if (scalars[i] !== 0n) acc = c.G1.add(acc, c.G1.timesScalar(p, scalars[i]!));
+      });
+      return acc;
+    }
+    const n8 = c.G1.F.n8;
+    const bases = new Uint8Array(3 * n8 * points.length);
+    const ks = new Uint8Array(bytes * points.length);
+    points.forEach((p, i) => {
+      bases.set(c.G1.toJacobian(p), 3 * n8 * i);
+      let k = scalars[i]!;
+      if (k < 0n || k >> BigInt(8 * bytes) !== 0n) throw new RangeError("a scalar does not fit its bytes");
+      for (let b = 0; b < bytes; b++, k >>= 8n) ks[bytes * i + b] = Number(k & 0xffn);
+    });
+    const tm = c.tm;
+    tm.startSyncOp();
+    try {
+      const out = tm.alloc(3 * n8);
+      tm.instance.exports.g1m_multiexp(tm.allocBuff(bases), tm.allocBuff(ks), bytes, points.length, out);
+      return tm.getBuff(out, 3 * n8);
+    } finally {
+      tm.endSyncOp();
+    }
   }
 
   /** Builds the curve (about 0.4 s), single-threaded: the checks run on the calling thread only. */
-  static async create(): Promise<Groth16Checker> {
-    return new Groth16Checker(await buildBn128(true));
+  static async create(opts: CheckerOptions = {}): Promise<Groth16Checker> {
+    return new Groth16Checker(await buildBn128(true), opts);
+  }
+
+  /** Π e_ML(P_i, Q_i) over prepared pairs, before the final exponentiation. */
+  private millerProduct(pairs: [Uint8Array, Uint8Array][]): Uint8Array {
+    if (this.multi) return this.multi.product(pairs);
+    const c = this.curve;
+    let f = c.Gt.one;
+    for (const [p, q] of pairs) f = c.Gt.mul(f, c.millerLoop(p, q));
+    return f;
   }
 
   /** Prepares (or replaces) the key of an instance. Throws when a key point is not on its curve. */
@@ -184,9 +262,13 @@ export class Groth16Checker {
       return null;
     }
     if (!c.G1.isValid(a) || !c.G2.isValid(b) || !c.G1.isValid(cc)) return null;
+    // B at infinity makes e(-A, B) = 1 and is refused here, when it is read, as it always was (the [r]B check
+    // used to refuse it through an ffjavascript quirk, see g2-subgroup.ts): an honest B is O with probability 1/r.
+    if (c.G2.isZero(b)) return null;
     // G1 has cofactor 1, G2 does not: B must be in the order-r subgroup (as the EIP-197 precompile requires),
-    // which the randomised batch check also relies on.
-    if (!c.G2.isZero(c.G2.timesScalar(b, SCALAR_FIELD))) return null;
+    // which the randomised batch check also relies on. Both tests are exactly [r]B == O on E' (g2-subgroup.ts).
+    const inG2 = this.subgroupCheck === "order" ? this.g2.inSubgroupByOrder(b) : this.g2.inSubgroup(b);
+    if (!inG2) return null;
     return { a, b, c: cc, signals: item.signals.map(big) };
   }
 
@@ -194,13 +276,12 @@ export class Groth16Checker {
   private checkOne(k: Prepared, p: Parsed): boolean {
     const c = this.curve;
     try {
-      let acc: Point = k.ic[0]!;
-      for (let i = 0; i < k.nPublic; i++) {
-        if (p.signals[i] !== 0n) acc = c.G1.add(acc, c.G1.timesScalar(k.ic[i + 1]!, p.signals[i]!));
-      }
-      let f = c.millerLoop(this.preG1(c.G1.neg(p.a)), this.preG2(p.b));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(acc), k.gammaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(p.c), k.deltaPre));
+      const acc = this.sumOfMultiples(k.ic, [1n, ...p.signals], 32);
+      let f = this.millerProduct([
+        [this.preG1(c.G1.neg(p.a)), this.preG2(p.b)],
+        [this.preG1(acc), k.gammaPre],
+        [this.preG1(p.c), k.deltaPre],
+      ]);
       f = c.Gt.mul(f, k.alphaBetaMl);
       return c.Gt.eq(c.finalExponentiation(f), c.Gt.one) as boolean;
     } catch {
@@ -223,20 +304,20 @@ export class Groth16Checker {
         sums[0] = (sums[0]! + r) % SCALAR_FIELD;
         for (let j = 0; j < k.nPublic; j++) sums[j + 1] = (sums[j + 1]! + r * p.signals[j]!) % SCALAR_FIELD;
       });
-      let vkx: Point = c.G1.zero;
-      sums.forEach((sj, j) => {
-        if (sj !== 0n) vkx = c.G1.add(vkx, c.G1.timesScalar(k.ic[j]!, sj));
-      });
-      let cSum: Point = c.G1.zero;
-      let f = c.Gt.one;
-      group.forEach((p, i) => {
-        const r = weights[i]!;
-        f = c.Gt.mul(f, c.millerLoop(this.preG1(c.G1.neg(c.G1.timesScalar(p.a, r))), this.preG2(p.b)));
-        cSum = c.G1.add(cSum, c.G1.timesScalar(p.c, r));
-      });
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(vkx), k.gammaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(cSum), k.deltaPre));
-      f = c.Gt.mul(f, c.millerLoop(this.preG1(c.G1.timesScalar(k.alpha1, sums[0]!)), k.betaPre));
+      const vkx = this.sumOfMultiples(k.ic, sums, 32);
+      const cSum = this.sumOfMultiples(
+        group.map((p) => p.c),
+        weights,
+        16,
+      );
+      const pairs: [Uint8Array, Uint8Array][] = group.map((p, i) => [
+        this.preG1(c.G1.neg(c.G1.timesScalar(p.a, weights[i]!))),
+        this.preG2(p.b),
+      ]);
+      pairs.push([this.preG1(vkx), k.gammaPre]);
+      pairs.push([this.preG1(cSum), k.deltaPre]);
+      pairs.push([this.preG1(c.G1.timesScalar(k.alpha1, sums[0]!)), k.betaPre]);
+      const f = this.millerProduct(pairs);
       return c.Gt.eq(c.finalExponentiation(f), c.Gt.one) as boolean;
     } catch {
       return false;
