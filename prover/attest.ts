@@ -202,6 +202,39 @@ export function chunkCommitmentInstance(chunkSize: number): string {
 }
 
 /**
+ * The most chunks one committed attestation may have: the registry's `MAX_CHUNKS` (its bitmap of accepted
+ * chunks is one word; test/prover/attestable.test.ts checks the two agree) and the largest aggregation class.
+ */
+export const MAX_COMMITTED_CHUNKS = 256;
+
+/**
+ * Refuses, before anything is committed or proven, a pool that `instance`'s chunks cannot attest: more chunks
+ * than one committed attestation holds, or (several chunks) no aggregation class in the catalogue for them.
+ * A pool that failed only here would otherwise be refused after every chunk was proven. Returns the chunk count.
+ */
+export function requireAttestable(loanCount: number, instance: string): number {
+  const chunkSize = chunkSizeOf(instance);
+  const chunkCount = Math.max(1, Math.ceil(loanCount / chunkSize));
+  const largest = loadCatalogue()
+    .filter((c) => c.template === "PoolAttestation")
+    .reduce((m, c) => Math.max(m, c.params[0] ?? 0), 0);
+  if (chunkCount > MAX_COMMITTED_CHUNKS) {
+    const reason =
+      `${loanCount} loans in chunks of ${chunkSize} are ${chunkCount} chunks; an attestation holds at most ` +
+      `${MAX_COMMITTED_CHUNKS} (the registry's limit), so ${instance} attests at most ` +
+      `${MAX_COMMITTED_CHUNKS * chunkSize} loans` +
+      (chunkSize < largest
+        ? `: use a larger instance (the catalogue's largest, of ${largest} loans a chunk, holds ${MAX_COMMITTED_CHUNKS * largest})`
+        : "");
+    throw new CodedError("refused", `pool too large: ${reason}`, [
+      { field: "instance", value: instance, reason },
+    ]);
+  }
+  if (chunkCount > 1) aggregationInstance(chunkCount);
+  return chunkCount;
+}
+
+/**
  * The PoolAggregation instance for `chunkCount` chunks: the smallest size class N >= chunkCount that this
  * machine has built (else the smallest in the catalogue, whose missing keys are then reported by name).
  */
@@ -241,6 +274,7 @@ export async function attestPool(
     opts.onProgress?.({ ...p, fraction });
 
   requirePoolSize(tape.loans, policy);
+  requireAttestable(tape.loans.length, instance);
   report({ stage: "commit", chunksDone: 0, chunkCount: 0 }, 0);
   const commitment =
     opts.commitment ?? (await commitTape(tape, opts.salts ?? randomSalts(tape), { chunkSize }));
@@ -267,6 +301,8 @@ export async function attestPool(
       ? await deriveChunkSalts(opts.chunkSaltSeed, commitment.root, chunkCount)
       : undefined;
   const vk = await instanceKey(proofInstance);
+  // the aggregation's keys too, before any chunk is proven (a missing build is reported now, not after)
+  if (committed) await instanceKey(aggregationInstance(chunkCount));
   const attestation = attestationId({
     instance: proofInstance,
     poolId: tape.poolId,

@@ -18,7 +18,7 @@ import {
   tapeOptions,
   type TapeReadOptions,
 } from "../files.ts";
-import { counted, requirePoolSize } from "../../prover/index.ts";
+import { counted, requireAttestable, requirePoolSize } from "../../prover/index.ts";
 import { defaultSeedPath, loadOrCreateSeed } from "./tape.ts";
 import { CliError, output, readUserJson } from "../io.ts";
 import { startProgress } from "../progress.ts";
@@ -105,7 +105,9 @@ export function registerProve(program: Command): void {
         const { tape, info } = await readTapeFileWithInfo(file, o);
         const key = await readKeyFile(o.key);
         const policy = readPolicyFile(o.policy);
-        requirePoolSize(tape.loans, policy); // before any file is written: a refused pool leaves nothing
+        // before any file is written: a refused pool leaves nothing
+        requirePoolSize(tape.loans, policy);
+        requireAttestable(tape.loans.length, o.instance);
         const seedFile = o.seed ?? defaultSeedPath(file);
         const { seed, created } = loadOrCreateSeed(seedFile, "--seed");
         const salts = await deriveSalts(seed, tape);

@@ -55,6 +55,11 @@ const PROGRAMMER_ERRORS: [string, string, string][] = [
   ["deploy/index.ts", "providerRegistry: expected", "callers pass a contract connected to the right signer"],
   ["prover/commitment/poseidon.ts", "Poseidon takes 1..16 inputs", "the arity is fixed by the calling code"],
   [
+    "verifier-api/groth16-check.ts",
+    "a scalar does not fit its bytes",
+    "its scalars are public signals the checker parsed below r and its own 128-bit randomisers: a wider one is a bug",
+  ],
+  [
     "prover/commitment/poseidon.ts",
     "is not a field element",
     "callers hash values they checked (requireField)",
