@@ -6,9 +6,14 @@
  * calldata, the registry's events, nor any storage slot the transactions write (read from the node's trace);
  * only the pool's figures, which equal the independent model's over all nine loans. The auditor's check
  * refuses the file with its chunks reordered, its figures changed or its aggregation's figure words changed.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, all once per file (nothing a test
+ * does changes them): the registry deployed with the originator onboarded, the attestation and the
+ * secrets it must not show, the transactions that submitted it and what each of them shows (calldata,
+ * events, the values its SSTOREs wrote).
  */
 import hre from "hardhat";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
 import {
   deployRegistry,
@@ -40,151 +45,301 @@ const BUILT = ["pool-attestation-8", "pool-chunk-commitment-8", "pool-aggregatio
 
 const word = (v: bigint): string => v.toString(16).padStart(64, "0");
 
+/** The registry on the in-process network, the originator onboarded for pool 7, and the relayer's view of it. */
+interface Deployed {
+  ethers: Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
+  registry: Contract;
+  relay: Contract;
+  key: OriginatorKey;
+  today: number;
+}
+
+async function deploy(): Promise<Deployed> {
+  const { ethers } = await hre.network.connect();
+  const [gov, originator, relayer] = await ethers.getSigners();
+  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
+  await ethers.provider.send("evm_mine", []);
+  const registry = await deployRegistry(gov!);
+  for (const [contract, name] of [
+    ["PoolChunkCommitment8Verifier", "pool-chunk-commitment-8"],
+    ["PoolAggregation4Verifier", "pool-aggregation-4"],
+  ])
+    await deployVerifier(gov!, registry, contract!, name!);
+  await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
+  const key = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(originator!) as Contract,
+    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+    [7n],
+  );
+  return {
+    ethers,
+    registry,
+    relay: registry.connect(relayer!) as Contract,
+    key,
+    today: Number(latest / DAY + 1n),
+  };
+}
+
+/** What a transaction shows: its calldata and events in hex, and every value its SSTOREs wrote. */
+interface Shown {
+  calldata: string;
+  events: string;
+  stores: number;
+  written: bigint[];
+}
+
+const it = test.extend<{
+  prover: ProverPool;
+  deployed: Deployed;
+  /** The attestation of the 9-loan pool, its openings, its file, the model's figures and the chunk secrets. */
+  attested: {
+    attestation: Attestation;
+    openings: unknown[];
+    json: string;
+    model: ReturnType<typeof aggregateFigures>;
+    secrets: bigint[];
+  };
+  /** The auditor's check of the file changed by `edit`. */
+  tampered: (edit: (a: Attestation) => void) => Promise<{ valid: boolean; problems: string[] }>;
+  /** The receipts of the submission as the CLI makes it: the chunks in the order listed, then the aggregation. */
+  receipts: TransactionReceipt[];
+  /** What each of the submission's transactions shows, in the same order. */
+  shown: Shown[];
+}>({
+  prover: [
+    async ({}, use) => {
+      const prover = new ProverPool();
+      await use(prover);
+      await prover.close();
+    },
+    { scope: "file" },
+  ],
+  deployed: [async ({}, use) => use(await deploy()), { scope: "file" }],
+  attested: [
+    async ({ prover, deployed: d }, use) => {
+      // the ninth loan alone in chunk 1: its balance, scheduled and collected cash and score are that chunk's
+      const tape = poolTape({
+        seed: 99,
+        loans: 9,
+        poolId: 7n,
+        period: 202611,
+        asOfDate: d.today,
+        edits: { 8: { outstandingBalance: 765_432n, creditScore: 777 } },
+      });
+      const { attestation, openings } = await attestPool({
+        tape,
+        policy: TEST_POLICY,
+        key: d.key,
+        chainId: (await d.ethers.provider.getNetwork()).chainId,
+        registry: await d.registry.getAddress(),
+        instance: "pool-attestation-8",
+        pool: prover,
+      });
+      const chunks = splitChunks(tape.loans, 8).map((loans) => chunkFigures(loans, TEST_POLICY));
+      const model = aggregateFigures(chunks, TEST_POLICY);
+      await use({
+        attestation,
+        openings,
+        json: attestationToJson(attestation),
+        model,
+        secrets: chunks.flatMap((c) => secretsOf(c, model)),
+      });
+    },
+    { scope: "file" },
+  ],
+  tampered: [
+    async ({ attested: { json } }, use) =>
+      use(async (edit) => {
+        const a = parseAttestation(json);
+        edit(a);
+        return verifyAttestation(a);
+      }),
+    { scope: "file" },
+  ],
+  receipts: [
+    async ({ deployed: { relay }, attested: { attestation } }, use) => {
+      const receipts: TransactionReceipt[] = [];
+      for (const c of attestation.chunks)
+        receipts.push(await submitChunkCommitment(relay, attestation.instance, 1, c.proof, c.publicSignals));
+      const agg = attestation.aggregation!;
+      receipts.push(
+        await submitAggregation(
+          relay,
+          agg.instance,
+          1,
+          agg.proof,
+          attestation.chunks[0]!.publicSignals.slice(0, 4),
+          agg.publicSignals.slice(1),
+        ),
+      );
+      await use(receipts);
+    },
+    { scope: "file" },
+  ],
+  shown: [
+    async ({ deployed: { ethers }, receipts }, use) => {
+      const shown: Shown[] = [];
+      for (const r of receipts) {
+        const tx = await ethers.provider.getTransaction(r.hash);
+        // every value any SSTORE of the transaction wrote (the trace's stack at each SSTORE: key, value)
+        const trace = (await ethers.provider.send("debug_traceTransaction", [r.hash, {}])) as {
+          structLogs: { op: string; stack?: string[] }[];
+        };
+        const stores = trace.structLogs.filter((s) => s.op === "SSTORE");
+        shown.push({
+          calldata: tx!.data.slice(10),
+          events: r.logs.map((l) => [...l.topics.map((t) => t.slice(2)), l.data.slice(2)].join("")).join(""),
+          stores: stores.length,
+          written: stores.map((s) => BigInt("0x" + s.stack!.at(-2)!.replace(/^0x/, ""))),
+        });
+      }
+      await use(shown);
+    },
+    { scope: "file" },
+  ],
+});
+
+afterAll(terminateCurves);
+
+/** A storage word without the registry's marker bit (kept in figure slots beside the figure). */
+const unmarked = (w: bigint): bigint => w & ((1n << 255n) - 1n);
+const wordsOf = (secrets: bigint[]) => secrets.filter((v) => v > 2n ** 64n);
+
 describe.skipIf(!BUILT)("a 9-loan pool in chunks of 8 publishes only pool-level figures", () => {
-  let ethers: Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
-  let registry: Contract;
-  let relay: Contract;
-  let key: OriginatorKey;
-  let today: number;
-  const pool = new ProverPool();
+  describe("the attestation", () => {
+    it("is a committed attestation: two chunk-commitment proofs and an aggregation", ({
+      attested: { attestation },
+    }) => {
+      expect(attestation.instance).toBe("pool-chunk-commitment-8");
+      expect(attestation.aggregation?.instance).toBe("pool-aggregation-4");
+      expect(attestation.chunks.map((c) => c.publicSignals.length)).toEqual([5, 5]);
+    });
 
-  beforeAll(async () => {
-    ({ ethers } = await hre.network.connect());
-    const [gov, originator, relayer] = await ethers.getSigners();
-    const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-    await ethers.provider.send("evm_mine", []);
-    today = Number(latest / DAY + 1n);
-    registry = await deployRegistry(gov!);
-    for (const [contract, name] of [
-      ["PoolChunkCommitment8Verifier", "pool-chunk-commitment-8"],
-      ["PoolAggregation4Verifier", "pool-aggregation-4"],
-    ])
-      await deployVerifier(gov!, registry, contract!, name!);
-    await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
-    key = await generateOriginatorKey();
-    await onboardOriginator(
-      registry,
-      registry.connect(originator!) as Contract,
-      { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-      [7n],
-    );
-    relay = registry.connect(relayer!) as Contract;
+    it("comes with one opening per chunk", ({ attested: { openings } }) => {
+      expect(openings).toHaveLength(2);
+    });
+
+    it("has the independent model's figures over all nine loans", ({ attested: { attestation, model } }) => {
+      expect(attestation.figures).toEqual(model);
+    });
+
+    it("the secrets searched for include chunk 1's outstanding (the ninth loan's balance) and figure words", ({
+      attested: { secrets },
+    }) => {
+      expect(secrets.map(String)).toContain("765432");
+      expect(wordsOf(secrets).length).toBeGreaterThanOrEqual(4);
+    });
+
+    it("no value anywhere in the file is a chunk's figure or figure word", ({
+      attested: { json, secrets },
+    }) => {
+      const inFile = new Set(leaves(JSON.parse(json)));
+      for (const s of secrets) expect(inFile.has(String(s)), `${s} in the file`).toBe(false);
+    });
+
+    it("no chunk's figure word appears anywhere in the file's text", ({ attested: { json, secrets } }) => {
+      for (const s of wordsOf(secrets)) expect(json.includes(String(s))).toBe(false);
+    });
   });
-  afterAll(async () => {
-    await pool.close();
-    await terminateCurves();
+
+  describe("the auditor's check", () => {
+    it("holds the file valid, with the model's pool figures", async ({ attested: { json, model } }) => {
+      const check = await verifyAttestation(parseAttestation(json));
+      expect(check.problems).toEqual([]);
+      expect(check.valid).toBe(true);
+      expect(check.figures).toEqual(model);
+    });
+
+    it("refuses the chunks reordered: acc is not the chain", async ({ tampered }) => {
+      const reordered = await tampered((a) => a.chunks.reverse());
+      expect(reordered.valid).toBe(false);
+      expect(reordered.problems.join()).toContain("acc is not the chain");
+    });
+
+    it("refuses other figures claimed", async ({ tampered }) => {
+      const claimed = await tampered(
+        (a) => (a.figures = { ...a.figures, outstanding: a.figures.outstanding + 1n }),
+      );
+      expect(claimed.valid).toBe(false);
+    });
+
+    it("refuses the aggregation's figure words changed: its proof does not verify", async ({
+      tampered,
+      attested: { model },
+    }) => {
+      const forged = await tampered((a) => {
+        const packed = packFigures({ ...model, outstanding: model.outstanding + 1n });
+        a.aggregation!.publicSignals[1] = String(packed.figA);
+      });
+      expect(forged.problems).toContain("aggregation: the proof does not verify");
+    });
   });
 
-  it("in the attestation file, calldata, events and storage; the auditor's check holds it", async () => {
-    // the ninth loan alone in chunk 1: its balance, scheduled and collected cash and score are that chunk's
-    const tape = poolTape({
-      seed: 99,
-      loans: 9,
-      poolId: 7n,
-      period: 202611,
-      asOfDate: today,
-      edits: { 8: { outstandingBalance: 765_432n, creditScore: 777 } },
-    });
-    const { attestation, openings } = await attestPool({
-      tape,
-      policy: TEST_POLICY,
-      key,
-      chainId: (await ethers.provider.getNetwork()).chainId,
-      registry: await registry.getAddress(),
-      instance: "pool-attestation-8",
-      pool,
-    });
-    expect(attestation.instance).toBe("pool-chunk-commitment-8");
-    expect(attestation.aggregation?.instance).toBe("pool-aggregation-4");
-    expect(attestation.chunks.map((c) => c.publicSignals.length)).toEqual([5, 5]);
-    expect(openings).toHaveLength(2);
-
-    const chunks = splitChunks(tape.loans, 8).map((loans) => chunkFigures(loans, TEST_POLICY));
-    const model = aggregateFigures(chunks, TEST_POLICY);
-    expect(attestation.figures).toEqual(model);
-    const secrets = chunks.flatMap((c) => secretsOf(c, model));
-    expect(secrets.map(String)).toContain("765432"); // the ninth loan's balance is chunk 1's outstanding
-    expect(secrets.filter((v) => v > 2n ** 64n).length).toBeGreaterThanOrEqual(4); // figure words
-
-    // the file: no value anywhere in it is a chunk's figure word or figure
-    const json = attestationToJson(attestation);
-    const inFile = new Set(leaves(JSON.parse(json)));
-    for (const s of secrets) expect(inFile.has(String(s)), `${s} in the file`).toBe(false);
-    for (const s of secrets.filter((v) => v > 2n ** 64n)) expect(json.includes(String(s))).toBe(false);
-
-    // the auditor's check: valid, with the model's pool figures; refused when tampered
-    const check = await verifyAttestation(parseAttestation(json));
-    expect(check.problems).toEqual([]);
-    expect(check.valid).toBe(true);
-    expect(check.figures).toEqual(model);
-    const tampered = (edit: (a: Attestation) => void): Promise<{ valid: boolean; problems: string[] }> => {
-      const a = parseAttestation(json);
-      edit(a);
-      return verifyAttestation(a);
-    };
-    const reordered = await tampered((a) => a.chunks.reverse());
-    expect(reordered.valid).toBe(false);
-    expect(reordered.problems.join()).toContain("acc is not the chain");
-    const claimed = await tampered(
-      (a) => (a.figures = { ...a.figures, outstanding: a.figures.outstanding + 1n }),
-    );
-    expect(claimed.valid).toBe(false);
-    const forged = await tampered((a) => {
-      const packed = packFigures({ ...model, outstanding: model.outstanding + 1n });
-      a.aggregation!.publicSignals[1] = String(packed.figA);
-    });
-    expect(forged.problems).toContain("aggregation: the proof does not verify");
-
-    // submitted as the CLI does: the chunks in the order listed, then the aggregation
-    const receipts: TransactionReceipt[] = [];
-    for (const c of attestation.chunks)
-      receipts.push(await submitChunkCommitment(relay, attestation.instance, 1, c.proof, c.publicSignals));
-    const agg = attestation.aggregation!;
-    receipts.push(
-      await submitAggregation(
-        relay,
-        agg.instance,
-        1,
-        agg.proof,
-        attestation.chunks[0]!.publicSignals.slice(0, 4),
-        agg.publicSignals.slice(1),
-      ),
-    );
-    expect((await readAttestation(registry, 7n))?.figures).toEqual({
-      ...model,
-      activeCount: BigInt(model.activeCount),
-      minScore: BigInt(model.minScore),
-      breaches: BigInt(model.breaches),
+  describe("the submission", () => {
+    it("records the model's figures in the registry", async ({
+      deployed: { registry },
+      attested: { model },
+      receipts: _,
+    }) => {
+      expect((await readAttestation(registry, 7n))?.figures).toEqual({
+        ...model,
+        activeCount: BigInt(model.activeCount),
+        minScore: BigInt(model.minScore),
+        breaches: BigInt(model.breaches),
+      });
     });
 
-    const poolWords = packFigures(model);
-    for (const [n, r] of receipts.entries()) {
-      const tx = await ethers.provider.getTransaction(r.hash);
-      const calldata = tx!.data.slice(10);
-      const events = r.logs
-        .map((l) => [...l.topics.map((t) => t.slice(2)), l.data.slice(2)].join(""))
-        .join("");
-      // every value any SSTORE of the transaction wrote (the trace's stack at each SSTORE: key, value)
-      const trace = (await ethers.provider.send("debug_traceTransaction", [r.hash, {}])) as {
-        structLogs: { op: string; stack?: string[] }[];
-      };
-      const stores = trace.structLogs.filter((s) => s.op === "SSTORE");
-      expect(stores.length).toBeGreaterThan(0);
-      const written = stores.map((s) => BigInt("0x" + s.stack!.at(-2)!.replace(/^0x/, "")));
-      // the search finds what is there: the aggregation's calldata, event and storage carry the pool's figA
-      if (n === receipts.length - 1) {
-        expect(calldata.includes(word(poolWords.figA))).toBe(true);
-        expect(events.includes(word(poolWords.figA))).toBe(true);
-        expect(written.some((w) => (w & ((1n << 255n) - 1n)) === poolWords.figA)).toBe(true);
-      }
-      for (const s of secrets) {
-        for (let i = 0; i < calldata.length; i += 64) expect(calldata.slice(i, i + 64)).not.toBe(word(s));
-        expect(events.includes(word(s)), `${s} in an event`).toBe(false);
-        expect(written.includes(s), `${s} written to storage`).toBe(false);
-        // packed into a storage word beside other fields (the registry keeps a marker bit in figure slots)
-        expect(written.some((w) => (w & ((1n << 255n) - 1n)) === s)).toBe(false);
-      }
-    }
+    it("every transaction writes storage", ({ shown }) => {
+      for (const s of shown) expect(s.stores).toBeGreaterThan(0);
+    });
+
+    // the search finds what is there: the aggregation's calldata, event and storage carry the pool's figA
+    it("the aggregation's calldata carries the pool's figA", ({ shown, attested: { model } }) => {
+      expect(shown.at(-1)!.calldata.includes(word(packFigures(model).figA))).toBe(true);
+    });
+
+    it("the aggregation's events carry the pool's figA", ({ shown, attested: { model } }) => {
+      expect(shown.at(-1)!.events.includes(word(packFigures(model).figA))).toBe(true);
+    });
+
+    it("the aggregation writes the pool's figA to storage", ({ shown, attested: { model } }) => {
+      expect(shown.at(-1)!.written.some((w) => unmarked(w) === packFigures(model).figA)).toBe(true);
+    });
+
+    it("no transaction's calldata has a chunk's figure or figure word as a word", ({
+      shown,
+      attested: { secrets },
+    }) => {
+      for (const { calldata } of shown)
+        for (const s of secrets)
+          for (let i = 0; i < calldata.length; i += 64) expect(calldata.slice(i, i + 64)).not.toBe(word(s));
+    });
+
+    it("no transaction's events carry a chunk's figure or figure word", ({
+      shown,
+      attested: { secrets },
+    }) => {
+      for (const { events } of shown)
+        for (const s of secrets) expect(events.includes(word(s)), `${s} in an event`).toBe(false);
+    });
+
+    it("no transaction writes a chunk's figure or figure word to storage", ({
+      shown,
+      attested: { secrets },
+    }) => {
+      for (const { written } of shown)
+        for (const s of secrets) expect(written.includes(s), `${s} written to storage`).toBe(false);
+    });
+
+    it("no transaction writes one packed beside other fields (the marker bit of figure slots)", ({
+      shown,
+      attested: { secrets },
+    }) => {
+      for (const { written } of shown)
+        for (const s of secrets) expect(written.some((w) => unmarked(w) === s)).toBe(false);
+    });
   });
 });
