@@ -239,11 +239,19 @@ export function requireAttestable(loanCount: number, instance: string): number {
  * machine has built (else the smallest in the catalogue, whose missing keys are then reported by name).
  */
 export function aggregationInstance(chunkCount: number): string {
+  return sizeClassFor("PoolAggregation", chunkCount);
+}
+
+/**
+ * The instance of an aggregation `template` (PoolAggregation, RollForwardAggregation) for `chunkCount` chunks:
+ * the smallest size class N >= chunkCount that this machine has built, else the smallest in the catalogue.
+ */
+export function sizeClassFor(template: string, chunkCount: number): string {
   const fits = loadCatalogue()
-    .filter((c) => c.template === "PoolAggregation" && (c.params[0] ?? 0) >= chunkCount)
+    .filter((c) => c.template === template && (c.params[0] ?? 0) >= chunkCount)
     .sort((a, b) => a.params[0]! - b.params[0]!);
   if (fits.length === 0)
-    throw invalid("chunkCount", `no PoolAggregation size class holds ${chunkCount} chunks`, chunkCount);
+    throw invalid("chunkCount", `no ${template} size class holds ${chunkCount} chunks`, chunkCount);
   const built = readManifest().instances;
   return (fits.find((c) => built[c.name] !== undefined) ?? fits[0]!).name;
 }

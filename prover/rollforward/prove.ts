@@ -6,7 +6,7 @@
  */
 import { invalid } from "../../verifier-api/web/errors.js";
 import { loadCatalogue } from "../../pipeline/catalogue.ts";
-import { readManifest } from "../../pipeline/manifest.ts";
+import { sizeClassFor } from "../attest.ts";
 import { randomFieldElement } from "../commitment/encoding.ts";
 import { ProverPool, proveInstance, type ProveResult } from "../prove/index.ts";
 import {
@@ -71,17 +71,7 @@ function chunkSizeOf(instance: string): number {
  * that this machine has built (else the smallest in the catalogue, whose missing keys are then reported).
  */
 export function rollForwardAggregationInstance(chunkCount: number): string {
-  const fits = loadCatalogue()
-    .filter((c) => c.template === "RollForwardAggregation" && (c.params[0] ?? 0) >= chunkCount)
-    .sort((a, b) => a.params[0]! - b.params[0]!);
-  if (fits.length === 0)
-    throw invalid(
-      "chunkCount",
-      `no RollForwardAggregation size class holds ${chunkCount} chunks`,
-      chunkCount,
-    );
-  const built = readManifest().instances;
-  return (fits.find((c) => built[c.name] !== undefined) ?? fits[0]!).name;
+  return sizeClassFor("RollForwardAggregation", chunkCount);
 }
 
 /** Proves the roll-forward of `prev` to `next` (both in stable slots, their commitments from the same seed). */
