@@ -14,6 +14,7 @@ import {IPoseidon2} from "./interfaces/IPoseidon2.sol";
 import {IPoseidon3} from "./interfaces/IPoseidon3.sol";
 import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.sol";
 import {DomainWord} from "./generated/DomainWord.sol";
+import {ChunkSet} from "./libraries/ChunkSet.sol";
 import {PoolAttestationSignals as Sig} from "./generated/PoolAttestationSignals.sol";
 import {PoolChunkCommitmentSignals as CSig} from "./generated/PoolChunkCommitmentSignals.sol";
 import {PoolAggregationSignals as ASig} from "./generated/PoolAggregationSignals.sol";
@@ -33,10 +34,10 @@ import {KeyRegistry} from "./KeyRegistry.sol";
 /// follow KeyRegistry's life-cycle; this registry adds the key index and the revocation bitmap.
 contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     using Codec for uint256;
+    using ChunkSet for ChunkSet.Set;
 
     /// @dev Marker bit kept set in the figure slots so that they never return to zero.
     uint256 private constant MARK = 1 << 255;
-    uint16 private constant MAX_CHUNKS = 256;
     uint256 private constant DAY = 1 days;
     uint256 private constant FIG_C_MASK = Codec.FIG_C_MAX;
     /// @dev `meta` = figC (0-169, Codec.FIG_C_BITS) | period (170-201) | asOfDate (202-217) | policy index
@@ -79,12 +80,14 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     uint8 public constant KIND_POOL_AGGREGATION = 2;
 
     /// @dev A committed batch's `misc` = chunkCount (0-15) | asOfDate (16-31) | key index (32-47) | chunk verifier
-    /// version (48-63) | period (64-95) | OPEN (96: chunks are being chained and no aggregation recorded yet).
+    /// version (48-63) | period (64-95) | OPEN (96: chunks are being chained and no aggregation recorded yet) |
+    /// the batch's ChunkSet tag (128-159: moves on at every new batch).
     uint256 private constant CB_AS_OF_SHIFT = 16;
     uint256 private constant CB_KEY_SHIFT = 32;
     uint256 private constant CB_VERSION_SHIFT = 48;
     uint256 private constant CB_PERIOD_SHIFT = 64;
     uint256 private constant CB_OPEN = 1 << 96;
+    uint256 private constant CB_TAG_SHIFT = 128;
 
     struct PoolState {
         address originator;
@@ -102,16 +105,16 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     }
 
     /// @dev A pool's committed-chunk batch (docs/CIRCUITS.md, "Chunk commitments and the pool aggregation"), one
-    /// per pool, in five slots allocated at registerPool and never returned to zero (a new batch rewrites them
-    /// at 5k gas each, not 22.1k). `binding` = keccak256(root, policyHash, keyHash, pool word without chunkIndex,
+    /// per pool, in nine slots (four, and ChunkSet's five words) allocated at registerPool and never returned to
+    /// zero (a new batch rewrites them at 5k gas each, not 22.1k). `binding` = keccak256(root, policyHash, keyHash, pool word without chunkIndex,
     /// circuitId, version): what every chunk must share (_binding); `acc` the chain of the accepted chunks'
-    /// commitments in acceptance order, acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` one bit
-    /// per accepted chunkIndex; `misc` laid out by the CB_* constants. No figure and no commitment is stored.
+    /// commitments in acceptance order, acc_1 = figCommit_1, acc_i = Poseidon(acc_{i-1}, figCommit_i); `received` the
+    /// accepted chunk indices (ChunkSet, up to 1,024); `misc` laid out by the CB_* constants. No figure and no commitment is stored.
     struct CommittedBatch {
         bytes32 binding;
         bytes32 circuitId;
         uint256 acc;
-        uint256 received;
+        ChunkSet.Set received;
         uint256 misc;
     }
 
@@ -307,7 +310,9 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         uint256 who = uint256(uint160(msg.sender));
         for (uint256 i = 0; i < n; ++i) ring[i] = who;
         // the committed batch's slots, allocated now so that no submission pays for a fresh slot
-        _committed[poolId] = CommittedBatch(bytes32(MARK), bytes32(MARK), MARK, MARK, MARK);
+        CommittedBatch storage b = _committed[poolId];
+        (b.binding, b.circuitId, b.acc, b.misc) = (bytes32(MARK), bytes32(MARK), MARK, MARK);
+        b.received.allocate();
         emit PoolRegistered(poolId, msg.sender);
     }
 
@@ -367,64 +372,68 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         uint256 pool = s[CSig.POOL];
         if (pool >> Codec.POOL_BITS != 0) revert Registry__MalformedSignal(CSig.POOL, pool);
         CommittedBatch storage b = _committed[pool.poolId()];
-        (uint256 acc, uint256 received) = _admitCommitted(b, s, circuitId, version);
+        (uint256 acc, bool opened) = _admitCommitted(b, s, circuitId, version);
         if (!IGroth16Verifier5(v).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert Registry__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
-        // The chunk that opens the batch (no other bit received) starts the chain with its commitment, already a
-        // Poseidon hash: about 50k gas less for it than hashing it with 0; every later chunk is chained.
-        b.acc = received == 1 << pool.chunkIndex() ? s[CSig.FIG_COMMIT] : chainHasher.poseidon([acc, s[CSig.FIG_COMMIT]]);
-        b.received = received;
-        emit ChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount(), s[CSig.FIG_COMMIT]);
+        // The chunk that opens the batch starts the chain with its commitment, already a Poseidon hash: about 50k
+        // gas less for it than hashing it with 0; every later chunk is chained.
+        b.acc = opened ? s[CSig.FIG_COMMIT] : chainHasher.poseidon([acc, s[CSig.FIG_COMMIT]]);
+        emit ChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), s[CSig.FIG_COMMIT]);
     }
 
     /// @dev Binds a committed chunk to its pool's batch and refuses an index already accepted, so replayed
     /// calldata is refused. A chunk with the open batch's binding joins it; a chunk with another binding passes
     /// the checks of a chunk and opens a new batch when none is open or the open one is replaceable
-    /// (_replaceable's rules), otherwise it is refused. Returns the `acc` to chain onto and the new bitmap.
+    /// (_replaceable's rules), otherwise it is refused. Records the index (ChunkSet); returns the `acc` to chain
+    /// onto and whether this chunk opened the batch.
     function _admitCommitted(
         CommittedBatch storage b,
         uint256[5] calldata s,
         bytes32 circuitId,
         uint16 version
-    ) private returns (uint256 acc, uint256 received) {
+    ) private returns (uint256 acc, bool opened) {
         uint256 pool = s[CSig.POOL];
         bytes32 binding = _binding(s[CSig.ROOT], s[CSig.POLICY_HASH], s[CSig.KEY_HASH], pool, circuitId, version);
         uint256 misc = b.misc;
         if (misc & CB_OPEN != 0 && b.binding == binding) {
             if (block.chainid != _chainId) revert Registry__WrongChain(block.chainid, _chainId);
             if (pool.chunkIndex() >= pool.chunkCount()) revert Registry__BadChunk(pool.chunkIndex(), pool.chunkCount());
-            received = b.received;
-            acc = b.acc;
-        } else {
-            (Admitted memory c, ) = _checkContext(pool, s[CSig.KEY_HASH], s[CSig.POLICY_HASH]);
-            if (misc & CB_OPEN != 0) {
-                if (
-                    !_replaceable(
-                        b.circuitId,
-                        uint16(misc >> CB_VERSION_SHIFT),
-                        uint16(misc >> CB_KEY_SHIFT),
-                        uint16(misc >> CB_AS_OF_SHIFT),
-                        pool.asOfDate()
-                    )
-                ) revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
-                emit ChunkBatchReplaced(pool.poolId(), uint32(misc >> CB_PERIOD_SHIFT), _popcount(b.received));
+            if (!b.received.add(uint32(misc >> CB_TAG_SHIFT), pool.chunkIndex())) {
+                revert Registry__ChunkAlreadySubmitted(pool.poolId(), pool.period(), pool.chunkIndex());
             }
-            b.binding = binding;
-            b.circuitId = circuitId;
-            b.misc =
-                uint256(pool.chunkCount()) |
-                (uint256(pool.asOfDate()) << CB_AS_OF_SHIFT) |
-                (c.keyIndex << CB_KEY_SHIFT) |
-                (uint256(version) << CB_VERSION_SHIFT) |
-                (uint256(pool.period()) << CB_PERIOD_SHIFT) |
-                CB_OPEN;
+            return (b.acc, false);
         }
-        uint256 bit = 1 << pool.chunkIndex();
-        if (received & bit != 0) {
-            revert Registry__ChunkAlreadySubmitted(pool.poolId(), pool.period(), pool.chunkIndex());
+        (Admitted memory c, ) = _checkContext(pool, s[CSig.KEY_HASH], s[CSig.POLICY_HASH]);
+        if (misc & CB_OPEN != 0) {
+            if (
+                !_replaceable(
+                    b.circuitId,
+                    uint16(misc >> CB_VERSION_SHIFT),
+                    uint16(misc >> CB_KEY_SHIFT),
+                    uint16(misc >> CB_AS_OF_SHIFT),
+                    pool.asOfDate()
+                )
+            ) revert Registry__ChunkMismatch(pool.poolId(), pool.period(), pool.chunkIndex());
+            emit ChunkBatchReplaced(
+                pool.poolId(),
+                uint32(misc >> CB_PERIOD_SHIFT),
+                b.received.size(uint32(misc >> CB_TAG_SHIFT), uint16(misc))
+            );
         }
-        received |= bit;
+        b.binding = binding;
+        b.circuitId = circuitId;
+        uint32 tag = ChunkSet.nextTag(uint32(misc >> CB_TAG_SHIFT));
+        b.misc =
+            uint256(pool.chunkCount()) |
+            (uint256(pool.asOfDate()) << CB_AS_OF_SHIFT) |
+            (c.keyIndex << CB_KEY_SHIFT) |
+            (uint256(version) << CB_VERSION_SHIFT) |
+            (uint256(pool.period()) << CB_PERIOD_SHIFT) |
+            CB_OPEN |
+            (uint256(tag) << CB_TAG_SHIFT);
+        b.received.restart(tag, pool.chunkIndex());
+        return (0, true);
     }
 
     /// @inheritdoc IAttestationRegistry
@@ -476,9 +485,9 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
             b.binding != _binding(chunk[CSig.ROOT], chunk[CSig.POLICY_HASH], chunk[CSig.KEY_HASH], pool, chunkCircuit, chunkVersion)
         ) revert Registry__NoChunkBatch(pool.poolId(), pool.period());
         uint16 count = pool.chunkCount();
-        uint256 received = b.received;
-        if (received != (count == MAX_CHUNKS ? type(uint256).max : (uint256(1) << count) - 1)) {
-            revert Registry__ChunksMissing(pool.poolId(), pool.period(), _popcount(received), count);
+        uint32 tag = uint32(misc >> CB_TAG_SHIFT);
+        if (!b.received.isFull(tag, count)) {
+            revert Registry__ChunksMissing(pool.poolId(), pool.period(), b.received.size(tag, count), count);
         }
         if (_verifiers[chunkCircuit][chunkVersion].retired) revert Registry__VerifierRetired(chunkCircuit, chunkVersion);
         b.misc = misc & ~CB_OPEN;
@@ -489,11 +498,13 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
     /// (bitmask), how many, the chunk count expected, and the chain `acc` of their commitments.
     function committedBatch(
         uint64 poolId
-    ) external view returns (bool open, uint32 period, uint256 received, uint16 seen, uint16 count, uint256 acc) {
+    ) external view returns (bool open, uint32 period, uint256[4] memory received, uint16 seen, uint16 count, uint256 acc) {
         CommittedBatch storage b = _committed[poolId];
         uint256 misc = b.misc;
-        if (misc & CB_OPEN == 0) return (false, 0, 0, 0, 0, 0);
-        return (true, uint32(misc >> CB_PERIOD_SHIFT), b.received, _popcount(b.received), uint16(misc), b.acc);
+        if (misc & CB_OPEN == 0) return (false, 0, received, 0, 0, 0);
+        count = uint16(misc);
+        uint32 tag = uint32(misc >> CB_TAG_SHIFT);
+        return (true, uint32(misc >> CB_PERIOD_SHIFT), b.received.bits(tag, count), b.received.size(tag, count), count, b.acc);
     }
 
     /// @dev What every chunk of one batch shares: root, policy hash, key hash, the pool word without chunkIndex,
@@ -519,14 +530,6 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
                     version
                 )
             );
-    }
-
-    /// @dev Set bits of `x` (at most 256).
-    function _popcount(uint256 x) private pure returns (uint16 n) {
-        while (x != 0) {
-            x &= x - 1;
-            ++n;
-        }
     }
 
     /// @dev The figure words' range (a proof's field elements could be wider than their packing).
@@ -559,7 +562,7 @@ contract AttestationRegistry is IAttestationRegistry, KeyRegistry {
         if (!pol.exists) revert Registry__UnknownPolicy(policyHash);
         uint16 count = pool.chunkCount();
         uint16 index = pool.chunkIndex();
-        if (count == 0 || index >= count || count > MAX_CHUNKS) revert Registry__BadChunk(index, count);
+        if (count == 0 || index >= count || count > ChunkSet.MAX_CHUNKS) revert Registry__BadChunk(index, count);
     }
 
     /// @dev Period order (docs/CONTRACTS.md): the period is after the last recorded one by at most

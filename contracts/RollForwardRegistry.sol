@@ -14,6 +14,7 @@ import {PoolAttestationCodec as Codec} from "./generated/PoolAttestationCodec.so
 import {RollForwardCommitmentSignals as RSig} from "./generated/RollForwardCommitmentSignals.sol";
 import {RollForwardAggregationSignals as GSig} from "./generated/RollForwardAggregationSignals.sol";
 import {RollForwardWord} from "./libraries/RollForwardWord.sol";
+import {ChunkSet} from "./libraries/ChunkSet.sol";
 
 /// @title RollForwardRegistry
 /// @notice Each pool's roll-forward chain (issue 15; docs/CONTRACTS.md, "Roll-forward"). The pool's originator
@@ -30,10 +31,10 @@ import {RollForwardWord} from "./libraries/RollForwardWord.sol";
 /// @dev No chunk's totals are published or stored; the period's totals are (three slots per period).
 contract RollForwardRegistry is IRollForwardRegistry, Ownable {
     using RollForwardWord for uint256;
+    using ChunkSet for ChunkSet.Set;
 
     uint8 public constant KIND_CHUNK = 0;
     uint8 public constant KIND_AGGREGATION = 1;
-    uint16 private constant MAX_CHUNKS = 256;
 
     /// @dev Chain word = closing (0-61) | period (62-93) | asOfDate (94-109) | ANCHORED (110).
     uint256 private constant CHAIN_PERIOD_SHIFT = 62;
@@ -44,10 +45,12 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
     uint256 private constant RECORDED = 1 << 255;
     /// @dev The largest period step one roll-forward may span (the 19 bits of the recorded step).
     uint256 private constant MAX_STEP = (1 << 19) - 1;
-    /// @dev A batch's misc = chunkCount (0-15) | verifier version (16-31) | period (32-63) | OPEN (64).
+    /// @dev A batch's misc = chunkCount (0-15) | verifier version (16-31) | period (32-63) | OPEN (64) | ChunkSet tag
+    /// (128-159: moves on at every new batch).
     uint256 private constant B_VERSION_SHIFT = 16;
     uint256 private constant B_PERIOD_SHIFT = 32;
     uint256 private constant B_OPEN = 1 << 64;
+    uint256 private constant B_TAG_SHIFT = 128;
     /// @dev The value a batch slot holds from anchoring until first written (nonzero; B_OPEN clear).
     uint256 private constant ALLOCATED = 1 << 255;
 
@@ -63,12 +66,12 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
     }
 
     /// @dev A pool's roll-forward batch in progress: `binding` = keccak256(prevRoot, root, maxAdjustment, pool word
-    /// without chunkIndex, circuitId, version); `acc` the chain of accepted commitments; `received` one bit per index.
+    /// without chunkIndex, circuitId, version); `acc` the chain of accepted commitments; `received` the accepted indices (ChunkSet).
     struct Batch {
         bytes32 binding;
         bytes32 circuitId;
         uint256 acc;
-        uint256 received;
+        ChunkSet.Set received;
         uint256 misc;
     }
 
@@ -152,7 +155,9 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
         );
         // The batch's slots, allocated now (made nonzero, no batch open) so that no roll-forward pays for fresh
         // ones: the chunk that opens the first batch costs what every later opening chunk does.
-        _batches[poolId] = Batch(bytes32(ALLOCATED), bytes32(ALLOCATED), ALLOCATED, ALLOCATED, ALLOCATED);
+        Batch storage b = _batches[poolId];
+        (b.binding, b.circuitId, b.acc, b.misc) = (bytes32(ALLOCATED), bytes32(ALLOCATED), ALLOCATED, ALLOCATED);
+        b.received.allocate();
         emit ChainAnchored(poolId, period, root, closing);
     }
 
@@ -205,11 +210,12 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
 
     /// @notice The pool's batch in progress: open or not, its period, the accepted chunk indices, how many are
     /// expected, and the chain of their commitments.
-    function batch(uint64 poolId) external view returns (bool open, uint32 period, uint256 received, uint16 count, uint256 acc) {
+    function batch(uint64 poolId) external view returns (bool open, uint32 period, uint256[4] memory received, uint16 count, uint256 acc) {
         Batch storage b = _batches[poolId];
         uint256 misc = b.misc;
-        if (misc & B_OPEN == 0) return (false, 0, 0, 0, 0);
-        return (true, uint32(misc >> B_PERIOD_SHIFT), b.received, uint16(misc), b.acc);
+        if (misc & B_OPEN == 0) return (false, 0, received, 0, 0);
+        count = uint16(misc);
+        return (true, uint32(misc >> B_PERIOD_SHIFT), b.received.bits(uint32(misc >> B_TAG_SHIFT), count), count, b.acc);
     }
 
     // ---------------------------------------------------------------- submission
@@ -224,43 +230,49 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
         if (pool >> RollForwardWord.POOL_BITS != 0) revert RollForward__MalformedSignal(RSig.POOL, pool);
         if (s[RSig.MAX_ADJUSTMENT] != maxAdjustment) revert RollForward__WrongMaxAdjustment(s[RSig.MAX_ADJUSTMENT], maxAdjustment);
         Batch storage b = _batches[pool.poolId()];
-        (uint256 acc, uint256 received) = _admit(b, s, circuitId, version);
+        (uint256 acc, bool opened) = _admit(b, s, circuitId, version);
         if (!IGroth16Verifier6(v).verifyProof(proof.a, proof.b, proof.c, s)) {
             revert RollForward__InvalidProof(pool.poolId(), pool.period(), pool.chunkIndex());
         }
         // The first accepted chunk starts the chain with its commitment (already a Poseidon hash).
-        b.acc = received == 1 << pool.chunkIndex() ? s[RSig.RF_COMMIT] : chainHasher.poseidon([acc, s[RSig.RF_COMMIT]]);
-        b.received = received;
+        b.acc = opened ? s[RSig.RF_COMMIT] : chainHasher.poseidon([acc, s[RSig.RF_COMMIT]]);
         emit RollForwardChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount(), s[RSig.RF_COMMIT], s[RSig.FLOW_COMMIT]);
     }
 
     /// @dev Binds a chunk to its pool's batch (joining the open one, or opening a new one after _checkEnds) and
-    /// refuses an index already accepted. Returns the `acc` to chain onto and the new bitmap.
+    /// refuses an index already accepted (ChunkSet). Returns the `acc` to chain onto and whether this chunk opened
+    /// the batch.
     function _admit(
         Batch storage b,
         uint256[6] calldata s,
         bytes32 circuitId,
         uint16 version
-    ) private returns (uint256 acc, uint256 received) {
+    ) private returns (uint256 acc, bool opened) {
         uint256 pool = s[RSig.POOL];
         uint16 index = pool.chunkIndex();
         uint16 count = pool.chunkCount();
-        if (count == 0 || index >= count || count > MAX_CHUNKS) revert RollForward__BadChunk(index, count);
+        if (count == 0 || index >= count || count > ChunkSet.MAX_CHUNKS) revert RollForward__BadChunk(index, count);
         bytes32 binding = _binding(s[RSig.PREV_ROOT], s[RSig.ROOT], s[RSig.MAX_ADJUSTMENT], pool, circuitId, version);
         uint256 misc = b.misc;
         if (misc & B_OPEN != 0 && b.binding == binding) {
-            received = b.received;
-            acc = b.acc;
-        } else {
-            _checkEnds(pool.poolId(), s[RSig.PREV_ROOT], s[RSig.ROOT], pool);
-            if (misc & B_OPEN != 0) emit RollForwardBatchReplaced(pool.poolId(), uint32(misc >> B_PERIOD_SHIFT), _popcount(b.received));
-            b.binding = binding;
-            b.circuitId = circuitId;
-            b.misc = uint256(count) | (uint256(version) << B_VERSION_SHIFT) | (uint256(pool.period()) << B_PERIOD_SHIFT) | B_OPEN;
+            if (!b.received.add(uint32(misc >> B_TAG_SHIFT), index)) revert RollForward__ChunkAlreadySubmitted(pool.poolId(), pool.period(), index);
+            return (b.acc, false);
         }
-        uint256 bit = 1 << index;
-        if (received & bit != 0) revert RollForward__ChunkAlreadySubmitted(pool.poolId(), pool.period(), index);
-        received |= bit;
+        _checkEnds(pool.poolId(), s[RSig.PREV_ROOT], s[RSig.ROOT], pool);
+        if (misc & B_OPEN != 0) {
+            _replaced(b, pool.poolId(), misc);
+        }
+        b.binding = binding;
+        b.circuitId = circuitId;
+        uint32 tag = ChunkSet.nextTag(uint32(misc >> B_TAG_SHIFT));
+        b.misc = uint256(count) | (uint256(version) << B_VERSION_SHIFT) | (uint256(pool.period()) << B_PERIOD_SHIFT) | B_OPEN | (uint256(tag) << B_TAG_SHIFT);
+        b.received.restart(tag, index);
+        return (0, true);
+    }
+
+    /// @dev The open batch (`misc` its word) is replaced by a new one: says so, with how many chunks it had.
+    function _replaced(Batch storage b, uint64 poolId, uint256 misc) private {
+        emit RollForwardBatchReplaced(poolId, uint32(misc >> B_PERIOD_SHIFT), b.received.size(uint32(misc >> B_TAG_SHIFT), uint16(misc)));
     }
 
     /// @notice The RollForwardAggregation proof of the pool's batch once all of its chunks are accepted. `ctx` =
@@ -335,10 +347,8 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
             b.binding != _binding(ctx[RSig.PREV_ROOT], ctx[RSig.ROOT], ctx[RSig.MAX_ADJUSTMENT], pool, chunkCircuit, chunkVersion)
         ) revert RollForward__NoBatch(poolId, pool.period());
         uint16 count = pool.chunkCount();
-        uint256 received = b.received;
-        if (received != (count == MAX_CHUNKS ? type(uint256).max : (uint256(1) << count) - 1)) {
-            revert RollForward__ChunksMissing(poolId, pool.period(), _popcount(received), count);
-        }
+        uint32 tag = uint32(misc >> B_TAG_SHIFT);
+        if (!b.received.isFull(tag, count)) revert RollForward__ChunksMissing(poolId, pool.period(), b.received.size(tag, count), count);
         if (_verifiers[chunkCircuit][chunkVersion].retired) revert RollForward__VerifierRetired(chunkCircuit, chunkVersion);
         b.misc = misc & ~B_OPEN;
         return b.acc;
@@ -382,12 +392,5 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
         uint16 version
     ) private pure returns (bytes32) {
         return keccak256(abi.encode(prevRoot, root, maxAdj, pool.withoutIndex(), circuitId, version));
-    }
-
-    function _popcount(uint256 x) private pure returns (uint16 n) {
-        while (x != 0) {
-            x &= x - 1;
-            ++n;
-        }
     }
 }

@@ -202,15 +202,35 @@ export function chunkCommitmentInstance(chunkSize: number): string {
 }
 
 /**
- * The most chunks one committed attestation may have: the registry's `MAX_CHUNKS` (its bitmap of accepted
- * chunks is one word; test/prover/attestable.test.ts checks the two agree) and the largest aggregation class.
+ * The most chunks the registry takes in one committed batch: `ChunkSet.MAX_CHUNKS` (contracts/libraries/ChunkSet.sol,
+ * four words of accepted-chunk bits; test/prover/attestable.test.ts checks the two agree).
  */
-export const MAX_COMMITTED_CHUNKS = 256;
+export const MAX_COMMITTED_CHUNKS = 1024;
+
+/**
+ * The most chunks one committed attestation may have: the registry's limit or the catalogue's largest
+ * PoolAggregation size class, whichever is smaller, and which of the two it is.
+ */
+export function attestationChunkLimit(): { chunks: number; by: string } {
+  const largest = loadCatalogue()
+    .filter((c) => c.template === "PoolAggregation")
+    .reduce<{ n: number; name: string }>(
+      (m, c) => ((c.params[0] ?? 0) > m.n ? { n: c.params[0]!, name: c.name } : m),
+      {
+        n: 0,
+        name: "",
+      },
+    );
+  return largest.n >= MAX_COMMITTED_CHUNKS
+    ? { chunks: MAX_COMMITTED_CHUNKS, by: "the registry's limit" }
+    : { chunks: largest.n, by: `the largest aggregation class, ${largest.name}` };
+}
 
 /**
  * Refuses, before anything is committed or proven, a pool that `instance`'s chunks cannot attest: more chunks
- * than one committed attestation holds, or (several chunks) no aggregation class in the catalogue for them.
- * A pool that failed only here would otherwise be refused after every chunk was proven. Returns the chunk count.
+ * than one committed attestation holds (attestationChunkLimit), or (several chunks) no aggregation class in the
+ * catalogue for them. A pool that failed only here would otherwise be refused after every chunk was proven.
+ * Returns the chunk count.
  */
 export function requireAttestable(loanCount: number, instance: string): number {
   const chunkSize = chunkSizeOf(instance);
@@ -218,13 +238,13 @@ export function requireAttestable(loanCount: number, instance: string): number {
   const largest = loadCatalogue()
     .filter((c) => c.template === "PoolAttestation")
     .reduce((m, c) => Math.max(m, c.params[0] ?? 0), 0);
-  if (chunkCount > MAX_COMMITTED_CHUNKS) {
+  const limit = attestationChunkLimit();
+  if (chunkCount > limit.chunks) {
     const reason =
       `${loanCount} loans in chunks of ${chunkSize} are ${chunkCount} chunks; an attestation holds at most ` +
-      `${MAX_COMMITTED_CHUNKS} (the registry's limit), so ${instance} attests at most ` +
-      `${MAX_COMMITTED_CHUNKS * chunkSize} loans` +
+      `${limit.chunks} (${limit.by}), so ${instance} attests at most ${limit.chunks * chunkSize} loans` +
       (chunkSize < largest
-        ? `: use a larger instance (the catalogue's largest, of ${largest} loans a chunk, holds ${MAX_COMMITTED_CHUNKS * largest})`
+        ? `: use a larger instance (the catalogue's largest, of ${largest} loans a chunk, holds ${limit.chunks * largest})`
         : "");
     throw new CodedError("refused", `pool too large: ${reason}`, [
       { field: "instance", value: instance, reason },

@@ -119,14 +119,8 @@ interface IAttestationRegistry {
     event VerifierRetired(bytes32 indexed circuitId, uint16 indexed version);
     event PoolRegistered(uint64 indexed poolId, address indexed originator);
     /// @notice A committed chunk (PoolChunkCommitment) was accepted and chained: its hiding commitment and index,
-    /// never its figures.
-    event ChunkCommitted(
-        uint64 indexed poolId,
-        uint32 indexed period,
-        uint16 chunkIndex,
-        uint16 chunkCount,
-        uint256 figCommit
-    );
+    /// never its figures. The batch's chunk count is `committedBatch`'s (not repeated here: 256 gas a chunk).
+    event ChunkCommitted(uint64 indexed poolId, uint32 indexed period, uint16 chunkIndex, uint256 figCommit);
     /// @notice A committed batch in progress was dropped for a newer one (docs/CONTRACTS.md, "Committed chunks").
     event ChunkBatchReplaced(uint64 indexed poolId, uint32 indexed period, uint16 chunksDropped);
     event AttestationRecorded(

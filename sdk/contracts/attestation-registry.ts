@@ -353,7 +353,6 @@ export const ATTESTATION_REGISTRY_ABI = [
       { indexed: true, internalType: "uint64", name: "poolId", type: "uint64" },
       { indexed: true, internalType: "uint32", name: "period", type: "uint32" },
       { indexed: false, internalType: "uint16", name: "chunkIndex", type: "uint16" },
-      { indexed: false, internalType: "uint16", name: "chunkCount", type: "uint16" },
       { indexed: false, internalType: "uint256", name: "figCommit", type: "uint256" },
     ],
     name: "ChunkCommitted",
@@ -620,7 +619,7 @@ export const ATTESTATION_REGISTRY_ABI = [
     outputs: [
       { internalType: "bool", name: "open", type: "bool" },
       { internalType: "uint32", name: "period", type: "uint32" },
-      { internalType: "uint256", name: "received", type: "uint256" },
+      { internalType: "uint256[4]", name: "received", type: "uint256[4]" },
       { internalType: "uint16", name: "seen", type: "uint16" },
       { internalType: "uint16", name: "count", type: "uint16" },
       { internalType: "uint256", name: "acc", type: "uint256" },
@@ -1147,18 +1146,32 @@ export interface AttestationRegistry extends BaseContract {
   chainHasher: BaseContractMethod<[], string, string>;
   committedBatch: BaseContractMethod<
     [poolId: BigNumberish],
-    [open: boolean, period: bigint, received: bigint, seen: bigint, count: bigint, acc: bigint] & {
+    [
+      open: boolean,
+      period: bigint,
+      received: [bigint, bigint, bigint, bigint],
+      seen: bigint,
+      count: bigint,
+      acc: bigint,
+    ] & {
       open: boolean;
       period: bigint;
-      received: bigint;
+      received: [bigint, bigint, bigint, bigint];
       seen: bigint;
       count: bigint;
       acc: bigint;
     },
-    [open: boolean, period: bigint, received: bigint, seen: bigint, count: bigint, acc: bigint] & {
+    [
+      open: boolean,
+      period: bigint,
+      received: [bigint, bigint, bigint, bigint],
+      seen: bigint,
+      count: bigint,
+      acc: bigint,
+    ] & {
       open: boolean;
       period: bigint;
-      received: bigint;
+      received: [bigint, bigint, bigint, bigint];
       seen: bigint;
       count: bigint;
       acc: bigint;

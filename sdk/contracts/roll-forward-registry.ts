@@ -352,7 +352,7 @@ export const ROLL_FORWARD_REGISTRY_ABI = [
     outputs: [
       { internalType: "bool", name: "open", type: "bool" },
       { internalType: "uint32", name: "period", type: "uint32" },
-      { internalType: "uint256", name: "received", type: "uint256" },
+      { internalType: "uint256[4]", name: "received", type: "uint256[4]" },
       { internalType: "uint16", name: "count", type: "uint16" },
       { internalType: "uint256", name: "acc", type: "uint256" },
     ],
@@ -581,17 +581,29 @@ export interface RollForwardRegistry extends BaseContract {
   anchor: BaseContractMethod<[poolId: BigNumberish], void, ContractTransactionResponse>;
   batch: BaseContractMethod<
     [poolId: BigNumberish],
-    [open: boolean, period: bigint, received: bigint, count: bigint, acc: bigint] & {
+    [
+      open: boolean,
+      period: bigint,
+      received: [bigint, bigint, bigint, bigint],
+      count: bigint,
+      acc: bigint,
+    ] & {
       open: boolean;
       period: bigint;
-      received: bigint;
+      received: [bigint, bigint, bigint, bigint];
       count: bigint;
       acc: bigint;
     },
-    [open: boolean, period: bigint, received: bigint, count: bigint, acc: bigint] & {
+    [
+      open: boolean,
+      period: bigint,
+      received: [bigint, bigint, bigint, bigint],
+      count: bigint,
+      acc: bigint,
+    ] & {
       open: boolean;
       period: bigint;
-      received: bigint;
+      received: [bigint, bigint, bigint, bigint];
       count: bigint;
       acc: bigint;
     }

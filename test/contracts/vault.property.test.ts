@@ -22,23 +22,12 @@ import {
 import type { PoolFigures } from "../../sdk/index.ts";
 import { DAY, healthyFigures, revertOf, terminateCurves } from "./helpers.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
+import { rng } from "../support/rng.ts";
 
 const SEQUENCES = Number(process.env.VAULT_PROPERTY_SEQUENCES ?? 4);
 const STEPS = Number(process.env.VAULT_PROPERTY_STEPS ?? 500);
 const SEED = Number(process.env.VAULT_PROPERTY_SEED ?? 20261122);
 const SEEDS = Array.from({ length: SEQUENCES }, (_, i) => SEED + i);
-
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 afterAll(terminateCurves);
 

@@ -13,24 +13,13 @@ import { deployCashReconciler, deployContract } from "../../deploy/index.ts";
 import { ReconciliationModel, type ReconcileTotals, type Refusal } from "../../sdk/index.ts";
 import { revertOf, terminateCurves } from "./helpers.ts";
 import { USD, makeVaultWorld } from "./vault-world.ts";
+import { rng } from "../support/rng.ts";
 
 const SEQUENCES = Number(process.env.VAULT_RECONCILE_SEQUENCES ?? 2);
 const STEPS = Number(process.env.VAULT_RECONCILE_STEPS ?? 300);
 const SEED = Number(process.env.VAULT_RECONCILE_SEED ?? 20261204);
 const SEEDS = Array.from({ length: SEQUENCES }, (_, i) => SEED + i);
 const POOLS = [1n, 2n, 3n] as const;
-
-/** mulberry32: a small seeded PRNG (as vault.property.test.ts). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 afterAll(terminateCurves);
 

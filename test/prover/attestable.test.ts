@@ -1,7 +1,9 @@
 /**
- * A pool the chosen chunks cannot attest is refused before anything is committed or proven (issue 17: a pool
- * of 100,000 loans in chunks of 256 is 391 chunks, more than one committed attestation holds; before this it
- * was refused only after every chunk proof was made). The limit is the registry's: checked against its source.
+ * A pool the chosen chunks cannot attest is refused before anything is committed or proven (issue 17; before
+ * this it was refused only after every chunk proof was made). One committed attestation holds at most the
+ * registry's limit (1,024 chunks: checked against the Solidity source) or the catalogue's largest aggregation
+ * class (512), whichever is smaller: 100,000 loans in chunks of 256 (391 chunks) fit, in chunks of 64 (1,563)
+ * do not.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +11,8 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import {
   MAX_COMMITTED_CHUNKS,
+  aggregationInstance,
+  attestationChunkLimit,
   attestPool,
   generateOriginatorKey,
   generateSyntheticTape,
@@ -18,30 +22,47 @@ import {
 import { TEST_POLICY } from "../support/policy.ts";
 
 describe("a pool too large for one attestation", () => {
-  it("the limit is the registry's MAX_CHUNKS", () => {
-    const sol = readFileSync(join(REPO_ROOT, "contracts", "AttestationRegistry.sol"), "utf8");
+  it("the registry's limit is ChunkSet's MAX_CHUNKS, which both registries use", () => {
+    const sol = readFileSync(join(REPO_ROOT, "contracts", "libraries", "ChunkSet.sol"), "utf8");
     expect(Number(/MAX_CHUNKS = (\d+);/.exec(sol)?.[1])).toBe(MAX_COMMITTED_CHUNKS);
+    for (const registry of ["AttestationRegistry.sol", "RollForwardRegistry.sol"]) {
+      const src = readFileSync(join(REPO_ROOT, "contracts", registry), "utf8");
+      expect(src).toContain("count > ChunkSet.MAX_CHUNKS");
+      expect(src).not.toMatch(/MAX_CHUNKS = \d+/);
+    }
   });
 
-  it("100,000 loans in chunks of 256 (391 chunks) are refused, naming the counts and the limit", () => {
-    expect(() => requireAttestable(100_000, "pool-attestation-256")).toThrow(
-      /pool too large: 100000 loans in chunks of 256 are 391 chunks; an attestation holds at most 256 .* at most 65536 loans$/,
+  it("the attestation's limit is the largest aggregation class, 512, below the registry's 1,024", () => {
+    expect(attestationChunkLimit()).toEqual({
+      chunks: 512,
+      by: "the largest aggregation class, pool-aggregation-512",
+    });
+  });
+
+  it("100,000 loans in chunks of 256 (391 chunks) are attestable, aggregated by pool-aggregation-512", () => {
+    expect(requireAttestable(100_000, "pool-attestation-256")).toBe(391);
+    expect(aggregationInstance(391)).toBe("pool-aggregation-512");
+  });
+
+  it("100,000 loans in chunks of 64 (1,563 chunks) are refused, naming the counts, the limit and the way out", () => {
+    expect(() => requireAttestable(100_000, "pool-attestation-64")).toThrow(
+      /^pool too large: 100000 loans in chunks of 64 are 1563 chunks; an attestation holds at most 512 \(the largest aggregation class, pool-aggregation-512\), so pool-attestation-64 attests at most 32768 loans: use a larger instance \(the catalogue's largest, of 256 loans a chunk, holds 131072\)$/,
     );
   });
 
-  it("a smaller instance is refused with the way out: the catalogue's largest chunk and what it holds", () => {
-    expect(() => requireAttestable(2_049, "pool-attestation-8")).toThrow(
-      /2049 loans in chunks of 8 are 257 chunks.*use a larger instance \(the catalogue's largest, of 256 loans a chunk, holds 65536\)/,
+  it("the largest instance past the limit is refused without a way out", () => {
+    expect(() => requireAttestable(131_073, "pool-attestation-256")).toThrow(
+      /^pool too large: 131073 loans in chunks of 256 are 513 chunks; .* at most 131072 loans$/,
     );
   });
 
-  it("its twin at the limit, 256 chunks, passes", () => {
-    expect(requireAttestable(2_048, "pool-attestation-8")).toBe(256);
-    expect(requireAttestable(65_536, "pool-attestation-256")).toBe(256);
+  it("its twins at the limit, 512 chunks, pass", () => {
+    expect(requireAttestable(4_096, "pool-attestation-8")).toBe(512);
+    expect(requireAttestable(131_072, "pool-attestation-256")).toBe(512);
   });
 
   it("attestPool refuses it with the coded error before committing anything", async () => {
-    const tape = generateSyntheticTape({ seed: 5, loans: 2_049, poolId: 3n, period: 202611 });
+    const tape = generateSyntheticTape({ seed: 5, loans: 4_097, poolId: 3n, period: 202611 });
     const stages: AttestProgress["stage"][] = [];
     const err = await attestPool({
       tape,
@@ -53,7 +74,7 @@ describe("a pool too large for one attestation", () => {
       onProgress: (p) => stages.push(p.stage),
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "refused" });
-    expect((err as Error).message).toMatch(/^pool too large: 2049 loans in chunks of 8 are 257 chunks/);
+    expect((err as Error).message).toMatch(/^pool too large: 4097 loans in chunks of 8 are 513 chunks/);
     expect(stages).toEqual([]);
   });
 });

@@ -14,17 +14,9 @@ import {
   type LoanTape,
 } from "../../prover/index.ts";
 
-/** mulberry32. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../support/rng.ts";
+
+export { rng };
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const big = (r: () => number, lo: bigint, hi: bigint): bigint =>
   hi <= lo ? lo : lo + (BigInt(Math.floor(r() * 2 ** 40)) % (hi - lo + 1n));

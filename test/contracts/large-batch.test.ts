@@ -1,0 +1,207 @@
+/**
+ * A committed batch of more than one word of chunks (issue 17: 100,000 loans are 391 chunks of 256; the
+ * registry took at most 256 chunks, one bitmap word, and now takes 1,024 through ChunkSet). Real
+ * PoolChunkCommitment(8) proofs of a 2,400-loan pool (300 chunks) against the generated verifier: chunks 0, 230
+ * and 299 (in the first, second and second storage words of ChunkSet; the first and second 256-bit words of
+ * `committedBatch`'s bitmap) are accepted, replays of the high ones are refused, the aggregation is refused
+ * while chunks are missing, and a chunk past index 255 costs what any later chunk costs (at most 300,000 gas).
+ *
+ * One claim per test. Fixtures from `it`'s context: once per file, the deployed registry with its verifiers and
+ * the three chunk proofs, and the registry with the three chunks accepted in the order 0, 230, 299 (with their
+ * receipts); the claims about refusals revert to that state before they run.
+ */
+import hre from "hardhat";
+import { afterAll, describe, expect, test } from "vitest";
+import type { Contract, TransactionReceipt } from "ethers";
+import {
+  deployRegistry,
+  deployVerifier,
+  onboardOriginator,
+  policyParamsInput,
+  registerPolicy,
+} from "../../deploy/index.ts";
+import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
+import { attestationMessage, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
+import { policyHash } from "../../prover/policy/index.ts";
+import { ProverPool, proveInstance } from "../../prover/prove/index.ts";
+import { buildChunkCommitmentInput } from "../../prover/witness/aggregation.ts";
+import { readManifest } from "../../pipeline/manifest.ts";
+import { submitAggregation, submitChunkCommitment, type SnarkjsProof } from "../../sdk/index.ts";
+import { unpackPoolWord } from "../../verifier-api/web/pool-codec.js";
+import { DAY, revertOf, terminateCurves } from "./helpers.ts";
+import { TEST_POLICY, poolTape } from "./pool-world.ts";
+
+const CHUNK_INSTANCE = "pool-chunk-commitment-8";
+const AGG_INSTANCE = "pool-aggregation-4";
+const CHUNK = 8;
+const LOANS = 2_400;
+const CHUNKS = LOANS / CHUNK;
+const PERIOD = 202611n;
+/** The chunks proven and accepted, in acceptance order. */
+const ACCEPTED = [0, 230, 299] as const;
+const built = (): boolean =>
+  readManifest().instances[CHUNK_INSTANCE] !== undefined &&
+  readManifest().instances[AGG_INSTANCE] !== undefined;
+
+interface ChunkProof {
+  index: number;
+  proof: SnarkjsProof;
+  publicSignals: string[];
+}
+
+interface World {
+  registry: Contract;
+  relay: Contract;
+  chunks: ChunkProof[];
+  /** The receipts of the three acceptances, in ACCEPTED's order. */
+  receipts: TransactionReceipt[];
+  /** Puts the chain back to the three chunks accepted. */
+  reset(): Promise<void>;
+}
+
+async function makeWorld(): Promise<World> {
+  const { ethers } = await hre.network.connect();
+  const [gov, originator, relayer] = await ethers.getSigners();
+  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
+  await ethers.provider.send("evm_mine", []);
+  const today = Number(latest / DAY + 1n);
+  const registry = await deployRegistry(gov!);
+  await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
+  await deployVerifier(gov!, registry, "PoolAggregation4Verifier", AGG_INSTANCE);
+  await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
+  const key = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(originator!) as Contract,
+    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+    [1n],
+  );
+  const tape = poolTape({ seed: 17, loans: LOANS, poolId: 1n, period: Number(PERIOD), asOfDate: today });
+  const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
+  const ctx = {
+    publicKey: key.publicKey,
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    registry: await registry.getAddress(),
+  };
+  const signature = await signAttestation(
+    key.privateKey,
+    await attestationMessage(tape, commitment, ctx, TEST_POLICY),
+  );
+  const prover = new ProverPool();
+  const chunks: ChunkProof[] = [];
+  try {
+    for (const index of ACCEPTED) {
+      const b = await buildChunkCommitmentInput(tape, TEST_POLICY, commitment, signature, ctx, index, CHUNK);
+      const r = await proveInstance(prover, CHUNK_INSTANCE, b.input);
+      chunks.push({ index, proof: r.proof as SnarkjsProof, publicSignals: r.publicSignals });
+    }
+  } finally {
+    await prover.close();
+  }
+  const relay = registry.connect(relayer!) as Contract;
+  const receipts: TransactionReceipt[] = [];
+  for (const c of chunks) {
+    receipts.push(await submitChunkCommitment(relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals));
+  }
+  let snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+  return {
+    registry,
+    relay,
+    chunks,
+    receipts,
+    async reset() {
+      expect(await ethers.provider.send("evm_revert", [snapshot])).toBe(true);
+      snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+    },
+  };
+}
+
+const it = test.extend<{ deployed: World; world: World }>({
+  deployed: [async ({}, use) => use(await makeWorld()), { scope: "file" }],
+  world: async ({ deployed }, use) => {
+    await deployed.reset();
+    await use(deployed);
+  },
+});
+
+afterAll(terminateCurves);
+
+describe.skipIf(!built())(
+  `a committed batch of ${CHUNKS} chunks (${LOANS} loans in chunks of ${CHUNK})`,
+  () => {
+    it("each proof's pool word says 300 chunks and its own index", ({ deployed }) => {
+      const words = deployed.chunks.map((c) => unpackPoolWord(BigInt(c.publicSignals[1]!)));
+      expect(words.map((w) => [Number(w.chunkIndex), Number(w.chunkCount)])).toEqual(
+        ACCEPTED.map((i) => [i, CHUNKS]),
+      );
+    });
+
+    it("after chunks 0, 230 and 299 the batch is open with those three bits, 3 seen of 300", async ({
+      deployed,
+    }) => {
+      const [open, period, received, seen, count] = [
+        ...(await deployed.registry.getFunction("committedBatch")(1n)),
+      ];
+      expect([open, period, [...(received as bigint[])], seen, count]).toEqual([
+        true,
+        PERIOD,
+        [1n | (1n << 230n), 1n << BigInt(299 - 256), 0n, 0n],
+        3n,
+        BigInt(CHUNKS),
+      ]);
+    });
+
+    it("each acceptance emits ChunkCommitted with its index, in acceptance order", ({ deployed }) => {
+      const indices = deployed.receipts.map((r) => {
+        const ev = r.logs
+          .map((l) => deployed.registry.interface.parseLog(l))
+          .find((e) => e?.name === "ChunkCommitted");
+        return Number(ev?.args.chunkIndex);
+      });
+      expect(indices).toEqual([...ACCEPTED]);
+    });
+
+    it("a chunk past index 255 costs at most 300,000 gas, as any later chunk", ({ deployed }) => {
+      for (const r of deployed.receipts.slice(1)) expect(r.gasUsed).toBeLessThanOrEqual(300_000n);
+    });
+
+    it("refuses chunk 299 replayed", async ({ world }) => {
+      const c = world.chunks[2]!;
+      expect(
+        await revertOf(
+          submitChunkCommitment(world.relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals),
+          world.registry,
+        ),
+      ).toEqual({ name: "Registry__ChunkAlreadySubmitted", args: [1n, PERIOD, 299n] });
+    });
+
+    it("refuses chunk 230 replayed", async ({ world }) => {
+      const c = world.chunks[1]!;
+      expect(
+        await revertOf(
+          submitChunkCommitment(world.relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals),
+          world.registry,
+        ),
+      ).toEqual({ name: "Registry__ChunkAlreadySubmitted", args: [1n, PERIOD, 230n] });
+    });
+
+    it("refuses the aggregation while 297 chunks are missing, counting the 3 received", async ({ world }) => {
+      const s = world.chunks[0]!.publicSignals.map(BigInt);
+      const anyProof = world.chunks[0]!.proof;
+      expect(
+        await revertOf(
+          submitAggregation(
+            world.relay,
+            AGG_INSTANCE,
+            1,
+            anyProof,
+            [s[0]!, s[1]!, s[2]!, s[3]!],
+            [0n, 0n, 0n],
+          ),
+          world.registry,
+        ),
+      ).toEqual({ name: "Registry__ChunksMissing", args: [1n, PERIOD, 3n, BigInt(CHUNKS)] });
+    });
+  },
+);
