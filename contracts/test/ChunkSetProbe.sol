@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+/* solhint-disable gas-strict-inequalities */
+
 import {ChunkSet} from "../libraries/ChunkSet.sol";
 
 /// @title ChunkSetProbe
