@@ -190,6 +190,7 @@ for (const [loans, size] of [
   [1_024, 256],
   [10_240, 64],
   [10_240, 256],
+  [100_000, 256],
 ] as const) {
   const n = BigInt(Math.ceil(loans / size));
   console.log(
