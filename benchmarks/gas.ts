@@ -49,10 +49,10 @@ row(
   await gasOf(v.getFunction("verifyProof")(sp.a, sp.b, sp.c, p0.publicSignals)),
 );
 
-// pool registration pays the allocation of the pool's four slots
+// pool registration pays the allocation of the pool's slots, its committed batch's and its history ring
 const registerGas = await gasOf(f("registerPool")(w.asOriginator)(10n));
 row(
-  `registerPool (allocates the pool's 4 slots and ${await w.registry.getFunction("historyLength")()} history slots)`,
+  `registerPool (allocates the pool's 4 slots, its committed batch's 9 and ${await w.registry.getFunction("historyLength")()} history slots)`,
   registerGas,
   "once per pool",
 );
