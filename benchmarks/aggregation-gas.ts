@@ -14,21 +14,18 @@
  */
 import { parseArgs } from "node:util";
 import { Contract } from "ethers";
-import hre from "hardhat";
-import {
-  deployKeyHasher,
-  deployRegistry,
-  deployVerifier,
-  onboardOriginator,
-  policyParamsInput,
-  registerPolicy,
-} from "../deploy/index.ts";
+import { deployKeyHasher } from "../deploy/index.ts";
 import { commitTape, randomSalts } from "../prover/commitment/encoding.ts";
-import { attestationMessage, generateOriginatorKey, signAttestation } from "../prover/commitment/keys.ts";
-import { policyHash, type Policy } from "../prover/policy/index.ts";
+import { attestationMessage, signAttestation } from "../prover/commitment/keys.ts";
+import type { Policy } from "../prover/policy/index.ts";
 import { ProverPool, proveInstance } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { buildAggregationInput, buildChunkCommitmentInput } from "../prover/witness/aggregation.ts";
+import {
+  AGGREGATION_INSTANCE as AGG_INSTANCE,
+  CHUNK_INSTANCE,
+  deployCommittedRegistry,
+} from "../test/contracts/pool-world.ts";
 import {
   submitAggregation,
   submitChunkCommitment,
@@ -42,9 +39,6 @@ const CHUNK = 8;
 const SLOTS = 4;
 if (!Number.isInteger(LOANS) || LOANS < 1 || LOANS > CHUNK * SLOTS)
   throw new TypeError(`--loans: expected 1..${CHUNK * SLOTS}`);
-const CHUNK_INSTANCE = "pool-chunk-commitment-8";
-const AGG_INSTANCE = "pool-aggregation-4";
-const DAY = 86_400n;
 const POLICY: Policy = {
   minCreditScore: 0,
   maxDaysPastDue: 90,
@@ -57,26 +51,17 @@ const POLICY: Policy = {
   minActiveLoans: 1, // --loans may be below the default minimum of 10
 };
 
-const { ethers } = await hre.network.connect();
-const [gov, originator, relayer] = await ethers.getSigners();
-const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-await ethers.provider.send("evm_mine", []);
-const registry = await deployRegistry(gov!);
-const chunkVerifier = await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
-const aggVerifier = await deployVerifier(gov!, registry, "PoolAggregation4Verifier", AGG_INSTANCE);
-const pHash = await policyHash(POLICY);
-await registerPolicy(registry, pHash, policyParamsInput(POLICY));
-const key = await generateOriginatorKey();
-await onboardOriginator(
-  registry,
-  registry.connect(originator!) as Contract,
-  { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-  [9n],
-);
-const relay = registry.connect(relayer!) as Contract;
-const chainId = (await ethers.provider.getNetwork()).chainId;
-const registryAddress = await registry.getAddress();
+const {
+  ethers,
+  gov,
+  relayer,
+  relay,
+  key,
+  chainId,
+  registryAddress,
+  chunkVerifier,
+  aggregationVerifier: aggVerifier,
+} = await deployCommittedRegistry({ pools: [9n], policies: [POLICY] });
 const pool = new ProverPool();
 
 interface PeriodGas {

@@ -12,16 +12,8 @@
  * secrets it must not show, the transactions that submitted it and what each of them shows (calldata,
  * events, the values its SSTOREs wrote).
  */
-import hre from "hardhat";
 import { afterAll, describe, expect, test } from "vitest";
-import type { Contract, TransactionReceipt } from "ethers";
-import {
-  deployRegistry,
-  deployVerifier,
-  onboardOriginator,
-  policyParamsInput,
-  registerPolicy,
-} from "../../deploy/index.ts";
+import type { TransactionReceipt } from "ethers";
 import {
   attestPool,
   attestationToJson,
@@ -29,14 +21,12 @@ import {
   verifyAttestation,
   type Attestation,
 } from "../../prover/attest.ts";
-import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
 import { aggregateFigures, chunkFigures, packFigures, splitChunks } from "../../prover/model/index.ts";
-import { policyHash } from "../../prover/policy/index.ts";
 import { ProverPool } from "../../prover/prove/index.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { readAttestation, submitAggregation, submitChunkCommitment } from "../../sdk/index.ts";
-import { DAY, terminateCurves } from "./helpers.ts";
-import { TEST_POLICY, poolTape } from "./pool-world.ts";
+import { terminateCurves } from "./helpers.ts";
+import { TEST_POLICY, deployCommittedRegistry, poolTape, type CommittedRegistry } from "./pool-world.ts";
 import { leaves, secretsOf } from "../support/chunk-secrets.ts";
 
 const BUILT = ["pool-attestation-8", "pool-chunk-commitment-8", "pool-aggregation-4"].every(
@@ -44,44 +34,6 @@ const BUILT = ["pool-attestation-8", "pool-chunk-commitment-8", "pool-aggregatio
 );
 
 const word = (v: bigint): string => v.toString(16).padStart(64, "0");
-
-/** The registry on the in-process network, the originator onboarded for pool 7, and the relayer's view of it. */
-interface Deployed {
-  ethers: Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
-  registry: Contract;
-  relay: Contract;
-  key: OriginatorKey;
-  today: number;
-}
-
-async function deploy(): Promise<Deployed> {
-  const { ethers } = await hre.network.connect();
-  const [gov, originator, relayer] = await ethers.getSigners();
-  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-  await ethers.provider.send("evm_mine", []);
-  const registry = await deployRegistry(gov!);
-  for (const [contract, name] of [
-    ["PoolChunkCommitment8Verifier", "pool-chunk-commitment-8"],
-    ["PoolAggregation4Verifier", "pool-aggregation-4"],
-  ])
-    await deployVerifier(gov!, registry, contract!, name!);
-  await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
-  const key = await generateOriginatorKey();
-  await onboardOriginator(
-    registry,
-    registry.connect(originator!) as Contract,
-    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-    [7n],
-  );
-  return {
-    ethers,
-    registry,
-    relay: registry.connect(relayer!) as Contract,
-    key,
-    today: Number(latest / DAY + 1n),
-  };
-}
 
 /** What a transaction shows: its calldata and events in hex, and every value its SSTOREs wrote. */
 interface Shown {
@@ -93,7 +45,8 @@ interface Shown {
 
 const it = test.extend<{
   prover: ProverPool;
-  deployed: Deployed;
+  /** The registry on the in-process network, the originator onboarded for pool 7, and the relayer's view of it. */
+  deployed: CommittedRegistry;
   /** The attestation of the 9-loan pool, its openings, its file, the model's figures and the chunk secrets. */
   attested: {
     attestation: Attestation;
@@ -117,7 +70,7 @@ const it = test.extend<{
     },
     { scope: "file" },
   ],
-  deployed: [async ({}, use) => use(await deploy()), { scope: "file" }],
+  deployed: [async ({}, use) => use(await deployCommittedRegistry({ pools: [7n] })), { scope: "file" }],
   attested: [
     async ({ prover, deployed: d }, use) => {
       // the ninth loan alone in chunk 1: its balance, scheduled and collected cash and score are that chunk's

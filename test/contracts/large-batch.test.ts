@@ -10,29 +10,24 @@
  * the three chunk proofs, and the registry with the three chunks accepted in the order 0, 230, 299 (with their
  * receipts); the claims about refusals revert to that state before they run.
  */
-import hre from "hardhat";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
-import {
-  deployRegistry,
-  deployVerifier,
-  onboardOriginator,
-  policyParamsInput,
-  registerPolicy,
-} from "../../deploy/index.ts";
 import { commitTape, randomSalts } from "../../prover/commitment/encoding.ts";
-import { attestationMessage, generateOriginatorKey, signAttestation } from "../../prover/commitment/keys.ts";
-import { policyHash } from "../../prover/policy/index.ts";
+import { attestationMessage, signAttestation } from "../../prover/commitment/keys.ts";
 import { ProverPool, proveInstance } from "../../prover/prove/index.ts";
 import { buildChunkCommitmentInput } from "../../prover/witness/aggregation.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { submitAggregation, submitChunkCommitment, type SnarkjsProof } from "../../sdk/index.ts";
 import { unpackPoolWord } from "../../verifier-api/web/pool-codec.js";
-import { DAY, revertOf, terminateCurves } from "./helpers.ts";
-import { TEST_POLICY, poolTape } from "./pool-world.ts";
+import { revertOf, terminateCurves } from "./helpers.ts";
+import {
+  AGGREGATION_INSTANCE as AGG_INSTANCE,
+  CHUNK_INSTANCE,
+  TEST_POLICY,
+  deployCommittedRegistry,
+  poolTape,
+} from "./pool-world.ts";
 
-const CHUNK_INSTANCE = "pool-chunk-commitment-8";
-const AGG_INSTANCE = "pool-aggregation-4";
 const CHUNK = 8;
 const LOANS = 2_400;
 const CHUNKS = LOANS / CHUNK;
@@ -60,30 +55,12 @@ interface World {
 }
 
 async function makeWorld(): Promise<World> {
-  const { ethers } = await hre.network.connect();
-  const [gov, originator, relayer] = await ethers.getSigners();
-  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-  await ethers.provider.send("evm_mine", []);
-  const today = Number(latest / DAY + 1n);
-  const registry = await deployRegistry(gov!);
-  await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
-  await deployVerifier(gov!, registry, "PoolAggregation4Verifier", AGG_INSTANCE);
-  await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
-  const key = await generateOriginatorKey();
-  await onboardOriginator(
-    registry,
-    registry.connect(originator!) as Contract,
-    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-    [1n],
-  );
+  const { ethers, registry, relay, key, today, chainId, registryAddress } = await deployCommittedRegistry({
+    pools: [1n],
+  });
   const tape = poolTape({ seed: 17, loans: LOANS, poolId: 1n, period: Number(PERIOD), asOfDate: today });
   const commitment = await commitTape(tape, randomSalts(tape), { chunkSize: CHUNK });
-  const ctx = {
-    publicKey: key.publicKey,
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    registry: await registry.getAddress(),
-  };
+  const ctx = { publicKey: key.publicKey, chainId, registry: registryAddress };
   const signature = await signAttestation(
     key.privateKey,
     await attestationMessage(tape, commitment, ctx, TEST_POLICY),
@@ -99,7 +76,6 @@ async function makeWorld(): Promise<World> {
   } finally {
     await prover.close();
   }
-  const relay = registry.connect(relayer!) as Contract;
   const receipts: TransactionReceipt[] = [];
   for (const c of chunks) {
     receipts.push(await submitChunkCommitment(relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals));

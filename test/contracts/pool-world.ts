@@ -163,6 +163,71 @@ export interface PoolWorld {
   close(): Promise<void>;
 }
 
+/** A registry for committed-chunk tests: no vault, the chunk and aggregation test classes' verifiers. */
+export interface CommittedRegistry {
+  ethers: Ethers;
+  gov: HardhatSigner;
+  registry: Contract;
+  /** The registry through the relayer's signer (submissions need no role), and that signer. */
+  relay: Contract;
+  relayer: HardhatSigner;
+  /** The two verifiers, as deployed and registered. */
+  chunkVerifier: Contract;
+  aggregationVerifier: Contract;
+  /** The onboarded originator's key. */
+  key: OriginatorKey;
+  /** The chain's day number (the clock is at its noon). */
+  today: number;
+  chainId: bigint;
+  registryAddress: string;
+}
+
+/**
+ * Deploys a registry for committed chunks on a fresh day (the clock moved to noon UTC of the next day, as
+ * makePoolWorld does): the verifiers of `pool-chunk-commitment-8` and `pool-aggregation-4`, `policies`
+ * registered (default TEST_POLICY), one originator onboarded for `pools`.
+ */
+export async function deployCommittedRegistry(o: {
+  pools: bigint[];
+  policies?: Policy[];
+}): Promise<CommittedRegistry> {
+  const { ethers } = await hre.network.connect();
+  const [gov, originator, relayer] = await ethers.getSigners();
+  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
+  await ethers.provider.send("evm_mine", []);
+  const registry = await deployRegistry(gov!);
+  const chunkVerifier = await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
+  const aggregationVerifier = await deployVerifier(
+    gov!,
+    registry,
+    "PoolAggregation4Verifier",
+    AGGREGATION_INSTANCE,
+  );
+  for (const policy of o.policies ?? [TEST_POLICY])
+    await registerPolicy(registry, await policyHash(policy), policyParamsInput(policy));
+  const key = await generateOriginatorKey();
+  await onboardOriginator(
+    registry,
+    registry.connect(originator!) as Contract,
+    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+    o.pools,
+  );
+  return {
+    ethers,
+    gov: gov!,
+    registry,
+    relay: registry.connect(relayer!) as Contract,
+    relayer: relayer!,
+    chunkVerifier,
+    aggregationVerifier,
+    key,
+    today: Number(latest / DAY + 1n),
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    registryAddress: await registry.getAddress(),
+  };
+}
+
 /**
  * Deploys the world. The chain's clock is first moved to noon (UTC) of the next day, so that day-valued
  * error arguments (today, minAllowed) do not depend on when the test runs.
