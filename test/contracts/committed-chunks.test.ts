@@ -12,17 +12,9 @@
  * proof (they depend only on the registry's address and chain); made for the test, the registry at the stage
  * the claim is about (a batch opened by one chunk, all chunks accepted, the aggregation recorded).
  */
-import hre from "hardhat";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
-import {
-  circuitId,
-  deployRegistry,
-  deployVerifier,
-  onboardOriginator,
-  policyParamsInput,
-  registerPolicy,
-} from "../../deploy/index.ts";
+import { circuitId } from "../../deploy/index.ts";
 import { commitTape, randomSalts, type TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { chainCommitments, type ChunkOpening } from "../../prover/commitment/figure-commitment.ts";
 import {
@@ -46,8 +38,8 @@ import {
   submitChunkCommitment,
   type SnarkjsProof,
 } from "../../sdk/index.ts";
-import { DAY, revertOf, terminateCurves } from "./helpers.ts";
-import { TEST_POLICY, poolTape } from "./pool-world.ts";
+import { revertOf, terminateCurves } from "./helpers.ts";
+import { TEST_POLICY, deployCommittedRegistry, poolTape } from "./pool-world.ts";
 
 const CHUNK_INSTANCE = "pool-chunk-commitment-8";
 const AGG_INSTANCE = "pool-aggregation-4";
@@ -95,38 +87,21 @@ interface PoolOne {
 }
 
 async function deploy(): Promise<Deployed> {
-  const { ethers } = await hre.network.connect();
-  const [gov, originator, relayer] = await ethers.getSigners();
-  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-  await ethers.provider.send("evm_mine", []);
-  const registry = await deployRegistry(gov!);
-  await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
-  await deployVerifier(gov!, registry, "PoolAggregation4Verifier", AGG_INSTANCE);
-  const pHash = await policyHash(TEST_POLICY);
-  await registerPolicy(registry, pHash, policyParamsInput(TEST_POLICY));
-  await registerPolicy(registry, await policyHash(OTHER_POLICY), policyParamsInput(OTHER_POLICY));
-  const key = await generateOriginatorKey();
-  await onboardOriginator(
-    registry,
-    registry.connect(originator!) as Contract,
-    { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-    [1n, 2n],
-  );
-  let snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+  const r = await deployCommittedRegistry({ pools: [1n, 2n], policies: [TEST_POLICY, OTHER_POLICY] });
+  let snapshot = (await r.ethers.provider.send("evm_snapshot", [])) as string;
   return {
-    registry,
-    relay: registry.connect(relayer!) as Contract,
-    key,
+    registry: r.registry,
+    relay: r.relay,
+    key: r.key,
     otherKey: await generateOriginatorKey(),
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    registryAddress: await registry.getAddress(),
-    pHash,
-    today: Number(latest / DAY + 1n),
+    chainId: r.chainId,
+    registryAddress: r.registryAddress,
+    pHash: await policyHash(TEST_POLICY),
+    today: r.today,
     async reset() {
       // a snapshot is used up by reverting to it: take it again
-      expect(await ethers.provider.send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+      expect(await r.ethers.provider.send("evm_revert", [snapshot])).toBe(true);
+      snapshot = (await r.ethers.provider.send("evm_snapshot", [])) as string;
     },
   };
 }
