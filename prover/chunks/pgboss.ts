@@ -186,10 +186,8 @@ export class PgBossTransport implements ChunkTransport {
       }
       if (pending.size > 0 && performance.now() - lastFailedCheck > failedCheckMs) {
         lastFailedCheck = performance.now();
-        const states = await this.failedForGood(
-          name,
-          [...pending.values()].map((t) => t.id),
-        );
+        const ids = [...pending.values()].map((t) => t.id);
+        const states = await untilStoreAnswers(() => this.failedForGood(name, ids), OUTAGE_MS, run.signal);
         if (states.some((s) => s !== "created")) markTaken();
         else if (!taken && performance.now() - queuedAt >= waitNoticeMs) {
           run.onWaiting?.({

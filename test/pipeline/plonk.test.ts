@@ -2,9 +2,13 @@
  * PLONK where the catalogue provides it: the example circuit's PLONK instance (universal setup, no
  * circuit-specific ceremony) is proven in the worker pool, verified off-chain and by its generated Solidity
  * verifier; tampered proofs and signals are refused, and the Groth16 entry points refuse a PLONK instance.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, all made once per file (the tests only
+ * read them): the prover pool, its PLONK proof of 7 * 13 = 91, and the deployed ExampleMultiplierPlonkVerifier
+ * (only viewed).
  */
 import hre from "hardhat";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { terminateCurves } from "../../pipeline/build.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
@@ -18,52 +22,102 @@ import {
 } from "../../prover/prove/index.ts";
 
 const NAME = "example-multiplier-plonk";
-let pool: ProverPool;
-let good: ProveResult<PlonkProof>;
 
-beforeAll(async () => {
-  pool = new ProverPool(1);
-  good = await provePlonkInstance(pool, NAME, { a: 7, b: 13, c: 91 });
+/** The generated verifier's view. */
+interface Verifier {
+  verifyProof(...args: unknown[]): Promise<unknown>;
+}
+
+/** The generated ExampleMultiplierPlonkVerifier, deployed on Hardhat's in-process network. */
+async function deployVerifier(): Promise<Verifier> {
+  const { ethers } = await hre.network.connect();
+  const verifyProof = (await ethers.deployContract("ExampleMultiplierPlonkVerifier")).getFunction(
+    "verifyProof",
+  );
+  return { verifyProof: (...args) => verifyProof(...args) };
+}
+
+const it = test.extend<{
+  pool: ProverPool;
+  /** The PLONK proof of a = 7, b = 13, c = 91. */
+  good: ProveResult<PlonkProof>;
+  verifier: Verifier;
+}>({
+  pool: [
+    async ({}, use) => {
+      const pool = new ProverPool(1);
+      await use(pool);
+      await pool.close();
+    },
+    { scope: "file" },
+  ],
+  good: [
+    async ({ pool }, use) => use(await provePlonkInstance(pool, NAME, { a: 7, b: 13, c: 91 })),
+    { scope: "file" },
+  ],
+  verifier: [async ({}, use) => use(await deployVerifier()), { scope: "file" }],
 });
 
-afterAll(async () => {
-  await pool.close();
-  await terminateCurves();
-});
+afterAll(terminateCurves);
 
 describe("PLONK instance of the example circuit", () => {
-  it("is built as a PLONK development key", () => {
-    const r = readManifest().instances[NAME];
-    expect(r?.protocol).toBe("plonk");
-    expect(r?.development).toBe(true);
+  it("is built as a PLONK key", () => {
+    expect(readManifest().instances[NAME]?.protocol).toBe("plonk");
   });
 
-  it("proves and verifies off-chain; another signal or a tampered evaluation fails", async () => {
+  it("is built as a development key", () => {
+    expect(readManifest().instances[NAME]?.development).toBe(true);
+  });
+
+  it("proves with the PLONK protocol", ({ good }) => {
     expect(good.proof.protocol).toBe("plonk");
+  });
+
+  it("proves 7 * 13 with the public signal 91", ({ good }) => {
     expect(good.publicSignals).toEqual(["91"]);
+  });
+
+  it("its proof verifies off-chain", async ({ good }) => {
     expect(await verifyInstance(NAME, good.publicSignals, good.proof)).toBe(true);
+  });
+
+  it("refuses the proof for another public signal off-chain", async ({ good }) => {
     expect(await verifyInstance(NAME, ["92"], good.proof)).toBe(false);
+  });
+
+  it("refuses a proof with a tampered evaluation off-chain", async ({ good }) => {
     const tampered = {
       ...good.proof,
       eval_a: ((BigInt(good.proof.eval_a as string) + 1n) % 2n ** 250n).toString(),
     };
     expect(await verifyInstance(NAME, good.publicSignals, tampered)).toBe(false);
+  });
+
+  it("refuses a malformed PLONK proof off-chain", async ({ good }) => {
     expect(await verifyInstance(NAME, good.publicSignals, { protocol: "plonk" })).toBe(false);
   });
 
-  it("the Groth16 entry point refuses a PLONK instance", async () => {
+  it("the Groth16 entry point refuses a PLONK instance", async ({ pool }) => {
     await expect(proveInstance(pool, NAME, { a: 7, b: 13, c: 91 })).rejects.toThrow(/plonk circuit/);
   });
 
-  it("the generated PLONK verifier accepts the proof on-chain and rejects a tampered one", async () => {
-    const { ethers } = await hre.network.connect();
-    const verifier = await ethers.deployContract("ExampleMultiplierPlonkVerifier");
-    const verifyProof = verifier.getFunction("verifyProof");
+  it("the generated PLONK verifier accepts the proof on-chain", async ({ good, verifier }) => {
     const sol = toSolidityPlonkProof(good.proof, good.publicSignals);
-    expect(await verifyProof(sol.proof, sol.pubSignals)).toBe(true);
-    expect(await verifyProof(sol.proof, ["92"])).toBe(false);
+    expect(await verifier.verifyProof(sol.proof, sol.pubSignals)).toBe(true);
+  });
+
+  it("the generated PLONK verifier refuses the proof for another public signal", async ({
+    good,
+    verifier,
+  }) => {
+    const sol = toSolidityPlonkProof(good.proof, good.publicSignals);
+    expect(await verifier.verifyProof(sol.proof, ["92"])).toBe(false);
+  });
+
+  it("the generated PLONK verifier refuses a tampered proof", async ({ good, verifier }) => {
+    const sol = toSolidityPlonkProof(good.proof, good.publicSignals);
     const bad = [...sol.proof];
     bad[18] = ((BigInt(bad[18] as string) + 1n) % 2n ** 250n).toString();
-    expect(await verifyProof(bad, sol.pubSignals)).toBe(false);
+    expect(await verifier.verifyProof(bad, sol.pubSignals)).toBe(false);
   });
 });

@@ -9,15 +9,24 @@
  * - the queue's database connections are cut mid-run (a proxy; the shared server is never restarted) and
  *   the attestation still completes with every chunk once.
  * Loans: RWA_DISTRIBUTED_TEST_LOANS (default 1,024: 16 chunks of 64; see LOANS).
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, all made once per file (the tests only
+ * read them): the originator's key; the queue and the chunk store in fresh schemas (dropped afterwards); and
+ * each scenario's outcome: the job handler given a job for another key and its twin, the run whose claim was
+ * taken away, the run that waited for a worker, the three worker processes' run with one killed, and the run
+ * whose connections were cut. Each scenario starts its own workers and stops them before its tests read the
+ * outcome, so no scenario sees another's workers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { PgBoss } from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   attestPool,
   chunkAttestationId,
   verifyAttestation,
+  type Attestation,
+  type AttestationCheck,
   type AttestProgress,
 } from "../../prover/attest.ts";
 import { chunkId } from "../../prover/chunks/index.ts";
@@ -115,244 +124,472 @@ async function stopWorker(w: WorkerProc): Promise<void> {
   clearTimeout(t);
 }
 
-describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
-  let key: OriginatorKey;
-  let boss: PgBoss;
-  let store: PostgresChunkStore;
-  const workers: WorkerProc[] = [];
+type Tape = ReturnType<typeof generateSyntheticTape>;
 
-  beforeAll(async () => {
-    key = await generateOriginatorKey();
-    boss = await openQueue(PG_URL, queueSchema);
-    store = new PostgresChunkStore(PG_URL, schema);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map(stopWorker));
-    await boss?.stop({ graceful: false });
-    await store?.close();
-    if (havePg) await dropSchemas(schema, queueSchema);
-  });
-
-  const attest = async (
-    tape: ReturnType<typeof generateSyntheticTape>,
-    b: PgBoss,
-    s: PostgresChunkStore,
-    instance = INSTANCE,
-  ) =>
-    attestPool({
-      tape,
-      policy: TEST_POLICY,
-      key,
-      chainId: 31337n,
-      registry: "0x" + "33".repeat(20),
-      instance,
-      salts: await deriveSalts(5n, tape),
-      store: s,
-      transport: new PgBossTransport(b, { pollMs: 300 }),
-    });
-
-  it("a worker whose key differs refuses the job and proves nothing", async () => {
-    const [mine] = await workerKeys([INSTANCE]);
-    const pool = new ProverPool(1);
-    const events: WorkerEvent[] = [];
-    try {
-      const handle = chunkJobHandler(mine!, pool, store, "w-other-key", (e) => events.push(e));
-      const data: ChunkJobData = {
-        attestation: "ee".repeat(32),
-        chunkIndex: 0,
-        instance: INSTANCE,
-        verificationKey: "0x" + "12".repeat(32), // the job was queued by a build with other keys
-        input: {},
-      };
-      const job = { data, signal: new AbortController().signal, retryCount: 0 };
-      await expect(handle(job)).rejects.toThrow(WrongKeyError);
-      // twin: the same job naming this worker's key is taken (and fails only on its empty input)
-      await expect(
-        handle({ ...job, data: { ...data, verificationKey: mine!.verificationKey } }),
-      ).rejects.toThrow(/./);
-    } finally {
-      await pool.close();
-    }
-    expect(events.map((e) => e.event)).toEqual(["refused", "start"]);
-    expect(await store.count("ee".repeat(32))).toBe(0);
-    // and the queues differ: jobs for other keys never reach this worker
-    expect(chunkQueueName(INSTANCE, "0x" + "12".repeat(32))).not.toBe(
-      chunkQueueName(INSTANCE, mine!.verificationKey),
-    );
+/** Attests `tape` through the queue `b` into the store `s`, the coordinator polling every 300 ms. */
+const attest = async (
+  key: OriginatorKey,
+  tape: Tape,
+  b: PgBoss,
+  s: PostgresChunkStore,
+  instance = INSTANCE,
+) =>
+  attestPool({
+    tape,
+    policy: TEST_POLICY,
+    key,
+    chainId: 31337n,
+    registry: "0x" + "33".repeat(20),
+    instance,
+    salts: await deriveSalts(5n, tape),
+    store: s,
+    transport: new PgBossTransport(b, { pollMs: 300 }),
   });
 
-  it("a worker that loses its claim on a chunk stops its proof", async () => {
-    const tape = generateSyntheticTape({ seed: 3, loans: 8, poolId: 9n, period: 202611 });
-    const pool = new ProverPool(1);
-    const events: WorkerEvent[] = [];
-    let cancelled: string | undefined;
-    const [mine] = await workerKeys([INSTANCE]);
-    const name = chunkQueueName(INSTANCE, mine!.verificationKey);
-    await ensureChunkQueue(boss, name);
-    const w = await startChunkWorker({
-      boss,
-      store,
-      pool,
-      keys: [mine!],
-      worker: "w-lease",
-      heartbeatRefreshSeconds: 0.25,
-      emit: (e) => {
-        events.push(e);
-        // the first attempt's claim is taken away (as the supervisor does with a silent worker)
-        if (e.event === "start" && !cancelled) {
-          cancelled = chunkId(e.attestation, e.chunk);
-          void boss.fail(name, cancelled, { message: "claim taken away by the test" });
-        }
-      },
-    });
-    try {
-      const { attestation } = await attest(tape, boss, store);
-      expect((await verifyAttestation(attestation)).valid).toBe(true);
-    } finally {
-      await w.stop();
-      await pool.close();
-    }
-    const kinds = events.map((e) => e.event).filter((k) => k !== "ready");
-    expect(kinds[0]).toBe("start");
-    expect(kinds).toContain("aborted");
-    // the aborted attempt stored nothing; the retry made the one proof
-    expect(kinds.filter((k) => k === "done")).toHaveLength(1);
-    expect(kinds.indexOf("aborted")).toBeLessThan(kinds.indexOf("done"));
-  });
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
-  it("with no worker for its key, the attestation says what it waits for; a worker that starts clears it", async () => {
-    const tape = generateSyntheticTape({ seed: 4, loans: 8, poolId: 10n, period: 202611 });
-    const [mine] = await workerKeys([INSTANCE]);
-    const queue = chunkQueueName(INSTANCE, mine!.verificationKey);
-    const seen: AttestProgress[] = [];
-    let worker: Awaited<ReturnType<typeof startChunkWorker>> | undefined;
-    const pool = new ProverPool(1);
-    let noticed!: () => void;
-    const notice = new Promise<void>((r) => (noticed = r));
-    try {
-      const running = attestPool({
-        tape,
-        policy: TEST_POLICY,
-        key,
-        chainId: 31337n,
-        registry: "0x" + "34".repeat(20),
-        instance: INSTANCE,
-        salts: await deriveSalts(6n, tape),
+/** The queue and the chunk store in this file's fresh schemas. */
+interface Db {
+  boss: PgBoss;
+  store: PostgresChunkStore;
+}
+
+/** The job handler given a job queued for another key, then the same job naming its own key. */
+interface WrongKeyJob {
+  refusal: unknown;
+  twin: unknown;
+  events: string[];
+  stored: number;
+  otherQueue: string;
+  ownQueue: string;
+}
+
+/** A run whose worker has its first claim taken away: the attestation's check and the worker's events. */
+interface LostClaim {
+  valid: boolean;
+  kinds: string[];
+}
+
+/** A run with no worker for its key until it says it waits; then a worker starts. */
+interface Waiting {
+  queue: string;
+  verificationKey: string;
+  /** The first progress that says it waits, and its prove stage's text. */
+  notice: AttestProgress;
+  stage: string;
+  valid: boolean;
+  last: AttestProgress;
+  lastProve: AttestProgress;
+}
+
+/** Three worker processes attesting LOANS loans, w2 SIGKILLed as it starts a chunk. */
+interface Killed {
+  chunkCount: number;
+  killedChunk: number | undefined;
+  attestation: Attestation;
+  check: AttestationCheck;
+  /** The stored chunks: index and the worker that made each. */
+  rows: { chunkIndex: number; worker: string }[];
+  victimFinishedKilled: boolean;
+  job: { state: string; retryCount: number } | null;
+}
+
+/** A run whose database connections (coordinator's, and one worker's) go through a proxy that is cut. */
+interface CutRun {
+  cut: boolean;
+  attestation: Attestation;
+  valid: boolean;
+  stored: number;
+}
+
+const KILL_TIMEOUT = Math.max(300_000, LOANS * 2_000);
+
+const it = test.extend<{
+  key: OriginatorKey;
+  db: Db;
+  wrongKeyJob: WrongKeyJob;
+  lostClaim: LostClaim;
+  waiting: Waiting;
+  killed: Killed;
+  cutRun: CutRun;
+}>({
+  key: [async ({}, use) => use(await generateOriginatorKey()), { scope: "file" }],
+  db: [
+    async ({}, use) => {
+      const boss = await openQueue(PG_URL, queueSchema);
+      const store = new PostgresChunkStore(PG_URL, schema);
+      try {
+        await use({ boss, store });
+      } finally {
+        await boss.stop({ graceful: false });
+        await store.close();
+        await dropSchemas(schema, queueSchema);
+      }
+    },
+    { scope: "file" },
+  ],
+  wrongKeyJob: [
+    async ({ db: { store } }, use) => {
+      const [mine] = await workerKeys([INSTANCE]);
+      const pool = new ProverPool(1);
+      const events: WorkerEvent[] = [];
+      let refusal: unknown;
+      let twin: unknown;
+      try {
+        const handle = chunkJobHandler(mine!, pool, store, "w-other-key", (e) => events.push(e));
+        const data: ChunkJobData = {
+          attestation: "ee".repeat(32),
+          chunkIndex: 0,
+          instance: INSTANCE,
+          verificationKey: "0x" + "12".repeat(32), // the job was queued by a build with other keys
+          input: {},
+        };
+        const job = { data, signal: new AbortController().signal, retryCount: 0 };
+        refusal = await rejection(handle(job));
+        // twin: the same job naming this worker's key is taken (and fails only on its empty input)
+        twin = await rejection(handle({ ...job, data: { ...data, verificationKey: mine!.verificationKey } }));
+      } finally {
+        await pool.close();
+      }
+      await use({
+        refusal,
+        twin,
+        events: events.map((e) => e.event),
+        stored: await store.count("ee".repeat(32)),
+        otherQueue: chunkQueueName(INSTANCE, "0x" + "12".repeat(32)),
+        ownQueue: chunkQueueName(INSTANCE, mine!.verificationKey),
+      });
+    },
+    { scope: "file" },
+  ],
+  lostClaim: [
+    async ({ key, db: { boss, store } }, use) => {
+      const tape = generateSyntheticTape({ seed: 3, loans: 8, poolId: 9n, period: 202611 });
+      const pool = new ProverPool(1);
+      const events: WorkerEvent[] = [];
+      let cancelled: string | undefined;
+      const [mine] = await workerKeys([INSTANCE]);
+      const name = chunkQueueName(INSTANCE, mine!.verificationKey);
+      await ensureChunkQueue(boss, name);
+      const w = await startChunkWorker({
+        boss,
         store,
-        transport: new PgBossTransport(boss, { pollMs: 100, failedCheckMs: 200, waitNoticeMs: 600 }),
-        onProgress: (p) => {
-          seen.push(p);
-          if (p.waiting) noticed();
+        pool,
+        keys: [mine!],
+        worker: "w-lease",
+        heartbeatRefreshSeconds: 0.25,
+        emit: (e) => {
+          events.push(e);
+          // the first attempt's claim is taken away (as the supervisor does with a silent worker)
+          if (e.event === "start" && !cancelled) {
+            cancelled = chunkId(e.attestation, e.chunk);
+            void boss.fail(name, cancelled, { message: "claim taken away by the test" });
+          }
         },
       });
-      await notice; // no worker holds this key yet: the run names the queue, the instance and the key
-      const w = seen.find((p) => p.waiting)!.waiting!;
-      expect(w).toMatchObject({ queue, instance: INSTANCE, verificationKey: mine!.verificationKey });
-      expect(w.sinceMs).toBeGreaterThanOrEqual(600);
-      expect(proveStage(seen.find((p) => p.waiting)!)).toMatch(
+      let valid: boolean;
+      try {
+        const { attestation } = await attest(key, tape, boss, store);
+        valid = (await verifyAttestation(attestation)).valid;
+      } finally {
+        await w.stop();
+        await pool.close();
+      }
+      await use({ valid, kinds: events.map((e) => e.event).filter((k) => k !== "ready") });
+    },
+    { scope: "file" },
+  ],
+  waiting: [
+    async ({ key, db: { boss, store } }, use) => {
+      const tape = generateSyntheticTape({ seed: 4, loans: 8, poolId: 10n, period: 202611 });
+      const [mine] = await workerKeys([INSTANCE]);
+      const queue = chunkQueueName(INSTANCE, mine!.verificationKey);
+      const seen: AttestProgress[] = [];
+      let worker: Awaited<ReturnType<typeof startChunkWorker>> | undefined;
+      const pool = new ProverPool(1);
+      let noticed!: () => void;
+      const notice = new Promise<void>((r) => (noticed = r));
+      let valid: boolean;
+      try {
+        const running = attestPool({
+          tape,
+          policy: TEST_POLICY,
+          key,
+          chainId: 31337n,
+          registry: "0x" + "34".repeat(20),
+          instance: INSTANCE,
+          salts: await deriveSalts(6n, tape),
+          store,
+          transport: new PgBossTransport(boss, { pollMs: 100, failedCheckMs: 200, waitNoticeMs: 600 }),
+          onProgress: (p) => {
+            seen.push(p);
+            if (p.waiting) noticed();
+          },
+        });
+        await notice; // no worker holds this key yet: the run names the queue, the instance and the key
+        worker = await startChunkWorker({ boss, store, pool, keys: [mine!], worker: "w-late" });
+        valid = (await verifyAttestation((await running).attestation)).valid;
+      } finally {
+        await worker?.stop();
+        await pool.close();
+      }
+      const first = seen.find((p) => p.waiting)!;
+      await use({
+        queue,
+        verificationKey: mine!.verificationKey,
+        notice: first,
+        stage: proveStage(first),
+        valid,
+        last: seen.at(-1)!,
+        lastProve: seen.filter((p) => p.stage === "prove").at(-1)!,
+      });
+    },
+    { scope: "file" },
+  ],
+  killed: [
+    async ({ key, db: { boss, store } }, use) => {
+      const workers = ["w1", "w2", "w3"].map((n) => startWorkerProcess(n, PG_URL));
+      let result: Killed;
+      try {
+        await Promise.all(workers.map((w) => w.ready));
+        const tape = generateSyntheticTape({ seed: 11, loans: LOANS, poolId: 21n, period: 202611 });
+        const chunkCount = Math.ceil(LOANS / BIG_CHUNK);
+        const victim = workers[1]!;
+        let killedChunk: number | undefined;
+        // kill w2 the moment it starts a chunk once a tenth of the chunks are done
+        const watch = setInterval(() => {
+          const done = workers.flatMap((w) => w.events).filter((e) => e.event === "done").length;
+          const last = victim.events.at(-1);
+          if (killedChunk === undefined && done >= chunkCount / 10 && last?.event === "start") {
+            killedChunk = last.chunk;
+            victim.child.kill("SIGKILL");
+          }
+        }, 20);
+        const t0 = performance.now();
+        let attestation: Attestation;
+        try {
+          ({ attestation } = await attest(key, tape, boss, store, BIG_INSTANCE));
+        } finally {
+          clearInterval(watch);
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        console.log(
+          `${LOANS} loans, ${chunkCount} chunks on 3 workers (one killed): ${seconds.toFixed(0)} s`,
+        );
+        const rows = await store.list(chunkAttestationId(attestation));
+        const job =
+          killedChunk === undefined
+            ? null
+            : await boss.getJobById(
+                chunkQueueName(attestation.instance, attestation.verificationKey!.hash),
+                chunkId(chunkAttestationId(attestation), killedChunk),
+              );
+        result = {
+          chunkCount,
+          killedChunk,
+          attestation,
+          check: await verifyAttestation(attestation),
+          rows: rows.map((r) => ({ chunkIndex: r.chunkIndex, worker: r.worker })),
+          victimFinishedKilled: victim.events.some((e) => e.event === "done" && e.chunk === killedChunk),
+          job: job ? { state: job.state, retryCount: job.retryCount } : null,
+        };
+      } finally {
+        await Promise.all(workers.map(stopWorker));
+      }
+      await use(result);
+    },
+    { scope: "file" },
+  ],
+  cutRun: [
+    async ({ key, db: { store } }, use) => {
+      const proxy = new PgProxy();
+      await proxy.start();
+      const b = await openQueue(proxy.url, queueSchema);
+      const s = new PostgresChunkStore(proxy.url, schema);
+      const direct = startWorkerProcess("w5", PG_URL);
+      const behind = startWorkerProcess("w4", proxy.url); // this worker, too, reaches the database through the proxy
+      const tape = generateSyntheticTape({ seed: 12, loans: 32, poolId: 22n, period: 202611 });
+      let cut = false;
+      const watch = setInterval(() => {
+        const done = [direct, behind].flatMap((w) => w.events).filter((e) => e.event === "done").length;
+        if (!cut && done >= 2 && behind.events.at(-1)?.event === "start") {
+          cut = true;
+          void proxy.cut().then(() => setTimeout(() => void proxy.start(), 3_000));
+        }
+      }, 20);
+      let result: CutRun;
+      try {
+        await Promise.all([direct.ready, behind.ready]);
+        const { attestation } = await attest(key, tape, b, s);
+        result = {
+          cut,
+          attestation,
+          valid: (await verifyAttestation(attestation)).valid,
+          stored: (await store.list(chunkAttestationId(attestation))).length,
+        };
+      } finally {
+        clearInterval(watch);
+        await b.stop({ graceful: false }).catch(() => {});
+        await s.close().catch(() => {});
+        await Promise.all([stopWorker(direct), stopWorker(behind)]);
+        await proxy.cut();
+      }
+      await use(result);
+    },
+    { scope: "file" },
+  ],
+});
+
+describe.skipIf(!havePg || !built)("chunk jobs on pg-boss", () => {
+  describe("a worker whose key differs", () => {
+    it("refuses the job (WrongKeyError)", ({ wrongKeyJob }) => {
+      expect(wrongKeyJob.refusal).toBeInstanceOf(WrongKeyError);
+    });
+
+    it("twin: takes the same job naming its own key (which fails only on its empty input)", ({
+      wrongKeyJob,
+    }) => {
+      expect(wrongKeyJob.twin).toBeInstanceOf(Error);
+      expect((wrongKeyJob.twin as Error).message).toMatch(/./);
+    });
+
+    it("reports the refusal, and starts only the twin", ({ wrongKeyJob }) => {
+      expect(wrongKeyJob.events).toEqual(["refused", "start"]);
+    });
+
+    it("proves and stores nothing", ({ wrongKeyJob }) => {
+      expect(wrongKeyJob.stored).toBe(0);
+    });
+
+    it("never sees jobs for other keys: their queues differ", ({ wrongKeyJob }) => {
+      expect(wrongKeyJob.otherQueue).not.toBe(wrongKeyJob.ownQueue);
+    });
+  });
+
+  describe("a worker that loses its claim on a chunk", () => {
+    it("the attestation still completes and verifies", ({ lostClaim }) => {
+      expect(lostClaim.valid).toBe(true);
+    });
+
+    it("the worker's first event is the start of the chunk", ({ lostClaim }) => {
+      expect(lostClaim.kinds[0]).toBe("start");
+    });
+
+    it("stops its proof", ({ lostClaim }) => {
+      expect(lostClaim.kinds).toContain("aborted");
+    });
+
+    it("the aborted attempt stores nothing: the retry makes the one proof", ({ lostClaim }) => {
+      expect(lostClaim.kinds.filter((k) => k === "done")).toHaveLength(1);
+    });
+
+    it("the proof is stopped before the retry's is done", ({ lostClaim }) => {
+      expect(lostClaim.kinds.indexOf("aborted")).toBeLessThan(lostClaim.kinds.indexOf("done"));
+    });
+  });
+
+  describe("with no worker for its key", () => {
+    it("the attestation says it waits, naming the queue, the instance and the key", ({ waiting }) => {
+      expect(waiting.notice.waiting).toMatchObject({
+        queue: waiting.queue,
+        instance: INSTANCE,
+        verificationKey: waiting.verificationKey,
+      });
+    });
+
+    it("says so only after the notice time (600 ms)", ({ waiting }) => {
+      expect(waiting.notice.waiting!.sinceMs).toBeGreaterThanOrEqual(600);
+    });
+
+    it("its prove stage reads as waiting for a worker holding the instance and key", ({ waiting }) => {
+      expect(waiting.stage).toMatch(
         new RegExp(
           `^prove: 0/1 chunks, waiting \\d+ s for a worker holding ${INSTANCE} with key 0x[0-9a-f]{8}…`,
         ),
       );
-      worker = await startChunkWorker({ boss, store, pool, keys: [mine!], worker: "w-late" });
-      const { attestation } = await running;
-      expect((await verifyAttestation(attestation)).valid).toBe(true);
-      // once the worker took the chunk, progress no longer says it waits
-      expect(seen.at(-1)!.waiting).toBeUndefined();
-      expect(seen.filter((p) => p.stage === "prove").at(-1)!.waiting).toBeUndefined();
-    } finally {
-      await worker?.stop();
-      await pool.close();
-    }
+    });
+
+    it("a worker that starts completes the attestation, which verifies", ({ waiting }) => {
+      expect(waiting.valid).toBe(true);
+    });
+
+    it("once the worker took the chunk, the last progress no longer says it waits", ({ waiting }) => {
+      expect(waiting.last.waiting).toBeUndefined();
+    });
+
+    it("once the worker took the chunk, the last prove progress no longer says it waits", ({ waiting }) => {
+      expect(waiting.lastProve.waiting).toBeUndefined();
+    });
   });
 
-  it(
-    `three worker processes attest ${LOANS} loans; one SIGKILLed mid-chunk; every chunk once`,
-    async () => {
-      for (const n of ["w1", "w2", "w3"]) workers.push(startWorkerProcess(n, PG_URL));
-      await Promise.all(workers.map((w) => w.ready));
-      const tape = generateSyntheticTape({ seed: 11, loans: LOANS, poolId: 21n, period: 202611 });
-      const chunkCount = Math.ceil(LOANS / BIG_CHUNK);
-      const victim = workers[1]!;
-      let killedChunk: number | undefined;
-      // kill w2 the moment it starts a chunk once a tenth of the chunks are done
-      const watch = setInterval(() => {
-        const done = workers.flatMap((w) => w.events).filter((e) => e.event === "done").length;
-        const last = victim.events.at(-1);
-        if (killedChunk === undefined && done >= chunkCount / 10 && last?.event === "start") {
-          killedChunk = last.chunk;
-          victim.child.kill("SIGKILL");
-        }
-      }, 20);
-      const t0 = performance.now();
-      let attestation;
-      try {
-        ({ attestation } = await attest(tape, boss, store, BIG_INSTANCE));
-      } finally {
-        clearInterval(watch);
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      console.log(`${LOANS} loans, ${chunkCount} chunks on 3 workers (one killed): ${seconds.toFixed(0)} s`);
+  // whichever of these tests runs first makes the scenario, within the scenario's time
+  describe(
+    `three worker processes attest ${LOANS} loans, one SIGKILLed mid-chunk`,
+    { timeout: KILL_TIMEOUT },
+    () => {
+      it("a worker was killed as it started a chunk", ({ killed }) => {
+        expect(killed.killedChunk).toBeDefined();
+      });
 
-      expect(killedChunk).toBeDefined();
-      expect(attestation.chunks.map((c) => c.chunkIndex)).toEqual([...Array(chunkCount).keys()]);
-      const check = await verifyAttestation(attestation);
-      expect(check.problems).toEqual([]);
-      expect(check.valid).toBe(true);
+      it("the attestation has every chunk once, in order", ({ killed }) => {
+        expect(killed.attestation.chunks.map((c) => c.chunkIndex)).toEqual([
+          ...Array(killed.chunkCount).keys(),
+        ]);
+      });
 
-      const rows = await store.list(chunkAttestationId(attestation));
-      expect(rows.map((r) => r.chunkIndex)).toEqual([...Array(chunkCount).keys()]);
-      const redo = rows.find((r) => r.chunkIndex === killedChunk)!;
-      expect(redo.worker).not.toBe("w2");
-      expect(victim.events.some((e) => e.event === "done" && e.chunk === killedChunk)).toBe(false);
-      const job = await boss.getJobById(
-        chunkQueueName(attestation.instance, attestation.verificationKey!.hash),
-        chunkId(chunkAttestationId(attestation), killedChunk!),
-      );
-      expect(job?.state).toBe("completed");
-      expect(job!.retryCount).toBeGreaterThanOrEqual(1);
-      // every chunk's stored proof was made by one of the workers; the survivors did the rest
-      const by = new Map<string, number>();
-      for (const r of rows) by.set(r.worker, (by.get(r.worker) ?? 0) + 1);
-      expect([...by.keys()].every((w) => ["w1", "w2", "w3"].includes(w))).toBe(true);
+      it("the attestation verifies with no problems", ({ killed }) => {
+        expect(killed.check.problems).toEqual([]);
+      });
+
+      it("the attestation is valid", ({ killed }) => {
+        expect(killed.check.valid).toBe(true);
+      });
+
+      it("the store holds every chunk once", ({ killed }) => {
+        expect(killed.rows.map((r) => r.chunkIndex)).toEqual([...Array(killed.chunkCount).keys()]);
+      });
+
+      it("the killed chunk was redone by another worker", ({ killed }) => {
+        expect(killed.rows.find((r) => r.chunkIndex === killed.killedChunk)!.worker).not.toBe("w2");
+      });
+
+      it("the killed worker never finished the killed chunk", ({ killed }) => {
+        expect(killed.victimFinishedKilled).toBe(false);
+      });
+
+      it("the killed chunk's job completed", ({ killed }) => {
+        expect(killed.job?.state).toBe("completed");
+      });
+
+      it("the killed chunk's job was retried", ({ killed }) => {
+        expect(killed.job!.retryCount).toBeGreaterThanOrEqual(1);
+      });
+
+      it("every stored proof was made by one of the workers", ({ killed }) => {
+        expect(killed.rows.every((r) => ["w1", "w2", "w3"].includes(r.worker))).toBe(true);
+      });
     },
-    Math.max(300_000, LOANS * 2_000),
   );
 
-  it("completes with every chunk once when the queue database's connections are cut mid-run", async () => {
-    const proxy = new PgProxy();
-    await proxy.start();
-    const b = await openQueue(proxy.url, queueSchema);
-    const s = new PostgresChunkStore(proxy.url, schema);
-    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-    const behind = startWorkerProcess("w4", proxy.url); // this worker, too, reaches the database through the proxy
-    workers.push(behind);
-    await behind.ready;
-    const tape = generateSyntheticTape({ seed: 12, loans: 32, poolId: 22n, period: 202611 });
-    let cut = false;
-    const from = new Map([...live, behind].map((w) => [w, w.events.length]));
-    const watch = setInterval(() => {
-      const done = [...live, behind]
-        .flatMap((w) => w.events.slice(from.get(w)))
-        .filter((e) => e.event === "done").length;
-      if (!cut && done >= 2 && behind.events.at(-1)?.event === "start") {
-        cut = true;
-        void proxy.cut().then(() => setTimeout(() => void proxy.start(), 3_000));
-      }
-    }, 20);
-    try {
-      const { attestation } = await attest(tape, b, s);
-      expect(cut).toBe(true);
-      expect(attestation.chunks.map((c) => c.chunkIndex)).toEqual([...Array(4).keys()]);
-      expect((await verifyAttestation(attestation)).valid).toBe(true);
-      const rows = await store.list(chunkAttestationId(attestation));
-      expect(rows).toHaveLength(4);
-    } finally {
-      clearInterval(watch);
-      await b.stop({ graceful: false }).catch(() => {});
-      await s.close().catch(() => {});
-      await stopWorker(behind);
-      await proxy.cut();
-    }
-  }, 300_000);
+  describe("the queue database's connections cut mid-run", { timeout: 300_000 }, () => {
+    it("the connections were cut while chunks were proven", ({ cutRun }) => {
+      expect(cutRun.cut).toBe(true);
+    });
+
+    it("the attestation still has every chunk once, in order", ({ cutRun }) => {
+      expect(cutRun.attestation.chunks.map((c) => c.chunkIndex)).toEqual([...Array(4).keys()]);
+    });
+
+    it("the attestation verifies", ({ cutRun }) => {
+      expect(cutRun.valid).toBe(true);
+    });
+
+    it("the store holds every chunk once", ({ cutRun }) => {
+      expect(cutRun.stored).toBe(4);
+    });
+  });
 });
