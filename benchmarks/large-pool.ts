@@ -1,0 +1,169 @@
+/**
+ * A large pool end to end (issue 17): a synthetic tape of --loans loans (default 100,000) attested in chunks of
+ * --instance (default pool-attestation-256: its PoolChunkCommitment chunks and the smallest aggregation class
+ * that holds them, pool-aggregation-512 for 391 chunks), proven by this process's ProverPool (the embedded
+ * default: the native prover where it is built), then every chunk and the aggregation submitted to a registry
+ * on Hardhat's in-process network, whose recorded figures are checked against the independent model.
+ *
+ *   node_modules/.bin/node benchmarks/large-pool.ts [--loans 100000] [--instance pool-attestation-256]
+ *
+ * Needs the chunk and aggregation instances built: for the defaults
+ * `node scripts/build.ts --only pool-chunk-commitment-256,pool-aggregation-512` (a 2^20 development setup).
+ * Prints the phases' wall times, this process's CPU and its children's (the native prover servers), the chunk
+ * gas (first, later min and max), the aggregation's gas and the whole attestation's. Not part of `npm test`.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Contract } from "ethers";
+import hre from "hardhat";
+import {
+  deployRegistry,
+  deployVerifier,
+  onboardOriginator,
+  policyParamsInput,
+  registerPolicy,
+} from "../deploy/index.ts";
+import { pascalName, findInstance } from "../pipeline/catalogue.ts";
+import { terminateCurves } from "../pipeline/build.ts";
+import { attestPool, chunkCommitmentInstance } from "../prover/attest.ts";
+import { generateOriginatorKey } from "../prover/commitment/keys.ts";
+import { modelPool } from "../prover/model/index.ts";
+import { policyHash } from "../prover/policy/index.ts";
+import { ProverPool } from "../prover/prove/index.ts";
+import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
+import { readAttestation, submitAggregation, submitChunkCommitment } from "../sdk/index.ts";
+import { TEST_POLICY } from "../test/support/policy.ts";
+
+const { values } = parseArgs({
+  options: {
+    loans: { type: "string", default: "100000" },
+    instance: { type: "string", default: "pool-attestation-256" },
+  },
+});
+const LOANS = Number(values.loans);
+const INSTANCE = values.instance;
+const CHUNK = findInstance(INSTANCE).params[0]!;
+if (!Number.isInteger(LOANS) || LOANS <= CHUNK) throw new TypeError(`--loans: expected more than ${CHUNK}`);
+const CHUNK_INSTANCE = chunkCommitmentInstance(CHUNK);
+const POOL_ID = 5n;
+const PERIOD = 202612;
+const DAY = 86_400n;
+
+const t0 = performance.now();
+const s = (ms: number): string => (ms / 1000).toFixed(1);
+const fmt = (g: bigint): string => g.toLocaleString("en-US");
+/** CPU seconds of this process, and of its reaped children (the native prover servers: /proc/self/stat). */
+function cpu(): { self: number; children: number } {
+  const r = process.resourceUsage();
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields 16 and 17 of stat (cutime, cstime) are at 13 and 14 after the command name
+  return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children: (Number(f[13]) + Number(f[14])) / 100 };
+}
+
+const { ethers } = await hre.network.connect();
+const [gov, originator, relayer] = await ethers.getSigners();
+const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
+await ethers.provider.send("evm_mine", []);
+const today = Number(latest / DAY + 1n);
+const registry = await deployRegistry(gov!);
+const tape = generateSyntheticTape({
+  seed: "large-pool",
+  loans: LOANS,
+  poolId: POOL_ID,
+  period: PERIOD,
+  asOfDate: today,
+});
+const key = await generateOriginatorKey();
+await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
+await onboardOriginator(
+  registry,
+  registry.connect(originator!) as Contract,
+  { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
+  [POOL_ID],
+);
+const relay = registry.connect(relayer!) as Contract;
+
+const pool = new ProverPool();
+let lastReport = -1;
+const tProve = performance.now();
+const { attestation } = await attestPool({
+  tape,
+  policy: TEST_POLICY,
+  key,
+  chainId: (await ethers.provider.getNetwork()).chainId,
+  registry: await registry.getAddress(),
+  instance: INSTANCE,
+  pool,
+  onProgress: (p) => {
+    const pct = Math.floor(p.fraction * 20);
+    if (pct === lastReport) return;
+    lastReport = pct;
+    const eta = p.etaMs == null ? "" : `, about ${s(p.etaMs)} s left`;
+    console.error(
+      `[large-pool] ${p.stage}: ${p.chunksDone}/${p.chunkCount} chunks (${s(performance.now() - t0)} s${eta})`,
+    );
+  },
+});
+const proveMs = performance.now() - tProve;
+await pool.close();
+const aggregation = attestation.aggregation!;
+
+const tSubmit = performance.now();
+await deployVerifier(gov!, registry, `${pascalName(CHUNK_INSTANCE)}Verifier`, CHUNK_INSTANCE);
+await deployVerifier(gov!, registry, `${pascalName(aggregation.instance)}Verifier`, aggregation.instance);
+const chunkGas: bigint[] = [];
+for (const c of attestation.chunks) {
+  chunkGas.push((await submitChunkCommitment(relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals)).gasUsed);
+}
+const aggGas = (
+  await submitAggregation(
+    relay,
+    aggregation.instance,
+    1,
+    aggregation.proof,
+    attestation.chunks[0]!.publicSignals.slice(0, 4),
+    aggregation.publicSignals.slice(1),
+  )
+).gasUsed;
+const submitMs = performance.now() - tSubmit;
+
+const recorded = await readAttestation(registry, POOL_ID);
+const model = modelPool(tape.loans, TEST_POLICY, CHUNK).pool;
+const later = chunkGas.slice(1);
+const max = (xs: bigint[]): bigint => xs.reduce((a, b) => (a > b ? a : b));
+const min = (xs: bigint[]): bigint => xs.reduce((a, b) => (a < b ? a : b));
+const total = chunkGas.reduce((a, b) => a + b, 0n) + aggGas;
+const used = cpu();
+
+console.log(
+  `${LOANS} loans, ${attestation.chunks.length} chunks of ${CHUNK} (${CHUNK_INSTANCE}), aggregated by ${aggregation.instance}`,
+);
+console.log(`| what | value |`);
+console.log(`| --- | ---: |`);
+console.log(`| wall, whole run (s) | ${s(performance.now() - t0)} |`);
+console.log(
+  `| wall, attestPool: commit, witnesses, ${attestation.chunks.length} chunk proofs, aggregation (s) | ${s(proveMs)} |`,
+);
+console.log(
+  `| wall, deploy the two verifiers and submit every chunk and the aggregation (s) | ${s(submitMs)} |`,
+);
+console.log(`| CPU, this process (s) | ${used.self.toFixed(1)} |`);
+console.log(`| CPU, its reaped children: native prover servers (s) | ${used.children.toFixed(1)} |`);
+console.log(`| gas, the chunk that opens the batch | ${fmt(chunkGas[0]!)} |`);
+console.log(`| gas, later chunks (min - max) | ${fmt(min(later))} - ${fmt(max(later))} |`);
+console.log(`| gas, the aggregation | ${fmt(aggGas)} |`);
+console.log(`| gas, the whole attestation | ${fmt(total)} |`);
+const agrees =
+  recorded !== undefined &&
+  recorded.figures.outstanding === model.outstanding &&
+  recorded.figures.activeCount === BigInt(model.activeCount);
+console.log(
+  `recorded: period ${recorded?.period}, chunkCount ${recorded?.chunkCount}, outstanding ${recorded?.figures.outstanding}, ` +
+    `active loans ${recorded?.figures.activeCount}; the model: outstanding ${model.outstanding}, active ${model.activeCount}: ` +
+    (agrees ? "agree" : "DISAGREE"),
+);
+console.log(`later chunks at or under 300,000 gas: ${max(later) <= 300_000n ? "yes" : "NO"}`);
+await terminateCurves();
+process.exit(agrees ? 0 : 1);
