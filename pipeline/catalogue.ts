@@ -93,6 +93,21 @@ export function findInstance(name: string, catalogue: CircuitInstance[] = loadCa
   return found;
 }
 
+/**
+ * The size parameter (chunk size, or an aggregation's size class) of catalogue instance `name`, which must be an
+ * instance of `template`; `what` names such an instance in the refusal ("… is not <what>").
+ */
+export function instanceSize(
+  name: string,
+  template: string,
+  what = `a ${template} instance of the catalogue`,
+): number {
+  const entry = findInstance(name);
+  const size = entry.params[0];
+  if (entry.template !== template || size === undefined) throw invalid("instance", `${name} is not ${what}`);
+  return size;
+}
+
 /** `pool-attestation-16` → `PoolAttestation16`: the prefix of generated Solidity contract names. */
 export function pascalName(name: string): string {
   return name

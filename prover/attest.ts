@@ -20,7 +20,7 @@ import {
   type VerificationKey as CheckVerificationKey,
 } from "../verifier-api/web/check-attestation.js";
 import { getPoseidon } from "./commitment/poseidon.ts";
-import { findInstance, signalIndex } from "../pipeline/catalogue.ts";
+import { findInstance, instanceSize, signalIndex } from "../pipeline/catalogue.ts";
 import {
   commitTape,
   deriveChunkSalts,
@@ -276,14 +276,8 @@ export function sizeClassFor(template: string, chunkCount: number): string {
   return (fits.find((c) => built[c.name] !== undefined) ?? fits[0]!).name;
 }
 
-function chunkSizeOf(instance: string): number {
-  const entry = findInstance(instance);
-  const size = entry.params[0];
-  if (entry.template !== "PoolAttestation" || size === undefined) {
-    throw invalid("instance", `${instance} is not a pool attestation circuit`);
-  }
-  return size;
-}
+const chunkSizeOf = (instance: string): number =>
+  instanceSize(instance, "PoolAttestation", "a pool attestation circuit");
 
 /**
  * Proves a pool's attestation for the tape's period. Throws a TypeError naming the parameter on malformed

@@ -25,7 +25,7 @@ import {
   type LoanTape,
   type RollForwardTotals,
 } from "../../prover/index.ts";
-import { loadCatalogue, pascalName } from "../../pipeline/index.ts";
+import { instanceSize, pascalName } from "../../pipeline/index.ts";
 import { checkVerifierKeys } from "../../deploy/index.ts";
 import {
   contractError,
@@ -98,14 +98,6 @@ export function describeTotals(
   return PRINTED_TOTALS.filter(([k]) => t[k] !== undefined).map(
     ([k, label]) => `${label.padEnd(width)}  ${inCurrency(BigInt(t[k]!), currency, decimals)}`,
   );
-}
-
-/** The chunk size of a RollForwardCommitment instance (its commitments are made for chunks of it). */
-function chunkSizeOf(instance: string): number {
-  const c = loadCatalogue().find((x) => x.name === instance);
-  if (c === undefined || c.template !== "RollForwardCommitment" || c.params[0] === undefined)
-    throw new CliError(`--instance: ${instance} is not a RollForwardCommitment instance of the catalogue`);
-  return c.params[0];
 }
 
 /** Refuses a tape that is not in the stable slots of `prev` (run `tape slots` first). */
@@ -186,7 +178,7 @@ export function registerRollForward(program: Command): void {
         const workers = Number(o.workers);
         if (!Number.isInteger(workers) || workers < 1)
           throw new CliError(`--workers: expected a positive integer`);
-        const chunkSize = chunkSizeOf(o.instance);
+        const chunkSize = instanceSize(o.instance, "RollForwardCommitment");
         if (!existsSync(o.seed))
           throw new CliError(`--seed: ${o.seed} does not exist (the seed the attestations were proven with)`);
         const { seed } = loadOrCreateSeed(o.seed, "--seed");

@@ -5,7 +5,7 @@
  * The chunks prove in parallel in the worker pool; the aggregation proves once every chunk is done.
  */
 import { invalid } from "../../verifier-api/web/errors.js";
-import { loadCatalogue } from "../../pipeline/catalogue.ts";
+import { instanceSize } from "../../pipeline/catalogue.ts";
 import { sizeClassFor } from "../attest.ts";
 import { randomFieldElement } from "../commitment/encoding.ts";
 import { ProverPool, proveInstance, type ProveResult } from "../prove/index.ts";
@@ -55,16 +55,7 @@ export interface RollForwardProof {
   totals: RollForwardTotals;
 }
 
-function chunkSizeOf(instance: string): number {
-  const entry = loadCatalogue().find((c) => c.name === instance);
-  if (entry === undefined || entry.template !== "RollForwardCommitment" || entry.params[0] === undefined)
-    throw invalid(
-      "instance",
-      `${instance} is not a RollForwardCommitment instance of the catalogue`,
-      instance,
-    );
-  return entry.params[0];
-}
+const chunkSizeOf = (instance: string): number => instanceSize(instance, "RollForwardCommitment");
 
 /**
  * The RollForwardAggregation instance for `chunkCount` chunks: the smallest size class that holds them and
@@ -120,7 +111,7 @@ export async function proveRollForward(
     const agg = await buildRollForwardAggregationInput(
       chunks.map((c) => c.opening),
       shared,
-      loadCatalogue().find((c) => c.name === aggregationInstance)!.params[0]!,
+      instanceSize(aggregationInstance, "RollForwardAggregation"),
     );
     const r = await proveInstance(pool, aggregationInstance, agg.input);
     opts.onProgress?.(count + 1, count + 1);
