@@ -3,6 +3,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import { generateSyntheticTape, type LoanTape } from "../../prover/tape/index.ts";
 import { buildApp, type AppDeps } from "../../verifier-api/http/app.ts";
 import { loadConfig, type Config } from "../../verifier-api/config.ts";
+import { PostgresStorage } from "../../verifier-api/storage/index.ts";
+import { PG_URL, dropSchemas, freshSchema } from "../support/pg.ts";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
 export const TAPE_KEY_HEX = "5a".repeat(32);
@@ -82,6 +84,40 @@ export function appFixture(
       const t = await startTestApp(overrides, deps);
       await use(t);
       await t.app.close();
+    },
+    { scope: "file" },
+  ];
+}
+
+/** An in-process app on PostgreSQL storage in a schema of its own. */
+export interface PostgresTestApp extends TestApp {
+  schema: string;
+  storage: PostgresStorage;
+}
+
+/**
+ * A vitest fixture (for `test.extend`): an app on PostgreSQL storage in a fresh schema `<prefix>_…`
+ * (migrated first; `overrides(schema)` adds to the configuration), started once per file. After the file's
+ * last test the app and its storage are closed and the schema (and a pg-boss queue schema `<schema>_queue`,
+ * if one was made) dropped.
+ */
+export function postgresAppFixture(
+  prefix: string,
+  overrides: (schema: string) => Partial<Config> = () => ({}),
+): [(context: object, use: (t: PostgresTestApp) => Promise<void>) => Promise<void>, { scope: "file" }] {
+  return [
+    async ({}, use) => {
+      const schema = freshSchema(prefix);
+      const storage = new PostgresStorage(PG_URL, schema, 4);
+      try {
+        await storage.migrate();
+        const t = await startTestApp({ storage: "postgres", ...overrides(schema) }, { storage });
+        await use({ ...t, schema, storage });
+        await t.app.close();
+      } finally {
+        await storage.close();
+        await dropSchemas(schema, `${schema}_queue`);
+      }
     },
     { scope: "file" },
   ];

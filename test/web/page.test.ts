@@ -9,6 +9,12 @@
  * endpoint (the key taken on trust, its hash shown), and the file opened from disk. A screenshot goes to
  * reports/web/. Also: keccak-256 and the selectors of chain-key.js against ethers, and the generated
  * chain-key.d.ts. Skipped, with the reason printed, when chromium or pool-attestation-8 is absent.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, all once per file (the tests only
+ * read them): a working directory, the anvil chain with its three registries (`chain`), an attestation for
+ * registry A and one for registry B, the service listening with registry A's attestation stored (`served`),
+ * the self-contained file `verify-page` wrote (`standalone`), chromium, and each verdict the page shows (one
+ * fixture per way the page is used, each read by the tests about it).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,7 +23,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { JsonRpcProvider, NonceManager, Wallet, id, keccak256 as ethersKeccak, toUtf8Bytes } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { deployRegistry, deployVerifier, circuitId as deployCircuitId } from "../../deploy/index.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
@@ -43,6 +49,7 @@ import {
   unwrapAttestation,
 } from "../../verifier-api/web/check-attestation.js";
 import { startTestApp, type TestApp } from "../api/helpers.ts";
+import type { CliRun } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 
 const INSTANCE = "pool-attestation-8";
@@ -64,25 +71,11 @@ const REPORTS = join(REPO_ROOT, "reports", "web");
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-let anvil: ChildProcess | undefined;
-let provider: JsonRpcProvider | undefined;
-let rpcUrl = "";
-let t: TestApp | undefined;
-let base = "";
-let browser: Browser | undefined;
-/** Attestation JSON for registry A (the genuine verifier registered) and B (another verifier registered). */
-let jsonA = "";
-let jsonB = "";
-let standaloneFile = "";
-/** A registry with no verifier registered. */
-let emptyRegistry = "";
-const tmp = mkdtempSync(join(tmpdir(), "rwa-web-page-"));
-
-async function startAnvil(): Promise<string> {
+/** Starts anvil on a free port (in its own process group: bin.mjs runs the anvil binary as a child). */
+async function startAnvil(): Promise<{ anvil: ChildProcess; url: string }> {
   const port = await freePort();
   const bin = join(REPO_ROOT, "node_modules", "@foundry-rs", "anvil", "bin.mjs");
-  // its own process group: bin.mjs runs the anvil binary as a child, and both must end with the test
-  anvil = spawn(process.execPath, [bin, "--port", String(port), "--chain-id", "31337"], {
+  const anvil = spawn(process.execPath, [bin, "--port", String(port), "--chain-id", "31337"], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -96,11 +89,21 @@ async function startAnvil(): Promise<string> {
         resolve();
       }
     };
-    anvil!.stdout!.on("data", onData);
-    anvil!.stderr!.on("data", onData);
-    anvil!.once("exit", (code) => reject(new Error(`anvil exited (${code}):\n${out}`)));
+    anvil.stdout!.on("data", onData);
+    anvil.stderr!.on("data", onData);
+    anvil.once("exit", (code) => reject(new Error(`anvil exited (${code}):\n${out}`)));
   });
-  return `http://127.0.0.1:${port}`;
+  return { anvil, url: `http://127.0.0.1:${port}` };
+}
+
+/** Ends anvil and the binary it runs (its process group). */
+function stopAnvil(anvil: ChildProcess): void {
+  if (anvil.pid === undefined) return;
+  try {
+    process.kill(-anvil.pid, "SIGKILL");
+  } catch {
+    anvil.kill("SIGKILL");
+  }
 }
 
 /**
@@ -117,13 +120,13 @@ function constantsThenTrue(words: bigint[]): string {
   return `0x61${length.toString(16).padStart(4, "0")}80600c6000396000f3${runtime}`;
 }
 
-/** Runs the rwa-attest command line. */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the rwa-attest command line in `cwd`. */
+function cli(cwd: string, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(REPO_ROOT, "cli", "bin.js"), ...args],
-      { cwd: tmp, encoding: "utf8", timeout: 120_000 },
+      { cwd, encoding: "utf8", timeout: 120_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
     );
@@ -143,78 +146,6 @@ async function attestFor(registry: string, seed: number): Promise<string> {
   });
   return attestationToJson(attestation);
 }
-
-beforeAll(async () => {
-  if (!RUN) return;
-  rpcUrl = await startAnvil();
-  provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 });
-  const signer = new NonceManager(new Wallet(DEPLOYER, provider));
-  const registryA = await deployRegistry(signer);
-  await deployVerifier(signer, registryA, "PoolAttestation8Verifier", INSTANCE);
-  await deployVerifier(signer, registryA, "PoolChunkCommitment8Verifier", PROOF_INSTANCE);
-  await deployVerifier(signer, registryA, "PoolAggregation4Verifier", "pool-aggregation-4");
-  // registry B: governance registered another circuit's verifier (another key) under pool-attestation-8
-  const registryB = await deployRegistry(signer);
-  await deployVerifier(signer, registryB, "ScoreBacking8Verifier", PROOF_INSTANCE);
-  // and, as version 2, a forged "verifier" that carries the genuine key's constants but accepts anything
-  const { vkey: genuine } = await instanceKey(PROOF_INSTANCE);
-  const forged = await signer.sendTransaction({ data: constantsThenTrue(keyCoordinates(genuine as never)) });
-  const forgedAddress = (await forged.wait())!.contractAddress!;
-  await (
-    await registryB.getFunction("addVerifier")(deployCircuitId(PROOF_INSTANCE), 2, forgedAddress)
-  ).wait();
-  emptyRegistry = await (await deployRegistry(signer)).getAddress();
-  jsonA = await attestFor(await registryA.getAddress(), 23);
-  jsonB = await attestFor(await registryB.getAddress(), 24);
-
-  t = await startTestApp();
-  const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
-  base = address.endsWith("/") ? address : `${address}/`;
-  await t.app.services.storage.insertAttestation({
-    id: "att-page-test",
-    owner: "orig-a",
-    jobId: "job-page-test",
-    tapeId: null,
-    poolId: "77",
-    period: JSON.parse(jsonA).period,
-    instance: PROOF_INSTANCE,
-    policyHash: JSON.parse(jsonA).policyHash,
-    data: JSON.parse(jsonA),
-    createdAt: Date.now(),
-  });
-
-  // the self-contained file, written by the command an auditor runs
-  standaloneFile = join(tmp, "verify.html");
-  const made = await cli("verify-page", "--out", standaloneFile, "--json");
-  expect(made.stderr).toBe("");
-  expect(made.code).toBe(0);
-  const { hash } = await instanceKey(PROOF_INSTANCE);
-  expect(JSON.parse(made.stdout)).toMatchObject({
-    out: standaloneFile,
-    keys: expect.arrayContaining([{ instance: PROOF_INSTANCE, hash, development: true }]),
-  });
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu"],
-  });
-  mkdirSync(REPORTS, { recursive: true });
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.app.close();
-  provider?.destroy();
-  if (anvil?.pid !== undefined) {
-    try {
-      process.kill(-anvil.pid, "SIGKILL");
-    } catch {
-      anvil.kill("SIGKILL");
-    }
-  }
-  rmSync(tmp, { recursive: true, force: true });
-  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
-});
 
 interface Verdict {
   verdict: string;
@@ -236,10 +167,11 @@ interface Verdict {
  * endpoints emptied so that only a typed endpoint counts), presses Verify and reads what the page shows.
  */
 async function check(
+  browser: Browser,
   url: string,
   o: { json?: string; fromUrl?: string; apiKey?: string; rpc?: string; screenshot?: string },
 ): Promise<Verdict> {
-  const page: Page = await browser!.newPage({ viewport: { width: 900, height: 640 } });
+  const page: Page = await browser.newPage({ viewport: { width: 900, height: 640 } });
   const errors: string[] = [];
   const origins = new Set<string>();
   page.on("request", (r) => origins.add(new URL(r.url()).origin));
@@ -288,53 +220,172 @@ async function check(
   }
 }
 
-const verifyUrl = (): string => `${base}verify`;
+/** The anvil chain: registry A (the genuine verifiers), B (another key; a forged version 2), and one empty. */
+interface Chain {
+  rpcUrl: string;
+  registryA: string;
+  registryB: string;
+  emptyRegistry: string;
+}
 
-describe("what the page shows (check-attestation.js helpers)", () => {
-  it("unwraps the API's response, formats amounts and dates, and names breach bits with the policy's thresholds", () => {
-    const att = { format: "rwa-attest/attestation@1", chunks: [] };
-    expect(unwrapAttestation({ id: "a1", data: att })).toEqual({
-      attestation: att,
-      envelope: { id: "a1", data: att },
-    });
-    expect(unwrapAttestation(att)).toEqual({ attestation: att, envelope: null });
-    expect(unwrapAttestation({ data: { chunks: "no" } }).envelope).toBeNull();
-    expect(formatAmount("123456789", 2, "USD")).toBe("1,234,567.89 USD");
-    expect(formatAmount(5n, 2)).toBe("0.05");
-    expect(formatAmount("1000", 0, "JPY")).toBe("1,000 JPY");
-    expect(formatAmount("-1")).toBeNull();
-    expect(formatDay(0)).toBe("1970-01-01");
-    expect(formatDay(20757)).toBe("2026-10-31");
-    expect(formatDay(65536)).toBeNull();
-    const bits = describeBreaches(0b1100_0001, TEST_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
-    expect(bits.filter((b) => b.set).map((b) => `${b.bit} ${b.name}`)).toEqual([
-      "0 minCreditScore",
-      "6 concentration",
-      "7 minPoolBalance",
-    ]);
-    expect(bits[3]!.covenant).toBe(
-      `loans 30+ days past due are above ${(TEST_POLICY.maxBucket30Bps / 100).toFixed(2)}% of the outstanding balance`,
-    );
-    expect(describeBreaches(0, undefined)[6]!.covenant).toMatch(/limit not known: no policy parameters/);
-  });
-});
+/** The service listening on a port, with registry A's attestation stored as att-page-test. */
+interface Served {
+  t: TestApp;
+  base: string;
+}
 
-describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
-  it("hashes as ethers does, names the registry's circuit ids and selectors, and its chain-key.d.ts is the generated one", async () => {
-    for (const s of ["", "abc", INSTANCE, "x".repeat(135), "x".repeat(136), "y".repeat(300)])
-      expect(keccak256(new TextEncoder().encode(s))).toBe(ethersKeccak(toUtf8Bytes(s)));
-    expect(circuitId(INSTANCE)).toBe(deployCircuitId(INSTANCE));
-    for (const sig of [
-      "verifierRecord(bytes32,uint16)",
-      "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[7])",
-    ])
-      expect(selector(sig)).toBe(id(sig).slice(0, 10));
-    expect(readFileSync(CHAIN_KEY_DTS, "utf8")).toBe(await chainKeyDeclarations());
-  });
+/** checkKeyOnChain's arguments for registry A's attestation, with `over` changed. */
+async function keyArgs(
+  chain: Chain,
+  jsonA: string,
+  over: Record<string, unknown>,
+): Promise<Parameters<typeof checkKeyOnChain>[0]> {
+  const a = JSON.parse(jsonA) as Json;
+  const { vkey, hash } = await instanceKey(PROOF_INSTANCE);
+  return {
+    rpc: jsonRpc(chain.rpcUrl),
+    chainId: a.chainId,
+    registry: a.registry,
+    instance: PROOF_INSTANCE,
+    vkey: vkey as never,
+    vkeyHash: hash,
+    chunks: a.chunks,
+    sha256: async (d) => new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d))),
+    ...over,
+  };
+}
 
-  it.skipIf(!BUILT)(
-    "finds exactly the key's 30 coordinates among the generated verifier's constants",
-    async () => {
+const it = test.extend<{
+  /** A working directory of the file's own. */
+  tmp: string;
+  chain: Chain;
+  /** Two-chunk attestations of pool 77 for registry A and for registry B. */
+  jsonA: string;
+  jsonB: string;
+  served: Served;
+  /** `rwa-attest verify-page --out verify.html --json`, run in `tmp`: the run and the file. */
+  standalone: { made: CliRun; file: string };
+  browser: Browser;
+  /** The generated PoolAttestation8Verifier's deployed code and pool-attestation-8's key. */
+  verifierCode: { code: string; vkey: Json };
+  /** The page (GET /verify) on registry A's attestation with the chain (screenshot verify-valid.png). */
+  valid: Verdict;
+  /** ... with a figure (collected) changed. */
+  tamperedFigure: Verdict & { forged: string };
+  /** ... with chunk 1's proof changed. */
+  tamperedProof: Verdict;
+  /** ... on registry B's attestation with the chain. */
+  otherKey: Verdict;
+  /** The service's answer to the auditor's GET /v1/attestations/att-page-test. */
+  apiResponse: { statusCode: number; body: string };
+  /** The page on that answer pasted, with the chain. */
+  pasted: Verdict;
+  /** The page fetching it by URL with the auditor's key, with the chain. */
+  fetched: Verdict;
+  /** The page fetching it by URL without a key. */
+  unauthorised: Verdict;
+  /** The page on registry A's attestation without an endpoint. */
+  trusted: Verdict;
+  /** The file from disk on registry A's attestation with the chain (screenshot verify-file.png). */
+  fileValid: Verdict;
+  /** The file on registry B's attestation with the chain. */
+  fileOtherKey: Verdict;
+  /** The file on registry A's attestation with a figure (outstanding) changed, without an endpoint. */
+  fileTampered: Verdict;
+  /** The file on registry A's attestation without an endpoint. */
+  fileTrusted: Verdict;
+}>({
+  tmp: [
+    async ({}, use) => {
+      const tmp = mkdtempSync(join(tmpdir(), "rwa-web-page-"));
+      await use(tmp);
+      rmSync(tmp, { recursive: true, force: true });
+    },
+    { scope: "file" },
+  ],
+  chain: [
+    async ({}, use) => {
+      const { anvil, url: rpcUrl } = await startAnvil();
+      const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 });
+      try {
+        const signer = new NonceManager(new Wallet(DEPLOYER, provider));
+        const registryA = await deployRegistry(signer);
+        await deployVerifier(signer, registryA, "PoolAttestation8Verifier", INSTANCE);
+        await deployVerifier(signer, registryA, "PoolChunkCommitment8Verifier", PROOF_INSTANCE);
+        await deployVerifier(signer, registryA, "PoolAggregation4Verifier", "pool-aggregation-4");
+        // registry B: governance registered another circuit's verifier (another key) under pool-attestation-8
+        const registryB = await deployRegistry(signer);
+        await deployVerifier(signer, registryB, "ScoreBacking8Verifier", PROOF_INSTANCE);
+        // and, as version 2, a forged "verifier" that carries the genuine key's constants but accepts anything
+        const { vkey: genuine } = await instanceKey(PROOF_INSTANCE);
+        const forged = await signer.sendTransaction({
+          data: constantsThenTrue(keyCoordinates(genuine as never)),
+        });
+        const forgedAddress = (await forged.wait())!.contractAddress!;
+        await (
+          await registryB.getFunction("addVerifier")(deployCircuitId(PROOF_INSTANCE), 2, forgedAddress)
+        ).wait();
+        await use({
+          rpcUrl,
+          registryA: await registryA.getAddress(),
+          registryB: await registryB.getAddress(),
+          emptyRegistry: await (await deployRegistry(signer)).getAddress(),
+        });
+      } finally {
+        provider.destroy();
+        stopAnvil(anvil);
+      }
+    },
+    { scope: "file" },
+  ],
+  jsonA: [async ({ chain }, use) => use(await attestFor(chain.registryA, 23)), { scope: "file" }],
+  jsonB: [async ({ chain }, use) => use(await attestFor(chain.registryB, 24)), { scope: "file" }],
+  served: [
+    async ({ jsonA }, use) => {
+      const t = await startTestApp();
+      try {
+        const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
+        await t.app.services.storage.insertAttestation({
+          id: "att-page-test",
+          owner: "orig-a",
+          jobId: "job-page-test",
+          tapeId: null,
+          poolId: "77",
+          period: JSON.parse(jsonA).period,
+          instance: PROOF_INSTANCE,
+          policyHash: JSON.parse(jsonA).policyHash,
+          data: JSON.parse(jsonA),
+          createdAt: Date.now(),
+        });
+        await use({ t, base: address.endsWith("/") ? address : `${address}/` });
+      } finally {
+        await t.app.close();
+      }
+    },
+    { scope: "file" },
+  ],
+  standalone: [
+    async ({ tmp }, use) => {
+      // the self-contained file, written by the command an auditor runs
+      const file = join(tmp, "verify.html");
+      await use({ made: await cli(tmp, "verify-page", "--out", file, "--json"), file });
+    },
+    { scope: "file" },
+  ],
+  browser: [
+    async ({}, use) => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu"],
+      });
+      mkdirSync(REPORTS, { recursive: true });
+      await use(browser);
+      await browser.close();
+    },
+    { scope: "file" },
+  ],
+  verifierCode: [
+    async ({}, use) => {
       const artifact = JSON.parse(
         readFileSync(
           join(
@@ -344,53 +395,252 @@ describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
           "utf8",
         ),
       ) as { deployedBytecode: string };
-      const { vkey } = await instanceKey(INSTANCE);
-      const words = keyCoordinates(vkey as never);
-      expect(words.length).toBe(30);
-      expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).toEqual(new Set(words));
-      // another key (one IC coordinate changed) is not what the code embeds
-      const other = JSON.parse(JSON.stringify(vkey));
-      other.IC[3][1] = String(BigInt(other.IC[3][1]) + 1n);
-      expect(new Set(keyConstantsOfCode(artifact.deployedBytecode))).not.toEqual(
-        new Set(keyCoordinates(other)),
+      await use({ code: artifact.deployedBytecode, vkey: (await instanceKey(INSTANCE)).vkey });
+    },
+    { scope: "file" },
+  ],
+  valid: [
+    async ({ browser, served, jsonA, chain }, use) =>
+      use(
+        await check(browser, `${served.base}verify`, {
+          json: jsonA,
+          rpc: chain.rpcUrl,
+          screenshot: "verify-valid.png",
+        }),
+      ),
+    { scope: "file" },
+  ],
+  tamperedFigure: [
+    async ({ browser, served, jsonA, chain }, use) => {
+      const a = JSON.parse(jsonA) as Json;
+      a.figures.collected = String(BigInt(a.figures.collected) + 1n);
+      const v = await check(browser, `${served.base}verify`, { json: JSON.stringify(a), rpc: chain.rpcUrl });
+      await use({ ...v, forged: a.figures.collected });
+    },
+    { scope: "file" },
+  ],
+  tamperedProof: [
+    async ({ browser, served, jsonA, chain }, use) => {
+      const a = JSON.parse(jsonA) as Json;
+      a.chunks[1].proof.pi_a[0] = String(BigInt(a.chunks[1].proof.pi_a[0]) + 1n);
+      await use(await check(browser, `${served.base}verify`, { json: JSON.stringify(a), rpc: chain.rpcUrl }));
+    },
+    { scope: "file" },
+  ],
+  otherKey: [
+    async ({ browser, served, jsonB, chain }, use) =>
+      use(await check(browser, `${served.base}verify`, { json: jsonB, rpc: chain.rpcUrl })),
+    { scope: "file" },
+  ],
+  apiResponse: [
+    async ({ served: { t } }, use) => {
+      const r = await t.req(t.keys.auditor, { url: "/v1/attestations/att-page-test" });
+      await use({ statusCode: r.statusCode, body: r.body });
+    },
+    { scope: "file" },
+  ],
+  pasted: [
+    async ({ browser, served, apiResponse, chain }, use) =>
+      use(await check(browser, `${served.base}verify`, { json: apiResponse.body, rpc: chain.rpcUrl })),
+    { scope: "file" },
+  ],
+  fetched: [
+    async ({ browser, served, chain }, use) =>
+      use(
+        await check(browser, `${served.base}verify`, {
+          fromUrl: `${served.base}v1/attestations/att-page-test`,
+          apiKey: served.t.keys.auditor,
+          rpc: chain.rpcUrl,
+        }),
+      ),
+    { scope: "file" },
+  ],
+  unauthorised: [
+    async ({ browser, served }, use) =>
+      use(
+        await check(browser, `${served.base}verify`, {
+          fromUrl: `${served.base}v1/attestations/att-page-test`,
+        }),
+      ),
+    { scope: "file" },
+  ],
+  trusted: [
+    async ({ browser, served, jsonA }, use) =>
+      use(await check(browser, `${served.base}verify`, { json: jsonA })),
+    { scope: "file" },
+  ],
+  fileValid: [
+    async ({ browser, standalone, jsonA, chain }, use) =>
+      use(
+        await check(browser, pathToFileURL(standalone.file).href, {
+          json: jsonA,
+          rpc: chain.rpcUrl,
+          screenshot: "verify-file.png",
+        }),
+      ),
+    { scope: "file" },
+  ],
+  fileOtherKey: [
+    async ({ browser, standalone, jsonB, chain }, use) =>
+      use(await check(browser, pathToFileURL(standalone.file).href, { json: jsonB, rpc: chain.rpcUrl })),
+    { scope: "file" },
+  ],
+  fileTampered: [
+    async ({ browser, standalone, jsonA }, use) => {
+      const tampered = JSON.parse(jsonA) as Json;
+      tampered.figures.outstanding = String(BigInt(tampered.figures.outstanding) + 1n);
+      await use(
+        await check(browser, pathToFileURL(standalone.file).href, { json: JSON.stringify(tampered) }),
       );
     },
+    { scope: "file" },
+  ],
+  fileTrusted: [
+    async ({ browser, standalone, jsonA }, use) =>
+      use(await check(browser, pathToFileURL(standalone.file).href, { json: jsonA })),
+    { scope: "file" },
+  ],
+});
+
+afterAll(async () => {
+  await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+});
+
+/** The verification key's hash of the chunk proofs. */
+const proofKeyHash = async (): Promise<string> => (await instanceKey(PROOF_INSTANCE)).hash;
+
+describe("what the page shows (check-attestation.js helpers)", () => {
+  const att = { format: "rwa-attest/attestation@1", chunks: [] };
+
+  it("unwraps the API's response into the attestation and its envelope", () => {
+    expect(unwrapAttestation({ id: "a1", data: att })).toEqual({
+      attestation: att,
+      envelope: { id: "a1", data: att },
+    });
+  });
+
+  it("takes a bare attestation as it is, with no envelope", () => {
+    expect(unwrapAttestation(att)).toEqual({ attestation: att, envelope: null });
+  });
+
+  it("takes an object whose data is no attestation for no envelope", () => {
+    expect(unwrapAttestation({ data: { chunks: "no" } }).envelope).toBeNull();
+  });
+
+  it("formats amounts in the currency's units, with its decimals and thousands separators", () => {
+    expect(formatAmount("123456789", 2, "USD")).toBe("1,234,567.89 USD");
+    expect(formatAmount(5n, 2)).toBe("0.05");
+    expect(formatAmount("1000", 0, "JPY")).toBe("1,000 JPY");
+  });
+
+  it("formats no negative amount", () => {
+    expect(formatAmount("-1")).toBeNull();
+  });
+
+  it("formats days since the epoch as dates", () => {
+    expect(formatDay(0)).toBe("1970-01-01");
+    expect(formatDay(20757)).toBe("2026-10-31");
+  });
+
+  it("formats no day beyond 16 bits", () => {
+    expect(formatDay(65536)).toBeNull();
+  });
+
+  it("names the breach bits that are set", () => {
+    const bits = describeBreaches(0b1100_0001, TEST_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
+    expect(bits.filter((b) => b.set).map((b) => `${b.bit} ${b.name}`)).toEqual([
+      "0 minCreditScore",
+      "6 concentration",
+      "7 minPoolBalance",
+    ]);
+  });
+
+  it("states a bit's covenant with the policy's threshold", () => {
+    const bits = describeBreaches(0b1100_0001, TEST_POLICY, (v) => formatAmount(v, 2, "USD") ?? "");
+    expect(bits[3]!.covenant).toBe(
+      `loans 30+ days past due are above ${(TEST_POLICY.maxBucket30Bps / 100).toFixed(2)}% of the outstanding balance`,
+    );
+  });
+
+  it("says a limit is not known without the policy's parameters", () => {
+    expect(describeBreaches(0, undefined)[6]!.covenant).toMatch(/limit not known: no policy parameters/);
+  });
+});
+
+describe("chain-key.js (the page's keccak-256 and bytecode reading)", () => {
+  it.for(["", "abc", INSTANCE, "x".repeat(135), "x".repeat(136), "y".repeat(300)])(
+    "hashes %j as ethers does",
+    (s) => {
+      expect(keccak256(new TextEncoder().encode(s))).toBe(ethersKeccak(toUtf8Bytes(s)));
+    },
   );
+
+  it("names the registry's circuit ids as the deployment does", () => {
+    expect(circuitId(INSTANCE)).toBe(deployCircuitId(INSTANCE));
+  });
+
+  it.for(["verifierRecord(bytes32,uint16)", "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[7])"])(
+    "names the selector of %s as ethers does",
+    (sig) => {
+      expect(selector(sig)).toBe(id(sig).slice(0, 10));
+    },
+  );
+
+  it("its chain-key.d.ts is the generated one", async () => {
+    expect(readFileSync(CHAIN_KEY_DTS, "utf8")).toBe(await chainKeyDeclarations());
+  });
+
+  describe.skipIf(!BUILT)("on the generated verifier's code", () => {
+    it("the key has 30 coordinates", ({ verifierCode: { vkey } }) => {
+      expect(keyCoordinates(vkey as never).length).toBe(30);
+    });
+
+    it("finds exactly the key's coordinates among the code's constants", ({
+      verifierCode: { code, vkey },
+    }) => {
+      expect(new Set(keyConstantsOfCode(code))).toEqual(new Set(keyCoordinates(vkey as never)));
+    });
+
+    it("does not find another key (one IC coordinate changed) in the code", ({
+      verifierCode: { code, vkey },
+    }) => {
+      const other = JSON.parse(JSON.stringify(vkey));
+      other.IC[3][1] = String(BigInt(other.IC[3][1]) + 1n);
+      expect(new Set(keyConstantsOfCode(code))).not.toEqual(new Set(keyCoordinates(other)));
+    });
+  });
 });
 
 describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 'Verification key')", () => {
-  const args = async (over: Record<string, unknown>): Promise<Parameters<typeof checkKeyOnChain>[0]> => {
-    const a = JSON.parse(jsonA) as Json;
-    const { vkey, hash } = await instanceKey(PROOF_INSTANCE);
-    return {
-      rpc: jsonRpc(rpcUrl),
-      chainId: a.chainId,
-      registry: a.registry,
-      instance: PROOF_INSTANCE,
-      vkey: vkey as never,
-      vkeyHash: hash,
-      chunks: a.chunks,
-      sha256: async (d) => new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(d))),
-      ...over,
-    };
-  };
-
-  it("names the chain, the registry and the instance when it cannot confirm the key", async () => {
-    const a = JSON.parse(jsonA) as Json;
-    expect(await checkKeyOnChain(await args({ chainId: "1" }))).toMatchObject({
+  it("names both chains when the endpoint is another chain", async ({ chain, jsonA }) => {
+    expect(await checkKeyOnChain(await keyArgs(chain, jsonA, { chainId: "1" }))).toMatchObject({
       status: "error",
       message: "the endpoint is chain 31337, the attestation is for chain 1",
     });
+  });
+
+  it("names the registry address where there is no contract", async ({ chain, jsonA }) => {
     const nowhere = "0x" + "12".repeat(20);
-    expect(await checkKeyOnChain(await args({ registry: nowhere }))).toMatchObject({
+    expect(await checkKeyOnChain(await keyArgs(chain, jsonA, { registry: nowhere }))).toMatchObject({
       status: "error",
       message: `no contract at the registry address ${nowhere} on chain 31337`,
     });
-    expect(await checkKeyOnChain(await args({ registry: emptyRegistry }))).toMatchObject({
+  });
+
+  it("names the registry and the instance when no verifier is registered", async ({ chain, jsonA }) => {
+    expect(
+      await checkKeyOnChain(await keyArgs(chain, jsonA, { registry: chain.emptyRegistry })),
+    ).toMatchObject({
       status: "error",
-      message: `the registry at ${emptyRegistry} on chain 31337 has no verifier for ${PROOF_INSTANCE}`,
+      message: `the registry at ${chain.emptyRegistry} on chain 31337 has no verifier for ${PROOF_INSTANCE}`,
     });
-    const r = await checkKeyOnChain(await args({}));
+  });
+
+  it("confirms the key of the registered verifier, which accepts the proofs and refuses them tampered", async ({
+    chain,
+    jsonA,
+  }) => {
+    const r = await checkKeyOnChain(await keyArgs(chain, jsonA, {}));
     expect(r.status).toBe("match");
     expect(r.verifiers).toEqual([
       expect.objectContaining({
@@ -402,11 +652,17 @@ describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 
         refusesTampered: true,
       }),
     ]);
-    // a proof the verifier refuses (a changed signal) is not confirmed. The root is changed, not signal 4: the
-    // page's own tamper probe flips the low bit of signal 4, which would undo a +1 on an even value there
-    const changed = JSON.parse(JSON.stringify(a.chunks));
+  });
+
+  // The root is changed, not signal 4: the page's own tamper probe flips the low bit of signal 4, which
+  // would undo a +1 on an even value there
+  it("does not confirm the key with proofs the verifier refuses (a changed signal)", async ({
+    chain,
+    jsonA,
+  }) => {
+    const changed = JSON.parse(JSON.stringify((JSON.parse(jsonA) as Json).chunks));
     changed[0].publicSignals[0] = String(BigInt(changed[0].publicSignals[0]) + 1n);
-    const refused = await checkKeyOnChain(await args({ chunks: changed }));
+    const refused = await checkKeyOnChain(await keyArgs(chain, jsonA, { chunks: changed }));
     expect(refused.status).toBe("mismatch");
     expect(refused.message).toMatch(
       /version 1 at 0x[0-9a-f]{40} embeds constants 0x[0-9a-f]{64}, refuses these proofs$/,
@@ -415,140 +671,229 @@ describe.skipIf(!RUN)("checkKeyOnChain against anvil (what the page shows under 
 });
 
 describe.skipIf(!BUILT)("rwa-attest verify-page", () => {
-  it("refuses an instance that is not a pool attestation circuit, and needs --out", async () => {
-    const wrong = await cli("verify-page", "--out", join(tmp, "x.html"), "--instance", "example-multiplier");
+  it("writes the self-contained file, naming the keys it carries", async ({ standalone: { made, file } }) => {
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      out: file,
+      keys: expect.arrayContaining([
+        { instance: PROOF_INSTANCE, hash: await proofKeyHash(), development: true },
+      ]),
+    });
+  });
+
+  it("refuses an instance that is not a pool attestation circuit, writing nothing", async ({ tmp }) => {
+    const wrong = await cli(
+      tmp,
+      "verify-page",
+      "--out",
+      join(tmp, "x.html"),
+      "--instance",
+      "example-multiplier",
+    );
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(
       "rwa-attest: verify-page: example-multiplier is not a pool attestation circuit\n",
     );
     expect(existsSync(join(tmp, "x.html"))).toBe(false);
-    const noOut = await cli("verify-page");
+  });
+
+  it("needs --out", async ({ tmp }) => {
+    const noOut = await cli(tmp, "verify-page");
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/required option '--out <file>'/);
   });
 });
 
 describe.skipIf(!RUN)("the auditor's page in chromium", () => {
-  it("a valid attestation: proofs verify, the chain confirms the key, development keys are said, units are readable", async () => {
-    const v = await check(verifyUrl(), { json: jsonA, rpc: rpcUrl, screenshot: "verify-valid.png" });
-    expect(v.errors).toEqual([]);
-    expect(v.problems).toEqual([]);
-    expect(v.verdictClass).toBe("warning");
-    expect(v.verdict).toBe(
-      "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain",
-    );
-    expect(v.warnings[0]).toMatch(/^development keys: this proof proves nothing/);
-    const { hash } = await instanceKey(PROOF_INSTANCE);
-    expect(v.chainClass).toBe("valid");
-    expect(v.chain).toContain(`verificationKeyHash ${hash}`);
-    expect(v.chain).toMatch(
-      /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-chunk-commitment-8/,
-    );
-    expect(v.chain).toContain("accepts these proofs and refuses a changed signal");
-    // dates as dates, amounts in the currency with two decimals, breach bits by name with thresholds
-    expect(v.summary).toContain("2025-11-08 (day 20400)");
-    const att = JSON.parse(jsonA) as Json;
-    const major = (minor: string): string => {
-      const n = BigInt(minor);
-      return `${(n / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${String(n % 100n).padStart(2, "0")} USD`;
-    };
-    expect(v.figures).toContain(major(att.figures.outstanding));
-    expect(v.figures).toContain(major(att.figures.maxLoanBalance));
-    expect(v.breaches).toContain("6 concentration");
-    expect(v.breaches).toContain(
-      `the largest loan is above ${(TEST_POLICY.maxConcentrationBps / 100).toFixed(2)}% of the outstanding balance`,
-    );
-    expect(v.breaches).toContain(`an active loan's credit score is below ${TEST_POLICY.minCreditScore}`);
-    const breached = (att.figures.breaches as number).toString(2).split("").reverse();
-    expect((v.breaches.match(/BREACHED/g) ?? []).length).toBe(breached.filter((b) => b === "1").length);
+  describe("on a valid attestation", () => {
+    it("shows no errors", ({ valid }) => {
+      expect(valid.errors).toEqual([]);
+    });
+
+    it("finds no problems", ({ valid }) => {
+      expect(valid.problems).toEqual([]);
+    });
+
+    it("is an amber verdict saying the proofs are valid but made with development keys (never a plain Valid)", ({
+      valid,
+    }) => {
+      expect(valid.verdictClass).toBe("warning");
+      expect(valid.verdict).toBe(
+        "Valid proofs, made with DEVELOPMENT KEYS: they prove nothing about the tape on a real chain",
+      );
+    });
+
+    it("warns of development keys first", ({ valid }) => {
+      expect(valid.warnings[0]).toMatch(/^development keys: this proof proves nothing/);
+    });
+
+    it("the chain confirms the key (green), named by its hash", async ({ valid }) => {
+      expect(valid.chainClass).toBe("valid");
+      expect(valid.chain).toContain(`verificationKeyHash ${await proofKeyHash()}`);
+    });
+
+    it("names the verifier and version the key is embedded in, registered for the proofs' instance", ({
+      valid,
+    }) => {
+      expect(valid.chain).toMatch(
+        /is the key embedded in verifier 0x[0-9a-f]{40} \(version 1\), registered for pool-chunk-commitment-8/,
+      );
+    });
+
+    it("says the verifier accepts these proofs and refuses a changed signal", ({ valid }) => {
+      expect(valid.chain).toContain("accepts these proofs and refuses a changed signal");
+    });
+
+    it("shows dates as dates", ({ valid }) => {
+      expect(valid.summary).toContain("2025-11-08 (day 20400)");
+    });
+
+    it("shows amounts in the currency with two decimals", ({ valid, jsonA }) => {
+      const att = JSON.parse(jsonA) as Json;
+      const major = (minor: string): string => {
+        const n = BigInt(minor);
+        return `${(n / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${String(n % 100n).padStart(2, "0")} USD`;
+      };
+      expect(valid.figures).toContain(major(att.figures.outstanding));
+      expect(valid.figures).toContain(major(att.figures.maxLoanBalance));
+    });
+
+    it("names breach bits with the policy's thresholds", ({ valid }) => {
+      expect(valid.breaches).toContain("6 concentration");
+      expect(valid.breaches).toContain(
+        `the largest loan is above ${(TEST_POLICY.maxConcentrationBps / 100).toFixed(2)}% of the outstanding balance`,
+      );
+      expect(valid.breaches).toContain(
+        `an active loan's credit score is below ${TEST_POLICY.minCreditScore}`,
+      );
+    });
+
+    it("marks as BREACHED exactly the bits the attestation sets", ({ valid, jsonA }) => {
+      const breached = ((JSON.parse(jsonA) as Json).figures.breaches as number)
+        .toString(2)
+        .split("")
+        .reverse();
+      expect((valid.breaches.match(/BREACHED/g) ?? []).length).toBe(breached.filter((b) => b === "1").length);
+    });
   });
 
-  it("a tampered figure is a red verdict naming the figure", async () => {
-    const a = JSON.parse(jsonA) as Json;
-    a.figures.collected = String(BigInt(a.figures.collected) + 1n);
-    const v = await check(verifyUrl(), { json: JSON.stringify(a), rpc: rpcUrl });
-    expect(v.verdictClass).toBe("invalid");
-    expect(v.problems).toEqual([
-      `figures.collected: the proofs say ${JSON.parse(jsonA).figures.collected}, the summary says ${a.figures.collected}`,
+  it("a tampered figure is a red verdict naming the figure and both values", ({ tamperedFigure, jsonA }) => {
+    expect(tamperedFigure.verdictClass).toBe("invalid");
+    expect(tamperedFigure.problems).toEqual([
+      `figures.collected: the proofs say ${JSON.parse(jsonA).figures.collected}, the summary says ${tamperedFigure.forged}`,
     ]);
   });
 
-  it("a tampered proof is a red verdict naming the chunk", async () => {
-    const a = JSON.parse(jsonA) as Json;
-    a.chunks[1].proof.pi_a[0] = String(BigInt(a.chunks[1].proof.pi_a[0]) + 1n);
-    const v = await check(verifyUrl(), { json: JSON.stringify(a), rpc: rpcUrl });
-    expect(v.verdictClass).toBe("invalid");
-    expect(v.problems).toContain("chunk 1: the proof does not verify");
+  it("a tampered proof is a red verdict naming the chunk", ({ tamperedProof }) => {
+    expect(tamperedProof.verdictClass).toBe("invalid");
+    expect(tamperedProof.problems).toContain("chunk 1: the proof does not verify");
   });
 
-  it("a key that is not the on-chain verifier's is a red verdict naming both; a verifier that carries the key but accepts anything is refused", async () => {
-    const v = await check(verifyUrl(), { json: jsonB, rpc: rpcUrl });
-    const { hash } = await instanceKey(PROOF_INSTANCE);
-    expect(v.verdictClass).toBe("invalid");
-    expect(v.chainClass).toBe("invalid");
-    expect(v.problems).toHaveLength(1);
-    const m = v.problems[0]!.match(
-      new RegExp(
-        `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${hash}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-chunk-commitment-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
-          `version 1 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}) \\(\\d+ of the key's coordinates missing, \\d+ other constants\\); ` +
-          `version 2 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}), accepts a changed signal$`,
-      ),
-    );
-    expect(m, v.problems[0]).not.toBeNull();
-    const [, ours, first, second] = m!;
-    expect(first).not.toBe(ours); // another key
-    expect(second).toBe(ours); // the genuine key's constants, in code that does not use them
-    // the proofs themselves verify: only the key check fails
-    expect(v.figures).not.toMatch(/\bno\b/);
-  });
+  describe("on a key that is not the on-chain verifier's", () => {
+    /** The one problem's parts: the proofs' key's constants, version 1's and version 2's. */
+    const parts = async (v: Verdict, rpcUrl: string): Promise<RegExpMatchArray | null> =>
+      v.problems[0]!.match(
+        new RegExp(
+          `^verification key: ${rpcUrl}: the key the proofs were checked with \\(verificationKeyHash ${await proofKeyHash()}, constants (0x[0-9a-f]{64})\\) is not the key of the verifier registered for pool-chunk-commitment-8 in registry 0x[0-9a-fA-F]{40} on chain 31337: ` +
+            `version 1 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}) \\(\\d+ of the key's coordinates missing, \\d+ other constants\\); ` +
+            `version 2 at 0x[0-9a-f]{40} embeds constants (0x[0-9a-f]{64}), accepts a changed signal$`,
+        ),
+      );
 
-  it("the API's response shape, pasted and by URL with an API key", async () => {
-    const r = await t!.req(t!.keys.auditor, { url: "/v1/attestations/att-page-test" });
-    expect(r.statusCode).toBe(200);
-    const pasted = await check(verifyUrl(), { json: r.body, rpc: rpcUrl });
-    expect(pasted.problems).toEqual([]);
-    expect(pasted.verdictClass).toBe("warning");
-    expect(pasted.summary).toContain("the API's response for attestation att-page-test");
-    const fetched = await check(verifyUrl(), {
-      fromUrl: `${base}v1/attestations/att-page-test`,
-      apiKey: t!.keys.auditor,
-      rpc: rpcUrl,
+    it("is a red verdict and a red key check", ({ otherKey }) => {
+      expect(otherKey.verdictClass).toBe("invalid");
+      expect(otherKey.chainClass).toBe("invalid");
     });
-    expect(fetched.problems).toEqual([]);
-    expect(fetched.chainClass).toBe("valid");
-    // without the key the service refuses, and the page says so
-    const refused = await check(verifyUrl(), { fromUrl: `${base}v1/attestations/att-page-test` });
-    expect(refused.verdictClass).toBe("invalid");
-    expect(refused.problems[0]).toMatch(/answered 401/);
+
+    it("has one problem, naming both keys and each registered version", async ({ otherKey, chain }) => {
+      expect(otherKey.problems).toHaveLength(1);
+      expect(await parts(otherKey, chain.rpcUrl), otherKey.problems[0]).not.toBeNull();
+    });
+
+    it("version 1 embeds another key", async ({ otherKey, chain }) => {
+      const [, ours, first] = (await parts(otherKey, chain.rpcUrl))!;
+      expect(first).not.toBe(ours);
+    });
+
+    it("version 2 carries the genuine key's constants, in code that does not use them, and is refused", async ({
+      otherKey,
+      chain,
+    }) => {
+      const [, ours, , second] = (await parts(otherKey, chain.rpcUrl))!;
+      expect(second).toBe(ours);
+    });
+
+    it("the proofs themselves verify: only the key check fails", ({ otherKey }) => {
+      expect(otherKey.figures).not.toMatch(/\bno\b/);
+    });
   });
 
-  it("without an endpoint the key is taken on trust, said plainly with its hash", async () => {
-    const v = await check(verifyUrl(), { json: jsonA });
-    const { hash } = await instanceKey(PROOF_INSTANCE);
-    expect(v.problems).toEqual([]);
-    expect(v.chainClass).toBe("warning");
-    expect(v.chain).toBe(
-      `Not checked against the chain (no JSON-RPC endpoint): the verification key was taken on trust from the service that served this page. Its hash is ${hash}; compare it out of band.`,
-    );
+  describe("on the API's response shape", () => {
+    it("the service serves the attestation to the auditor", ({ apiResponse }) => {
+      expect(apiResponse.statusCode).toBe(200);
+    });
+
+    it("pasted: finds no problems, the amber verdict", ({ pasted }) => {
+      expect(pasted.problems).toEqual([]);
+      expect(pasted.verdictClass).toBe("warning");
+    });
+
+    it("pasted: says it is the API's response for the attestation", ({ pasted }) => {
+      expect(pasted.summary).toContain("the API's response for attestation att-page-test");
+    });
+
+    it("by URL with an API key: finds no problems, the chain confirms the key", ({ fetched }) => {
+      expect(fetched.problems).toEqual([]);
+      expect(fetched.chainClass).toBe("valid");
+    });
+
+    it("by URL without a key: the service refuses and the page says so", ({ unauthorised }) => {
+      expect(unauthorised.verdictClass).toBe("invalid");
+      expect(unauthorised.problems[0]).toMatch(/answered 401/);
+    });
   });
 
-  it("the self-contained file opened from disk checks without the service, the chain included", async () => {
-    const url = pathToFileURL(standaloneFile).href;
-    const v = await check(url, { json: jsonA, rpc: rpcUrl, screenshot: "verify-file.png" });
-    expect(v.errors).toEqual([]);
+  describe("without an endpoint", () => {
+    it("finds no problems", ({ trusted }) => {
+      expect(trusted.problems).toEqual([]);
+    });
+
+    it("takes the key on trust, said plainly (amber) with its hash", async ({ trusted }) => {
+      expect(trusted.chainClass).toBe("warning");
+      expect(trusted.chain).toBe(
+        `Not checked against the chain (no JSON-RPC endpoint): the verification key was taken on trust from the service that served this page. Its hash is ${await proofKeyHash()}; compare it out of band.`,
+      );
+    });
+  });
+
+  describe("the self-contained file opened from disk", () => {
+    it("shows no errors", ({ fileValid }) => {
+      expect(fileValid.errors).toEqual([]);
+    });
+
     // nothing but the file itself (and its blob: workers) and the chain: the service is not asked
-    expect(v.origins.filter((o) => o !== "null")).toEqual([new URL(rpcUrl).origin]);
-    expect(v.problems).toEqual([]);
-    expect(v.verdictClass).toBe("warning");
-    expect(v.chainClass).toBe("valid");
-    const mismatch = await check(url, { json: jsonB, rpc: rpcUrl });
-    expect(mismatch.verdictClass).toBe("invalid");
-    expect(mismatch.problems[0]).toMatch(/is not the key of the verifier registered/);
-    const tampered = JSON.parse(jsonA) as Json;
-    tampered.figures.outstanding = String(BigInt(tampered.figures.outstanding) + 1n);
-    const t2 = await check(url, { json: JSON.stringify(tampered) });
-    expect(t2.problems[0]).toMatch(/^figures\.outstanding: the proofs say /);
-    const trust = await check(url, { json: jsonA });
-    expect(trust.chain).toMatch(/taken on trust from this file\. Its hash is 0x[0-9a-f]{64}/);
+    it("asks nothing of the service: only the chain", ({ fileValid, chain }) => {
+      expect(fileValid.origins.filter((o) => o !== "null")).toEqual([new URL(chain.rpcUrl).origin]);
+    });
+
+    it("checks a valid attestation, the chain included", ({ fileValid }) => {
+      expect(fileValid.problems).toEqual([]);
+      expect(fileValid.verdictClass).toBe("warning");
+      expect(fileValid.chainClass).toBe("valid");
+    });
+
+    it("refuses a key that is not the on-chain verifier's", ({ fileOtherKey }) => {
+      expect(fileOtherKey.verdictClass).toBe("invalid");
+      expect(fileOtherKey.problems[0]).toMatch(/is not the key of the verifier registered/);
+    });
+
+    it("names a tampered figure", ({ fileTampered }) => {
+      expect(fileTampered.problems[0]).toMatch(/^figures\.outstanding: the proofs say /);
+    });
+
+    it("without an endpoint, takes the key on trust from the file, with its hash", ({ fileTrusted }) => {
+      expect(fileTrusted.chain).toMatch(/taken on trust from this file\. Its hash is 0x[0-9a-f]{64}/);
+    });
   });
 });
