@@ -5,7 +5,7 @@
  */
 import hre from "hardhat";
 import type { Contract } from "ethers";
-import { attestPool } from "../../prover/attest.ts";
+import { attestPool, type Attestation } from "../../prover/attest.ts";
 import type { TapeCommitment } from "../../prover/commitment/encoding.ts";
 import { generateOriginatorKey, type OriginatorKey } from "../../prover/commitment/keys.ts";
 import { policyHash } from "../../prover/policy/index.ts";
@@ -47,6 +47,10 @@ export interface ScoreWorld {
   originatorKey: OriginatorKey;
   /** Proves and records the pool attestation of a tape (its commitment's salts, chunks of 8). */
   attest(tape: LoanTape, commitment: TapeCommitment): Promise<void>;
+  /** Proves the pool attestation of a tape, for `record` (a proof depends on no state of the chain). */
+  prove(tape: LoanTape, commitment: TapeCommitment): Promise<Attestation>;
+  /** Records a proven pool attestation: its chunks, then its aggregation if it has one. */
+  record(attestation: Attestation): Promise<void>;
 }
 
 export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): Promise<ScoreWorld> {
@@ -78,6 +82,39 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
     maxScoreAgeDays,
   });
   const registryAddress = await registry.getAddress();
+  const prove = async (tape: LoanTape, commitment: TapeCommitment): Promise<Attestation> =>
+    (
+      await attestPool({
+        tape,
+        policy: TEST_POLICY,
+        key: originatorKey,
+        chainId,
+        registry: registryAddress,
+        instance: POOL_INSTANCE,
+        commitment,
+      })
+    ).attestation;
+  const record = async (attestation: Attestation): Promise<void> => {
+    const relayer = registry.connect(signers[3]!) as Contract;
+    const agg = attestation.aggregation;
+    if (!agg) {
+      for (const c of attestation.chunks)
+        await submitAttestation(relayer, attestation.instance, 1, c.proof, c.publicSignals);
+      return;
+    }
+    // chunks in the order listed (the order the aggregation chains them in), then the aggregation
+    for (const c of attestation.chunks)
+      await submitChunkCommitment(relayer, attestation.instance, 1, c.proof, c.publicSignals);
+    const first = attestation.chunks[0]!.publicSignals;
+    await submitAggregation(
+      relayer,
+      agg.instance,
+      1,
+      agg.proof,
+      first.slice(0, 4),
+      agg.publicSignals.slice(1),
+    );
+  };
   return {
     ethers,
     signers,
@@ -88,35 +125,8 @@ export async function makeScoreWorld(poolIds: bigint[], maxScoreAgeDays = 30): P
     providers,
     scores,
     originatorKey,
-    attest: async (tape, commitment) => {
-      const { attestation } = await attestPool({
-        tape,
-        policy: TEST_POLICY,
-        key: originatorKey,
-        chainId,
-        registry: registryAddress,
-        instance: POOL_INSTANCE,
-        commitment,
-      });
-      const relayer = registry.connect(signers[3]!) as Contract;
-      const agg = attestation.aggregation;
-      if (!agg) {
-        for (const c of attestation.chunks)
-          await submitAttestation(relayer, attestation.instance, 1, c.proof, c.publicSignals);
-        return;
-      }
-      // chunks in the order listed (the order the aggregation chains them in), then the aggregation
-      for (const c of attestation.chunks)
-        await submitChunkCommitment(relayer, attestation.instance, 1, c.proof, c.publicSignals);
-      const first = attestation.chunks[0]!.publicSignals;
-      await submitAggregation(
-        relayer,
-        agg.instance,
-        1,
-        agg.proof,
-        first.slice(0, 4),
-        agg.publicSignals.slice(1),
-      );
-    },
+    attest: async (tape, commitment) => record(await prove(tape, commitment)),
+    prove,
+    record,
   };
 }
