@@ -12,7 +12,9 @@
  * back to before each test that changes it) and the attestations tests submit later (dated ahead, on the day
  * the test advances the chain to); made for the test, the vault at the stage the claim is about (deposits
  * requested, the first epoch closed, pool 1 funded, its coupons paid, its charge-off realised, its attestation
- * stale).
+ * stale). The two stages most tests start from, pool 1's coupons paid and its charge-off realised, are built
+ * once and snapshotted: a test at one of them starts from that snapshot (until a test puts the chain back to
+ * an earlier state, which drops it: then it is built again).
  */
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract, TransactionReceipt } from "ethers";
@@ -42,6 +44,11 @@ interface Deployed {
   w: VaultWorld;
   today: bigint;
   reset(): Promise<void>;
+  /**
+   * The chain at a named stage: built by `build` (from the world as deployed) the first time, then put back
+   * from a snapshot taken after it, as long as no test has put the chain back to an earlier state since.
+   */
+  at<T>(name: string, build: () => Promise<T>): Promise<T>;
 }
 
 async function deploy(): Promise<Deployed> {
@@ -55,13 +62,27 @@ async function deploy(): Promise<Deployed> {
   const today = await w.today();
   const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
   let snapshot = (await send("evm_snapshot", [])) as string;
+  const stages = new Map<string, { id: string; value: unknown }>();
+  const reset = async () => {
+    // a snapshot is used up by reverting to it: take it again
+    expect(await send("evm_revert", [snapshot])).toBe(true);
+    snapshot = (await send("evm_snapshot", [])) as string;
+  };
   return {
     w,
     today,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
+    reset,
+    async at<T>(name: string, build: () => Promise<T>): Promise<T> {
+      const stage = stages.get(name);
+      // reverting to an earlier snapshot drops the later ones: then the revert answers false
+      if (stage !== undefined && (await send("evm_revert", [stage.id])) === true) {
+        stage.id = (await send("evm_snapshot", [])) as string;
+        return stage.value as T;
+      }
+      await reset();
+      const value = await build();
+      stages.set(name, { id: (await send("evm_snapshot", [])) as string, value });
+      return value;
     },
   };
 }
@@ -89,6 +110,36 @@ const nextDay = async (w: VaultWorld, p: ProofWithSignals) => {
   await w.increaseTime(DAY);
   await w.submit(p);
 };
+
+/** Users a, b, c's deposit requests: 750k senior, 100k mezzanine, 150k junior. */
+async function requestDeposits(w: VaultWorld): Promise<void> {
+  const [a, b, c] = w.users as [User, User, User];
+  await tx(w.as(c).getFunction("requestDeposit")(2, 150_000n * USD));
+  await tx(w.as(b).getFunction("requestDeposit")(1, 100_000n * USD));
+  await tx(w.as(a).getFunction("requestDeposit")(0, 750_000n * USD));
+}
+
+/** Funds the vault, includes pool 1 for 500k; the originator's balance before the inclusion. */
+async function include(w: VaultWorld): Promise<bigint> {
+  await requestDeposits(w);
+  await tx(w.vault.getFunction("closeEpoch")());
+  const before = await balance(w, w.originator);
+  await tx(w.vault.getFunction("include")(1n, 500_000n * USD));
+  return before;
+}
+
+/** `include`, then 20k of interest repaid, user d's junior deposit of 10k requested, and the epoch closed. */
+async function payCoupons(w: VaultWorld): Promise<{ b0: Ledgers; b1: Ledgers; receipt: TransactionReceipt }> {
+  await include(w);
+  // collections: 20k interest; pool 1's haircuts (1% in 30d at 25%, 0.5% in 60d at 50%) mark 2.5k down
+  await tx(w.as(w.originator).getFunction("repay")(1n, 0n, 20_000n * USD));
+  // requests made in this epoch wait for an attestation dated after the epoch began (no exit or entry
+  // on information older than the request)
+  await tx(w.as(w.users[3]!).getFunction("requestDeposit")(2, 10_000n * USD));
+  const b0 = await ledgers(w);
+  const receipt = (await (await w.vault.getFunction("closeEpoch")()).wait()) as TransactionReceipt;
+  return { b0, b1: await ledgers(w), receipt };
+}
 
 const it = test.extend<{
   deployed: Deployed;
@@ -131,10 +182,7 @@ const it = test.extend<{
     await use(deployed.w);
   },
   requested: async ({ world: w }, use) => {
-    const [a, b, c] = w.users as [User, User, User];
-    await tx(w.as(c).getFunction("requestDeposit")(2, 150_000n * USD));
-    await tx(w.as(b).getFunction("requestDeposit")(1, 100_000n * USD));
-    await tx(w.as(a).getFunction("requestDeposit")(0, 750_000n * USD));
+    await requestDeposits(w);
     await use(w);
   },
   funded: async ({ requested: w }, use) => {
@@ -168,32 +216,24 @@ const it = test.extend<{
     await nextDay(w, healthy2);
     await use(w);
   },
-  included: async ({ funded: w }, use) => {
-    const before = await balance(w, w.originator);
-    await tx(w.vault.getFunction("include")(1n, 500_000n * USD));
-    await use({ w, before });
-  },
-  coupons: async ({ included: { w } }, use) => {
-    // collections: 20k interest; pool 1's haircuts (1% in 30d at 25%, 0.5% in 60d at 50%) mark 2.5k down
-    await tx(w.as(w.originator).getFunction("repay")(1n, 0n, 20_000n * USD));
-    // requests made in this epoch wait for an attestation dated after the epoch began (no exit or entry
-    // on information older than the request)
-    await tx(w.as(w.users[3]!).getFunction("requestDeposit")(2, 10_000n * USD));
-    const b0 = await ledgers(w);
-    const receipt = (await (await w.vault.getFunction("closeEpoch")()).wait()) as TransactionReceipt;
-    await use({ w, b0, b1: await ledgers(w), receipt });
-  },
+  included: async ({ world: w }, use) => use({ w, before: await include(w) }),
+  coupons: async ({ deployed: d }, use) => use({ w: d.w, ...(await d.at("coupons", () => payCoupons(d.w))) }),
   chargeOffProofs: file(async ({ w, today }) => ({
     period2: await w.attest({ poolId: 1n, period: 2n, asOfDate: today + 31n, figures: CHARGED_OFF }),
     period3: await w.attest({ poolId: 1n, period: 3n, asOfDate: today + 77n, figures: CHARGED_OFF }),
   })),
-  chargedOff: async ({ coupons: { w, b1 }, chargeOffProofs }, use) => {
-    // a charge-off of 20% of the pool a month later
-    await w.increaseTime(31n * DAY);
-    await w.submit(chargeOffProofs.period2);
-    await tx(w.as(w.users[1]!).getFunction("requestDeposit")(2, 10_000n * USD));
-    await tx(w.vault.getFunction("closeEpoch")());
-    await use({ w, l1: b1, l2: await ledgers(w) });
+  chargedOff: async ({ deployed: d, chargeOffProofs }, use) => {
+    const { w } = d;
+    const stage = await d.at("chargedOff", async () => {
+      const { b1 } = await payCoupons(w);
+      // a charge-off of 20% of the pool a month later
+      await w.increaseTime(31n * DAY);
+      await w.submit(chargeOffProofs.period2);
+      await tx(w.as(w.users[1]!).getFunction("requestDeposit")(2, 10_000n * USD));
+      await tx(w.vault.getFunction("closeEpoch")());
+      return { l1: b1, l2: await ledgers(w) };
+    });
+    await use({ w, ...stage });
   },
   stale: async ({ chargedOff: { w, l2 } }, use) => {
     for (const u of [w.users[1]!, w.users[3]!]) await tx(w.as(u).getFunction("cancelDeposit")(2));
