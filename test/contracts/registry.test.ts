@@ -522,6 +522,31 @@ describe("AttestationRegistry: a pool's committed chunks are bound to one chunk 
     });
   });
 
+  it("refuses to open a batch with a chunk index at the chunk count", async ({
+    world: w,
+    batch3: { past },
+  }) => {
+    expect(await revertOf(w.submitChunk(past), w.registry)).toEqual({
+      name: "Registry__BadChunk",
+      args: [3n, 3n],
+    });
+  });
+
+  it("refuses to open a batch of more than 1,024 chunks, and opens one of 1,024", async ({
+    world: w,
+    deployed,
+  }) => {
+    const ctx = { ...BATCH3, asOfDate: deployed.today };
+    const over = await w.commitChunk({ ...ctx, chunkCount: 1025n, chunkIndex: 1024n });
+    expect(await revertOf(w.submitChunk(over), w.registry)).toEqual({
+      name: "Registry__BadChunk",
+      args: [1024n, 1025n],
+    });
+    await w.submitChunk(await w.commitChunk({ ...ctx, chunkCount: 1024n, chunkIndex: 1023n }));
+    const [open, , , seen, count] = await batchOf(w, 3n);
+    expect([open, seen, count]).toEqual([true, 1n, 1024n]);
+  });
+
   it("the refusals leave the batch as it was", async ({ world: w, batch3, opened }) => {
     await addAnotherChunkInstance(w);
     await revertOf(w.submitChunk(batch3.count4), w.registry);
