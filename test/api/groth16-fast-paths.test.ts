@@ -5,11 +5,15 @@
  * against multiplications one by one (the same point, with O among the points and zero scalars), and the
  * service's checker with its defaults answering as with every reference path on valid, tampered and mixed
  * batches of real proofs.
+ *
+ * One claim per test. Fixtures from `it`'s context, once per file: the curve (ffjavascript's BN254 with its
+ * wasm, terminated after the file) and the shared Miller loop over it; four real proofs of the example circuit
+ * and two checkers, one with the defaults and one with every reference path (closed after the file).
  */
 import { randomBytes } from "node:crypto";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test } from "vitest";
 import { loadVerifiedArtifacts } from "../../pipeline/manifest.ts";
 import { loadVerificationKey } from "../../prover/prove/index.ts";
 import { MultiMiller } from "../../verifier-api/multi-miller.ts";
@@ -21,21 +25,69 @@ import {
 } from "../../verifier-api/groth16-check.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-let curve: any;
-let multi: MultiMiller;
 const randomScalar = (): bigint => BigInt("0x" + randomBytes(32).toString("hex")) % SCALAR_FIELD;
+const NAME = "example-multiplier";
 
-beforeAll(async () => {
-  curve = await buildBn128(true);
-  multi = new MultiMiller(curve);
-});
-
-afterAll(async () => {
-  await curve?.terminate();
+const it = test.extend<{
+  curve: any;
+  multi: MultiMiller;
+  /** Four valid proofs of the example circuit, as the checker takes them. */
+  items: CheckItem[];
+  /** The checker with its defaults, and with the order check, separate Miller loops and multiplications. */
+  checkers: { shared: Groth16Checker; separate: Groth16Checker };
+}>({
+  curve: [
+    async ({}, use) => {
+      const curve = await buildBn128(true);
+      await use(curve);
+      await curve.terminate();
+    },
+    { scope: "file" },
+  ],
+  multi: [async ({ curve }, use) => use(new MultiMiller(curve)), { scope: "file" }],
+  items: [
+    async ({}, use) => {
+      const { paths } = await loadVerifiedArtifacts(NAME, ["wasm", "zkey"]);
+      const proofs = await Promise.all(
+        [3, 5, 7, 11].map((x) =>
+          snarkjs.groth16.fullProve({ a: x, b: 13, c: x * 13 }, paths.wasm, paths.zkey),
+        ),
+      );
+      await use(
+        proofs.map(({ proof, publicSignals }) => ({
+          instance: NAME,
+          signals: publicSignals,
+          a: proof.pi_a as string[],
+          b: proof.pi_b as string[][],
+          c: proof.pi_c as string[],
+        })),
+      );
+    },
+    { scope: "file" },
+  ],
+  checkers: [
+    async ({}, use) => {
+      const points = (await loadVerificationKey(NAME)) as unknown as VkeyPoints;
+      const shared = await Groth16Checker.create();
+      const separate = await Groth16Checker.create({
+        subgroupCheck: "order",
+        millerLoops: "separate",
+        multiExp: "separate",
+      });
+      for (const c of [shared, separate]) c.load(NAME, points);
+      await use({ shared, separate });
+      await shared.close();
+      await separate.close();
+    },
+    { scope: "file" },
+  ],
 });
 
 describe("the shared Miller loop", () => {
-  it("is the product of ffjavascript's Miller loops, exactly, for 1 to 35 random pairs", () => {
+  it("is the product of ffjavascript's Miller loops, exactly, for 1 to 35 random pairs", ({
+    curve,
+    multi,
+  }) => {
     const pairs: [Uint8Array, Uint8Array][] = [];
     for (let i = 0; i < 35; i++) {
       const p = curve.G1.timesScalar(curve.G1.g, randomScalar());
@@ -50,7 +102,10 @@ describe("the shared Miller loop", () => {
     expect(curve.Gt.eq(multi.product([]), curve.Gt.one)).toBe(true);
   });
 
-  it("gives a pairing product of 1 for e(aP, bQ)·e(-abP, Q) after the final exponentiation", () => {
+  it("gives a pairing product of 1 for e(aP, bQ)·e(-abP, Q) after the final exponentiation", ({
+    curve,
+    multi,
+  }) => {
     const a = randomScalar();
     const b = randomScalar();
     const P = curve.G1.g;
@@ -66,39 +121,9 @@ describe("the shared Miller loop", () => {
 });
 
 describe("the checker with its defaults and with the reference paths", () => {
-  const NAME = "example-multiplier";
-  let items: CheckItem[];
-  let shared: Groth16Checker;
-  let separate: Groth16Checker;
-
-  beforeAll(async () => {
-    const { paths } = await loadVerifiedArtifacts(NAME, ["wasm", "zkey"]);
-    const proofs = await Promise.all(
-      [3, 5, 7, 11].map((x) => snarkjs.groth16.fullProve({ a: x, b: 13, c: x * 13 }, paths.wasm, paths.zkey)),
-    );
-    items = proofs.map(({ proof, publicSignals }) => ({
-      instance: NAME,
-      signals: publicSignals,
-      a: proof.pi_a as string[],
-      b: proof.pi_b as string[][],
-      c: proof.pi_c as string[],
-    }));
-    const points = (await loadVerificationKey(NAME)) as unknown as VkeyPoints;
-    shared = await Groth16Checker.create();
-    separate = await Groth16Checker.create({
-      subgroupCheck: "order",
-      millerLoops: "separate",
-      multiExp: "separate",
-    });
-    for (const c of [shared, separate]) c.load(NAME, points);
-  });
-
-  afterAll(async () => {
-    await shared?.close();
-    await separate?.close();
-  });
-
-  it("sums G1 multiples as the reference does, with O among the points and zero scalars", () => {
+  it("sums G1 multiples as the reference does, with O among the points and zero scalars", ({
+    checkers: { shared, separate },
+  }) => {
     type Sum = (points: Uint8Array[], scalars: bigint[], bytes: number) => Uint8Array;
     const fast = (shared as unknown as { sumOfMultiples: Sum }).sumOfMultiples.bind(shared);
     const ref = (separate as unknown as { sumOfMultiples: Sum }).sumOfMultiples.bind(separate);
@@ -119,31 +144,39 @@ describe("the checker with its defaults and with the reference paths", () => {
     expect(() => fast([pts[0]!], [1n << 128n], 16)).toThrow(RangeError);
   });
 
-  it("answers the same for one proof, a batch of valid proofs and batches with wrong ones", () => {
-    const wrongSignal: CheckItem = { ...items[1]!, signals: ["26"] };
-    const zeroC: CheckItem = { ...items[3]!, c: ["0", "1", "0"] };
-    const swapped: CheckItem = { ...items[2]!, signals: items[3]!.signals };
-    const cases: [CheckItem[], boolean[]][] = [
-      [[items[0]!], [true]],
-      [[wrongSignal], [false]],
-      [items, [true, true, true, true]],
-      [[...items, ...items, ...items, ...items, ...items], new Array<boolean>(20).fill(true)], // 23 pairs: two passes
-      [
-        [items[0]!, wrongSignal, items[2]!, swapped],
+  /** Batches built from the four valid proofs, with the answers expected. */
+  const BATCHES: [string, (items: CheckItem[]) => [CheckItem[], boolean[]]][] = [
+    ["one valid proof", (i) => [[i[0]!], [true]]],
+    ["one proof with a wrong signal", (i) => [[{ ...i[1]!, signals: ["26"] }], [false]]],
+    ["four valid proofs", (i) => [i, [true, true, true, true]]],
+    // 23 pairs: two passes of the shared loop
+    ["twenty valid proofs", (i) => [[...i, ...i, ...i, ...i, ...i], new Array<boolean>(20).fill(true)]],
+    [
+      "a wrong signal and swapped signals among valid proofs",
+      (i) => [
+        [i[0]!, { ...i[1]!, signals: ["26"] }, i[2]!, { ...i[2]!, signals: i[3]!.signals }],
         [true, false, true, false],
       ],
-      [[zeroC], [false]],
-      [
-        [items[0]!, zeroC, items[1]!],
+    ],
+    ["C at infinity", (i) => [[{ ...i[3]!, c: ["0", "1", "0"] }], [false]]],
+    [
+      "C at infinity between valid proofs",
+      (i) => [
+        [i[0]!, { ...i[3]!, c: ["0", "1", "0"] }, i[1]!],
         [true, false, true],
       ],
-    ];
-    for (const [batch, expected] of cases) {
-      const a = shared.checkAll(batch);
-      const b = separate.checkAll(batch);
+    ],
+  ];
+
+  it.for(BATCHES)(
+    "answers as the reference paths do, and as expected: %s",
+    ([, make], { items, checkers }) => {
+      const [batch, expected] = make(items);
+      const a = checkers.shared.checkAll(batch);
+      const b = checkers.separate.checkAll(batch);
       expect(a.results).toEqual(expected);
       expect(b.results).toEqual(expected);
       expect(a.stats).toEqual(b.stats);
-    }
-  });
+    },
+  );
 });
