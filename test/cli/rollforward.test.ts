@@ -3,16 +3,27 @@
  * registry (`deploy --max-adjustment`), onboard, attest period 1 (7 loans: one pool-attestation-8 proof),
  * anchor the pool's chain, put period 2's tape (payments, a prepayment, an adjustment, a new loan; listed in
  * another order) in stable slots with `tape slots`, attest it, prove the roll-forward and submit it. The
- * recorded totals are checked against an independent sum of the two tapes' fields. Failing twins: a roll-forward
- * proven with another salt seed than the attestations' (its roots are not the chain's: refused by the registry,
- * its error printed by name), and `tape slots` over a tape that dropped an active loan (the loan named).
+ * recorded totals are checked against an independent sum of the two tapes' fields. Refusals, each named: a
+ * second anchor, a roll-forward over a tape not in stable slots (before any proof), a roll-forward proven with
+ * another salt seed than the attestations' (its roots are not the chain's: refused by the registry, its error
+ * printed by name), and `tape slots` over a tape that dropped an active loan (the loan named).
  * Skipped with a warning when the circuits are not built.
+ *
+ * One claim per test. Each test gets its fixtures from `it`'s context, all once per file (the tests only read
+ * them). The scenario's stages are fixtures that build on each other in the scenario's order, each refusal
+ * made at the stage it ran at: the node and a working directory with the tapes (`net`), the deployment
+ * (`deployed`), the originator onboarded (`onboarded`), period 1 proven and submitted (`attested1`), the
+ * chain anchored (`anchored`) and anchored again (`reanchored`), period 2 in slots (`slotted`), proven and
+ * submitted (`attested2`), a roll-forward over the unslotted tape (`unslotted`), the twin proven with another
+ * seed (`otherSeed`) and submitted (`otherSubmitted`), the roll-forward proven (`rolledForward`) and
+ * submitted (`recorded`), and `tape slots` over the tape that dropped a loan (`dropped`). Each of the four
+ * proofs (two attestations, two roll-forwards) is made once, in its stage.
  */
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test } from "vitest";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
@@ -23,6 +34,7 @@ import {
   type LoanRecord,
   type LoanTape,
 } from "../../prover/index.ts";
+import type { CliRun } from "../support/cli.ts";
 import { startHardhatNode } from "../support/net.ts";
 import { writeTestPolicy } from "../support/policy.ts";
 
@@ -34,31 +46,7 @@ if (!BUILT) console.warn(`${NEEDED.join(", ")} not all built: skipping the roll-
 const GOVERNANCE = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ORIGINATOR = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const MAX_ADJ = 50_000n;
-
-const dir = mkdtempSync(join(tmpdir(), "rwa-cli-rf-"));
 const BIN = join(REPO_ROOT, "cli", "bin.js");
-let node: ChildProcess | undefined;
-let url = "";
-
-function cli(env: Record<string, string>, ...args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, encoding: "utf8", timeout: 240_000, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-const asGov = (...a: string[]) => cli({ DEPLOYER_KEY: GOVERNANCE }, ...a);
-const asOriginator = (...a: string[]) => cli({ ORIGINATOR_KEY: ORIGINATOR }, ...a);
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  expect(r.code, r.stderr + r.stdout).toBe(0);
-  return r;
-}
 
 // ---- the two periods' tapes ----------------------------------------------------------------------------------
 const today = Math.floor(Date.now() / 86_400_000);
@@ -165,176 +153,470 @@ function expectedTotals(): Record<string, bigint> {
   };
 }
 
-beforeAll(async () => {
-  if (!BUILT) return;
-  writeFileSync(join(dir, "p1.json"), formatTapeJson(tape1));
-  writeFileSync(join(dir, "p2.json"), formatTapeJson(tape2));
-  writeFileSync(
-    join(dir, "p2-dropped.json"),
-    formatTapeJson({ ...tape2, loans: tape2.loans.filter((l) => l.loanId !== "L6") }),
-  );
-  ({ node, url } = await startHardhatNode());
-});
+/** The totals a roll-forward records, as bigints. */
+type Totals = Record<string, bigint>;
+const bigints = (o: Record<string, string>): Totals =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, BigInt(v)]));
 
-afterAll(() => {
-  node?.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
+/** A hardhat node and a working directory holding the tapes, with the executable run there. */
+interface Net {
+  dir: string;
+  url: string;
+  cli(env: Record<string, string>, ...args: string[]): Promise<CliRun>;
+  asGov(...args: string[]): Promise<CliRun>;
+  asOriginator(...args: string[]): Promise<CliRun>;
+  /** A file of the working directory. */
+  path(name: string): string;
+  json<T>(name: string): T;
+}
 
-describe.skipIf(!BUILT)("the roll-forward on the command line (hardhat node)", () => {
-  it("deploy, attest period 1, anchor, slot and attest period 2, roll forward; refusals named", async () => {
-    const policy = writeTestPolicy(dir);
-    const net = ["--deployment", "deployment.json", "--network", url];
-    const dep = await ok(
-      asGov(
-        "deploy",
-        "--max-adjustment",
-        String(MAX_ADJ),
-        "--policy",
+interface Deployed {
+  dep: CliRun;
+  deployment: { rollForward: { registry: string; maxAdjustment: string; verifiers: Record<string, string> } };
+  policy: string;
+  /** The arguments that point a command at the deployment and the node. */
+  net: string[];
+  /** `prove` of a tape for the deployment with the attestations' seed (seed.json, made by the first). */
+  prove(tape: string, out: string): Promise<CliRun>;
+}
+
+/** What `chain submit-roll-forward --json` prints. */
+interface Recorded {
+  gas: { what: string; gas: string }[];
+  recorded: Record<string, string>;
+  period: number;
+  prevPeriod: number;
+  continuous: boolean;
+}
+
+const it = test.extend<{
+  net: Net;
+  /** Governance's `deploy --max-adjustment` with the test policy. */
+  deployed: Deployed;
+  /** A key generated, proposed by the originator, approved by governance; pool 1 registered. */
+  onboarded: { keys: CliRun; proposed: CliRun; approved: CliRun; registered: CliRun };
+  /** Period 1's tape proven (making the salt seed) and the attestation submitted. */
+  attested1: { prove: CliRun; submit: CliRun };
+  /** The pool's chain anchored on period 1. */
+  anchored: CliRun;
+  /** The chain anchored again. */
+  reanchored: CliRun;
+  /** `tape slots` of period 2's tape after period 1's. */
+  slotted: CliRun;
+  /** The slotted period 2 proven and the attestation submitted. */
+  attested2: { prove: CliRun; submit: CliRun };
+  /** `roll-forward` over period 2's tape as listed (not in slots). */
+  unslotted: CliRun;
+  /** The roll-forward proven with another salt seed than the attestations' (rf-other.json). */
+  otherSeed: CliRun;
+  /** rf-other.json submitted. */
+  otherSubmitted: CliRun;
+  /** The roll-forward proven with the attestations' seed (rf.json, its openings in rf-openings.json). */
+  rolledForward: CliRun;
+  /** rf.json submitted (`--json`). */
+  recorded: CliRun;
+  /** `tape slots` over period 2's tape without the active loan L6. */
+  dropped: CliRun;
+}>({
+  net: [
+    async ({}, use) => {
+      const dir = mkdtempSync(join(tmpdir(), "rwa-cli-rf-"));
+      writeFileSync(join(dir, "p1.json"), formatTapeJson(tape1));
+      writeFileSync(join(dir, "p2.json"), formatTapeJson(tape2));
+      writeFileSync(
+        join(dir, "p2-dropped.json"),
+        formatTapeJson({ ...tape2, loans: tape2.loans.filter((l) => l.loanId !== "L6") }),
+      );
+      const { node, url } = await startHardhatNode();
+      try {
+        const cli = (env: Record<string, string>, ...args: string[]) =>
+          new Promise<CliRun>((resolve) => {
+            execFile(
+              process.execPath,
+              [BIN, ...args],
+              { cwd: dir, encoding: "utf8", timeout: 240_000, env: { ...process.env, ...env } },
+              (err, stdout, stderr) => {
+                resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+              },
+            );
+          });
+        await use({
+          dir,
+          url,
+          cli,
+          asGov: (...a) => cli({ DEPLOYER_KEY: GOVERNANCE }, ...a),
+          asOriginator: (...a) => cli({ ORIGINATOR_KEY: ORIGINATOR }, ...a),
+          path: (name) => join(dir, name),
+          json: (name) => JSON.parse(readFileSync(join(dir, name), "utf8")),
+        });
+      } finally {
+        node.kill("SIGKILL");
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { scope: "file" },
+  ],
+  deployed: [
+    async ({ net }, use) => {
+      const policy = writeTestPolicy(net.dir);
+      const dep = await net.asGov(
+        ...["deploy", "--max-adjustment", String(MAX_ADJ), "--policy", policy],
+        ...["--out", "deployment.json", "--network", net.url],
+      );
+      const deployment = (dep.code === 0 ? net.json("deployment.json") : {}) as Deployed["deployment"];
+      await use({
+        dep,
+        deployment,
         policy,
-        "--out",
-        "deployment.json",
-        "--network",
-        url,
-      ),
-    );
-    const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8")) as {
-      rollForward: { registry: string; maxAdjustment: string; verifiers: Record<string, string> };
-    };
-    expect(deployment.rollForward.registry).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(deployment.rollForward.maxAdjustment).toBe(String(MAX_ADJ));
-    expect(Object.keys(deployment.rollForward.verifiers).sort()).toEqual([
-      "rollforward-aggregation-4",
-      "rollforward-commitment-8",
-    ]);
-    expect(dep.stdout).toContain(`roll-forward registry ${deployment.rollForward.registry}`);
-
-    // onboarding
-    await ok(cli({}, "keys", "generate", "--out", "k.json"));
-    const proposed = await ok(asOriginator("onboard", "propose-key", "k.json", ...net, "--json"));
-    const { keyHash, originator } = JSON.parse(proposed.stdout) as { keyHash: string; originator: string };
-    await ok(asGov("onboard", "approve-key", "--originator", originator, "--key-hash", keyHash, ...net));
-    await ok(asOriginator("onboard", "register-pool", "1", ...net));
-
-    // period 1: attested, then the chain anchored on it
-    const prove = (tape: string, out: string) =>
-      ok(
-        cli(
+        net: ["--deployment", "deployment.json", "--network", net.url],
+        prove: (tape, out) =>
+          net.cli(
+            {},
+            ...["prove", tape, "--key", "k.json", "--deployment", "deployment.json", "--policy", policy],
+            ...["--seed", "seed.json", "--instance", "pool-attestation-8", "--as-of-any-day", "--out", out],
+          ),
+      });
+    },
+    { scope: "file" },
+  ],
+  onboarded: [
+    async ({ net, deployed }, use) => {
+      const keys = await net.cli({}, "keys", "generate", "--out", "k.json");
+      const proposed = await net.asOriginator("onboard", "propose-key", "k.json", ...deployed.net, "--json");
+      const { keyHash = "", originator = "" } = (proposed.code === 0 ? JSON.parse(proposed.stdout) : {}) as {
+        keyHash?: string;
+        originator?: string;
+      };
+      const approved = await net.asGov(
+        ...["onboard", "approve-key", "--originator", originator, "--key-hash", keyHash],
+        ...deployed.net,
+      );
+      const registered = await net.asOriginator("onboard", "register-pool", "1", ...deployed.net);
+      await use({ keys, proposed, approved, registered });
+    },
+    { scope: "file" },
+  ],
+  attested1: [
+    async ({ net, deployed, onboarded }, use) => {
+      void onboarded;
+      const prove = await deployed.prove("p1.json", "att1.json");
+      const submit = await net.asOriginator("submit", "att1.json", ...deployed.net);
+      await use({ prove, submit });
+    },
+    { scope: "file" },
+  ],
+  anchored: [
+    async ({ net, deployed, attested1 }, use) => {
+      void attested1;
+      await use(await net.asOriginator("chain", "anchor", "--pool", "1", ...deployed.net));
+    },
+    { scope: "file" },
+  ],
+  reanchored: [
+    async ({ net, deployed, anchored }, use) => {
+      void anchored;
+      await use(await net.asOriginator("chain", "anchor", "--pool", "1", ...deployed.net));
+    },
+    { scope: "file" },
+  ],
+  slotted: [
+    async ({ net, reanchored }, use) => {
+      void reanchored;
+      await use(
+        await net.cli({}, "tape", "slots", "p1.json", "p2.json", "--out", "p2s.json", "--as-of-any-day"),
+      );
+    },
+    { scope: "file" },
+  ],
+  attested2: [
+    async ({ net, deployed, slotted }, use) => {
+      void slotted;
+      const prove = await deployed.prove("p2s.json", "att2.json");
+      const submit = await net.asOriginator("submit", "att2.json", ...deployed.net);
+      await use({ prove, submit });
+    },
+    { scope: "file" },
+  ],
+  unslotted: [
+    async ({ net, attested2 }, use) => {
+      void attested2;
+      await use(
+        await net.cli(
           {},
-          ...["prove", tape, "--key", "k.json", "--deployment", "deployment.json", "--policy", policy],
-          ...["--seed", "seed.json", "--instance", "pool-attestation-8", "--as-of-any-day", "--out", out],
+          ...["roll-forward", "p1.json", "p2.json", "--seed", "seed.json", "--deployment", "deployment.json"],
+          ...["--out", "x.json", "--as-of-any-day"],
         ),
       );
-    await prove("p1.json", "att1.json");
-    expect(statSync(join(dir, "seed.json")).mode & 0o777).toBe(0o600);
-    await ok(asOriginator("submit", "att1.json", ...net));
-    const anchored = await ok(asOriginator("chain", "anchor", "--pool", "1", ...net));
-    expect(anchored.stdout).toContain(`anchored pool 1 at period ${PERIOD_1}`);
-    const again = await asOriginator("chain", "anchor", "--pool", "1", ...net);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain("RollForward__AlreadyAnchored(1)");
-
-    // period 2: in stable slots, attested as slotted
-    const slots = await ok(
-      cli({}, "tape", "slots", "p1.json", "p2.json", "--out", "p2s.json", "--as-of-any-day"),
-    );
-    expect(slots.stdout).toContain("new loans in slots: 7");
-    const slotted = JSON.parse(readFileSync(join(dir, "p2s.json"), "utf8")) as {
-      loans: { loanId: string }[];
-    };
-    expect(slotted.loans.map((l) => l.loanId)).toEqual(["L1", "L2", "L3", "L4", "L5", "L6", "L7", "N1"]);
-    await prove("p2s.json", "att2.json");
-    await ok(asOriginator("submit", "att2.json", ...net));
-
-    // a tape not in stable slots is refused before any proof
-    const unslotted = await cli(
-      {},
-      ...["roll-forward", "p1.json", "p2.json", "--seed", "seed.json", "--deployment", "deployment.json"],
-      ...["--out", "x.json", "--as-of-any-day"],
-    );
-    expect(unslotted.code).toBe(2);
-    expect(unslotted.stderr).toContain("tape slots");
-
-    // twin: proven with another seed than the attestations', its roots are not the chain's
-    writeFileSync(
-      join(dir, "other-seed.json"),
-      JSON.stringify({ format: "rwa-attest/salt-seed@1", seed: "123456789" }),
-      { mode: 0o600 },
-    );
-    await ok(
-      cli(
-        {},
-        ...[
-          "roll-forward",
+    },
+    { scope: "file" },
+  ],
+  otherSeed: [
+    async ({ net, unslotted }, use) => {
+      void unslotted;
+      writeFileSync(
+        net.path("other-seed.json"),
+        JSON.stringify({ format: "rwa-attest/salt-seed@1", seed: "123456789" }),
+        { mode: 0o600 },
+      );
+      await use(
+        await net.cli(
+          {},
+          ...["roll-forward", "p1.json", "p2s.json", "--seed", "other-seed.json"],
+          ...["--deployment", "deployment.json", "--out", "rf-other.json", "--as-of-any-day"],
+        ),
+      );
+    },
+    { scope: "file" },
+  ],
+  otherSubmitted: [
+    async ({ net, deployed, otherSeed }, use) => {
+      void otherSeed;
+      await use(await net.asOriginator("chain", "submit-roll-forward", "rf-other.json", ...deployed.net));
+    },
+    { scope: "file" },
+  ],
+  rolledForward: [
+    async ({ net, otherSubmitted }, use) => {
+      void otherSubmitted;
+      await use(
+        await net.cli(
+          {},
+          ...[
+            "roll-forward",
+            "p1.json",
+            "p2s.json",
+            "--seed",
+            "seed.json",
+            "--deployment",
+            "deployment.json",
+          ],
+          ...["--out", "rf.json", "--openings", "rf-openings.json", "--as-of-any-day"],
+        ),
+      );
+    },
+    { scope: "file" },
+  ],
+  recorded: [
+    async ({ net, deployed, rolledForward }, use) => {
+      void rolledForward;
+      await use(await net.asOriginator("chain", "submit-roll-forward", "rf.json", ...deployed.net, "--json"));
+    },
+    { scope: "file" },
+  ],
+  dropped: [
+    // tape slots reads only the tapes; run, as it always was, after the roll-forward is recorded
+    async ({ net, recorded }, use) => {
+      void recorded;
+      await use(
+        await net.cli(
+          {},
+          "tape",
+          "slots",
           "p1.json",
-          "p2s.json",
-          "--seed",
-          "other-seed.json",
-          "--deployment",
-          "deployment.json",
-        ],
-        ...["--out", "rf-other.json", "--as-of-any-day"],
-      ),
-    );
-    const refused = await asOriginator("chain", "submit-roll-forward", "rf-other.json", ...net);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(
-      /refused by the roll-forward registry: RollForward__PrevRootNotLast\(1, \d+, \d+\)/,
-    );
+          "p2-dropped.json",
+          "--out",
+          "x.json",
+          "--as-of-any-day",
+        ),
+      );
+    },
+    { scope: "file" },
+  ],
+});
 
-    // the roll-forward with the attestations' seed
-    const rolledOut = await ok(
-      cli(
-        {},
-        ...["roll-forward", "p1.json", "p2s.json", "--seed", "seed.json", "--deployment", "deployment.json"],
-        ...["--out", "rf.json", "--openings", "rf-openings.json", "--as-of-any-day"],
-      ),
-    );
-    const expected = expectedTotals();
-    expect(rolledOut.stdout).toContain(`from period ${PERIOD_1} to ${PERIOD_2}`);
-    expect(rolledOut.stdout).toMatch(/closing balance +USD [0-9,]+\.[0-9]{2}/);
-    const file = JSON.parse(readFileSync(join(dir, "rf.json"), "utf8")) as Record<string, unknown>;
-    // what is submitted, nothing secret: the openings (totals salts) only in their own 0600 file
-    expect(JSON.stringify(file)).not.toContain("salt");
-    expect(statSync(join(dir, "rf-openings.json")).mode & 0o777).toBe(0o600);
-    expect((file.totals as Record<string, string>).closing).toBe(String(expected.closing));
+/** What `chain submit-roll-forward --json` printed (the run checked by its own test). */
+const recordedOf = (r: CliRun): Recorded => JSON.parse(r.stdout) as Recorded;
 
-    const sub = await ok(asOriginator("chain", "submit-roll-forward", "rf.json", ...net, "--json"));
-    const r = JSON.parse(sub.stdout) as {
-      gas: { what: string; gas: string }[];
-      recorded: Record<string, string>;
-      period: number;
-      prevPeriod: number;
-      continuous: boolean;
-    };
-    expect(r.gas.map((g) => g.what)).toEqual(["submitChunk (chunk 0)", "submitAggregation"]);
-    for (const g of r.gas) expect(Number(g.gas)).toBeGreaterThan(100_000);
-    expect([r.prevPeriod, r.period, r.continuous]).toEqual([PERIOD_1, PERIOD_2, true]);
-    expect(Object.fromEntries(Object.entries(r.recorded).map(([k, v]) => [k, BigInt(v)]))).toEqual(expected);
-    // the roll-forward identity over the recorded totals
-    const t = expected;
-    expect(
-      t.opening! -
-        t.principalCollected! +
-        t.adjustmentsUp! -
-        t.adjustmentsDown! +
-        t.originations! -
-        t.chargedOff! -
-        t.removedAtExit!,
-    ).toBe(t.closing);
+describe.skipIf(!BUILT)("the roll-forward on the command line (hardhat node)", () => {
+  describe("deploy --max-adjustment", () => {
+    it("exits 0", ({ deployed: { dep } }) => {
+      expect(dep.code, dep.stderr + dep.stdout).toBe(0);
+    });
 
-    // twin: an active loan of period 1 missing from period 2's tape
-    const dropped = await cli(
-      {},
-      "tape",
-      "slots",
-      "p1.json",
-      "p2-dropped.json",
-      "--out",
-      "x.json",
-      "--as-of-any-day",
-    );
-    expect(dropped.code).toBe(1);
-    expect(dropped.stderr).toContain("missing from this tape: L6");
-  }, 900_000);
+    it("writes the roll-forward registry's address", ({ deployed: { deployment } }) => {
+      expect(deployment.rollForward.registry).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    });
+
+    it("writes the maximum adjustment", ({ deployed: { deployment } }) => {
+      expect(deployment.rollForward.maxAdjustment).toBe(String(MAX_ADJ));
+    });
+
+    it("writes the two roll-forward verifiers", ({ deployed: { deployment } }) => {
+      expect(Object.keys(deployment.rollForward.verifiers).sort()).toEqual([
+        "rollforward-aggregation-4",
+        "rollforward-commitment-8",
+      ]);
+    });
+
+    it("prints the roll-forward registry's address", ({ deployed: { dep, deployment } }) => {
+      expect(dep.stdout).toContain(`roll-forward registry ${deployment.rollForward.registry}`);
+    });
+  });
+
+  describe("onboarding", () => {
+    it("generates a key", ({ onboarded: { keys } }) => {
+      expect(keys.code, keys.stderr + keys.stdout).toBe(0);
+    });
+
+    it("the originator proposes the key", ({ onboarded: { proposed } }) => {
+      expect(proposed.code, proposed.stderr + proposed.stdout).toBe(0);
+    });
+
+    it("governance approves it", ({ onboarded: { approved } }) => {
+      expect(approved.code, approved.stderr + approved.stdout).toBe(0);
+    });
+
+    it("the originator registers pool 1", ({ onboarded: { registered } }) => {
+      expect(registered.code, registered.stderr + registered.stdout).toBe(0);
+    });
+  });
+
+  describe("period 1", () => {
+    it("is proven", ({ attested1: { prove } }) => {
+      expect(prove.code, prove.stderr + prove.stdout).toBe(0);
+    });
+
+    it("its proof makes the salt seed file readable by its owner only (0600)", ({ net, attested1 }) => {
+      void attested1;
+      expect(statSync(net.path("seed.json")).mode & 0o777).toBe(0o600);
+    });
+
+    it("is submitted", ({ attested1: { submit } }) => {
+      expect(submit.code, submit.stderr + submit.stdout).toBe(0);
+    });
+
+    it("chain anchor exits 0", ({ anchored }) => {
+      expect(anchored.code, anchored.stderr + anchored.stdout).toBe(0);
+    });
+
+    it("chain anchor says the pool is anchored at period 1", ({ anchored }) => {
+      expect(anchored.stdout).toContain(`anchored pool 1 at period ${PERIOD_1}`);
+    });
+
+    it("refuses a second anchor: RollForward__AlreadyAnchored", ({ reanchored }) => {
+      expect(reanchored.code).toBe(1);
+      expect(reanchored.stderr).toContain("RollForward__AlreadyAnchored(1)");
+    });
+  });
+
+  describe("period 2", () => {
+    it("tape slots exits 0", ({ slotted }) => {
+      expect(slotted.code, slotted.stderr + slotted.stdout).toBe(0);
+    });
+
+    it("tape slots counts the loans in period 1's slots", ({ slotted }) => {
+      expect(slotted.stdout).toContain("new loans in slots: 7");
+    });
+
+    it("tape slots puts every loan in its period 1 slot, the new loan after them", ({ net, slotted }) => {
+      void slotted;
+      const { loans } = net.json<{ loans: { loanId: string }[] }>("p2s.json");
+      expect(loans.map((l) => l.loanId)).toEqual(["L1", "L2", "L3", "L4", "L5", "L6", "L7", "N1"]);
+    });
+
+    it("the slotted tape is proven", ({ attested2: { prove } }) => {
+      expect(prove.code, prove.stderr + prove.stdout).toBe(0);
+    });
+
+    it("is submitted", ({ attested2: { submit } }) => {
+      expect(submit.code, submit.stderr + submit.stdout).toBe(0);
+    });
+  });
+
+  describe("roll-forward refusals", () => {
+    it("refuses a tape not in stable slots before any proof, naming tape slots (exit 2)", ({ unslotted }) => {
+      expect(unslotted.code).toBe(2);
+      expect(unslotted.stderr).toContain("tape slots");
+    });
+
+    it("proves a roll-forward with another salt seed than the attestations'", ({ otherSeed }) => {
+      expect(otherSeed.code, otherSeed.stderr + otherSeed.stdout).toBe(0);
+    });
+
+    it("refuses that roll-forward on chain: RollForward__PrevRootNotLast", ({ otherSubmitted }) => {
+      expect(otherSubmitted.code).toBe(1);
+      expect(otherSubmitted.stderr).toMatch(
+        /refused by the roll-forward registry: RollForward__PrevRootNotLast\(1, \d+, \d+\)/,
+      );
+    });
+  });
+
+  describe("roll-forward with the attestations' seed", () => {
+    it("exits 0", ({ rolledForward }) => {
+      expect(rolledForward.code, rolledForward.stderr + rolledForward.stdout).toBe(0);
+    });
+
+    it("says which periods it rolls forward", ({ rolledForward }) => {
+      expect(rolledForward.stdout).toContain(`from period ${PERIOD_1} to ${PERIOD_2}`);
+    });
+
+    it("prints the closing balance", ({ rolledForward }) => {
+      expect(rolledForward.stdout).toMatch(/closing balance +USD [0-9,]+\.[0-9]{2}/);
+    });
+
+    it("writes nothing secret in the file to submit (no salt)", ({ net, rolledForward }) => {
+      void rolledForward;
+      expect(readFileSync(net.path("rf.json"), "utf8")).not.toContain("salt");
+    });
+
+    it("writes the openings to their own file, readable by its owner only (0600)", ({
+      net,
+      rolledForward,
+    }) => {
+      void rolledForward;
+      expect(statSync(net.path("rf-openings.json")).mode & 0o777).toBe(0o600);
+    });
+
+    it("writes the closing balance summed from the tape", ({ net, rolledForward }) => {
+      void rolledForward;
+      const file = net.json<{ totals: Record<string, string> }>("rf.json");
+      expect(file.totals.closing).toBe(String(expectedTotals().closing));
+    });
+  });
+
+  describe("chain submit-roll-forward", () => {
+    it("exits 0", ({ recorded }) => {
+      expect(recorded.code, recorded.stderr + recorded.stdout).toBe(0);
+    });
+
+    it("sends chunk 0 then the aggregation", ({ recorded }) => {
+      expect(recordedOf(recorded).gas.map((g) => g.what)).toEqual([
+        "submitChunk (chunk 0)",
+        "submitAggregation",
+      ]);
+    });
+
+    it("each transaction spends over 100,000 gas (real verifications)", ({ recorded }) => {
+      for (const g of recordedOf(recorded).gas) expect(Number(g.gas)).toBeGreaterThan(100_000);
+    });
+
+    it("records period 2 continuing period 1", ({ recorded }) => {
+      const r = recordedOf(recorded);
+      expect([r.prevPeriod, r.period, r.continuous]).toEqual([PERIOD_1, PERIOD_2, true]);
+    });
+
+    it("records the totals summed from the two tapes", ({ recorded }) => {
+      expect(bigints(recordedOf(recorded).recorded)).toEqual(expectedTotals());
+    });
+
+    it("the recorded totals satisfy the roll-forward identity", ({ recorded }) => {
+      const t = bigints(recordedOf(recorded).recorded);
+      expect(
+        t.opening! -
+          t.principalCollected! +
+          t.adjustmentsUp! -
+          t.adjustmentsDown! +
+          t.originations! -
+          t.chargedOff! -
+          t.removedAtExit!,
+      ).toBe(t.closing);
+    });
+  });
+
+  describe("tape slots over a tape that dropped an active loan", () => {
+    it("is refused, the missing loan named", ({ dropped }) => {
+      expect(dropped.code).toBe(1);
+      expect(dropped.stderr).toContain("missing from this tape: L6");
+    });
+  });
 });
