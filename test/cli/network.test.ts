@@ -14,13 +14,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { startHardhatNode } from "../support/net.ts";
 import { writeTestPolicy } from "../support/policy.ts";
-import type { CliRun } from "../support/cli.ts";
+import { runCli, type CliRun } from "../support/cli.ts";
 
 const BUILT = readManifest().instances["pool-attestation-8"] !== undefined;
 if (!BUILT) console.warn("pool-attestation-8 is not built: skipping the CLI network tour");
@@ -30,7 +28,6 @@ const GOVERNANCE = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4
 const ORIGINATOR = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const GOVERNANCE_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const ORIGINATOR_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const BIN = join(REPO_ROOT, "cli", "bin.js");
 
 /** A hardhat node and a working directory, with the executable run there as nobody, governance or the originator. */
 interface Net {
@@ -73,17 +70,7 @@ const it = test.extend<{
       const dir = mkdtempSync(join(tmpdir(), "rwa-cli-net-"));
       const { node, url } = await startHardhatNode();
       try {
-        const cli = (env: Record<string, string>, ...args: string[]) =>
-          new Promise<CliRun>((resolve) => {
-            execFile(
-              process.execPath,
-              [BIN, ...args],
-              { cwd: dir, encoding: "utf8", timeout: 180_000, env: { ...process.env, ...env } },
-              (err, stdout, stderr) => {
-                resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-              },
-            );
-          });
+        const cli = (env: Record<string, string>, ...args: string[]) => runCli(dir, args, 180_000, env);
         await use({
           dir,
           url,

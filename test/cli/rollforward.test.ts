@@ -19,12 +19,10 @@
  * submitted (`recorded`), and `tape slots` over the tape that dropped a loan (`dropped`). Each of the four
  * proofs (two attestations, two roll-forwards) is made once, in its stage.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
   AdjustmentReason,
@@ -34,7 +32,7 @@ import {
   type LoanRecord,
   type LoanTape,
 } from "../../prover/index.ts";
-import type { CliRun } from "../support/cli.ts";
+import { runCli, type CliRun } from "../support/cli.ts";
 import { startHardhatNode } from "../support/net.ts";
 import { writeTestPolicy } from "../support/policy.ts";
 
@@ -46,7 +44,6 @@ if (!BUILT) console.warn(`${NEEDED.join(", ")} not all built: skipping the roll-
 const GOVERNANCE = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ORIGINATOR = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const MAX_ADJ = 50_000n;
-const BIN = join(REPO_ROOT, "cli", "bin.js");
 
 // ---- the two periods' tapes ----------------------------------------------------------------------------------
 const today = Math.floor(Date.now() / 86_400_000);
@@ -229,17 +226,7 @@ const it = test.extend<{
       );
       const { node, url } = await startHardhatNode();
       try {
-        const cli = (env: Record<string, string>, ...args: string[]) =>
-          new Promise<CliRun>((resolve) => {
-            execFile(
-              process.execPath,
-              [BIN, ...args],
-              { cwd: dir, encoding: "utf8", timeout: 240_000, env: { ...process.env, ...env } },
-              (err, stdout, stderr) => {
-                resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-              },
-            );
-          });
+        const cli = (env: Record<string, string>, ...args: string[]) => runCli(dir, args, 240_000, env);
         await use({
           dir,
           url,

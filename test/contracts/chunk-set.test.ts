@@ -14,7 +14,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import type { Contract } from "ethers";
 import { deployContract } from "../../deploy/index.ts";
 import { rng } from "../support/rng.ts";
-import { terminateCurves } from "./helpers.ts";
+import { chainSnapshot, terminateCurves } from "./helpers.ts";
 
 const MAX = 1024;
 const SEED = Number(process.env.CHUNK_SET_SEED ?? 20261204);
@@ -154,14 +154,7 @@ const it = test.extend<{ deployed: Probe; probe: Contract; run: Step[] }>({
       const { ethers } = await hre.network.connect();
       const [signer] = await ethers.getSigners();
       const probe = await deployContract(signer!, "ChunkSetProbe");
-      let snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
-      await use({
-        probe,
-        async reset() {
-          expect(await ethers.provider.send("evm_revert", [snapshot])).toBe(true);
-          snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
-        },
-      });
+      await use({ probe, reset: await chainSnapshot(ethers) });
     },
     { scope: "file" },
   ],

@@ -38,7 +38,7 @@ import {
   submitChunkCommitment,
   type SnarkjsProof,
 } from "../../sdk/index.ts";
-import { revertOf, terminateCurves } from "./helpers.ts";
+import { chainSnapshot, revertOf, terminateCurves } from "./helpers.ts";
 import { TEST_POLICY, deployCommittedRegistry, poolTape } from "./pool-world.ts";
 
 const CHUNK_INSTANCE = "pool-chunk-commitment-8";
@@ -88,7 +88,7 @@ interface PoolOne {
 
 async function deploy(): Promise<Deployed> {
   const r = await deployCommittedRegistry({ pools: [1n, 2n], policies: [TEST_POLICY, OTHER_POLICY] });
-  let snapshot = (await r.ethers.provider.send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(r.ethers);
   return {
     registry: r.registry,
     relay: r.relay,
@@ -98,11 +98,7 @@ async function deploy(): Promise<Deployed> {
     registryAddress: r.registryAddress,
     pHash: await policyHash(TEST_POLICY),
     today: r.today,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await r.ethers.provider.send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await r.ethers.provider.send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

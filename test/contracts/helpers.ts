@@ -10,6 +10,7 @@
  * its catalogue name and a `prove(signals, ctx)` that runs the prover on a tape giving those figures).
  */
 import hre from "hardhat";
+import { expect } from "vitest";
 import { buildBabyjub, buildPoseidon } from "circomlibjs";
 import type { Contract, TransactionReceipt } from "ethers";
 import {
@@ -55,6 +56,20 @@ export type Ethers = Awaited<ReturnType<typeof hre.network.connect>>["ethers"];
 export type HardhatSigner = Awaited<ReturnType<Ethers["getSigners"]>>[number];
 
 export const DAY = 86_400n;
+
+/**
+ * Takes an EVM snapshot of the chain as it is now and returns the function that puts the chain back to it:
+ * what a file fixture gives each test that changes the chain (a snapshot is used up by reverting to it, so it
+ * is taken again after each revert).
+ */
+export async function chainSnapshot(ethers: Ethers): Promise<() => Promise<void>> {
+  const send = (m: string, p: unknown[]) => ethers.provider.send(m, p);
+  let snapshot = (await send("evm_snapshot", [])) as string;
+  return async () => {
+    expect(await send("evm_revert", [snapshot])).toBe(true);
+    snapshot = (await send("evm_snapshot", [])) as string;
+  };
+}
 
 export const POLICY: PolicyParamsInput = {
   minCreditScore: 550n,

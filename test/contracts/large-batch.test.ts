@@ -19,7 +19,7 @@ import { buildChunkCommitmentInput } from "../../prover/witness/aggregation.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import { submitAggregation, submitChunkCommitment, type SnarkjsProof } from "../../sdk/index.ts";
 import { unpackPoolWord } from "../../verifier-api/web/pool-codec.js";
-import { revertOf, terminateCurves } from "./helpers.ts";
+import { chainSnapshot, revertOf, terminateCurves } from "./helpers.ts";
 import {
   AGGREGATION_INSTANCE as AGG_INSTANCE,
   CHUNK_INSTANCE,
@@ -80,16 +80,13 @@ async function makeWorld(): Promise<World> {
   for (const c of chunks) {
     receipts.push(await submitChunkCommitment(relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals));
   }
-  let snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(ethers);
   return {
     registry,
     relay,
     chunks,
     receipts,
-    async reset() {
-      expect(await ethers.provider.send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -35,7 +35,7 @@ import {
   subordinationOk,
   type Triple,
 } from "../../sdk/index.ts";
-import { DAY, keyHashIn, revertOf, terminateCurves } from "./helpers.ts";
+import { chainSnapshot, DAY, keyHashIn, revertOf, terminateCurves } from "./helpers.ts";
 
 import {
   POOL_INSTANCE,
@@ -85,19 +85,14 @@ async function deploy(): Promise<Deployed> {
     { ...pub, validFrom: 1 },
     [1n],
   );
-  const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     today,
     second,
     secondAddress: await second.getAddress(),
     hSecond,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -10,7 +10,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract } from "ethers";
 import { deployContract, deployVault } from "../../deploy/index.ts";
-import { makeWorld, revertOf, terminateCurves, type World } from "./helpers.ts";
+import { chainSnapshot, makeWorld, revertOf, terminateCurves, type World } from "./helpers.ts";
 
 const NOBODY = "0x0000000000000000000000000000000000000000";
 
@@ -36,18 +36,14 @@ async function deploy(): Promise<Deployed> {
   await (await token.getFunction("mint")(me, 10n ** 12n)).wait();
   await (await token.getFunction("approve")(await vault.getAddress(), 10n ** 12n)).wait();
   await (await token.getFunction("approve")(await junior.getAddress(), 10n ** 12n)).wait();
-  let snapshot = (await w.ethers.provider.send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     token,
     vault,
     junior,
     me,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await w.ethers.provider.send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await w.ethers.provider.send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

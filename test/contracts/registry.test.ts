@@ -19,14 +19,15 @@ import { circuitId, deployContract, deployRegistry } from "../../deploy/index.ts
 import { packFigures, readAttestation, submitAttestation } from "../../sdk/index.ts";
 import { domainWord, registryKeyHash } from "../../prover/commitment/keys.ts";
 import {
+  babyKey,
+  chainSnapshot,
   CHUNK_CIRCUIT,
   DAY,
-  KIND_CHUNK_COMMITMENT,
-  POLICY,
-  babyKey,
   healthyFigures,
   keyHashIn,
+  KIND_CHUNK_COMMITMENT,
   makeWorld,
+  POLICY,
   poseidon,
   revertOf,
   solidityProof,
@@ -88,16 +89,11 @@ async function deploy(): Promise<Deployed> {
   expect((await w.registry.getFunction("verifierRecord")(circuitId(CHUNK_CIRCUIT), 1)).verifier).not.toBe(
     ZeroAddress,
   );
-  const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     today,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -10,7 +10,7 @@
  * the periods up to the one the claim is about recorded, each followed by an epoch close.
  */
 import { afterAll, describe, expect, test } from "vitest";
-import { DAY, healthyFigures, terminateCurves } from "./helpers.ts";
+import { chainSnapshot, DAY, healthyFigures, terminateCurves } from "./helpers.ts";
 import type { ProofWithSignals } from "./fixtures/stand-in.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
@@ -42,16 +42,11 @@ async function deploy(): Promise<Deployed> {
   );
   await tx(vault.getFunction("include")(1n, FUNDED));
   const today = await w.today();
-  const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     today,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

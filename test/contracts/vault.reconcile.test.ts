@@ -17,7 +17,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import type { Contract } from "ethers";
 import { deployCashReconciler, deployContract, deployVault } from "../../deploy/index.ts";
-import { terminateCurves, revertOf } from "./helpers.ts";
+import { chainSnapshot, revertOf, terminateCurves } from "./helpers.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "./vault-world.ts";
 
 const tx = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
@@ -71,17 +71,12 @@ async function deploy(): Promise<Deployed> {
   await w.submit(await w.attest({ poolId: 1n, period: 1n }));
   await w.submit(await w.attest({ poolId: 2n, period: 1n }));
   const probe = await deployContract(w.gov, "RollForwardTotalsProbe", [await w.registry.getAddress()]);
-  const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     vault,
     probe,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -58,7 +58,7 @@ import { readManifest } from "../../pipeline/manifest.ts";
 import { REPO_ROOT } from "../../pipeline/catalogue.ts";
 import { circuitId, deployBorrowerGate, onboardProvider } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/index.ts";
-import { revertOf, terminateCurves } from "../contracts/helpers.ts";
+import { chainSnapshot, revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
 
 const manifest = readManifest();
@@ -153,8 +153,7 @@ async function deploy(): Promise<Deployed> {
   await (
     await scores.getFunction("submitScores")(circuitId("score-backing-8"), 1, s.a, s.b, s.c, sp.publicSignals)
   ).wait();
-  const send = (m: string, p: unknown[]) => world.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(world.ethers);
   return {
     world,
     signers,
@@ -174,11 +173,7 @@ async function deploy(): Promise<Deployed> {
     secret,
     request,
     batch,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -28,7 +28,7 @@ import {
 } from "../../prover/scores/index.ts";
 import { circuitId, deployBorrowerGate, onboardProvider } from "../../deploy/index.ts";
 import { toSolidityGroth16 } from "../../sdk/index.ts";
-import { revertOf, terminateCurves } from "../contracts/helpers.ts";
+import { chainSnapshot, revertOf, terminateCurves } from "../contracts/helpers.ts";
 import { instancesBuilt, makeScoreWorld, type ScoreWorld, type Signer } from "./world.ts";
 
 const NAME = "score-backing-8";
@@ -65,8 +65,7 @@ async function deploy(): Promise<Deployed> {
   );
   const tape = generateSyntheticTape({ seed: 3, loans: CHUNK + 2, poolId: POOL_ID, asOfDate: today });
   const commitment = await commitTape(tape, await deriveSalts(9n, tape), { chunkSize: CHUNK });
-  const send = (m: string, p: unknown[]) => world.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(world.ethers);
   return {
     world,
     others,
@@ -77,11 +76,7 @@ async function deploy(): Promise<Deployed> {
     providerHash,
     tape,
     commitment,
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -38,7 +38,7 @@ import {
   type TrancheVaultError,
   type Triple,
 } from "../../sdk/index.ts";
-import { DAY, PROOF_SOURCE, healthyFigures, terminateCurves } from "../contracts/helpers.ts";
+import { chainSnapshot, DAY, healthyFigures, PROOF_SOURCE, terminateCurves } from "../contracts/helpers.ts";
 import type { ProofWithSignals } from "../contracts/fixtures/stand-in.ts";
 import { USD, makeVaultWorld, type VaultWorld } from "../contracts/vault-world.ts";
 
@@ -53,18 +53,13 @@ interface Deployed {
 
 async function deploy(): Promise<Deployed> {
   const w = await makeVaultWorld();
-  const send = (m: string, p: unknown[]) => w.ethers.provider.send(m, p);
-  let snapshot = (await send("evm_snapshot", [])) as string;
+  const reset = await chainSnapshot(w.ethers);
   return {
     w,
     registry: attestationRegistryAt(await w.registry.getAddress(), w.ethers.provider),
     vault: trancheVaultAt(await w.vault.getAddress(), w.gov),
     today: await w.today(),
-    async reset() {
-      // a snapshot is used up by reverting to it: take it again
-      expect(await send("evm_revert", [snapshot])).toBe(true);
-      snapshot = (await send("evm_snapshot", [])) as string;
-    },
+    reset,
   };
 }
 

@@ -14,12 +14,17 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(cwd: string, args: string[], timeout = 120_000): Promise<CliRun> {
+export function runCli(
+  cwd: string,
+  args: string[],
+  timeout = 120_000,
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI_BIN, ...args],
-      { cwd, encoding: "utf8", timeout },
+      { cwd, encoding: "utf8", timeout, env: { ...process.env, ...env } },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
     );
