@@ -202,8 +202,8 @@ export function chunkCommitmentInstance(chunkSize: number): string {
 }
 
 /**
- * The most chunks the registry takes in one committed batch: `ChunkSet.MAX_CHUNKS` (contracts/libraries/ChunkSet.sol,
- * four words of accepted-chunk bits; test/prover/attestable.test.ts checks the two agree).
+ * The most chunks the registry takes in one committed batch: `ChunkSet.MAX_CHUNKS` (contracts/libraries/ChunkSet.sol;
+ * test/prover/attestable.test.ts checks the two agree).
  */
 export const MAX_COMMITTED_CHUNKS = 1024;
 
@@ -212,18 +212,20 @@ export const MAX_COMMITTED_CHUNKS = 1024;
  * PoolAggregation size class, whichever is smaller, and which of the two it is.
  */
 export function attestationChunkLimit(): { chunks: number; by: string } {
-  const largest = loadCatalogue()
-    .filter((c) => c.template === "PoolAggregation")
-    .reduce<{ n: number; name: string }>(
-      (m, c) => ((c.params[0] ?? 0) > m.n ? { n: c.params[0]!, name: c.name } : m),
-      {
-        n: 0,
-        name: "",
-      },
-    );
-  return largest.n >= MAX_COMMITTED_CHUNKS
+  const largest = largestOf("PoolAggregation");
+  return largest.size >= MAX_COMMITTED_CHUNKS
     ? { chunks: MAX_COMMITTED_CHUNKS, by: "the registry's limit" }
-    : { chunks: largest.n, by: `the largest aggregation class, ${largest.name}` };
+    : { chunks: largest.size, by: `the largest aggregation class, ${largest.name}` };
+}
+
+/** The catalogue's instance of `template` with the largest size parameter (size 0 when it has none). */
+function largestOf(template: string): { size: number; name: string } {
+  return loadCatalogue()
+    .filter((c) => c.template === template)
+    .reduce((m, c) => ((c.params[0] ?? 0) > m.size ? { size: c.params[0]!, name: c.name } : m), {
+      size: 0,
+      name: "",
+    });
 }
 
 /**
@@ -235,9 +237,7 @@ export function attestationChunkLimit(): { chunks: number; by: string } {
 export function requireAttestable(loanCount: number, instance: string): number {
   const chunkSize = chunkSizeOf(instance);
   const chunkCount = Math.max(1, Math.ceil(loanCount / chunkSize));
-  const largest = loadCatalogue()
-    .filter((c) => c.template === "PoolAttestation")
-    .reduce((m, c) => Math.max(m, c.params[0] ?? 0), 0);
+  const largest = largestOf("PoolAttestation").size;
   const limit = attestationChunkLimit();
   if (chunkCount > limit.chunks) {
     const reason =
