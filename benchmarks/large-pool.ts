@@ -12,7 +12,7 @@
  * Prints the phases' wall times, this process's CPU and its children's (the native prover servers), the chunk
  * gas (first, later min and max), the aggregation's gas and the whole attestation's. Not part of `npm test`.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Contract } from "ethers";
 import hre from "hardhat";
@@ -52,15 +52,44 @@ const DAY = 86_400n;
 const t0 = performance.now();
 const s = (ms: number): string => (ms / 1000).toFixed(1);
 const fmt = (g: bigint): string => g.toLocaleString("en-US");
-/** CPU seconds of this process, and of its reaped children (the native prover servers: /proc/self/stat). */
+/** Clock ticks a second of /proc/<pid>/stat's times (Linux's USER_HZ). */
+const HZ = 100;
+/** utime, stime, cutime, cstime and ppid of one process (fields 14-17 and 4 of /proc/<pid>/stat). */
+function procTimes(pid: string): { ppid: string; own: number; reaped: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined; // exited between the listing and the read
+  }
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    ppid: f[1]!,
+    own: (Number(f[11]) + Number(f[12])) / HZ,
+    reaped: (Number(f[13]) + Number(f[14])) / HZ,
+  };
+}
+/**
+ * CPU seconds used so far by this process (all its threads) and by its descendants (the pool's worker
+ * processes and their native prover servers), live ones read from /proc and exited ones through their
+ * parents' reaped-children times: sampled between phases, the differences are each phase's CPU.
+ */
 function cpu(): { self: number; children: number } {
   const r = process.resourceUsage();
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields 16 and 17 of stat (cutime, cstime) are at 13 and 14 after the command name
-  return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children: (Number(f[13]) + Number(f[14])) / 100 };
+  const procs = new Map<string, { ppid: string; own: number; reaped: number }>();
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    const t = procTimes(pid);
+    if (t) procs.set(pid, t);
+  }
+  const self = String(process.pid);
+  let children = procs.get(self)?.reaped ?? 0;
+  for (const [pid, t] of procs) {
+    let up = t.ppid;
+    while (up !== self && up !== "0" && procs.has(up)) up = procs.get(up)!.ppid;
+    if (up === self && pid !== self) children += t.own + t.reaped;
+  }
+  return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children };
 }
-
 const { ethers } = await hre.network.connect();
 const [gov, originator, relayer] = await ethers.getSigners();
 const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -88,6 +117,10 @@ const relay = registry.connect(relayer!) as Contract;
 const pool = new ProverPool();
 let lastReport = -1;
 const tProve = performance.now();
+const cpuStart = cpu();
+/** Sampled at the first chunk-proving report (commitment and every chunk's input built) and at the last. */
+let proveStart: { at: number; cpu: ReturnType<typeof cpu> } | undefined;
+let chunksEnd: { at: number; cpu: ReturnType<typeof cpu> } | undefined;
 const { attestation } = await attestPool({
   tape,
   policy: TEST_POLICY,
@@ -97,6 +130,9 @@ const { attestation } = await attestPool({
   instance: INSTANCE,
   pool,
   onProgress: (p) => {
+    if (p.stage === "prove" && !proveStart) proveStart = { at: performance.now(), cpu: cpu() };
+    if (p.stage === "prove" && p.chunksDone === p.chunkCount && !chunksEnd)
+      chunksEnd = { at: performance.now(), cpu: cpu() };
     const pct = Math.floor(p.fraction * 20);
     if (pct === lastReport) return;
     lastReport = pct;
@@ -107,6 +143,7 @@ const { attestation } = await attestPool({
   },
 });
 const proveMs = performance.now() - tProve;
+const cpuProved = cpu();
 await pool.close();
 const aggregation = attestation.aggregation!;
 
@@ -150,7 +187,39 @@ console.log(
   `| wall, deploy the two verifiers and submit every chunk and the aggregation (s) | ${s(submitMs)} |`,
 );
 console.log(`| CPU, this process (s) | ${used.self.toFixed(1)} |`);
-console.log(`| CPU, its reaped children: native prover servers (s) | ${used.children.toFixed(1)} |`);
+console.log(
+  `| CPU, its child processes: pool workers, native prover servers (s) | ${used.children.toFixed(1)} |`,
+);
+// the phases of attestPool, from the CPU samples taken between them
+if (!proveStart || !chunksEnd) throw new Error("no progress report marked the chunk phase");
+const phase = (
+  name: string,
+  from: { at: number; cpu: ReturnType<typeof cpu> },
+  to: { at: number; cpu: ReturnType<typeof cpu> },
+): { wall: number; self: number; children: number } => {
+  const r = {
+    wall: (to.at - from.at) / 1000,
+    self: to.cpu.self - from.cpu.self,
+    children: to.cpu.children - from.cpu.children,
+  };
+  console.log(
+    `| ${name}: wall / CPU here / CPU in children (s) | ${r.wall.toFixed(1)} / ${r.self.toFixed(1)} / ${r.children.toFixed(1)} |`,
+  );
+  return r;
+};
+const setup = phase("commit and every chunk's input", { at: tProve, cpu: cpuStart }, proveStart);
+const chunkPhase = phase(`${attestation.chunks.length} chunk proofs`, proveStart, chunksEnd);
+const aggPhase = phase(`the aggregation (${aggregation.instance})`, chunksEnd, {
+  at: tProve + proveMs,
+  cpu: cpuProved,
+});
+const n = attestation.chunks.length;
+const proverPerChunk = chunkPhase.children / n;
+const coordinatorPerChunk = chunkPhase.self / n;
+console.log(
+  `| CPU per chunk: proving (witness and proof, children) / this process (receiving, verifying) (s) | ` +
+    `${proverPerChunk.toFixed(2)} / ${coordinatorPerChunk.toFixed(3)} |`,
+);
 console.log(`| gas, the chunk that opens the batch | ${fmt(chunkGas[0]!)} |`);
 console.log(`| gas, later chunks (min - max) | ${fmt(min(later))} - ${fmt(max(later))} |`);
 console.log(`| gas, the aggregation | ${fmt(aggGas)} |`);
@@ -165,5 +234,23 @@ console.log(
     (agrees ? "agree" : "DISAGREE"),
 );
 console.log(`later chunks at or under 300,000 gas: ${max(later) <= 300_000n ? "yes" : "NO"}`);
+// Projection to M machines of 2 cores, one worker per core (README "Workers on other machines"): the chunk
+// proofs spread over the cores; the commitment, the inputs, receiving and verifying every proof, and the
+// aggregation stay serial on the coordinator (added, not overlapped: an upper bound); the queue's own cost
+// per chunk is apart (benchmarks/distributed.ts: 12-33 ms a chunk of 64).
+console.log(
+  `\nProjection of this pool (${n} chunks) from the measured phases: serial ${(setup.wall + n * coordinatorPerChunk + aggPhase.wall).toFixed(1)} s ` +
+    `(commit and inputs ${setup.wall.toFixed(1)}, verifying ${(n * coordinatorPerChunk).toFixed(1)}, aggregation ${aggPhase.wall.toFixed(1)}) ` +
+    `plus ${(n * proverPerChunk).toFixed(1)} s of chunk-proving CPU over the cores`,
+);
+console.log(`| machines (2 cores) | workers | chunk proving wall (s) | serial (s) | total (s) |`);
+console.log(`| ---: | ---: | ---: | ---: | ---: |`);
+for (const machines of [1, 10, 50]) {
+  const proving = (n * proverPerChunk) / (2 * machines);
+  const serial = setup.wall + n * coordinatorPerChunk + aggPhase.wall;
+  console.log(
+    `| ${machines} | ${2 * machines} | ${proving.toFixed(1)} | ${serial.toFixed(1)} | ${(proving + serial).toFixed(1)} |`,
+  );
+}
 await terminateCurves();
 process.exit(agrees ? 0 : 1);

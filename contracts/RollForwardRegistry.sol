@@ -236,7 +236,7 @@ contract RollForwardRegistry is IRollForwardRegistry, Ownable {
         }
         // The first accepted chunk starts the chain with its commitment (already a Poseidon hash).
         b.acc = opened ? s[RSig.RF_COMMIT] : chainHasher.poseidon([acc, s[RSig.RF_COMMIT]]);
-        emit RollForwardChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), pool.chunkCount(), s[RSig.RF_COMMIT], s[RSig.FLOW_COMMIT]);
+        emit RollForwardChunkCommitted(pool.poolId(), pool.period(), pool.chunkIndex(), s[RSig.RF_COMMIT], s[RSig.FLOW_COMMIT]);
     }
 
     /// @dev Binds a chunk to its pool's batch (joining the open one, or opening a new one after _checkEnds) and

@@ -68,7 +68,8 @@ interface IRollForwardRegistry {
     error RollForward__ZeroAddress();
 
     event ChainAnchored(uint64 poolId, uint32 period, uint256 root, uint256 closing);
-    event RollForwardChunkCommitted(uint64 poolId, uint32 period, uint16 chunkIndex, uint16 chunkCount, uint256 rfCommit, uint256 flowCommit);
+    /// @dev The batch's chunk count is not repeated here (256 gas a chunk): `batch(poolId)` has it.
+    event RollForwardChunkCommitted(uint64 poolId, uint32 period, uint16 chunkIndex, uint256 rfCommit, uint256 flowCommit);
     event RollForwardBatchReplaced(uint64 poolId, uint32 period, uint16 received);
     event RollForwardRecorded(uint64 poolId, uint32 period, uint32 prevPeriod, uint256 rfA, uint256 rfB, uint256 rfC);
     event VerifierAdded(bytes32 circuitId, uint16 version, address verifier, uint8 kind);

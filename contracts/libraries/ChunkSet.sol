@@ -65,9 +65,7 @@ library ChunkSet {
     function isFull(Set storage s, uint32 tag, uint16 count) internal view returns (bool) {
         uint256 used = (uint256(count) + BITS - 1) / BITS;
         for (uint256 w = 0; w < used; ++w) {
-            uint256 n = count - w * BITS;
-            uint256 want = (uint256(tag) << BITS) | (n >= BITS ? MASK : (uint256(1) << n) - 1);
-            if (s.words[w] != want) return false;
+            if (s.words[w] != (uint256(tag) << BITS) | _below(count, w)) return false;
         }
         return true;
     }
@@ -78,8 +76,7 @@ library ChunkSet {
         for (uint256 w = 0; w < used; ++w) {
             uint256 word = s.words[w];
             if (word >> BITS != tag) continue;
-            uint256 left = count - w * BITS;
-            n += _popcount(word & (left >= BITS ? MASK : (uint256(1) << left) - 1));
+            n += _popcount(word & _below(count, w));
         }
     }
 
@@ -93,6 +90,12 @@ library ChunkSet {
                 if ((word >> (i - w * BITS)) & 1 != 0) out[i >> 8] |= uint256(1) << (i & 255);
             }
         }
+    }
+
+    /// @dev The bits of word `w` (of the `used` words a count needs) that stand for indices below `count`.
+    function _below(uint16 count, uint256 w) private pure returns (uint256) {
+        uint256 left = count - w * BITS;
+        return left >= BITS ? MASK : (uint256(1) << left) - 1;
     }
 
     function _popcount(uint256 x) private pure returns (uint16 n) {

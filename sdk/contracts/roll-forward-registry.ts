@@ -273,7 +273,6 @@ export const ROLL_FORWARD_REGISTRY_ABI = [
       { indexed: false, internalType: "uint64", name: "poolId", type: "uint64" },
       { indexed: false, internalType: "uint32", name: "period", type: "uint32" },
       { indexed: false, internalType: "uint16", name: "chunkIndex", type: "uint16" },
-      { indexed: false, internalType: "uint16", name: "chunkCount", type: "uint16" },
       { indexed: false, internalType: "uint256", name: "rfCommit", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "flowCommit", type: "uint256" },
     ],

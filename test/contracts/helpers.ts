@@ -10,7 +10,6 @@
  * its catalogue name and a `prove(signals, ctx)` that runs the prover on a tape giving those figures).
  */
 import hre from "hardhat";
-import { expect } from "vitest";
 import { buildBabyjub, buildPoseidon } from "circomlibjs";
 import type { Contract, TransactionReceipt } from "ethers";
 import {
@@ -66,7 +65,8 @@ export async function chainSnapshot(ethers: Ethers): Promise<() => Promise<void>
   const send = (m: string, p: unknown[]) => ethers.provider.send(m, p);
   let snapshot = (await send("evm_snapshot", [])) as string;
   return async () => {
-    expect(await send("evm_revert", [snapshot])).toBe(true);
+    if ((await send("evm_revert", [snapshot])) !== true)
+      throw new Error(`evm_revert refused snapshot ${snapshot}`);
     snapshot = (await send("evm_snapshot", [])) as string;
   };
 }
