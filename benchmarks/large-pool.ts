@@ -14,25 +14,14 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Contract } from "ethers";
-import hre from "hardhat";
-import {
-  deployRegistry,
-  deployVerifier,
-  onboardOriginator,
-  policyParamsInput,
-  registerPolicy,
-} from "../deploy/index.ts";
-import { pascalName, findInstance } from "../pipeline/catalogue.ts";
+import { findInstance } from "../pipeline/catalogue.ts";
 import { terminateCurves } from "../pipeline/build.ts";
-import { attestPool, chunkCommitmentInstance } from "../prover/attest.ts";
-import { generateOriginatorKey } from "../prover/commitment/keys.ts";
+import { aggregationInstance, attestPool, chunkCommitmentInstance } from "../prover/attest.ts";
 import { modelPool } from "../prover/model/index.ts";
-import { policyHash } from "../prover/policy/index.ts";
 import { ProverPool } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { readAttestation, submitAggregation, submitChunkCommitment } from "../sdk/index.ts";
-import { TEST_POLICY } from "../test/support/policy.ts";
+import { TEST_POLICY, deployCommittedRegistry } from "../test/contracts/pool-world.ts";
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +36,6 @@ if (!Number.isInteger(LOANS) || LOANS <= CHUNK) throw new TypeError(`--loans: ex
 const CHUNK_INSTANCE = chunkCommitmentInstance(CHUNK);
 const POOL_ID = 5n;
 const PERIOD = 202612;
-const DAY = 86_400n;
 
 const t0 = performance.now();
 const s = (ms: number): string => (ms / 1000).toFixed(1);
@@ -90,13 +78,12 @@ function cpu(): { self: number; children: number } {
   }
   return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children };
 }
-const { ethers } = await hre.network.connect();
-const [gov, originator, relayer] = await ethers.getSigners();
-const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
-await ethers.provider.send("evm_mine", []);
-const today = Number(latest / DAY + 1n);
-const registry = await deployRegistry(gov!);
+const AGGREGATION_INSTANCE = aggregationInstance(Math.ceil(LOANS / CHUNK));
+// the registry, the two instances' verifiers, the test policy and an originator for the pool
+const { registry, relay, key, today, chainId, registryAddress } = await deployCommittedRegistry({
+  pools: [POOL_ID],
+  instances: { chunk: CHUNK_INSTANCE, aggregation: AGGREGATION_INSTANCE },
+});
 const tape = generateSyntheticTape({
   seed: "large-pool",
   loans: LOANS,
@@ -104,15 +91,6 @@ const tape = generateSyntheticTape({
   period: PERIOD,
   asOfDate: today,
 });
-const key = await generateOriginatorKey();
-await registerPolicy(registry, await policyHash(TEST_POLICY), policyParamsInput(TEST_POLICY));
-await onboardOriginator(
-  registry,
-  registry.connect(originator!) as Contract,
-  { ax: key.publicKey[0], ay: key.publicKey[1], validFrom: 1 },
-  [POOL_ID],
-);
-const relay = registry.connect(relayer!) as Contract;
 
 const pool = new ProverPool();
 let lastReport = -1;
@@ -125,8 +103,8 @@ const { attestation } = await attestPool({
   tape,
   policy: TEST_POLICY,
   key,
-  chainId: (await ethers.provider.getNetwork()).chainId,
-  registry: await registry.getAddress(),
+  chainId,
+  registry: registryAddress,
   instance: INSTANCE,
   pool,
   onProgress: (p) => {
@@ -148,8 +126,6 @@ await pool.close();
 const aggregation = attestation.aggregation!;
 
 const tSubmit = performance.now();
-await deployVerifier(gov!, registry, `${pascalName(CHUNK_INSTANCE)}Verifier`, CHUNK_INSTANCE);
-await deployVerifier(gov!, registry, `${pascalName(aggregation.instance)}Verifier`, aggregation.instance);
 const chunkGas: bigint[] = [];
 for (const c of attestation.chunks) {
   chunkGas.push((await submitChunkCommitment(relay, CHUNK_INSTANCE, 1, c.proof, c.publicSignals)).gasUsed);
@@ -183,9 +159,7 @@ console.log(`| wall, whole run (s) | ${s(performance.now() - t0)} |`);
 console.log(
   `| wall, attestPool: commit, witnesses, ${attestation.chunks.length} chunk proofs, aggregation (s) | ${s(proveMs)} |`,
 );
-console.log(
-  `| wall, deploy the two verifiers and submit every chunk and the aggregation (s) | ${s(submitMs)} |`,
-);
+console.log(`| wall, submit every chunk and the aggregation (s) | ${s(submitMs)} |`);
 console.log(`| CPU, this process (s) | ${used.self.toFixed(1)} |`);
 console.log(
   `| CPU, its child processes: pool workers, native prover servers (s) | ${used.children.toFixed(1)} |`,

@@ -13,6 +13,7 @@ import { ProverPool } from "../../prover/prove/index.ts";
 import { generateSyntheticTape } from "../../prover/tape/synthetic.ts";
 import { LoanStatus, type LoanRecord, type LoanTape } from "../../prover/tape/schema.ts";
 import { assertValidTape } from "../../prover/tape/validate.ts";
+import { pascalName } from "../../pipeline/catalogue.ts";
 import { readManifest } from "../../pipeline/manifest.ts";
 import {
   DEFAULT_VAULT_CONFIG,
@@ -184,25 +185,27 @@ export interface CommittedRegistry {
 
 /**
  * Deploys a registry for committed chunks on a fresh day (the clock moved to noon UTC of the next day, as
- * makePoolWorld does): the verifiers of `pool-chunk-commitment-8` and `pool-aggregation-4`, `policies`
- * registered (default TEST_POLICY), one originator onboarded for `pools`.
+ * makePoolWorld does): the verifiers of `instances` (default `pool-chunk-commitment-8` and
+ * `pool-aggregation-4`), `policies` registered (default TEST_POLICY), one originator onboarded for `pools`.
  */
 export async function deployCommittedRegistry(o: {
   pools: bigint[];
   policies?: Policy[];
+  instances?: { chunk: string; aggregation: string };
 }): Promise<CommittedRegistry> {
+  const { chunk, aggregation } = o.instances ?? { chunk: CHUNK_INSTANCE, aggregation: AGGREGATION_INSTANCE };
   const { ethers } = await hre.network.connect();
   const [gov, originator, relayer] = await ethers.getSigners();
   const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   await ethers.provider.send("evm_setNextBlockTimestamp", [Number((latest / DAY + 1n) * DAY + DAY / 2n)]);
   await ethers.provider.send("evm_mine", []);
   const registry = await deployRegistry(gov!);
-  const chunkVerifier = await deployVerifier(gov!, registry, "PoolChunkCommitment8Verifier", CHUNK_INSTANCE);
+  const chunkVerifier = await deployVerifier(gov!, registry, `${pascalName(chunk)}Verifier`, chunk);
   const aggregationVerifier = await deployVerifier(
     gov!,
     registry,
-    "PoolAggregation4Verifier",
-    AGGREGATION_INSTANCE,
+    `${pascalName(aggregation)}Verifier`,
+    aggregation,
   );
   for (const policy of o.policies ?? [TEST_POLICY])
     await registerPolicy(registry, await policyHash(policy), policyParamsInput(policy));
