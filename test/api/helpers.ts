@@ -64,6 +64,8 @@ export async function waitJob(
   for (;;) {
     const r = await t.req(key, { url: `/v1/jobs/${id}` });
     const j = r.json() as Record<string, unknown>;
+    // an unknown job (404) or a refused key will not change by waiting: fail now, with the problem
+    if (r.statusCode !== 200) throw new Error(`job ${id}: ${r.statusCode} ${JSON.stringify(j)}`);
     if (j.state === "succeeded" || j.state === "failed") return j;
     if (Date.now() > end) throw new Error(`job ${id} still ${String(j.state)}`);
     await new Promise((res) => setTimeout(res, 50));
