@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import type { Groth16Proof, VerificationKey } from "snarkjs";
 import { findInstance, signalIndex } from "../../pipeline/catalogue.ts";
-import { proveInstance, verifyGroth16, type ProverPool } from "../prove/index.ts";
+import { instanceProver, verifyGroth16, type ProverPool } from "../prove/index.ts";
 import { invalid } from "../../verifier-api/web/errors.js";
 
 /** Everything a chunk proof of one attestation binds; two attestations share chunks only if all agree. */
@@ -301,15 +301,11 @@ export function inProcessTransport(pool: ProverPool, worker = "in-process"): Chu
   return {
     name: "in-process",
     async run(run) {
+      // the instance's files are checked against the manifest once for the run, not once per chunk
+      const prove = await instanceProver(pool, run.plan.instance);
       const results = await Promise.allSettled(
         run.tasks.map(async (t) => {
-          const r = await proveInstance(
-            pool,
-            run.plan.instance,
-            t.input,
-            (p) => run.onChunkProgress?.(t.index, p.fraction),
-            run.signal,
-          );
+          const r = await prove(t.input, (p) => run.onChunkProgress?.(t.index, p.fraction), run.signal);
           const chunk: StoredChunk = {
             id: t.id,
             attestation: run.plan.attestation,
