@@ -191,7 +191,7 @@ const n = attestation.chunks.length;
 const proverPerChunk = chunkPhase.children / n;
 const coordinatorPerChunk = chunkPhase.self / n;
 console.log(
-  `| CPU per chunk: proving (witness and proof, children) / this process (receiving, verifying) (s) | ` +
+  `| CPU per chunk: proving (witness and proof, children) / this process (receiving and checking each proof: its pool worker verified it) (s) | ` +
     `${proverPerChunk.toFixed(2)} / ${coordinatorPerChunk.toFixed(3)} |`,
 );
 console.log(`| gas, the chunk that opens the batch | ${fmt(chunkGas[0]!)} |`);
@@ -211,14 +211,14 @@ console.log(`later chunks at or under 300,000 gas: ${max(later) <= 300_000n ? "y
 // Projection to M machines of 2 cores, one worker each (README "Workers on other machines"; a proof already
 // uses both cores): the chunk proofs spread over the machines at this machine's measured wall time per chunk
 // (its real parallel efficiency; the CPU per chunk over two busy cores is the lower bound beside it); the
-// commitment, the inputs, receiving and verifying every proof, and the aggregation stay serial on the
-// coordinator (added, not overlapped: an upper bound). The queue's own cost per chunk is apart
-// (benchmarks/distributed.ts: 12-33 ms a chunk of 64).
+// commitment, the inputs, receiving every proof, and the aggregation stay serial on the coordinator (added,
+// not overlapped: an upper bound). Apart: the queue's own cost per chunk and a distributed coordinator's
+// verification of every proof it receives (benchmarks/distributed.ts measures both).
 const serial = setup.wall + n * coordinatorPerChunk + aggPhase.wall;
 const wallPerChunk = chunkPhase.wall / n;
 console.log(
   `\nProjection of this pool (${n} chunks) from the measured phases: serial ${serial.toFixed(1)} s ` +
-    `(commit and inputs ${setup.wall.toFixed(1)}, verifying ${(n * coordinatorPerChunk).toFixed(1)}, aggregation ${aggPhase.wall.toFixed(1)}) ` +
+    `(commit and inputs ${setup.wall.toFixed(1)}, receiving ${(n * coordinatorPerChunk).toFixed(1)}, aggregation ${aggPhase.wall.toFixed(1)}) ` +
     `plus the chunk proofs: ${wallPerChunk.toFixed(2)} s of wall per chunk on this machine, ${proverPerChunk.toFixed(2)} s of CPU`,
 );
 console.log(
