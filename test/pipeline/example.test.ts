@@ -21,6 +21,7 @@ import {
   SNARK_FIELD,
   ProverPool,
   UnsatisfiedInputError,
+  instanceProver,
   proveInstance,
   toSolidityProof,
   verifyInstance,
@@ -43,6 +44,10 @@ interface CopiedBuild {
   corrupted: unknown;
   /** Loading an instance the copy's manifest does not list. */
   unknown: unknown;
+  /** `instanceProver` on the copy (RWA_ATTEST_BUILD_DIR): its proof of 3 * 11 while intact. */
+  proverIntact: unknown;
+  /** `instanceProver` on the copy after the key was overwritten. */
+  proverCorrupted: unknown;
 }
 
 const settle = (p: Promise<unknown>): Promise<unknown> =>
@@ -89,8 +94,19 @@ const it = test.extend<{
   ],
   verifier: [async ({}, use) => use(await deployVerifier()), { scope: "file" }],
   copied: [
-    async ({}, use) => {
+    async ({ pool }, use) => {
       const dir = mkdtempSync(join(tmpdir(), "rwa-build-"));
+      const before = process.env.RWA_ATTEST_BUILD_DIR;
+      /** What `instanceProver` answers with the copy as the build (the variable restored at once). */
+      const onCopy = async (f: () => Promise<unknown>): Promise<unknown> => {
+        process.env.RWA_ATTEST_BUILD_DIR = dir;
+        try {
+          return await settle(f());
+        } finally {
+          if (before === undefined) delete process.env.RWA_ATTEST_BUILD_DIR;
+          else process.env.RWA_ATTEST_BUILD_DIR = before;
+        }
+      };
       try {
         cpSync(buildRoot(), dir, { recursive: true });
         const manifest = readManifest(dir);
@@ -100,10 +116,14 @@ const it = test.extend<{
         manifest.instances[NAME]!.artifacts.zkey!.path = copied;
         writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
         const intact = await settle(loadVerifiedArtifacts(NAME, ["zkey"], dir));
+        const proverIntact = await onCopy(async () =>
+          (await instanceProver(pool, NAME))({ a: 3, b: 11, c: 33 }),
+        );
         writeFileSync(copied, "not a proving key");
         const corrupted = await settle(loadVerifiedArtifacts(NAME, ["zkey"], dir));
         const unknown = await settle(loadVerifiedArtifacts("no-such-circuit", ["zkey"], dir));
-        await use({ intact, corrupted, unknown });
+        const proverCorrupted = await onCopy(() => instanceProver(pool, NAME));
+        await use({ intact, corrupted, unknown, proverIntact, proverCorrupted });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -234,5 +254,17 @@ describe("example circuit through the pipeline", () => {
 
   it("refuses an instance the manifest does not list", ({ copied }) => {
     expect(copied.unknown).toBeInstanceOf(ArtifactIntegrityError);
+  });
+
+  it("instanceProver proves with the files it checked (the chunks of a run share one check)", ({
+    copied,
+  }) => {
+    expect((copied.proverIntact as ProveResult).publicSignals).toEqual(["33"]);
+  });
+
+  it("instanceProver refuses an instance whose proving key's hash differs from the manifest", ({
+    copied,
+  }) => {
+    expect(copied.proverCorrupted).toBeInstanceOf(ArtifactIntegrityError);
   });
 });
