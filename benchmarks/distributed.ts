@@ -24,7 +24,6 @@
  *   checking the artifacts' hashes) is reported apart. Target: overhead <= 3% of proving CPU.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -36,6 +35,7 @@ import { randomSalts } from "../prover/commitment/encoding.ts";
 import { generateOriginatorKey } from "../prover/commitment/keys.ts";
 import { TEST_POLICY } from "../test/support/policy.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
+import { processTable, treeCpu } from "./support/proc.ts";
 import { terminateCurves } from "../pipeline/build.ts";
 import { findInstance, REPO_ROOT } from "../pipeline/catalogue.ts";
 
@@ -56,39 +56,6 @@ const CHUNK = findInstance(INSTANCE).params[0]!;
  * chunks (issue 14; the coordinator proves the one aggregation itself).
  */
 const WORKER_INSTANCE = LOANS > CHUNK ? chunkCommitmentInstance(CHUNK) : INSTANCE;
-const CLK_TCK = 100;
-
-/** user + system seconds of a process, and the pids of its children. */
-function procs(): Map<number, { ppid: number; cpu: number }> {
-  const m = new Map<number, { ppid: number; cpu: number }>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      m.set(Number(name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK });
-    } catch {
-      // ended while we looked
-    }
-  }
-  return m;
-}
-
-/** CPU of a process itself, and of all its descendants (live ones, plus their reaped children's). */
-function treeCpu(pid: number, table = procs()): { own: number; descendants: number } {
-  let descendants = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    for (const [child, info] of table)
-      if (info.ppid === p) {
-        descendants += info.cpu;
-        stack.push(child);
-      }
-  }
-  return { own: table.get(pid)?.cpu ?? 0, descendants };
-}
-
 interface Worker {
   child: ChildProcess;
   events: WorkerEvent[];
@@ -181,7 +148,7 @@ async function run(n: number): Promise<Run> {
     });
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(cpu0);
-    const table = procs();
+    const table = processTable();
     let provingCpuS = 0;
     let queueCpuS = 0;
     let startupCpuS = 0;

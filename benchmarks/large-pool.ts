@@ -12,7 +12,6 @@
  * Prints the phases' wall times, this process's CPU and its children's (the native prover servers), the chunk
  * gas (first, later min and max), the aggregation's gas and the whole attestation's. Not part of `npm test`.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { findInstance } from "../pipeline/catalogue.ts";
 import { terminateCurves } from "../pipeline/build.ts";
@@ -22,6 +21,7 @@ import { ProverPool } from "../prover/prove/index.ts";
 import { generateSyntheticTape } from "../prover/tape/synthetic.ts";
 import { readAttestation, submitAggregation, submitChunkCommitment } from "../sdk/index.ts";
 import { TEST_POLICY, deployCommittedRegistry } from "../test/contracts/pool-world.ts";
+import { treeCpu } from "./support/proc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,43 +40,13 @@ const PERIOD = 202612;
 const t0 = performance.now();
 const s = (ms: number): string => (ms / 1000).toFixed(1);
 const fmt = (g: bigint): string => g.toLocaleString("en-US");
-/** Clock ticks a second of /proc/<pid>/stat's times (Linux's USER_HZ). */
-const HZ = 100;
-/** utime, stime, cutime, cstime and ppid of one process (fields 14-17 and 4 of /proc/<pid>/stat). */
-function procTimes(pid: string): { ppid: string; own: number; reaped: number } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined; // exited between the listing and the read
-  }
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return {
-    ppid: f[1]!,
-    own: (Number(f[11]) + Number(f[12])) / HZ,
-    reaped: (Number(f[13]) + Number(f[14])) / HZ,
-  };
-}
 /**
  * CPU seconds used so far by this process (all its threads) and by its descendants (the pool's worker
- * processes and their native prover servers), live ones read from /proc and exited ones through their
- * parents' reaped-children times: sampled between phases, the differences are each phase's CPU.
+ * processes and their native prover servers, live or exited): sampled between phases.
  */
 function cpu(): { self: number; children: number } {
   const r = process.resourceUsage();
-  const procs = new Map<string, { ppid: string; own: number; reaped: number }>();
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    const t = procTimes(pid);
-    if (t) procs.set(pid, t);
-  }
-  const self = String(process.pid);
-  let children = procs.get(self)?.reaped ?? 0;
-  for (const [pid, t] of procs) {
-    let up = t.ppid;
-    while (up !== self && up !== "0" && procs.has(up)) up = procs.get(up)!.ppid;
-    if (up === self && pid !== self) children += t.own + t.reaped;
-  }
-  return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children };
+  return { self: (r.userCPUTime + r.systemCPUTime) / 1e6, children: treeCpu(process.pid).descendants };
 }
 const AGGREGATION_INSTANCE = aggregationInstance(Math.ceil(LOANS / CHUNK));
 // the registry, the two instances' verifiers, the test policy and an originator for the pool
