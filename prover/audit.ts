@@ -35,6 +35,7 @@ export interface LoanOpeningJson {
   borrowerCommitment: string;
   leafSalt: string;
   siblings: string[][];
+  slotRoot: string;
 }
 
 export function openingToJson(o: LoanOpening): LoanOpeningJson {
@@ -48,6 +49,7 @@ export function openingToJson(o: LoanOpening): LoanOpeningJson {
     borrowerCommitment: o.borrowerCommitment.toString(),
     leafSalt: o.leafSalt.toString(),
     siblings: o.siblings.map((l) => l.map((s) => s.toString())),
+    slotRoot: o.slotRoot.toString(),
   };
 }
 
@@ -57,7 +59,10 @@ const DEC = /^[0-9]{1,78}$/;
 export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
   const o = j as LoanOpeningJson;
   if (o === null || typeof o !== "object" || typeof o.record !== "object" || o.record === null) {
-    throw invalid(where, "expected {index, asOfDate, record, borrowerCommitment, leafSalt, siblings}");
+    throw invalid(
+      where,
+      "expected {index, asOfDate, record, borrowerCommitment, leafSalt, siblings, slotRoot}",
+    );
   }
   const big = (name: string, v: unknown): bigint => {
     if (typeof v !== "string" || !DEC.test(v)) throw invalid(`${where}.${name}`, "expected a decimal string");
@@ -85,6 +90,7 @@ export function openingFromJson(j: unknown, where = "opening"): LoanOpening {
       if (!Array.isArray(l)) throw invalid(`${where}.siblings[${i}]`, "expected an array");
       return l.map((s, k) => big(`siblings[${i}][${k}]`, s));
     }),
+    slotRoot: big("slotRoot", o.slotRoot),
   };
 }
 

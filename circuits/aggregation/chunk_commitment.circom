@@ -31,6 +31,7 @@ template PoolChunkCommitment(chunkSize) {
     signal input wA[chunkSize];
     signal input wB[chunkSize];
     signal input hId[chunkSize];
+    signal input wV[chunkSize];
     signal input isEmpty[chunkSize];
     signal input policy[POLICY_PARAM_COUNT()];
     signal input Ax;
@@ -40,6 +41,8 @@ template PoolChunkCommitment(chunkSize) {
     signal input R8y;
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
+    signal input slotGroupSiblings[16 - SLOT_GROUP(chunkSize)];
+    signal input slotSiblings[SLOT_LEVELS(chunkSize)][15];
 
     component chunk = PoolChunk(chunkSize);
     chunk.root <== root;
@@ -53,6 +56,7 @@ template PoolChunkCommitment(chunkSize) {
     chunk.wA <== wA;
     chunk.wB <== wB;
     chunk.hId <== hId;
+    chunk.wV <== wV;
     chunk.isEmpty <== isEmpty;
     chunk.policy <== policy;
     chunk.Ax <== Ax;
@@ -62,6 +66,8 @@ template PoolChunkCommitment(chunkSize) {
     chunk.R8y <== R8y;
     chunk.groupSiblings <== groupSiblings;
     chunk.siblings <== siblings;
+    chunk.slotGroupSiblings <== slotGroupSiblings;
+    chunk.slotSiblings <== slotSiblings;
 
     component context = CommitmentContext();
     context.root <== root;

@@ -9,8 +9,9 @@ include "../lib/tree.circom";
 // BorrowerScore(): a borrower's private score claim (docs/SCORES.md, "Borrower-level proofs").
 //
 // Proves that: (1) a loan of the borrower is in the tape whose root is `root`: its leaf
-// Poseidon(wA, wB, Poseidon(borrowerCommitment, hLoan)) with borrowerCommitment = Poseidon(borrowerRef,
-// borrowerSalt) sits at a (private) index of the height-6 arity-16 tape tree, and the borrower salt is the
+// Poseidon(wA, wB, Poseidon(borrowerCommitment, hLoan), wV) with borrowerCommitment = Poseidon(borrowerRef,
+// borrowerSalt) sits at a (private) index of the height-6 arity-16 leaf tree, whose root with the private
+// slot tree's root hashes to `root` (docs/ENCODING.md), and the borrower salt is the
 // borrower key Poseidon(KEY_TAG, borrowerSecret) of a secret the prover holds; (2) the provider key whose
 // hash is `providerKeyHash` signed the report Poseidon(REPORT_TAG, borrowerCommitment, score, modelId,
 // scoreDate); (3) that score is the loan's committed creditScore (bits 19-28 of wB) and score >= threshold;
@@ -42,8 +43,10 @@ template BorrowerScore() {
     signal input hLoan;
     signal input wA;
     signal input wB;
+    signal input wV;
     signal input index;           // leaf index, < 16^6
     signal input siblings[TREE_HEIGHT][15];
+    signal input slotRoot;
     signal input scoreDate;
     signal input Ax;
     signal input Ay;
@@ -63,10 +66,11 @@ template BorrowerScore() {
     component hId = Poseidon(2);
     hId.inputs[0] <== bc.out;
     hId.inputs[1] <== hLoan;
-    component leaf = Poseidon(3);
+    component leaf = Poseidon(4);
     leaf.inputs[0] <== wA;
     leaf.inputs[1] <== wB;
     leaf.inputs[2] <== hId.out;
+    leaf.inputs[3] <== wV;
     component indexBits = Num2Bits(4 * TREE_HEIGHT);
     indexBits.in <== index;
     component level[TREE_HEIGHT];
@@ -77,7 +81,10 @@ template BorrowerScore() {
         level[l].siblings <== siblings[l];
         level[l].mustBeLastOfTree <== 0;
     }
-    level[TREE_HEIGHT - 1].parent === root;
+    component tapeRoot = TapeRoot();
+    tapeRoot.leafRoot <== level[TREE_HEIGHT - 1].parent;
+    tapeRoot.slotRoot <== slotRoot;
+    tapeRoot.root === root;
 
     // --- the committed score and the threshold (10-bit values) ---
     component wBits = Num2Bits(45);

@@ -20,3 +20,18 @@ function CHUNK_GROUP(chunkSize) {
 function CHUNK_LEVELS(chunkSize) {
     return 6 - CHUNK_HEIGHT(chunkSize) - 1;
 }
+
+// The same chunk in the tape's slot tree (height 7, two leaves a slot: docs/ENCODING.md): 2 · chunkSize
+// leaves, SLOT_GROUP subtrees of height SLOT_HEIGHT (2m of height k, or one of height k + 1 when m = 8) and
+// SLOT_LEVELS path levels above their parent.
+function SLOT_HEIGHT(chunkSize) {
+    return CHUNK_GROUP(chunkSize) == 8 ? CHUNK_HEIGHT(chunkSize) + 1 : CHUNK_HEIGHT(chunkSize);
+}
+
+function SLOT_GROUP(chunkSize) {
+    return CHUNK_GROUP(chunkSize) == 8 ? 1 : 2 * CHUNK_GROUP(chunkSize);
+}
+
+function SLOT_LEVELS(chunkSize) {
+    return 7 - SLOT_HEIGHT(chunkSize) - 1;
+}

@@ -4,6 +4,7 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 include "./bits.circom";
+include "./slot_state.circom";
 
 // One loan slot of a pool chunk (see docs/ENCODING.md for the words and docs/CIRCUITS.md for the design and
 // the cost of each rule).
@@ -32,13 +33,17 @@ template LoanSlot() {
     signal input wA;
     signal input wB;
     signal input hId;
+    signal input wV;
     signal input isEmpty;          // boolean and monotone across the chunk (checked by the chunk)
+    signal input asOfDate;         // the tape's, from the pool word
     signal input maxDaysPastDue;   // policy, range-checked to 16 bits by the caller
     signal input maxLtvBps;        // policy, range-checked to 16 bits by the caller
     signal input minScore;         // the chunk's minimum active score, range-checked to 10 bits by the caller
     signal input maxBalance;       // the chunk's maximum active balance
 
     signal output leaf;            // the leaf this slot puts in the tree (0 when empty)
+    signal output id;              // the slot's leaf of the identity tree: hId, 0 when empty
+    signal output state;           // the slot's leaf of the state tree, 0 when empty
     signal output outstanding;     // the balance of an active loan, 0 otherwise
     signal output scheduled;
     signal output collected;
@@ -97,11 +102,30 @@ template LoanSlot() {
     (x + s2) * amountInv === 1 - isEmpty;
 
     // Leaf.
-    component h = Poseidon(3);
+    component h = Poseidon(4);
     h.inputs[0] <== wA;
     h.inputs[1] <== wB;
     h.inputs[2] <== hId;
+    h.inputs[3] <== wV;
     leaf <== (1 - isEmpty) * h.out;
+
+    // Identity and state. A loan that is not empty has x = 0 exactly when it is repaid (s2, above), so
+    // max(1, ceil(x / 2)) = ceil(x / 2) + s2; its origination date is asOfDate - daysPastDue - dateSlack.
+    id <== (1 - isEmpty) * hId;
+    var headroom = 0;
+    var half = a.out[0];
+    var slack = 0;
+    for (var i = 0; i < 48; i++) {
+        headroom += a.out[192 + i] * (1 << i);
+        if (i >= 1) { half += a.out[i] * (1 << (i - 1)); }
+    }
+    for (var i = 0; i < 16; i++) { slack += b.out[29 + i] * (1 << i); }
+    var packedState = x * (1 << STATE_AMOUNT_SHIFT())
+        + (s0 + 2 * s1 + 4 * s2) * (1 << STATE_STATUS_SHIFT())
+        + collected * (1 << STATE_COLLECTED_SHIFT())
+        + (asOfDate - dpd - slack) * (1 << STATE_ORIGINATION_SHIFT())
+        + (headroom + half + s2) * (1 << STATE_PRINCIPAL_SHIFT());
+    state <== (1 - isEmpty) * packedState;
 
     weighted <== score * outstanding;
     defaultedBalance <== s1 * outstanding;  // s1 is defaulted or charged off, whose outstanding is 0

@@ -2,6 +2,7 @@ pragma circom 2.1.9;
 
 include "circomlib/circuits/poseidon.circom";
 include "./empty_roots.circom";
+include "./chunk_shape.circom";
 
 // Root of a complete arity-16 Poseidon subtree of height k over 16^k leaves (leaf order = index order).
 template Arity16Root(k) {
@@ -152,4 +153,67 @@ template Arity16GroupLevel(height, m) {
             lastRight[g * m + t] * (siblings[g * m + t] - EMPTY_ROOT(height)) === 0;
         }
     }
+}
+
+// The root of a tree of the tape from a chunk's leaves: ChunkTreeRoot(chunkSize, 0) places the chunk's
+// chunkSize leaves in the height-6 leaf tree, ChunkTreeRoot(chunkSize, 1) its 2 · chunkSize leaves (each
+// slot's identity, then its state word) in the height-7 slot tree (docs/ENCODING.md). The leaves form m
+// complete subtrees of height k (Arity16Root), then the group level (Arity16GroupLevel) and the path above it
+// (Arity16PathLevel), at the position given by the 16 bits of the chunk index (index bits the tree has no
+// level for must be 0: the caller checks it). When mustBeLastOfTree = 1 every sibling right of the chunk is
+// an empty subtree. The pool, score and roll-forward circuits place their chunks with it.
+template ChunkTreeRoot(chunkSize, slotTree) {
+    var k = slotTree == 1 ? SLOT_HEIGHT(chunkSize) : CHUNK_HEIGHT(chunkSize);
+    var m = slotTree == 1 ? SLOT_GROUP(chunkSize) : CHUNK_GROUP(chunkSize);
+    var LEVELS = slotTree == 1 ? SLOT_LEVELS(chunkSize) : CHUNK_LEVELS(chunkSize);
+    var N = slotTree == 1 ? 2 * chunkSize : chunkSize;
+    assert(m == 1 || m == 2 || m == 4 || m == 8);
+    assert(chunkSize >= 4 && chunkSize <= 4096);
+    var GROUP_BITS = m == 1 ? 4 : (m == 2 ? 3 : (m == 4 ? 2 : 1));
+    var SUB = N \ m;
+
+    signal input leaves[N];
+    signal input indexBits[16];
+    signal input groupSiblings[16 - m];
+    signal input siblings[LEVELS][15];
+    signal input mustBeLastOfTree;
+    signal output root;
+
+    component subtree[m];
+    for (var t = 0; t < m; t++) {
+        subtree[t] = Arity16Root(k);
+        for (var j = 0; j < SUB; j++) { subtree[t].leaves[j] <== leaves[t * SUB + j]; }
+    }
+    component group = Arity16GroupLevel(k, m);
+    for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
+    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== indexBits[b]; }
+    group.siblings <== groupSiblings;
+    group.mustBeLastOfTree <== mustBeLastOfTree;
+    component level[LEVELS];
+    for (var l = 0; l < LEVELS; l++) {
+        level[l] = Arity16PathLevel(k + 1 + l);
+        level[l].child <== l == 0 ? group.parent : level[l - 1].parent;
+        for (var b = 0; b < 4; b++) {
+            var bit = GROUP_BITS + 4 * l + b;
+            if (bit < 16) {
+                level[l].digitBits[b] <== indexBits[bit];
+            } else {
+                level[l].digitBits[b] <== 0;
+            }
+        }
+        level[l].siblings <== siblings[l];
+        level[l].mustBeLastOfTree <== mustBeLastOfTree;
+    }
+    root <== level[LEVELS - 1].parent;
+}
+
+// The tape's root: Poseidon(leafRoot, slotRoot) (docs/ENCODING.md, prover/commitment/tree.ts).
+template TapeRoot() {
+    signal input leafRoot;
+    signal input slotRoot;
+    signal output root;
+    component h = Poseidon(2);
+    h.inputs[0] <== leafRoot;
+    h.inputs[1] <== slotRoot;
+    root <== h.out;
 }

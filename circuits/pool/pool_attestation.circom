@@ -14,9 +14,10 @@ include "../generated/pool_attestation_layout.circom";
 // PoolChunk(chunkSize): the statement about one chunk of a committed loan tape that both chunk circuits make
 // (PoolAttestation below publishes its figures, PoolChunkCommitment a hiding commitment to them).
 //
-// Proves that: (1) the chunkSize loan slots (real loans or empty slots) are leaves chunkIndex * chunkSize ...
-// of the tape tree whose root is `root`, and, when it is the last chunk
-// (chunkIndex = chunkCount - 1), that everything after it in the tree is empty; (2) the originator key
+// Proves that: (1) the chunkSize loan slots (real loans or empty slots) are slots chunkIndex * chunkSize ...
+// of the tape whose root is `root` = Poseidon(leafRoot, slotRoot): their leaves in the leaf tree, their
+// identities (hId) and state words in the slot tree (docs/ENCODING.md), and, when it is the last chunk
+// (chunkIndex = chunkCount - 1), that everything after it in both trees is empty; (2) the originator key
 // (Ax, Ay) with keyHash = Poseidon(Ax, Ay, domain) signed Poseidon(root, pool without chunkIndex, domain,
 // policyHash), where `domain` (registry address | chainId << 160) is private: the registry computes the
 // key hash of each key it approves from its own domain, so the one public keyHash binds both the key and
@@ -53,6 +54,7 @@ template PoolChunk(chunkSize) {
     signal input wA[chunkSize];
     signal input wB[chunkSize];
     signal input hId[chunkSize];
+    signal input wV[chunkSize];
     signal input isEmpty[chunkSize];
     signal input policy[POLICY_PARAM_COUNT()];
     signal input Ax;
@@ -62,6 +64,8 @@ template PoolChunk(chunkSize) {
     signal input R8y;
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
+    signal input slotGroupSiblings[16 - SLOT_GROUP(chunkSize)];
+    signal input slotSiblings[SLOT_LEVELS(chunkSize)][15];
     signal output activeLoans;
     signal output chunks;
 
@@ -71,6 +75,8 @@ template PoolChunk(chunkSize) {
     var chunkIndex = 0;
     var chunkCount = 0;
     var loanCount = 0;
+    var asOfDate = 0;
+    for (var i = 0; i < AS_OF_DATE_BITS(); i++) { asOfDate += poolBits.out[AS_OF_DATE_SHIFT() + i] * (1 << i); }
     for (var i = 0; i < CHUNK_INDEX_BITS(); i++) { chunkIndex += poolBits.out[CHUNK_INDEX_SHIFT() + i] * (1 << i); }
     for (var i = 0; i < CHUNK_COUNT_BITS(); i++) { chunkCount += poolBits.out[CHUNK_COUNT_SHIFT() + i] * (1 << i); }
     for (var i = 0; i < LOAN_COUNT_BITS(); i++) { loanCount += poolBits.out[LOAN_COUNT_SHIFT() + i] * (1 << i); }
@@ -142,19 +148,23 @@ template PoolChunk(chunkSize) {
     }
     isEmpty[chunkSize - 1] * (isEmpty[chunkSize - 1] - 1) === 0;
 
-    component subtree[m];
-    for (var t = 0; t < m; t++) { subtree[t] = Arity16Root(k); }
+    component leafTree = ChunkTreeRoot(chunkSize, 0);
+    component slotTree = ChunkTreeRoot(chunkSize, 1);
     for (var i = 0; i < chunkSize; i++) {
         slot[i] = LoanSlot();
         slot[i].wA <== wA[i];
         slot[i].wB <== wB[i];
         slot[i].hId <== hId[i];
+        slot[i].wV <== wV[i];
         slot[i].isEmpty <== isEmpty[i];
+        slot[i].asOfDate <== asOfDate;
         slot[i].maxDaysPastDue <== policy[1];
         slot[i].maxLtvBps <== policy[2];
         slot[i].minScore <== minScore;
         slot[i].maxBalance <== maxBalance;
-        subtree[i \ SUB].leaves[i % SUB] <== slot[i].leaf;
+        leafTree.leaves[i] <== slot[i].leaf;
+        slotTree.leaves[2 * i] <== slot[i].id;
+        slotTree.leaves[2 * i + 1] <== slot[i].state;
         if (i == 0) {
             // (1023 - minScore) lets a chunk without an active loan (or whose lowest score is 1023) close.
             minProduct[0] <== (1023 - minScore) * slot[0].minGap;
@@ -187,28 +197,22 @@ template PoolChunk(chunkSize) {
     var bucket60 = ge60 - ge90;
     var bucket90 = ge90;
 
-    // --- the chunk's place in the tape tree ---
-    component group = Arity16GroupLevel(k, m);
-    for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
-    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[CHUNK_INDEX_SHIFT() + b]; }
-    group.siblings <== groupSiblings;
-    group.mustBeLastOfTree <== last.out;
-    component level[LEVELS];
-    for (var l = 0; l < LEVELS; l++) {
-        level[l] = Arity16PathLevel(k + 1 + l);
-        level[l].child <== l == 0 ? group.parent : level[l - 1].parent;
-        for (var b = 0; b < 4; b++) {
-            var bit = GROUP_BITS + 4 * l + b;
-            if (bit < CHUNK_INDEX_BITS()) {
-                level[l].digitBits[b] <== poolBits.out[CHUNK_INDEX_SHIFT() + bit];
-            } else {
-                level[l].digitBits[b] <== 0;
-            }
-        }
-        level[l].siblings <== siblings[l];
-        level[l].mustBeLastOfTree <== last.out;
+    // --- the chunk's place in the tape's two trees, and the root ---
+    for (var b = 0; b < 16; b++) {
+        var bit = b < CHUNK_INDEX_BITS() ? poolBits.out[CHUNK_INDEX_SHIFT() + b] : 0;
+        leafTree.indexBits[b] <== bit;
+        slotTree.indexBits[b] <== bit;
     }
-    level[LEVELS - 1].parent === root;
+    leafTree.groupSiblings <== groupSiblings;
+    leafTree.siblings <== siblings;
+    leafTree.mustBeLastOfTree <== last.out;
+    slotTree.groupSiblings <== slotGroupSiblings;
+    slotTree.siblings <== slotSiblings;
+    slotTree.mustBeLastOfTree <== last.out;
+    component tapeRoot = TapeRoot();
+    tapeRoot.leafRoot <== leafTree.root;
+    tapeRoot.slotRoot <== slotTree.root;
+    tapeRoot.root === root;
 
     // --- the originator's signature over the attestation context ---
     component kh = Poseidon(3);
@@ -280,6 +284,7 @@ template PoolAttestation(chunkSize) {
     signal input wA[chunkSize];
     signal input wB[chunkSize];
     signal input hId[chunkSize];
+    signal input wV[chunkSize];
     signal input isEmpty[chunkSize];
     signal input policy[POLICY_PARAM_COUNT()];
     signal input Ax;
@@ -289,6 +294,8 @@ template PoolAttestation(chunkSize) {
     signal input R8y;
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
+    signal input slotGroupSiblings[16 - SLOT_GROUP(chunkSize)];
+    signal input slotSiblings[SLOT_LEVELS(chunkSize)][15];
 
     component chunk = PoolChunk(chunkSize);
     chunk.root <== root;
@@ -302,6 +309,7 @@ template PoolAttestation(chunkSize) {
     chunk.wA <== wA;
     chunk.wB <== wB;
     chunk.hId <== hId;
+    chunk.wV <== wV;
     chunk.isEmpty <== isEmpty;
     chunk.policy <== policy;
     chunk.Ax <== Ax;
@@ -311,6 +319,8 @@ template PoolAttestation(chunkSize) {
     chunk.R8y <== R8y;
     chunk.groupSiblings <== groupSiblings;
     chunk.siblings <== siblings;
+    chunk.slotGroupSiblings <== slotGroupSiblings;
+    chunk.slotSiblings <== slotSiblings;
 
     chunk.chunks === 1;
     // activeLoans <= chunkSize <= 4096 and the parameter is range-checked to its 16 bits by PoolChunk.

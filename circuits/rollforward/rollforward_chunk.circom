@@ -5,6 +5,7 @@ include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 include "../lib/bits.circom";
 include "../lib/tree.circom";
+include "../lib/slot_state.circom";
 
 // RollForwardChunk(chunkSize): the roll-forward of one chunk of a pool's tape from the previous attested
 // tape (root prevRoot) to this period's tape (root root), issue 15. docs/CIRCUITS.md ("Roll-forward") gives
@@ -12,31 +13,34 @@ include "../lib/tree.circom";
 // prover/rollforward/layout.ts the public words (declared there once: the layout generator of
 // circuits/layout.json handles one template's words, not this one's).
 //
-// Slot g of the chunk is leaf chunkIndex * chunkSize + g of both trees. For each slot it opens the previous
-// leaf under prevRoot and the new leaf under root, down to the identity (leaf = Poseidon(wA, wB, hId), hId =
-// Poseidon(borrowerCommitment, hLoan), hLoan = Poseidon(loanIdField, wC, leafSalt); docs/ENCODING.md) and
-// proves, with `fresh` the prover's claim that the slot holds a new loan:
+// Slot g of the chunk is slot chunkIndex * chunkSize + g of both tapes. A tape's root is Poseidon(leafRoot,
+// slotRoot) (docs/ENCODING.md): the roll-forward does not open the leaves; it opens, in both slot trees, for every slot,
+// the previous and the new tape's identity hId (the loan's id, borrower commitment and static terms, salted
+// with the loan's salt: the same in every period) and state word (amount, status, collected, origination
+// date, original principal), which the pool statement computed from the range-checked leaf words of every
+// slot under both roots. With `fresh` the prover's claim that the slot holds a new loan, it proves:
 //   - an active previous loan (performing, delinquent, defaulted) is still there and is the same loan (not
 //     dropped, not replaced by a new id): new loans go only into empty slots or slots whose previous loan was
 //     terminal (repaid or charged off), and were originated in this period;
-//   - a continuing loan keeps its id, borrower commitment, origination date (asOfDate - daysPastDue -
-//     dateSlack), original principal (headroom + max(1, ceil(amount / 2))) and maturity (wC mod 2^16);
+//   - a continuing loan keeps its identity (id, borrower commitment, maturity: one equality of hId), its
+//     origination date and its original principal;
 //   - outstanding(t) + chargedOff this period + removed at exit = outstanding(t-1) - principalCollected +
 //     adjustment (signed), for every loan (a new loan's "outstanding(t-1)" is its balance on entry, counted
 //     as originations; a new loan has no adjustment and no removal);
 //   - |adjustment| <= maxAdjustment (public), with a reason code when it is not 0;
 //   - terminal states stay terminal: a repaid loan stays repaid and receives nothing; a charged-off loan
 //     stays charged off with the same charged-off amount and receives only recoveries; recoveries only on a
-//     charged-off loan; principalCollected + interestCollected + recoveries <= collected (the leaf's);
+//     charged-off loan; principalCollected + interestCollected + recoveries <= collected (the state's);
 //   - an exit code exactly when the loan becomes terminal this period (4 for a charge-off; 1, 2, 3 or 5 for
 //     a repayment), with its date in (prevAsOfDate, asOfDate]; a balance removed without principal
 //     collected only with exit 2 (sold), 3 (repurchased) or 5 (servicing transfer);
 // and publishes the chunk's totals (rfA, rfB, rfC) and a hiding commitment to the period fields of its
 // slots (flowCommit = Poseidon chain of flowSalt and the flow words, 15 words per call).
 //
-// Soundness relies on both roots being attested by the plain statement (PoolAttestation): its rules hold
-// for every leaf under them (e.g. a repaid loan's amount is 0), and the registry accepts a roll-forward only
-// from the pool's last attested root (issue 15, registry side).
+// Soundness relies on both roots being attested by the pool statement (PoolAttestation, PoolChunkCommitment):
+// its rules hold for every slot under them (e.g. a repaid loan's amount is 0, a state word is the loan's), and
+// the registry accepts a roll-forward only from the pool's last attested root to an attested one (issue 15,
+// registry side).
 template RollForwardChunk(chunkSize) {
     var TREE_HEIGHT = 6;
     var k = 0;
@@ -46,7 +50,6 @@ template RollForwardChunk(chunkSize) {
     assert(chunkSize >= 4 && chunkSize <= 4096);
     var GROUP_BITS = m == 1 ? 4 : (m == 2 ? 3 : (m == 4 ? 2 : 1));
     var LEVELS = TREE_HEIGHT - k - 1;
-    var SUB = chunkSize \ m;
     var FLOW_CALLS = (chunkSize + 14) \ 15;
 
     // --- public inputs (order of prover/rollforward/layout.ts) ---
@@ -60,28 +63,20 @@ template RollForwardChunk(chunkSize) {
     signal input rfC;           // closing 62 | removedAtExit 62 | originationCount 16 | exits 1..5 (16 each) | modifiedCount 16
 
     // --- private inputs ---
-    signal input wAP[chunkSize];
-    signal input wBP[chunkSize];
-    signal input wCP[chunkSize];
-    signal input saltP[chunkSize];
-    signal input idP[chunkSize];
-    signal input bcP[chunkSize];
-    signal input emptyP[chunkSize];
-    signal input wAN[chunkSize];
-    signal input wBN[chunkSize];
-    signal input wCN[chunkSize];
-    signal input saltN[chunkSize];
-    signal input idN[chunkSize];
-    signal input bcN[chunkSize];
-    signal input emptyN[chunkSize];
+    signal input prevLeafRoot;     // the leaf trees' roots (the leaves are not opened)
+    signal input leafRoot;
+    signal input idP[chunkSize];   // the previous tape's identity and state words of the chunk's slots
+    signal input stP[chunkSize];
+    signal input idN[chunkSize];   // this period's
+    signal input stN[chunkSize];
     signal input fresh[chunkSize];
     signal input wD[chunkSize];    // flow word: pc 48 | ic 48 | rec 48 | |adj| 48 | adj<0 1 | reason 3 | exit 3 | exitDate 16 | modified 1
     signal input removed[chunkSize];
     signal input flowSalt;
-    signal input prevGroupSiblings[16 - m];
-    signal input prevSiblings[LEVELS][15];
-    signal input groupSiblings[16 - m];
-    signal input siblings[LEVELS][15];
+    signal input prevSlotGroupSiblings[16 - SLOT_GROUP(chunkSize)];
+    signal input prevSlotSiblings[SLOT_LEVELS(chunkSize)][15];
+    signal input slotGroupSiblings[16 - SLOT_GROUP(chunkSize)];
+    signal input slotSiblings[SLOT_LEVELS(chunkSize)][15];
 
     // --- pool word ---
     component poolBits = Num2Bits(192);
@@ -107,21 +102,10 @@ template RollForwardChunk(chunkSize) {
     maxAdjBits.in <== maxAdjustment;
 
     // --- slots ---
-    component aP[chunkSize];
-    component bP[chunkSize];
-    component aN[chunkSize];
-    component bN[chunkSize];
+    component fP[chunkSize];
+    component fN[chunkSize];
     component d[chunkSize];
-    component hLoanP[chunkSize];
-    component hLoanN[chunkSize];
-    component hIdP[chunkSize];
-    component hIdN[chunkSize];
-    component leafP[chunkSize];
-    component leafN[chunkSize];
-    component zeroP[chunkSize];
-    component zeroN[chunkSize];
     component zeroReason[chunkSize];
-    component maturity[chunkSize];
     component adjBound[chunkSize];
     component removedBits[chunkSize];
     component exitAfter[chunkSize];
@@ -143,13 +127,8 @@ template RollForwardChunk(chunkSize) {
     signal exitFlag[chunkSize];
     signal exitLo[chunkSize];
     signal exitHi[chunkSize];
-    signal contMat[chunkSize];
-    component prevSub[m];
-    component newSub[m];
-    for (var t = 0; t < m; t++) {
-        prevSub[t] = Arity16Root(k);
-        newSub[t] = Arity16Root(k);
-    }
+    component prevSlotTree = ChunkTreeRoot(chunkSize, 1);
+    component slotTree = ChunkTreeRoot(chunkSize, 1);
 
     var opening = 0;
     var closing = 0;
@@ -167,70 +146,43 @@ template RollForwardChunk(chunkSize) {
     var modifiedCount = 0;
 
     for (var i = 0; i < chunkSize; i++) {
-        // Flags: booleans; a new loan is not in an empty slot of the new tape; a slot that was empty holds
-        // either nothing or a new loan.
-        emptyP[i] * (emptyP[i] - 1) === 0;
-        emptyN[i] * (emptyN[i] - 1) === 0;
-        fresh[i] * (fresh[i] - 1) === 0;
-        fresh[i] * emptyN[i] === 0;
-        emptyP[i] * (1 - emptyN[i] - fresh[i]) === 0;
-        // cont = 1 for a loan present in both tapes that is not new (emptyN + fresh <= 1).
-        cont[i] <== (1 - emptyP[i]) * (1 - emptyN[i] - fresh[i]);
-        // Empty slots have zero words (range-checked below, so the sums are 0 only then).
-        emptyP[i] * (wAP[i] + wBP[i]) === 0;
-        emptyN[i] * (wAN[i] + wBN[i] + wD[i]) === 0;
+        prevSlotTree.leaves[2 * i] <== idP[i];
+        prevSlotTree.leaves[2 * i + 1] <== stP[i];
+        slotTree.leaves[2 * i] <== idN[i];
+        slotTree.leaves[2 * i + 1] <== stN[i];
+        // The state words' fields (circuits/lib/slot_state.circom); a slot is empty exactly when its word is 0.
+        fP[i] = SlotStateFields();
+        fP[i].word <== stP[i];
+        fN[i] = SlotStateFields();
+        fN[i].word <== stN[i];
+        var emptyP = fP[i].empty;
+        var emptyN = fN[i].empty;
 
-        aP[i] = Num2Bits(240);
-        aP[i].in <== wAP[i];
-        bP[i] = Num2Bits(45);
-        bP[i].in <== wBP[i];
-        aN[i] = Num2Bits(240);
-        aN[i].in <== wAN[i];
-        bN[i] = Num2Bits(45);
-        bN[i].in <== wBN[i];
+        // Flags: a new loan is not in an empty slot of the new tape; a slot that was empty holds either
+        // nothing or a new loan.
+        fresh[i] * (fresh[i] - 1) === 0;
+        fresh[i] * emptyN === 0;
+        emptyP * (1 - emptyN - fresh[i]) === 0;
+        // cont = 1 for a loan present in both tapes that is not new (emptyN + fresh <= 1).
+        cont[i] <== (1 - emptyP) * (1 - emptyN - fresh[i]);
+        // An empty slot has no period fields (wD is range-checked below, so it is 0 only then).
+        emptyN * wD[i] === 0;
+
         d[i] = Num2Bits(216);
         d[i].in <== wD[i];
 
-        // Fields of the words (docs/ENCODING.md).
-        var xP = 0;
-        var xN = 0;
-        var colN = 0;
-        var headP = 0;
-        var headN = 0;
-        var halfP = 0;   // ceil(amount / 2) = floor(amount / 2) + (amount odd)
-        var halfN = 0;
-        for (var j = 0; j < 48; j++) {
-            xP += aP[i].out[j] * (1 << j);
-            xN += aN[i].out[j] * (1 << j);
-            colN += aN[i].out[96 + j] * (1 << j);
-            headP += aP[i].out[192 + j] * (1 << j);
-            headN += aN[i].out[192 + j] * (1 << j);
-            if (j >= 1) {
-                halfP += aP[i].out[j] * (1 << (j - 1));
-                halfN += aN[i].out[j] * (1 << (j - 1));
-            }
-        }
-        halfP += aP[i].out[0];
-        halfN += aN[i].out[0];
-        var dpdP = 0;
-        var dpdN = 0;
-        var slackP = 0;
-        var slackN = 0;
-        for (var j = 0; j < 16; j++) {
-            dpdP += bP[i].out[j] * (1 << j);
-            dpdN += bN[i].out[j] * (1 << j);
-            slackP += bP[i].out[29 + j] * (1 << j);
-            slackN += bN[i].out[29 + j] * (1 << j);
-        }
-        var s2P = bP[i].out[18];
-        var s2N = bN[i].out[18];
-        s01P[i] <== bP[i].out[16] * bP[i].out[17];     // previous status charged off
-        s01N[i] <== bN[i].out[16] * bN[i].out[17];
+        var xP = fP[i].amount;
+        var xN = fN[i].amount;
+        var colN = fN[i].collected;
+        var s2P = fP[i].s2;
+        var s2N = fN[i].s2;
+        s01P[i] <== fP[i].s0 * fP[i].s1;                 // previous status charged off
+        s01N[i] <== fN[i].s0 * fN[i].s1;
         coP[i] <== s01P[i] * xP;
         coN[i] <== s01N[i] * xN;
         var outP = xP - coP[i];                          // outstanding of an active loan, else 0
         var outN = xN - coN[i];
-        var activeP = 1 - s2P - s01P[i] - emptyP[i];
+        var activeP = 1 - s2P - s01P[i] - emptyP;
 
         // Flow word.
         var pc = 0;
@@ -255,55 +207,20 @@ template RollForwardChunk(chunkSize) {
         var modified = d[i].out[215];
 
         // --- the previous loan is not dropped and not replaced unless terminal ---
-        activeP * (emptyN[i] + fresh[i]) === 0;
+        activeP * (emptyN + fresh[i]) === 0;
 
         // --- identity and static terms of a continuing loan ---
-        hLoanP[i] = Poseidon(3);
-        hLoanP[i].inputs[0] <== idP[i];
-        hLoanP[i].inputs[1] <== wCP[i];
-        hLoanP[i].inputs[2] <== saltP[i];
-        hIdP[i] = Poseidon(2);
-        hIdP[i].inputs[0] <== bcP[i];
-        hIdP[i].inputs[1] <== hLoanP[i].out;
-        leafP[i] = Poseidon(3);
-        leafP[i].inputs[0] <== wAP[i];
-        leafP[i].inputs[1] <== wBP[i];
-        leafP[i].inputs[2] <== hIdP[i].out;
-        prevSub[i \ SUB].leaves[i % SUB] <== (1 - emptyP[i]) * leafP[i].out;
-
-        hLoanN[i] = Poseidon(3);
-        hLoanN[i].inputs[0] <== idN[i];
-        hLoanN[i].inputs[1] <== wCN[i];
-        hLoanN[i].inputs[2] <== saltN[i];
-        hIdN[i] = Poseidon(2);
-        hIdN[i].inputs[0] <== bcN[i];
-        hIdN[i].inputs[1] <== hLoanN[i].out;
-        leafN[i] = Poseidon(3);
-        leafN[i].inputs[0] <== wAN[i];
-        leafN[i].inputs[1] <== wBN[i];
-        leafN[i].inputs[2] <== hIdN[i].out;
-        newSub[i \ SUB].leaves[i % SUB] <== (1 - emptyN[i]) * leafN[i].out;
-
-        // A new loan was originated in this period: prevAsOfDate < origination (<= asOfDate by the plain
+        // A new loan was originated in this period: prevAsOfDate < origination (<= asOfDate by the pool
         // statement's date slack). A loan of an earlier period cannot come back as a new one (a charged-off
         // loan resurrected in a freed slot, or the same loan relabelled) without another origination date.
-        freshOrig[i] <== fresh[i] * (asOf - dpdN - slackN - prevAsOf - 1);
+        freshOrig[i] <== fresh[i] * (fN[i].originationDate - prevAsOf - 1);
         newInPeriod[i] = Num2Bits(16);
         newInPeriod[i].in <== freshOrig[i];
+        // hId = Poseidon(borrowerCommitment, Poseidon(loanId, maturity, loan salt)): one equality keeps the
+        // id, the borrower and the maturity.
         cont[i] * (idN[i] - idP[i]) === 0;
-        cont[i] * (bcN[i] - bcP[i]) === 0;
-        // origination = asOfDate - daysPastDue - dateSlack, in each tape.
-        cont[i] * ((asOf - dpdN - slackN) - (prevAsOf - dpdP - slackP)) === 0;
-        // original principal = headroom + max(1, ceil(amount / 2)).
-        zeroP[i] = IsZero();
-        zeroP[i].in <== xP;
-        zeroN[i] = IsZero();
-        zeroN[i].in <== xN;
-        cont[i] * ((headN + halfN + zeroN[i].out) - (headP + halfP + zeroP[i].out)) === 0;
-        // maturity = wC mod 2^16: the words differ by 2^16 * q with |q| < 2^64 (wC < 2^80, docs/ENCODING.md).
-        contMat[i] <== cont[i] * (wCN[i] - wCP[i]);
-        maturity[i] = Num2Bits(65);
-        maturity[i].in <== contMat[i] * (1 / 65536) + (1 << 64);
+        cont[i] * (fN[i].originationDate - fP[i].originationDate) === 0;
+        cont[i] * (fN[i].originalPrincipal - fP[i].originalPrincipal) === 0;
 
         // --- terminal states stay terminal ---
         t1[i] <== cont[i] * s2P;       // a continuing repaid loan
@@ -404,43 +321,24 @@ template RollForwardChunk(chunkSize) {
     }
     flow[FLOW_CALLS - 1].out === flowCommit;
 
-    // --- the chunk's place in both trees (the last chunk: everything after it is empty in both) ---
-    component prevGroup = Arity16GroupLevel(k, m);
-    component newGroup = Arity16GroupLevel(k, m);
-    for (var t = 0; t < m; t++) {
-        prevGroup.children[t] <== prevSub[t].root;
-        newGroup.children[t] <== newSub[t].root;
+    // --- the chunk's place in both tapes' slot trees (the last chunk: everything after it is empty in each),
+    // and the roots ---
+    for (var b = 0; b < 16; b++) {
+        prevSlotTree.indexBits[b] <== poolBits.out[160 + b];
+        slotTree.indexBits[b] <== poolBits.out[160 + b];
     }
-    for (var b = 0; b < GROUP_BITS; b++) {
-        prevGroup.qBits[b] <== poolBits.out[160 + b];
-        newGroup.qBits[b] <== poolBits.out[160 + b];
-    }
-    prevGroup.siblings <== prevGroupSiblings;
-    newGroup.siblings <== groupSiblings;
-    prevGroup.mustBeLastOfTree <== last.out;
-    newGroup.mustBeLastOfTree <== last.out;
-    component prevLevel[LEVELS];
-    component newLevel[LEVELS];
-    for (var l = 0; l < LEVELS; l++) {
-        prevLevel[l] = Arity16PathLevel(k + 1 + l);
-        newLevel[l] = Arity16PathLevel(k + 1 + l);
-        prevLevel[l].child <== l == 0 ? prevGroup.parent : prevLevel[l - 1].parent;
-        newLevel[l].child <== l == 0 ? newGroup.parent : newLevel[l - 1].parent;
-        for (var b = 0; b < 4; b++) {
-            var bit = GROUP_BITS + 4 * l + b;
-            if (bit < 16) {
-                prevLevel[l].digitBits[b] <== poolBits.out[160 + bit];
-                newLevel[l].digitBits[b] <== poolBits.out[160 + bit];
-            } else {
-                prevLevel[l].digitBits[b] <== 0;
-                newLevel[l].digitBits[b] <== 0;
-            }
-        }
-        prevLevel[l].siblings <== prevSiblings[l];
-        newLevel[l].siblings <== siblings[l];
-        prevLevel[l].mustBeLastOfTree <== last.out;
-        newLevel[l].mustBeLastOfTree <== last.out;
-    }
-    prevLevel[LEVELS - 1].parent === prevRoot;
-    newLevel[LEVELS - 1].parent === root;
+    prevSlotTree.groupSiblings <== prevSlotGroupSiblings;
+    prevSlotTree.siblings <== prevSlotSiblings;
+    prevSlotTree.mustBeLastOfTree <== last.out;
+    slotTree.groupSiblings <== slotGroupSiblings;
+    slotTree.siblings <== slotSiblings;
+    slotTree.mustBeLastOfTree <== last.out;
+    component prevTape = TapeRoot();
+    prevTape.leafRoot <== prevLeafRoot;
+    prevTape.slotRoot <== prevSlotTree.root;
+    prevTape.root === prevRoot;
+    component tape = TapeRoot();
+    tape.leafRoot <== leafRoot;
+    tape.slotRoot <== slotTree.root;
+    tape.root === root;
 }

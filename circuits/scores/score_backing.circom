@@ -54,7 +54,8 @@ template ScoreBatchDigest(n) {
 // ScoreBacking(chunkSize): the scores of one chunk of a committed loan tape are backed by a score provider.
 //
 // Proves that: (1) the chunkSize slots (loans or empty slots) are the leaves chunkIndex * chunkSize ... of
-// the tape tree whose root is `root` (the same leaves, tree and `pool` word as the pool attestation's, so
+// the leaf tree of the tape whose root is `root` = Poseidon(leafRoot, slotRoot) (the slot tree's root
+// private: this statement is about the leaves only; the same leaves, tree and `pool` word as the pool attestation's, so
 // the proof is about exactly the loans of that chunk), and the last chunk (chunkIndex = chunkCount - 1)
 // proves that every leaf after it is empty, so chunks 0 .. chunkCount - 1 cover the whole tape; (2) the key whose hash is `providerKeyHash` signed
 // (EdDSA-Poseidon) Poseidon(SCORE_BATCH_TAG, digest, modelId, scoreDate), where digest commits to the
@@ -87,6 +88,7 @@ template ScoreBacking(chunkSize) {
     signal input wA[chunkSize];
     signal input wB[chunkSize];
     signal input hId[chunkSize];
+    signal input wV[chunkSize];
     signal input isEmpty[chunkSize];
     signal input scoreDate;
     signal input Ax;
@@ -96,6 +98,7 @@ template ScoreBacking(chunkSize) {
     signal input R8y;
     signal input groupSiblings[16 - m];
     signal input siblings[LEVELS][15];
+    signal input slotRoot;
 
     signal domainSquare <== domain * domain;
 
@@ -141,10 +144,11 @@ template ScoreBacking(chunkSize) {
         isEmpty[i] * wA[i] === 0;
         isEmpty[i] * wB[i] === 0;
         isEmpty[i] * hId[i] === 0;
-        leafHash[i] = Poseidon(3);
+        leafHash[i] = Poseidon(4);
         leafHash[i].inputs[0] <== wA[i];
         leafHash[i].inputs[1] <== wB[i];
         leafHash[i].inputs[2] <== hId[i];
+        leafHash[i].inputs[3] <== wV[i];
         subtree[i \ SUB].leaves[i % SUB] <== (1 - isEmpty[i]) * leafHash[i].out;
         // The score is wB's bits 19-28 (creditScore, docs/ENCODING.md); packing is linear in the bits. All 45
         // bits are decomposed: only the full decomposition makes the score bits unique.
@@ -190,7 +194,10 @@ template ScoreBacking(chunkSize) {
         level[l].siblings <== siblings[l];
         level[l].mustBeLastOfTree <== last.out;
     }
-    level[LEVELS - 1].parent === root;
+    component tapeRoot = TapeRoot();
+    tapeRoot.leafRoot <== level[LEVELS - 1].parent;
+    tapeRoot.slotRoot <== slotRoot;
+    tapeRoot.root === root;
 
     // --- freshness: 0 <= asOfDate - scoreDate <= maxAgeDays (all 16-bit) ---
     component maxAgeBits = Num2Bits(16);

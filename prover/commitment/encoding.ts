@@ -7,12 +7,15 @@
  *   dateSlack = asOfDate - originationDate - daysPastDue       (>= 0: the loan is at least that late)
  *   wA  = amount | scheduled << 48 | collected << 96 | collateral << 144 | headroom << 192
  *   wB  = daysPastDue | status << 16 | creditScore << 19 | dateSlack << 29
- *   wC  = maturityDate | interestRateBps << 16 | scoreDate << 32 | scoreProviderId << 48
+ *   wC  = maturityDate                                           (the loan's static terms no figure reads)
+ *   wV  = interestRateBps | scoreDate << 16 | scoreProviderId << 32   (the period's terms no figure reads)
  *   borrowerSalt = borrowerKey = Poseidon(BORROWER_KEY_TAG, borrowerSecret)   (the secret stays with its holder)
  *   borrowerCommitment = Poseidon(idToField(borrowerRef), borrowerSalt)
- *   hLoan = Poseidon(idToField(loanId), wC, leafSalt)
- *   hId   = Poseidon(borrowerCommitment, hLoan)
- *   leaf  = Poseidon(wA, wB, hId)
+ *   hLoan = Poseidon(idToField(loanId), wC, leafSalt)            (leafSalt is the loan's, the same every period)
+ *   hId   = Poseidon(borrowerCommitment, hLoan)                  (the loan's stable identity)
+ *   leaf  = Poseidon(wA, wB, hId, wV)
+ *   state = amount | status << 48 | collected << 51 | originationDate << 99 | originalPrincipal << 115
+ *   root  = Poseidon(leafRoot, slotRoot)   (the leaf tree; the slot tree of each slot's hId and state word)
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -30,15 +33,26 @@ import {
 } from "../tape/schema.ts";
 import { idTextProblem } from "../tape/ids.ts";
 import { FIELD_P, getPoseidon, type PoseidonFn } from "./poseidon.ts";
-import { TREE_ARITY, TREE_HEIGHT, buildLevels, nodeAt, pathSiblings, rootFromPath } from "./tree.ts";
+import {
+  TREE_ARITY,
+  TREE_HEIGHT,
+  buildLevels,
+  nodeAt,
+  pathSiblings,
+  rootFromPath,
+  SLOT_TREE_HEIGHT,
+  slotLeaves,
+  tapeRoot,
+} from "./tree.ts";
 import { invalid, requireBigUint, requireField, requireUint, within } from "../../verifier-api/web/errors.js";
 
 /**
- * Domain-separation tags of the values derived from an originator seed: leaf salts (1), borrower secrets
- * (3) and committed chunks' salts (4). Tag 2 derived the borrower salt itself until issue 14 and is retired,
- * never reused: a provider given such a salt in an opening must not hold a secret of today's derivation.
+ * Domain-separation tags of the values derived from an originator seed: loans' leaf salts (5), borrower
+ * secrets (3) and committed chunks' salts (4). Retired, never reused: tag 2 derived the borrower salt itself
+ * until issue 14 (a provider given such a salt in an opening must not hold a secret of today's derivation),
+ * tag 1 a leaf salt per period until the stable identity of issue 15 (a salt per loan, the same every period).
  */
-export const SALT_TAG_LEAF = 1n;
+export const SALT_TAG_LEAF = 5n;
 export const SALT_TAG_BORROWER_SECRET = 3n;
 export const SALT_TAG_CHUNK = 4n;
 
@@ -47,6 +61,9 @@ export interface EncodedLoan {
   wA: bigint;
   wB: bigint;
   wC: bigint;
+  wV: bigint;
+  /** The loan's state word, the leaf of the state tree (packSlotState). */
+  state: bigint;
   loanIdField: bigint;
   borrowerCommitment: bigint;
   hLoan: bigint;
@@ -66,12 +83,17 @@ export interface TapeSalts {
 
 /** The originator's (private) commitment to a tape. */
 export interface TapeCommitment {
+  /** Poseidon(leafRoot, slotRoot): the tape's root, the one value published. */
   root: bigint;
+  /** The leaf tree's root (loan i's leaf at i) and the slot tree's (loan i's hId at 2i, state word at 2i + 1). */
+  leafRoot: bigint;
+  slotRoot: bigint;
   /** Leaves in tape order (loan i is leaf i). */
   leaves: bigint[];
   encoded: EncodedLoan[];
-  /** levels[h]: non-empty nodes of height h (see tree.ts). */
+  /** levels[h]: non-empty nodes of height h of the leaf tree (see tree.ts); slotLevels of the slot tree. */
   levels: bigint[][];
+  slotLevels: bigint[][];
   records: LoanRecord[];
   salts: TapeSalts;
   /** The tape's as-of date: the leaves' date slacks are counted from it (docs/ENCODING.md). */
@@ -92,8 +114,10 @@ export interface LoanOpening {
   record: Omit<LoanRecord, "borrowerRef">;
   borrowerCommitment: bigint;
   leafSalt: bigint;
-  /** TREE_HEIGHT levels of 15 siblings, from the leaf upwards. */
+  /** TREE_HEIGHT levels of 15 siblings, from the leaf upwards, to the leaf tree's root. */
   siblings: bigint[][];
+  /** The slot tree's root: root = Poseidon(leafRoot, slotRoot). */
+  slotRoot: bigint;
 }
 
 /** A bigint amount in [0, MAX_AMOUNT] (`requireBigUint` with the encoding's message), or throws. */
@@ -195,14 +219,55 @@ export function packState(r: Omit<LoanRecord, "borrowerRef">, asOfDate: number):
   );
 }
 
-/** Packs the committed fields no figure reads (wC). */
-export function packOther(r: Omit<LoanRecord, "borrowerRef">): bigint {
+/** Packs the loan's static terms no figure reads (wC, inside its stable identity hId). */
+export function packStatic(r: Omit<LoanRecord, "borrowerRef">): bigint {
+  return BigInt(requireUint("maturityDate", r.maturityDate, MAX_DAY));
+}
+
+/** Packs the period's committed terms no figure reads (wV, in the leaf): rate, score date, score provider. */
+export function packVarying(r: Omit<LoanRecord, "borrowerRef">): bigint {
   return (
-    BigInt(requireUint("maturityDate", r.maturityDate, MAX_DAY)) |
-    (BigInt(requireUint("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) << 16n) |
-    (BigInt(requireUint("scoreDate", r.scoreDate, MAX_DAY)) << 32n) |
-    (BigInt(requireUint("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 48n)
+    BigInt(requireUint("interestRateBps", r.interestRateBps, MAX_RATE_BPS)) |
+    (BigInt(requireUint("scoreDate", r.scoreDate, MAX_DAY)) << 16n) |
+    (BigInt(requireUint("scoreProviderId", r.scoreProviderId, MAX_PROVIDER_ID)) << 32n)
   );
+}
+
+/**
+ * The state word of a slot (docs/ENCODING.md, "The state tree"), the fields the roll-forward reads, each at
+ * its offset: amount 48 | status 3 | collected 48 | originationDate 16 | originalPrincipal 49 (164 bits).
+ * The pool circuit computes it from the leaf's range-checked words (originalPrincipal = headroom +
+ * max(1, ceil(amount / 2)), originationDate = asOfDate - daysPastDue - dateSlack); an empty slot's is 0, a
+ * loan's never is (originalPrincipal >= 1).
+ */
+export const SLOT_STATE = {
+  amount: { shift: 0, bits: 48 },
+  status: { shift: 48, bits: 3 },
+  collected: { shift: 51, bits: 48 },
+  originationDate: { shift: 99, bits: 16 },
+  originalPrincipal: { shift: 115, bits: 49 },
+} as const;
+/** Bits of a state word. */
+export const SLOT_STATE_BITS = 164;
+
+/** Packs a loan's state word (the record is checked by packAmounts and packState first). */
+export function packSlotState(r: Omit<LoanRecord, "borrowerRef">): bigint {
+  const f = SLOT_STATE;
+  return (
+    (leafAmount(r) << BigInt(f.amount.shift)) |
+    (BigInt(r.status) << BigInt(f.status.shift)) |
+    (r.collectedAmount << BigInt(f.collected.shift)) |
+    (BigInt(r.originationDate) << BigInt(f.originationDate.shift)) |
+    (r.originalPrincipal << BigInt(f.originalPrincipal.shift))
+  );
+}
+
+/** Unpacks a state word (the roll-forward's reading of it). */
+export function unpackSlotState(word: bigint): Record<keyof typeof SLOT_STATE, bigint> {
+  const out: Partial<Record<keyof typeof SLOT_STATE, bigint>> = {};
+  for (const [name, { shift, bits }] of Object.entries(SLOT_STATE))
+    out[name as keyof typeof SLOT_STATE] = (word >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+  return out as Record<keyof typeof SLOT_STATE, bigint>;
 }
 
 /** idToField("rwa-attest/borrower-key/v1"): the domain tag of a borrower key. */
@@ -263,13 +328,15 @@ export function encodeWithCommitment(
   if (record === null || typeof record !== "object") throw invalid("record", "expected a loan record");
   const wA = packAmounts(record);
   const wB = packState(record, asOfDate);
-  const wC = packOther(record);
+  const wC = packStatic(record);
+  const wV = packVarying(record);
+  const state = packSlotState(record);
   const loanIdField = idToField("loanId", record.loanId);
   requireField("borrowerCommitment", borrowerCommitment);
   const hLoan = poseidon([loanIdField, wC, requireField("leafSalt", leafSalt)]);
   const hId = poseidon([borrowerCommitment, hLoan]);
-  const leaf = poseidon([wA, wB, hId]);
-  return { wA, wB, wC, loanIdField, borrowerCommitment, hLoan, hId, leaf };
+  const leaf = poseidon([wA, wB, hId, wV]);
+  return { wA, wB, wC, wV, state, loanIdField, borrowerCommitment, hLoan, hId, leaf };
 }
 
 /** Encodes one loan record of a tape with the given as-of date, with its salts (docs/ENCODING.md). */
@@ -338,11 +405,12 @@ export function randomSalts(tape: Pick<LoanTape, "loans">, options: SaltOptions 
 
 /**
  * Salts derived from a secret originator seed (a field element the originator keeps, like a key):
- * leafSalt = Poseidon(seed, 1, period, idToField(loanId)); borrowerSalt = the key the borrower supplied in
- * `options.borrowerKeys`, else `borrowerKey(deriveBorrowerSecret(seed, borrowerRef))` (custodial: the
- * originator holds that secret). The originator can then recompute any opening from the seed, the tape and the
- * supplied keys, borrower commitments are stable across tapes, and leaves of unchanged loans still differ
- * between periods.
+ * leafSalt = Poseidon(seed, 5, idToField(loanId)), the loan's for its whole life; borrowerSalt = the key the
+ * borrower supplied in `options.borrowerKeys`, else `borrowerKey(deriveBorrowerSecret(seed, borrowerRef))`
+ * (custodial: the originator holds that secret). The originator can then recompute any opening from the seed,
+ * the tape and the supplied keys, and a loan's identity hId (and its borrower commitment) is the same in every
+ * period: what the roll-forward compares (docs/ENCODING.md). A roll-forward needs these salts; `randomSalts`
+ * gives a loan another identity in every tape.
  */
 export async function deriveSalts(
   seed: bigint,
@@ -355,7 +423,7 @@ export async function deriveSalts(
   const leaf: bigint[] = [];
   const borrower: bigint[] = [];
   for (const loan of tape.loans) {
-    leaf.push(poseidon([seed, SALT_TAG_LEAF, BigInt(tape.period), idToField("loanId", loan.loanId)]));
+    leaf.push(poseidon([seed, SALT_TAG_LEAF, idToField("loanId", loan.loanId)]));
     borrower.push(
       suppliedKey(options, loan.borrowerRef) ??
         borrowerKeyWith(poseidon, deriveBorrowerSecretWith(poseidon, seed, loan.borrowerRef)),
@@ -458,15 +526,28 @@ export async function commitTape(
   });
   const leaves = encoded.map((e) => e.leaf);
   const levels = buildLevels(leaves, poseidon);
+  const slotLevels = buildLevels(
+    slotLeaves(
+      encoded.map((e) => e.hId),
+      encoded.map((e) => e.state),
+    ),
+    poseidon,
+    SLOT_TREE_HEIGHT,
+  );
   const chunkCount = chunkCountFor(n, chunkSize);
   const chunkRoots: bigint[][] = [];
   for (let c = 0; c < chunkCount; c++)
     chunkRoots.push(Array.from({ length: m }, (_, t) => nodeAt(levels, k, c * m + t)));
+  const leafRoot = levels[TREE_HEIGHT]![0]!;
+  const slotRoot = slotLevels[SLOT_TREE_HEIGHT]![0]!;
   return {
-    root: levels[TREE_HEIGHT]![0]!,
+    root: tapeRoot(poseidon, leafRoot, slotRoot),
+    leafRoot,
+    slotRoot,
     leaves,
     encoded,
     levels,
+    slotLevels,
     records: tape.loans,
     salts,
     asOfDate,
@@ -492,6 +573,7 @@ export function openLoan(commitment: TapeCommitment, index: number): LoanOpening
     borrowerCommitment: commitment.encoded[index]!.borrowerCommitment,
     leafSalt: commitment.salts.leaf[index]!,
     siblings: pathSiblings(commitment.levels, 0, index),
+    slotRoot: commitment.slotRoot,
   };
 }
 
@@ -522,5 +604,8 @@ export async function verifyOpening(root: bigint, opening: LoanOpening): Promise
     if (!Array.isArray(level) || level.length !== TREE_ARITY - 1) return false;
     for (const s of level) if (typeof s !== "bigint" || s < 0n || s >= FIELD_P) return false;
   }
-  return rootFromPath(leaf, 0, opening.index, opening.siblings, poseidon) === root;
+  if (typeof opening.slotRoot !== "bigint" || opening.slotRoot < 0n || opening.slotRoot >= FIELD_P)
+    return false;
+  const leafRoot = rootFromPath(leaf, 0, opening.index, opening.siblings, poseidon);
+  return tapeRoot(poseidon, leafRoot, opening.slotRoot) === root;
 }

@@ -1,13 +1,14 @@
 /**
  * Witness input of the roll-forward chunk circuit (circuits/rollforward/rollforward_chunk.circom) for one
- * chunk: the previous and the current tape, each with its commitment, in stable slots (slots.ts). The
+ * chunk: the previous and the current tape, each with its commitment, in stable slots (slots.ts): each
+ * slot's identity (hId) and state word from both tapes' slot trees. The
  * totals are computed here slot by slot; the circuit recomputes them from the opened words, and the tests
  * compare both with an independent model (test/rollforward/model.ts).
  */
 import { invalid } from "../../verifier-api/web/errors.js";
 import { chunkShape, type TapeCommitment } from "../commitment/encoding.ts";
 import { FIELD_P, getPoseidon } from "../commitment/poseidon.ts";
-import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
+import { SLOT_TREE_HEIGHT, chunkPlace, slotChunkShape } from "../commitment/tree.ts";
 import { ExitCode, LoanStatus, periodFlows, type LoanRecord, type LoanTape } from "../tape/schema.ts";
 import { packFlows } from "./flows.ts";
 import { ROLLFORWARD_POOL_WORD, packTotals, packWord, zeroTotals, type RollForwardTotals } from "./layout.ts";
@@ -29,6 +30,28 @@ export interface RollForwardPublicSignals {
   rfB: bigint;
   rfC: bigint;
 }
+
+/**
+ * The private inputs of RollForwardChunk, in the circuit's order: the leaf trees' roots, each slot's
+ * identity and state word in both tapes, the new-loan flags, flow words and removals, the flow salt, and the
+ * chunk's place in both tapes' slot trees.
+ */
+export const ROLLFORWARD_PRIVATE_INPUTS = [
+  "prevLeafRoot",
+  "leafRoot",
+  "idP",
+  "stP",
+  "idN",
+  "stN",
+  "fresh",
+  "wD",
+  "removed",
+  "flowSalt",
+  "prevSlotGroupSiblings",
+  "prevSlotSiblings",
+  "slotGroupSiblings",
+  "slotSiblings",
+] as const;
 
 /** A circom input: decimal strings, nested as the signal arrays. */
 export type RollForwardCircuitInput = Record<string, string | string[] | string[][]>;
@@ -76,22 +99,6 @@ export async function flowCommitment(flowSalt: bigint, words: readonly bigint[])
   return acc;
 }
 
-/** The siblings of a chunk's place in a tape tree (as the pool attestation's witness). */
-function chunkPath(
-  levels: readonly bigint[][],
-  k: number,
-  m: number,
-  chunkIndex: number,
-): { group: string[]; path: string[][] } {
-  const parent = Math.floor((chunkIndex * m) / TREE_ARITY);
-  const group: string[] = [];
-  for (let j = 0; j < TREE_ARITY; j++) {
-    const pos = parent * TREE_ARITY + j;
-    if (pos < chunkIndex * m || pos >= (chunkIndex + 1) * m) group.push(dec(nodeAt(levels, k, pos)));
-  }
-  return { group, path: pathSiblings(levels, k + 1, parent).map((level) => level.map(dec)) };
-}
-
 /**
  * Builds the witness input of roll-forward chunk `chunkIndex` from last period (`prev`) to this one (`next`),
  * both in stable slots (slot g is loan g of each tape). A slot holds a new loan when this period's loan id
@@ -122,10 +129,7 @@ export async function buildRollForwardInput(
   if (typeof flowSalt !== "bigint" || flowSalt < 0n || flowSalt >= FIELD_P)
     throw invalid("flowSalt", "expected a field element");
 
-  const names = [
-    ...["wAP", "wBP", "wCP", "saltP", "idP", "bcP", "emptyP"],
-    ...["wAN", "wBN", "wCN", "saltN", "idN", "bcN", "emptyN", "fresh", "wD", "removed"],
-  ];
+  const names = ["idP", "stP", "idN", "stN", "fresh", "wD", "removed"];
   const arrays: Record<string, string[]> = Object.fromEntries(names.map((n) => [n, [] as string[]]));
   const push = (values: Record<string, bigint>): void => {
     for (const [n, v] of Object.entries(values)) arrays[n]!.push(dec(v));
@@ -156,20 +160,10 @@ export async function buildRollForwardInput(
     }
     const entry = fresh ? outN + charged + flows.principalCollected - adj : 0n;
     push({
-      wAP: pe?.wA ?? 0n,
-      wBP: pe?.wB ?? 0n,
-      wCP: pe?.wC ?? 0n,
-      saltP: pe === undefined ? 0n : prev.commitment.salts.leaf[g]!,
-      idP: pe?.loanIdField ?? 0n,
-      bcP: pe?.borrowerCommitment ?? 0n,
-      emptyP: p === undefined ? 1n : 0n,
-      wAN: ne?.wA ?? 0n,
-      wBN: ne?.wB ?? 0n,
-      wCN: ne?.wC ?? 0n,
-      saltN: ne === undefined ? 0n : next.commitment.salts.leaf[g]!,
-      idN: ne?.loanIdField ?? 0n,
-      bcN: ne?.borrowerCommitment ?? 0n,
-      emptyN: n === undefined ? 1n : 0n,
+      idP: pe?.hId ?? 0n,
+      stP: pe?.state ?? 0n,
+      idN: ne?.hId ?? 0n,
+      stN: ne?.state ?? 0n,
       fresh: fresh ? 1n : 0n,
       wD,
       removed,
@@ -188,8 +182,9 @@ export async function buildRollForwardInput(
     if (flows.exitCode >= 1 && flows.exitCode <= 5) totals[EXIT_TOTALS[flows.exitCode - 1]!] += 1n;
     if (flows.modified) totals.modifiedCount += 1n;
   }
-  const prevPath = chunkPath(prev.commitment.levels, k, m, chunkIndex);
-  const newPath = chunkPath(next.commitment.levels, k, m, chunkIndex);
+  const slot = slotChunkShape(k, m);
+  const prevSlots = chunkPlace(prev.commitment.slotLevels, slot.k, slot.m, chunkIndex, SLOT_TREE_HEIGHT);
+  const slots = chunkPlace(next.commitment.slotLevels, slot.k, slot.m, chunkIndex, SLOT_TREE_HEIGHT);
   const pool = packWord(ROLLFORWARD_POOL_WORD, {
     poolId: next.tape.poolId,
     period: BigInt(next.tape.period),
@@ -214,12 +209,14 @@ export async function buildRollForwardInput(
   };
   const input: RollForwardCircuitInput = {
     ...Object.fromEntries(Object.entries(publicSignals).map(([n, v]) => [n, dec(v)])),
+    prevLeafRoot: dec(prev.commitment.leafRoot),
+    leafRoot: dec(next.commitment.leafRoot),
     ...arrays,
     flowSalt: dec(flowSalt),
-    prevGroupSiblings: prevPath.group,
-    prevSiblings: prevPath.path,
-    groupSiblings: newPath.group,
-    siblings: newPath.path,
+    prevSlotGroupSiblings: prevSlots.group,
+    prevSlotSiblings: prevSlots.path,
+    slotGroupSiblings: slots.group,
+    slotSiblings: slots.path,
   };
   return { input, publicSignals, totals };
 }

@@ -25,7 +25,7 @@ import {
   type PublicKey,
 } from "../commitment/keys.ts";
 import { getEddsa, getPoseidon, type PoseidonFn } from "../commitment/poseidon.ts";
-import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
+import { TREE_ARITY, TREE_HEIGHT, chunkPlace } from "../commitment/tree.ts";
 import { packPoolWord, scorePoolWord } from "../model/index.ts";
 import type { CircuitInput } from "../witness/index.ts";
 import { CodedError, invalid, requireField, requireUint } from "../../verifier-api/web/errors.js";
@@ -292,23 +292,18 @@ export async function buildScoreBackingInput(
   const first = chunkIndex * chunkSize;
   const wA: string[] = [];
   const wB: string[] = [];
+  const wV: string[] = [];
   const hId: string[] = [];
   const isEmpty: string[] = [];
   for (let i = 0; i < chunkSize; i++) {
     const e = commitment.encoded[first + i];
     wA.push(dec(e?.wA ?? 0n));
     wB.push(dec(e?.wB ?? 0n));
+    wV.push(dec(e?.wV ?? 0n));
     hId.push(dec(e?.hId ?? 0n));
     isEmpty.push(e ? "0" : "1");
   }
-  const parent = Math.floor((chunkIndex * m) / TREE_ARITY);
-  const groupSiblings: string[] = [];
-  for (let j = 0; j < TREE_ARITY; j++) {
-    const pos = parent * TREE_ARITY + j;
-    if (pos < chunkIndex * m || pos >= (chunkIndex + 1) * m)
-      groupSiblings.push(dec(nodeAt(commitment.levels, k, pos)));
-  }
-  const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
+  const place = chunkPlace(commitment.levels, k, m, chunkIndex, TREE_HEIGHT);
   const signals: ScoreBackingSignals = {
     root: commitment.root,
     pool: scorePoolWord(
@@ -336,6 +331,7 @@ export async function buildScoreBackingInput(
     wA,
     wB,
     hId,
+    wV,
     isEmpty,
     scoreDate: String(requireUint("batch.scoreDate", batch.scoreDate, MAX_DAY)),
     Ax: dec(requireField("providerPublicKey[0]", ctx.providerPublicKey[0])),
@@ -343,8 +339,9 @@ export async function buildScoreBackingInput(
     S: dec(requireField("signature.S", batch.signature.S)),
     R8x: dec(requireField("signature.R8[0]", batch.signature.R8[0])),
     R8y: dec(requireField("signature.R8[1]", batch.signature.R8[1])),
-    groupSiblings,
-    siblings,
+    groupSiblings: place.group,
+    siblings: place.path,
+    slotRoot: dec(commitment.slotRoot),
   };
   return { input, publicSignals: signals };
 }

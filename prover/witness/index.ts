@@ -10,7 +10,7 @@ import {
   type AttestationSignature,
   type PublicKey,
 } from "../commitment/keys.ts";
-import { TREE_ARITY, nodeAt, pathSiblings } from "../commitment/tree.ts";
+import { SLOT_TREE_HEIGHT, TREE_HEIGHT, chunkPlace, slotChunkShape } from "../commitment/tree.ts";
 import { policyHash, policyParams, type Policy } from "../policy/index.ts";
 import { chunkFigures, publicSignals, type PoolPublicSignals } from "../model/index.ts";
 import { invalid, requireField } from "../../verifier-api/web/errors.js";
@@ -80,6 +80,7 @@ export async function buildPoolInput(
   const loans = tape.loans.slice(first, first + chunkSize);
   const wA: string[] = [];
   const wB: string[] = [];
+  const wV: string[] = [];
   const hId: string[] = [];
   const isEmpty: string[] = [];
   for (let i = 0; i < chunkSize; i++) {
@@ -87,24 +88,21 @@ export async function buildPoolInput(
     if (i < loans.length && e !== undefined) {
       wA.push(dec(e.wA));
       wB.push(dec(e.wB));
+      wV.push(dec(e.wV));
       hId.push(dec(e.hId));
       isEmpty.push("0");
     } else {
       wA.push("0");
       wB.push("0");
+      wV.push("0");
       hId.push("0");
       isEmpty.push("1");
     }
   }
-  // First level: the other 16 - m children of the node of height k + 1 that holds the chunk's m subtrees.
-  const parent = Math.floor((chunkIndex * m) / TREE_ARITY);
-  const groupSiblings: string[] = [];
-  for (let j = 0; j < TREE_ARITY; j++) {
-    const pos = parent * TREE_ARITY + j;
-    if (pos < chunkIndex * m || pos >= (chunkIndex + 1) * m)
-      groupSiblings.push(dec(nodeAt(commitment.levels, k, pos)));
-  }
-  const siblings = pathSiblings(commitment.levels, k + 1, parent).map((level) => level.map(dec));
+  // The chunk's place in the leaf tree and in the slot tree (docs/ENCODING.md).
+  const leafPlace = chunkPlace(commitment.levels, k, m, chunkIndex, TREE_HEIGHT);
+  const slot = slotChunkShape(k, m);
+  const slotPlace = chunkPlace(commitment.slotLevels, slot.k, slot.m, chunkIndex, SLOT_TREE_HEIGHT);
 
   const signals = publicSignals({
     root: requireField("commitment.root", commitment.root),
@@ -131,6 +129,7 @@ export async function buildPoolInput(
     domain: dec(domain),
     wA,
     wB,
+    wV,
     hId,
     isEmpty,
     policy: params.map(dec),
@@ -139,8 +138,10 @@ export async function buildPoolInput(
     S: dec(requireField("signature.S", signature.S)),
     R8x: dec(requireField("signature.R8[0]", signature.R8[0])),
     R8y: dec(requireField("signature.R8[1]", signature.R8[1])),
-    groupSiblings,
-    siblings,
+    groupSiblings: leafPlace.group,
+    siblings: leafPlace.path,
+    slotGroupSiblings: slotPlace.group,
+    slotSiblings: slotPlace.path,
   };
   return { input, publicSignals: signals };
 }

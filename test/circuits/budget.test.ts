@@ -1,6 +1,9 @@
 /**
- * The constraint budget of issue 3: at most 800 constraints per loan for PoolAttestation(256) compiled with
- * --O2, and the naive baseline the benchmarks compare against. Compile only (cached under
+ * The constraint budget of PoolAttestation(256) compiled with --O2, and the naive baseline the benchmarks
+ * compare against. Issue 3's budget was 800 per loan (799.3 measured); issue 15 (item 5) added to the
+ * statement each slot's identity and state word in the slot tree and the leaf's fourth input (wV), about 133
+ * per loan, which is what lets the roll-forward read two periods' slots at 1,014 per loan instead of 2,764
+ * (docs/CIRCUITS.md, "Cost"): the budget is 950 since, with the same headroom as before. Compile only (cached under
  * build/test-circuits by source hash); reads the r1cs header.
  * An uncached compile of PoolAttestation(256) takes 60 s (idle 2-core machine) to 125 s (shared) and about
  * 0.9 GB: the tests that use it allow 15 minutes.
@@ -14,7 +17,7 @@ import { POOL_PUBLIC, compilePool, type PoolTester } from "../support/pool-circu
 
 /** The loans of the budgeted instance, and the budget per loan. */
 const LOANS = 256;
-const BUDGET_PER_LOAN = 800;
+const BUDGET_PER_LOAN = 950;
 /** The naive baseline's loans. */
 const NAIVE_LOANS = 16;
 /** An uncached compile of PoolAttestation(256) on a shared machine, with room to spare. */

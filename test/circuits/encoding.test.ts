@@ -15,6 +15,9 @@ import {
   loanLeaf,
   openLoan,
   randomSalts,
+  SLOT_STATE,
+  SLOT_STATE_BITS,
+  unpackSlotState,
   verifyOpening,
 } from "../../prover/commitment/encoding.ts";
 import {
@@ -66,19 +69,57 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     const e = await encodeLoan(VECTOR, 123456789n, 987654321n, AS_OF);
     expect(e.wA).toBe(0x17d7840000002191c000000000cb2000000000cb200000001c9c38n);
     expect(e.wB).toBe(0x80b6410023n);
-    expect(e.wC).toBe(0x74fb0031b52c0n);
+    expect(e.wC).toBe(0x52c0n);
+    expect(e.wV).toBe(0x74fb0031bn);
+    expect(e.state).toBe(0x1312d025cf00000000659010000001c9c38n);
     // The same words from the field layout of docs/ENCODING.md: headroom 2,500,000 - ceil(1,875,000 / 2) =
     // 1,562,500, date slack 20422 - 19358 - 35 = 1029.
     expect(e.wA).toBe(1875000n | (52000n << 48n) | (52000n << 96n) | (2200000n << 144n) | (1562500n << 192n));
     expect(e.wB).toBe(35n | (1n << 16n) | (712n << 19n) | (1029n << 29n));
-    expect(e.wC).toBe(21184n | (795n << 16n) | (20400n << 32n) | (7n << 48n));
+    expect(e.wC).toBe(21184n);
+    expect(e.wV).toBe(795n | (20400n << 16n) | (7n << 32n));
+    // The state word: amount 1,875,000 | status 1 | collected 52,000 | origination 19358 | principal 2,500,000.
+    expect(e.state).toBe(1875000n | (1n << 48n) | (52000n << 51n) | (19358n << 99n) | (2500000n << 115n));
+    expect(unpackSlotState(e.state)).toEqual({
+      amount: 1875000n,
+      status: 1n,
+      collected: 52000n,
+      originationDate: 19358n,
+      originalPrincipal: 2500000n,
+    });
     expect(e.loanIdField).toBe(0x9000000000000000000000000000000000000000000004c4e2d303030303031n);
     expect(e.borrowerCommitment).toBe(
       17871553680762289050920423712758915224934355381534147002140555575847110121487n,
     );
-    expect(e.hLoan).toBe(11639559879577211448450866546192410306618835264333260914701128622556399380674n);
-    expect(e.hId).toBe(10565619017943340603172251792498780308155849178966367679837536139713758847718n);
-    expect(e.leaf).toBe(19198450368673327941343668699041694491002851818650004335125630833114723407408n);
+    expect(e.hLoan).toBe(13205044146050827229964930884393478408736941866958541594456890290558176309322n);
+    expect(e.hId).toBe(17977992184018336996753281509095412104275639271409673487614001376909043822456n);
+    expect(e.leaf).toBe(18492044709463682395181377513504042017457407950174611720021897282016936889074n);
+    const poseidon = await getPoseidon();
+    expect(e.hLoan).toBe(poseidon([e.loanIdField, e.wC, 123456789n]));
+    expect(e.hId).toBe(poseidon([e.borrowerCommitment, e.hLoan]));
+    expect(e.leaf).toBe(poseidon([e.wA, e.wB, e.hId, e.wV]));
+    // The identity is the loan's for its whole life: another period's as-of date, balance, status, rate or
+    // score date changes the leaf and the state, never hId; the maturity, the id or the borrower changes hId.
+    const later = await encodeLoan(
+      {
+        ...VECTOR,
+        outstandingBalance: 1800000n,
+        interestRateBps: 820,
+        scoreDate: 20430,
+        daysPastDue: 0,
+        status: 0,
+      },
+      123456789n,
+      987654321n,
+      AS_OF + 30,
+    );
+    expect(later.hId).toBe(e.hId);
+    expect(later.leaf).not.toBe(e.leaf);
+    expect(later.state).not.toBe(e.state);
+    for (const changed of [{ maturityDate: 21185 }, { loanId: "LN-000009" }, { borrowerRef: "BR-44" }])
+      expect((await encodeLoan({ ...VECTOR, ...changed }, 123456789n, 987654321n, AS_OF)).hId).not.toBe(
+        e.hId,
+      );
     // Negative twins: one unit in any field, another salt or another as-of date changes the leaf.
     expect(
       await loanLeaf({ ...VECTOR, outstandingBalance: 1875001n }, 123456789n, 987654321n, AS_OF),
@@ -109,8 +150,21 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
       { leaf: [123456789n, 5n], borrower: [987654321n, 6n] },
       { chunkSize: 16 },
     );
-    expect(c.root).toBe(9505070315131750736062022206449440132975736042251845408287022603312089551869n);
-    expect(c.leaves[1]).toBe(6386036334266478845262032750302212884214915280328387721413459115462688736891n);
+    expect(c.root).toBe(4868400072189762008223092415864989160232505125673350426115133163100330004077n);
+    expect(c.leafRoot).toBe(16097041187878907953694254874614295810251592822618121106826697341945280592157n);
+    expect(c.slotRoot).toBe(19090767824291186985759616687860671537419630780499039020208833261413032861731n);
+    expect(c.leaves[1]).toBe(1035235929732115425934066916087948456065858018294335802219048142403488955173n);
+    const poseidon = await getPoseidon();
+    expect(c.root).toBe(poseidon([c.leafRoot, c.slotRoot]));
+    // The slot tree holds each slot's hId at 2i and state word at 2i + 1; its root is 7 levels up.
+    expect(c.slotLevels[0]).toEqual([
+      c.encoded[0]!.hId,
+      c.encoded[0]!.state,
+      c.encoded[1]!.hId,
+      c.encoded[1]!.state,
+    ]);
+    expect(c.slotLevels).toHaveLength(8);
+    expect(c.levels).toHaveLength(7);
     expect(c.chunkCount).toBe(1);
     const swapped = await commitTape(
       { loans: [second, VECTOR], asOfDate: AS_OF },
@@ -122,7 +176,7 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
 
   it("derives salts from a seed as documented", async () => {
     const s = await deriveSalts(42n, { period: 202611, loans: [VECTOR] });
-    expect(s.leaf[0]).toBe(8345279453523544116442676026258854905585321228441665958980984654682056688243n);
+    expect(s.leaf[0]).toBe(5702972681693857685366213987580189887431700293988929932360011550332131963680n);
     const secret = await deriveBorrowerSecret(42n, VECTOR.borrowerRef);
     expect(secret).toBe(1664914852281439083752612680560588442720020312810037724864760154054110769795n);
     expect(s.borrower[0]).toBe(7899522823201926170593512360904735222995886518945769598209559579086438461352n);
@@ -130,9 +184,12 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     // tag 2 (the borrower salt of before issue 14) is retired: today's secret is not yesterday's salt
     const poseidon = await getPoseidon();
     expect(secret).not.toBe(poseidon([42n, 2n, idToField("borrowerRef", VECTOR.borrowerRef)]));
+    expect(s.leaf[0]).toBe(poseidon([42n, 5n, idToField("loanId", VECTOR.loanId)]));
+    // The loan's salt is the same in every period (its identity hId is what the roll-forward compares).
     const next = await deriveSalts(42n, { period: 202612, loans: [VECTOR] });
-    expect(next.leaf[0]).not.toBe(s.leaf[0]);
+    expect(next.leaf[0]).toBe(s.leaf[0]);
     expect(next.borrower[0]).toBe(s.borrower[0]);
+    expect((await deriveSalts(43n, { period: 202611, loans: [VECTOR] })).leaf[0]).not.toBe(s.leaf[0]);
   });
 
   it("borrower keys and nullifiers as documented; a supplied key is the borrower salt", async () => {
@@ -224,6 +281,28 @@ describe("canonical encoding (docs/ENCODING.md vectors)", () => {
     const constants = [...circom.matchAll(/^\s+(\d+),?$/gm)].map((m) => BigInt(m[1]!));
     expect(constants).toEqual(EMPTY_ROOTS);
   });
+
+  it("the state word's layout is the circuits' (circuits/lib/slot_state.circom)", () => {
+    const circom = readFileSync(new URL("../../circuits/lib/slot_state.circom", import.meta.url), "utf8");
+    const fn = (name: string): number => {
+      const m = new RegExp(`function ${name}\\(\\) \\{ return (\\d+); \\}`).exec(circom);
+      if (!m) throw new Error(`${name} not in slot_state.circom`);
+      return Number(m[1]);
+    };
+    expect(fn("STATE_AMOUNT_SHIFT")).toBe(SLOT_STATE.amount.shift);
+    expect(fn("STATE_STATUS_SHIFT")).toBe(SLOT_STATE.status.shift);
+    expect(fn("STATE_COLLECTED_SHIFT")).toBe(SLOT_STATE.collected.shift);
+    expect(fn("STATE_ORIGINATION_SHIFT")).toBe(SLOT_STATE.originationDate.shift);
+    expect(fn("STATE_PRINCIPAL_SHIFT")).toBe(SLOT_STATE.originalPrincipal.shift);
+    expect(fn("STATE_BITS")).toBe(SLOT_STATE_BITS);
+    // The fields tile the word: each starts where the previous one ends.
+    let next = 0;
+    for (const { shift, bits } of Object.values(SLOT_STATE)) {
+      expect(shift).toBe(next);
+      next = shift + bits;
+    }
+    expect(next).toBe(SLOT_STATE_BITS);
+  });
 });
 
 describe("openings", () => {
@@ -244,6 +323,7 @@ describe("openings", () => {
     siblings[1]![2]! += 1n;
     expect(await verifyOpening(c.root, { ...o, siblings })).toBe(false);
     expect(await verifyOpening(c.root + 1n, o)).toBe(false);
+    expect(await verifyOpening(c.root, { ...o, slotRoot: o.slotRoot + 1n })).toBe(false);
     expect(() => openLoan(c, 40)).toThrow(CodedError);
     await expect(verifyOpening(c.root, { ...o, siblings: [] })).rejects.toThrow(/siblings/);
   });

@@ -54,7 +54,7 @@ import { failsAt, terminateCurve } from "./helpers.ts";
 type Input = Signals<PoolInputName>;
 
 const POOL = "pool/pool_attestation.circom";
-const ROOT_CHECK = (): RegExp => failsAt("PoolChunk", POOL, "level[LEVELS - 1].parent === root");
+const ROOT_CHECK = (): RegExp => failsAt("PoolChunk", POOL, "tapeRoot.root === root");
 const SLOT = "lib/loan.circom";
 const A_BITS = (): RegExp => failsAt("LoanSlot", SLOT, "a.in <== wA");
 const B_BITS = (): RegExp => failsAt("LoanSlot", SLOT, "b.in <== wB");
@@ -451,6 +451,20 @@ describe("PoolChunk(8) matches the model", () => {
       await circuit.expectFail({ ...input, siblings }, ROOT_CHECK());
     });
 
+    it("refuses a tampered slot-tree sibling of a chunk that is not the last", async ({
+      circuit,
+      twenty,
+    }) => {
+      const input = await twenty.input(1);
+      const siblings = (input.slotSiblings as string[][]).map((l) => [...l]);
+      siblings[0]![0] = (BigInt(siblings[0]![0]!) + 1n).toString();
+      await circuit.expectFail({ ...input, slotSiblings: siblings }, ROOT_CHECK());
+      await circuit.expectFail(
+        withElement(input, "slotGroupSiblings", 0, word(input, "slotGroupSiblings", 0) + 1n),
+        ROOT_CHECK(),
+      );
+    });
+
     it("refuses a tampered group sibling of a chunk that is not the last", async ({ circuit, twenty }) => {
       const input = await twenty.input(1);
       await circuit.expectFail(
@@ -547,6 +561,25 @@ describe("PoolChunk(8) refuses", () => {
       await circuit.expectFail(
         { ...base.input, siblings },
         failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
+      );
+    });
+
+    it("a tampered path sibling of the slot tree right of a one-chunk pool (must be empty)", async ({
+      circuit,
+      base,
+    }) => {
+      const siblings = (base.input.slotSiblings as string[][]).map((l) => [...l]);
+      siblings[1]![3] = (BigInt(siblings[1]![3]!) + 1n).toString();
+      await circuit.expectFail(
+        { ...base.input, slotSiblings: siblings },
+        failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
+      );
+    });
+
+    it("a period term (wV) other than the committed one, at the root check", async ({ circuit, base }) => {
+      await circuit.expectFail(
+        withElement(base.input, "wV", 1, word(base.input, "wV", 1) + 1n),
+        ROOT_CHECK(),
       );
     });
   });

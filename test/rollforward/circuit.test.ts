@@ -12,7 +12,9 @@ import {
   AdjustmentReason,
   ExitCode,
   LoanStatus,
+  ROLLFORWARD_PRIVATE_INPUTS,
   ROLLFORWARD_PUBLIC_SIGNALS,
+  SLOT_STATE,
   addTotals,
   assertValidTape,
   buildRollForwardInput,
@@ -33,20 +35,7 @@ import { modelRollForward } from "./model.ts";
 const CHUNK = 8;
 const SEED = 0x5eedn;
 const MAX_ADJ = 50_000n;
-const SLOT_WORDS = ["wA", "wB", "wC", "salt", "id", "bc", "empty"] as const;
-const INPUTS = [
-  ...ROLLFORWARD_PUBLIC_SIGNALS,
-  ...SLOT_WORDS.map((w) => `${w}P` as const),
-  ...SLOT_WORDS.map((w) => `${w}N` as const),
-  "fresh",
-  "wD",
-  "removed",
-  "flowSalt",
-  "prevGroupSiblings",
-  "prevSiblings",
-  "groupSiblings",
-  "siblings",
-] as const;
+const INPUTS = [...ROLLFORWARD_PUBLIC_SIGNALS, ...ROLLFORWARD_PRIVATE_INPUTS] as const;
 type Input = (typeof INPUTS)[number];
 type Tester = CircuitTester<Input, "rfA" | "rfB" | "rfC">;
 
@@ -235,7 +224,7 @@ describe("RollForwardChunk(8) failing twins, each refused for its reason", () =>
     // The last loan moves into the delinquent loan's slot, the tape stays packed: slot 1 holds a new id.
     await circuit.expectFail(
       await twin((l) => [l[0]!, l[3]!, l[2]!]),
-      at("activeP * (emptyN[i] + fresh[i]) === 0"),
+      at("activeP * (emptyN + fresh[i]) === 0"),
     );
   });
 
@@ -250,7 +239,7 @@ describe("RollForwardChunk(8) failing twins, each refused for its reason", () =>
     circuit,
     twin,
   }) => {
-    await circuit.expectFail(await twin(reborn), at("activeP * (emptyN[i] + fresh[i]) === 0"));
+    await circuit.expectFail(await twin(reborn), at("activeP * (emptyN + fresh[i]) === 0"));
   });
 
   it("refuses a loan re-originated under a new id in its slot, declared the same loan, by the identity check", async ({
@@ -316,8 +305,84 @@ describe("RollForwardChunk(8) failing twins, each refused for its reason", () =>
     ]);
     await circuit.expectFail(
       changed,
-      at("cont[i] * ((headN + halfN + zeroN[i].out) - (headP + halfP + zeroP[i].out)) === 0"),
+      at("cont[i] * (fN[i].originalPrincipal - fP[i].originalPrincipal) === 0"),
     );
+  });
+
+  it("refuses a changed origination date", async ({ circuit, twin }) => {
+    const changed = await twin((l) => [
+      l[0]!,
+      l[1]!,
+      l[2]!,
+      { ...l[3]!, originationDate: l[3]!.originationDate - 1 },
+    ]);
+    await circuit.expectFail(changed, at("cont[i] * (fN[i].originationDate - fP[i].originationDate) === 0"));
+  });
+
+  it("refuses a continuing loan moved to another borrower, by the identity check", async ({
+    circuit,
+    twin,
+  }) => {
+    const moved = await twin((l) => [l[0]!, { ...l[1]!, borrowerRef: "SOMEONE-ELSE" }, l[2]!, l[3]!]);
+    await circuit.expectFail(moved, at("cont[i] * (idN[i] - idP[i]) === 0"));
+  });
+
+  it("refuses a state word that is not this period's attested one", async ({ circuit, twin }) => {
+    const input = await twin((l) => l);
+    // The delinquent loan's collected cash one unit higher: every rule of the slot still holds.
+    const stN = [...(input.stN as string[])];
+    stN[1] = (BigInt(stN[1]!) + (1n << BigInt(SLOT_STATE.collected.shift))).toString();
+    await circuit.expectFail({ ...input, stN }, at("tape.root === root"));
+  });
+
+  it("refuses a delinquent balance lowered in both periods, totals and all, by the previous tape's root", async ({
+    circuit,
+    twin,
+  }) => {
+    const input = await twin((l) => l);
+    const delta = 1000n;
+    const lower = (words: unknown): string[] => {
+      const w = [...(words as string[])];
+      w[1] = (BigInt(w[1]!) - delta).toString();
+      return w;
+    };
+    // opening is rfA's lowest field, closing rfC's: the slot balances and the totals are the lowered ones.
+    const lowered = {
+      ...input,
+      stP: lower(input.stP),
+      stN: lower(input.stN),
+      rfA: (BigInt(input.rfA as string) - delta).toString(),
+      rfC: (BigInt(input.rfC as string) - delta).toString(),
+    };
+    await circuit.expectFail(lowered, at("prevTape.root === prevRoot"));
+  });
+
+  it("refuses a dropped loan whose previous slot is claimed empty, by the previous tape's root", async ({
+    circuit,
+    twin,
+  }) => {
+    // The delinquent loan's slot now holds a loan originated this period; the prover says the slot was empty
+    // last period (identity and state 0): every rule of the slot holds, only the previous tape disagrees.
+    const input = await twin((l) => [
+      l[0]!,
+      {
+        ...l[1]!,
+        loanId: "NEW-1",
+        status: LoanStatus.Performing,
+        daysPastDue: 0,
+        originationDate: FIRST_AS_OF + 10,
+      },
+      l[2]!,
+      l[3]!,
+    ]);
+    await circuit.expectFail(input, at("activeP * (emptyN + fresh[i]) === 0"));
+    const idP = [...(input.idP as string[])];
+    const stP = [...(input.stP as string[])];
+    const opening = BigInt(stP[1]!) & ((1n << 48n) - 1n);
+    idP[1] = "0";
+    stP[1] = "0";
+    const rfA = (BigInt(input.rfA as string) - opening).toString();
+    await circuit.expectFail({ ...input, idP, stP, rfA }, at("prevTape.root === prevRoot"));
   });
 
   const adjusted = (l: LoanRecord[]): LoanRecord[] => [
@@ -340,10 +405,27 @@ describe("RollForwardChunk(8) failing twins, each refused for its reason", () =>
     await circuit.expectFail(await twin(adjusted, 59_999n), at("adjBound[i].in <== maxAdjustment - adjMag"));
   });
 
-  it("refuses a changed maturity", async ({ circuit, twin }) => {
+  it("refuses a changed maturity, by the identity check (the maturity is inside hId)", async ({
+    circuit,
+    twin,
+  }) => {
     await circuit.expectFail(
       await twin((l) => [{ ...l[0]!, maturityDate: l[0]!.maturityDate + 1 }, l[1]!, l[2]!, l[3]!]),
-      at("maturity[i].in <== contMat[i]"),
+      at("cont[i] * (idN[i] - idP[i]) === 0"),
+    );
+  });
+
+  it("accepts a new interest rate and score date on a continuing loan (the period's terms are not its identity)", async ({
+    circuit,
+    twin,
+  }) => {
+    await circuit.expectPass(
+      await twin((l) => [
+        { ...l[0]!, interestRateBps: l[0]!.interestRateBps + 25, scoreDate: FIRST_AS_OF + 20 },
+        l[1]!,
+        l[2]!,
+        l[3]!,
+      ]),
     );
   });
 

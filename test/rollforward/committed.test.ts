@@ -9,6 +9,7 @@ import {
   ROLLFORWARD_AGGREGATION_PUBLIC_SIGNALS,
   ROLLFORWARD_COMMITMENT_PUBLIC_SIGNALS,
   ROLLFORWARD_POOL_WORD,
+  ROLLFORWARD_PRIVATE_INPUTS,
   buildRollForwardAggregationInput,
   buildRollForwardCommitmentInput,
   commitTape,
@@ -34,23 +35,13 @@ const CHUNK = 8;
 const N = 4;
 const SEED = 0xc0ffeen;
 const MAX_ADJ = 50_000n;
-const SLOT_WORDS = ["wA", "wB", "wC", "salt", "id", "bc", "empty"] as const;
 const CHUNK_INPUTS = [
   ...ROLLFORWARD_COMMITMENT_PUBLIC_SIGNALS,
   "rfA",
   "rfB",
   "rfC",
   "rfSalt",
-  ...SLOT_WORDS.map((w) => `${w}P` as const),
-  ...SLOT_WORDS.map((w) => `${w}N` as const),
-  "fresh",
-  "wD",
-  "removed",
-  "flowSalt",
-  "prevGroupSiblings",
-  "prevSiblings",
-  "groupSiblings",
-  "siblings",
+  ...ROLLFORWARD_PRIVATE_INPUTS,
 ] as const;
 const AGG_INPUTS = [
   ...ROLLFORWARD_AGGREGATION_PUBLIC_SIGNALS,

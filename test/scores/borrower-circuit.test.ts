@@ -30,7 +30,7 @@ import {
   type BorrowerClaim,
   type SignedScoreReport,
 } from "../../prover/borrower/index.ts";
-import { terminateCurve } from "../circuits/helpers.ts";
+import { failsAt, terminateCurve } from "../circuits/helpers.ts";
 import { CircuitTester, type Signals } from "../support/circuit-tester.ts";
 
 const PUBLIC = [
@@ -50,8 +50,10 @@ const INPUTS = [
   "hLoan",
   "wA",
   "wB",
+  "wV",
   "index",
   "siblings",
+  "slotRoot",
   "scoreDate",
   "Ax",
   "Ay",
@@ -139,6 +141,13 @@ describe("BorrowerScore()", () => {
 
   it("gives no witness for a threshold of 1024 (scores are 10 bits)", async ({ circuit, world }) => {
     await circuit.expectFail({ ...world.valid, threshold: "1024" }, /Num2Bits|BorrowerScore/);
+  });
+
+  it("gives no witness for a slot root or period terms other than the tape's", async ({ circuit, world }) => {
+    const tapeRoot = failsAt("BorrowerScore", "borrower/borrower_score.circom", "tapeRoot.root === root");
+    const plus1 = (name: "slotRoot" | "wV"): string => (BigInt(world.valid[name] as string) + 1n).toString();
+    await circuit.expectFail({ ...world.valid, slotRoot: plus1("slotRoot") }, tapeRoot);
+    await circuit.expectFail({ ...world.valid, wV: plus1("wV") }, tapeRoot);
   });
 
   it("gives no witness for another provider's key", async ({ circuit, world }) => {
@@ -235,6 +244,8 @@ describe("BorrowerScore()", () => {
       "wB",
       "index",
       "siblings[3][7]",
+      "wV",
+      "slotRoot",
       "scoreDate",
       "bc.out",
       "leaf.out",

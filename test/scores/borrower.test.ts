@@ -24,7 +24,6 @@ import {
   deriveSalts,
   idToField,
   openLoan,
-  packOther,
   type TapeCommitment,
 } from "../../prover/commitment/encoding.ts";
 import { keyHash } from "../../prover/commitment/keys.ts";
@@ -309,7 +308,7 @@ afterAll(terminateCurves);
  * Everything the provider is given: the prerequisite opening of every borrower commitment (borrowerRef and
  * borrower salt), the chunk's request (commitments, loan hashes, scores), its own batch and the reports it
  * signed for the borrower's two loans and loan j, every loan's audit opening (record, commitment, leaf salt,
- * path: as if it were also the auditor), and what is public on-chain (root, scopes, pool, period, chain,
+ * path and the slot tree's root: as if it were also the auditor), and what is public on-chain (root, scopes, pool, period, chain,
  * accounts, both nullifiers). The originator's seed and the secret it would have derived for the borrower
  * (had the borrower not supplied a key) too.
  */
@@ -323,8 +322,8 @@ async function providerGiven(d: Deployed, n1: bigint, n2: bigint): Promise<Set<b
     add(o.borrowerCommitment, idToField("borrowerRef", o.borrowerRef), o.borrowerSalt);
     const a = openLoan(commitment, i);
     const e = commitment.encoded[i]!;
-    add(a.leafSalt, a.borrowerCommitment, e.wA, e.wB, packOther(a.record), e.loanIdField, e.hLoan, e.hId);
-    add(e.leaf, ...a.siblings.flat(), a.record.creditScore, a.record.scoreDate);
+    add(a.leafSalt, a.borrowerCommitment, e.wA, e.wB, e.wC, e.wV, e.state, e.loanIdField, e.hLoan, e.hId);
+    add(e.leaf, ...a.siblings.flat(), a.slotRoot, a.record.creditScore, a.record.scoreDate);
   }
   for (const e of d.request.entries) if (e) add(e.borrowerCommitment, e.hLoan, e.score);
   const b = d.batch;

@@ -30,6 +30,7 @@ const INPUTS = [
   "wA",
   "wB",
   "hId",
+  "wV",
   "isEmpty",
   "scoreDate",
   "Ax",
@@ -39,6 +40,7 @@ const INPUTS = [
   "R8y",
   "groupSiblings",
   "siblings",
+  "slotRoot",
 ] as const;
 type Input = (typeof INPUTS)[number];
 type Tester = CircuitTester<Input, "root" | "providerKeyHash">;

@@ -20,6 +20,7 @@ const CHUNK_PRIVATE = [
   "wA",
   "wB",
   "hId",
+  "wV",
   "isEmpty",
   "policy",
   "Ax",
@@ -29,6 +30,8 @@ const CHUNK_PRIVATE = [
   "R8y",
   "groupSiblings",
   "siblings",
+  "slotGroupSiblings",
+  "slotSiblings",
 ] as const;
 const POOL_INPUTS = [...POOL_PUBLIC, ...CHUNK_PRIVATE] as const;
 export type PoolInputName = (typeof POOL_INPUTS)[number];

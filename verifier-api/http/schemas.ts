@@ -112,8 +112,11 @@ export const Openings = Type.Object({
       }),
       record: Type.Record(Type.String(), Type.Union([Type.String(), Type.Integer()])),
       borrowerCommitment: Type.String(),
-      leafSalt: Type.String(),
-      siblings: Type.Array(Type.Array(Type.String())),
+      leafSalt: Type.String({ description: "The loan's salt, the same in every period" }),
+      siblings: Type.Array(Type.Array(Type.String()), {
+        description: "The leaf's path to the leaf tree's root",
+      }),
+      slotRoot: Type.String({ description: "The slot tree's root: root = Poseidon(leafRoot, slotRoot)" }),
     }),
   ),
 });
