@@ -551,30 +551,21 @@ describe("PoolChunk(8) refuses", () => {
       );
     });
 
-    it("a tampered path sibling right of a one-chunk pool, which must be empty", async ({
-      circuit,
-      base,
-    }) => {
-      const siblings = (base.input.siblings as string[][]).map((l) => [...l]);
-      siblings[2]![5] = (BigInt(siblings[2]![5]!) + 1n).toString();
-      // A one-chunk pool is its own last chunk: every sibling is right of it and must be empty.
-      await circuit.expectFail(
-        { ...base.input, siblings },
-        failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
-      );
-    });
-
-    it("a tampered path sibling of the slot tree right of a one-chunk pool (must be empty)", async ({
-      circuit,
-      base,
-    }) => {
-      const siblings = (base.input.slotSiblings as string[][]).map((l) => [...l]);
-      siblings[1]![3] = (BigInt(siblings[1]![3]!) + 1n).toString();
-      await circuit.expectFail(
-        { ...base.input, slotSiblings: siblings },
-        failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
-      );
-    });
+    // A one-chunk pool is its own last chunk: every sibling is right of it and must be empty, in both trees.
+    it.for([
+      ["siblings", 2, 5],
+      ["slotSiblings", 1, 3],
+    ] as const)(
+      "a tampered %s entry right of a one-chunk pool, which must be empty",
+      async ([name, l, j], { circuit, base }) => {
+        const siblings = (base.input[name] as string[][]).map((level) => [...level]);
+        siblings[l]![j] = (BigInt(siblings[l]![j]!) + 1n).toString();
+        await circuit.expectFail(
+          { ...base.input, [name]: siblings },
+          failsAt("Arity16PathLevel", "lib/tree.circom", "lastRight[j] * (siblings[j]"),
+        );
+      },
+    );
 
     it("a period term (wV) other than the committed one, at the root check", async ({ circuit, base }) => {
       await circuit.expectFail(
