@@ -67,8 +67,9 @@ template LoanSlot() {
     component b = Num2Bits(45);
     b.in <== wB;
 
-    var amount[4];
-    for (var k = 0; k < 4; k++) {
+    // wA's five 48-bit fields: amount, scheduled, collected, collateral, headroom.
+    var amount[5];
+    for (var k = 0; k < 5; k++) {
         amount[k] = 0;
         for (var i = 0; i < 48; i++) { amount[k] += a.out[48 * k + i] * (1 << i); }
     }
@@ -82,6 +83,7 @@ template LoanSlot() {
     scheduled <== amount[1];
     collected <== amount[2];
     var collateral = amount[3];
+    var headroom = amount[4];
 
     // Status codes 0..4 in three bits s0, s1, s2 (schema.ts: performing, delinquent, defaulted, charged_off,
     // repaid). One constraint refuses codes 5..7 (s2 with s0 or s1) and gives a repaid loan (s2) amount 0
@@ -112,13 +114,9 @@ template LoanSlot() {
     // Identity and state. A loan that is not empty has x = 0 exactly when it is repaid (s2, above), so
     // max(1, ceil(x / 2)) = ceil(x / 2) + s2; its origination date is asOfDate - daysPastDue - dateSlack.
     id <== (1 - isEmpty) * hId;
-    var headroom = 0;
     var half = a.out[0];
+    for (var i = 1; i < 48; i++) { half += a.out[i] * (1 << (i - 1)); }
     var slack = 0;
-    for (var i = 0; i < 48; i++) {
-        headroom += a.out[192 + i] * (1 << i);
-        if (i >= 1) { half += a.out[i] * (1 << (i - 1)); }
-    }
     for (var i = 0; i < 16; i++) { slack += b.out[29 + i] * (1 << i); }
     var packedState = x * (1 << STATE_AMOUNT_SHIFT())
         + (s0 + 2 * s1 + 4 * s2) * (1 << STATE_STATUS_SHIFT())

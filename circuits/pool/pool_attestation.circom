@@ -39,7 +39,6 @@ template PoolChunk(chunkSize) {
     assert(chunkSize >= 4 && chunkSize <= 4096);
     var GROUP_BITS = m == 1 ? 4 : (m == 2 ? 3 : (m == 4 ? 2 : 1));
     var LEVELS = TREE_HEIGHT - k - 1; // levels above the first (group) level
-    var SUB = chunkSize \ m;         // leaves per subtree
 
     signal input root;
     signal input pool;

@@ -76,7 +76,6 @@ template ScoreBacking(chunkSize) {
     assert(chunkSize >= 4 && chunkSize <= 4096);
     var GROUP_BITS = m == 1 ? 4 : (m == 2 ? 3 : (m == 4 ? 2 : 1));
     var LEVELS = TREE_HEIGHT - k - 1;
-    var SUB = chunkSize \ m;
 
     signal input root;
     signal input pool;
@@ -131,8 +130,7 @@ template ScoreBacking(chunkSize) {
     var GROUPS = chunkSize \ G;
     component leafHash[chunkSize];
     component wBits[chunkSize];
-    component subtree[m];
-    for (var t = 0; t < m; t++) { subtree[t] = Arity16Root(k); }
+    component leafTree = ChunkTreeRoot(chunkSize, 0);
     component idHash[GROUPS];
     var packed[GROUPS];
     for (var g = 0; g < GROUPS; g++) {
@@ -149,7 +147,7 @@ template ScoreBacking(chunkSize) {
         leafHash[i].inputs[1] <== wB[i];
         leafHash[i].inputs[2] <== hId[i];
         leafHash[i].inputs[3] <== wV[i];
-        subtree[i \ SUB].leaves[i % SUB] <== (1 - isEmpty[i]) * leafHash[i].out;
+        leafTree.leaves[i] <== (1 - isEmpty[i]) * leafHash[i].out;
         // The score is wB's bits 19-28 (creditScore, docs/ENCODING.md); packing is linear in the bits. All 45
         // bits are decomposed: only the full decomposition makes the score bits unique.
         wBits[i] = Num2Bits(45);
@@ -173,29 +171,13 @@ template ScoreBacking(chunkSize) {
         batchDigest <== digest.out;
     }
 
-    // --- the chunk's place in the tape tree; the last chunk proves that nothing follows it ---
-    component group = Arity16GroupLevel(k, m);
-    for (var t = 0; t < m; t++) { group.children[t] <== subtree[t].root; }
-    for (var b = 0; b < GROUP_BITS; b++) { group.qBits[b] <== poolBits.out[112 + b]; }
-    group.siblings <== groupSiblings;
-    group.mustBeLastOfTree <== last.out;
-    component level[LEVELS];
-    for (var l = 0; l < LEVELS; l++) {
-        level[l] = Arity16PathLevel(k + 1 + l);
-        level[l].child <== l == 0 ? group.parent : level[l - 1].parent;
-        for (var b = 0; b < 4; b++) {
-            var bit = GROUP_BITS + 4 * l + b;
-            if (bit < 16) {
-                level[l].digitBits[b] <== poolBits.out[112 + bit];
-            } else {
-                level[l].digitBits[b] <== 0;
-            }
-        }
-        level[l].siblings <== siblings[l];
-        level[l].mustBeLastOfTree <== last.out;
-    }
+    // --- the chunk's place in the leaf tree; the last chunk proves that nothing follows it ---
+    for (var b = 0; b < 16; b++) { leafTree.indexBits[b] <== poolBits.out[112 + b]; }
+    leafTree.groupSiblings <== groupSiblings;
+    leafTree.siblings <== siblings;
+    leafTree.mustBeLastOfTree <== last.out;
     component tapeRoot = TapeRoot();
-    tapeRoot.leafRoot <== level[LEVELS - 1].parent;
+    tapeRoot.leafRoot <== leafTree.root;
     tapeRoot.slotRoot <== slotRoot;
     tapeRoot.root === root;
 

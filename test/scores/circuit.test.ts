@@ -256,7 +256,7 @@ describe("ScoreBacking(8)", () => {
       "wBits[4].out[20]",
       "wA[6]",
       "leafHash[1].out",
-      "group.parent",
+      "leafTree.group.parent",
       "slackBits.out[0]",
       "msg.out",
     ]);
